@@ -1,0 +1,104 @@
+# soko — a plain Makefile. `make` builds ./build/soko; `make test` installs missing
+# Debian packages (scripts/deps), builds and runs every test; `make demo` runs the
+# main job on the shipped samples. See README.md.
+
+CC      ?= cc
+PKGS    := sqlite3 gsl cmocka inih xlsxwriter
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs sqlite3 gsl inih xlsxwriter 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+WARN    := -Wall -Wextra -pedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Iengine -MMD -MP
+LIBS    := $(PKG_LIBS) -lcsv -lm
+B       ?= build
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+LIB_SRC := $(filter-out engine/cli%.c,$(wildcard engine/*.c))
+CLI_SRC := $(wildcard engine/cli*.c)
+LIB_OBJ := $(LIB_SRC:engine/%.c=$(B)/engine/%.o)
+CLI_OBJ := $(CLI_SRC:engine/%.c=$(B)/engine/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+.PHONY: all deps test unit e2e demo check-asan check-valgrind bench install clean samples-check
+
+all: $(B)/soko
+
+deps:
+	@scripts/deps build
+
+$(B)/engine/%.o: engine/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/libsoko.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/soko: $(CLI_OBJ) $(B)/libsoko.a
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(B)/libsoko.a $(LIBS) $(LDFLAGS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libsoko.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libsoko.a $(LIBS) $(CMOCKA_LIBS) $(LDFLAGS)
+
+$(B)/soko-gen: samples/gen.c
+	@mkdir -p $(B)
+	$(CC) -std=c11 -O2 -Wall -Wextra -pedantic samples/gen.c -lm -o $@
+
+# ---------------------------------------------------------------- tests
+# `make test` is what CI runs: dependencies, build, unit tests, end-to-end tests,
+# and the same suite again under ASan+UBSan.
+test:
+	@scripts/deps test
+	@$(MAKE) --no-print-directory unit e2e
+	@$(MAKE) --no-print-directory check-asan
+
+unit: $(UNIT_BIN)
+	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || fail=1; done; exit $$fail
+
+e2e: $(B)/soko $(B)/soko-gen
+	@SOKO=$(abspath $(B)/soko) SOKO_GEN=$(abspath $(B)/soko-gen) tests/e2e/run
+
+check-asan:
+	@$(MAKE) --no-print-directory B=build-asan CC=gcc \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" unit e2e
+
+check-valgrind: $(B)/soko $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do valgrind -q --error-exitcode=9 --leak-check=full $$t >/dev/null || exit 1; done
+	@SOKO_VALGRIND=1 SOKO=$(abspath $(B)/soko) SOKO_GEN=$(abspath $(B)/soko-gen) tests/e2e/run
+
+samples-check: $(B)/soko-gen
+	@tmp=$$(mktemp -d); $(B)/soko-gen --preset district --seed 1 --out $$tmp && diff -r samples/district $$tmp && rm -rf $$tmp && echo "samples/district is the generator's output"
+
+# ---------------------------------------------------------------- demo
+DEMO_DB := reports/demo/soko.db
+demo:
+	@scripts/deps build
+	@$(MAKE) --no-print-directory $(B)/soko
+	@mkdir -p reports/demo && rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	@for f in schools clusters context vpr vpr_students oge ege rdr olympiad admissions; do \
+	  $(B)/soko --db $(DEMO_DB) import $$f samples/district/$$f.csv || exit 1; done
+	@$(B)/soko --db $(DEMO_DB) status
+	@echo "The store is $(DEMO_DB); try: $(B)/soko --db $(DEMO_DB) imports"
+
+# ---------------------------------------------------------------- bench
+bench: $(B)/soko $(B)/soko-gen
+	@bench/import
+
+# ---------------------------------------------------------------- install
+install: $(B)/soko
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/soko/indicators \
+	  $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(B)/soko $(DESTDIR)$(PREFIX)/bin/soko
+	cp -R indicators/. $(DESTDIR)$(PREFIX)/share/soko/indicators/
+	install -m 644 docs/soko.1 $(DESTDIR)$(PREFIX)/share/man/man1/soko.1
+
+clean:
+	rm -rf build build-asan
+
+-include $(wildcard $(B)/engine/*.d $(B)/tests/*.d)

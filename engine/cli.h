@@ -1,0 +1,40 @@
+/*
+ * cli.h — the command line: the only place that prints to the terminal or chooses an
+ * exit status. Each command is `int cmd_NAME(struct cli *c)`, returning an exit code
+ * (enum soko_rc). Commands live in cli_*.c files by family and are listed in cli.c.
+ */
+#ifndef SOKO_CLI_H
+#define SOKO_CLI_H
+
+#include "soko.h"
+#include "store.h"
+
+#include <stdio.h>
+
+struct cli {
+    int argc;                 /* positional arguments after the command */
+    char **argv;
+    const char *db_path;      /* --db, SOKO_DB, or ./soko.db */
+    /* options shared by several commands; each command says which it reads */
+    int ignore_unknown, keep_students, quiet, ru;
+    long max_errors;
+    const char *format;       /* table | csv | json */
+    const char *years;        /* "2021-2023" */
+    const char *school, *cluster, *indicator;
+    const char *out, *date, *rules, *indicators_dir, *profile;
+};
+
+/* Prints a diagnostics list to stderr (errors, "... and N more", notes). */
+void cli_print_diag(const struct soko_diag *d);
+/* Opens the store or prints why not; returns an exit code. */
+int cli_open_store(struct cli *c, int readonly, struct store **s);
+
+int cmd_import(struct cli *c);
+int cmd_check(struct cli *c);
+int cmd_template(struct cli *c);
+int cmd_forms(struct cli *c);
+int cmd_imports(struct cli *c);
+int cmd_undo(struct cli *c);
+int cmd_status(struct cli *c);
+
+#endif

@@ -1,0 +1,301 @@
+/*
+ * forms.c — the table of unified forms (see forms.h and ../shared/forms.md).
+ */
+#include "forms.h"
+#include "soko.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define REQ COL_REQUIRED
+#define KEY (COL_REQUIRED | COL_KEY)
+#define GKEY (COL_REQUIRED | COL_KEY | COL_GROUP)
+#define SCHOOL (COL_REQUIRED | COL_KEY | COL_SCHOOL)
+#define GSCHOOL (COL_REQUIRED | COL_KEY | COL_SCHOOL | COL_GROUP)
+#define BIG 1e9
+
+/* Columns that recur across forms, spelled once. */
+#define C_YEAR(fl) {"year", "год|учебный год", COL_YEAR, fl, 2000, 2100, NULL, NULL, \
+                    "year of the assessment (spring): 2023, or 2022/2023"}
+#define C_SCHOOL(fl) {"school_id", "код ОО|код школы|ОО", COL_TEXT, fl, 0, 0, NULL, NULL, \
+                      "school code, as in the schools registry"}
+#define C_GRADE(fl) {"grade", "класс|параллель", COL_INT, fl, 1, 11, NULL, NULL, "grade 1..11"}
+#define C_SUBJECT(fl) {"subject", "предмет", COL_TEXT, fl, 0, 0, NULL, NULL, \
+                       "subject, in Russian, as the district names it"}
+#define C_COUNT(n, al, fl, doc) {n, al, COL_INT, fl, 0, BIG, NULL, NULL, doc}
+#define C_PARTICIPANTS C_COUNT("participants", "участников|количество участников|участники|" \
+                               "писали работу", REQ, "number of participants")
+
+static const struct enum_val stages[] = {
+    {"school", "школьный|школьный этап"}, {"municipal", "муниципальный|муниципальный этап"},
+    {"regional", "региональный|региональный этап"}, {"final", "заключительный|заключительный этап"},
+    {NULL, NULL}};
+static const struct enum_val roles[] = {
+    {"activist", "активист"}, {"member", "участник"}, {"flagship", "флагман"},
+    {"curator", "куратор"}, {"supported", "курируемая|поддерживаемая"}, {NULL, NULL}};
+
+/* ------------------------------------------------------------ registry */
+
+static const struct form_col schools_cols[] = {
+    {"school_id", "код ОО|код школы|ОО", COL_TEXT, KEY, 0, 0, NULL, NULL, "school code (unique)"},
+    {"name", "наименование|название|наименование ОО", COL_TEXT, REQ, 0, 0, NULL, NULL, "full name"},
+    {"district", "район", COL_TEXT, 0, 0, 0, NULL, NULL, "district"},
+    {"kind", "тип|вид ОО", COL_TEXT, 0, 0, 0, NULL, NULL, "СОШ, гимназия, лицей, ..."},
+    {"profile", "профиль", COL_TEXT, 0, 0, 0, NULL, NULL,
+     "math-science, humanities, linguistic, universal, ..."},
+};
+
+static const struct form_col clusters_cols[] = {
+    {"cluster_id", "кластер|код кластера", COL_TEXT, KEY, 0, 0, NULL, NULL, "cluster code"},
+    C_SCHOOL(SCHOOL),
+    {"cluster_name", "название кластера", COL_TEXT, 0, 0, 0, NULL, NULL, "cluster name"},
+    {"role", "роль", COL_ENUM, 0, 0, 0, roles, "member",
+     "activist | member | flagship | curator | supported"},
+};
+
+static const struct form_col context_cols[] = {
+    C_YEAR(KEY), C_SCHOOL(SCHOOL),
+    {"factor", "показатель|фактор", COL_TEXT, KEY, 0, 0, NULL, NULL,
+     "factor name, e.g. share_low_income, risk_staff_shortage"},
+    {"value", "значение", COL_REAL, REQ, -BIG, BIG, NULL, NULL, "value of the factor"},
+};
+
+/* ------------------------------------------------------------- results */
+
+#define VPR_MARKS \
+    C_COUNT("m2", "отметка 2|отметка «2»|2", REQ, "count of mark 2"), \
+    C_COUNT("m3", "отметка 3|отметка «3»|3", REQ, "count of mark 3"), \
+    C_COUNT("m4", "отметка 4|отметка «4»|4", REQ, "count of mark 4"), \
+    C_COUNT("m5", "отметка 5|отметка «5»|5", REQ, "count of mark 5")
+
+static const struct form_col vpr_cols[] = {
+    C_YEAR(KEY), C_SCHOOL(SCHOOL), C_GRADE(KEY), C_SUBJECT(KEY), C_PARTICIPANTS, VPR_MARKS,
+    {"mean_score", "средний первичный балл|средний балл", COL_REAL, 0, 0, 1000, NULL, NULL,
+     "mean primary score"},
+    {"max_score", "максимальный балл", COL_INT, 0, 1, 1000, NULL, NULL,
+     "maximum primary score of the work"},
+    C_COUNT("lowered", "понизили", 0, "ВПР mark below the journal mark"),
+    C_COUNT("confirmed", "подтвердили", 0, "ВПР mark equal to the journal mark"),
+    C_COUNT("raised", "повысили", 0, "ВПР mark above the journal mark"),
+};
+static const struct form_check vpr_checks[] = {
+    {CHECK_SUM_EQ, {"m2", "m3", "m4", "m5", "participants", NULL}, "m2+m3+m4+m5 = participants"},
+    {CHECK_SUM_EQ, {"lowered", "confirmed", "raised", "participants", NULL},
+     "lowered+confirmed+raised = participants, when given"},
+};
+
+static const struct form_col vpr_students_cols[] = {
+    C_YEAR(GKEY), C_SCHOOL(GSCHOOL), C_GRADE(GKEY), C_SUBJECT(GKEY),
+    {"student", "код участника|код обучающегося", COL_TEXT, KEY, 0, 0, NULL, NULL,
+     "pseudonymous student code, unique within a work"},
+    {"class", "класс-буква|литера|буква класса", COL_TEXT, 0, 0, 0, NULL, NULL, "class letter"},
+    {"primary_score", "первичный балл", COL_INT, REQ, 0, 200, NULL, NULL, "primary score"},
+    {"mark", "отметка", COL_INT, REQ, 2, 5, NULL, NULL, "ВПР mark 2..5"},
+    {"journal_mark", "отметка по журналу", COL_INT, 0, 2, 5, NULL, NULL,
+     "the student's journal mark 2..5"},
+};
+
+/* Per-work score histograms written from vpr_students (see load.c, store.c). */
+static const struct form_col vpr_dist_cols[] = {
+    C_YEAR(KEY), C_SCHOOL(SCHOOL), C_GRADE(KEY), C_SUBJECT(KEY),
+    C_COUNT("n", NULL, REQ, "students in the work"),
+    {"scores", NULL, COL_TEXT, REQ, 0, 0, NULL, NULL,
+     "JSON array: number of students with primary score 0, 1, 2, ..."},
+    {"mark_min", NULL, COL_TEXT, REQ, 0, 0, NULL, NULL,
+     "JSON object: lowest primary score seen with each mark, e.g. {\"3\":7}"},
+    {"journal", NULL, COL_TEXT, 0, 0, 0, NULL, NULL,
+     "JSON 4x4 array: students by ВПР mark (rows 2..5) and journal mark (columns 2..5)"},
+};
+
+static const struct form_col oge_cols[] = {
+    C_YEAR(KEY), C_SCHOOL(SCHOOL), C_SUBJECT(KEY), C_PARTICIPANTS, VPR_MARKS,
+    {"mean_score", "средний балл|средний первичный балл", COL_REAL, 0, 0, 1000, NULL, NULL,
+     "mean score"},
+};
+static const struct form_check oge_checks[] = {
+    {CHECK_SUM_EQ, {"m2", "m3", "m4", "m5", "participants", NULL}, "m2+m3+m4+m5 = participants"},
+};
+
+static const struct form_col ege_cols[] = {
+    C_YEAR(KEY), C_SCHOOL(SCHOOL), C_SUBJECT(KEY), C_PARTICIPANTS,
+    {"mean_score", "средний балл|средний тестовый балл", COL_REAL, REQ, 0, 100, NULL, NULL,
+     "mean test score 0..100"},
+    C_COUNT("below_min", "не преодолели минимальный порог|ниже минимального порога|ниже минимума",
+            REQ, "below the subject minimum"),
+    C_COUNT("high_scorers", "81-100 баллов|81–100 баллов|высокобалльники|от 81 балла", REQ,
+            "scored 81..100"),
+    C_COUNT("score_100", "стобалльники|100 баллов", 0, "scored 100"),
+};
+static const struct form_check ege_checks[] = {
+    {CHECK_LE, {"below_min", "participants", NULL}, "below_min <= participants"},
+    {CHECK_LE, {"score_100", "high_scorers", "participants", NULL},
+     "score_100 <= high_scorers <= participants"},
+};
+
+static const struct form_col rdr_cols[] = {
+    C_YEAR(KEY), C_SCHOOL(SCHOOL), C_GRADE(KEY), C_SUBJECT(KEY), C_PARTICIPANTS,
+    C_COUNT("below_basic", "ниже базового", REQ, "below the basic level"),
+    C_COUNT("basic", "базовый", REQ, "basic level"),
+    C_COUNT("advanced", "повышенный и высокий|повышенный", REQ, "advanced and high levels"),
+    {"mean_percent", "средний % выполнения|средний процент выполнения", COL_REAL, 0, 0, 100,
+     NULL, NULL, "mean percentage of the work done"},
+};
+static const struct form_check rdr_checks[] = {
+    {CHECK_SUM_EQ, {"below_basic", "basic", "advanced", "participants", NULL},
+     "below_basic+basic+advanced = participants"},
+};
+
+static const struct form_col olympiad_cols[] = {
+    C_YEAR(KEY), C_SCHOOL(SCHOOL), C_SUBJECT(KEY),
+    {"stage", "этап", COL_ENUM, KEY, 0, 0, stages, NULL,
+     "school | municipal | regional | final (or the Russian names)"},
+    C_PARTICIPANTS,
+    C_COUNT("winners", "победители|победителей", REQ, "winners"),
+    C_COUNT("prizewinners", "призёры|призеры|призёров|призеров", REQ, "prize-winners"),
+    {"olympiad", "название|олимпиада", COL_TEXT, COL_KEY, 0, 0, NULL, "ВсОШ",
+     "olympiad name; default ВсОШ"},
+};
+static const struct form_check olympiad_checks[] = {
+    {CHECK_SUM_LE, {"winners", "prizewinners", "participants", NULL},
+     "winners+prizewinners <= participants"},
+};
+
+static const struct form_col admissions_cols[] = {
+    C_YEAR(KEY), C_SCHOOL(SCHOOL),
+    C_COUNT("graduates", "выпускников 11 кл.|выпускников 11 кл|выпускников", REQ,
+            "graduates of grade 11"),
+    C_COUNT("university", "поступили в вузы|в вузы", REQ, "admitted to universities"),
+    C_COUNT("university_profile", "в вузы по профилю ОО|по профилю ОО|по профилю", REQ,
+            "admitted to universities in the school's profile"),
+    C_COUNT("college", "в СПО|поступили в СПО", 0, "admitted to colleges (СПО)"),
+    C_COUNT("budget", "на бюджет|бюджет", 0, "admitted on state-funded places"),
+};
+static const struct form_check admissions_checks[] = {
+    {CHECK_LE, {"university_profile", "university", "graduates", NULL},
+     "university_profile <= university <= graduates"},
+    {CHECK_LE, {"budget", "graduates", NULL}, "budget <= graduates"},
+    {CHECK_LE, {"college", "graduates", NULL}, "college <= graduates"},
+};
+
+static const struct form forms_list[] = {
+    {"schools", "Реестр ОО", "schools registry", FORM_ROWS, schools_cols, N(schools_cols), NULL, 0},
+    {"clusters", "Состав кластеров", "cluster membership and roles", FORM_ROWS, clusters_cols,
+     N(clusters_cols), NULL, 0},
+    {"context", "Контекстные данные", "context factors, one per row", FORM_ROWS, context_cols,
+     N(context_cols), NULL, 0},
+    {"vpr", "ВПР, результаты по ОО", "ВПР results per school and work", FORM_ROWS, vpr_cols,
+     N(vpr_cols), vpr_checks, N(vpr_checks)},
+    {"vpr_students", "ВПР, результаты обучающихся",
+     "ВПР results per student (pseudonymous), aggregated per work", FORM_STUDENTS,
+     vpr_students_cols, N(vpr_students_cols), NULL, 0},
+    {"oge", "ГИА-9 (ОГЭ)", "ОГЭ results per school and subject", FORM_ROWS, oge_cols,
+     N(oge_cols), oge_checks, N(oge_checks)},
+    {"ege", "ГИА-11 (ЕГЭ)", "ЕГЭ results per school and subject", FORM_ROWS, ege_cols,
+     N(ege_cols), ege_checks, N(ege_checks)},
+    {"rdr", "Региональные диагностические работы", "РДР results by level", FORM_ROWS, rdr_cols,
+     N(rdr_cols), rdr_checks, N(rdr_checks)},
+    {"olympiad", "Олимпиады", "olympiad participants, winners, prize-winners by stage",
+     FORM_ROWS, olympiad_cols, N(olympiad_cols), olympiad_checks, N(olympiad_checks)},
+    {"admissions", "Поступление выпускников", "graduates' admissions", FORM_ROWS,
+     admissions_cols, N(admissions_cols), admissions_checks, N(admissions_checks)},
+    {"vpr_dist", "ВПР, распределение первичных баллов",
+     "per-work primary-score histograms (from vpr_students)", FORM_INTERNAL, vpr_dist_cols,
+     N(vpr_dist_cols), NULL, 0},
+};
+
+const struct form *const soko_forms[] = {
+    &forms_list[0], &forms_list[1], &forms_list[2], &forms_list[3], &forms_list[4],
+    &forms_list[5], &forms_list[6], &forms_list[7], &forms_list[8], &forms_list[9],
+    &forms_list[10], NULL};
+
+const struct form *form_find(const char *name)
+{
+    for (size_t i = 0; soko_forms[i]; i++)
+        if (strcmp(soko_forms[i]->name, name) == 0) return soko_forms[i];
+    return NULL;
+}
+
+int form_col_index(const struct form *f, const char *name)
+{
+    for (size_t i = 0; i < f->ncols; i++)
+        if (strcmp(f->cols[i].name, name) == 0) return (int)i;
+    return -1;
+}
+
+/* Header normalisation: drop quotes of every kind («» " ' “ ”), turn en/em dashes into
+ * '-', collapse runs of spaces; case is folded by utf8_casecmp. */
+static void normalize(const char *in, char *out, size_t outsz)
+{
+    size_t o = 0;
+    int space = 0;
+    const unsigned char *p = (const unsigned char *)in;
+    while (*p && o + 4 < outsz) {
+        if (*p == '"' || *p == '\'') { p++; continue; }
+        if (p[0] == 0xC2 && (p[1] == 0xAB || p[1] == 0xBB)) { p += 2; continue; }   /* « » */
+        if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0x9C || p[2] == 0x9D)) { p += 3; continue; }
+        if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0x93 || p[2] == 0x94)) {        /* – — */
+            out[o++] = '-';
+            p += 3;
+            space = 0;
+            continue;
+        }
+        if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' ||
+            (p[0] == 0xC2 && p[1] == 0xA0)) {
+            space = 1;
+            p += (*p == 0xC2) ? 2 : 1;
+            continue;
+        }
+        if (space && o > 0) out[o++] = ' ';
+        space = 0;
+        out[o++] = (char)*p++;
+    }
+    out[o] = '\0';
+}
+
+static int alias_match(const char *list, const char *want)
+{
+    char one[256], norm[256];
+    while (list && *list) {
+        const char *bar = strchr(list, '|');
+        size_t n = bar ? (size_t)(bar - list) : strlen(list);
+        if (n < sizeof one) {
+            memcpy(one, list, n);
+            one[n] = '\0';
+            normalize(one, norm, sizeof norm);
+            if (utf8_casecmp(norm, want) == 0) return 1;
+        }
+        list = bar ? bar + 1 : NULL;
+    }
+    return 0;
+}
+
+int form_col_match(const struct form *f, const char *header)
+{
+    char want[256];
+    normalize(header, want, sizeof want);
+    for (size_t i = 0; i < f->ncols; i++)
+        if (utf8_casecmp(f->cols[i].name, want) == 0) return (int)i;
+    for (size_t i = 0; i < f->ncols; i++)
+        if (alias_match(f->cols[i].aliases, want)) return (int)i;
+    return -1;
+}
+
+const char *form_enum_value(const struct form_col *c, const char *text)
+{
+    char want[256];
+    normalize(text, want, sizeof want);
+    for (const struct enum_val *v = c->values; v && v->value; v++)
+        if (alias_match(v->value, want) || alias_match(v->aliases, want)) return v->value;
+    return NULL;
+}
+
+const char *form_col_ru(const struct form_col *c, char *buf, size_t bufsz)
+{
+    if (!c->aliases) return c->name;
+    size_t n = strcspn(c->aliases, "|");
+    if (n >= bufsz) n = bufsz - 1;
+    memcpy(buf, c->aliases, n);
+    buf[n] = '\0';
+    return buf;
+}

@@ -1,0 +1,686 @@
+/*
+ * stats.c — see stats.h for the contract. Every function checks its arguments
+ * before GSL sees them, so GSL errors should not happen; when they do (the handler
+ * is off, see stats_init) they come back as STATS_ENUMERIC.
+ */
+#include "stats.h"
+
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_fit.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_multifit.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_vector.h>
+
+void stats_init(void)
+{
+    gsl_set_error_handler_off();
+}
+
+const char *stats_rc_name(int rc)
+{
+    switch (rc) {
+    case STATS_OK: return "ok";
+    case STATS_EINPUT: return "bad input";
+    case STATS_EDEGENERATE: return "degenerate data";
+    case STATS_ENUMERIC: return "numerical failure";
+    default: return "unknown";
+    }
+}
+
+/* --- helpers ------------------------------------------------------------------------ */
+
+static int level_ok(double level)
+{
+    return isfinite(level) && level > 0.0 && level < 1.0;
+}
+
+/* A count handed to GSL's discrete distributions, which take unsigned int. */
+static int whole_count(double v)
+{
+    return isfinite(v) && v >= 0.0 && v == floor(v) && v <= (double)UINT_MAX;
+}
+
+static double clip01(double v)
+{
+    return v < 0.0 ? 0.0 : (v > 1.0 ? 1.0 : v);
+}
+
+/* Upper normal quantile for a two-sided level: 1.959964 for 0.95. */
+static double z_for(double level)
+{
+    return gsl_cdf_ugaussian_Qinv((1.0 - level) / 2.0);
+}
+
+static void ci_none(struct stats_ci *out, double est)
+{
+    out->est = est;
+    out->lo = NAN;
+    out->hi = NAN;
+    out->has_interval = 0;
+}
+
+/* --- intervals ---------------------------------------------------------------------- */
+
+int stats_wilson(double k, double n, double level, struct stats_ci *out)
+{
+    if (!out || !isfinite(k) || !isfinite(n) || n <= 0.0 || k < 0.0 || k > n ||
+        !level_ok(level))
+        return STATS_EINPUT;
+    double z = z_for(level);
+    double ph = k / n;
+    double z22n = z * z / (2.0 * n);
+    double centre = ph + z22n;
+    double half = z * sqrt(ph * (1.0 - ph) / n + z22n / (2.0 * n));
+    double denom = 1.0 + 2.0 * z22n;
+    out->est = ph;
+    /* R pins the bounds at k = 0 and k = n; the formula gives them only up to
+     * rounding, and an interval "from 1e-17" would read oddly in a note. */
+    out->lo = k == 0.0 ? 0.0 : (centre - half) / denom;
+    out->hi = k == n ? 1.0 : (centre + half) / denom;
+    out->has_interval = 1;
+    return STATS_OK;
+}
+
+int stats_poisson_exact(double k, double level, struct stats_ci *out)
+{
+    if (!out || !whole_count(k) || !level_ok(level))
+        return STATS_EINPUT;
+    double tail = (1.0 - level) / 2.0;
+    /* Garwood: the bounds are gamma quantiles, Gamma(k) below and Gamma(k+1) above;
+     * Gamma(0) is a point mass at 0. */
+    double lo = k == 0.0 ? 0.0 : gsl_cdf_gamma_Pinv(tail, k, 1.0);
+    double hi = gsl_cdf_gamma_Qinv(tail, k + 1.0, 1.0);
+    if (!isfinite(lo) || !isfinite(hi))
+        return STATS_ENUMERIC;
+    out->est = k;
+    out->lo = lo;
+    out->hi = hi;
+    out->has_interval = 1;
+    return STATS_OK;
+}
+
+int stats_t_interval(double mean, double sd, double n, double level,
+                     struct stats_ci *out)
+{
+    if (!out || !isfinite(mean) || !isfinite(n) || n < 1.0 || !level_ok(level) ||
+        isinf(sd) || sd < 0.0)
+        return STATS_EINPUT;
+    if (isnan(sd) || n < 2.0) {
+        ci_none(out, mean);
+        return STATS_OK;
+    }
+    double t = gsl_cdf_tdist_Qinv((1.0 - level) / 2.0, n - 1.0);
+    if (!isfinite(t))
+        return STATS_ENUMERIC;
+    double half = t * sd / sqrt(n);
+    out->est = mean;
+    out->lo = mean - half;
+    out->hi = mean + half;
+    out->has_interval = 1;
+    return STATS_OK;
+}
+
+int stats_groups_mean(const double *means, const double *counts, size_t g,
+                      struct stats_ci *out)
+{
+    double est;
+    if (!out)
+        return STATS_EINPUT;
+    int rc = stats_weighted_mean(means, counts, g, &est);
+    if (rc != STATS_OK)
+        return rc;
+    ci_none(out, est);
+    return STATS_OK;
+}
+
+/* --- pooling ------------------------------------------------------------------------ */
+
+int stats_pooled_share(const double *k, const double *n, size_t len, double *share)
+{
+    if (!k || !n || !share || len == 0)
+        return STATS_EINPUT;
+    double sk = 0.0, sn = 0.0;
+    for (size_t i = 0; i < len; i++) {
+        if (!isfinite(k[i]) || !isfinite(n[i]) || k[i] < 0.0 || k[i] > n[i])
+            return STATS_EINPUT;
+        sk += k[i];
+        sn += n[i];
+    }
+    if (sn <= 0.0)
+        return STATS_EINPUT;
+    *share = sk / sn;
+    return STATS_OK;
+}
+
+int stats_weighted_mean(const double *x, const double *w, size_t len, double *mean)
+{
+    if (!x || !w || !mean || len == 0)
+        return STATS_EINPUT;
+    double sw = 0.0, swx = 0.0;
+    for (size_t i = 0; i < len; i++) {
+        if (!isfinite(w[i]) || w[i] < 0.0)
+            return STATS_EINPUT;
+        if (w[i] == 0.0)
+            continue;   /* a group without participants may have no mean at all */
+        if (!isfinite(x[i]))
+            return STATS_EINPUT;
+        sw += w[i];
+        swx += w[i] * x[i];
+    }
+    if (sw <= 0.0)
+        return STATS_EINPUT;
+    *mean = swx / sw;
+    return STATS_OK;
+}
+
+/* --- trends ------------------------------------------------------------------------- */
+
+int stats_wls_trend(const double *x, const double *y, const double *w, size_t len,
+                    struct stats_trend *out)
+{
+    if (!x || !y || !w || !out || len < 3)
+        return STATS_EINPUT;
+    double sw = 0.0, swx = 0.0;
+    for (size_t i = 0; i < len; i++) {
+        if (!isfinite(x[i]) || !isfinite(y[i]) || !isfinite(w[i]) || w[i] <= 0.0)
+            return STATS_EINPUT;
+        sw += w[i];
+        swx += w[i] * x[i];
+    }
+    /* gsl_fit_wlinear divides by the weighted variance of x without checking it. */
+    double xbar = swx / sw, sxx = 0.0;
+    for (size_t i = 0; i < len; i++)
+        sxx += w[i] * (x[i] - xbar) * (x[i] - xbar);
+    if (!(sxx > 0.0))
+        return STATS_EDEGENERATE;
+
+    double c0, c1, cov00, cov01, cov11, chisq;
+    if (gsl_fit_wlinear(x, 1, w, 1, y, 1, len, &c0, &c1, &cov00, &cov01, &cov11,
+                        &chisq) != GSL_SUCCESS)
+        return STATS_ENUMERIC;
+    double df = (double)(len - 2);
+    /* cov11 = 1/Σw(x-x̄)² assumes the weights are exact inverse variances. With
+     * w = participants they are only relative, so, like lm(), scale by the
+     * residual variance σ̂² = Σw·r²/(n-2) (chisq is that weighted sum). */
+    double se = sqrt(cov11 * chisq / df);
+    if (!isfinite(c1) || !isfinite(se))
+        return STATS_ENUMERIC;
+    out->slope = c1;
+    out->intercept = c0;
+    out->se = se;
+    out->npoints = len;
+    if (se > 0.0) {
+        out->t = c1 / se;
+        out->p = 2.0 * gsl_cdf_tdist_Q(fabs(out->t), df);
+    } else {
+        /* Points exactly on a line: R reports p < 2e-16 (a flat line gives NaN);
+         * soko calls an exact non-zero slope certain and an exact flat line no change. */
+        out->t = c1 == 0.0 ? 0.0 : copysign(INFINITY, c1);
+        out->p = c1 == 0.0 ? 1.0 : 0.0;
+    }
+    return STATS_OK;
+}
+
+int stats_cochran_armitage(const double *k, const double *n, const double *score,
+                           size_t g, struct stats_catrend *out)
+{
+    if (!k || !n || !score || !out || g < 2)
+        return STATS_EINPUT;
+    double sk = 0.0, sn = 0.0, snx = 0.0;
+    for (size_t i = 0; i < g; i++) {
+        if (!isfinite(k[i]) || !isfinite(n[i]) || !isfinite(score[i]) || k[i] < 0.0 ||
+            k[i] > n[i])
+            return STATS_EINPUT;
+        sk += k[i];
+        sn += n[i];
+        snx += n[i] * score[i];
+    }
+    if (sn <= 0.0)
+        return STATS_EINPUT;
+    double p = sk / sn, xbar = snx / sn;
+    if (p <= 0.0 || p >= 1.0)
+        return STATS_EDEGENERATE;
+    /* T = Σ k_i (x_i - x̄) with Var T = p(1-p) Σ n_i (x_i - x̄)²: the regression sum of
+     * squares that R's prop.trend.test obtains from lm(k/n ~ x, weights = n/(p(1-p))). */
+    double t = 0.0, sxx = 0.0;
+    for (size_t i = 0; i < g; i++) {
+        double dx = score[i] - xbar;
+        t += k[i] * dx;
+        sxx += n[i] * dx * dx;
+    }
+    if (!(sxx > 0.0))
+        return STATS_EDEGENERATE;
+    double v = p * (1.0 - p) * sxx;
+    out->z = t / sqrt(v);
+    out->chisq = t * t / v;
+    out->p = gsl_cdf_chisq_Q(out->chisq, 1.0);
+    if (!isfinite(out->z) || !isfinite(out->p))
+        return STATS_ENUMERIC;
+    return STATS_OK;
+}
+
+enum stats_trend_label stats_trend_classify(double effect, double p, double alpha,
+                                            enum stats_direction dir, size_t npoints)
+{
+    if (npoints < 3 || !isfinite(effect) || !isfinite(p))
+        return STATS_TREND_NOT_ENOUGH_DATA;
+    if (!(p < alpha) || effect == 0.0)
+        return STATS_TREND_NO_CHANGE;
+    int up = effect > 0.0;
+    int good = dir == STATS_HIGHER_IS_BETTER ? up : !up;
+    return good ? STATS_TREND_IMPROVING : STATS_TREND_WORSENING;
+}
+
+const char *stats_trend_label_name(enum stats_trend_label label)
+{
+    switch (label) {
+    case STATS_TREND_NOT_ENOUGH_DATA: return "not_enough_data";
+    case STATS_TREND_NO_CHANGE: return "no_change";
+    case STATS_TREND_IMPROVING: return "improving";
+    case STATS_TREND_WORSENING: return "worsening";
+    }
+    return "unknown";
+}
+
+/* --- comparison --------------------------------------------------------------------- */
+
+int stats_z_share(double k, double n, double p0, double *z)
+{
+    if (!z || !isfinite(k) || !isfinite(n) || !isfinite(p0) || n <= 0.0 || k < 0.0 ||
+        k > n || p0 < 0.0 || p0 > 1.0)
+        return STATS_EINPUT;
+    if (p0 == 0.0 || p0 == 1.0)
+        return STATS_EDEGENERATE;
+    *z = (k / n - p0) / sqrt(p0 * (1.0 - p0) / n);
+    return STATS_OK;
+}
+
+int stats_z_mean(double mean, double target, double sd, double n, double *z)
+{
+    if (!z || !isfinite(mean) || !isfinite(target) || !isfinite(sd) || !isfinite(n) ||
+        sd <= 0.0 || n <= 0.0)
+        return STATS_EINPUT;
+    *z = (mean - target) / (sd / sqrt(n));
+    return STATS_OK;
+}
+
+/* R's qbinom shrinks p by this much so that a quantile sitting exactly on a step
+ * of the CDF is not pushed one step up by rounding in the CDF; doing the same
+ * keeps the limits equal to R's at those steps. */
+#define QFUZZ (64.0 * DBL_EPSILON)
+
+/* One interpolated limit, Spiegelhalter (2005) appendix, for the lower-tail
+ * probability q of Binomial(n, p0). For q > ½ the CDF near 1 is computed as 1 - Q
+ * from the upper tail, where the absolute error is what matters in F(r) - q. */
+static int spiegelhalter_limit(double q, double p0, unsigned int n, double *limit)
+{
+    int upper = q > 0.5;
+    double tq = upper ? 1.0 - q : q;   /* the tail probability itself */
+    /* Smallest r with F(r) >= q, by bisection: F(-1) = 0 < q <= F(n) = 1. */
+    long lo = -1, hi = (long)n;
+    while (hi - lo > 1) {
+        long mid = lo + (hi - lo) / 2;
+        unsigned int r = (unsigned int)mid;
+        int reached = upper ? gsl_cdf_binomial_Q(r, p0, n) <= tq * (1.0 + QFUZZ)
+                            : gsl_cdf_binomial_P(r, p0, n) >= tq * (1.0 - QFUZZ);
+        if (reached)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    unsigned int r = (unsigned int)hi;
+    double pmf = gsl_ran_binomial_pdf(r, p0, n);   /* F(r) - F(r-1) */
+    /* F(r) - q, from whichever tail holds it accurately. */
+    double excess = upper ? tq - gsl_cdf_binomial_Q(r, p0, n)
+                          : gsl_cdf_binomial_P(r, p0, n) - tq;
+    if (!isfinite(pmf) || !isfinite(excess) || pmf <= 0.0)
+        return STATS_ENUMERIC;
+    *limit = clip01(((double)r - excess / pmf) / (double)n);
+    return STATS_OK;
+}
+
+int stats_funnel_share_exact(double p0, double n, struct stats_funnel *out)
+{
+    if (!out || !isfinite(p0) || p0 < 0.0 || p0 > 1.0 || !whole_count(n) || n < 1.0)
+        return STATS_EINPUT;
+    if (p0 == 0.0 || p0 == 1.0)
+        return STATS_EDEGENERATE;
+    unsigned int un = (unsigned int)n;
+    const double q[4] = {(1.0 - STATS_LEVEL_998) / 2.0, (1.0 - STATS_LEVEL_95) / 2.0,
+                         (1.0 + STATS_LEVEL_95) / 2.0, (1.0 + STATS_LEVEL_998) / 2.0};
+    double lim[4];
+    for (int i = 0; i < 4; i++) {
+        int rc = spiegelhalter_limit(q[i], p0, un, &lim[i]);
+        if (rc != STATS_OK)
+            return rc;
+    }
+    out->lo998 = lim[0];
+    out->lo95 = lim[1];
+    out->hi95 = lim[2];
+    out->hi998 = lim[3];
+    return STATS_OK;
+}
+
+int stats_funnel_share_normal(double p0, double n, struct stats_funnel *out)
+{
+    if (!out || !isfinite(p0) || p0 < 0.0 || p0 > 1.0 || !isfinite(n) || n <= 0.0)
+        return STATS_EINPUT;
+    if (p0 == 0.0 || p0 == 1.0)
+        return STATS_EDEGENERATE;
+    double se = sqrt(p0 * (1.0 - p0) / n);
+    double z95 = z_for(STATS_LEVEL_95), z998 = z_for(STATS_LEVEL_998);
+    out->lo998 = clip01(p0 - z998 * se);
+    out->lo95 = clip01(p0 - z95 * se);
+    out->hi95 = clip01(p0 + z95 * se);
+    out->hi998 = clip01(p0 + z998 * se);
+    return STATS_OK;
+}
+
+int stats_funnel_mean(double target, double sd, double n, struct stats_funnel *out)
+{
+    if (!out || !isfinite(target) || !isfinite(sd) || sd < 0.0 || !isfinite(n) ||
+        n <= 0.0)
+        return STATS_EINPUT;
+    double se = sd / sqrt(n);
+    double z95 = z_for(STATS_LEVEL_95), z998 = z_for(STATS_LEVEL_998);
+    out->lo998 = target - z998 * se;
+    out->lo95 = target - z95 * se;
+    out->hi95 = target + z95 * se;
+    out->hi998 = target + z998 * se;
+    return STATS_OK;
+}
+
+enum stats_funnel_pos stats_funnel_classify(double value, const struct stats_funnel *f)
+{
+    if (!f || isnan(value))
+        return STATS_FUNNEL_INSIDE;
+    if (value > f->hi998)
+        return STATS_FUNNEL_ABOVE_998;
+    if (value > f->hi95)
+        return STATS_FUNNEL_ABOVE_95;
+    if (value < f->lo998)
+        return STATS_FUNNEL_BELOW_998;
+    if (value < f->lo95)
+        return STATS_FUNNEL_BELOW_95;
+    return STATS_FUNNEL_INSIDE;
+}
+
+const char *stats_funnel_pos_name(enum stats_funnel_pos pos)
+{
+    switch (pos) {
+    case STATS_FUNNEL_INSIDE: return "inside";
+    case STATS_FUNNEL_ABOVE_95: return "above_95";
+    case STATS_FUNNEL_ABOVE_998: return "above_998";
+    case STATS_FUNNEL_BELOW_95: return "below_95";
+    case STATS_FUNNEL_BELOW_998: return "below_998";
+    }
+    return "unknown";
+}
+
+int stats_percentile_rank(double value, const double *values, size_t len, double *rank)
+{
+    if (!values || !rank || len == 0 || !isfinite(value))
+        return STATS_EINPUT;
+    size_t below = 0, equal = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!isfinite(values[i]))
+            return STATS_EINPUT;
+        if (values[i] < value)
+            below++;
+        else if (values[i] == value)
+            equal++;
+    }
+    *rank = 100.0 * ((double)below + 0.5 * (double)equal) / (double)len;
+    return STATS_OK;
+}
+
+/* --- empirical Bayes ---------------------------------------------------------------- */
+
+/* The prior's weight when the data show no differences between units, in units of
+ * the total N: see stats.h. */
+#define EB_STRONG_FACTOR 100.0
+
+static int beta_interval(double a, double b, double level, double *lo, double *hi)
+{
+    double tail = (1.0 - level) / 2.0;
+    *lo = gsl_cdf_beta_Pinv(tail, a, b);
+    *hi = gsl_cdf_beta_Qinv(tail, a, b);
+    return isfinite(*lo) && isfinite(*hi) ? STATS_OK : STATS_ENUMERIC;
+}
+
+int stats_eb_betabinom(const double *k, const double *n, size_t len, double level,
+                       struct stats_eb_prior *prior, double *post_mean,
+                       double *lo, double *hi)
+{
+    if (!k || !n || !post_mean || !lo || !hi || len < 2 || !level_ok(level))
+        return STATS_EINPUT;
+    double sk = 0.0, sn = 0.0, sn2 = 0.0;
+    size_t units = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!isfinite(k[i]) || !isfinite(n[i]) || k[i] < 0.0 || k[i] > n[i])
+            return STATS_EINPUT;
+        sk += k[i];
+        sn += n[i];
+        sn2 += n[i] * n[i];
+        if (n[i] > 0.0)
+            units++;
+    }
+    if (units < 2)
+        return STATS_EINPUT;
+    double m = sk / sn;
+    if (m <= 0.0 || m >= 1.0)
+        return STATS_EDEGENERATE;
+
+    double s = 0.0;
+    for (size_t i = 0; i < len; i++) {
+        if (n[i] > 0.0) {
+            double d = k[i] / n[i] - m;
+            s += n[i] * d * d;
+        }
+    }
+    double excess = s / (m * (1.0 - m)) - (double)(units - 1);
+    /* The coefficient of ρ in E[S]; it is 0 when every unit has n = 1, where binary
+     * data cannot show overdispersion at all: then take the fallback. */
+    double info = sn - sn2 / sn - (double)(units - 1);
+    double rho = info > 0.0 ? excess / info : 0.0;
+    double cap = EB_STRONG_FACTOR * sn;
+    double ab = rho > 0.0 ? fmin(1.0 / rho - 1.0, cap) : cap;
+    if (ab < 1.0)
+        ab = 1.0;
+    double a = m * ab, b = (1.0 - m) * ab;
+
+    for (size_t i = 0; i < len; i++) {
+        double pa = k[i] + a, pb = n[i] - k[i] + b;
+        post_mean[i] = pa / (pa + pb);
+        int rc = beta_interval(pa, pb, level, &lo[i], &hi[i]);
+        if (rc != STATS_OK)
+            return rc;
+    }
+    if (prior) {
+        prior->alpha = a;
+        prior->beta = b;
+        prior->pooled = m;
+        prior->rho = rho;
+        prior->overdispersed = rho > 0.0 && 1.0 / rho - 1.0 < cap;
+    }
+    return STATS_OK;
+}
+
+/* --- regression --------------------------------------------------------------------- */
+
+/* Relative size below which a singular value of the column-scaled design counts as
+ * zero. R's lm() aliases a column whose residual norm falls below 1e-7 of its own;
+ * the same order here makes soko refuse where R would drop a coefficient. */
+#define OLS_RANK_TOL 1e-7
+
+int stats_ols(const double *y, const double *x, size_t m, size_t p, double *coef,
+              double *r2, double *rstd)
+{
+    if (!y || (p > 0 && !x) || !coef || m <= p + 1)
+        return STATS_EINPUT;
+    size_t q = p + 1;   /* columns with the intercept */
+    double ybar = 0.0;
+    for (size_t i = 0; i < m; i++) {
+        if (!isfinite(y[i]))
+            return STATS_EINPUT;
+        for (size_t j = 0; j < p; j++)
+            if (!isfinite(x[i * p + j]))
+                return STATS_EINPUT;
+        ybar += y[i];
+    }
+    ybar /= (double)m;
+    double tss = 0.0;
+    for (size_t i = 0; i < m; i++)
+        tss += (y[i] - ybar) * (y[i] - ybar);
+    if (!(tss > 0.0))
+        return STATS_EDEGENERATE;
+
+    int rc = STATS_ENUMERIC;
+    gsl_matrix *X = gsl_matrix_alloc(m, q);
+    gsl_matrix *QR = gsl_matrix_alloc(m, q);
+    gsl_matrix *cov = gsl_matrix_alloc(q, q);
+    gsl_vector *Y = gsl_vector_alloc(m);
+    gsl_vector *c = gsl_vector_alloc(q);
+    gsl_vector *res = gsl_vector_alloc(m);
+    gsl_vector *tau = gsl_vector_alloc(q);
+    gsl_vector *row = gsl_vector_alloc(q);
+    gsl_multifit_linear_workspace *work = gsl_multifit_linear_alloc(m, q);
+    if (!X || !QR || !cov || !Y || !c || !res || !tau || !row || !work)
+        goto done;
+
+    for (size_t i = 0; i < m; i++) {
+        gsl_matrix_set(X, i, 0, 1.0);
+        for (size_t j = 0; j < p; j++)
+            gsl_matrix_set(X, i, j + 1, x[i * p + j]);
+        gsl_vector_set(Y, i, y[i]);
+    }
+    double chisq;
+    size_t rank;
+    /* The truncated-SVD variant reports the rank; plain gsl_multifit_linear would
+     * silently drop a null direction and return a fit R would call aliased. */
+    if (gsl_multifit_linear_tsvd(X, Y, OLS_RANK_TOL, c, cov, &chisq, &rank, work) !=
+        GSL_SUCCESS)
+        goto done;
+    if (rank < q) {
+        rc = STATS_EDEGENERATE;
+        goto done;
+    }
+    if (gsl_multifit_linear_residuals(X, Y, c, res) != GSL_SUCCESS)
+        goto done;
+    double rss = 0.0;
+    for (size_t i = 0; i < m; i++)
+        rss += gsl_vector_get(res, i) * gsl_vector_get(res, i);
+    if (!(rss > 0.0)) {
+        rc = STATS_EDEGENERATE;   /* an exact fit: no scatter to standardize by */
+        goto done;
+    }
+
+    if (rstd) {
+        /* Leverage h_ii = x_i'(X'X)⁻¹x_i = |R⁻ᵀx_i|² with X = QR; it is computed
+         * here because GSL's cov is already multiplied by σ̂². */
+        if (gsl_matrix_memcpy(QR, X) != GSL_SUCCESS ||
+            gsl_linalg_QR_decomp(QR, tau) != GSL_SUCCESS)
+            goto done;
+        gsl_matrix_const_view R = gsl_matrix_const_submatrix(QR, 0, 0, q, q);
+        double s2 = rss / (double)(m - q);
+        for (size_t i = 0; i < m; i++) {
+            gsl_vector_const_view xi = gsl_matrix_const_row(X, i);
+            if (gsl_vector_memcpy(row, &xi.vector) != GSL_SUCCESS ||
+                gsl_blas_dtrsv(CblasUpper, CblasTrans, CblasNonUnit, &R.matrix, row) !=
+                    GSL_SUCCESS)
+                goto done;
+            double h = gsl_blas_dnrm2(row);
+            h *= h;
+            double one_minus_h = 1.0 - h;
+            /* R: rstandard() turns the infinite value at h = 1 into NaN. */
+            rstd[i] = one_minus_h > 1e-12
+                          ? gsl_vector_get(res, i) / sqrt(s2 * one_minus_h)
+                          : NAN;
+        }
+    }
+    for (size_t j = 0; j < q; j++)
+        coef[j] = gsl_vector_get(c, j);
+    if (r2)
+        *r2 = 1.0 - rss / tss;
+    rc = STATS_OK;
+
+done:
+    gsl_multifit_linear_free(work);
+    gsl_vector_free(row);
+    gsl_vector_free(tau);
+    gsl_vector_free(res);
+    gsl_vector_free(c);
+    gsl_vector_free(Y);
+    gsl_matrix_free(cov);
+    gsl_matrix_free(QR);
+    gsl_matrix_free(X);
+    return rc;
+}
+
+/* --- spike test --------------------------------------------------------------------- */
+
+int stats_spike_test(const double *h, const double *d, size_t len, size_t b,
+                     struct stats_spike *out)
+{
+    if (!h || !d || !out || b < 1 || b >= len)
+        return STATS_EINPUT;
+    for (size_t i = 0; i < len; i++)
+        if (!whole_count(h[i]) || !whole_count(d[i]))
+            return STATS_EINPUT;
+    double x = h[b], m = h[b - 1] + h[b], dm = d[b - 1] + d[b];
+    if (m > (double)UINT_MAX)
+        return STATS_EINPUT;
+    out->x = x;
+    out->m = m;
+    out->p_ref = dm > 0.0 ? d[b] / dm : NAN;
+    out->expected = m * out->p_ref;
+    out->ratio = NAN;
+    out->p = NAN;
+    out->testable = 0;
+    /* m = 0: the school has nobody at the boundary; p_ref 0 or 1: the district has
+     * nobody on one side, so any school count is either impossible or certain. */
+    if (m == 0.0 || !(out->p_ref > 0.0 && out->p_ref < 1.0))
+        return STATS_EDEGENERATE;
+    out->ratio = x / out->expected;
+    out->p = x == 0.0 ? 1.0
+                      : gsl_cdf_binomial_Q((unsigned int)x - 1, out->p_ref,
+                                           (unsigned int)m);
+    if (!isfinite(out->p))
+        return STATS_ENUMERIC;
+    out->testable = 1;
+    return STATS_OK;
+}
+
+int stats_spike_combine(const struct stats_spike *tests, size_t len, double *p,
+                        size_t *which)
+{
+    if (!tests || !p || len == 0)
+        return STATS_EINPUT;
+    size_t tested = 0, best = 0;
+    double pmin = INFINITY;
+    for (size_t i = 0; i < len; i++) {
+        if (!tests[i].testable)
+            continue;
+        if (!(tests[i].p >= 0.0 && tests[i].p <= 1.0))
+            return STATS_EINPUT;
+        tested++;
+        if (tests[i].p < pmin) {
+            pmin = tests[i].p;
+            best = i;
+        }
+    }
+    if (tested == 0)
+        return STATS_EDEGENERATE;
+    *p = fmin(1.0, (double)tested * pmin);
+    if (which)
+        *which = best;
+    return STATS_OK;
+}

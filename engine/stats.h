@@ -1,0 +1,274 @@
+/*
+ * stats.h — the numbers behind soko's judgements: intervals, trends, comparisons
+ * with a cluster or district (z-scores, funnel limits, percentile ranks), empirical
+ * Bayes shrinkage, context regression and the score-spike test for objectivity.
+ *
+ * Takes: plain arrays of doubles (counts are doubles because indicators hold them
+ *   so; where a function needs whole numbers it says so and checks).
+ * Gives: results through out-parameters; the return value is a status (enum
+ *   stats_rc: 0 is success). On a nonzero status the out-parameters hold nothing
+ *   the caller may use unless the function says otherwise.
+ * Ownership: nothing is allocated for the caller and nothing is kept; output arrays
+ *   are the caller's, sized as each function states.
+ * Failure: never prints, exits or aborts. Bad arguments give STATS_EINPUT; valid
+ *   data that carry no answer (no spread, a singular design, a spike that cannot be
+ *   tested) give STATS_EDEGENERATE; a GSL failure gives STATS_ENUMERIC.
+ *   Call stats_init() once before anything else: it turns GSL's abort-on-error
+ *   handler off, so that every GSL failure comes back as a status here.
+ */
+#ifndef SOKO_STATS_H
+#define SOKO_STATS_H
+
+#include <stddef.h>
+
+enum stats_rc {
+    STATS_OK = 0,
+    STATS_EINPUT = 1,      /* argument outside the function's domain (n = 0, k > n, NaN) */
+    STATS_EDEGENERATE = 2, /* valid data without an answer (zero variance, singular X) */
+    STATS_ENUMERIC = 3     /* GSL reported an error or could not allocate */
+};
+
+/* Confidence levels of the intervals soko shows, and of the two funnel limits. */
+#define STATS_LEVEL_95 0.95
+#define STATS_LEVEL_998 0.998
+
+/* Turns GSL's default error handler (which aborts) off. Idempotent. */
+void stats_init(void);
+
+/* "ok", "bad input", "degenerate data", "numerical failure"; "unknown" otherwise. */
+const char *stats_rc_name(int rc);
+
+/* --- intervals ------------------------------------------------------------------- */
+
+/* A point estimate with its interval. has_interval is 0 when the data cannot give
+ * one (spread unknown, a single observation): lo and hi are then NaN and a writer
+ * shows the estimate alone rather than an interval of zero width. */
+struct stats_ci {
+    double est;
+    double lo;
+    double hi;
+    int has_interval;
+};
+
+/* Wilson score interval for the share k/n (equals R prop.test(k, n, correct = FALSE)
+ * $conf.int: its bound is exactly 0 at k = 0 and 1 at k = n). level in (0, 1), e.g.
+ * STATS_LEVEL_95. Needs 0 <= k <= n, n > 0. */
+int stats_wilson(double k, double n, double level, struct stats_ci *out);
+
+/* Exact (Garwood) interval for a Poisson count k, a whole number >= 0: the gamma
+ * quantiles that R poisson.test(k)$conf.int uses; the lower bound is 0 at k = 0. */
+int stats_poisson_exact(double k, double level, struct stats_ci *out);
+
+/* t-interval for a mean of n observations with standard deviation sd (R t.test).
+ * Pass sd = NAN when the spread is unknown, and n = 1 is allowed: both give the
+ * estimate with has_interval = 0. n must be >= 1, sd >= 0 or NaN. */
+int stats_t_interval(double mean, double sd, double n, double level,
+                     struct stats_ci *out);
+
+/* Mean of g groups known only by their means and sizes (Σ counts·means / Σ counts).
+ * Without the spread inside the groups there is no honest interval: has_interval
+ * is always 0. counts >= 0 with a positive sum. */
+int stats_groups_mean(const double *means, const double *counts, size_t g,
+                      struct stats_ci *out);
+
+/* --- pooling: a cluster's share is never the mean of its schools' shares ----------- */
+
+/* Σk / Σn over len units. Each 0 <= k_i <= n_i; Σn > 0. */
+int stats_pooled_share(const double *k, const double *n, size_t len, double *share);
+
+/* Σ w·x / Σ w. Each w_i >= 0; Σw > 0. */
+int stats_weighted_mean(const double *x, const double *w, size_t len, double *mean);
+
+/* --- trends ----------------------------------------------------------------------- */
+
+/* Weighted least-squares line through (x_i, y_i) with weights w_i (participants).
+ * The standard error is scaled by the residual variance, as in R
+ * summary(lm(y ~ x, weights = w)): GSL's cov11 treats w as 1/σ², which would make
+ * the SE depend on the unit of n instead of on the scatter of the points. */
+struct stats_trend {
+    double slope;      /* change of y per unit of x (per year) */
+    double intercept;
+    double se;         /* standard error of the slope */
+    double t;          /* slope / se */
+    double p;          /* two-sided, t with df = npoints - 2; 0 for a perfect fit */
+    size_t npoints;
+};
+
+/* Needs len >= 3 points, finite values, w_i > 0, and at least two distinct x
+ * (else STATS_EDEGENERATE). */
+int stats_wls_trend(const double *x, const double *y, const double *w, size_t len,
+                    struct stats_trend *out);
+
+/* Cochran–Armitage test for a trend in proportions k_i/n_i over ordered groups
+ * with scores s_i (years, or 1..g); equals R prop.trend.test(k, n, s). */
+struct stats_catrend {
+    double z;      /* signed statistic: > 0 when the share grows with the score */
+    double chisq;  /* z², chi-square with 1 df */
+    double p;      /* two-sided p-value */
+};
+
+/* Needs g >= 2, 0 <= k_i <= n_i. Pooled share 0 or 1, or all scores equal among
+ * groups with n_i > 0, give STATS_EDEGENERATE. */
+int stats_cochran_armitage(const double *k, const double *n, const double *score,
+                           size_t g, struct stats_catrend *out);
+
+enum stats_direction {
+    STATS_HIGHER_IS_BETTER,  /* pass rate, quality rate, mean score */
+    STATS_LOWER_IS_BETTER    /* share of «2», share below the minimum */
+};
+
+enum stats_trend_label {
+    STATS_TREND_NOT_ENOUGH_DATA,
+    STATS_TREND_NO_CHANGE,      /* no significant change */
+    STATS_TREND_IMPROVING,
+    STATS_TREND_WORSENING
+};
+
+/* Labels a tested trend. effect is any signed measure of it (the WLS slope, the
+ * Cochran–Armitage z); p its p-value. Fewer than 3 points, or an effect or p that
+ * is not finite (the test could not be computed), is "not enough data"; p < alpha
+ * with the sign in the good direction is improving, in the bad one worsening;
+ * anything else is no significant change. */
+enum stats_trend_label stats_trend_classify(double effect, double p, double alpha,
+                                            enum stats_direction dir,
+                                            size_t npoints);
+
+/* "not_enough_data", "no_change", "improving", "worsening": stable identifiers
+ * for rule files and writers (which translate them). */
+const char *stats_trend_label_name(enum stats_trend_label label);
+
+/* --- comparison with a target ------------------------------------------------------- */
+
+/* z of the share k/n against a target p0, using the binomial SD of p0 at this n:
+ * (k/n - p0) / sqrt(p0(1-p0)/n). p0 in (0, 1) (0 or 1 gives STATS_EDEGENERATE). */
+int stats_z_share(double k, double n, double p0, double *z);
+
+/* z of a mean of n observations against a target mean, where sd is the SD of the
+ * individual scores (the district's): (mean - target) / (sd / sqrt(n)). Pass n = 1
+ * if sd is already the standard error. sd > 0, n > 0. */
+int stats_z_mean(double mean, double target, double sd, double n, double *z);
+
+/* Funnel-plot control limits around a target at one unit size: 95% and 99.8%
+ * (two-sided, i.e. tails of 2.5% and 0.1% on each side). */
+struct stats_funnel {
+    double lo998;
+    double lo95;
+    double hi95;
+    double hi998;
+};
+
+/* Exact binomial limits for a share, Spiegelhalter (2005, appendix): with r_p the
+ * p-quantile of Binomial(n, p0) (smallest r with F(r) >= p), the limit is
+ * (r_p - a)/n, a = (F(r_p) - p) / (F(r_p) - F(r_p - 1)). The interpolation makes the
+ * limits smooth in n instead of stepping with the discrete quantile. Limits are
+ * clipped to [0, 1]: a clipped limit means no share at this n can fall beyond it.
+ * n a whole number >= 1; p0 in (0, 1). */
+int stats_funnel_share_exact(double p0, double n, struct stats_funnel *out);
+
+/* Normal approximation p0 ± z·sqrt(p0(1-p0)/n), clipped to [0, 1]. Cheaper and
+ * smooth but too narrow for small n or extreme p0; prefer the exact limits. */
+int stats_funnel_share_normal(double p0, double n, struct stats_funnel *out);
+
+/* Limits for a mean: target ± z·sd/sqrt(n), sd the SD of individual scores. */
+int stats_funnel_mean(double target, double sd, double n, struct stats_funnel *out);
+
+enum stats_funnel_pos {
+    STATS_FUNNEL_INSIDE,
+    STATS_FUNNEL_ABOVE_95,    /* above the 95% limit, not above 99.8% */
+    STATS_FUNNEL_ABOVE_998,
+    STATS_FUNNEL_BELOW_95,
+    STATS_FUNNEL_BELOW_998
+};
+
+/* Where value falls. Beyond means strictly beyond: a value on a limit is inside,
+ * so a clipped limit (0 or 1) never flags a unit. NaN is inside. */
+enum stats_funnel_pos stats_funnel_classify(double value, const struct stats_funnel *f);
+
+/* "inside", "above_95", "above_998", "below_95", "below_998". */
+const char *stats_funnel_pos_name(enum stats_funnel_pos pos);
+
+/* Percentile rank of value among values[0..len), in percent:
+ * 100 · (#below + ½·#equal) / len. Ties share their mean rank, so for a member of
+ * the array it is 100·(mean rank - ½)/len (R: 100*(rank(x) - 0.5)/length(x)).
+ * A value below all others gives 0, above all 100, the median of an odd set 50.
+ * len >= 1, all finite. */
+int stats_percentile_rank(double value, const double *values, size_t len,
+                          double *rank);
+
+/* --- empirical Bayes shrinkage of shares ------------------------------------------- */
+
+/* The beta prior fitted to the units' shares by the method of moments. */
+struct stats_eb_prior {
+    double alpha;
+    double beta;
+    double pooled;   /* Σk/Σn, the prior mean */
+    double rho;      /* moment estimate of the intra-unit correlation 1/(α+β+1);
+                        <= 0 when units differ no more than chance explains */
+    int overdispersed; /* 0: the fallback prior below was used */
+};
+
+/* Fits Beta(α, β) to units k_i of n_i and gives each unit its posterior mean
+ * (k+α)/(n+α+β) and equal-tailed posterior interval at level (beta quantiles).
+ *
+ * Moments: with m = Σk/Σn, S = Σ n_i (k_i/n_i - m)², I units with n_i > 0 and
+ * N = Σn, E[S] = m(1-m)[(I-1) + ρ(N - Σn_i²/N - (I-1))], solved for ρ; then
+ * α+β = 1/ρ - 1, α = m(α+β), β = (1-m)(α+β).
+ * Fallback: when ρ <= 0 (the shares vary no more than binomial sampling explains)
+ * there is no evidence of differences between units, so every unit is pulled to
+ * the pooled rate by a prior worth 100·N pupils — a hundred times all the data,
+ * which moves no posterior mean more than 1% of its distance from the pooled rate.
+ * The same cap bounds α+β when ρ is tiny, so the fit is continuous at ρ = 0; α+β is
+ * also kept >= 1 so that extreme overdispersion still gives a proper prior.
+ *
+ * Arrays post_mean, lo, hi have len entries (the caller's). Units with n_i = 0 get
+ * the prior's mean and interval. Needs len >= 2 with at least two n_i > 0,
+ * 0 <= k_i <= n_i. A pooled share of 0 or 1 gives STATS_EDEGENERATE (the beta prior
+ * does not exist). prior may be NULL. */
+int stats_eb_betabinom(const double *k, const double *n, size_t len, double level,
+                       struct stats_eb_prior *prior, double *post_mean,
+                       double *lo, double *hi);
+
+/* --- context regression --------------------------------------------------------------- */
+
+/* Ordinary least squares y ~ 1 + X over m units and p predictors; x is row-major
+ * m×p (x[i*p + j] is predictor j of unit i). Gives coef[0..p] (intercept first),
+ * r2 and each unit's internally studentized residual rstd[0..m), equal to R
+ * rstandard(lm(y ~ x1 + ... + xp)): r_i / (s·sqrt(1 - h_ii)). A unit with leverage 1
+ * gets NaN (R does the same). r2 or rstd may be NULL.
+ * m <= p + 1 is STATS_EINPUT; a singular design (collinear predictors, a constant
+ * predictor: singular values below 1e-7 of the largest after column scaling), a
+ * constant y or an exact fit is STATS_EDEGENERATE. */
+int stats_ols(const double *y, const double *x, size_t m, size_t p, double *coef,
+              double *r2, double *rstd);
+
+/* --- objectivity: spike at a mark's lowest score -------------------------------------- */
+
+/* One boundary test. Among the school's students with score b-1 or b, does b hold
+ * more than the reference (district) distribution predicts? */
+struct stats_spike {
+    double x;         /* school students at b */
+    double m;         /* school students at b-1 or b */
+    double p_ref;     /* d[b] / (d[b-1] + d[b]); NaN if the reference has neither */
+    double expected;  /* m·p_ref */
+    double ratio;     /* x / expected: 1 means as in the district */
+    double p;         /* one-sided exact binomial P(X' >= x), X' ~ Bin(m, p_ref) */
+    int testable;     /* 0: m = 0 or p_ref is 0, 1 or undefined; p is NaN */
+};
+
+/* h and d are histograms over scores 0..len-1 (whole numbers >= 0); b is the lowest
+ * score of a mark, 1 <= b < len. The reference d should exclude the school itself
+ * if the school is a large part of it (the caller decides). Not testable returns
+ * STATS_EDEGENERATE with out filled and out->testable = 0. */
+int stats_spike_test(const double *h, const double *d, size_t len, size_t b,
+                     struct stats_spike *out);
+
+/* Combines the tests at several boundaries (marks 3, 4, 5) by the minimum p with a
+ * Bonferroni correction: p = min(1, L·min p_i) over the L testable ones. Chosen over
+ * Fisher's method because manipulation usually sits at one boundary (the pass mark)
+ * where Fisher would dilute it, and because the note can name that boundary: *which
+ * is its index in tests. No testable boundary gives STATS_EDEGENERATE. which may be
+ * NULL. */
+int stats_spike_combine(const struct stats_spike *tests, size_t len, double *p,
+                        size_t *which);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * store.h — the SQLite store: schema, imports with provenance, undo.
+ *
+ * The only module that writes to the database. One file (WAL, foreign keys on,
+ * `PRAGMA user_version` as the schema version with migrations run at open). Each form
+ * of forms.h has a table with its natural key as a unique constraint and CHECK
+ * constraints mirroring the form's checks, plus `import_id`; a shadow table `hist_X`
+ * keeps rows that a later import replaced, so `store_undo` restores exactly the state
+ * without that import. One import is one transaction: begin, put rows, commit or
+ * roll back — all or nothing.
+ *
+ * Ownership: struct store is opaque, from store_open, released by store_close.
+ * Errors: SOKO_EDB (or SOKO_EINPUT for data conflicts) with a message in the diag.
+ */
+#ifndef SOKO_STORE_H
+#define SOKO_STORE_H
+
+#include "forms.h"
+#include "load.h"
+#include "soko.h"
+
+#include <sqlite3.h>
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+/* Opens (creating and migrating when writable) the store at path. */
+int store_open(const char *path, int readonly, struct store **out, struct soko_diag *d);
+void store_close(struct store *s);
+/* The connection, for read-only queries of other modules (indicators). Borrowed. */
+sqlite3 *store_db(struct store *s);
+
+/* Starts an import of `file` into form f: BEGIN IMMEDIATE and a pending imports row. */
+int store_import_begin(struct store *s, const struct form *f, const char *file,
+                       const char *profile, const char *profile_sha256, struct soko_diag *d);
+/* Writes one validated row (load_sink.row); replaces a stored row with the same key. */
+int store_put_row(struct store *s, const struct load_row *r, struct soko_diag *d);
+/* load_sink.school_exists. */
+int store_school_exists(struct store *s, const char *school_id);
+/* Ends the import. When the same bytes (sha256) are already stored whole by an
+ * earlier import of the same form, nothing is written and *same_as is that import's
+ * id; otherwise the import is committed and *id is its new id. */
+int store_import_commit(struct store *s, const char *sha256, long rows, long long *id,
+                        long long *same_as, struct soko_diag *d);
+void store_import_rollback(struct store *s);
+
+/* Removes import `id`: its rows go, the rows it had replaced come back. */
+int store_undo(struct store *s, long long id, struct soko_diag *d);
+
+struct import_info {
+    long long id;
+    const char *form, *file, *sha256, *started, *status, *profile;
+    long rows;
+};
+/* Calls cb for every import in id order; stops when cb returns non-zero. */
+int store_imports(struct store *s, int (*cb)(void *ctx, const struct import_info *),
+                  void *ctx, struct soko_diag *d);
+
+/* Counts of stored rows per form table (for `soko status` and the demo). */
+int store_count(struct store *s, const char *table, long long *n, struct soko_diag *d);
+
+/* The CREATE statements of the current schema (for docs and tests); caller frees. */
+char *store_schema_sql(void);
+
+#endif

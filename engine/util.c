@@ -1,0 +1,422 @@
+/*
+ * util.c — the shared plumbing of soko.h: diagnostics, allocation, byte buffers,
+ * SHA-256 (FIPS 180-4) and a few UTF-8 helpers.
+ */
+#include "soko.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *soko_rc_name(int rc)
+{
+    switch (rc) {
+    case SOKO_OK: return "ok";
+    case SOKO_EINPUT: return "bad input";
+    case SOKO_EUSAGE: return "usage";
+    case SOKO_ECONFIG: return "bad definition";
+    case SOKO_EIO: return "i/o error";
+    case SOKO_EDB: return "database error";
+    default: return "internal error";
+    }
+}
+
+/* ---------------------------------------------------------------- allocation */
+
+static _Noreturn void oom(size_t n)
+{
+    fprintf(stderr, "soko: out of memory (asked for %zu bytes)\n", n);
+    abort();
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) oom(n);
+    return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) oom(n * size);
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) oom(n);
+    return q;
+}
+
+char *xstrdup(const char *s)
+{
+    return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+    char *p = xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *xvasprintf(const char *fmt, va_list ap)
+{
+    va_list aq;
+    va_copy(aq, ap);
+    int n = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
+    SOKO_ASSERT(n >= 0);
+    char *p = xmalloc((size_t)n + 1);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = xvasprintf(fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+_Noreturn void soko_assert_fail(const char *what, const char *file, int line)
+{
+    fprintf(stderr, "soko: internal error: assertion '%s' failed at %s:%d\n", what, file, line);
+    abort();
+}
+
+/* --------------------------------------------------------------- diagnostics */
+
+void soko_diag_init(struct soko_diag *d, size_t limit)
+{
+    memset(d, 0, sizeof *d);
+    d->limit = limit ? limit : 50;
+}
+
+void soko_diag_clear(struct soko_diag *d)
+{
+    size_t limit = d->limit;
+    soko_diag_free(d);
+    soko_diag_init(d, limit);
+}
+
+void soko_diag_free(struct soko_diag *d)
+{
+    for (size_t i = 0; i < d->nmsgs; i++) free(d->msgs[i]);
+    for (size_t i = 0; i < d->nnotes; i++) free(d->notes[i]);
+    free(d->msgs);
+    free(d->notes);
+    d->msgs = d->notes = NULL;
+    d->nmsgs = d->nnotes = d->total = 0;
+}
+
+void soko_diag_vadd(struct soko_diag *d, const char *file, long line, long col,
+                    const char *fmt, va_list ap)
+{
+    d->total++;
+    if (d->nmsgs >= d->limit) return;
+    struct sbuf b = SBUF_INIT;
+    if (file) {
+        sbuf_adds(&b, file);
+        if (line > 0) sbuf_printf(&b, ":%ld", line);
+        if (line > 0 && col > 0) sbuf_printf(&b, ":%ld", col);
+        sbuf_adds(&b, ": ");
+    }
+    char *m = xvasprintf(fmt, ap);
+    sbuf_adds(&b, m);
+    free(m);
+    d->msgs = xrealloc(d->msgs, (d->nmsgs + 1) * sizeof *d->msgs);
+    d->msgs[d->nmsgs++] = sbuf_take(&b);
+}
+
+void soko_diag_add(struct soko_diag *d, const char *file, long line, long col,
+                   const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    soko_diag_vadd(d, file, line, col, fmt, ap);
+    va_end(ap);
+}
+
+void soko_diag_note(struct soko_diag *d, const char *fmt, ...)
+{
+    if (d->nnotes >= d->limit) return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *m = xvasprintf(fmt, ap);
+    va_end(ap);
+    d->notes = xrealloc(d->notes, (d->nnotes + 1) * sizeof *d->notes);
+    d->notes[d->nnotes++] = m;
+}
+
+/* -------------------------------------------------------------------- sbuf */
+
+void sbuf_add(struct sbuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->len + n + 1) cap *= 2;
+        b->s = xrealloc(b->s, cap);
+        b->cap = cap;
+    }
+    if (n) memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void sbuf_adds(struct sbuf *b, const char *s) { sbuf_add(b, s, strlen(s)); }
+void sbuf_addc(struct sbuf *b, char c) { sbuf_add(b, &c, 1); }
+
+void sbuf_printf(struct sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *m = xvasprintf(fmt, ap);
+    va_end(ap);
+    sbuf_adds(b, m);
+    free(m);
+}
+
+void sbuf_reset(struct sbuf *b)
+{
+    b->len = 0;
+    if (b->s) b->s[0] = '\0';
+}
+
+void sbuf_free(struct sbuf *b)
+{
+    free(b->s);
+    b->s = NULL;
+    b->len = b->cap = 0;
+}
+
+char *sbuf_take(struct sbuf *b)
+{
+    char *s = b->s ? b->s : xstrdup("");
+    b->s = NULL;
+    b->len = b->cap = 0;
+    return s;
+}
+
+/* ------------------------------------------------------------------ SHA-256 */
+
+static const uint32_t K256[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha256_block(struct sha256 *c, const unsigned char *p)
+{
+    uint32_t w[64];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+               (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = c->h[0], b = c->h[1], cc = c->h[2], d = c->h[3];
+    uint32_t e = c->h[4], f = c->h[5], g = c->h[6], h = c->h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + K256[i] + w[i];
+        uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & cc) ^ (b & cc));
+        h = g; g = f; f = e; e = d + t1; d = cc; cc = b; b = a; a = t1 + t2;
+    }
+    c->h[0] += a; c->h[1] += b; c->h[2] += cc; c->h[3] += d;
+    c->h[4] += e; c->h[5] += f; c->h[6] += g; c->h[7] += h;
+}
+
+void sha256_init(struct sha256 *c)
+{
+    static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    memcpy(c->h, h0, sizeof h0);
+    c->nbytes = 0;
+    c->nbuf = 0;
+}
+
+void sha256_update(struct sha256 *c, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    c->nbytes += n;
+    if (c->nbuf) {
+        size_t k = 64 - c->nbuf < n ? 64 - c->nbuf : n;
+        memcpy(c->buf + c->nbuf, p, k);
+        c->nbuf += k; p += k; n -= k;
+        if (c->nbuf < 64) return;
+        sha256_block(c, c->buf);
+        c->nbuf = 0;
+    }
+    for (; n >= 64; p += 64, n -= 64) sha256_block(c, p);
+    memcpy(c->buf, p, n);
+    c->nbuf = n;
+}
+
+void sha256_final(struct sha256 *c, unsigned char out[32])
+{
+    uint64_t bits = c->nbytes * 8;
+    unsigned char pad = 0x80;
+    sha256_update(c, &pad, 1);
+    unsigned char z = 0;
+    while (c->nbuf != 56) sha256_update(c, &z, 1);
+    unsigned char len[8];
+    for (int i = 0; i < 8; i++) len[i] = (unsigned char)(bits >> (56 - 8 * i));
+    sha256_update(c, len, 8);
+    for (int i = 0; i < 8; i++) {
+        out[4 * i] = (unsigned char)(c->h[i] >> 24);
+        out[4 * i + 1] = (unsigned char)(c->h[i] >> 16);
+        out[4 * i + 2] = (unsigned char)(c->h[i] >> 8);
+        out[4 * i + 3] = (unsigned char)c->h[i];
+    }
+}
+
+void sha256_hex(const unsigned char d[32], char out[65])
+{
+    static const char hx[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = hx[d[i] >> 4];
+        out[2 * i + 1] = hx[d[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+int sha256_file(const char *path, char out[65], struct soko_diag *d)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        soko_diag_add(d, path, 0, 0, "cannot open: %s", strerror(errno));
+        return SOKO_EIO;
+    }
+    struct sha256 c;
+    sha256_init(&c);
+    static unsigned char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) sha256_update(&c, buf, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        soko_diag_add(d, path, 0, 0, "read error");
+        return SOKO_EIO;
+    }
+    unsigned char dg[32];
+    sha256_final(&c, dg);
+    sha256_hex(dg, out);
+    return SOKO_OK;
+}
+
+/* -------------------------------------------------------------------- text */
+
+size_t utf8_valid_prefix(const unsigned char *s, size_t n, int *incomplete)
+{
+    size_t i = 0;
+    *incomplete = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t len;
+        uint32_t cp;
+        if (c < 0x80) { i++; continue; }
+        else if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
+        else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
+        else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
+        else return i;
+        if (i + len > n) {
+            /* a cut sequence is incomplete only if what is there is well-formed */
+            for (size_t k = i + 1; k < n; k++)
+                if ((s[k] & 0xC0) != 0x80) return i;
+            *incomplete = 1;
+            return i;
+        }
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) return i;
+            cp = cp << 6 | (s[i + k] & 0x3F);
+        }
+        /* overlong forms, surrogates and out-of-range code points are invalid */
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+            return i;
+        i += len;
+    }
+    return i;
+}
+
+/* Decodes one code point; returns bytes used (1 for invalid bytes, taken as is). */
+static size_t utf8_next(const unsigned char *s, uint32_t *cp)
+{
+    unsigned char c = s[0];
+    if (c < 0x80) { *cp = c; return 1; }
+    if ((c & 0xE0) == 0xC0 && (s[1] & 0xC0) == 0x80) {
+        *cp = (uint32_t)(c & 0x1F) << 6 | (s[1] & 0x3F);
+        return 2;
+    }
+    if ((c & 0xF0) == 0xE0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+        *cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+        return 3;
+    }
+    *cp = c;
+    return 1;
+}
+
+static uint32_t fold(uint32_t cp)
+{
+    if (cp >= 'A' && cp <= 'Z') return cp + 32;
+    if (cp >= 0x410 && cp <= 0x42F) return cp + 32;   /* А-Я → а-я */
+    if (cp == 0x401 || cp == 0x451) return 0x435;     /* Ё, ё → е */
+    return cp;
+}
+
+int utf8_casecmp(const char *a, const char *b)
+{
+    const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+    while (*p && *q) {
+        uint32_t x, y;
+        p += utf8_next(p, &x);
+        q += utf8_next(q, &y);
+        x = fold(x);
+        y = fold(y);
+        if (x != y) return x < y ? -1 : 1;
+    }
+    return (*p != 0) - (*q != 0);
+}
+
+char *str_trim(char *s)
+{
+    char *p = s;
+    for (;;) {
+        if (*p == ' ' || *p == '\t') p++;
+        else if ((unsigned char)p[0] == 0xC2 && (unsigned char)p[1] == 0xA0) p += 2;
+        else break;
+    }
+    size_t n = strlen(p);
+    for (;;) {
+        if (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+        else if (n >= 2 && (unsigned char)p[n - 2] == 0xC2 && (unsigned char)p[n - 1] == 0xA0) n -= 2;
+        else break;
+    }
+    memmove(s, p, n);
+    s[n] = '\0';
+    return s;
+}
+
+uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}

@@ -1,0 +1,122 @@
+# stats_reference.R — the oracle for tests/unit/test_stats.c.
+#
+# Every expected number in test_stats.c that is not a hand computation comes from
+# this script; the same R call is written beside the assertion. Re-run with
+#     Rscript tests/unit/stats_reference.R
+# (base R only: stats package; checked with R 4.2.2) and compare the printed values
+# with the constants in the test. Values are printed with 15 significant digits.
+
+p <- function(label, x) cat(sprintf("%-34s %s\n", label,
+                                     paste(formatC(x, digits = 15, format = "g"),
+                                           collapse = " ")))
+
+cat("== intervals ==\n")
+# Wilson score interval = prop.test without continuity correction.
+p("wilson 7/20",   prop.test(7, 20, correct = FALSE)$conf.int)
+p("wilson 0/20",   prop.test(0, 20, correct = FALSE)$conf.int)
+p("wilson 20/20",  prop.test(20, 20, correct = FALSE)$conf.int)
+p("wilson 1/1",    prop.test(1, 1, correct = FALSE)$conf.int)
+p("wilson 45/180 99%", prop.test(45, 180, correct = FALSE, conf.level = 0.99)$conf.int)
+# Exact Poisson (Garwood) interval.
+p("poisson 0",  poisson.test(0)$conf.int)
+p("poisson 7",  poisson.test(7)$conf.int)
+p("poisson 50 90%", poisson.test(50, conf.level = 0.90)$conf.int)
+# t-interval for a mean.
+tx <- c(12, 15, 9, 20, 17, 14, 11, 18)
+p("t mean, sd", c(mean(tx), sd(tx)))
+p("t.test(tx)", t.test(tx)$conf.int)
+p("t.test(tx, conf.level=0.99)", t.test(tx, conf.level = 0.99)$conf.int)
+
+cat("== weighted least-squares trend ==\n")
+wx <- c(2021, 2022, 2023, 2024)
+wy <- c(0.52, 0.55, 0.61, 0.63)
+ww <- c(120, 95, 130, 110)
+f <- lm(wy ~ wx, weights = ww)
+p("wls4 intercept", coef(f)[1])
+p("wls4 slope se t p", summary(f)$coefficients["wx", ])
+wx3 <- c(2022, 2023, 2024)
+wy3 <- c(61.2, 59.8, 57.1)
+ww3 <- c(48, 52, 45)
+f3 <- lm(wy3 ~ wx3, weights = ww3)
+p("wls3 slope se t p", summary(f3)$coefficients["wx3", ])
+
+cat("== Cochran-Armitage ==\n")
+ck <- c(15, 22, 30, 41); cn <- c(100, 105, 98, 110)
+r <- prop.trend.test(ck, cn)
+p("ca 1:4 chisq p", c(r$statistic, r$p.value))
+ck2 <- c(30, 28, 27); cn2 <- c(60, 62, 58); cs2 <- c(2021, 2022, 2024)
+r2 <- prop.trend.test(ck2, cn2, cs2)
+p("ca years chisq p", c(r2$statistic, r2$p.value))
+
+cat("== funnel limits ==\n")
+# Spiegelhalter (2005), appendix: r_p = qbinom(p, n, theta);
+# alpha = (F(r_p) - p) / (F(r_p) - F(r_p - 1)); limit = (r_p - alpha) / n,
+# clipped to [0, 1] as soko does.
+spieg <- function(p, n, theta) {
+  r  <- qbinom(p, n, theta)
+  Fr <- pbinom(r, n, theta); Fr1 <- pbinom(r - 1, n, theta)
+  a  <- (Fr - p) / (Fr - Fr1)
+  pmin(1, pmax(0, (r - a) / n))
+}
+funnel <- function(theta, n)
+  c(spieg(0.001, n, theta), spieg(0.025, n, theta),
+    spieg(0.975, n, theta), spieg(0.999, n, theta))
+for (n in c(10, 25, 60, 200)) p(sprintf("exact p0=0.3 n=%d", n), funnel(0.3, n))
+p("exact p0=0.05 n=20", funnel(0.05, 20))
+p("exact p0=0.97 n=40", funnel(0.97, 40))
+normal <- function(theta, n) {
+  z <- qnorm(c(0.001, 0.025, 0.975, 0.999))
+  pmin(1, pmax(0, theta + z * sqrt(theta * (1 - theta) / n)))
+}
+p("normal p0=0.3 n=60", normal(0.3, 60))
+p("normal p0=0.05 n=20", normal(0.05, 20))
+p("mean 64, sd 12, n 36", 64 + qnorm(c(0.001, 0.025, 0.975, 0.999)) * 12 / sqrt(36))
+
+cat("== percentile rank ==\n")
+pv <- c(10, 20, 20, 30, 40)
+p("100*(rank-0.5)/n", 100 * (rank(pv) - 0.5) / length(pv))
+
+cat("== empirical Bayes (beta-binomial, moments) ==\n")
+# The same moment estimator as stats.c, written out independently; the test
+# also states the arithmetic by hand.
+eb <- function(k, n, level = 0.95) {
+  N <- sum(n); I <- sum(n > 0); m <- sum(k) / N
+  S <- sum(n * (k / n - m)^2)
+  rho <- (S / (m * (1 - m)) - (I - 1)) / (N - sum(n^2) / N - (I - 1))
+  ab <- if (rho > 0) min(1 / rho - 1, 100 * N) else 100 * N
+  ab <- max(ab, 1)
+  a <- m * ab; b <- (1 - m) * ab
+  t <- (1 - level) / 2
+  list(rho = rho, a = a, b = b, mean = (k + a) / (n + a + b),
+       lo = qbeta(t, k + a, n - k + b), hi = qbeta(1 - t, k + a, n - k + b))
+}
+e <- eb(c(2, 6, 10, 14), c(20, 20, 20, 20))
+p("eb rho a b", c(e$rho, e$a, e$b))
+p("eb mean", e$mean); p("eb lo", e$lo); p("eb hi", e$hi)
+e2 <- eb(c(10, 10, 10), c(50, 50, 50))
+p("eb fallback a b", c(e2$a, e2$b))
+p("eb fallback lo hi [1]", c(e2$lo[1], e2$hi[1]))
+
+cat("== OLS, standardized residuals ==\n")
+x1 <- c(0.10, 0.25, 0.05, 0.40, 0.30, 0.15, 0.20, 0.35)
+x2 <- c(0.02, 0.10, 0.01, 0.20, 0.05, 0.08, 0.03, 0.15)
+y  <- c(72.0, 64.5, 75.1, 58.2, 66.9, 69.3, 70.8, 57.4)
+g <- lm(y ~ x1 + x2)
+p("ols coef", coef(g))
+p("ols r2", summary(g)$r.squared)
+p("ols rstandard", rstandard(g))
+
+cat("== spike test ==\n")
+p("spike 9 of 10, p=220/420", binom.test(9, 10, 220/420, alternative = "greater")$p.value)
+p("smooth 6 of 11, p=220/420", binom.test(6, 11, 220/420, alternative = "greater")$p.value)
+p("spike b=7: 5 of 8, p=150/290", binom.test(5, 8, 150/290, alternative = "greater")$p.value)
+p("large 60 of 80, p=0.5", binom.test(60, 80, 0.5, alternative = "greater")$p.value)
+# Planted spike vs a smooth school on a 0..15 work; marks start at 5, 9, 13.
+dd <- c(2, 6, 15, 40, 80, 130, 180, 220, 230, 210, 170, 120, 75, 35, 12, 3)
+hs <- c(0, 1, 2, 4, 8, 13, 18, 22, 23, 21, 17, 12, 8, 3, 1, 0)
+hp <- hs; hp[5] <- 1; hp[6] <- 20   # R indexes from 1: scores 4 and 5
+st <- function(h, b) binom.test(h[b + 1], h[b] + h[b + 1], dd[b + 1] / (dd[b] + dd[b + 1]),
+                                alternative = "greater")$p.value
+p("smooth b=5,9,13", c(st(hs, 5), st(hs, 9), st(hs, 13)))
+p("planted b=5,9,13", c(st(hp, 5), st(hp, 9), st(hp, 13)))
+p("planted bonferroni", min(1, 3 * min(st(hp, 5), st(hp, 9), st(hp, 13))))
