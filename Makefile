@@ -102,3 +102,7 @@ clean:
 	rm -rf build build-asan
 
 -include $(wildcard $(B)/engine/*.d $(B)/tests/*.d)
+
+$(B)/bench-csvcount: bench/csvcount.c
+	@mkdir -p $(B)
+	$(CC) -std=c11 -O2 -Wall -Wextra bench/csvcount.c -lcsv -o $@

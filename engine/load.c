@@ -47,6 +47,50 @@ static int kentry_cmp(const void *x, const void *y)
     return (p->line > q->line) - (p->line < q->line);
 }
 
+static int kless(const struct kentry *p, const struct kentry *q)
+{
+    return kentry_cmp(p, q) < 0;
+}
+
+/* In-place quicksort: qsort() in glibc is a merge sort that allocates a copy of the
+ * array, which would double the memory this buffer is sized to. Keys are hashes, so
+ * median-of-three pivots behave; the smaller side recurses, the larger loops. */
+static void ksort(struct kentry *a, size_t n)
+{
+    while (n > 16) {
+        size_t m = n / 2;
+        struct kentry t;
+        if (kless(&a[m], &a[0])) { t = a[m]; a[m] = a[0]; a[0] = t; }
+        if (kless(&a[n - 1], &a[0])) { t = a[n - 1]; a[n - 1] = a[0]; a[0] = t; }
+        if (kless(&a[n - 1], &a[m])) { t = a[n - 1]; a[n - 1] = a[m]; a[m] = t; }
+        struct kentry piv = a[m];
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            while (kless(&a[i], &piv)) i++;
+            while (kless(&piv, &a[j])) j--;
+            if (i >= j) break;
+            t = a[i]; a[i] = a[j]; a[j] = t;
+            i++;
+            j--;
+        }
+        size_t left = j + 1;
+        if (left < n - left) {
+            ksort(a, left);
+            a += left;
+            n -= left;
+        } else {
+            ksort(a + left, n - left);
+            n = left;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        struct kentry t = a[i];
+        size_t j = i;
+        for (; j > 0 && kless(&t, &a[j - 1]); j--) a[j] = a[j - 1];
+        a[j] = t;
+    }
+}
+
 static void keyset_init(struct keyset *k, size_t cap)
 {
     memset(k, 0, sizeof *k);
@@ -63,7 +107,7 @@ static void keyset_free(struct keyset *k)
 
 static int keyset_flush(struct keyset *k)
 {
-    qsort(k->buf, k->n, sizeof *k->buf, kentry_cmp);
+    ksort(k->buf, k->n);
     if (!k->spill && !(k->spill = tmpfile())) return -1;
     if (fwrite(k->buf, sizeof *k->buf, k->n, k->spill) != k->n) return -1;
     k->run_len = xrealloc(k->run_len, (k->nruns + 1) * sizeof *k->run_len);
@@ -80,21 +124,30 @@ static int keyset_add(struct keyset *k, uint64_t a, uint32_t b, long line)
     return 0;
 }
 
+#define CURSOR_BUF 4096
+
 struct run_cursor {
-    long off;             /* next entry's offset in spill, in entries */
-    size_t left;          /* entries left in the run */
-    struct kentry cur;
-    int valid;
+    long off;             /* offset in spill of the next entry to read, in entries */
+    size_t left;          /* entries of the run not yet read into buf */
+    struct kentry *buf;   /* a window of the run */
+    size_t nbuf, pos;
+    int valid;            /* cur() is an entry */
 };
+
+static const struct kentry *cursor_cur(const struct run_cursor *c) { return &c->buf[c->pos]; }
 
 static int cursor_next(FILE *f, struct run_cursor *c)
 {
+    if (c->valid && ++c->pos < c->nbuf) return 0;
     if (c->left == 0) { c->valid = 0; return 0; }
+    size_t want = c->left < CURSOR_BUF ? c->left : CURSOR_BUF;
     if (fseek(f, c->off * (long)sizeof(struct kentry), SEEK_SET) != 0 ||
-        fread(&c->cur, sizeof c->cur, 1, f) != 1)
+        fread(c->buf, sizeof *c->buf, want, f) != want)
         return -1;
-    c->off++;
-    c->left--;
+    c->off += (long)want;
+    c->left -= want;
+    c->nbuf = want;
+    c->pos = 0;
     c->valid = 1;
     return 0;
 }
@@ -103,7 +156,7 @@ static int cursor_next(FILE *f, struct run_cursor *c)
 static int keyset_finish(struct keyset *k, void (*dup)(void *, long, long), void *ctx)
 {
     if (k->nruns == 0) {
-        qsort(k->buf, k->n, sizeof *k->buf, kentry_cmp);
+        ksort(k->buf, k->n);
         for (size_t i = 1; i < k->n; i++) {
             size_t j = i - 1;
             while (i < k->n && k->buf[i].a == k->buf[j].a && k->buf[i].b == k->buf[j].b) {
@@ -114,15 +167,17 @@ static int keyset_finish(struct keyset *k, void (*dup)(void *, long, long), void
         return 0;
     }
     if (k->n && keyset_flush(k) != 0) return -1;
-    /* Each cursor reads one entry at a time with a seek: duplicates are merged from
-     * few runs and this path only serves files of millions of rows. A stdio buffer
-     * per run would be faster; the simple form is kept until a benchmark asks. */
+    /* the in-memory buffer is free now: it becomes the cursors' windows when it is
+     * large enough, so merging adds no memory */
     struct run_cursor *cur = xcalloc(k->nruns, sizeof *cur);
+    struct kentry *win = k->nruns * CURSOR_BUF <= k->cap ? k->buf
+                                                         : xmalloc(k->nruns * CURSOR_BUF * sizeof *win);
     long off = 0;
     int rc = 0;
     for (size_t r = 0; r < k->nruns; r++) {
         cur[r].off = off;
         cur[r].left = k->run_len[r];
+        cur[r].buf = win + r * CURSOR_BUF;
         off += (long)k->run_len[r];
         if (cursor_next(k->spill, &cur[r]) != 0) rc = -1;
     }
@@ -131,14 +186,16 @@ static int keyset_finish(struct keyset *k, void (*dup)(void *, long, long), void
     while (rc == 0) {
         size_t best = k->nruns;
         for (size_t r = 0; r < k->nruns; r++)
-            if (cur[r].valid && (best == k->nruns || kentry_cmp(&cur[r].cur, &cur[best].cur) < 0))
+            if (cur[r].valid &&
+                (best == k->nruns || kentry_cmp(cursor_cur(&cur[r]), cursor_cur(&cur[best])) < 0))
                 best = r;
         if (best == k->nruns) break;
-        struct kentry e = cur[best].cur;
+        struct kentry e = *cursor_cur(&cur[best]);
         if (have_prev && e.a == prev.a && e.b == prev.b) dup(ctx, e.line, prev.line);
         else { prev = e; have_prev = 1; }
         if (cursor_next(k->spill, &cur[best]) != 0) rc = -1;
     }
+    if (win != k->buf) free(win);
     free(cur);
     return rc;
 }
@@ -156,7 +213,7 @@ struct work {
     size_t hist_len;
     int min_score[4], max_score[4];   /* per mark; -1 when no such mark */
     long min_line[4], max_line[4];
-    long journal[4][4];       /* ВПР mark × journal mark */
+    int32_t journal[4][4];    /* ВПР mark × journal mark */
     long n_journal;
 };
 
@@ -255,6 +312,9 @@ struct ctx {
     size_t nkey;
 
     size_t errs0;             /* errors in d before this file */
+    int sx[7];                /* vpr_students: year, school, grade, subject, score, mark, journal */
+    struct work *last_work;   /* student rows come grouped by work: skip the lookup */
+    int chk_idx[8][6];        /* form check columns, resolved once */
     struct keyset keys;
     struct workmap works;
     char *school_ok;          /* last school found in the registry */
@@ -434,6 +494,18 @@ static void check_header(struct ctx *c)
         }
         if (f->cols[j].flags & COL_KEY) c->key_cols[c->nkey++] = (int)j;
     }
+    SOKO_ASSERT(f->nchecks <= 8);
+    for (size_t k = 0; k < f->nchecks; k++)
+        for (int n = 0; f->checks[k].cols[n]; n++) {
+            SOKO_ASSERT(n < 6);
+            c->chk_idx[k][n] = form_col_index(f, f->checks[k].cols[n]);
+            SOKO_ASSERT(c->chk_idx[k][n] >= 0);
+        }
+    if (f->kind == FORM_STUDENTS) {
+        static const char *const names[7] = {"year", "school_id", "grade", "subject",
+                                             "primary_score", "mark", "journal_mark"};
+        for (int k = 0; k < 7; k++) SOKO_ASSERT((c->sx[k] = form_col_index(f, names[k])) >= 0);
+    }
     c->state = bad ? ST_STOP : ST_ROWS;
 }
 
@@ -495,11 +567,13 @@ static void add_student(struct ctx *c, const struct load_row *r)
 {
     const struct form *f = c->form;
     const struct load_cell *cl = r->cells;
-    int iy = form_col_index(f, "year"), is = form_col_index(f, "school_id");
-    int ig = form_col_index(f, "grade"), isu = form_col_index(f, "subject");
-    int ip = form_col_index(f, "primary_score"), im = form_col_index(f, "mark");
-    int ij = form_col_index(f, "journal_mark");
-    struct work *w = workmap_get(&c->works, cl[iy].i, cl[is].s, cl[ig].i, cl[isu].s, r->line);
+    (void)f;
+    int iy = c->sx[0], is = c->sx[1], ig = c->sx[2], isu = c->sx[3];
+    int ip = c->sx[4], im = c->sx[5], ij = c->sx[6];
+    struct work *w = c->last_work;
+    if (!w || w->year != cl[iy].i || w->grade != cl[ig].i || strcmp(w->school, cl[is].s) != 0 ||
+        strcmp(w->subject, cl[isu].s) != 0)
+        w = c->last_work = workmap_get(&c->works, cl[iy].i, cl[is].s, cl[ig].i, cl[isu].s, r->line);
     int score = (int)cl[ip].i, mk = (int)cl[im].i - 2;
     w->n++;
     w->m[mk]++;
@@ -554,13 +628,15 @@ static void check_row(struct ctx *c)
             continue;
         }
         char raw[64];
-        snprintf(raw, sizeof raw, "%s", t);
+        size_t tl = strlen(t);
+        memcpy(raw, t, tl < sizeof raw ? tl + 1 : sizeof raw - 1);
+        raw[sizeof raw - 1] = '\0';
         const char *why = NULL;
         if (load_parse_cell(col, t, cell, &why) != 0) {
             char range[160];
             describe_range(col, range, sizeof range);
             err(c, line, fcol, "%s: '%s%s' is not valid; expected %s%s%s", col->name, raw,
-                strlen(t) >= sizeof raw ? "..." : "", why, range[0] ? ": " : "", range);
+                tl >= sizeof raw ? "..." : "", why, range[0] ? ": " : "", range);
             cell->present = 0;
             continue;
         }
@@ -572,7 +648,7 @@ static void check_row(struct ctx *c)
         const struct form_check *ck = &f->checks[k];
         int idx[6], n = 0, given = 0;
         for (; ck->cols[n]; n++) {
-            idx[n] = form_col_index(f, ck->cols[n]);
+            idx[n] = c->chk_idx[k][n];
             given += r.cells[idx[n]].present;
         }
         long tcol = c->map[idx[n - 1]] + 1;
@@ -773,7 +849,7 @@ static void emit_works(struct ctx *c)
         sbuf_addc(&mins, '}');
         sbuf_addc(&journal, '[');
         for (int a = 0; a < 4; a++)
-            sbuf_printf(&journal, "%s[%ld,%ld,%ld,%ld]", a ? "," : "", w->journal[a][0],
+            sbuf_printf(&journal, "%s[%d,%d,%d,%d]", a ? "," : "", w->journal[a][0],
                         w->journal[a][1], w->journal[a][2], w->journal[a][3]);
         sbuf_addc(&journal, ']');
 
