@@ -21,6 +21,7 @@ static const struct command commands[] = {
     {"imports", cmd_imports, "", "list the import history"},
     {"undo", cmd_undo, "ID", "remove an import; the rows it replaced come back"},
     {"status", cmd_status, "", "count the stored rows of every form"},
+    {"docs", cmd_docs, "forms", "print the reference of the forms (Markdown)"},
     {NULL, NULL, NULL, NULL},
 };
 

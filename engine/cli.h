@@ -36,5 +36,6 @@ int cmd_forms(struct cli *c);
 int cmd_imports(struct cli *c);
 int cmd_undo(struct cli *c);
 int cmd_status(struct cli *c);
+int cmd_docs(struct cli *c);
 
 #endif

@@ -71,6 +71,7 @@ struct form {
     size_t ncols;
     const struct form_check *checks;
     size_t nchecks;
+    const char *example;     /* a small valid CSV file of the form, for docs and tests */
 };
 
 extern const struct form *const soko_forms[];  /* NULL-terminated, in import order */

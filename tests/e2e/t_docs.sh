@@ -1,0 +1,21 @@
+# docs/forms.md is what `soko docs forms` writes, and every example in it imports.
+soko docs forms > forms.md
+cmp -s forms.md "$TOP/docs/forms.md" || { diff "$TOP/docs/forms.md" forms.md | head -20; fail "docs/forms.md is stale: run 'soko docs forms > docs/forms.md'"; }
+# split the examples: the heading "## `FORM`" names the form of the next ```csv block
+awk '/^## `/ { split($0, a, "`"); form = a[2] }
+     /^```csv/ { f = form ".csv"; inb = 1; next }
+     /^```/ { inb = 0; next }
+     inb { print > f }' forms.md
+n=0
+for form in schools clusters context vpr vpr_students oge ege rdr olympiad admissions; do
+  [ -s "$form.csv" ] || fail "no example for form $form in docs/forms.md"
+  run 0 --db d.db import "$form" "$form.csv"
+  n=$((n + 1))
+done
+[ $n -eq 10 ] || fail "expected 10 examples, imported $n"
+# the template of every form re-imports once a row is added (here: the header alone)
+for form in schools vpr ege; do
+  run 0 template "$form" --ru
+  cp out "t_$form.csv"
+  run 0 --db d.db check "$form" "t_$form.csv"
+done
