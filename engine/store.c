@@ -374,11 +374,18 @@ static int prepare_table(struct store *s, const struct form *f, struct soko_diag
     }
     if (has_from_students(f)) {
         sbuf_reset(&b);
-        sbuf_adds(&b, "SELECT v.from_students, v.import_id, i.file, v.participants, v.m2, v.m3, "
-                      "v.m4, v.m5, v.lowered, v.confirmed, v.raised, v.mean_score, v.max_score "
-                      "FROM vpr v JOIN imports i ON i.id = v.import_id "
-                      "WHERE v.year = ?2 AND v.school_id = ?3 AND v.grade = ?4 AND "
-                      "v.subject = ?5 AND v.import_id <> ?1");
+        /* the latest row of the other kind of source for the work, live or replaced:
+         * a school's vpr row is checked against its student data even after it has
+         * replaced them, and the other way round */
+        static const char cols[] = "from_students, import_id, participants, m2, m3, m4, m5, "
+                                   "lowered, confirmed, raised, mean_score, max_score";
+        static const char key[] = "year = ?2 AND school_id = ?3 AND grade = ?4 AND subject = ?5 "
+                                  "AND import_id <> ?1 AND from_students <> ?6";
+        sbuf_printf(&b, "SELECT v.from_students, v.import_id, i.file, v.participants, v.m2, v.m3, "
+                        "v.m4, v.m5, v.lowered, v.confirmed, v.raised, v.mean_score, v.max_score "
+                        "FROM (SELECT %s FROM vpr WHERE %s UNION ALL SELECT %s FROM hist_vpr "
+                        "WHERE %s) v JOIN imports i ON i.id = v.import_id "
+                        "ORDER BY v.import_id DESC LIMIT 1", cols, key, cols, key);
         if (!rc && sqlite3_prepare_v2(s->db, b.s, -1, &t->peer, NULL) != SQLITE_OK)
             rc = db_fail(s, d, "preparing the agreement check");
     }
@@ -416,11 +423,11 @@ static int vpr_agree(struct store *s, struct table_stmts *t, struct load_row *r,
     const struct form *f = r->form;
     sqlite3_reset(t->peer);
     bind_key(t->peer, f, r, s->import_id);
+    sqlite3_bind_int(t->peer, 6, r->from_students);
     int rc = sqlite3_step(t->peer);
     if (rc == SQLITE_DONE) return 0;
     if (rc != SQLITE_ROW) return db_fail(s, d, "checking agreement with stored ВПР rows");
     int from = sqlite3_column_int(t->peer, 0);
-    if (from == r->from_students) return 0;    /* same kind of source: plain replacement */
     static const char *const names[] = {"participants", "m2", "m3", "m4", "m5", "lowered",
                                          "confirmed", "raised"};
     struct sbuf diff = SBUF_INIT;
