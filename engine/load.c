@@ -19,6 +19,7 @@
 #define CHUNK (256 * 1024)
 #define DEFAULT_MAX_RECORD (1024 * 1024)
 #define DEFAULT_DEDUP_MEM (1u << 20)
+#define BIG_BOUND 1e9          /* forms.c's "no upper bound" */
 
 /* =========================================================== duplicate keys
  * A key is remembered as a 96-bit fingerprint with its line. In memory up to
@@ -381,14 +382,19 @@ int load_parse_cell(const struct form_col *c, char *text, struct load_cell *cell
         char *end;
         errno = 0;
         long long v = strtoll(text, &end, 10);
-        /* "12.0" as Excel may write a count: accept a zero fraction */
+        /* "12.0" as Excel may write a count: accept a zero fraction, but not one of
+         * exactly three digits: "12,000" or "1.000" is more likely a thousands group */
         if (*end == '.' && end != text) {
             char *q = end + 1;
             while (*q == '0') q++;
-            if (*q == '\0' && q > end + 1) end = q;
+            if (*q == '\0' && q > end + 1 && q - end - 1 != 3) end = q;
         }
         if (end == text || *end || errno || text[0] == '+') {
             *why = c->min >= 0 ? "a whole number 0 or more" : "a whole number";
+            return -1;
+        }
+        if (v < (long long)c->min && c->min == 0 && c->max >= BIG_BOUND) {
+            *why = "a whole number 0 or more";     /* a negative count */
             return -1;
         }
         if (v < (long long)c->min || v > (long long)c->max) { *why = "a value in range"; return -1; }
@@ -401,7 +407,9 @@ int load_parse_cell(const struct form_col *c, char *text, struct load_cell *cell
         char *end;
         errno = 0;
         double v = strtod(text, &end);
+        /* only decimal notation: no hex, inf or nan, whatever their sign */
         if (end == text || *end || errno || v != v || text[0] == '+' ||
+            text[strspn(text, "0123456789.-+eE")] != '\0' ||
             (text[0] && (text[1] == 'x' || text[1] == 'X' || text[0] == 'i' || text[0] == 'I' ||
                          text[0] == 'n' || text[0] == 'N'))) {
             *why = "a number (decimal point or comma)";
@@ -516,7 +524,7 @@ static int school_known(struct ctx *c, const char *id, long line, long col)
     if (c->school_ok && strcmp(c->school_ok, id) == 0) return 1;
     /* small registry cache: ids joined by \x1f, searched linearly while short */
     size_t idn = strlen(id);
-    if (c->known.len && idn < 200) {
+    if (c->known.len && idn < 200 && !strchr(id, '\x1f')) {   /* \x1f: the separator */
         const char *p = c->known.s;
         while ((p = strstr(p, id))) {
             if (p[-1] == '\x1f' && (p[idn] == '\x1f')) {
@@ -970,7 +978,13 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
             if (any8) {
                 int inc;
                 size_t ok = utf8_valid_prefix(p, n, &inc);
-                st->enc = (ok == n || inc) ? ENC_UTF8 : ENC_CP1251;
+                /* Windows-1251 text is almost never valid UTF-8 from its first letter on:
+                 * Cyrillic letters are 0xC0..0xFF, so two in a row already break it. When
+                 * well-formed multi-byte characters come before the first bad byte, the
+                 * file is UTF-8 with an error, not Windows-1251 to be read as mojibake. */
+                size_t multi = 0;
+                for (size_t i = 0; i < ok; i++) multi += p[i] >= 0xC0;
+                st->enc = (ok == n || inc || multi > 0) ? ENC_UTF8 : ENC_CP1251;
             }
         }
         const char *text = (const char *)p;
@@ -981,9 +995,10 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
                 err(&c, 0, 0, "cannot convert from Windows-1251: %s", strerror(errno));
                 break;
             }
-            if (!conv) conv = xmalloc(2 * CHUNK + 16);
+            /* a Windows-1251 byte becomes up to 3 bytes of UTF-8 (№, “, –, €) */
+            if (!conv) conv = xmalloc(3 * CHUNK + 16);
             char *ip = (char *)p, *op = conv;
-            size_t il = n, ol = 2 * CHUNK + 16;
+            size_t il = n, ol = 3 * CHUNK + 16;
             if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
                 size_t at = (size_t)((unsigned char *)ip - p);
                 err(&c, line_at(&c, p, at), 0,

@@ -1,0 +1,1600 @@
+/*
+ * test_load.c — engine/load.c, engine/forms.c and the text helpers of engine/util.c.
+ *
+ * The pure functions (delimiter detection, cell parsing, header matching, UTF-8,
+ * SHA-256, diagnostics) are called directly; the parser is driven through load_file()
+ * on small files written to a temporary directory, with a sink that prints every row
+ * it receives as one text line ("form@line: col=value ...") so that a test compares
+ * what the store would get with one string.
+ */
+#include <errno.h>
+#include <iconv.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "forms.h"
+#include "load.h"
+#include "soko.h"
+
+/* ================================================================ fixtures */
+
+static char tmpdir[256];
+static int nfiles;
+
+static int group_setup(void **state)
+{
+    (void)state;
+    const char *t = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/soko-test-load-XXXXXX", t && *t ? t : "/tmp");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    char p[300];
+    for (int i = 0; i < nfiles; i++) {
+        snprintf(p, sizeof p, "%s/f%d.csv", tmpdir, i);
+        unlink(p);
+    }
+    snprintf(p, sizeof p, "%s/dir", tmpdir);
+    rmdir(p);
+    rmdir(tmpdir);
+    return 0;
+}
+
+/* Writes n bytes to a new file in the temporary directory; returns its path (static
+ * storage of a small ring, enough for the few paths a test holds at once). */
+static const char *write_file(const void *data, size_t n)
+{
+    static char ring[4][300];
+    char *p = ring[nfiles % 4];
+    snprintf(p, 300, "%s/f%d.csv", tmpdir, nfiles++);
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+    return p;
+}
+
+static const char *write_str(const char *s) { return write_file(s, strlen(s)); }
+
+/* UTF-8 → Windows-1251, for files in the Russian Excel dialect. Caller frees. */
+static char *to_cp1251(const char *s, size_t *outlen)
+{
+    iconv_t cd = iconv_open("CP1251", "UTF-8");
+    assert_true(cd != (iconv_t)-1);
+    size_t il = strlen(s), ol = il + 1;
+    char *out = xmalloc(ol), *ip = (char *)s, *op = out;
+    assert_true(iconv(cd, &ip, &il, &op, &ol) != (size_t)-1);
+    iconv_close(cd);
+    *outlen = (size_t)(op - out);
+    return out;
+}
+
+/* ------------------------------------------------------------ the sink */
+
+struct coll {
+    struct sbuf rows;              /* one line per row received */
+    long nrows;
+    const char *const *schools;    /* registry; NULL: every school exists */
+    int lookups;                   /* school_exists calls */
+    int fail_row;                  /* refuse the n-th row (1-based), 0: never */
+    int lookup_error;              /* school_exists reports a store error */
+};
+
+static int coll_school(void *ctx, const char *id)
+{
+    struct coll *c = ctx;
+    c->lookups++;
+    if (c->lookup_error) return -1;
+    if (!c->schools) return 1;
+    for (const char *const *s = c->schools; *s; s++)
+        if (strcmp(*s, id) == 0) return 1;
+    return 0;
+}
+
+static void fmt_row(struct sbuf *b, const struct load_row *r)
+{
+    sbuf_printf(b, "%s@%ld%s:", r->form->name, r->line, r->from_students ? "s" : "");
+    for (size_t i = 0; i < r->form->ncols; i++) {
+        const struct load_cell *c = &r->cells[i];
+        if (!c->present) continue;
+        sbuf_printf(b, " %s=", r->form->cols[i].name);
+        switch (r->form->cols[i].type) {
+        case COL_INT: case COL_YEAR: sbuf_printf(b, "%lld", c->i); break;
+        case COL_REAL: sbuf_printf(b, "%g", c->r); break;
+        default: sbuf_adds(b, c->s); break;
+        }
+    }
+    sbuf_addc(b, '\n');
+}
+
+static int coll_row(void *ctx, const struct load_row *r, struct soko_diag *d)
+{
+    struct coll *c = ctx;
+    c->nrows++;
+    if (c->fail_row && c->nrows == c->fail_row) {
+        soko_diag_add(d, "sink", r->line, 0, "refused by the sink");
+        return SOKO_EDB;
+    }
+    fmt_row(&c->rows, r);
+    return SOKO_OK;
+}
+
+struct run {
+    struct coll coll;
+    struct soko_diag d;
+    struct load_stats st;
+    struct load_opts o;
+    int rc;
+    const char *path;
+};
+
+static void run_free(struct run *r)
+{
+    sbuf_free(&r->coll.rows);
+    soko_diag_free(&r->d);
+}
+
+/* Loads bytes as a file of form `form`; r->o and r->coll may be set beforehand. */
+static void load_bytes(struct run *r, const char *form, const void *data, size_t n)
+{
+    const struct form *f = form_find(form);
+    assert_non_null(f);
+    if (!r->d.limit) soko_diag_init(&r->d, 0);
+    r->path = write_file(data, n);
+    struct load_sink sink = {&r->coll, coll_school, coll_row, NULL};
+    r->rc = load_file(r->path, f, &r->o, &sink, &r->st, &r->d);
+}
+
+static void load_str(struct run *r, const char *form, const char *csv)
+{
+    load_bytes(r, form, csv, strlen(csv));
+}
+
+static void dump_diag(const struct run *r)
+{
+    for (size_t i = 0; i < r->d.nmsgs; i++) print_message("  diag: %s\n", r->d.msgs[i]);
+    for (size_t i = 0; i < r->d.nnotes; i++) print_message("  note: %s\n", r->d.notes[i]);
+    print_message("  rows:\n%s", r->coll.rows.s ? r->coll.rows.s : "");
+}
+
+/* The message that contains `want` after the "path:" prefix, i.e. want is matched
+ * against the message with the temporary path replaced by "F". */
+static int has_msg(const struct run *r, const char *want)
+{
+    size_t pl = strlen(r->path);
+    for (size_t i = 0; i < r->d.nmsgs; i++) {
+        const char *m = r->d.msgs[i];
+        char buf[2048];
+        if (strncmp(m, r->path, pl) == 0) snprintf(buf, sizeof buf, "F%s", m + pl);
+        else snprintf(buf, sizeof buf, "%s", m);
+        if (strstr(buf, want)) return 1;
+    }
+    return 0;
+}
+
+#define EXPECT_MSG(r, want) \
+    do { \
+        if (!has_msg((r), (want))) { \
+            print_error("%s:%d: no message contains: %s\n", __FILE__, __LINE__, (want)); \
+            dump_diag(r); \
+            fail(); \
+        } \
+    } while (0)
+
+#define EXPECT_ROWS(r, want) \
+    do { \
+        const char *got_ = (r)->coll.rows.s ? (r)->coll.rows.s : ""; \
+        if (strcmp(got_, (want)) != 0) { \
+            print_error("%s:%d: rows differ\n--- got\n%s--- want\n%s", __FILE__, __LINE__, \
+                        got_, (want)); \
+            dump_diag(r); \
+            fail(); \
+        } \
+    } while (0)
+
+#define EXPECT_RC(r, want) \
+    do { \
+        if ((r)->rc != (want)) { \
+            print_error("%s:%d: rc %d, expected %d\n", __FILE__, __LINE__, (r)->rc, (want)); \
+            dump_diag(r); \
+            fail(); \
+        } \
+    } while (0)
+
+/* One bad file: rc 1, the message (with "F:" for the path), no row reached the sink. */
+static void expect_bad(const char *form, const char *csv, const char *want, int line)
+{
+    struct run r;
+    memset(&r, 0, sizeof r);
+    load_str(&r, form, csv);
+    if (r.rc != SOKO_EINPUT || !has_msg(&r, want) || r.coll.nrows != 0) {
+        print_error("test_load.c:%d: form %s: rc %d, %ld rows; expected rc 1 and a message "
+                    "containing: %s\n", line, form, r.rc, r.coll.nrows, want);
+        dump_diag(&r);
+        run_free(&r);
+        fail();
+    }
+    run_free(&r);
+}
+#define BAD(form, csv, want) expect_bad(form, csv, want, __LINE__)
+
+/* ======================================================= delimiter detection */
+
+static void test_detect_delim(void **state)
+{
+    (void)state;
+#define D(s) load_detect_delim(s, sizeof(s) - 1)
+    assert_int_equal(D("a,b,c"), ',');
+    assert_int_equal(D("a;b;c"), ';');
+    assert_int_equal(D("a\tb\tc"), '\t');
+    assert_int_equal(D("abc"), ',');                    /* no delimiter: undecided */
+    assert_int_equal(D(""), ',');
+    /* quoted delimiters do not count, doubled quotes inside stay quoted */
+    assert_int_equal(D("\"a,b,c,d\";e"), ';');
+    assert_int_equal(D("\"a;b;c\",d"), ',');
+    assert_int_equal(D("\"x\"\";\"\";y\",z"), ',');
+    assert_int_equal(D("\"a\tb\tc\";d;e"), ';');
+    /* only the first line counts */
+    assert_int_equal(D("a,b\nc;d;e;f"), ',');
+    assert_int_equal(D("a;b\r\nc,d,e,f"), ';');
+    /* majority wins */
+    assert_int_equal(D("a,b;c;d"), ';');
+    assert_int_equal(D("a;b,c,d"), ',');
+    assert_int_equal(D("a\tb\tc,d"), '\t');
+    /* ties: ',' beats ';' and TAB; ';' beats TAB */
+    assert_int_equal(D("a,b;c"), ',');
+    assert_int_equal(D("a,b\tc"), ',');
+    assert_int_equal(D("a;b\tc"), ';');
+    assert_int_equal(D("a,b;c\td"), ',');
+    /* a Russian header with commas inside quoted names and ';' between them */
+    assert_int_equal(D("\"выпускников, 11 кл.\";\"в вузы, всего\""), ';');
+    /* n bounds the scan */
+    assert_int_equal(load_detect_delim("a;b;c", 1), ',');
+#undef D
+}
+
+/* ============================================================ cell parsing */
+
+static const struct form_col *col(const char *form, const char *name)
+{
+    const struct form *f = form_find(form);
+    assert_non_null(f);
+    int j = form_col_index(f, name);
+    assert_true(j >= 0);
+    return &f->cols[j];
+}
+
+/* Parses text as column form.name; returns 0 or -1, the cell in *out, why in *why. */
+static int parse(const char *form, const char *name, const char *text, struct load_cell *out,
+                 const char **why)
+{
+    static char buf[256];
+    snprintf(buf, sizeof buf, "%s", text);
+    memset(out, 0, sizeof *out);
+    *why = NULL;
+    int rc = load_parse_cell(col(form, name), buf, out, why);
+    if (rc == 0) assert_int_equal(out->present, 1);
+    else assert_non_null(*why);
+    return rc;
+}
+
+static void int_ok(const char *form, const char *name, const char *text, long long want)
+{
+    struct load_cell c;
+    const char *why;
+    if (parse(form, name, text, &c, &why) != 0 || c.i != want) {
+        print_error("%s.%s '%s': %s, i=%lld; expected %lld\n", form, name, text,
+                    why ? why : "ok", c.i, want);
+        fail();
+    }
+    assert_true(c.r == (double)want);
+}
+
+static void real_ok(const char *form, const char *name, const char *text, double want)
+{
+    struct load_cell c;
+    const char *why;
+    if (parse(form, name, text, &c, &why) != 0 || c.r != want) {
+        print_error("%s.%s '%s': %s, r=%g; expected %g\n", form, name, text, why ? why : "ok",
+                    c.r, want);
+        fail();
+    }
+}
+
+static void cell_bad(const char *form, const char *name, const char *text, const char *why_want)
+{
+    struct load_cell c;
+    const char *why;
+    if (parse(form, name, text, &c, &why) == 0) {
+        print_error("%s.%s '%s' was accepted (i=%lld r=%g s=%s); expected an error\n", form,
+                    name, text, c.i, c.r, c.s);
+        fail();
+    }
+    if (why_want && strstr(why, why_want) == NULL) {
+        print_error("%s.%s '%s': why '%s', expected '%s'\n", form, name, text, why, why_want);
+        fail();
+    }
+}
+
+static void test_parse_int(void **state)
+{
+    (void)state;
+    int_ok("vpr", "participants", "0", 0);
+    int_ok("vpr", "participants", "25", 25);
+    int_ok("vpr", "participants", "007", 7);
+    int_ok("vpr", "participants", "1 234", 1234);                /* space thousands */
+    int_ok("vpr", "participants", "1\xC2\xA0" "234", 1234);       /* NBSP thousands */
+    int_ok("vpr", "participants", "1 234 567", 1234567);
+    int_ok("vpr", "participants", "12,0", 12);                   /* Excel's "12,0" */
+    int_ok("vpr", "participants", "12.0", 12);
+    int_ok("vpr", "participants", "12,00", 12);                  /* zero fraction only */
+    int_ok("vpr", "participants", "1000000000", 1000000000);
+    int_ok("vpr", "grade", "1", 1);
+    int_ok("vpr", "grade", "11", 11);
+    int_ok("vpr_students", "mark", "5", 5);
+    int_ok("vpr", "max_score", "1000", 1000);
+
+    cell_bad("vpr", "participants", "-1", "0 or more");           /* negative count */
+    cell_bad("vpr", "participants", "-0,5", NULL);
+    cell_bad("vpr", "participants", "12,5", "whole number");
+    cell_bad("vpr", "participants", "12.", "whole number");
+    /* three zeros after the separator look like thousands: 12,000 is not taken for 12 */
+    cell_bad("vpr", "participants", "12,000", "whole number");
+    cell_bad("vpr", "participants", "1.000", "whole number");
+    cell_bad("vpr", "participants", "1,234", "whole number");
+    cell_bad("vpr", "participants", "1.000.000", "whole number");
+    cell_bad("vpr", "participants", "+5", "whole number");
+    cell_bad("vpr", "participants", "abc", "whole number");
+    cell_bad("vpr", "participants", "12abc", "whole number");
+    cell_bad("vpr", "participants", "1e3", "whole number");
+    cell_bad("vpr", "participants", "0x10", "whole number");
+    cell_bad("vpr", "participants", ",0", "whole number");
+    cell_bad("vpr", "participants", "99999999999999999999", "whole number");
+    cell_bad("vpr", "participants", "1000000001", NULL);
+    cell_bad("vpr", "grade", "0", "range");
+    cell_bad("vpr", "grade", "12", "range");
+    cell_bad("vpr_students", "mark", "1", "range");
+    cell_bad("vpr_students", "mark", "6", "range");
+    cell_bad("vpr_students", "journal_mark", "0", "range");
+    cell_bad("vpr_students", "primary_score", "201", "range");
+    cell_bad("vpr", "max_score", "0", "range");
+}
+
+static void test_parse_real(void **state)
+{
+    (void)state;
+    real_ok("vpr", "mean_score", "12.5", 12.5);
+    real_ok("vpr", "mean_score", "12,5", 12.5);                  /* decimal comma */
+    real_ok("vpr", "mean_score", "0", 0);
+    real_ok("vpr", "mean_score", "7", 7);
+    real_ok("vpr", "mean_score", ",5", 0.5);
+    real_ok("context", "value", "1 234,5", 1234.5);
+    real_ok("context", "value", "1\xC2\xA0" "234,5", 1234.5);
+    real_ok("context", "value", "-1,5", -1.5);                   /* negatives where allowed */
+    real_ok("context", "value", "-12", -12);
+    real_ok("context", "value", "1e3", 1000);
+    real_ok("ege", "mean_score", "100", 100);
+    real_ok("rdr", "mean_percent", "99,99", 99.99);
+
+    cell_bad("vpr", "mean_score", "-0,5", "range");
+    cell_bad("ege", "mean_score", "100,5", "range");
+    cell_bad("rdr", "mean_percent", "101", "range");
+    cell_bad("vpr", "mean_score", "abc", "number");
+    cell_bad("vpr", "mean_score", "1,2,3", "number");
+    cell_bad("vpr", "mean_score", "1.234,5", "number");
+    cell_bad("vpr", "mean_score", "+1", "number");
+    cell_bad("context", "value", "nan", "number");
+    cell_bad("context", "value", "inf", "number");
+    cell_bad("context", "value", "-inf", NULL);
+    cell_bad("context", "value", "-nan", "number");
+    cell_bad("context", "value", "0x10", "number");
+    cell_bad("context", "value", "-0x10", "number");
+    cell_bad("context", "value", "12%", "number");
+    cell_bad("context", "value", "1e999", "number");
+}
+
+static void test_parse_year(void **state)
+{
+    (void)state;
+    int_ok("vpr", "year", "2023", 2023);
+    int_ok("vpr", "year", "2022/2023", 2023);
+    int_ok("vpr", "year", "2022-2023", 2023);
+    int_ok("vpr", "year", "2022/23", 2023);
+    int_ok("vpr", "year", "2022-23", 2023);
+    int_ok("vpr", "year", "2099/00", 2100);                      /* across a century */
+    int_ok("vpr", "year", "2000", 2000);
+    int_ok("vpr", "year", "2100", 2100);
+    int_ok("context", "year", "2019/2020", 2020);
+
+    cell_bad("vpr", "year", "2022/2024", "consecutive");
+    cell_bad("vpr", "year", "2023/2022", "consecutive");
+    cell_bad("vpr", "year", "2022/2022", "consecutive");
+    cell_bad("vpr", "year", "2022/24", "consecutive");
+    cell_bad("vpr", "year", "2022/3", "2022/2023");
+    cell_bad("vpr", "year", "2022/", "2022/2023");
+    cell_bad("vpr", "year", "2022/20233", "2022/2023");
+    cell_bad("vpr", "year", "2022/23x", "2022/2023");
+    cell_bad("vpr", "year", "2022 2023", "2022/2023");
+    cell_bad("vpr", "year", "2022.2023", "2022/2023");
+    cell_bad("vpr", "year", "23", "2022/2023");
+    cell_bad("vpr", "year", "20230", "2022/2023");
+    cell_bad("vpr", "year", "+2023", "2022/2023");
+    cell_bad("vpr", "year", "-2023", "2022/2023");
+    cell_bad("vpr", "year", "2023.0", "2022/2023");
+    cell_bad("vpr", "year", "год", "2022/2023");
+    cell_bad("vpr", "year", "1999", "between 2000 and 2100");
+    cell_bad("vpr", "year", "2101", "between 2000 and 2100");
+    cell_bad("vpr", "year", "1998/1999", "between 2000 and 2100");
+    cell_bad("vpr", "year", "2100/2101", "between 2000 and 2100");
+}
+
+static void enum_ok(const char *form, const char *name, const char *text, const char *want)
+{
+    struct load_cell c;
+    const char *why;
+    if (parse(form, name, text, &c, &why) != 0 || strcmp(c.s, want) != 0) {
+        print_error("%s.%s '%s': %s; expected %s\n", form, name, text, why ? why : c.s, want);
+        fail();
+    }
+}
+
+static void test_parse_enum_text(void **state)
+{
+    (void)state;
+    enum_ok("olympiad", "stage", "school", "school");
+    enum_ok("olympiad", "stage", "School", "school");
+    enum_ok("olympiad", "stage", "MUNICIPAL", "municipal");
+    enum_ok("olympiad", "stage", "regional", "regional");
+    enum_ok("olympiad", "stage", "final", "final");
+    enum_ok("olympiad", "stage", "школьный", "school");
+    enum_ok("olympiad", "stage", "Муниципальный", "municipal");
+    enum_ok("olympiad", "stage", "региональный этап", "regional");
+    enum_ok("olympiad", "stage", "ЗАКЛЮЧИТЕЛЬНЫЙ ЭТАП", "final");
+    enum_ok("olympiad", "stage", "заключительный  этап", "final");
+    enum_ok("clusters", "role", "activist", "activist");
+    enum_ok("clusters", "role", "Активист", "activist");
+    enum_ok("clusters", "role", "участник", "member");
+    enum_ok("clusters", "role", "флагман", "flagship");
+    enum_ok("clusters", "role", "куратор", "curator");
+    enum_ok("clusters", "role", "курируемая", "supported");
+    enum_ok("clusters", "role", "поддерживаемая", "supported");
+    cell_bad("olympiad", "stage", "district", "listed values");
+    cell_bad("olympiad", "stage", "районный", "listed values");
+    cell_bad("olympiad", "stage", "school|municipal", "listed values");
+    cell_bad("clusters", "role", "leader", "listed values");
+
+    struct load_cell c;
+    const char *why;
+    assert_int_equal(parse("vpr", "subject", "Математика", &c, &why), 0);
+    assert_string_equal(c.s, "Математика");
+    assert_int_equal(parse("schools", "school_id", "0344", &c, &why), 0);
+    assert_string_equal(c.s, "0344");                             /* text stays text */
+}
+
+/* ========================================================== header matching */
+
+static int match(const char *form, const char *header)
+{
+    return form_col_match(form_find(form), header);
+}
+
+static void test_col_match(void **state)
+{
+    (void)state;
+    const struct form *vpr = form_find("vpr");
+    int year = form_col_index(vpr, "year"), m2 = form_col_index(vpr, "m2");
+    int grade = form_col_index(vpr, "grade"), mean = form_col_index(vpr, "mean_score");
+    assert_int_equal(match("vpr", "year"), year);
+    assert_int_equal(match("vpr", "YEAR"), year);
+    assert_int_equal(match("vpr", "Year"), year);
+    assert_int_equal(match("vpr", "  year  "), year);
+    assert_int_equal(match("vpr", "\"year\""), year);
+    assert_int_equal(match("vpr", "год"), year);
+    assert_int_equal(match("vpr", "Год"), year);
+    assert_int_equal(match("vpr", "ГОД"), year);
+    assert_int_equal(match("vpr", "учебный год"), year);
+    assert_int_equal(match("vpr", "Учебный  Год"), year);         /* spaces collapse */
+    assert_int_equal(match("vpr", "учебный\xC2\xA0год"), year);   /* NBSP */
+    assert_int_equal(match("vpr", "класс"), grade);
+    assert_int_equal(match("vpr", "Параллель"), grade);
+    assert_int_equal(match("vpr", "m2"), m2);
+    assert_int_equal(match("vpr", "M2"), m2);
+    assert_int_equal(match("vpr", "2"), m2);
+    assert_int_equal(match("vpr", "«2»"), m2);
+    assert_int_equal(match("vpr", "\"2\""), m2);
+    assert_int_equal(match("vpr", "отметка «2»"), m2);
+    assert_int_equal(match("vpr", "Отметка \"2\""), m2);
+    assert_int_equal(match("vpr", "отметка 2"), m2);
+    assert_int_equal(match("vpr", "отметка “2”"), m2);
+    assert_int_equal(match("vpr", "Средний первичный балл"), mean);
+    assert_int_equal(match("vpr", "средний балл"), mean);
+    assert_int_equal(match("vpr", "код ОО"), form_col_index(vpr, "school_id"));
+    assert_int_equal(match("vpr", "КОД оо"), form_col_index(vpr, "school_id"));
+    assert_int_equal(match("vpr", "unknown"), -1);
+    assert_int_equal(match("vpr", ""), -1);
+    assert_int_equal(match("vpr", "m6"), -1);
+    assert_int_equal(match("vpr", "отметка 6"), -1);
+    assert_int_equal(match("vpr", "years"), -1);
+
+    const struct form *ol = form_find("olympiad");
+    int pw = form_col_index(ol, "prizewinners");
+    assert_int_equal(match("olympiad", "призёры"), pw);
+    assert_int_equal(match("olympiad", "Призеры"), pw);
+    assert_int_equal(match("olympiad", "ПРИЗЁРЫ"), pw);
+    assert_int_equal(match("olympiad", "призёров"), pw);
+    assert_int_equal(match("olympiad", "Этап"), form_col_index(ol, "stage"));
+
+    const struct form *ege = form_find("ege");
+    int hs = form_col_index(ege, "high_scorers");
+    assert_int_equal(match("ege", "81-100 баллов"), hs);
+    assert_int_equal(match("ege", "81–100 баллов"), hs);          /* en dash */
+    assert_int_equal(match("ege", "81—100 баллов"), hs);          /* em dash */
+    assert_int_equal(match("ege", "Не преодолели минимальный порог"),
+                     form_col_index(ege, "below_min"));
+
+    const struct form *vs = form_find("vpr_students");
+    assert_int_equal(match("vpr_students", "класс"), form_col_index(vs, "grade"));
+    assert_int_equal(match("vpr_students", "класс-буква"), form_col_index(vs, "class"));
+    assert_int_equal(match("vpr_students", "class"), form_col_index(vs, "class"));
+    assert_int_equal(match("vpr_students", "Отметка по журналу"),
+                     form_col_index(vs, "journal_mark"));
+    assert_int_equal(match("vpr_students", "отметка"), form_col_index(vs, "mark"));
+
+    const struct form *adm = form_find("admissions");
+    assert_int_equal(match("admissions", "Выпускников 11 кл."), form_col_index(adm, "graduates"));
+    assert_int_equal(match("admissions", "в СПО"), form_col_index(adm, "college"));
+    assert_int_equal(match("admissions", "В вузы по профилю ОО"),
+                     form_col_index(adm, "university_profile"));
+}
+
+/* Every name and every alias of every form maps back to its own column: two columns
+ * of a form never share a header, and the Russian template re-imports. */
+static void test_aliases_unambiguous(void **state)
+{
+    (void)state;
+    for (size_t i = 0; soko_forms[i]; i++) {
+        const struct form *f = soko_forms[i];
+        assert_true(f->ncols <= LOAD_MAXCOLS);
+        for (size_t j = 0; j < f->ncols; j++) {
+            const struct form_col *c = &f->cols[j];
+            assert_int_equal(form_col_index(f, c->name), (int)j);
+            if (form_col_match(f, c->name) != (int)j) {
+                print_error("%s: name %s maps to %d\n", f->name, c->name, form_col_match(f, c->name));
+                fail();
+            }
+            const char *p = c->aliases;
+            while (p && *p) {
+                char one[256];
+                size_t n = strcspn(p, "|");
+                assert_true(n < sizeof one);
+                memcpy(one, p, n);
+                one[n] = '\0';
+                if (form_col_match(f, one) != (int)j) {
+                    print_error("%s: alias '%s' of %s maps to column %d\n", f->name, one,
+                                c->name, form_col_match(f, one));
+                    fail();
+                }
+                p += n + (p[n] == '|');
+            }
+            char ru[128];
+            assert_int_equal(form_col_match(f, form_col_ru(c, ru, sizeof ru)), (int)j);
+            if (c->type == COL_ENUM)
+                for (const struct enum_val *v = c->values; v->value; v++)
+                    assert_string_equal(form_enum_value(c, v->value), v->value);
+            if (c->deflt && c->type == COL_ENUM)
+                assert_non_null(form_enum_value(c, c->deflt));
+        }
+        /* checks name real columns */
+        for (size_t k = 0; k < f->nchecks; k++)
+            for (size_t n = 0; f->checks[k].cols[n]; n++)
+                assert_true(form_col_index(f, f->checks[k].cols[n]) >= 0);
+    }
+    assert_null(form_find("nosuchform"));
+    assert_non_null(form_find("vpr_dist"));
+    char ru[8];
+    assert_string_equal(form_col_ru(col("vpr", "year"), ru, sizeof ru), "год");
+    assert_string_equal(form_col_ru(col("vpr_dist", "scores"), ru, sizeof ru), "scores");
+}
+
+/* ================================================================ UTF-8 */
+
+static void test_utf8_valid_prefix(void **state)
+{
+    (void)state;
+    int inc;
+#define V(s) utf8_valid_prefix((const unsigned char *)(s), sizeof(s) - 1, &inc)
+    assert_int_equal(V(""), 0);
+    assert_int_equal(inc, 0);
+    assert_int_equal(V("plain ascii"), 11);
+    assert_int_equal(V("Привет"), 12);
+    assert_int_equal(inc, 0);
+    assert_int_equal(V("a€b"), 5);                                /* 3-byte */
+    assert_int_equal(V("a\xF0\x9F\x98\x80"), 5);                  /* 4-byte */
+    /* a sequence cut at the end is incomplete, not invalid */
+    assert_int_equal(V("ab\xD0"), 2);
+    assert_int_equal(inc, 1);
+    assert_int_equal(V("ab\xE2\x82"), 2);
+    assert_int_equal(inc, 1);
+    assert_int_equal(V("ab\xF0\x9F\x98"), 2);
+    assert_int_equal(inc, 1);
+    /* invalid bytes */
+    assert_int_equal(V("ab\x98" "cd"), 2);                       /* lone continuation */
+    assert_int_equal(inc, 0);
+    assert_int_equal(V("\xFF"), 0);
+    assert_int_equal(inc, 0);
+    assert_int_equal(V("ab\xD0" "c"), 2);                        /* lead without continuation */
+    assert_int_equal(inc, 0);
+    assert_int_equal(V("ab\xE2\x28"), 2);                        /* cut but malformed */
+    assert_int_equal(inc, 0);
+    assert_int_equal(V("\xC0\xAF"), 0);                          /* overlong '/' */
+    assert_int_equal(V("\xC1\xBF"), 0);
+    assert_int_equal(V("\xE0\x80\xAF"), 0);                      /* overlong, 3 bytes */
+    assert_int_equal(V("\xF0\x80\x80\xAF"), 0);                  /* overlong, 4 bytes */
+    assert_int_equal(V("x\xED\xA0\x80"), 1);                     /* surrogate */
+    assert_int_equal(V("\xF4\x90\x80\x80"), 0);                  /* above U+10FFFF */
+    assert_int_equal(V("\xF8\x88\x80\x80\x80"), 0);              /* 5-byte form */
+    assert_int_equal(V("\xEF\xBB\xBF" "a"), 4);                  /* BOM is valid UTF-8 */
+    /* Windows-1251 text is not UTF-8 */
+    assert_int_equal(V("\xE3\xEE\xE4"), 0);                      /* "год" in cp1251 */
+    assert_int_equal(inc, 0);
+#undef V
+}
+
+static void test_utf8_casecmp(void **state)
+{
+    (void)state;
+    assert_int_equal(utf8_casecmp("", ""), 0);
+    assert_int_equal(utf8_casecmp("Year", "yEAR"), 0);
+    assert_int_equal(utf8_casecmp("ГОД", "год"), 0);
+    assert_int_equal(utf8_casecmp("Учебный Год", "учебный год"), 0);
+    assert_int_equal(utf8_casecmp("АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ",
+                                  "абвгдежзийклмнопрстуфхцчшщъыьэюя"), 0);
+    assert_int_equal(utf8_casecmp("Ёлка", "ёлка"), 0);
+    assert_int_equal(utf8_casecmp("ёлка", "елка"), 0);             /* ё folds to е */
+    assert_int_equal(utf8_casecmp("ПРИЗЁРЫ", "призеры"), 0);
+    assert_true(utf8_casecmp("abc", "abd") < 0);
+    assert_true(utf8_casecmp("abd", "ABC") > 0);
+    assert_true(utf8_casecmp("ab", "abc") < 0);
+    assert_true(utf8_casecmp("abc", "ab") > 0);
+    assert_true(utf8_casecmp("а", "б") < 0);
+    assert_true(utf8_casecmp("Я", "а") > 0);
+    assert_true(utf8_casecmp("год", "гол") != 0);
+    assert_true(utf8_casecmp("z", "я") < 0);                      /* ASCII before Cyrillic */
+    /* invalid bytes compare as themselves, without reading past the end */
+    assert_int_equal(utf8_casecmp("a\xD0", "A\xD0"), 0);
+    assert_true(utf8_casecmp("a\xE2", "a\xE3") != 0);
+}
+
+static void test_str_trim_fnv(void **state)
+{
+    (void)state;
+    char a[] = "  x y \t", b[] = "\xC2\xA0" "12\xC2\xA0", c[] = "   ", d[] = "";
+    assert_string_equal(str_trim(a), "x y");
+    assert_string_equal(str_trim(b), "12");
+    assert_string_equal(str_trim(c), "");
+    assert_string_equal(str_trim(d), "");
+    /* FNV-1a 64 test vectors, from the standard offset basis (soko.h's FNV_OFFSET is
+     * not it: a digit short; harmless, its hashes never leave the process) */
+    const uint64_t basis = 0xcbf29ce484222325ULL;
+    assert_true(fnv1a(basis, "", 0) == basis);
+    assert_true(fnv1a(basis, "a", 1) == 0xaf63dc4c8601ec8cULL);
+    assert_true(fnv1a(basis, "foobar", 6) == 0x85944171f73967e8ULL);
+    assert_true(fnv1a(fnv1a(basis, "foo", 3), "bar", 3) == 0x85944171f73967e8ULL);
+    assert_true(fnv1a(FNV_OFFSET, "x", 1) != fnv1a(FNV_OFFSET, "y", 1));
+}
+
+/* ================================================================ SHA-256 */
+
+static void sha_hex(const void *data, size_t n, size_t step, char out[65])
+{
+    struct sha256 c;
+    unsigned char dg[32];
+    sha256_init(&c);
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i += step) sha256_update(&c, p + i, n - i < step ? n - i : step);
+    sha256_final(&c, dg);
+    sha256_hex(dg, out);
+}
+
+static void test_sha256(void **state)
+{
+    (void)state;
+    char h[65];
+    sha_hex("", 0, 1, h);
+    assert_string_equal(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    sha_hex("abc", 3, 3, h);
+    assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    sha_hex("abc", 3, 1, h);
+    assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";   /* 56 bytes */
+    sha_hex(two, strlen(two), 7, h);
+    assert_string_equal(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    const char *four = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnop"
+                       "jklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";                   /* 112 bytes */
+    sha_hex(four, strlen(four), 64, h);
+    assert_string_equal(h, "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
+
+    size_t n = 1000000;
+    char *a = xmalloc(n);
+    memset(a, 'a', n);
+    const char *million = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0";
+    sha_hex(a, n, n, h);
+    assert_string_equal(h, million);
+    sha_hex(a, n, 1000, h);
+    assert_string_equal(h, million);
+    sha_hex(a, n, 61, h);                                        /* blocks cut everywhere */
+    assert_string_equal(h, million);
+
+    /* the file helpers: sha256_file and load_file's digest of the same bytes */
+    const char *p = write_file(a, n);
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    assert_int_equal(sha256_file(p, h, &d), SOKO_OK);
+    assert_string_equal(h, million);
+    assert_int_equal(sha256_file("/nonexistent/soko", h, &d), SOKO_EIO);
+    assert_int_equal(d.total, 1);
+    assert_non_null(strstr(d.msgs[0], "cannot open"));
+    soko_diag_free(&d);
+    free(a);
+
+    struct run r;
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "school_id,name\n1,x\n");
+    EXPECT_RC(&r, SOKO_OK);
+    char want[65];
+    sha_hex("school_id,name\n1,x\n", 19, 19, want);
+    assert_string_equal(r.st.sha256, want);
+    assert_int_equal(r.st.bytes, 19);
+    run_free(&r);
+}
+
+/* ============================================================ diagnostics */
+
+static void test_diag_limit(void **state)
+{
+    (void)state;
+    struct soko_diag d;
+    soko_diag_init(&d, 3);
+    assert_int_equal(d.limit, 3);
+    for (int i = 1; i <= 10; i++) soko_diag_add(&d, "f.csv", i, i % 2 ? i : 0, "error %d", i);
+    assert_int_equal(d.nmsgs, 3);
+    assert_int_equal(d.total, 10);
+    assert_string_equal(d.msgs[0], "f.csv:1:1: error 1");
+    assert_string_equal(d.msgs[1], "f.csv:2: error 2");
+    soko_diag_add(&d, NULL, 5, 5, "no file");
+    assert_int_equal(d.total, 11);
+    for (int i = 0; i < 5; i++) soko_diag_note(&d, "note %d", i);
+    assert_int_equal(d.nnotes, 3);
+    soko_diag_clear(&d);
+    assert_int_equal(d.limit, 3);
+    assert_int_equal(d.total, 0);
+    assert_int_equal(d.nmsgs, 0);
+    soko_diag_add(&d, NULL, 0, 0, "plain");
+    soko_diag_add(&d, "g", 0, 7, "no line");
+    assert_string_equal(d.msgs[0], "plain");
+    assert_string_equal(d.msgs[1], "g: no line");
+    soko_diag_free(&d);
+    soko_diag_init(&d, 0);
+    assert_int_equal(d.limit, 50);
+    soko_diag_free(&d);
+    assert_string_equal(soko_rc_name(SOKO_EINPUT), "bad input");
+    assert_string_equal(soko_rc_name(SOKO_EIO), "i/o error");
+
+    /* load_file keeps `limit` messages and counts the rest */
+    struct run r;
+    memset(&r, 0, sizeof r);
+    soko_diag_init(&r.d, 4);
+    struct sbuf b = SBUF_INIT;
+    sbuf_adds(&b, "school_id,name\n");
+    for (int i = 0; i < 30; i++) sbuf_printf(&b, "%d,\n", i);    /* name empty: 30 errors */
+    load_str(&r, "schools", b.s);
+    EXPECT_RC(&r, SOKO_EINPUT);
+    assert_int_equal(r.d.nmsgs, 4);
+    assert_int_equal(r.d.total, 30);
+    EXPECT_MSG(&r, "F:2:2: name: empty; expected a value");
+    EXPECT_MSG(&r, "F:5:2: name: empty");
+    assert_int_equal(r.coll.nrows, 0);
+    assert_int_equal(r.st.records, 30);
+    sbuf_free(&b);
+    run_free(&r);
+}
+
+/* ============================================================ the parser */
+
+static void test_load_basic_and_dialects(void **state)
+{
+    (void)state;
+    const char *want =
+        "schools@2: school_id=344 name=Лицей № 344 district=Невский\n"
+        "schools@3: school_id=329 name=Школа, \"старая\" kind=СОШ\n";
+    struct run r;
+
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "school_id,name,district,kind\n344,Лицей № 344,Невский,\n"
+                            "329,\"Школа, \"\"старая\"\"\",,СОШ\n");
+    EXPECT_RC(&r, SOKO_OK);
+    EXPECT_ROWS(&r, want);
+    assert_int_equal(r.st.delim, ',');
+    assert_int_equal(r.st.enc, ENC_UTF8);
+    assert_int_equal(r.st.bom, 0);
+    assert_int_equal(r.st.records, 2);
+    assert_int_equal(r.st.rows, 2);
+    run_free(&r);
+
+    /* BOM, ';', CRLF, columns in another order, Russian headers, spaces around values */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "\xEF\xBB\xBF" "Наименование;Код ОО;Район;Тип\r\n"
+                            "Лицей № 344; 344 ;Невский;\r\n"
+                            "\"Школа, \"\"старая\"\"\";329;;СОШ\r\n");
+    EXPECT_RC(&r, SOKO_OK);
+    EXPECT_ROWS(&r, want);
+    assert_int_equal(r.st.delim, ';');
+    assert_int_equal(r.st.bom, 1);
+    assert_int_equal(r.st.enc, ENC_UTF8);
+    run_free(&r);
+
+    /* Windows-1251 with TAB and lone CR line ends */
+    size_t n;
+    char *cp = to_cp1251("наименование\tкод ОО\tрайон\tтип\r"
+                         "Лицей № 344\t344\tНевский\t\r"
+                         "\"Школа, \"\"старая\"\"\"\t329\t\tСОШ\r", &n);
+    memset(&r, 0, sizeof r);
+    load_bytes(&r, "schools", cp, n);
+    free(cp);
+    EXPECT_RC(&r, SOKO_OK);
+    EXPECT_ROWS(&r, want);
+    assert_int_equal(r.st.delim, '\t');
+    assert_int_equal(r.st.enc, ENC_CP1251);
+    run_free(&r);
+
+    /* pure ASCII: no encoding decided; no final line end */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "school_id,name\n1,One");
+    EXPECT_RC(&r, SOKO_OK);
+    EXPECT_ROWS(&r, "schools@2: school_id=1 name=One\n");
+    assert_int_equal(r.st.enc, ENC_UNKNOWN);
+    run_free(&r);
+
+    /* blank lines are skipped but counted */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "\nschool_id,name\n\n1,One\n\n\n2,Two\n");
+    EXPECT_RC(&r, SOKO_OK);
+    EXPECT_ROWS(&r, "schools@4: school_id=1 name=One\nschools@7: school_id=2 name=Two\n");
+    run_free(&r);
+}
+
+/* Line numbers of records after multi-line quoted fields, with every line end. */
+static void test_load_line_numbers(void **state)
+{
+    (void)state;
+    static const char *const eols[] = {"\n", "\r\n", "\r"};
+    for (int e = 0; e < 3; e++) {
+        const char *nl = eols[e];
+        struct sbuf b = SBUF_INIT;
+        sbuf_printf(&b, "school_id,name,district%s", nl);
+        sbuf_printf(&b, "1,\"two%slines\",a%s", nl, nl);                /* lines 2-3 */
+        sbuf_printf(&b, "2,\"with \"\"quotes\"\", and%s%s, commas\",b%s", nl, nl, nl);   /* 4-6 */
+        sbuf_printf(&b, "3,\"x\",\"%s\"%s", nl, nl);                  /* 7-8 */
+        sbuf_printf(&b, "4,plain,c%s", nl);                           /* 9 */
+        sbuf_printf(&b, "5,,d%s", nl);                                /* 10: name empty */
+        sbuf_printf(&b, "6,\"ok\"%s", nl);                            /* 11: 2 fields */
+        struct run r;
+        memset(&r, 0, sizeof r);
+        load_str(&r, "schools", b.s);
+        EXPECT_RC(&r, SOKO_EINPUT);
+        EXPECT_MSG(&r, "F:10:2: name: empty");
+        EXPECT_MSG(&r, "F:11: 2 fields; expected 3 as in the header");
+        assert_int_equal(r.d.total, 2);
+        assert_int_equal(r.st.records, 6);
+        run_free(&r);
+
+        /* the good part alone: values with the line ends inside, as given */
+        sbuf_reset(&b);
+        sbuf_printf(&b, "school_id,name,district%s1,\"two%slines\",a%s2,\"q \"\"x\"\", y\",b%s"
+                        "3,z,c", nl, nl, nl, nl);
+        memset(&r, 0, sizeof r);
+        load_str(&r, "schools", b.s);
+        EXPECT_RC(&r, SOKO_OK);
+        struct sbuf w = SBUF_INIT;
+        sbuf_printf(&w, "schools@2: school_id=1 name=two%slines district=a\n"
+                        "schools@4: school_id=2 name=q \"x\", y district=b\n"
+                        "schools@5: school_id=3 name=z district=c\n", nl);
+        EXPECT_ROWS(&r, w.s);
+        sbuf_free(&w);
+        sbuf_free(&b);
+        run_free(&r);
+    }
+}
+
+static void test_load_bad_bytes(void **state)
+{
+    (void)state;
+    struct run r;
+
+    /* NUL byte, on line 3 */
+    memset(&r, 0, sizeof r);
+    load_bytes(&r, "schools", "school_id,name\n1,a\n2,b\0c\n", 25);
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:3: NUL byte in the file");
+    assert_int_equal(r.coll.nrows, 0);
+    run_free(&r);
+
+    /* UTF-16 (a BOM and NULs) */
+    memset(&r, 0, sizeof r);
+    load_bytes(&r, "schools", "\xFF\xFEs\0c\0", 6);
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:1: NUL byte");
+    run_free(&r);
+
+    /* 0x98 is undefined in Windows-1251 and invalid as UTF-8 */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "school_id,name\n1,a\n2,\x98\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:3: byte 0x98 is neither UTF-8 nor Windows-1251");
+    assert_int_equal(r.coll.nrows, 0);
+    run_free(&r);
+
+    /* UTF-8 recognised from valid Cyrillic, then an invalid byte later */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "school_id,name\n1,Лицей\n2,b\n3,\xFF\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:4: invalid UTF-8 (byte 0xFF)");
+    run_free(&r);
+
+    /* a file that ends inside a UTF-8 character */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "school_id,name\n1,Лицей\n2,\xD0");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:3: the file ends inside a UTF-8 character");
+    run_free(&r);
+
+    /* empty, only blank lines, header only */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:1: the file is empty; expected a header line with the columns of form schools");
+    run_free(&r);
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "\n\r\n\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "the file is empty");
+    run_free(&r);
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "\xEF\xBB\xBF");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "the file is empty");
+    run_free(&r);
+    memset(&r, 0, sizeof r);
+    load_str(&r, "vpr", "year,school_id,grade,subject,participants,m2,m3,m4,m5\n");
+    EXPECT_RC(&r, SOKO_OK);
+    assert_int_equal(r.st.records, 0);
+    assert_int_equal(r.coll.nrows, 0);
+    run_free(&r);
+    memset(&r, 0, sizeof r);
+    load_str(&r, "vpr_students", "year,school_id,grade,subject,student,primary_score,mark");
+    EXPECT_RC(&r, SOKO_OK);
+    assert_int_equal(r.st.works, 0);
+    run_free(&r);
+}
+
+static void test_load_quotes(void **state)
+{
+    (void)state;
+    struct run r;
+    /* unterminated quote at the end of the file: the record's first line is named */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "school_id,name\n1,a\n2,\"open\nmore\nlines\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:3: the file ends inside a quoted field that starts on this line");
+    assert_int_equal(r.coll.nrows, 1);      /* line 2 was offered before the error */
+    run_free(&r);
+
+    /* a quote inside an unquoted field */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "school_id,name\n1,a\n2,ab\"c\n3,d\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:3: malformed quoting in the record starting at line 3");
+    run_free(&r);
+
+    /* text after a closing quote, in a record that started two lines earlier */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "school_id,name\n1,\"a\nb\nc\"x\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:4: malformed quoting in the record starting at line 2");
+    run_free(&r);
+
+    /* a quote left open swallows the file: bounded by max_record */
+    memset(&r, 0, sizeof r);
+    r.o.max_record = 64;
+    struct sbuf b = SBUF_INIT;
+    sbuf_adds(&b, "school_id,name\n1,a\n2,\"open\n");
+    for (int i = 0; i < 20; i++) sbuf_adds(&b, "3,some more text here\n");
+    load_str(&r, "schools", b.s);
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:3: the record starting here is longer than 64 bytes");
+    sbuf_free(&b);
+    run_free(&r);
+}
+
+static void test_load_header(void **state)
+{
+    (void)state;
+    BAD("schools", "school_id,name,colour\n1,a,red\n",
+        "F:1:3: unknown column 'colour' in form schools");
+    BAD("schools", "school_id,name,\n1,a,\n", "F:1:3: unknown column '' in form schools");
+    BAD("schools", "school_id\n1\n", "F:1: missing required column 'name' [наименование] of form schools");
+    BAD("vpr", "year,school_id,grade,subject,participants,m2,m3,m4\n",
+        "missing required column 'm5' [отметка 5] of form vpr");
+    BAD("schools", "school_id,name,код ОО\n1,a,1\n",
+        "F:1:3: column 'код ОО' is given twice (fields 1 and 3), both meaning school_id");
+    BAD("schools", "School_ID,name,school_id\n1,a,1\n", "is given twice");
+
+    /* the header's errors all reported, and nothing after it read */
+    struct run r;
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "x,y,name\n1,2,3\n\"\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:1:1: unknown column 'x'");
+    EXPECT_MSG(&r, "F:1:2: unknown column 'y'");
+    EXPECT_MSG(&r, "missing required column 'school_id'");
+    assert_int_equal(r.d.total, 3);
+    assert_int_equal(r.st.records, 0);
+    run_free(&r);
+
+    /* --ignore-unknown skips them; columns given by position in any order */
+    memset(&r, 0, sizeof r);
+    r.o.ignore_unknown = 1;
+    load_str(&r, "schools", "x,name,y,school_id\n1,One,2,10\n");
+    EXPECT_RC(&r, SOKO_OK);
+    EXPECT_ROWS(&r, "schools@2: school_id=10 name=One\n");
+    run_free(&r);
+
+    /* a column with a default may be absent (olympiad name, cluster role) */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "clusters", "cluster_id,school_id\nnevsky,344\n");
+    EXPECT_RC(&r, SOKO_OK);
+    EXPECT_ROWS(&r, "clusters@2: cluster_id=nevsky school_id=344 role=member\n");
+    run_free(&r);
+}
+
+/* ------------------------------------------------------ every row check */
+
+#define VPR_H "year,school_id,grade,subject,participants,m2,m3,m4,m5,mean_score,max_score," \
+              "lowered,confirmed,raised\n"
+#define EGE_H "year,school_id,subject,participants,mean_score,below_min,high_scorers,score_100\n"
+#define RDR_H "year,school_id,grade,subject,participants,below_basic,basic,advanced,mean_percent\n"
+#define OLY_H "year,school_id,subject,stage,participants,winners,prizewinners,olympiad\n"
+#define ADM_H "year,school_id,graduates,university,university_profile,college,budget\n"
+#define OGE_H "year,school_id,subject,participants,m2,m3,m4,m5,mean_score\n"
+#define STU_H "year,school_id,grade,subject,student,class,primary_score,mark,journal_mark\n"
+
+static void test_checks_good_rows(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *form, *csv, *rows;
+    } good[] = {
+        {"schools", "school_id,name,district,kind,profile\n344,Лицей,Невский,лицей,math\n",
+         "schools@2: school_id=344 name=Лицей district=Невский kind=лицей profile=math\n"},
+        {"clusters", "cluster_id,school_id,cluster_name,role\nn,344,Невский,активист\n",
+         "clusters@2: cluster_id=n school_id=344 cluster_name=Невский role=activist\n"},
+        {"context", "year,school_id,factor,value\n2022/2023,344,share_low_income,\"7,5\"\n",
+         "context@2: year=2023 school_id=344 factor=share_low_income value=7.5\n"},
+        {"vpr", VPR_H "2023,344,5,Математика,25,2,8,10,5,\"12,5\",20,3,20,2\n"
+                      "2023,344,6,Математика,10,1,2,3,4,,,,,\n",
+         "vpr@2: year=2023 school_id=344 grade=5 subject=Математика participants=25 m2=2 m3=8 "
+         "m4=10 m5=5 mean_score=12.5 max_score=20 lowered=3 confirmed=20 raised=2\n"
+         "vpr@3: year=2023 school_id=344 grade=6 subject=Математика participants=10 m2=1 m3=2 "
+         "m4=3 m5=4\n"},
+        {"oge", OGE_H "2023,344,Математика,75,1,20,34,20,17.9\n",
+         "oge@2: year=2023 school_id=344 subject=Математика participants=75 m2=1 m3=20 m4=34 "
+         "m5=20 mean_score=17.9\n"},
+        {"ege", EGE_H "2023,344,Физика,28,71.5,0,9,1\n2023,344,Химия,5,100,0,5,5\n"
+                      "2023,344,Химия2,5,0,5,0,\n",
+         "ege@2: year=2023 school_id=344 subject=Физика participants=28 mean_score=71.5 "
+         "below_min=0 high_scorers=9 score_100=1\n"
+         "ege@3: year=2023 school_id=344 subject=Химия participants=5 mean_score=100 "
+         "below_min=0 high_scorers=5 score_100=5\n"
+         "ege@4: year=2023 school_id=344 subject=Химия2 participants=5 mean_score=0 "
+         "below_min=5 high_scorers=0\n"},
+        {"rdr", RDR_H "2023,344,8,Физика,52,5,30,17,61.2\n",
+         "rdr@2: year=2023 school_id=344 grade=8 subject=Физика participants=52 below_basic=5 "
+         "basic=30 advanced=17 mean_percent=61.2\n"},
+        {"olympiad", OLY_H "2023,344,Физика,школьный,120,10,25,\n"
+                           "2023,344,Физика,school,12,2,10,Турнир\n",
+         "olympiad@2: year=2023 school_id=344 subject=Физика stage=school participants=120 "
+         "winners=10 prizewinners=25 olympiad=ВсОШ\n"
+         "olympiad@3: year=2023 school_id=344 subject=Физика stage=school participants=12 "
+         "winners=2 prizewinners=10 olympiad=Турнир\n"},
+        {"admissions", ADM_H "2023,344,56,50,38,3,31\n2023,329,10,10,10,,\n",
+         "admissions@2: year=2023 school_id=344 graduates=56 university=50 "
+         "university_profile=38 college=3 budget=31\n"
+         "admissions@3: year=2023 school_id=329 graduates=10 university=10 "
+         "university_profile=10\n"},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        struct run r;
+        memset(&r, 0, sizeof r);
+        load_str(&r, good[i].form, good[i].csv);
+        EXPECT_RC(&r, SOKO_OK);
+        EXPECT_ROWS(&r, good[i].rows);
+        run_free(&r);
+    }
+}
+
+static void test_checks_bad_rows(void **state)
+{
+    (void)state;
+    /* required empty, every kind of cell */
+    BAD("schools", "school_id,name\n,x\n", "F:2:1: school_id: empty; expected a value");
+    BAD("schools", "school_id,name\n1,  \n", "F:2:2: name: empty");
+    BAD("context", "year,school_id,factor,value\n2023,344,students,\n", "F:2:4: value: empty");
+    BAD("vpr", VPR_H "2023,344,5,,25,2,8,10,5,,,,,\n", "F:2:4: subject: empty");
+    BAD("vpr", VPR_H ",344,5,М,25,2,8,10,5,,,,,\n", "F:2:1: year: empty");
+
+    /* cells */
+    BAD("vpr", VPR_H "2023,344,5,М,-25,2,8,10,5,,,,,\n",
+        "F:2:5: participants: '-25' is not valid; expected a whole number 0 or more");
+    BAD("vpr", VPR_H "2023,344,5,М,двадцать,2,8,10,5,,,,,\n",
+        "F:2:5: participants: 'двадцать' is not valid; expected a whole number 0 or more");
+    BAD("vpr", VPR_H "2023,344,12,М,25,2,8,10,5,,,,,\n",
+        "F:2:3: grade: '12' is not valid; expected a value in range: 1..11");
+    BAD("vpr", VPR_H "2022/2024,344,5,М,25,2,8,10,5,,,,,\n",
+        "F:2:1: year: '2022/2024' is not valid; expected an academic year of two consecutive years");
+    BAD("vpr", VPR_H "1999,344,5,М,25,2,8,10,5,,,,,\n",
+        "F:2:1: year: '1999' is not valid; expected a year between 2000 and 2100");
+    BAD("vpr", VPR_H "2023,344,5,М,25,2,8,10,5,1001,,,,\n",
+        "F:2:10: mean_score: '1001' is not valid; expected a value in range: 0..1000");
+    BAD("olympiad", OLY_H "2023,344,Ф,районный,10,1,1,\n",
+        "F:2:4: stage: 'районный' is not valid; expected one of the listed values: "
+        "school | municipal | regional | final");
+    BAD("clusters", "cluster_id,school_id,role\nn,344,лидер\n", "F:2:3: role: 'лидер' is not valid");
+    BAD("context", "year,school_id,factor,value\n2023,344,f,7%\n",
+        "F:2:4: value: '7%' is not valid; expected a number (decimal point or comma)");
+    /* a long bad value is shown cut */
+    BAD("vpr", VPR_H "2023,344,5,М,1234567890123456789012345678901234567890123456789012345678901234567890"
+                     ",2,8,10,5,,,,,\n",
+        "participants: '123456789012345678901234567890123456789012345678901234567890123...' is not valid");
+
+    /* sums */
+    BAD("vpr", VPR_H "2023,344,5,М,25,2,8,10,4,,,,,\n",
+        "F:2:5: the sum is 24 but participants is 25; expected m2+m3+m4+m5 = participants");
+    BAD("vpr", VPR_H "2023,344,5,М,25,2,8,10,5,,,3,20,3\n",
+        "F:2:5: the sum is 26 but participants is 25; expected lowered+confirmed+raised = participants");
+    BAD("vpr", VPR_H "2023,344,5,М,25,2,8,10,5,,,3,22,\n",
+        "F:2:5: lowered+confirmed+raised = participants, when given: give all of these values or none");
+    BAD("oge", OGE_H "2023,344,М,75,1,20,34,21,\n",
+        "F:2:4: the sum is 76 but participants is 75; expected m2+m3+m4+m5 = participants");
+    BAD("rdr", RDR_H "2023,344,8,Ф,52,5,30,16,\n",
+        "F:2:5: the sum is 51 but participants is 52; expected below_basic+basic+advanced = participants");
+    BAD("rdr", RDR_H "2023,344,8,Ф,52,5,30,17,101\n", "F:2:9: mean_percent: '101' is not valid");
+    BAD("olympiad", OLY_H "2023,344,Ф,school,10,5,6,\n",
+        "F:2:5: the sum is 11 but participants is 10; expected winners+prizewinners <= participants");
+
+    /* ≤ chains */
+    BAD("ege", EGE_H "2023,344,Ф,28,70,29,9,1\n",
+        "F:2:6: below_min = 29 is greater than participants = 28; expected below_min <= participants");
+    BAD("ege", EGE_H "2023,344,Ф,28,70,0,9,10\n",
+        "F:2:8: score_100 = 10 is greater than high_scorers = 9; expected score_100 <= high_scorers <= participants");
+    BAD("ege", EGE_H "2023,344,Ф,28,70,0,29,\n",
+        "F:2:7: high_scorers = 29 is greater than participants = 28");
+    BAD("ege", EGE_H "2023,344,Ф,28,100.5,0,9,1\n",
+        "F:2:5: mean_score: '100.5' is not valid; expected a value in range: 0..100");
+    BAD("admissions", ADM_H "2023,344,56,50,51,,\n",
+        "F:2:5: university_profile = 51 is greater than university = 50; "
+        "expected university_profile <= university <= graduates");
+    BAD("admissions", ADM_H "2023,344,56,57,50,,\n",
+        "F:2:4: university = 57 is greater than graduates = 56");
+    BAD("admissions", ADM_H "2023,344,56,50,38,3,57\n",
+        "F:2:7: budget = 57 is greater than graduates = 56; expected budget <= graduates");
+    BAD("admissions", ADM_H "2023,344,56,50,38,57,\n",
+        "F:2:6: college = 57 is greater than graduates = 56; expected college <= graduates");
+    /* a ≤ with thousands separators shows the value as given, squeezed */
+    BAD("admissions", ADM_H "2023,344,\"1 000\",\"1 001\",1,,\n",
+        "university = 1001 is greater than graduates = 1000");
+
+    /* student rows */
+    BAD("vpr_students", STU_H "2023,344,5,М,,а,10,3,\n", "F:2:5: student: empty");
+    BAD("vpr_students", STU_H "2023,344,5,М,s1,а,10,6,\n", "F:2:8: mark: '6' is not valid; expected a value in range: 2..5");
+    BAD("vpr_students", STU_H "2023,344,5,М,s1,а,10,3,1\n", "F:2:9: journal_mark: '1' is not valid");
+    BAD("vpr_students", STU_H "2023,344,5,М,s1,а,201,3,\n", "F:2:7: primary_score: '201' is not valid");
+    BAD("vpr_students", STU_H "2023,344,5,М,s1,а,,3,\n", "F:2:7: primary_score: empty");
+
+    /* several errors in one row are all reported; the checks wait for clean cells */
+    struct run r;
+    memset(&r, 0, sizeof r);
+    load_str(&r, "vpr", VPR_H "2023,344,0,М,x,2,8,10,4,,,,,\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:2:3: grade");
+    EXPECT_MSG(&r, "F:2:5: participants");
+    assert_int_equal(r.d.total, 2);
+    run_free(&r);
+}
+
+static void test_unknown_school(void **state)
+{
+    (void)state;
+    static const char *const reg[] = {"344", "329", NULL};
+    struct run r;
+    memset(&r, 0, sizeof r);
+    r.coll.schools = reg;
+    load_str(&r, "oge", OGE_H "2023,344,М,4,1,1,1,1,\n2023,344,Ф,4,1,1,1,1,\n"
+                        "2023,999,М,4,1,1,1,1,\n2023,329,М,4,1,1,1,1,\n2023,344,Х,4,1,1,1,1,\n"
+                        "2023,329,Ф,4,1,1,1,1,\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:4:2: school '999' is not in the schools registry; expected a school_id "
+                   "imported with form schools");
+    assert_int_equal(r.d.total, 1);
+    /* the rows before the error reached the sink; none after it */
+    assert_int_equal(r.coll.nrows, 2);
+    /* the registry is asked once per school */
+    assert_int_equal(r.coll.lookups, 3);
+    run_free(&r);
+
+    /* every form with a school column checks it; the registry itself does not */
+    static const struct {
+        const char *form, *csv;
+    } t[] = {
+        {"clusters", "cluster_id,school_id\nn,999\n"},
+        {"context", "year,school_id,factor,value\n2023,999,f,1\n"},
+        {"vpr", VPR_H "2023,999,5,М,1,1,0,0,0,,,,,\n"},
+        {"vpr_students", STU_H "2023,999,5,М,s,,1,2,\n"},
+        {"oge", OGE_H "2023,999,М,1,1,0,0,0,\n"},
+        {"ege", EGE_H "2023,999,М,1,50,0,0,\n"},
+        {"rdr", RDR_H "2023,999,8,М,1,1,0,0,\n"},
+        {"olympiad", OLY_H "2023,999,М,final,1,0,0,\n"},
+        {"admissions", ADM_H "2023,999,1,1,1,,\n"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        memset(&r, 0, sizeof r);
+        r.coll.schools = reg;
+        load_str(&r, t[i].form, t[i].csv);
+        EXPECT_RC(&r, SOKO_EINPUT);
+        EXPECT_MSG(&r, ":2:2: school '999' is not in the schools registry");
+        run_free(&r);
+    }
+    memset(&r, 0, sizeof r);
+    r.coll.schools = reg;
+    load_str(&r, "schools", "school_id,name\n999,New\n");
+    EXPECT_RC(&r, SOKO_OK);
+    assert_int_equal(r.coll.lookups, 0);
+    run_free(&r);
+
+    /* a store error during the look-up */
+    memset(&r, 0, sizeof r);
+    r.coll.lookup_error = 1;
+    load_str(&r, "oge", OGE_H "2023,344,М,1,1,0,0,0,\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:2:2: cannot look up school '344' in the store");
+    run_free(&r);
+
+    /* school codes that are prefixes, suffixes or contain the cache's separator */
+    static const char *const reg2[] = {"34", "344", "3445", NULL};
+    memset(&r, 0, sizeof r);
+    r.coll.schools = reg2;
+    load_str(&r, "oge", OGE_H "2023,344,М,1,1,0,0,0,\n2023,34,М,1,1,0,0,0,\n"
+                        "2023,3445,М,1,1,0,0,0,\n2023,44,М,1,1,0,0,0,\n"
+                        "2023,\"\x1f" "344\",М,1,1,0,0,0,\n2023,4,М,1,1,0,0,0,\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:5:2: school '44' is not in the schools registry");
+    EXPECT_MSG(&r, "F:6:2: school '\x1f" "344' is not in the schools registry");
+    EXPECT_MSG(&r, "F:7:2: school '4' is not in the schools registry");
+    assert_int_equal(r.d.total, 3);
+    run_free(&r);
+}
+
+/* -------------------------------------------------------- duplicate keys */
+
+static void dup_case(size_t dedup_mem)
+{
+    struct run r;
+    memset(&r, 0, sizeof r);
+    r.o.dedup_mem = dedup_mem;
+    struct sbuf b = SBUF_INIT;
+    sbuf_adds(&b, VPR_H);
+    /* 40 distinct works on lines 2..41; line 3's key again on 43 and 44, line 42's on 45 */
+    for (int i = 0; i < 40; i++)
+        sbuf_printf(&b, "2023,344,%d,S%d,1,1,0,0,0,,,,,\n", 1 + i % 11, i);
+    sbuf_adds(&b, "2023,344,10,S8,1,1,0,0,0,,,,,\n");         /* 42: new key (line 10 has 9) */
+    sbuf_adds(&b, "2022/2023,344,2,S1,1,0,1,0,0,,,,,\n");   /* 43: same as line 3 (year form) */
+    sbuf_adds(&b, "2023,344,2,S1,1,1,0,0,0,,,,,\n");        /* 44: line 3 again */
+    sbuf_adds(&b, "2023,344,10,S8,1,1,0,0,0,,,,,\n");       /* 45: line 42 again */
+    load_str(&r, "vpr", b.s);
+    sbuf_free(&b);
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:43: duplicate key (year, school_id, grade, subject) already given at "
+                   "line 3; expected each key once in a file");
+    EXPECT_MSG(&r, "F:44: duplicate key (year, school_id, grade, subject) already given at line 3");
+    EXPECT_MSG(&r, "F:45: duplicate key (year, school_id, grade, subject) already given at line 42");
+    assert_int_equal(r.d.total, 3);
+    run_free(&r);
+
+    /* keys differing only in one part are not duplicates; the default olympiad name is
+     * part of the key */
+    memset(&r, 0, sizeof r);
+    r.o.dedup_mem = dedup_mem;
+    load_str(&r, "olympiad", OLY_H "2023,344,Ф,school,1,0,0,\n2023,344,Ф,municipal,1,0,0,\n"
+                             "2023,344,Ф,school,1,0,0,Турнир\n2024,344,Ф,school,1,0,0,\n"
+                             "2023,329,Ф,school,1,0,0,\n2023,344,Х,school,1,0,0,\n"
+                             "2023,344,Ф,школьный,1,0,0,ВсОШ\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:8: duplicate key (year, school_id, subject, stage, olympiad) already "
+                   "given at line 2");
+    assert_int_equal(r.d.total, 1);
+    run_free(&r);
+
+    /* the same student twice in a work; the same code in another work is fine */
+    memset(&r, 0, sizeof r);
+    r.o.dedup_mem = dedup_mem;
+    load_str(&r, "vpr_students", STU_H "2023,344,5,М,s1,,10,3,\n2023,344,5,М,s2,,10,3,\n"
+                                 "2023,344,6,М,s1,,10,3,\n2023,344,5,М,s1,,11,3,\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:5: student code appears twice in the same work (also at line 2)");
+    assert_int_equal(r.d.total, 1);
+    assert_int_equal(r.coll.nrows, 0);
+    run_free(&r);
+}
+
+static void test_duplicates(void **state)
+{
+    (void)state;
+    dup_case(0);      /* default: everything in memory */
+    dup_case(1);      /* a run per row */
+    dup_case(3);      /* spill to disk and merge */
+    dup_case(7);
+}
+
+/* Many rows, several spill runs, no duplicate: no false positives. */
+static void test_duplicates_spill_many(void **state)
+{
+    (void)state;
+    struct run r;
+    memset(&r, 0, sizeof r);
+    r.o.dedup_mem = 100;
+    struct sbuf b = SBUF_INIT;
+    sbuf_adds(&b, "year,school_id,factor,value\n");
+    for (int i = 0; i < 2000; i++) sbuf_printf(&b, "2023,%d,f%d,%d\n", i % 37, i / 37, i);
+    sbuf_adds(&b, "2023,5,f3,1\n");                         /* = row of i = 3*37+5 = 116 */
+    load_str(&r, "context", b.s);
+    sbuf_free(&b);
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:2002: duplicate key (year, school_id, factor) already given at line 118");
+    assert_int_equal(r.d.total, 1);
+    run_free(&r);
+}
+
+/* ----------------------------------------------------- student aggregation */
+
+static void test_students_aggregate(void **state)
+{
+    (void)state;
+    struct run r;
+    memset(&r, 0, sizeof r);
+    load_str(&r, "vpr_students",
+             STU_H
+             "2023,344,5,Математика,a1,а,3,2,2\n"      /* line 2 */
+             "2023,344,5,Математика,a2,а,7,3,4\n"      /* lowered: 3 < 4 */
+             "2023,344,5,Математика,a3,б,8,3,3\n"
+             "2022/2023,344,5,Математика,a4,б,12,4,3\n" /* raised */
+             "2023,344,5,Математика,a5,б,12,4,4\n"
+             "2023,344,5,Математика,a6,б,15,5,5\n"
+             "2023,329,5,Математика,b1,,5,3,\n"       /* line 8: another work, no journal */
+             "2023,329,5,Математика,b2,,0,2,\n"
+             "2023,344,6,Русский язык,c1,,10,4,4\n"   /* line 10: partial journal */
+             "2023,344,6,Русский язык,c2,,20,5,\n");
+    EXPECT_RC(&r, SOKO_OK);
+    assert_int_equal(r.st.records, 10);
+    assert_int_equal(r.st.works, 3);
+    assert_int_equal(r.st.rows, 6);
+    EXPECT_ROWS(&r,
+        "vpr@2s: year=2023 school_id=344 grade=5 subject=Математика participants=6 m2=1 m3=2 "
+        "m4=2 m5=1 mean_score=9.5 lowered=1 confirmed=4 raised=1\n"
+        "vpr_dist@2s: year=2023 school_id=344 grade=5 subject=Математика n=6 "
+        "scores=[0,0,0,1,0,0,0,1,1,0,0,0,2,0,0,1] mark_min={\"2\":3,\"3\":7,\"4\":12,\"5\":15} "
+        "journal=[[1,0,0,0],[0,1,1,0],[0,1,1,0],[0,0,0,1]]\n"
+        "vpr@8s: year=2023 school_id=329 grade=5 subject=Математика participants=2 m2=1 m3=1 "
+        "m4=0 m5=0 mean_score=2.5\n"
+        "vpr_dist@8s: year=2023 school_id=329 grade=5 subject=Математика n=2 scores=[1,0,0,0,0,1] "
+        "mark_min={\"2\":0,\"3\":5}\n"
+        "vpr@10s: year=2023 school_id=344 grade=6 subject=Русский язык participants=2 m2=0 m3=0 "
+        "m4=1 m5=1 mean_score=15\n"
+        "vpr_dist@10s: year=2023 school_id=344 grade=6 subject=Русский язык n=2 "
+        "scores=[0,0,0,0,0,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,1] mark_min={\"4\":10,\"5\":20} "
+        "journal=[[0,0,0,0],[0,0,0,0],[0,0,1,0],[0,0,0,0]]\n");
+    assert_int_equal(r.d.nnotes, 1);
+    assert_non_null(strstr(r.d.notes[0], "journal marks given for 1 of 2 students"));
+    run_free(&r);
+
+    /* keep_students: the student rows too, before the per-work rows */
+    memset(&r, 0, sizeof r);
+    r.o.keep_students = 1;
+    load_str(&r, "vpr_students", STU_H "2023,344,5,М,a1,а,3,2,2\n2023,344,5,М,a2,,7,3,\n");
+    EXPECT_RC(&r, SOKO_OK);
+    EXPECT_ROWS(&r,
+        "vpr_students@2: year=2023 school_id=344 grade=5 subject=М student=a1 class=а "
+        "primary_score=3 mark=2 journal_mark=2\n"
+        "vpr_students@3: year=2023 school_id=344 grade=5 subject=М student=a2 primary_score=7 mark=3\n"
+        "vpr@2s: year=2023 school_id=344 grade=5 subject=М participants=2 m2=1 m3=1 m4=0 m5=0 "
+        "mean_score=5\n"
+        "vpr_dist@2s: year=2023 school_id=344 grade=5 subject=М n=2 scores=[0,0,0,1,0,0,0,1] "
+        "mark_min={\"2\":3,\"3\":7} journal=[[1,0,0,0],[0,0,0,0],[0,0,0,0],[0,0,0,0]]\n");
+    assert_int_equal(r.st.rows, 4);
+    run_free(&r);
+
+    /* an equal score with two marks is allowed (ВПР criteria); a falling one is not */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "vpr_students", STU_H "2023,344,5,М,a1,,10,3,\n2023,344,5,М,a2,,10,4,\n");
+    EXPECT_RC(&r, SOKO_OK);
+    run_free(&r);
+    memset(&r, 0, sizeof r);
+    load_str(&r, "vpr_students", STU_H "2023,344,5,М,a1,,5,2,\n2023,344,5,М,a2,,12,3,\n"
+                                 "2023,344,5,М,a3,,11,4,\n2023,344,5,М,a4,,9,3,\n"
+                                 "2023,344,6,М,b1,,1,5,\n2023,344,6,М,b2,,2,4,\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:3: primary score 12 has mark 3 here while score 11 has mark 4 at line 4 "
+                   "(2023, school 344, grade 5, М); expected marks to rise with the score");
+    EXPECT_MSG(&r, "F:7: primary score 2 has mark 4 here while score 1 has mark 5 at line 6");
+    assert_int_equal(r.d.total, 2);
+    assert_int_equal(r.coll.nrows, 0);
+    run_free(&r);
+}
+
+/* ------------------------------------------------------------ the sink */
+
+static void test_sink_and_errors(void **state)
+{
+    (void)state;
+    struct run r;
+    /* a sink refusal makes the file bad; no row after it is offered */
+    memset(&r, 0, sizeof r);
+    r.coll.fail_row = 2;
+    load_str(&r, "schools", "school_id,name\n1,a\n2,b\n3,c\n4,d\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "sink:3: refused by the sink");
+    assert_int_equal(r.coll.nrows, 2);
+    assert_int_equal(r.st.rows, 1);
+    assert_int_equal(r.st.records, 4);
+    run_free(&r);
+
+    /* after the first bad row, the rest is checked but not offered */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "school_id,name\n1,a\n2,\n3,c\n4,\n5,e\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    assert_int_equal(r.d.total, 2);
+    EXPECT_MSG(&r, "F:5:2: name: empty");
+    assert_int_equal(r.coll.nrows, 1);
+    run_free(&r);
+
+    /* files that cannot be read */
+    memset(&r, 0, sizeof r);
+    soko_diag_init(&r.d, 0);
+    struct load_sink sink = {&r.coll, coll_school, coll_row, NULL};
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/dir", tmpdir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(load_file(dir, form_find("schools"), NULL, &sink, &r.st, &r.d), SOKO_EIO);
+    assert_non_null(strstr(r.d.msgs[0], "/dir: is a directory; expected a CSV file"));
+    assert_int_equal(load_file("/nonexistent/x.csv", form_find("schools"), NULL, &sink, &r.st,
+                               &r.d), SOKO_EIO);
+    assert_string_equal(r.d.msgs[1], "/nonexistent/x.csv: cannot open: No such file or directory");
+    /* the internal form cannot be imported */
+    const char *p = write_str("year\n");
+    assert_int_equal(load_file(p, form_find("vpr_dist"), NULL, &sink, &r.st, &r.d), SOKO_EUSAGE);
+    assert_non_null(strstr(r.d.msgs[2], "written by soko itself"));
+    /* a load without a sink (check) */
+    p = write_str("school_id,name\n1,a\n");
+    assert_int_equal(load_file(p, form_find("schools"), NULL, NULL, &r.st, &r.d), SOKO_OK);
+    assert_int_equal(r.st.records, 1);
+    run_free(&r);
+}
+
+/* Files bigger than the read chunk: UTF-8 characters and CRLF cut at chunk edges, and
+ * line numbers still right at the end; the same in Windows-1251. */
+static void test_big_files(void **state)
+{
+    (void)state;
+    struct sbuf b = SBUF_INIT;
+    sbuf_adds(&b, "код ОО;наименование;район\r\n");
+    int n = 0;
+    while (b.len < 600 * 1024) {
+        n++;
+        sbuf_printf(&b, "%d;Школа № %d имени Ё. Ю. Щукина;Невский%s\r\n", n, n,
+                    n % 3 ? "" : " район");
+    }
+    sbuf_printf(&b, "%d;;x\r\n", n + 1);                       /* line n + 2 */
+    struct run r;
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", b.s);
+    EXPECT_RC(&r, SOKO_EINPUT);
+    char want[64];
+    snprintf(want, sizeof want, "F:%d:2: name: empty", n + 2);
+    EXPECT_MSG(&r, want);
+    assert_int_equal(r.d.total, 1);
+    assert_int_equal(r.st.records, n + 1);
+    assert_int_equal(r.st.enc, ENC_UTF8);
+    run_free(&r);
+
+    size_t len;
+    char *cp = to_cp1251(b.s, &len);
+    memset(&r, 0, sizeof r);
+    load_bytes(&r, "schools", cp, len);
+    free(cp);
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, want);
+    assert_int_equal(r.d.total, 1);
+    assert_int_equal(r.st.enc, ENC_CP1251);
+    run_free(&r);
+
+    /* many multi-line records: every row arrives, the last with its line */
+    sbuf_reset(&b);
+    sbuf_adds(&b, "school_id,name\n");
+    for (int i = 1; i <= 20000; i++) sbuf_printf(&b, "%d,\"Школа\n№ %d\"\n", i, i);
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", b.s);
+    EXPECT_RC(&r, SOKO_OK);
+    assert_int_equal(r.st.rows, 20000);
+    /* record i starts on line 2i */
+    assert_non_null(strstr(r.coll.rows.s, "\nschools@40000: school_id=20000 name=Школа\n№ 20000\n"));
+    run_free(&r);
+
+    /* Windows-1251 characters that take three bytes in UTF-8 (№ “ ” – …): the
+     * converted text of a chunk is up to three times its size */
+    sbuf_reset(&b);
+    sbuf_adds(&b, "код ОО;наименование\n1;\"");
+    for (int i = 0; i < 100000; i++) sbuf_adds(&b, "№“”…");
+    sbuf_adds(&b, "\"\n2;Школа\n");
+    cp = to_cp1251(b.s, &len);
+    memset(&r, 0, sizeof r);
+    load_bytes(&r, "schools", cp, len);
+    free(cp);
+    EXPECT_RC(&r, SOKO_OK);
+    assert_int_equal(r.st.enc, ENC_CP1251);
+    assert_int_equal(r.st.rows, 2);
+    assert_non_null(strstr(r.coll.rows.s, "\nschools@3: school_id=2 name=Школа\n"));
+    run_free(&r);
+    sbuf_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_detect_delim),
+        cmocka_unit_test(test_parse_int),
+        cmocka_unit_test(test_parse_real),
+        cmocka_unit_test(test_parse_year),
+        cmocka_unit_test(test_parse_enum_text),
+        cmocka_unit_test(test_col_match),
+        cmocka_unit_test(test_aliases_unambiguous),
+        cmocka_unit_test(test_utf8_valid_prefix),
+        cmocka_unit_test(test_utf8_casecmp),
+        cmocka_unit_test(test_str_trim_fnv),
+        cmocka_unit_test(test_sha256),
+        cmocka_unit_test(test_diag_limit),
+        cmocka_unit_test(test_load_basic_and_dialects),
+        cmocka_unit_test(test_load_line_numbers),
+        cmocka_unit_test(test_load_bad_bytes),
+        cmocka_unit_test(test_load_quotes),
+        cmocka_unit_test(test_load_header),
+        cmocka_unit_test(test_checks_good_rows),
+        cmocka_unit_test(test_checks_bad_rows),
+        cmocka_unit_test(test_unknown_school),
+        cmocka_unit_test(test_duplicates),
+        cmocka_unit_test(test_duplicates_spill_many),
+        cmocka_unit_test(test_students_aggregate),
+        cmocka_unit_test(test_sink_and_errors),
+        cmocka_unit_test(test_big_files),
+    };
+    return cmocka_run_group_tests_name("load", tests, group_setup, group_teardown);
+}
