@@ -1,0 +1,758 @@
+/*
+ * test_stats.c — engine/stats.c against independent values.
+ *
+ * Expected numbers are either computed by hand (the arithmetic is in the comment)
+ * or printed by tests/unit/stats_reference.R; the R call that produced each one is
+ * written beside it. Build and run:
+ *   cc -std=c11 -Wall -Wextra -pedantic -Iengine tests/unit/test_stats.c \
+ *      engine/stats.c $(pkg-config --cflags --libs gsl cmocka) -lm -o /tmp/test_stats
+ *   /tmp/test_stats
+ *
+ * Tolerance: REL = 1e-9 relative to the expected value (so p-values of 1e-6 are
+ * held to their own digits), with ABS = 1e-12 absolute only for expected zeros;
+ * R's and GSL's routines agree to about 1e-12 here. R's printed values carry 15
+ * significant digits. Values that stats.c sets exactly (bounds pinned at 0 or 1,
+ * clipped limits) are compared exactly.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "stats.h"
+
+#define REL 1e-9
+#define ABS 1e-12
+
+static int close_enough(double got, double want, const char *what, const char *file,
+                        int line)
+{
+    double tol = want == 0.0 ? ABS : REL * fabs(want);
+    if (fabs(got - want) <= tol)
+        return 1;
+    print_error("%s:%d: %s = %.15g, expected %.15g (tolerance %g)\n", file, line, what,
+                got, want, tol);
+    return 0;
+}
+
+#define ASSERT_CLOSE(got, want) \
+    do { \
+        if (!close_enough((got), (want), #got, __FILE__, __LINE__)) \
+            fail(); \
+    } while (0)
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static int setup(void **state)
+{
+    (void)state;
+    stats_init();
+    return 0;
+}
+
+/* --- intervals ---------------------------------------------------------------------- */
+
+static void test_rc_names(void **state)
+{
+    (void)state;
+    assert_string_equal(stats_rc_name(STATS_OK), "ok");
+    assert_string_equal(stats_rc_name(STATS_EINPUT), "bad input");
+    assert_string_equal(stats_rc_name(STATS_EDEGENERATE), "degenerate data");
+    assert_string_equal(stats_rc_name(STATS_ENUMERIC), "numerical failure");
+    assert_string_equal(stats_rc_name(99), "unknown");
+}
+
+static void test_wilson(void **state)
+{
+    (void)state;
+    struct stats_ci ci;
+
+    /* Hand: p = 0.35, z = 1.959964, z²/(2n) = 3.841459/40 = 0.0960365;
+     * half = z·sqrt(.35·.65/20 + .0960365/40) = 1.959964·0.117371 = 0.230043;
+     * lo = (0.4460365 - 0.230043)/1.192073 = 0.181192, hi = 0.676080/1.192073 =
+     * 0.567146. R: prop.test(7, 20, correct = FALSE)$conf.int */
+    assert_int_equal(stats_wilson(7, 20, STATS_LEVEL_95, &ci), STATS_OK);
+    assert_int_equal(ci.has_interval, 1);
+    ASSERT_CLOSE(ci.est, 0.35);
+    ASSERT_CLOSE(ci.lo, 0.181191824101082);
+    ASSERT_CLOSE(ci.hi, 0.567145723314764);
+
+    /* R: prop.test(0, 20, correct = FALSE)$conf.int — the lower bound is exactly 0 */
+    assert_int_equal(stats_wilson(0, 20, STATS_LEVEL_95, &ci), STATS_OK);
+    assert_true(ci.lo == 0.0);
+    ASSERT_CLOSE(ci.hi, 0.161125158052819);
+
+    /* R: prop.test(20, 20, correct = FALSE)$conf.int — the upper bound is exactly 1 */
+    assert_int_equal(stats_wilson(20, 20, STATS_LEVEL_95, &ci), STATS_OK);
+    ASSERT_CLOSE(ci.lo, 0.838874841947181);
+    assert_true(ci.hi == 1.0);
+
+    /* R: prop.test(1, 1, correct = FALSE)$conf.int */
+    assert_int_equal(stats_wilson(1, 1, STATS_LEVEL_95, &ci), STATS_OK);
+    ASSERT_CLOSE(ci.lo, 0.206549314377238);
+    assert_true(ci.hi == 1.0);
+
+    /* R: prop.test(45, 180, correct = FALSE, conf.level = 0.99)$conf.int */
+    assert_int_equal(stats_wilson(45, 180, 0.99, &ci), STATS_OK);
+    ASSERT_CLOSE(ci.lo, 0.176761781147193);
+    ASSERT_CLOSE(ci.hi, 0.341013288579464);
+}
+
+static void test_wilson_errors(void **state)
+{
+    (void)state;
+    struct stats_ci ci;
+    assert_int_equal(stats_wilson(0, 0, STATS_LEVEL_95, &ci), STATS_EINPUT);
+    assert_int_equal(stats_wilson(21, 20, STATS_LEVEL_95, &ci), STATS_EINPUT);
+    assert_int_equal(stats_wilson(-1, 20, STATS_LEVEL_95, &ci), STATS_EINPUT);
+    assert_int_equal(stats_wilson(NAN, 20, STATS_LEVEL_95, &ci), STATS_EINPUT);
+    assert_int_equal(stats_wilson(5, 20, 1.0, &ci), STATS_EINPUT);
+    assert_int_equal(stats_wilson(5, 20, 0.0, &ci), STATS_EINPUT);
+    assert_int_equal(stats_wilson(5, 20, STATS_LEVEL_95, NULL), STATS_EINPUT);
+}
+
+static void test_poisson_exact(void **state)
+{
+    (void)state;
+    struct stats_ci ci;
+
+    /* Hand: k = 0, lower 0; upper = qgamma(0.975, 1) = -ln(0.025) = 3.688879454.
+     * R: poisson.test(0)$conf.int */
+    assert_int_equal(stats_poisson_exact(0, STATS_LEVEL_95, &ci), STATS_OK);
+    assert_true(ci.lo == 0.0);
+    ASSERT_CLOSE(ci.hi, 3.68887945411394);
+    ASSERT_CLOSE(ci.hi, -log(0.025));
+
+    /* R: poisson.test(7)$conf.int */
+    assert_int_equal(stats_poisson_exact(7, STATS_LEVEL_95, &ci), STATS_OK);
+    ASSERT_CLOSE(ci.est, 7.0);
+    ASSERT_CLOSE(ci.lo, 2.81436305151987);
+    ASSERT_CLOSE(ci.hi, 14.4226753617024);
+
+    /* R: poisson.test(50, conf.level = 0.90)$conf.int */
+    assert_int_equal(stats_poisson_exact(50, 0.90, &ci), STATS_OK);
+    ASSERT_CLOSE(ci.lo, 38.9647325825086);
+    ASSERT_CLOSE(ci.hi, 63.2870740957472);
+
+    assert_int_equal(stats_poisson_exact(2.5, STATS_LEVEL_95, &ci), STATS_EINPUT);
+    assert_int_equal(stats_poisson_exact(-1, STATS_LEVEL_95, &ci), STATS_EINPUT);
+}
+
+static void test_t_interval(void **state)
+{
+    (void)state;
+    /* tx <- c(12, 15, 9, 20, 17, 14, 11, 18): mean 116/8 = 14.5; squared deviations
+     * 6.25+.25+30.25+30.25+6.25+.25+12.25+12.25 = 98, sd = sqrt(98/7) = sqrt(14). */
+    const double mean = 14.5, sd = sqrt(14.0), n = 8;
+    struct stats_ci ci;
+
+    /* R: t.test(tx)$conf.int */
+    assert_int_equal(stats_t_interval(mean, sd, n, STATS_LEVEL_95, &ci), STATS_OK);
+    assert_int_equal(ci.has_interval, 1);
+    ASSERT_CLOSE(ci.lo, 11.3718961430866);
+    ASSERT_CLOSE(ci.hi, 17.6281038569134);
+
+    /* R: t.test(tx, conf.level = 0.99)$conf.int */
+    assert_int_equal(stats_t_interval(mean, sd, n, 0.99, &ci), STATS_OK);
+    ASSERT_CLOSE(ci.lo, 9.87061873899315);
+    ASSERT_CLOSE(ci.hi, 19.1293812610069);
+
+    /* Spread unknown, or a single observation: the estimate without an interval. */
+    assert_int_equal(stats_t_interval(mean, NAN, n, STATS_LEVEL_95, &ci), STATS_OK);
+    assert_int_equal(ci.has_interval, 0);
+    ASSERT_CLOSE(ci.est, 14.5);
+    assert_true(isnan(ci.lo) && isnan(ci.hi));
+    assert_int_equal(stats_t_interval(mean, 3.0, 1, STATS_LEVEL_95, &ci), STATS_OK);
+    assert_int_equal(ci.has_interval, 0);
+
+    assert_int_equal(stats_t_interval(mean, sd, 0, STATS_LEVEL_95, &ci), STATS_EINPUT);
+    assert_int_equal(stats_t_interval(mean, -1.0, n, STATS_LEVEL_95, &ci), STATS_EINPUT);
+}
+
+static void test_groups_mean(void **state)
+{
+    (void)state;
+    /* Hand: (60·10 + 70·30)/40 = 2700/40 = 67.5; no spread, so no interval. */
+    const double means[] = {60, 70}, counts[] = {10, 30};
+    struct stats_ci ci;
+    assert_int_equal(stats_groups_mean(means, counts, 2, &ci), STATS_OK);
+    ASSERT_CLOSE(ci.est, 67.5);
+    assert_int_equal(ci.has_interval, 0);
+    assert_true(isnan(ci.lo) && isnan(ci.hi));
+
+    const double zero[] = {0, 0};
+    assert_int_equal(stats_groups_mean(means, zero, 2, &ci), STATS_EINPUT);
+    assert_int_equal(stats_groups_mean(means, counts, 0, &ci), STATS_EINPUT);
+}
+
+static void test_pooling(void **state)
+{
+    (void)state;
+    /* Hand: Σk/Σn = 43/60 = 0.716666667, not the mean of shares (0.3 + 0.8)/2 = 0.55. */
+    const double k[] = {3, 40}, n[] = {10, 50};
+    double v;
+    assert_int_equal(stats_pooled_share(k, n, 2, &v), STATS_OK);
+    ASSERT_CLOSE(v, 43.0 / 60.0);
+
+    /* Hand: (3.5·10 + 4.1·50 + 9·0)/60 = (35 + 205)/60 = 4; a zero weight is skipped
+     * even when its value is missing. */
+    const double x[] = {3.5, 4.1, NAN}, w[] = {10, 50, 0};
+    assert_int_equal(stats_weighted_mean(x, w, 3, &v), STATS_OK);
+    ASSERT_CLOSE(v, 4.0);
+
+    const double n0[] = {0, 0}, k0[] = {0, 0}, kbad[] = {11, 40};
+    assert_int_equal(stats_pooled_share(k0, n0, 2, &v), STATS_EINPUT);
+    assert_int_equal(stats_pooled_share(kbad, n, 2, &v), STATS_EINPUT);
+    assert_int_equal(stats_pooled_share(k, n, 0, &v), STATS_EINPUT);
+    const double wneg[] = {10, -1, 0};
+    assert_int_equal(stats_weighted_mean(x, wneg, 3, &v), STATS_EINPUT);
+}
+
+/* --- trends ------------------------------------------------------------------------- */
+
+static void test_wls_trend(void **state)
+{
+    (void)state;
+    const double x[] = {2021, 2022, 2023, 2024};
+    const double y[] = {0.52, 0.55, 0.61, 0.63};
+    const double w[] = {120, 95, 130, 110};
+    struct stats_trend t;
+
+    /* R: f <- lm(wy ~ wx, weights = ww); summary(f)$coefficients["wx", ]; coef(f)[1] */
+    assert_int_equal(stats_wls_trend(x, y, w, 4, &t), STATS_OK);
+    ASSERT_CLOSE(t.slope, 0.0390921279448307);
+    ASSERT_CLOSE(t.se, 0.00526356372520335);
+    ASSERT_CLOSE(t.t, 7.42693163524309);
+    ASSERT_CLOSE(t.p, 0.0176507359265012);
+    ASSERT_CLOSE(t.intercept, -78.4854721317604);
+    assert_int_equal(t.npoints, 4);
+
+    /* The SE follows the scatter, not the unit of the weights: w·10 changes nothing
+     * (it would shrink the SE by sqrt(10) with GSL's unscaled cov11). */
+    const double w10[] = {1200, 950, 1300, 1100};
+    struct stats_trend t10;
+    assert_int_equal(stats_wls_trend(x, y, w10, 4, &t10), STATS_OK);
+    ASSERT_CLOSE(t10.se, t.se);
+    ASSERT_CLOSE(t10.p, t.p);
+
+    /* R: summary(lm(wy3 ~ wx3, weights = ww3))$coefficients["wx3", ] */
+    const double x3[] = {2022, 2023, 2024}, y3[] = {61.2, 59.8, 57.1};
+    const double w3[] = {48, 52, 45};
+    assert_int_equal(stats_wls_trend(x3, y3, w3, 3, &t), STATS_OK);
+    ASSERT_CLOSE(t.slope, -2.04247551202233);
+    ASSERT_CLOSE(t.se, 0.389309407605054);
+    ASSERT_CLOSE(t.t, -5.24640677086943);
+    ASSERT_CLOSE(t.p, 0.119905673044079);
+
+    /* Hand: points on y = 2x + 1 exactly: slope 2, SE 0, p 0 by definition. */
+    const double xl[] = {1, 2, 3}, yl[] = {3, 5, 7}, wl[] = {1, 1, 1};
+    assert_int_equal(stats_wls_trend(xl, yl, wl, 3, &t), STATS_OK);
+    ASSERT_CLOSE(t.slope, 2.0);
+    ASSERT_CLOSE(t.se, 0.0);
+    assert_true(t.p == 0.0);
+
+    assert_int_equal(stats_wls_trend(x, y, w, 2, &t), STATS_EINPUT);
+    const double wz[] = {120, 0, 130, 110};
+    assert_int_equal(stats_wls_trend(x, y, wz, 4, &t), STATS_EINPUT);
+    const double xs[] = {2023, 2023, 2023};
+    assert_int_equal(stats_wls_trend(xs, y3, w3, 3, &t), STATS_EDEGENERATE);
+}
+
+static void test_cochran_armitage(void **state)
+{
+    (void)state;
+    struct stats_catrend r;
+
+    /* R: prop.trend.test(c(15, 22, 30, 41), c(100, 105, 98, 110)) */
+    const double k[] = {15, 22, 30, 41}, n[] = {100, 105, 98, 110};
+    const double s[] = {1, 2, 3, 4};
+    assert_int_equal(stats_cochran_armitage(k, n, s, 4, &r), STATS_OK);
+    ASSERT_CLOSE(r.chisq, 15.8378186615116);
+    ASSERT_CLOSE(r.p, 6.9009342485264e-05);
+    assert_true(r.z > 0.0);
+    ASSERT_CLOSE(r.z * r.z, r.chisq);
+
+    /* R: prop.trend.test(c(30, 28, 27), c(60, 62, 58), c(2021, 2022, 2024)) */
+    const double k2[] = {30, 28, 27}, n2[] = {60, 62, 58}, s2[] = {2021, 2022, 2024};
+    assert_int_equal(stats_cochran_armitage(k2, n2, s2, 3, &r), STATS_OK);
+    ASSERT_CLOSE(r.chisq, 0.0873167245804878);
+    ASSERT_CLOSE(r.p, 0.767616508581005);
+    assert_true(r.z < 0.0);
+
+    /* Hand: k = {0, 1} of n = {2, 2} at scores {0, 1}: p = 1/4, x̄ = 1/2,
+     * T = 0·(-½) + 1·(½) = ½, V = ¼·¾·(2·¼ + 2·¼) = 3/16, χ² = ¼ / (3/16) = 4/3. */
+    const double kh[] = {0, 1}, nh[] = {2, 2}, sh[] = {0, 1};
+    assert_int_equal(stats_cochran_armitage(kh, nh, sh, 2, &r), STATS_OK);
+    ASSERT_CLOSE(r.chisq, 4.0 / 3.0);
+
+    const double kz[] = {0, 0, 0};
+    assert_int_equal(stats_cochran_armitage(kz, n, s, 3, &r), STATS_EDEGENERATE);
+    const double same[] = {2, 2, 2, 2};
+    assert_int_equal(stats_cochran_armitage(k, n, same, 4, &r), STATS_EDEGENERATE);
+    assert_int_equal(stats_cochran_armitage(k, n, s, 1, &r), STATS_EINPUT);
+    const double kbig[] = {150, 22, 30, 41};
+    assert_int_equal(stats_cochran_armitage(kbig, n, s, 4, &r), STATS_EINPUT);
+}
+
+static void test_trend_classify(void **state)
+{
+    (void)state;
+    const double a = 0.05;
+    assert_int_equal(stats_trend_classify(0.04, 0.01, a, STATS_HIGHER_IS_BETTER, 4),
+                     STATS_TREND_IMPROVING);
+    assert_int_equal(stats_trend_classify(0.04, 0.01, a, STATS_LOWER_IS_BETTER, 4),
+                     STATS_TREND_WORSENING);
+    assert_int_equal(stats_trend_classify(-2.0, 0.001, a, STATS_HIGHER_IS_BETTER, 3),
+                     STATS_TREND_WORSENING);
+    assert_int_equal(stats_trend_classify(-2.0, 0.001, a, STATS_LOWER_IS_BETTER, 3),
+                     STATS_TREND_IMPROVING);
+    /* p equal to alpha is not significant */
+    assert_int_equal(stats_trend_classify(0.04, 0.05, a, STATS_HIGHER_IS_BETTER, 4),
+                     STATS_TREND_NO_CHANGE);
+    assert_int_equal(stats_trend_classify(0.04, 0.3, a, STATS_HIGHER_IS_BETTER, 5),
+                     STATS_TREND_NO_CHANGE);
+    assert_int_equal(stats_trend_classify(0.04, 0.001, a, STATS_HIGHER_IS_BETTER, 2),
+                     STATS_TREND_NOT_ENOUGH_DATA);
+    assert_int_equal(stats_trend_classify(NAN, NAN, a, STATS_HIGHER_IS_BETTER, 4),
+                     STATS_TREND_NOT_ENOUGH_DATA);
+    assert_string_equal(stats_trend_label_name(STATS_TREND_IMPROVING), "improving");
+    assert_string_equal(stats_trend_label_name(STATS_TREND_WORSENING), "worsening");
+    assert_string_equal(stats_trend_label_name(STATS_TREND_NO_CHANGE), "no_change");
+    assert_string_equal(stats_trend_label_name(STATS_TREND_NOT_ENOUGH_DATA),
+                        "not_enough_data");
+}
+
+/* --- comparison --------------------------------------------------------------------- */
+
+static void test_z_scores(void **state)
+{
+    (void)state;
+    double z;
+    /* Hand: (12/40 - 0.2)/sqrt(0.2·0.8/40) = 0.1/sqrt(0.004) = 0.1/0.0632455532
+     * = 1.58113883 = sqrt(2.5). */
+    assert_int_equal(stats_z_share(12, 40, 0.2, &z), STATS_OK);
+    ASSERT_CLOSE(z, sqrt(2.5));
+    /* Hand: (68 - 64)/(12/sqrt(36)) = 4/2 = 2. */
+    assert_int_equal(stats_z_mean(68, 64, 12, 36, &z), STATS_OK);
+    ASSERT_CLOSE(z, 2.0);
+    /* Hand: (55 - 64)/(12/sqrt(9)) = -9/4. */
+    assert_int_equal(stats_z_mean(55, 64, 12, 9, &z), STATS_OK);
+    ASSERT_CLOSE(z, -2.25);
+
+    assert_int_equal(stats_z_share(5, 0, 0.2, &z), STATS_EINPUT);
+    assert_int_equal(stats_z_share(5, 10, 1.2, &z), STATS_EINPUT);
+    assert_int_equal(stats_z_share(5, 10, 0.0, &z), STATS_EDEGENERATE);
+    assert_int_equal(stats_z_mean(68, 64, 0, 36, &z), STATS_EINPUT);
+    assert_int_equal(stats_z_mean(68, 64, 12, 0, &z), STATS_EINPUT);
+}
+
+/* lo998, lo95, hi95, hi998 against R; clipped (exactly 0 or 1) values compared exactly. */
+static void check_funnel(const struct stats_funnel *f, const double want[4])
+{
+    const double got[4] = {f->lo998, f->lo95, f->hi95, f->hi998};
+    for (int i = 0; i < 4; i++) {
+        if (want[i] == 0.0 || want[i] == 1.0)
+            assert_true(got[i] == want[i]);
+        else
+            ASSERT_CLOSE(got[i], want[i]);
+    }
+}
+
+static void test_funnel_exact(void **state)
+{
+    (void)state;
+    /* R (stats_reference.R): spieg(p, n, theta) with r <- qbinom(p, n, theta);
+     * a <- (pbinom(r, n, theta) - p)/(pbinom(r, n, theta) - pbinom(r - 1, n, theta));
+     * pmin(1, pmax(0, (r - a)/n)), at p = 0.001, 0.025, 0.975, 0.999. */
+    static const struct {
+        double p0, n, want[4];
+    } cases[] = {
+        /* funnel(0.3, 10) */
+        {0.3, 10, {0, 0, 0.560802140354076, 0.740809165407767}},
+        /* funnel(0.3, 25) */
+        {0.3, 25, {0.0241051626137928, 0.106424183818715, 0.46875105075369,
+                   0.583500834286614}},
+        /* funnel(0.3, 60) */
+        {0.3, 60, {0.11972374230173, 0.178551291167934, 0.411239834486167,
+                   0.482161285675488}},
+        /* funnel(0.3, 200) */
+        {0.3, 200, {0.200523260210929, 0.235030537068657, 0.362040775349205,
+                    0.400105406228201}},
+        /* funnel(0.05, 20): lower limits negative before clipping */
+        {0.05, 20, {0, 0, 0.142364765016904, 0.235059878652433}},
+        /* funnel(0.97, 40): upper tail close to 1 */
+        {0.97, 40, {0.845873817381066, 0.893532492769144, 0.997886459147514,
+                    0.999915458365901}},
+    };
+    struct stats_funnel f;
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        assert_int_equal(stats_funnel_share_exact(cases[i].p0, cases[i].n, &f), STATS_OK);
+        check_funnel(&f, cases[i].want);
+    }
+
+    /* Hand, n = 1, p0 = 0.3 (F(0) = 0.7, F(1) = 1): the 97.5% quantile is r = 1 and
+     * a = (1 - 0.975)/(1 - 0.7) = 1/12, so hi95 = 1 - 1/12 = 0.916666667; the 2.5%
+     * quantile is r = 0, a = (0.7 - 0.025)/0.7 > 0, clipped to 0. */
+    assert_int_equal(stats_funnel_share_exact(0.3, 1, &f), STATS_OK);
+    ASSERT_CLOSE(f.hi95, 11.0 / 12.0);
+    assert_true(f.lo95 == 0.0);
+
+    assert_int_equal(stats_funnel_share_exact(0.3, 0, &f), STATS_EINPUT);
+    assert_int_equal(stats_funnel_share_exact(0.3, 2.5, &f), STATS_EINPUT);
+    assert_int_equal(stats_funnel_share_exact(1.5, 20, &f), STATS_EINPUT);
+    assert_int_equal(stats_funnel_share_exact(0.0, 20, &f), STATS_EDEGENERATE);
+    assert_int_equal(stats_funnel_share_exact(1.0, 20, &f), STATS_EDEGENERATE);
+}
+
+static void test_funnel_normal_and_mean(void **state)
+{
+    (void)state;
+    struct stats_funnel f;
+    /* R: normal(0.3, 60) = pmin(1, pmax(0, 0.3 + qnorm(c(.001, .025, .975, .999)) *
+     *    sqrt(0.3 * 0.7 / 60))) */
+    assert_int_equal(stats_funnel_share_normal(0.3, 60, &f), STATS_OK);
+    check_funnel(&f, (const double[4]){0.117179391283993, 0.184046966954592,
+                                       0.415953033045408, 0.482820608716007});
+    /* R: normal(0.05, 20) */
+    assert_int_equal(stats_funnel_share_normal(0.05, 20, &f), STATS_OK);
+    check_funnel(&f, (const double[4]){0, 0, 0.145516829402721, 0.200599293829512});
+    /* R: 64 + qnorm(c(0.001, 0.025, 0.975, 0.999)) * 12 / sqrt(36) */
+    assert_int_equal(stats_funnel_mean(64, 12, 36, &f), STATS_OK);
+    check_funnel(&f, (const double[4]){57.8195353876644, 60.0800720309199,
+                                       67.9199279690801, 70.1804646123356});
+
+    assert_int_equal(stats_funnel_share_normal(0.3, 0, &f), STATS_EINPUT);
+    assert_int_equal(stats_funnel_mean(64, 12, 0, &f), STATS_EINPUT);
+    assert_int_equal(stats_funnel_mean(64, -1, 10, &f), STATS_EINPUT);
+}
+
+static void test_funnel_classify(void **state)
+{
+    (void)state;
+    const struct stats_funnel f = {0.10, 0.20, 0.40, 0.50};
+    assert_int_equal(stats_funnel_classify(0.30, &f), STATS_FUNNEL_INSIDE);
+    assert_int_equal(stats_funnel_classify(0.40, &f), STATS_FUNNEL_INSIDE); /* on the limit */
+    assert_int_equal(stats_funnel_classify(0.45, &f), STATS_FUNNEL_ABOVE_95);
+    assert_int_equal(stats_funnel_classify(0.50, &f), STATS_FUNNEL_ABOVE_95);
+    assert_int_equal(stats_funnel_classify(0.51, &f), STATS_FUNNEL_ABOVE_998);
+    assert_int_equal(stats_funnel_classify(0.15, &f), STATS_FUNNEL_BELOW_95);
+    assert_int_equal(stats_funnel_classify(0.05, &f), STATS_FUNNEL_BELOW_998);
+    assert_int_equal(stats_funnel_classify(NAN, &f), STATS_FUNNEL_INSIDE);
+    /* A share of 0 against a clipped lower limit of 0 is not flagged. */
+    const struct stats_funnel small = {0, 0, 0.56, 0.74};
+    assert_int_equal(stats_funnel_classify(0.0, &small), STATS_FUNNEL_INSIDE);
+    assert_string_equal(stats_funnel_pos_name(STATS_FUNNEL_BELOW_998), "below_998");
+    assert_string_equal(stats_funnel_pos_name(STATS_FUNNEL_ABOVE_95), "above_95");
+    assert_string_equal(stats_funnel_pos_name(STATS_FUNNEL_INSIDE), "inside");
+}
+
+static void test_percentile_rank(void **state)
+{
+    (void)state;
+    const double v[] = {30, 20, 40, 10, 20};
+    double r;
+    /* R: pv <- c(10, 20, 20, 30, 40); 100 * (rank(pv) - 0.5) / length(pv)
+     *    -> 10 40 40 70 90 (the tied 20s share mean rank 2.5). */
+    static const struct {
+        double value, want;
+    } members[] = {{10, 10}, {20, 40}, {30, 70}, {40, 90}};
+    for (size_t i = 0; i < ARRAY_LEN(members); i++) {
+        assert_int_equal(stats_percentile_rank(members[i].value, v, 5, &r), STATS_OK);
+        ASSERT_CLOSE(r, members[i].want);
+    }
+    /* Hand, values not in the set: 25 has 3 below -> 60; 5 -> 0; 50 -> 100. */
+    assert_int_equal(stats_percentile_rank(25, v, 5, &r), STATS_OK);
+    ASSERT_CLOSE(r, 60.0);
+    assert_int_equal(stats_percentile_rank(5, v, 5, &r), STATS_OK);
+    ASSERT_CLOSE(r, 0.0);
+    assert_int_equal(stats_percentile_rank(50, v, 5, &r), STATS_OK);
+    ASSERT_CLOSE(r, 100.0);
+    /* Hand: all tied -> 50. */
+    const double same[] = {7, 7, 7};
+    assert_int_equal(stats_percentile_rank(7, same, 3, &r), STATS_OK);
+    ASSERT_CLOSE(r, 50.0);
+
+    assert_int_equal(stats_percentile_rank(10, v, 0, &r), STATS_EINPUT);
+    assert_int_equal(stats_percentile_rank(NAN, v, 5, &r), STATS_EINPUT);
+}
+
+/* --- empirical Bayes ---------------------------------------------------------------- */
+
+static void test_eb_betabinom(void **state)
+{
+    (void)state;
+    /* Hand: k = {2, 6, 10, 14} of n = 20 each (shares .1 .3 .5 .7).
+     * m = 32/80 = 0.4; S = Σ20(r - .4)² = 20(.09 + .01 + .01 + .09) = 4;
+     * S/(m(1-m)) = 4/0.24 = 50/3; minus (I-1) = 3 gives 41/3.
+     * N - Σn²/N - (I-1) = 80 - 1600/80 - 3 = 57; ρ = (41/3)/57 = 41/171 = 0.239766.
+     * α+β = 171/41 - 1 = 130/41; α = 0.4·130/41 = 52/41 = 1.268293, β = 78/41.
+     * Posterior means (k + 52/41)/(20 + 130/41) = (41k + 52)/950:
+     *   134/950, 298/950, 462/950, 626/950. */
+    const double k[] = {2, 6, 10, 14}, n[] = {20, 20, 20, 20};
+    double mean[4], lo[4], hi[4];
+    struct stats_eb_prior pr;
+    assert_int_equal(stats_eb_betabinom(k, n, 4, STATS_LEVEL_95, &pr, mean, lo, hi),
+                     STATS_OK);
+    ASSERT_CLOSE(pr.pooled, 0.4);
+    ASSERT_CLOSE(pr.rho, 41.0 / 171.0);
+    ASSERT_CLOSE(pr.alpha, 52.0 / 41.0);
+    ASSERT_CLOSE(pr.beta, 78.0 / 41.0);
+    assert_int_equal(pr.overdispersed, 1);
+    const double want_mean[] = {134.0 / 950, 298.0 / 950, 462.0 / 950, 626.0 / 950};
+    /* R: e <- eb(c(2, 6, 10, 14), rep(20, 4)); e$lo; e$hi
+     *    i.e. qbeta(0.025, k + a, n - k + b), qbeta(0.975, k + a, n - k + b) */
+    const double want_lo[] = {0.0344877971481923, 0.146164502906455,
+                              0.290161385544627, 0.459139756609059};
+    const double want_hi[] = {0.305413610909809, 0.511624577672306, 0.684709671201227,
+                              0.832784429814851};
+    for (int i = 0; i < 4; i++) {
+        ASSERT_CLOSE(mean[i], want_mean[i]);
+        ASSERT_CLOSE(lo[i], want_lo[i]);
+        ASSERT_CLOSE(hi[i], want_hi[i]);
+        /* shrinkage: every unit moves toward the pooled 0.4 */
+        assert_true(fabs(mean[i] - 0.4) < fabs(k[i] / n[i] - 0.4));
+    }
+
+    /* Hand, fallback: three units at exactly 10/50. S = 0, ρ = (0 - 2)/(150 - 50 - 2)
+     * < 0, so α+β = 100·150 = 15000, α = 3000, β = 12000, and each posterior mean is
+     * (10 + 3000)/(50 + 15000) = 0.2. R: eb(c(10, 10, 10), rep(50, 3)) for the
+     * interval, qbeta(c(.025, .975), 3010, 12040). */
+    const double kf[] = {10, 10, 10}, nf[] = {50, 50, 50};
+    assert_int_equal(stats_eb_betabinom(kf, nf, 3, STATS_LEVEL_95, &pr, mean, lo, hi),
+                     STATS_OK);
+    assert_int_equal(pr.overdispersed, 0);
+    ASSERT_CLOSE(pr.alpha, 3000.0);
+    ASSERT_CLOSE(pr.beta, 12000.0);
+    ASSERT_CLOSE(mean[0], 0.2);
+    ASSERT_CLOSE(lo[0], 0.193647571962931);
+    ASSERT_CLOSE(hi[0], 0.206427948019665);
+
+    /* A unit with no pupils gets the prior: mean α/(α+β) = 0.4 in the first example. */
+    const double k0[] = {2, 6, 10, 14, 0}, n0[] = {20, 20, 20, 20, 0};
+    double m5[5], l5[5], h5[5];
+    assert_int_equal(stats_eb_betabinom(k0, n0, 5, STATS_LEVEL_95, NULL, m5, l5, h5),
+                     STATS_OK);
+    ASSERT_CLOSE(m5[4], 0.4);
+    ASSERT_CLOSE(m5[0], 134.0 / 950);
+
+    const double kz[] = {0, 0, 0};
+    assert_int_equal(stats_eb_betabinom(kz, nf, 3, STATS_LEVEL_95, &pr, mean, lo, hi),
+                     STATS_EDEGENERATE);
+    assert_int_equal(stats_eb_betabinom(k, n, 1, STATS_LEVEL_95, &pr, mean, lo, hi),
+                     STATS_EINPUT);
+    const double nzero[] = {0, 0, 0};
+    assert_int_equal(stats_eb_betabinom(kz, nzero, 3, STATS_LEVEL_95, &pr, mean, lo, hi),
+                     STATS_EINPUT);
+}
+
+/* --- regression --------------------------------------------------------------------- */
+
+static void test_ols(void **state)
+{
+    (void)state;
+    /* R: x1 <- c(0.10, 0.25, 0.05, 0.40, 0.30, 0.15, 0.20, 0.35)
+     *    x2 <- c(0.02, 0.10, 0.01, 0.20, 0.05, 0.08, 0.03, 0.15)
+     *    y  <- c(72.0, 64.5, 75.1, 58.2, 66.9, 69.3, 70.8, 57.4)
+     *    g <- lm(y ~ x1 + x2); coef(g); summary(g)$r.squared; rstandard(g) */
+    const double x[] = {0.10, 0.02, 0.25, 0.10, 0.05, 0.01, 0.40, 0.20,
+                        0.30, 0.05, 0.15, 0.08, 0.20, 0.03, 0.35, 0.15};
+    const double y[] = {72.0, 64.5, 75.1, 58.2, 66.9, 69.3, 70.8, 57.4};
+    const double want_coef[] = {76.4792529989094, -25.1079607415484, -50.6870229007634};
+    const double want_rstd[] = {-0.677053533264957, -0.412516260475133,
+                                0.307126283389166,  1.78309136355615,
+                                0.50688317340577,   0.469919097075873,
+                                0.622830899632844,  -1.926906204472};
+    double coef[3], r2, rstd[8];
+    assert_int_equal(stats_ols(y, x, 8, 2, coef, &r2, rstd), STATS_OK);
+    for (int j = 0; j < 3; j++)
+        ASSERT_CLOSE(coef[j], want_coef[j]);
+    ASSERT_CLOSE(r2, 0.952075466161725);
+    for (int i = 0; i < 8; i++)
+        ASSERT_CLOSE(rstd[i], want_rstd[i]);
+
+    /* Hand, p = 0 (intercept only): coef = mean = 2, residuals -1, 0, 1,
+     * s² = 2/2 = 1, h = 1/3, rstandard = r/sqrt(2/3) = ∓1.224744871. r2 is 0. */
+    const double y3[] = {1, 2, 3};
+    assert_int_equal(stats_ols(y3, NULL, 3, 0, coef, &r2, rstd), STATS_OK);
+    ASSERT_CLOSE(coef[0], 2.0);
+    ASSERT_CLOSE(rstd[0], -sqrt(1.5));
+    ASSERT_CLOSE(rstd[1], 0.0);
+    ASSERT_CLOSE(r2, 0.0);
+
+    /* Singular: x2 = 2·x1. */
+    double xs[16];
+    for (int i = 0; i < 8; i++) {
+        xs[2 * i] = x[2 * i];
+        xs[2 * i + 1] = 2.0 * x[2 * i];
+    }
+    assert_int_equal(stats_ols(y, xs, 8, 2, coef, &r2, rstd), STATS_EDEGENERATE);
+    /* A constant predictor is collinear with the intercept. */
+    double xc[8];
+    for (int i = 0; i < 8; i++)
+        xc[i] = 0.3;
+    assert_int_equal(stats_ols(y, xc, 8, 1, coef, &r2, rstd), STATS_EDEGENERATE);
+    /* m <= p + 1: three units cannot support an intercept and two slopes. */
+    assert_int_equal(stats_ols(y, x, 3, 2, coef, &r2, rstd), STATS_EINPUT);
+    /* Constant y: nothing to explain. */
+    const double yc[] = {5, 5, 5, 5, 5, 5, 5, 5};
+    assert_int_equal(stats_ols(yc, x, 8, 2, coef, &r2, rstd), STATS_EDEGENERATE);
+}
+
+/* --- spike test --------------------------------------------------------------------- */
+
+static void test_spike_vs_binom_test(void **state)
+{
+    (void)state;
+    struct stats_spike s;
+    /* School 1 at score 3, 9 at score 4; district 200 and 220. X = 9, m = 10,
+     * p = 220/420 = 0.5238095, expected 5.238095, ratio 9/5.238095 = 1.718182.
+     * R: binom.test(9, 10, 220/420, alternative = "greater")$p.value */
+    const double h[] = {0, 2, 3, 1, 9, 4}, d[] = {50, 120, 170, 200, 220, 90};
+    assert_int_equal(stats_spike_test(h, d, 6, 4, &s), STATS_OK);
+    assert_int_equal(s.testable, 1);
+    ASSERT_CLOSE(s.x, 9.0);
+    ASSERT_CLOSE(s.m, 10.0);
+    ASSERT_CLOSE(s.p_ref, 220.0 / 420.0);
+    ASSERT_CLOSE(s.expected, 10.0 * 220.0 / 420.0);
+    ASSERT_CLOSE(s.ratio, 9.0 / (10.0 * 220.0 / 420.0));
+    ASSERT_CLOSE(s.p, 0.0156914904874357);
+
+    /* R: binom.test(6, 11, 220/420, alternative = "greater")$p.value */
+    const double h2[] = {0, 2, 3, 5, 6, 4};
+    assert_int_equal(stats_spike_test(h2, d, 6, 4, &s), STATS_OK);
+    ASSERT_CLOSE(s.p, 0.564210199731054);
+
+    /* R: binom.test(60, 80, 0.5, alternative = "greater")$p.value */
+    const double h3[] = {20, 60}, d3[] = {500, 500};
+    assert_int_equal(stats_spike_test(h3, d3, 2, 1, &s), STATS_OK);
+    ASSERT_CLOSE(s.p, 4.2902799335248e-06);
+
+    /* Hand: X = 0 -> P(X' >= 0) = 1. */
+    const double h4[] = {4, 0};
+    assert_int_equal(stats_spike_test(h4, d3, 2, 1, &s), STATS_OK);
+    ASSERT_CLOSE(s.p, 1.0);
+    ASSERT_CLOSE(s.ratio, 0.0);
+}
+
+static void test_spike_degenerate(void **state)
+{
+    (void)state;
+    struct stats_spike s;
+    const double d[] = {50, 120, 170, 200, 220, 90};
+    /* m = 0: nobody at scores 3 or 4. */
+    const double h0[] = {5, 2, 3, 0, 0, 4};
+    assert_int_equal(stats_spike_test(h0, d, 6, 4, &s), STATS_EDEGENERATE);
+    assert_int_equal(s.testable, 0);
+    assert_true(isnan(s.p));
+    /* p_ref = 0: the district has nobody at b. */
+    const double h[] = {0, 2, 3, 1, 9, 4}, dz[] = {50, 120, 170, 200, 0, 90};
+    assert_int_equal(stats_spike_test(h, dz, 6, 4, &s), STATS_EDEGENERATE);
+    assert_int_equal(s.testable, 0);
+    /* p_ref = 1: the district has nobody at b-1. */
+    const double d1[] = {50, 120, 170, 0, 220, 90};
+    assert_int_equal(stats_spike_test(h, d1, 6, 4, &s), STATS_EDEGENERATE);
+    /* the district has neither score */
+    const double dn[] = {50, 120, 170, 0, 0, 90};
+    assert_int_equal(stats_spike_test(h, dn, 6, 4, &s), STATS_EDEGENERATE);
+    assert_true(isnan(s.p_ref));
+
+    assert_int_equal(stats_spike_test(h, d, 6, 0, &s), STATS_EINPUT);
+    assert_int_equal(stats_spike_test(h, d, 6, 6, &s), STATS_EINPUT);
+    const double hf[] = {0, 2, 3, 1.5, 9, 4};
+    assert_int_equal(stats_spike_test(hf, d, 6, 4, &s), STATS_EINPUT);
+    const double hn[] = {0, 2, 3, -1, 9, 4};
+    assert_int_equal(stats_spike_test(hn, d, 6, 4, &s), STATS_EINPUT);
+}
+
+static void test_spike_planted_vs_smooth(void **state)
+{
+    (void)state;
+    /* A 0..15 work, marks 3/4/5 start at scores 5, 9, 13. The smooth school is the
+     * district shape at 1/10; the planted one moves 7 pupils from score 4 to 5
+     * (a hole below the pass mark and a spike on it). See stats_reference.R. */
+    const double dd[] = {2, 6, 15, 40, 80, 130, 180, 220, 230, 210, 170, 120, 75, 35, 12, 3};
+    const double hs[] = {0, 1, 2, 4, 8, 13, 18, 22, 23, 21, 17, 12, 8, 3, 1, 0};
+    double hp[16];
+    for (int i = 0; i < 16; i++)
+        hp[i] = hs[i];
+    hp[4] = 1;
+    hp[5] = 20;
+    const size_t bounds[] = {5, 9, 13};
+    /* R: st(hs, b) and st(hp, b), b = 5, 9, 13: binom.test(h[b], h[b-1] + h[b],
+     *    dd[b]/(dd[b-1] + dd[b]), alternative = "greater")$p.value (0-based b) */
+    const double want_smooth[] = {0.595235104067014, 0.558972419341485, 0.731898369305316};
+    const double want_planted[] = {0.000588762894318638, 0.558972419341485,
+                                   0.731898369305316};
+    struct stats_spike ts[3], tp[3];
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(stats_spike_test(hs, dd, 16, bounds[i], &ts[i]), STATS_OK);
+        assert_int_equal(stats_spike_test(hp, dd, 16, bounds[i], &tp[i]), STATS_OK);
+        ASSERT_CLOSE(ts[i].p, want_smooth[i]);
+        ASSERT_CLOSE(tp[i].p, want_planted[i]);
+    }
+    double p;
+    size_t which = 99;
+    /* R: min(1, 3 * min(st(hp, 5), st(hp, 9), st(hp, 13))) */
+    assert_int_equal(stats_spike_combine(tp, 3, &p, &which), STATS_OK);
+    ASSERT_CLOSE(p, 0.00176628868295591);
+    assert_int_equal(which, 0);
+    assert_true(p < 0.01);                 /* the planted spike is detected ... */
+    assert_true(tp[0].ratio > 1.5);        /* ... at 20/13 of the expected */
+    /* Hand: Bonferroni of the smooth school = min(1, 3·0.558972) = 1. */
+    assert_int_equal(stats_spike_combine(ts, 3, &p, &which), STATS_OK);
+    assert_true(p == 1.0);                 /* ... and the smooth school is not */
+    assert_int_equal(which, 1);
+}
+
+static void test_spike_combine(void **state)
+{
+    (void)state;
+    /* Hand: testable p = {0.02, 0.30}, the untestable one is not counted:
+     * min(1, 2·0.02) = 0.04 at index 2. */
+    struct stats_spike t[3] = {
+        {.p = 0.30, .testable = 1},
+        {.p = NAN, .testable = 0},
+        {.p = 0.02, .testable = 1},
+    };
+    double p;
+    size_t which;
+    assert_int_equal(stats_spike_combine(t, 3, &p, &which), STATS_OK);
+    ASSERT_CLOSE(p, 0.04);
+    assert_int_equal(which, 2);
+    assert_int_equal(stats_spike_combine(t, 3, &p, NULL), STATS_OK);
+
+    struct stats_spike none[2] = {{.p = NAN, .testable = 0}, {.p = NAN, .testable = 0}};
+    assert_int_equal(stats_spike_combine(none, 2, &p, &which), STATS_EDEGENERATE);
+    assert_int_equal(stats_spike_combine(t, 0, &p, &which), STATS_EINPUT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rc_names),
+        cmocka_unit_test(test_wilson),
+        cmocka_unit_test(test_wilson_errors),
+        cmocka_unit_test(test_poisson_exact),
+        cmocka_unit_test(test_t_interval),
+        cmocka_unit_test(test_groups_mean),
+        cmocka_unit_test(test_pooling),
+        cmocka_unit_test(test_wls_trend),
+        cmocka_unit_test(test_cochran_armitage),
+        cmocka_unit_test(test_trend_classify),
+        cmocka_unit_test(test_z_scores),
+        cmocka_unit_test(test_funnel_exact),
+        cmocka_unit_test(test_funnel_normal_and_mean),
+        cmocka_unit_test(test_funnel_classify),
+        cmocka_unit_test(test_percentile_rank),
+        cmocka_unit_test(test_eb_betabinom),
+        cmocka_unit_test(test_ols),
+        cmocka_unit_test(test_spike_vs_binom_test),
+        cmocka_unit_test(test_spike_degenerate),
+        cmocka_unit_test(test_spike_planted_vs_smooth),
+        cmocka_unit_test(test_spike_combine),
+    };
+    return cmocka_run_group_tests_name("stats", tests, setup, NULL);
+}
