@@ -64,7 +64,7 @@ e2e: $(B)/soko $(B)/soko-gen
 	@SOKO=$(abspath $(B)/soko) SOKO_GEN=$(abspath $(B)/soko-gen) tests/e2e/run
 
 check-asan:
-	@$(MAKE) --no-print-directory B=build-asan CC=gcc \
+	@$(MAKE) --no-print-directory B=$(B)-asan CC=gcc \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" unit e2e
 
