@@ -3,6 +3,7 @@
  * imports, undo, status.
  */
 #include "cli.h"
+#include "profile.h"
 #include "forms.h"
 #include "load.h"
 #include "store.h"
@@ -96,8 +97,61 @@ static const char *delim_name(char c)
     return c == ';' ? "';'" : c == '\t' ? "TAB" : "','";
 }
 
+/* Where `--profile NAME` is looked up: SOKO_PROFILES, else the working copy's
+ * shipped profiles, else the installed ones. */
+static const char *profile_search(void)
+{
+    const char *env = getenv("SOKO_PROFILES");
+    return env && *env ? env
+                       : "indicators/profiles:/usr/local/share/soko/indicators/profiles:"
+                         "/usr/share/soko/indicators/profiles";
+}
+
+/* Loads --profile when given and checks it is for form f. */
+static int want_profile(struct cli *c, const struct form *f, struct profile **out)
+{
+    *out = NULL;
+    if (!c->profile) return SOKO_OK;
+    struct soko_diag d;
+    soko_diag_init(&d, (size_t)c->max_errors);
+    int rc = profile_load(c->profile, profile_search(), out, &d);
+    cli_print_diag(&d);
+    soko_diag_free(&d);
+    if (rc) {
+        fprintf(stderr, "soko: profile %s refused\n", c->profile);
+        return rc;
+    }
+    if (profile_form(*out) != f) {
+        fprintf(stderr, "soko: profile %s is for form %s; expected 'soko import %s FILE "
+                        "--profile %s'\n", c->profile, profile_form(*out)->name,
+                profile_form(*out)->name, c->profile);
+        profile_free(*out);
+        *out = NULL;
+        return SOKO_EUSAGE;
+    }
+    return SOKO_OK;
+}
+
+/* What a profile left out of the store, said plainly: nothing is dropped silently. */
+static void print_left_out(const char *path, const struct load_stats *st)
+{
+    if (st->skipped)
+        printf("%s: %ld records skipped by the profile's skip rules (totals rows)\n", path,
+               st->skipped);
+    if (st->suppressed) {
+        printf("%s: %ld records with suppressed values not stored (lines", path, st->suppressed);
+        for (long i = 0; i < st->suppressed && i < LOAD_NLINES; i++)
+            printf("%s %ld", i ? "," : "", st->suppressed_line[i]);
+        printf("%s)\n", st->suppressed > LOAD_NLINES ? ", ..." : "");
+    }
+    if (st->dropped)
+        printf("%s: %ld records repeat a key already read; the first was kept "
+               "(duplicates = first)\n", path, st->dropped);
+}
+
 /* Imports one file in one transaction. */
-static int one_file(struct cli *c, struct store *store, const struct form *f, const char *path)
+static int one_file(struct cli *c, struct store *store, const struct form *f, const char *path,
+                    struct profile *prof)
 {
     struct soko_diag d;
     soko_diag_init(&d, (size_t)c->max_errors);
@@ -109,11 +163,12 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
         fclose(probe);
     }
     struct load_sink sink = {&sc, sink_school, sink_row, sink_progress};
-    struct load_opts o = {c->ignore_unknown, c->keep_students, 0, 0};
+    struct load_opts o = {c->ignore_unknown, c->keep_students, 0, 0, prof};
     struct load_stats st;
     clock_t t0 = clock();
     long long id = 0, same = 0;
-    int rc = store_import_begin(store, f, path, NULL, NULL, &d);
+    int rc = store_import_begin(store, f, path, prof ? profile_name(prof) : NULL,
+                                prof ? profile_sha256(prof) : NULL, &d);
     if (!rc) {
         rc = load_file(path, f, &o, &sink, &st, &d);
         if (!rc) rc = store_import_commit(store, st.sha256, st.rows, &id, &same, &d);
@@ -132,6 +187,7 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
         else
             printf("%s: imported %ld %s from %ld records as import #%lld (%s, %s, %.0f ms)\n",
                    path, n, what, st.records, id, enc_name(&st), delim_name(st.delim), ms);
+        print_left_out(path, &st);
     }
     soko_diag_free(&d);
     return rc;
@@ -145,15 +201,22 @@ int cmd_import(struct cli *c)
     }
     const struct form *f = want_form(c->argv[0]);
     if (!f) return SOKO_EUSAGE;
-    struct store *s = NULL;
-    int rc = cli_open_store(c, 0, &s);
+    struct profile *prof;
+    int rc = want_profile(c, f, &prof);
     if (rc) return rc;
+    struct store *s = NULL;
+    rc = cli_open_store(c, 0, &s);
+    if (rc) {
+        profile_free(prof);
+        return rc;
+    }
     int worst = SOKO_OK;
     for (int i = 1; i < c->argc; i++) {
-        int r = one_file(c, s, f, c->argv[i]);
+        int r = one_file(c, s, f, c->argv[i], prof);
         if (r && !worst) worst = r;
     }
     store_close(s);
+    profile_free(prof);
     return worst;
 }
 
@@ -166,10 +229,16 @@ int cmd_check(struct cli *c)
     }
     const struct form *f = want_form(c->argv[0]);
     if (!f) return SOKO_EUSAGE;
+    struct profile *prof;
+    int rc = want_profile(c, f, &prof);
+    if (rc) return rc;
     struct store *s = NULL;
     if (access(c->db_path, F_OK) == 0) {
-        int rc = cli_open_store(c, 1, &s);
-        if (rc) return rc;
+        rc = cli_open_store(c, 1, &s);
+        if (rc) {
+            profile_free(prof);
+            return rc;
+        }
     }
     int worst = SOKO_OK;
     for (int i = 1; i < c->argc; i++) {
@@ -177,19 +246,23 @@ int cmd_check(struct cli *c)
         soko_diag_init(&d, (size_t)c->max_errors);
         struct sink_ctx sc = {s, c->argv[i], 0};
         struct load_sink sink = {&sc, sink_school, NULL, NULL};
-        struct load_opts o = {c->ignore_unknown, 0, 0, 0};
+        struct load_opts o = {c->ignore_unknown, 0, 0, 0, prof};
         struct load_stats st;
         int r = load_file(c->argv[i], f, &o, &sink, &st, &d);
         cli_print_diag(&d);
         if (r)
             fprintf(stderr, "%s: %s\n", c->argv[i], r == SOKO_EINPUT ? "refused" : soko_rc_name(r));
         else if (!c->quiet)
+        {
             printf("%s: ok, %ld records (%s, %s)%s\n", c->argv[i], st.records, enc_name(&st),
                    delim_name(st.delim), s ? "" : "; schools not checked: no store");
+            print_left_out(c->argv[i], &st);
+        }
         if (r && !worst) worst = r;
         soko_diag_free(&d);
     }
     store_close(s);
+    profile_free(prof);
     return worst;
 }
 

@@ -281,6 +281,43 @@ static void workmap_free(struct workmap *m)
     memset(m, 0, sizeof *m);
 }
 
+/* ============================================ keys seen, for duplicates = first
+ * A profile that derives a registry from a results file sees each school many
+ * times and keeps the first row. The set is exact on the 96-bit fingerprint and
+ * grows with the distinct keys, which is the size of what is stored anyway. */
+struct firstset {
+    uint64_t *a;              /* pairs (h1, h2 | 1); 0 marks an empty slot */
+    size_t cap, n;
+};
+
+static int firstset_add(struct firstset *s, uint64_t h1, uint64_t h2)
+{
+    h2 |= 1;
+    if (2 * (s->n + 1) > s->cap) {
+        size_t ncap = s->cap ? 2 * s->cap : 1024;
+        uint64_t *na = xcalloc(2 * ncap, sizeof *na);
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->a[2 * i + 1]) {
+                size_t j = (size_t)s->a[2 * i] & (ncap - 1);
+                while (na[2 * j + 1]) j = (j + 1) & (ncap - 1);
+                na[2 * j] = s->a[2 * i];
+                na[2 * j + 1] = s->a[2 * i + 1];
+            }
+        free(s->a);
+        s->a = na;
+        s->cap = ncap;
+    }
+    size_t j = (size_t)h1 & (s->cap - 1);
+    while (s->a[2 * j + 1]) {
+        if (s->a[2 * j] == h1 && s->a[2 * j + 1] == h2) return 0;   /* seen */
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->a[2 * j] = h1;
+    s->a[2 * j + 1] = h2;
+    s->n++;
+    return 1;
+}
+
 /* ========================================================= the file context */
 
 enum { ST_HEADER, ST_ROWS, ST_STOP };
@@ -321,6 +358,14 @@ struct ctx {
     char *school_ok;          /* last school found in the registry */
     struct sbuf known;        /* registry cache: "\x1fid\x1fid..." for small sets */
     int sink_failed;
+
+    /* with a profile: the source fields as pointers, the mapped texts, their columns */
+    struct profile *prof;
+    char **pfields;
+    size_t pcap;
+    struct sbuf pscratch;
+    long pcol[LOAD_MAXCOLS];  /* 1-based source field of each form column (0: constant) */
+    struct firstset first;    /* duplicates = first: keys seen */
 };
 
 static void err(struct ctx *c, long line, long col, const char *fmt, ...)
@@ -473,7 +518,16 @@ static void check_header(struct ctx *c)
     c->nheader = c->nf;
     for (size_t j = 0; j < f->ncols; j++) c->map[j] = -1;
     int bad = 0;
-    for (size_t i = 0; i < c->nf; i++) {
+    if (c->prof) {
+        /* the profile says where each form column comes from */
+        if (c->nf > c->pcap) {
+            c->pcap = c->nf;
+            c->pfields = xrealloc(c->pfields, c->pcap * sizeof *c->pfields);
+        }
+        for (size_t i = 0; i < c->nf; i++) c->pfields[i] = c->data.s + c->off[i];
+        bad = profile_bind_header(c->prof, c->pfields, c->nf, c->path, c->rec_line, c->d) != SOKO_OK;
+    }
+    for (size_t i = 0; i < c->nf && !c->prof; i++) {
         char *h = xstrdup(field(c, i));
         str_trim(h);
         int j = form_col_match(f, h);
@@ -494,7 +548,7 @@ static void check_header(struct ctx *c)
         free(h);
     }
     for (size_t j = 0; j < f->ncols; j++) {
-        if ((f->cols[j].flags & COL_REQUIRED) && c->map[j] < 0 && !f->cols[j].deflt) {
+        if (!c->prof && (f->cols[j].flags & COL_REQUIRED) && c->map[j] < 0 && !f->cols[j].deflt) {
             char ru[128];
             err(c, c->rec_line, 0, "missing required column '%s' [%s] of form %s",
                 f->cols[j].name, form_col_ru(&f->cols[j], ru, sizeof ru), f->name);
@@ -622,11 +676,29 @@ static void check_row(struct ctx *c)
     r.form = f;
     r.line = line;
     size_t errs = c->d->total;
+    const char *mapped[LOAD_MAXCOLS];
+    if (c->prof) {
+        for (size_t i = 0; i < c->nf; i++) c->pfields[i] = c->data.s + c->off[i];
+        switch (profile_map_row(c->prof, c->pfields, c->nf, mapped, c->pcol, &c->pscratch,
+                                c->path, line, c->d)) {
+        case PROFILE_ROW: break;
+        case PROFILE_SKIP: c->st->skipped++; return;
+        case PROFILE_SUPPRESSED:
+            if (c->st->suppressed < LOAD_NLINES) c->st->suppressed_line[c->st->suppressed] = line;
+            c->st->suppressed++;
+            return;
+        case PROFILE_ERROR: return;
+        }
+        if (c->d->total != errs) return;
+    } else
+        for (size_t j = 0; j < f->ncols; j++) c->pcol[j] = c->map[j] + 1;
     for (size_t j = 0; j < f->ncols; j++) {
         const struct form_col *col = &f->cols[j];
         struct load_cell *cell = &r.cells[j];
-        long fcol = c->map[j] + 1;
-        char *t = c->map[j] >= 0 ? str_trim(c->data.s + c->off[c->map[j]]) : NULL;
+        long fcol = c->pcol[j];
+        /* the mapped texts are ours (the profile's scratch): trimmed and parsed in place */
+        char *t = c->prof ? (mapped[j] ? str_trim((char *)mapped[j]) : NULL)
+                          : c->map[j] >= 0 ? str_trim(c->data.s + c->off[c->map[j]]) : NULL;
         if (!t || !*t) {
             if (col->deflt) {
                 cell->present = 1;
@@ -659,7 +731,7 @@ static void check_row(struct ctx *c)
             idx[n] = c->chk_idx[k][n];
             given += r.cells[idx[n]].present;
         }
-        long tcol = c->map[idx[n - 1]] + 1;
+        long tcol = c->pcol[idx[n - 1]];
         if (ck->kind == CHECK_SUM_EQ || ck->kind == CHECK_SUM_LE) {
             if (given == 1 && r.cells[idx[n - 1]].present) continue;   /* optional parts absent */
             if (given != n) {
@@ -676,7 +748,7 @@ static void check_row(struct ctx *c)
             for (int i = 0; i + 1 < n; i++) {
                 const struct load_cell *a = &r.cells[idx[i]], *b = &r.cells[idx[i + 1]];
                 if (a->present && b->present && a->r > b->r)
-                    err(c, line, c->map[idx[i]] + 1, "%s = %s is greater than %s = %s; expected %s",
+                    err(c, line, c->pcol[idx[i]], "%s = %s is greater than %s = %s; expected %s",
                         ck->cols[i], a->s, ck->cols[i + 1], b->s, ck->doc);
             }
         }
@@ -698,7 +770,12 @@ static void check_row(struct ctx *c)
         }
     }
     h2 ^= h2 >> 31;
-    if (keyset_add(&c->keys, h1, (uint32_t)h2, line) != 0) {
+    if (c->prof && profile_keep_first(c->prof)) {
+        if (!firstset_add(&c->first, h1, h2)) {
+            c->st->dropped++;
+            return;
+        }
+    } else if (keyset_add(&c->keys, h1, (uint32_t)h2, line) != 0) {
         err(c, line, 0, "cannot write the temporary file for duplicate detection");
         c->state = ST_STOP;
         return;
@@ -926,6 +1003,14 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     c.errs0 = errs0;
     c.line = 1;
     c.rec_line_next = 1;
+    c.prof = opts.profile;
+    if (c.prof && profile_form(c.prof) != f) {
+        soko_diag_add(d, path, 0, 0, "profile %s is for form %s, not %s; expected a profile of "
+                      "the form being imported", profile_name(c.prof), profile_form(c.prof)->name,
+                      f->name);
+        fclose(in);
+        return SOKO_EUSAGE;
+    }
     keyset_init(&c.keys, opts.dedup_mem);
     csv_init(&c.csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
 
@@ -1058,6 +1143,9 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     free(c.school_ok);
     keyset_free(&c.keys);
     workmap_free(&c.works);
+    free(c.pfields);
+    sbuf_free(&c.pscratch);
+    free(c.first.a);
     if (io_error) return SOKO_EIO;
     return d->total != errs0 ? SOKO_EINPUT : SOKO_OK;
 }

@@ -22,6 +22,7 @@
 #define SOKO_LOAD_H
 
 #include "forms.h"
+#include "profile.h"
 #include "soko.h"
 
 #include <stdint.h>
@@ -57,6 +58,8 @@ struct load_opts {
     int keep_students;        /* vpr_students: also hand over the student rows */
     size_t max_record;        /* longest record in bytes (default 1 MiB) */
     size_t dedup_mem;         /* entries kept in memory for duplicate detection (tests) */
+    struct profile *profile;  /* optional import profile (profile.h): maps the source
+                                 layout onto the form; NULL reads the form's own header */
 };
 
 enum load_encoding { ENC_UNKNOWN, ENC_UTF8, ENC_CP1251 };
@@ -70,6 +73,12 @@ struct load_stats {
     char delim;               /* detected delimiter */
     enum load_encoding enc;   /* detected encoding */
     int bom;                  /* a UTF-8 BOM was present */
+    /* with a profile: source records not stored, each counted and never silent */
+    long skipped;             /* matched a `skip` rule (totals rows) */
+    long suppressed;          /* a required value held a suppression marker */
+    long dropped;             /* repeated key with `duplicates = first` */
+#define LOAD_NLINES 10
+    long suppressed_line[LOAD_NLINES];   /* the first suppressed records' lines */
 };
 
 int load_file(const char *path, const struct form *f, const struct load_opts *o,

@@ -538,10 +538,13 @@ int store_import_commit(struct store *s, const char *sha256, long rows, long lon
     SOKO_ASSERT(s->import_id);
     *same_as = 0;
     *id = 0;
-    /* The same bytes imported before and still stored whole: nothing to change. */
+    /* The same bytes, read through the same profile (or none), imported before and still
+     * stored whole: nothing to change. */
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT id FROM imports WHERE form = ? AND sha256 = ? AND "
-                                  "status = 'active' AND id <> ? ORDER BY id DESC",
+    if (sqlite3_prepare_v2(s->db, "SELECT id FROM imports WHERE form = ?1 AND sha256 = ?2 AND "
+                                  "status = 'active' AND id <> ?3 AND profile_sha256 IS "
+                                  "(SELECT profile_sha256 FROM imports WHERE id = ?3) "
+                                  "ORDER BY id DESC",
                            -1, &st, NULL) != SQLITE_OK) {
         int rc = db_fail(s, d, "looking up earlier imports");
         store_import_rollback(s);

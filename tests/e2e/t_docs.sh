@@ -19,3 +19,23 @@ for form in schools vpr ege; do
   cp out "t_$form.csv"
   run 0 --db d.db check "$form" "t_$form.csv"
 done
+
+# docs/profiles.md: every example profile is checked against the CSV that follows it
+awk '/^<!-- example: / {name=$3; want="ini"; next}
+     name && /^```/ && !inblk { if ($0 == "```" want) {inblk=1; f=name "." want} ; next }
+     inblk && /^```$/ { inblk=0; if (want == "ini") want="csv"; else name=""; next }
+     inblk { print > f }' "$TOP/docs/profiles.md"
+n=0
+for p in *.ini; do
+  [ -f "${p%.ini}.csv" ] || fail "docs/profiles.md: example ${p%.ini} has no CSV"
+  form=$(sed -n 's/^form = //p' "$p")
+  run 0 check "$form" "${p%.ini}.csv" --profile "./$p"
+  has out "${p%.ini}.csv: ok"
+  n=$((n + 1))
+done
+[ "$n" = 3 ] || fail "expected the 3 examples of docs/profiles.md, found $n"
+has_olymp=$(soko check olympiad olympiad_region.csv --profile ./olympiad_region.ini)
+echo "$has_olymp" | grep -qF "1 records skipped" || fail "olympiad example: totals row not skipped"
+echo "$has_olymp" | grep -qF "1 records with suppressed values not stored (lines 4)" || fail "olympiad example: suppressed row"
+soko check schools registry_first.csv --profile ./registry_first.ini | grep -qF "1 records repeat a key" ||
+  fail "registry example: repeated key not reported"
