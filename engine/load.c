@@ -741,8 +741,11 @@ static void check_row(struct ctx *c)
             long long sum = 0;
             for (int i = 0; i < n - 1; i++) sum += r.cells[idx[i]].i;
             long long tot = r.cells[idx[n - 1]].i;
-            if (ck->kind == CHECK_SUM_EQ ? sum != tot : sum > tot)
+            if (ck->kind == CHECK_SUM_EQ && sum != tot)
                 err(c, line, tcol, "the sum is %lld but %s is %lld; expected %s", sum,
+                    ck->cols[n - 1], tot, ck->doc);
+            else if (ck->kind == CHECK_SUM_LE && sum > tot)
+                err(c, line, tcol, "the sum is %lld, more than %s = %lld; expected %s", sum,
                     ck->cols[n - 1], tot, ck->doc);
         } else {
             for (int i = 0; i + 1 < n; i++) {
@@ -1120,7 +1123,7 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
         if (csv_fini(&c.csv, on_field, on_record, &c) != 0)
             err(&c, c.rec_line_next, 0, "the file ends inside a quoted field that starts on this "
                                         "line; expected a closing double quote");
-        if (c.state == ST_HEADER)
+        if (c.state == ST_HEADER && d->total == errs0)
             err(&c, 1, 0, "the file is empty; expected a header line with the columns of form %s",
                 f->name);
     }
