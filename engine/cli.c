@@ -78,7 +78,8 @@ int main(int argc, char **argv)
             return SOKO_OK;
         }
         if (strcmp(a, "--version") == 0) {
-            printf("soko %s\n", SOKO_VERSION);
+            printf("soko %s (SQLite %s, SHA-256 %s)\n", SOKO_VERSION, sqlite3_libversion(),
+                   sha256_impl());
             free(pos);
             return SOKO_OK;
         }

@@ -98,6 +98,9 @@ void sha256_init(struct sha256 *c);
 void sha256_update(struct sha256 *c, const void *data, size_t n);
 void sha256_final(struct sha256 *c, unsigned char out[32]);
 void sha256_hex(const unsigned char d[32], char out[65]);
+/* "sha-ni" or "portable": the block function in use (SOKO_SHA_PORTABLE=1 forces the
+ * portable one, for tests that compare the two). */
+const char *sha256_impl(void);
 /* Hashes a whole file; returns SOKO_OK or SOKO_EIO with a message in d. */
 int sha256_file(const char *path, char out[65], struct soko_diag *d);
 

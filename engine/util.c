@@ -249,6 +249,81 @@ void sha256_init(struct sha256 *c)
     c->nbuf = 0;
 }
 
+/* x86-64 SHA extensions (SHA-NI), chosen at run time when the CPU has them: the
+ * import hashes every byte it reads, and the portable code above was a fifth of
+ * an import's time. The round structure follows Intel's published description
+ * (rounds in pairs with SHA256RNDS2, the schedule with SHA256MSG1/MSG2); the unit
+ * tests compare both paths on the same data. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+__attribute__((target("sha,sse4.1,ssse3")))
+static void sha256_blocks_ni(uint32_t h[8], const unsigned char *p, size_t nblocks)
+{
+    const __m128i mask = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+    __m128i tmp = _mm_loadu_si128((const __m128i *)&h[0]);
+    __m128i st1 = _mm_loadu_si128((const __m128i *)&h[4]);
+    tmp = _mm_shuffle_epi32(tmp, 0xB1);                 /* CDAB */
+    st1 = _mm_shuffle_epi32(st1, 0x1B);                 /* EFGH */
+    __m128i st0 = _mm_alignr_epi8(tmp, st1, 8);         /* ABEF */
+    st1 = _mm_blend_epi16(st1, tmp, 0xF0);              /* CDGH */
+    for (; nblocks; nblocks--, p += 64) {
+        __m128i abef = st0, cdgh = st1, m[4], msg;
+        for (int i = 0; i < 16; i++) {
+            if (i < 4) m[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * i)), mask);
+            __m128i *cur = &m[i & 3], *prev = &m[(i + 3) & 3], *next = &m[(i + 1) & 3];
+            msg = _mm_add_epi32(*cur, _mm_loadu_si128((const __m128i *)&K256[4 * i]));
+            st1 = _mm_sha256rnds2_epu32(st1, st0, msg);
+            if (i >= 3 && i <= 14) {         /* the words of the next group */
+                *next = _mm_add_epi32(*next, _mm_alignr_epi8(*cur, *prev, 4));
+                *next = _mm_sha256msg2_epu32(*next, *cur);
+            }
+            msg = _mm_shuffle_epi32(msg, 0x0E);
+            st0 = _mm_sha256rnds2_epu32(st0, st1, msg);
+            if (i >= 1 && i <= 12) *prev = _mm_sha256msg1_epu32(*prev, *cur);
+        }
+        st0 = _mm_add_epi32(st0, abef);
+        st1 = _mm_add_epi32(st1, cdgh);
+    }
+    tmp = _mm_shuffle_epi32(st0, 0x1B);                 /* FEBA */
+    st1 = _mm_shuffle_epi32(st1, 0xB1);                 /* DCHG */
+    st0 = _mm_blend_epi16(tmp, st1, 0xF0);              /* DCBA */
+    st1 = _mm_alignr_epi8(st1, tmp, 8);                 /* ABEF -> HGFE */
+    _mm_storeu_si128((__m128i *)&h[0], st0);
+    _mm_storeu_si128((__m128i *)&h[4], st1);
+}
+
+static int sha_ni_state = -1;   /* -1 unknown, 0 no, 1 yes */
+
+static int have_sha_ni(void)
+{
+    if (sha_ni_state < 0) {
+        unsigned a, b, c, d;
+        int ok = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) && (c & bit_SSE4_1);
+        ok = ok && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+        const char *env = getenv("SOKO_SHA_PORTABLE");     /* tests compare both paths */
+        sha_ni_state = ok && !(env && *env == '1');
+    }
+    return sha_ni_state;
+}
+#else
+static int have_sha_ni(void) { return 0; }
+#endif
+
+static void sha256_blocks(struct sha256 *c, const unsigned char *p, size_t nblocks)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (have_sha_ni()) {
+        sha256_blocks_ni(c->h, p, nblocks);
+        return;
+    }
+#endif
+    for (; nblocks; nblocks--, p += 64) sha256_block(c, p);
+}
+
+const char *sha256_impl(void) { return have_sha_ni() ? "sha-ni" : "portable"; }
+
 void sha256_update(struct sha256 *c, const void *data, size_t n)
 {
     const unsigned char *p = data;
@@ -258,10 +333,12 @@ void sha256_update(struct sha256 *c, const void *data, size_t n)
         memcpy(c->buf + c->nbuf, p, k);
         c->nbuf += k; p += k; n -= k;
         if (c->nbuf < 64) return;
-        sha256_block(c, c->buf);
+        sha256_blocks(c, c->buf, 1);
         c->nbuf = 0;
     }
-    for (; n >= 64; p += 64, n -= 64) sha256_block(c, p);
+    sha256_blocks(c, p, n / 64);
+    p += n / 64 * 64;
+    n %= 64;
     memcpy(c->buf, p, n);
     c->nbuf = n;
 }
