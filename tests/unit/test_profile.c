@@ -1,0 +1,282 @@
+/*
+ * test_profile.c — engine/profile.c: loading (every refusal with its line), binding a
+ * header, and mapping rows: renames, constants, left N (code points), value maps,
+ * skip rules, suppression markers, and percentages apportioned by largest remainders
+ * (the counts always add up to the total; a row whose percentages do not add up to
+ * 100 within the tolerance is refused with its line and column).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "forms.h"
+#include "profile.h"
+#include "soko.h"
+
+static char dir[] = "/tmp/soko-test-profile-XXXXXX";
+
+static const char *write_file(const char *name, const char *text)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+/* Loads text as a profile; returns it (NULL when refused, messages in d). */
+static struct profile *load(const char *text, struct soko_diag *d)
+{
+    struct profile *p = NULL;
+    int rc = profile_load(write_file("p.ini", text), NULL, &p, d);
+    if (rc) assert_null(p);
+    return p;
+}
+
+static int diag_has(const struct soko_diag *d, const char *needle)
+{
+    for (size_t i = 0; i < d->nmsgs; i++)
+        if (strstr(d->msgs[i], needle)) return 1;
+    print_error("no message contains '%s'; messages:\n", needle);
+    for (size_t i = 0; i < d->nmsgs; i++) print_error("  %s\n", d->msgs[i]);
+    return 0;
+}
+
+/* Splits a comma-separated line into fields (in place). */
+static size_t split(char *line, char **f)
+{
+    size_t n = 0;
+    f[n++] = line;
+    for (char *p = line; *p; p++)
+        if (*p == ',') {
+            *p = '\0';
+            f[n++] = p + 1;
+        }
+    return n;
+}
+
+struct mapped {
+    enum profile_row kind;
+    const char *out[32];
+    long col[32];
+    struct sbuf scratch;
+};
+
+static void map(struct profile *p, const char *header, const char *row, struct mapped *m,
+                struct soko_diag *d)
+{
+    static char hb[512], rb[512];
+    char *hf[32], *rf[32];
+    snprintf(hb, sizeof hb, "%s", header);
+    snprintf(rb, sizeof rb, "%s", row);
+    size_t nh = split(hb, hf), nr = split(rb, rf);
+    assert_int_equal(profile_bind_header(p, hf, nh, "in.csv", 1, d), SOKO_OK);
+    m->kind = profile_map_row(p, rf, nr, m->out, m->col, &m->scratch, "in.csv", 2, d);
+}
+
+static const char *col(const struct mapped *m, const char *form, const char *name)
+{
+    int j = form_col_index(form_find(form), name);
+    assert_true(j >= 0);
+    return m->out[j];
+}
+
+static const char *VPR_PCT =
+    "[profile]\nform = vpr\nskip = ОО = Итого\nsuppressed = -, н/д\n"
+    "[columns]\nyear = Год\nschool_id = ОО\ngrade = Класс\nsubject = const Математика\n"
+    "participants = N\nm2 = percent p2 of N\nm3 = percent p3 of N\n"
+    "m4 = percent p4 of N\nm5 = percent p5 of N\n";
+static const char *HDR = "Год,ОО,Класс,N,p2,p3,p4,p5";
+
+static void test_percent_apportioned(void **state)
+{
+    (void)state;
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    struct profile *p = load(VPR_PCT, &d);
+    assert_non_null(p);
+    struct mapped m = {0};
+    /* 27 · (11.1, 33.3, 33.3, 22.2)% = 2.997, 8.991, 8.991, 5.994 → floors 2 8 8 5 (23),
+     * the 4 left go to the largest remainders .997, .994, .991, .991: 3 9 9 6 */
+    map(p, HDR, "2025,344,5,27,11.1,33.3,33.3,22.2", &m, &d);
+    assert_int_equal(m.kind, PROFILE_ROW);
+    assert_string_equal(col(&m, "vpr", "m2"), "3");
+    assert_string_equal(col(&m, "vpr", "m3"), "9");
+    assert_string_equal(col(&m, "vpr", "m4"), "9");
+    assert_string_equal(col(&m, "vpr", "m5"), "6");
+    assert_string_equal(col(&m, "vpr", "subject"), "Математика");
+    assert_int_equal(m.col[form_col_index(form_find("vpr"), "subject")], 0);   /* a constant */
+    assert_int_equal(m.col[form_col_index(form_find("vpr"), "participants")], 4);
+    /* decimal commas are percentages too: 25 · (12, 40, 36, 12)% = 3 10 9 3 exactly */
+    map(p, HDR, "2025,344,5,25,12;0,40,36,12", &m, &d);   /* ';' → a bad number */
+    assert_int_equal(m.kind, PROFILE_ERROR);
+    assert_true(diag_has(&d, "in.csv:2:5: p2: '12;0' is not a percentage"));
+    soko_diag_clear(&d);
+    sbuf_free(&m.scratch);
+    profile_free(p);
+    soko_diag_free(&d);
+}
+
+static void test_percent_not_adding_up(void **state)
+{
+    (void)state;
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    struct profile *p = load(VPR_PCT, &d);
+    struct mapped m = {0};
+    /* 4 columns · 0.05 = ±0.20: 100.2 passes, 100.3 does not */
+    map(p, HDR, "2025,344,5,25,12.1,40.1,36,12", &m, &d);
+    assert_int_equal(m.kind, PROFILE_ROW);
+    assert_int_equal(d.total, 0);
+    map(p, HDR, "2025,344,5,25,12.2,40.1,36,12", &m, &d);
+    assert_int_not_equal(m.kind, PROFILE_ROW);
+    assert_true(diag_has(&d, "in.csv:2:5: the percentages of N add up to 100.30"));
+    sbuf_free(&m.scratch);
+    profile_free(p);
+    soko_diag_free(&d);
+}
+
+static void test_skip_and_suppressed(void **state)
+{
+    (void)state;
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    struct profile *p = load(VPR_PCT, &d);
+    struct mapped m = {0};
+    map(p, HDR, "2025,итого,5,50,10,40,40,10", &m, &d);          /* case-insensitive */
+    assert_int_equal(m.kind, PROFILE_SKIP);
+    map(p, HDR, "2025,344,5,н/д,-,-,-,-", &m, &d);
+    assert_int_equal(m.kind, PROFILE_SUPPRESSED);
+    map(p, HDR, "2025,344,5,25,-,40,36,12", &m, &d);               /* one cell is enough */
+    assert_int_equal(m.kind, PROFILE_SUPPRESSED);
+    assert_int_equal(d.total, 0);
+    sbuf_free(&m.scratch);
+    profile_free(p);
+    soko_diag_free(&d);
+}
+
+static void test_left_and_map(void **state)
+{
+    (void)state;
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    struct profile *p = load("[profile]\nform = olympiad\n[columns]\nyear = Год\n"
+                             "school_id = left Код 3\nsubject = Предмет\nstage = map Этап\n"
+                             "participants = У\nwinners = П\nprizewinners = Пр\n"
+                             "[map stage]\nI = school\nII = municipal\n", &d);
+    assert_non_null(p);
+    struct mapped m = {0};
+    /* left counts code points: "Шк1" of "Шк1-корпус", not 3 bytes */
+    map(p, "Год,Код,Предмет,Этап,У,П,Пр", "2025,Шк1-корпус,Физика,ii,10,1,2", &m, &d);
+    assert_int_equal(m.kind, PROFILE_ROW);
+    assert_string_equal(col(&m, "olympiad", "school_id"), "Шк1");
+    assert_string_equal(col(&m, "olympiad", "stage"), "municipal");
+    map(p, "Год,Код,Предмет,Этап,У,П,Пр", "2025,Шк1,Физика,III,10,1,2", &m, &d);
+    assert_true(diag_has(&d, "in.csv:2:4: 'III' has no mapping for stage"));
+    soko_diag_clear(&d);
+    /* a header without a column the profile needs */
+    char hb[] = "Год,Код,Предмет,У,П,Пр";
+    char *hf[8];
+    size_t nh = split(hb, hf);
+    assert_int_equal(profile_bind_header(p, hf, nh, "in.csv", 1, &d), SOKO_EINPUT);
+    assert_true(diag_has(&d, "in.csv:1: no column 'Этап'"));
+    sbuf_free(&m.scratch);
+    profile_free(p);
+    soko_diag_free(&d);
+}
+
+static void test_refused_at_load(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *msg;
+    } bad[] = {
+        {"[profile]\nform = nosuch\n", "p.ini:2: form 'nosuch' cannot be imported"},
+        {"[profile]\nform = vpr_dist\n", "p.ini:2: form 'vpr_dist' cannot be imported"},
+        {"[profile]\nform = schools\ncolor = red\n[columns]\nschool_id = a\nname = b\n",
+         "p.ini:3: unknown key 'color' in [profile]"},
+        {"[profile]\nform = schools\n[columns]\nschool_id = a\nname = b\nfoo = c\n",
+         "p.ini:6: 'foo' is not a column of form schools"},
+        {"[profile]\nform = schools\n[columns]\nschool_id = a\nname = b\nschool_id = c\n",
+         "p.ini:6: column 'school_id' is given twice (first at line 4)"},
+        {"[profile]\nform = schools\n[columns]\nschool_id = a\n",
+         "form schools needs column 'name'"},
+        {"[profile]\nform = vpr\nduplicates = maybe\n", "p.ini:3: duplicates = 'maybe'"},
+        {"[profile]\nform = olympiad\n[columns]\nstage = map Этап\n",
+         "column 'stage' = map: expected a section [map stage]"},
+        {"[profile]\nform = schools\n[columns]\nschool_id = left Код x\nname = b\n",
+         "p.ini:4: 'left Код x': expected 'left COLUMN N'"},
+        {"[profile]\nform = vpr\n[columns]\nm2 = percent p2\n",
+         "p.ini:4: 'percent p2': expected 'percent COLUMN of TOTAL_COLUMN'"},
+        {"[columns]\nschool_id = a\n", "p.ini:2: [columns] before 'form' is known"},
+        {"just text\n", "p.ini:1: not an INI line"},
+        {"[profile]\ndescription = x\n", "no 'form' in [profile]"},
+        {"[whatever]\nx = 1\n", "p.ini:2: unknown section [whatever]"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct soko_diag d;
+        soko_diag_init(&d, 0);
+        struct profile *p = load(bad[i].text, &d);
+        if (p) print_error("case %zu was accepted\n", i);
+        assert_null(p);
+        if (!diag_has(&d, bad[i].msg)) fail_msg("case %zu", i);
+        soko_diag_free(&d);
+    }
+}
+
+static void test_lookup_by_name(void **state)
+{
+    (void)state;
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    write_file("mine.ini", "[profile]\nform = schools\nduplicates = first\n[columns]\n"
+                           "school_id = DBN\nname = School Name\n");
+    char search[600];
+    snprintf(search, sizeof search, "/nonexistent:%s", dir);
+    struct profile *p = NULL;
+    assert_int_equal(profile_load("mine", search, &p, &d), SOKO_OK);
+    assert_string_equal(profile_name(p), "mine");
+    assert_int_equal(profile_keep_first(p), 1);
+    assert_int_equal(strlen(profile_sha256(p)), 64);
+    assert_ptr_equal(profile_form(p), form_find("schools"));
+    profile_free(p);
+    assert_int_equal(profile_load("absent", search, &p, &d), SOKO_ECONFIG);
+    assert_true(diag_has(&d, "no profile named 'absent'"));
+    soko_diag_free(&d);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "%s/p.ini", dir);
+    unlink(cmd);
+    snprintf(cmd, sizeof cmd, "%s/mine.ini", dir);
+    unlink(cmd);
+    return rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_percent_apportioned), cmocka_unit_test(test_percent_not_adding_up),
+        cmocka_unit_test(test_skip_and_suppressed), cmocka_unit_test(test_left_and_map),
+        cmocka_unit_test(test_refused_at_load),     cmocka_unit_test(test_lookup_by_name),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
