@@ -43,7 +43,7 @@ struct ana_window {
 
 /* Window actually used for one indicator's rows in r: years of [w.y0, w.y1] (or the
  * last w.len years in which r has any unsuppressed row of ind). 0 when ind has no
- * such year; *y0/*y1 untouched then. */
+ * such year; *y0 and *y1 are untouched then. */
 int ana_window_resolve(const struct ind_results *r, const struct indicator *ind,
                        const struct ana_window *w, int *y0, int *y1);
 
