@@ -1,0 +1,1104 @@
+/*
+ * analysis.c — trends, comparisons and context-adjusted results over indicator
+ * results. The contract is in analysis.h; the methods, with their reasons, in
+ * docs/analysis.md.
+ */
+#include "analysis.h"
+
+#include "inidoc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <gsl/gsl_cdf.h>
+
+/* ==== rows and series ================================================================ */
+
+static int str_eq(const char *a, const char *b)
+{
+    if (!a) a = "";
+    if (!b) b = "";
+    return strcmp(a, b) == 0;
+}
+
+static int str_cmp(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+/* A row the analyses may use: not suppressed and with a value. */
+static int usable(const struct ind_row *r)
+{
+    return !r->suppressed && isfinite(r->value);
+}
+
+static int same_dims(const struct ind_row *a, const struct ind_row *b)
+{
+    for (int k = 0; k < IND_MAX_DIMS; k++)
+        if (!str_eq(a->dim[k], b->dim[k])) return 0;
+    return 1;
+}
+
+static int same_series(const struct ind_row *a, const struct ind_row *b)
+{
+    return a->ind == b->ind && a->level == b->level && str_eq(a->unit, b->unit) &&
+           same_dims(a, b);
+}
+
+static int lower_better(const struct indicator *ind)
+{
+    return ind && ind->lower_is_better;
+}
+
+/* ==== windows ========================================================================= */
+
+int ana_window_resolve(const struct ind_results *r, const struct indicator *ind,
+                       const struct ana_window *w, int *y0, int *y1)
+{
+    int lo = w ? w->y0 : 0, hi = w ? w->y1 : 0;
+    int len = w && w->len > 0 ? w->len : ANA_WINDOW_DEFAULT;
+    if (len > ANA_MAX_YEARS) len = ANA_MAX_YEARS;
+    int ymin = 0, ymax = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct ind_row *row = &r->v[i];
+        if (row->ind != ind || !usable(row)) continue;
+        if (lo && row->year < lo) continue;
+        if (hi && row->year > hi) continue;
+        if (!ymin || row->year < ymin) ymin = row->year;
+        if (!ymax || row->year > ymax) ymax = row->year;
+    }
+    if (!ymax) return 0;
+    if (lo && hi) {
+        *y0 = lo;
+        *y1 = hi;
+    } else if (lo) {
+        *y0 = lo;
+        *y1 = ymax;
+    } else if (hi) {
+        *y0 = ymin;
+        *y1 = hi;
+    } else {
+        *y1 = ymax;
+        *y0 = ymax - len + 1;
+    }
+    if (*y1 - *y0 + 1 > ANA_MAX_YEARS) *y0 = *y1 - ANA_MAX_YEARS + 1;
+    return 1;
+}
+
+/* Window per indicator, computed once per call. */
+struct win_cache {
+    const struct indicator *ind[64];
+    int y0[64], y1[64], ok[64];
+    size_t n;
+};
+
+static int cached_window(struct win_cache *c, const struct ind_results *r,
+                         const struct indicator *ind, const struct ana_window *w,
+                         int *y0, int *y1)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (c->ind[i] == ind) {
+            *y0 = c->y0[i];
+            *y1 = c->y1[i];
+            return c->ok[i];
+        }
+    int ok = ana_window_resolve(r, ind, w, y0, y1);
+    if (c->n < sizeof c->ind / sizeof c->ind[0]) {
+        c->ind[c->n] = ind;
+        c->y0[c->n] = ok ? *y0 : 0;
+        c->y1[c->n] = ok ? *y1 : 0;
+        c->ok[c->n] = ok;
+        c->n++;
+    }
+    return ok;
+}
+
+/* The first year of the segment of [y0, y1] after the last break inside it. */
+static int segment_start(const struct indicator *ind, int y0, int y1)
+{
+    int s = y0;
+    for (int i = 0; ind && i < ind->nbreaks; i++)
+        if (ind->breaks[i] > s && ind->breaks[i] <= y1) s = ind->breaks[i];
+    return s;
+}
+
+/* ==== trends ========================================================================== */
+
+void ana_trend_series(const struct indicator *ind, const int *years,
+                      const double *value, const double *num, const double *den,
+                      const double *n, const double *sd, size_t len, double alpha,
+                      struct ana_trend *out)
+{
+    double x[ANA_MAX_YEARS], y[ANA_MAX_YEARS], w[ANA_MAX_YEARS];
+    double k[ANA_MAX_YEARS], m[ANA_MAX_YEARS];
+    int lb = lower_better(ind);
+    enum stats_direction dir = lb ? STATS_LOWER_IS_BETTER : STATS_HIGHER_IS_BETTER;
+    if (!(alpha > 0.0 && alpha < 1.0)) alpha = ANA_ALPHA_DEFAULT;
+
+    out->npoints = 0;
+    out->first = out->last = out->change = out->change_good = NAN;
+    out->no_going_back = 0;
+    out->slope = out->se = out->t = out->p = NAN;
+    out->has_wls = 0;
+    out->ca_z = out->ca_p = NAN;
+    out->has_ca = 0;
+    out->label = STATS_TREND_NOT_ENOUGH_DATA;
+    out->why = NULL;
+
+    /* the points with a value */
+    size_t np = 0, src[ANA_MAX_YEARS];
+    int all_sd = 1, all_n = 1, share_ok = ind && ind->kind == IND_SHARE;
+    for (size_t i = 0; i < len && np < ANA_MAX_YEARS; i++) {
+        if (!isfinite(value[i])) continue;
+        out->years[np] = years[i];
+        x[np] = years[i];
+        y[np] = value[i];
+        src[np] = i;
+        double ni = n ? n[i] : NAN, si = sd ? sd[i] : NAN;
+        if (!(isfinite(ni) && ni > 0.0)) all_n = 0;
+        if (!(isfinite(si) && si > 0.0)) all_sd = 0;
+        if (share_ok) {
+            double ki = num ? num[i] : NAN, di = den ? den[i] : NAN;
+            if (!(isfinite(ki) && isfinite(di) && di > 0.0 && ki >= 0.0 && ki <= di))
+                share_ok = 0;
+            k[np] = ki;
+            m[np] = di;
+        }
+        np++;
+    }
+    out->npoints = np;
+    if (np >= 1) {
+        out->first = y[0];
+        out->last = y[np - 1];
+    }
+    if (np >= 2) {
+        out->change = y[np - 1] - y[0];
+        out->change_good = lb ? -out->change : out->change;
+        int back = 0;
+        for (size_t i = 1; i < np; i++) {
+            double step = y[i] - y[i - 1];
+            if (lb ? step > 0.0 : step < 0.0) back = 1;
+        }
+        out->no_going_back = !back;
+    }
+    if (np < 3) {
+        out->why = "fewer than 3 years with a value";
+        return;
+    }
+    /* weights, chosen once for the series: 1/variance of the mean (n/sd²) when every
+       year of a mean has its spread, else participants, else equal */
+    int mean_sd = ind && ind->kind == IND_MEAN && all_sd && all_n;
+    for (size_t i = 0; i < np; i++) {
+        size_t j = src[i];
+        w[i] = mean_sd ? n[j] / (sd[j] * sd[j]) : all_n ? n[j] : 1.0;
+    }
+    struct stats_trend tr;
+    if (stats_wls_trend(x, y, w, np, &tr) == STATS_OK) {
+        out->slope = tr.slope;
+        out->se = tr.se;
+        out->t = tr.t;
+        out->p = tr.p;
+        out->has_wls = 1;
+    }
+    if (share_ok) {
+        struct stats_catrend ca;
+        int rc = stats_cochran_armitage(k, m, x, np, &ca);
+        if (rc == STATS_OK) {
+            out->ca_z = ca.z;
+            out->ca_p = ca.p;
+            out->has_ca = 1;
+            out->label = stats_trend_classify(ca.z, ca.p, alpha, dir, np);
+        } else if (rc == STATS_EDEGENERATE) {
+            /* 0% or 100% in every year: nothing moved */
+            out->label = STATS_TREND_NO_CHANGE;
+        } else {
+            out->why = "the trend test could not be computed";
+        }
+        return;
+    }
+    if (out->has_wls)
+        out->label = stats_trend_classify(out->slope, out->p, alpha, dir, np);
+    else
+        out->why = "the trend could not be computed";
+}
+
+static void trends_push(struct ana_trends *t, const struct ana_trend *x)
+{
+    if (t->n == t->cap) {
+        t->cap = t->cap ? 2 * t->cap : 64;
+        t->v = xrealloc(t->v, t->cap * sizeof *t->v);
+    }
+    t->v[t->n++] = *x;
+}
+
+void ana_trends(const struct ind_results *r, const struct ana_trend_opts *o,
+                struct ana_trends *out)
+{
+    struct win_cache wc;
+    wc.n = 0;
+    double alpha = o && o->alpha > 0.0 ? o->alpha : ANA_ALPHA_DEFAULT;
+    size_t i = 0;
+    while (i < r->n) {
+        const struct ind_row *first = &r->v[i];
+        size_t j = i + 1;
+        while (j < r->n && same_series(first, &r->v[j])) j++;
+        /* rows [i, j) are one series, ascending by year (ind_evaluate's order) */
+        size_t s = i;
+        i = j;
+        if (o && o->unit && !str_eq(o->unit, first->unit)) continue;
+        if (o && o->level_mask && !(o->level_mask & (1 << first->level))) continue;
+        int y0, y1;
+        if (!cached_window(&wc, r, first->ind, o ? &o->window : NULL, &y0, &y1))
+            continue;
+        int seg = segment_start(first->ind, y0, y1);
+        int years[ANA_MAX_YEARS];
+        double val[ANA_MAX_YEARS], num[ANA_MAX_YEARS], den[ANA_MAX_YEARS];
+        double nn[ANA_MAX_YEARS], sd[ANA_MAX_YEARS];
+        const struct ind_row *rows[ANA_MAX_YEARS];
+        size_t len = 0, inwin = 0;
+        for (size_t q = s; q < j; q++) {
+            const struct ind_row *row = &r->v[q];
+            if (row->year < y0 || row->year > y1) continue;
+            inwin++;
+            if (row->year < seg || !usable(row) || len == ANA_MAX_YEARS) continue;
+            years[len] = row->year;
+            val[len] = row->value;
+            num[len] = row->num;
+            den[len] = row->den;
+            nn[len] = row->n;
+            sd[len] = row->sd;
+            rows[len] = row;
+            len++;
+        }
+        if (!inwin) continue;
+        struct ana_trend t;
+        memset(&t, 0, sizeof t);
+        t.ind = first->ind;
+        t.level = first->level;
+        t.unit = first->unit;
+        for (int k = 0; k < IND_MAX_DIMS; k++) t.dim[k] = first->dim[k];
+        t.win_y0 = y0;
+        t.win_y1 = y1;
+        t.y0 = seg;
+        t.y1 = y1;
+        t.after_break = seg > y0;
+        ana_trend_series(first->ind, years, val, num, den, nn, sd, len, alpha, &t);
+        /* rows follow the points used (every usable row is a point) */
+        for (size_t q = 0; q < t.npoints; q++) t.rows[q] = rows[q];
+        if (t.label == STATS_TREND_NOT_ENOUGH_DATA && t.after_break && t.npoints < 3)
+            t.why = "fewer than 3 years since the break";
+        trends_push(out, &t);
+    }
+}
+
+void ana_trends_free(struct ana_trends *t)
+{
+    free(t->v);
+    t->v = NULL;
+    t->n = t->cap = 0;
+}
+
+/* ==== comparisons ===================================================================== */
+
+static int cell_cmp_rows(const struct ind_row *a, const struct ind_row *b)
+{
+    if (a->ind != b->ind) {
+        int c = str_cmp(a->ind ? a->ind->id : "", b->ind ? b->ind->id : "");
+        if (c) return c;
+        return a->ind < b->ind ? -1 : 1;
+    }
+    if (a->year != b->year) return a->year < b->year ? -1 : 1;
+    for (int k = 0; k < IND_MAX_DIMS; k++) {
+        int c = str_cmp(a->dim[k], b->dim[k]);
+        if (c) return c;
+    }
+    return 0;
+}
+
+static const struct ind_results *sort_r; /* qsort has no context argument in C11 */
+
+static int idx_cmp(const void *pa, const void *pb)
+{
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    int c = cell_cmp_rows(&sort_r->v[a], &sort_r->v[b]);
+    if (c) return c;
+    return a < b ? -1 : a > b;
+}
+
+static int cmp_str_p(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static double zq(double tail)
+{
+    return gsl_cdf_ugaussian_Qinv(tail);
+}
+
+/* Orients a funnel position into a verdict: > 0 better. */
+static int verdict_of(enum stats_funnel_pos pos, int lb)
+{
+    int v = 0;
+    switch (pos) {
+    case STATS_FUNNEL_ABOVE_95: v = 1; break;
+    case STATS_FUNNEL_ABOVE_998: v = 2; break;
+    case STATS_FUNNEL_BELOW_95: v = -1; break;
+    case STATS_FUNNEL_BELOW_998: v = -2; break;
+    default: v = 0;
+    }
+    return lb ? -v : v;
+}
+
+/* row against ref (same indicator, year, breakdown). */
+static void compare_vs(const struct ind_row *row, const struct ind_row *ref,
+                       struct ana_vs *vs)
+{
+    memset(vs, 0, sizeof *vs);
+    vs->diff = vs->z = NAN;
+    vs->funnel.lo998 = vs->funnel.lo95 = vs->funnel.hi95 = vs->funnel.hi998 = NAN;
+    vs->pos = STATS_FUNNEL_INSIDE;
+    if (!ref || !usable(ref) || !usable(row)) return;
+    const struct indicator *ind = row->ind;
+    vs->ref = ref;
+    vs->diff = row->value - ref->value;
+    double z = NAN;
+    struct stats_funnel f;
+    int has = 0;
+    switch (ind->kind) {
+    case IND_SHARE: {
+        double p0 = ref->value / 100.0, n = row->den;
+        if (stats_z_share(row->num, n, p0, &z) != STATS_OK) z = NAN;
+        if (isfinite(n) && n >= 1.0 && n == floor(n) &&
+            stats_funnel_share_exact(p0, n, &f) == STATS_OK) {
+            has = 1;
+            vs->pos = stats_funnel_classify(row->value / 100.0, &f);
+            f.lo998 *= 100.0;
+            f.lo95 *= 100.0;
+            f.hi95 *= 100.0;
+            f.hi998 *= 100.0;
+        }
+        break;
+    }
+    case IND_MEAN:
+        if (isfinite(ref->sd) && ref->sd > 0.0 && isfinite(row->n) && row->n > 0.0) {
+            if (stats_z_mean(row->value, ref->value, ref->sd, row->n, &z) != STATS_OK)
+                z = NAN;
+            if (stats_funnel_mean(ref->value, ref->sd, row->n, &f) == STATS_OK) {
+                has = 1;
+                vs->pos = stats_funnel_classify(row->value, &f);
+            }
+        }
+        break;
+    case IND_RATE: {
+        /* count ~ Poisson(base·r0/per): the rate's SD is sqrt(per·r0/base) */
+        double per = ind->per > 0.0 ? ind->per : 100.0, base = row->den;
+        if (isfinite(base) && base > 0.0 && ref->value > 0.0) {
+            double se = sqrt(per * ref->value / base);
+            z = (row->value - ref->value) / se;
+            f.lo95 = fmax(0.0, ref->value - zq(0.025) * se);
+            f.hi95 = ref->value + zq(0.025) * se;
+            f.lo998 = fmax(0.0, ref->value - zq(0.001) * se);
+            f.hi998 = ref->value + zq(0.001) * se;
+            has = 1;
+            vs->pos = stats_funnel_classify(row->value, &f);
+        }
+        break;
+    }
+    case IND_COUNT:
+        break;
+    }
+    vs->z = z;
+    if (has) {
+        vs->has_funnel = 1;
+        vs->funnel = f;
+        vs->verdict = verdict_of(vs->pos, lower_better(ind));
+    }
+}
+
+static void compares_push(struct ana_compares *c, const struct ana_compare *x)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 64;
+        c->v = xrealloc(c->v, c->cap * sizeof *c->v);
+    }
+    c->v[c->n++] = *x;
+}
+
+static void compare_init(struct ana_compare *e, const struct ind_row *row,
+                         const char *cluster_id)
+{
+    memset(e, 0, sizeof *e);
+    e->row = row;
+    e->cluster_id = cluster_id;
+    compare_vs(row, NULL, &e->vs_cluster);
+    compare_vs(row, NULL, &e->vs_district);
+    e->pct_rank = NAN;
+    e->eb = e->eb_lo = e->eb_hi = NAN;
+    e->rest_value = e->t = e->p = NAN;
+}
+
+/* Pooled value of rows (schools), the way indicators pool: Σnum/Σden. */
+static double pooled(const struct indicator *ind, const struct ind_row *const *rows,
+                     size_t n)
+{
+    double sn = 0.0, sd = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(rows[i]->num) || !isfinite(rows[i]->den)) return NAN;
+        sn += rows[i]->num;
+        sd += rows[i]->den;
+    }
+    if (!(sd > 0.0)) return NAN;
+    switch (ind->kind) {
+    case IND_SHARE: return 100.0 * sn / sd;
+    case IND_MEAN: return sn / sd;
+    case IND_RATE: return (ind->per > 0.0 ? ind->per : 100.0) * sn / sd;
+    default: return NAN;
+    }
+}
+
+/* Pooled-variance two-sample t of school values a against b. */
+static void two_sample_t(const double *a, size_t na, const double *b, size_t nb,
+                         double *t, double *p)
+{
+    *t = *p = NAN;
+    if (na < 2 || nb < 2) return;
+    double ma = 0, mb = 0, ssa = 0, ssb = 0;
+    for (size_t i = 0; i < na; i++) ma += a[i];
+    for (size_t i = 0; i < nb; i++) mb += b[i];
+    ma /= (double)na;
+    mb /= (double)nb;
+    for (size_t i = 0; i < na; i++) ssa += (a[i] - ma) * (a[i] - ma);
+    for (size_t i = 0; i < nb; i++) ssb += (b[i] - mb) * (b[i] - mb);
+    double df = (double)(na + nb - 2);
+    double s2 = (ssa + ssb) / df;
+    double se = sqrt(s2 * (1.0 / (double)na + 1.0 / (double)nb));
+    if (!(se > 0.0)) return;
+    *t = (ma - mb) / se;
+    *p = 2.0 * gsl_cdf_tdist_Q(fabs(*t), df);
+}
+
+/* One cell: rows c[0..nc) of one indicator, year and breakdown (all levels). */
+static void compare_cell(const struct ind_results *r, const size_t *c, size_t nc,
+                         const char *const *mem, size_t nmem, const char *cluster_id,
+                         const struct ana_compare_opts *o, double alpha,
+                         struct ana_compare *slot, int *has_slot)
+{
+    const struct ind_row *district = NULL, *cluster = NULL;
+    const struct ind_row **sch = xmalloc((nc + 1) * sizeof *sch);
+    size_t *schi = xmalloc((nc + 1) * sizeof *schi);
+    int *inc = xmalloc((nc + 1) * sizeof *inc);
+    size_t ns = 0;
+    for (size_t i = 0; i < nc; i++) {
+        const struct ind_row *row = &r->v[c[i]];
+        if (row->level == IND_DISTRICT) district = row;
+        else if (row->level == IND_CLUSTER && str_eq(row->unit, cluster_id)) cluster = row;
+        else if (row->level == IND_SCHOOL && usable(row)) {
+            const char *u = row->unit ? row->unit : "";
+            sch[ns] = row;
+            schi[ns] = c[i];
+            inc[ns] = bsearch(&u, mem, nmem, sizeof *mem, cmp_str_p) != NULL;
+            ns++;
+        }
+    }
+    const struct indicator *ind = r->v[c[0]].ind;
+    int lb = lower_better(ind);
+
+    /* EB over every school of the district in this cell */
+    double *ebm = NULL, *eblo = NULL, *ebhi = NULL;
+    int eb_ok = 0;
+    if (ind->kind == IND_SHARE && ns >= 2) {
+        double *k = xmalloc(ns * sizeof *k), *n = xmalloc(ns * sizeof *n);
+        ebm = xmalloc(ns * sizeof *ebm);
+        eblo = xmalloc(ns * sizeof *eblo);
+        ebhi = xmalloc(ns * sizeof *ebhi);
+        int ok = 1;
+        for (size_t i = 0; i < ns; i++) {
+            k[i] = sch[i]->num;
+            n[i] = sch[i]->den;
+            if (!(isfinite(k[i]) && isfinite(n[i]) && k[i] >= 0 && k[i] <= n[i])) ok = 0;
+        }
+        eb_ok = ok && stats_eb_betabinom(k, n, ns, STATS_LEVEL_95, NULL, ebm, eblo,
+                                         ebhi) == STATS_OK;
+        free(k);
+        free(n);
+    }
+
+    /* the cluster's schools: percentile and ranks */
+    size_t npeer = 0;
+    double *peer = xmalloc((ns + 1) * sizeof *peer), *peer_eb = xmalloc((ns + 1) * sizeof *peer_eb);
+    double *rest = xmalloc((ns + 1) * sizeof *rest);
+    const struct ind_row **restrows = xmalloc((ns + 1) * sizeof *restrows);
+    size_t nrest = 0;
+    for (size_t i = 0; i < ns; i++) {
+        if (inc[i]) {
+            peer[npeer] = lb ? -sch[i]->value : sch[i]->value;
+            peer_eb[npeer] = eb_ok ? (lb ? -ebm[i] : ebm[i]) : NAN;
+            npeer++;
+        } else {
+            rest[nrest] = sch[i]->value;
+            restrows[nrest] = sch[i];
+            nrest++;
+        }
+    }
+    for (size_t i = 0; i < ns; i++) {
+        if (!inc[i]) continue;
+        if (o && o->school && !str_eq(o->school, sch[i]->unit)) continue;
+        struct ana_compare *e = &slot[schi[i]];
+        compare_init(e, sch[i], cluster_id);
+        has_slot[schi[i]] = 1;
+        compare_vs(sch[i], cluster, &e->vs_cluster);
+        compare_vs(sch[i], district, &e->vs_district);
+        e->peers = npeer;
+        double me = lb ? -sch[i]->value : sch[i]->value;
+        if (stats_percentile_rank(me, peer, npeer, &e->pct_rank) != STATS_OK)
+            e->pct_rank = NAN;
+        int better = 0, better_eb = 0;
+        for (size_t q = 0; q < npeer; q++) {
+            if (peer[q] > me) better++;
+            if (eb_ok && peer_eb[q] > (lb ? -ebm[i] : ebm[i])) better_eb++;
+        }
+        e->rank = better + 1;
+        if (eb_ok) {
+            e->has_eb = 1;
+            e->eb = 100.0 * ebm[i];
+            e->eb_lo = 100.0 * eblo[i];
+            e->eb_hi = 100.0 * ebhi[i];
+            e->eb_rank = better_eb + 1;
+        }
+    }
+    /* the cluster against the rest of the district */
+    if (cluster && usable(cluster) && !(o && o->school)) {
+        size_t idx = (size_t)(cluster - r->v);
+        struct ana_compare *e = &slot[idx];
+        compare_init(e, cluster, cluster_id);
+        has_slot[idx] = 1;
+        compare_vs(cluster, district, &e->vs_district);
+        e->peers = npeer;
+        e->rest_value = pooled(ind, restrows, nrest);
+        double *mine = xmalloc((npeer + 1) * sizeof *mine);
+        size_t nm = 0;
+        for (size_t i = 0; i < ns; i++)
+            if (inc[i]) mine[nm++] = sch[i]->value;
+        two_sample_t(mine, nm, rest, nrest, &e->t, &e->p);
+        if (isfinite(e->p) && e->p < alpha)
+            e->cluster_verdict = (e->t > 0) == !lb ? 1 : -1;
+        free(mine);
+    }
+    free(peer);
+    free(peer_eb);
+    free(rest);
+    free(restrows);
+    free(ebm);
+    free(eblo);
+    free(ebhi);
+    free(sch);
+    free(schi);
+    free(inc);
+}
+
+void ana_compare(const struct ind_results *r, const struct ind_members *m,
+                 const char *cluster_id, const struct ana_compare_opts *o,
+                 struct ana_compares *out)
+{
+    double alpha = o && o->alpha > 0.0 ? o->alpha : ANA_ALPHA_DEFAULT;
+    /* the cluster's schools, sorted for bsearch */
+    const char **mem = xmalloc((m->n + 1) * sizeof *mem);
+    size_t nmem = 0;
+    for (size_t i = 0; i < m->n; i++)
+        if (str_eq(m->v[i].cluster_id, cluster_id)) mem[nmem++] = m->v[i].school_id;
+    qsort(mem, nmem, sizeof *mem, cmp_str_p);
+
+    /* rows in their windows, grouped into cells (indicator, year, breakdown) */
+    struct win_cache wc;
+    wc.n = 0;
+    size_t *idx = xmalloc((r->n + 1) * sizeof *idx), ni = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        int y0, y1;
+        if (!cached_window(&wc, r, r->v[i].ind, o ? &o->window : NULL, &y0, &y1)) continue;
+        if (r->v[i].year < y0 || r->v[i].year > y1) continue;
+        idx[ni++] = i;
+    }
+    sort_r = r;
+    qsort(idx, ni, sizeof *idx, idx_cmp);
+    sort_r = NULL;
+
+    struct ana_compare *slot = xcalloc(r->n + 1, sizeof *slot);
+    int *has = xcalloc(r->n + 1, sizeof *has);
+    for (size_t i = 0; i < ni;) {
+        size_t j = i + 1;
+        while (j < ni && cell_cmp_rows(&r->v[idx[i]], &r->v[idx[j]]) == 0) j++;
+        compare_cell(r, idx + i, j - i, mem, nmem, cluster_id, o, alpha, slot, has);
+        i = j;
+    }
+    /* schools first, then the cluster's rows, each in the order of r */
+    for (size_t i = 0; i < r->n; i++)
+        if (has[i] && r->v[i].level == IND_SCHOOL) compares_push(out, &slot[i]);
+    for (size_t i = 0; i < r->n; i++)
+        if (has[i] && r->v[i].level == IND_CLUSTER) compares_push(out, &slot[i]);
+    free(slot);
+    free(has);
+    free(idx);
+    free(mem);
+}
+
+void ana_compares_free(struct ana_compares *c)
+{
+    free(c->v);
+    c->v = NULL;
+    c->n = c->cap = 0;
+}
+
+/* ==== context models ================================================================== */
+
+static int valid_ident(const char *s)
+{
+    if (!s || !*s) return 0;
+    for (; *s; s++)
+        if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_'))
+            return 0;
+    return 1;
+}
+
+static void model_free(struct ana_model *md)
+{
+    free(md->id);
+    free(md->title);
+    free(md->indicator);
+    for (int k = 0; k < md->nwhere; k++) {
+        free(md->where_col[k]);
+        free(md->where_val[k]);
+    }
+    for (int k = 0; k < md->nfactors; k++) free(md->factors[k]);
+    free(md->file);
+    memset(md, 0, sizeof *md);
+}
+
+/* Parses one section; returns 1 when it is a valid model. */
+static int model_parse(const struct inidoc *doc, const struct inidoc_sec *sec,
+                       struct ana_model *md, struct soko_diag *d)
+{
+    const char *f = doc->path;
+    int ok = 1;
+    memset(md, 0, sizeof *md);
+    md->id = xstrdup(sec->name);
+    md->file = xstrdup(f);
+    md->line = sec->line;
+    md->bound = NAN;
+    md->min_schools = 10;
+    if (!valid_ident(sec->name)) {
+        soko_diag_add(d, f, sec->line, 0,
+                      "[%s]: a model id is lower-case letters, digits and '_'", sec->name);
+        ok = 0;
+    }
+    int have_ind = 0, have_fac = 0, have_bound = 0;
+    for (size_t i = 0; i < sec->nkv; i++) {
+        const struct inidoc_kv *kv = &sec->kv[i];
+        const char *k = kv->key, *v = kv->value ? kv->value : "";
+        if (strcmp(k, "title") == 0) {
+            md->title = xstrdup(v);
+        } else if (strcmp(k, "indicator") == 0) {
+            if (!valid_ident(v)) {
+                soko_diag_add(d, f, kv->line, 0, "[%s]: indicator: '%s' is not an indicator id",
+                              sec->name, v);
+                ok = 0;
+            }
+            md->indicator = xstrdup(v);
+            have_ind = 1;
+        } else if (strcmp(k, "factors") == 0) {
+            char *copy = xstrdup(v), *save = NULL;
+            for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                str_trim(t);
+                if (!*t) continue;
+                if (md->nfactors == ANA_MAX_FACTORS) {
+                    soko_diag_add(d, f, kv->line, 0, "[%s]: factors: more than %d",
+                                  sec->name, ANA_MAX_FACTORS);
+                    ok = 0;
+                    break;
+                }
+                int dup = 0;
+                for (int q = 0; q < md->nfactors; q++)
+                    if (strcmp(md->factors[q], t) == 0) dup = 1;
+                if (dup) {
+                    soko_diag_add(d, f, kv->line, 0, "[%s]: factors: '%s' given twice",
+                                  sec->name, t);
+                    ok = 0;
+                    continue;
+                }
+                md->factors[md->nfactors++] = xstrdup(t);
+            }
+            free(copy);
+            if (md->nfactors == 0) {
+                soko_diag_add(d, f, kv->line, 0,
+                              "[%s]: factors: expected a comma-separated list of context factors",
+                              sec->name);
+                ok = 0;
+            }
+            have_fac = 1;
+        } else if (strcmp(k, "bound") == 0) {
+            char *end;
+            errno = 0;
+            double b = strtod(v, &end);
+            if (end == v || *end || errno || !isfinite(b) || b <= 0.0) {
+                soko_diag_add(d, f, kv->line, 0,
+                              "[%s]: bound: expected a positive number (e.g. 2.0), got '%s'",
+                              sec->name, v);
+                ok = 0;
+            }
+            md->bound = b;
+            have_bound = 1;
+        } else if (strcmp(k, "min_schools") == 0) {
+            char *end;
+            errno = 0;
+            long n = strtol(v, &end, 10);
+            if (end == v || *end || errno || n < 3 || n > 100000) {
+                soko_diag_add(d, f, kv->line, 0,
+                              "[%s]: min_schools: expected a whole number of 3 or more, got '%s'",
+                              sec->name, v);
+                ok = 0;
+            }
+            md->min_schools = n;
+        } else if (valid_ident(k)) {
+            /* a breakdown column of the indicator; checked against it at evaluation */
+            if (md->nwhere == IND_MAX_DIMS) {
+                soko_diag_add(d, f, kv->line, 0,
+                              "[%s]: %s: more than %d breakdown columns", sec->name, k,
+                              IND_MAX_DIMS);
+                ok = 0;
+                continue;
+            }
+            md->where_col[md->nwhere] = xstrdup(k);
+            md->where_val[md->nwhere] = xstrdup(v);
+            md->nwhere++;
+        } else {
+            soko_diag_add(d, f, kv->line, 0,
+                          "[%s]: unknown key '%s' (expected title, indicator, factors, bound, "
+                          "min_schools or a breakdown column)",
+                          sec->name, k);
+            ok = 0;
+        }
+    }
+    if (!have_ind) {
+        soko_diag_add(d, f, sec->line, 0, "[%s]: indicator: missing", sec->name);
+        ok = 0;
+    }
+    if (!have_fac) {
+        soko_diag_add(d, f, sec->line, 0, "[%s]: factors: missing", sec->name);
+        ok = 0;
+    }
+    if (!have_bound) {
+        soko_diag_add(d, f, sec->line, 0, "[%s]: bound: missing", sec->name);
+        ok = 0;
+    }
+    if (ok && md->min_schools < md->nfactors + 3) {
+        soko_diag_add(d, f, sec->line, 0,
+                      "[%s]: min_schools: %ld is too few for %d factors (at least %d)",
+                      sec->name, md->min_schools, md->nfactors, md->nfactors + 3);
+        ok = 0;
+    }
+    return ok;
+}
+
+int ana_context_load(const char *path, struct ana_models *out, struct soko_diag *d)
+{
+    out->v = NULL;
+    out->n = 0;
+    struct stat st;
+    char *file;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        file = xasprintf("%s/context.ini", path);
+        if (stat(file, &st) != 0) {
+            free(file);
+            return SOKO_OK;
+        }
+    } else {
+        file = xstrdup(path);
+    }
+    struct inidoc doc;
+    int rc = inidoc_read(file, &doc, d);
+    free(file);
+    if (rc != SOKO_OK) return rc;
+    out->v = xcalloc(doc.nsec + 1, sizeof *out->v);
+    int ok = 1;
+    for (size_t i = 0; i < doc.nsec; i++) {
+        struct ana_model md;
+        if (model_parse(&doc, &doc.sec[i], &md, d))
+            out->v[out->n++] = md;
+        else {
+            model_free(&md);
+            ok = 0;
+        }
+    }
+    inidoc_free(&doc);
+    if (!ok) {
+        ana_models_free(out);
+        return SOKO_ECONFIG;
+    }
+    return SOKO_OK;
+}
+
+void ana_models_free(struct ana_models *m)
+{
+    for (size_t i = 0; i < m->n; i++) model_free(&m->v[i]);
+    free(m->v);
+    m->v = NULL;
+    m->n = 0;
+}
+
+const struct ana_model *ana_model_find(const struct ana_models *m, const char *id)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->v[i].id, id) == 0) return &m->v[i];
+    return NULL;
+}
+
+const char *ana_odds_name(enum ana_odds o)
+{
+    switch (o) {
+    case ANA_ODDS_NONE: return "none";
+    case ANA_ODDS_BEATING: return "beating";
+    case ANA_ODDS_BELOW: return "below";
+    }
+    return "unknown";
+}
+
+/* ==== context-adjusted results ========================================================= */
+
+/* Index of the dim column col of ind, or -1. */
+static int dim_index(const struct indicator *ind, const char *col)
+{
+    for (int k = 0; k < ind->ndims; k++)
+        if (ind->dims[k] && strcmp(ind->dims[k], col) == 0) return k;
+    return -1;
+}
+
+static int row_matches(const struct ana_model *md, const struct indicator *ind,
+                       const struct ind_row *row)
+{
+    for (int w = 0; w < md->nwhere; w++) {
+        int k = dim_index(ind, md->where_col[w]);
+        if (k < 0) return 0;
+        const char *v = row->dim[k] ? row->dim[k] : "";
+        if (utf8_casecmp(v, md->where_val[w]) != 0) return 0;
+    }
+    return 1;
+}
+
+/* Factor value of school in year, or NaN: f is ordered by school, year. */
+static double factor_at(const struct ind_factors *f, const char *school, int year)
+{
+    size_t lo = 0, hi = f->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = str_cmp(f->v[mid].school_id, school);
+        if (c == 0) c = f->v[mid].year < year ? -1 : f->v[mid].year > year;
+        if (c == 0) return f->v[mid].value;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return NAN;
+}
+
+static int same_dims_e(const struct ana_ctx_school *a, const struct ana_ctx_school *b)
+{
+    for (int k = 0; k < IND_MAX_DIMS; k++)
+        if (!str_eq(a->dim[k], b->dim[k])) return 0;
+    return 1;
+}
+
+static int entry_has_dims(const struct ana_ctx_school *a, const struct ind_row *row)
+{
+    for (int k = 0; k < IND_MAX_DIMS; k++)
+        if (!str_eq(a->dim[k], row->dim[k])) return 0;
+    return 1;
+}
+
+static int ctx_cmp(const void *pa, const void *pb)
+{
+    const struct ana_ctx_school *a = pa, *b = pb;
+    int c = str_cmp(a->school_id, b->school_id);
+    if (c) return c;
+    for (int k = 0; k < IND_MAX_DIMS; k++) {
+        c = str_cmp(a->dim[k], b->dim[k]);
+        if (c) return c;
+    }
+    return 0;
+}
+
+static const struct ind_results *ctx_r;
+
+/* breakdown, then school, then year */
+static int ctx_idx_cmp(const void *pa, const void *pb)
+{
+    const struct ind_row *a = &ctx_r->v[*(const size_t *)pa];
+    const struct ind_row *b = &ctx_r->v[*(const size_t *)pb];
+    for (int k = 0; k < IND_MAX_DIMS; k++) {
+        int c = str_cmp(a->dim[k], b->dim[k]);
+        if (c) return c;
+    }
+    int c = str_cmp(a->unit, b->unit);
+    if (c) return c;
+    return a->year < b->year ? -1 : a->year > b->year;
+}
+
+void ana_context_compute(const struct ana_model *md, const struct indicator *ind,
+                         const struct ind_results *r, const struct ind_factors *f,
+                         int y0, int y1, struct ana_context *out)
+{
+    if (y1 < y0) return;
+    if (y1 - y0 + 1 > ANA_MAX_YEARS) y0 = y1 - ANA_MAX_YEARS + 1;
+    int ny = y1 - y0 + 1;
+    size_t p = (size_t)md->nfactors;
+    int lb = lower_better(ind);
+
+    size_t *idx = xmalloc((r->n + 1) * sizeof *idx), ni = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct ind_row *row = &r->v[i];
+        if (row->ind != ind || row->level != IND_SCHOOL || !usable(row)) continue;
+        if (row->year < y0 || row->year > y1 || !row_matches(md, ind, row)) continue;
+        idx[ni++] = i;
+    }
+    ctx_r = r;
+    qsort(idx, ni, sizeof *idx, ctx_idx_cmp);
+    ctx_r = NULL;
+
+    /* one entry per (breakdown, school), in that order */
+    struct ana_ctx_school *e = xcalloc(ni + 1, sizeof *e);
+    size_t ne = 0;
+    for (size_t i = 0; i < ni; i++) {
+        const struct ind_row *row = &r->v[idx[i]];
+        struct ana_ctx_school *cur = ne ? &e[ne - 1] : NULL;
+        if (!cur || !str_eq(cur->school_id, row->unit) || !entry_has_dims(cur, row)) {
+            cur = &e[ne++];
+            cur->model = md;
+            cur->ind = ind;
+            cur->school_id = row->unit;
+            for (int k = 0; k < IND_MAX_DIMS; k++) cur->dim[k] = row->dim[k];
+            cur->nyears = ny;
+            for (int y = 0; y < ny; y++) {
+                cur->years[y] = y0 + y;
+                cur->rows[y] = NULL;
+                cur->expected[y] = cur->resid[y] = cur->r2[y] = NAN;
+                cur->nschools[y] = 0;
+            }
+        }
+        cur->rows[row->year - y0] = row;
+    }
+    free(idx);
+
+    /* per breakdown and year: OLS of the value on the factors */
+    double *yv = xmalloc((ne + 1) * sizeof *yv);
+    double *xv = xmalloc((ne + 1) * (p + 1) * sizeof *xv);
+    double *rs = xmalloc((ne + 1) * sizeof *rs);
+    size_t *who = xmalloc((ne + 1) * sizeof *who);
+    double coef[ANA_MAX_FACTORS + 1];
+    for (size_t b = 0; b < ne;) {
+        size_t be = b + 1;
+        while (be < ne && same_dims_e(&e[b], &e[be])) be++;
+        for (int y = 0; y < ny; y++) {
+            size_t m = 0;
+            for (size_t i = b; i < be; i++) {
+                const struct ind_row *row = e[i].rows[y];
+                if (!row) continue;
+                int ok = 1;
+                for (size_t j = 0; j < p; j++) {
+                    double fv = factor_at(&f[j], e[i].school_id, y0 + y);
+                    if (!isfinite(fv)) ok = 0;
+                    xv[m * p + j] = fv;
+                }
+                if (!ok) continue;
+                yv[m] = row->value;
+                who[m] = i;
+                m++;
+            }
+            if (m < (size_t)md->min_schools || m <= p + 1) continue;
+            double r2;
+            if (stats_ols(yv, xv, m, p, coef, &r2, rs) != STATS_OK) continue;
+            for (size_t q = 0; q < m; q++) {
+                struct ana_ctx_school *s = &e[who[q]];
+                double fit = coef[0];
+                for (size_t j = 0; j < p; j++) fit += coef[j + 1] * xv[q * p + j];
+                s->expected[y] = fit;
+                s->resid[y] = lb ? -rs[q] : rs[q];
+                s->r2[y] = r2;
+                s->nschools[y] = m;
+            }
+        }
+        b = be;
+    }
+    free(yv);
+    free(xv);
+    free(rs);
+    free(who);
+
+    /* verdicts: beyond the bound in every year of the window */
+    for (size_t i = 0; i < ne; i++) {
+        struct ana_ctx_school *s = &e[i];
+        int above = 0, below = 0;
+        s->present = 0;
+        for (int y = 0; y < ny; y++) {
+            if (!isfinite(s->resid[y])) continue;
+            s->present++;
+            if (s->resid[y] > md->bound) above++;
+            if (s->resid[y] < -md->bound) below++;
+        }
+        s->odds = ANA_ODDS_NONE;
+        if (ny >= 2 && s->present == ny) {
+            if (above == ny) s->odds = ANA_ODDS_BEATING;
+            else if (below == ny) s->odds = ANA_ODDS_BELOW;
+        }
+    }
+    qsort(e, ne, sizeof *e, ctx_cmp);
+    for (size_t i = 0; i < ne; i++) {
+        if (out->n == out->cap) {
+            out->cap = out->cap ? 2 * out->cap : 64;
+            out->v = xrealloc(out->v, out->cap * sizeof *out->v);
+        }
+        out->v[out->n++] = e[i];
+    }
+    free(e);
+}
+
+int ana_context_eval(struct ind_set *s, const struct ana_model *md,
+                     const struct ana_window *w, struct ind_results *res,
+                     struct ana_context *out, struct soko_diag *d)
+{
+    const struct indicator *ind = ind_find(s, md->indicator);
+    if (!ind) {
+        soko_diag_add(d, md->file, md->line, 0, "[%s]: indicator: no indicator '%s'",
+                      md->id, md->indicator);
+        return SOKO_ECONFIG;
+    }
+    for (int k = 0; k < md->nwhere; k++)
+        if (dim_index(ind, md->where_col[k]) < 0) {
+            soko_diag_add(d, md->file, md->line, 0,
+                          "[%s]: %s: indicator '%s' is not broken down by '%s'", md->id,
+                          md->where_col[k], ind->id, md->where_col[k]);
+            return SOKO_ECONFIG;
+        }
+    int wy0 = w ? w->y0 : 0, wy1 = w ? w->y1 : 0;
+    int rc = ind_evaluate(s, ind, wy0, wy1, res, d);
+    if (rc != SOKO_OK) return rc;
+    int y0, y1;
+    if (!ana_window_resolve(res, ind, w, &y0, &y1)) return SOKO_OK;
+    struct ind_factors f[ANA_MAX_FACTORS];
+    memset(f, 0, sizeof f);
+    int nf = 0;
+    for (; nf < md->nfactors; nf++) {
+        rc = ind_factor_values(s, md->factors[nf], y0, y1, &f[nf], d);
+        if (rc != SOKO_OK) break;
+    }
+    if (rc == SOKO_OK) ana_context_compute(md, ind, res, f, y0, y1, out);
+    for (int j = 0; j < nf; j++) ind_factors_free(&f[j]);
+    return rc;
+}
+
+void ana_context_free(struct ana_context *c)
+{
+    free(c->v);
+    c->v = NULL;
+    c->n = c->cap = 0;
+}
