@@ -1,0 +1,53 @@
+# analysis_reference.R — the oracle for tests/unit/test_analysis.c.
+#
+# Every expected number in test_analysis.c that is not a hand computation comes from
+# this script; the same call is written beside the assertion. Re-run with
+#     Rscript tests/unit/analysis_reference.R
+# (base R only; checked with R 4.x). Values are printed with 15 significant digits.
+
+p <- function(label, x) cat(sprintf("%-34s %s\n", label, paste(formatC(x, digits = 15, format = "g"), collapse = " ")))
+cat("== trends ==\n")
+yr <- c(2024, 2025, 2026)
+k <- c(10, 15, 22); n <- c(80, 82, 78); y <- 100 * k / n
+f <- summary(lm(y ~ yr, weights = n))$coefficients
+p("share wls slope se p", f[2, c(1, 2, 4)])
+pt <- prop.trend.test(k, n, yr)
+p("share CA chisq p", c(pt$statistic, pt$p.value))
+# fail share falling
+k2 <- c(20, 14, 9); n2 <- c(100, 95, 105); y2 <- 100 * k2 / n2
+f <- summary(lm(y2 ~ yr, weights = n2))$coefficients
+p("fail wls slope se p", f[2, c(1, 2, 4)])
+pt <- prop.trend.test(k2, n2, yr)
+p("fail CA chisq p", c(pt$statistic, pt$p.value))
+# mean with sd
+m <- c(3.61, 3.70, 3.74); nm <- c(60, 64, 58); sd <- c(0.80, 0.90, 0.85)
+f <- summary(lm(m ~ yr, weights = nm / sd^2))$coefficients
+p("mean wls slope se p", f[2, c(1, 2, 4)])
+# 4 years, break at 2024 -> 2024..2026 only (same as share)
+# cluster vs rest t
+a <- c(12, 15, 9, 20); b <- c(5, 7, 6, 8, 4, 6)
+tt <- t.test(a, b, var.equal = TRUE)
+p("t cluster vs rest", c(tt$statistic, tt$p.value))
+cat("== context: y ~ x1 + x2, s12 planted +9 ==\n")
+x1 <- c(5, 8, 10, 12, 15, 18, 20, 22, 25, 28, 30, 33)
+x2 <- c(2, 5, 3, 8, 6, 10, 7, 12, 9, 14, 11, 15)
+e <- c(0.8, -1.1, 0.3, 1.2, -0.4, -0.9, 0.6, -0.2, 1.0, -1.3, 0.5, 9.0)
+y <- 80 - 0.6 * x1 - 0.3 * x2 + e
+fit <- lm(y ~ x1 + x2)
+p("ctx coef", coef(fit))
+p("ctx r2", summary(fit)$r.squared)
+p("ctx rstandard", rstandard(fit))
+cat("== comparisons ==\n")
+# Spiegelhalter (2005) exact binomial limits with interpolation, as in stats.h.
+lim <- function(pr, n, p0) { r <- qbinom(pr, n, p0); a <- (pbinom(r,n,p0)-pr)/(pbinom(r,n,p0)-pbinom(r-1,n,p0)); (r-a)/n }
+p0 <- 92/1000
+p("funnel n=100 lo998 lo95 hi95 hi998", 100*c(lim(0.001,100,p0), lim(0.025,100,p0), lim(0.975,100,p0), lim(0.999,100,p0)))
+p("z D vs district", (0.20 - p0)/sqrt(p0*(1-p0)/100))
+p("z D vs cluster", (0.20 - 0.14)/sqrt(0.14*0.86/100))
+# EB: beta-binomial moment fit (stats.h), the seven schools of 2026.
+k <- c(30, 45, 3, 20, 25, 35, 28); n <- c(100, 100, 3, 100, 100, 100, 100)
+m <- sum(k)/sum(n); S <- sum(n*(k/n-m)^2); I <- length(k); N <- sum(n)
+rho <- (S/(m*(1-m)) - (I-1)) / (N - sum(n^2)/N - (I-1))
+ab <- 1/rho - 1; a <- m*ab; b <- (1-m)*ab
+p("eb rho a b", c(rho, a, b))
+p("eb post", 100*(k+a)/(n+ab))

@@ -1,0 +1,683 @@
+/*
+ * test_analysis.c — engine/analysis.c on hand-built indicator results.
+ *
+ * The fixtures are struct ind_results filled here (no store, no SQL): a struct
+ * indicator per test and rows as ind_evaluate would give them. Expected numbers are
+ * hand computations (the arithmetic beside them) or printed by
+ * tests/unit/analysis_reference.R, whose call is written beside each constant.
+ * Tolerance as in test_stats.c: 1e-9 relative (R prints 15 digits).
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "analysis.h"
+
+#define REL 1e-9
+#define ABS 1e-12
+
+static int close_enough(double got, double want, const char *what, const char *file,
+                        int line)
+{
+    double tol = want == 0.0 ? ABS : REL * fabs(want);
+    if (fabs(got - want) <= tol)
+        return 1;
+    print_error("%s:%d: %s = %.15g, expected %.15g (tolerance %g)\n", file, line, what,
+                got, want, tol);
+    return 0;
+}
+
+#define ASSERT_CLOSE(got, want) \
+    do { \
+        if (!close_enough((got), (want), #got, __FILE__, __LINE__)) \
+            fail(); \
+    } while (0)
+
+static int setup(void **state)
+{
+    (void)state;
+    stats_init();
+    return 0;
+}
+
+/* --- fixtures ---------------------------------------------------------------------- */
+
+static struct indicator mk_ind(const char *id, enum ind_kind kind, int lower_is_better)
+{
+    struct indicator ind;
+    memset(&ind, 0, sizeof ind);
+    ind.id = (char *)id;
+    ind.title = (char *)id;
+    ind.kind = kind;
+    ind.lower_is_better = lower_is_better;
+    ind.per = 100.0;
+    ind.alert = ind.target = NAN;
+    ind.min_n = 5;
+    ind.year_from = 2000;
+    ind.year_to = 2100;
+    return ind;
+}
+
+static struct ind_row *add_row(struct ind_results *r, const struct indicator *ind,
+                               enum ind_level level, const char *unit, int year)
+{
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 16;
+        r->v = realloc(r->v, r->cap * sizeof *r->v);
+        assert_non_null(r->v);
+    }
+    struct ind_row *row = &r->v[r->n++];
+    memset(row, 0, sizeof *row);
+    row->ind = ind;
+    row->level = level;
+    row->unit = unit;
+    row->year = year;
+    row->sd = row->lo = row->hi = NAN;
+    return row;
+}
+
+/* A share row k/n in %, suppressed below the indicator's min_n. */
+static struct ind_row *add_share(struct ind_results *r, const struct indicator *ind,
+                                 enum ind_level level, const char *unit, int year,
+                                 double k, double n)
+{
+    struct ind_row *row = add_row(r, ind, level, unit, year);
+    row->num = k;
+    row->den = n;
+    row->n = n;
+    row->value = 100.0 * k / n;
+    row->suppressed = n < (double)ind->min_n;
+    if (row->suppressed) row->notes |= IND_NOTE_SUPPRESSED;
+    return row;
+}
+
+static struct ind_row *add_mean(struct ind_results *r, const struct indicator *ind,
+                                enum ind_level level, const char *unit, int year,
+                                double mean, double n, double sd)
+{
+    struct ind_row *row = add_row(r, ind, level, unit, year);
+    row->num = mean * n;
+    row->den = n;
+    row->n = n;
+    row->value = mean;
+    row->sd = sd;
+    return row;
+}
+
+static void results_free(struct ind_results *r)
+{
+    free(r->v);
+    r->v = NULL;
+    r->n = r->cap = 0;
+}
+
+/* --- trends ------------------------------------------------------------------------ */
+
+/* A quality share rising 12.5% → 18.3% → 28.2%: the WLS slope is not significant
+ * with 1 df, Cochran–Armitage (which knows the binomial variance) is. */
+static void test_trend_share_improving(void **state)
+{
+    (void)state;
+    struct indicator q = mk_ind("quality", IND_SHARE, 0);
+    struct ind_results r = IND_RESULTS_INIT;
+    add_share(&r, &q, IND_SCHOOL, "498", 2024, 10, 80);
+    add_share(&r, &q, IND_SCHOOL, "498", 2025, 15, 82);
+    add_share(&r, &q, IND_SCHOOL, "498", 2026, 22, 78);
+    struct ana_trends t = {0};
+    ana_trends(&r, NULL, &t);
+    assert_int_equal(t.n, 1);
+    const struct ana_trend *x = &t.v[0];
+    assert_int_equal(x->npoints, 3);
+    assert_int_equal(x->y0, 2024);
+    assert_int_equal(x->y1, 2026);
+    assert_int_equal(x->after_break, 0);
+    /* summary(lm(y ~ yr, weights = n))$coefficients[2, c(1, 2, 4)],
+     * y = 100 * c(10, 15, 22) / c(80, 82, 78), yr = 2024:2026, n = c(80, 82, 78) */
+    assert_true(x->has_wls);
+    ASSERT_CLOSE(x->slope, 7.84365439392564);
+    ASSERT_CLOSE(x->se, 1.20407764068777);
+    ASSERT_CLOSE(x->p, 0.0969703775874063);
+    /* prop.trend.test(c(10, 15, 22), c(80, 82, 78), 2024:2026): X-squared, p */
+    assert_true(x->has_ca);
+    ASSERT_CLOSE(x->ca_z * x->ca_z, 6.17185179165073);
+    assert_true(x->ca_z > 0);
+    ASSERT_CLOSE(x->ca_p, 0.0129798675015012);
+    assert_int_equal(x->label, STATS_TREND_IMPROVING);
+    /* change 100·22/78 − 100·10/80 */
+    ASSERT_CLOSE(x->change, 100.0 * 22 / 78 - 12.5);
+    ASSERT_CLOSE(x->change_good, x->change);
+    assert_true(x->no_going_back);
+    assert_ptr_equal(x->rows[2], &r.v[2]);
+    ana_trends_free(&t);
+    results_free(&r);
+}
+
+/* A share of «2» falling: lower is better, so improving. */
+static void test_trend_fail_share_lower_is_better(void **state)
+{
+    (void)state;
+    struct indicator f = mk_ind("fail", IND_SHARE, 1);
+    struct ind_results r = IND_RESULTS_INIT;
+    add_share(&r, &f, IND_SCHOOL, "23", 2024, 20, 100);
+    add_share(&r, &f, IND_SCHOOL, "23", 2025, 14, 95);
+    add_share(&r, &f, IND_SCHOOL, "23", 2026, 9, 105);
+    struct ana_trends t = {0};
+    ana_trends(&r, NULL, &t);
+    assert_int_equal(t.n, 1);
+    const struct ana_trend *x = &t.v[0];
+    /* summary(lm(y2 ~ yr, weights = n2)), y2 = 100 * c(20, 14, 9) / c(100, 95, 105) */
+    ASSERT_CLOSE(x->slope, -5.71777145180521);
+    ASSERT_CLOSE(x->se, 0.253891491688746);
+    ASSERT_CLOSE(x->p, 0.0282498592119011);
+    /* prop.trend.test(c(20, 14, 9), c(100, 95, 105), 2024:2026) */
+    ASSERT_CLOSE(x->ca_z * x->ca_z, 5.45596778204084);
+    ASSERT_CLOSE(x->ca_p, 0.019501599073296);
+    assert_true(x->ca_z < 0);
+    assert_int_equal(x->label, STATS_TREND_IMPROVING);
+    assert_true(x->change < 0 && x->change_good > 0);
+    assert_true(x->no_going_back);
+
+    /* the same figures for an indicator where higher is better: worsening */
+    f.lower_is_better = 0;
+    ana_trends_free(&t);
+    ana_trends(&r, NULL, &t);
+    assert_int_equal(t.v[0].label, STATS_TREND_WORSENING);
+    assert_false(t.v[0].no_going_back);
+    ana_trends_free(&t);
+    results_free(&r);
+}
+
+/* A mean with its spread: weights n/sd² (the inverse variance of each year's mean). */
+static void test_trend_mean_weights(void **state)
+{
+    (void)state;
+    struct indicator m = mk_ind("mark", IND_MEAN, 0);
+    struct ind_results r = IND_RESULTS_INIT;
+    add_mean(&r, &m, IND_SCHOOL, "207", 2024, 3.61, 60, 0.80);
+    add_mean(&r, &m, IND_SCHOOL, "207", 2025, 3.70, 64, 0.90);
+    add_mean(&r, &m, IND_SCHOOL, "207", 2026, 3.74, 58, 0.85);
+    struct ana_trends t = {0};
+    ana_trends(&r, NULL, &t);
+    const struct ana_trend *x = &t.v[0];
+    /* summary(lm(m ~ yr, weights = nm / sd^2)), m = c(3.61, 3.70, 3.74),
+     * nm = c(60, 64, 58), sd = c(0.80, 0.90, 0.85) */
+    ASSERT_CLOSE(x->slope, 0.0656068694110435);
+    ASSERT_CLOSE(x->se, 0.0139856328939788);
+    ASSERT_CLOSE(x->p, 0.133708942126836);
+    assert_false(x->has_ca);
+    assert_true(isnan(x->ca_z));
+    assert_int_equal(x->label, STATS_TREND_NO_CHANGE);
+    ana_trends_free(&t);
+    results_free(&r);
+}
+
+/* Default window: the last 3 years present; older years are outside it. */
+static void test_trend_default_window(void **state)
+{
+    (void)state;
+    struct indicator q = mk_ind("quality", IND_SHARE, 0);
+    struct ind_results r = IND_RESULTS_INIT;
+    add_share(&r, &q, IND_DISTRICT, "", 2021, 900, 1000);  /* would dominate a trend */
+    add_share(&r, &q, IND_DISTRICT, "", 2022, 100, 1000);
+    add_share(&r, &q, IND_DISTRICT, "", 2023, 300, 1000);
+    add_share(&r, &q, IND_DISTRICT, "", 2024, 300, 1000);
+    add_share(&r, &q, IND_DISTRICT, "", 2025, 300, 1000);
+    int y0 = 0, y1 = 0;
+    assert_int_equal(ana_window_resolve(&r, &q, NULL, &y0, &y1), 1);
+    assert_int_equal(y0, 2023);
+    assert_int_equal(y1, 2025);
+    struct ana_trends t = {0};
+    ana_trends(&r, NULL, &t);
+    assert_int_equal(t.n, 1);
+    assert_int_equal(t.v[0].npoints, 3);
+    assert_int_equal(t.v[0].years[0], 2023);
+    /* 30% every year: Cochran–Armitage z = 0, no change; change 0, no going back */
+    assert_int_equal(t.v[0].label, STATS_TREND_NO_CHANGE);
+    ASSERT_CLOSE(t.v[0].change, 0.0);
+    assert_true(t.v[0].no_going_back);
+    /* an explicit window */
+    struct ana_trend_opts o = {.window = {2021, 2023, 0}};
+    ana_trends_free(&t);
+    ana_trends(&r, &o, &t);
+    assert_int_equal(t.v[0].npoints, 3);
+    assert_int_equal(t.v[0].years[0], 2021);
+    assert_false(t.v[0].no_going_back);
+    ana_trends_free(&t);
+    results_free(&r);
+}
+
+/* Never across a break: a break at 2025 in a 2024–2026 window leaves 2 years. */
+static void test_trend_break(void **state)
+{
+    (void)state;
+    struct indicator q = mk_ind("quality", IND_SHARE, 0);
+    q.nbreaks = 1;
+    q.breaks[0] = 2025;
+    struct ind_results r = IND_RESULTS_INIT;
+    add_share(&r, &q, IND_SCHOOL, "498", 2024, 10, 80);
+    add_share(&r, &q, IND_SCHOOL, "498", 2025, 15, 82);
+    add_share(&r, &q, IND_SCHOOL, "498", 2026, 22, 78);
+    struct ana_trends t = {0};
+    ana_trends(&r, NULL, &t);
+    const struct ana_trend *x = &t.v[0];
+    assert_int_equal(x->win_y0, 2024);
+    assert_int_equal(x->y0, 2025);
+    assert_int_equal(x->after_break, 1);
+    assert_int_equal(x->npoints, 2);
+    assert_int_equal(x->label, STATS_TREND_NOT_ENOUGH_DATA);
+    assert_non_null(x->why);
+    ASSERT_CLOSE(x->change, 100.0 * 22 / 78 - 100.0 * 15 / 82);
+    assert_false(x->has_wls);
+    ana_trends_free(&t);
+
+    /* a break at 2024 with a 2023–2026 window: 2024–2026 are used, as without it */
+    q.breaks[0] = 2024;
+    add_share(&r, &q, IND_SCHOOL, "498", 2023, 70, 80);
+    /* rows must be ascending by year within a series: move 2023 first */
+    struct ind_row last = r.v[3];
+    memmove(&r.v[1], &r.v[0], 3 * sizeof r.v[0]);
+    r.v[0] = last;
+    struct ana_trend_opts o = {.window = {2023, 2026, 0}};
+    ana_trends(&r, &o, &t);
+    x = &t.v[0];
+    assert_int_equal(x->y0, 2024);
+    assert_int_equal(x->npoints, 3);
+    ASSERT_CLOSE(x->ca_p, 0.0129798675015012);
+    assert_int_equal(x->label, STATS_TREND_IMPROVING);
+    ana_trends_free(&t);
+    results_free(&r);
+}
+
+/* A suppressed year is not a point; the series then has too few. */
+static void test_trend_suppressed(void **state)
+{
+    (void)state;
+    struct indicator q = mk_ind("quality", IND_SHARE, 0);
+    struct ind_results r = IND_RESULTS_INIT;
+    add_share(&r, &q, IND_SCHOOL, "1", 2024, 1, 4);   /* n < 5 */
+    add_share(&r, &q, IND_SCHOOL, "1", 2025, 3, 10);
+    add_share(&r, &q, IND_SCHOOL, "1", 2026, 5, 10);
+    add_share(&r, &q, IND_SCHOOL, "2", 2024, 3, 10);
+    add_share(&r, &q, IND_SCHOOL, "2", 2025, 3, 10);
+    add_share(&r, &q, IND_SCHOOL, "2", 2026, 3, 10);
+    struct ana_trends t = {0};
+    struct ana_trend_opts o = {.unit = "1"};
+    ana_trends(&r, &o, &t);
+    assert_int_equal(t.n, 1);
+    assert_int_equal(t.v[0].npoints, 2);
+    assert_int_equal(t.v[0].years[0], 2025);
+    assert_int_equal(t.v[0].label, STATS_TREND_NOT_ENOUGH_DATA);
+    ASSERT_CLOSE(t.v[0].first, 30.0);
+    ana_trends_free(&t);
+    /* level filter: no cluster rows here */
+    struct ana_trend_opts o2 = {.level_mask = 1 << IND_CLUSTER};
+    ana_trends(&r, &o2, &t);
+    assert_int_equal(t.n, 0);
+    ana_trends_free(&t);
+    results_free(&r);
+}
+
+/* --- comparisons ------------------------------------------------------------------- */
+
+static const struct ind_member members[] = {
+    {"c1", "A", "member"}, {"c1", "B", "member"}, {"c1", "C", "member"},
+    {"c1", "D", "member"}, {"c1", "E", "member"}, {"c2", "F", "member"},
+};
+
+/* 2025: cluster c1 = A 12%, B 15%, C 9%, D 20% of 100 each; the rest of the district
+ * F, G, H, I, J, K = 5, 7, 6, 8, 4, 6 of 100. District 92/1000 = 9.2%, c1 56/400.
+ * 2026: EB: A 30/100, B 45/100, E 3/3; others 20, 25, 35, 28 of 100. */
+static void build_compare(struct ind_results *r, const struct indicator *q)
+{
+    static const char *const rest[] = {"F", "G", "H", "I", "J", "K"};
+    static const double rk[] = {5, 7, 6, 8, 4, 6};
+    add_share(r, q, IND_DISTRICT, "", 2025, 92, 1000);
+    add_share(r, q, IND_DISTRICT, "", 2026, 186, 603);
+    add_share(r, q, IND_CLUSTER, "c1", 2025, 56, 400);
+    add_share(r, q, IND_CLUSTER, "c1", 2026, 78, 203);
+    add_share(r, q, IND_SCHOOL, "A", 2025, 12, 100);
+    add_share(r, q, IND_SCHOOL, "A", 2026, 30, 100);
+    add_share(r, q, IND_SCHOOL, "B", 2025, 15, 100);
+    add_share(r, q, IND_SCHOOL, "B", 2026, 45, 100);
+    add_share(r, q, IND_SCHOOL, "C", 2025, 9, 100);
+    add_share(r, q, IND_SCHOOL, "D", 2025, 20, 100);
+    add_share(r, q, IND_SCHOOL, "E", 2026, 3, 3);     /* suppressed? no: min_n 3 below */
+    static const double r26[] = {20, 25, 35, 28};
+    for (int i = 0; i < 6; i++) add_share(r, q, IND_SCHOOL, rest[i], 2025, rk[i], 100);
+    for (int i = 0; i < 4; i++) add_share(r, q, IND_SCHOOL, rest[i], 2026, r26[i], 100);
+}
+
+static const struct ana_compare *find_cmp(const struct ana_compares *c, const char *unit,
+                                          int year)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->v[i].row->unit, unit) == 0 && c->v[i].row->year == year)
+            return &c->v[i];
+    return NULL;
+}
+
+static void test_compare_funnel_z_rank(void **state)
+{
+    (void)state;
+    struct indicator q = mk_ind("quality", IND_SHARE, 0);
+    q.min_n = 3;
+    struct ind_results r = IND_RESULTS_INIT;
+    build_compare(&r, &q);
+    struct ind_members m = {(struct ind_member *)members, 6, NULL};
+    struct ana_compares c = {0};
+    struct ana_compare_opts o = {.window = {2025, 2026, 0}};
+    ana_compare(&r, &m, "c1", &o, &c);
+    /* schools A–E: A, B in both years, C, D in 2025, E in 2026; then 2 cluster rows */
+    assert_int_equal(c.n, 9);
+    assert_int_equal(c.v[7].row->level, IND_CLUSTER);
+
+    const struct ana_compare *d = find_cmp(&c, "D", 2025);
+    assert_non_null(d);
+    ASSERT_CLOSE(d->vs_district.diff, 20.0 - 9.2);
+    ASSERT_CLOSE(d->vs_cluster.diff, 20.0 - 14.0);
+    /* (0.20 - 0.092) / sqrt(0.092 * 0.908 / 100); (0.20 - 0.14) / sqrt(0.14 * 0.86 / 100) */
+    ASSERT_CLOSE(d->vs_district.z, 3.73668869018581);
+    ASSERT_CLOSE(d->vs_cluster.z, 1.7291712531127);
+    /* Spiegelhalter limits at n = 100 around 9.2% (analysis_reference.R, lim()):
+     * 1.08671422399463 3.38310102559317 14.7655124275323 18.7404738870745 */
+    assert_true(d->vs_district.has_funnel);
+    ASSERT_CLOSE(d->vs_district.funnel.lo998, 1.08671422399463);
+    ASSERT_CLOSE(d->vs_district.funnel.lo95, 3.38310102559317);
+    ASSERT_CLOSE(d->vs_district.funnel.hi95, 14.7655124275323);
+    ASSERT_CLOSE(d->vs_district.funnel.hi998, 18.7404738870745);
+    assert_int_equal(d->vs_district.pos, STATS_FUNNEL_ABOVE_998);
+    assert_int_equal(d->vs_district.verdict, 2);
+    const struct ana_compare *b = find_cmp(&c, "B", 2025);
+    assert_int_equal(b->vs_district.pos, STATS_FUNNEL_ABOVE_95);
+    assert_int_equal(b->vs_district.verdict, 1);
+    const struct ana_compare *a = find_cmp(&c, "A", 2025);
+    assert_int_equal(a->vs_district.pos, STATS_FUNNEL_INSIDE);
+    assert_int_equal(a->vs_district.verdict, 0);
+    /* percentile among 12, 15, 9, 20: D 100·(3 + ½)/4, A 100·(1 + ½)/4 */
+    assert_int_equal(d->peers, 4);
+    ASSERT_CLOSE(d->pct_rank, 87.5);
+    ASSERT_CLOSE(a->pct_rank, 37.5);
+    assert_int_equal(d->rank, 1);
+    assert_int_equal(a->rank, 3);
+
+    /* the cluster against the rest: t.test(c(12, 15, 9, 20), c(5, 7, 6, 8, 4, 6),
+     * var.equal = TRUE) */
+    const struct ana_compare *cl = find_cmp(&c, "c1", 2025);
+    assert_non_null(cl);
+    ASSERT_CLOSE(cl->rest_value, 6.0);   /* 36/600 */
+    ASSERT_CLOSE(cl->t, 4.02099751960028);
+    ASSERT_CLOSE(cl->p, 0.00383582446345345);
+    assert_int_equal(cl->cluster_verdict, 1);
+    ASSERT_CLOSE(cl->vs_district.diff, 14.0 - 9.2);
+
+    /* lower is better: the same figures are worse */
+    q.lower_is_better = 1;
+    ana_compares_free(&c);
+    ana_compare(&r, &m, "c1", &o, &c);
+    d = find_cmp(&c, "D", 2025);
+    assert_int_equal(d->vs_district.verdict, -2);
+    ASSERT_CLOSE(d->pct_rank, 12.5);
+    assert_int_equal(d->rank, 4);
+    assert_int_equal(find_cmp(&c, "c1", 2025)->cluster_verdict, -1);
+    ana_compares_free(&c);
+    results_free(&r);
+}
+
+/* A school of 3 with 3/3 leads by its raw share; shrunk, it falls behind B (45/100). */
+static void test_compare_eb_ranking(void **state)
+{
+    (void)state;
+    struct indicator q = mk_ind("quality", IND_SHARE, 0);
+    q.min_n = 3;
+    struct ind_results r = IND_RESULTS_INIT;
+    build_compare(&r, &q);
+    struct ind_members m = {(struct ind_member *)members, 6, NULL};
+    struct ana_compares c = {0};
+    struct ana_compare_opts o = {.window = {2025, 2026, 0}};
+    ana_compare(&r, &m, "c1", &o, &c);
+    const struct ana_compare *e = find_cmp(&c, "E", 2026);
+    const struct ana_compare *b = find_cmp(&c, "B", 2026);
+    const struct ana_compare *a = find_cmp(&c, "A", 2026);
+    assert_non_null(e);
+    assert_int_equal(e->rank, 1);
+    assert_int_equal(b->rank, 2);
+    /* analysis_reference.R: moment fit over all seven schools of 2026,
+     * 100*(k + a)/(n + a + b) = 30.1742803871281 42.0833664624738 38.0109606918752 */
+    assert_true(e->has_eb);
+    ASSERT_CLOSE(a->eb, 30.1742803871281);
+    ASSERT_CLOSE(b->eb, 42.0833664624738);
+    ASSERT_CLOSE(e->eb, 38.0109606918752);
+    assert_true(e->eb_lo < e->eb && e->eb < e->eb_hi);
+    assert_int_equal(b->eb_rank, 1);
+    assert_int_equal(e->eb_rank, 2);
+    assert_int_equal(a->eb_rank, 3);
+    /* --school keeps one school and no cluster rows */
+    ana_compares_free(&c);
+    o.school = "E";
+    ana_compare(&r, &m, "c1", &o, &c);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.v[0].row->unit, "E");
+    ana_compares_free(&c);
+    results_free(&r);
+}
+
+/* A mean without the district's spread: difference only, no z or funnel. */
+static void test_compare_mean_without_sd(void **state)
+{
+    (void)state;
+    struct indicator s = mk_ind("score", IND_MEAN, 0);
+    struct ind_results r = IND_RESULTS_INIT;
+    add_mean(&r, &s, IND_DISTRICT, "", 2026, 60.0, 500, NAN);
+    add_mean(&r, &s, IND_SCHOOL, "A", 2026, 66.0, 40, NAN);
+    struct ind_members m = {(struct ind_member *)members, 6, NULL};
+    struct ana_compares c = {0};
+    ana_compare(&r, &m, "c1", NULL, &c);
+    assert_int_equal(c.n, 1);
+    ASSERT_CLOSE(c.v[0].vs_district.diff, 6.0);
+    assert_true(isnan(c.v[0].vs_district.z));
+    assert_false(c.v[0].vs_district.has_funnel);
+    assert_null(c.v[0].vs_cluster.ref);
+    ana_compares_free(&c);
+    /* with the spread: z = (66 - 60) / (12 / sqrt(40)) */
+    r.v[0].sd = 12.0;
+    ana_compare(&r, &m, "c1", NULL, &c);
+    ASSERT_CLOSE(c.v[0].vs_district.z, 6.0 / (12.0 / sqrt(40.0)));
+    assert_true(c.v[0].vs_district.has_funnel);
+    ana_compares_free(&c);
+    results_free(&r);
+}
+
+/* --- context ------------------------------------------------------------------------ */
+
+static const double cx1[] = {5, 8, 10, 12, 15, 18, 20, 22, 25, 28, 30, 33};
+static const double cx2[] = {2, 5, 3, 8, 6, 10, 7, 12, 9, 14, 11, 15};
+static const double ce[] = {0.8, -1.1, 0.3, 1.2, -0.4, -0.9, 0.6, -0.2, 1.0, -1.3, 0.5, 9.0};
+static const char *const cid[] = {"s01", "s02", "s03", "s04", "s05", "s06",
+                                  "s07", "s08", "s09", "s10", "s11", "s12"};
+
+/* 12 schools, two factors, 3 years; y = 80 − 0.6·x1 − 0.3·x2 + e + year shift, with
+ * s12 planted 9 points above its context every year. */
+static void build_context(struct ind_results *r, const struct indicator *q,
+                          struct ind_factors f[2], struct ind_factor *fv)
+{
+    for (int s = 0; s < 12; s++)
+        for (int y = 2024; y <= 2026; y++) {
+            double v = 80 - 0.6 * cx1[s] - 0.3 * cx2[s] + ce[s] + (y - 2024) * 1.5;
+            struct ind_row *row = add_row(r, q, IND_SCHOOL, cid[s], y);
+            row->value = v;
+            row->num = v * 50;
+            row->den = row->n = 50;
+        }
+    size_t k = 0;
+    for (int j = 0; j < 2; j++) {
+        f[j].v = fv + k;
+        f[j].arena = NULL;
+        for (int s = 0; s < 12; s++)
+            for (int y = 2024; y <= 2026; y++) {
+                fv[k].year = y;
+                fv[k].school_id = cid[s];
+                fv[k].value = j == 0 ? cx1[s] : cx2[s];
+                k++;
+            }
+        f[j].n = 36;
+    }
+}
+
+static void test_context_resilient(void **state)
+{
+    (void)state;
+    struct indicator q = mk_ind("quality_mean", IND_MEAN, 0);
+    struct ind_results r = IND_RESULTS_INIT;
+    struct ind_factors f[2];
+    struct ind_factor fv[72];
+    build_context(&r, &q, f, fv);
+    struct ana_model md;
+    memset(&md, 0, sizeof md);
+    md.id = "m";
+    md.indicator = "quality_mean";
+    md.nfactors = 2;
+    md.factors[0] = "x1";
+    md.factors[1] = "x2";
+    md.bound = 2.0;
+    md.min_schools = 10;
+    struct ana_context c = {0};
+    ana_context_compute(&md, &q, &r, f, 2024, 2026, &c);
+    assert_int_equal(c.n, 12);
+    /* rstandard(lm(y ~ x1 + x2)) in analysis_reference.R: s01 0.80665974253938,
+     * s10 -1.39734101237071, s12 2.86328367451925 (the same each year: the year
+     * shift is absorbed by the intercept); coef 78.3394004860924 − 0.45231… */
+    assert_string_equal(c.v[0].school_id, "s01");
+    assert_int_equal(c.v[0].nyears, 3);
+    for (int y = 0; y < 3; y++) {
+        ASSERT_CLOSE(c.v[0].resid[y], 0.80665974253938);
+        ASSERT_CLOSE(c.v[9].resid[y], -1.39734101237071);
+        ASSERT_CLOSE(c.v[11].resid[y], 2.86328367451925);
+        ASSERT_CLOSE(c.v[11].r2[y], 0.830812762613299);
+        assert_int_equal(c.v[11].nschools[y], 12);
+    }
+    ASSERT_CLOSE(c.v[0].expected[0],
+                 78.3394004860924 - 0.45231101601612 * 5 - 0.338730551112406 * 2);
+    assert_string_equal(c.v[11].school_id, "s12");
+    assert_int_equal(c.v[11].odds, ANA_ODDS_BEATING);
+    for (size_t i = 0; i < 11; i++) assert_int_equal(c.v[i].odds, ANA_ODDS_NONE);
+    ana_context_free(&c);
+
+    /* lower is better: s12 is then below the odds */
+    q.lower_is_better = 1;
+    ana_context_compute(&md, &q, &r, f, 2024, 2026, &c);
+    ASSERT_CLOSE(c.v[11].resid[0], -2.86328367451925);
+    assert_int_equal(c.v[11].odds, ANA_ODDS_BELOW);
+    ana_context_free(&c);
+    q.lower_is_better = 0;
+
+    /* a year in which s12 is suppressed: no residual then, so not every year */
+    for (size_t i = 0; i < r.n; i++)
+        if (strcmp(r.v[i].unit, "s12") == 0 && r.v[i].year == 2025) r.v[i].suppressed = 1;
+    ana_context_compute(&md, &q, &r, f, 2024, 2026, &c);
+    assert_int_equal(c.v[11].present, 2);
+    assert_true(isnan(c.v[11].resid[1]));
+    assert_int_equal(c.v[11].odds, ANA_ODDS_NONE);
+    ana_context_free(&c);
+
+    /* too few schools for a regression: no residuals at all */
+    md.min_schools = 13;
+    ana_context_compute(&md, &q, &r, f, 2024, 2026, &c);
+    for (size_t i = 0; i < c.n; i++) {
+        assert_int_equal(c.v[i].present, 0);
+        assert_int_equal(c.v[i].odds, ANA_ODDS_NONE);
+    }
+    ana_context_free(&c);
+    results_free(&r);
+}
+
+static char *write_tmp(const char *text)
+{
+    char *path = strdup("/tmp/soko_ctx_XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *fp = fdopen(fd, "w");
+    fputs(text, fp);
+    fclose(fp);
+    return path;
+}
+
+static void test_context_load(void **state)
+{
+    (void)state;
+    char *ok = write_tmp("; context models\n"
+                         "[vpr_quality_ctx]\n"
+                         "title = Качество знаний с учётом контекста\n"
+                         "indicator = vpr_quality\n"
+                         "subject = Математика\n"
+                         "factors = share_low_income, share_non_native\n"
+                         "bound = 2.0\n");
+    struct ana_models ms;
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    assert_int_equal(ana_context_load(ok, &ms, &d), SOKO_OK);
+    assert_int_equal(ms.n, 1);
+    const struct ana_model *md = ana_model_find(&ms, "vpr_quality_ctx");
+    assert_non_null(md);
+    assert_int_equal(md->nfactors, 2);
+    assert_string_equal(md->factors[1], "share_non_native");
+    assert_int_equal(md->nwhere, 1);
+    assert_string_equal(md->where_col[0], "subject");
+    assert_string_equal(md->where_val[0], "Математика");
+    ASSERT_CLOSE(md->bound, 2.0);
+    assert_int_equal(md->min_schools, 10);
+    assert_int_equal(md->line, 2);
+    ana_models_free(&ms);
+    unlink(ok);
+    free(ok);
+
+    char *bad = write_tmp("[a]\n"
+                          "indicator = vpr_quality\n"
+                          "factors = x\n"
+                          "bound = -1\n"
+                          "[b]\n"
+                          "factors = x, x\n"
+                          "bound = 2\n"
+                          "Weird Key = 1\n");
+    soko_diag_clear(&d);
+    assert_int_equal(ana_context_load(bad, &ms, &d), SOKO_ECONFIG);
+    assert_int_equal(ms.n, 0);
+    assert_int_equal(d.total, 4);
+    assert_non_null(strstr(d.msgs[0], ":4: [a]: bound: expected a positive number"));
+    assert_non_null(strstr(d.msgs[1], ":6: [b]: factors: 'x' given twice"));
+    assert_non_null(strstr(d.msgs[2], ":8: [b]: unknown key 'Weird Key'"));
+    assert_non_null(strstr(d.msgs[3], ":5: [b]: indicator: missing"));
+    unlink(bad);
+    free(bad);
+
+    /* a directory without context.ini: no models, no error */
+    soko_diag_clear(&d);
+    assert_int_equal(ana_context_load("/tmp", &ms, &d), SOKO_OK);
+    assert_int_equal(ms.n, 0);
+    soko_diag_free(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_trend_share_improving),
+        cmocka_unit_test(test_trend_fail_share_lower_is_better),
+        cmocka_unit_test(test_trend_mean_weights),
+        cmocka_unit_test(test_trend_default_window),
+        cmocka_unit_test(test_trend_break),
+        cmocka_unit_test(test_trend_suppressed),
+        cmocka_unit_test(test_compare_funnel_z_rank),
+        cmocka_unit_test(test_compare_eb_ranking),
+        cmocka_unit_test(test_compare_mean_without_sd),
+        cmocka_unit_test(test_context_resilient),
+        cmocka_unit_test(test_context_load),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
