@@ -37,5 +37,9 @@ int cmd_imports(struct cli *c);
 int cmd_undo(struct cli *c);
 int cmd_status(struct cli *c);
 int cmd_docs(struct cli *c);
+/* cli_analysis.c */
+int cmd_trends(struct cli *c);
+int cmd_compare(struct cli *c);
+int cmd_context(struct cli *c);
 
 #endif
