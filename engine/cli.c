@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"undo", cmd_undo, "ID", "remove an import; the rows it replaced come back"},
     {"status", cmd_status, "", "count the stored rows of every form"},
     {"docs", cmd_docs, "forms", "print the reference of the forms (Markdown)"},
+    {"indicators", cmd_indicators, "", "indicators per school, cluster, district (--years --school --cluster --indicator --format)"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -37,6 +37,7 @@ int cmd_imports(struct cli *c);
 int cmd_undo(struct cli *c);
 int cmd_status(struct cli *c);
 int cmd_docs(struct cli *c);
+int cmd_indicators(struct cli *c);
 /* cli_analysis.c */
 int cmd_trends(struct cli *c);
 int cmd_compare(struct cli *c);

@@ -1,0 +1,1169 @@
+/*
+ * indicators.c — indicator definitions compiled to SQL and evaluated per school,
+ * cluster and district (contract in indicators.h; the format in docs/indicators.md).
+ *
+ * Every query is a SELECT assembled from fixed text, the form's column names from
+ * forms.c and the definition's own formulas. A formula is first checked alone — for
+ * lexical shape (balanced parentheses, no ';', no unterminated string or comment),
+ * then compiled under the authorizer in a probe `SELECT (formula) FROM form WHERE 0`,
+ * whose one row or none tells an aggregate from a per-row expression — so that a
+ * message names the key and its line. Only then is it embedded, each on lines of its
+ * own inside parentheses, in the three per-level statements. Unit ids, years and
+ * factor names are bound parameters.
+ */
+#include "indicators.h"
+#include "inidoc.h"
+#include "stats.h"
+#include "store.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+/* ------------------------------------------------------------------- the arena */
+
+/* Strings of results live in blocks that are freed together. */
+struct ind_blk {
+    struct ind_blk *next;
+    size_t used, cap;
+    char data[];
+};
+
+struct ind_arena {
+    struct ind_blk *head;
+};
+
+static const char *arena_str(struct ind_arena **ap, const char *s, size_t n)
+{
+    if (!*ap) *ap = xcalloc(1, sizeof **ap);
+    struct ind_arena *a = *ap;
+    if (!a->head || a->head->used + n + 1 > a->head->cap) {
+        size_t cap = n + 1 > 65536 ? n + 1 : 65536;
+        struct ind_blk *b = xmalloc(sizeof *b + cap);
+        b->next = a->head;
+        b->used = 0;
+        b->cap = cap;
+        a->head = b;
+    }
+    char *p = a->head->data + a->head->used;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    a->head->used += n + 1;
+    return p;
+}
+
+static void arena_free(struct ind_arena *a)
+{
+    if (!a) return;
+    for (struct ind_blk *b = a->head, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    free(a);
+}
+
+/* ------------------------------------------------------------------- names */
+
+const char *ind_level_name(enum ind_level l)
+{
+    switch (l) {
+    case IND_DISTRICT: return "district";
+    case IND_CLUSTER: return "cluster";
+    case IND_SCHOOL: return "school";
+    }
+    return "?";
+}
+
+const char *ind_kind_name(enum ind_kind k)
+{
+    switch (k) {
+    case IND_SHARE: return "share";
+    case IND_MEAN: return "mean";
+    case IND_COUNT: return "count";
+    case IND_RATE: return "rate";
+    }
+    return "?";
+}
+
+/* The formula slots: their keys, whether they are aggregates over the rows of a unit
+ * (else per-row expressions), and which kinds need (R) or accept (O) them. */
+enum { U_NO, U_REQ, U_OPT };
+static const struct {
+    const char *key;
+    int aggregate;
+    unsigned char use[4];    /* by enum ind_kind: share, mean, count, rate */
+} slots[IND_NEXPR] = {
+    [IND_E_FILTER] = {"filter", 0, {U_OPT, U_OPT, U_OPT, U_OPT}},
+    [IND_E_NUMERATOR] = {"numerator", 1, {U_REQ, U_NO, U_NO, U_NO}},
+    [IND_E_DENOMINATOR] = {"denominator", 1, {U_REQ, U_NO, U_NO, U_NO}},
+    [IND_E_VALUE] = {"value", 0, {U_NO, U_REQ, U_NO, U_NO}},
+    [IND_E_WEIGHT] = {"weight", 0, {U_NO, U_REQ, U_NO, U_NO}},
+    [IND_E_SUMSQ] = {"sumsq", 0, {U_NO, U_OPT, U_NO, U_NO}},
+    [IND_E_COUNT] = {"count", 1, {U_NO, U_NO, U_REQ, U_REQ}},
+    [IND_E_BASE] = {"base", 1, {U_NO, U_NO, U_NO, U_OPT}},   /* rate: base or base_factor */
+    [IND_E_N] = {"n", 1, {U_OPT, U_OPT, U_OPT, U_OPT}},
+};
+
+static const char *const plain_keys[] = {
+    "title", "description", "form", "kind", "base_factor", "per", "unit", "better",
+    "alert", "target", "min_n", "dims", "years", "breaks", NULL};
+
+/* Files of an indicators directory that hold other definitions. */
+static const char *const foreign_files[] = {"context.ini", "rules.ini", NULL};
+
+/* Functions a formula may call (SQLite's built-in, deterministic and harmless). */
+static const char *const allowed_functions[] = {
+    "sum", "total", "count", "avg", "min", "max", "coalesce", "ifnull", "nullif", "abs",
+    "round", "iif", "like", "glob", "lower", "upper", "length", "substr", "trim",
+    "instr", NULL};
+
+/* ---------------------------------------------------------------- authorizer */
+
+struct authz {
+    char why[200];    /* the first refusal, for the message */
+};
+
+static int is_form_table(const char *t)
+{
+    if (!t) return 0;
+    for (size_t i = 0; soko_forms[i]; i++)
+        if (strcmp(soko_forms[i]->name, t) == 0) return 1;
+    return 0;
+}
+
+static int authorize(void *ctx, int action, const char *a3, const char *a4, const char *db,
+                     const char *trigger)
+{
+    struct authz *z = ctx;
+    (void)db;
+    (void)trigger;
+    switch (action) {
+    case SQLITE_SELECT:
+        return SQLITE_OK;
+    case SQLITE_READ:
+        if (is_form_table(a3)) return SQLITE_OK;
+        if (!z->why[0])
+            snprintf(z->why, sizeof z->why, "reads table '%s'; a formula may read the form "
+                                            "tables only", a3 ? a3 : "?");
+        return SQLITE_DENY;
+    case SQLITE_FUNCTION:
+        for (size_t i = 0; a4 && allowed_functions[i]; i++)
+            if (strcasecmp(a4, allowed_functions[i]) == 0) return SQLITE_OK;
+        if (!z->why[0]) {
+            struct sbuf b = SBUF_INIT;
+            for (size_t i = 0; allowed_functions[i]; i++)
+                sbuf_printf(&b, "%s%s", i ? ", " : "", allowed_functions[i]);
+            snprintf(z->why, sizeof z->why, "calls function '%s'; expected one of %s",
+                     a4 ? a4 : "?", b.s);
+            sbuf_free(&b);
+        }
+        return SQLITE_DENY;
+    default:
+        if (!z->why[0])
+            snprintf(z->why, sizeof z->why, "is not a plain SELECT (%s); a formula may only "
+                                            "read", action == SQLITE_PRAGMA ? "PRAGMA"
+                                            : action == SQLITE_ATTACH ? "ATTACH"
+                                            : action == SQLITE_INSERT ? "INSERT"
+                                            : action == SQLITE_UPDATE ? "UPDATE"
+                                            : action == SQLITE_DELETE ? "DELETE"
+                                            : action == SQLITE_RECURSIVE ? "WITH RECURSIVE"
+                                            : "a statement other than SELECT");
+        return SQLITE_DENY;
+    }
+}
+
+int ind_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, const char *file, long line,
+                const char *what, struct soko_diag *d)
+{
+    struct authz z;
+    memset(&z, 0, sizeof z);
+    *st = NULL;
+    const char *tail = NULL;
+    sqlite3_set_authorizer(db, authorize, &z);
+    int rc = sqlite3_prepare_v2(db, sql, -1, st, &tail);
+    sqlite3_set_authorizer(db, NULL, NULL);
+    if (rc == SQLITE_OK && *st && tail) {
+        while (*tail && isspace((unsigned char)*tail)) tail++;
+        if (*tail) {
+            sqlite3_finalize(*st);
+            *st = NULL;
+            soko_diag_add(d, file, line, 0, "%s: more than one statement; expected one SELECT",
+                          what);
+            return SOKO_ECONFIG;
+        }
+    }
+    if (rc != SQLITE_OK || !*st) {
+        const char *msg = z.why[0] ? z.why : rc == SQLITE_OK ? "empty" : sqlite3_errmsg(db);
+        soko_diag_add(d, file, line, 0, "%s: %s", what, msg);
+        sqlite3_finalize(*st);
+        *st = NULL;
+        return SOKO_ECONFIG;
+    }
+    return SOKO_OK;
+}
+
+/* ------------------------------------------------------------------ checking */
+
+/* A formula must stay inside the parentheses it is put in: no ';', balanced
+ * parentheses, every string, quoted name and comment closed. Returns NULL or why. */
+static const char *lexical_check(const char *s)
+{
+    int depth = 0;
+    for (const char *p = s; *p; p++) {
+        char c = *p;
+        if (c == '\'' || c == '"' || c == '`' || c == '[') {
+            char close = c == '[' ? ']' : c;
+            for (p++; *p && *p != close; p++) {}
+            if (!*p) return "an unterminated quote; expected it closed on the same key";
+            /* '' inside a string is an escaped quote: the loop simply reopens it */
+        } else if (c == '-' && p[1] == '-') {
+            while (*p && *p != '\n') p++;
+            if (!*p) break;
+        } else if (c == '/' && p[1] == '*') {
+            const char *e = strstr(p + 2, "*/");
+            if (!e) return "an unterminated /* comment";
+            p = e + 1;
+        } else if (c == ';') {
+            return "';' is not allowed; expected one SQL expression";
+        } else if (c == '(') {
+            depth++;
+        } else if (c == ')') {
+            if (--depth < 0) return "a ')' without its '('; expected balanced parentheses";
+        }
+    }
+    return depth ? "a '(' without its ')'; expected balanced parentheses" : NULL;
+}
+
+static int valid_id(const char *s)
+{
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_')) return 0;
+    return 1;
+}
+
+/* Parses a number; 1 when the whole text is one finite number. */
+static int parse_num(const char *s, double *v)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(s, &end);
+    if (end == s || errno) return 0;
+    while (isspace((unsigned char)*end)) end++;
+    return !*end && isfinite(*v);
+}
+
+static int parse_year(const char *s, size_t n, int *y)
+{
+    if (n != 4) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i])) return 0;
+    *y = atoi(s);
+    return 1;
+}
+
+/* "2015-2100", "2015-" or "2015" */
+static int parse_years(const char *s, int *from, int *to)
+{
+    const char *dash = strchr(s, '-');
+    if (!dash) {
+        if (!parse_year(s, strlen(s), from)) return 0;
+        *to = *from;
+    } else {
+        if (!parse_year(s, (size_t)(dash - s), from)) return 0;
+        if (!dash[1]) *to = IND_YEAR_MAX;
+        else if (!parse_year(dash + 1, strlen(dash + 1), to)) return 0;
+    }
+    return *from >= IND_YEAR_MIN && *to <= IND_YEAR_MAX && *from <= *to;
+}
+
+/* Splits a comma list into trimmed items; returns their number (at most max), or
+ * -1 when there are more than max or an item is empty. Items point into buf. */
+static int split_list(char *buf, char **items, int max)
+{
+    int n = 0;
+    char *save = NULL;
+    if (!*str_trim(buf)) return 0;
+    for (char *p = buf;; p = NULL) {
+        char *t = strtok_r(p, ",", &save);
+        if (!t) break;
+        if (n == max) return -1;
+        t = str_trim(t);
+        if (!*t) return -1;
+        items[n++] = t;
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------------- loading */
+
+struct loader {
+    struct ind_set *set;
+    struct soko_diag *d;
+    int bad;                  /* errors so far */
+    int io;                   /* a file could not be read */
+};
+
+static void def_free(struct indicator *ind)
+{
+    free(ind->id);
+    free(ind->title);
+    free(ind->description);
+    free(ind->unit);
+    for (int i = 0; i < IND_NEXPR; i++) free(ind->expr[i]);
+    free(ind->base_factor);
+    free(ind->file);
+    for (int l = 0; l < IND_NLEVELS; l++) {
+        sqlite3_finalize(ind->stmt[l]);
+        sqlite3_finalize(ind->base_stmt[l]);
+    }
+    memset(ind, 0, sizeof *ind);
+}
+
+/* Reports one refusal; key names the culprit in the message text itself. */
+#define BAD(L, line, key, ...) \
+    do { \
+        (void)(key); \
+        (L)->bad++; \
+        soko_diag_add((L)->d, ind->file, (line), 0, __VA_ARGS__); \
+    } while (0)
+
+/* "(\nformula\n)": a formula on lines of its own, so that a -- comment ends in it */
+static void add_expr(struct sbuf *b, const char *e)
+{
+    sbuf_printf(b, "(\n%s\n)", e);
+}
+
+/* Checks one formula alone: shape, then the probe under the authorizer. */
+static int check_formula(struct loader *L, struct indicator *ind, int slot)
+{
+    const char *e = ind->expr[slot];
+    long line = ind->expr_line[slot];
+    char what[160];
+    snprintf(what, sizeof what, "[%s]: %s", ind->id, slots[slot].key);
+    const char *why = lexical_check(e);
+    if (why) {
+        L->bad++;
+        soko_diag_add(L->d, ind->file, line, 0, "%s: %s", what, why);
+        return 0;
+    }
+    struct sbuf b = SBUF_INIT;
+    sbuf_adds(&b, "SELECT ");
+    add_expr(&b, e);
+    sbuf_printf(&b, " FROM %s WHERE 0", ind->form->name);
+    sqlite3_stmt *st;
+    int rc = ind_prepare(L->set->db, b.s, &st, ind->file, line, what, L->d);
+    sbuf_free(&b);
+    if (rc) {
+        L->bad++;
+        return 0;
+    }
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    int ok = 1;
+    if (step == SQLITE_ROW && !slots[slot].aggregate) {
+        soko_diag_add(L->d, ind->file, line, 0, "%s: is an aggregate; expected an expression "
+                                                "over one row's columns (e.g. mean_score)", what);
+        ok = 0;
+    } else if (step == SQLITE_DONE && slots[slot].aggregate) {
+        soko_diag_add(L->d, ind->file, line, 0, "%s: is not an aggregate; expected one over the "
+                                                "rows of a unit (e.g. sum(m2))", what);
+        ok = 0;
+    } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        soko_diag_add(L->d, ind->file, line, 0, "%s: %s", what, sqlite3_errmsg(L->set->db));
+        ok = 0;
+    }
+    if (!ok) L->bad++;
+    return ok;
+}
+
+/* The membership of clusters, with names that no form column shares. */
+#define MEMBERS_SUBQUERY \
+    "(SELECT cluster_id AS soko_cluster, school_id AS soko_school FROM clusters) AS soko_m"
+
+static const char *unit_expr(enum ind_level lv, const char *school_col)
+{
+    static char buf[96];
+    if (lv == IND_DISTRICT) return "''";
+    if (lv == IND_CLUSTER) return "soko_m.soko_cluster";
+    snprintf(buf, sizeof buf, "%s", school_col);
+    return buf;
+}
+
+/* The statement of one level. Columns: unit, year, dims..., then by kind
+ *   share: num, den, n
+ *   mean:  Σw·v, Σw, rows, Σsumsq, rows without sumsq, n
+ *   count: count, n
+ *   rate:  count, base, n, zero-filled schools
+ * Parameters: ?1 first year, ?2 last year, ?3 the base factor (rate with base_factor). */
+static char *level_sql(const struct indicator *ind, enum ind_level lv)
+{
+    const char *t = ind->form->name;
+    char *const *e = ind->expr;
+    struct sbuf b = SBUF_INIT;
+    char school_col[96];
+
+    if (ind->kind == IND_RATE && ind->base_factor) {
+        sbuf_printf(&b, "WITH soko_f AS (SELECT * FROM %s WHERE year BETWEEN ?1 AND ?2", t);
+        if (e[IND_E_FILTER]) {
+            sbuf_adds(&b, " AND ");
+            add_expr(&b, e[IND_E_FILTER]);
+        }
+        sbuf_printf(&b, "),\n soko_b AS (SELECT r.year AS year, r.school_id AS school_id, "
+                        "c.value AS base FROM (SELECT DISTINCT year, school_id FROM %s WHERE "
+                        "year BETWEEN ?1 AND ?2) AS r JOIN context AS c ON c.school_id = "
+                        "r.school_id AND c.year = r.year AND c.factor = ?3),\n", t);
+        sbuf_adds(&b, " soko_d AS (SELECT DISTINCT year");
+        for (int k = 0; k < ind->ndims; k++) sbuf_printf(&b, ", %s", ind->dims[k]);
+        sbuf_adds(&b, " FROM soko_f),\n soko_k AS (SELECT year, school_id");
+        for (int k = 0; k < ind->ndims; k++) sbuf_printf(&b, ", %s", ind->dims[k]);
+        sbuf_adds(&b, ", ");
+        add_expr(&b, e[IND_E_COUNT]);
+        sbuf_adds(&b, " AS soko_cnt, ");
+        if (e[IND_E_N]) add_expr(&b, e[IND_E_N]);
+        else sbuf_adds(&b, "NULL");
+        sbuf_adds(&b, " AS soko_n FROM soko_f GROUP BY year, school_id");
+        for (int k = 0; k < ind->ndims; k++) sbuf_printf(&b, ", %s", ind->dims[k]);
+        sbuf_adds(&b, ")\n");
+        sbuf_printf(&b, "SELECT %s, soko_b.year", unit_expr(lv, "soko_b.school_id"));
+        for (int k = 0; k < ind->ndims; k++) sbuf_printf(&b, ", soko_d.%s", ind->dims[k]);
+        sbuf_printf(&b, ", total(soko_k.soko_cnt), total(soko_b.base), %s, "
+                        "count(*) - count(soko_k.soko_cnt)\n",
+                    e[IND_E_N] ? "total(soko_k.soko_n)" : "NULL");
+        sbuf_adds(&b, "FROM soko_b JOIN soko_d ON soko_d.year = soko_b.year LEFT JOIN soko_k "
+                      "ON soko_k.year = soko_b.year AND soko_k.school_id = soko_b.school_id");
+        for (int k = 0; k < ind->ndims; k++)
+            sbuf_printf(&b, " AND soko_k.%s IS soko_d.%s", ind->dims[k], ind->dims[k]);
+        if (lv == IND_CLUSTER)
+            sbuf_adds(&b, "\nJOIN " MEMBERS_SUBQUERY " ON soko_m.soko_school = soko_b.school_id");
+        sbuf_adds(&b, "\nGROUP BY ");
+        if (lv != IND_DISTRICT) sbuf_printf(&b, "%s, ", unit_expr(lv, "soko_b.school_id"));
+        sbuf_adds(&b, "soko_b.year");
+        for (int k = 0; k < ind->ndims; k++) sbuf_printf(&b, ", soko_d.%s", ind->dims[k]);
+        sbuf_adds(&b, "\nORDER BY ");
+        if (lv != IND_DISTRICT) sbuf_printf(&b, "%s, ", unit_expr(lv, "soko_b.school_id"));
+        for (int k = 0; k < ind->ndims; k++) sbuf_printf(&b, "soko_d.%s, ", ind->dims[k]);
+        sbuf_adds(&b, "soko_b.year");
+        return sbuf_take(&b);
+    }
+
+    snprintf(school_col, sizeof school_col, "%s.school_id", t);
+    const char *unit = unit_expr(lv, school_col);
+    sbuf_printf(&b, "SELECT %s, %s.year", unit, t);
+    for (int k = 0; k < ind->ndims; k++) sbuf_printf(&b, ", %s.%s", t, ind->dims[k]);
+    sbuf_adds(&b, ",\n");
+    switch (ind->kind) {
+    case IND_SHARE:
+        add_expr(&b, e[IND_E_NUMERATOR]);
+        sbuf_adds(&b, ",\n");
+        add_expr(&b, e[IND_E_DENOMINATOR]);
+        break;
+    case IND_MEAN: {
+        struct sbuf ok = SBUF_INIT;   /* the row has a value and a weight */
+        sbuf_adds(&ok, "CASE WHEN ");
+        add_expr(&ok, e[IND_E_VALUE]);
+        sbuf_adds(&ok, " IS NOT NULL AND ");
+        add_expr(&ok, e[IND_E_WEIGHT]);
+        sbuf_adds(&ok, " IS NOT NULL");
+        sbuf_printf(&b, "total(%s THEN ", ok.s);
+        add_expr(&b, e[IND_E_WEIGHT]);
+        sbuf_adds(&b, " * ");
+        add_expr(&b, e[IND_E_VALUE]);
+        sbuf_printf(&b, " END),\ntotal(%s THEN ", ok.s);
+        add_expr(&b, e[IND_E_WEIGHT]);
+        sbuf_printf(&b, " END),\ncount(%s THEN 1 END),\n", ok.s);
+        if (e[IND_E_SUMSQ]) {
+            sbuf_printf(&b, "total(%s THEN ", ok.s);
+            add_expr(&b, e[IND_E_SUMSQ]);
+            sbuf_printf(&b, " END),\ncount(%s AND ", ok.s);
+            add_expr(&b, e[IND_E_SUMSQ]);
+            sbuf_adds(&b, " IS NULL THEN 1 END)");
+        } else {
+            sbuf_adds(&b, "NULL, NULL");
+        }
+        sbuf_free(&ok);
+        break;
+    }
+    case IND_COUNT:
+        add_expr(&b, e[IND_E_COUNT]);
+        break;
+    case IND_RATE:
+        add_expr(&b, e[IND_E_COUNT]);
+        sbuf_adds(&b, ",\n");
+        add_expr(&b, e[IND_E_BASE]);
+        break;
+    }
+    sbuf_adds(&b, ",\n");
+    if (e[IND_E_N]) add_expr(&b, e[IND_E_N]);
+    else sbuf_adds(&b, "NULL");
+    if (ind->kind == IND_RATE) sbuf_adds(&b, ", 0");
+    sbuf_printf(&b, "\nFROM %s", t);
+    if (lv == IND_CLUSTER) sbuf_printf(&b, " JOIN " MEMBERS_SUBQUERY " ON soko_m.soko_school = %s",
+                                       school_col);
+    sbuf_printf(&b, "\nWHERE %s.year BETWEEN ?1 AND ?2", t);
+    if (e[IND_E_FILTER]) {
+        sbuf_adds(&b, " AND ");
+        add_expr(&b, e[IND_E_FILTER]);
+    }
+    sbuf_adds(&b, "\nGROUP BY ");
+    if (lv != IND_DISTRICT) sbuf_printf(&b, "%s, ", unit);
+    sbuf_printf(&b, "%s.year", t);
+    for (int k = 0; k < ind->ndims; k++) sbuf_printf(&b, ", %s.%s", t, ind->dims[k]);
+    if (ind->kind == IND_MEAN) {
+        /* a unit none of whose rows has the value has no mean, and no row */
+        sbuf_adds(&b, "\nHAVING count(CASE WHEN ");
+        add_expr(&b, e[IND_E_VALUE]);
+        sbuf_adds(&b, " IS NOT NULL AND ");
+        add_expr(&b, e[IND_E_WEIGHT]);
+        sbuf_adds(&b, " IS NOT NULL THEN 1 END) > 0");
+    }
+    sbuf_adds(&b, "\nORDER BY ");
+    if (lv != IND_DISTRICT) sbuf_printf(&b, "%s, ", unit);
+    for (int k = 0; k < ind->ndims; k++) sbuf_printf(&b, "%s.%s, ", t, ind->dims[k]);
+    sbuf_printf(&b, "%s.year", t);
+    return sbuf_take(&b);
+}
+
+static int known_key(const char *k)
+{
+    for (int i = 0; plain_keys[i]; i++)
+        if (strcmp(plain_keys[i], k) == 0) return 1;
+    for (int i = 0; i < IND_NEXPR; i++)
+        if (strcmp(slots[i].key, k) == 0) return 1;
+    return 0;
+}
+
+static char *known_keys_list(void)
+{
+    struct sbuf b = SBUF_INIT;
+    for (int i = 0; plain_keys[i]; i++) sbuf_printf(&b, "%s%s", i ? ", " : "", plain_keys[i]);
+    for (int i = 0; i < IND_NEXPR; i++) sbuf_printf(&b, ", %s", slots[i].key);
+    return sbuf_take(&b);
+}
+
+static const char *kind_default_unit(const struct indicator *ind, char *buf, size_t n)
+{
+    switch (ind->kind) {
+    case IND_SHARE: return "%";
+    case IND_RATE: snprintf(buf, n, "на %g", ind->per); return buf;
+    default: return "";
+    }
+}
+
+/* Reads one section into a new definition of the set; compiles it when it is clean. */
+static void load_section(struct loader *L, const struct inidoc *doc, const struct inidoc_sec *sec)
+{
+    struct ind_set *s = L->set;
+    int bad0 = L->bad;
+    struct indicator tmp;
+    memset(&tmp, 0, sizeof tmp);
+    struct indicator *ind = &tmp;
+    ind->id = xstrdup(sec->name);
+    ind->file = xstrdup(doc->path);
+    ind->line = sec->line;
+    ind->per = 100;
+    ind->alert = ind->target = NAN;
+    ind->min_n = 5;
+    ind->year_from = IND_YEAR_MIN;
+    ind->year_to = IND_YEAR_MAX;
+
+    if (!valid_id(ind->id))
+        BAD(L, sec->line, "id", "[%s]: the id has characters other than a-z, 0-9 and _; "
+                                "expected e.g. [vpr_fail]", ind->id);
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->v[i].id, ind->id) == 0)
+            BAD(L, sec->line, "id", "[%s]: the id is already defined at %s:%ld; expected each "
+                                    "indicator once", ind->id, s->v[i].file, s->v[i].line);
+
+    for (size_t i = 0; i < sec->nkv; i++)
+        if (!known_key(sec->kv[i].key)) {
+            char *list = known_keys_list();
+            BAD(L, sec->kv[i].line, sec->kv[i].key, "[%s]: %s: unknown key; expected one of %s",
+                ind->id, sec->kv[i].key, list);
+            free(list);
+        }
+
+    long ln = 0;
+    const char *v;
+    if ((v = inidoc_get(sec, "title", &ln)) && *v) ind->title = xstrdup(v);
+    else BAD(L, v ? ln : sec->line, "title", "[%s]: title: %s; expected a Russian title",
+             ind->id, v ? "empty" : "missing");
+    if ((v = inidoc_get(sec, "description", NULL))) ind->description = xstrdup(v);
+
+    int kind_ok = 0;
+    if ((v = inidoc_get(sec, "kind", &ln))) {
+        static const char *const kinds[] = {"share", "mean", "count", "rate"};
+        for (int k = 0; k < 4; k++)
+            if (strcmp(v, kinds[k]) == 0) {
+                ind->kind = (enum ind_kind)k;
+                kind_ok = 1;
+            }
+        if (!kind_ok)
+            BAD(L, ln, "kind", "[%s]: kind: '%s' is unknown; expected share, mean, count or rate",
+                ind->id, v);
+    } else {
+        BAD(L, sec->line, "kind", "[%s]: kind: missing; expected share, mean, count or rate",
+            ind->id);
+    }
+
+    if ((v = inidoc_get(sec, "form", &ln))) {
+        const struct form *f = form_find(v);
+        if (!f) {
+            struct sbuf b = SBUF_INIT;
+            for (size_t i = 0; soko_forms[i]; i++)
+                if (form_col_index(soko_forms[i], "year") >= 0)
+                    sbuf_printf(&b, "%s%s", b.len ? ", " : "", soko_forms[i]->name);
+            BAD(L, ln, "form", "[%s]: form: '%s' is unknown; expected one of %s", ind->id, v, b.s);
+            sbuf_free(&b);
+        } else if (form_col_index(f, "year") < 0 || form_col_index(f, "school_id") < 0) {
+            BAD(L, ln, "form", "[%s]: form: '%s' has no year and school; expected a form of "
+                               "results or context", ind->id, v);
+        } else {
+            ind->form = f;
+        }
+    } else {
+        BAD(L, sec->line, "form", "[%s]: form: missing; expected the form it reads, e.g. vpr",
+            ind->id);
+    }
+
+    for (int i = 0; i < IND_NEXPR; i++)
+        if ((v = inidoc_get(sec, slots[i].key, &ln))) {
+            ind->expr_line[i] = ln;
+            if (!*v) BAD(L, ln, slots[i].key, "[%s]: %s: empty; expected an SQL expression",
+                         ind->id, slots[i].key);
+            else ind->expr[i] = xstrdup(v);
+        }
+    if ((v = inidoc_get(sec, "base_factor", &ln))) {
+        if (!*v) BAD(L, ln, "base_factor", "[%s]: base_factor: empty; expected a context factor "
+                                           "such as students", ind->id);
+        else ind->base_factor = xstrdup(v);
+    }
+    if (kind_ok) {
+        const char *kn = ind_kind_name(ind->kind);
+        for (int i = 0; i < IND_NEXPR; i++) {
+            int use = slots[i].use[ind->kind];
+            if (use == U_REQ && !ind->expr[i] && !inidoc_get(sec, slots[i].key, NULL))
+                BAD(L, sec->line, slots[i].key, "[%s]: %s: missing; kind %s needs it", ind->id,
+                    slots[i].key, kn);
+            if (use == U_NO && inidoc_get(sec, slots[i].key, &ln))
+                BAD(L, ln, slots[i].key, "[%s]: %s: not used by kind %s; expected it removed",
+                    ind->id, slots[i].key, kn);
+        }
+        if (ind->kind == IND_RATE) {
+            int hb = inidoc_get(sec, "base", NULL) != NULL;
+            int hf = inidoc_get(sec, "base_factor", NULL) != NULL;
+            if (hb == hf)
+                BAD(L, sec->line, "base", "[%s]: base: %s; kind rate needs either base (an "
+                                          "aggregate) or base_factor (a context factor)",
+                    ind->id, hb ? "given with base_factor" : "missing");
+        } else {
+            if (inidoc_get(sec, "base_factor", &ln))
+                BAD(L, ln, "base_factor", "[%s]: base_factor: not used by kind %s; expected it "
+                                          "removed", ind->id, kn);
+            if (inidoc_get(sec, "per", &ln))
+                BAD(L, ln, "per", "[%s]: per: not used by kind %s; expected it removed", ind->id,
+                    kn);
+        }
+    }
+
+    double num;
+    if ((v = inidoc_get(sec, "per", &ln)) && (!parse_num(v, &ind->per) || ind->per <= 0))
+        BAD(L, ln, "per", "[%s]: per: '%s' is not a positive number; expected e.g. 100", ind->id,
+            v);
+    if ((v = inidoc_get(sec, "alert", &ln)) && !parse_num(v, &ind->alert))
+        BAD(L, ln, "alert", "[%s]: alert: '%s' is not a number", ind->id, v);
+    if ((v = inidoc_get(sec, "target", &ln)) && !parse_num(v, &ind->target))
+        BAD(L, ln, "target", "[%s]: target: '%s' is not a number", ind->id, v);
+    if ((v = inidoc_get(sec, "min_n", &ln))) {
+        if (!parse_num(v, &num) || num < 0 || num != floor(num) || num > 1e9)
+            BAD(L, ln, "min_n", "[%s]: min_n: '%s' is not a whole number >= 0; expected e.g. 5",
+                ind->id, v);
+        else ind->min_n = (long)num;
+    }
+    if ((v = inidoc_get(sec, "better", &ln))) {
+        if (strcmp(v, "lower") == 0) ind->lower_is_better = 1;
+        else if (strcmp(v, "higher") != 0)
+            BAD(L, ln, "better", "[%s]: better: '%s'; expected higher or lower", ind->id, v);
+    }
+    if ((v = inidoc_get(sec, "years", &ln)) && !parse_years(v, &ind->year_from, &ind->year_to))
+        BAD(L, ln, "years", "[%s]: years: '%s'; expected FROM-TO (e.g. 2015-2100), FROM- or one "
+                            "year, within %d..%d", ind->id, v, IND_YEAR_MIN, IND_YEAR_MAX);
+    if ((v = inidoc_get(sec, "breaks", &ln))) {
+        char *buf = xstrdup(v);
+        char *items[IND_MAX_BREAKS];
+        int n = split_list(buf, items, IND_MAX_BREAKS);
+        if (n < 0)
+            BAD(L, ln, "breaks", "[%s]: breaks: '%s'; expected at most %d years separated by "
+                                 "commas", ind->id, v, IND_MAX_BREAKS);
+        for (int i = 0; i < n; i++) {
+            int y;
+            if (!parse_year(items[i], strlen(items[i]), &y) || y < IND_YEAR_MIN ||
+                y > IND_YEAR_MAX) {
+                BAD(L, ln, "breaks", "[%s]: breaks: '%s' is not a year within %d..%d", ind->id,
+                    items[i], IND_YEAR_MIN, IND_YEAR_MAX);
+                break;
+            }
+            if (i > 0 && y <= ind->breaks[i - 1]) {
+                BAD(L, ln, "breaks", "[%s]: breaks: %d after %d; expected ascending years",
+                    ind->id, y, ind->breaks[i - 1]);
+                break;
+            }
+            ind->breaks[ind->nbreaks++] = y;
+        }
+        free(buf);
+    }
+    if ((v = inidoc_get(sec, "dims", &ln)) && ind->form) {
+        char *buf = xstrdup(v);
+        char *items[IND_MAX_DIMS];
+        int n = split_list(buf, items, IND_MAX_DIMS);
+        if (n < 0)
+            BAD(L, ln, "dims", "[%s]: dims: '%s'; expected at most %d columns separated by commas",
+                ind->id, v, IND_MAX_DIMS);
+        for (int i = 0; i < n; i++) {
+            int c = form_col_index(ind->form, items[i]);
+            if (c < 0 || strcmp(items[i], "year") == 0 || strcmp(items[i], "school_id") == 0) {
+                struct sbuf b = SBUF_INIT;
+                for (size_t j = 0; j < ind->form->ncols; j++) {
+                    const char *cn = ind->form->cols[j].name;
+                    if (strcmp(cn, "year") && strcmp(cn, "school_id"))
+                        sbuf_printf(&b, "%s%s", b.len ? ", " : "", cn);
+                }
+                BAD(L, ln, "dims", "[%s]: dims: '%s' is not a column of form %s to break down "
+                                   "by; expected some of %s", ind->id, items[i],
+                    ind->form->name, b.s);
+                sbuf_free(&b);
+                continue;
+            }
+            int dup = 0;
+            for (int j = 0; j < ind->ndims; j++) dup |= strcmp(ind->dims[j], items[i]) == 0;
+            if (dup) {
+                BAD(L, ln, "dims", "[%s]: dims: '%s' is given twice", ind->id, items[i]);
+                continue;
+            }
+            ind->dims[ind->ndims++] = ind->form->cols[c].name;
+        }
+        free(buf);
+    }
+    char ubuf[64];
+    if ((v = inidoc_get(sec, "unit", NULL))) ind->unit = xstrdup(v);
+    else ind->unit = xstrdup(kind_ok ? kind_default_unit(ind, ubuf, sizeof ubuf) : "");
+
+    /* formulas: only once the form and kind are known */
+    if (ind->form && kind_ok) {
+        for (int i = 0; i < IND_NEXPR; i++)
+            if (ind->expr[i] && slots[i].use[ind->kind] != U_NO) check_formula(L, ind, i);
+    }
+    if (L->bad == bad0) {
+        for (int lv = 0; lv < IND_NLEVELS && L->bad == bad0; lv++) {
+            char *sql = level_sql(ind, (enum ind_level)lv);
+            char what[160];
+            snprintf(what, sizeof what, "[%s]: the %s query", ind->id,
+                     ind_level_name((enum ind_level)lv));
+            if (ind_prepare(s->db, sql, &ind->stmt[lv], ind->file, ind->line, what, L->d))
+                L->bad++;
+            free(sql);
+        }
+    }
+    if (L->bad != bad0) {
+        def_free(ind);
+        return;
+    }
+    s->v = xrealloc(s->v, (s->n + 1) * sizeof *s->v);
+    s->v[s->n++] = tmp;
+}
+
+static void ind_load_file(struct loader *L, const char *path)
+{
+    struct inidoc doc;
+    size_t before = L->d->total;
+    int rc = inidoc_read(path, &doc, L->d);
+    if (rc == SOKO_EIO) {
+        L->io = 1;
+    } else {
+        L->bad += (int)(L->d->total - before);
+        for (size_t i = 0; i < doc.nsec; i++) load_section(L, &doc, &doc.sec[i]);
+    }
+    inidoc_free(&doc);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int is_foreign(const char *name)
+{
+    for (int i = 0; foreign_files[i]; i++)
+        if (strcmp(name, foreign_files[i]) == 0) return 1;
+    return 0;
+}
+
+/* Read-only, or query-only: ind_load never writes, and says so to the caller. */
+static int db_is_readonly(sqlite3 *db)
+{
+    if (sqlite3_db_readonly(db, "main") == 1) return 1;
+    sqlite3_stmt *st;
+    int q = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA query_only", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) q = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    return q;
+}
+
+int ind_load(const char *path, sqlite3 *db, struct ind_set **out, struct soko_diag *d)
+{
+    *out = NULL;
+    if (!db_is_readonly(db)) {
+        soko_diag_add(d, path, 0, 0, "indicators: the store connection is writable; expected "
+                                     "a read-only one");
+        return SOKO_EINTERNAL;
+    }
+    struct ind_set *s = xcalloc(1, sizeof *s);
+    s->db = db;
+    struct loader L = {s, d, 0, 0};
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        soko_diag_add(d, path, 0, 0, "cannot open: %s", strerror(errno));
+        ind_set_free(s);
+        return SOKO_EIO;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        DIR *dir = opendir(path);
+        if (!dir) {
+            soko_diag_add(d, path, 0, 0, "cannot open: %s", strerror(errno));
+            ind_set_free(s);
+            return SOKO_EIO;
+        }
+        char **names = NULL;
+        size_t n = 0;
+        struct dirent *e;
+        while ((e = readdir(dir))) {
+            size_t len = strlen(e->d_name);
+            if (len < 5 || strcmp(e->d_name + len - 4, ".ini") != 0 || e->d_name[0] == '.' ||
+                is_foreign(e->d_name))
+                continue;
+            names = xrealloc(names, (n + 1) * sizeof *names);
+            names[n++] = xasprintf("%s/%s", path, e->d_name);
+        }
+        closedir(dir);
+        qsort(names, n, sizeof *names, name_cmp);
+        for (size_t i = 0; i < n; i++) {
+            ind_load_file(&L, names[i]);
+            free(names[i]);
+        }
+        free(names);
+    } else {
+        ind_load_file(&L, path);
+    }
+    static const char members_sql[] =
+        "SELECT cluster_id, school_id, role FROM clusters ORDER BY cluster_id, school_id";
+    static const char factor_sql[] =
+        "SELECT year, school_id, value FROM context WHERE factor = ?1 AND year BETWEEN ?2 AND ?3 "
+        "ORDER BY school_id, year";
+    if (!L.bad && !L.io) {
+        if (ind_prepare(db, members_sql, &s->members, path, 0, "members", d) ||
+            ind_prepare(db, factor_sql, &s->factor, path, 0, "factors", d))
+            L.bad++;
+    }
+    if (L.bad || L.io) {
+        ind_set_free(s);
+        return L.io ? SOKO_EIO : SOKO_ECONFIG;
+    }
+    *out = s;
+    return SOKO_OK;
+}
+
+void ind_set_free(struct ind_set *s)
+{
+    if (!s) return;
+    for (size_t i = 0; i < s->n; i++) def_free(&s->v[i]);
+    free(s->v);
+    sqlite3_finalize(s->members);
+    sqlite3_finalize(s->factor);
+    free(s);
+}
+
+const struct indicator *ind_find(const struct ind_set *s, const char *id)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->v[i].id, id) == 0) return &s->v[i];
+    return NULL;
+}
+
+int ind_schema_db(sqlite3 **out, struct soko_diag *d)
+{
+    *out = NULL;
+    sqlite3 *db;
+    if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        soko_diag_add(d, NULL, 0, 0, "indicators: cannot open an in-memory database");
+        sqlite3_close(db);
+        return SOKO_EDB;
+    }
+    char *sql = store_schema_sql();
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    free(sql);
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        soko_diag_add(d, NULL, 0, 0, "indicators: the schema: %s", msg ? msg : "?");
+        sqlite3_free(msg);
+        sqlite3_close(db);
+        return SOKO_EDB;
+    }
+    *out = db;
+    return SOKO_OK;
+}
+
+/* ---------------------------------------------------------------- evaluation */
+
+static double col_num(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+static struct ind_row *new_row(struct ind_results *r)
+{
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 256;
+        r->v = xrealloc(r->v, r->cap * sizeof *r->v);
+    }
+    struct ind_row *row = &r->v[r->n++];
+    memset(row, 0, sizeof *row);
+    return row;
+}
+
+/* The value, interval and notes of a row whose sums are filled in. */
+static void finish_row(const struct indicator *ind, struct ind_row *w, double sumsq,
+                       double nosq, double rows)
+{
+    struct stats_ci ci;
+    w->value = w->sd = w->lo = w->hi = NAN;
+    switch (ind->kind) {
+    case IND_SHARE:
+        if (isnan(w->n)) w->n = w->den;
+        if (!(w->den > 0) || !(w->num >= 0) || w->num > w->den) {
+            w->notes |= IND_NOTE_INVALID;
+            break;
+        }
+        w->value = 100.0 * w->num / w->den;
+        if (stats_wilson(w->num, w->den, STATS_LEVEL_95, &ci) == STATS_OK && ci.has_interval) {
+            w->lo = 100.0 * ci.lo;
+            w->hi = 100.0 * ci.hi;
+        }
+        break;
+    case IND_MEAN:
+        if (isnan(w->n)) w->n = w->den;
+        if (!(w->den > 0) || !isfinite(w->num)) {
+            w->notes |= IND_NOTE_INVALID;
+            break;
+        }
+        w->value = w->num / w->den;
+        if (isfinite(sumsq) && nosq == 0 && rows > 0 && w->den > 1) {
+            double var = (sumsq - w->den * w->value * w->value) / (w->den - 1);
+            /* rounding can leave a tiny negative for a constant variable */
+            if (var < 0 && var > -1e-9 * (sumsq > 1 ? sumsq : 1)) var = 0;
+            if (var >= 0) w->sd = sqrt(var);
+        }
+        if (isfinite(w->sd) &&
+            stats_t_interval(w->value, w->sd, w->den, STATS_LEVEL_95, &ci) == STATS_OK &&
+            ci.has_interval) {
+            w->lo = ci.lo;
+            w->hi = ci.hi;
+        } else {
+            w->notes |= IND_NOTE_NO_SPREAD;
+        }
+        break;
+    case IND_COUNT:
+        if (!(w->num >= 0)) {
+            w->notes |= IND_NOTE_INVALID;
+            break;
+        }
+        w->value = w->num;
+        if (w->num == floor(w->num) &&
+            stats_poisson_exact(w->num, STATS_LEVEL_95, &ci) == STATS_OK && ci.has_interval) {
+            w->lo = ci.lo;
+            w->hi = ci.hi;
+        }
+        break;
+    case IND_RATE:
+        if (isnan(w->n)) w->n = w->den;
+        if (!(w->den > 0) || !(w->num >= 0)) {
+            w->notes |= IND_NOTE_INVALID;
+            break;
+        }
+        w->value = ind->per * w->num / w->den;
+        if (w->num == floor(w->num) &&
+            stats_poisson_exact(w->num, STATS_LEVEL_95, &ci) == STATS_OK && ci.has_interval) {
+            w->lo = ind->per * ci.lo / w->den;
+            w->hi = ind->per * ci.hi / w->den;
+        }
+        break;
+    }
+    w->suppressed = isfinite(w->n) && w->n < (double)ind->min_n;
+    if (w->suppressed) w->notes |= IND_NOTE_SUPPRESSED;
+}
+
+int ind_evaluate(struct ind_set *s, const struct indicator *ind, int y0, int y1,
+                 struct ind_results *out, struct soko_diag *d)
+{
+    stats_init();
+    int from = ind->year_from, to = ind->year_to;
+    if (y0 && y0 > from) from = y0;
+    if (y1 && y1 < to) to = y1;
+    if (from > to) return SOKO_OK;
+    for (int lv = 0; lv < IND_NLEVELS; lv++) {
+        sqlite3_stmt *st = ind->stmt[lv];
+        SOKO_ASSERT(st);
+        sqlite3_reset(st);
+        sqlite3_bind_int(st, 1, from);
+        sqlite3_bind_int(st, 2, to);
+        if (ind->kind == IND_RATE && ind->base_factor)
+            sqlite3_bind_text(st, 3, ind->base_factor, -1, SQLITE_STATIC);
+        int rc;
+        const int c0 = 2 + ind->ndims;   /* first computed column */
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            struct ind_row *w = new_row(out);
+            w->ind = ind;
+            w->level = (enum ind_level)lv;
+            const char *u = (const char *)sqlite3_column_text(st, 0);
+            w->unit = arena_str(&out->arena, u ? u : "", u ? strlen(u) : 0);
+            w->year = sqlite3_column_int(st, 1);
+            for (int k = 0; k < ind->ndims; k++) {
+                const char *t = (const char *)sqlite3_column_text(st, 2 + k);
+                w->dim[k] = arena_str(&out->arena, t ? t : "", t ? strlen(t) : 0);
+            }
+            double sumsq = NAN, nosq = NAN, rows = NAN;
+            w->num = col_num(st, c0);
+            switch (ind->kind) {
+            case IND_SHARE:
+                w->den = col_num(st, c0 + 1);
+                w->n = col_num(st, c0 + 2);
+                break;
+            case IND_MEAN:
+                w->den = col_num(st, c0 + 1);
+                rows = col_num(st, c0 + 2);
+                sumsq = col_num(st, c0 + 3);
+                nosq = col_num(st, c0 + 4);
+                w->n = col_num(st, c0 + 5);
+                break;
+            case IND_COUNT:
+                w->den = NAN;
+                w->n = col_num(st, c0 + 1);
+                break;
+            case IND_RATE:
+                w->den = col_num(st, c0 + 1);
+                w->n = col_num(st, c0 + 2);
+                if (lv == IND_SCHOOL && col_num(st, c0 + 3) > 0)
+                    w->notes |= IND_NOTE_ZERO_FILLED;
+                break;
+            }
+            finish_row(ind, w, sumsq, nosq, rows);
+        }
+        if (rc != SQLITE_DONE) {
+            soko_diag_add(d, ind->file, ind->line, 0, "[%s]: evaluating (%s): %s", ind->id,
+                          ind_level_name((enum ind_level)lv), sqlite3_errmsg(s->db));
+            sqlite3_reset(st);
+            return SOKO_EDB;
+        }
+        sqlite3_reset(st);
+    }
+    return SOKO_OK;
+}
+
+void ind_results_free(struct ind_results *r)
+{
+    free(r->v);
+    arena_free(r->arena);
+    r->v = NULL;
+    r->n = r->cap = 0;
+    r->arena = NULL;
+}
+
+/* ------------------------------------------------------------------ members */
+
+int ind_members(struct ind_set *s, struct ind_members *out, struct soko_diag *d)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = s->members;
+    sqlite3_reset(st);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->n == cap) {
+            cap = cap ? 2 * cap : 64;
+            out->v = xrealloc(out->v, cap * sizeof *out->v);
+        }
+        struct ind_member *m = &out->v[out->n++];
+        const char *col[3];
+        for (int i = 0; i < 3; i++) {
+            const char *t = (const char *)sqlite3_column_text(st, i);
+            col[i] = arena_str(&out->arena, t ? t : "", t ? strlen(t) : 0);
+        }
+        m->cluster_id = col[0];
+        m->school_id = col[1];
+        m->role = col[2];
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        soko_diag_add(d, NULL, 0, 0, "indicators: reading the clusters: %s",
+                      sqlite3_errmsg(s->db));
+        ind_members_free(out);
+        return SOKO_EDB;
+    }
+    return SOKO_OK;
+}
+
+void ind_members_free(struct ind_members *m)
+{
+    free(m->v);
+    arena_free(m->arena);
+    memset(m, 0, sizeof *m);
+}
+
+int ind_factor_values(struct ind_set *s, const char *factor, int y0, int y1,
+                      struct ind_factors *out, struct soko_diag *d)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = s->factor;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, factor, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, y0 ? y0 : IND_YEAR_MIN);
+    sqlite3_bind_int(st, 3, y1 ? y1 : IND_YEAR_MAX);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->n == cap) {
+            cap = cap ? 2 * cap : 64;
+            out->v = xrealloc(out->v, cap * sizeof *out->v);
+        }
+        struct ind_factor *f = &out->v[out->n++];
+        f->year = sqlite3_column_int(st, 0);
+        const char *t = (const char *)sqlite3_column_text(st, 1);
+        f->school_id = arena_str(&out->arena, t ? t : "", t ? strlen(t) : 0);
+        f->value = col_num(st, 2);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE) {
+        soko_diag_add(d, NULL, 0, 0, "indicators: reading factor '%s': %s", factor,
+                      sqlite3_errmsg(s->db));
+        ind_factors_free(out);
+        return SOKO_EDB;
+    }
+    return SOKO_OK;
+}
+
+void ind_factors_free(struct ind_factors *f)
+{
+    free(f->v);
+    arena_free(f->arena);
+    memset(f, 0, sizeof *f);
+}
