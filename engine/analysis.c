@@ -16,13 +16,6 @@
 
 #include <gsl/gsl_cdf.h>
 
-/* TEMPORARY, until engine/indicators.c lands: weak references, so that programs
- * that do not evaluate (the unit tests) link without it. Remove then. */
-#pragma weak ind_find
-#pragma weak ind_evaluate
-#pragma weak ind_factor_values
-#pragma weak ind_factors_free
-
 /* ==== rows and series ================================================================ */
 
 static int str_eq(const char *a, const char *b)

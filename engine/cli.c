@@ -23,6 +23,9 @@ static const struct command commands[] = {
     {"status", cmd_status, "", "count the stored rows of every form"},
     {"docs", cmd_docs, "forms", "print the reference of the forms (Markdown)"},
     {"indicators", cmd_indicators, "", "indicators per school, cluster, district (--years --school --cluster --indicator --format)"},
+    {"trends", cmd_trends, "", "3-year trends: slope, test, label (--years --school --cluster --indicator --format)"},
+    {"compare", cmd_compare, "--cluster ID", "schools against cluster and district: z, funnel, rank, EB (--school --years --format)"},
+    {"context", cmd_context, "", "results adjusted for context: who beats the odds (indicators/context.ini)"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,745 @@
+/*
+ * cli_analysis.c — the analysis commands: trends, compare, context. Each evaluates the
+ * indicators through indicators.h, runs analysis.h, and prints one table (aligned,
+ * Russian headers), CSV or JSON. The CSV/JSON columns are documented in
+ * docs/analysis.md and are stable: every output starts with indicator, level, year,
+ * school_id, cluster_id, subject, grade, stage, breakdown, value, numerator,
+ * denominator, n, ci_low, ci_high, then the command's own columns.
+ */
+#include "analysis.h"
+#include "cli.h"
+#include "indicators.h"
+#include "stats.h"
+#include "store.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ==== output: rows of strings, printed as a table, CSV or JSON ======================== */
+
+enum ocol_kind { OC_TEXT, OC_NUM };
+
+struct col {
+    const char *key;      /* CSV/JSON name */
+    const char *ru;       /* table header; NULL: not in the table */
+    enum ocol_kind kind;
+};
+
+struct out {
+    const struct col *cols;
+    size_t ncols;
+    char **cells;         /* nrows × ncols, each malloc'd ("" for empty) */
+    size_t nrows, cap;
+};
+
+static void out_row(struct out *o, char **cells)
+{
+    if (o->nrows == o->cap) {
+        o->cap = o->cap ? 2 * o->cap : 64;
+        o->cells = xrealloc(o->cells, o->cap * o->ncols * sizeof *o->cells);
+    }
+    memcpy(o->cells + o->nrows * o->ncols, cells, o->ncols * sizeof *cells);
+    o->nrows++;
+}
+
+static void out_free(struct out *o)
+{
+    for (size_t i = 0; i < o->nrows * o->ncols; i++) free(o->cells[i]);
+    free(o->cells);
+}
+
+/* Display width of UTF-8 text: code points. */
+static size_t u8width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80) w++;
+    return w;
+}
+
+static void pad(size_t n)
+{
+    while (n--) putchar(' ');
+}
+
+static void csv_cell(const char *s)
+{
+    if (strpbrk(s, ",\"\n\r") == NULL) {
+        fputs(s, stdout);
+        return;
+    }
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"') putchar('"');
+        putchar(*s);
+    }
+    putchar('"');
+}
+
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') printf("\\%c", ch);
+        else if (ch == '\n') fputs("\\n", stdout);
+        else if (ch == '\t') fputs("\\t", stdout);
+        else if (ch == '\r') fputs("\\r", stdout);
+        else if (ch < 0x20) printf("\\u%04x", ch);
+        else putchar(ch);
+    }
+    putchar('"');
+}
+
+static void out_print(const struct out *o, const char *format)
+{
+    if (strcmp(format, "csv") == 0) {
+        for (size_t j = 0; j < o->ncols; j++) {
+            if (j) putchar(',');
+            fputs(o->cols[j].key, stdout);
+        }
+        putchar('\n');
+        for (size_t i = 0; i < o->nrows; i++) {
+            for (size_t j = 0; j < o->ncols; j++) {
+                if (j) putchar(',');
+                csv_cell(o->cells[i * o->ncols + j]);
+            }
+            putchar('\n');
+        }
+        return;
+    }
+    if (strcmp(format, "json") == 0) {
+        fputs("[", stdout);
+        for (size_t i = 0; i < o->nrows; i++) {
+            fputs(i ? ",\n {" : "\n {", stdout);
+            for (size_t j = 0; j < o->ncols; j++) {
+                const char *v = o->cells[i * o->ncols + j];
+                if (j) fputs(", ", stdout);
+                json_str(o->cols[j].key);
+                fputs(": ", stdout);
+                if (o->cols[j].kind == OC_NUM) fputs(*v ? v : "null", stdout);
+                else json_str(v);
+            }
+            putchar('}');
+        }
+        fputs(o->nrows ? "\n]\n" : "]\n", stdout);
+        return;
+    }
+    /* table: the columns with a Russian header, aligned */
+    size_t *w = xcalloc(o->ncols, sizeof *w);
+    for (size_t j = 0; j < o->ncols; j++) {
+        if (!o->cols[j].ru) continue;
+        w[j] = u8width(o->cols[j].ru);
+        for (size_t i = 0; i < o->nrows; i++) {
+            size_t cw = u8width(o->cells[i * o->ncols + j]);
+            if (cw > w[j]) w[j] = cw;
+        }
+    }
+    int first = 1;
+    for (size_t j = 0; j < o->ncols; j++) {
+        if (!o->cols[j].ru) continue;
+        if (!first) fputs("  ", stdout);
+        first = 0;
+        size_t cw = u8width(o->cols[j].ru);
+        if (o->cols[j].kind == OC_NUM) pad(w[j] - cw);
+        fputs(o->cols[j].ru, stdout);
+        if (o->cols[j].kind != OC_NUM) pad(w[j] - cw);
+    }
+    putchar('\n');
+    for (size_t i = 0; i < o->nrows; i++) {
+        first = 1;
+        for (size_t j = 0; j < o->ncols; j++) {
+            if (!o->cols[j].ru) continue;
+            if (!first) fputs("  ", stdout);
+            first = 0;
+            const char *v = o->cells[i * o->ncols + j];
+            size_t cw = u8width(v);
+            if (o->cols[j].kind == OC_NUM) pad(w[j] - cw);
+            fputs(v, stdout);
+            if (o->cols[j].kind != OC_NUM && j + 1 < o->ncols) pad(w[j] - cw);
+        }
+        putchar('\n');
+    }
+    free(w);
+}
+
+/* ==== numbers: deterministic text ======================================================= */
+
+/* Fixed decimals with trailing zeros trimmed; "" for NaN; never "-0". */
+static char *fnum(double x, int decimals)
+{
+    if (!isfinite(x)) return xstrdup(isnan(x) ? "" : x > 0 ? "inf" : "-inf");
+    char *s = xasprintf("%.*f", decimals, x);
+    char *dot = strchr(s, '.');
+    if (dot) {
+        char *e = s + strlen(s) - 1;
+        while (e > dot && *e == '0') *e-- = '\0';
+        if (e == dot) *e = '\0';
+    }
+    if (strcmp(s, "-0") == 0) {
+        free(s);
+        s = xstrdup("0");
+    }
+    return s;
+}
+
+/* Significant digits, for p-values. */
+static char *fsig(double x)
+{
+    if (!isfinite(x)) return xstrdup("");
+    return xasprintf("%.4g", x);
+}
+
+static char *fint(long long x)
+{
+    return xasprintf("%lld", x);
+}
+
+/* ==== common columns ==================================================================== */
+
+static const char *dim_value(const struct ind_row *r, const char *name)
+{
+    for (int k = 0; k < r->ind->ndims; k++)
+        if (r->ind->dims[k] && strcmp(r->ind->dims[k], name) == 0)
+            return r->dim[k] ? r->dim[k] : "";
+    return "";
+}
+
+static char *breakdown(const struct indicator *ind, const char *const *dim)
+{
+    struct sbuf b = SBUF_INIT;
+    for (int k = 0; k < ind->ndims; k++) {
+        if (k) sbuf_adds(&b, ";");
+        sbuf_printf(&b, "%s=%s", ind->dims[k], dim[k] ? dim[k] : "");
+    }
+    return sbuf_take(&b);
+}
+
+/* Breakdown for people: the values joined by ", ". */
+static char *breakdown_ru(const struct indicator *ind, const char *const *dim)
+{
+    struct sbuf b = SBUF_INIT;
+    for (int k = 0; k < ind->ndims; k++) {
+        if (k) sbuf_adds(&b, ", ");
+        if (strcmp(ind->dims[k], "grade") == 0) sbuf_printf(&b, "%s кл.", dim[k] ? dim[k] : "");
+        else sbuf_adds(&b, dim[k] ? dim[k] : "");
+    }
+    return sbuf_take(&b);
+}
+
+#define NCOMMON 15
+#define COMMON_COLS(first_ru)                                                  \
+    {"indicator", "Показатель", OC_TEXT}, {"level", NULL, OC_TEXT},          \
+    {"year", "Год", OC_NUM}, {"school_id", first_ru, OC_TEXT},               \
+    {"cluster_id", NULL, OC_TEXT}, {"subject", NULL, OC_TEXT},               \
+    {"grade", NULL, OC_TEXT}, {"stage", NULL, OC_TEXT},                      \
+    {"breakdown", "Разрез", OC_TEXT}, {"value", "Значение", OC_NUM},         \
+    {"numerator", NULL, OC_NUM}, {"denominator", NULL, OC_NUM},              \
+    {"n", "n", OC_NUM}, {"ci_low", NULL, OC_NUM}, {"ci_high", NULL, OC_NUM}
+
+/* The clusters of a school, joined by ';' (members are sorted by cluster). */
+static char *clusters_of(const struct ind_members *m, const char *school)
+{
+    struct sbuf b = SBUF_INIT;
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->v[i].school_id, school) == 0) {
+            if (b.len) sbuf_adds(&b, ";");
+            sbuf_adds(&b, m->v[i].cluster_id);
+        }
+    return sbuf_take(&b);
+}
+
+/* Fills cells[0..NCOMMON) for row r (year: r's); a suppressed row shows no figure. */
+static void common_cells(char **cells, const struct ind_row *r, const struct ind_members *m,
+                         const char *cluster_id)
+{
+    cells[0] = xstrdup(r->ind->id);
+    cells[1] = xstrdup(ind_level_name(r->level));
+    cells[2] = fint(r->year);
+    if (r->level == IND_SCHOOL) {
+        cells[3] = xstrdup(r->unit);
+        cells[4] = cluster_id ? xstrdup(cluster_id) : clusters_of(m, r->unit);
+    } else {
+        cells[3] = xstrdup("");
+        cells[4] = xstrdup(r->level == IND_CLUSTER ? r->unit : "");
+    }
+    cells[5] = xstrdup(dim_value(r, "subject"));
+    cells[6] = xstrdup(dim_value(r, "grade"));
+    cells[7] = xstrdup(dim_value(r, "stage"));
+    cells[8] = breakdown(r->ind, r->dim);
+    int hide = r->suppressed;
+    cells[9] = hide ? xstrdup("") : fnum(r->value, 4);
+    cells[10] = hide ? xstrdup("") : fnum(r->num, 4);
+    cells[11] = hide ? xstrdup("") : fnum(r->den, 4);
+    cells[12] = hide ? xstrdup("") : fnum(r->n, 4);
+    cells[13] = hide ? xstrdup("") : fnum(r->lo, 4);
+    cells[14] = hide ? xstrdup("") : fnum(r->hi, 4);
+}
+
+/* For the table: the unit in words and the breakdown in words. */
+static char *unit_ru(const struct ind_row *r)
+{
+    if (r->level == IND_DISTRICT) return xstrdup("район");
+    if (r->level == IND_CLUSTER) return xasprintf("кластер %s", r->unit);
+    return xasprintf("ОО %s", r->unit);
+}
+
+/* ==== the session: store, indicators, results ========================================== */
+
+struct session {
+    struct store *store;
+    struct ind_set *set;
+    struct ind_members members;
+    struct ind_results res;
+    struct ana_window win;
+    const char *indicators;     /* the directory (or file) of definitions */
+};
+
+/* Where the definitions are: --indicators, else ./indicators, else the installed ones
+ * (as `soko indicators` looks). */
+static const char *indicators_path(const struct cli *c)
+{
+    static const char *const dirs[] = {"indicators", "/usr/local/share/soko/indicators",
+                                       "/usr/share/soko/indicators", NULL};
+    if (c->indicators_dir && *c->indicators_dir) return c->indicators_dir;
+    struct stat sb;
+    for (int i = 0; dirs[i]; i++)
+        if (stat(dirs[i], &sb) == 0 && S_ISDIR(sb.st_mode)) return dirs[i];
+    return dirs[0];
+}
+
+/* "2024-2026", "2026", "2024-" or "-2026". */
+static int parse_years(const char *s, struct ana_window *w)
+{
+    memset(w, 0, sizeof *w);
+    if (!s || !*s) return 0;
+    char *end;
+    const char *dash = strchr(s, '-');
+    if (dash == s) {
+        w->y1 = (int)strtol(s + 1, &end, 10);
+        return *end || w->y1 < IND_YEAR_MIN || w->y1 > IND_YEAR_MAX ? -1 : 0;
+    }
+    long a = strtol(s, &end, 10);
+    if (end == s || a < IND_YEAR_MIN || a > IND_YEAR_MAX) return -1;
+    if (*end == '\0') {
+        w->y0 = w->y1 = (int)a;
+        return 0;
+    }
+    if (*end != '-') return -1;
+    w->y0 = (int)a;
+    if (end[1] == '\0') return 0;
+    const char *b = end + 1;
+    long z = strtol(b, &end, 10);
+    if (end == b || *end || z < a || z > IND_YEAR_MAX) return -1;
+    w->y1 = (int)z;
+    return 0;
+}
+
+static int session_open(struct cli *c, struct session *S)
+{
+    memset(S, 0, sizeof *S);
+    S->res = (struct ind_results)IND_RESULTS_INIT;
+    stats_init();
+    if (parse_years(c->years, &S->win) != 0) {
+        fprintf(stderr, "soko: --years '%s': expected YEAR or FROM-TO, e.g. 2024-2026\n",
+                c->years);
+        return SOKO_EUSAGE;
+    }
+    if (c->format && strcmp(c->format, "table") && strcmp(c->format, "csv") &&
+        strcmp(c->format, "json")) {
+        fprintf(stderr, "soko: --format '%s': expected table, csv or json\n", c->format);
+        return SOKO_EUSAGE;
+    }
+    int rc = cli_open_store(c, 1, &S->store);
+    if (rc) return rc;
+    struct soko_diag d;
+    soko_diag_init(&d, (size_t)c->max_errors);
+    S->indicators = indicators_path(c);
+    rc = ind_load(S->indicators, store_db(S->store), &S->set, &d);
+    if (rc == SOKO_OK) rc = ind_members(S->set, &S->members, &d);
+    if (rc) cli_print_diag(&d);
+    soko_diag_free(&d);
+    return rc;
+}
+
+static void session_close(struct session *S)
+{
+    ind_results_free(&S->res);
+    if (S->set) {
+        ind_members_free(&S->members);
+        ind_set_free(S->set);
+    }
+    if (S->store) store_close(S->store);
+}
+
+/* Evaluates the indicators asked for (--indicator ID[,ID...], else all). */
+static int session_eval(struct cli *c, struct session *S)
+{
+    struct soko_diag d;
+    soko_diag_init(&d, (size_t)c->max_errors);
+    int rc = SOKO_OK;
+    if (c->indicator && *c->indicator) {
+        char *list = xstrdup(c->indicator), *save = NULL;
+        for (char *t = strtok_r(list, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
+            str_trim(t);
+            const struct indicator *ind = ind_find(S->set, t);
+            if (!ind) {
+                fprintf(stderr, "soko: --indicator: no indicator '%s' in %s (see soko indicators)\n",
+                        t, S->indicators);
+                rc = SOKO_EUSAGE;
+                break;
+            }
+            rc = ind_evaluate(S->set, ind, S->win.y0, S->win.y1, &S->res, &d);
+        }
+        free(list);
+    } else {
+        for (size_t i = 0; i < S->set->n && !rc; i++)
+            rc = ind_evaluate(S->set, &S->set->v[i], S->win.y0, S->win.y1, &S->res, &d);
+    }
+    if (rc) cli_print_diag(&d);
+    soko_diag_free(&d);
+    return rc;
+}
+
+static int cluster_exists(const struct ind_members *m, const char *id)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->v[i].cluster_id, id) == 0) return 1;
+    return 0;
+}
+
+static int school_in(const struct ind_members *m, const char *cluster, const char *school)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->v[i].cluster_id, cluster) == 0 && strcmp(m->v[i].school_id, school) == 0)
+            return 1;
+    return 0;
+}
+
+static const char *label_ru(enum stats_trend_label l)
+{
+    switch (l) {
+    case STATS_TREND_IMPROVING: return "улучшение";
+    case STATS_TREND_WORSENING: return "ухудшение";
+    case STATS_TREND_NO_CHANGE: return "без значимых изменений";
+    default: return "недостаточно данных";
+    }
+}
+
+/* ==== soko trends ======================================================================= */
+
+static const struct col trend_cols[] = {
+    COMMON_COLS("ОО / уровень"),
+    {"year_from", "С", OC_NUM}, {"year_to", NULL, OC_NUM},
+    {"points", "Лет", OC_NUM}, {"after_break", NULL, OC_NUM},
+    {"first", "Было", OC_NUM}, {"change", "Изменение", OC_NUM},
+    {"slope", "Наклон/год", OC_NUM}, {"slope_se", "±SE", OC_NUM}, {"slope_p", NULL, OC_NUM},
+    {"ca_z", NULL, OC_NUM}, {"ca_p", "p", OC_NUM},
+    {"no_going_back", NULL, OC_NUM}, {"label", NULL, OC_TEXT}, {"label_ru", "Оценка", OC_TEXT},
+};
+#define NTREND (sizeof trend_cols / sizeof trend_cols[0])
+
+int cmd_trends(struct cli *c)
+{
+    struct session S;
+    int rc = session_open(c, &S);
+    if (!rc) rc = session_eval(c, &S);
+    if (rc) {
+        session_close(&S);
+        return rc;
+    }
+    if (c->cluster && !cluster_exists(&S.members, c->cluster)) {
+        fprintf(stderr, "soko: --cluster: no cluster '%s' in the store\n", c->cluster);
+        session_close(&S);
+        return SOKO_EUSAGE;
+    }
+    struct ana_trend_opts o;
+    memset(&o, 0, sizeof o);
+    o.window = S.win;
+    if (c->school) {
+        o.unit = c->school;
+        o.level_mask = 1 << IND_SCHOOL;
+    }
+    struct ana_trends t = {0};
+    ana_trends(&S.res, &o, &t);
+    int table = strcmp(c->format, "table") == 0;
+    struct out out = {trend_cols, NTREND, NULL, 0, 0};
+    for (size_t i = 0; i < t.n; i++) {
+        const struct ana_trend *x = &t.v[i];
+        if (c->cluster) {
+            /* the cluster's row, its schools', and the district's for reference */
+            if (x->level == IND_CLUSTER && strcmp(x->unit, c->cluster) != 0) continue;
+            if (x->level == IND_SCHOOL && !school_in(&S.members, c->cluster, x->unit)) continue;
+        }
+        char *cells[NTREND];
+        /* the common columns describe the last year used (or, with no point, the
+           series' identity in the window's last year, without figures) */
+        struct ind_row blank;
+        const struct ind_row *r = x->npoints ? x->rows[x->npoints - 1] : NULL;
+        if (!r) {
+            memset(&blank, 0, sizeof blank);
+            blank.ind = x->ind;
+            blank.level = x->level;
+            blank.unit = x->unit;
+            blank.year = x->y1;
+            memcpy(blank.dim, x->dim, sizeof blank.dim);
+            blank.suppressed = 1;
+            r = &blank;
+        }
+        common_cells(cells, r, &S.members, c->cluster);
+        if (table) {
+            free(cells[3]);
+            cells[3] = unit_ru(r);
+            free(cells[8]);
+            cells[8] = breakdown_ru(x->ind, x->dim);
+        }
+        size_t k = NCOMMON;
+        cells[k++] = fint(x->y0);
+        cells[k++] = fint(x->y1);
+        cells[k++] = fint((long long)x->npoints);
+        cells[k++] = fint(x->after_break);
+        cells[k++] = fnum(x->first, 4);
+        cells[k++] = fnum(x->change, 4);
+        cells[k++] = fnum(x->slope, 4);
+        cells[k++] = fnum(x->se, 4);
+        cells[k++] = fsig(x->p);
+        cells[k++] = fnum(x->ca_z, 4);
+        cells[k++] = fsig(x->has_ca ? x->ca_p : x->p);
+        cells[k++] = fint(x->no_going_back);
+        cells[k++] = xstrdup(stats_trend_label_name(x->label));
+        cells[k++] = xstrdup(label_ru(x->label));
+        out_row(&out, cells);
+    }
+    out_print(&out, c->format);
+    if (table)
+        printf("\nОкно: последние годы до %s; p — тест Кокрена–Армитажа для долей, "
+               "иначе МНК с весами n; уровень значимости 0.05.\n",
+               c->years ? c->years : "последнего");
+    out_free(&out);
+    ana_trends_free(&t);
+    session_close(&S);
+    return SOKO_OK;
+}
+
+/* ==== soko compare ====================================================================== */
+
+static const char *pos_ru(const struct ana_vs *v)
+{
+    if (!v->has_funnel) return "—";
+    switch (v->verdict) {
+    case 2: return "выше 99.8%";
+    case 1: return "выше 95%";
+    case -1: return "ниже 95%";
+    case -2: return "ниже 99.8%";
+    default: return "в пределах";
+    }
+}
+
+static const struct col cmp_cols[] = {
+    COMMON_COLS("ОО / уровень"),
+    {"cluster_value", "Кластер", OC_NUM}, {"diff_cluster", NULL, OC_NUM},
+    {"z_cluster", NULL, OC_NUM},
+    {"district_value", "Район", OC_NUM}, {"diff_district", "Δ район", OC_NUM},
+    {"z_district", "z", OC_NUM},
+    {"funnel_lo998", NULL, OC_NUM}, {"funnel_lo95", NULL, OC_NUM},
+    {"funnel_hi95", NULL, OC_NUM}, {"funnel_hi998", NULL, OC_NUM},
+    {"funnel", NULL, OC_TEXT}, {"verdict", NULL, OC_NUM},
+    {"funnel_ru", "Воронка (район)", OC_TEXT},
+    {"peers", NULL, OC_NUM}, {"pct_rank", "Перцентиль", OC_NUM}, {"rank", "Место", OC_NUM},
+    {"eb", "EB", OC_NUM}, {"eb_low", NULL, OC_NUM}, {"eb_high", NULL, OC_NUM},
+    {"eb_rank", NULL, OC_NUM},
+    {"rest_value", NULL, OC_NUM}, {"t", NULL, OC_NUM}, {"p", NULL, OC_NUM},
+    {"cluster_verdict", NULL, OC_NUM},
+};
+#define NCMP (sizeof cmp_cols / sizeof cmp_cols[0])
+
+int cmd_compare(struct cli *c)
+{
+    if (!c->cluster || !*c->cluster) {
+        fprintf(stderr, "soko: compare needs --cluster ID\n");
+        return SOKO_EUSAGE;
+    }
+    struct session S;
+    int rc = session_open(c, &S);
+    if (!rc && !cluster_exists(&S.members, c->cluster)) {
+        fprintf(stderr, "soko: --cluster: no cluster '%s' in the store\n", c->cluster);
+        rc = SOKO_EUSAGE;
+    }
+    if (!rc && c->school && !school_in(&S.members, c->cluster, c->school)) {
+        fprintf(stderr, "soko: --school: school '%s' is not in cluster '%s'\n", c->school,
+                c->cluster);
+        rc = SOKO_EUSAGE;
+    }
+    if (!rc) rc = session_eval(c, &S);
+    if (rc) {
+        session_close(&S);
+        return rc;
+    }
+    struct ana_compare_opts o;
+    memset(&o, 0, sizeof o);
+    o.window = S.win;
+    o.school = c->school;
+    struct ana_compares cmp = {0};
+    ana_compare(&S.res, &S.members, c->cluster, &o, &cmp);
+    int table = strcmp(c->format, "table") == 0;
+    struct out out = {cmp_cols, NCMP, NULL, 0, 0};
+    for (size_t i = 0; i < cmp.n; i++) {
+        const struct ana_compare *e = &cmp.v[i];
+        const struct ind_row *r = e->row;
+        char *cells[NCMP];
+        common_cells(cells, r, &S.members, c->cluster);
+        if (table) {
+            free(cells[3]);
+            cells[3] = unit_ru(r);
+            free(cells[8]);
+            cells[8] = breakdown_ru(r->ind, r->dim);
+        }
+        size_t k = NCOMMON;
+        const struct ana_vs *vc = &e->vs_cluster, *vd = &e->vs_district;
+        cells[k++] = vc->ref ? fnum(vc->ref->value, 4) : xstrdup("");
+        cells[k++] = fnum(vc->diff, 4);
+        cells[k++] = fnum(vc->z, 4);
+        cells[k++] = vd->ref ? fnum(vd->ref->value, 4) : xstrdup("");
+        cells[k++] = fnum(vd->diff, 4);
+        cells[k++] = fnum(vd->z, 4);
+        cells[k++] = fnum(vd->has_funnel ? vd->funnel.lo998 : NAN, 4);
+        cells[k++] = fnum(vd->has_funnel ? vd->funnel.lo95 : NAN, 4);
+        cells[k++] = fnum(vd->has_funnel ? vd->funnel.hi95 : NAN, 4);
+        cells[k++] = fnum(vd->has_funnel ? vd->funnel.hi998 : NAN, 4);
+        cells[k++] = xstrdup(vd->has_funnel ? stats_funnel_pos_name(vd->pos) : "");
+        cells[k++] = fint(vd->verdict);
+        cells[k++] = xstrdup(pos_ru(vd));
+        cells[k++] = fint((long long)e->peers);
+        cells[k++] = fnum(e->pct_rank, 1);
+        cells[k++] = r->level == IND_SCHOOL ? fint(e->rank) : xstrdup("");
+        cells[k++] = e->has_eb ? fnum(e->eb, 4) : xstrdup("");
+        cells[k++] = e->has_eb ? fnum(e->eb_lo, 4) : xstrdup("");
+        cells[k++] = e->has_eb ? fnum(e->eb_hi, 4) : xstrdup("");
+        cells[k++] = e->has_eb ? fint(e->eb_rank) : xstrdup("");
+        cells[k++] = fnum(e->rest_value, 4);
+        cells[k++] = fnum(e->t, 4);
+        cells[k++] = fsig(e->p);
+        cells[k++] = r->level == IND_CLUSTER ? fint(e->cluster_verdict) : xstrdup("");
+        out_row(&out, cells);
+    }
+    out_print(&out, c->format);
+    if (table)
+        printf("\nВоронка: контрольные границы 95%% и 99.8%% вокруг значения района при n "
+               "школы (Spiegelhalter, 2005); перцентиль и место — среди школ кластера, "
+               "100 и 1 — лучшие; EB — доля после эмпирико-байесовского сглаживания.\n");
+    out_free(&out);
+    ana_compares_free(&cmp);
+    session_close(&S);
+    return SOKO_OK;
+}
+
+/* ==== soko context ====================================================================== */
+
+static const struct col ctx_cols[] = {
+    COMMON_COLS("ОО"),
+    {"model", NULL, OC_TEXT}, {"expected", "Ожидаемое", OC_NUM},
+    {"residual", "Ст. остаток", OC_NUM}, {"r2", "R²", OC_NUM},
+    {"schools", NULL, OC_NUM}, {"bound", NULL, OC_NUM},
+    {"odds", NULL, OC_TEXT}, {"odds_ru", "Итог за окно", OC_TEXT},
+};
+#define NCTX (sizeof ctx_cols / sizeof ctx_cols[0])
+
+static const char *odds_ru(enum ana_odds o)
+{
+    switch (o) {
+    case ANA_ODDS_BEATING: return "выше ожидаемого (резильентная)";
+    case ANA_ODDS_BELOW: return "ниже ожидаемого";
+    default: return "";
+    }
+}
+
+int cmd_context(struct cli *c)
+{
+    struct session S;
+    int rc = session_open(c, &S);
+    if (rc) {
+        session_close(&S);
+        return rc;
+    }
+    struct soko_diag d;
+    soko_diag_init(&d, (size_t)c->max_errors);
+    struct ana_models ms = {0};
+    rc = ana_context_load(S.indicators, &ms, &d);
+    if (!rc && ms.n == 0) {
+        fprintf(stderr, "soko: no context models: expected %s/context.ini (see docs/analysis.md)\n",
+                S.indicators);
+        rc = SOKO_ECONFIG;
+    }
+    int table = strcmp(c->format, "table") == 0;
+    struct out out = {ctx_cols, NCTX, NULL, 0, 0};
+    int matched = 0;
+    for (size_t i = 0; i < ms.n && !rc; i++) {
+        const struct ana_model *md = &ms.v[i];
+        if (c->indicator && strcmp(c->indicator, md->id) && strcmp(c->indicator, md->indicator))
+            continue;
+        matched = 1;
+        struct ana_context cx = {0};
+        rc = ana_context_eval(S.set, md, &S.win, &S.res, &cx, &d);
+        for (size_t j = 0; j < cx.n && !rc; j++) {
+            const struct ana_ctx_school *e = &cx.v[j];
+            if (c->school && strcmp(c->school, e->school_id)) continue;
+            if (c->cluster && !school_in(&S.members, c->cluster, e->school_id)) continue;
+            for (int y = 0; y < e->nyears; y++) {
+                const struct ind_row *r = e->rows[y];
+                if (!r && table) continue;
+                struct ind_row blank;
+                if (!r) {
+                    memset(&blank, 0, sizeof blank);
+                    blank.ind = e->ind;
+                    blank.level = IND_SCHOOL;
+                    blank.unit = e->school_id;
+                    blank.year = e->years[y];
+                    memcpy(blank.dim, e->dim, sizeof blank.dim);
+                    blank.suppressed = 1;
+                    r = &blank;
+                }
+                char *cells[NCTX];
+                common_cells(cells, r, &S.members, NULL);
+                if (table) {
+                    free(cells[8]);
+                    cells[8] = breakdown_ru(e->ind, e->dim);
+                }
+                size_t k = NCOMMON;
+                cells[k++] = xstrdup(md->id);
+                cells[k++] = fnum(e->expected[y], 4);
+                cells[k++] = fnum(e->resid[y], 3);
+                cells[k++] = fnum(e->r2[y], 3);
+                cells[k++] = fint((long long)e->nschools[y]);
+                cells[k++] = fnum(md->bound, 3);
+                cells[k++] = xstrdup(ana_odds_name(e->odds));
+                cells[k++] = xstrdup(y + 1 == e->nyears || table ? odds_ru(e->odds) : "");
+                if (table && y + 1 != e->nyears) {
+                    free(cells[k - 1]);
+                    cells[k - 1] = xstrdup("");
+                }
+                out_row(&out, cells);
+            }
+        }
+        ana_context_free(&cx);
+    }
+    if (!rc && !matched) {
+        fprintf(stderr, "soko: --indicator '%s': no context model or indicator of that name in "
+                        "%s/context.ini\n", c->indicator, S.indicators);
+        rc = SOKO_EUSAGE;
+    }
+    if (rc) cli_print_diag(&d);
+    else {
+        out_print(&out, c->format);
+        if (table)
+            printf("\nСт. остаток: стандартизованный остаток регрессии значения школы на "
+                   "контекстные факторы по школам района (> 0 — лучше ожидаемого); итог — "
+                   "за пределами границы в каждом году окна.\n");
+    }
+    out_free(&out);
+    soko_diag_free(&d);
+    ana_models_free(&ms);
+    session_close(&S);
+    return rc;
+}
