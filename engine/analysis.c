@@ -144,8 +144,9 @@ void ana_trend_series(const struct indicator *ind, const int *years,
     out->no_going_back = 0;
     out->slope = out->se = out->t = out->p = NAN;
     out->has_wls = 0;
-    out->ca_z = out->ca_p = NAN;
-    out->has_ca = 0;
+    out->test = NULL;
+    out->test_z = out->test_p = NAN;
+    out->has_test = 0;
     out->label = STATS_TREND_NOT_ENOUGH_DATA;
     out->why = NULL;
 
@@ -208,22 +209,41 @@ void ana_trend_series(const struct indicator *ind, const int *years,
         struct stats_catrend ca;
         int rc = stats_cochran_armitage(k, m, x, np, &ca);
         if (rc == STATS_OK) {
-            out->ca_z = ca.z;
-            out->ca_p = ca.p;
-            out->has_ca = 1;
-            out->label = stats_trend_classify(ca.z, ca.p, alpha, dir, np);
+            out->test = "cochran_armitage";
+            out->test_z = ca.z;
+            out->test_p = ca.p;
+            out->has_test = 1;
         } else if (rc == STATS_EDEGENERATE) {
             /* 0% or 100% in every year: nothing moved */
             out->label = STATS_TREND_NO_CHANGE;
-        } else {
-            out->why = "the trend test could not be computed";
+            return;
         }
-        return;
+    } else if (mean_sd && out->has_wls) {
+        /* the yearly means' variances sd²/n are known: the slope's SE is
+           1/√Σw(x−x̄)² without rescaling by the scatter of 3 points (1 df) */
+        double sw = 0.0, swx = 0.0, sxx = 0.0;
+        for (size_t i = 0; i < np; i++) {
+            sw += w[i];
+            swx += w[i] * x[i];
+        }
+        for (size_t i = 0; i < np; i++) sxx += w[i] * (x[i] - swx / sw) * (x[i] - swx / sw);
+        double se0 = 1.0 / sqrt(sxx);
+        if (isfinite(se0) && se0 > 0.0) {
+            out->test = "slope_z";
+            out->test_z = out->slope / se0;
+            out->test_p = 2.0 * gsl_cdf_ugaussian_Q(fabs(out->test_z));
+            out->has_test = 1;
+        }
+    } else if (out->has_wls) {
+        out->test = "slope_t";
+        out->test_z = out->t;
+        out->test_p = out->p;
+        out->has_test = 1;
     }
-    if (out->has_wls)
-        out->label = stats_trend_classify(out->slope, out->p, alpha, dir, np);
+    if (out->has_test)
+        out->label = stats_trend_classify(out->test_z, out->test_p, alpha, dir, np);
     else
-        out->why = "the trend could not be computed";
+        out->why = "the trend test could not be computed";
 }
 
 static void trends_push(struct ana_trends *t, const struct ana_trend *x)

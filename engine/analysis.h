@@ -72,12 +72,16 @@ struct ana_trend {
        without n: 1) */
     double slope, se, t, p;           /* per year; NaN when not computable */
     int has_wls;
-    /* Cochran–Armitage on num/den over the years (shares only) */
-    double ca_z, ca_p;                /* NaN when not a share or not computable */
-    int has_ca;
-    enum stats_trend_label label;     /* shares: by Cochran–Armitage (z, p);
-                                         others: by the WLS slope (slope, p);
-                                         in the indicator's better direction */
+    /* the test behind the label, using each year's known sampling variance:
+       shares — Cochran–Armitage on num/den (test = "cochran_armitage");
+       means whose spread is known in every year — the WLS slope against its
+       known-variance SE 1/√Σw(x−x̄)², w = n/sd² (test = "slope_z");
+       otherwise the WLS slope's t-test, df = npoints − 2 (test = "slope_t") */
+    const char *test;                 /* NULL when not computable */
+    double test_z, test_p;            /* signed statistic (z, or t) and two-sided p */
+    int has_test;
+    enum stats_trend_label label;     /* by (test_z, test_p), in the indicator's
+                                         better direction */
     const char *why;                  /* static English reason when label is
                                          not_enough_data, else NULL */
 };

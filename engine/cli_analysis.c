@@ -436,7 +436,7 @@ static const struct col trend_cols[] = {
     {"points", "Лет", OC_NUM}, {"after_break", NULL, OC_NUM},
     {"first", "Было", OC_NUM}, {"change", "Изменение", OC_NUM},
     {"slope", "Наклон/год", OC_NUM}, {"slope_se", "±SE", OC_NUM}, {"slope_p", NULL, OC_NUM},
-    {"ca_z", NULL, OC_NUM}, {"ca_p", "p", OC_NUM},
+    {"test", NULL, OC_TEXT}, {"test_z", NULL, OC_NUM}, {"test_p", "p", OC_NUM},
     {"no_going_back", NULL, OC_NUM}, {"label", NULL, OC_TEXT}, {"label_ru", "Оценка", OC_TEXT},
 };
 #define NTREND (sizeof trend_cols / sizeof trend_cols[0])
@@ -505,8 +505,9 @@ int cmd_trends(struct cli *c)
         cells[k++] = fnum(x->slope, 4);
         cells[k++] = fnum(x->se, 4);
         cells[k++] = fsig(x->p);
-        cells[k++] = fnum(x->ca_z, 4);
-        cells[k++] = fsig(x->has_ca ? x->ca_p : x->p);
+        cells[k++] = xstrdup(x->test ? x->test : "");
+        cells[k++] = fnum(x->test_z, 4);
+        cells[k++] = fsig(x->test_p);
         cells[k++] = fint(x->no_going_back);
         cells[k++] = xstrdup(stats_trend_label_name(x->label));
         cells[k++] = xstrdup(label_ru(x->label));

@@ -51,3 +51,10 @@ rho <- (S/(m*(1-m)) - (I-1)) / (N - sum(n^2)/N - (I-1))
 ab <- 1/rho - 1; a <- m*ab; b <- (1-m)*ab
 p("eb rho a b", c(rho, a, b))
 p("eb post", 100*(k+a)/(n+ab))
+cat("== mean trend, known variances ==\n")
+m <- c(3.61, 3.70, 3.74); nm <- c(60, 64, 58); sd <- c(0.80, 0.90, 0.85); yr <- 2024:2026
+f <- lm(m ~ yr, weights = nm / sd^2); s <- summary(f)
+z <- coef(f)[2] / (s$coefficients[2, 2] / s$sigma)
+p("mean known-variance z p", c(z, 2 * pnorm(-abs(z))))
+f <- summary(lm(m ~ yr, weights = nm))$coefficients
+p("mean weights n: slope p", f[2, c(1, 4)])

@@ -146,10 +146,11 @@ static void test_trend_share_improving(void **state)
     ASSERT_CLOSE(x->se, 1.20407764068777);
     ASSERT_CLOSE(x->p, 0.0969703775874063);
     /* prop.trend.test(c(10, 15, 22), c(80, 82, 78), 2024:2026): X-squared, p */
-    assert_true(x->has_ca);
-    ASSERT_CLOSE(x->ca_z * x->ca_z, 6.17185179165073);
-    assert_true(x->ca_z > 0);
-    ASSERT_CLOSE(x->ca_p, 0.0129798675015012);
+    assert_true(x->has_test);
+    assert_string_equal(x->test, "cochran_armitage");
+    ASSERT_CLOSE(x->test_z * x->test_z, 6.17185179165073);
+    assert_true(x->test_z > 0);
+    ASSERT_CLOSE(x->test_p, 0.0129798675015012);
     assert_int_equal(x->label, STATS_TREND_IMPROVING);
     /* change 100·22/78 − 100·10/80 */
     ASSERT_CLOSE(x->change, 100.0 * 22 / 78 - 12.5);
@@ -178,9 +179,9 @@ static void test_trend_fail_share_lower_is_better(void **state)
     ASSERT_CLOSE(x->se, 0.253891491688746);
     ASSERT_CLOSE(x->p, 0.0282498592119011);
     /* prop.trend.test(c(20, 14, 9), c(100, 95, 105), 2024:2026) */
-    ASSERT_CLOSE(x->ca_z * x->ca_z, 5.45596778204084);
-    ASSERT_CLOSE(x->ca_p, 0.019501599073296);
-    assert_true(x->ca_z < 0);
+    ASSERT_CLOSE(x->test_z * x->test_z, 5.45596778204084);
+    ASSERT_CLOSE(x->test_p, 0.019501599073296);
+    assert_true(x->test_z < 0);
     assert_int_equal(x->label, STATS_TREND_IMPROVING);
     assert_true(x->change < 0 && x->change_good > 0);
     assert_true(x->no_going_back);
@@ -212,8 +213,23 @@ static void test_trend_mean_weights(void **state)
     ASSERT_CLOSE(x->slope, 0.0656068694110435);
     ASSERT_CLOSE(x->se, 0.0139856328939788);
     ASSERT_CLOSE(x->p, 0.133708942126836);
-    assert_false(x->has_ca);
-    assert_true(isnan(x->ca_z));
+    /* the test uses the known variances: f <- lm(m ~ yr, weights = nm / sd^2);
+     * z <- coef(f)[2] / (summary(f)$coefficients[2, 2] / summary(f)$sigma);
+     * 2 * pnorm(-abs(z)) */
+    assert_string_equal(x->test, "slope_z");
+    ASSERT_CLOSE(x->test_z, 0.863695014978655);
+    ASSERT_CLOSE(x->test_p, 0.387755452824827);
+    assert_int_equal(x->label, STATS_TREND_NO_CHANGE);
+
+    /* without the spread: the WLS t-test (df = 1) */
+    for (size_t i = 0; i < r.n; i++) r.v[i].sd = NAN;
+    ana_trends_free(&t);
+    ana_trends(&r, NULL, &t);
+    x = &t.v[0];
+    assert_string_equal(x->test, "slope_t");
+    /* summary(lm(m ~ yr, weights = nm)) */
+    ASSERT_CLOSE(x->slope, 0.0651490312965767);
+    ASSERT_CLOSE(x->test_p, 0.142446342530314);
     assert_int_equal(x->label, STATS_TREND_NO_CHANGE);
     ana_trends_free(&t);
     results_free(&r);
@@ -290,7 +306,7 @@ static void test_trend_break(void **state)
     x = &t.v[0];
     assert_int_equal(x->y0, 2024);
     assert_int_equal(x->npoints, 3);
-    ASSERT_CLOSE(x->ca_p, 0.0129798675015012);
+    ASSERT_CLOSE(x->test_p, 0.0129798675015012);
     assert_int_equal(x->label, STATS_TREND_IMPROVING);
     ana_trends_free(&t);
     results_free(&r);
