@@ -166,14 +166,16 @@ static int authorize(void *ctx, int action, const char *a3, const char *a4, cons
         return SQLITE_DENY;
     default:
         if (!z->why[0])
-            snprintf(z->why, sizeof z->why, "is not a plain SELECT (%s); a formula may only "
-                                            "read", action == SQLITE_PRAGMA ? "PRAGMA"
+            snprintf(z->why, sizeof z->why, "is not a plain SELECT (%s%s%s); a formula may "
+                                            "only read the form tables",
+                     action == SQLITE_PRAGMA ? "PRAGMA"
                                             : action == SQLITE_ATTACH ? "ATTACH"
                                             : action == SQLITE_INSERT ? "INSERT"
                                             : action == SQLITE_UPDATE ? "UPDATE"
                                             : action == SQLITE_DELETE ? "DELETE"
                                             : action == SQLITE_RECURSIVE ? "WITH RECURSIVE"
-                                            : "a statement other than SELECT");
+                                            : "a statement other than SELECT",
+                     a3 ? " " : "", a3 ? a3 : "");
         return SQLITE_DENY;
     }
 }
