@@ -693,6 +693,7 @@ static void model_free(struct ana_model *md)
         free(md->where_val[k]);
     }
     for (int k = 0; k < md->nfactors; k++) free(md->factors[k]);
+    for (int k = 0; k < md->npool; k++) free(md->pool[k]);
     free(md->file);
     memset(md, 0, sizeof *md);
 }
@@ -770,6 +771,21 @@ static int model_parse(const struct inidoc *doc, const struct inidoc_sec *sec,
             }
             md->bound = b;
             have_bound = 1;
+        } else if (strcmp(k, "pool") == 0) {
+            char *copy = xstrdup(v), *save = NULL;
+            for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                str_trim(t);
+                if (!*t) continue;
+                if (md->npool == IND_MAX_DIMS || !valid_ident(t)) {
+                    soko_diag_add(d, f, kv->line, 0,
+                                  "[%s]: pool: expected up to %d breakdown columns, got '%s'",
+                                  sec->name, IND_MAX_DIMS, v);
+                    ok = 0;
+                    break;
+                }
+                md->pool[md->npool++] = xstrdup(t);
+            }
+            free(copy);
         } else if (strcmp(k, "min_schools") == 0) {
             char *end;
             errno = 0;
@@ -796,7 +812,7 @@ static int model_parse(const struct inidoc *doc, const struct inidoc_sec *sec,
         } else {
             soko_diag_add(d, f, kv->line, 0,
                           "[%s]: unknown key '%s' (expected title, indicator, factors, bound, "
-                          "min_schools or a breakdown column)",
+                          "pool, min_schools or a breakdown column)",
                           sec->name, k);
             ok = 0;
         }
@@ -964,11 +980,105 @@ static int ctx_idx_cmp(const void *pa, const void *pb)
     return a->year < b->year ? -1 : a->year > b->year;
 }
 
+/* Pools the school rows of ind over md's pool columns: one row per school, year and
+ * remaining breakdown, Σnum/Σden (suppressed rows included: a small group counts in
+ * a pooled figure as it does in a cluster's). The rows go to out->pooled. */
+static void pool_rows(const struct ana_model *md, const struct indicator *ind,
+                      const struct ind_results *r, int y0, int y1, struct ana_context *out,
+                      struct ind_results *pr)
+{
+    int pooled[IND_MAX_DIMS] = {0};
+    for (int q = 0; q < md->npool; q++) {
+        int k = dim_index(ind, md->pool[q]);
+        if (k >= 0) pooled[k] = 1;
+    }
+    size_t *idx = xmalloc((r->n + 1) * sizeof *idx), ni = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct ind_row *row = &r->v[i];
+        if (row->ind != ind || row->level != IND_SCHOOL) continue;
+        if (row->year < y0 || row->year > y1 || !row_matches(md, ind, row)) continue;
+        idx[ni++] = i;
+    }
+    struct ind_row *v = xcalloc(ni + 1, sizeof *v);
+    size_t nv = 0;
+    for (size_t i = 0; i < ni; i++) {
+        const struct ind_row *row = &r->v[idx[i]];
+        struct ind_row key = *row;
+        for (int k = 0; k < IND_MAX_DIMS; k++)
+            if (pooled[k]) key.dim[k] = NULL;
+        struct ind_row *t = NULL;
+        for (size_t q = nv; q-- > 0;) {   /* a school's rows are together: look back */
+            if (!str_eq(v[q].unit, row->unit)) break;
+            if (v[q].year == row->year && same_dims(&v[q], &key)) {
+                t = &v[q];
+                break;
+            }
+        }
+        if (!t) {
+            t = &v[nv++];
+            memset(t, 0, sizeof *t);
+            t->ind = ind;
+            t->level = IND_SCHOOL;
+            t->unit = row->unit;
+            t->year = row->year;
+            memcpy(t->dim, key.dim, sizeof t->dim);
+            t->sd = t->lo = t->hi = NAN;
+        }
+        if (!isfinite(row->num) || !isfinite(row->den)) {
+            t->notes |= IND_NOTE_INVALID;
+            continue;
+        }
+        t->num += row->num;
+        t->den += row->den;
+        t->n += isfinite(row->n) ? row->n : 0.0;
+    }
+    free(idx);
+    double per = ind->per > 0.0 ? ind->per : 100.0;
+    for (size_t q = 0; q < nv; q++) {
+        struct ind_row *t = &v[q];
+        double val = NAN;
+        if (!(t->notes & IND_NOTE_INVALID) && t->den > 0.0) {
+            switch (ind->kind) {
+            case IND_SHARE: val = 100.0 * t->num / t->den; break;
+            case IND_MEAN: val = t->num / t->den; break;
+            case IND_RATE: val = per * t->num / t->den; break;
+            case IND_COUNT: val = NAN; break;
+            }
+        }
+        t->value = val;
+        t->suppressed = t->n < (double)ind->min_n;
+        if (t->suppressed) t->notes |= IND_NOTE_SUPPRESSED;
+    }
+    out->pooled = xrealloc(out->pooled, (out->npooled + 1) * sizeof *out->pooled);
+    out->pooled[out->npooled++] = v;
+    pr->v = v;
+    pr->n = pr->cap = nv;
+    pr->arena = NULL;
+}
+
+static void context_compute(const struct ana_model *md, const struct indicator *ind,
+                            const struct ind_results *r, const struct ind_factors *f,
+                            int y0, int y1, struct ana_context *out);
+
 void ana_context_compute(const struct ana_model *md, const struct indicator *ind,
                          const struct ind_results *r, const struct ind_factors *f,
                          int y0, int y1, struct ana_context *out)
 {
     if (y1 < y0) return;
+    if (y1 - y0 + 1 > ANA_MAX_YEARS) y0 = y1 - ANA_MAX_YEARS + 1;
+    if (md->npool > 0) {
+        struct ind_results pr;
+        pool_rows(md, ind, r, y0, y1, out, &pr);
+        context_compute(md, ind, &pr, f, y0, y1, out);
+    } else {
+        context_compute(md, ind, r, f, y0, y1, out);
+    }
+}
+
+static void context_compute(const struct ana_model *md, const struct indicator *ind,
+                            const struct ind_results *r, const struct ind_factors *f,
+                            int y0, int y1, struct ana_context *out)
+{
     if (y1 - y0 + 1 > ANA_MAX_YEARS) y0 = y1 - ANA_MAX_YEARS + 1;
     int ny = y1 - y0 + 1;
     size_t p = (size_t)md->nfactors;
@@ -1099,6 +1209,13 @@ int ana_context_eval(struct ind_set *s, const struct ana_model *md,
                           md->where_col[k], ind->id, md->where_col[k]);
             return SOKO_ECONFIG;
         }
+    for (int k = 0; k < md->npool; k++)
+        if (dim_index(ind, md->pool[k]) < 0) {
+            soko_diag_add(d, md->file, md->line, 0,
+                          "[%s]: pool: indicator '%s' is not broken down by '%s'", md->id,
+                          ind->id, md->pool[k]);
+            return SOKO_ECONFIG;
+        }
     int wy0 = w ? w->y0 : 0, wy1 = w ? w->y1 : 0;
     int rc = ind_evaluate(s, ind, wy0, wy1, res, d);
     if (rc != SOKO_OK) return rc;
@@ -1118,6 +1235,10 @@ int ana_context_eval(struct ind_set *s, const struct ana_model *md,
 
 void ana_context_free(struct ana_context *c)
 {
+    for (size_t i = 0; i < c->npooled; i++) free(c->pooled[i]);
+    free(c->pooled);
+    c->pooled = NULL;
+    c->npooled = 0;
     free(c->v);
     c->v = NULL;
     c->n = c->cap = 0;

@@ -191,6 +191,11 @@ void ana_compares_free(struct ana_compares *c);
  *                                                   ;   unnamed columns: each value on
  *                                                   ;   its own
  *   factors = share_low_income, share_non_native
+ *   pool = grade                                    ; optional: breakdown columns
+ *                                                   ;   pooled per school and year
+ *                                                   ;   (Σnum/Σden over their values,
+ *                                                   ;   suppressed rows included as in
+ *                                                   ;   a cluster's pooling)
  *   bound = 2.0                                     ; |standardized residual|
  *   min_schools = 10                                ; optional (default 10) */
 struct ana_model {
@@ -199,6 +204,8 @@ struct ana_model {
     char *where_col[IND_MAX_DIMS], *where_val[IND_MAX_DIMS];
     int nfactors;
     char *factors[ANA_MAX_FACTORS];
+    int npool;
+    char *pool[IND_MAX_DIMS];         /* breakdown columns pooled over */
     double bound;
     long min_schools;
     char *file;
@@ -246,6 +253,8 @@ struct ana_ctx_school {
 struct ana_context {
     struct ana_ctx_school *v;
     size_t n, cap;
+    struct ind_row **pooled;          /* rows made by pooling (model `pool`), owned */
+    size_t npooled;
 };
 
 /* The core: for model md over ind's school rows in r and the factor values f[0 ..
@@ -254,8 +263,10 @@ struct ana_context {
  * on the factors (stats_ols, unweighted) when at least md->min_schools schools
  * have them, and give each school its standardized residual. A year without a
  * regression (too few schools, singular design) is a year of the window without a
- * residual for anyone, so nobody is beating the odds over it. Appends in the
- * order school, breakdown. */
+ * residual for anyone, so nobody is beating the odds over it. With md->pool, each
+ * school's rows of a year that differ only in the pooled columns are first pooled
+ * into one row (its pooled dims are NULL; out owns it). Appends in the order
+ * school, breakdown. */
 void ana_context_compute(const struct ana_model *md, const struct indicator *ind,
                          const struct ind_results *r, const struct ind_factors *f,
                          int y0, int y1, struct ana_context *out);

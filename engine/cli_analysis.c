@@ -211,8 +211,9 @@ static char *breakdown(const struct indicator *ind, const char *const *dim)
 {
     struct sbuf b = SBUF_INIT;
     for (int k = 0; k < ind->ndims; k++) {
-        if (k) sbuf_adds(&b, ";");
-        sbuf_printf(&b, "%s=%s", ind->dims[k], dim[k] ? dim[k] : "");
+        if (!dim[k]) continue;   /* pooled over (context models) */
+        if (b.len) sbuf_adds(&b, ";");
+        sbuf_printf(&b, "%s=%s", ind->dims[k], dim[k]);
     }
     return sbuf_take(&b);
 }
@@ -222,10 +223,12 @@ static char *breakdown_ru(const struct indicator *ind, const char *const *dim)
 {
     struct sbuf b = SBUF_INIT;
     for (int k = 0; k < ind->ndims; k++) {
-        if (k) sbuf_adds(&b, ", ");
-        if (strcmp(ind->dims[k], "grade") == 0) sbuf_printf(&b, "%s кл.", dim[k] ? dim[k] : "");
-        else sbuf_adds(&b, dim[k] ? dim[k] : "");
+        if (!dim[k]) continue;
+        if (b.len) sbuf_adds(&b, ", ");
+        if (strcmp(ind->dims[k], "grade") == 0) sbuf_printf(&b, "%s кл.", dim[k]);
+        else sbuf_adds(&b, dim[k]);
     }
+    if (!b.len) sbuf_adds(&b, "все");
     return sbuf_take(&b);
 }
 
