@@ -1,0 +1,68 @@
+# soko trends / compare / context on the shipped district (samples/README.md lists the
+# planted patterns): the improving schools 498, 23, 207 show improving ВПР trends and no
+# worsening one; the resilient schools 57, 62 beat the odds on the state exams and no
+# other school does; the outputs are deterministic, CSV/JSON well formed; usage errors.
+forms="schools clusters context vpr vpr_students oge ege rdr olympiad admissions"
+for f in $forms; do run 0 --db s.db import "$f" "$SAMPLES/$f.csv"; done
+IND="$TOP/indicators"
+
+# count LABEL FILE: school-level CSV lines of FILE with that trend label
+count() { awk -F, -v l="$1" 'NR > 1 && $2 == "school" && $0 ~ ("," l ",") { n++ } END { print n + 0 }' "$2"; }
+
+for s in 498 23 207; do
+  for ind in vpr_quality vpr_sou; do
+    run 0 --db s.db --indicators "$IND" trends --school "$s" --indicator "$ind" --format csv
+    imp=$(count improving out); wor=$(count worsening out)
+    [ "$imp" -ge 5 ] || { cat out; fail "school $s: $imp improving $ind series, expected at least 5"; }
+    [ "$wor" = 0 ] || fail "school $s: $wor worsening $ind series"
+  done
+done
+# a school with a steady level (448) is not improving across the board
+run 0 --db s.db --indicators "$IND" trends --school 448 --indicator vpr_quality --format csv
+[ "$(count improving out)" -le 2 ] || fail "school 448 (steady) shows improving trends"
+head -1 out | grep -q '^indicator,level,year,school_id,cluster_id,subject,grade,stage,breakdown,value,numerator,denominator,n,ci_low,ci_high,year_from' ||
+  fail "trends CSV header changed: $(head -1 out)"
+
+# table: Russian labels, aligned
+run 0 --db s.db --indicators "$IND" trends --school 498 --indicator vpr_fail
+has out "Показатель"
+has out "улучшение"
+
+# context: on ОГЭ and ЕГЭ exactly 57 and 62 beat the odds, in every year of the window
+for m in oge_mark_ctx ege_mean_ctx; do
+  run 0 --db s.db --indicators "$IND" context --indicator "$m" --format csv
+  got=$(awk -F, 'NR > 1 && $2 == "school" && $(NF-1) == "beating" { print $4 }' out | sort -u | tr '\n' ' ')
+  [ "$got" = "57 62 " ] || fail "$m: beating the odds: '$got', expected '57 62 '"
+done
+
+# compare: the stem cluster; 344 (stably high) above the district's funnel somewhere
+run 0 --db s.db --indicators "$IND" compare --cluster nevsky_stem --indicator vpr_quality --format csv
+head -1 out | grep -q '^indicator,level,year,school_id,cluster_id,.*,ci_high,cluster_value' || fail "compare CSV header"
+awk -F, 'NR > 1 && $4 == "344" && $0 ~ /above_(95|998)/' out | grep -q . || fail "344 never above the funnel"
+awk -F, 'NR > 1 && $2 == "cluster"' out | grep -q . || fail "no cluster lines"
+hasnt out "nan"
+
+# deterministic, and JSON parses
+run 0 --db s.db --indicators "$IND" compare --cluster support --format json
+cp out a.json
+run 0 --db s.db --indicators "$IND" compare --cluster support --format json
+cmp -s out a.json || fail "compare output differs between two runs"
+if command -v python3 >/dev/null; then
+  python3 -c 'import json,sys; d = json.load(open("a.json")); assert d and "school_id" in d[0]' ||
+    fail "compare JSON does not parse"
+fi
+
+# usage errors
+run 2 --db s.db --indicators "$IND" compare
+has err "needs --cluster"
+run 2 --db s.db --indicators "$IND" compare --cluster nowhere
+has err "no cluster 'nowhere'"
+run 2 --db s.db --indicators "$IND" trends --years 2026-2024
+has err "--years"
+run 2 --db s.db --indicators "$IND" trends --indicator no_such
+has err "no indicator 'no_such'"
+# a bad context model is refused with file:line
+mkdir bad && cp "$IND"/*.ini bad/
+printf '[m]\nindicator = vpr_sou\nfactors = share_low_income\nbound = high\n' > bad/context.ini
+run 3 --db s.db --indicators bad context
+has err "context.ini:4: [m]: bound: expected a positive number"
