@@ -26,6 +26,8 @@ static const struct command commands[] = {
     {"trends", cmd_trends, "", "3-year trends: slope, test, label (--years --school --cluster --indicator --format)"},
     {"compare", cmd_compare, "--cluster ID", "schools against cluster and district: z, funnel, rank, EB (--school --years --format)"},
     {"context", cmd_context, "", "results adjusted for context: who beats the odds (indicators/context.ini)"},
+    {"flags", cmd_flags, "", "schools flagged by the rules, with evidence (--rules --years --school --format)"},
+    {"recommend", cmd_recommend, "--school ID", "targeted recommendations for a school from the rules"},
     {NULL, NULL, NULL, NULL},
 };
 

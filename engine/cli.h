@@ -42,5 +42,8 @@ int cmd_indicators(struct cli *c);
 int cmd_trends(struct cli *c);
 int cmd_compare(struct cli *c);
 int cmd_context(struct cli *c);
+/* cli_rules.c */
+int cmd_flags(struct cli *c);
+int cmd_recommend(struct cli *c);
 
 #endif

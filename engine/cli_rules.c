@@ -1,0 +1,468 @@
+/*
+ * cli_rules.c — `soko flags` (one row per school and rule, with the evidence) and
+ * `soko recommend --school ID` (the targeted recommendations of the rules that flagged
+ * the school). The rules are indicators/rules.ini unless --rules names another file;
+ * the columns of csv/json are documented in docs/rules.md and are stable.
+ */
+#include "analysis.h"
+#include "cli.h"
+#include "indicators.h"
+#include "rules.h"
+#include "stats.h"
+#include "store.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* --indicators, else ./indicators, else the installed definitions (as the other
+ * analysis commands look). */
+static const char *defs_path(const struct cli *c)
+{
+    static const char *const dirs[] = {"indicators", "/usr/local/share/soko/indicators",
+                                       "/usr/share/soko/indicators", NULL};
+    if (c->indicators_dir && *c->indicators_dir) return c->indicators_dir;
+    struct stat sb;
+    for (int i = 0; dirs[i]; i++)
+        if (stat(dirs[i], &sb) == 0 && S_ISDIR(sb.st_mode)) return dirs[i];
+    return dirs[0];
+}
+
+/* "2024-2026", "2026", "2024-" or "-2026". */
+static int years_of(const char *s, int *y0, int *y1)
+{
+    *y0 = *y1 = 0;
+    if (!s || !*s) return 0;
+    char *end;
+    if (*s == '-') {
+        long b = strtol(s + 1, &end, 10);
+        if (*end || b < IND_YEAR_MIN || b > IND_YEAR_MAX) return -1;
+        *y1 = (int)b;
+        return 0;
+    }
+    long a = strtol(s, &end, 10);
+    if (end == s || a < IND_YEAR_MIN || a > IND_YEAR_MAX) return -1;
+    if (!*end) {
+        *y0 = *y1 = (int)a;
+        return 0;
+    }
+    if (*end != '-') return -1;
+    *y0 = (int)a;
+    if (!end[1]) return 0;
+    const char *b = end + 1;
+    long z = strtol(b, &end, 10);
+    if (end == b || *end || z < a || z > IND_YEAR_MAX) return -1;
+    *y1 = (int)z;
+    return 0;
+}
+
+struct rsession {
+    struct store *store;
+    struct ind_set *set;
+    struct ana_models models;
+    struct rule_set rules;
+    struct rule_flags flags;
+    int have_models, have_rules;
+};
+
+static void rsession_close(struct rsession *S)
+{
+    rule_flags_free(&S->flags);
+    if (S->have_rules) rules_free(&S->rules);
+    if (S->have_models) ana_models_free(&S->models);
+    if (S->set) ind_set_free(S->set);
+    if (S->store) store_close(S->store);
+}
+
+/* Loads everything and runs the rules; returns an exit code (messages printed). */
+static int rsession_run(struct cli *c, struct rsession *S, const char *school)
+{
+    memset(S, 0, sizeof *S);
+    stats_init();
+    struct rules_opts o;
+    memset(&o, 0, sizeof o);
+    if (years_of(c->years, &o.y0, &o.y1) != 0) {
+        fprintf(stderr, "soko: --years '%s': expected YEAR or FROM-TO, e.g. 2024-2026\n", c->years);
+        return SOKO_EUSAGE;
+    }
+    o.school = school;
+    int rc = cli_open_store(c, 1, &S->store);
+    if (rc) return rc;
+    if (school && !store_school_exists(S->store, school)) {
+        fprintf(stderr, "soko: --school: no school '%s' in the registry (form schools)\n", school);
+        return SOKO_EUSAGE;
+    }
+    const char *defs = defs_path(c);
+    char *rules_path = c->rules && *c->rules ? xstrdup(c->rules) : xasprintf("%s/rules.ini", defs);
+    struct soko_diag d;
+    soko_diag_init(&d, (size_t)c->max_errors);
+    rc = ind_load(defs, store_db(S->store), &S->set, &d);
+    if (!rc) {
+        rc = ana_context_load(defs, &S->models, &d);
+        S->have_models = rc == SOKO_OK;
+    }
+    if (!rc) {
+        rc = rules_load(rules_path, S->set, &S->models, &S->rules, &d);
+        S->have_rules = rc == SOKO_OK;
+    }
+    if (!rc) rc = rules_run(&S->rules, S->set, &o, &S->flags, &d);
+    if (rc) cli_print_diag(&d);
+    soko_diag_free(&d);
+    free(rules_path);
+    return rc;
+}
+
+/* ==== numbers as text ===================================================================== */
+
+static char *num(double x)
+{
+    if (!isfinite(x)) return xstrdup("");
+    char *s = xasprintf("%.4f", x);
+    char *dot = strchr(s, '.');
+    if (dot) {
+        char *e = s + strlen(s) - 1;
+        while (e > dot && *e == '0') *e-- = '\0';
+        if (e == dot) *e = '\0';
+    }
+    if (strcmp(s, "-0") == 0) {
+        free(s);
+        s = xstrdup("0");
+    }
+    return s;
+}
+
+static char *pval(double p)
+{
+    return isfinite(p) ? xasprintf("%.4g", p) : xstrdup("");
+}
+
+static void csv_cell(const char *s)
+{
+    if (strpbrk(s, ",\"\n\r") == NULL) {
+        fputs(s, stdout);
+        return;
+    }
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"') putchar('"');
+        putchar(*s);
+    }
+    putchar('"');
+}
+
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') printf("\\%c", ch);
+        else if (ch == '\n') fputs("\\n", stdout);
+        else if (ch == '\t') fputs("\\t", stdout);
+        else if (ch == '\r') fputs("\\r", stdout);
+        else if (ch < 0x20) printf("\\u%04x", ch);
+        else putchar(ch);
+    }
+    putchar('"');
+}
+
+static void json_num(const char *key, double x, int p)
+{
+    char *s = p ? pval(x) : num(x);
+    printf(", \"%s\": %s", key, *s ? s : "null");
+    free(s);
+}
+
+/* One evidence item as "key=value;..." for CSV. */
+static char *ev_text(const struct rule_ev *e)
+{
+    char *v = num(e->value), *n = num(e->n), *r = num(e->ref), *l = num(e->limit),
+         *st = num(e->stat), *p = pval(e->p);
+    char *s = xasprintf("indicator=%s;what=%s;year=%d;value=%s;n=%s;district=%s;limit=%s;"
+                        "stat=%s;p=%s%s%s",
+                        e->ind ? e->ind->id : "", e->what ? e->what : "", e->year, v, n, r, l,
+                        st, p, e->detail ? ";detail=" : "", e->detail ? e->detail : "");
+    free(v);
+    free(n);
+    free(r);
+    free(l);
+    free(st);
+    free(p);
+    return s;
+}
+
+static char *indicator_ids(const struct rule_flag *f)
+{
+    struct sbuf b = SBUF_INIT;
+    for (size_t i = 0; i < f->nev; i++) {
+        const char *id = f->ev[i].ind ? f->ev[i].ind->id
+                         : f->rule->kind == RULE_SPIKE ? "vpr_dist"
+                         : f->rule->model ? f->rule->model->indicator : "";
+        int seen = 0;
+        for (size_t k = 0; k < i && !seen; k++) {
+            const char *o = f->ev[k].ind ? f->ev[k].ind->id
+                            : f->rule->kind == RULE_SPIKE ? "vpr_dist"
+                            : f->rule->model ? f->rule->model->indicator : "";
+            seen = strcmp(o, id) == 0;
+        }
+        if (!seen) sbuf_printf(&b, "%s%s", b.len ? ";" : "", id);
+    }
+    return sbuf_take(&b);
+}
+
+/* Display width of UTF-8 text: code points. */
+static size_t u8width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80) w++;
+    return w;
+}
+
+static void padto(const char *s, size_t w, int right)
+{
+    size_t cw = u8width(s);
+    if (right)
+        for (size_t i = cw; i < w; i++) putchar(' ');
+    fputs(s, stdout);
+    if (!right)
+        for (size_t i = cw; i < w; i++) putchar(' ');
+}
+
+/* Rounded for people: d decimals, trailing zeros trimmed. */
+static char *rnum(double x, int d)
+{
+    if (!isfinite(x)) return xstrdup("—");
+    char *s = xasprintf("%.*f", d, x);
+    char *dot = strchr(s, '.');
+    if (dot) {
+        char *e = s + strlen(s) - 1;
+        while (e > dot && *e == '0') *e-- = '\0';
+        if (e == dot) *e = '\0';
+    }
+    if (strcmp(s, "-0") == 0) {
+        free(s);
+        s = xstrdup("0");
+    }
+    return s;
+}
+
+/* The evidence line for people. */
+static char *ev_ru(const struct rule_flag *f, const struct rule_ev *e)
+{
+    struct sbuf b = SBUF_INIT;
+    sbuf_printf(&b, "%s%s%s, %d", e->ind ? e->ind->id : "", e->ind ? " " : "", e->what ? e->what : "",
+                e->year);
+    enum rule_kind k = f->rule->kind;
+    char *v = rnum(e->value, 1), *n = rnum(e->n, 0), *r = rnum(e->ref, 1), *l = rnum(e->limit, 1),
+         *st = rnum(e->stat, 2), *p = pval(e->p);
+    if (k == RULE_THRESHOLD || k == RULE_RISK || k == RULE_FUNNEL || k == RULE_Z ||
+        k == RULE_UNCONFIRMED || k == RULE_CHANGE)
+        sbuf_printf(&b, ": %s (n = %s), район %s", v, n, r);
+    if (k == RULE_FUNNEL || k == RULE_UNCONFIRMED) sbuf_printf(&b, ", граница %s, z = %s", l, st);
+    if (k == RULE_Z) sbuf_printf(&b, ", z = %s (граница %s)", st, l);
+    if (k == RULE_CHANGE) sbuf_printf(&b, ", z = %s", st);
+    if (k == RULE_TREND) sbuf_printf(&b, ": прирост %s", st);
+    if (k == RULE_SPIKE) sbuf_printf(&b, ": p = %s", p);
+    if (e->detail && k != RULE_THRESHOLD && k != RULE_RISK) sbuf_printf(&b, "; %s", e->detail);
+    free(v);
+    free(n);
+    free(r);
+    free(l);
+    free(st);
+    free(p);
+    return sbuf_take(&b);
+}
+
+/* Evidence lines the table shows per flag; csv and json carry all of it. */
+#define TABLE_EVIDENCE 8
+
+static void print_table(const struct rule_flags *F)
+{
+    static const char *const head[] = {"Правило", "Место", "ОО", "Процедур", "из", "Годы"};
+    size_t w[6];
+    for (int j = 0; j < 6; j++) w[j] = u8width(head[j]);
+    char *cells[6];
+    for (size_t i = 0; i < F->n; i++) {
+        const struct rule_flag *f = &F->v[i];
+        cells[0] = xstrdup(f->rule->id);
+        cells[1] = xasprintf("%d", f->rank);
+        cells[2] = xstrdup(f->school_id);
+        cells[3] = xasprintf("%zu", f->nproc);
+        cells[4] = xasprintf("%zu", f->nevaluated);
+        cells[5] = xstrdup(f->years);
+        for (int j = 0; j < 6; j++) {
+            if (u8width(cells[j]) > w[j]) w[j] = u8width(cells[j]);
+            free(cells[j]);
+        }
+    }
+    for (int j = 0; j < 6; j++) {
+        if (j) fputs("  ", stdout);
+        padto(head[j], j < 5 ? w[j] : 0, j == 1 || j == 3 || j == 4);
+    }
+    putchar('\n');
+    for (size_t i = 0; i < F->n; i++) {
+        const struct rule_flag *f = &F->v[i];
+        cells[0] = xstrdup(f->rule->id);
+        cells[1] = xasprintf("%d", f->rank);
+        cells[2] = xstrdup(f->school_id);
+        cells[3] = xasprintf("%zu", f->nproc);
+        cells[4] = xasprintf("%zu", f->nevaluated);
+        cells[5] = xstrdup(f->years);
+        for (int j = 0; j < 6; j++) {
+            if (j) fputs("  ", stdout);
+            padto(cells[j], j < 5 ? w[j] : 0, j == 1 || j == 3 || j == 4);
+            free(cells[j]);
+        }
+        putchar('\n');
+        for (size_t k = 0; k < f->nev && k < TABLE_EVIDENCE; k++) {
+            char *t = ev_ru(f, &f->ev[k]);
+            printf("    %s\n", t);
+            free(t);
+        }
+        if (f->nev > TABLE_EVIDENCE)
+            printf("    … ещё %zu (все — в --format csv или json)\n", f->nev - TABLE_EVIDENCE);
+    }
+}
+
+static void print_csv(const struct rule_flags *F)
+{
+    puts("rule,title,rank,school_id,school_name,procedures,evaluated,window_from,window_to,"
+         "years,score,indicators,evidence,recommendation");
+    for (size_t i = 0; i < F->n; i++) {
+        const struct rule_flag *f = &F->v[i];
+        char *sc = num(f->score), *ids = indicator_ids(f);
+        struct sbuf ev = SBUF_INIT;
+        for (size_t k = 0; k < f->nev; k++) {
+            char *t = ev_text(&f->ev[k]);
+            sbuf_printf(&ev, "%s%s", k ? " | " : "", t);
+            free(t);
+        }
+        csv_cell(f->rule->id);
+        putchar(',');
+        csv_cell(f->rule->title);
+        printf(",%d,", f->rank);
+        csv_cell(f->school_id);
+        putchar(',');
+        csv_cell(f->school_name);
+        printf(",%zu,%zu,%d,%d,", f->nproc, f->nevaluated, f->y0, f->y1);
+        csv_cell(f->years);
+        printf(",%s,", sc);
+        csv_cell(ids);
+        putchar(',');
+        csv_cell(ev.s ? ev.s : "");
+        putchar(',');
+        csv_cell(f->recommendation);
+        putchar('\n');
+        free(sc);
+        free(ids);
+        sbuf_free(&ev);
+    }
+}
+
+static void print_json(const struct rule_flags *F)
+{
+    fputs("[", stdout);
+    for (size_t i = 0; i < F->n; i++) {
+        const struct rule_flag *f = &F->v[i];
+        fputs(i ? ",\n {" : "\n {", stdout);
+        fputs("\"rule\": ", stdout);
+        json_str(f->rule->id);
+        fputs(", \"title\": ", stdout);
+        json_str(f->rule->title);
+        printf(", \"kind\": \"%s\", \"rank\": %d, \"school_id\": ", rule_kind_name(f->rule->kind),
+               f->rank);
+        json_str(f->school_id);
+        fputs(", \"school_name\": ", stdout);
+        json_str(f->school_name);
+        printf(", \"procedures\": %zu, \"evaluated\": %zu, \"window_from\": %d, \"window_to\": %d",
+               f->nproc, f->nevaluated, f->y0, f->y1);
+        fputs(", \"years\": ", stdout);
+        json_str(f->years);
+        json_num("score", f->score, 0);
+        fputs(", \"evidence\": [", stdout);
+        for (size_t k = 0; k < f->nev; k++) {
+            const struct rule_ev *e = &f->ev[k];
+            fputs(k ? ",\n   {" : "\n   {", stdout);
+            fputs("\"indicator\": ", stdout);
+            json_str(e->ind ? e->ind->id : f->rule->kind == RULE_SPIKE ? "vpr_dist"
+                              : f->rule->model ? f->rule->model->indicator : "");
+            fputs(", \"what\": ", stdout);
+            json_str(e->what ? e->what : "");
+            printf(", \"year\": %d", e->year);
+            json_num("value", e->value, 0);
+            json_num("n", e->n, 0);
+            json_num("district", e->ref, 0);
+            json_num("limit", e->limit, 0);
+            json_num("stat", e->stat, 0);
+            json_num("p", e->p, 1);
+            fputs(", \"detail\": ", stdout);
+            json_str(e->detail ? e->detail : "");
+            putchar('}');
+        }
+        fputs(f->nev ? "]" : "]", stdout);
+        fputs(", \"recommendation\": ", stdout);
+        json_str(f->recommendation);
+        putchar('}');
+    }
+    fputs(F->n ? "\n]\n" : "]\n", stdout);
+}
+
+int cmd_flags(struct cli *c)
+{
+    if (c->format && strcmp(c->format, "table") && strcmp(c->format, "csv") &&
+        strcmp(c->format, "json")) {
+        fprintf(stderr, "soko: --format '%s': expected table, csv or json\n", c->format);
+        return SOKO_EUSAGE;
+    }
+    if (c->argc) {
+        fprintf(stderr, "soko: flags takes no arguments (options: --rules --indicators --years "
+                        "--school --format)\n");
+        return SOKO_EUSAGE;
+    }
+    struct rsession S;
+    int rc = rsession_run(c, &S, c->school);
+    if (!rc) {
+        if (strcmp(c->format, "csv") == 0) print_csv(&S.flags);
+        else if (strcmp(c->format, "json") == 0) print_json(&S.flags);
+        else print_table(&S.flags);
+    }
+    rsession_close(&S);
+    if (!rc && (fflush(stdout) != 0 || ferror(stdout))) {
+        fprintf(stderr, "soko: writing the output failed\n");
+        rc = SOKO_EIO;
+    }
+    return rc;
+}
+
+int cmd_recommend(struct cli *c)
+{
+    if (!c->school || !*c->school) {
+        fprintf(stderr, "soko: recommend needs --school ID\n");
+        return SOKO_EUSAGE;
+    }
+    if (c->argc) {
+        fprintf(stderr, "soko: recommend takes no arguments (options: --school --rules "
+                        "--indicators --years)\n");
+        return SOKO_EUSAGE;
+    }
+    struct rsession S;
+    int rc = rsession_run(c, &S, c->school);
+    if (!rc) {
+        if (S.flags.n == 0)
+            printf("ОО %s: ни одно правило не выделило ОО; адресных рекомендаций нет.\n", c->school);
+        else
+            printf("# Адресные рекомендации: %s\n", *S.flags.v[0].school_name
+                                                         ? S.flags.v[0].school_name : c->school);
+        for (size_t i = 0; i < S.flags.n; i++) {
+            const struct rule_flag *f = &S.flags.v[i];
+            printf("\n## %s\n\n%s\n", f->rule->title, f->recommendation);
+        }
+    }
+    rsession_close(&S);
+    if (!rc && (fflush(stdout) != 0 || ferror(stdout))) {
+        fprintf(stderr, "soko: writing the output failed\n");
+        rc = SOKO_EIO;
+    }
+    return rc;
+}
