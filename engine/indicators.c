@@ -398,6 +398,20 @@ static const char *unit_expr(enum ind_level lv, const char *school_col)
     return buf;
 }
 
+/* "x.col, " for ORDER BY; an enum column (stage) sorts in the order of its values in
+ * forms.c (school, municipal, regional, final), which are static text, not input. */
+static void order_dim(struct sbuf *b, const struct indicator *ind, const char *x, int k)
+{
+    const struct form_col *c = &ind->form->cols[form_col_index(ind->form, ind->dims[k])];
+    if (c->type == COL_ENUM) {
+        sbuf_printf(b, "CASE %s.%s", x, c->name);
+        for (int i = 0; c->values[i].value; i++)
+            sbuf_printf(b, " WHEN '%s' THEN %d", c->values[i].value, i);
+        sbuf_adds(b, " END, ");
+    }
+    sbuf_printf(b, "%s.%s, ", x, c->name);
+}
+
 /* The statement of one level. Columns: unit, year, dims..., then by kind
  *   share: num, den, n
  *   mean:  Σw·v, Σw, rows, Σsumsq, rows without sumsq, n
@@ -450,7 +464,7 @@ static char *level_sql(const struct indicator *ind, enum ind_level lv)
         for (int k = 0; k < ind->ndims; k++) sbuf_printf(&b, ", soko_d.%s", ind->dims[k]);
         sbuf_adds(&b, "\nORDER BY ");
         if (lv != IND_DISTRICT) sbuf_printf(&b, "%s, ", unit_expr(lv, "soko_b.school_id"));
-        for (int k = 0; k < ind->ndims; k++) sbuf_printf(&b, "soko_d.%s, ", ind->dims[k]);
+        for (int k = 0; k < ind->ndims; k++) order_dim(&b, ind, "soko_d", k);
         sbuf_adds(&b, "soko_b.year");
         return sbuf_take(&b);
     }
@@ -527,7 +541,7 @@ static char *level_sql(const struct indicator *ind, enum ind_level lv)
     }
     sbuf_adds(&b, "\nORDER BY ");
     if (lv != IND_DISTRICT) sbuf_printf(&b, "%s, ", unit);
-    for (int k = 0; k < ind->ndims; k++) sbuf_printf(&b, "%s.%s, ", t, ind->dims[k]);
+    for (int k = 0; k < ind->ndims; k++) order_dim(&b, ind, t, k);
     sbuf_printf(&b, "%s.year", t);
     return sbuf_take(&b);
 }

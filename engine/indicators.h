@@ -82,9 +82,9 @@ struct indicator {
     int breaks[IND_MAX_BREAKS];   /* ascending; a break at Y: Y starts a new series */
     char *file;                   /* where it is defined */
     long line;                    /* line of its [section] */
-    /* compiled once at load, one per level; base_stmt only for base_factor */
+    /* compiled once at load, one per level (a base_factor is joined in stmt itself) */
     sqlite3_stmt *stmt[IND_NLEVELS];
-    sqlite3_stmt *base_stmt[IND_NLEVELS];
+    sqlite3_stmt *base_stmt[IND_NLEVELS];  /* reserved, always NULL */
 };
 
 struct ind_set {
@@ -96,7 +96,7 @@ struct ind_set {
 };
 
 /* Loads every *.ini of dir in name order, except context.ini (context models; see
- * analysis.h), or the one file when path is a file; checks every definition and
+ * analysis.h) and rules.ini (rules), or the one file when path is a file; checks every definition and
  * compiles its queries on db, which must be read-only (opened read-only, or with
  * PRAGMA query_only): a definition is refused at load, never at evaluation. */
 int ind_load(const char *path, sqlite3 *db, struct ind_set **out, struct soko_diag *d);
