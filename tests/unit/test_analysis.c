@@ -614,6 +614,56 @@ static void test_context_resilient(void **state)
     results_free(&r);
 }
 
+/* pool: two grades of a school become one figure, Σnum/Σden (a small, suppressed
+ * group included), and the regression runs on those. */
+static void test_context_pool(void **state)
+{
+    (void)state;
+    struct indicator q = mk_ind("quality", IND_SHARE, 0);
+    q.ndims = 1;
+    q.dims[0] = "grade";
+    struct ind_results r = IND_RESULTS_INIT;
+    struct ind_factor fv[12 * 2];
+    struct ind_factors f = {fv, 0, NULL};
+    for (int s = 0; s < 12; s++) {
+        for (int y = 2025; y <= 2026; y++) {
+            /* grade 5: 40 pupils; grade 6: 3 pupils (suppressed alone) */
+            double p5 = 0.30 + 0.02 * s, k6 = s % 2 ? 2 : 1;
+            struct ind_row *a = add_share(&r, &q, IND_SCHOOL, cid[s], y, round(40 * p5), 40);
+            a->dim[0] = "5";
+            struct ind_row *b = add_share(&r, &q, IND_SCHOOL, cid[s], y, k6, 3);
+            b->dim[0] = "6";
+            fv[f.n].year = y;
+            fv[f.n].school_id = cid[s];
+            fv[f.n].value = cx1[s];
+            f.n++;
+        }
+    }
+    struct ana_model md;
+    memset(&md, 0, sizeof md);
+    md.indicator = "quality";
+    md.nfactors = 1;
+    md.factors[0] = "x1";
+    md.npool = 1;
+    md.pool[0] = "grade";
+    md.bound = 2.0;
+    md.min_schools = 10;
+    struct ana_context c = {0};
+    ana_context_compute(&md, &q, &r, &f, 2025, 2026, &c);
+    assert_int_equal(c.n, 12);         /* one per school: the grades are pooled */
+    assert_null(c.v[0].dim[0]);
+    const struct ind_row *p0 = c.v[0].rows[0];
+    assert_non_null(p0);
+    /* s01: round(40·0.30) = 12 of 40 and 1 of 3: 13/43 */
+    ASSERT_CLOSE(p0->num, 13.0);
+    ASSERT_CLOSE(p0->den, 43.0);
+    ASSERT_CLOSE(p0->value, 100.0 * 13.0 / 43.0);
+    assert_false(p0->suppressed);
+    assert_int_equal(c.v[0].present, 2);
+    ana_context_free(&c);
+    results_free(&r);
+}
+
 static char *write_tmp(const char *text)
 {
     char *path = strdup("/tmp/soko_ctx_XXXXXX");
@@ -693,6 +743,7 @@ int main(void)
         cmocka_unit_test(test_compare_eb_ranking),
         cmocka_unit_test(test_compare_mean_without_sd),
         cmocka_unit_test(test_context_resilient),
+        cmocka_unit_test(test_context_pool),
         cmocka_unit_test(test_context_load),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
