@@ -93,3 +93,20 @@ cmp -s want_pool got_pool || { diff want_pool got_pool; fail "pooled city shares
 # importing again through the same profile changes nothing
 run 0 --db n.db import vpr "$NYC" --profile nyc_math
 has out "unchanged"
+
+# the same through soko's own indicators: the city's pooled «2» (Level 1) share per year
+# and grade — numerator, denominator and value — equal the raw file's sums
+awk -F, 'NR>1 && $3!="All Grades" && !/(^|,)s(,|$)/ {k[$4" "$3]+=$8; n[$4" "$3]+=$6}
+         END {for (y in k) printf "%s %d %d %.4f\n", y, k[y], n[y], 100*k[y]/n[y]}' raw.csv | sort > want_city
+run 0 --db n.db indicators --indicators "$TOP/indicators" --indicator vpr_fail --format csv
+awk -F, '$2 == "district" {printf "%s %s %d %d %.4f\n", $3, $7, $10, $11, $9}' out | sort > got_city
+[ "$(wc -l < got_city)" = 30 ] || fail "expected 5 years x 6 grades of city figures"
+cmp -s want_city got_city || { diff want_city got_city | head; fail "soko's pooled city figures differ from the raw file"; }
+# and a community school district (cluster 02) in 2017, grade 8
+want=$(awk -F, 'NR>1 && $4==2017 && $3=="8" && substr($1,1,2)=="02" && !/(^|,)s(,|$)/ {k+=$8; n+=$6} END {print k, n}' raw.csv)
+got=$(awk -F, '$2 == "cluster" && $5 == "02" && $3 == 2017 && $7 == 8 {print $10, $11}' out)
+[ "$got" = "$want" ] || fail "cluster 02, 2017, grade 8: soko '$got', raw file '$want'"
+# trends run on it like on a district's own data
+run 0 --db n.db trends --indicators "$TOP/indicators" --indicator vpr_fail --years 2015-2017 --format csv
+has out "vpr_fail"
+[ "$(grep -c ',district,' out)" -ge 6 ] || fail "no district trends for the NYC data"
