@@ -1638,19 +1638,46 @@ static char *ev_value_text(const struct rule *r, const struct rule_ev *e)
     return s;
 }
 
+/* Items a recommendation lists before "и ещё N": the full evidence is in soko flags. */
+#define RENDER_ITEMS 6
+
 static char *render(const struct rule_flag *f)
 {
     const struct rule *r = f->rule;
     struct sbuf procs = SBUF_INIT, inds = SBUF_INIT, vals = SBUF_INIT, facs = SBUF_INIT;
+    /* {procedures}: grouped by indicator, "Title: a; b; c" */
+    char *done = xcalloc(f->nev + 1, 1);
+    for (size_t i = 0; i < f->nev; i++) {
+        if (done[i]) continue;
+        const struct indicator *ind = f->ev[i].ind;
+        struct sbuf one = SBUF_INIT;
+        size_t shown = 0, more = 0;
+        for (size_t k = i; k < f->nev; k++) {
+            if (f->ev[k].ind != ind) continue;
+            done[k] = 1;
+            size_t before = one.len;
+            if (shown < RENDER_ITEMS) add_distinct(&one, f->ev[k].what, "; ");
+            else if (!strstr(one.s ? one.s : "", f->ev[k].what ? f->ev[k].what : "")) more++;
+            if (one.len != before) shown++;
+        }
+        if (more) sbuf_printf(&one, " и ещё %zu", more);
+        if (procs.len) sbuf_adds(&procs, "; ");
+        if (ind && r->kind != RULE_RISK) sbuf_printf(&procs, "%s — %s", ind->title, one.s ? one.s : "");
+        else sbuf_adds(&procs, one.s ? one.s : "");
+        sbuf_free(&one);
+    }
+    free(done);
     for (size_t i = 0; i < f->nev; i++) {
         const struct rule_ev *e = &f->ev[i];
-        add_distinct(&procs, e->what, "; ");
         if (e->ind) add_distinct(&inds, e->ind->title, "; ");
         if (r->kind == RULE_RISK) add_distinct(&facs, e->what, ", ");
-        char *t = ev_value_text(r, e);
-        sbuf_printf(&vals, "%s%s", vals.len ? "; " : "", t);
-        free(t);
+        if (i < RENDER_ITEMS) {
+            char *t = ev_value_text(r, e);
+            sbuf_printf(&vals, "%s%s", vals.len ? "; " : "", t);
+            free(t);
+        }
     }
+    if (f->nev > RENDER_ITEMS) sbuf_printf(&vals, " и ещё %zu", f->nev - RENDER_ITEMS);
     if (!inds.len && r->kind == RULE_SPIKE) sbuf_adds(&inds, "распределение первичных баллов ВПР");
     if (!inds.len && r->kind == RULE_RESIDUAL) sbuf_adds(&inds, r->model->title ? r->model->title : r->model->id);
     struct sbuf out = SBUF_INIT;
