@@ -38,7 +38,7 @@ static void usage(FILE *out)
             "usage: soko [--db PATH] COMMAND [ARGS] [OPTIONS]\n\ncommands:\n",
             SOKO_VERSION);
     for (const struct command *c = commands; c->name; c++)
-        fprintf(out, "  %-9s %-14s %s\n", c->name, c->args, c->help);
+        fprintf(out, "  %-10s %-13s %s\n", c->name, c->args, c->help);
     fprintf(out,
             "\noptions:\n"
             "  --db PATH          the store (default $SOKO_DB or ./soko.db)\n"
@@ -46,7 +46,17 @@ static void usage(FILE *out)
             "  --keep-students    import vpr_students: also store the student rows (personal data)\n"
             "  --max-errors N     report at most N errors per file (default 50)\n"
             "  --quiet            import: print nothing on success\n"
+            "  --profile NAME     import, check: read the file through an import profile\n"
+            "                     (indicators/profiles/NAME.ini or a path; docs/profiles.md)\n"
             "  --ru               template: Russian headers, ';', UTF-8 with BOM (for Excel)\n"
+            "  --years A-B        analyses: the window of years (e.g. 2024-2026); default the\n"
+            "                     last 3 years present\n"
+            "  --school ID, --cluster ID, --indicator ID\n"
+            "                     analyses: only this school, cluster or indicator\n"
+            "  --indicators DIR   the indicator definitions (default ./indicators)\n"
+            "  --rules FILE       the rule file (default indicators/rules.ini)\n"
+            "  --format F         table (default), csv or json\n"
+            "  --out DIR          reports: where to write;  --date YYYY-MM-DD: the date printed\n"
             "  -h, --help         this help;   --version   the version\n"
             "\nexit status: 0 ok, 1 bad input data, 2 usage, 3 bad definition file, "
             "4 i/o error, 5 store error\n");
