@@ -1,0 +1,87 @@
+# soko flags and soko recommend on the shipped district (samples/README.md lists the
+# planted patterns): every planted school comes out under its rule, and — for the rules
+# whose list the generator fixes — nothing else; a threshold changed in a copy of the
+# rule file changes the list without a rebuild; a bad rule file is refused with
+# file:line; recommendations speak of the school.
+for f in schools clusters context vpr vpr_students oge ege rdr olympiad admissions; do
+  run 0 --db s.db import "$f" "$SAMPLES/$f.csv" --quiet
+done
+IND="$TOP/indicators"
+
+# list RULE: the schools flagged by RULE, sorted, space-separated (from the table)
+list() { awk -v r="$1" '$1 == r { print $3 }' flags | sort -n | tr '\n' ' ' | sed 's/ $//'; }
+expect() {
+  got=$(list "$1")
+  [ "$got" = "$2" ] || { cat flags; fail "rule $1 flags '$got', expected '$2'"; }
+}
+
+run 0 --db s.db flags --indicators "$IND"
+cp out flags
+expect stably_low "14 570 667"
+expect stably_high "331 344 572"
+expect stable_improvement "23 207 498"
+expect gia_below_min "334"
+expect objectivity_spike "345"
+expect objectivity_unconfirmed "222"
+expect objectivity_jump "327"
+expect context_beating "57 62"
+# the Рособрнадзор indicator: the three stably low schools, and 23, which starts the
+# window below average and had ≥ 30 % «2» in Russian 6 in 2024 and 2025
+expect low_results "14 23 570 667"
+# «raised» against the journal: 147 as planted; 345's scores pushed onto the mark
+# boundaries raise its ВПР marks above the journal as well
+expect objectivity_raised "147 345"
+expect risk_profile "14 23 570 667"
+# the jump is in 2026 and the improvement rule ranks 23 (the steepest) first
+awk '$1 == "objectivity_jump" { print $6 }' flags | grep -qx 2026 || fail "327's jump is not in 2026"
+awk '$1 == "stable_improvement" && $2 == 1 { print $3 }' flags | grep -qx 23 ||
+  fail "23 is not first by improvement"
+# evidence lines follow each flag
+has flags "граница"
+has flags "отметка «3»"
+
+# csv and json carry the evidence
+run 0 --db s.db flags --indicators "$IND" --format csv --school 345
+has out "rule,title,rank,school_id,school_name,procedures,evaluated,window_from,window_to,years,score,indicators,evidence,recommendation"
+has out "objectivity_spike"
+has out "indicator=;what=История, 7 кл.;year=2025"
+hasnt out ",14,"
+run 0 --db s.db flags --indicators "$IND" --format json --school 222
+has out '"rule": "objectivity_unconfirmed"'
+has out '"indicator": "vpr_sou"'
+has out '"limit": '
+
+# a threshold changed in the rule file: no rebuild, another list
+sed 's/^value = 15$/value = 25/' "$IND/rules.ini" > strict.ini
+cmp -s strict.ini "$IND/rules.ini" && fail "the sed did not change the raised bound"
+run 0 --db s.db flags --indicators "$IND" --rules strict.ini
+cp out flags
+expect objectivity_raised "147"
+sed 's/^procedures = 3$/procedures = 30/' "$IND/rules.ini" > fewer.ini
+run 0 --db s.db flags --indicators "$IND" --rules fewer.ini
+cp out flags
+expect stably_low ""
+
+# a bad rule file: refused, naming the line
+printf '[x]\ntitle = T\nkind = threshold\nindicators = vpr_fail, no_such\nop = >=\nvalue = 1\nrecommendation = {school}\n' > bad.ini
+run 3 --db s.db flags --indicators "$IND" --rules bad.ini
+has err "bad.ini:4: [x]: indicators: unknown indicator 'no_such'"
+printf '[x]\ntitle = T\nkind = threshold\nindicators = vpr_fail\nop = >=\nvalue = 1\nrecommendation = {teacher}\n' > bad2.ini
+run 3 --db s.db flags --indicators "$IND" --rules bad2.ini
+has err "bad2.ini:7: [x]: recommendation: unknown placeholder '{teacher}'"
+
+# recommendations: for the school, never about teachers
+run 0 --db s.db recommend --school 14 --indicators "$IND"
+has out "# Адресные рекомендации: ГБОУ «Средняя школа № 14»"
+has out "## Стабильно низкие образовательные результаты"
+has out "## Факторы риска «500+»"
+hasnt out "учител"
+run 0 --db s.db recommend --school 57 --indicators "$IND"
+has out "выше ожидаемых с учётом контекста"
+run 0 --db s.db recommend --school 305 --indicators "$IND"
+has out "адресных рекомендаций нет"
+run 2 --db s.db recommend --school 99999 --indicators "$IND"
+has err "no school '99999'"
+run 2 --db s.db recommend --indicators "$IND"
+has err "needs --school"
+run 2 --db s.db flags --indicators "$IND" --format xml
