@@ -1,0 +1,622 @@
+/*
+ * chart.c — gnuplot charts (chart.h). Each chart is kept as two pieces of script text
+ * made when it is added: its data (`$dN_K << EOD` blocks of numbers, defined once)
+ * and its drawing commands (emitted once per output format). chart_render joins them
+ * into one script and runs gnuplot once.
+ *
+ * Numbers are written by fmtnum(), never by printf's %g directly, so that a locale
+ * with a decimal comma cannot break the data blocks. Text only ever enters the script
+ * through esc_gnuplot().
+ */
+#include "chart.h"
+#include "escape.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct chart {
+    char *name;       /* file stem */
+    char *data;       /* data blocks */
+    char *draw;       /* settings and plot command */
+    int w, h;         /* size in pixels */
+};
+
+struct chart_batch {
+    struct chart *v;
+    size_t n, cap;
+};
+
+/* Colours: the first series (the school) strong, then the cluster, the district. */
+static const char *const palette[] = {"#1f5fa8", "#e07b00", "#6b6b6b", "#2a9d4b",
+                                      "#b03a8c", "#8c6d1f", "#17a2b8", "#c0392b"};
+#define NPALETTE (sizeof palette / sizeof palette[0])
+
+struct chart_batch *chart_batch_new(void)
+{
+    return xcalloc(1, sizeof(struct chart_batch));
+}
+
+void chart_batch_free(struct chart_batch *b)
+{
+    if (!b) return;
+    for (size_t i = 0; i < b->n; i++) {
+        free(b->v[i].name);
+        free(b->v[i].data);
+        free(b->v[i].draw);
+    }
+    free(b->v);
+    free(b);
+}
+
+size_t chart_count(const struct chart_batch *b) { return b->n; }
+
+/* Appends a number in C notation ("NaN" for a NaN): %.6g, then any ',' a locale
+ * may have produced turned into '.'. */
+static void fmtnum(struct sbuf *s, double x)
+{
+    if (isnan(x)) {
+        sbuf_adds(s, "NaN");
+        return;
+    }
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.6g", x);
+    for (char *p = buf; *p; p++)
+        if (*p == ',') *p = '.';
+    sbuf_adds(s, buf);
+}
+
+static void str(struct sbuf *s, const char *text) { esc_gnuplot(s, text ? text : ""); }
+
+static struct chart *add(struct chart_batch *b, const char *name, int w, int h)
+{
+    if (b->n == b->cap) {
+        b->cap = b->cap ? 2 * b->cap : 8;
+        b->v = xrealloc(b->v, b->cap * sizeof *b->v);
+    }
+    struct chart *c = &b->v[b->n++];
+    c->name = esc_filename(name);
+    c->data = NULL;
+    c->draw = NULL;
+    c->w = w;
+    c->h = h;
+    return c;
+}
+
+/* Settings every chart starts from (after `reset`). */
+static void common(struct sbuf *s, const char *title)
+{
+    sbuf_adds(s, "set encoding utf8\nset decimalsign ','\nset border 3 lc rgb '#555555'\n"
+                 "set tics nomirror out\nset grid ytics lc rgb '#e3e3e3' lt 1\n");
+    sbuf_adds(s, "set title ");
+    str(s, title);
+    sbuf_adds(s, " font ',12'\n");
+}
+
+/* A data block name unique in the script: $d<chart index>_<k>. */
+static void block(struct sbuf *s, size_t chart, size_t k)
+{
+    sbuf_printf(s, "$d%zu_%zu", chart, k);
+}
+
+/* ==== dynamics ======================================================================= */
+
+void chart_dynamics(struct chart_batch *b, const char *name, const char *title,
+                    const char *ylabel, const struct chart_series *ser, size_t nseries)
+{
+    size_t idx = b->n;
+    struct chart *c = add(b, name, 760, 400);
+    struct sbuf data = SBUF_INIT, draw = SBUF_INIT;
+    int ymin = 0, ymax = 0, any = 0;
+    for (size_t k = 0; k < nseries; k++) {
+        block(&data, idx, k);
+        sbuf_adds(&data, " << EOD\n");
+        for (size_t i = 0; i < ser[k].n; i++) {
+            double v = ser[k].value[i];
+            if (isnan(v)) continue;
+            double lo = ser[k].lo ? ser[k].lo[i] : NAN, hi = ser[k].hi ? ser[k].hi[i] : NAN;
+            if (isnan(lo) || isnan(hi)) lo = hi = v;
+            sbuf_printf(&data, "%d ", ser[k].years[i]);
+            fmtnum(&data, v);
+            sbuf_addc(&data, ' ');
+            fmtnum(&data, lo);
+            sbuf_addc(&data, ' ');
+            fmtnum(&data, hi);
+            sbuf_addc(&data, '\n');
+            if (!any || ser[k].years[i] < ymin) ymin = ser[k].years[i];
+            if (!any || ser[k].years[i] > ymax) ymax = ser[k].years[i];
+            any = 1;
+        }
+        sbuf_adds(&data, "EOD\n");
+    }
+    common(&draw, title);
+    sbuf_adds(&draw, "set ylabel ");
+    str(&draw, ylabel);
+    sbuf_adds(&draw, "\nset xtics 1 format '%.0f'\nset key outside bottom center vertical\n");
+    if (any) sbuf_printf(&draw, "set xrange [%d.6:%d.4]\n", ymin - 1, ymax);
+    sbuf_adds(&draw, "set offsets 0, 0, graph 0.08, graph 0.08\n");
+    if (!any || nseries == 0) {
+        sbuf_adds(&draw, "set label 'нет данных' at graph 0.5, graph 0.5 center\n"
+                         "plot NaN notitle\n");
+    } else {
+        sbuf_adds(&draw, "plot ");
+        for (size_t k = 0; k < nseries; k++) {
+            if (k) sbuf_adds(&draw, ", \\\n     ");
+            block(&draw, idx, k);
+            sbuf_printf(&draw, " using 1:2:3:4 with yerrorlines lw %s pt 7 ps 0.9 lc rgb '%s' title ",
+                        k == 0 ? "2.5" : "1.5", palette[k % NPALETTE]);
+            str(&draw, ser[k].label);
+        }
+        sbuf_addc(&draw, '\n');
+    }
+    c->data = sbuf_take(&data);
+    c->draw = sbuf_take(&draw);
+}
+
+/* ==== funnel ========================================================================= */
+
+void chart_funnel(struct chart_batch *b, const char *name, const char *title,
+                  const char *ylabel, const struct chart_funnel *f)
+{
+    size_t idx = b->n;
+    struct chart *c = add(b, name, 760, 460);
+    struct sbuf data = SBUF_INIT, draw = SBUF_INIT;
+    double nmax = 0;
+    block(&data, idx, 0);
+    sbuf_adds(&data, " << EOD\n");
+    for (size_t i = 0; i < f->ngrid; i++) {
+        const double row[5] = {f->grid_n[i], f->lo95[i], f->hi95[i], f->lo998[i], f->hi998[i]};
+        for (int j = 0; j < 5; j++) {
+            if (j) sbuf_addc(&data, ' ');
+            fmtnum(&data, row[j]);
+        }
+        sbuf_addc(&data, '\n');
+        if (f->grid_n[i] > nmax) nmax = f->grid_n[i];
+    }
+    sbuf_adds(&data, "EOD\n");
+    for (int hl = 0; hl < 2; hl++) {
+        block(&data, idx, 1 + (size_t)hl);
+        sbuf_adds(&data, " << EOD\n");
+        for (size_t i = 0; i < f->npoints; i++) {
+            const struct chart_point *p = &f->points[i];
+            if (!!p->highlight != hl || isnan(p->value) || isnan(p->n)) continue;
+            fmtnum(&data, p->n);
+            sbuf_addc(&data, ' ');
+            fmtnum(&data, p->value);
+            sbuf_addc(&data, '\n');
+            if (p->n > nmax) nmax = p->n;
+        }
+        sbuf_adds(&data, "EOD\n");
+    }
+    common(&draw, title);
+    sbuf_adds(&draw, "set xlabel 'Число участников (n)'\nset ylabel ");
+    str(&draw, ylabel);
+    sbuf_adds(&draw, "\nset key outside bottom center horizontal\nset xrange [0:");
+    fmtnum(&draw, nmax > 0 ? nmax * 1.08 : 1);
+    sbuf_adds(&draw, "]\nset offsets 0, 0, graph 0.05, graph 0.05\n");
+    for (size_t i = 0; i < f->npoints; i++) {
+        const struct chart_point *p = &f->points[i];
+        if (!p->highlight || !p->label || isnan(p->value) || isnan(p->n)) continue;
+        sbuf_adds(&draw, "set label ");
+        str(&draw, p->label);
+        sbuf_adds(&draw, " at ");
+        fmtnum(&draw, p->n);
+        sbuf_adds(&draw, ", ");
+        fmtnum(&draw, p->value);
+        sbuf_adds(&draw, " offset 0.8, 0.5 font ',9' tc rgb '#1f5fa8'\n");
+    }
+    sbuf_adds(&draw, "plot ");
+    block(&draw, idx, 0);
+    sbuf_adds(&draw, " using 1:(");
+    fmtnum(&draw, f->target);
+    sbuf_adds(&draw, ") with lines lw 1.5 lc rgb '#333333' title 'Значение района', \\\n     ");
+    block(&draw, idx, 0);
+    sbuf_adds(&draw, " using 1:2 with lines dt 2 lc rgb '#e07b00' title 'Граница 95 %', \\\n     ");
+    block(&draw, idx, 0);
+    sbuf_adds(&draw, " using 1:3 with lines dt 2 lc rgb '#e07b00' notitle, \\\n     ");
+    block(&draw, idx, 0);
+    sbuf_adds(&draw, " using 1:4 with lines dt 1 lc rgb '#c0392b' title 'Граница 99,8 %', \\\n     ");
+    block(&draw, idx, 0);
+    sbuf_adds(&draw, " using 1:5 with lines dt 1 lc rgb '#c0392b' notitle, \\\n     ");
+    block(&draw, idx, 1);
+    sbuf_adds(&draw, " using 1:2 with points pt 7 ps 0.7 lc rgb '#b5b5b5' title 'Другие ОО района', \\\n     ");
+    block(&draw, idx, 2);
+    sbuf_adds(&draw, " using 1:2 with points pt 7 ps 1.3 lc rgb '#1f5fa8' title 'ОО кластера'\n");
+    c->data = sbuf_take(&data);
+    c->draw = sbuf_take(&draw);
+}
+
+/* Manual tics: set Xtics ('label' pos, ...). */
+static void tics(struct sbuf *s, const char *axis, const char *const *labels, size_t n)
+{
+    sbuf_printf(s, "set %stics (", axis);
+    for (size_t i = 0; i < n; i++) {
+        if (i) sbuf_adds(s, ", ");
+        str(s, labels[i]);
+        sbuf_printf(s, " %zu", i);
+    }
+    sbuf_adds(s, ")\n");
+}
+
+/* ==== stacked bars ===================================================================== */
+
+static const char *const mark_colours[] = {"#c0392b", "#f0a340", "#8fc36b", "#2a8a3e",
+                                           "#1f5fa8", "#6b6b6b"};
+
+void chart_stacked(struct chart_batch *b, const char *name, const char *title,
+                   const char *const *categories, size_t ncat, const char *const *segments,
+                   size_t nseg, const double *values)
+{
+    /* horizontal bars (a school's name is long): each segment is a box from the sum of
+       the segments before it to that sum plus its value, drawn with boxxyerror */
+    size_t idx = b->n;
+    int h = 170 + 30 * (int)ncat;
+    struct chart *c = add(b, name, 760, h < 240 ? 240 : h);
+    struct sbuf data = SBUF_INIT, draw = SBUF_INIT;
+    for (size_t j = 0; j < nseg; j++) {
+        block(&data, idx, j);
+        sbuf_adds(&data, " << EOD\n");
+        for (size_t i = 0; i < ncat; i++) {
+            double left = 0;
+            for (size_t k = 0; k < j; k++)
+                if (!isnan(values[i * nseg + k])) left += values[i * nseg + k];
+            double v = values[i * nseg + j];
+            if (isnan(v) || v <= 0) continue;
+            fmtnum(&data, left + v / 2);
+            sbuf_printf(&data, " %zu ", i);
+            fmtnum(&data, v / 2);
+            sbuf_addc(&data, ' ');
+            fmtnum(&data, v);
+            sbuf_addc(&data, '\n');
+        }
+        sbuf_adds(&data, "EOD\n");
+    }
+    common(&draw, title);
+    sbuf_adds(&draw, "unset grid\nset grid xtics lc rgb '#e3e3e3' lt 1\n"
+                     "set xrange [0:100]\nset xlabel '% участников'\n"
+                     "set key outside bottom center horizontal\n");
+    sbuf_printf(&draw, "set yrange [%zu.6:-0.6]\n", ncat ? ncat - 1 : 0);
+    tics(&draw, "y", categories, ncat);
+    if (ncat == 0 || nseg == 0) {
+        sbuf_adds(&draw, "set label 'нет данных' at graph 0.5, graph 0.5 center\nplot NaN notitle\n");
+    } else {
+        sbuf_adds(&draw, "plot ");
+        for (size_t j = 0; j < nseg; j++) {
+            if (j) sbuf_adds(&draw, ", \\\n     ");
+            block(&draw, idx, j);
+            sbuf_printf(&draw, " using 1:2:3:(0.36) with boxxyerror fs solid 0.9 border "
+                               "lc rgb '#ffffff' fc rgb '%s' title ",
+                        mark_colours[j % (sizeof mark_colours / sizeof *mark_colours)]);
+            str(&draw, segments[j]);
+            sbuf_adds(&draw, ", \\\n     ");
+            block(&draw, idx, j);
+            sbuf_adds(&draw, " using 1:2:(($4) >= 6 ? gprintf('%.0f', $4) : '') with labels "
+                             "font ',9' notitle");
+        }
+        sbuf_addc(&draw, '\n');
+    }
+    c->data = sbuf_take(&data);
+    c->draw = sbuf_take(&draw);
+}
+
+/* ==== heat map ========================================================================= */
+
+void chart_heatmap(struct chart_batch *b, const char *name, const char *title,
+                   const char *const *rows, size_t nrows, const char *const *cols,
+                   size_t ncols, const double *z)
+{
+    size_t idx = b->n;
+    int h = 170 + 30 * (int)nrows;
+    struct chart *c = add(b, name, 760, h < 260 ? 260 : h);
+    struct sbuf data = SBUF_INIT, draw = SBUF_INIT;
+    int have[2] = {0, 0};
+    for (int missing = 0; missing < 2; missing++) {
+        block(&data, idx, (size_t)missing);
+        sbuf_adds(&data, " << EOD\n");
+        for (size_t i = 0; i < nrows; i++)
+            for (size_t j = 0; j < ncols; j++) {
+                double v = z[i * ncols + j];
+                if (isnan(v) != missing) continue;
+                have[missing] = 1;
+                sbuf_printf(&data, "%zu %zu", j, i);
+                if (!missing) {
+                    sbuf_addc(&data, ' ');
+                    fmtnum(&data, v > 3 ? 3 : v < -3 ? -3 : v);
+                    sbuf_addc(&data, ' ');
+                    fmtnum(&data, v);
+                }
+                sbuf_addc(&data, '\n');
+            }
+        sbuf_adds(&data, "EOD\n");
+    }
+    common(&draw, title);
+    sbuf_adds(&draw, "unset grid\nset border 0\nset tics scale 0\n"
+                     "set palette defined (-3 '#c0392b', -1.5 '#f1a58f', 0 '#f7f7f7', "
+                     "1.5 '#9fd08a', 3 '#1a8a3e')\nset cbrange [-3:3]\n"
+                     "set cblabel 'z (> 0 — лучше района)' offset 1,0\nset xtics rotate by -30 left\n"
+                     "set key outside bottom right horizontal\n");
+    sbuf_printf(&draw, "set xrange [-0.5:%zu.5]\nset yrange [%zu.5:-0.5]\n",
+                ncols ? ncols - 1 : 0, nrows ? nrows - 1 : 0);
+    tics(&draw, "x", cols, ncols);
+    tics(&draw, "y", rows, nrows);
+    sbuf_adds(&draw, "plot ");
+    block(&draw, idx, 0);
+    sbuf_adds(&draw, " using 1:2:(0.5):(0.5):3 with boxxyerror fc palette fs solid 1.0 "
+                     "border lc rgb '#ffffff' notitle");
+    if (have[1]) {
+        sbuf_adds(&draw, ", \\\n     ");
+        block(&draw, idx, 1);
+        sbuf_adds(&draw, " using 1:2:(0.5):(0.5) with boxxyerror fc rgb '#d9d9d9' fs solid 1.0 "
+                         "border lc rgb '#ffffff' title 'нет данных'");
+    }
+    if (have[0]) {
+        sbuf_adds(&draw, ", \\\n     ");
+        block(&draw, idx, 0);
+        sbuf_adds(&draw, " using 1:2:(gprintf('%.1f', $4)) with labels font ',9' notitle");
+    } else {
+        sbuf_adds(&draw, ", NaN notitle");
+    }
+    sbuf_addc(&draw, '\n');
+    c->data = sbuf_take(&data);
+    c->draw = sbuf_take(&draw);
+}
+
+/* ==== dot plot ======================================================================== */
+
+void chart_dots(struct chart_batch *b, const char *name, const char *title,
+                const char *xlabel, const struct chart_dot *dots, size_t ndots,
+                const char *ref1_label, double ref1, const char *ref2_label, double ref2)
+{
+    size_t idx = b->n;
+    int h = 150 + 26 * (int)ndots;
+    struct chart *c = add(b, name, 760, h < 240 ? 240 : h);
+    struct sbuf data = SBUF_INIT, draw = SBUF_INIT;
+    for (int hl = 0; hl < 2; hl++) {
+        block(&data, idx, (size_t)hl);
+        sbuf_adds(&data, " << EOD\n");
+        for (size_t i = 0; i < ndots; i++) {
+            const struct chart_dot *d = &dots[i];
+            if (!!d->highlight != hl || isnan(d->value)) continue;
+            double lo = d->lo, hi = d->hi;
+            if (isnan(lo) || isnan(hi)) lo = hi = d->value;
+            fmtnum(&data, d->value);
+            sbuf_printf(&data, " %zu ", i);
+            fmtnum(&data, lo);
+            sbuf_addc(&data, ' ');
+            fmtnum(&data, hi);
+            sbuf_addc(&data, '\n');
+        }
+        sbuf_adds(&data, "EOD\n");
+    }
+    /* the span of the rows, for the vertical reference lines */
+    block(&data, idx, 2);
+    sbuf_printf(&data, " << EOD\n0 -0.6\n0 %zu.6\nEOD\n", ndots ? ndots - 1 : 0);
+    common(&draw, title);
+    sbuf_adds(&draw, "unset grid\nset grid xtics lc rgb '#e3e3e3' lt 1\n"
+                     "set key outside bottom center horizontal\nset xlabel ");
+    str(&draw, xlabel);
+    sbuf_printf(&draw, "\nset yrange [%zu.6:-0.6]\nset offsets graph 0.05, graph 0.05, 0, 0\n",
+                ndots ? ndots - 1 : 0);
+    const char **labels = xcalloc(ndots ? ndots : 1, sizeof *labels);
+    for (size_t i = 0; i < ndots; i++) labels[i] = dots[i].label;
+    tics(&draw, "y", labels, ndots);
+    free(labels);
+    sbuf_adds(&draw, "plot ");
+    block(&draw, idx, 0);
+    sbuf_adds(&draw, " using 1:2:3:4 with xerrorbars pt 7 ps 1.0 lc rgb '#6b6b6b' notitle, \\\n     ");
+    block(&draw, idx, 1);
+    sbuf_adds(&draw, " using 1:2:3:4 with xerrorbars pt 7 ps 1.3 lc rgb '#1f5fa8' notitle");
+    const char *rl[2] = {ref1_label, ref2_label};
+    const double rv[2] = {ref1, ref2};
+    const char *rc[2] = {"#e07b00", "#333333"};
+    for (int k = 0; k < 2; k++) {
+        if (isnan(rv[k])) continue;
+        sbuf_adds(&draw, ", \\\n     ");
+        block(&draw, idx, 2);
+        sbuf_adds(&draw, " using (");
+        fmtnum(&draw, rv[k]);
+        sbuf_printf(&draw, "):2 with lines dt 2 lw 1.5 lc rgb '%s' title ", rc[k]);
+        str(&draw, rl[k]);
+    }
+    sbuf_addc(&draw, '\n');
+    c->data = sbuf_take(&data);
+    c->draw = sbuf_take(&draw);
+}
+
+/* ==== the script and the process ===================================================== */
+
+char *chart_script(const struct chart_batch *b, int formats)
+{
+    struct sbuf s = SBUF_INIT;
+    sbuf_adds(&s, "# soko charts: one script per report (gnuplot -d charts.gp)\n");
+    for (size_t i = 0; i < b->n; i++) {
+        const struct chart *c = &b->v[i];
+        sbuf_printf(&s, "\n# ---- %s\nreset\n", c->name);
+        sbuf_adds(&s, c->data);
+        static const struct {
+            int flag;
+            const char *ext, *term;
+        } fmts[] = {
+            {CHART_SVG, "svg", "svg size %d,%d font 'Arial,11' noenhanced background '#ffffff'"},
+            {CHART_PNG, "png",
+             "pngcairo size %d,%d font 'DejaVu Sans,10' noenhanced background '#ffffff'"},
+        };
+        for (size_t k = 0; k < 2; k++) {
+            if (!(formats & fmts[k].flag)) continue;
+            sbuf_adds(&s, "set terminal ");
+            sbuf_printf(&s, fmts[k].term, c->w, c->h);
+            sbuf_adds(&s, "\nset output ");
+            char *file = xasprintf("%s.%s", c->name, fmts[k].ext);
+            str(&s, file);
+            free(file);
+            sbuf_addc(&s, '\n');
+            sbuf_adds(&s, c->draw);
+            sbuf_adds(&s, "unset output\n");
+            if (k == 0 && (formats & CHART_PNG)) {
+                /* the PNG starts from the same settings as the SVG did */
+                sbuf_adds(&s, "reset\n");
+            }
+        }
+    }
+    return sbuf_take(&s);
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    struct sbuf b = SBUF_INIT;
+    char buf[8192];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0) sbuf_add(&b, buf, k);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        sbuf_free(&b);
+        return NULL;
+    }
+    if (len) *len = b.len;
+    return sbuf_take(&b);
+}
+
+int chart_render(struct chart_batch *b, const char *dir, int formats, struct soko_diag *d)
+{
+    char *script = chart_script(b, formats);
+    char *path = xasprintf("%s/charts.gp", dir);
+    FILE *f = fopen(path, "wb");
+    int ok = f && fputs(script, f) >= 0;
+    if (f && fclose(f) != 0) ok = 0;
+    free(script);
+    if (!ok) {
+        soko_diag_add(d, path, 0, 0, "cannot write the chart script: %s", strerror(errno));
+        free(path);
+        return SOKO_EIO;
+    }
+    free(path);
+    const char *prog = getenv("SOKO_GNUPLOT");
+    if (!prog || !*prog) prog = "gnuplot";
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        soko_diag_add(d, NULL, 0, 0, "cannot start gnuplot: %s", strerror(errno));
+        return SOKO_EIO;
+    }
+    if (pid == 0) {
+        /* the child: in DIR, stdin from /dev/null, stdout and stderr to charts.log */
+        if (chdir(dir) != 0) _exit(126);
+        int in = open("/dev/null", O_RDONLY);
+        int log = open("charts.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (in < 0 || log < 0) _exit(126);
+        dup2(in, 0);
+        dup2(log, 1);
+        dup2(log, 2);
+        char *argv[] = {(char *)prog, (char *)"-d", (char *)"charts.gp", NULL};
+        execvp(prog, argv);
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) {
+            soko_diag_add(d, NULL, 0, 0, "waiting for gnuplot: %s", strerror(errno));
+            return SOKO_EIO;
+        }
+    char *logpath = xasprintf("%s/charts.log", dir);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        /* gnuplot reports some errors (a bad plot) on stderr and still exits 0 for
+           earlier lines; an empty log is the sign of a clean run */
+        size_t len = 0;
+        char *log = read_all(logpath, &len);
+        int clean = log && len == 0;
+        if (!clean)
+            soko_diag_add(d, logpath, 0, 0, "gnuplot reported: %.400s", log ? log : "(no log)");
+        free(log);
+        if (clean) unlink(logpath);
+        free(logpath);
+        return clean ? SOKO_OK : SOKO_EIO;
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        soko_diag_add(d, NULL, 0, 0,
+                      "cannot run '%s': install gnuplot (Debian: apt-get install gnuplot-nox; "
+                      "or run scripts/deps)", prog);
+    else if (WIFEXITED(status) && WEXITSTATUS(status) == 126)
+        soko_diag_add(d, dir, 0, 0, "cannot prepare the directory for gnuplot");
+    else {
+        char *log = read_all(logpath, NULL);
+        soko_diag_add(d, logpath, 0, 0, "gnuplot failed (%s %d): %.600s",
+                      WIFEXITED(status) ? "exit status" : "signal",
+                      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+                      log ? log : "(no log)");
+        free(log);
+    }
+    free(logpath);
+    return SOKO_EIO;
+}
+
+/* Appends s[0..n) to out with every id="X", id='X', url(#X) and href="#X" (any
+ * quote) given the prefix. */
+static void prefix_ids(struct sbuf *out, const char *s, size_t n, const char *prefix)
+{
+    static const char *const keys[] = {"id=\"", "id='", "url(#", "href=\"#", "href='#"};
+    size_t i = 0;
+    while (i < n) {
+        int hit = 0;
+        for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+            size_t kl = strlen(keys[k]);
+            if (i + kl <= n && memcmp(s + i, keys[k], kl) == 0 &&
+                (keys[k][0] != 'i' || i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t' ||
+                 s[i - 1] == '\n')) {
+                sbuf_add(out, s + i, kl);
+                sbuf_adds(out, prefix);
+                i += kl;
+                hit = 1;
+                break;
+            }
+        }
+        if (!hit) sbuf_addc(out, s[i++]);
+    }
+}
+
+char *chart_svg_inline(const char *path, const char *prefix, const char *alt,
+                       struct soko_diag *d)
+{
+    size_t len = 0;
+    char *svg = read_all(path, &len);
+    if (!svg) {
+        soko_diag_add(d, path, 0, 0, "cannot read the chart: %s", strerror(errno));
+        return NULL;
+    }
+    char *start = strstr(svg, "<svg");
+    if (!start) {
+        soko_diag_add(d, path, 0, 0, "not an SVG file");
+        free(svg);
+        return NULL;
+    }
+    struct sbuf out = SBUF_INIT;
+    sbuf_adds(&out, "<svg role=\"img\" aria-label=\"");
+    esc_html(&out, alt ? alt : "");
+    sbuf_adds(&out, "\" class=\"chart\"");
+    const char *rest = start + 4;
+    /* the title gnuplot gives every SVG ("Gnuplot") becomes the chart's own */
+    const char *t = strstr(rest, "<title>Gnuplot</title>");
+    size_t cut = t ? (size_t)(t - rest) : strlen(rest);
+    prefix_ids(&out, rest, cut, prefix);
+    if (t) {
+        sbuf_adds(&out, "<title>");
+        esc_html(&out, alt ? alt : "");
+        sbuf_adds(&out, "</title>");
+        const char *after = t + strlen("<title>Gnuplot</title>");
+        prefix_ids(&out, after, strlen(after), prefix);
+    }
+    free(svg);
+    /* no trailing newline: the writer places it */
+    while (out.len && (out.s[out.len - 1] == '\n' || out.s[out.len - 1] == ' '))
+        out.s[--out.len] = '\0';
+    return sbuf_take(&out);
+}
