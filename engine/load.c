@@ -709,8 +709,10 @@ static void check_row(struct ctx *c)
         }
         char raw[64];
         size_t tl = strlen(t);
-        memcpy(raw, t, tl < sizeof raw ? tl + 1 : sizeof raw - 1);
-        raw[sizeof raw - 1] = '\0';
+        size_t cut = tl < sizeof raw ? tl : sizeof raw - 1;
+        while (cut < tl && cut > 0 && ((unsigned char)t[cut] & 0xC0) == 0x80) cut--;  /* whole UTF-8 characters */
+        memcpy(raw, t, cut);
+        raw[cut] = '\0';
         const char *why = NULL;
         if (load_parse_cell(col, t, cell, &why) != 0) {
             char range[160];

@@ -1567,6 +1567,31 @@ static void test_big_files(void **state)
     sbuf_free(&b);
 }
 
+/* Regression cases found by the fuzzers (tests/fuzz); each names what it pins. */
+static void test_fuzz_regressions(void **state)
+{
+    (void)state;
+    struct run r;
+
+    /* fuzz_load, a message not in UTF-8: a bad value longer than the 63 bytes quoted
+     * was cut inside a two-byte character ("ББ…Б" in a Windows-1251 file) */
+    struct sbuf b = SBUF_INIT;
+    sbuf_adds(&b, "year,school_id,subject,participants,mean_score,below_min,high_scorers\n"
+                  "2024,344,Физика,10,");
+    for (int i = 0; i < 40; i++) sbuf_adds(&b, "Б");
+    sbuf_adds(&b, ",0,0\n");
+    memset(&r, 0, sizeof r);
+    load_str(&r, "ege", b.s);
+    EXPECT_RC(&r, SOKO_EINPUT);
+    assert_int_equal(r.d.nmsgs, 1);
+    int inc;
+    size_t n = strlen(r.d.msgs[0]);
+    assert_int_equal(utf8_valid_prefix((const unsigned char *)r.d.msgs[0], n, &inc), n);
+    EXPECT_MSG(&r, "F:2:5: mean_score: 'БББББББББББББББББББББББББББББББ...' is not valid");
+    run_free(&r);
+    sbuf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1595,6 +1620,7 @@ int main(void)
         cmocka_unit_test(test_students_aggregate),
         cmocka_unit_test(test_sink_and_errors),
         cmocka_unit_test(test_big_files),
+        cmocka_unit_test(test_fuzz_regressions),
     };
     return cmocka_run_group_tests_name("load", tests, group_setup, group_teardown);
 }
