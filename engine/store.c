@@ -12,6 +12,8 @@
 #include <time.h>
 
 #define NFORMS_MAX 16
+#define SOKO_STR_(x) #x
+#define SOKO_STR(x) SOKO_STR_(x)
 
 struct table_stmts {
     sqlite3_stmt *upsert;     /* insert or replace by key */
@@ -94,6 +96,21 @@ static void col_list(struct sbuf *b, const struct form *f, const char *prefix)
     if (has_from_students(f)) sbuf_printf(b, ", %sfrom_students", prefix);
 }
 
+/* The index of hist_X on the key (group) columns: replacement, undo and the vpr
+ * agreement check look replaced rows up by them; without it each lookup scans the
+ * whole history and an import that replaces N rows costs N² (schema version 2). */
+static void hist_key_index(struct sbuf *b, const struct form *f, const char *if_not_exists)
+{
+    int want = is_group_form(f) ? COL_GROUP : COL_KEY, first = 1;
+    sbuf_printf(b, "CREATE INDEX %shist_%s_key ON hist_%s(", if_not_exists, f->name, f->name);
+    for (size_t i = 0; i < f->ncols; i++)
+        if (f->cols[i].flags & want) {
+            sbuf_printf(b, "%s%s", first ? "" : ", ", f->cols[i].name);
+            first = 0;
+        }
+    sbuf_adds(b, ");\n");
+}
+
 /* "a.k1 = b.k1 AND ..." over the key (or group key when group) */
 static void key_match(struct sbuf *b, const struct form *f, const char *x, const char *y, int group)
 {
@@ -166,6 +183,7 @@ static void create_table(struct sbuf *b, const struct form *f)
     sbuf_adds(b, "  replaced_by INTEGER NOT NULL\n);\n");
     sbuf_printf(b, "CREATE INDEX hist_%s_by ON hist_%s(replaced_by);\n", f->name, f->name);
     sbuf_printf(b, "CREATE INDEX hist_%s_import ON hist_%s(import_id);\n", f->name, f->name);
+    hist_key_index(b, f, "");
 }
 
 char *store_schema_sql(void)
@@ -215,8 +233,13 @@ static int migrate(struct store *s, struct soko_diag *d)
         char *sql = store_schema_sql();
         rc = exec(s, sql, d);
         free(sql);
+    } else if (v == 1) {      /* 1 → 2: the history key indexes */
+        struct sbuf b = SBUF_INIT;
+        for (int i = 0; soko_forms[i]; i++) hist_key_index(&b, soko_forms[i], "IF NOT EXISTS ");
+        rc = exec(s, b.s, d);
+        sbuf_free(&b);
     }
-    if (!rc) rc = exec(s, "PRAGMA user_version = 1", d);
+    if (!rc) rc = exec(s, "PRAGMA user_version = " SOKO_STR(STORE_SCHEMA_VERSION), d);
     if (!rc) return exec(s, "COMMIT", d);
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
