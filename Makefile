@@ -23,7 +23,7 @@ CLI_OBJ := $(CLI_SRC:engine/%.c=$(B)/engine/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps test unit e2e demo check-asan check-valgrind bench install clean samples-check
+.PHONY: all deps test unit e2e demo check-asan check-valgrind bench install clean samples-check fuzz fuzz-build
 
 all: $(B)/soko
 
@@ -53,9 +53,10 @@ $(B)/soko-gen: samples/gen.c
 # `make test` is what CI runs: dependencies, build, unit tests, end-to-end tests,
 # and the same suite again under ASan+UBSan.
 test:
-	@scripts/deps test
+	@scripts/deps test fuzz
 	@$(MAKE) --no-print-directory unit e2e
 	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || fail=1; done; exit $$fail
@@ -67,6 +68,24 @@ check-asan:
 	@$(MAKE) --no-print-directory B=$(B)-asan CC=gcc \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" unit e2e
+
+# `make fuzz`: every libFuzzer target tests/fuzz/fuzz_*.c, built with clang and
+# ASan+UBSan in $(B)-fuzz, runs FUZZ_SECONDS from its seed corpus (tests/fuzz/run).
+FUZZ_SECONDS ?= 60
+TEST_FUZZ_SECONDS ?= 20
+FUZZ_BIN = $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+fuzz:
+	@scripts/deps fuzz
+	@$(MAKE) --no-print-directory B=$(B)-fuzz CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=fuzzer,address,undefined" fuzz-build
+	@tests/fuzz/run $(B)-fuzz $(FUZZ_SECONDS)
+
+fuzz-build: $(FUZZ_BIN)
+
+$(B)/fuzz/%: tests/fuzz/%.c $(B)/libsoko.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libsoko.a $(LIBS) $(LDFLAGS)
 
 check-valgrind: $(B)/soko $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do valgrind -q --error-exitcode=9 --leak-check=full $$t >/dev/null || exit 1; done
@@ -99,9 +118,9 @@ install: $(B)/soko
 	install -m 644 docs/soko.1 $(DESTDIR)$(PREFIX)/share/man/man1/soko.1
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
--include $(wildcard $(B)/engine/*.d $(B)/tests/*.d)
+-include $(wildcard $(B)/engine/*.d $(B)/tests/*.d $(B)/fuzz/*.d)
 
 $(B)/bench-csvcount: bench/csvcount.c
 	@mkdir -p $(B)
