@@ -1714,29 +1714,47 @@ static char *render(const struct rule_flag *f)
 
 /* ==== the whole evaluation ================================================================= */
 
-/* The last year with data for the rule. */
-static int last_year(const struct rule *r, const struct rules_input *in)
+/* The first and last years with data for the rule (0 0: none). */
+static void data_years(const struct rule *r, const struct rules_input *in, int *lo, int *hi)
 {
-    int y = 0;
+    int a = 0, b = 0;
+#define SEEN(y) do { int y_ = (y); if (!a || y_ < a) a = y_; if (y_ > b) b = y_; } while (0)
     if (r->kind == RULE_SPIKE) {
-        for (size_t i = 0; in->works && i < in->works->n; i++)
-            if (in->works->v[i].year > y) y = in->works->v[i].year;
-        return y;
-    }
-    if (r->kind == RULE_RESIDUAL) {
+        for (size_t i = 0; in->works && i < in->works->n; i++) SEEN(in->works->v[i].year);
+    } else if (r->kind == RULE_RESIDUAL) {
         for (size_t i = 0; i < in->nctx; i++)
             if (in->ctx_model[i] == r->model)
                 for (size_t k = 0; k < in->ctx[i]->n; k++)
                     for (int q = 0; q < in->ctx[i]->v[k].nyears; q++)
-                        if (in->ctx[i]->v[k].years[q] > y) y = in->ctx[i]->v[k].years[q];
-        return y;
+                        if (isfinite(in->ctx[i]->v[k].resid[q])) SEEN(in->ctx[i]->v[k].years[q]);
+    } else {
+        for (size_t i = 0; i < in->res->n; i++) {
+            const struct ind_row *row = &in->res->v[i];
+            if (row->level == IND_SCHOOL && usable(row) && rule_has_ind(r, row->ind)) SEEN(row->year);
+        }
     }
-    for (size_t i = 0; i < in->res->n; i++) {
-        const struct ind_row *row = &in->res->v[i];
-        if (row->level == IND_SCHOOL && usable(row) && rule_has_ind(r, row->ind) && row->year > y)
-            y = row->year;
+#undef SEEN
+    *lo = a;
+    *hi = b;
+}
+
+/* The rule's window: --years FROM-TO as given; a single year or an open start is the
+ * window's end, and the window is the rule's `window` years up to it (not before the
+ * first year with data); an open end is the last year with data. */
+static void rule_window(const struct rule *r, const struct rules_input *in,
+                        const struct rules_opts *o, int *y0, int *y1)
+{
+    int lo, hi;
+    data_years(r, in, &lo, &hi);
+    int a = o ? o->y0 : 0, b = o ? o->y1 : 0;
+    if (a && b && a < b) {
+        *y0 = a;
+        *y1 = b;
+        return;
     }
-    return y;
+    *y1 = b ? b : hi;
+    *y0 = a && !b ? a : *y1 - r->window + 1;
+    if (!(a && !b) && lo && *y0 < lo && lo <= *y1) *y0 = lo;
 }
 
 static const struct rule_flags *sort_flags;
@@ -1762,9 +1780,8 @@ void rules_eval(const struct rule_set *rs, const struct rules_input *in,
         for (size_t ri = 0; ri < rs->n; ri++) {
             const struct rule *r = &rs->v[ri];
             if ((r->kind == RULE_RISK) != pass) continue;
-            int y1 = o && o->y1 ? o->y1 : last_year(r, &inp);
-            int y0 = o && o->y0 ? o->y0 : y1 - r->window + 1;
-            if (o && o->y0 && !o->y1) y1 = last_year(r, &inp);
+            int y0, y1;
+            rule_window(r, &inp, o, &y0, &y1);
             if (y1 <= 0 || y0 > y1) continue;
             if (y1 - y0 + 1 > ANA_MAX_YEARS) y0 = y1 - ANA_MAX_YEARS + 1;
             struct items it = {0};
@@ -1868,7 +1885,8 @@ int rules_run(const struct rule_set *rs, struct ind_set *s, const struct rules_o
     /* every indicator the rules name, once; the year before the window for changes */
     const struct indicator **done = xmalloc((rs->n * 2 * RULES_MAX_INDICATORS + 1) * sizeof *done);
     size_t ndone = 0;
-    int ey0 = o && o->y0 ? o->y0 - 1 : 0, ey1 = o ? o->y1 : 0;
+    /* a range: from the year before it (changes); otherwise every year up to the end */
+    int ey0 = o && o->y0 && o->y1 && o->y0 < o->y1 ? o->y0 - 1 : 0, ey1 = o ? o->y1 : 0;
     for (size_t i = 0; i < rs->n && !rc; i++) {
         const struct rule *r = &rs->v[i];
         for (int pass = 0; pass < 2 && !rc; pass++)
@@ -1897,7 +1915,9 @@ int rules_run(const struct rule_set *rs, struct ind_set *s, const struct rules_o
         int seen = 0;
         for (size_t q = 0; q < nctx; q++) seen |= models[q] == r->model;
         if (!seen) {
-            struct ana_window w = {o ? o->y0 : 0, o ? o->y1 : 0, r->window};
+            struct ana_window w = {o && o->y0 < o->y1 ? o->y0 : 0, o ? o->y1 : 0, r->window};
+            if (w.y0 == 0 && w.y1 == 0) w.len = r->window;
+            else if (w.y0 == 0) w.len = 0;
             models[nctx] = r->model;
             ctxp[nctx] = &ctx[nctx];
             rc = ana_context_eval(s, r->model, &w, &ctxres[nctx], &ctx[nctx], d);

@@ -85,3 +85,13 @@ has err "no school '99999'"
 run 2 --db s.db recommend --indicators "$IND"
 has err "needs --school"
 run 2 --db s.db flags --indicators "$IND" --format xml
+
+# --years 2026 is the window ending in 2026 (each rule's own length); a range is taken as given
+run 0 --db s.db flags --indicators "$IND" --years 2026
+cp out flags
+expect stably_low "14 570 667"
+expect objectivity_jump "327"
+run 0 --db s.db flags --indicators "$IND" --years 2024-2025
+cp out flags
+expect objectivity_jump ""
+expect stably_high "331 344 572"
