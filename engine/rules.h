@@ -179,8 +179,10 @@ struct rule_ev {
     double value, n;                 /* the school's figure and its n */
     double ref;                      /* district value (threshold: the threshold) */
     double limit;                    /* the limit crossed: funnel limit, bound, alpha */
-    double stat;                     /* z, trend z, change difference, spike ratio,
-                                        mean residual; NaN when none */
+    double stat;                     /* funnel, z, unconfirmed, change: z; trend: the
+                                        gain (last − first, better direction); spike:
+                                        observed/expected at the boundary; residual:
+                                        the mean residual; NaN when none */
     double p;                        /* p-value when the test has one, else NaN */
     char *detail;                    /* rule-specific text (boundary, years, confirm) */
 };
@@ -193,8 +195,9 @@ struct rule_flag {
     size_t nevaluated;               /* procedures with data in the window */
     int y0, y1;                      /* the window */
     char *years;                     /* years in which the condition held: "2024, 2025" */
-    double score;                    /* rank key: trend mean improvement, spike −log10 p,
-                                        otherwise holding procedures */
+    double score;                    /* rank key: trend mean gain, spike −log10 p,
+                                        residual mean residual (oriented), otherwise
+                                        holding procedures */
     int rank;                        /* 1 = first within the rule */
     struct rule_ev *ev;
     size_t nev;
@@ -225,8 +228,11 @@ struct rules_input {
 };
 
 struct rules_opts {
-    int y0, y1;                      /* the window of every rule; 0 0: each rule's
-                                        `window` last years present in its data */
+    int y0, y1;                      /* y0 < y1: the window of every rule as given;
+                                        otherwise the window ends at y1 (or at y0 alone
+                                        with y1 = 0 it starts there), else at the last
+                                        year with data, and spans the rule's `window`
+                                        years, not before its first year with data */
     const char *school;              /* keep only this school's flags (all are still
                                         computed: risk rules read other rules) */
 };
