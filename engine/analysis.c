@@ -128,6 +128,40 @@ static int segment_start(const struct indicator *ind, int y0, int y1)
 
 /* ==== trends ========================================================================== */
 
+/* Score (Rao) test of b = 0 in the Poisson log-linear model log E[k_i] = a + b·x_i +
+ * log e_i: under b = 0 the expected counts are mu_i = e_i·Σk/Σe, and
+ * z = Σ(x_i − x̄)(k_i − mu_i) / √Σ mu_i (x_i − x̄)², x̄ = Σmu_i x_i / Σmu_i.
+ * The Poisson analogue of Cochran–Armitage: the count's own sampling variance, not
+ * the scatter of three points, decides. */
+int ana_poisson_trend(const double *k, const double *e, const double *x, size_t len,
+                      double *z, double *p)
+{
+    *z = *p = NAN;
+    if (len < 2) return STATS_EINPUT;
+    double sk = 0.0, se = 0.0;
+    for (size_t i = 0; i < len; i++) {
+        if (!(isfinite(k[i]) && k[i] >= 0.0 && isfinite(e[i]) && e[i] > 0.0 &&
+              isfinite(x[i])))
+            return STATS_EINPUT;
+        sk += k[i];
+        se += e[i];
+    }
+    if (sk == 0.0) return STATS_EDEGENERATE;
+    double xbar = 0.0;
+    for (size_t i = 0; i < len; i++) xbar += e[i] * sk / se * x[i];
+    xbar /= sk;
+    double u = 0.0, v = 0.0;
+    for (size_t i = 0; i < len; i++) {
+        double mu = e[i] * sk / se, dx = x[i] - xbar;
+        u += dx * (k[i] - mu);
+        v += mu * dx * dx;
+    }
+    if (!(v > 0.0)) return STATS_EDEGENERATE;
+    *z = u / sqrt(v);
+    *p = 2.0 * gsl_cdf_ugaussian_Q(fabs(*z));
+    return STATS_OK;
+}
+
 void ana_trend_series(const struct indicator *ind, const int *years,
                       const double *value, const double *num, const double *den,
                       const double *n, const double *sd, size_t len, double alpha,
@@ -153,6 +187,8 @@ void ana_trend_series(const struct indicator *ind, const int *years,
     /* the points with a value */
     size_t np = 0, src[ANA_MAX_YEARS];
     int all_sd = 1, all_n = 1, share_ok = ind && ind->kind == IND_SHARE;
+    /* counts and rates: k = the count, m = its exposure (rate: the base; count: 1) */
+    int pois_ok = ind && (ind->kind == IND_COUNT || ind->kind == IND_RATE);
     for (size_t i = 0; i < len && np < ANA_MAX_YEARS; i++) {
         if (!isfinite(value[i])) continue;
         out->years[np] = years[i];
@@ -168,6 +204,12 @@ void ana_trend_series(const struct indicator *ind, const int *years,
                 share_ok = 0;
             k[np] = ki;
             m[np] = di;
+        } else if (pois_ok) {
+            double ki = num ? num[i] : NAN;
+            double ei = ind->kind == IND_RATE ? (den ? den[i] : NAN) : 1.0;
+            if (!(isfinite(ki) && ki >= 0.0 && isfinite(ei) && ei > 0.0)) pois_ok = 0;
+            k[np] = ki;
+            m[np] = ei;
         }
         np++;
     }
@@ -215,6 +257,19 @@ void ana_trend_series(const struct indicator *ind, const int *years,
             out->has_test = 1;
         } else if (rc == STATS_EDEGENERATE) {
             /* 0% or 100% in every year: nothing moved */
+            out->label = STATS_TREND_NO_CHANGE;
+            return;
+        }
+    } else if (pois_ok) {
+        double z, pv;
+        int rc = ana_poisson_trend(k, m, x, np, &z, &pv);
+        if (rc == STATS_OK) {
+            out->test = "poisson_score";
+            out->test_z = z;
+            out->test_p = pv;
+            out->has_test = 1;
+        } else if (rc == STATS_EDEGENERATE) {
+            /* no event in any year: nothing moved */
             out->label = STATS_TREND_NO_CHANGE;
             return;
         }

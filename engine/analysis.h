@@ -76,6 +76,9 @@ struct ana_trend {
        shares — Cochran–Armitage on num/den (test = "cochran_armitage");
        means whose spread is known in every year — the WLS slope against its
        known-variance SE 1/√Σw(x−x̄)², w = n/sd² (test = "slope_z");
+       counts and rates — the Poisson score test for a log-linear trend on the
+       counts, exposure the rate's base (count: 1) (test = "poisson_score",
+       ana_poisson_trend);
        otherwise the WLS slope's t-test, df = npoints − 2 (test = "slope_t") */
     const char *test;                 /* NULL when not computable */
     double test_z, test_p;            /* signed statistic (z, or t) and two-sided p */
@@ -114,6 +117,14 @@ void ana_trend_series(const struct indicator *ind, const int *years,
                       const double *value, const double *num, const double *den,
                       const double *n, const double *sd, size_t len, double alpha,
                       struct ana_trend *out);
+
+/* Poisson score (Rao) test for trend: counts k[i] with exposures e[i] > 0 at scores
+ * x[i] (years), H0 a constant rate. Gives the signed z (> 0: the rate rises) and its
+ * two-sided p; equals R's anova(glm(k ~ 1 + offset(log(e)), poisson),
+ * glm(k ~ x + offset(log(e)), poisson), test = "Rao") with Rao = z². STATS_EDEGENERATE
+ * when every count is 0 (or x is constant), STATS_EINPUT for a bad value. */
+int ana_poisson_trend(const double *k, const double *e, const double *x, size_t len,
+                      double *z, double *p);
 
 /* --- comparisons ------------------------------------------------------------------ */
 

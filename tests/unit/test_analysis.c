@@ -235,6 +235,104 @@ static void test_trend_mean_weights(void **state)
     results_free(&r);
 }
 
+/* A count row (olympiad winners): the count, participants as n. */
+static struct ind_row *add_count(struct ind_results *r, const struct indicator *ind,
+                                 enum ind_level level, const char *unit, int year,
+                                 double k, double n)
+{
+    struct ind_row *row = add_row(r, ind, level, unit, year);
+    row->num = k;
+    row->den = NAN;
+    row->n = n;
+    row->value = k;
+    return row;
+}
+
+/* A rate row: per · k / base. */
+static struct ind_row *add_rate(struct ind_results *r, const struct indicator *ind,
+                                enum ind_level level, const char *unit, int year,
+                                double k, double base)
+{
+    struct ind_row *row = add_row(r, ind, level, unit, year);
+    row->num = k;
+    row->den = base;
+    row->n = base;
+    row->value = ind->per * k / base;
+    return row;
+}
+
+/* Counts and rates: the Poisson score test, not the WLS t-test of 3 points (which
+ * gave 98, 90, 83 winners a "significant" fall, p = 0.025, on 1 df). */
+static void test_trend_count_rate_poisson(void **state)
+{
+    (void)state;
+    struct indicator w = mk_ind("winners", IND_COUNT, 0);
+    struct ind_results r = IND_RESULTS_INIT;
+    add_count(&r, &w, IND_DISTRICT, "", 2024, 98, 1500);
+    add_count(&r, &w, IND_DISTRICT, "", 2025, 90, 1450);
+    add_count(&r, &w, IND_DISTRICT, "", 2026, 83, 1425);
+    struct ana_trends t = {0};
+    ana_trends(&r, NULL, &t);
+    assert_int_equal(t.n, 1);
+    const struct ana_trend *x = &t.v[0];
+    assert_string_equal(x->test, "poisson_score");
+    /* by hand: mu = 271/3, U = −(98 − mu) ... = −15, V = 2·mu: z² = 675/542; in R
+     * anova(glm(kc ~ 1, poisson), glm(kc ~ yr, poisson), test = "Rao") (to IRLS
+     * precision) and sc(kc, c(1, 1, 1), yr) of analysis_reference.R: z², p */
+    ASSERT_CLOSE(x->test_z * x->test_z, 675.0 / 542.0);
+    ASSERT_CLOSE(x->test_p, 0.264435280643744);
+    assert_true(x->test_z < 0);
+    assert_int_equal(x->label, STATS_TREND_NO_CHANGE);
+    ana_trends_free(&t);
+    results_free(&r);
+
+    /* a rate per 100 students rising: exposure = the base */
+    struct indicator a = mk_ind("awards", IND_RATE, 0);
+    add_rate(&r, &a, IND_SCHOOL, "57", 2024, 12, 400);
+    add_rate(&r, &a, IND_SCHOOL, "57", 2025, 20, 420);
+    add_rate(&r, &a, IND_SCHOOL, "57", 2026, 31, 410);
+    ana_trends(&r, NULL, &t);
+    x = &t.v[0];
+    assert_string_equal(x->test, "poisson_score");
+    /* anova(glm(kr ~ 1 + offset(log(er)), poisson), glm(kr ~ yr + offset(log(er)),
+     * poisson), test = "Rao"), kr = c(12, 20, 31), er = c(400, 420, 410), in closed
+     * form: sc(kr, er, yr) */
+    ASSERT_CLOSE(x->test_z * x->test_z, 8.23936673645567);
+    ASSERT_CLOSE(x->test_p, 0.00409914317420138);
+    assert_int_equal(x->label, STATS_TREND_IMPROVING);
+    /* the same rise where lower is better (e.g. offences per 100): worsening */
+    a.lower_is_better = 1;
+    ana_trends_free(&t);
+    ana_trends(&r, NULL, &t);
+    assert_int_equal(t.v[0].label, STATS_TREND_WORSENING);
+    ana_trends_free(&t);
+    results_free(&r);
+
+    /* no event in any year: nothing moved */
+    add_count(&r, &w, IND_SCHOOL, "9", 2024, 0, 30);
+    add_count(&r, &w, IND_SCHOOL, "9", 2025, 0, 31);
+    add_count(&r, &w, IND_SCHOOL, "9", 2026, 0, 29);
+    ana_trends(&r, NULL, &t);
+    assert_int_equal(t.v[0].label, STATS_TREND_NO_CHANGE);
+    assert_false(t.v[0].has_test);
+    ana_trends_free(&t);
+    results_free(&r);
+
+    /* the function alone, uneven years: x3 = c(2020, 2021, 2023, 2024),
+     * k3 = c(5, 3, 2, 0), exposure 1; by hand mu = 2.5, x̄ = 2022, U = −11, V = 25:
+     * z² = 4.84; sc(k3, c(1, 1, 1, 1), x3) */
+    double k3[] = {5, 3, 2, 0}, e3[] = {1, 1, 1, 1}, x3[] = {2020, 2021, 2023, 2024};
+    double z, pv;
+    assert_int_equal(ana_poisson_trend(k3, e3, x3, 4, &z, &pv), STATS_OK);
+    ASSERT_CLOSE(z * z, 4.84);
+    ASSERT_CLOSE(pv, 0.0278068950269972);
+    assert_true(z < 0);
+    double bad[] = {1, -1, 2, 3};
+    assert_int_equal(ana_poisson_trend(bad, e3, x3, 4, &z, &pv), STATS_EINPUT);
+    double zero[] = {0, 0, 0, 0};
+    assert_int_equal(ana_poisson_trend(zero, e3, x3, 4, &z, &pv), STATS_EDEGENERATE);
+}
+
 /* Default window: the last 3 years present; older years are outside it. */
 static void test_trend_default_window(void **state)
 {
@@ -736,6 +834,7 @@ int main(void)
         cmocka_unit_test(test_trend_share_improving),
         cmocka_unit_test(test_trend_fail_share_lower_is_better),
         cmocka_unit_test(test_trend_mean_weights),
+        cmocka_unit_test(test_trend_count_rate_poisson),
         cmocka_unit_test(test_trend_default_window),
         cmocka_unit_test(test_trend_break),
         cmocka_unit_test(test_trend_suppressed),
