@@ -421,6 +421,47 @@ static int school_in(const struct ind_members *m, const char *cluster, const cha
     return 0;
 }
 
+/* --school: a school the store knows, and in --cluster when both are given. */
+static int check_school(const struct cli *c, struct session *S)
+{
+    if (!c->school) return SOKO_OK;
+    struct soko_diag d;
+    soko_diag_init(&d, (size_t)c->max_errors);
+    int known = ind_school_known(S->set, c->school, &d), rc = SOKO_OK;
+    if (known < 0) {
+        cli_print_diag(&d);
+        rc = SOKO_EDB;
+    } else if (!known) {
+        fprintf(stderr, "soko: --school: no school '%s' in the store (not in the schools "
+                        "registry, a cluster or any form)\n", c->school);
+        rc = SOKO_EUSAGE;
+    } else if (c->cluster && !school_in(&S->members, c->cluster, c->school)) {
+        fprintf(stderr, "soko: --school: school '%s' is not in cluster '%s'\n", c->school,
+                c->cluster);
+        rc = SOKO_EUSAGE;
+    }
+    soko_diag_free(&d);
+    return rc;
+}
+
+static void trends_append(struct ana_trends *t, const struct ana_trend *x)
+{
+    if (t->n == t->cap) {
+        t->cap = t->cap ? 2 * t->cap : 64;
+        t->v = xrealloc(t->v, t->cap * sizeof *t->v);
+    }
+    t->v[t->n++] = *x;
+}
+
+/* Same indicator and breakdown. */
+static int same_trend_cell(const struct ana_trend *a, const struct ana_trend *b)
+{
+    if (a->ind != b->ind) return 0;
+    for (int k = 0; k < a->ind->ndims; k++)
+        if (strcmp(a->dim[k] ? a->dim[k] : "", b->dim[k] ? b->dim[k] : "") != 0) return 0;
+    return 1;
+}
+
 static const char *label_ru(enum stats_trend_label l)
 {
     switch (l) {
@@ -458,24 +499,64 @@ int cmd_trends(struct cli *c)
         session_close(&S);
         return SOKO_EUSAGE;
     }
+    rc = check_school(c, &S);
+    if (rc) {
+        session_close(&S);
+        return rc;
+    }
     struct ana_trend_opts o;
     memset(&o, 0, sizeof o);
     o.window = S.win;
+    struct ana_trends t = {0};
+    /* print order: every series (with --cluster, the district's, the cluster's and its
+       schools'); with --school, each of the school's series followed by the same
+       series of its clusters (--cluster's only, when given) and of the district */
+    const struct ana_trend **ord = NULL;
+    size_t nord = 0;
     if (c->school) {
+        struct ana_trends ref = {0};
         o.unit = c->school;
         o.level_mask = 1 << IND_SCHOOL;
+        ana_trends(&S.res, &o, &t);
+        o.unit = NULL;
+        o.level_mask = (1 << IND_CLUSTER) | (1 << IND_DISTRICT);
+        ana_trends(&S.res, &o, &ref);
+        size_t nt = t.n;
+        for (size_t i = 0; i < ref.n; i++) {   /* keep only the school's clusters */
+            const struct ana_trend *y = &ref.v[i];
+            if (y->level == IND_CLUSTER &&
+                !(c->cluster ? strcmp(y->unit, c->cluster) == 0
+                             : school_in(&S.members, y->unit, c->school)))
+                continue;
+            trends_append(&t, y);
+        }
+        ana_trends_free(&ref);
+        ord = xmalloc((t.n + 1) * sizeof *ord);
+        for (size_t i = 0; i < nt; i++) {
+            ord[nord++] = &t.v[i];
+            for (int lv = IND_CLUSTER; lv >= IND_DISTRICT; lv--)
+                for (size_t q = nt; q < t.n; q++)
+                    if ((int)t.v[q].level == lv && same_trend_cell(&t.v[i], &t.v[q]))
+                        ord[nord++] = &t.v[q];
+        }
+    } else {
+        ana_trends(&S.res, &o, &t);
+        ord = xmalloc((t.n + 1) * sizeof *ord);
+        for (size_t i = 0; i < t.n; i++) {
+            const struct ana_trend *x = &t.v[i];
+            if (c->cluster) {
+                /* the cluster's row, its schools', and the district's for reference */
+                if (x->level == IND_CLUSTER && strcmp(x->unit, c->cluster) != 0) continue;
+                if (x->level == IND_SCHOOL && !school_in(&S.members, c->cluster, x->unit))
+                    continue;
+            }
+            ord[nord++] = x;
+        }
     }
-    struct ana_trends t = {0};
-    ana_trends(&S.res, &o, &t);
     int table = strcmp(c->format, "table") == 0;
     struct out out = {trend_cols, NTREND, NULL, 0, 0};
-    for (size_t i = 0; i < t.n; i++) {
-        const struct ana_trend *x = &t.v[i];
-        if (c->cluster) {
-            /* the cluster's row, its schools', and the district's for reference */
-            if (x->level == IND_CLUSTER && strcmp(x->unit, c->cluster) != 0) continue;
-            if (x->level == IND_SCHOOL && !school_in(&S.members, c->cluster, x->unit)) continue;
-        }
+    for (size_t i = 0; i < nord; i++) {
+        const struct ana_trend *x = ord[i];
         char *cells[NTREND];
         /* the common columns describe the last year used (or, with no point, the
            series' identity in the window's last year, without figures) */
@@ -516,12 +597,18 @@ int cmd_trends(struct cli *c)
         cells[k++] = xstrdup(label_ru(x->label));
         out_row(&out, cells);
     }
-    out_print(&out, c->format);
-    if (table)
-        printf("\nОкно: %d–%d (после разрыва шкалы — с года разрыва); p — тест "
-               "Кокрена–Армитажа для долей, z наклона при известной дисперсии для средних, "
-               "иначе t-тест наклона МНК; уровень значимости 0.05.\n",
-               t.n ? t.v[0].win_y0 : 0, t.n ? t.v[0].win_y1 : 0);
+    if (table && !nord) {
+        printf("no trends for the years, indicators and units asked for\n");
+    } else {
+        out_print(&out, c->format);
+        if (table)
+            printf("\nОкно: %d–%d (после разрыва шкалы — с года разрыва); p — тест "
+                   "Кокрена–Армитажа для долей, z наклона при известной дисперсии для "
+                   "средних, score-тест Пуассона для численностей и показателей на 100, "
+                   "иначе t-тест наклона МНК; уровень значимости 0.05.\n",
+                   ord[0]->win_y0, ord[0]->win_y1);
+    }
+    free(ord);
     out_free(&out);
     ana_trends_free(&t);
     session_close(&S);
@@ -572,11 +659,7 @@ int cmd_compare(struct cli *c)
         fprintf(stderr, "soko: --cluster: no cluster '%s' in the store\n", c->cluster);
         rc = SOKO_EUSAGE;
     }
-    if (!rc && c->school && !school_in(&S.members, c->cluster, c->school)) {
-        fprintf(stderr, "soko: --school: school '%s' is not in cluster '%s'\n", c->school,
-                c->cluster);
-        rc = SOKO_EUSAGE;
-    }
+    if (!rc) rc = check_school(c, &S);
     if (!rc) rc = session_eval(c, &S);
     if (rc) {
         session_close(&S);
@@ -664,6 +747,11 @@ int cmd_context(struct cli *c)
 {
     struct session S;
     int rc = session_open(c, &S);
+    if (!rc && c->cluster && !cluster_exists(&S.members, c->cluster)) {
+        fprintf(stderr, "soko: --cluster: no cluster '%s' in the store\n", c->cluster);
+        rc = SOKO_EUSAGE;
+    }
+    if (!rc) rc = check_school(c, &S);
     if (rc) {
         session_close(&S);
         return rc;

@@ -59,6 +59,8 @@ struct outctx {
     const struct ind_members *m;
     const char *dimcols[16];      /* breakdown columns: subject, grade, stage, others */
     int ndimcols;
+    size_t *sel;                  /* indexes of the rows to print, in order */
+    size_t nsel;
 };
 
 static void add_dimcol(struct outctx *o, const char *name)
@@ -103,17 +105,68 @@ static void cluster_col(const struct outctx *o, const struct ind_row *r, struct 
     }
 }
 
-static int keep(const struct outctx *o, const struct ind_row *r)
+/* Same indicator and breakdown. */
+static int same_cell(const struct ind_row *a, const struct ind_row *b)
+{
+    if (a->ind != b->ind) return 0;
+    for (int k = 0; k < a->ind->ndims; k++)
+        if (strcmp(a->dim[k], b->dim[k]) != 0) return 0;
+    return 1;
+}
+
+/* The rows to print, in print order (o->sel). Without --school and --cluster, all of
+ * them as evaluated. --cluster: the cluster's rows and its schools'. --school: each
+ * series of the school (an indicator in one breakdown, its years), followed by the
+ * same series of its clusters (only --cluster's, when given) and of the district, so
+ * that a reader compares line by line. */
+static void select_rows(struct outctx *o, const struct ind_results *res)
 {
     const struct cli *c = o->c;
-    if (!c->school && !c->cluster) return 1;
-    if (r->level == IND_SCHOOL) {
-        if (c->school && strcmp(c->school, r->unit) != 0) return 0;
-        if (c->cluster && !member_of(o->m, c->cluster, r->unit)) return 0;
-        return 1;
+    o->sel = xmalloc((res->n + 1) * sizeof *o->sel);
+    o->nsel = 0;
+    if (!c->school) {
+        for (size_t i = 0; i < res->n; i++) {
+            const struct ind_row *r = &res->v[i];
+            if (c->cluster) {
+                if (r->level == IND_DISTRICT) continue;
+                if (r->level == IND_CLUSTER && strcmp(c->cluster, r->unit) != 0) continue;
+                if (r->level == IND_SCHOOL && !member_of(o->m, c->cluster, r->unit)) continue;
+            }
+            o->sel[o->nsel++] = i;
+        }
+        return;
     }
-    if (r->level == IND_CLUSTER) return !c->school && strcmp(c->cluster, r->unit) == 0;
-    return 0;
+    /* the references: rows of the school's clusters and of the district */
+    size_t *ref = xmalloc((res->n + 1) * sizeof *ref), nref = 0;
+    for (size_t i = 0; i < res->n; i++) {
+        const struct ind_row *r = &res->v[i];
+        if (r->level == IND_DISTRICT ||
+            (r->level == IND_CLUSTER && (c->cluster ? strcmp(c->cluster, r->unit) == 0
+                                                    : member_of(o->m, r->unit, c->school))))
+            ref[nref++] = i;
+    }
+    for (size_t i = 0; i < res->n;) {
+        const struct ind_row *r = &res->v[i];
+        size_t j = i + 1;
+        if (r->level != IND_SCHOOL || strcmp(r->unit, c->school) != 0) {
+            i = j;
+            continue;
+        }
+        while (j < res->n && res->v[j].level == IND_SCHOOL &&
+               strcmp(res->v[j].unit, c->school) == 0 && same_cell(r, &res->v[j]))
+            j++;
+        for (size_t q = i; q < j; q++) o->sel[o->nsel++] = q;
+        /* the clusters', then the district's (ref holds them in evaluation order,
+           district first) */
+        for (size_t q = 0; q < nref; q++)
+            if (res->v[ref[q]].level == IND_CLUSTER && same_cell(r, &res->v[ref[q]]))
+                o->sel[o->nsel++] = ref[q];
+        for (size_t q = 0; q < nref; q++)
+            if (res->v[ref[q]].level == IND_DISTRICT && same_cell(r, &res->v[ref[q]]))
+                o->sel[o->nsel++] = ref[q];
+        i = j;
+    }
+    free(ref);
 }
 
 /* Numbers: %.6g for values and intervals, %.15g for sums (whole counts print whole). */
@@ -173,9 +226,8 @@ static void write_csv(const struct outctx *o, const struct ind_results *res, str
     for (int i = 0; i < o->ndimcols; i++) sbuf_printf(b, ",%s", o->dimcols[i]);
     sbuf_adds(b, ",value,numerator,denominator,n,ci_low,ci_high,suppressed\n");
     struct sbuf cl = SBUF_INIT;
-    for (size_t i = 0; i < res->n; i++) {
-        const struct ind_row *r = &res->v[i];
-        if (!keep(o, r)) continue;
+    for (size_t i = 0; i < o->nsel; i++) {
+        const struct ind_row *r = &res->v[o->sel[i]];
         sbuf_printf(b, "%s,%s,%d,", r->ind->id, ind_level_name(r->level), r->year);
         csv_field(b, r->level == IND_SCHOOL ? r->unit : "");
         sbuf_addc(b, ',');
@@ -201,9 +253,8 @@ static void write_json(const struct outctx *o, const struct ind_results *res, st
     sbuf_adds(b, "[");
     struct sbuf cl = SBUF_INIT;
     int first = 1;
-    for (size_t i = 0; i < res->n; i++) {
-        const struct ind_row *r = &res->v[i];
-        if (!keep(o, r)) continue;
+    for (size_t i = 0; i < o->nsel; i++) {
+        const struct ind_row *r = &res->v[o->sel[i]];
         sbuf_adds(b, first ? "\n" : ",\n");
         first = 0;
         sbuf_adds(b, "{\"indicator\":");
@@ -281,15 +332,15 @@ static void table_block(const struct outctx *o, const struct indicator *ind,
     head[nc] = "95% интервал"; right[nc++] = 0;
     head[nc] = "n"; right[nc++] = 1;
     size_t nrows = 0;
-    for (size_t i = 0; i < res->n; i++) nrows += res->v[i].ind == ind && keep(o, &res->v[i]);
+    for (size_t i = 0; i < o->nsel; i++) nrows += res->v[o->sel[i]].ind == ind;
     if (!nrows) return;
     char **cell = xcalloc((nrows + 1) * (size_t)nc, sizeof *cell);
     for (int j = 0; j < nc; j++) cell[j] = xstrdup(head[j]);
     size_t ri = 1;
     struct sbuf t = SBUF_INIT;
-    for (size_t i = 0; i < res->n; i++) {
-        const struct ind_row *r = &res->v[i];
-        if (r->ind != ind || !keep(o, r)) continue;
+    for (size_t i = 0; i < o->nsel; i++) {
+        const struct ind_row *r = &res->v[o->sel[i]];
+        if (r->ind != ind) continue;
         char **c = cell + ri++ * (size_t)nc;
         int j = 0;
         c[j++] = xstrdup(level_ru(r->level));
@@ -365,6 +416,8 @@ int cmd_indicators(struct cli *c)
     struct ind_results res = IND_RESULTS_INIT;
     struct ind_members mem;
     memset(&mem, 0, sizeof mem);
+    struct outctx o;
+    memset(&o, 0, sizeof o);
     rc = ind_load(dir, store_db(st), &set, &d);
     if (rc) {
         cli_print_diag(&d);
@@ -396,7 +449,26 @@ int cmd_indicators(struct cli *c)
             goto done;
         }
     }
-    struct outctx o;
+    if (c->school) {
+        int known = ind_school_known(set, c->school, &d);
+        if (known < 0) {
+            cli_print_diag(&d);
+            rc = SOKO_EDB;
+            goto done;
+        }
+        if (!known) {
+            fprintf(stderr, "soko: --school: no school '%s' in the store (not in the schools "
+                            "registry, a cluster or any form)\n", c->school);
+            rc = SOKO_EUSAGE;
+            goto done;
+        }
+        if (c->cluster && !member_of(&mem, c->cluster, c->school)) {
+            fprintf(stderr, "soko: --school: school '%s' is not in cluster '%s'\n", c->school,
+                    c->cluster);
+            rc = SOKO_EUSAGE;
+            goto done;
+        }
+    }
     memset(&o, 0, sizeof o);
     o.c = c;
     o.m = &mem;
@@ -413,6 +485,7 @@ int cmd_indicators(struct cli *c)
             goto done;
         }
     }
+    select_rows(&o, &res);
     struct sbuf b = SBUF_INIT;
     if (strcmp(fmt, "csv") == 0) {
         write_csv(&o, &res, &b);
@@ -426,6 +499,7 @@ int cmd_indicators(struct cli *c)
     if (b.len) fwrite(b.s, 1, b.len, stdout);
     sbuf_free(&b);
 done:
+    free(o.sel);
     ind_results_free(&res);
     ind_members_free(&mem);
     ind_set_free(set);

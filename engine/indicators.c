@@ -1103,6 +1103,35 @@ void ind_results_free(struct ind_results *r)
     r->arena = NULL;
 }
 
+/* ------------------------------------------------------------------ schools */
+
+int ind_school_known(struct ind_set *s, const char *school_id, struct soko_diag *d)
+{
+    /* every form with a school column, the registry and clusters among them */
+    struct sbuf b = SBUF_INIT;
+    for (size_t i = 0; soko_forms[i]; i++)
+        if (form_col_index(soko_forms[i], "school_id") >= 0)
+            sbuf_printf(&b, "%sSELECT 1 FROM %s WHERE school_id = ?1", b.len ? " UNION ALL " : "",
+                        soko_forms[i]->name);
+    if (!b.len) {
+        sbuf_free(&b);
+        return 0;
+    }
+    char *sql = xasprintf("SELECT EXISTS (%s)", b.s);
+    sbuf_free(&b);
+    sqlite3_stmt *st;
+    int rc = ind_prepare(s->db, sql, &st, NULL, 0, "schools", d);
+    free(sql);
+    if (rc) return -1;
+    sqlite3_bind_text(st, 1, school_id, -1, SQLITE_TRANSIENT);
+    int known = -1;
+    if (sqlite3_step(st) == SQLITE_ROW) known = sqlite3_column_int(st, 0) != 0;
+    else soko_diag_add(d, NULL, 0, 0, "indicators: looking up school '%s': %s", school_id,
+                       sqlite3_errmsg(s->db));
+    sqlite3_finalize(st);
+    return known;
+}
+
 /* ------------------------------------------------------------------ members */
 
 int ind_members(struct ind_set *s, struct ind_members *out, struct soko_diag *d)

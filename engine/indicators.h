@@ -163,6 +163,12 @@ const char *ind_level_name(enum ind_level l);
 /* "share", "mean", "count", "rate" */
 const char *ind_kind_name(enum ind_kind k);
 
+/* 1 when school_id is a school the store knows: a row of the schools registry, a
+ * member of a cluster, or a school with a row in any form of results or context;
+ * 0 when not; -1 (and a message in d) when the store cannot be read. For the CLI, so
+ * that a mistyped --school says so instead of printing an empty table. */
+int ind_school_known(struct ind_set *s, const char *school_id, struct soko_diag *d);
+
 /* --- the data around the results --------------------------------------------------- */
 
 struct ind_member {

@@ -23,6 +23,25 @@ run 0 --db s.db --indicators "$IND" trends --school 448 --indicator vpr_quality 
 head -1 out | grep -q '^indicator,level,year,school_id,cluster_id,subject,grade,stage,breakdown,value,numerator,denominator,n,ci_low,ci_high,year_from' ||
   fail "trends CSV header changed: $(head -1 out)"
 
+# --school: each school series is followed by its cluster's and the district's
+run 0 --db s.db --indicators "$IND" trends --school 498 --indicator vpr_quality --format csv
+awk -F, 'NR > 1 { l[NR] = $2; u[NR] = $4 $5; b[NR] = $9 } END {
+  for (i = 2; i <= NR; i++) if (l[i] == "school" && !(l[i+1] == "cluster" && u[i+1] == "nevsky_stem" && b[i+1] == b[i] && l[i+2] == "district" && b[i+2] == b[i])) exit 1 }' out \
+  || { cat out; fail "trends --school: a school series without its cluster and district next to it"; }
+# counts: the Poisson score test (98, 90, 83 municipal winners is no significant fall)
+run 0 --db s.db --indicators "$IND" trends --indicator olymp_winners --format csv
+awk -F, 'NR > 1 && $25 != "poisson_score" && !($25 == "" && ($29 == "not_enough_data" || $29 == "no_change")) { bad = 1 } END { exit bad }' out \
+  || fail "olymp_winners trends do not use the Poisson test"
+# unknown units say so
+run 2 --db s.db --indicators "$IND" trends --school 99999
+has err "no school '99999'"
+run 2 --db s.db --indicators "$IND" trends --school 498 --cluster support
+has err "not in cluster 'support'"
+run 2 --db s.db --indicators "$IND" context --school 99999
+has err "no school '99999'"
+run 2 --db s.db --indicators "$IND" compare --cluster support --school 99999
+has err "no school '99999'"
+
 # table: Russian labels, aligned
 run 0 --db s.db --indicators "$IND" trends --school 498 --indicator vpr_fail
 has out "Показатель"

@@ -77,10 +77,23 @@ has out "Доля отметок «2» (ВПР)"
 has out "n < 5"
 
 # filters
+# --school: the school's series, each followed by the same breakdown of its cluster
+# (344 is in nevsky_stem only) and of the district — nothing else
 run 0 --db s.db indicators --indicators "$IND" --format csv --school 344 --years 2025 --indicator vpr_quality
-awk -F, 'NR > 1 && ($2 != "school" || $4 != "344" || $3 != 2025 || $1 != "vpr_quality") { bad = 1 } END { exit bad }' out \
+awk -F, 'NR > 1 && ($3 != 2025 || $1 != "vpr_quality" ||
+  !(($2 == "school" && $4 == "344") || ($2 == "cluster" && $5 == "nevsky_stem") || ($2 == "district" && $4 == "" && $5 == ""))) { bad = 1 } END { exit bad }' out \
   || fail "--school/--years/--indicator kept other rows"
-[ "$(wc -l < out)" -gt 5 ] || fail "--school 344 gave no rows"
+[ "$(grep -c '^vpr_quality,school,' out)" -gt 5 ] || fail "--school 344 gave no rows"
+# every school line is followed by its cluster's and the district's line of the same breakdown
+awk -F, 'NR > 1 { l[NR] = $2; b[NR] = $6 "|" $7 } END {
+  for (i = 2; i <= NR; i++) if (l[i] == "school" && !(l[i+1] == "cluster" && b[i+1] == b[i] && l[i+2] == "district" && b[i+2] == b[i])) exit 1 }' out \
+  || fail "--school: a school line without its cluster and district lines next to it"
+grep -q '^vpr_quality,school,2025,344,nevsky_stem,Математика,5,' out || fail "--school 344: no school line"
+# --school with --cluster: the school must be in it; an unknown school says so
+run 2 --db s.db indicators --indicators "$IND" --school 344 --cluster humanities
+has err "school '344' is not in cluster 'humanities'"
+run 2 --db s.db indicators --indicators "$IND" --school 99999
+has err "no school '99999'"
 run 0 --db s.db indicators --indicators "$IND" --format csv --cluster humanities --indicator adm_university
 awk -F, 'NR > 1 && $5 != "humanities" { bad = 1 } END { exit bad }' out || fail "--cluster kept other rows"
 has out "adm_university,cluster,2024,,humanities"
