@@ -1495,7 +1495,7 @@ static void decide(const struct rule *r, struct items *it, int y0, int y1,
                    struct rule_flags *out)
 {
     int W = y1 - y0 + 1;
-    qsort(it->v, it->n, sizeof *it->v, item_cmp);
+    if (it->n) qsort(it->v, it->n, sizeof *it->v, item_cmp);
     int single = r->kind == RULE_TREND;    /* one verdict per procedure */
     for (size_t i = 0; i < it->n;) {
         const char *school = it->v[i].school;

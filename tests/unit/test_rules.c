@@ -484,7 +484,7 @@ static void test_spike(void **state)
     double h[LEN];
     int mm[4] = {0, 7, 12, 17};
     struct rules_works w = {0};
-    char id[8];
+    char id[16];
     for (int s = 0; s < 6; s++) {
         bell(h, LEN, 120, 10, 3.5);
         snprintf(id, sizeof id, "D%d", s);
