@@ -483,8 +483,24 @@ static void compare_vs(const struct ind_row *row, const struct ind_row *ref,
         }
         break;
     }
-    case IND_COUNT:
+    case IND_COUNT: {
+        /* with participants (n): the count expected at the reference's rate per
+           participant, E = k_ref·n/n_ref, and the count ~ Poisson(E); limits normal
+           around E, as for rates. A count without n has no reference to scale by. */
+        double nr = row->n, nref = ref->n, kref = ref->num;
+        if (isfinite(nr) && nr > 0.0 && isfinite(nref) && nref > 0.0 && isfinite(kref) &&
+            kref > 0.0) {
+            double e = kref * nr / nref, se = sqrt(e);
+            z = (row->value - e) / se;
+            f.lo95 = fmax(0.0, e - zq(0.025) * se);
+            f.hi95 = e + zq(0.025) * se;
+            f.lo998 = fmax(0.0, e - zq(0.001) * se);
+            f.hi998 = e + zq(0.001) * se;
+            has = 1;
+            vs->pos = stats_funnel_classify(row->value, &f);
+        }
         break;
+    }
     }
     vs->z = z;
     if (has) {
@@ -1272,10 +1288,14 @@ int ana_context_eval(struct ind_set *s, const struct ana_model *md,
             return SOKO_ECONFIG;
         }
     int wy0 = w ? w->y0 : 0, wy1 = w ? w->y1 : 0;
+    size_t n0 = res->n;
     int rc = ind_evaluate(s, ind, wy0, wy1, res, d);
     if (rc != SOKO_OK) return rc;
+    /* only the rows just evaluated: res may already hold this indicator's rows (two
+       models on one indicator), and pooling them twice would double every n */
+    struct ind_results mine = {res->v + n0, res->n - n0, res->n - n0, NULL};
     int y0, y1;
-    if (!ana_window_resolve(res, ind, w, &y0, &y1)) return SOKO_OK;
+    if (!ana_window_resolve(&mine, ind, w, &y0, &y1)) return SOKO_OK;
     struct ind_factors f[ANA_MAX_FACTORS];
     memset(f, 0, sizeof f);
     int nf = 0;
@@ -1283,7 +1303,7 @@ int ana_context_eval(struct ind_set *s, const struct ana_model *md,
         rc = ind_factor_values(s, md->factors[nf], y0, y1, &f[nf], d);
         if (rc != SOKO_OK) break;
     }
-    if (rc == SOKO_OK) ana_context_compute(md, ind, res, f, y0, y1, out);
+    if (rc == SOKO_OK) ana_context_compute(md, ind, &mine, f, y0, y1, out);
     for (int j = 0; j < nf; j++) ind_factors_free(&f[j]);
     return rc;
 }

@@ -135,11 +135,15 @@ struct ana_vs {
     double diff;                      /* value − ref value, in the indicator's unit */
     double z;                         /* share: binomial z against the ref share;
                                          mean: (mean − ref)/(sd_ref/√n), needs the
-                                         ref's sd; rate: Poisson z; NaN otherwise */
+                                         ref's sd; rate: Poisson z; count with n:
+                                         Poisson z against E = count_ref·n/n_ref;
+                                         NaN otherwise */
     int has_funnel;
     struct stats_funnel funnel;       /* limits around the ref value at this n, in the
                                          indicator's unit (share: exact binomial; mean:
-                                         normal with sd_ref; rate: normal Poisson) */
+                                         normal with sd_ref; rate: normal Poisson;
+                                         count with n: normal Poisson around E, in
+                                         counts) */
     enum stats_funnel_pos pos;        /* INSIDE when has_funnel = 0 */
     int verdict;                      /* +1 better beyond 95%, +2 beyond 99.8%, −1/−2
                                          worse; in the better direction; 0 inside */

@@ -54,6 +54,13 @@ for m in oge_mark_ctx ege_mean_ctx; do
   [ "$got" = "57 62 " ] || fail "$m: beating the odds: '$got', expected '57 62 '"
 done
 
+# two models on one indicator: the second pools the same rows, not them twice
+mkdir dup && cp "$IND"/*.ini dup/
+printf '\n[oge_mark_ctx2]\nindicator = oge_mean_mark\npool = subject\nfactors = share_low_income, share_non_native\nbound = 2.0\n' >> dup/context.ini
+run 0 --db s.db --indicators dup context --format csv
+awk -F, 'NR > 1 && $2 == "school" { k = $3 "," $4; if ($16 == "oge_mark_ctx") a[k] = $13; if ($16 == "oge_mark_ctx2") b[k] = $13 }
+  END { for (k in a) if (a[k] != b[k]) exit 1; exit !length(b) }' out || fail "a second model on one indicator changed n"
+
 # compare: the stem cluster; 344 (stably high) above the district's funnel somewhere
 run 0 --db s.db --indicators "$IND" compare --cluster nevsky_stem --indicator vpr_quality --format csv
 head -1 out | grep -q '^indicator,level,year,school_id,cluster_id,.*,ci_high,cluster_value' || fail "compare CSV header"

@@ -546,6 +546,48 @@ static void test_compare_funnel_z_rank(void **state)
 }
 
 /* A school of 3 with 3/3 leads by its raw share; shrunk, it falls behind B (45/100). */
+/* Counts with participants (olympiad winners): a funnel around the count expected at
+ * the district's rate per participant. */
+static void test_compare_count_funnel(void **state)
+{
+    (void)state;
+    struct indicator w = mk_ind("winners", IND_COUNT, 0);
+    struct ind_results r = IND_RESULTS_INIT;
+    add_count(&r, &w, IND_DISTRICT, "", 2025, 100, 1000);
+    add_count(&r, &w, IND_CLUSTER, "c1", 2025, 37, 200);
+    add_count(&r, &w, IND_SCHOOL, "A", 2025, 25, 100);
+    add_count(&r, &w, IND_SCHOOL, "B", 2025, 12, 100);
+    struct ind_row *nn = add_count(&r, &w, IND_SCHOOL, "C", 2025, 3, NAN);
+    (void)nn;
+    static const struct ind_member mem[] = {{"c1", "A", "member"}, {"c1", "B", "member"},
+                                            {"c1", "C", "member"}};
+    struct ind_members m = {(struct ind_member *)mem, 3, NULL};
+    struct ana_compares c = {0};
+    ana_compare(&r, &m, "c1", NULL, &c);
+    const struct ana_compare *a = find_cmp(&c, "A", 2025);
+    assert_non_null(a);
+    /* E = 100·100/1000 = 10; z = (25 − 10)/√10; limits 10 ∓ qnorm(0.975)·√10 and
+     * 10 ∓ qnorm(0.999)·√10 */
+    assert_true(a->vs_district.has_funnel);
+    ASSERT_CLOSE(a->vs_district.z, 15.0 / sqrt(10.0));
+    ASSERT_CLOSE(a->vs_district.funnel.lo95, 10.0 - 1.95996398454005 * sqrt(10.0));
+    ASSERT_CLOSE(a->vs_district.funnel.hi95, 10.0 + 1.95996398454005 * sqrt(10.0));
+    ASSERT_CLOSE(a->vs_district.funnel.hi998, 10.0 + 3.09023230616781 * sqrt(10.0));
+    assert_int_equal(a->vs_district.pos, STATS_FUNNEL_ABOVE_998);
+    assert_int_equal(a->vs_district.verdict, 2);
+    /* against the cluster: E = 37·100/200 = 18.5 */
+    ASSERT_CLOSE(a->vs_cluster.z, (25.0 - 18.5) / sqrt(18.5));
+    const struct ana_compare *b = find_cmp(&c, "B", 2025);
+    assert_int_equal(b->vs_district.pos, STATS_FUNNEL_INSIDE);
+    /* no participants: nothing to scale the reference by */
+    const struct ana_compare *cc = find_cmp(&c, "C", 2025);
+    assert_non_null(cc);
+    assert_false(cc->vs_district.has_funnel);
+    assert_true(isnan(cc->vs_district.z));
+    ana_compares_free(&c);
+    results_free(&r);
+}
+
 static void test_compare_eb_ranking(void **state)
 {
     (void)state;
@@ -839,6 +881,7 @@ int main(void)
         cmocka_unit_test(test_trend_break),
         cmocka_unit_test(test_trend_suppressed),
         cmocka_unit_test(test_compare_funnel_z_rank),
+        cmocka_unit_test(test_compare_count_funnel),
         cmocka_unit_test(test_compare_eb_ranking),
         cmocka_unit_test(test_compare_mean_without_sd),
         cmocka_unit_test(test_context_resilient),
