@@ -1,0 +1,380 @@
+/*
+ * cli_note.c — `soko note --cluster ID`, `soko profile --school ID`, `soko report`:
+ * gathers what note.h renders — indicator results (reports/note.ini and the standard
+ * indicators), cluster membership, school and cluster names, the rules' flags, the
+ * import history, the hashes of the definition files — and calls the writer.
+ *
+ * The names are read here with two prepared SELECTs on the read-only connection
+ * (indicators.h has no API for the registry's names); the writers run no SQL.
+ */
+#include "analysis.h"
+#include "cli.h"
+#include "indicators.h"
+#include "note.h"
+#include "rules.h"
+#include "stats.h"
+#include "store.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static int is_dir(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static int is_file(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* --indicators, else ./indicators, else the installed definitions. */
+static const char *defs_dir(const struct cli *c)
+{
+    static const char *const dirs[] = {"indicators", "/usr/local/share/soko/indicators",
+                                       "/usr/share/soko/indicators", NULL};
+    if (c->indicators_dir && *c->indicators_dir) return c->indicators_dir;
+    for (int i = 0; dirs[i]; i++)
+        if (is_dir(dirs[i])) return dirs[i];
+    return dirs[0];
+}
+
+/* The note's own indicators: $SOKO_NOTE_INI, ./reports/note.ini, or installed. */
+static const char *note_ini(void)
+{
+    static const char *const files[] = {"reports/note.ini", "/usr/local/share/soko/reports/note.ini",
+                                        "/usr/share/soko/reports/note.ini", NULL};
+    const char *e = getenv("SOKO_NOTE_INI");
+    if (e && *e) return e;
+    for (int i = 0; files[i]; i++)
+        if (is_file(files[i])) return files[i];
+    return files[0];
+}
+
+/* "2024-2026", "2026". */
+static int parse_years(const char *s, int *y0, int *y1)
+{
+    *y0 = *y1 = 0;
+    if (!s || !*s) return 0;
+    char *end;
+    long a = strtol(s, &end, 10);
+    if (end == s || a < IND_YEAR_MIN || a > IND_YEAR_MAX) return -1;
+    long b = a;
+    if (*end == '-') {
+        const char *q = end + 1;
+        b = strtol(q, &end, 10);
+        if (end == q || b < a || b > IND_YEAR_MAX) return -1;
+    }
+    if (*end) return -1;
+    *y0 = (int)a;
+    *y1 = (int)b;
+    return 0;
+}
+
+static int valid_date(const char *s)
+{
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return 0;
+    int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
+    return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+struct gather {
+    struct store *store;
+    struct ind_set *std, *note;
+    struct ind_results res;
+    struct ind_members members;
+    struct ana_models models;
+    struct rule_set rules;
+    struct rule_flags flags;
+    int have_members, have_models, have_rules;
+    struct note_school *schools;
+    size_t nschools;
+    struct note_cluster *clusters;
+    size_t nclusters;
+    struct note_import *imports;
+    size_t nimports, cimports;
+    struct note_file *files;
+    size_t nfiles;
+    char **strs;          /* strings owned here */
+    size_t nstrs;
+    char date[11];
+    int win0, win1;       /* the window */
+};
+
+static const char *own(struct gather *g, const char *s)
+{
+    g->strs = xrealloc(g->strs, (g->nstrs + 1) * sizeof *g->strs);
+    return g->strs[g->nstrs++] = xstrdup(s ? s : "");
+}
+
+static void gather_free(struct gather *g)
+{
+    rule_flags_free(&g->flags);
+    if (g->have_rules) rules_free(&g->rules);
+    if (g->have_models) ana_models_free(&g->models);
+    if (g->have_members) ind_members_free(&g->members);
+    ind_results_free(&g->res);
+    if (g->note) ind_set_free(g->note);
+    if (g->std) ind_set_free(g->std);
+    if (g->store) store_close(g->store);
+    for (size_t i = 0; i < g->nstrs; i++) free(g->strs[i]);
+    free(g->strs);
+    free(g->schools);
+    free(g->clusters);
+    free(g->imports);
+    free(g->files);
+}
+
+static int collect_import(void *ctx, const struct import_info *ii)
+{
+    struct gather *g = ctx;
+    if (strcmp(ii->status, "active") != 0) return 0;
+    if (g->nimports == g->cimports) {
+        g->cimports = g->cimports ? 2 * g->cimports : 16;
+        g->imports = xrealloc(g->imports, g->cimports * sizeof *g->imports);
+    }
+    struct note_import *m = &g->imports[g->nimports++];
+    m->id = ii->id;
+    m->form = own(g, ii->form);
+    m->file = own(g, ii->file);
+    m->sha256 = own(g, ii->sha256);
+    m->rows = ii->rows;
+    return 0;
+}
+
+static int read_names(struct gather *g, struct soko_diag *d)
+{
+    sqlite3 *db = store_db(g->store);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT school_id, name, kind, profile FROM schools ORDER BY school_id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        soko_diag_add(d, NULL, 0, 0, "reading the schools registry: %s", sqlite3_errmsg(db));
+        return SOKO_EDB;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        g->schools = xrealloc(g->schools, (g->nschools + 1) * sizeof *g->schools);
+        struct note_school *s = &g->schools[g->nschools++];
+        s->id = own(g, (const char *)sqlite3_column_text(st, 0));
+        s->name = own(g, (const char *)sqlite3_column_text(st, 1));
+        s->kind = own(g, (const char *)sqlite3_column_text(st, 2));
+        s->profile = own(g, (const char *)sqlite3_column_text(st, 3));
+    }
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(db, "SELECT cluster_id, min(cluster_name) FROM clusters "
+                               "GROUP BY cluster_id ORDER BY cluster_id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        soko_diag_add(d, NULL, 0, 0, "reading the clusters: %s", sqlite3_errmsg(db));
+        return SOKO_EDB;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        g->clusters = xrealloc(g->clusters, (g->nclusters + 1) * sizeof *g->clusters);
+        struct note_cluster *c = &g->clusters[g->nclusters++];
+        c->id = own(g, (const char *)sqlite3_column_text(st, 0));
+        c->name = own(g, (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    return SOKO_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* SHA-256 of every *.ini of the definitions directory, the note's file and the rules. */
+static int hash_files(struct gather *g, const char *defs, const char *note, const char *rules,
+                      struct soko_diag *d)
+{
+    char **names = NULL;
+    size_t n = 0;
+    DIR *dir = opendir(defs);
+    if (dir) {
+        struct dirent *e;
+        while ((e = readdir(dir)) != NULL) {
+            size_t l = strlen(e->d_name);
+            if (l < 5 || strcmp(e->d_name + l - 4, ".ini") != 0) continue;
+            names = xrealloc(names, (n + 1) * sizeof *names);
+            names[n++] = xasprintf("%s/%s", defs, e->d_name);
+        }
+        closedir(dir);
+        qsort(names, n, sizeof *names, cmp_str);
+    }
+    names = xrealloc(names, (n + 2) * sizeof *names);
+    names[n++] = xstrdup(note);
+    int dup = 0;
+    for (size_t i = 0; i + 1 < n; i++)
+        if (strcmp(names[i], rules) == 0) dup = 1;
+    if (!dup) names[n++] = xstrdup(rules);
+    int rc = SOKO_OK;
+    g->files = xcalloc(n, sizeof *g->files);
+    for (size_t i = 0; i < n; i++) {
+        char hex[65];
+        if (!rc && sha256_file(names[i], hex, d) == SOKO_OK) {
+            g->files[g->nfiles].path = own(g, names[i]);
+            g->files[g->nfiles++].sha256 = own(g, hex);
+        } else if (!rc) {
+            rc = SOKO_EIO;
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+static const char *const STD_USED[] = {"oge_quality", "ege_mean", "adm_university", "adm_profile",
+                                       "adm_profile_match"};
+
+/* Loads and computes everything; messages in d. */
+static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
+{
+    int y0, y1;
+    if (parse_years(c->years, &y0, &y1) != 0) {
+        soko_diag_add(d, NULL, 0, 0, "--years '%s': expected YEAR or FROM-TO, e.g. 2024-2026",
+                      c->years);
+        return SOKO_EUSAGE;
+    }
+    if (c->date && !valid_date(c->date)) {
+        soko_diag_add(d, NULL, 0, 0, "--date '%s': expected YYYY-MM-DD", c->date);
+        return SOKO_EUSAGE;
+    }
+    if (c->date) {
+        memcpy(g->date, c->date, 10);
+    } else {
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        strftime(g->date, sizeof g->date, "%Y-%m-%d", &tm);
+    }
+    stats_init();
+    int rc = store_open(c->db_path, 1, &g->store, d);
+    if (rc) return rc;
+    const char *defs = defs_dir(c);
+    const char *nini = note_ini();
+    char *rules_path = c->rules && *c->rules ? xstrdup(c->rules) : xasprintf("%s/rules.ini", defs);
+    sqlite3 *db = store_db(g->store);
+    rc = ind_load(defs, db, &g->std, d);
+    if (!rc) rc = ind_load(nini, db, &g->note, d);
+    if (!rc) rc = read_names(g, d);
+    if (!rc) {
+        rc = ind_members(g->std, &g->members, d);
+        g->have_members = rc == SOKO_OK;
+    }
+    /* every year: the window is chosen from what is there */
+    for (size_t i = 0; !rc && i < g->note->n; i++)
+        rc = ind_evaluate(g->note, &g->note->v[i], 0, 0, &g->res, d);
+    for (size_t i = 0; !rc && i < sizeof STD_USED / sizeof *STD_USED; i++) {
+        const struct indicator *ind = ind_find(g->std, STD_USED[i]);
+        if (ind) rc = ind_evaluate(g->std, ind, 0, 0, &g->res, d);
+    }
+    if (!rc && !y1) {
+        for (size_t i = 0; i < g->res.n; i++)
+            if (g->res.v[i].year > y1 && strncmp(g->res.v[i].ind->id, "cov_", 4) != 0)
+                y1 = g->res.v[i].year;
+        if (!y1) {
+            soko_diag_add(d, NULL, 0, 0, "the store holds no results: import data first");
+            rc = SOKO_EINPUT;
+        }
+        y0 = y1 - (ANA_WINDOW_DEFAULT - 1);
+    }
+    if (!rc) {
+        rc = ana_context_load(defs, &g->models, d);
+        g->have_models = rc == SOKO_OK;
+    }
+    if (!rc && is_file(rules_path)) {
+        rc = rules_load(rules_path, g->std, &g->models, &g->rules, d);
+        g->have_rules = rc == SOKO_OK;
+        struct rules_opts o;
+        memset(&o, 0, sizeof o);
+        o.y0 = y0;
+        o.y1 = y1;
+        if (!rc) rc = rules_run(&g->rules, g->std, &o, &g->flags, d);
+    }
+    if (!rc) rc = store_imports(g->store, collect_import, g, d);
+    if (!rc) rc = hash_files(g, defs, nini, rules_path, d);
+    free(rules_path);
+    g->win0 = y0;
+    g->win1 = y1;
+    return rc;
+}
+
+static void input_of(struct gather *g, struct note_input *in)
+{
+    memset(in, 0, sizeof *in);
+    in->res = &g->res;
+    in->note_set = g->note;
+    in->std_set = g->std;
+    in->members = &g->members;
+    in->schools = g->schools;
+    in->nschools = g->nschools;
+    in->clusters = g->clusters;
+    in->nclusters = g->nclusters;
+    in->rules = g->have_rules ? &g->rules : NULL;
+    in->flags = g->have_rules ? &g->flags : NULL;
+    in->imports = g->imports;
+    in->nimports = g->nimports;
+    in->files = g->files;
+    in->nfiles = g->nfiles;
+    in->y0 = g->win0;
+    in->y1 = g->win1;
+    in->date = g->date;
+    in->version = SOKO_VERSION;
+}
+
+enum what { NOTE, PROFILE, REPORT };
+
+static int run(struct cli *c, enum what w)
+{
+    const char *cmd = w == NOTE ? "note" : w == PROFILE ? "profile" : "report";
+    if (w == NOTE && (!c->cluster || !*c->cluster)) {
+        fprintf(stderr, "soko note: --cluster ID is required (see soko --help)\n");
+        return SOKO_EUSAGE;
+    }
+    if (w == PROFILE && (!c->school || !*c->school)) {
+        fprintf(stderr, "soko profile: --school ID is required (see soko --help)\n");
+        return SOKO_EUSAGE;
+    }
+    if (!c->out || !*c->out) {
+        fprintf(stderr, "soko %s: --out DIR is required\n", cmd);
+        return SOKO_EUSAGE;
+    }
+    if (c->argc > 0) {
+        fprintf(stderr, "soko %s: unexpected argument '%s'\n", cmd, c->argv[0]);
+        return SOKO_EUSAGE;
+    }
+    struct gather g;
+    memset(&g, 0, sizeof g);
+    struct soko_diag d;
+    soko_diag_init(&d, (size_t)c->max_errors);
+    int rc = gather(c, &g, &d);
+    if (!rc && mkdir(c->out, 0777) != 0 && !is_dir(c->out)) {
+        soko_diag_add(&d, c->out, 0, 0, "cannot create the output directory");
+        rc = SOKO_EIO;
+    }
+    if (!rc) {
+        struct note_input in;
+        input_of(&g, &in);
+        if (w == NOTE) rc = note_cluster(&in, c->cluster, c->out, &d);
+        else if (w == PROFILE) rc = note_profile(&in, c->school, c->out, &d);
+        else rc = note_report(&in, c->out, &d);
+    }
+    if (rc) {
+        cli_print_diag(&d);
+    } else if (!c->quiet) {
+        printf("%s/%s.html\n", c->out, w == NOTE ? "note" : w == PROFILE ? "profile" : "index");
+    }
+    soko_diag_free(&d);
+    gather_free(&g);
+    return rc;
+}
+
+int cmd_note(struct cli *c) { return run(c, NOTE); }
+int cmd_profile(struct cli *c) { return run(c, PROFILE); }
+int cmd_report(struct cli *c) { return run(c, REPORT); }
