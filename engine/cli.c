@@ -28,6 +28,9 @@ static const struct command commands[] = {
     {"context", cmd_context, "", "results adjusted for context: who beats the odds (indicators/context.ini)"},
     {"flags", cmd_flags, "", "schools flagged by the rules, with evidence (--rules --years --school --format)"},
     {"recommend", cmd_recommend, "--school ID", "targeted recommendations for a school from the rules"},
+    {"note", cmd_note, "--cluster ID", "the analytical note of a cluster: md, html, charts, xlsx, csv (--out DIR --years --date)"},
+    {"profile", cmd_profile, "--school ID", "a school's profile against its cluster and the district (--out DIR --years --date)"},
+    {"report", cmd_report, "--out DIR", "the district: index of clusters with every note, the lists of every rule"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -45,5 +45,9 @@ int cmd_context(struct cli *c);
 /* cli_rules.c */
 int cmd_flags(struct cli *c);
 int cmd_recommend(struct cli *c);
+/* cli_note.c */
+int cmd_note(struct cli *c);
+int cmd_profile(struct cli *c);
+int cmd_report(struct cli *c);
 
 #endif
