@@ -45,16 +45,20 @@ static const char *defs_dir(const struct cli *c)
     return dirs[0];
 }
 
-/* The note's own indicators: $SOKO_NOTE_INI, ./reports/note.ini, or installed. */
-static const char *note_ini(void)
+/* The note's own indicators: $SOKO_NOTE_INI, DEFS/../reports/note.ini (a source
+ * tree), ./reports/note.ini, or installed. Returns a malloc'd path. */
+static char *note_ini(const char *defs)
 {
     static const char *const files[] = {"reports/note.ini", "/usr/local/share/soko/reports/note.ini",
                                         "/usr/share/soko/reports/note.ini", NULL};
     const char *e = getenv("SOKO_NOTE_INI");
-    if (e && *e) return e;
+    if (e && *e) return xstrdup(e);
+    char *beside = xasprintf("%s/../reports/note.ini", defs);
+    if (is_file(beside)) return beside;
+    free(beside);
     for (int i = 0; files[i]; i++)
-        if (is_file(files[i])) return files[i];
-    return files[0];
+        if (is_file(files[i])) return xstrdup(files[i]);
+    return xstrdup(files[0]);
 }
 
 /* "2024-2026", "2026". */
@@ -257,7 +261,7 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
     int rc = store_open(c->db_path, 1, &g->store, d);
     if (rc) return rc;
     const char *defs = defs_dir(c);
-    const char *nini = note_ini();
+    char *nini = note_ini(defs);
     char *rules_path = c->rules && *c->rules ? xstrdup(c->rules) : xasprintf("%s/rules.ini", defs);
     sqlite3 *db = store_db(g->store);
     rc = ind_load(defs, db, &g->std, d);
@@ -300,6 +304,7 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
     if (!rc) rc = store_imports(g->store, collect_import, g, d);
     if (!rc) rc = hash_files(g, defs, nini, rules_path, d);
     free(rules_path);
+    free(nini);
     g->win0 = y0;
     g->win1 = y1;
     return rc;

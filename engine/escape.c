@@ -84,14 +84,24 @@ void esc_html(struct sbuf *b, const char *s)
 void esc_md(struct sbuf *b, const char *s)
 {
     ensure(b);
+    /* at the start a text could open a block: a heading, list item, quote, or an
+       ordered-list number ("1." / "1)") */
+    const char *begin = s;
+    size_t digits = strspn(s, "0123456789");
+    int start = 1;
     while (*s) {
         int c = u8next(b, &s);
+        int first = start;
+        start = 0;
         if (c < 0) continue;
         if (c < 0x20 || c == 0x7F) {
             sbuf_addc(b, ' ');
             continue;
         }
-        if (strchr("\\`*_{}[]<>()#+-.!|~&$\"", c)) sbuf_addc(b, '\\');
+        if (strchr("\\`*_[]<>|~&$", c) || (first && strchr("-+#>=", c)) ||
+            (digits && (c == '.' || c == ')') && s - 1 == begin + digits) ||
+            (c == '!' && *s == '['))
+            sbuf_addc(b, '\\');
         sbuf_addc(b, (char)c);
     }
 }

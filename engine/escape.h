@@ -21,10 +21,10 @@
  * C0 control characters other than tab and newline become spaces. */
 void esc_html(struct sbuf *b, const char *s);
 
-/* Markdown inline text (CommonMark/GFM, also inside a table cell): every ASCII
- * punctuation character with a meaning — \ ` * _ { } [ ] < > ( ) # + - . ! | ~ & $
- * and the quote " — gets a backslash; line breaks become spaces so a name cannot
- * start a block (heading, list, table row). */
+/* Markdown inline text (CommonMark/GFM, also inside a table cell): \ ` * _ [ ] < > | ~
+ * & $ always get a backslash, ! before [, and at the start of the text - + # > = and
+ * the "." or ")" of a leading number, so that a name cannot open a heading, list or
+ * quote; line breaks become spaces so it cannot start a new block or table row. */
 void esc_md(struct sbuf *b, const char *s);
 
 /* One CSV field (RFC 4180, comma separated): quoted when it holds a comma, a quote,

@@ -1114,7 +1114,15 @@ static void sec_appendix(struct doc *D, struct ctx *c, int *tabno, const char *c
                                      T("Таблица %d. Файлы показателей и правил", (*tabno)++), 2, fh);
     for (size_t i = 0; i < in->nfiles; i++) {
         doc_row(ft);
-        doc_cell(ft, in->files[i].path);
+        /* the last directory and the name: the same in any checkout or install */
+        const char *path = in->files[i].path, *cut = path;
+        const char *last = strrchr(path, '/');
+        if (last) {
+            const char *before = last;
+            while (before > path && before[-1] != '/') before--;
+            cut = before;
+        }
+        doc_cell(ft, cut);
         doc_cell(ft, in->files[i].sha256);
     }
     doc_p(D, NULL,

@@ -41,11 +41,15 @@ static void test_md(void **state)
 {
     (void)state;
     check(esc_md_dup(HOSTILE),
-          "ГБОУ \\\"Лицей\\\" \\<script\\>…\\</script\\> № 'x'; \\$\\(rm \\-rf \\~\\)");
-    check(esc_md_dup("# 1. *a* | b_c [l](u) `x` !"),
-          "\\# 1\\. \\*a\\* \\| b\\_c \\[l\\]\\(u\\) \\`x\\` \\!");
-    /* a newline cannot start a new block */
-    check(esc_md_dup("a\n# b\r\n| c"), "a \\# b  \\| c");
+          "ГБОУ \"Лицей\" \\<script\\>…\\</script\\> № 'x'; \\$(rm -rf \\~)");
+    check(esc_md_dup("# 1. *a* | b_c [l](u) `x` ![i](u)"),
+          "\\# 1. \\*a\\* \\| b\\_c \\[l\\](u) \\`x\\` \\!\\[i\\](u)");
+    /* a newline cannot start a new block; a text cannot start a list or a heading */
+    check(esc_md_dup("a\n# b\r\n| c"), "a # b  \\| c");
+    check(esc_md_dup("2024. год"), "2024\\. год");
+    check(esc_md_dup("1) а"), "1\\) а");
+    check(esc_md_dup("- а"), "\\- а");
+    check(esc_md_dup("2024-2026 гг. (3 года)"), "2024-2026 гг. (3 года)");
     check(esc_md_dup("back\\slash"), "back\\\\slash");
 }
 
