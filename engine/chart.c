@@ -313,8 +313,8 @@ void chart_heatmap(struct chart_batch *b, const char *name, const char *title,
                    size_t ncols, const double *z)
 {
     size_t idx = b->n;
-    int h = 170 + 30 * (int)nrows;
-    struct chart *c = add(b, name, 760, h < 260 ? 260 : h);
+    int h = 190 + 32 * (int)nrows;
+    struct chart *c = add(b, name, 900, h < 280 ? 280 : h);
     struct sbuf data = SBUF_INIT, draw = SBUF_INIT;
     int have[2] = {0, 0};
     for (int missing = 0; missing < 2; missing++) {

@@ -90,6 +90,16 @@ static const char *sname(const struct note_input *in, const char *id)
     return s && s->name && *s->name ? s->name : id;
 }
 
+/* A school's name for a chart axis: at most 34 characters, cut with "…". */
+static const char *label(const struct note_input *in, const char *id)
+{
+    const char *n = sname(in, id);
+    size_t chars = 0, i = 0;
+    for (; n[i]; i++)
+        if (((unsigned char)n[i] & 0xC0) != 0x80 && ++chars > 34) break;
+    return n[i] ? T("%.*s…", (int)i, n) : n;
+}
+
 static const char *cname(const struct note_input *in, const char *id)
 {
     for (size_t i = 0; i < in->nclusters; i++)
@@ -490,7 +500,7 @@ static void sec_key(struct doc *D, struct ctx *c, struct chart_batch *cb, int *t
     const char *cols[NKEY];
     for (size_t j = 0; j < NKEY; j++) cols[j] = KEY_SHORT[j];
     for (size_t i = 0; i < c->nsch; i++) {
-        rows[i] = sname(in, c->sch[i]);
+        rows[i] = label(in, c->sch[i]);
         for (size_t j = 0; j < NKEY; j++) {
             const struct indicator *ind = IND(in, KEY[j]);
             const struct ana_compare *cp =
@@ -701,7 +711,7 @@ static void dyn_chart(struct chart_batch *cb, struct ctx *c, const struct indica
     for (size_t i = 0; i < ns; i++) {
         enum ind_level lv = i < nschools ? IND_SCHOOL : i == nschools ? IND_CLUSTER : IND_DISTRICT;
         const char *unit = i < nschools ? schools[i] : i == nschools ? c->cluster : "";
-        s[i].label = i < nschools ? sname(in, schools[i]) : i == nschools ? "Кластер" : "Район";
+        s[i].label = i < nschools ? label(in, schools[i]) : i == nschools ? "Кластер" : "Район";
         s[i].n = (size_t)ny;
         s[i].years = years;
         double *v = buf + i * 3 * (size_t)ny, *lo = v + ny, *hi = lo + ny;
@@ -786,7 +796,7 @@ static void sec_dynamics(struct doc *D, struct ctx *c, struct chart_batch *cb, i
     for (size_t i = 0; i < nb; i++) {
         enum ind_level lv = i < c->nsch ? IND_SCHOOL : i == c->nsch ? IND_CLUSTER : IND_DISTRICT;
         const char *unit = i < c->nsch ? c->sch[i] : i == c->nsch ? c->cluster : "";
-        cats[i] = i < c->nsch ? sname(in, unit) : i == c->nsch ? "Кластер" : "Район";
+        cats[i] = i < c->nsch ? label(in, unit) : i == c->nsch ? "Кластер" : "Район";
         for (int k = 0; k < 4; k++) {
             const struct ind_row *r = row_of(in, IND(in, mk[k]), lv, unit, in->y1, NULL);
             vals[i * 4 + (size_t)k] = usable(r) ? r->value : NAN;
