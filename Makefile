@@ -23,7 +23,7 @@ CLI_OBJ := $(CLI_SRC:engine/%.c=$(B)/engine/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps test unit e2e demo check-asan check-valgrind bench install clean samples-check fuzz fuzz-build
+.PHONY: test-browser all deps test unit e2e demo check-asan check-valgrind bench install clean samples-check fuzz fuzz-build
 
 all: $(B)/soko
 
@@ -103,7 +103,15 @@ demo:
 	@for f in schools clusters context vpr vpr_students oge ege rdr olympiad admissions; do \
 	  $(B)/soko --db $(DEMO_DB) import $$f samples/district/$$f.csv || exit 1; done
 	@$(B)/soko --db $(DEMO_DB) status
+	@$(B)/soko --db $(DEMO_DB) report --out reports/demo --quiet
 	@echo "The store is $(DEMO_DB); try: $(B)/soko --db $(DEMO_DB) imports"
+	@echo "The district report with every cluster's note: open reports/demo/index.html"
+
+# `make test-browser`: installs chromium (scripts/deps browser), renders a note of the
+# samples and checks in headless Chromium that the page shows its SVG charts.
+test-browser: $(B)/soko
+	@scripts/deps browser
+	@SOKO=$(abspath $(B)/soko) tests/browser/run
 
 # ---------------------------------------------------------------- bench
 bench: $(B)/soko $(B)/soko-gen
