@@ -30,6 +30,7 @@ struct store {
     const char *file;         /* its file, for messages (borrowed) */
     sqlite3_stmt *school;
     struct table_stmts t[NFORMS_MAX];
+    int busy_ms;              /* how long a write waits for another writer */
 };
 
 /* ------------------------------------------------------------ small helpers */
@@ -209,13 +210,33 @@ char *store_schema_sql(void)
 
 /* Migrations: index i brings user_version i to i+1. Version 1 is generated from the
  * forms table, so a later change of a form's columns needs a migration here. */
-static int migrate(struct store *s, struct soko_diag *d)
+/* BEGIN IMMEDIATE; when another process keeps the store past the busy timeout, says
+ * so plainly rather than "database is locked". */
+static int begin_write(struct store *s, struct soko_diag *d)
+{
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) return SOKO_OK;
+    if ((sqlite3_errcode(s->db) & 0xff) != SQLITE_BUSY) return db_fail(s, d, "starting a write");
+    soko_diag_add(d, NULL, 0, 0, "store: %s is being written by another soko (an import or undo) "
+                  "and it did not finish within %d ms; expected one writer at a time: run this "
+                  "again when it is done, or wait longer with SOKO_BUSY_TIMEOUT=MS",
+                  sqlite3_db_filename(s->db, "main"), s->busy_ms);
+    return SOKO_EDB;
+}
+
+static int schema_version(struct store *s, int *v, struct soko_diag *d)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
         return db_fail(s, d, "reading the schema version");
-    int v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    *v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     sqlite3_finalize(st);
+    return SOKO_OK;
+}
+
+static int migrate(struct store *s, struct soko_diag *d)
+{
+    int v;
+    if (schema_version(s, &v, d)) return SOKO_EDB;
     if (v > STORE_SCHEMA_VERSION) {
         soko_diag_add(d, NULL, 0, 0, "store: schema version %d is newer than this soko (%d); "
                                      "expected a newer soko", v, STORE_SCHEMA_VERSION);
@@ -227,9 +248,12 @@ static int migrate(struct store *s, struct soko_diag *d)
                                      "for writing (e.g. soko import) to migrate", v);
         return SOKO_EDB;
     }
-    int rc = exec(s, "BEGIN IMMEDIATE", d);
+    int rc = begin_write(s, d);
     if (rc) return rc;
-    if (v == 0) {
+    /* another soko may have created or migrated the store while this one waited */
+    if (schema_version(s, &v, d)) rc = SOKO_EDB;
+    else if (v == STORE_SCHEMA_VERSION) return exec(s, "COMMIT", d);
+    else if (v == 0) {
         char *sql = store_schema_sql();
         rc = exec(s, sql, d);
         free(sql);
@@ -243,6 +267,19 @@ static int migrate(struct store *s, struct soko_diag *d)
     if (!rc) return exec(s, "COMMIT", d);
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
+}
+
+/* Two sokos creating a store at once: the one that loses the switch to WAL gets
+ * SQLITE_BUSY at once (a busy handler could deadlock there), so it tries again. */
+static int set_wal(struct store *s, struct soko_diag *d)
+{
+    for (int waited = 0;; waited += 10) {
+        if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) == SQLITE_OK)
+            return SOKO_OK;
+        if ((sqlite3_errcode(s->db) & 0xff) != SQLITE_BUSY || waited >= s->busy_ms)
+            return db_fail(s, d, "switching the journal to WAL");
+        sqlite3_sleep(10);
+    }
 }
 
 int store_open(const char *path, int readonly, struct store **out, struct soko_diag *d)
@@ -259,15 +296,19 @@ int store_open(const char *path, int readonly, struct store **out, struct soko_d
         return SOKO_EDB;
     }
     const char *bt = getenv("SOKO_BUSY_TIMEOUT");
-    sqlite3_busy_timeout(s->db, bt ? atoi(bt) : 10000);
+    s->busy_ms = bt ? atoi(bt) : 10000;
+    sqlite3_busy_timeout(s->db, s->busy_ms);
     sqlite3_extended_result_codes(s->db, 1);
     int rc = exec(s, "PRAGMA foreign_keys = ON", d);
-    if (!rc && !readonly) rc = exec(s, "PRAGMA journal_mode = WAL", d);
+    if (!rc && !readonly) rc = set_wal(s, d);
     if (!rc && !readonly) rc = exec(s, "PRAGMA synchronous = NORMAL", d);
     if (!rc) rc = migrate(s, d);
     if (!rc && sqlite3_prepare_v2(s->db, "SELECT 1 FROM schools WHERE school_id = ?", -1,
                                   &s->school, NULL) != SQLITE_OK)
         rc = db_fail(s, d, "preparing the registry lookup");
+    /* a reader sees one state from its first query to store_close, even when an import
+     * commits meanwhile: never the vpr rows of an import without its vpr_dist rows */
+    if (!rc && readonly) rc = exec(s, "BEGIN", d);
     if (rc) {
         store_close(s);
         return rc;
@@ -293,6 +334,7 @@ void store_close(struct store *s)
     if (s->import_id) store_import_rollback(s);
     finalize_stmts(s);
     sqlite3_finalize(s->school);
+    if (s->readonly && !sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     sqlite3_close(s->db);
     free(s);
 }
@@ -315,7 +357,7 @@ int store_import_begin(struct store *s, const struct form *f, const char *file,
                        const char *profile, const char *profile_sha256, struct soko_diag *d)
 {
     SOKO_ASSERT(!s->import_id);
-    int rc = exec(s, "BEGIN IMMEDIATE", d);
+    int rc = begin_write(s, d);
     if (rc) return rc;
     sqlite3_stmt *st;
     char now[32];
@@ -711,7 +753,7 @@ int store_undo(struct store *s, long long id, struct soko_diag *d)
 {
     int ok;
     sqlite3_stmt *st;
-    int rc = exec(s, "BEGIN IMMEDIATE", d);
+    int rc = begin_write(s, d);
     if (rc) return rc;
     if (sqlite3_prepare_v2(s->db, "SELECT form, status FROM imports WHERE id = ?", -1, &st, NULL)
         != SQLITE_OK) {

@@ -25,7 +25,8 @@
 
 struct store;
 
-/* Opens (creating and migrating when writable) the store at path. */
+/* Opens (creating and migrating when writable) the store at path. A read-only store
+ * reads one snapshot: what it sees does not change until store_close. */
 int store_open(const char *path, int readonly, struct store **out, struct soko_diag *d);
 void store_close(struct store *s);
 /* The connection, for read-only queries of other modules (indicators). Borrowed. */
