@@ -1,5 +1,6 @@
 /*
  * fuzz_common.h — shared by the libFuzzer targets of tests/fuzz (see tests/fuzz/run).
+ * fuzz_ind and fuzz_rules use only fz_file and fz_die.
  *
  * Input format of the CSV targets (fuzz_load, fuzz_import):
  *   byte 0   form: the (byte % 10)-th importable form of soko_forms[] (schools, clusters,
@@ -69,6 +70,17 @@ static inline int fz_utf8(const char *s)
     int inc;
     size_t n = strlen(s);
     return utf8_valid_prefix((const unsigned char *)s, n, &inc) == n;
+}
+
+/* Writes bytes to a memfd (one per process, rewritten each run) and gives its path,
+ * for the targets that read one whole file (fuzz_ind, fuzz_rules). */
+static inline void fz_file(const uint8_t *data, size_t size, char path[64])
+{
+    static int fd = -1;
+    if (fd < 0 && (fd = memfd_create("fuzz.ini", 0)) < 0) { perror("memfd_create"); abort(); }
+    if (ftruncate(fd, 0) != 0) abort();
+    if (size && pwrite(fd, data, size, 0) != (ssize_t)size) abort();
+    snprintf(path, 64, "/proc/self/fd/%d", fd);
 }
 
 /* Decodes the input and writes the CSV bytes to a memfd; returns 0 when the input is
