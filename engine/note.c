@@ -239,6 +239,8 @@ static const char *role_text(const char *role)
     if (strcmp(role, "activist") == 0) return "ОО-активист";
     if (strcmp(role, "member") == 0) return "участник";
     if (strcmp(role, "flagship") == 0) return "базовая (флагманская) ОО";
+    if (strcmp(role, "curator") == 0) return "ОО-куратор";
+    if (strcmp(role, "supported") == 0) return "курируемая ОО";
     return role;
 }
 
@@ -338,15 +340,27 @@ static void sec_composition(struct doc *D, struct ctx *c)
 {
     const struct note_input *in = c->in;
     doc_h(D, 1, "1. Состав кластера и роли ОО");
-    size_t nact = 0;
-    for (size_t i = 0; i < c->nsch; i++)
-        if (c->role[i] && (strcmp(c->role[i], "activist") == 0 || strcmp(c->role[i], "flagship") == 0))
-            nact++;
+    /* the roles as the cluster has them: activists lead a subject cluster, curators
+     * support schools in a support cluster; only the roles present are named */
+    size_t nact = 0, ncur = 0, nsup = 0, nmem = 0;
+    for (size_t i = 0; i < c->nsch; i++) {
+        const char *r = c->role[i] ? c->role[i] : "member";
+        if (strcmp(r, "activist") == 0 || strcmp(r, "flagship") == 0) nact++;
+        else if (strcmp(r, "curator") == 0) ncur++;
+        else if (strcmp(r, "supported") == 0) nsup++;
+        else nmem++;
+    }
+    struct sbuf roles = SBUF_INIT;
+    if (nact) sbuf_printf(&roles, "%zu — ОО-активисты (базовые площадки), которые ведут работу кластера", nact);
+    if (ncur) sbuf_printf(&roles, "%s%zu — ОО-кураторы", roles.len ? "; " : "", ncur);
+    if (nsup) sbuf_printf(&roles, "%s%zu — курируемые ОО, которым кураторы оказывают адресную помощь",
+                          roles.len ? "; " : "", nsup);
+    if (nmem) sbuf_printf(&roles, "%s%zu — участники", roles.len ? "; " : "", nmem);
     doc_p(D, NULL,
-          "В кластер «%s» входят %zu ОО, из них %zu — ОО-активисты (базовые площадки), "
-          "которые ведут работу кластера; остальные — участники. Справка сопоставляет "
-          "результаты каждой ОО с результатами кластера в целом и района.",
-          cname(in, c->cluster), c->nsch, nact);
+          "В кластер «%s» входят %zu ОО: %s. Справка сопоставляет результаты каждой ОО с "
+          "результатами кластера в целом и района.",
+          cname(in, c->cluster), c->nsch, roles.s ? roles.s : "");
+    sbuf_free(&roles);
     static const char *const head[] = {"ОО", "Код", "Вид", "Профиль", "Роль в кластере"};
     struct doc_table *t = doc_table(D, "composition", "Таблица 1. Состав кластера", 5, head);
     for (size_t i = 0; i < c->nsch; i++) {
