@@ -124,6 +124,8 @@ install: $(B)/soko
 	install -m 755 $(B)/soko $(DESTDIR)$(PREFIX)/bin/soko
 	cp -R indicators/. $(DESTDIR)$(PREFIX)/share/soko/indicators/
 	install -m 644 docs/soko.1 $(DESTDIR)$(PREFIX)/share/man/man1/soko.1
+	install -d $(DESTDIR)$(PREFIX)/share/soko/reports
+	install -m 644 reports/note.ini $(DESTDIR)$(PREFIX)/share/soko/reports/note.ini
 
 clean:
 	rm -rf build build-asan build-fuzz
