@@ -927,7 +927,10 @@ int ana_context_load(const char *path, struct ana_models *out, struct soko_diag 
     struct inidoc doc;
     int rc = inidoc_read(file, &doc, d);
     free(file);
-    if (rc != SOKO_OK) return rc;
+    if (rc != SOKO_OK) {
+        inidoc_free(&doc);    /* inidoc_read fills doc even when it refuses the file */
+        return rc;
+    }
     out->v = xcalloc(doc.nsec + 1, sizeof *out->v);
     int ok = 1;
     for (size_t i = 0; i < doc.nsec; i++) {

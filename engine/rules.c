@@ -573,7 +573,10 @@ int rules_load(const char *path, const struct ind_set *set, const struct ana_mod
     memset(out, 0, sizeof *out);
     struct inidoc doc;
     int rc = inidoc_read(path, &doc, d);
-    if (rc != SOKO_OK) return rc;
+    if (rc != SOKO_OK) {
+        inidoc_free(&doc);    /* inidoc_read fills doc even when it refuses the file */
+        return rc;
+    }
     int ok = 1;
     out->v = xcalloc(doc.nsec + 1, sizeof *out->v);
     for (size_t i = 0; i < doc.nsec; i++) {

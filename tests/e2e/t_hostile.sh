@@ -126,19 +126,19 @@ has out 'imported 3 rows'
 [ "$(q t.db 'PRAGMA integrity_check')" = ok ] || fail "integrity_check"
 [ "$(q t.db 'SELECT count(*) FROM schools')" = 9 ] || fail "schools: $(q t.db 'SELECT count(*) FROM schools')"
 
-# --- no quadratic cost in the number of errors: 300,000 bad rows are reported as
-# fast (within a factor) as good rows are read (300,000 here; a million in bench/memory)
+# --- no quadratic cost in the number of errors: 100,000 bad rows are reported as
+# fast (within a factor) as good rows are read (100,000 here; a million in bench/memory)
 lines 'print "year,school_id,subject,participants,m2,m3,m4,m5";
-       for (i = 0; i < 300000; i++) printf "2024,%d,Физика,10,1,2,3,4\n", i' > good300k.csv
+       for (i = 0; i < 100000; i++) printf "2024,%d,Физика,10,1,2,3,4\n", i' > good100k.csv
 lines 'print "year,school_id,subject,participants,m2,m3,m4,m5";
-       for (i = 0; i < 300000; i++) printf "2024,%d,Физика,10,1,2,3,x\n", i' > bad300k.csv
+       for (i = 0; i < 100000; i++) printf "2024,%d,Физика,10,1,2,3,x\n", i' > bad100k.csv
 now_ms() { date +%s%N | cut -c1-13; }
-t0=$(now_ms); run 0 check oge good300k.csv; t_good=$(( $(now_ms) - t0 ))
-t0=$(now_ms); run 1 check oge bad300k.csv; t_bad=$(( $(now_ms) - t0 ))
-has err '... and 299950 more errors'
-[ "$(wc -l < err)" -le 53 ] || fail "$(wc -l < err) lines of errors for 300,000 bad rows"
-echo "300,000 rows: $t_good ms good, $t_bad ms all bad"
-[ "$t_bad" -le $((3 * t_good + 2000)) ] || fail "300,000 bad rows took $t_bad ms, good ones $t_good ms"
+t0=$(now_ms); run 0 check oge good100k.csv; t_good=$(( $(now_ms) - t0 ))
+t0=$(now_ms); run 1 check oge bad100k.csv; t_bad=$(( $(now_ms) - t0 ))
+has err '... and 99950 more errors'
+[ "$(wc -l < err)" -le 53 ] || fail "$(wc -l < err) lines of errors for 100,000 bad rows"
+echo "100,000 rows: $t_good ms good, $t_bad ms all bad"
+[ "$t_bad" -le $((3 * t_good + 2000)) ] || fail "100,000 bad rows took $t_bad ms, good ones $t_good ms"
 
 # --- no quadratic cost in replacement and undo (the history is indexed by key)
 if [ -n "${SOKO_GEN:-}" ] && [ "${SOKO_VALGRIND:-}" != 1 ]; then
@@ -152,3 +152,15 @@ if [ -n "${SOKO_GEN:-}" ] && [ "${SOKO_VALGRIND:-}" != 1 ]; then
   [ "$t_repl" -le $((4 * t_first + 1000)) ] || fail "replacing took $t_repl ms, the first import $t_first ms"
   [ "$t_undo" -le $((4 * t_first + 1000)) ] || fail "undo took $t_undo ms, the first import $t_first ms"
 fi
+
+# --- refused definition files are released (fuzz_rules found a leak: the rule and
+# context-model loaders kept what inidoc_read had read of a file it refused; the
+# ASan build of this test reports such a leak as a failure)
+printf '[a]\ntitle = x\n[a]\ntitle = y\n' > badr.ini
+run 3 --db t.db flags --rules badr.ini --indicators "$TOP/indicators"
+has err 'badr.ini:3: section [a] is given twice'
+mkdir ctx
+cp "$TOP"/indicators/*.ini ctx/
+printf '[m]\ntitle = x\ntitle = y\n' > ctx/context.ini
+run 3 --db t.db context --indicators ctx
+has err "ctx/context.ini:3: [m]: 'title' is given twice"
