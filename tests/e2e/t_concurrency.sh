@@ -10,7 +10,7 @@
 [ -n "${SOKO_GEN:-}" ] || skip "SOKO_GEN is not set"
 
 "$SOKO_GEN" --schools 300 --years 2 --student-schools 0 --seed 3 --out a >/dev/null || fail "soko-gen"
-"$SOKO_GEN" --form vpr_students --rows 100000 --schools 300 --seed 5 --out st.csv >/dev/null || fail "soko-gen"
+"$SOKO_GEN" --form vpr_students --rows 60000 --schools 300 --seed 5 --out st.csv >/dev/null || fail "soko-gen"
 IND="$TOP/indicators"
 
 # counts FILE: "vpr vpr_dist vpr_students" from the output of soko status
