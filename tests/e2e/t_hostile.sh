@@ -164,3 +164,18 @@ cp "$TOP"/indicators/*.ini ctx/
 printf '[m]\ntitle = x\ntitle = y\n' > ctx/context.ini
 run 3 --db t.db context --indicators ctx
 has err "ctx/context.ini:3: [m]: 'title' is given twice"
+
+# --- a store of schema 1 (before the history key indexes) is migrated by the first
+# writer, with its data; a reader asks for that first
+registry old.db
+for f in $(q old.db "SELECT name FROM sqlite_master WHERE type = 'index' AND name GLOB 'hist_*_key'"); do
+  q old.db "DROP INDEX $f"
+done
+q old.db 'PRAGMA user_version = 1'
+run 5 --db old.db status
+has err 'schema version 1; open it once for writing'
+run 0 --db old.db import schools crlf.csv
+[ "$(q old.db 'PRAGMA user_version')" = 2 ] || fail "not migrated to schema 2"
+[ "$(q old.db "SELECT count(*) FROM sqlite_master WHERE name GLOB 'hist_*_key'")" -ge 10 ] || fail "no history key indexes after migration"
+[ "$(q old.db 'SELECT count(*) FROM schools')" = 5 ] || fail "migration lost rows"
+run 0 --db old.db status
