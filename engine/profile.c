@@ -240,6 +240,13 @@ static char *reader(char *buf, int n, void *stream)
     struct profile *p = ((void **)stream)[1];
     char *r = fgets(buf, n, ((void **)stream)[0]);
     if (r) p->line++;
+    size_t len = r ? strlen(r) : 0;
+    int cut;
+    /* a name in another encoding could never match the (UTF-8) header, and would end
+     * up in messages as mojibake (found by fuzz_profile) */
+    if (r && utf8_valid_prefix((const unsigned char *)r, len, &cut) != len &&
+        !(cut && len + 1 == (size_t)n))
+        perr(p, "the line is not valid UTF-8; expected a profile saved as UTF-8");
     return r;
 }
 

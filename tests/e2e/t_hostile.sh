@@ -179,3 +179,10 @@ run 0 --db old.db import schools crlf.csv
 [ "$(q old.db "SELECT count(*) FROM sqlite_master WHERE name GLOB 'hist_*_key'")" -ge 10 ] || fail "no history key indexes after migration"
 [ "$(q old.db 'SELECT count(*) FROM schools')" = 5 ] || fail "migration lost rows"
 run 0 --db old.db status
+
+# --- a profile saved in Windows-1251 is refused with its line (fuzz_profile: its
+# names could never match the UTF-8 header and came back in messages as mojibake)
+printf '[profile]\nform = schools\n[columns]\nschool_id = \352\356\344\n' > cp.ini
+printf 'код,name\n1,a\n' > p.csv
+run 3 --db t.db check schools p.csv --profile ./cp.ini
+has err 'cp.ini:4: the line is not valid UTF-8; expected a profile saved as UTF-8'
