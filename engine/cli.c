@@ -2,9 +2,12 @@
  * cli.c — main(): global options, the command table, help and version.
  */
 #include "cli.h"
+#include "escape.h"
+#include "indicators.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct command {
     const char *name;
@@ -172,3 +175,52 @@ int main(int argc, char **argv)
     }
     return rc;
 }
+
+const char *cli_defs_dir(const struct cli *c)
+{
+    static const char *const dirs[] = {"indicators", "/usr/local/share/soko/indicators",
+                                       "/usr/share/soko/indicators", NULL};
+    if (c->indicators_dir && *c->indicators_dir) return c->indicators_dir;
+    struct stat sb;
+    for (int i = 0; dirs[i]; i++)
+        if (stat(dirs[i], &sb) == 0 && S_ISDIR(sb.st_mode)) return dirs[i];
+    return dirs[0];
+}
+
+int cli_years(const char *s, int *y0, int *y1)
+{
+    *y0 = *y1 = 0;
+    if (!s || !*s) return 0;
+    char *end;
+    if (*s == '-') {
+        long b = strtol(s + 1, &end, 10);
+        if (end == s + 1 || *end || b < IND_YEAR_MIN || b > IND_YEAR_MAX) return -1;
+        *y1 = (int)b;
+        return 0;
+    }
+    long a = strtol(s, &end, 10);
+    if (end == s || a < IND_YEAR_MIN || a > IND_YEAR_MAX) return -1;
+    if (!*end) {
+        *y0 = *y1 = (int)a;
+        return 0;
+    }
+    if (*end != '-') return -1;
+    *y0 = (int)a;
+    if (!end[1]) return 0;
+    const char *b = end + 1;
+    long z = strtol(b, &end, 10);
+    if (end == b || *end || z < a || z > IND_YEAR_MAX) return -1;
+    *y1 = (int)z;
+    return 0;
+}
+
+static void put_escaped(void (*esc)(struct sbuf *, const char *), const char *s)
+{
+    struct sbuf b = SBUF_INIT;
+    esc(&b, s);
+    if (b.s) fputs(b.s, stdout);
+    sbuf_free(&b);
+}
+
+void cli_put_csv(const char *s) { put_escaped(esc_csv_field, s); }
+void cli_put_json(const char *s) { put_escaped(esc_json, s); }

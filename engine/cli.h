@@ -26,6 +26,17 @@ struct cli {
 
 /* Prints a diagnostics list to stderr (errors, "... and N more", notes). */
 void cli_print_diag(const struct soko_diag *d);
+/* Where the definitions are: --indicators, else ./indicators, else the installed
+ * ones (/usr/local/share/soko/indicators, /usr/share/soko/indicators). */
+const char *cli_defs_dir(const struct cli *c);
+/* --years: "2024-2026", "2026", "2024-" (open end) or "-2026" (open start), within
+ * IND_YEAR_MIN..IND_YEAR_MAX and not reversed; NULL or "" gives 0, 0 (no window).
+ * 0 for a good value, -1 otherwise; an open end is 0 in *y0 or *y1. */
+int cli_years(const char *s, int *y0, int *y1);
+/* One CSV field (esc_csv_field) or JSON string (esc_json) to stdout. */
+void cli_put_csv(const char *s);
+void cli_put_json(const char *s);
+
 /* Opens the store or prints why not; returns an exit code. */
 int cli_open_store(struct cli *c, int readonly, struct store **s);
 

@@ -15,7 +15,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* ==== output: rows of strings, printed as a table, CSV or JSON ======================== */
 
@@ -50,48 +49,13 @@ static void out_free(struct out *o)
     free(o->cells);
 }
 
-/* Display width of UTF-8 text: code points. */
-static size_t u8width(const char *s)
-{
-    size_t w = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80) w++;
-    return w;
-}
 
 static void pad(size_t n)
 {
     while (n--) putchar(' ');
 }
 
-static void csv_cell(const char *s)
-{
-    if (strpbrk(s, ",\"\n\r") == NULL) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"') putchar('"');
-        putchar(*s);
-    }
-    putchar('"');
-}
 
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') printf("\\%c", ch);
-        else if (ch == '\n') fputs("\\n", stdout);
-        else if (ch == '\t') fputs("\\t", stdout);
-        else if (ch == '\r') fputs("\\r", stdout);
-        else if (ch < 0x20) printf("\\u%04x", ch);
-        else putchar(ch);
-    }
-    putchar('"');
-}
 
 static void out_print(const struct out *o, const char *format)
 {
@@ -104,7 +68,7 @@ static void out_print(const struct out *o, const char *format)
         for (size_t i = 0; i < o->nrows; i++) {
             for (size_t j = 0; j < o->ncols; j++) {
                 if (j) putchar(',');
-                csv_cell(o->cells[i * o->ncols + j]);
+                cli_put_csv(o->cells[i * o->ncols + j]);
             }
             putchar('\n');
         }
@@ -117,10 +81,10 @@ static void out_print(const struct out *o, const char *format)
             for (size_t j = 0; j < o->ncols; j++) {
                 const char *v = o->cells[i * o->ncols + j];
                 if (j) fputs(", ", stdout);
-                json_str(o->cols[j].key);
+                cli_put_json(o->cols[j].key);
                 fputs(": ", stdout);
                 if (o->cols[j].kind == OC_NUM) fputs(*v ? v : "null", stdout);
-                else json_str(v);
+                else cli_put_json(v);
             }
             putchar('}');
         }
@@ -131,9 +95,9 @@ static void out_print(const struct out *o, const char *format)
     size_t *w = xcalloc(o->ncols, sizeof *w);
     for (size_t j = 0; j < o->ncols; j++) {
         if (!o->cols[j].ru) continue;
-        w[j] = u8width(o->cols[j].ru);
+        w[j] = utf8_width(o->cols[j].ru);
         for (size_t i = 0; i < o->nrows; i++) {
-            size_t cw = u8width(o->cells[i * o->ncols + j]);
+            size_t cw = utf8_width(o->cells[i * o->ncols + j]);
             if (cw > w[j]) w[j] = cw;
         }
     }
@@ -142,7 +106,7 @@ static void out_print(const struct out *o, const char *format)
         if (!o->cols[j].ru) continue;
         if (!first) fputs("  ", stdout);
         first = 0;
-        size_t cw = u8width(o->cols[j].ru);
+        size_t cw = utf8_width(o->cols[j].ru);
         if (o->cols[j].kind == OC_NUM) pad(w[j] - cw);
         fputs(o->cols[j].ru, stdout);
         if (o->cols[j].kind != OC_NUM) pad(w[j] - cw);
@@ -155,7 +119,7 @@ static void out_print(const struct out *o, const char *format)
             if (!first) fputs("  ", stdout);
             first = 0;
             const char *v = o->cells[i * o->ncols + j];
-            size_t cw = u8width(v);
+            size_t cw = utf8_width(v);
             if (o->cols[j].kind == OC_NUM) pad(w[j] - cw);
             fputs(v, stdout);
             if (o->cols[j].kind != OC_NUM && j + 1 < o->ncols) pad(w[j] - cw);
@@ -171,18 +135,7 @@ static void out_print(const struct out *o, const char *format)
 static char *fnum(double x, int decimals)
 {
     if (!isfinite(x)) return xstrdup(isnan(x) ? "" : x > 0 ? "inf" : "-inf");
-    char *s = xasprintf("%.*f", decimals, x);
-    char *dot = strchr(s, '.');
-    if (dot) {
-        char *e = s + strlen(s) - 1;
-        while (e > dot && *e == '0') *e-- = '\0';
-        if (e == dot) *e = '\0';
-    }
-    if (strcmp(s, "-0") == 0) {
-        free(s);
-        s = xstrdup("0");
-    }
-    return s;
+    return num_trimmed(x, decimals);
 }
 
 /* Significant digits, for p-values. */
@@ -300,52 +253,14 @@ struct session {
     const char *indicators;     /* the directory (or file) of definitions */
 };
 
-/* Where the definitions are: --indicators, else ./indicators, else the installed ones
- * (as `soko indicators` looks). */
-static const char *indicators_path(const struct cli *c)
-{
-    static const char *const dirs[] = {"indicators", "/usr/local/share/soko/indicators",
-                                       "/usr/share/soko/indicators", NULL};
-    if (c->indicators_dir && *c->indicators_dir) return c->indicators_dir;
-    struct stat sb;
-    for (int i = 0; dirs[i]; i++)
-        if (stat(dirs[i], &sb) == 0 && S_ISDIR(sb.st_mode)) return dirs[i];
-    return dirs[0];
-}
 
-/* "2024-2026", "2026", "2024-" or "-2026". */
-static int parse_years(const char *s, struct ana_window *w)
-{
-    memset(w, 0, sizeof *w);
-    if (!s || !*s) return 0;
-    char *end;
-    const char *dash = strchr(s, '-');
-    if (dash == s) {
-        w->y1 = (int)strtol(s + 1, &end, 10);
-        return *end || w->y1 < IND_YEAR_MIN || w->y1 > IND_YEAR_MAX ? -1 : 0;
-    }
-    long a = strtol(s, &end, 10);
-    if (end == s || a < IND_YEAR_MIN || a > IND_YEAR_MAX) return -1;
-    if (*end == '\0') {
-        w->y0 = w->y1 = (int)a;
-        return 0;
-    }
-    if (*end != '-') return -1;
-    w->y0 = (int)a;
-    if (end[1] == '\0') return 0;
-    const char *b = end + 1;
-    long z = strtol(b, &end, 10);
-    if (end == b || *end || z < a || z > IND_YEAR_MAX) return -1;
-    w->y1 = (int)z;
-    return 0;
-}
 
 static int session_open(struct cli *c, struct session *S)
 {
     memset(S, 0, sizeof *S);
     S->res = (struct ind_results)IND_RESULTS_INIT;
     stats_init();
-    if (parse_years(c->years, &S->win) != 0) {
+    if (cli_years(c->years, &S->win.y0, &S->win.y1) != 0) {
         fprintf(stderr, "soko: --years '%s': expected YEAR or FROM-TO, e.g. 2024-2026\n",
                 c->years);
         return SOKO_EUSAGE;
@@ -359,7 +274,7 @@ static int session_open(struct cli *c, struct session *S)
     if (rc) return rc;
     struct soko_diag d;
     soko_diag_init(&d, (size_t)c->max_errors);
-    S->indicators = indicators_path(c);
+    S->indicators = cli_defs_dir(c);
     rc = ind_load(S->indicators, store_db(S->store), &S->set, &d);
     if (rc == SOKO_OK) rc = ind_members(S->set, &S->members, &d);
     if (rc) cli_print_diag(&d);

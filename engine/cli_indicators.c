@@ -8,49 +8,14 @@
  * ci_low, ci_high, suppressed. A suppressed row (n < min_n) leaves every number empty.
  */
 #include "cli.h"
+#include "escape.h"
 #include "indicators.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-/* Where the definitions are: --indicators, else ./indicators, else the installed ones. */
-static const char *indicators_dir(const struct cli *c)
-{
-    static const char *const dirs[] = {"indicators", "/usr/local/share/soko/indicators",
-                                       "/usr/share/soko/indicators", NULL};
-    if (c->indicators_dir) return c->indicators_dir;
-    struct stat sb;
-    for (int i = 0; dirs[i]; i++)
-        if (stat(dirs[i], &sb) == 0 && S_ISDIR(sb.st_mode)) return dirs[i];
-    return dirs[0];
-}
 
-/* "2024-2026", "2024-", "-2026" or "2024". */
-static int parse_years(const char *s, int *y0, int *y1)
-{
-    *y0 = *y1 = 0;
-    if (!s) return 1;
-    const char *dash = strchr(s, '-');
-    char *end;
-    if (dash != s) {
-        long a = strtol(s, &end, 10);
-        if (end != (dash ? dash : s + strlen(s)) || a < IND_YEAR_MIN || a > IND_YEAR_MAX)
-            return 0;
-        *y0 = (int)a;
-    }
-    if (!dash) {
-        *y1 = *y0;
-        return 1;
-    }
-    if (dash[1]) {
-        long b = strtol(dash + 1, &end, 10);
-        if (*end || b < IND_YEAR_MIN || b > IND_YEAR_MAX) return 0;
-        *y1 = (int)b;
-    }
-    return !(*y0 && *y1 && *y0 > *y1);
-}
 
 /* ---------------------------------------------------------------- columns */
 
@@ -193,17 +158,6 @@ static void csv_field(struct sbuf *b, const char *s)
     sbuf_addc(b, '"');
 }
 
-static void json_str(struct sbuf *b, const char *s)
-{
-    sbuf_addc(b, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') sbuf_printf(b, "\\%c", *p);
-        else if (*p == '\n') sbuf_adds(b, "\\n");
-        else if (*p < 0x20) sbuf_printf(b, "\\u%04x", *p);
-        else sbuf_addc(b, (char)*p);
-    }
-    sbuf_addc(b, '"');
-}
 
 static const char *const num_cols[] = {"value", "numerator", "denominator", "n", "ci_low",
                                        "ci_high"};
@@ -258,16 +212,16 @@ static void write_json(const struct outctx *o, const struct ind_results *res, st
         sbuf_adds(b, first ? "\n" : ",\n");
         first = 0;
         sbuf_adds(b, "{\"indicator\":");
-        json_str(b, r->ind->id);
+        esc_json(b, r->ind->id);
         sbuf_printf(b, ",\"level\":\"%s\",\"year\":%d,\"school_id\":", ind_level_name(r->level),
                     r->year);
-        json_str(b, r->level == IND_SCHOOL ? r->unit : "");
+        esc_json(b, r->level == IND_SCHOOL ? r->unit : "");
         sbuf_adds(b, ",\"cluster_id\":");
         cluster_col(o, r, &cl);
-        json_str(b, cl.s);
+        esc_json(b, cl.s);
         for (int k = 0; k < o->ndimcols; k++) {
             sbuf_printf(b, ",\"%s\":", o->dimcols[k]);
-            json_str(b, row_dim(r, o->dimcols[k]));
+            esc_json(b, row_dim(r, o->dimcols[k]));
         }
         double v[6];
         row_nums(r, v);
@@ -283,18 +237,10 @@ static void write_json(const struct outctx *o, const struct ind_results *res, st
 
 /* ---------------------------------------------------------------- table */
 
-/* Display width of UTF-8 text: one column per code point. */
-static size_t width(const char *s)
-{
-    size_t w = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if ((*p & 0xC0) != 0x80) w++;
-    return w;
-}
 
 static void pad(struct sbuf *b, const char *s, size_t w, int right)
 {
-    size_t n = width(s);
+    size_t n = utf8_width(s);
     if (right)
         for (size_t i = n; i < w; i++) sbuf_addc(b, ' ');
     sbuf_adds(b, s);
@@ -366,7 +312,7 @@ static void table_block(const struct outctx *o, const struct indicator *ind,
     size_t w[TCOLS] = {0};
     for (size_t i = 0; i < ri; i++)
         for (int j = 0; j < nc; j++) {
-            size_t x = width(cell[i * (size_t)nc + j]);
+            size_t x = utf8_width(cell[i * (size_t)nc + j]);
             if (x > w[j]) w[j] = x;
         }
     sbuf_printf(b, "%s (%s", ind->title, ind->id);
@@ -401,7 +347,7 @@ int cmd_indicators(struct cli *c)
         return SOKO_EUSAGE;
     }
     int y0, y1;
-    if (!parse_years(c->years, &y0, &y1)) {
+    if (cli_years(c->years, &y0, &y1) != 0) {
         fprintf(stderr, "soko: --years %s; expected FROM-TO such as 2024-2026, or one year\n",
                 c->years);
         return SOKO_EUSAGE;
@@ -411,7 +357,7 @@ int cmd_indicators(struct cli *c)
     if (rc) return rc;
     struct soko_diag d;
     soko_diag_init(&d, (size_t)c->max_errors);
-    const char *dir = indicators_dir(c);
+    const char *dir = cli_defs_dir(c);
     struct ind_set *set = NULL;
     struct ind_results res = IND_RESULTS_INIT;
     struct ind_members mem;

@@ -34,16 +34,6 @@ static int is_file(const char *p)
     return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-/* --indicators, else ./indicators, else the installed definitions. */
-static const char *defs_dir(const struct cli *c)
-{
-    static const char *const dirs[] = {"indicators", "/usr/local/share/soko/indicators",
-                                       "/usr/share/soko/indicators", NULL};
-    if (c->indicators_dir && *c->indicators_dir) return c->indicators_dir;
-    for (int i = 0; dirs[i]; i++)
-        if (is_dir(dirs[i])) return dirs[i];
-    return dirs[0];
-}
 
 /* The note's own indicators: $SOKO_NOTE_INI, DEFS/../reports/note.ini (a source
  * tree), ./reports/note.ini, or installed. Returns a malloc'd path. */
@@ -61,25 +51,6 @@ static char *note_ini(const char *defs)
     return xstrdup(files[0]);
 }
 
-/* "2024-2026", "2026". */
-static int parse_years(const char *s, int *y0, int *y1)
-{
-    *y0 = *y1 = 0;
-    if (!s || !*s) return 0;
-    char *end;
-    long a = strtol(s, &end, 10);
-    if (end == s || a < IND_YEAR_MIN || a > IND_YEAR_MAX) return -1;
-    long b = a;
-    if (*end == '-') {
-        const char *q = end + 1;
-        b = strtol(q, &end, 10);
-        if (end == q || b < a || b > IND_YEAR_MAX) return -1;
-    }
-    if (*end) return -1;
-    *y0 = (int)a;
-    *y1 = (int)b;
-    return 0;
-}
 
 static int valid_date(const char *s)
 {
@@ -240,7 +211,8 @@ static const char *const STD_USED[] = {"oge_quality", "ege_mean", "adm_universit
 static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
 {
     int y0, y1;
-    if (parse_years(c->years, &y0, &y1) != 0) {
+    /* a note covers a closed window: no open ends */
+    if (cli_years(c->years, &y0, &y1) != 0 || (c->years && *c->years && (!y0 || !y1))) {
         soko_diag_add(d, NULL, 0, 0, "--years '%s': expected YEAR or FROM-TO, e.g. 2024-2026",
                       c->years);
         return SOKO_EUSAGE;
@@ -260,7 +232,7 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
     stats_init();
     int rc = store_open(c->db_path, 1, &g->store, d);
     if (rc) return rc;
-    const char *defs = defs_dir(c);
+    const char *defs = cli_defs_dir(c);
     char *nini = note_ini(defs);
     char *rules_path = c->rules && *c->rules ? xstrdup(c->rules) : xasprintf("%s/rules.ini", defs);
     sqlite3 *db = store_db(g->store);

@@ -14,48 +14,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-/* --indicators, else ./indicators, else the installed definitions (as the other
- * analysis commands look). */
-static const char *defs_path(const struct cli *c)
-{
-    static const char *const dirs[] = {"indicators", "/usr/local/share/soko/indicators",
-                                       "/usr/share/soko/indicators", NULL};
-    if (c->indicators_dir && *c->indicators_dir) return c->indicators_dir;
-    struct stat sb;
-    for (int i = 0; dirs[i]; i++)
-        if (stat(dirs[i], &sb) == 0 && S_ISDIR(sb.st_mode)) return dirs[i];
-    return dirs[0];
-}
 
-/* "2024-2026", "2026", "2024-" or "-2026". */
-static int years_of(const char *s, int *y0, int *y1)
-{
-    *y0 = *y1 = 0;
-    if (!s || !*s) return 0;
-    char *end;
-    if (*s == '-') {
-        long b = strtol(s + 1, &end, 10);
-        if (*end || b < IND_YEAR_MIN || b > IND_YEAR_MAX) return -1;
-        *y1 = (int)b;
-        return 0;
-    }
-    long a = strtol(s, &end, 10);
-    if (end == s || a < IND_YEAR_MIN || a > IND_YEAR_MAX) return -1;
-    if (!*end) {
-        *y0 = *y1 = (int)a;
-        return 0;
-    }
-    if (*end != '-') return -1;
-    *y0 = (int)a;
-    if (!end[1]) return 0;
-    const char *b = end + 1;
-    long z = strtol(b, &end, 10);
-    if (end == b || *end || z < a || z > IND_YEAR_MAX) return -1;
-    *y1 = (int)z;
-    return 0;
-}
 
 struct rsession {
     struct store *store;
@@ -82,7 +42,7 @@ static int rsession_run(struct cli *c, struct rsession *S, const char *school)
     stats_init();
     struct rules_opts o;
     memset(&o, 0, sizeof o);
-    if (years_of(c->years, &o.y0, &o.y1) != 0) {
+    if (cli_years(c->years, &o.y0, &o.y1) != 0) {
         fprintf(stderr, "soko: --years '%s': expected YEAR or FROM-TO, e.g. 2024-2026\n", c->years);
         return SOKO_EUSAGE;
     }
@@ -93,7 +53,7 @@ static int rsession_run(struct cli *c, struct rsession *S, const char *school)
         fprintf(stderr, "soko: --school: no school '%s' in the registry (form schools)\n", school);
         return SOKO_EUSAGE;
     }
-    const char *defs = defs_path(c);
+    const char *defs = cli_defs_dir(c);
     char *rules_path = c->rules && *c->rules ? xstrdup(c->rules) : xasprintf("%s/rules.ini", defs);
     struct soko_diag d;
     soko_diag_init(&d, (size_t)c->max_errors);
@@ -118,18 +78,7 @@ static int rsession_run(struct cli *c, struct rsession *S, const char *school)
 static char *num(double x)
 {
     if (!isfinite(x)) return xstrdup("");
-    char *s = xasprintf("%.4f", x);
-    char *dot = strchr(s, '.');
-    if (dot) {
-        char *e = s + strlen(s) - 1;
-        while (e > dot && *e == '0') *e-- = '\0';
-        if (e == dot) *e = '\0';
-    }
-    if (strcmp(s, "-0") == 0) {
-        free(s);
-        s = xstrdup("0");
-    }
-    return s;
+    return num_trimmed(x, 4);
 }
 
 static char *pval(double p)
@@ -137,34 +86,7 @@ static char *pval(double p)
     return isfinite(p) ? xasprintf("%.4g", p) : xstrdup("");
 }
 
-static void csv_cell(const char *s)
-{
-    if (strpbrk(s, ",\"\n\r") == NULL) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"') putchar('"');
-        putchar(*s);
-    }
-    putchar('"');
-}
 
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') printf("\\%c", ch);
-        else if (ch == '\n') fputs("\\n", stdout);
-        else if (ch == '\t') fputs("\\t", stdout);
-        else if (ch == '\r') fputs("\\r", stdout);
-        else if (ch < 0x20) printf("\\u%04x", ch);
-        else putchar(ch);
-    }
-    putchar('"');
-}
 
 static void json_num(const char *key, double x, int p)
 {
@@ -210,18 +132,10 @@ static char *indicator_ids(const struct rule_flag *f)
     return sbuf_take(&b);
 }
 
-/* Display width of UTF-8 text: code points. */
-static size_t u8width(const char *s)
-{
-    size_t w = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80) w++;
-    return w;
-}
 
 static void padto(const char *s, size_t w, int right)
 {
-    size_t cw = u8width(s);
+    size_t cw = utf8_width(s);
     if (right)
         for (size_t i = cw; i < w; i++) putchar(' ');
     fputs(s, stdout);
@@ -233,18 +147,7 @@ static void padto(const char *s, size_t w, int right)
 static char *rnum(double x, int d)
 {
     if (!isfinite(x)) return xstrdup("—");
-    char *s = xasprintf("%.*f", d, x);
-    char *dot = strchr(s, '.');
-    if (dot) {
-        char *e = s + strlen(s) - 1;
-        while (e > dot && *e == '0') *e-- = '\0';
-        if (e == dot) *e = '\0';
-    }
-    if (strcmp(s, "-0") == 0) {
-        free(s);
-        s = xstrdup("0");
-    }
-    return s;
+    return num_trimmed(x, d);
 }
 
 /* The evidence line for people. */
@@ -281,7 +184,7 @@ static void print_table(const struct rule_flags *F)
 {
     static const char *const head[] = {"Правило", "Место", "ОО", "Процедур", "из", "Годы"};
     size_t w[6];
-    for (int j = 0; j < 6; j++) w[j] = u8width(head[j]);
+    for (int j = 0; j < 6; j++) w[j] = utf8_width(head[j]);
     char *cells[6];
     for (size_t i = 0; i < F->n; i++) {
         const struct rule_flag *f = &F->v[i];
@@ -292,7 +195,7 @@ static void print_table(const struct rule_flags *F)
         cells[4] = xasprintf("%zu", f->nevaluated);
         cells[5] = xstrdup(f->years);
         for (int j = 0; j < 6; j++) {
-            if (u8width(cells[j]) > w[j]) w[j] = u8width(cells[j]);
+            if (utf8_width(cells[j]) > w[j]) w[j] = utf8_width(cells[j]);
             free(cells[j]);
         }
     }
@@ -338,21 +241,21 @@ static void print_csv(const struct rule_flags *F)
             sbuf_printf(&ev, "%s%s", k ? " | " : "", t);
             free(t);
         }
-        csv_cell(f->rule->id);
+        cli_put_csv(f->rule->id);
         putchar(',');
-        csv_cell(f->rule->title);
+        cli_put_csv(f->rule->title);
         printf(",%d,", f->rank);
-        csv_cell(f->school_id);
+        cli_put_csv(f->school_id);
         putchar(',');
-        csv_cell(f->school_name);
+        cli_put_csv(f->school_name);
         printf(",%zu,%zu,%d,%d,", f->nproc, f->nevaluated, f->y0, f->y1);
-        csv_cell(f->years);
+        cli_put_csv(f->years);
         printf(",%s,", sc);
-        csv_cell(ids);
+        cli_put_csv(ids);
         putchar(',');
-        csv_cell(ev.s ? ev.s : "");
+        cli_put_csv(ev.s ? ev.s : "");
         putchar(',');
-        csv_cell(f->recommendation);
+        cli_put_csv(f->recommendation);
         putchar('\n');
         free(sc);
         free(ids);
@@ -367,28 +270,28 @@ static void print_json(const struct rule_flags *F)
         const struct rule_flag *f = &F->v[i];
         fputs(i ? ",\n {" : "\n {", stdout);
         fputs("\"rule\": ", stdout);
-        json_str(f->rule->id);
+        cli_put_json(f->rule->id);
         fputs(", \"title\": ", stdout);
-        json_str(f->rule->title);
+        cli_put_json(f->rule->title);
         printf(", \"kind\": \"%s\", \"rank\": %d, \"school_id\": ", rule_kind_name(f->rule->kind),
                f->rank);
-        json_str(f->school_id);
+        cli_put_json(f->school_id);
         fputs(", \"school_name\": ", stdout);
-        json_str(f->school_name);
+        cli_put_json(f->school_name);
         printf(", \"procedures\": %zu, \"evaluated\": %zu, \"window_from\": %d, \"window_to\": %d",
                f->nproc, f->nevaluated, f->y0, f->y1);
         fputs(", \"years\": ", stdout);
-        json_str(f->years);
+        cli_put_json(f->years);
         json_num("score", f->score, 0);
         fputs(", \"evidence\": [", stdout);
         for (size_t k = 0; k < f->nev; k++) {
             const struct rule_ev *e = &f->ev[k];
             fputs(k ? ",\n   {" : "\n   {", stdout);
             fputs("\"indicator\": ", stdout);
-            json_str(e->ind ? e->ind->id : f->rule->kind == RULE_SPIKE ? "vpr_dist"
+            cli_put_json(e->ind ? e->ind->id : f->rule->kind == RULE_SPIKE ? "vpr_dist"
                               : f->rule->model ? f->rule->model->indicator : "");
             fputs(", \"what\": ", stdout);
-            json_str(e->what ? e->what : "");
+            cli_put_json(e->what ? e->what : "");
             printf(", \"year\": %d", e->year);
             json_num("value", e->value, 0);
             json_num("n", e->n, 0);
@@ -397,12 +300,12 @@ static void print_json(const struct rule_flags *F)
             json_num("stat", e->stat, 0);
             json_num("p", e->p, 1);
             fputs(", \"detail\": ", stdout);
-            json_str(e->detail ? e->detail : "");
+            cli_put_json(e->detail ? e->detail : "");
             putchar('}');
         }
         fputs(f->nev ? "]" : "]", stdout);
         fputs(", \"recommendation\": ", stdout);
-        json_str(f->recommendation);
+        cli_put_json(f->recommendation);
         putchar('}');
     }
     fputs(F->n ? "\n]\n" : "]\n", stdout);

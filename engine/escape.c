@@ -146,6 +146,34 @@ void esc_csv(struct sbuf *b, const char *s)
     if (quote) sbuf_addc(b, '"');
 }
 
+void esc_csv_field(struct sbuf *b, const char *s)
+{
+    if (strpbrk(s, ",\"\n\r") == NULL) {
+        sbuf_adds(b, s);
+        return;
+    }
+    sbuf_addc(b, '"');
+    for (; *s; s++) {
+        if (*s == '"') sbuf_addc(b, '"');
+        sbuf_addc(b, *s);
+    }
+    sbuf_addc(b, '"');
+}
+
+void esc_json(struct sbuf *b, const char *s)
+{
+    sbuf_addc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') sbuf_printf(b, "\\%c", *p);
+        else if (*p == '\n') sbuf_adds(b, "\\n");
+        else if (*p == '\t') sbuf_adds(b, "\\t");
+        else if (*p == '\r') sbuf_adds(b, "\\r");
+        else if (*p < 0x20) sbuf_printf(b, "\\u%04x", *p);
+        else sbuf_addc(b, (char)*p);
+    }
+    sbuf_addc(b, '"');
+}
+
 void esc_gnuplot(struct sbuf *b, const char *s)
 {
     ensure(b);

@@ -33,6 +33,15 @@ void esc_md(struct sbuf *b, const char *s);
  * spreadsheet opening the file never runs it as a formula. */
 void esc_csv(struct sbuf *b, const char *s);
 
+/* A CSV field of a command's machine-readable output: quoted only when it holds a
+ * comma, a quote, CR or LF (quotes doubled); no formula guard, so that a program
+ * reading the output gets the text exactly. */
+void esc_csv_field(struct sbuf *b, const char *s);
+
+/* A JSON string literal, quotes included: " and \ escaped, LF, CR and TAB as \n \r
+ * \t, other control characters as \u00XX; UTF-8 passes through. */
+void esc_json(struct sbuf *b, const char *s);
+
 /* A gnuplot single-quoted string literal, quotes included: 'text'. Inside single
  * quotes gnuplot interprets no backslash escape and does no backquote or macro
  * substitution; the only special character is ' itself (written ''). Control

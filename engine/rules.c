@@ -896,18 +896,9 @@ static char *proc_key(const struct indicator *ind, const char *const *dim)
 static char *ru_num(double x, int decimals)
 {
     if (!isfinite(x)) return xstrdup("—");
-    char *s = xasprintf("%.*f", decimals, x);
+    char *s = num_trimmed(x, decimals);
     char *dot = strchr(s, '.');
-    if (dot) {
-        char *e = s + strlen(s) - 1;
-        while (e > dot && *e == '0') *e-- = '\0';
-        if (e == dot) *e = '\0';
-        else *dot = ',';
-    }
-    if (strcmp(s, "-0") == 0) {
-        free(s);
-        s = xstrdup("0");
-    }
+    if (dot) *dot = ',';
     return s;
 }
 

@@ -112,6 +112,11 @@ size_t utf8_valid_prefix(const unsigned char *s, size_t n, int *incomplete);
 int utf8_casecmp(const char *a, const char *b);
 /* Trims ASCII spaces and tabs (and NBSP) in place; returns s. */
 char *str_trim(char *s);
+/* Display width of UTF-8 text for aligned tables: one column per code point. */
+size_t utf8_width(const char *s);
+/* x with `decimals` decimals, trailing zeros (and a bare point) trimmed, never "-0";
+ * x must be finite (callers choose what a missing value looks like). Caller frees. */
+char *num_trimmed(double x, int decimals);
 /* 64-bit FNV-1a over bytes, continuing from h (start with FNV_OFFSET). */
 #define FNV_OFFSET 1469598103934665603ULL
 uint64_t fnv1a(uint64_t h, const void *p, size_t n);

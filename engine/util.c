@@ -497,3 +497,27 @@ uint64_t fnv1a(uint64_t h, const void *p, size_t n)
     }
     return h;
 }
+
+size_t utf8_width(const char *s)
+{
+    size_t w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if ((*p & 0xC0) != 0x80) w++;
+    return w;
+}
+
+char *num_trimmed(double x, int decimals)
+{
+    char *s = xasprintf("%.*f", decimals, x);
+    char *dot = strchr(s, '.');
+    if (dot) {
+        char *e = s + strlen(s) - 1;
+        while (e > dot && *e == '0') *e-- = '\0';
+        if (e == dot) *e = '\0';
+    }
+    if (strcmp(s, "-0") == 0) {
+        free(s);
+        s = xstrdup("0");
+    }
+    return s;
+}
