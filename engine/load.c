@@ -380,6 +380,17 @@ static void err(struct ctx *c, long line, long col, const char *fmt, ...)
 
 static const char *field(struct ctx *c, size_t i) { return c->data.s + c->off[i]; }
 
+/* The current record's fields as the pointer array a profile reads. */
+static char *const *source_fields(struct ctx *c)
+{
+    if (c->nf > c->pcap) {
+        c->pcap = c->nf;
+        c->pfields = xrealloc(c->pfields, c->pcap * sizeof *c->pfields);
+    }
+    for (size_t i = 0; i < c->nf; i++) c->pfields[i] = c->data.s + c->off[i];
+    return c->pfields;
+}
+
 static void on_field(void *s, size_t len, void *vc)
 {
     struct ctx *c = vc;
@@ -518,15 +529,9 @@ static void check_header(struct ctx *c)
     c->nheader = c->nf;
     for (size_t j = 0; j < f->ncols; j++) c->map[j] = -1;
     int bad = 0;
-    if (c->prof) {
-        /* the profile says where each form column comes from */
-        if (c->nf > c->pcap) {
-            c->pcap = c->nf;
-            c->pfields = xrealloc(c->pfields, c->pcap * sizeof *c->pfields);
-        }
-        for (size_t i = 0; i < c->nf; i++) c->pfields[i] = c->data.s + c->off[i];
-        bad = profile_bind_header(c->prof, c->pfields, c->nf, c->path, c->rec_line, c->d) != SOKO_OK;
-    }
+    if (c->prof)    /* the profile says where each form column comes from */
+        bad = profile_bind_header(c->prof, source_fields(c), c->nf, c->path, c->rec_line,
+                                  c->d) != SOKO_OK;
     for (size_t i = 0; i < c->nf && !c->prof; i++) {
         char *h = xstrdup(field(c, i));
         str_trim(h);
@@ -555,6 +560,7 @@ static void check_header(struct ctx *c)
             bad = 1;
         }
         if (f->cols[j].flags & COL_KEY) c->key_cols[c->nkey++] = (int)j;
+        c->pcol[j] = c->map[j] + 1;     /* a profile sets its own per row */
     }
     SOKO_ASSERT(f->nchecks <= 8);
     for (size_t k = 0; k < f->nchecks; k++)
@@ -678,8 +684,7 @@ static void check_row(struct ctx *c)
     size_t errs = c->d->total;
     const char *mapped[LOAD_MAXCOLS];
     if (c->prof) {
-        for (size_t i = 0; i < c->nf; i++) c->pfields[i] = c->data.s + c->off[i];
-        switch (profile_map_row(c->prof, c->pfields, c->nf, mapped, c->pcol, &c->pscratch,
+        switch (profile_map_row(c->prof, source_fields(c), c->nf, mapped, c->pcol, &c->pscratch,
                                 c->path, line, c->d)) {
         case PROFILE_ROW: break;
         case PROFILE_SKIP: c->st->skipped++; return;
@@ -690,8 +695,7 @@ static void check_row(struct ctx *c)
         case PROFILE_ERROR: return;
         }
         if (c->d->total != errs) return;
-    } else
-        for (size_t j = 0; j < f->ncols; j++) c->pcol[j] = c->map[j] + 1;
+    }
     for (size_t j = 0; j < f->ncols; j++) {
         const struct form_col *col = &f->cols[j];
         struct load_cell *cell = &r.cells[j];
