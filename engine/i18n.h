@@ -1,0 +1,22 @@
+/*
+ * i18n.h — translatable text (GNU gettext, domain "soko", catalogue po/ru.po).
+ *
+ * Every message meant for a user — diagnostics, help, summaries — is written in
+ * English inside _() (or N_() where it is only marked, e.g. in a static table, and
+ * translated where it is printed); plural forms go through P_(singular, plural, n).
+ * Machine output (CSV and JSON column names, stored values, SQL) is never translated.
+ * The CLI chooses the language once at start (cli.c: --lang, SOKO_LANG, then the
+ * locale's LC_ALL / LC_MESSAGES / LANG); library code only calls gettext, so unit
+ * tests, which never choose, read English.
+ */
+#ifndef SOKO_I18N_H
+#define SOKO_I18N_H
+
+#include <libintl.h>
+
+#define SOKO_TEXTDOMAIN "soko"
+#define _(s) gettext(s)
+#define N_(s) (s)
+#define P_(one, many, n) ngettext(one, many, (unsigned long)(n))
+
+#endif
