@@ -9,12 +9,15 @@ PKG_LIBS   := $(shell pkg-config --libs sqlite3 gsl inih xlsxwriter 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 WARN    := -Wall -Wextra -pedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS := -std=c11 -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Iengine -MMD -MP
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Iengine -MMD -MP \
+  -DSOKO_DATADIR='"$(DATADIR)"' -DSOKO_LOCALEDIR='"$(LOCALEDIR)"'
 LIBS    := $(PKG_LIBS) -lcsv -lm
 B       ?= build
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
+DATADIR := $(PREFIX)/share/soko
+LOCALEDIR := $(PREFIX)/share/locale
 
 LIB_SRC := $(filter-out engine/cli%.c,$(wildcard engine/*.c))
 CLI_SRC := $(wildcard engine/cli*.c)
@@ -23,9 +26,9 @@ CLI_OBJ := $(CLI_SRC:engine/%.c=$(B)/engine/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: test-browser all deps test unit e2e demo check-asan check-valgrind bench install clean samples-check fuzz fuzz-build
+.PHONY: po test-browser all deps test unit e2e demo check-asan check-valgrind bench install clean samples-check fuzz fuzz-build
 
-all: $(B)/soko
+all: $(B)/soko $(B)/locale/ru/LC_MESSAGES/soko.mo
 
 deps:
 	@scripts/deps build
@@ -38,8 +41,22 @@ $(B)/libsoko.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/soko: $(CLI_OBJ) $(B)/libsoko.a
+$(B)/soko: $(CLI_OBJ) $(B)/libsoko.a $(B)/locale/ru/LC_MESSAGES/soko.mo
 	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(B)/libsoko.a $(LIBS) $(LDFLAGS)
+
+# ---------------------------------------------------------------- messages
+# po/ru.po is the Russian catalogue; the binary finds EXE_DIR/locale (a build tree),
+# EXE_DIR/../share/locale (an install) or $(LOCALEDIR). `make po` brings po/soko.pot
+# and po/ru.po up to date with the sources (xgettext, msgmerge).
+$(B)/locale/ru/LC_MESSAGES/soko.mo: po/ru.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ po/ru.po
+
+po:
+	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=P_:1,2 \
+	  --add-comments=TRANSLATORS --add-location=file --package-name=soko --package-version=$$(sed -n 's/^#define SOKO_VERSION "\(.*\)"/\1/p' engine/soko.h) \
+	  --msgid-bugs-address=- -o po/soko.pot $$(ls engine/*.c | LC_ALL=C sort)
+	msgmerge --quiet --update --backup=off --no-fuzzy-matching po/ru.po po/soko.pot
 
 $(B)/tests/%: tests/unit/%.c $(B)/libsoko.a
 	@mkdir -p $(dir $@)
@@ -119,13 +136,12 @@ bench: $(B)/soko $(B)/soko-gen
 
 # ---------------------------------------------------------------- install
 install: $(B)/soko
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/soko/indicators \
-	  $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR) $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(LOCALEDIR)/ru/LC_MESSAGES
 	install -m 755 $(B)/soko $(DESTDIR)$(PREFIX)/bin/soko
-	cp -R indicators/. $(DESTDIR)$(PREFIX)/share/soko/indicators/
+	cp -R defs/. $(DESTDIR)$(DATADIR)/
+	install -m 644 $(B)/locale/ru/LC_MESSAGES/soko.mo $(DESTDIR)$(LOCALEDIR)/ru/LC_MESSAGES/soko.mo
 	install -m 644 docs/soko.1 $(DESTDIR)$(PREFIX)/share/man/man1/soko.1
-	install -d $(DESTDIR)$(PREFIX)/share/soko/reports
-	install -m 644 reports/note.ini $(DESTDIR)$(PREFIX)/share/soko/reports/note.ini
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -5,7 +5,7 @@
  */
 #include "analysis.h"
 
-#include "inidoc.h"
+#include "deffile.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -770,10 +770,10 @@ static void model_free(struct ana_model *md)
 }
 
 /* Parses one section; returns 1 when it is a valid model. */
-static int model_parse(const struct inidoc *doc, const struct inidoc_sec *sec,
+static int model_parse(const struct deffile *df, const struct deffile_sec *sec,
                        struct ana_model *md, struct soko_diag *d)
 {
-    const char *f = doc->path;
+    const char *f = df->path;
     int ok = 1;
     memset(md, 0, sizeof *md);
     md->id = xstrdup(sec->name);
@@ -788,7 +788,7 @@ static int model_parse(const struct inidoc *doc, const struct inidoc_sec *sec,
     }
     int have_ind = 0, have_fac = 0, have_bound = 0;
     for (size_t i = 0; i < sec->nkv; i++) {
-        const struct inidoc_kv *kv = &sec->kv[i];
+        const struct deffile_kv *kv = &sec->kv[i];
         const char *k = kv->key, *v = kv->value ? kv->value : "";
         if (strcmp(k, "title") == 0) {
             md->title = xstrdup(v);
@@ -924,25 +924,25 @@ int ana_context_load(const char *path, struct ana_models *out, struct soko_diag 
     } else {
         file = xstrdup(path);
     }
-    struct inidoc doc;
-    int rc = inidoc_read(file, &doc, d);
+    struct deffile df;
+    int rc = deffile_read(file, &df, d);
     free(file);
     if (rc != SOKO_OK) {
-        inidoc_free(&doc);    /* inidoc_read fills doc even when it refuses the file */
+        deffile_free(&df);    /* deffile_read fills df even when it refuses the file */
         return rc;
     }
-    out->v = xcalloc(doc.nsec + 1, sizeof *out->v);
+    out->v = xcalloc(df.nsec + 1, sizeof *out->v);
     int ok = 1;
-    for (size_t i = 0; i < doc.nsec; i++) {
+    for (size_t i = 0; i < df.nsec; i++) {
         struct ana_model md;
-        if (model_parse(&doc, &doc.sec[i], &md, d))
+        if (model_parse(&df, &df.sec[i], &md, d))
             out->v[out->n++] = md;
         else {
             model_free(&md);
             ok = 0;
         }
     }
-    inidoc_free(&doc);
+    deffile_free(&df);
     if (!ok) {
         ana_models_free(out);
         return SOKO_ECONFIG;

@@ -5,7 +5,7 @@
  *
  * Takes: ind_results from ind_evaluate (one indicator or several, any levels), the
  *   cluster membership from ind_members, context values from ind_factor_values, and
- *   context models (indicators/context.ini). Pure computation: no SQL except through
+ *   context models (defs/context.ini). Pure computation: no SQL except through
  *   indicators.h (ana_context_eval only), no files except context.ini, no printing.
  * Gives: plain arrays of result structs, one per series (trends), per school row
  *   (comparisons), per school and breakdown (context), in the order of the input
@@ -197,7 +197,7 @@ void ana_compares_free(struct ana_compares *c);
 
 #define ANA_MAX_FACTORS 16
 
-/* One model of indicators/context.ini:
+/* One model of defs/context.ini:
  *   [model_id]
  *   title = Качество знаний с учётом контекста      ; optional
  *   indicator = vpr_quality

@@ -21,14 +21,34 @@ struct cli {
     const char *format;       /* table | csv | json */
     const char *years;        /* "2021-2023" */
     const char *school, *cluster, *indicator;
-    const char *out, *date, *rules, *indicators_dir, *profile;
+    const char *out, *date, *rules, *indicators_dir, *layout, *context, *defs, *lang;
+    const char *command;      /* the command being run, for messages */
+    char *defs_root;          /* found by cli_defs_root, freed by main */
 };
 
 /* Prints a diagnostics list to stderr (errors, "... and N more", notes). */
 void cli_print_diag(const struct soko_diag *d);
-/* Where the definitions are: --indicators, else ./indicators, else the installed
- * ones (/usr/local/share/soko/indicators, /usr/share/soko/indicators). */
-const char *cli_defs_dir(const struct cli *c);
+/* Where the definitions are (docs/definitions.md): the root directory holding
+ * indicators/, layouts/, rules.ini, context.ini and note.ini. Looked for in order:
+ * --defs DIR, $SOKO_HOME, beside the executable (EXE_DIR/../defs in a build tree,
+ * EXE_DIR/../share/soko where it was installed), and the directory compiled in
+ * (SOKO_DATADIR, $(PREFIX)/share/soko). A candidate counts when it holds an
+ * indicators/ directory. NULL, after printing every place it looked and how to fix
+ * it, when none does. The working directory is never searched: a stray folder
+ * must not change a district's indicators or lists. */
+const char *cli_defs_root(struct cli *c);
+/* The indicator definitions: --indicators DIR, else ROOT/indicators; NULL as above. */
+const char *cli_indicators_dir(struct cli *c);
+/* A definition file: `given` (an option's value) when set, else ROOT/name. Caller
+ * frees; NULL (after the message) when there is no root. */
+char *cli_def_file(struct cli *c, const char *given, const char *name);
+/* The context models (analysis.h): --context FILE, else ROOT/context.ini when it
+ * exists (none is no error: *ms stays empty). Returns an exit code. */
+struct ana_models;
+int cli_load_context(struct cli *c, struct ana_models *ms, struct soko_diag *d);
+/* The directory of the running executable (from /proc/self/exe, else argv[0]'s),
+ * or NULL. Borrowed. */
+const char *cli_exe_dir(void);
 /* --years: "2024-2026", "2026", "2024-" (open end) or "-2026" (open start), within
  * IND_YEAR_MIN..IND_YEAR_MAX and not reversed; NULL or "" gives 0, 0 (no window).
  * 0 for a good value, -1 otherwise; an open end is 0 in *y0 or *y1. */
@@ -58,7 +78,7 @@ int cmd_flags(struct cli *c);
 int cmd_recommend(struct cli *c);
 /* cli_note.c */
 int cmd_note(struct cli *c);
-int cmd_profile(struct cli *c);
+int cmd_card(struct cli *c);
 int cmd_report(struct cli *c);
 
 #endif

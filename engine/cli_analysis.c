@@ -274,7 +274,11 @@ static int session_open(struct cli *c, struct session *S)
     if (rc) return rc;
     struct soko_diag d;
     soko_diag_init(&d, (size_t)c->max_errors);
-    S->indicators = cli_defs_dir(c);
+    S->indicators = cli_indicators_dir(c);
+    if (!S->indicators) {
+        soko_diag_free(&d);
+        return SOKO_EIO;
+    }
     rc = ind_load(S->indicators, store_db(S->store), &S->set, &d);
     if (rc == SOKO_OK) rc = ind_members(S->set, &S->members, &d);
     if (rc) cli_print_diag(&d);
@@ -674,10 +678,10 @@ int cmd_context(struct cli *c)
     struct soko_diag d;
     soko_diag_init(&d, (size_t)c->max_errors);
     struct ana_models ms = {0};
-    rc = ana_context_load(S.indicators, &ms, &d);
+    rc = cli_load_context(c, &ms, &d);
     if (!rc && ms.n == 0) {
-        fprintf(stderr, "soko: no context models: expected %s/context.ini (see docs/analysis.md)\n",
-                S.indicators);
+        fprintf(stderr, _("soko: no context models: expected them in %s (see docs/analysis.md)\n"),
+                c->context ? c->context : "DEFS/context.ini");
         rc = SOKO_ECONFIG;
     }
     int table = strcmp(c->format, "table") == 0;
@@ -733,8 +737,8 @@ int cmd_context(struct cli *c)
         ana_context_free(&cx);
     }
     if (!rc && !matched) {
-        fprintf(stderr, "soko: --indicator '%s': no context model or indicator of that name in "
-                        "%s/context.ini\n", c->indicator, S.indicators);
+        fprintf(stderr, _("soko: --indicator '%s': no context model or indicator of that name "
+                          "in the context models\n"), c->indicator);
         rc = SOKO_EUSAGE;
     }
     if (rc) cli_print_diag(&d);

@@ -3,7 +3,7 @@
  * imports, undo, status.
  */
 #include "cli.h"
-#include "profile.h"
+#include "layout.h"
 #include "forms.h"
 #include "load.h"
 #include "store.h"
@@ -97,46 +97,55 @@ static const char *delim_name(char c)
     return c == ';' ? "';'" : c == '\t' ? "TAB" : "','";
 }
 
-/* Where `--profile NAME` is looked up: SOKO_PROFILES, else the working copy's
- * shipped profiles, else the installed ones. */
-static const char *profile_search(void)
+/* Where `--layout NAME` is looked up: SOKO_LAYOUTS (':'-separated directories), else
+ * DEFS/layouts. A layout given as a path needs neither. Caller frees; NULL (after
+ * the message) when there is nowhere to look. */
+static char *layout_search(struct cli *c)
 {
-    const char *env = getenv("SOKO_PROFILES");
-    return env && *env ? env
-                       : "indicators/profiles:/usr/local/share/soko/indicators/profiles:"
-                         "/usr/share/soko/indicators/profiles";
+    const char *env = getenv("SOKO_LAYOUTS");
+    if (env && *env) return xstrdup(env);
+    size_t n = strlen(c->layout);
+    if (strchr(c->layout, '/') || (n > 4 && strcmp(c->layout + n - 4, ".ini") == 0))
+        return xstrdup("");     /* a path: layout_load reads it as it is */
+    return cli_def_file(c, NULL, "layouts");
 }
 
-/* Loads --profile when given and checks it is for form f. */
-static int want_profile(struct cli *c, const struct form *f, struct profile **out)
+/* Loads --layout when given and checks it is for form f. */
+static int want_layout(struct cli *c, const struct form *f, struct layout **out)
 {
     *out = NULL;
-    if (!c->profile) return SOKO_OK;
+    if (!c->layout) return SOKO_OK;
     struct soko_diag d;
     soko_diag_init(&d, (size_t)c->max_errors);
-    int rc = profile_load(c->profile, profile_search(), out, &d);
+    char *search = layout_search(c);
+    if (!search) {
+        soko_diag_free(&d);
+        return SOKO_EIO;
+    }
+    int rc = layout_load(c->layout, search, out, &d);
+    free(search);
     cli_print_diag(&d);
     soko_diag_free(&d);
     if (rc) {
-        fprintf(stderr, "soko: profile %s refused\n", c->profile);
+        fprintf(stderr, "soko: layout %s refused\n", c->layout);
         return rc;
     }
-    if (profile_form(*out) != f) {
-        fprintf(stderr, "soko: profile %s is for form %s; expected 'soko import %s FILE "
-                        "--profile %s'\n", c->profile, profile_form(*out)->name,
-                profile_form(*out)->name, c->profile);
-        profile_free(*out);
+    if (layout_form(*out) != f) {
+        fprintf(stderr, "soko: layout %s is for form %s; expected 'soko import %s FILE "
+                        "--layout %s'\n", c->layout, layout_form(*out)->name,
+                layout_form(*out)->name, c->layout);
+        layout_free(*out);
         *out = NULL;
         return SOKO_EUSAGE;
     }
     return SOKO_OK;
 }
 
-/* What a profile left out of the store, said plainly: nothing is dropped silently. */
+/* What a layout left out of the store, said plainly: nothing is dropped silently. */
 static void print_left_out(const char *path, const struct load_stats *st)
 {
     if (st->skipped)
-        printf("%s: %ld records skipped by the profile's skip rules (totals rows)\n", path,
+        printf("%s: %ld records skipped by the layout's skip rules (totals rows)\n", path,
                st->skipped);
     if (st->suppressed) {
         printf("%s: %ld records with suppressed values not stored (lines", path, st->suppressed);
@@ -151,7 +160,7 @@ static void print_left_out(const char *path, const struct load_stats *st)
 
 /* Imports one file in one transaction. */
 static int one_file(struct cli *c, struct store *store, const struct form *f, const char *path,
-                    struct profile *prof)
+                    struct layout *lay)
 {
     struct soko_diag d;
     soko_diag_init(&d, (size_t)c->max_errors);
@@ -163,12 +172,12 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
         fclose(probe);
     }
     struct load_sink sink = {&sc, sink_school, sink_row, sink_progress};
-    struct load_opts o = {c->ignore_unknown, c->keep_students, 0, 0, prof};
+    struct load_opts o = {c->ignore_unknown, c->keep_students, 0, 0, lay};
     struct load_stats st;
     clock_t t0 = clock();
     long long id = 0, same = 0;
-    int rc = store_import_begin(store, f, path, prof ? profile_name(prof) : NULL,
-                                prof ? profile_sha256(prof) : NULL, &d);
+    int rc = store_import_begin(store, f, path, lay ? layout_name(lay) : NULL,
+                                lay ? layout_sha256(lay) : NULL, &d);
     if (!rc) {
         rc = load_file(path, f, &o, &sink, &st, &d);
         if (!rc) rc = store_import_commit(store, st.sha256, st.rows, &id, &same, &d);
@@ -201,22 +210,22 @@ int cmd_import(struct cli *c)
     }
     const struct form *f = want_form(c->argv[0]);
     if (!f) return SOKO_EUSAGE;
-    struct profile *prof;
-    int rc = want_profile(c, f, &prof);
+    struct layout *lay;
+    int rc = want_layout(c, f, &lay);
     if (rc) return rc;
     struct store *s = NULL;
     rc = cli_open_store(c, 0, &s);
     if (rc) {
-        profile_free(prof);
+        layout_free(lay);
         return rc;
     }
     int worst = SOKO_OK;
     for (int i = 1; i < c->argc; i++) {
-        int r = one_file(c, s, f, c->argv[i], prof);
+        int r = one_file(c, s, f, c->argv[i], lay);
         if (r && !worst) worst = r;
     }
     store_close(s);
-    profile_free(prof);
+    layout_free(lay);
     return worst;
 }
 
@@ -229,14 +238,14 @@ int cmd_check(struct cli *c)
     }
     const struct form *f = want_form(c->argv[0]);
     if (!f) return SOKO_EUSAGE;
-    struct profile *prof;
-    int rc = want_profile(c, f, &prof);
+    struct layout *lay;
+    int rc = want_layout(c, f, &lay);
     if (rc) return rc;
     struct store *s = NULL;
     if (access(c->db_path, F_OK) == 0) {
         rc = cli_open_store(c, 1, &s);
         if (rc) {
-            profile_free(prof);
+            layout_free(lay);
             return rc;
         }
     }
@@ -246,7 +255,7 @@ int cmd_check(struct cli *c)
         soko_diag_init(&d, (size_t)c->max_errors);
         struct sink_ctx sc = {s, c->argv[i], 0};
         struct load_sink sink = {&sc, sink_school, NULL, NULL};
-        struct load_opts o = {c->ignore_unknown, 0, 0, 0, prof};
+        struct load_opts o = {c->ignore_unknown, 0, 0, 0, lay};
         struct load_stats st;
         int r = load_file(c->argv[i], f, &o, &sink, &st, &d);
         cli_print_diag(&d);
@@ -262,7 +271,7 @@ int cmd_check(struct cli *c)
         soko_diag_free(&d);
     }
     store_close(s);
-    profile_free(prof);
+    layout_free(lay);
     return worst;
 }
 
@@ -313,8 +322,8 @@ static int print_import(void *ctx, const struct import_info *ii)
 {
     (void)ctx;
     printf("%5lld  %-12s %-7s %7ld  %s  %.12s  %s%s%s\n", ii->id, ii->form, ii->status, ii->rows,
-           ii->started, ii->sha256, ii->file, ii->profile ? "  profile " : "",
-           ii->profile ? ii->profile : "");
+           ii->started, ii->sha256, ii->file, ii->layout ? "  layout " : "",
+           ii->layout ? ii->layout : "");
     return 0;
 }
 

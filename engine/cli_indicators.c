@@ -357,7 +357,12 @@ int cmd_indicators(struct cli *c)
     if (rc) return rc;
     struct soko_diag d;
     soko_diag_init(&d, (size_t)c->max_errors);
-    const char *dir = cli_defs_dir(c);
+    const char *dir = cli_indicators_dir(c);
+    if (!dir) {
+        soko_diag_free(&d);
+        store_close(st);
+        return SOKO_EIO;
+    }
     struct ind_set *set = NULL;
     struct ind_results res = IND_RESULTS_INIT;
     struct ind_members mem;

@@ -1,6 +1,6 @@
 /*
- * cli_note.c — `soko note --cluster ID`, `soko profile --school ID`, `soko report`:
- * gathers what note.h renders — indicator results (reports/note.ini and the standard
+ * cli_note.c — `soko note --cluster ID`, `soko card --school ID` (the school card, карточка ОО), `soko report`:
+ * gathers what note.h renders — indicator results (defs/note.ini and the standard
  * indicators), cluster membership, school and cluster names, the rules' flags, the
  * import history, the hashes of the definition files — and calls the writer.
  *
@@ -32,23 +32,6 @@ static int is_file(const char *p)
 {
     struct stat sb;
     return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
-}
-
-
-/* The note's own indicators: $SOKO_NOTE_INI, DEFS/../reports/note.ini (a source
- * tree), ./reports/note.ini, or installed. Returns a malloc'd path. */
-static char *note_ini(const char *defs)
-{
-    static const char *const files[] = {"reports/note.ini", "/usr/local/share/soko/reports/note.ini",
-                                        "/usr/share/soko/reports/note.ini", NULL};
-    const char *e = getenv("SOKO_NOTE_INI");
-    if (e && *e) return xstrdup(e);
-    char *beside = xasprintf("%s/../reports/note.ini", defs);
-    if (is_file(beside)) return beside;
-    free(beside);
-    for (int i = 0; files[i]; i++)
-        if (is_file(files[i])) return xstrdup(files[i]);
-    return xstrdup(files[0]);
 }
 
 
@@ -164,9 +147,25 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* SHA-256 of every *.ini of the definitions directory, the note's file and the rules. */
-static int hash_files(struct gather *g, const char *defs, const char *note, const char *rules,
-                      struct soko_diag *d)
+/* How a definition file is named in the note: relative to the definitions root when
+ * it lies there (the same in any checkout or install), else its last directory and
+ * name. Borrowed from path. */
+static const char *def_name(const char *root, const char *path)
+{
+    size_t n = root ? strlen(root) : 0;
+    if (n && strncmp(path, root, n) == 0 && path[n] == '/') return path + n + 1;
+    const char *cut = path, *last = strrchr(path, '/');
+    if (last) {
+        cut = last;
+        while (cut > path && cut[-1] != '/') cut--;
+    }
+    return cut;
+}
+
+/* SHA-256 of every *.ini of the indicators directory, the note's file, the rules and
+ * the context models (when there is such a file). */
+static int hash_files(struct gather *g, const char *root, const char *defs, const char *note,
+                      const char *rules, const char *context, struct soko_diag *d)
 {
     char **names = NULL;
     size_t n = 0;
@@ -182,18 +181,21 @@ static int hash_files(struct gather *g, const char *defs, const char *note, cons
         closedir(dir);
         qsort(names, n, sizeof *names, cmp_str);
     }
-    names = xrealloc(names, (n + 2) * sizeof *names);
-    names[n++] = xstrdup(note);
-    int dup = 0;
-    for (size_t i = 0; i + 1 < n; i++)
-        if (strcmp(names[i], rules) == 0) dup = 1;
-    if (!dup) names[n++] = xstrdup(rules);
+    names = xrealloc(names, (n + 3) * sizeof *names);
+    const char *more[3] = {note, rules, context};
+    for (int k = 0; k < 3; k++) {
+        struct stat sb;
+        int dup = !more[k] || stat(more[k], &sb) != 0;
+        for (size_t i = 0; i < n && !dup; i++)
+            if (strcmp(names[i], more[k]) == 0) dup = 1;
+        if (!dup || (k == 0 && more[k])) names[n++] = xstrdup(more[k]);
+    }
     int rc = SOKO_OK;
     g->files = xcalloc(n, sizeof *g->files);
     for (size_t i = 0; i < n; i++) {
         char hex[65];
         if (!rc && sha256_file(names[i], hex, d) == SOKO_OK) {
-            g->files[g->nfiles].path = own(g, names[i]);
+            g->files[g->nfiles].path = own(g, def_name(root, names[i]));
             g->files[g->nfiles++].sha256 = own(g, hex);
         } else if (!rc) {
             rc = SOKO_EIO;
@@ -232,9 +234,14 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
     stats_init();
     int rc = store_open(c->db_path, 1, &g->store, d);
     if (rc) return rc;
-    const char *defs = cli_defs_dir(c);
-    char *nini = note_ini(defs);
-    char *rules_path = c->rules && *c->rules ? xstrdup(c->rules) : xasprintf("%s/rules.ini", defs);
+    const char *defs = cli_indicators_dir(c);
+    char *nini = cli_def_file(c, getenv("SOKO_NOTE_INI"), "note.ini");
+    char *rules_path = cli_def_file(c, c->rules, "rules.ini");
+    if (!defs || !nini || !rules_path) {
+        free(nini);
+        free(rules_path);
+        return SOKO_EIO;
+    }
     sqlite3 *db = store_db(g->store);
     rc = ind_load(defs, db, &g->std, d);
     if (!rc) rc = ind_load(nini, db, &g->note, d);
@@ -261,7 +268,7 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
         y0 = y1 - (ANA_WINDOW_DEFAULT - 1);
     }
     if (!rc) {
-        rc = ana_context_load(defs, &g->models, d);
+        rc = cli_load_context(c, &g->models, d);
         g->have_models = rc == SOKO_OK;
     }
     if (!rc && is_file(rules_path)) {
@@ -274,7 +281,9 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
         if (!rc) rc = rules_run(&g->rules, g->std, &o, &g->flags, d);
     }
     if (!rc) rc = store_imports(g->store, collect_import, g, d);
-    if (!rc) rc = hash_files(g, defs, nini, rules_path, d);
+    char *ctx = cli_def_file(c, c->context, "context.ini");
+    if (!rc) rc = hash_files(g, c->defs_root, defs, nini, rules_path, ctx, d);
+    free(ctx);
     free(rules_path);
     free(nini);
     g->win0 = y0;
@@ -305,17 +314,17 @@ static void input_of(struct gather *g, struct note_input *in)
     in->version = SOKO_VERSION;
 }
 
-enum what { NOTE, PROFILE, REPORT };
+enum what { NOTE, CARD, REPORT };
 
 static int run(struct cli *c, enum what w)
 {
-    const char *cmd = w == NOTE ? "note" : w == PROFILE ? "profile" : "report";
+    const char *cmd = w == NOTE ? "note" : w == CARD ? "card" : "report";
     if (w == NOTE && (!c->cluster || !*c->cluster)) {
         fprintf(stderr, "soko note: --cluster ID is required (see soko --help)\n");
         return SOKO_EUSAGE;
     }
-    if (w == PROFILE && (!c->school || !*c->school)) {
-        fprintf(stderr, "soko profile: --school ID is required (see soko --help)\n");
+    if (w == CARD && (!c->school || !*c->school)) {
+        fprintf(stderr, "soko card: --school ID is required (see soko --help)\n");
         return SOKO_EUSAGE;
     }
     if (!c->out || !*c->out) {
@@ -339,13 +348,13 @@ static int run(struct cli *c, enum what w)
         struct note_input in;
         input_of(&g, &in);
         if (w == NOTE) rc = note_cluster(&in, c->cluster, c->out, &d);
-        else if (w == PROFILE) rc = note_profile(&in, c->school, c->out, &d);
+        else if (w == CARD) rc = note_card(&in, c->school, c->out, &d);
         else rc = note_report(&in, c->out, &d);
     }
     if (rc) {
         cli_print_diag(&d);
     } else if (!c->quiet) {
-        printf("%s/%s.html\n", c->out, w == NOTE ? "note" : w == PROFILE ? "profile" : "index");
+        printf("%s/%s.html\n", c->out, w == NOTE ? "note" : w == CARD ? "card" : "index");
     }
     soko_diag_free(&d);
     gather_free(&g);
@@ -353,5 +362,5 @@ static int run(struct cli *c, enum what w)
 }
 
 int cmd_note(struct cli *c) { return run(c, NOTE); }
-int cmd_profile(struct cli *c) { return run(c, PROFILE); }
+int cmd_card(struct cli *c) { return run(c, CARD); }
 int cmd_report(struct cli *c) { return run(c, REPORT); }

@@ -1,7 +1,7 @@
 /*
  * cli_rules.c — `soko flags` (one row per school and rule, with the evidence) and
  * `soko recommend --school ID` (the targeted recommendations of the rules that flagged
- * the school). The rules are indicators/rules.ini unless --rules names another file;
+ * the school). The rules are defs/rules.ini unless --rules names another file;
  * the columns of csv/json are documented in docs/rules.md and are stable.
  */
 #include "analysis.h"
@@ -53,13 +53,17 @@ static int rsession_run(struct cli *c, struct rsession *S, const char *school)
         fprintf(stderr, "soko: --school: no school '%s' in the registry (form schools)\n", school);
         return SOKO_EUSAGE;
     }
-    const char *defs = cli_defs_dir(c);
-    char *rules_path = c->rules && *c->rules ? xstrdup(c->rules) : xasprintf("%s/rules.ini", defs);
+    const char *defs = cli_indicators_dir(c);
+    char *rules_path = cli_def_file(c, c->rules, "rules.ini");
+    if (!defs || !rules_path) {
+        free(rules_path);
+        return SOKO_EIO;
+    }
     struct soko_diag d;
     soko_diag_init(&d, (size_t)c->max_errors);
     rc = ind_load(defs, store_db(S->store), &S->set, &d);
     if (!rc) {
-        rc = ana_context_load(defs, &S->models, &d);
+        rc = cli_load_context(c, &S->models, &d);
         S->have_models = rc == SOKO_OK;
     }
     if (!rc) {

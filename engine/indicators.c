@@ -12,7 +12,7 @@
  * factor names are bound parameters.
  */
 #include "indicators.h"
-#include "inidoc.h"
+#include "deffile.h"
 #include "stats.h"
 #include "store.h"
 
@@ -113,9 +113,6 @@ static const struct {
 static const char *const plain_keys[] = {
     "title", "description", "form", "kind", "base_factor", "per", "unit", "better",
     "alert", "target", "min_n", "dims", "years", "breaks", NULL};
-
-/* Files of an indicators directory that hold other definitions. */
-static const char *const foreign_files[] = {"context.ini", "rules.ini", NULL};
 
 /* Functions a formula may call (SQLite's built-in, deterministic and harmless). */
 static const char *const allowed_functions[] = {
@@ -573,7 +570,7 @@ static const char *kind_default_unit(const struct indicator *ind, char *buf, siz
 }
 
 /* Reads one section into a new definition of the set; compiles it when it is clean. */
-static void load_section(struct loader *L, const struct inidoc *doc, const struct inidoc_sec *sec)
+static void load_section(struct loader *L, const struct deffile *df, const struct deffile_sec *sec)
 {
     struct ind_set *s = L->set;
     int bad0 = L->bad;
@@ -581,7 +578,7 @@ static void load_section(struct loader *L, const struct inidoc *doc, const struc
     memset(&tmp, 0, sizeof tmp);
     struct indicator *ind = &tmp;
     ind->id = xstrdup(sec->name);
-    ind->file = xstrdup(doc->path);
+    ind->file = xstrdup(df->path);
     ind->line = sec->line;
     ind->per = 100;
     ind->alert = ind->target = NAN;
@@ -607,13 +604,13 @@ static void load_section(struct loader *L, const struct inidoc *doc, const struc
 
     long ln = 0;
     const char *v;
-    if ((v = inidoc_get(sec, "title", &ln)) && *v) ind->title = xstrdup(v);
+    if ((v = deffile_get(sec, "title", &ln)) && *v) ind->title = xstrdup(v);
     else BAD(L, v ? ln : sec->line, "title", "[%s]: title: %s; expected a Russian title",
              ind->id, v ? "empty" : "missing");
-    if ((v = inidoc_get(sec, "description", NULL))) ind->description = xstrdup(v);
+    if ((v = deffile_get(sec, "description", NULL))) ind->description = xstrdup(v);
 
     int kind_ok = 0;
-    if ((v = inidoc_get(sec, "kind", &ln))) {
+    if ((v = deffile_get(sec, "kind", &ln))) {
         static const char *const kinds[] = {"share", "mean", "count", "rate"};
         for (int k = 0; k < 4; k++)
             if (strcmp(v, kinds[k]) == 0) {
@@ -628,7 +625,7 @@ static void load_section(struct loader *L, const struct inidoc *doc, const struc
             ind->id);
     }
 
-    if ((v = inidoc_get(sec, "form", &ln))) {
+    if ((v = deffile_get(sec, "form", &ln))) {
         const struct form *f = form_find(v);
         if (!f) {
             struct sbuf b = SBUF_INIT;
@@ -649,13 +646,13 @@ static void load_section(struct loader *L, const struct inidoc *doc, const struc
     }
 
     for (int i = 0; i < IND_NEXPR; i++)
-        if ((v = inidoc_get(sec, slots[i].key, &ln))) {
+        if ((v = deffile_get(sec, slots[i].key, &ln))) {
             ind->expr_line[i] = ln;
             if (!*v) BAD(L, ln, slots[i].key, "[%s]: %s: empty; expected an SQL expression",
                          ind->id, slots[i].key);
             else ind->expr[i] = xstrdup(v);
         }
-    if ((v = inidoc_get(sec, "base_factor", &ln))) {
+    if ((v = deffile_get(sec, "base_factor", &ln))) {
         if (!*v) BAD(L, ln, "base_factor", "[%s]: base_factor: empty; expected a context factor "
                                            "such as students", ind->id);
         else ind->base_factor = xstrdup(v);
@@ -664,53 +661,53 @@ static void load_section(struct loader *L, const struct inidoc *doc, const struc
         const char *kn = ind_kind_name(ind->kind);
         for (int i = 0; i < IND_NEXPR; i++) {
             int use = slots[i].use[ind->kind];
-            if (use == U_REQ && !ind->expr[i] && !inidoc_get(sec, slots[i].key, NULL))
+            if (use == U_REQ && !ind->expr[i] && !deffile_get(sec, slots[i].key, NULL))
                 BAD(L, sec->line, slots[i].key, "[%s]: %s: missing; kind %s needs it", ind->id,
                     slots[i].key, kn);
-            if (use == U_NO && inidoc_get(sec, slots[i].key, &ln))
+            if (use == U_NO && deffile_get(sec, slots[i].key, &ln))
                 BAD(L, ln, slots[i].key, "[%s]: %s: not used by kind %s; expected it removed",
                     ind->id, slots[i].key, kn);
         }
         if (ind->kind == IND_RATE) {
-            int hb = inidoc_get(sec, "base", NULL) != NULL;
-            int hf = inidoc_get(sec, "base_factor", NULL) != NULL;
+            int hb = deffile_get(sec, "base", NULL) != NULL;
+            int hf = deffile_get(sec, "base_factor", NULL) != NULL;
             if (hb == hf)
                 BAD(L, sec->line, "base", "[%s]: base: %s; kind rate needs either base (an "
                                           "aggregate) or base_factor (a context factor)",
                     ind->id, hb ? "given with base_factor" : "missing");
         } else {
-            if (inidoc_get(sec, "base_factor", &ln))
+            if (deffile_get(sec, "base_factor", &ln))
                 BAD(L, ln, "base_factor", "[%s]: base_factor: not used by kind %s; expected it "
                                           "removed", ind->id, kn);
-            if (inidoc_get(sec, "per", &ln))
+            if (deffile_get(sec, "per", &ln))
                 BAD(L, ln, "per", "[%s]: per: not used by kind %s; expected it removed", ind->id,
                     kn);
         }
     }
 
     double num;
-    if ((v = inidoc_get(sec, "per", &ln)) && (!parse_num(v, &ind->per) || ind->per <= 0))
+    if ((v = deffile_get(sec, "per", &ln)) && (!parse_num(v, &ind->per) || ind->per <= 0))
         BAD(L, ln, "per", "[%s]: per: '%s' is not a positive number; expected e.g. 100", ind->id,
             v);
-    if ((v = inidoc_get(sec, "alert", &ln)) && !parse_num(v, &ind->alert))
+    if ((v = deffile_get(sec, "alert", &ln)) && !parse_num(v, &ind->alert))
         BAD(L, ln, "alert", "[%s]: alert: '%s' is not a number", ind->id, v);
-    if ((v = inidoc_get(sec, "target", &ln)) && !parse_num(v, &ind->target))
+    if ((v = deffile_get(sec, "target", &ln)) && !parse_num(v, &ind->target))
         BAD(L, ln, "target", "[%s]: target: '%s' is not a number", ind->id, v);
-    if ((v = inidoc_get(sec, "min_n", &ln))) {
+    if ((v = deffile_get(sec, "min_n", &ln))) {
         if (!parse_num(v, &num) || num < 0 || num != floor(num) || num > 1e9)
             BAD(L, ln, "min_n", "[%s]: min_n: '%s' is not a whole number >= 0; expected e.g. 5",
                 ind->id, v);
         else ind->min_n = (long)num;
     }
-    if ((v = inidoc_get(sec, "better", &ln))) {
+    if ((v = deffile_get(sec, "better", &ln))) {
         if (strcmp(v, "lower") == 0) ind->lower_is_better = 1;
         else if (strcmp(v, "higher") != 0)
             BAD(L, ln, "better", "[%s]: better: '%s'; expected higher or lower", ind->id, v);
     }
-    if ((v = inidoc_get(sec, "years", &ln)) && !parse_years(v, &ind->year_from, &ind->year_to))
+    if ((v = deffile_get(sec, "years", &ln)) && !parse_years(v, &ind->year_from, &ind->year_to))
         BAD(L, ln, "years", "[%s]: years: '%s'; expected FROM-TO (e.g. 2015-2100), FROM- or one "
                             "year, within %d..%d", ind->id, v, IND_YEAR_MIN, IND_YEAR_MAX);
-    if ((v = inidoc_get(sec, "breaks", &ln))) {
+    if ((v = deffile_get(sec, "breaks", &ln))) {
         char *buf = xstrdup(v);
         char *items[IND_MAX_BREAKS];
         int n = split_list(buf, items, IND_MAX_BREAKS);
@@ -734,7 +731,7 @@ static void load_section(struct loader *L, const struct inidoc *doc, const struc
         }
         free(buf);
     }
-    if ((v = inidoc_get(sec, "dims", &ln)) && ind->form) {
+    if ((v = deffile_get(sec, "dims", &ln)) && ind->form) {
         char *buf = xstrdup(v);
         char *items[IND_MAX_DIMS];
         int n = split_list(buf, items, IND_MAX_DIMS);
@@ -767,7 +764,7 @@ static void load_section(struct loader *L, const struct inidoc *doc, const struc
         free(buf);
     }
     char ubuf[64];
-    if ((v = inidoc_get(sec, "unit", NULL))) ind->unit = xstrdup(v);
+    if ((v = deffile_get(sec, "unit", NULL))) ind->unit = xstrdup(v);
     else ind->unit = xstrdup(kind_ok ? kind_default_unit(ind, ubuf, sizeof ubuf) : "");
 
     /* formulas: only once the form and kind are known */
@@ -796,28 +793,21 @@ static void load_section(struct loader *L, const struct inidoc *doc, const struc
 
 static void ind_load_file(struct loader *L, const char *path)
 {
-    struct inidoc doc;
+    struct deffile df;
     size_t before = L->d->total;
-    int rc = inidoc_read(path, &doc, L->d);
+    int rc = deffile_read(path, &df, L->d);
     if (rc == SOKO_EIO) {
         L->io = 1;
     } else {
         L->bad += (int)(L->d->total - before);
-        for (size_t i = 0; i < doc.nsec; i++) load_section(L, &doc, &doc.sec[i]);
+        for (size_t i = 0; i < df.nsec; i++) load_section(L, &df, &df.sec[i]);
     }
-    inidoc_free(&doc);
+    deffile_free(&df);
 }
 
 static int name_cmp(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int is_foreign(const char *name)
-{
-    for (int i = 0; foreign_files[i]; i++)
-        if (strcmp(name, foreign_files[i]) == 0) return 1;
-    return 0;
 }
 
 /* Read-only, or query-only: ind_load never writes, and says so to the caller. */
@@ -862,8 +852,7 @@ int ind_load(const char *path, sqlite3 *db, struct ind_set **out, struct soko_di
         struct dirent *e;
         while ((e = readdir(dir))) {
             size_t len = strlen(e->d_name);
-            if (len < 5 || strcmp(e->d_name + len - 4, ".ini") != 0 || e->d_name[0] == '.' ||
-                is_foreign(e->d_name))
+            if (len < 5 || strcmp(e->d_name + len - 4, ".ini") != 0 || e->d_name[0] == '.')
                 continue;
             names = xrealloc(names, (n + 1) * sizeof *names);
             names[n++] = xasprintf("%s/%s", path, e->d_name);

@@ -282,7 +282,7 @@ static void workmap_free(struct workmap *m)
 }
 
 /* ============================================ keys seen, for duplicates = first
- * A profile that derives a registry from a results file sees each school many
+ * A layout that derives a registry from a results file sees each school many
  * times and keeps the first row. The set is exact on the 96-bit fingerprint and
  * grows with the distinct keys, which is the size of what is stored anyway. */
 struct firstset {
@@ -359,8 +359,8 @@ struct ctx {
     struct sbuf known;        /* registry cache: "\x1fid\x1fid..." for small sets */
     int sink_failed;
 
-    /* with a profile: the source fields as pointers, the mapped texts, their columns */
-    struct profile *prof;
+    /* with a layout: the source fields as pointers, the mapped texts, their columns */
+    struct layout *lay;
     char **pfields;
     size_t pcap;
     struct sbuf pscratch;
@@ -380,7 +380,7 @@ static void err(struct ctx *c, long line, long col, const char *fmt, ...)
 
 static const char *field(struct ctx *c, size_t i) { return c->data.s + c->off[i]; }
 
-/* The current record's fields as the pointer array a profile reads. */
+/* The current record's fields as the pointer array a layout reads. */
 static char *const *source_fields(struct ctx *c)
 {
     if (c->nf > c->pcap) {
@@ -529,10 +529,10 @@ static void check_header(struct ctx *c)
     c->nheader = c->nf;
     for (size_t j = 0; j < f->ncols; j++) c->map[j] = -1;
     int bad = 0;
-    if (c->prof)    /* the profile says where each form column comes from */
-        bad = profile_bind_header(c->prof, source_fields(c), c->nf, c->path, c->rec_line,
+    if (c->lay)    /* the layout says where each form column comes from */
+        bad = layout_bind_header(c->lay, source_fields(c), c->nf, c->path, c->rec_line,
                                   c->d) != SOKO_OK;
-    for (size_t i = 0; i < c->nf && !c->prof; i++) {
+    for (size_t i = 0; i < c->nf && !c->lay; i++) {
         char *h = xstrdup(field(c, i));
         str_trim(h);
         int j = form_col_match(f, h);
@@ -553,14 +553,14 @@ static void check_header(struct ctx *c)
         free(h);
     }
     for (size_t j = 0; j < f->ncols; j++) {
-        if (!c->prof && (f->cols[j].flags & COL_REQUIRED) && c->map[j] < 0 && !f->cols[j].deflt) {
+        if (!c->lay && (f->cols[j].flags & COL_REQUIRED) && c->map[j] < 0 && !f->cols[j].deflt) {
             char ru[128];
             err(c, c->rec_line, 0, "missing required column '%s' [%s] of form %s",
                 f->cols[j].name, form_col_ru(&f->cols[j], ru, sizeof ru), f->name);
             bad = 1;
         }
         if (f->cols[j].flags & COL_KEY) c->key_cols[c->nkey++] = (int)j;
-        c->pcol[j] = c->map[j] + 1;     /* a profile sets its own per row */
+        c->pcol[j] = c->map[j] + 1;     /* a layout sets its own per row */
     }
     SOKO_ASSERT(f->nchecks <= 8);
     for (size_t k = 0; k < f->nchecks; k++)
@@ -683,16 +683,16 @@ static void check_row(struct ctx *c)
     r.line = line;
     size_t errs = c->d->total;
     const char *mapped[LOAD_MAXCOLS];
-    if (c->prof) {
-        switch (profile_map_row(c->prof, source_fields(c), c->nf, mapped, c->pcol, &c->pscratch,
+    if (c->lay) {
+        switch (layout_map_row(c->lay, source_fields(c), c->nf, mapped, c->pcol, &c->pscratch,
                                 c->path, line, c->d)) {
-        case PROFILE_ROW: break;
-        case PROFILE_SKIP: c->st->skipped++; return;
-        case PROFILE_SUPPRESSED:
+        case LAYOUT_ROW: break;
+        case LAYOUT_SKIP: c->st->skipped++; return;
+        case LAYOUT_SUPPRESSED:
             if (c->st->suppressed < LOAD_NLINES) c->st->suppressed_line[c->st->suppressed] = line;
             c->st->suppressed++;
             return;
-        case PROFILE_ERROR: return;
+        case LAYOUT_ERROR: return;
         }
         if (c->d->total != errs) return;
     }
@@ -700,8 +700,8 @@ static void check_row(struct ctx *c)
         const struct form_col *col = &f->cols[j];
         struct load_cell *cell = &r.cells[j];
         long fcol = c->pcol[j];
-        /* the mapped texts are ours (the profile's scratch): trimmed and parsed in place */
-        char *t = c->prof ? (mapped[j] ? str_trim((char *)mapped[j]) : NULL)
+        /* the mapped texts are ours (the layout's scratch): trimmed and parsed in place */
+        char *t = c->lay ? (mapped[j] ? str_trim((char *)mapped[j]) : NULL)
                           : c->map[j] >= 0 ? str_trim(c->data.s + c->off[c->map[j]]) : NULL;
         if (!t || !*t) {
             if (col->deflt) {
@@ -779,7 +779,7 @@ static void check_row(struct ctx *c)
         }
     }
     h2 ^= h2 >> 31;
-    if (c->prof && profile_keep_first(c->prof)) {
+    if (c->lay && layout_keep_first(c->lay)) {
         if (!firstset_add(&c->first, h1, h2)) {
             c->st->dropped++;
             return;
@@ -1012,10 +1012,10 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     c.errs0 = errs0;
     c.line = 1;
     c.rec_line_next = 1;
-    c.prof = opts.profile;
-    if (c.prof && profile_form(c.prof) != f) {
-        soko_diag_add(d, path, 0, 0, "profile %s is for form %s, not %s; expected a profile of "
-                      "the form being imported", profile_name(c.prof), profile_form(c.prof)->name,
+    c.lay = opts.layout;
+    if (c.lay && layout_form(c.lay) != f) {
+        soko_diag_add(d, path, 0, 0, "layout %s is for form %s, not %s; expected a layout of "
+                      "the form being imported", layout_name(c.lay), layout_form(c.lay)->name,
                       f->name);
         fclose(in);
         return SOKO_EUSAGE;

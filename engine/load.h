@@ -22,7 +22,7 @@
 #define SOKO_LOAD_H
 
 #include "forms.h"
-#include "profile.h"
+#include "layout.h"
 #include "soko.h"
 
 #include <stdint.h>
@@ -58,7 +58,7 @@ struct load_opts {
     int keep_students;        /* vpr_students: also hand over the student rows */
     size_t max_record;        /* longest record in bytes (default 1 MiB) */
     size_t dedup_mem;         /* entries kept in memory for duplicate detection (tests) */
-    struct profile *profile;  /* optional import profile (profile.h): maps the source
+    struct layout *layout;  /* optional layout (layout.h): maps the source
                                  layout onto the form; NULL reads the form's own header */
 };
 
@@ -73,7 +73,7 @@ struct load_stats {
     char delim;               /* detected delimiter */
     enum load_encoding enc;   /* detected encoding */
     int bom;                  /* a UTF-8 BOM was present */
-    /* with a profile: source records not stored, each counted and never silent */
+    /* with a layout: source records not stored, each counted and never silent */
     long skipped;             /* matched a `skip` rule (totals rows) */
     long suppressed;          /* a required value held a suppression marker */
     long dropped;             /* repeated key with `duplicates = first` */

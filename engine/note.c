@@ -1,6 +1,6 @@
 /*
- * note.c — the analytical note of a cluster, the school profile and the district
- * report (note.h). Each is built as a struct doc (doc.h) plus a batch of charts
+ * note.c — the analytical note of a cluster, the school card (карточка ОО) and the district
+ * report (note.h). Each is built as a struct page (page.h) plus a batch of charts
  * (chart.h), then written as Markdown, HTML, CSV and XLSX.
  *
  * How the text decides what to say: a school or the cluster is said to differ from
@@ -12,7 +12,7 @@
  */
 #include "note.h"
 #include "chart.h"
-#include "doc.h"
+#include "page.h"
 #include "escape.h"
 #include "stats.h"
 
@@ -168,7 +168,7 @@ static const char *val(const struct ind_row *r)
     if (!r) return "—";
     if (r->suppressed) return T("n < %ld", r->ind->min_n);
     if (!isfinite(r->value)) return "—";
-    return keep(doc_num(r->value, decimals(r->value)));
+    return keep(page_num(r->value, decimals(r->value)));
 }
 
 static const char *valu(const struct ind_row *r)
@@ -181,7 +181,7 @@ static const char *ci(const struct ind_row *r)
 {
     if (!usable(r) || !isfinite(r->lo) || !isfinite(r->hi)) return "";
     int k = decimals(r->value);
-    char *a = doc_num(r->lo, k), *b = doc_num(r->hi, k);
+    char *a = page_num(r->lo, k), *b = page_num(r->hi, k);
     const char *s = T("%s–%s", a, b);
     free(a);
     free(b);
@@ -198,7 +198,7 @@ static const char *pstr(double p)
 {
     if (!isfinite(p)) return "—";
     if (p < 0.001) return "< 0,001";
-    return keep(doc_num(p, 3));
+    return keep(page_num(p, 3));
 }
 
 static const char *verdict_short(int v)
@@ -226,7 +226,7 @@ static const char *trend_text(const struct ana_trend *t)
 static const char *trend_cell(const struct ana_trend *t)
 {
     if (!t || t->label == STATS_TREND_NOT_ENOUGH_DATA) return "недостаточно данных";
-    char *ch = doc_num(t->change, decimals(t->change));
+    char *ch = page_num(t->change, decimals(t->change));
     const char *sign = t->change > 0 ? "+" : "";
     const char *s = T("%s (%s%s, p = %s)", trend_text(t), sign, ch, pstr(t->test_p));
     free(ch);
@@ -336,10 +336,10 @@ static const char *window_text(const struct note_input *in)
     return in->y0 == in->y1 ? T("%d", in->y0) : T("%d–%d", in->y0, in->y1);
 }
 
-static void sec_composition(struct doc *D, struct ctx *c)
+static void sec_composition(struct page *D, struct ctx *c)
 {
     const struct note_input *in = c->in;
-    doc_h(D, 1, "1. Состав кластера и роли ОО");
+    page_h(D, 1, "1. Состав кластера и роли ОО");
     /* the roles as the cluster has them: activists lead a subject cluster, curators
      * support schools in a support cluster; only the roles present are named */
     size_t nact = 0, ncur = 0, nsup = 0, nmem = 0;
@@ -356,21 +356,21 @@ static void sec_composition(struct doc *D, struct ctx *c)
     if (nsup) sbuf_printf(&roles, "%s%zu — курируемые ОО, которым кураторы оказывают адресную помощь",
                           roles.len ? "; " : "", nsup);
     if (nmem) sbuf_printf(&roles, "%s%zu — участники", roles.len ? "; " : "", nmem);
-    doc_p(D, NULL,
+    page_p(D, NULL,
           "В кластер «%s» входят %zu ОО: %s. Справка сопоставляет результаты каждой ОО с "
           "результатами кластера в целом и района.",
           cname(in, c->cluster), c->nsch, roles.s ? roles.s : "");
     sbuf_free(&roles);
     static const char *const head[] = {"ОО", "Код", "Вид", "Профиль", "Роль в кластере"};
-    struct doc_table *t = doc_table(D, "composition", "Таблица 1. Состав кластера", 5, head);
+    struct page_table *t = page_table(D, "composition", "Таблица 1. Состав кластера", 5, head);
     for (size_t i = 0; i < c->nsch; i++) {
         const struct note_school *s = school_of(in, c->sch[i]);
-        doc_row(t);
-        doc_cell(t, sname(in, c->sch[i]));
-        doc_cell(t, c->sch[i]);
-        doc_cell(t, s && s->kind ? s->kind : "");
-        doc_cell(t, s && s->profile ? s->profile : "");
-        doc_cell(t, role_text(c->role[i]));
+        page_row(t);
+        page_cell(t, sname(in, c->sch[i]));
+        page_cell(t, c->sch[i]);
+        page_cell(t, s && s->kind ? s->kind : "");
+        page_cell(t, s && s->profile ? s->profile : "");
+        page_cell(t, role_text(c->role[i]));
     }
 }
 
@@ -380,11 +380,11 @@ static const char *const COV_NAME[] = {"ВПР", "ОГЭ", "ЕГЭ", "РДР", "
                                        "Контекст"};
 #define NCOV (sizeof COV / sizeof *COV)
 
-static void sec_coverage(struct doc *D, struct ctx *c)
+static void sec_coverage(struct page *D, struct ctx *c)
 {
     const struct note_input *in = c->in;
-    doc_h(D, 1, "2. Полнота данных");
-    doc_p(D, NULL,
+    page_h(D, 1, "2. Полнота данных");
+    page_p(D, NULL,
           "Для каждой ОО и каждой формы указано, за какие годы окна %s данные представлены. "
           "Показатель, по которому у ОО нет данных за год, в сравнения этого года не входит; "
           "результаты групп меньше установленного минимума (как правило, 5 участников) "
@@ -393,14 +393,14 @@ static void sec_coverage(struct doc *D, struct ctx *c)
     const char *head[1 + NCOV];
     head[0] = "ОО";
     for (size_t k = 0; k < NCOV; k++) head[1 + k] = COV_NAME[k];
-    struct doc_table *t = doc_table(D, "coverage", "Таблица 2. Наличие данных по формам и годам",
+    struct page_table *t = page_table(D, "coverage", "Таблица 2. Наличие данных по формам и годам",
                                     1 + NCOV, head);
     struct sbuf gaps = SBUF_INIT;
     size_t ngaps = 0;
     int anygap = 0;
     for (size_t i = 0; i < c->nsch; i++) {
-        doc_row(t);
-        doc_cell(t, sname(in, c->sch[i]));
+        page_row(t);
+        page_cell(t, sname(in, c->sch[i]));
         for (size_t k = 0; k < NCOV; k++) {
             const struct indicator *ind = IND(in, COV[k]);
             struct sbuf miss = SBUF_INIT;
@@ -411,7 +411,7 @@ static void sec_coverage(struct doc *D, struct ctx *c)
                     nmiss++;
                 }
             int all = nmiss == in->y1 - in->y0 + 1;
-            doc_cell(t, !nmiss ? "все годы" : all ? "нет данных" : T("нет %s", miss.s));
+            page_cell(t, !nmiss ? "все годы" : all ? "нет данных" : T("нет %s", miss.s));
             if (nmiss) {
                 sbuf_printf(&gaps, "%s%s — %s %s", ngaps ? "; " : "", COV_NAME[k],
                             all ? "нет данных за" : "нет", miss.s);
@@ -421,87 +421,87 @@ static void sec_coverage(struct doc *D, struct ctx *c)
         }
         if (ngaps) {
             anygap = 1;
-            doc_item(D, T("%s:", sname(in, c->sch[i])), "%s.", gaps.s);
+            page_item(D, T("%s:", sname(in, c->sch[i])), "%s.", gaps.s);
             sbuf_reset(&gaps);
             ngaps = 0;
         }
     }
     sbuf_free(&gaps);
     if (anygap)
-        doc_p(D, NULL, "Пробелы в данных стоит восполнить до следующего цикла мониторинга: "
+        page_p(D, NULL, "Пробелы в данных стоит восполнить до следующего цикла мониторинга: "
                        "выводы по этим ОО и формам неполны.");
     else
-        doc_p(D, NULL, "Данные всех ОО кластера по всем формам представлены за все годы окна.");
+        page_p(D, NULL, "Данные всех ОО кластера по всем формам представлены за все годы окна.");
 }
 
 /* One key indicator: table of schools, cluster, district for the last year. */
-static void key_table(struct doc *D, struct ctx *c, const struct indicator *ind, int tabno)
+static void key_table(struct page *D, struct ctx *c, const struct indicator *ind, int tabno)
 {
     const struct note_input *in = c->in;
     int y = in->y1;
     static const char *const head[] = {"ОО", "Значение", "95% интервал", "n",
                                        "Сравнение с районом", "Сравнение с кластером",
                                        "Место в кластере"};
-    struct doc_table *t =
-        doc_table(D, ind->id, T("Таблица %d. %s, %d г.%s", tabno, ind->title, y,
+    struct page_table *t =
+        page_table(D, ind->id, T("Таблица %d. %s, %d г.%s", tabno, ind->title, y,
                                 ind->lower_is_better ? " (лучше — меньше)" : ""),
                   7, head);
     for (size_t i = 0; i < c->nsch; i++) {
         const struct ind_row *r = row_of(in, ind, IND_SCHOOL, c->sch[i], y, NULL);
         const struct ana_compare *cp = cmp_of(c, r);
-        doc_row(t);
-        doc_cell(t, sname(in, c->sch[i]));
-        doc_cell_num(t, usable(r) ? r->value : NAN, val(r), cp && cp->vs_district.verdict != 0);
-        doc_cell(t, ci(r));
-        doc_cell_num(t, r && !r->suppressed ? r->n : NAN, nstr(r), 0);
-        doc_cell(t, cp ? verdict_short(cp->vs_district.verdict) : "—");
-        doc_cell(t, cp ? verdict_short(cp->vs_cluster.verdict) : "—");
-        doc_cell(t, cp && cp->peers ? T("%d из %zu", cp->rank, cp->peers) : "—");
+        page_row(t);
+        page_cell(t, sname(in, c->sch[i]));
+        page_cell_num(t, usable(r) ? r->value : NAN, val(r), cp && cp->vs_district.verdict != 0);
+        page_cell(t, ci(r));
+        page_cell_num(t, r && !r->suppressed ? r->n : NAN, nstr(r), 0);
+        page_cell(t, cp ? verdict_short(cp->vs_district.verdict) : "—");
+        page_cell(t, cp ? verdict_short(cp->vs_cluster.verdict) : "—");
+        page_cell(t, cp && cp->peers ? T("%d из %zu", cp->rank, cp->peers) : "—");
     }
     const struct ind_row *cr = row_of(in, ind, IND_CLUSTER, c->cluster, y, NULL);
     const struct ana_compare *cc = cmp_of(c, cr);
-    doc_row(t);
-    doc_cell(t, "Кластер в целом");
-    doc_cell_num(t, usable(cr) ? cr->value : NAN, val(cr), cc && cc->cluster_verdict != 0);
-    doc_cell(t, ci(cr));
-    doc_cell_num(t, cr && !cr->suppressed ? cr->n : NAN, nstr(cr), 0);
-    doc_cell(t, cc && cc->cluster_verdict ? (cc->cluster_verdict > 0 ? "▲ лучше (p < 0,05)"
+    page_row(t);
+    page_cell(t, "Кластер в целом");
+    page_cell_num(t, usable(cr) ? cr->value : NAN, val(cr), cc && cc->cluster_verdict != 0);
+    page_cell(t, ci(cr));
+    page_cell_num(t, cr && !cr->suppressed ? cr->n : NAN, nstr(cr), 0);
+    page_cell(t, cc && cc->cluster_verdict ? (cc->cluster_verdict > 0 ? "▲ лучше (p < 0,05)"
                                                                      : "▼ хуже (p < 0,05)")
                                           : "≈");
-    doc_cell(t, "");
-    doc_cell(t, "");
+    page_cell(t, "");
+    page_cell(t, "");
     const struct ind_row *dr = row_of(in, ind, IND_DISTRICT, "", y, NULL);
-    doc_row(t);
-    doc_cell(t, "Район");
-    doc_cell_num(t, usable(dr) ? dr->value : NAN, val(dr), 0);
-    doc_cell(t, ci(dr));
-    doc_cell_num(t, dr && !dr->suppressed ? dr->n : NAN, nstr(dr), 0);
-    doc_cell(t, "");
-    doc_cell(t, "");
-    doc_cell(t, "");
+    page_row(t);
+    page_cell(t, "Район");
+    page_cell_num(t, usable(dr) ? dr->value : NAN, val(dr), 0);
+    page_cell(t, ci(dr));
+    page_cell_num(t, dr && !dr->suppressed ? dr->n : NAN, nstr(dr), 0);
+    page_cell(t, "");
+    page_cell(t, "");
+    page_cell(t, "");
     /* the sentence about the cluster */
     if (usable(cr) && usable(dr)) {
         if (cc && isfinite(cc->p)) {
             int sig = cc->cluster_verdict != 0;
-            doc_p(D, NULL, "%s: кластер — %s, район — %s. %s", ind->title, valu(cr), valu(dr),
+            page_p(D, NULL, "%s: кластер — %s, район — %s. %s", ind->title, valu(cr), valu(dr),
                   sig ? T("Кластер в целом %s района: различие значимо (сравнение школ кластера "
                           "с остальными школами района, p = %s).",
                           cc->cluster_verdict > 0 ? "лучше" : "хуже", pstr(cc->p))
                       : T("Различие кластера и района статистически не значимо (p = %s).",
                           pstr(cc->p)));
         } else {
-            doc_p(D, NULL, "%s: кластер — %s, район — %s. Проверить значимость различия нельзя: "
+            page_p(D, NULL, "%s: кластер — %s, район — %s. Проверить значимость различия нельзя: "
                            "в кластере или вне его меньше двух школ с данными.",
                   ind->title, valu(cr), valu(dr));
         }
     }
 }
 
-static void sec_key(struct doc *D, struct ctx *c, struct chart_batch *cb, int *tabno)
+static void sec_key(struct page *D, struct ctx *c, struct chart_batch *cb, int *tabno)
 {
     const struct note_input *in = c->in;
-    doc_h(D, 1, "3. Ключевые показатели: ОО, кластер, район");
-    doc_p(D, NULL,
+    page_h(D, 1, "3. Ключевые показатели: ОО, кластер, район");
+    page_p(D, NULL,
           "Ниже — значения %d г. с 95%%-ными доверительными интервалами и числом участников n. "
           "ОО сравнивается с районом и с кластером по контрольным границам (воронка "
           "Шпигельхальтера): «▲ лучше» и «▼ хуже» означают выход за границу 95 %%, двойной "
@@ -525,7 +525,7 @@ static void sec_key(struct doc *D, struct ctx *c, struct chart_batch *cb, int *t
     }
     chart_heatmap(cb, "heatmap", T("Отличие ОО от района, z-оценки, %d г.", in->y1), rows,
                   c->nsch, cols, NKEY, z);
-    doc_chart(D, "heatmap",
+    page_chart(D, "heatmap",
               T("Рис. 1. Отличие ОО кластера от района по ключевым показателям, %d г. "
                 "(z-оценка; зелёный — лучше района, красный — хуже; |z| > 2 — значимо; "
                 "серый — нет данных)", in->y1));
@@ -545,7 +545,7 @@ static void sec_key(struct doc *D, struct ctx *c, struct chart_batch *cb, int *t
     chart_dots(cb, "dots_sou", T("СОУ по всем работам ВПР, %d г.", in->y1), "СОУ, %", dots,
                c->nsch, "Кластер", usable(cr) ? cr->value : NAN, "Район",
                usable(dr) ? dr->value : NAN);
-    doc_chart(D, "dots_sou",
+    page_chart(D, "dots_sou",
               T("Рис. 2. СОУ по всем работам ВПР, %d г.: ОО кластера с 95%%-ными интервалами; "
                 "пунктир — кластер и район", in->y1));
     free(dots);
@@ -558,11 +558,11 @@ static void sec_key(struct doc *D, struct ctx *c, struct chart_batch *cb, int *t
 }
 
 /* Cluster vs district on the key and subject indicators, every year of the window. */
-static void sec_common(struct doc *D, struct ctx *c, int *tabno)
+static void sec_common(struct page *D, struct ctx *c, int *tabno)
 {
     const struct note_input *in = c->in;
-    doc_h(D, 1, "4. Общие положительные результаты и общие проблемы кластера");
-    doc_p(D, NULL,
+    page_h(D, 1, "4. Общие положительные результаты и общие проблемы кластера");
+    page_p(D, NULL,
           "Кластер в целом сравнивается с остальными школами района: проверяется, отличаются ли "
           "значения школ кластера от значений остальных школ района больше, чем объясняется "
           "различиями между школами (двухвыборочный t-критерий, уровень 0,05). Результат назван "
@@ -570,7 +570,7 @@ static void sec_common(struct doc *D, struct ctx *c, int *tabno)
     struct sbuf pos = SBUF_INIT, neg = SBUF_INIT, part = SBUF_INIT;
     static const char *const head[] = {"Показатель", "Кластер", "Остальные ОО района", "p",
                                        "Вывод"};
-    struct doc_table *t = doc_table(D, "cluster_vs_district",
+    struct page_table *t = page_table(D, "cluster_vs_district",
                                     T("Таблица %d. Кластер и остальные ОО района, %d г.",
                                       (*tabno)++, in->y1),
                                     5, head);
@@ -611,23 +611,23 @@ static void sec_common(struct doc *D, struct ctx *c, int *tabno)
                     concl = "нет данных для сравнения";
                 }
                 if (!cc && pass == 1) continue;     /* subjects: only where compared */
-                doc_row(t);
-                doc_cell(t, w);
-                doc_cell_num(t, usable(cr) ? cr->value : NAN, val(cr), 0);
-                doc_cell_num(t, cc ? cc->rest_value : NAN,
-                             cc ? keep(doc_num(cc->rest_value, decimals(cc->rest_value))) : "—", 0);
-                doc_cell_num(t, cc ? cc->p : NAN, cc ? pstr(cc->p) : "—", 0);
-                doc_cell(t, concl);
+                page_row(t);
+                page_cell(t, w);
+                page_cell_num(t, usable(cr) ? cr->value : NAN, val(cr), 0);
+                page_cell_num(t, cc ? cc->rest_value : NAN,
+                             cc ? keep(page_num(cc->rest_value, decimals(cc->rest_value))) : "—", 0);
+                page_cell_num(t, cc ? cc->p : NAN, cc ? pstr(cc->p) : "—", 0);
+                page_cell(t, concl);
             }
             free(subj);
         }
     }
-    doc_p(D, "Общие положительные результаты.", "%s",
+    page_p(D, "Общие положительные результаты.", "%s",
           npos ? T("Во всех годах окна кластер значимо лучше остальных школ района по "
                    "показателям: %s.", pos.s)
                : "Показателей, по которым кластер в целом устойчиво и значимо лучше остальных "
                  "школ района, не выявлено.");
-    doc_p(D, "Общие проблемы.", "%s",
+    page_p(D, "Общие проблемы.", "%s",
           nneg ? T("Во всех годах окна кластер значимо хуже остальных школ района по "
                    "показателям: %s. Это проблемы, общие для школ кластера; их причины "
                    "(программы, кадры, контингент) целесообразно обсудить на заседании кластера.",
@@ -635,7 +635,7 @@ static void sec_common(struct doc *D, struct ctx *c, int *tabno)
                : "Показателей, по которым кластер в целом устойчиво и значимо хуже остальных "
                  "школ района, не выявлено.");
     if (part.len)
-        doc_p(D, "Неустойчивые отличия.",
+        page_p(D, "Неустойчивые отличия.",
               "Значимое отличие не во всех годах: %s. Такие отличия не считаются общими "
               "результатами кластера; за ними стоит следить в следующем году.", part.s);
     sbuf_free(&pos);
@@ -644,7 +644,7 @@ static void sec_common(struct doc *D, struct ctx *c, int *tabno)
 }
 
 /* One school's strengths and problems against the district (subjects and key). */
-static void school_particulars(struct doc *D, struct ctx *c, const char *school)
+static void school_particulars(struct page *D, struct ctx *c, const char *school)
 {
     const struct note_input *in = c->in;
     struct sbuf good = SBUF_INIT, bad = SBUF_INIT;
@@ -681,22 +681,22 @@ static void school_particulars(struct doc *D, struct ctx *c, const char *school)
             free(subj);
         }
     }
-    doc_h(D, 3, "%s", sname(in, school));
-    doc_item(D, "Сильные стороны:", "%s",
+    page_h(D, 3, "%s", sname(in, school));
+    page_item(D, "Сильные стороны:", "%s",
              ng ? T("%s.", good.s)
                 : "значимых преимуществ перед районом не выявлено (результаты в пределах "
                   "контрольных границ или данных недостаточно).");
-    doc_item(D, "Проблемы:", "%s",
+    page_item(D, "Проблемы:", "%s",
              nb ? T("%s.", bad.s)
                 : "значимых отставаний от района не выявлено.");
     sbuf_free(&good);
     sbuf_free(&bad);
 }
 
-static void sec_particular(struct doc *D, struct ctx *c)
+static void sec_particular(struct page *D, struct ctx *c)
 {
-    doc_h(D, 1, "5. Частные сильные стороны и проблемы ОО");
-    doc_p(D, NULL,
+    page_h(D, 1, "5. Частные сильные стороны и проблемы ОО");
+    page_p(D, NULL,
           "Для каждой ОО перечислены показатели %d г. (в целом и по предметам), по которым она "
           "значимо отличается от района — за контрольной границей 95 %% или 99,8 %% при своём n. "
           "Пометка «устойчиво» означает, что отличие того же знака было во все годы окна. "
@@ -757,12 +757,12 @@ static void dyn_chart(struct chart_batch *cb, struct ctx *c, const struct indica
     free(buf);
 }
 
-static void sec_dynamics(struct doc *D, struct ctx *c, struct chart_batch *cb, int *tabno,
+static void sec_dynamics(struct page *D, struct ctx *c, struct chart_batch *cb, int *tabno,
                          int *fig)
 {
     const struct note_input *in = c->in;
-    doc_h(D, 1, "6. Динамика за %s", window_text(in));
-    doc_p(D, NULL,
+    page_h(D, 1, "6. Динамика за %s", window_text(in));
+    page_p(D, NULL,
           "Тренд оценивается по всем годам окна с учётом числа участников: для долей — "
           "критерий Кохрана–Армитиджа, для средних — наклон взвешенной регрессии. «Улучшение» "
           "и «ухудшение» — только при значимом тренде (p < 0,05); в скобках — изменение за "
@@ -770,7 +770,7 @@ static void sec_dynamics(struct doc *D, struct ctx *c, struct chart_batch *cb, i
     const char *head[1 + NDYN];
     head[0] = "ОО";
     for (size_t j = 0; j < NDYN; j++) head[1 + j] = IND(in, DYN[j]) ? IND(in, DYN[j])->title : DYN[j];
-    struct doc_table *t = doc_table(D, "trends", T("Таблица %d. Тренды за %s", (*tabno)++,
+    struct page_table *t = page_table(D, "trends", T("Таблица %d. Тренды за %s", (*tabno)++,
                                                    window_text(in)),
                                     1 + NDYN, head);
     size_t nimp = 0, nwor = 0;
@@ -778,20 +778,20 @@ static void sec_dynamics(struct doc *D, struct ctx *c, struct chart_batch *cb, i
     for (size_t i = 0; i <= c->nsch + 1; i++) {
         enum ind_level lv = i < c->nsch ? IND_SCHOOL : i == c->nsch ? IND_CLUSTER : IND_DISTRICT;
         const char *unit = i < c->nsch ? c->sch[i] : i == c->nsch ? c->cluster : "";
-        doc_row(t);
-        doc_cell(t, i < c->nsch ? sname(in, unit) : i == c->nsch ? "Кластер в целом" : "Район");
+        page_row(t);
+        page_cell(t, i < c->nsch ? sname(in, unit) : i == c->nsch ? "Кластер в целом" : "Район");
         for (size_t j = 0; j < NDYN; j++) {
             const struct indicator *ind = IND(in, DYN[j]);
             const struct ana_trend *tr = ind ? trend_of(c, ind, lv, unit, NULL) : NULL;
-            doc_cell(t, trend_cell(tr));
+            page_cell(t, trend_cell(tr));
             if (tr && lv == IND_SCHOOL && tr->label == STATS_TREND_IMPROVING)
                 sbuf_printf(&imp, "%s%s (%s)", nimp++ ? "; " : "", sname(in, unit), ind->title);
             if (tr && lv == IND_SCHOOL && tr->label == STATS_TREND_WORSENING)
                 sbuf_printf(&wor, "%s%s (%s)", nwor++ ? "; " : "", sname(in, unit), ind->title);
         }
     }
-    doc_p(D, "Значимое улучшение:", "%s", nimp ? T("%s.", imp.s) : "ни у одной ОО кластера.");
-    doc_p(D, "Значимое ухудшение:", "%s", nwor ? T("%s.", wor.s) : "ни у одной ОО кластера.");
+    page_p(D, "Значимое улучшение:", "%s", nimp ? T("%s.", imp.s) : "ни у одной ОО кластера.");
+    page_p(D, "Значимое ухудшение:", "%s", nwor ? T("%s.", wor.s) : "ни у одной ОО кластера.");
     sbuf_free(&imp);
     sbuf_free(&wor);
     for (size_t j = 0; j < NDYN && j < 3; j++) {
@@ -799,7 +799,7 @@ static void sec_dynamics(struct doc *D, struct ctx *c, struct chart_batch *cb, i
         if (!ind) continue;
         const char *name = T("dyn_%s", ind->id);
         dyn_chart(cb, c, ind, c->sch, c->nsch, name);
-        doc_chart(D, name, T("Рис. %d. %s: ОО кластера, кластер и район (у кластера и района — "
+        page_chart(D, name, T("Рис. %d. %s: ОО кластера, кластер и район (у кластера и района — "
                              "95%%-ные интервалы)", (*fig)++, ind->title));
     }
     /* marks distribution */
@@ -819,7 +819,7 @@ static void sec_dynamics(struct doc *D, struct ctx *c, struct chart_batch *cb, i
     static const char *const segs[4] = {"«2»", "«3»", "«4»", "«5»"};
     chart_stacked(cb, "marks_vpr", T("Распределение отметок ВПР, %d г.", in->y1), cats, nb, segs,
                   4, vals);
-    doc_chart(D, "marks_vpr",
+    page_chart(D, "marks_vpr",
               T("Рис. %d. Распределение отметок по всем работам ВПР, %d г., %% участников",
                 (*fig)++, in->y1));
     free(cats);
@@ -864,7 +864,7 @@ static void sec_dynamics(struct doc *D, struct ctx *c, struct chart_batch *cb, i
         struct chart_funnel fu = {dr->value, ng, gn, l95, h95, l998, h998, np, pts};
         chart_funnel(cb, "funnel_quality", T("%s, %d г.: воронка района", q->title, in->y1),
                      "Качество знаний, %", &fu);
-        doc_chart(D, "funnel_quality",
+        page_chart(D, "funnel_quality",
                   T("Рис. %d. Воронка: качество знаний по всем работам ВПР, %d г. Точки — ОО "
                     "района (синие, с кодом — ОО кластера); линии — значение района и "
                     "контрольные границы 95 %% и 99,8 %% в зависимости от числа участников",
@@ -875,34 +875,34 @@ static void sec_dynamics(struct doc *D, struct ctx *c, struct chart_batch *cb, i
 
 static const char *ev_num(double x)
 {
-    return isfinite(x) ? keep(doc_num(x, decimals(x))) : "—";
+    return isfinite(x) ? keep(page_num(x, decimals(x))) : "—";
 }
 
-static void flag_evidence(struct doc *D, const struct rule_flag *f, int *tabno)
+static void flag_evidence(struct page *D, const struct rule_flag *f, int *tabno)
 {
     static const char *const head[] = {"Процедура", "Год", "Значение", "n", "Район / порог",
                                        "Граница", "Статистика", "p", "Подробности"};
-    struct doc_table *t =
-        doc_table(D, T("flag_%s_%s", f->rule->id, f->school_id),
+    struct page_table *t =
+        page_table(D, T("flag_%s_%s", f->rule->id, f->school_id),
                   T("Таблица %d. %s — %s: основания", (*tabno)++,
                     *f->school_name ? f->school_name : f->school_id, f->rule->title),
                   9, head);
     size_t lim = f->nev < 12 ? f->nev : 12;
     for (size_t k = 0; k < lim; k++) {
         const struct rule_ev *e = &f->ev[k];
-        doc_row(t);
-        doc_cell(t, e->what ? e->what : (e->ind ? e->ind->title : ""));
-        doc_cellf(t, "%d", e->year);
-        doc_cell_num(t, e->value, ev_num(e->value), 0);
-        doc_cell_num(t, e->n, isfinite(e->n) ? T("%.0f", e->n) : "—", 0);
-        doc_cell_num(t, e->ref, ev_num(e->ref), 0);
-        doc_cell_num(t, e->limit, ev_num(e->limit), 0);
-        doc_cell_num(t, e->stat, ev_num(e->stat), 0);
-        doc_cell_num(t, e->p, pstr(e->p), 0);
-        doc_cell(t, e->detail ? e->detail : "");
+        page_row(t);
+        page_cell(t, e->what ? e->what : (e->ind ? e->ind->title : ""));
+        page_cellf(t, "%d", e->year);
+        page_cell_num(t, e->value, ev_num(e->value), 0);
+        page_cell_num(t, e->n, isfinite(e->n) ? T("%.0f", e->n) : "—", 0);
+        page_cell_num(t, e->ref, ev_num(e->ref), 0);
+        page_cell_num(t, e->limit, ev_num(e->limit), 0);
+        page_cell_num(t, e->stat, ev_num(e->stat), 0);
+        page_cell_num(t, e->p, pstr(e->p), 0);
+        page_cell(t, e->detail ? e->detail : "");
     }
     if (f->nev > lim)
-        doc_table_note(t, T("Показаны %zu оснований из %zu; полный список — soko flags --school %s.",
+        page_table_note(t, T("Показаны %zu оснований из %zu; полный список — soko flags --school %s.",
                             lim, f->nev, f->school_id));
 }
 
@@ -930,15 +930,15 @@ static const char *rule_params(const struct rule *r)
     return "";
 }
 
-static void sec_flags(struct doc *D, struct ctx *c, int *tabno)
+static void sec_flags(struct page *D, struct ctx *c, int *tabno)
 {
     const struct note_input *in = c->in;
-    doc_h(D, 1, "7. ОО, отмеченные правилами района");
+    page_h(D, 1, "7. ОО, отмеченные правилами района");
     if (!in->rules || !in->flags) {
-        doc_p(D, NULL, "Правила не загружены: раздел не составлен.");
+        page_p(D, NULL, "Правила не загружены: раздел не составлен.");
         return;
     }
-    doc_p(D, NULL,
+    page_p(D, NULL,
           "Правила и их пороги заданы в файле правил района (см. приложение). Пороги признаков "
           "необъективности — локальные значения по умолчанию: Рособрнадзор числовых порогов не "
           "публикует. Отметка правилом — повод для анализа, а не оценка работы ОО; основания "
@@ -953,33 +953,33 @@ static void sec_flags(struct doc *D, struct ctx *c, int *tabno)
             sbuf_printf(&none, "%s«%s»", none.len ? ", " : "", r->title);
             continue;
         }
-        doc_h(D, 2, "%s", r->title);
-        doc_p(D, "Условие:", "%s.", rule_params(r));
+        page_h(D, 2, "%s", r->title);
+        page_p(D, "Условие:", "%s.", rule_params(r));
         for (size_t i = 0; i < in->flags->n; i++) {
             const struct rule_flag *f = &in->flags->v[i];
             if (f->rule != r || !in_cluster(c, f->school_id)) continue;
-            doc_p(D, T("%s.", sname(in, f->school_id)),
+            page_p(D, T("%s.", sname(in, f->school_id)),
                   "Условие выполнено в %s г.; процедур, где оно выполнено: %zu из %zu с данными.",
                   f->years && *f->years ? f->years : window_text(in), f->nproc, f->nevaluated);
             if (f->nev) flag_evidence(D, f, tabno);
         }
     }
-    doc_p(D, "Не отмечена ни одна ОО кластера", "по правилам: %s.",
+    page_p(D, "Не отмечена ни одна ОО кластера", "по правилам: %s.",
           none.len ? none.s : "—");
     sbuf_free(&none);
 }
 
-static void sec_admissions(struct doc *D, struct ctx *c, int *tabno)
+static void sec_admissions(struct page *D, struct ctx *c, int *tabno)
 {
     const struct note_input *in = c->in;
-    doc_h(D, 1, "8. Соответствие профиля ОО выбору выпускников");
+    page_h(D, 1, "8. Соответствие профиля ОО выбору выпускников");
     const struct indicator *u = IND(in, "adm_university"), *p = IND(in, "adm_profile"),
                            *m = IND(in, "adm_profile_match");
     if (!u || !m) {
-        doc_p(D, NULL, "Показатели поступления не загружены.");
+        page_p(D, NULL, "Показатели поступления не загружены.");
         return;
     }
-    doc_p(D, NULL,
+    page_p(D, NULL,
           "Соответствие профиля — доля поступивших в вузы по профилю ОО среди всех поступивших "
           "в вузы (seed: «соответствие профиля ОО профессиональному выбору выпускников»), %d г.; "
           "тренд — за окно %s.",
@@ -987,7 +987,7 @@ static void sec_admissions(struct doc *D, struct ctx *c, int *tabno)
     static const char *const head[] = {"ОО", "Профиль ОО", "Выпускники", "Поступили в вузы, %",
                                        "По профилю ОО, % выпускников", "Соответствие профиля, %",
                                        "95% интервал", "Сравнение с районом", "Тренд"};
-    struct doc_table *t = doc_table(D, "admissions",
+    struct page_table *t = page_table(D, "admissions",
                                     T("Таблица %d. Поступление выпускников, %d г.", (*tabno)++,
                                       in->y1),
                                     9, head);
@@ -998,22 +998,22 @@ static void sec_admissions(struct doc *D, struct ctx *c, int *tabno)
         const struct ind_row *rp = row_of(in, p, IND_SCHOOL, c->sch[i], in->y1, NULL);
         const struct ind_row *rm = row_of(in, m, IND_SCHOOL, c->sch[i], in->y1, NULL);
         const struct ana_compare *cp = cmp_of(c, rm);
-        doc_row(t);
-        doc_cell(t, sname(in, c->sch[i]));
-        doc_cell(t, s && s->profile && *s->profile ? s->profile : "не указан");
-        doc_cell_num(t, ru && !ru->suppressed ? ru->den : NAN, ru && !ru->suppressed ? T("%.0f", ru->den) : nstr(ru), 0);
-        doc_cell_num(t, usable(ru) ? ru->value : NAN, val(ru), 0);
-        doc_cell_num(t, usable(rp) ? rp->value : NAN, val(rp), 0);
-        doc_cell_num(t, usable(rm) ? rm->value : NAN, val(rm), cp && cp->vs_district.verdict);
-        doc_cell(t, ci(rm));
-        doc_cell(t, cp ? verdict_short(cp->vs_district.verdict) : "—");
-        doc_cell(t, trend_cell(trend_of(c, m, IND_SCHOOL, c->sch[i], NULL)));
+        page_row(t);
+        page_cell(t, sname(in, c->sch[i]));
+        page_cell(t, s && s->profile && *s->profile ? s->profile : "не указан");
+        page_cell_num(t, ru && !ru->suppressed ? ru->den : NAN, ru && !ru->suppressed ? T("%.0f", ru->den) : nstr(ru), 0);
+        page_cell_num(t, usable(ru) ? ru->value : NAN, val(ru), 0);
+        page_cell_num(t, usable(rp) ? rp->value : NAN, val(rp), 0);
+        page_cell_num(t, usable(rm) ? rm->value : NAN, val(rm), cp && cp->vs_district.verdict);
+        page_cell(t, ci(rm));
+        page_cell(t, cp ? verdict_short(cp->vs_district.verdict) : "—");
+        page_cell(t, trend_cell(trend_of(c, m, IND_SCHOOL, c->sch[i], NULL)));
         if (cp && cp->vs_district.verdict > 0) sbuf_printf(&hi, "%s%s", hi.len ? "; " : "", sname(in, c->sch[i]));
         if (cp && cp->vs_district.verdict < 0) sbuf_printf(&lo, "%s%s", lo.len ? "; " : "", sname(in, c->sch[i]));
     }
     const struct ind_row *cm = row_of(in, m, IND_CLUSTER, c->cluster, in->y1, NULL);
     const struct ind_row *dm = row_of(in, m, IND_DISTRICT, "", in->y1, NULL);
-    doc_p(D, NULL, "По кластеру соответствие профиля составляет %s (n = %s), по району — %s. %s%s",
+    page_p(D, NULL, "По кластеру соответствие профиля составляет %s (n = %s), по району — %s. %s%s",
           valu(cm), nstr(cm), valu(dm),
           hi.len ? T("Значимо выше района: %s. ", hi.s) : "",
           lo.len ? T("Значимо ниже района: %s — профиль обучения этих ОО расходится с выбором "
@@ -1024,11 +1024,11 @@ static void sec_admissions(struct doc *D, struct ctx *c, int *tabno)
     sbuf_free(&lo);
 }
 
-static void sec_recommend(struct doc *D, struct ctx *c)
+static void sec_recommend(struct page *D, struct ctx *c)
 {
     const struct note_input *in = c->in;
-    doc_h(D, 1, "9. Адресные рекомендации");
-    doc_p(D, NULL,
+    page_h(D, 1, "9. Адресные рекомендации");
+    page_p(D, NULL,
           "Рекомендации составлены по шаблонам правил района для ОО, отмеченных правилами "
           "(раздел 7), и относятся к ОО в целом, а не к отдельным педагогам.");
     for (size_t i = 0; i < c->nsch; i++) {
@@ -1036,28 +1036,28 @@ static void sec_recommend(struct doc *D, struct ctx *c)
         for (size_t k = 0; in->flags && k < in->flags->n; k++) {
             const struct rule_flag *f = &in->flags->v[k];
             if (strcmp(f->school_id, c->sch[i]) != 0 || !f->recommendation) continue;
-            if (!n++) doc_h(D, 3, "%s", sname(in, c->sch[i]));
-            doc_item(D, T("%s.", f->rule->title), "%s", f->recommendation);
+            if (!n++) page_h(D, 3, "%s", sname(in, c->sch[i]));
+            page_item(D, T("%s.", f->rule->title), "%s", f->recommendation);
         }
         if (!n) {
-            doc_h(D, 3, "%s", sname(in, c->sch[i]));
-            doc_item(D, NULL,
+            page_h(D, 3, "%s", sname(in, c->sch[i]));
+            page_item(D, NULL,
                      "Правила района ОО не отметили. Рекомендуется сохранить достигнутый "
                      "уровень и использовать сильные стороны ОО (раздел 5) в работе кластера.");
         }
     }
 }
 
-static void sec_appendix(struct doc *D, struct ctx *c, int *tabno, const char *const *used,
+static void sec_appendix(struct page *D, struct ctx *c, int *tabno, const char *const *used,
                          size_t nused)
 {
     const struct note_input *in = c->in;
-    doc_break(D);
-    doc_h(D, 1, "Приложение. Методика и источники данных");
-    doc_h(D, 2, "Определения и формулы показателей");
+    page_break(D);
+    page_h(D, 1, "Приложение. Методика и источники данных");
+    page_h(D, 2, "Определения и формулы показателей");
     static const char *const head[] = {"Показатель", "Код", "Формула", "Единица",
                                        "Мин. n", "Файл"};
-    struct doc_table *t = doc_table(D, "definitions", T("Таблица %d. Показатели справки",
+    struct page_table *t = page_table(D, "definitions", T("Таблица %d. Показатели справки",
                                                         (*tabno)++),
                                     6, head);
     for (size_t i = 0; i < nused; i++) {
@@ -1077,79 +1077,71 @@ static void sec_appendix(struct doc *D, struct ctx *c, int *tabno, const char *c
         }
         if (ind->expr[IND_E_FILTER]) f = T("%s, где %s", f, ind->expr[IND_E_FILTER]);
         const char *base = strrchr(ind->file, '/');
-        doc_row(t);
-        doc_cell(t, ind->description ? T("%s. %s", ind->title, ind->description) : ind->title);
-        doc_cell(t, ind->id);
-        doc_cell(t, f);
-        doc_cell(t, ind->kind == IND_SHARE ? "%" : ind->unit ? ind->unit : "");
-        doc_cellf(t, "%ld", ind->min_n);
-        doc_cell(t, T("%s:%ld", base ? base + 1 : ind->file, ind->line));
+        page_row(t);
+        page_cell(t, ind->description ? T("%s. %s", ind->title, ind->description) : ind->title);
+        page_cell(t, ind->id);
+        page_cell(t, f);
+        page_cell(t, ind->kind == IND_SHARE ? "%" : ind->unit ? ind->unit : "");
+        page_cellf(t, "%ld", ind->min_n);
+        page_cell(t, T("%s:%ld", base ? base + 1 : ind->file, ind->line));
     }
-    doc_h(D, 2, "Статистические методы");
-    doc_item(D, "Пулинг.", "Доля кластера и района — Σчислитель/Σзнаменатель по всем строкам "
+    page_h(D, 2, "Статистические методы");
+    page_item(D, "Пулинг.", "Доля кластера и района — Σчислитель/Σзнаменатель по всем строкам "
                            "ОО (не среднее долей школ); среднее — взвешенное по участникам.");
-    doc_item(D, "Интервалы.", "Для долей — интервал Уилсона 95 %%; для средних с известным "
+    page_item(D, "Интервалы.", "Для долей — интервал Уилсона 95 %%; для средних с известным "
                               "разбросом — t-интервал; для счётных величин — точный "
                               "пуассоновский интервал.");
-    doc_item(D, "Сравнение ОО с районом и кластером.",
+    page_item(D, "Сравнение ОО с районом и кластером.",
              "Контрольные границы 95 %% и 99,8 %% вокруг значения района (кластера) при n ОО "
              "(Spiegelhalter, 2005): для долей — точные биномиальные, для средних — "
              "нормальные; z-оценка — отклонение в единицах стандартной ошибки.");
-    doc_item(D, "Сравнение кластера с районом.",
+    page_item(D, "Сравнение кластера с районом.",
              "Двухвыборочный t-критерий значений школ кластера против остальных школ района "
              "(уровень 0,05), чтобы различия между школами учитывались.");
-    doc_item(D, "Тренды.", "Критерий Кохрана–Армитиджа для долей, наклон взвешенной регрессии "
+    page_item(D, "Тренды.", "Критерий Кохрана–Армитиджа для долей, наклон взвешенной регрессии "
                            "для средних; уровень 0,05.");
-    doc_item(D, "Малые группы.", "Результаты с n меньше минимума показателя показываются как "
+    page_item(D, "Малые группы.", "Результаты с n меньше минимума показателя показываются как "
                                  "«n < 5» и исключаются из сравнений, трендов и правил.");
     if (in->rules) {
-        doc_h(D, 2, "Правила и пороги");
+        page_h(D, 2, "Правила и пороги");
         static const char *const rh[] = {"Правило", "Код", "Вид", "Условие", "Файл"};
-        struct doc_table *rt = doc_table(D, "rules", T("Таблица %d. Правила района", (*tabno)++),
+        struct page_table *rt = page_table(D, "rules", T("Таблица %d. Правила района", (*tabno)++),
                                          5, rh);
         for (size_t k = 0; k < in->rules->n; k++) {
             const struct rule *r = &in->rules->v[k];
             const char *base = strrchr(r->file, '/');
-            doc_row(rt);
-            doc_cell(rt, r->title);
-            doc_cell(rt, r->id);
-            doc_cell(rt, rule_kind_name(r->kind));
-            doc_cell(rt, rule_params(r));
-            doc_cell(rt, T("%s:%ld", base ? base + 1 : r->file, r->line));
+            page_row(rt);
+            page_cell(rt, r->title);
+            page_cell(rt, r->id);
+            page_cell(rt, rule_kind_name(r->kind));
+            page_cell(rt, rule_params(r));
+            page_cell(rt, T("%s:%ld", base ? base + 1 : r->file, r->line));
         }
     }
-    doc_h(D, 2, "Источники данных");
+    page_h(D, 2, "Источники данных");
     static const char *const ih[] = {"Импорт", "Форма", "Файл", "Строк", "SHA-256"};
-    struct doc_table *it = doc_table(D, "imports", T("Таблица %d. Импортированные файлы",
+    struct page_table *it = page_table(D, "imports", T("Таблица %d. Импортированные файлы",
                                                      (*tabno)++),
                                      5, ih);
     for (size_t i = 0; i < in->nimports; i++) {
         const struct note_import *m = &in->imports[i];
-        doc_row(it);
-        doc_cellf(it, "%lld", m->id);
-        doc_cell(it, m->form);
+        page_row(it);
+        page_cellf(it, "%lld", m->id);
+        page_cell(it, m->form);
         const char *base = strrchr(m->file, '/');
-        doc_cell(it, base ? base + 1 : m->file);
-        doc_cell_num(it, (double)m->rows, T("%ld", m->rows), 0);
-        doc_cell(it, m->sha256);
+        page_cell(it, base ? base + 1 : m->file);
+        page_cell_num(it, (double)m->rows, T("%ld", m->rows), 0);
+        page_cell(it, m->sha256);
     }
     static const char *const fh[] = {"Файл определений", "SHA-256"};
-    struct doc_table *ft = doc_table(D, "definition_files",
+    struct page_table *ft = page_table(D, "definition_files",
                                      T("Таблица %d. Файлы показателей и правил", (*tabno)++), 2, fh);
     for (size_t i = 0; i < in->nfiles; i++) {
-        doc_row(ft);
-        /* the last directory and the name: the same in any checkout or install */
-        const char *path = in->files[i].path, *cut = path;
-        const char *last = strrchr(path, '/');
-        if (last) {
-            const char *before = last;
-            while (before > path && before[-1] != '/') before--;
-            cut = before;
-        }
-        doc_cell(ft, cut);
-        doc_cell(ft, in->files[i].sha256);
+        page_row(ft);
+        page_cell(ft, in->files[i].path);
+        page_cell(ft, in->files[i].sha256);
     }
-    doc_p(D, NULL,
+    page_p(D, NULL,
           "Справка составлена программой soko %s %s по данным импорта, перечисленным выше; "
           "повторный расчёт на тех же файлах и определениях даёт те же значения.",
           in->version, in->date);
@@ -1164,18 +1156,18 @@ static int ensure_dir(const char *dir, struct soko_diag *d)
     return SOKO_EIO;
 }
 
-static int write_all(struct doc *D, struct chart_batch *cb, const char *dir, const char *stem,
+static int write_all(struct page *D, struct chart_batch *cb, const char *dir, const char *stem,
                      struct soko_diag *d)
 {
     int rc = ensure_dir(dir, d);
     if (!rc && chart_count(cb)) rc = chart_render(cb, dir, CHART_SVG | CHART_PNG, d);
     char *md = xasprintf("%s/%s.md", dir, stem), *html = xasprintf("%s/%s.html", dir, stem);
     char *tables = xasprintf("%s/tables", dir), *xlsx = xasprintf("%s/tables.xlsx", dir);
-    if (!rc) rc = doc_write_md(D, md, NULL, d);
-    if (!rc) rc = doc_write_html(D, html, dir, NULL, d);
+    if (!rc) rc = page_write_md(D, md, NULL, d);
+    if (!rc) rc = page_write_html(D, html, dir, NULL, d);
     if (!rc) rc = ensure_dir(tables, d);
-    if (!rc) rc = doc_write_csv(D, tables, d);
-    if (!rc) rc = doc_write_xlsx(D, xlsx, d);
+    if (!rc) rc = page_write_csv(D, tables, d);
+    if (!rc) rc = page_write_xlsx(D, xlsx, d);
     free(md);
     free(html);
     free(tables);
@@ -1202,12 +1194,12 @@ int note_cluster(const struct note_input *in, const char *cluster_id, const char
     }
     struct ctx c;
     ctx_init(&c, in, cluster_id);
-    struct doc *D = doc_new(T("Аналитическая справка: кластер «%s»", cname(in, cluster_id)),
+    struct page *D = page_new(T("Аналитическая справка: кластер «%s»", cname(in, cluster_id)),
                             T("Результаты оценочных процедур за %s гг. · составлена %s · soko %s",
                               window_text(in), in->date, in->version));
     struct chart_batch *cb = chart_batch_new();
     int tabno = 3, fig = 3;
-    doc_p(D, "Назначение.",
+    page_p(D, "Назначение.",
           "Справка подготовлена для исследовательской сессии кластера: выявить общие и "
           "частные для школ кластера положительные результаты и проблемы и наметить их "
           "причины, сравнивая каждую ОО с кластером и районом за %s гг. Справка говорит об "
@@ -1225,15 +1217,15 @@ int note_cluster(const struct note_input *in, const char *cluster_id, const char
     sec_appendix(D, &c, &tabno, USED, NUSED);
     int rc = write_all(D, cb, dir, "note", d);
     chart_batch_free(cb);
-    doc_free(D);
+    page_free(D);
     ctx_free(&c);
     arena_free();
     return rc;
 }
 
-/* ==== the school profile =================================================================== */
+/* ==== the school card (карточка ОО) =============================================================== */
 
-int note_profile(const struct note_input *in, const char *school_id, const char *dir,
+int note_card(const struct note_input *in, const char *school_id, const char *dir,
                  struct soko_diag *d)
 {
     const struct note_school *s = school_of(in, school_id);
@@ -1249,22 +1241,22 @@ int note_profile(const struct note_input *in, const char *school_id, const char 
         }
     struct ctx c;
     ctx_init(&c, in, cluster ? cluster : "");
-    struct doc *D = doc_new(T("Профиль ОО: %s", sname(in, school_id)),
-                            T("%s гг. · составлен %s · soko %s", window_text(in), in->date,
+    struct page *D = page_new(T("Карточка ОО: %s", sname(in, school_id)),
+                            T("%s гг. · составлена %s · soko %s", window_text(in), in->date,
                               in->version));
     struct chart_batch *cb = chart_batch_new();
     int tabno = 1, fig = 1;
-    doc_h(D, 1, "1. Общие сведения");
-    doc_p(D, NULL, "Код ОО: %s; вид: %s; профиль: %s. %s", school_id,
+    page_h(D, 1, "1. Общие сведения");
+    page_p(D, NULL, "Код ОО: %s; вид: %s; профиль: %s. %s", school_id,
           s->kind && *s->kind ? s->kind : "не указан",
           s->profile && *s->profile ? s->profile : "не указан",
           cluster ? T("Кластер: «%s», роль — %s. Показатели сравниваются с кластером и районом.",
                       cname(in, cluster), role_text(role))
                   : "ОО не входит в кластер: показатели сравниваются с районом.");
-    doc_h(D, 1, "2. Ключевые показатели за %s", window_text(in));
+    page_h(D, 1, "2. Ключевые показатели за %s", window_text(in));
     static const char *const head[] = {"Показатель", "Год", "ОО", "95% интервал", "n",
                                        "Кластер", "Район", "Сравнение с районом"};
-    struct doc_table *t = doc_table(D, "key", T("Таблица %d. Показатели ОО, кластера и района",
+    struct page_table *t = page_table(D, "key", T("Таблица %d. Показатели ОО, кластера и района",
                                                 tabno++),
                                     8, head);
     for (size_t j = 0; j < NKEY; j++) {
@@ -1276,30 +1268,30 @@ int note_profile(const struct note_input *in, const char *school_id, const char 
             const struct ind_row *cr = cluster ? row_of(in, ind, IND_CLUSTER, cluster, y, NULL) : NULL;
             const struct ind_row *dr = row_of(in, ind, IND_DISTRICT, "", y, NULL);
             const struct ana_compare *cp = cmp_of(&c, r);
-            doc_row(t);
-            doc_cell(t, ind->title);
-            doc_cellf(t, "%d", y);
-            doc_cell_num(t, usable(r) ? r->value : NAN, val(r), cp && cp->vs_district.verdict);
-            doc_cell(t, ci(r));
-            doc_cell_num(t, r && !r->suppressed ? r->n : NAN, nstr(r), 0);
-            doc_cell_num(t, usable(cr) ? cr->value : NAN, val(cr), 0);
-            doc_cell_num(t, usable(dr) ? dr->value : NAN, val(dr), 0);
-            doc_cell(t, cp ? verdict_short(cp->vs_district.verdict) : "—");
+            page_row(t);
+            page_cell(t, ind->title);
+            page_cellf(t, "%d", y);
+            page_cell_num(t, usable(r) ? r->value : NAN, val(r), cp && cp->vs_district.verdict);
+            page_cell(t, ci(r));
+            page_cell_num(t, r && !r->suppressed ? r->n : NAN, nstr(r), 0);
+            page_cell_num(t, usable(cr) ? cr->value : NAN, val(cr), 0);
+            page_cell_num(t, usable(dr) ? dr->value : NAN, val(dr), 0);
+            page_cell(t, cp ? verdict_short(cp->vs_district.verdict) : "—");
         }
     }
-    doc_h(D, 1, "3. Динамика");
+    page_h(D, 1, "3. Динамика");
     static const char *const th[] = {"Показатель", "ОО", "Кластер", "Район"};
-    struct doc_table *tt = doc_table(D, "trends", T("Таблица %d. Тренды за %s", tabno++,
+    struct page_table *tt = page_table(D, "trends", T("Таблица %d. Тренды за %s", tabno++,
                                                     window_text(in)),
                                      4, th);
     for (size_t j = 0; j < NDYN; j++) {
         const struct indicator *ind = IND(in, DYN[j]);
         if (!ind) continue;
-        doc_row(tt);
-        doc_cell(tt, ind->title);
-        doc_cell(tt, trend_cell(trend_of(&c, ind, IND_SCHOOL, school_id, NULL)));
-        doc_cell(tt, cluster ? trend_cell(trend_of(&c, ind, IND_CLUSTER, cluster, NULL)) : "—");
-        doc_cell(tt, trend_cell(trend_of(&c, ind, IND_DISTRICT, "", NULL)));
+        page_row(tt);
+        page_cell(tt, ind->title);
+        page_cell(tt, trend_cell(trend_of(&c, ind, IND_SCHOOL, school_id, NULL)));
+        page_cell(tt, cluster ? trend_cell(trend_of(&c, ind, IND_CLUSTER, cluster, NULL)) : "—");
+        page_cell(tt, trend_cell(trend_of(&c, ind, IND_DISTRICT, "", NULL)));
     }
     const char *one[1] = {school_id};
     for (size_t j = 0; j < 4 && j < NDYN; j++) {
@@ -1307,31 +1299,31 @@ int note_profile(const struct note_input *in, const char *school_id, const char 
         if (!ind || !row_of(in, ind, IND_SCHOOL, school_id, in->y1, NULL)) continue;
         const char *name = T("dyn_%s", ind->id);
         dyn_chart(cb, &c, ind, one, 1, name);
-        doc_chart(D, name, T("Рис. %d. %s: ОО, кластер, район (95%%-ные интервалы)", fig++,
+        page_chart(D, name, T("Рис. %d. %s: ОО, кластер, район (95%%-ные интервалы)", fig++,
                              ind->title));
     }
-    doc_h(D, 1, "4. Сильные стороны и проблемы, %d г.", in->y1);
+    page_h(D, 1, "4. Сильные стороны и проблемы, %d г.", in->y1);
     if (cluster) {
         school_particulars(D, &c, school_id);
     } else {
-        doc_p(D, NULL, "Сравнение по предметам составляется для ОО кластеров.");
+        page_p(D, NULL, "Сравнение по предметам составляется для ОО кластеров.");
     }
-    doc_h(D, 1, "5. Отметки правил и рекомендации");
+    page_h(D, 1, "5. Отметки правил и рекомендации");
     size_t nf = 0;
     for (size_t k = 0; in->flags && k < in->flags->n; k++) {
         const struct rule_flag *f = &in->flags->v[k];
         if (strcmp(f->school_id, school_id) != 0) continue;
         nf++;
-        doc_h(D, 2, "%s", f->rule->title);
-        doc_p(D, "Условие:", "%s; выполнено в %s г.", rule_params(f->rule),
+        page_h(D, 2, "%s", f->rule->title);
+        page_p(D, "Условие:", "%s; выполнено в %s г.", rule_params(f->rule),
               f->years && *f->years ? f->years : window_text(in));
         if (f->nev) flag_evidence(D, f, &tabno);
-        if (f->recommendation) doc_p(D, "Рекомендация.", "%s", f->recommendation);
+        if (f->recommendation) page_p(D, "Рекомендация.", "%s", f->recommendation);
     }
-    if (!nf) doc_p(D, NULL, "Правила района ОО не отметили.");
-    int rc = write_all(D, cb, dir, "profile", d);
+    if (!nf) page_p(D, NULL, "Правила района ОО не отметили.");
+    int rc = write_all(D, cb, dir, "card", d);
     chart_batch_free(cb);
-    doc_free(D);
+    page_free(D);
     ctx_free(&c);
     arena_free();
     return rc;
@@ -1354,18 +1346,18 @@ int note_report(const struct note_input *in, const char *dir, struct soko_diag *
     if (rc) return rc;
     struct ctx c;
     ctx_init(&c, in, NULL);
-    struct doc *D = doc_new("Результаты района: кластеры и списки ОО по правилам",
+    struct page *D = page_new("Результаты района: кластеры и списки ОО по правилам",
                             T("%s гг. · составлено %s · soko %s", window_text(in), in->date,
                               in->version));
     struct chart_batch *cb = chart_batch_new();
     int tabno = 1;
-    doc_h(D, 1, "Аналитические справки кластеров");
+    page_h(D, 1, "Аналитические справки кластеров");
     for (size_t i = 0; i < in->nclusters; i++) {
         char *stem = esc_filename(in->clusters[i].id);
         size_t n = 0;
         for (size_t k = 0; k < in->members->n; k++)
             if (strcmp(in->members->v[k].cluster_id, in->clusters[i].id) == 0) n++;
-        doc_link(D, T("%s (%zu ОО)", cname(in, in->clusters[i].id), n), T("%s/note.html", stem));
+        page_link(D, T("%s (%zu ОО)", cname(in, in->clusters[i].id), n), T("%s/note.html", stem));
         free(stem);
     }
     /* overview: each cluster against the district, z of the pooled cluster values */
@@ -1392,25 +1384,25 @@ int note_report(const struct note_input *in, const char *dir, struct soko_diag *
     }
     chart_heatmap(cb, "overview", T("Кластеры и район, z-оценки, %d г.", in->y1), rows,
                   in->nclusters, cols, NKEY, z);
-    doc_chart(D, "overview", T("Рис. 1. Кластеры в целом против района по ключевым показателям, "
+    page_chart(D, "overview", T("Рис. 1. Кластеры в целом против района по ключевым показателям, "
                                "%d г. (z-оценка объединённого значения кластера; зелёный — "
                                "лучше района)", in->y1));
     free(rows);
     free(z);
-    doc_h(D, 1, "Списки ОО по правилам района");
+    page_h(D, 1, "Списки ОО по правилам района");
     if (in->rules && in->flags) {
         for (size_t k = 0; k < in->rules->n; k++) {
             const struct rule *r = &in->rules->v[k];
-            doc_h(D, 2, "%s", r->title);
+            page_h(D, 2, "%s", r->title);
             static const char *const head[] = {"Место", "ОО", "Код", "Кластер", "Годы",
                                                "Процедур"};
             size_t nf = 0;
-            struct doc_table *t = NULL;
+            struct page_table *t = NULL;
             for (size_t i = 0; i < in->flags->n; i++) {
                 const struct rule_flag *f = &in->flags->v[i];
                 if (f->rule != r) continue;
                 if (!nf++)
-                    t = doc_table(D, T("list_%s", r->id),
+                    t = page_table(D, T("list_%s", r->id),
                                   T("Таблица %d. %s (%s)", tabno++, r->title, rule_params(r)), 6,
                                   head);
                 const char *cl = "";
@@ -1419,22 +1411,22 @@ int note_report(const struct note_input *in, const char *dir, struct soko_diag *
                         cl = cname(in, in->members->v[m].cluster_id);
                         break;
                     }
-                doc_row(t);
-                doc_cell_num(t, f->rank, T("%d", f->rank), 0);
-                doc_cell(t, sname(in, f->school_id));
-                doc_cell(t, f->school_id);
-                doc_cell(t, cl);
-                doc_cell(t, f->years ? f->years : "");
-                doc_cell(t, T("%zu из %zu", f->nproc, f->nevaluated));
+                page_row(t);
+                page_cell_num(t, f->rank, T("%d", f->rank), 0);
+                page_cell(t, sname(in, f->school_id));
+                page_cell(t, f->school_id);
+                page_cell(t, cl);
+                page_cell(t, f->years ? f->years : "");
+                page_cell(t, T("%zu из %zu", f->nproc, f->nevaluated));
             }
-            if (!nf) doc_p(D, NULL, "ОО, отмеченных этим правилом, нет (%s).", rule_params(r));
+            if (!nf) page_p(D, NULL, "ОО, отмеченных этим правилом, нет (%s).", rule_params(r));
         }
     } else {
-        doc_p(D, NULL, "Правила не загружены.");
+        page_p(D, NULL, "Правила не загружены.");
     }
     rc = write_all(D, cb, dir, "index", d);
     chart_batch_free(cb);
-    doc_free(D);
+    page_free(D);
     ctx_free(&c);
     arena_free();
     return rc;

@@ -1,10 +1,10 @@
 /*
  * note.h — the analytical note of a cluster (аналитическая справка, seed 000 item 2.2),
- * the profile of one school, and the district report (index of clusters, the lists of
+ * the card of one school (карточка ОО), and the district report (index of clusters, the lists of
  * every rule, an overview chart).
  *
  * Takes: struct note_input — everything already computed or read by the caller:
- *   indicator results (the note's own set reports/note.ini and the standard set, every
+ *   indicator results (the note's own set defs/note.ini and the standard set, every
  *   level, the window's years), cluster membership, school and cluster names, the
  *   rules and their flags, the import history, the hashes of the definition files.
  *   The note runs the pure analyses of analysis.h (trends, comparisons) and the funnel
@@ -45,7 +45,7 @@ struct note_file {            /* a definition file and its SHA-256 */
 
 struct note_input {
     const struct ind_results *res;       /* every indicator below, every level */
-    const struct ind_set *note_set;      /* reports/note.ini */
+    const struct ind_set *note_set;      /* defs/note.ini */
     const struct ind_set *std_set;       /* indicators/ */
     const struct ind_members *members;
     const struct note_school *schools;   /* ordered by id */
@@ -66,8 +66,8 @@ struct note_input {
 /* The note of cluster_id into dir (which must exist). */
 int note_cluster(const struct note_input *in, const char *cluster_id, const char *dir,
                  struct soko_diag *d);
-/* The profile of school_id into dir. */
-int note_profile(const struct note_input *in, const char *school_id, const char *dir,
+/* The card (карточка ОО) of school_id into dir. */
+int note_card(const struct note_input *in, const char *school_id, const char *dir,
                  struct soko_diag *d);
 /* The district report into dir: index.md/index.html and DIR/CLUSTER_ID/ with every
  * cluster's note (subdirectories created). */

@@ -14,7 +14,7 @@
  */
 #include "rules.h"
 
-#include "inidoc.h"
+#include "deffile.h"
 #include "stats.h"
 
 #include <ctype.h>
@@ -284,11 +284,11 @@ static int parse_indicators(const char *v, const struct ind_set *set,
 }
 
 /* Parses one section; returns 1 when it is a valid rule. */
-static int rule_parse(const struct inidoc *doc, const struct inidoc_sec *sec,
+static int rule_parse(const struct deffile *df, const struct deffile_sec *sec,
                       const struct ind_set *set, const struct ana_models *models,
                       struct rule *r, struct soko_diag *d)
 {
-    const char *f = doc->path, *id = sec->name;
+    const char *f = df->path, *id = sec->name;
     int ok = 1;
     memset(r, 0, sizeof *r);
     r->id = xstrdup(id);
@@ -309,7 +309,7 @@ static int rule_parse(const struct inidoc *doc, const struct inidoc_sec *sec,
         ok = 0;
     }
     long kline = 0;
-    const char *kv_kind = inidoc_get(sec, "kind", &kline);
+    const char *kv_kind = deffile_get(sec, "kind", &kline);
     int kind = -1;
     if (!kv_kind) {
         struct sbuf b = SBUF_INIT;
@@ -331,7 +331,7 @@ static int rule_parse(const struct inidoc *doc, const struct inidoc_sec *sec,
     r->kind = (enum rule_kind)kind;
 
     for (size_t i = 0; i < sec->nkv; i++) {
-        const struct inidoc_kv *kv = &sec->kv[i];
+        const struct deffile_kv *kv = &sec->kv[i];
         const char *k = kv->key, *v = kv->value ? kv->value : "";
         long ln = kv->line;
         const struct key_spec *ks = key_specs;
@@ -363,7 +363,7 @@ static int rule_parse(const struct inidoc *doc, const struct inidoc_sec *sec,
             r->model = models ? ana_model_find(models, v) : NULL;
             if (!r->model) {
                 soko_diag_add(d, f, ln, 0,
-                              "[%s]: model: unknown context model '%s' (indicators/context.ini)",
+                              "[%s]: model: unknown context model '%s' (defs/context.ini)",
                               id, v);
                 ok = 0;
             }
@@ -535,7 +535,7 @@ static int rule_parse(const struct inidoc *doc, const struct inidoc_sec *sec,
         }
     }
     for (int i = 0; required[r->kind][i]; i++)
-        if (!inidoc_get(sec, required[r->kind][i], NULL)) {
+        if (!deffile_get(sec, required[r->kind][i], NULL)) {
             soko_diag_add(d, f, sec->line, 0, "[%s]: %s: missing (kind %s needs it)", id,
                           required[r->kind][i], kind_names[r->kind]);
             ok = 0;
@@ -552,14 +552,14 @@ static int rule_parse(const struct inidoc *doc, const struct inidoc_sec *sec,
     if ((r->hold == HOLD_K_OF_N && r->hold_n > r->window) ||
         (r->hold == HOLD_CONSECUTIVE && r->hold_k > r->window)) {
         long hl = 0;
-        inidoc_get(sec, "hold", &hl);
+        deffile_get(sec, "hold", &hl);
         soko_diag_add(d, f, hl, 0, "[%s]: hold: needs more years than the window (%d)", id,
                       r->window);
         ok = 0;
     }
     if (r->min_indicators > 1 && r->min_indicators > r->nind) {
         long ml = 0;
-        inidoc_get(sec, "min_indicators", &ml);
+        deffile_get(sec, "min_indicators", &ml);
         soko_diag_add(d, f, ml, 0, "[%s]: min_indicators: %d, but the rule names %d indicators",
                       id, r->min_indicators, r->nind);
         ok = 0;
@@ -571,17 +571,17 @@ int rules_load(const char *path, const struct ind_set *set, const struct ana_mod
                struct rule_set *out, struct soko_diag *d)
 {
     memset(out, 0, sizeof *out);
-    struct inidoc doc;
-    int rc = inidoc_read(path, &doc, d);
+    struct deffile df;
+    int rc = deffile_read(path, &df, d);
     if (rc != SOKO_OK) {
-        inidoc_free(&doc);    /* inidoc_read fills doc even when it refuses the file */
+        deffile_free(&df);    /* deffile_read fills df even when it refuses the file */
         return rc;
     }
     int ok = 1;
-    out->v = xcalloc(doc.nsec + 1, sizeof *out->v);
-    for (size_t i = 0; i < doc.nsec; i++) {
+    out->v = xcalloc(df.nsec + 1, sizeof *out->v);
+    for (size_t i = 0; i < df.nsec; i++) {
         struct rule *r = &out->v[out->n];
-        if (rule_parse(&doc, &doc.sec[i], set, models, r, d)) out->n++;
+        if (rule_parse(&df, &df.sec[i], set, models, r, d)) out->n++;
         else {
             rule_free(r);
             ok = 0;
@@ -594,20 +594,20 @@ int rules_load(const char *path, const struct ind_set *set, const struct ana_mod
             const struct rule *dep = rules_find(out, r->deps[q]);
             if (!dep || dep->kind == RULE_RISK) {
                 long ln = 0;
-                for (size_t s = 0; s < doc.nsec; s++)
-                    if (strcmp(doc.sec[s].name, r->id) == 0) inidoc_get(&doc.sec[s], "for", &ln);
-                soko_diag_add(d, doc.path, ln, 0, "[%s]: for: %s rule '%s'%s", r->id,
+                for (size_t s = 0; s < df.nsec; s++)
+                    if (strcmp(df.sec[s].name, r->id) == 0) deffile_get(&df.sec[s], "for", &ln);
+                soko_diag_add(d, df.path, ln, 0, "[%s]: for: %s rule '%s'%s", r->id,
                               dep ? "a risk" : "no", r->deps[q],
                               dep ? " (risk rules read the flags of other kinds)" : " in this file");
                 ok = 0;
             }
         }
     }
-    if (doc.nsec == 0) {
-        soko_diag_add(d, doc.path, 0, 0, "no rules (expected [sections], see docs/rules.md)");
+    if (df.nsec == 0) {
+        soko_diag_add(d, df.path, 0, 0, "no rules (expected [sections], see docs/rules.md)");
         ok = 0;
     }
-    inidoc_free(&doc);
+    deffile_free(&df);
     if (!ok) {
         rules_free(out);
         return SOKO_ECONFIG;

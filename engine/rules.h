@@ -4,7 +4,7 @@
  * beating the odds, risk profiles — as flags with their evidence and Russian
  * recommendation texts.
  *
- * Takes: a rule file (INI, docs/rules.md; shipped as indicators/rules.ini), checked
+ * Takes: a rule file (INI, docs/rules.md; shipped as defs/rules.ini), checked
  *   at load against the indicator set (ind_set) and the context models (ana_models);
  *   then either ready inputs (rules_eval: indicator results, context residuals,
  *   score histograms — what the unit tests build by hand) or a store (rules_run:

@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <stdarg.h>
 
+#include "i18n.h"
+
 #define SOKO_VERSION "0.1.0"
 
 /* Status codes returned by every fallible function; also the CLI's exit codes. */
@@ -26,7 +28,7 @@ enum soko_rc {
     SOKO_OK = 0,
     SOKO_EINPUT = 1,   /* bad data in an input file: the diagnostics say where */
     SOKO_EUSAGE = 2,   /* bad command line or option */
-    SOKO_ECONFIG = 3,  /* bad definition file (indicators, rules, profiles) */
+    SOKO_ECONFIG = 3,  /* bad definition file (indicators, rules, layouts, context models) */
     SOKO_EIO = 4,      /* a file could not be read or written */
     SOKO_EDB = 5,      /* the store failed (locked, corrupt, constraint) */
     SOKO_EINTERNAL = 70

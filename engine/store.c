@@ -200,8 +200,8 @@ char *store_schema_sql(void)
               "  started TEXT NOT NULL,\n"
               "  status TEXT NOT NULL CHECK (status IN ('active', 'undone')),\n"
               "  undone_at TEXT,\n"
-              "  profile TEXT,\n"
-              "  profile_sha256 TEXT\n"
+              "  layout TEXT,\n"
+              "  layout_sha256 TEXT\n"
               ");\n"
               "CREATE INDEX imports_sha ON imports(form, sha256);\n");
     for (int i = 0; soko_forms[i]; i++) create_table(&b, soko_forms[i]);
@@ -257,11 +257,16 @@ static int migrate(struct store *s, struct soko_diag *d)
         char *sql = store_schema_sql();
         rc = exec(s, sql, d);
         free(sql);
-    } else if (v == 1) {      /* 1 → 2: the history key indexes */
-        struct sbuf b = SBUF_INIT;
-        for (int i = 0; soko_forms[i]; i++) hist_key_index(&b, soko_forms[i], "IF NOT EXISTS ");
-        rc = exec(s, b.s, d);
-        sbuf_free(&b);
+    } else {
+        if (v < 2) {          /* 1 → 2: the history key indexes */
+            struct sbuf b = SBUF_INIT;
+            for (int i = 0; soko_forms[i]; i++) hist_key_index(&b, soko_forms[i], "IF NOT EXISTS ");
+            rc = exec(s, b.s, d);
+            sbuf_free(&b);
+        }
+        if (!rc && v < 3)     /* 2 → 3: an import profile is called a layout */
+            rc = exec(s, "ALTER TABLE imports RENAME COLUMN profile TO layout;\n"
+                         "ALTER TABLE imports RENAME COLUMN profile_sha256 TO layout_sha256;", d);
     }
     if (!rc) rc = exec(s, "PRAGMA user_version = " SOKO_STR(STORE_SCHEMA_VERSION), d);
     if (!rc) return exec(s, "COMMIT", d);
@@ -354,7 +359,7 @@ int store_school_exists(struct store *s, const char *school_id)
 /* ---------------------------------------------------------------- imports */
 
 int store_import_begin(struct store *s, const struct form *f, const char *file,
-                       const char *profile, const char *profile_sha256, struct soko_diag *d)
+                       const char *layout, const char *layout_sha256, struct soko_diag *d)
 {
     SOKO_ASSERT(!s->import_id);
     int rc = begin_write(s, d);
@@ -363,8 +368,8 @@ int store_import_begin(struct store *s, const struct form *f, const char *file,
     char now[32];
     now_iso(now);
     if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO imports(form, file, started, status, profile, "
-                           "profile_sha256) VALUES (?, ?, ?, 'active', ?, ?)",
+                           "INSERT INTO imports(form, file, started, status, layout, "
+                           "layout_sha256) VALUES (?, ?, ?, 'active', ?, ?)",
                            -1, &st, NULL) != SQLITE_OK) {
         rc = db_fail(s, d, "recording the import");
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -373,8 +378,8 @@ int store_import_begin(struct store *s, const struct form *f, const char *file,
     sqlite3_bind_text(st, 1, f->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, file, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, profile, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 5, profile_sha256, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, layout, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, layout_sha256, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) != SQLITE_DONE) {
         rc = db_fail(s, d, "recording the import");
         sqlite3_finalize(st);
@@ -603,12 +608,12 @@ int store_import_commit(struct store *s, const char *sha256, long rows, long lon
     SOKO_ASSERT(s->import_id);
     *same_as = 0;
     *id = 0;
-    /* The same bytes, read through the same profile (or none), imported before and still
+    /* The same bytes, read through the same layout (or none), imported before and still
      * stored whole: nothing to change. */
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT id FROM imports WHERE form = ?1 AND sha256 = ?2 AND "
-                                  "status = 'active' AND id <> ?3 AND profile_sha256 IS "
-                                  "(SELECT profile_sha256 FROM imports WHERE id = ?3) "
+                                  "status = 'active' AND id <> ?3 AND layout_sha256 IS "
+                                  "(SELECT layout_sha256 FROM imports WHERE id = ?3) "
                                   "ORDER BY id DESC",
                            -1, &st, NULL) != SQLITE_OK) {
         int rc = db_fail(s, d, "looking up earlier imports");
@@ -816,7 +821,7 @@ int store_imports(struct store *s, int (*cb)(void *, const struct import_info *)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT id, form, file, ifnull(sha256, ''), ifnull(rows, 0), "
-                                  "started, status, profile FROM imports ORDER BY id",
+                                  "started, status, layout FROM imports ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK)
         return db_fail(s, d, "listing imports");
     int rc;

@@ -21,7 +21,7 @@
 
 #include <sqlite3.h>
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -34,7 +34,7 @@ sqlite3 *store_db(struct store *s);
 
 /* Starts an import of `file` into form f: BEGIN IMMEDIATE and a pending imports row. */
 int store_import_begin(struct store *s, const struct form *f, const char *file,
-                       const char *profile, const char *profile_sha256, struct soko_diag *d);
+                       const char *layout, const char *layout_sha256, struct soko_diag *d);
 /* Writes one validated row (load_sink.row); replaces a stored row with the same key. */
 int store_put_row(struct store *s, const struct load_row *r, struct soko_diag *d);
 /* load_sink.school_exists. */
@@ -51,7 +51,7 @@ int store_undo(struct store *s, long long id, struct soko_diag *d);
 
 struct import_info {
     long long id;
-    const char *form, *file, *sha256, *started, *status, *profile;
+    const char *form, *file, *sha256, *started, *status, *layout;
     long rows;
 };
 /* Calls cb for every import in id order; stops when cb returns non-zero. */

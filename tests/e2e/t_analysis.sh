@@ -4,7 +4,7 @@
 # other school does; the outputs are deterministic, CSV/JSON well formed; usage errors.
 forms="schools clusters context vpr vpr_students oge ege rdr olympiad admissions"
 for f in $forms; do run 0 --db s.db import "$f" "$SAMPLES/$f.csv"; done
-IND="$TOP/indicators"
+IND="$TOP/defs/indicators"
 
 # count LABEL FILE: school-level CSV lines of FILE with that trend label
 count() { awk -F, -v l="$1" 'NR > 1 && $2 == "school" && $0 ~ ("," l ",") { n++ } END { print n + 0 }' "$2"; }
@@ -55,9 +55,9 @@ for m in oge_mark_ctx ege_mean_ctx; do
 done
 
 # two models on one indicator: the second pools the same rows, not them twice
-mkdir dup && cp "$IND"/*.ini dup/
+mkdir dup && cp "$TOP"/defs/context.ini dup/
 printf '\n[oge_mark_ctx2]\nindicator = oge_mean_mark\npool = subject\nfactors = share_low_income, share_non_native\nbound = 2.0\n' >> dup/context.ini
-run 0 --db s.db --indicators dup context --format csv
+run 0 --db s.db --indicators "$IND" --context dup/context.ini context --format csv
 awk -F, 'NR > 1 && $2 == "school" { k = $3 "," $4; if ($16 == "oge_mark_ctx") a[k] = $13; if ($16 == "oge_mark_ctx2") b[k] = $13 }
   END { for (k in a) if (a[k] != b[k]) exit 1; exit !length(b) }' out || fail "a second model on one indicator changed n"
 
@@ -88,7 +88,7 @@ has err "--years"
 run 2 --db s.db --indicators "$IND" trends --indicator no_such
 has err "no indicator 'no_such'"
 # a bad context model is refused with file:line
-mkdir bad && cp "$IND"/*.ini bad/
+mkdir bad
 printf '[m]\nindicator = vpr_sou\nfactors = share_low_income\nbound = high\n' > bad/context.ini
-run 3 --db s.db --indicators bad context
+run 3 --db s.db --indicators "$IND" --context bad/context.ini context
 has err "context.ini:4: [m]: bound: expected a positive number"

@@ -1,7 +1,7 @@
 # --years is read by one parser (cli_years) for every analysis command: the same
 # values are accepted and refused everywhere; a note needs a closed window.
 for f in schools clusters vpr oge ege; do run 0 --db y.db import "$f" "$SAMPLES/$f.csv"; done
-D="--db y.db --indicators $TOP/indicators"
+D="--db y.db --indicators $TOP/defs/indicators"
 for cmd in indicators trends flags; do
   for bad in 2026-2024 1999 2024-20x 2024/2026 -; do
     run 2 $D $cmd --years "$bad" --indicator vpr_fail

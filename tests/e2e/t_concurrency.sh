@@ -11,7 +11,7 @@
 
 "$SOKO_GEN" --schools 300 --years 2 --student-schools 0 --seed 3 --out a >/dev/null || fail "soko-gen"
 "$SOKO_GEN" --form vpr_students --rows 60000 --schools 300 --seed 5 --out st.csv >/dev/null || fail "soko-gen"
-IND="$TOP/indicators"
+IND="$TOP/defs/indicators"
 
 # counts FILE: "vpr vpr_dist vpr_students" from the output of soko status
 counts() { awk '$1 == "vpr" || $1 == "vpr_dist" || $1 == "vpr_students" { n[$1] = $2 }

@@ -20,22 +20,22 @@ for form in schools vpr ege; do
   run 0 --db d.db check "$form" "t_$form.csv"
 done
 
-# docs/profiles.md: every example profile is checked against the CSV that follows it
+# docs/layouts.md: every example layout is checked against the CSV that follows it
 awk '/^<!-- example: / {name=$3; want="ini"; next}
      name && /^```/ && !inblk { if ($0 == "```" want) {inblk=1; f=name "." want} ; next }
      inblk && /^```$/ { inblk=0; if (want == "ini") want="csv"; else name=""; next }
-     inblk { print > f }' "$TOP/docs/profiles.md"
+     inblk { print > f }' "$TOP/docs/layouts.md"
 n=0
 for p in *.ini; do
-  [ -f "${p%.ini}.csv" ] || fail "docs/profiles.md: example ${p%.ini} has no CSV"
+  [ -f "${p%.ini}.csv" ] || fail "docs/layouts.md: example ${p%.ini} has no CSV"
   form=$(sed -n 's/^form = //p' "$p")
-  run 0 check "$form" "${p%.ini}.csv" --profile "./$p"
+  run 0 check "$form" "${p%.ini}.csv" --layout "./$p"
   has out "${p%.ini}.csv: ok"
   n=$((n + 1))
 done
-[ "$n" = 3 ] || fail "expected the 3 examples of docs/profiles.md, found $n"
-has_olymp=$(soko check olympiad olympiad_region.csv --profile ./olympiad_region.ini)
+[ "$n" = 3 ] || fail "expected the 3 examples of docs/layouts.md, found $n"
+has_olymp=$(soko check olympiad olympiad_region.csv --layout ./olympiad_region.ini)
 echo "$has_olymp" | grep -qF "1 records skipped" || fail "olympiad example: totals row not skipped"
 echo "$has_olymp" | grep -qF "1 records with suppressed values not stored (lines 4)" || fail "olympiad example: suppressed row"
-soko check schools registry_first.csv --profile ./registry_first.ini | grep -qF "1 records repeat a key" ||
+soko check schools registry_first.csv --layout ./registry_first.ini | grep -qF "1 records repeat a key" ||
   fail "registry example: repeated key not reported"

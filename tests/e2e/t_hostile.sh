@@ -154,15 +154,14 @@ if [ -n "${SOKO_GEN:-}" ] && [ "${SOKO_VALGRIND:-}" != 1 ]; then
 fi
 
 # --- refused definition files are released (fuzz_rules found a leak: the rule and
-# context-model loaders kept what inidoc_read had read of a file it refused; the
+# context-model loaders kept what deffile_read had read of a file it refused; the
 # ASan build of this test reports such a leak as a failure)
 printf '[a]\ntitle = x\n[a]\ntitle = y\n' > badr.ini
-run 3 --db t.db flags --rules badr.ini --indicators "$TOP/indicators"
+run 3 --db t.db flags --rules badr.ini --indicators "$TOP/defs/indicators"
 has err 'badr.ini:3: section [a] is given twice'
 mkdir ctx
-cp "$TOP"/indicators/*.ini ctx/
 printf '[m]\ntitle = x\ntitle = y\n' > ctx/context.ini
-run 3 --db t.db context --indicators ctx
+run 3 --db t.db context --context ctx/context.ini
 has err "ctx/context.ini:3: [m]: 'title' is given twice"
 
 # --- a store of schema 1 (before the history key indexes) is migrated by the first
@@ -171,18 +170,21 @@ registry old.db
 for f in $(q old.db "SELECT name FROM sqlite_master WHERE type = 'index' AND name GLOB 'hist_*_key'"); do
   q old.db "DROP INDEX $f"
 done
+q old.db 'ALTER TABLE imports RENAME COLUMN layout TO profile'
+q old.db 'ALTER TABLE imports RENAME COLUMN layout_sha256 TO profile_sha256'
 q old.db 'PRAGMA user_version = 1'
 run 5 --db old.db status
 has err 'schema version 1; open it once for writing'
 run 0 --db old.db import schools crlf.csv
-[ "$(q old.db 'PRAGMA user_version')" = 2 ] || fail "not migrated to schema 2"
+[ "$(q old.db 'PRAGMA user_version')" = 3 ] || fail "not migrated to schema 3"
+q old.db 'SELECT layout, layout_sha256 FROM imports' >/dev/null || fail "imports.profile not renamed to layout"
 [ "$(q old.db "SELECT count(*) FROM sqlite_master WHERE name GLOB 'hist_*_key'")" -ge 10 ] || fail "no history key indexes after migration"
 [ "$(q old.db 'SELECT count(*) FROM schools')" = 5 ] || fail "migration lost rows"
 run 0 --db old.db status
 
-# --- a profile saved in Windows-1251 is refused with its line (fuzz_profile: its
+# --- a layout saved in Windows-1251 is refused with its line (fuzz_layout: its
 # names could never match the UTF-8 header and came back in messages as mojibake)
-printf '[profile]\nform = schools\n[columns]\nschool_id = \352\356\344\n' > cp.ini
+printf '[layout]\nform = schools\n[columns]\nschool_id = \352\356\344\n' > cp.ini
 printf 'код,name\n1,a\n' > p.csv
-run 3 --db t.db check schools p.csv --profile ./cp.ini
-has err 'cp.ini:4: the line is not valid UTF-8; expected a profile saved as UTF-8'
+run 3 --db t.db check schools p.csv --layout ./cp.ini
+has err 'cp.ini:4: the line is not valid UTF-8; expected a layout saved as UTF-8'

@@ -4,7 +4,7 @@
 for f in schools clusters context vpr vpr_students oge ege rdr olympiad admissions; do
   run 0 --db s.db import $f "$SAMPLES/$f.csv"
 done
-IND="$TOP/indicators"
+IND="$TOP/defs/indicators"
 
 run 0 --db s.db indicators --indicators "$IND" --format csv
 mv out all.csv

@@ -1,6 +1,6 @@
-# soko note / profile / report on samples/district (imported as `make demo` does):
+# soko note / card / report on samples/district (imported as `make demo` does):
 # every file is written; the note has its sections in Russian; the same data and --date
-# give the same bytes (md, html, csv, svg); note.md and the profile match the golden
+# give the same bytes (md, html, csv, svg); note.md and the card match the golden
 # files in tests/golden (hashes of files masked, so that editing a definition file
 # does not break them; SOKO_GOLDEN_UPDATE=1 rewrites them); a hostile school name comes
 # out escaped in HTML, Markdown, CSV and the gnuplot script; usage errors.
@@ -9,7 +9,7 @@ GOLDEN="$TOP/tests/golden"
 for f in schools clusters context vpr vpr_students oge ege rdr olympiad admissions; do
   run 0 --db d.db import --quiet "$f" "$SAMPLES/$f.csv"
 done
-I="--indicators $TOP/indicators"
+I="--indicators $TOP/defs/indicators"
 
 run 0 --db d.db note $I --cluster nevsky_stem --out n1 --date 2026-09-01
 has out "n1/note.html"
@@ -44,9 +44,9 @@ diff -r n1/tables n2/tables >/dev/null || fail "note: CSV tables differ between 
 
 # golden files (hashes masked)
 mask() { sed -E 's/[0-9a-f]{64}/<sha256>/g; s/soko [0-9]+\.[0-9]+\.[0-9]+/soko <version>/g' "$1"; }
-run 0 --db d.db profile $I --school 344 --out p1 --date 2026-09-01
-[ -s p1/profile.html ] && [ -s p1/profile.md ] || fail "profile: files missing"
-for g in "n1/note.md:note_nevsky_stem.md" "p1/profile.md:profile_344.md" \
+run 0 --db d.db card $I --school 344 --out p1 --date 2026-09-01
+[ -s p1/card.html ] && [ -s p1/card.md ] || fail "card: files missing"
+for g in "n1/note.md:note_nevsky_stem.md" "p1/card.md:card_344.md" \
          "n1/tables/03_vpr_sou_all.csv:note_nevsky_stem_03_vpr_sou_all.csv"; do
   got=${g%%:*}; want="$GOLDEN/${g#*:}"
   mask "$got" > masked
@@ -91,5 +91,5 @@ run 2 --db d.db note $I --cluster nope --out x --date 2026-09-01
 has err "no cluster 'nope'"
 run 2 --db d.db note $I --cluster nevsky_stem --out x --date 01.09.2026
 has err "expected YYYY-MM-DD"
-run 2 --db d.db profile $I --school 999999 --out x --date 2026-09-01
+run 2 --db d.db card $I --school 999999 --out x --date 2026-09-01
 has err "no school '999999'"

@@ -6,7 +6,7 @@
 for f in schools clusters context vpr vpr_students oge ege rdr olympiad admissions; do
   run 0 --db s.db import "$f" "$SAMPLES/$f.csv" --quiet
 done
-IND="$TOP/indicators"
+IND="$TOP/defs/indicators"
 
 # list RULE: the schools flagged by RULE, sorted, space-separated (from the table)
 list() { awk -v r="$1" '$1 == r { print $3 }' flags | sort -n | tr '\n' ' ' | sed 's/ $//'; }
@@ -52,12 +52,12 @@ has out '"indicator": "vpr_sou"'
 has out '"limit": '
 
 # a threshold changed in the rule file: no rebuild, another list
-sed 's/^value = 15$/value = 25/' "$IND/rules.ini" > strict.ini
-cmp -s strict.ini "$IND/rules.ini" && fail "the sed did not change the raised bound"
+sed 's/^value = 15$/value = 25/' "$TOP/defs/rules.ini" > strict.ini
+cmp -s strict.ini "$TOP/defs/rules.ini" && fail "the sed did not change the raised bound"
 run 0 --db s.db flags --indicators "$IND" --rules strict.ini
 cp out flags
 expect objectivity_raised "147"
-sed 's/^procedures = 3$/procedures = 30/' "$IND/rules.ini" > fewer.ini
+sed 's/^procedures = 3$/procedures = 30/' "$TOP/defs/rules.ini" > fewer.ini
 run 0 --db s.db flags --indicators "$IND" --rules fewer.ini
 cp out flags
 expect stably_low ""

@@ -1,7 +1,7 @@
 /*
  * fuzz_rules.c — libFuzzer target: the rule loader (rules_load) on any bytes as one
  * rule file, checked against the shipped indicators and context models (loaded once
- * from $SOKO_TOP/indicators, which tests/fuzz/run sets).
+ * from $SOKO_TOP/defs/indicators, which tests/fuzz/run sets).
  * Contract checked (rules.h): SOKO_OK or SOKO_ECONFIG (SOKO_EIO only for an unreadable
  * file), messages exactly when it is not OK, every accepted rule names indicators of
  * the set; nothing leaks (ASan's leak check at exit).
@@ -22,11 +22,13 @@ static void setup(void)
     stats_init();
     const char *top = getenv("SOKO_TOP");
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s/indicators", top && *top ? top : ".");
+    snprintf(dir, sizeof dir, "%s/defs/indicators", top && *top ? top : ".");
     struct soko_diag d;
     soko_diag_init(&d, 0);
+    char ctx[4200];
+    snprintf(ctx, sizeof ctx, "%s/defs/context.ini", top && *top ? top : ".");
     if (ind_schema_db(&db, &d) || ind_load(dir, db, &set, &d) ||
-        ana_context_load(dir, &models, &d)) {
+        ana_context_load(ctx, &models, &d)) {
         fprintf(stderr, "fuzz_rules: %s: %s (set SOKO_TOP to the source tree)\n", dir,
                 d.nmsgs ? d.msgs[0] : "cannot load");
         abort();

@@ -547,9 +547,6 @@ static void test_duplicate_across_files(void **state)
     assert_int_equal(ind_schema_db(&db, &d), SOKO_OK);
     write_file("dup", "a.ini", "[x]\ntitle = a\nform = vpr\nkind = count\ncount = sum(m2)\n");
     write_file("dup", "b.ini", "; b\n[x]\ntitle = b\nform = oge\nkind = count\ncount = sum(m2)\n");
-    /* files of other modules in the same directory are not indicators */
-    write_file("dup", "context.ini", "[model]\nindicator = x\n");
-    write_file("dup", "rules.ini", "[rule]\nwhen = x\n");
     char dir[128], want[600];
     snprintf(dir, sizeof dir, "%s/dup", tmpdir);
     struct ind_set *set;
@@ -582,7 +579,7 @@ static const char *shipped_dir(void)
 {
     const char *top = getenv("TOP");
     static char buf[512];
-    snprintf(buf, sizeof buf, "%s/indicators", top && *top ? top : ".");
+    snprintf(buf, sizeof buf, "%s/defs/indicators", top && *top ? top : ".");
     return buf;
 }
 

@@ -4,7 +4,7 @@
  *
  * Fixtures are hand-built struct ind_results (rows as ind_evaluate gives them) over a
  * fake ind_set holding the indicators, and hand-built score histograms; rule files
- * are written to a temporary directory. The shipped indicators/rules.ini is loaded
+ * are written to a temporary directory. The shipped defs/rules.ini is loaded
  * against the shipped indicators on an empty schema database.
  */
 #include <math.h>

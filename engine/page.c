@@ -1,8 +1,8 @@
 /*
- * doc.c — the document model and its four writers (doc.h). Each writer builds the
+ * page.c — the report page model and its four writers (page.h). Each writer builds the
  * whole file in a buffer and writes it once, checking the write and the close.
  */
-#include "doc.h"
+#include "page.h"
 #include "chart.h"
 #include "escape.h"
 
@@ -16,15 +16,15 @@
 
 /* ==== building ======================================================================== */
 
-struct doc *doc_new(const char *title, const char *subtitle)
+struct page *page_new(const char *title, const char *subtitle)
 {
-    struct doc *d = xcalloc(1, sizeof *d);
+    struct page *d = xcalloc(1, sizeof *d);
     d->title = xstrdup(title);
     d->subtitle = subtitle ? xstrdup(subtitle) : NULL;
     return d;
 }
 
-static void table_free(struct doc_table *t)
+static void table_free(struct page_table *t)
 {
     free(t->id);
     free(t->caption);
@@ -36,7 +36,7 @@ static void table_free(struct doc_table *t)
     free(t);
 }
 
-void doc_free(struct doc *d)
+void page_free(struct page *d)
 {
     if (!d) return;
     for (size_t i = 0; i < d->n; i++) {
@@ -51,68 +51,68 @@ void doc_free(struct doc *d)
     free(d);
 }
 
-static struct doc_block *push(struct doc *d, enum doc_kind k)
+static struct page_block *push(struct page *d, enum page_kind k)
 {
     if (d->n == d->cap) {
         d->cap = d->cap ? 2 * d->cap : 64;
         d->v = xrealloc(d->v, d->cap * sizeof *d->v);
     }
-    struct doc_block *b = &d->v[d->n++];
+    struct page_block *b = &d->v[d->n++];
     memset(b, 0, sizeof *b);
     b->kind = k;
     return b;
 }
 
-void doc_h(struct doc *d, int level, const char *fmt, ...)
+void page_h(struct page *d, int level, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    struct doc_block *b = push(d, level <= 1 ? DOC_H1 : level == 2 ? DOC_H2 : DOC_H3);
+    struct page_block *b = push(d, level <= 1 ? PAGE_H1 : level == 2 ? PAGE_H2 : PAGE_H3);
     b->text = xvasprintf(fmt, ap);
     va_end(ap);
 }
 
-void doc_p(struct doc *d, const char *lead, const char *fmt, ...)
+void page_p(struct page *d, const char *lead, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    struct doc_block *b = push(d, DOC_P);
+    struct page_block *b = push(d, PAGE_P);
     b->lead = lead ? xstrdup(lead) : NULL;
     b->text = xvasprintf(fmt, ap);
     va_end(ap);
 }
 
-void doc_item(struct doc *d, const char *lead, const char *fmt, ...)
+void page_item(struct page *d, const char *lead, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    struct doc_block *b = push(d, DOC_ITEM);
+    struct page_block *b = push(d, PAGE_ITEM);
     b->lead = lead ? xstrdup(lead) : NULL;
     b->text = xvasprintf(fmt, ap);
     va_end(ap);
 }
 
-void doc_link(struct doc *d, const char *text, const char *href)
+void page_link(struct page *d, const char *text, const char *href)
 {
-    struct doc_block *b = push(d, DOC_LINK);
+    struct page_block *b = push(d, PAGE_LINK);
     b->text = xstrdup(text);
     b->ref = xstrdup(href);
 }
 
-void doc_chart(struct doc *d, const char *name, const char *alt)
+void page_chart(struct page *d, const char *name, const char *alt)
 {
-    struct doc_block *b = push(d, DOC_CHART);
+    struct page_block *b = push(d, PAGE_CHART);
     b->ref = esc_filename(name);
     b->text = xstrdup(alt);
 }
 
-void doc_break(struct doc *d) { push(d, DOC_BREAK); }
+void page_break(struct page *d) { push(d, PAGE_BREAK); }
 
-struct doc_table *doc_table(struct doc *d, const char *id, const char *caption, size_t ncols,
+struct page_table *page_table(struct page *d, const char *id, const char *caption, size_t ncols,
                             const char *const *head)
 {
-    struct doc_block *b = push(d, DOC_TABLE);
-    struct doc_table *t = xcalloc(1, sizeof *t);
+    struct page_block *b = push(d, PAGE_TABLE);
+    struct page_table *t = xcalloc(1, sizeof *t);
     d->ntables++;
     char *stem = esc_filename(id);
     t->id = xasprintf("%02zu_%s", d->ntables, stem);
@@ -128,14 +128,14 @@ struct doc_table *doc_table(struct doc *d, const char *id, const char *caption, 
 /* Cells are appended in order; a row is complete after ncols of them. */
 static size_t filled;   /* cells of the current row so far (one table is filled at a time) */
 
-void doc_row(struct doc_table *t)
+void page_row(struct page_table *t)
 {
     if (t->nrows == t->cap) {
         t->cap = t->cap ? 2 * t->cap : 16;
         t->cells = xrealloc(t->cells, t->cap * t->ncols * sizeof *t->cells);
     }
     for (size_t j = 0; j < t->ncols; j++) {
-        struct doc_cell *c = &t->cells[t->nrows * t->ncols + j];
+        struct page_cell *c = &t->cells[t->nrows * t->ncols + j];
         c->text = NULL;
         c->num = NAN;
         c->emph = 0;
@@ -144,18 +144,18 @@ void doc_row(struct doc_table *t)
     filled = 0;
 }
 
-static struct doc_cell *next_cell(struct doc_table *t)
+static struct page_cell *next_cell(struct page_table *t)
 {
     SOKO_ASSERT(t->nrows > 0 && filled < t->ncols);
     return &t->cells[(t->nrows - 1) * t->ncols + filled++];
 }
 
-void doc_cell(struct doc_table *t, const char *text)
+void page_cell(struct page_table *t, const char *text)
 {
     next_cell(t)->text = xstrdup(text ? text : "");
 }
 
-void doc_cellf(struct doc_table *t, const char *fmt, ...)
+void page_cellf(struct page_table *t, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -163,21 +163,21 @@ void doc_cellf(struct doc_table *t, const char *fmt, ...)
     va_end(ap);
 }
 
-void doc_cell_num(struct doc_table *t, double num, const char *text, int emph)
+void page_cell_num(struct page_table *t, double num, const char *text, int emph)
 {
-    struct doc_cell *c = next_cell(t);
+    struct page_cell *c = next_cell(t);
     c->text = xstrdup(text ? text : "");
     c->num = num;
     c->emph = emph;
 }
 
-void doc_table_note(struct doc_table *t, const char *text)
+void page_table_note(struct page_table *t, const char *text)
 {
     free(t->note);
     t->note = xstrdup(text);
 }
 
-char *doc_num(double x, int decimals)
+char *page_num(double x, int decimals)
 {
     if (!isfinite(x)) return xstrdup("—");
     char buf[64];
@@ -213,14 +213,14 @@ static int write_file(const char *path, const struct sbuf *b, struct soko_diag *
 
 /* ---- Markdown ---- */
 
-static int is_numeric_col(const struct doc_table *t, size_t j)
+static int is_numeric_col(const struct page_table *t, size_t j)
 {
     for (size_t i = 0; i < t->nrows; i++)
         if (!isnan(t->cells[i * t->ncols + j].num)) return 1;
     return 0;
 }
 
-int doc_write_md(const struct doc *d, const char *path, const char *footer,
+int page_write_md(const struct page *d, const char *path, const char *footer,
                  struct soko_diag *dg)
 {
     struct sbuf b = SBUF_INIT;
@@ -232,21 +232,21 @@ int doc_write_md(const struct doc *d, const char *path, const char *footer,
         sbuf_adds(&b, "\n\n");
     }
     for (size_t i = 0; i < d->n; i++) {
-        const struct doc_block *k = &d->v[i];
+        const struct page_block *k = &d->v[i];
         switch (k->kind) {
-        case DOC_H1: case DOC_H2: case DOC_H3:
-            sbuf_adds(&b, k->kind == DOC_H1 ? "## " : k->kind == DOC_H2 ? "### " : "#### ");
+        case PAGE_H1: case PAGE_H2: case PAGE_H3:
+            sbuf_adds(&b, k->kind == PAGE_H1 ? "## " : k->kind == PAGE_H2 ? "### " : "#### ");
             esc_md(&b, k->text);
             sbuf_adds(&b, "\n\n");
             break;
-        case DOC_P: case DOC_ITEM: case DOC_LINK:
-            if (k->kind != DOC_P) sbuf_adds(&b, "- ");
+        case PAGE_P: case PAGE_ITEM: case PAGE_LINK:
+            if (k->kind != PAGE_P) sbuf_adds(&b, "- ");
             if (k->lead) {
                 sbuf_adds(&b, "**");
                 esc_md(&b, k->lead);
                 sbuf_adds(&b, "** ");
             }
-            if (k->kind == DOC_LINK) {
+            if (k->kind == PAGE_LINK) {
                 sbuf_adds(&b, "[");
                 esc_md(&b, k->text);
                 sbuf_adds(&b, "](");
@@ -256,19 +256,19 @@ int doc_write_md(const struct doc *d, const char *path, const char *footer,
                 esc_md(&b, k->text);
             }
             sbuf_adds(&b, "\n");
-            if (k->kind == DOC_P || i + 1 == d->n ||
-                (d->v[i + 1].kind != DOC_ITEM && d->v[i + 1].kind != DOC_LINK))
+            if (k->kind == PAGE_P || i + 1 == d->n ||
+                (d->v[i + 1].kind != PAGE_ITEM && d->v[i + 1].kind != PAGE_LINK))
                 sbuf_adds(&b, "\n");
             break;
-        case DOC_CHART:
+        case PAGE_CHART:
             sbuf_adds(&b, "![");
             esc_md(&b, k->text);
             sbuf_printf(&b, "](%s.png)\n\n", k->ref);
             break;
-        case DOC_BREAK:
+        case PAGE_BREAK:
             break;
-        case DOC_TABLE: {
-            const struct doc_table *t = k->table;
+        case PAGE_TABLE: {
+            const struct page_table *t = k->table;
             sbuf_adds(&b, "*");
             esc_md(&b, t->caption);
             sbuf_adds(&b, "*\n\n|");
@@ -284,7 +284,7 @@ int doc_write_md(const struct doc *d, const char *path, const char *footer,
             for (size_t r = 0; r < t->nrows; r++) {
                 sbuf_adds(&b, "|");
                 for (size_t j = 0; j < t->ncols; j++) {
-                    const struct doc_cell *c = &t->cells[r * t->ncols + j];
+                    const struct page_cell *c = &t->cells[r * t->ncols + j];
                     sbuf_adds(&b, " ");
                     if (c->emph && c->text && *c->text) sbuf_adds(&b, "**");
                     esc_md(&b, c->text ? c->text : "");
@@ -315,7 +315,7 @@ int doc_write_md(const struct doc *d, const char *path, const char *footer,
 
 /* ---- HTML ---- */
 
-const char doc_css[] =
+const char page_css[] =
     "@page { size: A4; margin: 18mm 16mm 20mm 18mm; }\n"
     "html { font-family: 'PT Serif', 'Times New Roman', 'DejaVu Serif', serif; font-size: 11pt;"
     " color: #1b1b1b; background: #fff; }\n"
@@ -347,7 +347,7 @@ const char doc_css[] =
     "@media screen { body { padding: 12mm 14mm; box-shadow: 0 0 6px #ccc; margin: 8mm auto; } }\n"
     "@media print { body { max-width: none; padding: 0; } a { color: inherit; text-decoration: none; } }\n";
 
-int doc_write_html(const struct doc *d, const char *path, const char *chart_dir,
+int page_write_html(const struct page *d, const char *path, const char *chart_dir,
                    const char *footer, struct soko_diag *dg)
 {
     struct sbuf b = SBUF_INIT;
@@ -355,7 +355,7 @@ int doc_write_html(const struct doc *d, const char *path, const char *chart_dir,
                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
     esc_html(&b, d->title);
     sbuf_adds(&b, "</title>\n<style>\n");
-    sbuf_adds(&b, doc_css);
+    sbuf_adds(&b, page_css);
     sbuf_adds(&b, "</style>\n</head>\n<body>\n<h1>");
     esc_html(&b, d->title);
     sbuf_adds(&b, "</h1>\n");
@@ -367,27 +367,27 @@ int doc_write_html(const struct doc *d, const char *path, const char *chart_dir,
     int in_list = 0, rc = SOKO_OK;
     size_t nchart = 0;
     for (size_t i = 0; i < d->n && !rc; i++) {
-        const struct doc_block *k = &d->v[i];
-        int item = k->kind == DOC_ITEM || k->kind == DOC_LINK;
+        const struct page_block *k = &d->v[i];
+        int item = k->kind == PAGE_ITEM || k->kind == PAGE_LINK;
         if (item && !in_list) sbuf_adds(&b, "<ul>\n");
         if (!item && in_list) sbuf_adds(&b, "</ul>\n");
         in_list = item;
         switch (k->kind) {
-        case DOC_H1: case DOC_H2: case DOC_H3: {
-            int lv = k->kind == DOC_H1 ? 2 : k->kind == DOC_H2 ? 3 : 4;
+        case PAGE_H1: case PAGE_H2: case PAGE_H3: {
+            int lv = k->kind == PAGE_H1 ? 2 : k->kind == PAGE_H2 ? 3 : 4;
             sbuf_printf(&b, "<h%d>", lv);
             esc_html(&b, k->text);
             sbuf_printf(&b, "</h%d>\n", lv);
             break;
         }
-        case DOC_P: case DOC_ITEM: case DOC_LINK:
-            sbuf_adds(&b, k->kind == DOC_P ? "<p>" : "<li>");
+        case PAGE_P: case PAGE_ITEM: case PAGE_LINK:
+            sbuf_adds(&b, k->kind == PAGE_P ? "<p>" : "<li>");
             if (k->lead) {
                 sbuf_adds(&b, "<strong>");
                 esc_html(&b, k->lead);
                 sbuf_adds(&b, "</strong> ");
             }
-            if (k->kind == DOC_LINK) {
+            if (k->kind == PAGE_LINK) {
                 sbuf_adds(&b, "<a href=\"");
                 esc_html(&b, k->ref);
                 sbuf_adds(&b, "\">");
@@ -396,12 +396,12 @@ int doc_write_html(const struct doc *d, const char *path, const char *chart_dir,
             } else {
                 esc_html(&b, k->text);
             }
-            sbuf_adds(&b, k->kind == DOC_P ? "</p>\n" : "</li>\n");
+            sbuf_adds(&b, k->kind == PAGE_P ? "</p>\n" : "</li>\n");
             break;
-        case DOC_BREAK:
+        case PAGE_BREAK:
             sbuf_adds(&b, "<div class=\"pb\"></div>\n");
             break;
-        case DOC_CHART: {
+        case PAGE_CHART: {
             char *file = xasprintf("%s/%s.svg", chart_dir, k->ref);
             char *prefix = xasprintf("c%zu_", ++nchart);
             char *svg = chart_svg_inline(file, prefix, k->text, dg);
@@ -419,8 +419,8 @@ int doc_write_html(const struct doc *d, const char *path, const char *chart_dir,
             free(file);
             break;
         }
-        case DOC_TABLE: {
-            const struct doc_table *t = k->table;
+        case PAGE_TABLE: {
+            const struct page_table *t = k->table;
             sbuf_adds(&b, "<table>\n<caption>");
             esc_html(&b, t->caption);
             sbuf_adds(&b, "</caption>\n<thead><tr>");
@@ -435,7 +435,7 @@ int doc_write_html(const struct doc *d, const char *path, const char *chart_dir,
             for (size_t r = 0; r < t->nrows; r++) {
                 sbuf_adds(&b, "<tr>");
                 for (size_t j = 0; j < t->ncols; j++) {
-                    const struct doc_cell *c = &t->cells[r * t->ncols + j];
+                    const struct page_cell *c = &t->cells[r * t->ncols + j];
                     sbuf_adds(&b, j < 64 && numcol[j] ? "<td class=\"n\">" : "<td>");
                     if (c->emph) sbuf_adds(&b, "<strong>");
                     esc_html(&b, c->text ? c->text : "");
@@ -478,10 +478,10 @@ static void csv_num(struct sbuf *b, double x)
     sbuf_adds(b, buf);
 }
 
-int doc_write_csv(const struct doc *d, const char *dir, struct soko_diag *dg)
+int page_write_csv(const struct page *d, const char *dir, struct soko_diag *dg)
 {
     for (size_t i = 0; i < d->n; i++) {
-        const struct doc_table *t = d->v[i].table;
+        const struct page_table *t = d->v[i].table;
         if (!t) continue;
         struct sbuf b = SBUF_INIT;
         for (size_t j = 0; j < t->ncols; j++) {
@@ -491,7 +491,7 @@ int doc_write_csv(const struct doc *d, const char *dir, struct soko_diag *dg)
         sbuf_adds(&b, "\r\n");
         for (size_t r = 0; r < t->nrows; r++) {
             for (size_t j = 0; j < t->ncols; j++) {
-                const struct doc_cell *c = &t->cells[r * t->ncols + j];
+                const struct page_cell *c = &t->cells[r * t->ncols + j];
                 if (j) sbuf_addc(&b, ',');
                 if (!isnan(c->num)) csv_num(&b, c->num);
                 else if (!is_numeric_col(t, j) || strcmp(c->text ? c->text : "", "—") != 0)
@@ -510,7 +510,7 @@ int doc_write_csv(const struct doc *d, const char *dir, struct soko_diag *dg)
 
 /* ---- XLSX ---- */
 
-int doc_write_xlsx(const struct doc *d, const char *path, struct soko_diag *dg)
+int page_write_xlsx(const struct page *d, const char *path, struct soko_diag *dg)
 {
     lxw_workbook *wb = workbook_new(path);
     if (!wb) {
@@ -534,7 +534,7 @@ int doc_write_xlsx(const struct doc *d, const char *path, struct soko_diag *dg)
     lxw_format *numf = workbook_add_format(wb);
     format_set_num_format(numf, "0.0##");
     for (size_t i = 0; i < d->n; i++) {
-        const struct doc_table *t = d->v[i].table;
+        const struct page_table *t = d->v[i].table;
         if (!t) continue;
         char *sheet = esc_xlsx_sheet(t->id, "table");
         lxw_worksheet *ws = workbook_add_worksheet(wb, sheet);
@@ -551,7 +551,7 @@ int doc_write_xlsx(const struct doc *d, const char *path, struct soko_diag *dg)
         }
         for (size_t r = 0; r < t->nrows; r++)
             for (size_t j = 0; j < t->ncols && j < 16000; j++) {
-                const struct doc_cell *cl = &t->cells[r * t->ncols + j];
+                const struct page_cell *cl = &t->cells[r * t->ncols + j];
                 lxw_row_t row = (lxw_row_t)(r + 3);
                 if (!isnan(cl->num)) {
                     worksheet_write_number(ws, row, (lxw_col_t)j, cl->num, numf);

@@ -1,5 +1,5 @@
 /*
- * test_profile.c — engine/profile.c: loading (every refusal with its line), binding a
+ * test_layout.c — engine/layout.c: loading (every refusal with its line), binding a
  * header, and mapping rows: renames, constants, left N (code points), value maps,
  * skip rules, suppression markers, and percentages apportioned by largest remainders
  * (the counts always add up to the total; a row whose percentages do not add up to
@@ -17,10 +17,10 @@
 #include <cmocka.h>
 
 #include "forms.h"
-#include "profile.h"
+#include "layout.h"
 #include "soko.h"
 
-static char dir[] = "/tmp/soko-test-profile-XXXXXX";
+static char dir[] = "/tmp/soko-test-layout-XXXXXX";
 
 static const char *write_file(const char *name, const char *text)
 {
@@ -33,11 +33,11 @@ static const char *write_file(const char *name, const char *text)
     return path;
 }
 
-/* Loads text as a profile; returns it (NULL when refused, messages in d). */
-static struct profile *load(const char *text, struct soko_diag *d)
+/* Loads text as a layout; returns it (NULL when refused, messages in d). */
+static struct layout *load(const char *text, struct soko_diag *d)
 {
-    struct profile *p = NULL;
-    int rc = profile_load(write_file("p.ini", text), NULL, &p, d);
+    struct layout *p = NULL;
+    int rc = layout_load(write_file("p.ini", text), NULL, &p, d);
     if (rc) assert_null(p);
     return p;
 }
@@ -65,13 +65,13 @@ static size_t split(char *line, char **f)
 }
 
 struct mapped {
-    enum profile_row kind;
+    enum layout_row kind;
     const char *out[32];
     long col[32];
     struct sbuf scratch;
 };
 
-static void map(struct profile *p, const char *header, const char *row, struct mapped *m,
+static void map(struct layout *p, const char *header, const char *row, struct mapped *m,
                 struct soko_diag *d)
 {
     static char hb[512], rb[512];
@@ -79,8 +79,8 @@ static void map(struct profile *p, const char *header, const char *row, struct m
     snprintf(hb, sizeof hb, "%s", header);
     snprintf(rb, sizeof rb, "%s", row);
     size_t nh = split(hb, hf), nr = split(rb, rf);
-    assert_int_equal(profile_bind_header(p, hf, nh, "in.csv", 1, d), SOKO_OK);
-    m->kind = profile_map_row(p, rf, nr, m->out, m->col, &m->scratch, "in.csv", 2, d);
+    assert_int_equal(layout_bind_header(p, hf, nh, "in.csv", 1, d), SOKO_OK);
+    m->kind = layout_map_row(p, rf, nr, m->out, m->col, &m->scratch, "in.csv", 2, d);
 }
 
 static const char *col(const struct mapped *m, const char *form, const char *name)
@@ -91,7 +91,7 @@ static const char *col(const struct mapped *m, const char *form, const char *nam
 }
 
 static const char *VPR_PCT =
-    "[profile]\nform = vpr\nskip = ОО = Итого\nsuppressed = -, н/д\n"
+    "[layout]\nform = vpr\nskip = ОО = Итого\nsuppressed = -, н/д\n"
     "[columns]\nyear = Год\nschool_id = ОО\ngrade = Класс\nsubject = const Математика\n"
     "participants = N\nm2 = percent p2 of N\nm3 = percent p3 of N\n"
     "m4 = percent p4 of N\nm5 = percent p5 of N\n";
@@ -102,13 +102,13 @@ static void test_percent_apportioned(void **state)
     (void)state;
     struct soko_diag d;
     soko_diag_init(&d, 0);
-    struct profile *p = load(VPR_PCT, &d);
+    struct layout *p = load(VPR_PCT, &d);
     assert_non_null(p);
     struct mapped m = {0};
     /* 27 · (11.1, 33.3, 33.3, 22.2)% = 2.997, 8.991, 8.991, 5.994 → floors 2 8 8 5 (23),
      * the 4 left go to the largest remainders .997, .994, .991, .991: 3 9 9 6 */
     map(p, HDR, "2025,344,5,27,11.1,33.3,33.3,22.2", &m, &d);
-    assert_int_equal(m.kind, PROFILE_ROW);
+    assert_int_equal(m.kind, LAYOUT_ROW);
     assert_string_equal(col(&m, "vpr", "m2"), "3");
     assert_string_equal(col(&m, "vpr", "m3"), "9");
     assert_string_equal(col(&m, "vpr", "m4"), "9");
@@ -118,11 +118,11 @@ static void test_percent_apportioned(void **state)
     assert_int_equal(m.col[form_col_index(form_find("vpr"), "participants")], 4);
     /* decimal commas are percentages too: 25 · (12, 40, 36, 12)% = 3 10 9 3 exactly */
     map(p, HDR, "2025,344,5,25,12;0,40,36,12", &m, &d);   /* ';' → a bad number */
-    assert_int_equal(m.kind, PROFILE_ERROR);
+    assert_int_equal(m.kind, LAYOUT_ERROR);
     assert_true(diag_has(&d, "in.csv:2:5: p2: '12;0' is not a percentage"));
     soko_diag_clear(&d);
     sbuf_free(&m.scratch);
-    profile_free(p);
+    layout_free(p);
     soko_diag_free(&d);
 }
 
@@ -131,17 +131,17 @@ static void test_percent_not_adding_up(void **state)
     (void)state;
     struct soko_diag d;
     soko_diag_init(&d, 0);
-    struct profile *p = load(VPR_PCT, &d);
+    struct layout *p = load(VPR_PCT, &d);
     struct mapped m = {0};
     /* 4 columns · 0.05 = ±0.20: 100.2 passes, 100.3 does not */
     map(p, HDR, "2025,344,5,25,12.1,40.1,36,12", &m, &d);
-    assert_int_equal(m.kind, PROFILE_ROW);
+    assert_int_equal(m.kind, LAYOUT_ROW);
     assert_int_equal(d.total, 0);
     map(p, HDR, "2025,344,5,25,12.2,40.1,36,12", &m, &d);
-    assert_int_not_equal(m.kind, PROFILE_ROW);
+    assert_int_not_equal(m.kind, LAYOUT_ROW);
     assert_true(diag_has(&d, "in.csv:2:5: the percentages of N add up to 100.30"));
     sbuf_free(&m.scratch);
-    profile_free(p);
+    layout_free(p);
     soko_diag_free(&d);
 }
 
@@ -150,17 +150,17 @@ static void test_skip_and_suppressed(void **state)
     (void)state;
     struct soko_diag d;
     soko_diag_init(&d, 0);
-    struct profile *p = load(VPR_PCT, &d);
+    struct layout *p = load(VPR_PCT, &d);
     struct mapped m = {0};
     map(p, HDR, "2025,итого,5,50,10,40,40,10", &m, &d);          /* case-insensitive */
-    assert_int_equal(m.kind, PROFILE_SKIP);
+    assert_int_equal(m.kind, LAYOUT_SKIP);
     map(p, HDR, "2025,344,5,н/д,-,-,-,-", &m, &d);
-    assert_int_equal(m.kind, PROFILE_SUPPRESSED);
+    assert_int_equal(m.kind, LAYOUT_SUPPRESSED);
     map(p, HDR, "2025,344,5,25,-,40,36,12", &m, &d);               /* one cell is enough */
-    assert_int_equal(m.kind, PROFILE_SUPPRESSED);
+    assert_int_equal(m.kind, LAYOUT_SUPPRESSED);
     assert_int_equal(d.total, 0);
     sbuf_free(&m.scratch);
-    profile_free(p);
+    layout_free(p);
     soko_diag_free(&d);
 }
 
@@ -169,7 +169,7 @@ static void test_left_and_map(void **state)
     (void)state;
     struct soko_diag d;
     soko_diag_init(&d, 0);
-    struct profile *p = load("[profile]\nform = olympiad\n[columns]\nyear = Год\n"
+    struct layout *p = load("[layout]\nform = olympiad\n[columns]\nyear = Год\n"
                              "school_id = left Код 3\nsubject = Предмет\nstage = map Этап\n"
                              "participants = У\nwinners = П\nprizewinners = Пр\n"
                              "[map stage]\nI = school\nII = municipal\n", &d);
@@ -177,20 +177,20 @@ static void test_left_and_map(void **state)
     struct mapped m = {0};
     /* left counts code points: "Шк1" of "Шк1-корпус", not 3 bytes */
     map(p, "Год,Код,Предмет,Этап,У,П,Пр", "2025,Шк1-корпус,Физика,ii,10,1,2", &m, &d);
-    assert_int_equal(m.kind, PROFILE_ROW);
+    assert_int_equal(m.kind, LAYOUT_ROW);
     assert_string_equal(col(&m, "olympiad", "school_id"), "Шк1");
     assert_string_equal(col(&m, "olympiad", "stage"), "municipal");
     map(p, "Год,Код,Предмет,Этап,У,П,Пр", "2025,Шк1,Физика,III,10,1,2", &m, &d);
     assert_true(diag_has(&d, "in.csv:2:4: 'III' has no mapping for stage"));
     soko_diag_clear(&d);
-    /* a header without a column the profile needs */
+    /* a header without a column the layout needs */
     char hb[] = "Год,Код,Предмет,У,П,Пр";
     char *hf[8];
     size_t nh = split(hb, hf);
-    assert_int_equal(profile_bind_header(p, hf, nh, "in.csv", 1, &d), SOKO_EINPUT);
+    assert_int_equal(layout_bind_header(p, hf, nh, "in.csv", 1, &d), SOKO_EINPUT);
     assert_true(diag_has(&d, "in.csv:1: no column 'Этап'"));
     sbuf_free(&m.scratch);
-    profile_free(p);
+    layout_free(p);
     soko_diag_free(&d);
 }
 
@@ -200,32 +200,32 @@ static void test_refused_at_load(void **state)
     static const struct {
         const char *text, *msg;
     } bad[] = {
-        {"[profile]\nform = nosuch\n", "p.ini:2: form 'nosuch' cannot be imported"},
-        {"[profile]\nform = vpr_dist\n", "p.ini:2: form 'vpr_dist' cannot be imported"},
-        {"[profile]\nform = schools\ncolor = red\n[columns]\nschool_id = a\nname = b\n",
-         "p.ini:3: unknown key 'color' in [profile]"},
-        {"[profile]\nform = schools\n[columns]\nschool_id = a\nname = b\nfoo = c\n",
+        {"[layout]\nform = nosuch\n", "p.ini:2: form 'nosuch' cannot be imported"},
+        {"[layout]\nform = vpr_dist\n", "p.ini:2: form 'vpr_dist' cannot be imported"},
+        {"[layout]\nform = schools\ncolor = red\n[columns]\nschool_id = a\nname = b\n",
+         "p.ini:3: unknown key 'color' in [layout]"},
+        {"[layout]\nform = schools\n[columns]\nschool_id = a\nname = b\nfoo = c\n",
          "p.ini:6: 'foo' is not a column of form schools"},
-        {"[profile]\nform = schools\n[columns]\nschool_id = a\nname = b\nschool_id = c\n",
+        {"[layout]\nform = schools\n[columns]\nschool_id = a\nname = b\nschool_id = c\n",
          "p.ini:6: column 'school_id' is given twice (first at line 4)"},
-        {"[profile]\nform = schools\n[columns]\nschool_id = a\n",
+        {"[layout]\nform = schools\n[columns]\nschool_id = a\n",
          "form schools needs column 'name'"},
-        {"[profile]\nform = vpr\nduplicates = maybe\n", "p.ini:3: duplicates = 'maybe'"},
-        {"[profile]\nform = olympiad\n[columns]\nstage = map Этап\n",
+        {"[layout]\nform = vpr\nduplicates = maybe\n", "p.ini:3: duplicates = 'maybe'"},
+        {"[layout]\nform = olympiad\n[columns]\nstage = map Этап\n",
          "column 'stage' = map: expected a section [map stage]"},
-        {"[profile]\nform = schools\n[columns]\nschool_id = left Код x\nname = b\n",
+        {"[layout]\nform = schools\n[columns]\nschool_id = left Код x\nname = b\n",
          "p.ini:4: 'left Код x': expected 'left COLUMN N'"},
-        {"[profile]\nform = vpr\n[columns]\nm2 = percent p2\n",
+        {"[layout]\nform = vpr\n[columns]\nm2 = percent p2\n",
          "p.ini:4: 'percent p2': expected 'percent COLUMN of TOTAL_COLUMN'"},
         {"[columns]\nschool_id = a\n", "p.ini:2: [columns] before 'form' is known"},
         {"just text\n", "p.ini:1: not an INI line"},
-        {"[profile]\ndescription = x\n", "no 'form' in [profile]"},
+        {"[layout]\ndescription = x\n", "no 'form' in [layout]"},
         {"[whatever]\nx = 1\n", "p.ini:2: unknown section [whatever]"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct soko_diag d;
         soko_diag_init(&d, 0);
-        struct profile *p = load(bad[i].text, &d);
+        struct layout *p = load(bad[i].text, &d);
         if (p) print_error("case %zu was accepted\n", i);
         assert_null(p);
         if (!diag_has(&d, bad[i].msg)) fail_msg("case %zu", i);
@@ -238,19 +238,19 @@ static void test_lookup_by_name(void **state)
     (void)state;
     struct soko_diag d;
     soko_diag_init(&d, 0);
-    write_file("mine.ini", "[profile]\nform = schools\nduplicates = first\n[columns]\n"
+    write_file("mine.ini", "[layout]\nform = schools\nduplicates = first\n[columns]\n"
                            "school_id = DBN\nname = School Name\n");
     char search[600];
     snprintf(search, sizeof search, "/nonexistent:%s", dir);
-    struct profile *p = NULL;
-    assert_int_equal(profile_load("mine", search, &p, &d), SOKO_OK);
-    assert_string_equal(profile_name(p), "mine");
-    assert_int_equal(profile_keep_first(p), 1);
-    assert_int_equal(strlen(profile_sha256(p)), 64);
-    assert_ptr_equal(profile_form(p), form_find("schools"));
-    profile_free(p);
-    assert_int_equal(profile_load("absent", search, &p, &d), SOKO_ECONFIG);
-    assert_true(diag_has(&d, "no profile named 'absent'"));
+    struct layout *p = NULL;
+    assert_int_equal(layout_load("mine", search, &p, &d), SOKO_OK);
+    assert_string_equal(layout_name(p), "mine");
+    assert_int_equal(layout_keep_first(p), 1);
+    assert_int_equal(strlen(layout_sha256(p)), 64);
+    assert_ptr_equal(layout_form(p), form_find("schools"));
+    layout_free(p);
+    assert_int_equal(layout_load("absent", search, &p, &d), SOKO_ECONFIG);
+    assert_true(diag_has(&d, "no layout named 'absent'"));
     soko_diag_free(&d);
 }
 

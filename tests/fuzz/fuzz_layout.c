@@ -1,14 +1,14 @@
 /*
- * fuzz_profile.c — libFuzzer target: an import profile and a CSV file read through it.
- * Input: the profile (INI), a line "%%", then the CSV file; without the line the whole
- * input is the profile and the CSV is empty. The profile goes through profile_load;
- * when it loads, load_file reads the CSV with it for the profile's form, and every
+ * fuzz_layout.c — libFuzzer target: a layout and a CSV file read through it.
+ * Input: the layout (INI), a line "%%", then the CSV file; without the line the whole
+ * input is the layout and the CSV is empty. The layout goes through layout_load;
+ * when it loads, load_file reads the CSV with it for the layout's form, and every
  * row that reaches the sink must satisfy the form (fz_check_row), as in fuzz_load:
- * a profile may rename, derive or skip, but never let a bad row through.
- * Seeds: tests/fuzz/corpus/profile (the shipped profiles with files of their layout).
+ * a layout may rename, derive or skip, but never let a bad row through.
+ * Seeds: tests/fuzz/corpus/layout (the shipped layouts with files of their layout).
  */
 #include "fuzz_common.h"
-#include "profile.h"
+#include "layout.h"
 
 static int sink_row(void *ctx, const struct load_row *r, struct soko_diag *d)
 {
@@ -46,24 +46,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
     char ini[64], csv[64];
-    put(&fd_ini, "profile.ini", data, cut, ini);
+    put(&fd_ini, "layout.ini", data, cut, ini);
     put(&fd_csv, "data.csv", data + rest, size - rest, csv);
 
     struct soko_diag d;
     soko_diag_init(&d, 0);
-    struct profile *p = NULL;
-    int rc = profile_load(ini, NULL, &p, &d);
-    if (rc != SOKO_OK && rc != SOKO_ECONFIG && rc != SOKO_EIO) fz_die("profile_load returned %d", rc);
-    if ((rc == SOKO_OK) != (p != NULL)) fz_die("profile_load returned %d and a profile %p", rc, (void *)p);
-    if ((rc == SOKO_OK) != (d.total == 0)) fz_die("profile_load returned %d with %zu errors", rc, d.total);
+    struct layout *p = NULL;
+    int rc = layout_load(ini, NULL, &p, &d);
+    if (rc != SOKO_OK && rc != SOKO_ECONFIG && rc != SOKO_EIO) fz_die("layout_load returned %d", rc);
+    if ((rc == SOKO_OK) != (p != NULL)) fz_die("layout_load returned %d and a layout %p", rc, (void *)p);
+    if ((rc == SOKO_OK) != (d.total == 0)) fz_die("layout_load returned %d with %zu errors", rc, d.total);
     soko_diag_free(&d);
     if (!p) return 0;
-    if (!profile_form(p) || profile_form(p)->kind == FORM_INTERNAL) fz_die("a profile for no importable form");
+    if (!layout_form(p) || layout_form(p)->kind == FORM_INTERNAL) fz_die("a layout for no importable form");
 
     struct fz_input in;
     memset(&in, 0, sizeof in);
-    in.form = profile_form(p);
-    in.opts.profile = p;
+    in.form = layout_form(p);
+    in.opts.layout = p;
     snprintf(in.path, sizeof in.path, "%s", csv);
     struct load_sink sink = {&in, any_school, sink_row, NULL};
     struct load_stats st;
@@ -71,6 +71,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rc = load_file(csv, in.form, &in.opts, &sink, &st, &d);
     fz_check_result(&in, rc, &st, &d, in.flags);
     soko_diag_free(&d);
-    profile_free(p);
+    layout_free(p);
     return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * inidoc.c — an INI file read whole, with line numbers (contract in inidoc.h).
+ * deffile.c — an INI file read whole, with line numbers (contract in deffile.h).
  *
  * libinih as packaged by Debian reports no line numbers to the handler and reads
  * at most `ini_max_line` bytes a line (200 by default: a Russian title of a hundred
@@ -8,7 +8,7 @@
  * classification of the line (comment, continuation, section, key) to know which
  * section a key belongs to and whether a handler call continues the previous key.
  */
-#include "inidoc.h"
+#include "deffile.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -19,7 +19,7 @@
 
 struct rd {
     FILE *f;
-    struct inidoc *doc;
+    struct deffile *df;
     struct soko_diag *d;
     char *buf;            /* the current physical line (getline) */
     size_t cap;
@@ -37,7 +37,7 @@ static void rd_err(struct rd *r, long line, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    soko_diag_vadd(r->d, r->doc->path, line, 0, fmt, ap);
+    soko_diag_vadd(r->d, r->df->path, line, 0, fmt, ap);
     va_end(ap);
     r->bad = 1;
     r->bad_line = line;
@@ -74,12 +74,12 @@ static void classify(struct rd *r, char *text)
             *end = '\0';
             char *name = skip_ws(start + 1);
             rstrip(name);
-            for (size_t i = 0; i < r->doc->nsec; i++)
-                if (strcmp(r->doc->sec[i].name, name) == 0)
+            for (size_t i = 0; i < r->df->nsec; i++)
+                if (strcmp(r->df->sec[i].name, name) == 0)
                     rd_err(r, r->line, "section [%s] is given twice (first on line %ld); "
-                                       "expected each name once", name, r->doc->sec[i].line);
-            r->doc->sec = xrealloc(r->doc->sec, (r->doc->nsec + 1) * sizeof *r->doc->sec);
-            struct inidoc_sec *s = &r->doc->sec[r->doc->nsec++];
+                                       "expected each name once", name, r->df->sec[i].line);
+            r->df->sec = xrealloc(r->df->sec, (r->df->nsec + 1) * sizeof *r->df->sec);
+            struct deffile_sec *s = &r->df->sec[r->df->nsec++];
             memset(s, 0, sizeof *s);
             s->name = xstrdup(name);
             s->line = r->line;
@@ -124,7 +124,7 @@ static int handler(void *user, const char *section, const char *name, const char
                name);
         return 1;
     }
-    struct inidoc_sec *s = &r->doc->sec[r->doc->nsec - 1];
+    struct deffile_sec *s = &r->df->sec[r->df->nsec - 1];
     if (r->cont && s->nkv > 0) {
         /* inih leaves an inline comment on a continuation line: drop it here */
         char *v = xstrdup(value);
@@ -134,7 +134,7 @@ static int handler(void *user, const char *section, const char *name, const char
                 break;
             }
         rstrip(v);
-        struct inidoc_kv *kv = &s->kv[s->nkv - 1];
+        struct deffile_kv *kv = &s->kv[s->nkv - 1];
         if (*v) {
             char *joined = xasprintf("%s%s%s", kv->value, *kv->value ? " " : "", v);
             free(kv->value);
@@ -151,28 +151,28 @@ static int handler(void *user, const char *section, const char *name, const char
             return 1;
         }
     s->kv = xrealloc(s->kv, (s->nkv + 1) * sizeof *s->kv);
-    struct inidoc_kv *kv = &s->kv[s->nkv++];
+    struct deffile_kv *kv = &s->kv[s->nkv++];
     kv->key = xstrdup(name);
     kv->value = xstrdup(value);
     kv->line = r->line;
     return 1;
 }
 
-int inidoc_read(const char *path, struct inidoc *doc, struct soko_diag *d)
+int deffile_read(const char *path, struct deffile *df, struct soko_diag *d)
 {
-    memset(doc, 0, sizeof *doc);
-    doc->path = xstrdup(path);
+    memset(df, 0, sizeof *df);
+    df->path = xstrdup(path);
     FILE *f = fopen(path, "r");
     if (!f) {
         soko_diag_add(d, path, 0, 0, "cannot open: %s", strerror(errno));
         return SOKO_EIO;
     }
     /* Debian builds libinih with run-time options: let a line be as long as ours. */
-    ini_max_line = INIDOC_MAX_LINE;
+    ini_max_line = DEFFILE_MAX_LINE;
     struct rd r;
     memset(&r, 0, sizeof r);
     r.f = f;
-    r.doc = doc;
+    r.df = df;
     r.d = d;
     int rc = ini_parse_stream(reader, &r, handler, &r);
     int ioerr = ferror(f);
@@ -186,29 +186,29 @@ int inidoc_read(const char *path, struct inidoc *doc, struct soko_diag *d)
         rd_err(&r, rc, "not an INI line; expected [section], key = value, or a ; comment");
     else if (rc < 0 && !r.bad)
         rd_err(&r, 0, "cannot parse (libinih error %d)", rc);
-    for (size_t i = 0; i < doc->nsec; i++)
-        if (doc->sec[i].nkv == 0)
-            rd_err(&r, doc->sec[i].line, "section [%s] is empty; expected key = value lines "
-                                         "under it", doc->sec[i].name);
+    for (size_t i = 0; i < df->nsec; i++)
+        if (df->sec[i].nkv == 0)
+            rd_err(&r, df->sec[i].line, "section [%s] is empty; expected key = value lines "
+                                         "under it", df->sec[i].name);
     return r.bad ? SOKO_ECONFIG : SOKO_OK;
 }
 
-void inidoc_free(struct inidoc *doc)
+void deffile_free(struct deffile *df)
 {
-    for (size_t i = 0; i < doc->nsec; i++) {
-        for (size_t j = 0; j < doc->sec[i].nkv; j++) {
-            free(doc->sec[i].kv[j].key);
-            free(doc->sec[i].kv[j].value);
+    for (size_t i = 0; i < df->nsec; i++) {
+        for (size_t j = 0; j < df->sec[i].nkv; j++) {
+            free(df->sec[i].kv[j].key);
+            free(df->sec[i].kv[j].value);
         }
-        free(doc->sec[i].kv);
-        free(doc->sec[i].name);
+        free(df->sec[i].kv);
+        free(df->sec[i].name);
     }
-    free(doc->sec);
-    free(doc->path);
-    memset(doc, 0, sizeof *doc);
+    free(df->sec);
+    free(df->path);
+    memset(df, 0, sizeof *df);
 }
 
-const char *inidoc_get(const struct inidoc_sec *s, const char *key, long *line)
+const char *deffile_get(const struct deffile_sec *s, const char *key, long *line)
 {
     for (size_t i = 0; i < s->nkv; i++)
         if (strcmp(s->kv[i].key, key) == 0) {

@@ -1,7 +1,7 @@
 /*
- * profile.c — import profiles (contract in profile.h; format in docs/profiles.md).
+ * layout.c — import layouts (contract in layout.h; format in docs/layouts.md).
  */
-#include "profile.h"
+#include "layout.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -25,7 +25,7 @@ struct source {
     int field, total_field;   /* resolved source fields, -1 until bound */
     struct mapping *map;      /* MAP: value pairs from [map COLUMN] */
     size_t nmap;
-    long line;                /* line in the profile, for messages */
+    long line;                /* line in the layout, for messages */
 };
 
 struct skip {
@@ -33,7 +33,7 @@ struct skip {
     int field;
 };
 
-struct profile {
+struct layout {
     char *path, *name;
     char sha256[65];
     const struct form *form;
@@ -52,12 +52,12 @@ struct profile {
     int bad;
 };
 
-const struct form *profile_form(const struct profile *p) { return p->form; }
-const char *profile_name(const struct profile *p) { return p->name; }
-const char *profile_sha256(const struct profile *p) { return p->sha256; }
-int profile_keep_first(const struct profile *p) { return p->keep_first; }
+const struct form *layout_form(const struct layout *p) { return p->form; }
+const char *layout_name(const struct layout *p) { return p->name; }
+const char *layout_sha256(const struct layout *p) { return p->sha256; }
+int layout_keep_first(const struct layout *p) { return p->keep_first; }
 
-void profile_free(struct profile *p)
+void layout_free(struct layout *p)
 {
     if (!p) return;
     for (size_t j = 0; j < 32; j++) {
@@ -85,8 +85,8 @@ void profile_free(struct profile *p)
 
 /* --------------------------------------------------------------- parsing */
 
-static void perr(struct profile *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void perr(struct profile *p, const char *fmt, ...)
+static void perr(struct layout *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void perr(struct layout *p, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -112,12 +112,12 @@ static char *trimmed(const char *s)
     return str_trim(xstrdup(s));
 }
 
-/* Source spec of a form column: see docs/profiles.md. */
-static void parse_source(struct profile *p, const char *col, const char *v)
+/* Source spec of a form column: see docs/layouts.md. */
+static void parse_source(struct layout *p, const char *col, const char *v)
 {
     int j = p->form ? form_col_index(p->form, col) : -1;
     if (!p->form) {
-        perr(p, "[columns] before 'form' is known; expected [profile] form = NAME first");
+        perr(p, "[columns] before 'form' is known; expected [layout] form = NAME first");
         return;
     }
     if (j < 0) {
@@ -169,13 +169,13 @@ static void parse_source(struct profile *p, const char *col, const char *v)
 
 static int on_ini(void *user, const char *section, const char *name, const char *value)
 {
-    struct profile *p = user;
-    if (strcmp(section, "profile") == 0) {
+    struct layout *p = user;
+    if (strcmp(section, "layout") == 0 || strcmp(section, "profile") == 0) {  /* [profile]: the name before 0.2 */
         if (strcmp(name, "form") == 0) {
             p->form = form_find(value);
             p->form_line = p->line;
             if (!p->form || p->form->kind != FORM_ROWS)
-                perr(p, "form '%s' cannot be imported through a profile; expected one of "
+                perr(p, "form '%s' cannot be imported through a layout; expected one of "
                         "schools, clusters, context, vpr, oge, ege, rdr, olympiad, admissions", value);
         } else if (strcmp(name, "description") == 0) {
         } else if (strcmp(name, "skip") == 0) {
@@ -213,7 +213,7 @@ static int on_ini(void *user, const char *section, const char *name, const char 
             if (*end || errno || p->pct_tolerance < 0 || p->pct_tolerance > 10)
                 perr(p, "percent_tolerance = '%s': expected percentage points 0..10", value);
         } else
-            perr(p, "unknown key '%s' in [profile]; expected form, description, skip, "
+            perr(p, "unknown key '%s' in [layout]; expected form, description, skip, "
                     "suppressed, duplicates, percent_tolerance", name);
     } else if (strcmp(section, "columns") == 0) {
         parse_source(p, name, value);
@@ -230,27 +230,27 @@ static int on_ini(void *user, const char *section, const char *name, const char 
         s->map[s->nmap].to = xstrdup(value);
         s->nmap++;
     } else
-        perr(p, "unknown section [%s]; expected [profile], [columns] or [map COLUMN]", section);
+        perr(p, "unknown section [%s]; expected [layout], [columns] or [map COLUMN]", section);
     return 1;
 }
 
 /* inih reader that counts lines, so that every message names its line */
 static char *reader(char *buf, int n, void *stream)
 {
-    struct profile *p = ((void **)stream)[1];
+    struct layout *p = ((void **)stream)[1];
     char *r = fgets(buf, n, ((void **)stream)[0]);
     if (r) p->line++;
     size_t len = r ? strlen(r) : 0;
     int cut;
     /* a name in another encoding could never match the (UTF-8) header, and would end
-     * up in messages as mojibake (found by fuzz_profile) */
+     * up in messages as mojibake (found by fuzz_layout) */
     if (r && utf8_valid_prefix((const unsigned char *)r, len, &cut) != len &&
         !(cut && len + 1 == (size_t)n))
-        perr(p, "the line is not valid UTF-8; expected a profile saved as UTF-8");
+        perr(p, "the line is not valid UTF-8; expected a layout saved as UTF-8");
     return r;
 }
 
-int profile_load(const char *spec, const char *search, struct profile **out,
+int layout_load(const char *spec, const char *search, struct layout **out,
                  struct soko_diag *d)
 {
     *out = NULL;
@@ -272,18 +272,18 @@ int profile_load(const char *spec, const char *search, struct profile **out,
             if (*q) q++;
         }
         if (!path) {
-            soko_diag_add(d, NULL, 0, 0, "no profile named '%s' in %s; expected a file NAME.ini "
+            soko_diag_add(d, NULL, 0, 0, "no layout named '%s' in %s; expected a file NAME.ini "
                                          "there, or a path", spec, search ? search : "(nowhere)");
             return SOKO_ECONFIG;
         }
     }
     FILE *f = fopen(path, "r");
     if (!f) {
-        soko_diag_add(d, path, 0, 0, "cannot open the profile: %s", strerror(errno));
+        soko_diag_add(d, path, 0, 0, "cannot open the layout: %s", strerror(errno));
         free(path);
         return SOKO_EIO;
     }
-    struct profile *p = xcalloc(1, sizeof *p);
+    struct layout *p = xcalloc(1, sizeof *p);
     p->path = path;
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
@@ -299,9 +299,9 @@ int profile_load(const char *spec, const char *search, struct profile **out,
         p->line = rc;
         perr(p, "not an INI line; expected [section], key = value, or ; comment");
     } else if (rc < 0)
-        perr(p, "cannot read the profile");
+        perr(p, "cannot read the layout");
     p->line = 0;
-    if (!p->bad && !p->form) perr(p, "no 'form' in [profile]; expected e.g. form = vpr");
+    if (!p->bad && !p->form) perr(p, "no 'form' in [layout]; expected e.g. form = vpr");
     if (!p->bad) {
         for (size_t j = 0; j < p->form->ncols; j++) {
             const struct form_col *c = &p->form->cols[j];
@@ -316,7 +316,7 @@ int profile_load(const char *spec, const char *search, struct profile **out,
     }
     if (!p->bad && sha256_file(path, p->sha256, d) != SOKO_OK) p->bad = 1;
     if (p->bad) {
-        profile_free(p);
+        layout_free(p);
         return SOKO_ECONFIG;
     }
     *out = p;
@@ -336,29 +336,29 @@ static int find_field(char *const *fields, size_t n, const char *name)
     return -1;
 }
 
-int profile_bind_header(struct profile *p, char *const *fields, size_t n, const char *file,
+int layout_bind_header(struct layout *p, char *const *fields, size_t n, const char *file,
                         long line, struct soko_diag *d)
 {
     size_t errs = d->total;
     for (size_t j = 0; j < p->form->ncols; j++) {
         struct source *s = &p->src[j];
         if (s->column && (s->field = find_field(fields, n, s->column)) < 0)
-            soko_diag_add(d, file, line, 0, "no column '%s' (profile %s, for %s); expected it "
+            soko_diag_add(d, file, line, 0, "no column '%s' (layout %s, for %s); expected it "
                                             "in the header", s->column, p->name,
                           p->form->cols[j].name);
         if (s->total && (s->total_field = find_field(fields, n, s->total)) < 0)
-            soko_diag_add(d, file, line, 0, "no column '%s' (profile %s, the total of %s); "
+            soko_diag_add(d, file, line, 0, "no column '%s' (layout %s, the total of %s); "
                                             "expected it in the header", s->total, p->name,
                           p->form->cols[j].name);
     }
     for (size_t i = 0; i < p->nskips; i++)
         if ((p->skips[i].field = find_field(fields, n, p->skips[i].column)) < 0)
-            soko_diag_add(d, file, line, 0, "no column '%s' (profile %s, skip); expected it in "
+            soko_diag_add(d, file, line, 0, "no column '%s' (layout %s, skip); expected it in "
                                             "the header", p->skips[i].column, p->name);
     return d->total == errs ? SOKO_OK : SOKO_EINPUT;
 }
 
-static int is_marker(const struct profile *p, const char *v)
+static int is_marker(const struct layout *p, const char *v)
 {
     char *t = trimmed(v);
     int m = 0;
@@ -380,7 +380,7 @@ static int parse_num(const char *v, double *x)
     return o > 0 && !*end && !errno && *x == *x;
 }
 
-enum profile_row profile_map_row(struct profile *p, char *const *fields, size_t n,
+enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
                                  const char **out, long *outcol, struct sbuf *scratch,
                                  const char *file, long line, struct soko_diag *d)
 {
@@ -389,7 +389,7 @@ enum profile_row profile_map_row(struct profile *p, char *const *fields, size_t 
         char *t = trimmed(fields[p->skips[i].field]);
         int eq = utf8_casecmp(t, p->skips[i].value) == 0;
         free(t);
-        if (eq) return PROFILE_SKIP;
+        if (eq) return LAYOUT_SKIP;
     }
     /* suppressed when a required column's source holds a marker */
     for (size_t j = 0; j < f->ncols; j++) {
@@ -398,7 +398,7 @@ enum profile_row profile_map_row(struct profile *p, char *const *fields, size_t 
             continue;
         if ((s->field >= 0 && (size_t)s->field < n && is_marker(p, fields[s->field])) ||
             (s->total_field >= 0 && (size_t)s->total_field < n && is_marker(p, fields[s->total_field])))
-            return PROFILE_SUPPRESSED;
+            return LAYOUT_SUPPRESSED;
     }
     /* texts go to scratch one after another; offsets first, pointers after (it moves) */
     size_t off[32];
@@ -432,7 +432,7 @@ enum profile_row profile_map_row(struct profile *p, char *const *fields, size_t 
             for (size_t k = 0; k < s->nmap && !to; k++)
                 if (utf8_casecmp(t, s->map[k].from) == 0) to = s->map[k].to;
             if (!to) {
-                soko_diag_add(d, file, line, s->field + 1, "'%s' has no mapping for %s in profile %s; "
+                soko_diag_add(d, file, line, s->field + 1, "'%s' has no mapping for %s in layout %s; "
                                                           "expected one of its [map %s] values",
                               t, f->cols[j].name, p->name, f->cols[j].name);
                 off[j] = (size_t)-1;
@@ -509,7 +509,7 @@ enum profile_row profile_map_row(struct profile *p, char *const *fields, size_t 
             sbuf_addc(scratch, '\0');
         }
     }
-    if (d->total != errs) return PROFILE_ERROR;
+    if (d->total != errs) return LAYOUT_ERROR;
     for (size_t j = 0; j < f->ncols; j++) out[j] = off[j] == (size_t)-1 ? NULL : scratch->s + off[j];
-    return PROFILE_ROW;
+    return LAYOUT_ROW;
 }

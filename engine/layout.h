@@ -1,0 +1,50 @@
+/*
+ * layout.h — import layouts: read the layouts people actually receive.
+ *
+ * A layout (INI, docs/layouts.md) names a target form and says, for each form
+ * column, where its value comes from in the source file: a source column (a rename),
+ * a constant, a count derived from a percentage and a total, the first N characters
+ * of a column, or a value map; which source rows to skip (totals rows), which markers
+ * mean a suppressed cell, and what to do with repeated keys (a registry derived from
+ * a results file repeats each school). load.c applies it between the CSV parser and
+ * the form's row checks, so everything of the plain import holds.
+ *
+ * Ownership: struct layout from layout_load, released by layout_free. Strings
+ * returned by layout_map_row live in the caller's scratch buffer until the next call.
+ * Errors: SOKO_ECONFIG with "file:line: why" for a bad layout; SOKO_EINPUT with
+ * "file:line:column: ..." for a source row that cannot be mapped.
+ */
+#ifndef SOKO_LAYOUT_H
+#define SOKO_LAYOUT_H
+
+#include "forms.h"
+#include "soko.h"
+
+struct layout;
+
+/* Loads `spec`: a path to an INI file, or a name looked up as DIR/NAME.ini in each of
+ * the ':'-separated directories of `search` (e.g. "layouts:/usr/share/soko/layouts"). */
+int layout_load(const char *spec, const char *search, struct layout **out,
+                 struct soko_diag *d);
+void layout_free(struct layout *p);
+
+const struct form *layout_form(const struct layout *p);
+const char *layout_name(const struct layout *p);     /* file name without .ini */
+const char *layout_sha256(const struct layout *p);   /* of the layout file's bytes */
+int layout_keep_first(const struct layout *p);       /* duplicates = first */
+
+/* Resolves the source columns the layout names against a header. Errors name every
+ * missing source column. Source columns the layout does not use are ignored. */
+int layout_bind_header(struct layout *p, char *const *fields, size_t n, const char *file,
+                        long line, struct soko_diag *d);
+
+enum layout_row { LAYOUT_ROW = 0, LAYOUT_SKIP = 1, LAYOUT_SUPPRESSED = 2, LAYOUT_ERROR = 3 };
+
+/* Maps one source record to texts per form column: out[j] is the value of form
+ * column j (NULL when the layout gives none) and outcol[j] the 1-based source field
+ * it came from (0 for constants), for messages. */
+enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
+                                 const char **out, long *outcol, struct sbuf *scratch,
+                                 const char *file, long line, struct soko_diag *d);
+
+#endif
