@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct rd {
     int in_section;       /* a section header has been seen */
     long bad_line;        /* a line we already reported (inih may report it again) */
     int bad;              /* any error so far */
+    unsigned flags;       /* DEFFILE_* */
 };
 
 static void rd_err(struct rd *r, long line, const char *fmt, ...)
@@ -143,7 +145,7 @@ static int handler(void *user, const char *section, const char *name, const char
         free(v);
         return 1;
     }
-    for (size_t i = 0; i < s->nkv; i++)
+    for (size_t i = 0; i < s->nkv && !(r->flags & DEFFILE_REPEATS); i++)
         if (strcmp(s->kv[i].key, name) == 0) {
             rd_err(r, r->line, "[%s]: '%s' is given twice (first on line %ld); expected one "
                                "value (continue a long one on indented lines)",
@@ -160,6 +162,12 @@ static int handler(void *user, const char *section, const char *name, const char
 
 int deffile_read(const char *path, struct deffile *df, struct soko_diag *d)
 {
+    return deffile_read_opts(path, 0, df, d);
+}
+
+int deffile_read_opts(const char *path, unsigned flags, struct deffile *df,
+                      struct soko_diag *d)
+{
     memset(df, 0, sizeof *df);
     df->path = xstrdup(path);
     FILE *f = fopen(path, "r");
@@ -174,6 +182,7 @@ int deffile_read(const char *path, struct deffile *df, struct soko_diag *d)
     r.f = f;
     r.df = df;
     r.d = d;
+    r.flags = flags;
     int rc = ini_parse_stream(reader, &r, handler, &r);
     int ioerr = ferror(f);
     fclose(f);
@@ -216,4 +225,312 @@ const char *deffile_get(const struct deffile_sec *s, const char *key, long *line
             return s->kv[i].value;
         }
     return NULL;
+}
+
+const struct deffile_kv *deffile_kv(const struct deffile_sec *s, const char *key)
+{
+    for (size_t i = 0; i < s->nkv; i++)
+        if (strcmp(s->kv[i].key, key) == 0) return &s->kv[i];
+    return NULL;
+}
+
+/* ==== the typed key table ============================================================ */
+
+const struct deffile_key *deffile_key_find(const struct deffile_key *const *tables,
+                                           const char *key)
+{
+    const struct deffile_key *any = NULL;
+    for (size_t t = 0; tables[t]; t++)
+        for (const struct deffile_key *k = tables[t]; k->name; k++) {
+            if (strcmp(k->name, key) == 0) return k;
+            if (!any && strcmp(k->name, "*") == 0) any = k;
+        }
+    return any;
+}
+
+/* A number as people write it in a definition: [+-]digits[.digits][e[+-]digits] (a
+ * leading '.' digits too), or inf / -inf when allowed. No NaN, no hex, no trailing
+ * text. 1 when the whole of s is one. */
+static int strict_number(const char *s, int inf_ok, double *out)
+{
+    while (*s == ' ' || *s == '\t') s++;
+    const char *p = s;
+    if (*p == '+' || *p == '-') p++;
+    if (inf_ok && (strcmp(p, "inf") == 0 || strcmp(p, "infinity") == 0)) {
+        *out = *s == '-' ? -INFINITY : INFINITY;
+        return 1;
+    }
+    int digits = 0;
+    while (isdigit((unsigned char)*p)) p++, digits++;
+    if (*p == '.') {
+        p++;
+        while (isdigit((unsigned char)*p)) p++, digits++;
+    }
+    if (!digits) return 0;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-') p++;
+        if (!isdigit((unsigned char)*p)) return 0;
+        while (isdigit((unsigned char)*p)) p++;
+    }
+    const char *end = p;
+    while (*p == ' ' || *p == '\t') p++;
+    if (*p) return 0;
+    char *e;
+    errno = 0;
+    double v = strtod(s, &e);
+    if (e != end) return 0;
+    if (!isfinite(v)) return 0;     /* 1e999: out of any range we state */
+    *out = v;
+    return 1;
+}
+
+static int is_ident(const char *s)
+{
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_')) return 0;
+    return 1;
+}
+
+static int in_range(const struct deffile_key *k, double v)
+{
+    if (isinf(v)) return (k->flags & DF_INF) != 0;
+    if (k->flags & DF_LO_OPEN ? !(v > k->lo) : !(v >= k->lo)) return 0;
+    if (k->flags & DF_HI_OPEN ? !(v < k->hi) : !(v <= k->hi)) return 0;
+    return 1;
+}
+
+static int is_choice(const char *const *choices, const char *v)
+{
+    for (size_t i = 0; choices && choices[i]; i++)
+        if (strcmp(choices[i], v) == 0) return 1;
+    return 0;
+}
+
+/* What a value of k must be, in words (into b). */
+static void expect_text(const struct deffile_key *k, struct sbuf *b)
+{
+    if (k->expect) {
+        sbuf_adds(b, k->expect);
+        return;
+    }
+    const char *lo_w = k->flags & DF_LO_OPEN ? "greater than" : "from";
+    switch (k->type) {
+    case DF_TEXT: sbuf_adds(b, "a text"); break;
+    case DF_IDENT: sbuf_adds(b, "lower-case letters, digits and '_'"); break;
+    case DF_EXPR: sbuf_adds(b, "an SQL expression"); break;
+    case DF_OTHER: sbuf_adds(b, "a value in the documented form"); break;
+    case DF_INT:
+    case DF_COUNT:
+        if (k->hi >= 1e15) sbuf_printf(b, "a whole number of %.15g or more", k->lo);
+        else sbuf_printf(b, "a whole number from %.15g to %.15g", k->lo, k->hi);
+        if (k->type == DF_COUNT) sbuf_adds(b, ", or a percentage like 20%");
+        break;
+    case DF_REAL:
+        if (k->hi >= 1e300 && k->lo <= -1e300) sbuf_adds(b, "a number");
+        else if (k->hi >= 1e300) sbuf_printf(b, "a number %s %.15g", k->flags & DF_LO_OPEN ? "greater than" : "of at least", k->lo);
+        else
+            sbuf_printf(b, "a number %s %.15g to %.15g%s", lo_w, k->lo, k->hi,
+                        k->flags & DF_HI_OPEN ? " (not included)" : "");
+        break;
+    case DF_CHOICE:
+    case DF_LIST:
+    case DF_IDLIST:
+        if (k->type != DF_CHOICE)
+            sbuf_printf(b, "a comma-separated list%s", k->choices ? " of " : "");
+        if (k->type == DF_IDLIST && !k->choices) sbuf_adds(b, " of identifiers");
+        if (k->choices) {
+            if (k->type == DF_CHOICE) sbuf_adds(b, "one of ");
+            for (size_t i = 0; k->choices[i]; i++)
+                sbuf_printf(b, "%s%s", i ? ", " : "", k->choices[i]);
+        }
+        if (k->type != DF_CHOICE && k->hi > 0) sbuf_printf(b, " (at most %.0f)", k->hi);
+        break;
+    }
+}
+
+const char *deffile_value_ok(const struct deffile_key *k, const char *v)
+{
+    double x;
+    if (!*v) return k->flags & DF_EMPTY ? NULL : "empty";
+    switch (k->type) {
+    case DF_TEXT:
+    case DF_EXPR:
+    case DF_OTHER:
+        return NULL;
+    case DF_IDENT:
+        return is_ident(v) ? NULL : "bad";
+    case DF_INT:
+        return strict_number(v, 0, &x) && x == floor(x) && in_range(k, x) ? NULL : "bad";
+    case DF_REAL:
+        return strict_number(v, (k->flags & DF_INF) != 0, &x) && in_range(k, x) ? NULL : "bad";
+    case DF_COUNT: {
+        size_t n = strlen(v);
+        while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
+        if (n > 0 && v[n - 1] == '%') {
+            char *num = xstrndup(v, n - 1);
+            int ok = strict_number(num, 0, &x) && x > 0 && x <= 100;
+            free(num);
+            return ok ? NULL : "bad";
+        }
+        return strict_number(v, 0, &x) && x == floor(x) && in_range(k, x) ? NULL : "bad";
+    }
+    case DF_CHOICE:
+        return is_choice(k->choices, v) ? NULL : "bad";
+    case DF_LIST:
+    case DF_IDLIST: {
+        int n = 0, bad = 0;
+        /* an item left empty between commas is a mistake, not nothing */
+        const char *p = v;
+        for (;;) {
+            const char *c = strchr(p, ',');
+            size_t len = c ? (size_t)(c - p) : strlen(p);
+            char *item = str_trim(xstrndup(p, len));
+            if (!*item) bad = 1;
+            else {
+                n++;
+                if (k->type == DF_IDLIST && !is_ident(item)) bad = 1;
+                if (k->choices && !is_choice(k->choices, item)) bad = 1;
+            }
+            free(item);
+            if (!c) break;
+            p = c + 1;
+        }
+        if (bad || n < (k->lo > 1 ? k->lo : 1) || (k->hi > 0 && n > k->hi)) return "bad";
+        return NULL;
+    }
+    }
+    return "bad";
+}
+
+void deffile_bad(struct soko_diag *d, const struct deffile *df, const struct deffile_sec *s,
+                 const struct deffile_kv *kv, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *what = xvasprintf(fmt, ap);
+    va_end(ap);
+    if (kv)
+        soko_diag_add(d, df->path, kv->line, 0, "[%s]: %s: got '%s'; expected %s", s->name,
+                      key ? key : kv->key, kv->value ? kv->value : "", what);
+    else
+        soko_diag_add(d, df->path, s->line, 0, "[%s]: %s: missing; expected %s", s->name, key,
+                      what);
+    free(what);
+}
+
+size_t deffile_check(const struct deffile *df, const struct deffile_sec *s,
+                     const struct deffile_key *const *tables, struct soko_diag *d)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < s->nkv; i++) {
+        const struct deffile_kv *kv = &s->kv[i];
+        const struct deffile_key *k = deffile_key_find(tables, kv->key);
+        if (!k) {
+            struct sbuf b = SBUF_INIT;
+            for (size_t t = 0; tables[t]; t++)
+                for (const struct deffile_key *q = tables[t]; q->name; q++)
+                    if (strcmp(q->name, "*") != 0)
+                        sbuf_printf(&b, "%s%s", b.len ? ", " : "", q->name);
+            soko_diag_add(d, df->path, kv->line, 0, "[%s]: %s: unknown key; expected one of %s",
+                          s->name, kv->key, b.s ? b.s : "(none)");
+            sbuf_free(&b);
+            bad++;
+            continue;
+        }
+        if (!(k->flags & DF_REPEAT)) {
+            const struct deffile_kv *first = deffile_kv(s, kv->key);
+            if (first != kv) {
+                soko_diag_add(d, df->path, kv->line, 0,
+                              "[%s]: %s: given twice (first on line %ld); expected one value",
+                              s->name, kv->key, first->line);
+                bad++;
+                continue;
+            }
+        }
+        if (deffile_value_ok(k, kv->value ? kv->value : "")) {
+            struct sbuf b = SBUF_INIT;
+            expect_text(k, &b);
+            deffile_bad(d, df, s, kv, NULL, "%s", b.s);
+            sbuf_free(&b);
+            bad++;
+        }
+    }
+    for (size_t t = 0; tables[t]; t++)
+        for (const struct deffile_key *k = tables[t]; k->name; k++)
+            if ((k->flags & DF_REQUIRED) && strcmp(k->name, "*") != 0 && !deffile_kv(s, k->name)) {
+                struct sbuf b = SBUF_INIT;
+                expect_text(k, &b);
+                deffile_bad(d, df, s, NULL, k->name, "%s", b.s);
+                sbuf_free(&b);
+                bad++;
+            }
+    return bad;
+}
+
+double deffile_real(const struct deffile_sec *s, const char *key, double dflt)
+{
+    const char *v = deffile_get(s, key, NULL);
+    double x;
+    return v && strict_number(v, 1, &x) ? x : dflt;
+}
+
+long deffile_long(const struct deffile_sec *s, const char *key, long dflt)
+{
+    const char *v = deffile_get(s, key, NULL);
+    double x;
+    if (!v || !strict_number(v, 0, &x) || x != floor(x) || fabs(x) > 9e15) return dflt;
+    return (long)x;
+}
+
+int deffile_choice(const struct deffile_sec *s, const char *key, const char *const *choices,
+                   int dflt)
+{
+    const char *v = deffile_get(s, key, NULL);
+    for (int i = 0; v && choices[i]; i++)
+        if (strcmp(choices[i], v) == 0) return i;
+    return dflt;
+}
+
+int deffile_count(const struct deffile_sec *s, const char *key, double *v, int *pct)
+{
+    const char *t = deffile_get(s, key, NULL);
+    if (!t) return -1;
+    size_t n = strlen(t);
+    while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t')) n--;
+    *pct = n > 0 && t[n - 1] == '%';
+    char *num = xstrndup(t, *pct ? n - 1 : n);
+    double x = NAN;
+    if (!strict_number(num, 0, &x)) x = NAN;
+    free(num);
+    *v = x;
+    return 0;
+}
+
+char **deffile_list(const char *value, int *n)
+{
+    char **items = xcalloc(1, sizeof *items);
+    *n = 0;
+    const char *p = value ? value : "";
+    for (;;) {
+        const char *c = strchr(p, ',');
+        size_t len = c ? (size_t)(c - p) : strlen(p);
+        char *item = str_trim(xstrndup(p, len));
+        if (*item) {
+            items = xrealloc(items, (size_t)(*n + 2) * sizeof *items);
+            items[(*n)++] = item;
+            items[*n] = NULL;
+        } else
+            free(item);
+        if (!c) break;
+        p = c + 1;
+    }
+    return items;
+}
+
+void deffile_list_free(char **items)
+{
+    for (size_t i = 0; items && items[i]; i++) free(items[i]);
+    free(items);
 }

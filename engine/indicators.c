@@ -110,9 +110,42 @@ static const struct {
     [IND_E_N] = {"n", 1, {U_OPT, U_OPT, U_OPT, U_OPT}},
 };
 
-static const char *const plain_keys[] = {
-    "title", "description", "form", "kind", "base_factor", "per", "unit", "better",
-    "alert", "target", "min_n", "dims", "years", "breaks", NULL};
+static const char *const kind_names[] = {"share", "mean", "count", "rate", NULL};
+static const char *const better_names[] = {"higher", "lower", NULL};
+static const char *const yesno[] = {"yes", "no", NULL};
+
+#define EXPR(k) {k, DF_EXPR, 0, 0, 0, NULL, NULL}
+/* Every key of a definition, typed (deffile.h); what a kind needs is in slots[]. */
+static const struct deffile_key ind_keys[] = {
+    {"title", DF_TEXT, DF_REQUIRED, 0, 0, NULL, "a Russian title"},
+    {"description", DF_TEXT, DF_EMPTY, 0, 0, NULL, NULL},
+    {"form", DF_TEXT, DF_REQUIRED, 0, 0, NULL, "the form it reads, e.g. vpr"},
+    {"kind", DF_CHOICE, DF_REQUIRED, 0, 0, kind_names, NULL},
+    EXPR("filter"), EXPR("numerator"), EXPR("denominator"), EXPR("value"), EXPR("weight"),
+    EXPR("sumsq"), EXPR("count"), EXPR("base"), EXPR("n"),
+    {"base_factor", DF_TEXT, 0, 0, 0, NULL, "a context factor such as students"},
+    {"per", DF_REAL, DF_LO_OPEN, 0, 1e9, NULL, "a positive number, e.g. 100"},
+    {"unit", DF_TEXT, DF_EMPTY, 0, 0, NULL, NULL},
+    {"better", DF_CHOICE, 0, 0, 0, better_names, NULL},
+    {"alert", DF_REAL, 0, -1e300, 1e300, NULL, "a number, in the indicator's unit"},
+    {"target", DF_REAL, 0, -1e300, 1e300, NULL, "a number, in the indicator's unit"},
+    {"min_n", DF_INT, 0, 0, 1e9, NULL, "a whole number from 0 to 1e9, e.g. 5"},
+    {"dims", DF_IDLIST, 0, 1, IND_MAX_DIMS, NULL,
+     "at most 3 columns separated by commas, e.g. subject, grade"},
+    {"years", DF_OTHER, 0, 0, 0, NULL, NULL},
+    {"breaks", DF_OTHER, 0, 0, 0, NULL, NULL},
+    {"census", DF_CHOICE, 0, 0, 0, yesno, NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+static const struct deffile_key *const ind_tables[] = {ind_keys, NULL};
+
+/* The key is given and its value is of its type (deffile_check reported it if not). */
+static int typed_ok(const struct deffile_sec *s, const char *key)
+{
+    const char *v = deffile_get(s, key, NULL);
+    const struct deffile_key *k = deffile_key_find(ind_tables, key);
+    return v && k && deffile_value_ok(k, v) == NULL;
+}
 
 /* Functions a formula may call (SQLite's built-in, deterministic and harmless). */
 static const char *const allowed_functions[] = {
@@ -245,17 +278,6 @@ static int valid_id(const char *s)
     for (; *s; s++)
         if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_')) return 0;
     return 1;
-}
-
-/* Parses a number; 1 when the whole text is one finite number. */
-static int parse_num(const char *s, double *v)
-{
-    char *end;
-    errno = 0;
-    *v = strtod(s, &end);
-    if (end == s || errno) return 0;
-    while (isspace((unsigned char)*end)) end++;
-    return !*end && isfinite(*v);
 }
 
 static int parse_year(const char *s, size_t n, int *y)
@@ -543,23 +565,6 @@ static char *level_sql(const struct indicator *ind, enum ind_level lv)
     return sbuf_take(&b);
 }
 
-static int known_key(const char *k)
-{
-    for (int i = 0; plain_keys[i]; i++)
-        if (strcmp(plain_keys[i], k) == 0) return 1;
-    for (int i = 0; i < IND_NEXPR; i++)
-        if (strcmp(slots[i].key, k) == 0) return 1;
-    return 0;
-}
-
-static char *known_keys_list(void)
-{
-    struct sbuf b = SBUF_INIT;
-    for (int i = 0; plain_keys[i]; i++) sbuf_printf(&b, "%s%s", i ? ", " : "", plain_keys[i]);
-    for (int i = 0; i < IND_NEXPR; i++) sbuf_printf(&b, ", %s", slots[i].key);
-    return sbuf_take(&b);
-}
-
 static const char *kind_default_unit(const struct indicator *ind, char *buf, size_t n)
 {
     switch (ind->kind) {
@@ -594,38 +599,19 @@ static void load_section(struct loader *L, const struct deffile *df, const struc
             BAD(L, sec->line, "id", "[%s]: the id is already defined at %s:%ld; expected each "
                                     "indicator once", ind->id, s->v[i].file, s->v[i].line);
 
-    for (size_t i = 0; i < sec->nkv; i++)
-        if (!known_key(sec->kv[i].key)) {
-            char *list = known_keys_list();
-            BAD(L, sec->kv[i].line, sec->kv[i].key, "[%s]: %s: unknown key; expected one of %s",
-                ind->id, sec->kv[i].key, list);
-            free(list);
-        }
+    /* types and ranges of every key, in one message format (deffile.h) */
+    L->bad += (int)deffile_check(df, sec, ind_tables, L->d);
 
     long ln = 0;
     const char *v;
-    if ((v = deffile_get(sec, "title", &ln)) && *v) ind->title = xstrdup(v);
-    else BAD(L, v ? ln : sec->line, "title", "[%s]: title: %s; expected a Russian title",
-             ind->id, v ? "empty" : "missing");
+    if (typed_ok(sec, "title")) ind->title = xstrdup(deffile_get(sec, "title", NULL));
     if ((v = deffile_get(sec, "description", NULL))) ind->description = xstrdup(v);
 
-    int kind_ok = 0;
-    if ((v = deffile_get(sec, "kind", &ln))) {
-        static const char *const kinds[] = {"share", "mean", "count", "rate"};
-        for (int k = 0; k < 4; k++)
-            if (strcmp(v, kinds[k]) == 0) {
-                ind->kind = (enum ind_kind)k;
-                kind_ok = 1;
-            }
-        if (!kind_ok)
-            BAD(L, ln, "kind", "[%s]: kind: '%s' is unknown; expected share, mean, count or rate",
-                ind->id, v);
-    } else {
-        BAD(L, sec->line, "kind", "[%s]: kind: missing; expected share, mean, count or rate",
-            ind->id);
-    }
+    int kind_ok = typed_ok(sec, "kind");
+    if (kind_ok) ind->kind = (enum ind_kind)deffile_choice(sec, "kind", kind_names, 0);
 
-    if ((v = deffile_get(sec, "form", &ln))) {
+    if (typed_ok(sec, "form")) {
+        v = deffile_get(sec, "form", &ln);
         const struct form *f = form_find(v);
         if (!f) {
             struct sbuf b = SBUF_INIT;
@@ -640,28 +626,20 @@ static void load_section(struct loader *L, const struct deffile *df, const struc
         } else {
             ind->form = f;
         }
-    } else {
-        BAD(L, sec->line, "form", "[%s]: form: missing; expected the form it reads, e.g. vpr",
-            ind->id);
     }
 
     for (int i = 0; i < IND_NEXPR; i++)
-        if ((v = deffile_get(sec, slots[i].key, &ln))) {
+        if (typed_ok(sec, slots[i].key)) {
+            deffile_get(sec, slots[i].key, &ln);
             ind->expr_line[i] = ln;
-            if (!*v) BAD(L, ln, slots[i].key, "[%s]: %s: empty; expected an SQL expression",
-                         ind->id, slots[i].key);
-            else ind->expr[i] = xstrdup(v);
+            ind->expr[i] = xstrdup(deffile_get(sec, slots[i].key, NULL));
         }
-    if ((v = deffile_get(sec, "base_factor", &ln))) {
-        if (!*v) BAD(L, ln, "base_factor", "[%s]: base_factor: empty; expected a context factor "
-                                           "such as students", ind->id);
-        else ind->base_factor = xstrdup(v);
-    }
+    if (typed_ok(sec, "base_factor")) ind->base_factor = xstrdup(deffile_get(sec, "base_factor", NULL));
     if (kind_ok) {
         const char *kn = ind_kind_name(ind->kind);
         for (int i = 0; i < IND_NEXPR; i++) {
             int use = slots[i].use[ind->kind];
-            if (use == U_REQ && !ind->expr[i] && !deffile_get(sec, slots[i].key, NULL))
+            if (use == U_REQ && !deffile_get(sec, slots[i].key, NULL))
                 BAD(L, sec->line, slots[i].key, "[%s]: %s: missing; kind %s needs it", ind->id,
                     slots[i].key, kn);
             if (use == U_NO && deffile_get(sec, slots[i].key, &ln))
@@ -685,28 +663,15 @@ static void load_section(struct loader *L, const struct deffile *df, const struc
         }
     }
 
-    double num;
-    if ((v = deffile_get(sec, "per", &ln)) && (!parse_num(v, &ind->per) || ind->per <= 0))
-        BAD(L, ln, "per", "[%s]: per: '%s' is not a positive number; expected e.g. 100", ind->id,
-            v);
-    if ((v = deffile_get(sec, "alert", &ln)) && !parse_num(v, &ind->alert))
-        BAD(L, ln, "alert", "[%s]: alert: '%s' is not a number", ind->id, v);
-    if ((v = deffile_get(sec, "target", &ln)) && !parse_num(v, &ind->target))
-        BAD(L, ln, "target", "[%s]: target: '%s' is not a number", ind->id, v);
-    if ((v = deffile_get(sec, "min_n", &ln))) {
-        if (!parse_num(v, &num) || num < 0 || num != floor(num) || num > 1e9)
-            BAD(L, ln, "min_n", "[%s]: min_n: '%s' is not a whole number >= 0; expected e.g. 5",
-                ind->id, v);
-        else ind->min_n = (long)num;
-    }
-    if ((v = deffile_get(sec, "better", &ln))) {
-        if (strcmp(v, "lower") == 0) ind->lower_is_better = 1;
-        else if (strcmp(v, "higher") != 0)
-            BAD(L, ln, "better", "[%s]: better: '%s'; expected higher or lower", ind->id, v);
-    }
+    if (typed_ok(sec, "per")) ind->per = deffile_real(sec, "per", 100);
+    if (typed_ok(sec, "alert")) ind->alert = deffile_real(sec, "alert", NAN);
+    if (typed_ok(sec, "target")) ind->target = deffile_real(sec, "target", NAN);
+    if (typed_ok(sec, "min_n")) ind->min_n = deffile_long(sec, "min_n", 5);
+    if (typed_ok(sec, "better")) ind->lower_is_better = deffile_choice(sec, "better", better_names, 0) == 1;
+    if (typed_ok(sec, "census")) ind->census = deffile_choice(sec, "census", yesno, 1) == 0;
     if ((v = deffile_get(sec, "years", &ln)) && !parse_years(v, &ind->year_from, &ind->year_to))
-        BAD(L, ln, "years", "[%s]: years: '%s'; expected FROM-TO (e.g. 2015-2100), FROM- or one "
-                            "year, within %d..%d", ind->id, v, IND_YEAR_MIN, IND_YEAR_MAX);
+        BAD(L, ln, "years", "[%s]: years: got '%s'; expected FROM-TO (e.g. 2015-2100), FROM- or "
+                            "one year, within %d..%d", ind->id, v, IND_YEAR_MIN, IND_YEAR_MAX);
     if ((v = deffile_get(sec, "breaks", &ln))) {
         char *buf = xstrdup(v);
         char *items[IND_MAX_BREAKS];
@@ -731,7 +696,7 @@ static void load_section(struct loader *L, const struct deffile *df, const struc
         }
         free(buf);
     }
-    if ((v = deffile_get(sec, "dims", &ln)) && ind->form) {
+    if (typed_ok(sec, "dims") && (v = deffile_get(sec, "dims", &ln)) && ind->form) {
         char *buf = xstrdup(v);
         char *items[IND_MAX_DIMS];
         int n = split_list(buf, items, IND_MAX_DIMS);

@@ -75,6 +75,10 @@ struct indicator {
                                      figure is a concern; target — at or beyond it in
                                      the better direction, good */
     long min_n;                   /* below this n a figure is suppressed (default 5) */
+    int census;                   /* census = yes: the figure describes the whole school
+                                     (a context factor), it is not estimated from a
+                                     sample: trends and comparisons show it, never test
+                                     it */
     int ndims;
     const char *dims[IND_MAX_DIMS];  /* column names (static, from forms.c) */
     int year_from, year_to;       /* valid years (inclusive) */

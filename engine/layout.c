@@ -3,8 +3,9 @@
  */
 #include "layout.h"
 
+#include "deffile.h"
+
 #include <errno.h>
-#include <ini.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,16 @@ struct layout {
     int bad;
 };
 
+static void perr(struct layout *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void perr(struct layout *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    soko_diag_vadd(p->d, p->file, p->line, 0, fmt, ap);
+    va_end(ap);
+    p->bad = 1;
+}
+
 const struct form *layout_form(const struct layout *p) { return p->form; }
 const char *layout_name(const struct layout *p) { return p->name; }
 const char *layout_sha256(const struct layout *p) { return p->sha256; }
@@ -85,15 +96,31 @@ void layout_free(struct layout *p)
 
 /* --------------------------------------------------------------- parsing */
 
-static void perr(struct layout *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void perr(struct layout *p, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    soko_diag_vadd(p->d, p->file, p->line, 0, fmt, ap);
-    va_end(ap);
-    p->bad = 1;
-}
+static const char *const dup_choices[] = {"error", "first", NULL};
+
+/* The keys of [layout] ([profile] is its name before 0.2), typed (deffile.h). */
+static const struct deffile_key layout_keys[] = {
+    {"form", DF_TEXT, DF_REQUIRED, 0, 0, NULL, "the target form, e.g. vpr"},
+    {"description", DF_TEXT, DF_EMPTY, 0, 0, NULL, NULL},
+    {"skip", DF_OTHER, DF_REPEAT, 0, 0, NULL, "COLUMN = VALUE"},
+    {"suppressed", DF_LIST, 0, 1, 0, NULL, "markers of a suppressed cell, comma-separated"},
+    {"duplicates", DF_CHOICE, 0, 0, 0, dup_choices, NULL},
+    {"percent_tolerance", DF_REAL, 0, 0, 10, NULL, "percentage points from 0 to 10"},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+/* [columns]: one key per form column (checked against the form); [map COLUMN]: source
+ * values, any text. */
+static const struct deffile_key column_keys[] = {
+    {"*", DF_TEXT, 0, 0, 0, NULL, "a source: a column name, const V, percent P of T, left C N "
+                                  "or map C"},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+static const struct deffile_key map_keys[] = {
+    {"*", DF_TEXT, DF_EMPTY, 0, 0, NULL, NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+#define LEFT_MAX 1000     /* characters a `left` source may keep */
 
 /* "word rest": splits off the first word when it is `kw`; returns rest or NULL */
 static const char *keyword(const char *v, const char *kw)
@@ -112,24 +139,23 @@ static char *trimmed(const char *s)
     return str_trim(xstrdup(s));
 }
 
-/* Source spec of a form column: see docs/layouts.md. */
-static void parse_source(struct layout *p, const char *col, const char *v)
+/* Source spec of a form column: see docs/layouts.md. Returns problems reported. */
+static size_t parse_source(struct layout *p, const struct deffile *df, const struct deffile_sec *sec,
+                           const struct deffile_kv *kv, struct soko_diag *d)
 {
-    int j = p->form ? form_col_index(p->form, col) : -1;
-    if (!p->form) {
-        perr(p, "[columns] before 'form' is known; expected [layout] form = NAME first");
-        return;
-    }
+    const char *col = kv->key, *v = kv->value;
+    int j = form_col_index(p->form, col);
     if (j < 0) {
-        perr(p, "'%s' is not a column of form %s; expected one of its columns", col, p->form->name);
-        return;
+        struct sbuf b = SBUF_INIT;
+        for (size_t i = 0; i < p->form->ncols; i++)
+            sbuf_printf(&b, "%s%s", i ? ", " : "", p->form->cols[i].name);
+        soko_diag_add(d, df->path, kv->line, 0, "[%s]: %s: unknown key; expected a column of "
+                      "form %s: %s", sec->name, col, p->form->name, b.s);
+        sbuf_free(&b);
+        return 1;
     }
     struct source *s = &p->src[j];
-    if (s->kind != SRC_NONE) {
-        perr(p, "column '%s' is given twice (first at line %ld)", col, s->line);
-        return;
-    }
-    s->line = p->line;
+    s->line = kv->line;
     s->field = s->total_field = -1;
     const char *r;
     if ((r = keyword(v, "const"))) {
@@ -138,24 +164,26 @@ static void parse_source(struct layout *p, const char *col, const char *v)
     } else if ((r = keyword(v, "percent"))) {
         const char *of = strstr(r, " of ");
         if (!of) {
-            perr(p, "'%s': expected 'percent COLUMN of TOTAL_COLUMN'", v);
-            return;
+            deffile_bad(d, df, sec, kv, NULL, "'percent COLUMN of TOTAL_COLUMN'");
+            return 1;
         }
         s->kind = SRC_PERCENT;
         s->column = str_trim(xstrndup(r, (size_t)(of - r)));
         s->total = trimmed(of + 4);
-        if (!*s->column || !*s->total) perr(p, "'%s': expected 'percent COLUMN of TOTAL_COLUMN'", v);
+        if (!*s->column || !*s->total) {
+            deffile_bad(d, df, sec, kv, NULL, "'percent COLUMN of TOTAL_COLUMN'");
+            return 1;
+        }
     } else if ((r = keyword(v, "left"))) {
         const char *sp = strrchr(r, ' ');
-        char *end;
-        long n = sp ? strtol(sp + 1, &end, 10) : 0;
-        if (!sp || *end || n < 1) {
-            perr(p, "'%s': expected 'left COLUMN N' with N of 1 or more", v);
-            return;
+        const struct deffile_key nk = {"n", DF_INT, 0, 1, LEFT_MAX, NULL, NULL};
+        if (!sp || deffile_value_ok(&nk, sp + 1)) {
+            deffile_bad(d, df, sec, kv, NULL, "'left COLUMN N' with N from 1 to %d", LEFT_MAX);
+            return 1;
         }
         s->kind = SRC_LEFT;
         s->column = str_trim(xstrndup(r, (size_t)(sp - r)));
-        s->nchars = n;
+        s->nchars = strtol(sp + 1, NULL, 10);
     } else if ((r = keyword(v, "map"))) {
         s->kind = SRC_MAP;
         s->column = trimmed(r);
@@ -164,90 +192,111 @@ static void parse_source(struct layout *p, const char *col, const char *v)
         s->kind = SRC_COLUMN;
         s->column = trimmed(r ? r : v);
     }
-    if (s->column && !*s->column) perr(p, "column '%s': empty source column name", col);
+    if (s->column && !*s->column) {
+        deffile_bad(d, df, sec, kv, NULL, "a source column name");
+        return 1;
+    }
+    return 0;
 }
 
-static int on_ini(void *user, const char *section, const char *name, const char *value)
+/* Reads the layout file into p; returns the number of problems reported. */
+static size_t layout_parse(struct layout *p, const struct deffile *df, struct soko_diag *d)
 {
-    struct layout *p = user;
-    if (strcmp(section, "layout") == 0 || strcmp(section, "profile") == 0) {  /* [profile]: the name before 0.2 */
-        if (strcmp(name, "form") == 0) {
-            p->form = form_find(value);
-            p->form_line = p->line;
-            if (!p->form || p->form->kind != FORM_ROWS)
-                perr(p, "form '%s' cannot be imported through a layout; expected one of "
-                        "schools, clusters, context, vpr, oge, ege, rdr, olympiad, admissions", value);
-        } else if (strcmp(name, "description") == 0) {
-        } else if (strcmp(name, "skip") == 0) {
-            const char *eq = strchr(value, '=');
-            if (!eq) {
-                perr(p, "skip = '%s': expected 'skip = COLUMN = VALUE'", value);
-                return 1;
+    size_t bad = 0;
+    const struct deffile_sec *head = NULL;
+    for (size_t i = 0; i < df->nsec; i++) {
+        const char *n = df->sec[i].name;
+        if (strcmp(n, "layout") == 0 || strcmp(n, "profile") == 0) {
+            if (head) {
+                soko_diag_add(d, df->path, df->sec[i].line, 0, "[%s]: a second header section "
+                              "(first [%s] on line %ld); expected one [layout]", n, head->name,
+                              head->line);
+                bad++;
             }
-            p->skips = xrealloc(p->skips, (p->nskips + 1) * sizeof *p->skips);
-            struct skip *s = &p->skips[p->nskips++];
-            s->column = str_trim(xstrndup(value, (size_t)(eq - value)));
-            s->value = trimmed(eq + 1);
-            s->field = -1;
-        } else if (strcmp(name, "suppressed") == 0) {
-            const char *q = value;
-            while (*q) {
-                size_t n = strcspn(q, ",");
-                char *m = str_trim(xstrndup(q, n));
-                if (*m) {
-                    p->markers = xrealloc(p->markers, (p->nmarkers + 1) * sizeof *p->markers);
-                    p->markers[p->nmarkers++] = m;
-                } else
-                    free(m);
-                q += n;
-                if (*q) q++;
-            }
-        } else if (strcmp(name, "duplicates") == 0) {
-            if (strcmp(value, "first") == 0) p->keep_first = 1;
-            else if (strcmp(value, "error") == 0) p->keep_first = 0;
-            else perr(p, "duplicates = '%s': expected 'error' or 'first'", value);
-        } else if (strcmp(name, "percent_tolerance") == 0) {
-            char *end;
-            errno = 0;
-            p->pct_tolerance = strtod(value, &end);
-            if (*end || errno || p->pct_tolerance < 0 || p->pct_tolerance > 10)
-                perr(p, "percent_tolerance = '%s': expected percentage points 0..10", value);
-        } else
-            perr(p, "unknown key '%s' in [layout]; expected form, description, skip, "
-                    "suppressed, duplicates, percent_tolerance", name);
-    } else if (strcmp(section, "columns") == 0) {
-        parse_source(p, name, value);
-    } else if (strncmp(section, "map ", 4) == 0) {
-        const char *col = section + 4;
-        int j = p->form ? form_col_index(p->form, col) : -1;
-        if (j < 0) {
-            perr(p, "[%s]: '%s' is not a column of the form", section, col);
-            return 1;
+            head = &df->sec[i];
+        } else if (strcmp(n, "columns") != 0 && strncmp(n, "map ", 4) != 0) {
+            soko_diag_add(d, df->path, df->sec[i].line, 0,
+                          "unknown section [%s]; expected [layout], [columns] or [map COLUMN]", n);
+            bad++;
         }
-        struct source *s = &p->src[j];
-        s->map = xrealloc(s->map, (s->nmap + 1) * sizeof *s->map);
-        s->map[s->nmap].from = xstrdup(name);
-        s->map[s->nmap].to = xstrdup(value);
-        s->nmap++;
-    } else
-        perr(p, "unknown section [%s]; expected [layout], [columns] or [map COLUMN]", section);
-    return 1;
-}
-
-/* inih reader that counts lines, so that every message names its line */
-static char *reader(char *buf, int n, void *stream)
-{
-    struct layout *p = ((void **)stream)[1];
-    char *r = fgets(buf, n, ((void **)stream)[0]);
-    if (r) p->line++;
-    size_t len = r ? strlen(r) : 0;
-    int cut;
-    /* a name in another encoding could never match the (UTF-8) header, and would end
-     * up in messages as mojibake (found by fuzz_layout) */
-    if (r && utf8_valid_prefix((const unsigned char *)r, len, &cut) != len &&
-        !(cut && len + 1 == (size_t)n))
-        perr(p, "the line is not valid UTF-8; expected a layout saved as UTF-8");
-    return r;
+    }
+    if (!head) {
+        soko_diag_add(d, df->path, 0, 0, "no [layout] section; expected [layout] with form = "
+                                         "NAME (e.g. form = vpr)");
+        return bad + 1;
+    }
+    const struct deffile_key *const ht[] = {layout_keys, NULL};
+    size_t typed = deffile_check(df, head, ht, d);
+    bad += typed;
+    const struct deffile_kv *fk = deffile_kv(head, "form");
+    if (fk) {
+        p->form = form_find(fk->value);
+        p->form_line = fk->line;
+        if (!p->form || p->form->kind != FORM_ROWS) {
+            deffile_bad(d, df, head, fk, NULL, "one of schools, clusters, context, vpr, oge, ege, "
+                                              "rdr, olympiad, admissions (a form a layout can "
+                                              "import)");
+            p->form = NULL;
+            bad++;
+        }
+    }
+    if (typed) return bad;
+    p->keep_first = deffile_choice(head, "duplicates", dup_choices, 0) == 1;
+    p->pct_tolerance = deffile_real(head, "percent_tolerance", 0.05);
+    const char *v = deffile_get(head, "suppressed", NULL);
+    if (v) {
+        int n;
+        char **items = deffile_list(v, &n);
+        p->markers = xcalloc((size_t)n + 1, sizeof *p->markers);
+        for (int i = 0; i < n; i++) p->markers[p->nmarkers++] = xstrdup(items[i]);
+        deffile_list_free(items);
+    }
+    for (size_t i = 0; i < head->nkv; i++) {
+        const struct deffile_kv *kv = &head->kv[i];
+        if (strcmp(kv->key, "skip") != 0) continue;
+        const char *eq = strchr(kv->value, '=');
+        char *col = eq ? str_trim(xstrndup(kv->value, (size_t)(eq - kv->value))) : NULL;
+        if (!eq || !*col) {
+            deffile_bad(d, df, head, kv, NULL, "'COLUMN = VALUE' with a source column name");
+            free(col);
+            bad++;
+            continue;
+        }
+        p->skips = xrealloc(p->skips, (p->nskips + 1) * sizeof *p->skips);
+        struct skip *sk = &p->skips[p->nskips++];
+        sk->column = col;
+        sk->value = trimmed(eq + 1);
+        sk->field = -1;
+    }
+    if (!p->form) return bad;
+    const struct deffile_key *const ct[] = {column_keys, NULL}, *const mt[] = {map_keys, NULL};
+    for (size_t i = 0; i < df->nsec; i++) {
+        const struct deffile_sec *sec = &df->sec[i];
+        if (strcmp(sec->name, "columns") == 0) {
+            size_t t = deffile_check(df, sec, ct, d);
+            bad += t;
+            for (size_t k = 0; k < sec->nkv && !t; k++) bad += parse_source(p, df, sec, &sec->kv[k], d);
+        } else if (strncmp(sec->name, "map ", 4) == 0) {
+            const char *col = sec->name + 4;
+            int j = form_col_index(p->form, col);
+            if (j < 0) {
+                soko_diag_add(d, df->path, sec->line, 0, "[%s]: '%s' is not a column of form %s",
+                              sec->name, col, p->form->name);
+                bad++;
+                continue;
+            }
+            size_t t = deffile_check(df, sec, mt, d);
+            bad += t;
+            struct source *s = &p->src[j];
+            for (size_t k = 0; k < sec->nkv && !t; k++) {
+                s->map = xrealloc(s->map, (s->nmap + 1) * sizeof *s->map);
+                s->map[s->nmap].from = xstrdup(sec->kv[k].key);
+                s->map[s->nmap].to = xstrdup(sec->kv[k].value);
+                s->nmap++;
+            }
+        }
+    }
+    return bad;
 }
 
 int layout_load(const char *spec, const char *search, struct layout **out,
@@ -277,9 +326,10 @@ int layout_load(const char *spec, const char *search, struct layout **out,
             return SOKO_ECONFIG;
         }
     }
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        soko_diag_add(d, path, 0, 0, "cannot open the layout: %s", strerror(errno));
+    struct deffile df;
+    int rc = deffile_read_opts(path, DEFFILE_REPEATS, &df, d);
+    if (rc == SOKO_EIO) {
+        deffile_free(&df);
         free(path);
         return SOKO_EIO;
     }
@@ -292,16 +342,9 @@ int layout_load(const char *spec, const char *search, struct layout **out,
     p->file = path;
     p->d = d;
     p->pct_tolerance = 0.05;
-    void *stream[2] = {f, p};
-    int rc = ini_parse_stream(reader, stream, on_ini, p);
-    fclose(f);
-    if (rc > 0) {
-        p->line = rc;
-        perr(p, "not an INI line; expected [section], key = value, or ; comment");
-    } else if (rc < 0)
-        perr(p, "cannot read the layout");
-    p->line = 0;
-    if (!p->bad && !p->form) perr(p, "no 'form' in [layout]; expected e.g. form = vpr");
+    p->bad = rc != SOKO_OK;
+    if (!p->bad && layout_parse(p, &df, d)) p->bad = 1;
+    deffile_free(&df);
     if (!p->bad) {
         for (size_t j = 0; j < p->form->ncols; j++) {
             const struct form_col *c = &p->form->cols[j];

@@ -512,15 +512,15 @@ static void test_refused_definitions(void **state)
         {22, "[shape]: sumsq: no such column: m6"},
         {23, "[shape]: n: is not an aggregate"},
         {27, "[keys]: form: 'vprr' is unknown"},
-        {28, "[keys]: kind: 'ratio' is unknown"},
-        {29, "[keys]: agg: unknown key"},
+        {28, "[keys]: kind: got 'ratio'; expected one of share, mean, count, rate"},
+        {29, "[keys]: agg: unknown key; expected one of title, description, form"},
         {31, "[numbers]: base: missing; kind rate needs either base"},
-        {36, "[numbers]: per: '0' is not a positive number"},
-        {37, "[numbers]: min_n: '-1' is not a whole number"},
-        {38, "[numbers]: alert: 'high' is not a number"},
-        {39, "[numbers]: years: '2024-2023'"},
+        {36, "[numbers]: per: got '0'; expected a positive number"},
+        {37, "[numbers]: min_n: got '-1'; expected a whole number from 0 to 1e9"},
+        {38, "[numbers]: alert: got 'high'; expected a number"},
+        {39, "[numbers]: years: got '2024-2023'"},
         {40, "[numbers]: breaks: 2024 after 2025"},
-        {41, "[numbers]: better: 'up'"},
+        {41, "[numbers]: better: got 'up'; expected one of higher, lower"},
         {42, "[numbers]: dims: 'class' is not a column of form olympiad"},
         {42, "[numbers]: dims: 'stage' is given twice"},
         {44, "[missing]: title: missing"},
@@ -535,6 +535,45 @@ static void test_refused_definitions(void **state)
     }
     assert_int_equal(d.total, sizeof msgs / sizeof msgs[0]);
     soko_diag_free(&d);
+    sqlite3_close(db);
+}
+
+/* Hardening, round two, item 5: every number of a definition is range-checked at load
+ * with file:line, in one format; NaN, infinities, hex and huge numbers are refused. */
+static void test_numbers_range_checked(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_store();
+    static const struct { const char *key, *value, *expect; } bad[] = {
+        {"min_n", "99999999999999999999", "expected a whole number from 0 to 1e9"},
+        {"min_n", "2.5", "expected a whole number from 0 to 1e9"},
+        {"per", "nan", "expected a positive number"},
+        {"per", "inf", "expected a positive number"},
+        {"per", "0x10", "expected a positive number"},
+        {"alert", "nan", "expected a number"},
+        {"target", "-inf", "expected a number"},
+        {"alert", "1e999", "expected a number"},
+        {"census", "maybe", "expected one of yes, no"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[512];
+        int rate = strcmp(bad[i].key, "per") == 0;
+        snprintf(text, sizeof text,
+                 "[x]\ntitle = x\nform = vpr\nkind = %s\ncount = sum(m2)\n%s%s = %s\n",
+                 rate ? "rate" : "count", rate ? "base = sum(participants)\n" : "", bad[i].key,
+                 bad[i].value);
+        const char *path = write_file("num", "n.ini", text);
+        struct soko_diag d;
+        soko_diag_init(&d, 0);
+        struct ind_set *set;
+        assert_int_equal(ind_load(path, db, &set, &d), SOKO_ECONFIG);
+        char want[512];
+        snprintf(want, sizeof want, "n.ini:%d: [x]: %s: got '%s'; %s", rate ? 7 : 6, bad[i].key,
+                 bad[i].value, bad[i].expect);
+        HAS(&d, want);
+        assert_int_equal(d.total, 1);
+        soko_diag_free(&d);
+    }
     sqlite3_close(db);
 }
 
@@ -641,6 +680,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_members_factors, fx_setup, fx_teardown),
         cmocka_unit_test(test_authorizer),
         cmocka_unit_test(test_refused_definitions),
+        cmocka_unit_test(test_numbers_range_checked),
         cmocka_unit_test(test_duplicate_across_files),
         cmocka_unit_test(test_writable_refused),
         cmocka_unit_test(test_shipped_set),

@@ -200,27 +200,44 @@ static void test_refused_at_load(void **state)
     static const struct {
         const char *text, *msg;
     } bad[] = {
-        {"[layout]\nform = nosuch\n", "p.ini:2: form 'nosuch' cannot be imported"},
-        {"[layout]\nform = vpr_dist\n", "p.ini:2: form 'vpr_dist' cannot be imported"},
+        {"[layout]\nform = nosuch\n", "p.ini:2: [layout]: form: got 'nosuch'; expected one of"},
+        {"[layout]\nform = vpr_dist\n", "p.ini:2: [layout]: form: got 'vpr_dist'"},
         {"[layout]\nform = schools\ncolor = red\n[columns]\nschool_id = a\nname = b\n",
-         "p.ini:3: unknown key 'color' in [layout]"},
+         "p.ini:3: [layout]: color: unknown key; expected one of form, description, skip"},
         {"[layout]\nform = schools\n[columns]\nschool_id = a\nname = b\nfoo = c\n",
-         "p.ini:6: 'foo' is not a column of form schools"},
+         "p.ini:6: [columns]: foo: unknown key; expected a column of form schools"},
         {"[layout]\nform = schools\n[columns]\nschool_id = a\nname = b\nschool_id = c\n",
-         "p.ini:6: column 'school_id' is given twice (first at line 4)"},
+         "p.ini:6: [columns]: school_id: given twice (first on line 4)"},
         {"[layout]\nform = schools\n[columns]\nschool_id = a\n",
          "form schools needs column 'name'"},
-        {"[layout]\nform = vpr\nduplicates = maybe\n", "p.ini:3: duplicates = 'maybe'"},
+        {"[layout]\nform = vpr\nduplicates = maybe\n",
+         "p.ini:3: [layout]: duplicates: got 'maybe'; expected one of error, first"},
         {"[layout]\nform = olympiad\n[columns]\nstage = map Этап\n",
          "column 'stage' = map: expected a section [map stage]"},
         {"[layout]\nform = schools\n[columns]\nschool_id = left Код x\nname = b\n",
-         "p.ini:4: 'left Код x': expected 'left COLUMN N'"},
+         "p.ini:4: [columns]: school_id: got 'left Код x'; expected 'left COLUMN N'"},
         {"[layout]\nform = vpr\n[columns]\nm2 = percent p2\n",
-         "p.ini:4: 'percent p2': expected 'percent COLUMN of TOTAL_COLUMN'"},
-        {"[columns]\nschool_id = a\n", "p.ini:2: [columns] before 'form' is known"},
+         "p.ini:4: [columns]: m2: got 'percent p2'; expected 'percent COLUMN of TOTAL_COLUMN'"},
+        {"[columns]\nschool_id = a\n", "no [layout] section"},
         {"just text\n", "p.ini:1: not an INI line"},
-        {"[layout]\ndescription = x\n", "no 'form' in [layout]"},
-        {"[whatever]\nx = 1\n", "p.ini:2: unknown section [whatever]"},
+        {"[layout]\ndescription = x\n", "p.ini:1: [layout]: form: missing; expected the target form"},
+        {"[whatever]\nx = 1\n", "p.ini:1: unknown section [whatever]"},
+        /* hardening round two, item 5: every number range-checked at load */
+        {"[layout]\nform = schools\n[columns]\nschool_id = left Код 99999999999999999999\n"
+         "name = b\n",
+         "p.ini:4: [columns]: school_id: got 'left Код 99999999999999999999'; expected 'left "
+         "COLUMN N' with N from 1 to 1000"},
+        {"[layout]\nform = vpr\npercent_tolerance = nan\n",
+         "p.ini:3: [layout]: percent_tolerance: got 'nan'; expected percentage points from 0 "
+         "to 10"},
+        {"[layout]\nform = vpr\npercent_tolerance = 1e999\n",
+         "p.ini:3: [layout]: percent_tolerance: got '1e999'"},
+        {"[layout]\nform = vpr\npercent_tolerance = 0x1\n",
+         "p.ini:3: [layout]: percent_tolerance: got '0x1'"},
+        {"[layout]\nform = schools\nskip = =\n[columns]\nschool_id = a\nname = b\n",
+         "p.ini:3: [layout]: skip: got '='; expected 'COLUMN = VALUE' with a source column name"},
+        {"[layout]\nform = schools\nskip = Код\n[columns]\nschool_id = a\nname = b\n",
+         "p.ini:3: [layout]: skip: got 'Код'; expected 'COLUMN = VALUE'"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct soko_diag d;
