@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
 
 /* ==== rows and series ================================================================ */
 
@@ -162,6 +163,49 @@ int ana_poisson_trend(const double *k, const double *e, const double *x, size_t 
     return STATS_OK;
 }
 
+/* The weighted line through (x, y) with weights 1/(v + tau2): slope, its SE at those
+ * variances, and (at tau2 = 0) the lack of fit D = Σw(y − line)² with the slope c of
+ * its expectation in an added variance τ²: E[D] = (k − 2) + τ²·c, c = Σw − tr((X'WX)⁻¹
+ * X'W²X). 0 when the line cannot be fitted. */
+static int wls_known(const double *x, const double *y, const double *v, size_t np, double tau2,
+                     double *b, double *se, double *D, double *c)
+{
+    double sw = 0, swx = 0, swy = 0, sw2 = 0, sw2x = 0, sw2xx = 0;
+    double w[ANA_MAX_YEARS];
+    for (size_t i = 0; i < np; i++) {
+        double vi = v[i] + tau2;
+        if (!(isfinite(vi) && vi > 0.0)) return 0;
+        w[i] = 1.0 / vi;
+        sw += w[i];
+        swx += w[i] * x[i];
+        swy += w[i] * y[i];
+    }
+    double xb = swx / sw, yb = swy / sw, sxx = 0, sxy = 0;
+    for (size_t i = 0; i < np; i++) {
+        sxx += w[i] * (x[i] - xb) * (x[i] - xb);
+        sxy += w[i] * (x[i] - xb) * (y[i] - yb);
+    }
+    if (!(sxx > 0.0)) return 0;
+    *b = sxy / sxx;
+    *se = 1.0 / sqrt(sxx);
+    double a = yb - *b * xb, d = 0;
+    for (size_t i = 0; i < np; i++) {
+        double e = y[i] - a - *b * x[i];
+        d += w[i] * e * e;
+        sw2 += w[i] * w[i];
+        sw2x += w[i] * w[i] * x[i];
+        sw2xx += w[i] * w[i] * x[i] * x[i];
+    }
+    *D = d;
+    /* (X'WX)⁻¹ for X = [1 x]: 1/det · [[Σwx², −Σwx], [−Σwx, Σw]] */
+    double swxx = sxx + sw * xb * xb, det = sw * swxx - swx * swx;
+    if (det > 0.0)
+        *c = sw - (swxx * sw2 - 2.0 * swx * sw2x + sw * sw2xx) / det;
+    else
+        *c = NAN;
+    return 1;
+}
+
 void ana_trend_series(const struct indicator *ind, const int *years,
                       const double *value, const double *num, const double *den,
                       const double *n, const double *sd, size_t len, double alpha,
@@ -183,11 +227,17 @@ void ana_trend_series(const struct indicator *ind, const int *years,
     out->has_test = 0;
     out->label = STATS_TREND_NOT_ENOUGH_DATA;
     out->why = NULL;
+    out->lof = out->lof_df = out->lof_c = out->phi = NAN;
+    out->year_tau2 = 0.0;
+    out->family_df = NAN;
+    out->tv_relative = 0;
+    out->alpha = alpha;
 
     /* the points with a value */
     size_t np = 0, src[ANA_MAX_YEARS];
     int all_sd = 1, all_n = 1, share_ok = ind && ind->kind == IND_SHARE;
-    /* counts and rates: k = the count, m = its exposure (rate: the base; count: 1) */
+    /* counts and rates: k = the count, m = its exposure (rate: the base; count: its
+       participants when it has them, else 1) */
     int pois_ok = ind && (ind->kind == IND_COUNT || ind->kind == IND_RATE);
     for (size_t i = 0; i < len && np < ANA_MAX_YEARS; i++) {
         if (!isfinite(value[i])) continue;
@@ -207,12 +257,15 @@ void ana_trend_series(const struct indicator *ind, const int *years,
         } else if (pois_ok) {
             double ki = num ? num[i] : NAN;
             double ei = ind->kind == IND_RATE ? (den ? den[i] : NAN) : 1.0;
-            if (!(isfinite(ki) && ki >= 0.0 && isfinite(ei) && ei > 0.0)) pois_ok = 0;
             k[np] = ki;
             m[np] = ei;
+            if (!(isfinite(ki) && ki >= 0.0 && isfinite(ei) && ei > 0.0)) pois_ok = 0;
         }
         np++;
     }
+    /* a count with participants: its exposure is the participants of each year */
+    if (pois_ok && ind->kind == IND_COUNT && all_n)
+        for (size_t i = 0; i < np; i++) m[i] = n[src[i]];
     out->npoints = np;
     if (np >= 1) {
         out->first = y[0];
@@ -232,7 +285,7 @@ void ana_trend_series(const struct indicator *ind, const int *years,
         out->why = "fewer than 3 years with a value";
         return;
     }
-    /* weights, chosen once for the series: 1/variance of the mean (n/sd²) when every
+    /* the descriptive slope, as R lm(value ~ year, weights = w): w = n/sd² when every
        year of a mean has its spread, else participants, else equal */
     int mean_sd = ind && ind->kind == IND_MEAN && all_sd && all_n;
     for (size_t i = 0; i < np; i++) {
@@ -247,58 +300,117 @@ void ana_trend_series(const struct indicator *ind, const int *years,
         out->p = tr.p;
         out->has_wls = 1;
     }
+    if (ind && ind->census) {
+        out->test = "none";
+        out->label = STATS_TREND_NO_CHANGE;
+        out->why = "a census figure (not a sample): the change is shown, never tested";
+        return;
+    }
+    /* the test: a line through the years' figures weighted by their sampling variance
+       under "no trend" — for shares at the pooled share (this is Cochran–Armitage), for
+       counts and rates at the pooled rate per exposure (the Poisson score test), for
+       means by sd²/n (slope_z); means without a spread have a variance known only up to
+       a factor, estimated from the scatter (slope_t) */
+    double *ty = out->tv_y, *tv = out->tv_v;
     if (share_ok) {
-        struct stats_catrend ca;
-        int rc = stats_cochran_armitage(k, m, x, np, &ca);
-        if (rc == STATS_OK) {
-            out->test = "cochran_armitage";
-            out->test_z = ca.z;
-            out->test_p = ca.p;
-            out->has_test = 1;
-        } else if (rc == STATS_EDEGENERATE) {
+        double sk = 0, sm = 0;
+        for (size_t i = 0; i < np; i++) {
+            sk += k[i];
+            sm += m[i];
+        }
+        double pb = sk / sm;
+        if (!(pb > 0.0 && pb < 1.0)) {
             /* 0% or 100% in every year: nothing moved */
             out->label = STATS_TREND_NO_CHANGE;
             return;
         }
+        for (size_t i = 0; i < np; i++) {
+            ty[i] = 100.0 * k[i] / m[i];
+            tv[i] = 1e4 * pb * (1.0 - pb) / m[i];
+        }
+        out->test = "cochran_armitage";
     } else if (pois_ok) {
-        double z, pv;
-        int rc = ana_poisson_trend(k, m, x, np, &z, &pv);
-        if (rc == STATS_OK) {
-            out->test = "poisson_score";
-            out->test_z = z;
-            out->test_p = pv;
-            out->has_test = 1;
-        } else if (rc == STATS_EDEGENERATE) {
+        double sk = 0, se = 0;
+        for (size_t i = 0; i < np; i++) {
+            sk += k[i];
+            se += m[i];
+        }
+        if (sk == 0.0) {
             /* no event in any year: nothing moved */
             out->label = STATS_TREND_NO_CHANGE;
             return;
         }
-    } else if (mean_sd && out->has_wls) {
-        /* the yearly means' variances sd²/n are known: the slope's SE is
-           1/√Σw(x−x̄)² without rescaling by the scatter of 3 points (1 df) */
-        double sw = 0.0, swx = 0.0, sxx = 0.0;
         for (size_t i = 0; i < np; i++) {
-            sw += w[i];
-            swx += w[i] * x[i];
+            ty[i] = k[i] / m[i];
+            tv[i] = sk / se / m[i];
         }
-        for (size_t i = 0; i < np; i++) sxx += w[i] * (x[i] - swx / sw) * (x[i] - swx / sw);
-        double se0 = 1.0 / sqrt(sxx);
-        if (isfinite(se0) && se0 > 0.0) {
-            out->test = "slope_z";
-            out->test_z = out->slope / se0;
-            out->test_p = 2.0 * gsl_cdf_ugaussian_Q(fabs(out->test_z));
-            out->has_test = 1;
+        out->test = "poisson_score";
+    } else if (mean_sd) {
+        for (size_t i = 0; i < np; i++) {
+            ty[i] = y[i];
+            tv[i] = 1.0 / w[i];
         }
-    } else if (out->has_wls) {
+        out->test = "slope_z";
+    } else {
+        for (size_t i = 0; i < np; i++) {
+            ty[i] = y[i];
+            tv[i] = 1.0 / w[i];
+        }
         out->test = "slope_t";
-        out->test_z = out->t;
-        out->test_p = out->p;
-        out->has_test = 1;
+        out->tv_relative = 1;
     }
-    if (out->has_test)
-        out->label = stats_trend_classify(out->test_z, out->test_p, alpha, dir, np);
-    else
+    double b, se, D, c;
+    if (!wls_known(x, ty, tv, np, 0.0, &b, &se, &D, &c)) {
+        out->test = NULL;
         out->why = "the trend test could not be computed";
+        return;
+    }
+    out->lof = D;
+    out->lof_df = (double)np - 2.0;
+    out->lof_c = c;
+    out->phi = D / out->lof_df;
+    out->family_df = out->lof_df;
+    if (!out->tv_relative) {
+        out->test_z = b / se;
+        out->test_p = 2.0 * gsl_cdf_ugaussian_Q(fabs(out->test_z));
+        out->has_test = 1;
+    } else if (D > 1e-12 * (fabs(b) + 1.0)) {
+        double s2 = D / out->lof_df;
+        out->test_z = b / (se * sqrt(s2));
+        out->test_p = 2.0 * gsl_cdf_tdist_Q(fabs(out->test_z), out->lof_df);
+        out->has_test = 1;
+    } else {
+        out->label = STATS_TREND_NO_CHANGE;
+        out->why = "the values lie on a line: no scatter to test the slope against";
+        return;
+    }
+    out->label = stats_trend_classify(out->test_z, out->test_p, alpha, dir, np);
+}
+
+/* The test again with the family's between-year variance (known-variance series) or
+ * pooled scale (series whose variance is known up to a factor): fdf degrees of
+ * freedom behind the estimate. */
+static void trend_retest(struct ana_trend *t, double tau2, double s2, double fdf)
+{
+    if (!t->has_test || !isfinite(fdf) || fdf <= 0) return;
+    double x[ANA_MAX_YEARS], b, se, D, c;
+    for (size_t i = 0; i < t->npoints; i++) x[i] = t->years[i];
+    enum stats_direction dir = lower_better(t->ind) ? STATS_LOWER_IS_BETTER : STATS_HIGHER_IS_BETTER;
+    t->family_df = fdf;
+    if (!t->tv_relative) {
+        if (!(tau2 > 0.0)) return;
+        if (!wls_known(x, t->tv_y, t->tv_v, t->npoints, tau2, &b, &se, &D, &c)) return;
+        t->year_tau2 = tau2;
+        t->test_z = b / se;
+        t->test_p = fdf >= 30 ? 2.0 * gsl_cdf_ugaussian_Q(fabs(t->test_z))
+                              : 2.0 * gsl_cdf_tdist_Q(fabs(t->test_z), fdf);
+    } else {
+        if (!(s2 > 0.0)) return;
+        if (!wls_known(x, t->tv_y, t->tv_v, t->npoints, 0.0, &b, &se, &D, &c)) return;
+        t->test_z = b / (se * sqrt(s2));
+        t->test_p = 2.0 * gsl_cdf_tdist_Q(fabs(t->test_z), fdf);
+    }
+    t->label = stats_trend_classify(t->test_z, t->test_p, t->alpha, dir, t->npoints);
 }
 
 static void trends_push(struct ana_trends *t, const struct ana_trend *x)
@@ -310,12 +422,24 @@ static void trends_push(struct ana_trends *t, const struct ana_trend *x)
     t->v[t->n++] = *x;
 }
 
+static int same_family(const struct ana_trend *a, const struct ana_trend *b)
+{
+    if (a->ind != b->ind || a->level != b->level || a->tv_relative != b->tv_relative) return 0;
+    for (int k = 0; k < IND_MAX_DIMS; k++)
+        if (!str_eq(a->dim[k], b->dim[k])) return 0;
+    return 1;
+}
+
 void ana_trends(const struct ind_results *r, const struct ana_trend_opts *o,
                 struct ana_trends *out)
 {
     struct win_cache wc;
     wc.n = 0;
     double alpha = o && o->alpha > 0.0 ? o->alpha : ANA_ALPHA_DEFAULT;
+    /* every series of r, whatever the options ask to see: the between-year variance of
+       a school's series is estimated from all the district's schools */
+    struct ana_trends all = {0};
+    char *want = NULL;
     size_t i = 0;
     while (i < r->n) {
         const struct ind_row *first = &r->v[i];
@@ -324,8 +448,6 @@ void ana_trends(const struct ind_results *r, const struct ana_trend_opts *o,
         /* rows [i, j) are one series, ascending by year (ind_evaluate's order) */
         size_t s = i;
         i = j;
-        if (o && o->unit && !str_eq(o->unit, first->unit)) continue;
-        if (o && o->level_mask && !(o->level_mask & (1 << first->level))) continue;
         int y0, y1;
         if (!cached_window(&wc, r, first->ind, o ? &o->window : NULL, &y0, &y1))
             continue;
@@ -366,8 +488,40 @@ void ana_trends(const struct ind_results *r, const struct ana_trend_opts *o,
         for (size_t q = 0; q < t.npoints; q++) t.rows[q] = rows[q];
         if (t.label == STATS_TREND_NOT_ENOUGH_DATA && t.after_break && t.npoints < 3)
             t.why = "fewer than 3 years since the break";
-        trends_push(out, &t);
+        trends_push(&all, &t);
+        int show = !(o && o->unit && !str_eq(o->unit, first->unit)) &&
+                   !(o && o->level_mask && !(o->level_mask & (1 << first->level)));
+        want = xrealloc(want, all.n);
+        want[all.n - 1] = (char)show;
     }
+    /* families: one indicator, level and breakdown; the years' scatter around each line
+       beyond sampling, pooled (method of moments): τ² = (ΣD − Σdf)/Σc */
+    char *done = xcalloc(all.n + 1, 1);
+    for (size_t a = 0; a < all.n; a++) {
+        if (done[a] || !all.v[a].has_test) continue;
+        double sD = 0, sdf = 0, sc = 0;
+        for (size_t b = a; b < all.n; b++)
+            if (!done[b] && all.v[b].has_test && same_family(&all.v[a], &all.v[b]) &&
+                isfinite(all.v[b].lof) && isfinite(all.v[b].lof_c)) {
+                sD += all.v[b].lof;
+                sdf += all.v[b].lof_df;
+                sc += all.v[b].lof_c;
+            }
+        double tau2 = sdf > 0 && sc > 0 ? (sD - sdf) / sc : 0.0;
+        if (!(tau2 > 0.0)) tau2 = 0.0;
+        double s2 = sdf > 0 ? sD / sdf : NAN;
+        for (size_t b = a; b < all.n; b++)
+            if (!done[b] && all.v[b].has_test && same_family(&all.v[a], &all.v[b])) {
+                done[b] = 1;
+                all.v[b].phi = s2;
+                trend_retest(&all.v[b], tau2, s2, sdf);
+            }
+    }
+    free(done);
+    for (size_t k = 0; k < all.n; k++)
+        if (want[k]) trends_push(out, &all.v[k]);
+    free(want);
+    free(all.v);
 }
 
 void ana_trends_free(struct ana_trends *t)
@@ -409,10 +563,153 @@ static int cmp_str_p(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static double zq(double tail)
+/* ==== overdispersion ================================================================== */
+
+static int dbl_cmp(const void *pa, const void *pb)
 {
-    return gsl_cdf_ugaussian_Qinv(tail);
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return (a > b) - (a < b);
 }
+
+/* R's quantile(type = 7) of sorted x[0..n). */
+static double quantile7(const double *x, size_t n, double q)
+{
+    double h = (double)(n - 1) * q;
+    size_t lo = (size_t)floor(h);
+    if (lo + 1 >= n) return x[n - 1];
+    return x[lo] + (h - (double)lo) * (x[lo + 1] - x[lo]);
+}
+
+void ana_overdispersion(const double *y, const double *s, size_t n, double target,
+                        struct ana_od *od)
+{
+    memset(od, 0, sizeof *od);
+    od->phi = od->phi_p = NAN;
+    od->method = "none";
+    double *z = xmalloc((n + 1) * sizeof *z), *zs = xmalloc((n + 1) * sizeof *zs);
+    double sw = 0.0, sw2 = 0.0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(isfinite(y[i]) && isfinite(s[i]) && s[i] > 0.0)) continue;
+        z[m] = (y[i] - target) / s[i];
+        double w = 1.0 / (s[i] * s[i]);
+        sw += w;
+        sw2 += w * w;
+        m++;
+    }
+    od->units = m;
+    if (m >= 3) {
+        memcpy(zs, z, m * sizeof *z);
+        qsort(zs, m, sizeof *zs, dbl_cmp);
+        double lo = quantile7(zs, m, 0.1), hi = quantile7(zs, m, 0.9), sum = 0.0;
+        for (size_t i = 0; i < m; i++) {
+            double w = z[i] < lo ? lo : z[i] > hi ? hi : z[i];
+            sum += w * w;
+        }
+        od->phi = sum / (double)m;
+        od->phi_p = gsl_cdf_chisq_Q((double)m * od->phi, (double)(m - 1));
+        double den = sw - sw2 / sw;
+        if (den > 0.0) {
+            double t2 = ((double)m * od->phi - (double)(m - 1)) / den;
+            od->tau2 = t2 > 0.0 ? t2 : 0.0;
+        }
+        od->used = m >= ANA_OD_MIN_UNITS && od->phi_p < ANA_OD_ALPHA && od->tau2 > 0.0;
+        if (od->used) od->method = "additive";
+    }
+    free(z);
+    free(zs);
+}
+
+struct p_idx {
+    double p;
+    size_t i;
+};
+
+static int p_idx_cmp(const void *pa, const void *pb)
+{
+    const struct p_idx *a = pa, *b = pb;
+    if (a->p != b->p) return a->p < b->p ? -1 : 1;
+    return (a->i > b->i) - (a->i < b->i);
+}
+
+void ana_p_adjust_bh(const double *p, size_t n, double *adj)
+{
+    if (!n) return;
+    struct p_idx *v = xmalloc(n * sizeof *v);
+    for (size_t i = 0; i < n; i++) v[i] = (struct p_idx){p[i], i};
+    qsort(v, n, sizeof *v, p_idx_cmp);
+    double run = 1.0;
+    for (size_t k = n; k-- > 0;) {
+        double q = v[k].p * (double)n / (double)(k + 1);
+        if (q < run) run = q;
+        adj[v[k].i] = run;
+    }
+    free(v);
+}
+
+void ana_p_adjust_holm(const double *p, size_t n, double *adj)
+{
+    if (!n) return;
+    struct p_idx *v = xmalloc(n * sizeof *v);
+    for (size_t i = 0; i < n; i++) v[i] = (struct p_idx){p[i], i};
+    qsort(v, n, sizeof *v, p_idx_cmp);
+    double run = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        double q = v[k].p * (double)(n - k);
+        if (q > 1.0) q = 1.0;
+        if (q > run) run = q;
+        adj[v[k].i] = run;
+    }
+    free(v);
+}
+
+int ana_binomial_sum_tail(const double *m, const double *p, size_t n, double x, double *tail)
+{
+    *tail = NAN;
+    double total = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(isfinite(m[i]) && m[i] >= 0.0 && m[i] == floor(m[i]) && m[i] < 1e7 &&
+              isfinite(p[i]) && p[i] >= 0.0 && p[i] <= 1.0))
+            return STATS_EINPUT;
+        total += m[i];
+    }
+    if (!isfinite(x)) return STATS_EINPUT;
+    if (total == 0.0) return STATS_EDEGENERATE;
+    if (x <= 0.0) {
+        *tail = 1.0;
+        return STATS_OK;
+    }
+    if (x > total) {
+        *tail = 0.0;
+        return STATS_OK;
+    }
+    size_t M = (size_t)total, cur = 0;
+    double *f = xcalloc(M + 1, sizeof *f), *g = xcalloc(M + 1, sizeof *g);
+    f[0] = 1.0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned mi = (unsigned)m[i];
+        if (!mi) continue;
+        double *b = xmalloc((mi + 1) * sizeof *b);
+        for (unsigned k = 0; k <= mi; k++) b[k] = gsl_ran_binomial_pdf(k, p[i], mi);
+        memset(g, 0, (cur + mi + 1) * sizeof *g);
+        for (size_t a = 0; a <= cur; a++)
+            if (f[a] != 0.0)
+                for (unsigned k = 0; k <= mi; k++) g[a + k] += f[a] * b[k];
+        cur += mi;
+        double *t = f;
+        f = g;
+        g = t;
+        free(b);
+    }
+    double sum = 0.0;
+    for (size_t k = (size_t)ceil(x); k <= cur; k++) sum += f[k];
+    *tail = sum > 1.0 ? 1.0 : sum;
+    free(f);
+    free(g);
+    return STATS_OK;
+}
+
+/* ==== comparisons: one row against a reference ========================================= */
 
 /* Orients a funnel position into a verdict: > 0 better. */
 static int verdict_of(enum stats_funnel_pos pos, int lb)
@@ -428,76 +725,213 @@ static int verdict_of(enum stats_funnel_pos pos, int lb)
     return lb ? -v : v;
 }
 
-/* row against ref (same indicator, year, breakdown). */
+/* The position from the one-sided tails: beyond 99.8% is a tail below 0.001, beyond 95%
+ * below 0.025 (each side of the two-sided limits). */
+static enum stats_funnel_pos pos_of(double p_hi, double p_lo)
+{
+    if (p_hi < 0.001) return STATS_FUNNEL_ABOVE_998;
+    if (p_lo < 0.001) return STATS_FUNNEL_BELOW_998;
+    if (p_hi < 0.025) return STATS_FUNNEL_ABOVE_95;
+    if (p_lo < 0.025) return STATS_FUNNEL_BELOW_95;
+    return STATS_FUNNEL_INSIDE;
+}
+
+/* The sampling SE of row's figure if its unit were at the reference value v0, in the
+ * indicator's unit (counts: of the count at its expectation v0); NaN when none. */
+static double null_se(const struct ind_row *row, const struct ind_row *ref, double v0)
+{
+    const struct indicator *ind = row->ind;
+    switch (ind->kind) {
+    case IND_SHARE: {
+        double p0 = v0 / 100.0, n = row->den;
+        if (!(p0 > 0.0 && p0 < 1.0 && n > 0.0)) return NAN;
+        return 100.0 * sqrt(p0 * (1.0 - p0) / n);
+    }
+    case IND_MEAN:
+        if (!(isfinite(ref->sd) && ref->sd > 0.0 && row->n > 0.0)) return NAN;
+        return ref->sd / sqrt(row->n);
+    case IND_RATE: {
+        double per = ind->per > 0.0 ? ind->per : 100.0, base = row->den;
+        if (!(base > 0.0 && v0 > 0.0)) return NAN;
+        return sqrt(per * v0 / base);
+    }
+    case IND_COUNT:
+        return v0 > 0.0 ? sqrt(v0) : NAN;
+    }
+    return NAN;
+}
+
+/* A count's expectation at the reference's rate per participant, E = k_ref·n/n_ref
+ * (with the school left out of the reference when loo); NaN without participants. */
+static double count_expect(const struct ind_row *row, const struct ind_row *ref, int loo)
+{
+    double nr = row->n, nref = ref->n, kref = ref->num;
+    if (loo) {
+        nref -= row->n;
+        kref -= row->num;
+    }
+    if (!(isfinite(nr) && nr > 0.0 && isfinite(nref) && nref > 0.0 && isfinite(kref) &&
+          kref > 0.0))
+        return NAN;
+    return kref * nr / nref;
+}
+
+/* The reference without the row's own contribution (its rows are part of it). */
+static double loo_value(const struct ind_row *row, const struct ind_row *ref)
+{
+    const struct indicator *ind = row->ind;
+    double num = ref->num - row->num, den = ref->den - row->den;
+    if (!(isfinite(num) && isfinite(den) && den > 0.0)) return NAN;
+    switch (ind->kind) {
+    case IND_SHARE: return num >= 0.0 ? 100.0 * num / den : NAN;
+    case IND_MEAN: return num / den;
+    case IND_RATE: return num >= 0.0 ? (ind->per > 0.0 ? ind->per : 100.0) * num / den : NAN;
+    case IND_COUNT: return NAN;
+    }
+    return NAN;
+}
+
+static double zq(double tail)
+{
+    return gsl_cdf_ugaussian_Qinv(tail);
+}
+
+/* row against ref (same indicator, year, breakdown); od is the cell's overdispersion,
+ * applied when widen. */
 static void compare_vs(const struct ind_row *row, const struct ind_row *ref,
-                       struct ana_vs *vs)
+                       const struct ana_od *od, int widen, struct ana_vs *vs)
 {
     memset(vs, 0, sizeof *vs);
-    vs->diff = vs->z = NAN;
+    vs->diff = vs->z = vs->z_adj = vs->ref_value = vs->p_hi = vs->p_lo = NAN;
     vs->funnel.lo998 = vs->funnel.lo95 = vs->funnel.hi95 = vs->funnel.hi998 = NAN;
     vs->pos = STATS_FUNNEL_INSIDE;
+    if (od) vs->od = *od;
+    else {
+        vs->od.phi = vs->od.phi_p = NAN;
+        vs->od.method = "none";
+    }
     if (!ref || !usable(ref) || !usable(row)) return;
     const struct indicator *ind = row->ind;
+    int use = widen && vs->od.used;
+    double tau2 = use ? vs->od.tau2 : 0.0;
     vs->ref = ref;
     vs->diff = row->value - ref->value;
-    double z = NAN;
+    double z = NAN, v0 = ref->value, loo = loo_value(row, ref);
     struct stats_funnel f;
     int has = 0;
     switch (ind->kind) {
     case IND_SHARE: {
-        double p0 = ref->value / 100.0, n = row->den;
-        if (stats_z_share(row->num, n, p0, &z) != STATS_OK) z = NAN;
-        if (isfinite(n) && n >= 1.0 && n == floor(n) &&
-            stats_funnel_share_exact(p0, n, &f) == STATS_OK) {
+        double p0 = v0 / 100.0, n = row->den, k = row->num;
+        if (stats_z_share(k, n, p0, &z) != STATS_OK) z = NAN;
+        if (use) {
+            double se0 = null_se(row, ref, v0);
+            if (isfinite(se0)) {
+                double w = sqrt(se0 * se0 + tau2);
+                f.lo95 = fmax(0.0, v0 - zq(0.025) * w);
+                f.hi95 = fmin(100.0, v0 + zq(0.025) * w);
+                f.lo998 = fmax(0.0, v0 - zq(0.001) * w);
+                f.hi998 = fmin(100.0, v0 + zq(0.001) * w);
+                has = 1;
+            }
+        } else if (isfinite(n) && n >= 1.0 && n == floor(n) &&
+                   stats_funnel_share_exact(p0, n, &f) == STATS_OK) {
             has = 1;
-            vs->pos = stats_funnel_classify(row->value / 100.0, &f);
             f.lo998 *= 100.0;
             f.lo95 *= 100.0;
             f.hi95 *= 100.0;
             f.hi998 *= 100.0;
         }
+        if (!isfinite(loo)) break;
+        vs->ref_value = loo;
+        double sel = null_se(row, ref, loo);
+        if (!isfinite(sel)) {
+            /* the rest is at 0 % or 100 %: any other share is beyond chance */
+            double pl = loo / 100.0;
+            if (pl <= 0.0 || pl >= 1.0) {
+                vs->p_hi = pl <= 0.0 ? (k > 0 ? 0.0 : 1.0) : 1.0;
+                vs->p_lo = pl >= 1.0 ? (k < n ? 0.0 : 1.0) : 1.0;
+                vs->test = "exact_binomial";
+            }
+            break;
+        }
+        vs->z_adj = (row->value - loo) / sqrt(sel * sel + tau2);
+        if (!use && n == floor(n) && k == floor(k) && n >= 1.0 && k >= 0.0 && k <= n) {
+            double pl = loo / 100.0;
+            vs->p_hi = k >= 1.0 ? gsl_cdf_binomial_Q((unsigned)k - 1, pl, (unsigned)n) : 1.0;
+            vs->p_lo = gsl_cdf_binomial_P((unsigned)k, pl, (unsigned)n);
+            vs->test = "exact_binomial";
+        } else {
+            vs->p_hi = gsl_cdf_ugaussian_Q(vs->z_adj);
+            vs->p_lo = gsl_cdf_ugaussian_P(vs->z_adj);
+            vs->test = use ? "normal_re" : "normal";
+        }
         break;
     }
-    case IND_MEAN:
-        if (isfinite(ref->sd) && ref->sd > 0.0 && isfinite(row->n) && row->n > 0.0) {
-            if (stats_z_mean(row->value, ref->value, ref->sd, row->n, &z) != STATS_OK)
-                z = NAN;
-            if (stats_funnel_mean(ref->value, ref->sd, row->n, &f) == STATS_OK) {
-                has = 1;
-                vs->pos = stats_funnel_classify(row->value, &f);
-            }
-        }
+    case IND_MEAN: {
+        double se0 = null_se(row, ref, v0);
+        if (!isfinite(se0)) break;
+        if (stats_z_mean(row->value, v0, ref->sd, row->n, &z) != STATS_OK) z = NAN;
+        double w = sqrt(se0 * se0 + tau2);
+        f.lo95 = v0 - zq(0.025) * w;
+        f.hi95 = v0 + zq(0.025) * w;
+        f.lo998 = v0 - zq(0.001) * w;
+        f.hi998 = v0 + zq(0.001) * w;
+        has = 1;
+        if (!isfinite(loo)) break;
+        vs->ref_value = loo;
+        vs->z_adj = (row->value - loo) / w;
+        vs->p_hi = gsl_cdf_ugaussian_Q(vs->z_adj);
+        vs->p_lo = gsl_cdf_ugaussian_P(vs->z_adj);
+        vs->test = use ? "normal_re" : "normal";
         break;
+    }
     case IND_RATE: {
         /* count ~ Poisson(base·r0/per): the rate's SD is sqrt(per·r0/base) */
-        double per = ind->per > 0.0 ? ind->per : 100.0, base = row->den;
-        if (isfinite(base) && base > 0.0 && ref->value > 0.0) {
-            double se = sqrt(per * ref->value / base);
-            z = (row->value - ref->value) / se;
-            f.lo95 = fmax(0.0, ref->value - zq(0.025) * se);
-            f.hi95 = ref->value + zq(0.025) * se;
-            f.lo998 = fmax(0.0, ref->value - zq(0.001) * se);
-            f.hi998 = ref->value + zq(0.001) * se;
-            has = 1;
-            vs->pos = stats_funnel_classify(row->value, &f);
-        }
+        double se0 = null_se(row, ref, v0);
+        if (!isfinite(se0)) break;
+        z = (row->value - v0) / se0;
+        double w = sqrt(se0 * se0 + tau2);
+        f.lo95 = fmax(0.0, v0 - zq(0.025) * w);
+        f.hi95 = v0 + zq(0.025) * w;
+        f.lo998 = fmax(0.0, v0 - zq(0.001) * w);
+        f.hi998 = v0 + zq(0.001) * w;
+        has = 1;
+        double sel = isfinite(loo) ? null_se(row, ref, loo) : NAN;
+        if (!isfinite(sel)) break;
+        vs->ref_value = loo;
+        vs->z_adj = (row->value - loo) / sqrt(sel * sel + tau2);
+        vs->p_hi = gsl_cdf_ugaussian_Q(vs->z_adj);
+        vs->p_lo = gsl_cdf_ugaussian_P(vs->z_adj);
+        vs->test = use ? "normal_re" : "normal";
         break;
     }
     case IND_COUNT: {
         /* with participants (n): the count expected at the reference's rate per
            participant, E = k_ref·n/n_ref, and the count ~ Poisson(E); limits normal
            around E, as for rates. A count without n has no reference to scale by. */
-        double nr = row->n, nref = ref->n, kref = ref->num;
-        if (isfinite(nr) && nr > 0.0 && isfinite(nref) && nref > 0.0 && isfinite(kref) &&
-            kref > 0.0) {
-            double e = kref * nr / nref, se = sqrt(e);
-            z = (row->value - e) / se;
-            f.lo95 = fmax(0.0, e - zq(0.025) * se);
-            f.hi95 = e + zq(0.025) * se;
-            f.lo998 = fmax(0.0, e - zq(0.001) * se);
-            f.hi998 = e + zq(0.001) * se;
-            has = 1;
-            vs->pos = stats_funnel_classify(row->value, &f);
+        double e = count_expect(row, ref, 0);
+        if (!isfinite(e)) break;
+        double phi = use && isfinite(vs->od.phi) && vs->od.phi > 1.0 ? vs->od.phi : 1.0;
+        double se = sqrt(e * phi);
+        z = (row->value - e) / sqrt(e);
+        f.lo95 = fmax(0.0, e - zq(0.025) * se);
+        f.hi95 = e + zq(0.025) * se;
+        f.lo998 = fmax(0.0, e - zq(0.001) * se);
+        f.hi998 = e + zq(0.001) * se;
+        has = 1;
+        double el = count_expect(row, ref, 1);
+        if (!isfinite(el)) break;
+        vs->ref_value = el;
+        double k = row->value;
+        vs->z_adj = (k - el) / sqrt(el * phi);
+        if (phi == 1.0 && k == floor(k) && k >= 0.0) {
+            vs->p_hi = k >= 1.0 ? gsl_cdf_poisson_Q((unsigned)k - 1, el) : 1.0;
+            vs->p_lo = gsl_cdf_poisson_P((unsigned)k, el);
+            vs->test = "exact_poisson";
+        } else {
+            vs->p_hi = gsl_cdf_ugaussian_Q(vs->z_adj);
+            vs->p_lo = gsl_cdf_ugaussian_P(vs->z_adj);
+            vs->test = "normal_re";
         }
         break;
     }
@@ -506,6 +940,9 @@ static void compare_vs(const struct ind_row *row, const struct ind_row *ref,
     if (has) {
         vs->has_funnel = 1;
         vs->funnel = f;
+    }
+    if (isfinite(vs->p_hi) && isfinite(vs->p_lo)) {
+        vs->pos = pos_of(vs->p_hi, vs->p_lo);
         vs->verdict = verdict_of(vs->pos, lower_better(ind));
     }
 }
@@ -525,11 +962,11 @@ static void compare_init(struct ana_compare *e, const struct ind_row *row,
     memset(e, 0, sizeof *e);
     e->row = row;
     e->cluster_id = cluster_id;
-    compare_vs(row, NULL, &e->vs_cluster);
-    compare_vs(row, NULL, &e->vs_district);
+    compare_vs(row, NULL, NULL, 0, &e->vs_cluster);
+    compare_vs(row, NULL, NULL, 0, &e->vs_district);
     e->pct_rank = NAN;
     e->eb = e->eb_lo = e->eb_hi = NAN;
-    e->rest_value = e->t = e->p = NAN;
+    e->rest_value = e->t = e->p = e->p_adj = NAN;
 }
 
 /* Pooled value of rows (schools), the way indicators pool: Σnum/Σden. */
@@ -551,32 +988,59 @@ static double pooled(const struct indicator *ind, const struct ind_row *const *r
     }
 }
 
-/* Pooled-variance two-sample t of school values a against b. */
-static void two_sample_t(const double *a, size_t na, const double *b, size_t nb,
-                         double *t, double *p)
+/* The figure of a school as a unit of the schools-as-units comparison: its value (a
+ * count: per participant) and its sampling SE at the district's value. */
+static int unit_of(const struct ind_row *row, const struct ind_row *district, double *y,
+                   double *s)
 {
-    *t = *p = NAN;
-    if (na < 2 || nb < 2) return;
-    double ma = 0, mb = 0, ssa = 0, ssb = 0;
-    for (size_t i = 0; i < na; i++) ma += a[i];
-    for (size_t i = 0; i < nb; i++) mb += b[i];
-    ma /= (double)na;
-    mb /= (double)nb;
-    for (size_t i = 0; i < na; i++) ssa += (a[i] - ma) * (a[i] - ma);
-    for (size_t i = 0; i < nb; i++) ssb += (b[i] - mb) * (b[i] - mb);
-    double df = (double)(na + nb - 2);
-    double s2 = (ssa + ssb) / df;
-    double se = sqrt(s2 * (1.0 / (double)na + 1.0 / (double)nb));
-    if (!(se > 0.0)) return;
-    *t = (ma - mb) / se;
-    *p = 2.0 * gsl_cdf_tdist_Q(fabs(*t), df);
+    if (row->ind->kind == IND_COUNT) {
+        if (!(row->n > 0.0 && district->n > 0.0 && district->num > 0.0)) return 0;
+        double r0 = district->num / district->n;
+        *y = row->value / row->n;
+        *s = sqrt(r0 / row->n);
+        return 1;
+    }
+    *y = row->value;
+    *s = null_se(row, district, district->value);
+    return isfinite(*s) && *s > 0.0;
+}
+
+/* The cell's overdispersion among the district's schools: z of each school against the
+ * district value by its sampling SE (counts: against E, multiplicatively). */
+static void cell_od(const struct ind_row *district, const struct ind_row *const *sch, size_t ns,
+                    struct ana_od *od)
+{
+    memset(od, 0, sizeof *od);
+    od->phi = od->phi_p = NAN;
+    od->method = "none";
+    if (!district || !usable(district) || !ns) return;
+    double *y = xmalloc(ns * sizeof *y), *s = xmalloc(ns * sizeof *s);
+    const struct indicator *ind = district->ind;
+    for (size_t i = 0; i < ns; i++) {
+        if (ind->kind == IND_COUNT) {
+            double e = count_expect(sch[i], district, 0);
+            y[i] = isfinite(e) ? (sch[i]->value - e) / sqrt(e) : NAN;
+            s[i] = 1.0;
+        } else {
+            y[i] = sch[i]->value;
+            s[i] = null_se(sch[i], district, district->value);
+        }
+    }
+    ana_overdispersion(y, s, ns, ind->kind == IND_COUNT ? 0.0 : district->value, od);
+    if (ind->kind == IND_COUNT) {
+        od->tau2 = 0.0;
+        od->used = od->units >= ANA_OD_MIN_UNITS && od->phi_p < ANA_OD_ALPHA && od->phi > 1.0;
+        od->method = od->used ? "multiplicative" : "none";
+    }
+    free(y);
+    free(s);
 }
 
 /* One cell: rows c[0..nc) of one indicator, year and breakdown (all levels). */
 static void compare_cell(const struct ind_results *r, const size_t *c, size_t nc,
                          const char *const *mem, size_t nmem, const char *cluster_id,
-                         const struct ana_compare_opts *o, double alpha,
-                         struct ana_compare *slot, int *has_slot)
+                         const struct ana_compare_opts *o, struct ana_compare *slot,
+                         int *has_slot)
 {
     const struct ind_row *district = NULL, *cluster = NULL;
     const struct ind_row **sch = xmalloc((nc + 1) * sizeof *sch);
@@ -597,6 +1061,9 @@ static void compare_cell(const struct ind_results *r, const size_t *c, size_t nc
     }
     const struct indicator *ind = r->v[c[0]].ind;
     int lb = lower_better(ind);
+    int widen = !(o && o->no_overdispersion) && !ind->census;
+    struct ana_od od;
+    cell_od(district, sch, ns, &od);
 
     /* EB over every school of the district in this cell */
     double *ebm = NULL, *eblo = NULL, *ebhi = NULL;
@@ -614,6 +1081,8 @@ static void compare_cell(const struct ind_results *r, const size_t *c, size_t nc
         }
         eb_ok = ok && stats_eb_betabinom(k, n, ns, STATS_LEVEL_95, NULL, ebm, eblo,
                                          ebhi) == STATS_OK;
+        for (size_t i = 0; eb_ok && i < ns; i++)
+            if (!(isfinite(ebm[i]) && isfinite(eblo[i]) && isfinite(ebhi[i]))) eb_ok = 0;
         free(k);
         free(n);
     }
@@ -621,7 +1090,6 @@ static void compare_cell(const struct ind_results *r, const size_t *c, size_t nc
     /* the cluster's schools: percentile and ranks */
     size_t npeer = 0;
     double *peer = xmalloc((ns + 1) * sizeof *peer), *peer_eb = xmalloc((ns + 1) * sizeof *peer_eb);
-    double *rest = xmalloc((ns + 1) * sizeof *rest);
     const struct ind_row **restrows = xmalloc((ns + 1) * sizeof *restrows);
     size_t nrest = 0;
     for (size_t i = 0; i < ns; i++) {
@@ -630,7 +1098,6 @@ static void compare_cell(const struct ind_results *r, const size_t *c, size_t nc
             peer_eb[npeer] = eb_ok ? (lb ? -ebm[i] : ebm[i]) : NAN;
             npeer++;
         } else {
-            rest[nrest] = sch[i]->value;
             restrows[nrest] = sch[i];
             nrest++;
         }
@@ -641,8 +1108,8 @@ static void compare_cell(const struct ind_results *r, const size_t *c, size_t nc
         struct ana_compare *e = &slot[schi[i]];
         compare_init(e, sch[i], cluster_id);
         has_slot[schi[i]] = 1;
-        compare_vs(sch[i], cluster, &e->vs_cluster);
-        compare_vs(sch[i], district, &e->vs_district);
+        compare_vs(sch[i], cluster, &od, widen, &e->vs_cluster);
+        compare_vs(sch[i], district, &od, widen, &e->vs_district);
         e->peers = npeer;
         double me = lb ? -sch[i]->value : sch[i]->value;
         if (stats_percentile_rank(me, peer, npeer, &e->pct_rank) != STATS_OK)
@@ -661,27 +1128,46 @@ static void compare_cell(const struct ind_results *r, const size_t *c, size_t nc
             e->eb_rank = better_eb + 1;
         }
     }
-    /* the cluster against the rest of the district */
+    /* the cluster against the rest of the district, schools as the units */
     if (cluster && usable(cluster) && !(o && o->school)) {
         size_t idx = (size_t)(cluster - r->v);
         struct ana_compare *e = &slot[idx];
         compare_init(e, cluster, cluster_id);
         has_slot[idx] = 1;
-        compare_vs(cluster, district, &e->vs_district);
+        e->vs_district.od = od;
         e->peers = npeer;
         e->rest_value = pooled(ind, restrows, nrest);
-        double *mine = xmalloc((npeer + 1) * sizeof *mine);
-        size_t nm = 0;
-        for (size_t i = 0; i < ns; i++)
-            if (inc[i]) mine[nm++] = sch[i]->value;
-        two_sample_t(mine, nm, rest, nrest, &e->t, &e->p);
-        if (isfinite(e->p) && e->p < alpha)
-            e->cluster_verdict = (e->t > 0) == !lb ? 1 : -1;
-        free(mine);
+        double tau2 = isfinite(od.tau2) && ind->kind != IND_COUNT ? od.tau2 : 0.0;
+        double sw[2] = {0, 0}, swy[2] = {0, 0};
+        size_t cnt[2] = {0, 0};
+        for (size_t i = 0; district && usable(district) && i < ns; i++) {
+            double y, s;
+            if (!unit_of(sch[i], district, &y, &s)) continue;
+            int side = inc[i] ? 0 : 1;
+            double w = 1.0 / (s * s + tau2);
+            sw[side] += w;
+            swy[side] += w * y;
+            cnt[side]++;
+        }
+        if (cnt[0] >= 2 && cnt[1] >= 2 && !ind->census) {
+            double mc = swy[0] / sw[0], mr = swy[1] / sw[1];
+            double se = sqrt(1.0 / sw[0] + 1.0 / sw[1]);
+            if (se > 0.0) {
+                e->t = (mc - mr) / se;
+                e->p = 2.0 * gsl_cdf_ugaussian_Q(fabs(e->t));
+                struct ana_vs *vs = &e->vs_district;
+                vs->ref = district;
+                vs->diff = cluster->value - district->value;
+                vs->ref_value = ind->kind == IND_COUNT ? mr * cluster->n : mr;
+                vs->z_adj = e->t;
+                vs->p_hi = gsl_cdf_ugaussian_Q(e->t);
+                vs->p_lo = gsl_cdf_ugaussian_P(e->t);
+                vs->test = "schools";
+            }
+        }
     }
     free(peer);
     free(peer_eb);
-    free(rest);
     free(restrows);
     free(ebm);
     free(eblo);
@@ -722,9 +1208,40 @@ void ana_compare(const struct ind_results *r, const struct ind_members *m,
     for (size_t i = 0; i < ni;) {
         size_t j = i + 1;
         while (j < ni && cell_cmp_rows(&r->v[idx[i]], &r->v[idx[j]]) == 0) j++;
-        compare_cell(r, idx + i, j - i, mem, nmem, cluster_id, o, alpha, slot, has);
+        compare_cell(r, idx + i, j - i, mem, nmem, cluster_id, o, slot, has);
         i = j;
     }
+    /* the cluster's comparisons of a year are one family: Benjamini–Hochberg over them,
+       and the verdict from the adjusted p */
+    size_t *fam = xmalloc((r->n + 1) * sizeof *fam);
+    double *pv = xmalloc((r->n + 1) * sizeof *pv), *adj = xmalloc((r->n + 1) * sizeof *adj);
+    char *done = xcalloc(r->n + 1, 1);
+    for (size_t i = 0; i < r->n; i++) {
+        if (!has[i] || r->v[i].level != IND_CLUSTER || done[i]) continue;
+        size_t nf = 0;
+        for (size_t k = i; k < r->n; k++)
+            if (has[k] && r->v[k].level == IND_CLUSTER && !done[k] && r->v[k].year == r->v[i].year) {
+                done[k] = 1;
+                if (isfinite(slot[k].p)) {
+                    fam[nf] = k;
+                    pv[nf++] = slot[k].p;
+                }
+            }
+        ana_p_adjust_bh(pv, nf, adj);
+        for (size_t q = 0; q < nf; q++) {
+            struct ana_compare *e = &slot[fam[q]];
+            e->p_adj = adj[q];
+            int lb = lower_better(r->v[fam[q]].ind);
+            if (e->p_adj < alpha) e->cluster_verdict = (e->t > 0) == !lb ? 1 : -1;
+            e->vs_district.verdict = e->cluster_verdict;
+            e->vs_district.pos = e->cluster_verdict == 0 ? STATS_FUNNEL_INSIDE
+                                 : (e->t > 0) ? STATS_FUNNEL_ABOVE_95 : STATS_FUNNEL_BELOW_95;
+        }
+    }
+    free(fam);
+    free(pv);
+    free(adj);
+    free(done);
     /* schools first, then the cluster's rows, each in the order of r */
     for (size_t i = 0; i < r->n; i++)
         if (has[i] && r->v[i].level == IND_SCHOOL) compares_push(out, &slot[i]);
@@ -769,141 +1286,91 @@ static void model_free(struct ana_model *md)
     memset(md, 0, sizeof *md);
 }
 
+/* The keys of a model (deffile.h); any other identifier is a breakdown column. */
+static const struct deffile_key model_keys[] = {
+    {"title", DF_TEXT, 0, 0, 0, NULL, NULL},
+    {"indicator", DF_IDENT, DF_REQUIRED, 0, 0, NULL, "an indicator id"},
+    {"factors", DF_IDLIST, DF_REQUIRED, 1, ANA_MAX_FACTORS, NULL,
+     "a comma-separated list of context factors (at most 16)"},
+    {"bound", DF_REAL, DF_REQUIRED | DF_LO_OPEN, 0, 50, NULL, "a positive number, e.g. 2.0"},
+    {"pool", DF_IDLIST, 0, 1, IND_MAX_DIMS, NULL, "up to 3 breakdown columns"},
+    {"min_schools", DF_INT, 0, 3, 100000, NULL, "a whole number from 3 to 100000"},
+    {"*", DF_TEXT, 0, 0, 0, NULL, "a value of the breakdown column"},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
 /* Parses one section; returns 1 when it is a valid model. */
 static int model_parse(const struct deffile *df, const struct deffile_sec *sec,
                        struct ana_model *md, struct soko_diag *d)
 {
     const char *f = df->path;
-    int ok = 1;
     memset(md, 0, sizeof *md);
     md->id = xstrdup(sec->name);
     md->file = xstrdup(f);
     md->line = sec->line;
     md->bound = NAN;
     md->min_schools = 10;
+    int ok = 1;
     if (!valid_ident(sec->name)) {
         soko_diag_add(d, f, sec->line, 0,
                       "[%s]: a model id is lower-case letters, digits and '_'", sec->name);
         ok = 0;
     }
-    int have_ind = 0, have_fac = 0, have_bound = 0;
+    const struct deffile_key *const tables[] = {model_keys, NULL};
+    if (deffile_check(df, sec, tables, d)) ok = 0;
+    /* the values that are of their type, for what the types cannot say */
+#define TYPED(k) (deffile_get(sec, k, NULL) && \
+                  !deffile_value_ok(deffile_key_find(tables, k), deffile_get(sec, k, NULL)))
+    const char *v;
+    if ((v = deffile_get(sec, "title", NULL))) md->title = xstrdup(v);
+    if (TYPED("indicator")) md->indicator = xstrdup(deffile_get(sec, "indicator", NULL));
+    if (TYPED("bound")) md->bound = deffile_real(sec, "bound", NAN);
+    if (TYPED("min_schools")) md->min_schools = deffile_long(sec, "min_schools", 10);
+    int n;
+    char **items = deffile_list(TYPED("factors") ? deffile_get(sec, "factors", NULL) : "", &n);
+    for (int i = 0; i < n && md->nfactors < ANA_MAX_FACTORS; i++) {
+        int dup = 0;
+        for (int q = 0; q < md->nfactors; q++) dup |= strcmp(md->factors[q], items[i]) == 0;
+        if (dup) {
+            deffile_bad(d, df, sec, deffile_kv(sec, "factors"), NULL, "each factor once ('%s' is "
+                        "given twice)", items[i]);
+            ok = 0;
+            continue;
+        }
+        md->factors[md->nfactors++] = xstrdup(items[i]);
+    }
+    deffile_list_free(items);
+    if (TYPED("pool") && (v = deffile_get(sec, "pool", NULL))) {
+        items = deffile_list(v, &n);
+        for (int i = 0; i < n && md->npool < IND_MAX_DIMS; i++) md->pool[md->npool++] = xstrdup(items[i]);
+        deffile_list_free(items);
+    }
     for (size_t i = 0; i < sec->nkv; i++) {
         const struct deffile_kv *kv = &sec->kv[i];
-        const char *k = kv->key, *v = kv->value ? kv->value : "";
-        if (strcmp(k, "title") == 0) {
-            md->title = xstrdup(v);
-        } else if (strcmp(k, "indicator") == 0) {
-            if (!valid_ident(v)) {
-                soko_diag_add(d, f, kv->line, 0, "[%s]: indicator: '%s' is not an indicator id",
-                              sec->name, v);
-                ok = 0;
-            }
-            md->indicator = xstrdup(v);
-            have_ind = 1;
-        } else if (strcmp(k, "factors") == 0) {
-            char *copy = xstrdup(v), *save = NULL;
-            for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                str_trim(t);
-                if (!*t) continue;
-                if (md->nfactors == ANA_MAX_FACTORS) {
-                    soko_diag_add(d, f, kv->line, 0, "[%s]: factors: more than %d",
-                                  sec->name, ANA_MAX_FACTORS);
-                    ok = 0;
-                    break;
-                }
-                int dup = 0;
-                for (int q = 0; q < md->nfactors; q++)
-                    if (strcmp(md->factors[q], t) == 0) dup = 1;
-                if (dup) {
-                    soko_diag_add(d, f, kv->line, 0, "[%s]: factors: '%s' given twice",
-                                  sec->name, t);
-                    ok = 0;
-                    continue;
-                }
-                md->factors[md->nfactors++] = xstrdup(t);
-            }
-            free(copy);
-            if (md->nfactors == 0) {
-                soko_diag_add(d, f, kv->line, 0,
-                              "[%s]: factors: expected a comma-separated list of context factors",
-                              sec->name);
-                ok = 0;
-            }
-            have_fac = 1;
-        } else if (strcmp(k, "bound") == 0) {
-            char *end;
-            errno = 0;
-            double b = strtod(v, &end);
-            if (end == v || *end || errno || !isfinite(b) || b <= 0.0) {
-                soko_diag_add(d, f, kv->line, 0,
-                              "[%s]: bound: expected a positive number (e.g. 2.0), got '%s'",
-                              sec->name, v);
-                ok = 0;
-            }
-            md->bound = b;
-            have_bound = 1;
-        } else if (strcmp(k, "pool") == 0) {
-            char *copy = xstrdup(v), *save = NULL;
-            for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                str_trim(t);
-                if (!*t) continue;
-                if (md->npool == IND_MAX_DIMS || !valid_ident(t)) {
-                    soko_diag_add(d, f, kv->line, 0,
-                                  "[%s]: pool: expected up to %d breakdown columns, got '%s'",
-                                  sec->name, IND_MAX_DIMS, v);
-                    ok = 0;
-                    break;
-                }
-                md->pool[md->npool++] = xstrdup(t);
-            }
-            free(copy);
-        } else if (strcmp(k, "min_schools") == 0) {
-            char *end;
-            errno = 0;
-            long n = strtol(v, &end, 10);
-            if (end == v || *end || errno || n < 3 || n > 100000) {
-                soko_diag_add(d, f, kv->line, 0,
-                              "[%s]: min_schools: expected a whole number of 3 or more, got '%s'",
-                              sec->name, v);
-                ok = 0;
-            }
-            md->min_schools = n;
-        } else if (valid_ident(k)) {
-            /* a breakdown column of the indicator; checked against it at evaluation */
-            if (md->nwhere == IND_MAX_DIMS) {
-                soko_diag_add(d, f, kv->line, 0,
-                              "[%s]: %s: more than %d breakdown columns", sec->name, k,
-                              IND_MAX_DIMS);
-                ok = 0;
-                continue;
-            }
-            md->where_col[md->nwhere] = xstrdup(k);
-            md->where_val[md->nwhere] = xstrdup(v);
-            md->nwhere++;
-        } else {
+        if (deffile_key_find(tables, kv->key) != &model_keys[6]) continue;
+        /* a breakdown column of the indicator; checked against it at evaluation */
+        if (!valid_ident(kv->key)) {
             soko_diag_add(d, f, kv->line, 0,
-                          "[%s]: unknown key '%s' (expected title, indicator, factors, bound, "
-                          "pool, min_schools or a breakdown column)",
-                          sec->name, k);
+                          "[%s]: %s: unknown key; expected title, indicator, factors, bound, "
+                          "pool, min_schools or a breakdown column (lower-case letters, digits "
+                          "and '_')", sec->name, kv->key);
             ok = 0;
+            continue;
         }
+        if (md->nwhere == IND_MAX_DIMS) {
+            soko_diag_add(d, f, kv->line, 0, "[%s]: %s: more than %d breakdown columns",
+                          sec->name, kv->key, IND_MAX_DIMS);
+            ok = 0;
+            continue;
+        }
+        md->where_col[md->nwhere] = xstrdup(kv->key);
+        md->where_val[md->nwhere] = xstrdup(kv->value);
+        md->nwhere++;
     }
-    if (!have_ind) {
-        soko_diag_add(d, f, sec->line, 0, "[%s]: indicator: missing", sec->name);
-        ok = 0;
-    }
-    if (!have_fac) {
-        soko_diag_add(d, f, sec->line, 0, "[%s]: factors: missing", sec->name);
-        ok = 0;
-    }
-    if (!have_bound) {
-        soko_diag_add(d, f, sec->line, 0, "[%s]: bound: missing", sec->name);
-        ok = 0;
-    }
+#undef TYPED
     if (ok && md->min_schools < md->nfactors + 3) {
-        soko_diag_add(d, f, sec->line, 0,
-                      "[%s]: min_schools: %ld is too few for %d factors (at least %d)",
-                      sec->name, md->min_schools, md->nfactors, md->nfactors + 3);
+        deffile_bad(d, df, sec, deffile_kv(sec, "min_schools") ? deffile_kv(sec, "min_schools") : NULL,
+                    "min_schools", "at least %d for %d factors", md->nfactors + 3, md->nfactors);
         ok = 0;
     }
     return ok;

@@ -72,21 +72,39 @@ struct ana_trend {
        without n: 1) */
     double slope, se, t, p;           /* per year; NaN when not computable */
     int has_wls;
-    /* the test behind the label, using each year's known sampling variance:
-       shares — Cochran–Armitage on num/den (test = "cochran_armitage");
-       means whose spread is known in every year — the WLS slope against its
-       known-variance SE 1/√Σw(x−x̄)², w = n/sd² (test = "slope_z");
-       counts and rates — the Poisson score test for a log-linear trend on the
-       counts, exposure the rate's base (count: 1) (test = "poisson_score",
-       ana_poisson_trend);
-       otherwise the WLS slope's t-test, df = npoints − 2 (test = "slope_t") */
-    const char *test;                 /* NULL when not computable */
+    /* the test behind the label: the line through the years' figures weighted by their
+       sampling variance under "no trend", which is for shares the Cochran–Armitage test
+       (test = "cochran_armitage"), for counts and rates the Poisson score test with
+       the rate's base (a count: its participants, else 1) as exposure
+       ("poisson_score"), for means whose spread is known in every year the slope
+       against 1/√Σw(x−x̄)², w = n/sd² ("slope_z"); for means without a spread the
+       variance is known up to a factor estimated from the scatter ("slope_t", t with
+       the family's df). ana_trends then adds the between-year (cohort) variance
+       beyond sampling, pooled over the family — the same indicator, level and
+       breakdown at every unit of the results (method of moments on the lack of fit):
+       every year's variance grows by year_tau2, and the reference is t with the
+       family's df below 30, else normal. Census figures (indicator key census) and
+       series lying exactly on a line are never tested (label no_change, why says
+       so). */
+    const char *test;                 /* NULL when not computable; "none" for census */
     double test_z, test_p;            /* signed statistic (z, or t) and two-sided p */
     int has_test;
     enum stats_trend_label label;     /* by (test_z, test_p), in the indicator's
                                          better direction */
     const char *why;                  /* static English reason when label is
-                                         not_enough_data, else NULL */
+                                         not_enough_data or the trend is not tested,
+                                         else NULL */
+    double lof, lof_df;               /* the series' lack of fit Σw(y − line)² at the
+                                         sampling variances and its df (npoints − 2) */
+    double phi;                       /* the family's ΣD/Σdf: 1 when sampling explains
+                                         the years' scatter (slope_t: the pooled scale) */
+    double year_tau2;                 /* between-year variance added in the test (0:
+                                         none), in the indicator's unit² (counts: per
+                                         unit of exposure) */
+    double family_df;                 /* df behind the family's estimate */
+    /* the test's values and variances (internal to analysis.c) */
+    double tv_y[ANA_MAX_YEARS], tv_v[ANA_MAX_YEARS], lof_c, alpha;
+    int tv_relative;
 };
 
 struct ana_trends {
@@ -112,7 +130,8 @@ void ana_trends_free(struct ana_trends *t);
 /* Trend of one series given as arrays (the core of ana_trends, exposed for tests
  * and for rules that build their own series). years ascending, len <= ANA_MAX_YEARS;
  * num/den used for shares (den > 0), n as WLS weight; value NaN = not used. Fills
- * the numeric fields of *out (not ind/unit/dim/rows). */
+ * the numeric fields of *out (not ind/unit/dim/rows). The test is at the sampling
+ * variance alone (year_tau2 = 0): ana_trends adds the family's between-year variance. */
 void ana_trend_series(const struct indicator *ind, const int *years,
                       const double *value, const double *num, const double *den,
                       const double *n, const double *sd, size_t len, double alpha,
@@ -126,6 +145,43 @@ void ana_trend_series(const struct indicator *ind, const int *years,
 int ana_poisson_trend(const double *k, const double *e, const double *x, size_t len,
                       double *z, double *p);
 
+/* --- overdispersion ------------------------------------------------------------- */
+
+/* How much more the units (schools) of a cell differ from a target than sampling
+ * explains (Spiegelhalter 2005, Stat Med 24:1185; "Handling over-dispersion of
+ * performance indicators", Qual Saf Health Care 2005): z_i = (y_i − target)/s_i with
+ * s_i the unit's sampling SE under the target, winsorised at their 10th and 90th
+ * percentiles; φ = Σz_w²/I; φ > 1 is tested by I·φ against χ² with I − 1 df; the
+ * additive between-unit variance (random effects) is
+ * τ² = (I·φ − (I − 1)) / (Σw − Σw²/Σw), w_i = 1/s_i², never below 0. */
+#define ANA_OD_MIN_UNITS 10       /* fewer units: no estimate, no widening */
+#define ANA_OD_ALPHA 0.05         /* φ > 1 at this level widens the limits */
+struct ana_od {
+    size_t units;                 /* units in the estimate */
+    double phi;                   /* winsorised φ (NaN with fewer than 3 units) */
+    double phi_p;                 /* the test of φ > 1 (NaN when no estimate) */
+    double tau2;                  /* additive between-unit variance, in the unit² */
+    int used;                     /* 1: at least ANA_OD_MIN_UNITS units, phi_p <
+                                     ANA_OD_ALPHA and τ² > 0: limits and z are widened */
+    const char *method;           /* "additive" (τ² added to every unit's variance),
+                                     "multiplicative" (counts: variance × φ), "none" */
+};
+/* Estimates the overdispersion of y[0..n) with sampling SEs s[] around target (units
+ * with s <= 0 or non-finite values are left out). Pure; never fails. */
+void ana_overdispersion(const double *y, const double *s, size_t n, double target,
+                        struct ana_od *od);
+
+/* Adjusted p-values, in the order given (adj may not alias p): Benjamini–Hochberg
+ * (R p.adjust(p, "BH")) and Holm (p.adjust(p, "holm")). */
+void ana_p_adjust_bh(const double *p, size_t n, double *adj);
+void ana_p_adjust_holm(const double *p, size_t n, double *adj);
+
+/* P(X_1 + ... + X_n >= x) for independent X_i ~ Binomial(m_i, p_i) (whole m_i >= 0,
+ * p_i in [0, 1]): the exact distribution of the sum by convolution. The pooled test of
+ * a school's works at one mark boundary. STATS_EDEGENERATE when every m_i is 0,
+ * STATS_EINPUT for a bad value. */
+int ana_binomial_sum_tail(const double *m, const double *p, size_t n, double x, double *tail);
+
 /* --- comparisons ------------------------------------------------------------------ */
 
 /* How a school's (or a cluster's) figure stands against a reference. */
@@ -137,16 +193,40 @@ struct ana_vs {
                                          mean: (mean − ref)/(sd_ref/√n), needs the
                                          ref's sd; rate: Poisson z; count with n:
                                          Poisson z against E = count_ref·n/n_ref;
-                                         NaN otherwise */
+                                         NaN otherwise (no overdispersion, the school
+                                         inside the reference) */
+    double ref_value;                 /* what the school is tested against: the
+                                         reference without the school itself (leave-
+                                         one-out: Σ of the reference's rows minus the
+                                         school's); cluster rows: the rest's value */
+    double z_adj;                     /* z against ref_value with the cell's
+                                         overdispersion in the variance (when od.used);
+                                         cluster rows: the schools-as-units z */
+    double p_hi, p_lo;                /* one-sided p-values of a value this far above
+                                         (below) ref_value by chance: exact binomial
+                                         (shares) or Poisson (counts) tails when the
+                                         cell is not overdispersed, normal with τ²
+                                         otherwise and for means and rates; NaN when
+                                         there is no test. The verdict and `pos` come
+                                         from these, not from the drawn limits */
+    const char *test;                 /* "exact_binomial", "exact_poisson", "normal",
+                                         "normal_re" (with τ² or φ), "schools" (cluster
+                                         rows); NULL when none */
+    struct ana_od od;                 /* the cell's overdispersion among the district's
+                                         schools (the same for every row of the cell) */
     int has_funnel;
-    struct stats_funnel funnel;       /* limits around the ref value at this n, in the
-                                         indicator's unit (share: exact binomial; mean:
-                                         normal with sd_ref; rate: normal Poisson;
-                                         count with n: normal Poisson around E, in
-                                         counts) */
-    enum stats_funnel_pos pos;        /* INSIDE when has_funnel = 0 */
+    struct stats_funnel funnel;       /* limits for drawing, around the ref value at
+                                         this n, in the indicator's unit (share: exact
+                                         binomial interpolated; mean: normal with
+                                         sd_ref; rate: normal Poisson; count with n:
+                                         normal Poisson around E, in counts); widened
+                                         by τ² (counts: φ) when od.used. Cluster rows
+                                         have none */
+    enum stats_funnel_pos pos;        /* from p_hi/p_lo at 0.025 and 0.001: INSIDE when
+                                         there is no test */
     int verdict;                      /* +1 better beyond 95%, +2 beyond 99.8%, −1/−2
-                                         worse; in the better direction; 0 inside */
+                                         worse; in the better direction; 0 inside.
+                                         Cluster rows: the cluster verdict (±1) */
 };
 
 struct ana_compare {
@@ -164,12 +244,20 @@ struct ana_compare {
     int has_eb;
     double eb, eb_lo, eb_hi;          /* shrunken share and its 95% interval, in % */
     int eb_rank;                      /* 1 = best in the cluster by eb */
-    /* cluster rows only: the cluster against the rest of the district, tested on the
-       school values (two-sample t, df = schools − 2), so that between-school
-       variation counts and a large cluster is not flagged for a trivial difference */
+    /* cluster rows only: the cluster against the rest of the district with schools as
+       the units: each side's mean of its schools' values weighted by 1/(s_i² + τ²)
+       (s_i the school's sampling SE, τ² the cell's between-school variance), z of
+       the difference of the two means; so that between-school variation counts and
+       a large cluster is not flagged for a trivial difference. The verdict is taken
+       after Benjamini–Hochberg over the cluster's comparisons of the same year in
+       one ana_compare call, and is also the row's vs_district verdict: one verdict */
     double rest_value;                /* pooled value of the district's other schools */
-    double t, p;                      /* NaN when either side has < 2 schools */
-    int cluster_verdict;              /* +1 significantly better (p < alpha), −1 worse */
+    double t, p;                      /* the z and its two-sided p; NaN when either
+                                         side has < 2 schools */
+    double p_adj;                     /* p adjusted over the cluster's comparisons of
+                                         the year (BH) */
+    int cluster_verdict;              /* +1 significantly better (p_adj < alpha), −1
+                                         worse */
 };
 
 struct ana_compares {
@@ -181,6 +269,8 @@ struct ana_compare_opts {
     struct ana_window window;         /* years to compare (all of them, each on its own) */
     double alpha;                     /* for the cluster test; 0: ANA_ALPHA_DEFAULT */
     const char *school;               /* only this school; NULL: every school */
+    int no_overdispersion;            /* 1: never widen by the cell's overdispersion
+                                         (it is still estimated and shown) */
 };
 
 /* For the cluster cluster_id (members from m): one entry per unsuppressed school row

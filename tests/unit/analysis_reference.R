@@ -82,3 +82,65 @@ sc <- function(k, e, x) { mu <- e * sum(k) / sum(e); xb <- sum(mu * x) / sum(mu)
 p("count closed form z2 p", sc(kc, c(1, 1, 1), yr))
 p("rate closed form z2 p", sc(kr, er, yr))
 p("count 4y closed form z2 p", sc(k3, c(1, 1, 1, 1), x3))
+cat("== counts with exposure: their participants ==\n")
+p("count exposure n closed form z2 p", sc(kc, c(1500, 1450, 1425), yr))
+a <- anova(glm(kc ~ 1 + offset(log(c(1500, 1450, 1425))), family = poisson, control = cc),
+           glm(kc ~ yr + offset(log(c(1500, 1450, 1425))), family = poisson, control = cc), test = "Rao")
+p("count exposure n Rao p", c(a$Rao[2], a$`Pr(>Chi)`[2]))
+cat("== trends: between-year variance pooled over a family (random year effect) ==\n")
+# the test's line: y with sampling variances v, weights 1/(v + tau2)
+kv <- function(y, v, x, tau2 = 0) { w <- 1 / (v + tau2); f <- lm(y ~ x, weights = w)
+  s <- summary(f); b <- coef(f)[2]; se <- s$coefficients[2, 2] / s$sigma
+  X <- cbind(1, x); W <- diag(w); D <- sum(w * resid(f)^2)
+  cc <- sum(w) - sum(diag(solve(t(X) %*% W %*% X) %*% t(X) %*% W %*% W %*% X))
+  list(b = b, se = se, z = b / se, D = D, c = cc) }
+# ten schools of 100 pupils, shares of «2» over 2024..2026 with cohort noise, and one
+# school (T) falling 30 -> 20 -> 10
+fam <- list(c(12, 18, 11), c(20, 13, 17), c(9, 15, 14), c(16, 10, 19), c(14, 21, 12),
+            c(11, 11, 18), c(19, 12, 15), c(13, 17, 9), c(15, 14, 20), c(10, 19, 13),
+            c(30, 20, 10))
+D <- 0; df <- 0; C <- 0
+for (k in fam) { pb <- sum(k) / 300; r <- kv(100 * k / 100, rep(1e4 * pb * (1 - pb) / 100, 3), yr)
+  D <- D + r$D; df <- df + 1; C <- C + r$c }
+tau2 <- max(0, (D - df) / C)
+p("family D df C tau2", c(D, df, C, tau2))
+k <- fam[[11]]; pb <- sum(k) / 300
+r0 <- kv(100 * k / 100, rep(1e4 * pb * (1 - pb) / 100, 3), yr)
+p("T CA z (tau2 = 0)", r0$z)
+r1 <- kv(100 * k / 100, rep(1e4 * pb * (1 - pb) / 100, 3), yr, tau2)
+p("T z p (t, df 11)", c(r1$z, 2 * pt(-abs(r1$z), df)))
+pt <- prop.trend.test(k, c(100, 100, 100), yr)
+p("T CA chisq (R)", pt$statistic)
+cat("== comparisons: exact tails against the district without the school ==\n")
+# build_compare of test_analysis.c, 2025: district 92/1000; D 20/100, B 15/100, A 12/100
+for (s in list(c(20, 100), c(15, 100), c(12, 100))) {
+  pl <- (92 - s[1]) / (1000 - s[2])
+  p(sprintf("loo %d/%d: p_loo p_hi p_lo", s[1], s[2]),
+    c(100 * pl, pbinom(s[1] - 1, s[2], pl, lower.tail = FALSE), pbinom(s[1], s[2], pl))) }
+# winsorised phi and tau2 (Spiegelhalter 2005) over the ten schools of 2025
+k <- c(12, 15, 9, 20, 5, 7, 6, 8, 4, 6); n <- rep(100, 10); p0 <- 92 / 1000
+s <- sqrt(p0 * (1 - p0) / n); z <- (k / n - p0) / s
+q <- quantile(z, c(0.1, 0.9)); zw <- pmin(pmax(z, q[1]), q[2])
+phi <- mean(zw^2); w <- 1 / s^2
+tau2 <- max(0, (length(z) * phi - (length(z) - 1)) / (sum(w) - sum(w^2) / sum(w)))
+p("od phi p tau2(%)", c(phi, pchisq(length(z) * phi, length(z) - 1, lower.tail = FALSE), 1e4 * tau2))
+# the cluster (A B C D) against the rest with schools as units, weights 1/(s^2 + tau2)
+sp <- 100 * s; t2 <- 1e4 * tau2; y <- k; wc <- 1 / (sp^2 + t2)
+inc <- c(TRUE, TRUE, TRUE, TRUE, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE)
+mc <- sum(wc[inc] * y[inc]) / sum(wc[inc]); mr <- sum(wc[!inc] * y[!inc]) / sum(wc[!inc])
+zc <- (mc - mr) / sqrt(1 / sum(wc[inc]) + 1 / sum(wc[!inc]))
+p("cluster schools z p mr", c(zc, 2 * pnorm(-abs(zc)), mr))
+# D with overdispersion: z against the rest of the district with tau2
+pl <- 72 / 900
+zd <- (20 - 100 * pl) / sqrt(1e4 * pl * (1 - pl) / 100 + t2)
+p("D z_adj p_hi", c(zd, pnorm(zd, lower.tail = FALSE)))
+cat("== the pooled boundary test: a sum of binomials ==\n")
+m <- c(6, 7, 5, 8); pr <- c(0.4, 0.5, 0.45, 0.55)
+dist <- 1
+for (i in seq_along(m)) dist <- convolve(dist, rev(dbinom(0:m[i], m[i], pr[i])), type = "open")
+p("P(sum >= 20)", sum(dist[(20:sum(m)) + 1]))
+# by simulation-free check: the same as the exact tail of the convolution
+cat("== adjusted p-values ==\n")
+pv <- c(0.001, 0.04, 0.03, 0.2, 0.0005)
+p("BH", p.adjust(pv, "BH"))
+p("holm", p.adjust(pv, "holm"))

@@ -248,19 +248,6 @@ static struct ind_row *add_count(struct ind_results *r, const struct indicator *
     return row;
 }
 
-/* A rate row: per · k / base. */
-static struct ind_row *add_rate(struct ind_results *r, const struct indicator *ind,
-                                enum ind_level level, const char *unit, int year,
-                                double k, double base)
-{
-    struct ind_row *row = add_row(r, ind, level, unit, year);
-    row->num = k;
-    row->den = base;
-    row->n = base;
-    row->value = ind->per * k / base;
-    return row;
-}
-
 /* Counts and rates: the Poisson score test, not the WLS t-test of 3 points (which
  * gave 98, 90, 83 winners a "significant" fall, p = 0.025, on 1 df). */
 static void test_trend_count_rate_poisson(void **state)
@@ -276,37 +263,51 @@ static void test_trend_count_rate_poisson(void **state)
     assert_int_equal(t.n, 1);
     const struct ana_trend *x = &t.v[0];
     assert_string_equal(x->test, "poisson_score");
-    /* by hand: mu = 271/3, U = −(98 − mu) ... = −15, V = 2·mu: z² = 675/542; in R
-     * anova(glm(kc ~ 1, poisson), glm(kc ~ yr, poisson), test = "Rao") (to IRLS
-     * precision) and sc(kc, c(1, 1, 1), yr) of analysis_reference.R: z², p */
-    ASSERT_CLOSE(x->test_z * x->test_z, 675.0 / 542.0);
-    ASSERT_CLOSE(x->test_p, 0.264435280643744);
+    /* a count with participants has them as its exposure: sc(kc, c(1500, 1450, 1425),
+     * yr) of analysis_reference.R (= anova(glm(kc ~ 1 + offset(log(n))), ..., test =
+     * "Rao")); the rates barely bend, so the years add no variance */
+    ASSERT_CLOSE(x->test_z * x->test_z, 0.591989666598514);
+    ASSERT_CLOSE(x->test_p, 0.441650756736073);
+    assert_true(x->year_tau2 == 0.0);
     assert_true(x->test_z < 0);
     assert_int_equal(x->label, STATS_TREND_NO_CHANGE);
     ana_trends_free(&t);
     results_free(&r);
+    /* without participants the exposure is 1: by hand mu = 271/3, U = −15, V = 2·mu:
+     * z² = 675/542 (sc(kc, c(1, 1, 1), yr)) — the series alone, at its sampling
+     * variance (ana_trend_series) */
+    {
+        int yy[] = {2024, 2025, 2026};
+        double kk[] = {98, 90, 83}, nan3[] = {NAN, NAN, NAN};
+        struct ana_trend one;
+        memset(&one, 0, sizeof one);
+        ana_trend_series(&w, yy, kk, kk, nan3, nan3, nan3, 3, 0.05, &one);
+        ASSERT_CLOSE(one.test_z * one.test_z, 675.0 / 542.0);
+        ASSERT_CLOSE(one.test_p, 0.264435280643744);
+    }
 
-    /* a rate per 100 students rising: exposure = the base */
+    /* a rate per 100 students rising: exposure = the base; the series alone
+     * (ana_trend_series): anova(glm(kr ~ 1 + offset(log(er)), poisson), glm(kr ~ yr +
+     * offset(log(er)), poisson), test = "Rao"), kr = c(12, 20, 31), er = c(400, 420,
+     * 410), in closed form: sc(kr, er, yr) */
     struct indicator a = mk_ind("awards", IND_RATE, 0);
-    add_rate(&r, &a, IND_SCHOOL, "57", 2024, 12, 400);
-    add_rate(&r, &a, IND_SCHOOL, "57", 2025, 20, 420);
-    add_rate(&r, &a, IND_SCHOOL, "57", 2026, 31, 410);
-    ana_trends(&r, NULL, &t);
-    x = &t.v[0];
-    assert_string_equal(x->test, "poisson_score");
-    /* anova(glm(kr ~ 1 + offset(log(er)), poisson), glm(kr ~ yr + offset(log(er)),
-     * poisson), test = "Rao"), kr = c(12, 20, 31), er = c(400, 420, 410), in closed
-     * form: sc(kr, er, yr) */
-    ASSERT_CLOSE(x->test_z * x->test_z, 8.23936673645567);
-    ASSERT_CLOSE(x->test_p, 0.00409914317420138);
-    assert_int_equal(x->label, STATS_TREND_IMPROVING);
-    /* the same rise where lower is better (e.g. offences per 100): worsening */
-    a.lower_is_better = 1;
-    ana_trends_free(&t);
-    ana_trends(&r, NULL, &t);
-    assert_int_equal(t.v[0].label, STATS_TREND_WORSENING);
-    ana_trends_free(&t);
-    results_free(&r);
+    {
+        int yy[] = {2024, 2025, 2026};
+        double val[] = {3.0, 100.0 * 20 / 420, 100.0 * 31 / 410}, kk[] = {12, 20, 31},
+               ee[] = {400, 420, 410};
+        struct ana_trend one;
+        memset(&one, 0, sizeof one);
+        ana_trend_series(&a, yy, val, kk, ee, ee, NULL, 3, 0.05, &one);
+        assert_string_equal(one.test, "poisson_score");
+        ASSERT_CLOSE(one.test_z * one.test_z, 8.23936673645567);
+        ASSERT_CLOSE(one.test_p, 0.00409914317420138);
+        assert_int_equal(one.label, STATS_TREND_IMPROVING);
+        /* the same rise where lower is better (e.g. offences per 100): worsening */
+        a.lower_is_better = 1;
+        ana_trend_series(&a, yy, val, kk, ee, ee, NULL, 3, 0.05, &one);
+        assert_int_equal(one.label, STATS_TREND_WORSENING);
+        a.lower_is_better = 0;
+    }
 
     /* no event in any year: nothing moved */
     add_count(&r, &w, IND_SCHOOL, "9", 2024, 0, 30);
@@ -334,6 +335,65 @@ static void test_trend_count_rate_poisson(void **state)
 }
 
 /* Default window: the last 3 years present; older years are outside it. */
+/* Cohort noise: ten schools whose share of «2» wanders from year to year (100 pupils
+ * each) and one, T, falling 30 → 20 → 10. At sampling variance alone T's
+ * Cochran–Armitage z is −3.54; the years of the ten vary more than sampling explains,
+ * and the between-year variance pooled over the family (analysis_reference.R, "family
+ * D df C tau2") makes T's z −2.85 on t with 11 df (p = 0.016). A census figure going
+ * 10.1 → 10.2 → 10.3 is never tested. */
+static void test_trend_between_year_variance(void **state)
+{
+    (void)state;
+    struct indicator f = mk_ind("fail", IND_SHARE, 1);
+    static const double fam[11][3] = {
+        {12, 18, 11}, {20, 13, 17}, {9, 15, 14}, {16, 10, 19}, {14, 21, 12}, {11, 11, 18},
+        {19, 12, 15}, {13, 17, 9},  {15, 14, 20}, {10, 19, 13}, {30, 20, 10}};
+    static const char *const ids[11] = {"s01", "s02", "s03", "s04", "s05", "s06",
+                                        "s07", "s08", "s09", "s10", "T"};
+    struct ind_results r = IND_RESULTS_INIT;
+    for (int s = 0; s < 11; s++)
+        for (int y = 0; y < 3; y++) add_share(&r, &f, IND_SCHOOL, ids[s], 2024 + y, fam[s][y], 100);
+    struct ana_trends t = {0};
+    struct ana_trend_opts o = {.window = {2024, 2026, 0}, .unit = "T"};
+    ana_trends(&r, &o, &t);
+    assert_int_equal(t.n, 1);
+    const struct ana_trend *x = &t.v[0];
+    assert_string_equal(x->test, "cochran_armitage");
+    ASSERT_CLOSE(x->year_tau2, 8.68449082763686);
+    ASSERT_CLOSE(x->family_df, 11.0);
+    ASSERT_CLOSE(x->test_z, -2.84644575053094);
+    ASSERT_CLOSE(x->test_p, 0.0158974924746633);
+    assert_int_equal(x->label, STATS_TREND_IMPROVING);   /* the share of «2» falls */
+    ana_trends_free(&t);
+    /* T alone, at sampling variance: prop.trend.test(k, n, yr) gives chisq 12.5 */
+    struct ind_results one = {r.v + 30, 3, 3, NULL};
+    ana_trends(&one, NULL, &t);
+    ASSERT_CLOSE(t.v[0].test_z * t.v[0].test_z, 12.5);
+    ana_trends_free(&t);
+    results_free(&r);
+
+    /* a context factor (census = yes) moving steadily: shown, never tested */
+    struct indicator c = mk_ind("ctx", IND_MEAN, 0);
+    c.census = 1;
+    add_mean(&r, &c, IND_SCHOOL, "A", 2024, 10.1, 1120, NAN);
+    add_mean(&r, &c, IND_SCHOOL, "A", 2025, 10.2, 1130, NAN);
+    add_mean(&r, &c, IND_SCHOOL, "A", 2026, 10.3, 1140, NAN);
+    ana_trends(&r, NULL, &t);
+    assert_int_equal(t.v[0].label, STATS_TREND_NO_CHANGE);
+    assert_false(t.v[0].has_test);
+    assert_string_equal(t.v[0].test, "none");
+    ASSERT_CLOSE(t.v[0].change, 0.2);
+    ana_trends_free(&t);
+    /* a mean without a spread lying exactly on a line (not census): no scatter to test
+       a slope against, so no test either */
+    c.census = 0;
+    ana_trends(&r, NULL, &t);
+    assert_int_equal(t.v[0].label, STATS_TREND_NO_CHANGE);
+    assert_false(t.v[0].has_test);
+    ana_trends_free(&t);
+    results_free(&r);
+}
+
 static void test_trend_default_window(void **state)
 {
     (void)state;
@@ -487,7 +547,8 @@ static void test_compare_funnel_z_rank(void **state)
     build_compare(&r, &q);
     struct ind_members m = {(struct ind_member *)members, 6, NULL};
     struct ana_compares c = {0};
-    struct ana_compare_opts o = {.window = {2025, 2026, 0}};
+    /* first without the overdispersion adjustment: the exact limits are drawn */
+    struct ana_compare_opts o = {.window = {2025, 2026, 0}, .no_overdispersion = 1};
     ana_compare(&r, &m, "c1", &o, &c);
     /* schools A–E: A, B in both years, C, D in 2025, E in 2026; then 2 cluster rows */
     assert_int_equal(c.n, 9);
@@ -507,14 +568,29 @@ static void test_compare_funnel_z_rank(void **state)
     ASSERT_CLOSE(d->vs_district.funnel.lo95, 3.38310102559317);
     ASSERT_CLOSE(d->vs_district.funnel.hi95, 14.7655124275323);
     ASSERT_CLOSE(d->vs_district.funnel.hi998, 18.7404738870745);
+    /* the position comes from the exact tail against the district without the school
+     * (analysis_reference.R, "loo"): D 20/100 against 72/900, P(X >= 20) = 0.000116 */
+    ASSERT_CLOSE(d->vs_district.ref_value, 8.0);
+    ASSERT_CLOSE(d->vs_district.p_hi, 0.000115683095849597);
+    ASSERT_CLOSE(d->vs_district.p_lo, 0.999962655763337);
+    assert_string_equal(d->vs_district.test, "exact_binomial");
     assert_int_equal(d->vs_district.pos, STATS_FUNNEL_ABOVE_998);
     assert_int_equal(d->vs_district.verdict, 2);
     const struct ana_compare *b = find_cmp(&c, "B", 2025);
+    ASSERT_CLOSE(b->vs_district.p_hi, 0.023018164324803);
     assert_int_equal(b->vs_district.pos, STATS_FUNNEL_ABOVE_95);
     assert_int_equal(b->vs_district.verdict, 1);
     const struct ana_compare *a = find_cmp(&c, "A", 2025);
+    ASSERT_CLOSE(a->vs_district.p_hi, 0.176846830801322);
     assert_int_equal(a->vs_district.pos, STATS_FUNNEL_INSIDE);
     assert_int_equal(a->vs_district.verdict, 0);
+    /* the cell's overdispersion (winsorised z, Spiegelhalter 2005) is estimated and
+     * shown even when not applied: φ = 1.725, P(χ²₉ ≥ 10φ) = 0.045, τ² = 7.66 (%²) */
+    ASSERT_CLOSE(d->vs_district.od.phi, 1.72500478835472);
+    ASSERT_CLOSE(d->vs_district.od.phi_p, 0.0449412385271974);
+    ASSERT_CLOSE(d->vs_district.od.tau2, 7.65751111111111);
+    assert_int_equal(d->vs_district.od.units, 10);
+    assert_true(d->vs_district.od.used);
     /* percentile among 12, 15, 9, 20: D 100·(3 + ½)/4, A 100·(1 + ½)/4 */
     assert_int_equal(d->peers, 4);
     ASSERT_CLOSE(d->pct_rank, 87.5);
@@ -522,15 +598,33 @@ static void test_compare_funnel_z_rank(void **state)
     assert_int_equal(d->rank, 1);
     assert_int_equal(a->rank, 3);
 
-    /* the cluster against the rest: t.test(c(12, 15, 9, 20), c(5, 7, 6, 8, 4, 6),
-     * var.equal = TRUE) */
+    /* the cluster against the rest, schools as units weighted by 1/(s² + τ²):
+     * analysis_reference.R "cluster schools z p mr"; one comparison in 2025, so BH
+     * leaves p alone; the row's district verdict is the same verdict */
     const struct ana_compare *cl = find_cmp(&c, "c1", 2025);
     assert_non_null(cl);
     ASSERT_CLOSE(cl->rest_value, 6.0);   /* 36/600 */
-    ASSERT_CLOSE(cl->t, 4.02099751960028);
-    ASSERT_CLOSE(cl->p, 0.00383582446345345);
+    ASSERT_CLOSE(cl->t, 3.09731140826204);
+    ASSERT_CLOSE(cl->p, 0.0019528460986736);
+    ASSERT_CLOSE(cl->p_adj, 0.0019528460986736);
+    ASSERT_CLOSE(cl->vs_district.ref_value, 6.0);
     assert_int_equal(cl->cluster_verdict, 1);
+    assert_int_equal(cl->vs_district.verdict, 1);
+    assert_false(cl->vs_district.has_funnel);
     ASSERT_CLOSE(cl->vs_district.diff, 14.0 - 9.2);
+
+    /* with the adjustment (the default): D's z against the rest with τ² in the
+     * variance, z = 3.097, P = 0.00098: still beyond 99.8 %; B is now inside */
+    ana_compares_free(&c);
+    o.no_overdispersion = 0;
+    ana_compare(&r, &m, "c1", &o, &c);
+    d = find_cmp(&c, "D", 2025);
+    ASSERT_CLOSE(d->vs_district.z_adj, 3.09657971912524);
+    ASSERT_CLOSE(d->vs_district.p_hi, 0.000978836075172485);
+    assert_string_equal(d->vs_district.test, "normal_re");
+    assert_int_equal(d->vs_district.verdict, 2);
+    assert_int_equal(find_cmp(&c, "B", 2025)->vs_district.verdict, 0);
+    o.no_overdispersion = 1;
 
     /* lower is better: the same figures are worse */
     q.lower_is_better = 1;
@@ -649,6 +743,43 @@ static void test_compare_mean_without_sd(void **state)
     assert_true(c.v[0].vs_district.has_funnel);
     ana_compares_free(&c);
     results_free(&r);
+}
+
+/* The numerics the rules rest on, against R (analysis_reference.R). */
+static void test_pooled_tail_and_adjustments(void **state)
+{
+    (void)state;
+    /* P(ΣX ≥ 20), X_i ~ Bin(6, .4), Bin(7, .5), Bin(5, .45), Bin(8, .55): by R's
+     * convolve of the dbinom's */
+    double m[] = {6, 7, 5, 8}, pr[] = {0.4, 0.5, 0.45, 0.55}, tail;
+    assert_int_equal(ana_binomial_sum_tail(m, pr, 4, 20, &tail), STATS_OK);
+    ASSERT_CLOSE(tail, 0.00261880233822933);
+    assert_int_equal(ana_binomial_sum_tail(m, pr, 4, 0, &tail), STATS_OK);
+    ASSERT_CLOSE(tail, 1.0);
+    assert_int_equal(ana_binomial_sum_tail(m, pr, 4, 27, &tail), STATS_OK);
+    ASSERT_CLOSE(tail, 0.0);
+    double one[] = {3}, half[] = {0.5};
+    assert_int_equal(ana_binomial_sum_tail(one, half, 1, 3, &tail), STATS_OK);
+    ASSERT_CLOSE(tail, 0.125);
+    double zero[] = {0}, bad[] = {2.5};
+    assert_int_equal(ana_binomial_sum_tail(zero, half, 1, 1, &tail), STATS_EDEGENERATE);
+    assert_int_equal(ana_binomial_sum_tail(bad, half, 1, 1, &tail), STATS_EINPUT);
+    /* p.adjust(c(0.001, 0.04, 0.03, 0.2, 0.0005), "BH") and "holm" */
+    double pv[] = {0.001, 0.04, 0.03, 0.2, 0.0005}, adj[5];
+    static const double bh[] = {0.0025, 0.05, 0.05, 0.2, 0.0025};
+    static const double holm[] = {0.004, 0.09, 0.09, 0.2, 0.0025};
+    ana_p_adjust_bh(pv, 5, adj);
+    for (int i = 0; i < 5; i++) ASSERT_CLOSE(adj[i], bh[i]);
+    ana_p_adjust_holm(pv, 5, adj);
+    for (int i = 0; i < 5; i++) ASSERT_CLOSE(adj[i], holm[i]);
+    /* overdispersion: too few units give an estimate but never widen */
+    double y[] = {1, 9, 2}, se[] = {1, 1, 1};
+    struct ana_od od;
+    ana_overdispersion(y, se, 3, 4, &od);
+    assert_int_equal(od.units, 3);
+    assert_true(isfinite(od.phi));
+    assert_false(od.used);
+    assert_string_equal(od.method, "none");
 }
 
 /* --- context ------------------------------------------------------------------------ */
@@ -856,10 +987,17 @@ static void test_context_load(void **state)
     assert_int_equal(ana_context_load(bad, &ms, &d), SOKO_ECONFIG);
     assert_int_equal(ms.n, 0);
     assert_int_equal(d.total, 4);
-    assert_non_null(strstr(d.msgs[0], ":4: [a]: bound: expected a positive number"));
-    assert_non_null(strstr(d.msgs[1], ":6: [b]: factors: 'x' given twice"));
-    assert_non_null(strstr(d.msgs[2], ":8: [b]: unknown key 'Weird Key'"));
-    assert_non_null(strstr(d.msgs[3], ":5: [b]: indicator: missing"));
+    static const char *const want[] = {
+        ":4: [a]: bound: got '-1'; expected a positive number",
+        ":6: [b]: factors: got 'x, x'; expected each factor once ('x' is given twice)",
+        ":8: [b]: Weird Key: unknown key; expected title, indicator, factors",
+        ":5: [b]: indicator: missing; expected an indicator id",
+    };
+    for (size_t i = 0; i < 4; i++) {
+        int found = 0;
+        for (size_t k = 0; k < d.nmsgs; k++) found |= strstr(d.msgs[k], want[i]) != NULL;
+        if (!found) fail_msg("no message with: %s", want[i]);
+    }
     unlink(bad);
     free(bad);
 
@@ -877,11 +1015,13 @@ int main(void)
         cmocka_unit_test(test_trend_fail_share_lower_is_better),
         cmocka_unit_test(test_trend_mean_weights),
         cmocka_unit_test(test_trend_count_rate_poisson),
+        cmocka_unit_test(test_trend_between_year_variance),
         cmocka_unit_test(test_trend_default_window),
         cmocka_unit_test(test_trend_break),
         cmocka_unit_test(test_trend_suppressed),
         cmocka_unit_test(test_compare_funnel_z_rank),
         cmocka_unit_test(test_compare_count_funnel),
+        cmocka_unit_test(test_pooled_tail_and_adjustments),
         cmocka_unit_test(test_compare_eb_ranking),
         cmocka_unit_test(test_compare_mean_without_sd),
         cmocka_unit_test(test_context_resilient),
