@@ -121,16 +121,9 @@ static char *indicator_ids(const struct rule_flag *f)
 {
     struct sbuf b = SBUF_INIT;
     for (size_t i = 0; i < f->nev; i++) {
-        const char *id = f->ev[i].ind ? f->ev[i].ind->id
-                         : f->rule->kind == RULE_SPIKE ? "vpr_dist"
-                         : f->rule->model ? f->rule->model->indicator : "";
+        const char *id = rule_ev_source(f, &f->ev[i]);
         int seen = 0;
-        for (size_t k = 0; k < i && !seen; k++) {
-            const char *o = f->ev[k].ind ? f->ev[k].ind->id
-                            : f->rule->kind == RULE_SPIKE ? "vpr_dist"
-                            : f->rule->model ? f->rule->model->indicator : "";
-            seen = strcmp(o, id) == 0;
-        }
+        for (size_t k = 0; k < i && !seen; k++) seen = strcmp(rule_ev_source(f, &f->ev[k]), id) == 0;
         if (!seen) sbuf_printf(&b, "%s%s", b.len ? ";" : "", id);
     }
     return sbuf_take(&b);
@@ -147,38 +140,14 @@ static void padto(const char *s, size_t w, int right)
         for (size_t i = cw; i < w; i++) putchar(' ');
 }
 
-/* Rounded for people: d decimals, trailing zeros trimmed. */
-static char *rnum(double x, int d)
-{
-    if (!isfinite(x)) return xstrdup("—");
-    return num_trimmed(x, d);
-}
-
-/* The evidence line for people. */
+/* The evidence line for people: the kind's words, with the source's id. */
 static char *ev_ru(const struct rule_flag *f, const struct rule_ev *e)
 {
-    struct sbuf b = SBUF_INIT;
-    sbuf_printf(&b, "%s%s%s, %d", e->ind ? e->ind->id : "", e->ind ? " " : "", e->what ? e->what : "",
-                e->year);
-    enum rule_kind k = f->rule->kind;
-    char *v = rnum(e->value, 1), *n = rnum(e->n, 0), *r = rnum(e->ref, 1), *l = rnum(e->limit, 1),
-         *st = rnum(e->stat, 2), *p = pval(e->p);
-    if (k == RULE_THRESHOLD || k == RULE_RISK || k == RULE_FUNNEL || k == RULE_Z ||
-        k == RULE_UNCONFIRMED || k == RULE_CHANGE)
-        sbuf_printf(&b, ": %s (n = %s), район %s", v, n, r);
-    if (k == RULE_FUNNEL || k == RULE_UNCONFIRMED) sbuf_printf(&b, ", граница %s, z = %s", l, st);
-    if (k == RULE_Z) sbuf_printf(&b, ", z = %s (граница %s)", st, l);
-    if (k == RULE_CHANGE) sbuf_printf(&b, ", z = %s", st);
-    if (k == RULE_TREND) sbuf_printf(&b, ": прирост %s", st);
-    if (k == RULE_SPIKE) sbuf_printf(&b, ": p = %s", p);
-    if (e->detail && k != RULE_THRESHOLD && k != RULE_RISK) sbuf_printf(&b, "; %s", e->detail);
-    free(v);
-    free(n);
-    free(r);
-    free(l);
-    free(st);
-    free(p);
-    return sbuf_take(&b);
+    char *t = rule_ev_text(f, e, 1);
+    const char *id = rule_ev_source(f, e);
+    char *s = xasprintf("%s%s%s", id, *id ? " " : "", t);
+    free(t);
+    return s;
 }
 
 /* Evidence lines the table shows per flag; csv and json carry all of it. */
@@ -235,7 +204,8 @@ static void print_table(const struct rule_flags *F)
 static void print_csv(const struct rule_flags *F)
 {
     puts("rule,title,rank,school_id,school_name,procedures,evaluated,window_from,window_to,"
-         "years,score,indicators,evidence,recommendation");
+         "years,score,indicators,evidence,recommendation,p,p_adjusted,schools_tested,control,"
+         "level");
     for (size_t i = 0; i < F->n; i++) {
         const struct rule_flag *f = &F->v[i];
         char *sc = num(f->score), *ids = indicator_ids(f);
@@ -260,7 +230,12 @@ static void print_csv(const struct rule_flags *F)
         cli_put_csv(ev.s ? ev.s : "");
         putchar(',');
         cli_put_csv(f->recommendation);
-        putchar('\n');
+        char *pp = pval(f->p), *pa = pval(f->p_adj), *lv = num(f->rule->level);
+        printf(",%s,%s,%zu,%s,%s\n", pp, pa, f->ntested, rule_control_name(f->rule->control),
+               f->rule->control == CONTROL_NONE ? "" : lv);
+        free(pp);
+        free(pa);
+        free(lv);
         free(sc);
         free(ids);
         sbuf_free(&ev);
@@ -292,8 +267,7 @@ static void print_json(const struct rule_flags *F)
             const struct rule_ev *e = &f->ev[k];
             fputs(k ? ",\n   {" : "\n   {", stdout);
             fputs("\"indicator\": ", stdout);
-            cli_put_json(e->ind ? e->ind->id : f->rule->kind == RULE_SPIKE ? "vpr_dist"
-                              : f->rule->model ? f->rule->model->indicator : "");
+            cli_put_json(rule_ev_source(f, e));
             fputs(", \"what\": ", stdout);
             cli_put_json(e->what ? e->what : "");
             printf(", \"year\": %d", e->year);
@@ -310,6 +284,11 @@ static void print_json(const struct rule_flags *F)
         fputs(f->nev ? "]" : "]", stdout);
         fputs(", \"recommendation\": ", stdout);
         cli_put_json(f->recommendation);
+        json_num("p", f->p, 1);
+        json_num("p_adjusted", f->p_adj, 1);
+        printf(", \"schools_tested\": %zu, \"control\": \"%s\"", f->ntested,
+               rule_control_name(f->rule->control));
+        json_num("level", f->rule->control == CONTROL_NONE ? NAN : f->rule->level, 0);
         putchar('}');
     }
     fputs(F->n ? "\n]\n" : "]\n", stdout);

@@ -915,19 +915,7 @@ static int in_cluster(const struct ctx *c, const char *school)
 
 static const char *rule_params(const struct rule *r)
 {
-    static const char *const ops[] = {"<", "≤", ">", "≥"};
-    switch (r->kind) {
-    case RULE_THRESHOLD: case RULE_RISK:
-        return T("значение %s %s; окно %d г.", ops[r->op], ev_num(r->value), r->window);
-    case RULE_FUNNEL: case RULE_UNCONFIRMED:
-        return T("за контрольной границей %s %% (%s сторона); окно %d г.", ev_num(r->limit),
-                 r->side > 0 ? "лучшая" : "худшая", r->window);
-    case RULE_Z: case RULE_CHANGE: case RULE_RESIDUAL:
-        return T("|z| ≥ %s; окно %d г.", ev_num(r->bound), r->window);
-    case RULE_TREND: case RULE_SPIKE:
-        return T("уровень значимости %s; окно %d г.", ev_num(r->alpha), r->window);
-    }
-    return "";
+    return keep(rule_condition(r));
 }
 
 static void sec_flags(struct page *D, struct ctx *c, int *tabno)

@@ -9,14 +9,28 @@
  *   then either ready inputs (rules_eval: indicator results, context residuals,
  *   score histograms — what the unit tests build by hand) or a store (rules_run:
  *   evaluates the indicators the rules name through indicators.h, reads the per-work
- *   score histograms of table vpr_dist with its own prepared statements on the
- *   caller's read-only connection, runs analysis.h). Every threshold comes from the
- *   rule file: there is no number in C that decides whether a school is flagged.
+ *   score histograms and the school names through store.h's read helpers on the
+ *   caller's read-only connection, runs analysis.h). Every threshold and every error
+ *   level comes from the rule file: there is no number in C that decides whether a
+ *   school is flagged.
+ * The kinds: one table of descriptors (rule_kinds[], rules_kinds.c), each with its
+ *   name, its keys with their types and ranges (deffile.h), what it reads, how it
+ *   evaluates a school's procedures, how it ranks and how it puts its evidence and its
+ *   condition in words. Nothing else in soko knows a kind by name.
+ * How a flag is decided (docs/rules.md): each kind gives, per school, procedure and
+ *   year, whether its condition holds and, for kinds that test, a one-sided p-value;
+ *   the pattern over years, the number of procedures, of indicators and the same-year
+ *   count decide whether the school's condition holds, and the same pattern turns the
+ *   p-values into one p-value per school (partial conjunctions: a school is flagged
+ *   only on evidence that the whole pattern, not one cell of it, is beyond chance);
+ *   then `control` keeps the error rate over the district's schools at `level`
+ *   (Benjamini–Hochberg false discovery rate, or Holm's family-wise rate).
  * Gives: struct rule_flags — one flag per school and rule, in rule-file order, then
  *   by rank within the rule; each flag carries its evidence (indicator, breakdown,
- *   year, value, n, district value, limit or statistic, p-value) and its rendered
- *   recommendation. A school whose figures are suppressed (n below the indicator's
- *   min_n) or below the rule's min_n is never flagged on them.
+ *   year, value, n, district value, limit or statistic, p-value), the school's
+ *   combined and adjusted p-values and its rendered recommendation. A school whose
+ *   figures are suppressed (n below the indicator's min_n) or below the rule's min_n
+ *   is never flagged on them.
  * Ownership: rule_set from rules_load, released by rules_free. rule_flags and every
  *   string in them belong to the rule_flags (rule_flags_free); a flag points at its
  *   rule, which must outlive it. Inputs are borrowed, never kept.
@@ -30,8 +44,10 @@
 #define SOKO_RULES_H
 
 #include "analysis.h"
+#include "deffile.h"
 #include "indicators.h"
 #include "soko.h"
+#include "store.h"
 
 #include <sqlite3.h>
 
@@ -40,25 +56,56 @@
 #define RULES_MAX_DEPS 8
 #define RULES_MAX_CTX_IF 4
 
-/* What a rule tests in one procedure (indicator and breakdown) and year. */
-enum rule_kind {
-    RULE_THRESHOLD,    /* value OP number */
-    RULE_FUNNEL,       /* beyond the 95% or 99.8% funnel limit of the district, on a side */
-    RULE_Z,            /* z against the district beyond ±bound, on a side */
-    RULE_TREND,        /* a significant trend over the window on a side (one verdict per
-                          procedure, not per year); ranked by the size of the change */
-    RULE_CHANGE,       /* change from the previous year beyond the district's change:
-                          z of the difference >= bound on a side, and >= min_diff */
-    RULE_UNCONFIRMED,  /* beyond the funnel limit on the good side while the `confirm`
-                          indicators of the same subject and year are not on the good side
-                          of the district value */
-    RULE_RESIDUAL,     /* context model: the mean standardized residual of the school's
-                          procedures in a year beyond ±bound (one pseudo-procedure) */
-    RULE_SPIKE,        /* vpr_dist: excess at the lowest score of marks 3, 4, 5 against the
-                          district's histogram of the same work, combined p < alpha */
-    RULE_RISK          /* threshold on context factor rows, only for schools flagged by the
-                          rules in `for` */
+struct rule;
+struct rule_flag;
+struct rule_ev;
+struct rules_input;
+struct rule_eval;              /* a kind's view of one evaluation (rules_int.h) */
+
+/* --- the kinds ------------------------------------------------------------------- */
+
+enum {
+    RK_INDICATORS = 1u << 0,   /* reads `indicators` (the results of ind_evaluate) */
+    RK_WORKS = 1u << 1,        /* reads the per-work score histograms (vpr_dist) */
+    RK_CONTEXT = 1u << 2,      /* reads a context model's residuals */
+    RK_FLAGS = 1u << 3,        /* reads the flags of the rules in `for` (runs last) */
+    RK_WINDOW = 1u << 4,       /* one verdict per procedure over the window (no `hold`) */
+    RK_TESTS = 1u << 5,        /* its items carry p-values: `control` may apply */
+    RK_PREV_YEAR = 1u << 6     /* reads the year before the window */
 };
+
+struct rule_kind {
+    const char *name;                        /* kind = NAME */
+    const char *doc;                         /* one line, English (docs, tests) */
+    const struct deffile_key *keys;          /* its own keys (beyond the common ones) */
+    unsigned flags;                          /* RK_* */
+    const char *control;                     /* default `control`: "fdr", "fwer", "none" */
+    /* kind-specific checks once the keys are typed (a model that exists, ...);
+       returns the number of problems reported */
+    size_t (*check)(struct rule *r, const struct deffile *df, const struct deffile_sec *s,
+                    struct soko_diag *d);
+    /* appends the items (school, procedure, year) of the rule over c's window */
+    void (*evaluate)(struct rule_eval *c);
+    /* the rank key of a flag (larger ranks first) */
+    double (*score)(const struct rule_flag *f);
+    /* one piece of evidence in words (caller frees): for {values} (full = 0: the
+       figure, its n, the district's), or for tables (full = 1: also the limit, the
+       statistic, the p-value and the details) */
+    char *(*evidence)(const struct rule *r, const struct rule_ev *e, int full);
+    /* the rule's condition in words, Russian (caller frees) */
+    char *(*condition)(const struct rule *r);
+    /* the id named in the evidence when the item has no indicator (spike: vpr_dist) */
+    const char *(*source)(const struct rule *r);
+};
+
+extern const struct rule_kind rule_kinds[];      /* the registry, NULL name ends it */
+const struct rule_kind *rule_kind_find(const char *name);
+const char *rule_kind_name(const struct rule_kind *k);
+
+/* The keys every rule may have (title, kind, window, hold, ...), for docs and tests. */
+extern const struct deffile_key rule_common_keys[];
+
+/* --- a rule ------------------------------------------------------------------------ */
 
 /* Which years of the window a procedure must hold in. */
 enum rule_hold {
@@ -70,6 +117,13 @@ enum rule_hold {
 };
 
 enum rule_op { OP_LT, OP_LE, OP_GT, OP_GE };
+
+/* How a rule keeps its error rate over the district's schools. */
+enum rule_control {
+    CONTROL_NONE,      /* the condition alone (normative rules, descriptive lists) */
+    CONTROL_FDR,       /* Benjamini–Hochberg: expected share of false flags <= level */
+    CONTROL_FWER       /* Holm: probability of any false flag <= level */
+};
 
 struct rule_label {
     char *key;         /* a breakdown value (e.g. a factor name) */
@@ -85,7 +139,7 @@ struct rule_ctx_if {   /* residual: a context condition, e.g. share_low_income >
 struct rule {
     char *id;                        /* section name */
     char *title;                     /* Russian */
-    enum rule_kind kind;
+    const struct rule_kind *kind;
     int nind;
     const struct indicator *ind[RULES_MAX_INDICATORS];   /* from the ind_set */
     int nconfirm;                    /* unconfirmed: the confirming indicators */
@@ -102,8 +156,11 @@ struct rule {
     double bound;                    /* z, change, residual */
     double min_diff;                 /* change: minimal difference from the district's
                                         change, in the indicator's unit (default 0) */
-    double alpha;                    /* trend, spike */
+    double alpha;                    /* trend, spike; threshold: the exact test beyond
+                                        the threshold (NaN: none) */
     int no_going_back;               /* trend: no year-to-year step back (default 1) */
+    int overdispersion;              /* funnel, z, change, unconfirmed: widen limits by
+                                        the district's overdispersion (default 1) */
     int window;                      /* years (default 3) */
     enum rule_hold hold;
     int hold_k, hold_n;
@@ -113,6 +170,8 @@ struct rule {
     int same_year;                   /* 0, or: in some year >= this many procedures hold */
     double min_n;                    /* figures with n below are not used (default 0:
                                         the indicator's own min_n decides) */
+    enum rule_control control;       /* over the district's schools */
+    double level;                    /* its level (FDR q or FWER alpha) */
     int ndeps;                       /* risk: the rules whose flagged schools it reads */
     char *deps[RULES_MAX_DEPS];
     int marks[3];                    /* spike: test the lowest score of marks 3, 4, 5
@@ -138,52 +197,33 @@ int rules_load(const char *path, const struct ind_set *set, const struct ana_mod
                struct rule_set *out, struct soko_diag *d);
 void rules_free(struct rule_set *rs);
 const struct rule *rules_find(const struct rule_set *rs, const char *id);
-const char *rule_kind_name(enum rule_kind k);
 
-/* --- the score histograms of vpr_dist --------------------------------------------- */
-
-struct rules_work {
-    int year;
-    char *school_id;
-    char *subject;
-    long grade;
-    long n;
-    double *scores;                  /* students with primary score 0 .. len-1 */
-    size_t len;
-    int mark_min[4];                 /* lowest score seen with mark 2..5; -1 none */
-};
-
-struct rules_works {
-    struct rules_work *v;
-    size_t n, cap;
-};
-
-/* Reads vpr_dist rows of years [y0, y1] (0: open) from db (read-only) with prepared
- * statements; ordered by year, grade, subject, school. A row whose JSON cannot be
- * read is SOKO_EDB naming it. */
-int rules_read_works(sqlite3 *db, int y0, int y1, struct rules_works *out,
-                     struct soko_diag *d);
-/* Appends one work (copies everything); for tests. */
-void rules_works_add(struct rules_works *w, int year, const char *school, long grade,
-                     const char *subject, const double *scores, size_t len,
-                     const int mark_min[4]);
-void rules_works_free(struct rules_works *w);
+/* The rule's condition in words (Russian), with its error control: for the note's
+ * table of rules and its methodology appendix. Caller frees. */
+char *rule_condition(const struct rule *r);
+/* How the rule controls errors, in words (Russian): "FDR ≤ 5 % по ОО района (метод
+ * Бенджамини — Хохберга)", "без поправки на множественность (нормативное правило)".
+ * Caller frees. */
+char *rule_control_text(const struct rule *r);
+/* "none", "fdr", "fwer" */
+const char *rule_control_name(enum rule_control c);
 
 /* --- evaluation ------------------------------------------------------------------- */
 
 /* One piece of evidence: a procedure in a year (or over the window: trend). */
 struct rule_ev {
-    const struct indicator *ind;     /* NULL for a spike (the work) or a residual mean */
+    const struct indicator *ind;     /* NULL for a spike (the works) or a residual mean */
     char *what;                      /* the procedure in words: "Математика, 5 кл." */
     int year;                        /* trend: the last year */
     double value, n;                 /* the school's figure and its n */
     double ref;                      /* district value (threshold: the threshold) */
     double limit;                    /* the limit crossed: funnel limit, bound, alpha */
-    double stat;                     /* funnel, z, unconfirmed, change: z; trend: the
-                                        gain (last − first, better direction); spike:
+    double stat;                     /* funnel, z, unconfirmed, change: z (adjusted for
+                                        overdispersion when it was); trend: the gain
+                                        (last − first, better direction); spike:
                                         observed/expected at the boundary; residual:
                                         the mean residual; NaN when none */
-    double p;                        /* p-value when the test has one, else NaN */
+    double p;                        /* the item's one-sided p-value, else NaN */
     char *detail;                    /* rule-specific text (boundary, years, confirm) */
 };
 
@@ -195,10 +235,12 @@ struct rule_flag {
     size_t nevaluated;               /* procedures with data in the window */
     int y0, y1;                      /* the window */
     char *years;                     /* years in which the condition held: "2024, 2025" */
-    double score;                    /* rank key: trend mean gain, spike −log10 p,
-                                        residual mean residual (oriented), otherwise
-                                        holding procedures */
+    double score;                    /* rank key (the kind's score) */
     int rank;                        /* 1 = first within the rule */
+    double p;                        /* the school's combined p-value (NaN: not tested) */
+    double p_adj;                    /* adjusted for the district (BH q-value or Holm),
+                                        NaN with control = none */
+    size_t ntested;                  /* schools the rule tested in the district */
     struct rule_ev *ev;
     size_t nev;
     char *recommendation;            /* rendered template */
@@ -213,7 +255,7 @@ struct rule_flags {
  * indicator the rules name (with the year before the window for `change` rules). */
 struct rules_input {
     const struct ind_results *res;
-    const struct rules_works *works;           /* may be NULL: spike rules find nothing */
+    const struct store_works *works;           /* may be NULL: spike rules find nothing */
     size_t nctx;                               /* context results, one per model */
     const struct ana_model *const *ctx_model;
     const struct ana_context *const *ctx;
@@ -234,7 +276,8 @@ struct rules_opts {
                                         year with data, and spans the rule's `window`
                                         years, not before its first year with data */
     const char *school;              /* keep only this school's flags (all are still
-                                        computed: risk rules read other rules) */
+                                        computed: risk rules read other rules, and the
+                                        district's schools make the error control) */
 };
 
 /* Pure: evaluates every rule over in and appends flags to out. */
@@ -242,14 +285,53 @@ void rules_eval(const struct rule_set *rs, const struct rules_input *in,
                 const struct rules_opts *o, struct rule_flags *out);
 
 /* With a store: evaluates the indicators named by the rules through s (whose
- * connection is read-only), context models through analysis.h, reads vpr_dist, and
- * runs rules_eval. */
+ * connection is read-only), context models through analysis.h, reads the histograms
+ * and names (store.h), and runs rules_eval. */
 int rules_run(const struct rule_set *rs, struct ind_set *s, const struct rules_opts *o,
               struct rule_flags *out, struct soko_diag *d);
 
 void rule_flags_free(struct rule_flags *f);
 
+/* One evidence item in words (the kind's evidence text; full as in struct rule_kind),
+ * and the id of its source (the indicator's, "vpr_dist" for histograms, the model's
+ * indicator). Caller frees the first; the second is borrowed. */
+char *rule_ev_text(const struct rule_flag *f, const struct rule_ev *e, int full);
+const char *rule_ev_source(const struct rule_flag *f, const struct rule_ev *e);
+
 /* The placeholders a recommendation may use, NULL-terminated (for docs and tests). */
 extern const char *const rules_placeholders[];
+
+/* --- calibration: null districts drawn from the district's own data ----------------- */
+
+/* What `soko calibrate` measures for one rule: flags on the data, and over `runs`
+ * null districts (every school at the district's rate of each cell, with its own
+ * sizes; score histograms drawn from the district's histogram of the work; context
+ * results from null values regressed on the schools' real factors) the mean number
+ * of flags — all of them false — and the share of runs with at least one. */
+struct rules_calib {
+    const struct rule *rule;
+    size_t observed;                 /* flags on the data */
+    double mean_false;               /* mean flags per null district */
+    double any_false;                /* share of null districts with >= 1 flag */
+    size_t max_false;                /* most flags in one null district */
+};
+
+struct rules_calibs {
+    struct rules_calib *v;
+    size_t n;
+    unsigned runs;
+    unsigned long seed;
+};
+
+/* Draws `runs` null districts from in (seeded: the same seed gives the same numbers)
+ * and evaluates every rule on each. */
+void rules_calibrate(const struct rule_set *rs, const struct rules_input *in,
+                     const struct rules_opts *o, unsigned runs, unsigned long seed,
+                     struct rules_calibs *out);
+/* The same from a store (reads what rules_run reads, once). */
+int rules_calibrate_run(const struct rule_set *rs, struct ind_set *s,
+                        const struct rules_opts *o, unsigned runs, unsigned long seed,
+                        struct rules_calibs *out, struct soko_diag *d);
+void rules_calibs_free(struct rules_calibs *c);
 
 #endif

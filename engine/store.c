@@ -6,6 +6,8 @@
  */
 #include "store.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -848,4 +850,187 @@ int store_count(struct store *s, const char *table, long long *n, struct soko_di
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE ?1 = ?1", table);
     *n = query_int(s, sql, 0, NULL, &ok);
     return ok == 1 ? SOKO_OK : db_fail(s, d, "counting rows");
+}
+
+/* ==================================================== read helpers for the analyses */
+
+/* "[3,0,12,...]" → counts. Returns -1 on anything else. */
+static int parse_scores(const char *s, double **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    size_t cap = 0;
+    while (isspace((unsigned char)*s)) s++;
+    if (*s++ != '[') return -1;
+    for (;;) {
+        while (isspace((unsigned char)*s)) s++;
+        if (*s == ']' && *len == 0) break;
+        char *end;
+        errno = 0;
+        long v = strtol(s, &end, 10);
+        if (end == s || errno || v < 0) goto bad;
+        if (*len == cap) {
+            cap = cap ? 2 * cap : 64;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
+        (*out)[(*len)++] = (double)v;
+        s = end;
+        while (isspace((unsigned char)*s)) s++;
+        if (*s == ',') {
+            s++;
+            continue;
+        }
+        if (*s == ']') break;
+        goto bad;
+    }
+    s++;
+    while (isspace((unsigned char)*s)) s++;
+    if (*s) goto bad;
+    return 0;
+bad:
+    free(*out);
+    *out = NULL;
+    *len = 0;
+    return -1;
+}
+
+/* {"3":7,"4":12} → mark_min[mark-2]. */
+static int parse_mark_min(const char *s, int mm[4])
+{
+    for (int k = 0; k < 4; k++) mm[k] = -1;
+    while (isspace((unsigned char)*s)) s++;
+    if (*s++ != '{') return -1;
+    for (;;) {
+        while (isspace((unsigned char)*s)) s++;
+        if (*s == '}') break;
+        int mark, score, used = 0;
+        if (sscanf(s, " \"%d\" : %d%n", &mark, &score, &used) != 2 || mark < 2 || mark > 5 ||
+            score < 0)
+            return -1;
+        mm[mark - 2] = score;
+        s += used;
+        while (isspace((unsigned char)*s)) s++;
+        if (*s == ',') s++;
+        else if (*s != '}') return -1;
+    }
+    return 0;
+}
+
+void store_works_add(struct store_works *w, int year, const char *school, long grade,
+                     const char *subject, const double *scores, size_t len,
+                     const int mark_min[4])
+{
+    if (w->n == w->cap) {
+        w->cap = w->cap ? 2 * w->cap : 64;
+        w->v = xrealloc(w->v, w->cap * sizeof *w->v);
+    }
+    struct store_work *x = &w->v[w->n++];
+    memset(x, 0, sizeof *x);
+    x->year = year;
+    x->school_id = xstrdup(school);
+    x->grade = grade;
+    x->subject = xstrdup(subject);
+    x->scores = xmalloc((len + 1) * sizeof *x->scores);
+    if (len) memcpy(x->scores, scores, len * sizeof *scores);
+    x->len = len;
+    double n = 0;
+    for (size_t i = 0; i < len; i++) n += scores[i];
+    x->n = (long)n;
+    for (int k = 0; k < 4; k++) x->mark_min[k] = mark_min ? mark_min[k] : -1;
+}
+
+void store_works_free(struct store_works *w)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        free(w->v[i].school_id);
+        free(w->v[i].subject);
+        free(w->v[i].scores);
+    }
+    free(w->v);
+    memset(w, 0, sizeof *w);
+}
+
+int store_read_works(sqlite3 *db, int y0, int y1, struct store_works *out,
+                     struct soko_diag *d)
+{
+    memset(out, 0, sizeof *out);
+    static const char sql[] =
+        "SELECT year, school_id, grade, subject, scores, mark_min FROM vpr_dist "
+        "WHERE year >= ?1 AND year <= ?2 ORDER BY year, grade, subject, school_id";
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        soko_diag_add(d, NULL, 0, 0, "reading vpr_dist: %s", sqlite3_errmsg(db));
+        return SOKO_EDB;
+    }
+    sqlite3_bind_int(st, 1, y0 > 0 ? y0 : 0);
+    sqlite3_bind_int(st, 2, y1 > 0 ? y1 : 1000000);
+    int rc, status = SOKO_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int year = sqlite3_column_int(st, 0);
+        const char *school = (const char *)sqlite3_column_text(st, 1);
+        long grade = (long)sqlite3_column_int64(st, 2);
+        const char *subject = (const char *)sqlite3_column_text(st, 3);
+        const char *scores = (const char *)sqlite3_column_text(st, 4);
+        const char *mm = (const char *)sqlite3_column_text(st, 5);
+        double *h;
+        size_t len;
+        int mark_min[4];
+        if (!school || !subject || !scores || !mm || parse_scores(scores, &h, &len) != 0 ||
+            parse_mark_min(mm, mark_min) != 0) {
+            soko_diag_add(d, NULL, 0, 0,
+                          "vpr_dist: %d, school %s, grade %ld, %s: the histogram or the mark "
+                          "boundaries are not the JSON the store writes", year,
+                          school ? school : "?", grade, subject ? subject : "?");
+            status = SOKO_EDB;
+            continue;
+        }
+        store_works_add(out, year, school, grade, subject, h, len, mark_min);
+        free(h);
+    }
+    if (rc != SQLITE_DONE) {
+        soko_diag_add(d, NULL, 0, 0, "reading vpr_dist: %s", sqlite3_errmsg(db));
+        status = SOKO_EDB;
+    }
+    sqlite3_finalize(st);
+    if (status != SOKO_OK) store_works_free(out);
+    return status;
+}
+
+int store_school_names(sqlite3 *db, struct store_names *out, struct soko_diag *d)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT school_id, name FROM schools ORDER BY school_id", -1, &st,
+                           NULL) != SQLITE_OK) {
+        soko_diag_add(d, NULL, 0, 0, "reading schools: %s", sqlite3_errmsg(db));
+        return SOKO_EDB;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+        const char *nm = (const char *)sqlite3_column_text(st, 1);
+        out->ids = xrealloc(out->ids, (out->n + 1) * sizeof *out->ids);
+        out->names = xrealloc(out->names, (out->n + 1) * sizeof *out->names);
+        out->ids[out->n] = xstrdup(id ? id : "");
+        out->names[out->n] = xstrdup(nm ? nm : "");
+        out->n++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        soko_diag_add(d, NULL, 0, 0, "reading schools: %s", sqlite3_errmsg(db));
+        store_names_free(out);
+        return SOKO_EDB;
+    }
+    return SOKO_OK;
+}
+
+void store_names_free(struct store_names *n)
+{
+    for (size_t i = 0; i < n->n; i++) {
+        free(n->ids[i]);
+        free(n->names[i]);
+    }
+    free(n->ids);
+    free(n->names);
+    memset(n, 0, sizeof *n);
 }

@@ -64,4 +64,44 @@ int store_count(struct store *s, const char *table, long long *n, struct soko_di
 /* The CREATE statements of the current schema (for docs and tests); caller frees. */
 char *store_schema_sql(void);
 
+/* --- read helpers for the analyses --------------------------------------------------
+ * They take any connection to a store — the read-only one that indicators.h and
+ * rules.h borrow (store_db) — and run fixed prepared statements. */
+
+/* One work's primary-score histogram (table vpr_dist, written from vpr_students). */
+struct store_work {
+    int year;
+    char *school_id;
+    char *subject;
+    long grade;
+    long n;                          /* students: the sum of scores[] */
+    double *scores;                  /* students with primary score 0 .. len-1 */
+    size_t len;
+    int mark_min[4];                 /* lowest score seen with mark 2..5; -1 none */
+};
+
+struct store_works {
+    struct store_work *v;
+    size_t n, cap;
+};
+
+/* The vpr_dist rows of years [y0, y1] (0: open), ordered by year, grade, subject,
+ * school. A row whose JSON cannot be read is SOKO_EDB naming the work. */
+int store_read_works(sqlite3 *db, int y0, int y1, struct store_works *out,
+                     struct soko_diag *d);
+/* Appends one work (copies everything; mark_min NULL: none seen); for tests and for
+ * simulations. */
+void store_works_add(struct store_works *w, int year, const char *school, long grade,
+                     const char *subject, const double *scores, size_t len,
+                     const int mark_min[4]);
+void store_works_free(struct store_works *w);
+
+/* The schools registry: ids and names, ordered by id (parallel arrays). */
+struct store_names {
+    char **ids, **names;
+    size_t n;
+};
+int store_school_names(sqlite3 *db, struct store_names *out, struct soko_diag *d);
+void store_names_free(struct store_names *n);
+
 #endif
