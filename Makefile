@@ -131,8 +131,12 @@ test-browser: $(B)/soko
 	@SOKO=$(abspath $(B)/soko) tests/browser/run
 
 # ---------------------------------------------------------------- bench
-bench: $(B)/soko $(B)/soko-gen
-	@bench/import
+# `make bench`: bench/run — soko next to libcsv, sqlite3 and DuckDB (scripts/deps bench)
+# at 500, 2000 and 8000 schools (BENCH_FULL=1: also 40000; BENCH_SIZES="200 500" for a
+# quick run); the table goes to bench/out/results.md (bench/README.md). Never fails on a
+# slow machine. bench/import and bench/memory run alone.
+bench: $(B)/soko $(B)/soko-gen $(B)/bench-csvcount
+	@SOKO=$(abspath $(B)/soko) SOKO_GEN=$(abspath $(B)/soko-gen) bench/run
 
 # ---------------------------------------------------------------- install
 install: $(B)/soko

@@ -1,0 +1,129 @@
+# t_bench_agree — the correctness check behind the benchmarks (bench/run): what soko
+# computes equals the same computation done independently by a peer on the same
+# generated data set, so that a benchmark ratio compares equal work.
+#   1. the per-work aggregates soko stores from a per-student file (vpr rows with
+#      from_students = 1) equal a GROUP BY of the raw CSV in the sqlite3 shell
+#      (bench/sql/works.sql), and its score histograms (vpr_dist) equal the counts of
+#      each primary score;
+#   2. `soko indicators --format csv` for the 6 ВПР shares (numerator, denominator, n,
+#      value, Wilson interval, suppression, per school, cluster and district) equals
+#      bench/sql/shares.sql evaluated by sqlite3 over the raw vpr.csv and clusters.csv;
+#   3. a work where one student has no journal mark (soko leaves the comparison empty,
+#      as the SQL does) and a work of 3 students (its shares are suppressed, n < 5):
+#      the works and the shares again;
+#   4. when DuckDB is installed (scripts/deps bench), the same for DuckDB's versions of
+#      1 and 2 (bench/sql/duck_*.sql): the figures bench/run puts next to soko's.
+# No network: the data come from soko-gen.
+[ -n "${SOKO_GEN:-}" ] || skip "SOKO_GEN is not set"
+command -v sqlite3 >/dev/null || skip "no sqlite3 shell"
+SQL=$TOP/bench/sql
+AGREE=$TOP/bench/agree
+
+"$SOKO_GEN" --schools 80 --student-schools 6 --seed 11 --out data || fail "soko-gen"
+for f in schools clusters vpr vpr_students; do
+  run 0 --db s.db --quiet import "$f" "data/$f.csv"
+done
+
+# the raw CSVs in the sqlite3 shell, typed as forms.md says, empty cells NULL
+sqlite3 raw.db <<EOF || fail "sqlite3 .import of the raw CSVs"
+CREATE TABLE vpr_students (year INTEGER, school_id TEXT, grade INTEGER, subject TEXT,
+  student TEXT, class TEXT, primary_score INTEGER, mark INTEGER, journal_mark INTEGER);
+CREATE TABLE vpr (year INTEGER, school_id TEXT, grade INTEGER, subject TEXT,
+  participants INTEGER, m2 INTEGER, m3 INTEGER, m4 INTEGER, m5 INTEGER, mean_score REAL,
+  max_score INTEGER, lowered INTEGER, confirmed INTEGER, raised INTEGER);
+CREATE TABLE clusters (cluster_id TEXT, school_id TEXT, cluster_name TEXT, role TEXT);
+.import --csv --skip 1 data/vpr_students.csv vpr_students
+.import --csv --skip 1 data/vpr.csv vpr
+.import --csv --skip 1 data/clusters.csv clusters
+UPDATE vpr_students SET journal_mark = NULL WHERE journal_mark = '';
+UPDATE vpr SET lowered = NULLIF(lowered, ''), confirmed = NULLIF(confirmed, ''),
+  raised = NULLIF(raised, ''), mean_score = NULLIF(mean_score, ''), max_score = NULLIF(max_score, '');
+EOF
+
+soko_works() {
+  sqlite3 -csv -header s.db "SELECT year, school_id, grade, subject, participants, m2, m3, m4, m5,
+    mean_score, lowered, confirmed, raised FROM vpr WHERE from_students = 1" > "$1" ||
+    fail "reading the store"
+}
+sql_works() {
+  printf '.read %s\n.headers on\n.mode csv\nSELECT * FROM works;\n' "$SQL/works.sql" |
+    sqlite3 raw.db > "$1" || fail "sqlite3: works.sql"
+}
+
+# --- 1. per-work aggregates and histograms
+soko_works soko_works.csv
+sql_works sql_works.csv
+[ "$(wc -l < soko_works.csv)" -gt 100 ] || fail "too few works: $(wc -l < soko_works.csv)"
+"$AGREE" works soko_works.csv sql_works.csv || fail "soko's works differ from the SQL GROUP BY"
+hist=$(sqlite3 raw.db "ATTACH 's.db' AS s;
+  WITH soko AS (SELECT d.year, d.school_id, d.grade, d.subject, CAST(j.key AS INTEGER) AS score,
+                       j.value AS n FROM s.vpr_dist AS d, json_each(d.scores) AS j WHERE j.value > 0),
+       raw AS (SELECT year, school_id, grade, subject, primary_score AS score, count(*) AS n
+               FROM vpr_students GROUP BY 1, 2, 3, 4, 5)
+  SELECT (SELECT count(*) FROM (SELECT * FROM soko EXCEPT SELECT * FROM raw))
+       + (SELECT count(*) FROM (SELECT * FROM raw EXCEPT SELECT * FROM soko)),
+         (SELECT count(*) FROM raw)") || fail "comparing the histograms"
+[ "${hist%%|*}" = 0 ] && [ "${hist#*|}" -gt 1000 ] ||
+  fail "vpr_dist and the counts of primary scores differ in ${hist%%|*} of ${hist#*|} cells"
+
+# --- 2. the 6 ВПР shares
+awk -f "$SQL/shares_ini.awk" "$TOP/defs/indicators/vpr.ini" > shares.ini
+[ "$(grep -c '^\[' shares.ini)" = 6 ] && [ "$(grep -c '^kind = share' shares.ini)" = 6 ] ||
+  fail "defs/indicators/vpr.ini: expected the 6 share sections shares_ini.awk names"
+run 0 --db s.db indicators --indicators shares.ini --format csv
+mv out soko_shares.csv
+printf '.read %s\n.headers on\n.mode csv\nSELECT * FROM shares;\n' "$SQL/shares.sql" |
+  sqlite3 raw.db > sql_shares.csv || fail "sqlite3: shares.sql"
+for level in district cluster school; do
+  grep -q "^vpr_raised,$level," soko_shares.csv || fail "no $level rows of vpr_raised"
+done
+"$AGREE" shares soko_shares.csv sql_shares.csv || fail "soko's shares differ from the SQL"
+
+# --- 3. a work with a missing journal mark: counts, but no comparison
+cat > extra.csv <<'EOF'
+year,school_id,grade,subject,student,class,primary_score,mark,journal_mark
+2026,1,5,Музыка,X-1,А,3,2,3
+2026,1,5,Музыка,X-2,А,5,2,2
+2026,1,5,Музыка,X-3,Б,8,3,3
+2026,1,5,Музыка,X-4,Б,10,3,
+2026,1,5,Музыка,X-5,Б,12,4,5
+2026,1,5,Музыка,X-6,А,15,5,5
+2026,1,6,Музыка,Y-1,А,4,2,2
+2026,1,6,Музыка,Y-2,А,9,3,4
+2026,1,6,Музыка,Y-3,А,14,5,4
+EOF
+run 0 --db s.db --quiet import vpr_students extra.csv
+sqlite3 raw.db ".import --csv --skip 1 extra.csv vpr_students" \
+  "UPDATE vpr_students SET journal_mark = NULL WHERE journal_mark = ''" || fail "sqlite3 .import extra.csv"
+soko_works soko_works2.csv
+sql_works sql_works2.csv
+"$AGREE" works soko_works2.csv sql_works2.csv || fail "with a missing journal mark, the works differ"
+grep -Eq '^2026,1,5,"?Музыка"?,6,2,2,1,1,8\.8333[0-9]*,,,$' soko_works2.csv ||
+  fail "the work with a missing journal mark: $(grep Музыка soko_works2.csv)"
+# the new works are in soko's vpr table now: in the raw one too, from the SQL GROUP BY
+sqlite3 raw.db ".read $SQL/works.sql" "INSERT INTO vpr SELECT year, school_id, grade, subject,
+  participants, m2, m3, m4, m5, mean_score, NULL, lowered, confirmed, raised FROM works
+  WHERE subject = 'Музыка'" || fail "sqlite3: adding the new works"
+run 0 --db s.db indicators --indicators shares.ini --format csv
+mv out soko_shares2.csv
+printf '.read %s\n.headers on\n.mode csv\nSELECT * FROM shares;\n' "$SQL/shares.sql" |
+  sqlite3 raw.db > sql_shares2.csv || fail "sqlite3: shares.sql"
+[ "$(grep -c ',Музыка,6,.*,1$' soko_shares2.csv)" = 18 ] ||
+  fail "expected the 3-student work suppressed in 6 shares at 3 levels: $(grep Музыка soko_shares2.csv)"
+! grep -q '^vpr_lowered,.*,Музыка,5,' soko_shares2.csv ||
+  fail "a work without the comparison has a vpr_lowered row: $(grep Музыка soko_shares2.csv)"
+"$AGREE" shares soko_shares2.csv sql_shares2.csv || fail "with the new works, the shares differ"
+
+# --- 4. DuckDB, when installed
+if [ -d "$TOP/bench/node/node_modules/@duckdb/node-api" ] && command -v node >/dev/null; then
+  duck() { node "$TOP/bench/node/duck.mjs" "$@" 2>duck.err || { cat duck.err; fail "duckdb: $*"; }; }
+  duck duck.db "$SQL/duck_s1.sql" students="$PWD/data/vpr_students.csv"
+  duck duck.db "$SQL/duck_works_out.sql" out="$PWD/duck_works.csv"
+  "$AGREE" works soko_works.csv duck_works.csv || fail "DuckDB's works differ from soko's"
+  duck :memory: "$SQL/duck_csv.sql" "$SQL/shares.sql" "$SQL/duck_s3.sql" dir="$PWD/data" \
+    out="$PWD/duck_shares.csv"
+  "$AGREE" shares soko_shares.csv duck_shares.csv || fail "DuckDB's shares differ from soko's"
+  echo "DuckDB agrees"
+else
+  echo "DuckDB not installed (scripts/deps bench): its check is skipped"
+fi
