@@ -57,7 +57,14 @@ static void forms_md(void)
         const struct form *f = soko_forms[i];
         if (f->kind == FORM_INTERNAL) continue;
         printf("## `%s` — %s\n\n%s.\n\n", f->name, f->title_ru, f->doc);
-        if (f->kind == FORM_STUDENTS)
+        if (f->kind == FORM_STUDENTS && strcmp(f->name, "ege_students") == 0)
+            printf("Participant rows are aggregated on import into one `ege` row per school,\n"
+                   "subject and year: participants, the mean test score and its standard\n"
+                   "deviation (sd, n − 1; none for a single participant), those below the\n"
+                   "minimum score the rows give, those with 81–100 and with 100. A file replaces\n"
+                   "the ЕГЭ rows of the subjects it contains. No participant's row is stored.\n"
+                   "Every row of a school's subject and year must give the same minimum.\n\n");
+        else if (f->kind == FORM_STUDENTS)
             printf("Student rows are aggregated on import into one `vpr` row per work (year,\n"
                    "school, grade, subject: participants, marks, mean primary score, the comparison\n"
                    "with journal marks when every student has one) and a histogram of primary\n"

@@ -126,11 +126,23 @@ static const struct form_col ege_cols[] = {
     C_COUNT("high_scorers", "81-100 баллов|81–100 баллов|высокобалльники|от 81 балла", REQ,
             "scored 81..100"),
     C_COUNT("score_100", "стобалльники|100 баллов", 0, "scored 100"),
+    {"sd", "стандартное отклонение|ско|стандартное отклонение тестового балла", COL_REAL, 0, 0,
+     50, NULL, NULL, "standard deviation of the participants' test scores (optional; gives "
+     "ЕГЭ means an interval and a test)"},
 };
 static const struct form_check ege_checks[] = {
     {CHECK_LE, {"below_min", "participants", NULL}, "below_min <= participants"},
     {CHECK_LE, {"score_100", "high_scorers", "participants", NULL},
      "score_100 <= high_scorers <= participants"},
+};
+
+static const struct form_col ege_students_cols[] = {
+    C_YEAR(GKEY), C_SCHOOL(GSCHOOL), C_SUBJECT(GKEY),
+    {"student", "код участника|код обучающегося", COL_TEXT, KEY, 0, 0, NULL, NULL,
+     "pseudonymous participant code, unique within a subject"},
+    {"test_score", "тестовый балл|балл", COL_INT, REQ, 0, 100, NULL, NULL, "test score 0..100"},
+    {"min_score", "минимальный балл|минимальный порог|порог", COL_INT, REQ, 0, 100, NULL, NULL,
+     "the subject's minimum test score that year"},
 };
 
 static const struct form_col rdr_cols[] = {
@@ -199,7 +211,12 @@ static const struct form forms_list[] = {
      "year,school_id,subject,participants,m2,m3,m4,m5,mean_score\n2024,344,Математика,75,1,20,34,20,17.9\n"},
     {"ege", "ГИА-11 (ЕГЭ)", "ЕГЭ results per school and subject", FORM_ROWS, ege_cols,
      N(ege_cols), ege_checks, N(ege_checks),
-     "year,school_id,subject,participants,mean_score,below_min,high_scorers,score_100\n2024,344,Физика,28,71.5,0,9,1\n"},
+     "year,school_id,subject,participants,mean_score,below_min,high_scorers,score_100,sd\n2024,344,Физика,28,71.5,0,9,1,12.4\n2024,329,Физика,12,58.0,1,1,,\n"},
+    {"ege_students", "ГИА-11 (ЕГЭ), результаты участников",
+     "ЕГЭ results per participant (pseudonymous), aggregated per school and subject; no "
+     "participant's row is stored", FORM_STUDENTS, ege_students_cols, N(ege_students_cols),
+     NULL, 0,
+     "year,school_id,subject,student,test_score,min_score\n2024,344,Физика,F-001,71,36\n2024,344,Физика,F-002,88,36\n2024,344,Физика,F-003,34,36\n"},
     {"rdr", "Региональные диагностические работы", "РДР results by level", FORM_ROWS, rdr_cols,
      N(rdr_cols), rdr_checks, N(rdr_checks),
      "year,school_id,grade,subject,participants,below_basic,basic,advanced,mean_percent\n2024,344,8,Физика,52,5,30,17,61.2\n"},
@@ -217,7 +234,21 @@ static const struct form forms_list[] = {
 const struct form *const soko_forms[] = {
     &forms_list[0], &forms_list[1], &forms_list[2], &forms_list[3], &forms_list[4],
     &forms_list[5], &forms_list[6], &forms_list[7], &forms_list[8], &forms_list[9],
-    &forms_list[10], NULL};
+    &forms_list[10], &forms_list[11], NULL};
+
+const char *const *form_into(const struct form *f)
+{
+    static const struct {
+        const char *form;
+        const char *into[3];
+    } agg[] = {
+        {"vpr_students", {"vpr", "vpr_dist", NULL}},
+        {"ege_students", {"ege", NULL, NULL}},
+    };
+    for (size_t i = 0; f && i < N(agg); i++)
+        if (strcmp(agg[i].form, f->name) == 0) return agg[i].into;
+    return NULL;
+}
 
 const struct form *form_find(const char *name)
 {

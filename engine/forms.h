@@ -77,6 +77,10 @@ struct form {
 extern const struct form *const soko_forms[];  /* NULL-terminated, in import order */
 
 const struct form *form_find(const char *name);   /* NULL when unknown */
+/* FORM_STUDENTS: the forms its per-school aggregates are written to, NULL-terminated
+ * (vpr_students: vpr, vpr_dist; ege_students: ege); NULL for other forms. Its own
+ * rows are stored only where the loader says (vpr_students with keep_students). */
+const char *const *form_into(const struct form *f);
 /* Index of the column whose name or alias matches `header` (case-insensitive,
  * «»/"" quotes and surrounding spaces ignored), or -1. */
 int form_col_match(const struct form *f, const char *header);

@@ -10,6 +10,7 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <math.h>
 #include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,6 +217,11 @@ struct work {
     long min_line[4], max_line[4];
     int32_t journal[4][4];    /* ВПР mark × journal mark */
     long n_journal;
+    /* ege_students (grade 0): test scores of the school's participants in a subject */
+    double sum_sq;            /* Σ score² */
+    long below, high, s100;   /* below the minimum, 81..100, 100 */
+    int min_req;              /* the subject's minimum score, as the rows give it */
+    long min_req_line;
 };
 
 struct workmap {
@@ -572,7 +578,11 @@ static void check_header(struct ctx *c)
     if (f->kind == FORM_STUDENTS) {
         static const char *const names[7] = {"year", "school_id", "grade", "subject",
                                              "primary_score", "mark", "journal_mark"};
-        for (int k = 0; k < 7; k++) SOKO_ASSERT((c->sx[k] = form_col_index(f, names[k])) >= 0);
+        static const char *const ege[7] = {"year", "school_id", NULL, "subject", "test_score",
+                                           "min_score", NULL};
+        const char *const *nm = strcmp(f->name, "ege_students") == 0 ? ege : names;
+        for (int k = 0; k < 7; k++)
+            SOKO_ASSERT(!nm[k] || (c->sx[k] = form_col_index(f, nm[k])) >= 0);
     }
     c->state = bad ? ST_STOP : ST_ROWS;
 }
@@ -659,6 +669,36 @@ static void add_student(struct ctx *c, const struct load_row *r)
         w->journal[mk][cl[ij].i - 2]++;
         w->n_journal++;
     }
+}
+
+/* One ЕГЭ participant: the school's test scores in the subject and year. */
+static void add_ege_participant(struct ctx *c, const struct load_row *r)
+{
+    const struct load_cell *cl = r->cells;
+    int iy = c->sx[0], is = c->sx[1], isu = c->sx[3], it = c->sx[4], im = c->sx[5];
+    struct work *w = c->last_work;
+    if (!w || w->year != cl[iy].i || strcmp(w->school, cl[is].s) != 0 ||
+        strcmp(w->subject, cl[isu].s) != 0) {
+        w = c->last_work = workmap_get(&c->works, cl[iy].i, cl[is].s, 0, cl[isu].s, r->line);
+        if (!w->n) w->min_req = -1;
+    }
+    int score = (int)cl[it].i, req = (int)cl[im].i;
+    if (w->min_req >= 0 && req != w->min_req) {
+        err(c, r->line, c->map[im] + 1, "the minimum score is %d here and %d at line %ld (%lld, "
+            "school %s, %s); expected one minimum per subject and year", req, w->min_req,
+            w->min_req_line, w->year, w->school, w->subject);
+        return;
+    }
+    if (w->min_req < 0) {
+        w->min_req = req;
+        w->min_req_line = r->line;
+    }
+    w->n++;
+    w->sum_score += score;
+    w->sum_sq += (double)score * score;
+    w->below += score < req;
+    w->high += score >= 81;
+    w->s100 += score == 100;
 }
 
 static void to_sink(struct ctx *c, const struct load_row *r)
@@ -790,7 +830,9 @@ static void check_row(struct ctx *c)
         return;
     }
 
-    if (f->kind == FORM_STUDENTS) {
+    if (f->kind == FORM_STUDENTS && strcmp(f->name, "ege_students") == 0)
+        add_ege_participant(c, &r);      /* no participant's row is ever stored */
+    else if (f->kind == FORM_STUDENTS) {
         add_student(c, &r);
         if (c->opts->keep_students) to_sink(c, &r);
     } else
@@ -969,6 +1011,45 @@ static void emit_works(struct ctx *c)
     sbuf_free(&journal);
 }
 
+/* Emits the aggregated subjects of an ЕГЭ participants' file: one ege row each, with
+ * the spread of the test scores (sd, n − 1 in the denominator) when there are two or
+ * more participants. */
+static void emit_ege(struct ctx *c)
+{
+    const struct form *ege = form_find("ege");
+    for (size_t i = 0; i < c->works.n && c->state != ST_STOP; i++) {
+        struct work *w = c->works.order[i];
+        if (c->d->total != c->errs0 || !w->n) continue;
+        struct load_row r;
+        memset(&r, 0, sizeof r);
+        r.form = ege;
+        r.line = w->line;
+        r.from_students = 1;
+        char num[8][40];
+        int k = 0;
+#define SET(name, v, isint) do { int j_ = form_col_index(ege, name); r.cells[j_].present = 1; \
+        r.cells[j_].r = (v); r.cells[j_].i = (long long)(v); \
+        snprintf(num[k], sizeof num[k], isint ? "%.0f" : "%.17g", (double)(v)); \
+        r.cells[j_].s = num[k++]; } while (0)
+        SET("year", (double)w->year, 1);
+        r.cells[form_col_index(ege, "school_id")] = (struct load_cell){1, 0, 0, w->school};
+        r.cells[form_col_index(ege, "subject")] = (struct load_cell){1, 0, 0, w->subject};
+        double n = (double)w->n, mean = (double)w->sum_score / n;
+        SET("participants", n, 1);
+        SET("mean_score", mean, 0);
+        SET("below_min", (double)w->below, 1);
+        SET("high_scorers", (double)w->high, 1);
+        SET("score_100", (double)w->s100, 1);
+        if (w->n >= 2) {
+            double var = (w->sum_sq - n * mean * mean) / (n - 1);
+            SET("sd", var > 0 ? sqrt(var) : 0.0, 0);
+        }
+#undef SET
+        to_sink(c, &r);
+        c->st->works++;
+    }
+}
+
 int load_file(const char *path, const struct form *f, const struct load_opts *o,
               const struct load_sink *sink, struct load_stats *st, struct soko_diag *d)
 {
@@ -1135,7 +1216,10 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     }
     if (c.state == ST_ROWS && keyset_finish(&c.keys, on_dup, &c) != 0)
         err(&c, 0, 0, "cannot read back the temporary file of duplicate detection");
-    if (c.state == ST_ROWS && f->kind == FORM_STUDENTS) emit_works(&c);
+    if (c.state == ST_ROWS && f->kind == FORM_STUDENTS) {
+        if (strcmp(f->name, "ege_students") == 0) emit_ege(&c);
+        else emit_works(&c);
+    }
     if (sink && sink->progress) sink->progress(sink->ctx, st->bytes, (uint64_t)sb.st_size);
 
     unsigned char dg[32];

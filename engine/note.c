@@ -212,6 +212,13 @@ static const char *verdict_short(int v)
     }
 }
 
+/* A comparison that could not be tested (a mean whose spread is unknown) is not "≈". */
+static const char *vs_short(const struct ana_vs *vs)
+{
+    if (vs->ref && !vs->test) return "разброс неизвестен";
+    return verdict_short(vs->verdict);
+}
+
 static const char *trend_text(const struct ana_trend *t)
 {
     if (!t) return "нет данных";
@@ -454,8 +461,8 @@ static void key_table(struct page *D, struct ctx *c, const struct indicator *ind
         page_cell_num(t, usable(r) ? r->value : NAN, val(r), cp && cp->vs_district.verdict != 0);
         page_cell(t, ci(r));
         page_cell_num(t, r && !r->suppressed ? r->n : NAN, nstr(r), 0);
-        page_cell(t, cp ? verdict_short(cp->vs_district.verdict) : "—");
-        page_cell(t, cp ? verdict_short(cp->vs_cluster.verdict) : "—");
+        page_cell(t, cp ? vs_short(&cp->vs_district) : "—");
+        page_cell(t, cp ? vs_short(&cp->vs_cluster) : "—");
         page_cell(t, cp && cp->peers ? T("%d из %zu", cp->rank, cp->peers) : "—");
     }
     const struct ind_row *cr = row_of(in, ind, IND_CLUSTER, c->cluster, y, NULL);
@@ -467,6 +474,7 @@ static void key_table(struct page *D, struct ctx *c, const struct indicator *ind
     page_cell_num(t, cr && !cr->suppressed ? cr->n : NAN, nstr(cr), 0);
     page_cell(t, cc && cc->cluster_verdict ? (cc->cluster_verdict > 0 ? "▲ лучше (p < 0,05)"
                                                                      : "▼ хуже (p < 0,05)")
+                 : cc && !isfinite(cc->p) && cc->vs_district.ref ? "разброс неизвестен"
                                           : "≈");
     page_cell(t, "");
     page_cell(t, "");
@@ -994,7 +1002,7 @@ static void sec_admissions(struct page *D, struct ctx *c, int *tabno)
         page_cell_num(t, usable(rp) ? rp->value : NAN, val(rp), 0);
         page_cell_num(t, usable(rm) ? rm->value : NAN, val(rm), cp && cp->vs_district.verdict);
         page_cell(t, ci(rm));
-        page_cell(t, cp ? verdict_short(cp->vs_district.verdict) : "—");
+        page_cell(t, cp ? vs_short(&cp->vs_district) : "—");
         page_cell(t, trend_cell(trend_of(c, m, IND_SCHOOL, c->sch[i], NULL)));
         if (cp && cp->vs_district.verdict > 0) sbuf_printf(&hi, "%s%s", hi.len ? "; " : "", sname(in, c->sch[i]));
         if (cp && cp->vs_district.verdict < 0) sbuf_printf(&lo, "%s%s", lo.len ? "; " : "", sname(in, c->sch[i]));
@@ -1264,7 +1272,7 @@ int note_card(const struct note_input *in, const char *school_id, const char *di
             page_cell_num(t, r && !r->suppressed ? r->n : NAN, nstr(r), 0);
             page_cell_num(t, usable(cr) ? cr->value : NAN, val(cr), 0);
             page_cell_num(t, usable(dr) ? dr->value : NAN, val(dr), 0);
-            page_cell(t, cp ? verdict_short(cp->vs_district.verdict) : "—");
+            page_cell(t, cp ? vs_short(&cp->vs_district) : "—");
         }
     }
     page_h(D, 1, "3. Динамика");

@@ -235,6 +235,21 @@ static int schema_version(struct store *s, int *v, struct soko_diag *d)
     return SOKO_OK;
 }
 
+/* One count from a fixed query of the schema; *ok 0 when it fails. */
+static long long query_count(struct store *s, const char *sql, int *ok)
+{
+    sqlite3_stmt *st;
+    long long v = 0;
+    *ok = 0;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        v = sqlite3_column_int64(st, 0);
+        *ok = 1;
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
 static int migrate(struct store *s, struct soko_diag *d)
 {
     int v;
@@ -269,6 +284,20 @@ static int migrate(struct store *s, struct soko_diag *d)
         if (!rc && v < 3)     /* 2 → 3: an import profile is called a layout */
             rc = exec(s, "ALTER TABLE imports RENAME COLUMN profile TO layout;\n"
                          "ALTER TABLE imports RENAME COLUMN profile_sha256 TO layout_sha256;", d);
+        if (!rc && v < 4) {   /* 3 → 4: ЕГЭ with a spread (ege.sd) and ege_students */
+            int ok1, ok2;
+            long long has_sd = query_count(s, "SELECT count(*) FROM pragma_table_info('ege') "
+                                              "WHERE name = 'sd'", &ok1);
+            long long has_es = query_count(s, "SELECT count(*) FROM sqlite_master WHERE "
+                                              "name = 'ege_students'", &ok2);
+            struct sbuf b = SBUF_INIT;
+            if (ok1 && !has_sd)
+                sbuf_adds(&b, "ALTER TABLE ege ADD COLUMN sd REAL CHECK (sd BETWEEN 0 AND 50);\n"
+                              "ALTER TABLE hist_ege ADD COLUMN sd REAL;\n");
+            if (ok2 && !has_es) create_table(&b, form_find("ege_students"));
+            rc = !ok1 || !ok2 ? db_fail(s, d, "migrating to schema 4") : b.len ? exec(s, b.s, d) : 0;
+            sbuf_free(&b);
+        }
     }
     if (!rc) rc = exec(s, "PRAGMA user_version = " SOKO_STR(STORE_SCHEMA_VERSION), d);
     if (!rc) return exec(s, "COMMIT", d);
@@ -577,10 +606,11 @@ int store_put_row(struct store *s, const struct load_row *r0, struct soko_diag *
 static size_t tables_of(const struct form *f, const struct form *out[3])
 {
     if (f->kind == FORM_STUDENTS) {
-        out[0] = form_find("vpr");
-        out[1] = form_find("vpr_dist");
-        out[2] = f;
-        return 3;
+        size_t n = 0;
+        const char *const *into = form_into(f);
+        for (int i = 0; into && i < 2 && into[i]; i++) out[n++] = form_find(into[i]);
+        out[n++] = f;
+        return n;
     }
     out[0] = f;
     return 1;

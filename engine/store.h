@@ -21,7 +21,7 @@
 
 #include <sqlite3.h>
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
