@@ -1135,6 +1135,10 @@ static void compare_cell(const struct ind_results *r, const size_t *c, size_t nc
         compare_init(e, cluster, cluster_id);
         has_slot[idx] = 1;
         e->vs_district.od = od;
+        if (district && usable(district)) {
+            e->vs_district.ref = district;
+            e->vs_district.diff = cluster->value - district->value;
+        }
         e->peers = npeer;
         e->rest_value = pooled(ind, restrows, nrest);
         double tau2 = isfinite(od.tau2) && ind->kind != IND_COUNT ? od.tau2 : 0.0;
@@ -1156,8 +1160,6 @@ static void compare_cell(const struct ind_results *r, const size_t *c, size_t nc
                 e->t = (mc - mr) / se;
                 e->p = 2.0 * gsl_cdf_ugaussian_Q(fabs(e->t));
                 struct ana_vs *vs = &e->vs_district;
-                vs->ref = district;
-                vs->diff = cluster->value - district->value;
                 vs->ref_value = ind->kind == IND_COUNT ? mr * cluster->n : mr;
                 vs->z_adj = e->t;
                 vs->p_hi = gsl_cdf_ugaussian_Q(e->t);
@@ -1685,15 +1687,32 @@ static void context_compute(const struct ana_model *md, const struct indicator *
                 who[m] = i;
                 m++;
             }
-            if (m < (size_t)md->min_schools || m <= p + 1) continue;
+            if (m < (size_t)md->min_schools || m <= p + 2) continue;
             double r2;
             if (stats_ols(yv, xv, m, p, coef, &r2, rs) != STATS_OK) continue;
+            /* each school measured against the fit without itself: the externally
+               studentised residual t = r·√((m−k−1)/(m−k−r²)) of the internally
+               studentised r (k = p + 1 coefficients), R rstudent(); and the value
+               expected from the others, y − e/(1 − h), 1 − h = (e/(s·r))² */
+            double sse = 0;
+            for (size_t q = 0; q < m; q++) {
+                double fit = coef[0];
+                for (size_t j = 0; j < p; j++) fit += coef[j + 1] * xv[q * p + j];
+                sse += (yv[q] - fit) * (yv[q] - fit);
+            }
+            double dfr = (double)(m - p - 1), sig = sqrt(sse / dfr);
             for (size_t q = 0; q < m; q++) {
                 struct ana_ctx_school *s = &e[who[q]];
                 double fit = coef[0];
                 for (size_t j = 0; j < p; j++) fit += coef[j + 1] * xv[q * p + j];
-                s->expected[y] = fit;
-                s->resid[y] = lb ? -rs[q] : rs[q];
+                double rq = rs[q], res = yv[q] - fit, t = NAN, loo = fit;
+                if (isfinite(rq) && rq * rq < dfr) t = rq * sqrt((dfr - 1.0) / (dfr - rq * rq));
+                if (isfinite(rq) && rq != 0.0 && sig > 0.0) {
+                    double omh = (res / (sig * rq)) * (res / (sig * rq));
+                    if (omh > 0.0) loo = yv[q] - res / omh;
+                }
+                s->expected[y] = loo;
+                s->resid[y] = lb ? -t : t;
                 s->r2[y] = r2;
                 s->nschools[y] = m;
             }

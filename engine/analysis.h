@@ -345,9 +345,13 @@ struct ana_ctx_school {
     int nyears;                       /* years of the window the regression ran in */
     int years[ANA_MAX_YEARS];
     const struct ind_row *rows[ANA_MAX_YEARS];  /* NULL: school absent that year */
-    double expected[ANA_MAX_YEARS];   /* fitted value; NaN when absent */
-    double resid[ANA_MAX_YEARS];      /* standardized residual, signed so that > 0 is
-                                         better than expected; NaN when absent */
+    double expected[ANA_MAX_YEARS];   /* the value expected from the regression of the
+                                         other schools (the school left out); NaN when
+                                         absent */
+    double resid[ANA_MAX_YEARS];      /* externally studentised residual (R rstudent:
+                                         the school against the fit without itself),
+                                         signed so that > 0 is better than expected;
+                                         NaN when absent */
     double r2[ANA_MAX_YEARS];         /* that year's regression */
     size_t nschools[ANA_MAX_YEARS];   /* schools in that year's regression */
     int present;                      /* years with a residual */

@@ -13,6 +13,7 @@
 #include "stats.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +231,42 @@ static int confirmed(struct rule_eval *c, const struct ind_row *row, char **deta
     return found ? any : -1;
 }
 
+static int cmp_row_cmp(const void *pa, const void *pb)
+{
+    const struct ana_compare *a = *(const struct ana_compare *const *)pa;
+    const struct ana_compare *b = *(const struct ana_compare *const *)pb;
+    return (uintptr_t)a->row < (uintptr_t)b->row ? -1 : (uintptr_t)a->row > (uintptr_t)b->row;
+}
+
+/* The comparison of a row (by its address), or NULL. */
+static const struct ana_compare *cmp_of_row(const struct ana_compare *const *byrow, size_t n,
+                                            const struct ind_row *row)
+{
+    struct ana_compare key;
+    key.row = row;
+    const struct ana_compare *kp = &key;
+    const struct ana_compare *const *hit = bsearch(&kp, byrow, n, sizeof *byrow, cmp_row_cmp);
+    return hit ? *hit : NULL;
+}
+
+/* unconfirmed: the school's standing in the confirming procedures (same subject and
+ * year), z against the district in the better direction; the highest of them (the
+ * most favourable confirmation). NaN when none has a z. */
+static double confirm_z(struct rule_eval *c, const struct ind_row *row,
+                        const struct ana_compare *const *byrow, size_t n)
+{
+    double best = NAN;
+    for (int q = 0; q < c->r->nconfirm; q++) {
+        const struct indicator *ci = c->r->confirm[q];
+        const struct ind_row *sr = rule_index_find(c->ix, ci, IND_SCHOOL, row->unit, row, row->year);
+        const struct ana_compare *e = sr ? cmp_of_row(byrow, n, sr) : NULL;
+        if (!e || !isfinite(e->vs_district.z_adj)) continue;
+        double z = (lower_better(ci) ? -1.0 : 1.0) * e->vs_district.z_adj;
+        if (!isfinite(best) || z > best) best = z;
+    }
+    return best;
+}
+
 /* funnel, z and unconfirmed read the same comparison: one ana_compare of every school
  * against the district (without the school), with the district's overdispersion. */
 static void compare_eval(struct rule_eval *c, int mode)
@@ -244,6 +281,9 @@ static void compare_eval(struct rule_eval *c, int mode)
     o.no_overdispersion = !c->r->overdispersion;
     struct ana_compares cmp = {0};
     ana_compare(c->in->res, &m, "\001all", &o, &cmp);
+    const struct ana_compare **byrow = xmalloc((cmp.n + 1) * sizeof *byrow);
+    for (size_t i = 0; i < cmp.n; i++) byrow[i] = &cmp.v[i];
+    qsort(byrow, cmp.n, sizeof *byrow, cmp_row_cmp);
     const struct rule *r = c->r;
     int side = mode == M_UNCONFIRMED ? 1 : r->side;
     double tail = mode == M_Z ? gsl_cdf_ugaussian_Q(r->bound) : limit_tail(r->limit);
@@ -268,8 +308,26 @@ static void compare_eval(struct rule_eval *c, int mode)
         x->ev.ref = vs->ref_value;
         x->ev.stat = vs->z_adj;
         x->ev.p = p;
-        x->p = mode == M_UNCONFIRMED && conf ? 1.0 : p;
-        x->ok = p < tail && !(mode == M_UNCONFIRMED && conf);
+        x->p = p;
+        x->ok = p < tail;
+        if (mode == M_UNCONFIRMED) {
+            /* the test: ВПР stands higher than the state exams confirm — the school's
+               ВПР z against its best confirming z, (z_ВПР − z_ГИА)/√2, one-sided */
+            double zv = (lb ? -1.0 : 1.0) * vs->z_adj, zc = confirm_z(c, row, byrow, cmp.n);
+            double pd = isfinite(zc) ? gsl_cdf_ugaussian_Q((zv - zc) / sqrt(2.0)) : 1.0;
+            x->ok = x->ok && !conf;
+            x->p = conf ? 1.0 : pd;
+            x->ev.p = x->p;
+            if (isfinite(zc)) {
+                char *zs = rule_ru_num(zc, 2), *ds = rule_ru_num((zv - zc) / sqrt(2.0), 2);
+                char *t = xasprintf("%s; z по ГИА %s, расхождение %s", detail ? detail : "", zs,
+                                    ds);
+                free(detail);
+                free(zs);
+                free(ds);
+                detail = t;
+            }
+        }
         if (mode == M_Z) {
             double zo = (lb ? -1.0 : 1.0) * vs->z_adj;
             x->ok = isfinite(zo) && side * zo >= r->bound;
@@ -284,6 +342,7 @@ static void compare_eval(struct rule_eval *c, int mode)
         } else
             x->ev.detail = detail ? detail : od;
     }
+    free(byrow);
     ana_compares_free(&cmp);
     free(m.v);
 }

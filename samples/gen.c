@@ -418,7 +418,7 @@ struct preset_row {
 static const struct preset_row preset[] = {
     /* Nevsky cluster of exact and natural sciences */
     { .id = "344", .name = "ГБОУ «Лицей № 344»", .kind = "лицей", .profile = P_MATH,
-      .cohort = 95, .base = 900, .students_file = 1, .excel = 1,
+      .cohort = 95, .base = 1150, .students_file = 1, .excel = 1,
       .c1 = C_STEM, .r1 = R_ACTIVIST },                               /* stably high */
     { .id = "329", .name = "ГБОУ «Средняя школа № 329 с углублённым изучением математики»",
       .kind = "СОШ", .profile = P_MATH, .cohort = 85, .base = 250,
@@ -427,7 +427,7 @@ static const struct preset_row preset[] = {
       .cohort = 90, .base = 300,
       .c1 = C_STEM, .r1 = R_ACTIVIST, .c2 = C_SUPPORT, .r2 = R_CURATOR }, /* two clusters */
     { .id = "572", .name = "ГБОУ «Гимназия № 572»", .kind = "гимназия", .profile = P_MATH,
-      .cohort = 80, .base = 800, .c1 = C_STEM, .r1 = R_ACTIVIST },    /* stably high */
+      .cohort = 80, .base = 1100, .c1 = C_STEM, .r1 = R_ACTIVIST },   /* stably high */
     { .id = "448", .name = "ГБОУ «Средняя школа № 448»", .kind = "СОШ", .profile = P_UNIV,
       .cohort = 80, .base = 0, .students_file = 1,
       .c1 = C_STEM, .r1 = R_MEMBER },
@@ -446,7 +446,7 @@ static const struct preset_row preset[] = {
       .kind = "СОШ", .profile = P_LING, .cohort = 70, .base = 100,
       .c1 = C_HUM, .r1 = R_MEMBER },
     { .id = "331", .name = "ГБОУ «Гимназия № 331»", .kind = "гимназия", .profile = P_HUM,
-      .cohort = 75, .base = 750, .c1 = C_HUM, .r1 = R_MEMBER },       /* stably high */
+      .cohort = 75, .base = 1050, .c1 = C_HUM, .r1 = R_MEMBER },      /* stably high */
     { .id = "346", .name = "ГБОУ «Средняя школа № 346»", .kind = "СОШ", .profile = P_UNIV,
       .cohort = 65, .base = 50, .c1 = C_HUM, .r1 = R_MEMBER },
     { .id = "591", .name = "ГБОУ «Гимназия № 591»", .kind = "гимназия", .profile = P_LING,
@@ -474,10 +474,10 @@ static const struct preset_row preset[] = {
     { .id = "40", .name = "ГБОУ «Гимназия № 40»", .kind = "гимназия", .profile = P_HUM,
       .cohort = 65, .base = 200, .c1 = C_OTHER, .r1 = R_MEMBER },
     { .id = "57", .name = "ГБОУ «Средняя школа № 57»", .kind = "СОШ", .profile = P_UNIV,
-      .cohort = 60, .base = 350, .low_income = 340, .non_native = 300,
+      .cohort = 60, .base = 500, .low_income = 340, .non_native = 300,
       .c1 = C_OTHER, .r1 = R_MEMBER },                                /* beats the odds */
     { .id = "62", .name = "ГБОУ «Средняя школа № 62»", .kind = "СОШ", .profile = P_UNIV,
-      .cohort = 55, .base = 400, .low_income = 300, .non_native = 330,
+      .cohort = 55, .base = 750, .low_income = 300, .non_native = 330,
       .c1 = C_OTHER, .r1 = R_MEMBER },                                /* beats the odds */
     { .id = "117", .name = "ГБОУ «Средняя школа № 117»", .kind = "СОШ", .profile = P_UNIV,
       .cohort = 70, .base = -200, .miss_form = F_RDR, .miss_year = 2025,
@@ -814,9 +814,9 @@ static const struct form_def form_defs[NFORMS] = {
       "год;код ОО;предмет;участников;отметка «2»;отметка «3»;отметка «4»;отметка «5»;"
       "средний балл" },
     { "ege", "year,school_id,subject,participants,mean_score,below_min,high_scorers,"
-             "score_100",
+             "score_100,sd",
       "год;код ОО;предмет;участников;средний балл;не преодолели минимальный порог;"
-      "81–100 баллов;стобалльники" },
+      "81–100 баллов;стобалльники;стандартное отклонение" },
     { "rdr", "year,school_id,grade,subject,participants,below_basic,basic,advanced,"
              "mean_percent",
       "год;код ОО;класс;предмет;участников;ниже базового;базовый;повышенный и высокий;"
@@ -1027,6 +1027,17 @@ static int is_missing(const struct school *sc, int form, int k)
 static long long tenths(long long num, long long den)
 {
     return den ? (20 * num + den) / (2 * den) : 0;
+}
+
+/* The sample SD (n − 1) of n values with sum s and sum of squares q, in tenths,
+ * rounded: sqrt(100·(n·q − s²) / (n·(n − 1))). */
+static long long sd_tenths(long long s, long long q, long long n)
+{
+    long long num = n * q - s * s, den = n * (n - 1);
+    if (num <= 0 || den <= 0) return 0;
+    /* ×400 then halve: the square root of 4·100·var, rounded to the nearest tenth */
+    unsigned long long v = (unsigned long long)((400 * num + den / 2) / den);
+    return (long long)((isqrt64((uint64_t)v) + 1) / 2);
 }
 
 /* ==========================================================================
@@ -1309,7 +1320,7 @@ static int pick_elective(rng *r, const int *w, int except)
     return NGIA - 1;
 }
 
-struct gagg { int n, m[6], below, high, s100; long long sum; };
+struct gagg { int n, m[6], below, high, s100; long long sum, sumsq; };
 
 static void gen_oge(struct gen *g, const struct school *sc, int year, int lvl, int mirror)
 {
@@ -1407,6 +1418,7 @@ static void gen_ege(struct gen *g, const struct school *sc, int year, int k, int
             }
             a[jj].n++;
             a[jj].sum += v;
+            a[jj].sumsq += (long long)v * v;
             a[jj].below += v < gia[jj].ege_min;
             a[jj].high += v >= 81;
             a[jj].s100 += v == 100;
@@ -1424,6 +1436,10 @@ static void gen_ege(struct gen *g, const struct school *sc, int year, int k, int
         fm_int(fm, a[j].below);
         fm_int(fm, a[j].high);
         fm_int(fm, a[j].s100);
+        if (a[j].n >= 2)      /* the spread of the test scores, n − 1, in tenths */
+            fm_fix(fm, sd_tenths(a[j].sum, a[j].sumsq, a[j].n), 1);
+        else
+            fm_str(fm, "");
         fm_end(fm);
     }
 }

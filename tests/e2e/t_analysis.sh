@@ -91,4 +91,30 @@ has err "no indicator 'no_such'"
 mkdir bad
 printf '[m]\nindicator = vpr_sou\nfactors = share_low_income\nbound = high\n' > bad/context.ini
 run 3 --db s.db --indicators "$IND" --context bad/context.ini context
-has err "context.ini:4: [m]: bound: expected a positive number"
+has err "context.ini:4: [m]: bound: got 'high'; expected a positive number"
+
+# ЕГЭ with a spread: the sample's ege.csv gives each row's sd, so ЕГЭ means carry an
+# interval and are tested against the district (a z, not "≈" by construction)
+run 0 --db s.db --indicators "$IND" indicators --indicator ege_mean --school 344 --format csv
+awk -F, 'NR > 1 && $2 == "school" && $14 != "" { n++ } END { exit !(n > 0) }' out ||
+  fail "ege_mean has no interval with the form's sd"
+run 0 --db s.db --indicators "$IND" compare --cluster nevsky_stem --indicator ege_mean --format csv
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i } NR > 1 && $2 == "school" && $(h["z_district"]) != "" { n++ }
+  END { exit !(n > 0) }' out || fail "ЕГЭ comparisons have no z"
+# a participants' file: one ege row per school and subject, its sd, no participant kept
+printf 'school_id,name\n1,Школа 1\n2,Школа 2\n' > es_schools.csv
+run 0 --db e.db import schools es_schools.csv
+printf 'year,school_id,subject,student,test_score,min_score\n2026,1,Физика,a,71,36\n2026,1,Физика,b,88,36\n2026,1,Физика,c,34,36\n2026,1,Физика,d,100,36\n2026,2,Физика,e,50,36\n' > es.csv
+run 0 --db e.db import ege_students es.csv
+[ "$(q e.db "SELECT participants, mean_score, below_min, high_scorers, score_100, round(sd, 6) FROM ege WHERE school_id = '1'")" = "4|73.25|1|2|1|28.744565" ] ||
+  fail "ege_students: $(q e.db 'SELECT * FROM ege')"
+[ "$(q e.db "SELECT sd IS NULL FROM ege WHERE school_id = '2'")" = 1 ] || fail "one participant has no sd"
+[ "$(q e.db 'SELECT count(*) FROM ege_students')" = 0 ] || fail "participants' rows were stored"
+printf 'year,school_id,subject,student,test_score,min_score\n2026,1,Физика,a,71,36\n2026,1,Физика,b,88,39\n' > es2.csv
+run 1 --db e.db import ege_students es2.csv
+has err "es2.csv:3:6: the minimum score is 39 here and 36 at line 2"
+
+# a context factor is a census figure: its trend is shown, never tested
+run 0 --db s.db --indicators "$IND" trends --indicator ctx_low_income --format csv
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i } NR > 1 && ($(h["label"]) == "improving" || $(h["label"]) == "worsening") { bad = 1 }
+  END { exit bad }' out || fail "a context factor's trend was called significant"

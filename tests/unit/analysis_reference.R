@@ -37,6 +37,8 @@ fit <- lm(y ~ x1 + x2)
 p("ctx coef", coef(fit))
 p("ctx r2", summary(fit)$r.squared)
 p("ctx rstandard", rstandard(fit))
+p("ctx rstudent", rstudent(fit))
+p("ctx expected without the school", y - resid(fit) / (1 - hatvalues(fit)))
 cat("== comparisons ==\n")
 # Spiegelhalter (2005) exact binomial limits with interpolation, as in stats.h.
 lim <- function(pr, n, p0) { r <- qbinom(pr, n, p0); a <- (pbinom(r,n,p0)-pr)/(pbinom(r,n,p0)-pbinom(r-1,n,p0)); (r-a)/n }

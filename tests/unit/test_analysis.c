@@ -838,20 +838,22 @@ static void test_context_resilient(void **state)
     struct ana_context c = {0};
     ana_context_compute(&md, &q, &r, f, 2024, 2026, &c);
     assert_int_equal(c.n, 12);
-    /* rstandard(lm(y ~ x1 + x2)) in analysis_reference.R: s01 0.80665974253938,
-     * s10 -1.39734101237071, s12 2.86328367451925 (the same each year: the year
-     * shift is absorbed by the intercept); coef 78.3394004860924 − 0.45231… */
+    /* rstudent(lm(y ~ x1 + x2)) in analysis_reference.R — each school against the fit
+     * without itself: s01 0.789605822888601, s10 -1.4887842460672, s12 9.0454198263399
+     * (rstandard, with s12 in its own fit, said 2.86); the same each year: the year
+     * shift is absorbed by the intercept. The value expected of s01 comes from the
+     * others: y − e/(1 − h) = 74.5751549031192 */
     assert_string_equal(c.v[0].school_id, "s01");
     assert_int_equal(c.v[0].nyears, 3);
     for (int y = 0; y < 3; y++) {
-        ASSERT_CLOSE(c.v[0].resid[y], 0.80665974253938);
-        ASSERT_CLOSE(c.v[9].resid[y], -1.39734101237071);
-        ASSERT_CLOSE(c.v[11].resid[y], 2.86328367451925);
+        ASSERT_CLOSE(c.v[0].resid[y], 0.789605822888601);
+        ASSERT_CLOSE(c.v[9].resid[y], -1.4887842460672);
+        ASSERT_CLOSE(c.v[11].resid[y], 9.0454198263399);
         ASSERT_CLOSE(c.v[11].r2[y], 0.830812762613299);
         assert_int_equal(c.v[11].nschools[y], 12);
     }
-    ASSERT_CLOSE(c.v[0].expected[0],
-                 78.3394004860924 - 0.45231101601612 * 5 - 0.338730551112406 * 2);
+    ASSERT_CLOSE(c.v[0].expected[0] + 2.0 * 0, 74.5751549031192);
+    ASSERT_CLOSE(c.v[11].expected[0], 55.3536816269284);
     assert_string_equal(c.v[11].school_id, "s12");
     assert_int_equal(c.v[11].odds, ANA_ODDS_BEATING);
     for (size_t i = 0; i < 11; i++) assert_int_equal(c.v[i].odds, ANA_ODDS_NONE);
@@ -860,7 +862,7 @@ static void test_context_resilient(void **state)
     /* lower is better: s12 is then below the odds */
     q.lower_is_better = 1;
     ana_context_compute(&md, &q, &r, f, 2024, 2026, &c);
-    ASSERT_CLOSE(c.v[11].resid[0], -2.86328367451925);
+    ASSERT_CLOSE(c.v[11].resid[0], -9.0454198263399);
     assert_int_equal(c.v[11].odds, ANA_ODDS_BELOW);
     ana_context_free(&c);
     q.lower_is_better = 0;
