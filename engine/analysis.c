@@ -224,6 +224,7 @@ void ana_trend_series(const struct indicator *ind, const int *years,
     out->has_wls = 0;
     out->test = NULL;
     out->test_z = out->test_p = NAN;
+    out->test_slope = out->test_se = NAN;
     out->has_test = 0;
     out->label = STATS_TREND_NOT_ENOUGH_DATA;
     out->why = NULL;
@@ -370,13 +371,16 @@ void ana_trend_series(const struct indicator *ind, const int *years,
     out->lof_c = c;
     out->phi = D / out->lof_df;
     out->family_df = out->lof_df;
+    out->test_slope = b;
     if (!out->tv_relative) {
+        out->test_se = se;
         out->test_z = b / se;
         out->test_p = 2.0 * gsl_cdf_ugaussian_Q(fabs(out->test_z));
         out->has_test = 1;
     } else if (D > 1e-12 * (fabs(b) + 1.0)) {
         double s2 = D / out->lof_df;
-        out->test_z = b / (se * sqrt(s2));
+        out->test_se = se * sqrt(s2);
+        out->test_z = b / out->test_se;
         out->test_p = 2.0 * gsl_cdf_tdist_Q(fabs(out->test_z), out->lof_df);
         out->has_test = 1;
     } else {
@@ -401,13 +405,17 @@ static void trend_retest(struct ana_trend *t, double tau2, double s2, double fdf
         if (!(tau2 > 0.0)) return;
         if (!wls_known(x, t->tv_y, t->tv_v, t->npoints, tau2, &b, &se, &D, &c)) return;
         t->year_tau2 = tau2;
+        t->test_slope = b;
+        t->test_se = se;
         t->test_z = b / se;
         t->test_p = fdf >= 30 ? 2.0 * gsl_cdf_ugaussian_Q(fabs(t->test_z))
                               : 2.0 * gsl_cdf_tdist_Q(fabs(t->test_z), fdf);
     } else {
         if (!(s2 > 0.0)) return;
         if (!wls_known(x, t->tv_y, t->tv_v, t->npoints, 0.0, &b, &se, &D, &c)) return;
-        t->test_z = b / (se * sqrt(s2));
+        t->test_slope = b;
+        t->test_se = se * sqrt(s2);
+        t->test_z = b / t->test_se;
         t->test_p = 2.0 * gsl_cdf_tdist_Q(fabs(t->test_z), fdf);
     }
     t->label = stats_trend_classify(t->test_z, t->test_p, t->alpha, dir, t->npoints);
@@ -661,6 +669,83 @@ void ana_p_adjust_holm(const double *p, size_t n, double *adj)
         adj[v[k].i] = run;
     }
     free(v);
+}
+
+/* The distribution of the sum of independent variables, each given by its pmf
+ * (pmf(i, j) for j = 0 .. size(i)), convolved; P(sum >= x). */
+static double sum_tail(size_t n, size_t total, double x,
+                       unsigned (*size)(const void *, size_t),
+                       double (*pmf)(const void *, size_t, unsigned), const void *ctx)
+{
+    size_t cur = 0;
+    double *f = xcalloc(total + 1, sizeof *f), *g = xcalloc(total + 1, sizeof *g);
+    f[0] = 1.0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned mi = size(ctx, i);
+        if (!mi) continue;
+        double *b = xmalloc((mi + 1) * sizeof *b);
+        for (unsigned j = 0; j <= mi; j++) b[j] = pmf(ctx, i, j);
+        memset(g, 0, (cur + mi + 1) * sizeof *g);
+        for (size_t a = 0; a <= cur; a++)
+            if (f[a] != 0.0)
+                for (unsigned j = 0; j <= mi; j++) g[a + j] += f[a] * b[j];
+        cur += mi;
+        double *t = f;
+        f = g;
+        g = t;
+        free(b);
+    }
+    double sum = 0.0;
+    for (size_t j = (size_t)ceil(x); j <= cur; j++) sum += f[j];
+    free(f);
+    free(g);
+    return sum > 1.0 ? 1.0 : sum;
+}
+
+struct hyp_ctx {
+    const double *m, *k, *t;
+};
+
+static unsigned hyp_size(const void *c, size_t i)
+{
+    const struct hyp_ctx *h = c;
+    return (unsigned)(h->m[i] < h->k[i] ? h->m[i] : h->k[i]);
+}
+
+static double hyp_pmf(const void *c, size_t i, unsigned j)
+{
+    const struct hyp_ctx *h = c;
+    return gsl_ran_hypergeometric_pdf(j, (unsigned)h->k[i], (unsigned)(h->t[i] - h->k[i]),
+                                      (unsigned)h->m[i]);
+}
+
+int ana_hypergeom_sum_tail(const double *m, const double *k, const double *t, size_t n, double x,
+                           double *tail)
+{
+    *tail = NAN;
+    double total = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(isfinite(m[i]) && isfinite(k[i]) && isfinite(t[i]) && m[i] >= 0 && k[i] >= 0 &&
+              m[i] <= t[i] && k[i] <= t[i] && t[i] < 1e7 && m[i] == floor(m[i]) &&
+              k[i] == floor(k[i]) && t[i] == floor(t[i])))
+            return STATS_EINPUT;
+        total += m[i] < k[i] ? m[i] : k[i];
+    }
+    if (!isfinite(x)) return STATS_EINPUT;
+    int any = 0;
+    for (size_t i = 0; i < n; i++) any |= m[i] > 0;
+    if (!any) return STATS_EDEGENERATE;
+    if (x <= 0.0) {
+        *tail = 1.0;
+        return STATS_OK;
+    }
+    if (x > total) {
+        *tail = 0.0;
+        return STATS_OK;
+    }
+    struct hyp_ctx h = {m, k, t};
+    *tail = sum_tail(n, (size_t)total, x, hyp_size, hyp_pmf, &h);
+    return STATS_OK;
 }
 
 int ana_binomial_sum_tail(const double *m, const double *p, size_t n, double x, double *tail)

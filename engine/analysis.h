@@ -88,6 +88,9 @@ struct ana_trend {
        so). */
     const char *test;                 /* NULL when not computable; "none" for census */
     double test_z, test_p;            /* signed statistic (z, or t) and two-sided p */
+    double test_slope, test_se;       /* the test's line: slope per year on its scale
+                                         (shares in %, counts and rates per unit of
+                                         exposure, means in their unit) and its SE */
     int has_test;
     enum stats_trend_label label;     /* by (test_z, test_p), in the indicator's
                                          better direction */
@@ -175,6 +178,16 @@ void ana_overdispersion(const double *y, const double *s, size_t n, double targe
  * (R p.adjust(p, "BH")) and Holm (p.adjust(p, "holm")). */
 void ana_p_adjust_bh(const double *p, size_t n, double *adj);
 void ana_p_adjust_holm(const double *p, size_t n, double *adj);
+
+/* P(X_1 + ... + X_n >= x) for independent X_i ~ Hypergeometric: X_i school pupils at
+ * a boundary among m_i of the school's pupils at it or one point below, when k_i of
+ * the t_i pupils of the work (school and reference) at those two scores are at the
+ * boundary — the exact conditional test of the school's share at the boundary against
+ * the reference's, summed over its works (the stratified analogue of Fisher's exact
+ * test: a small reference counts with its own sampling noise). Whole numbers,
+ * 0 <= m_i, k_i <= t_i. STATS_EDEGENERATE when every m_i is 0. */
+int ana_hypergeom_sum_tail(const double *m, const double *k, const double *t, size_t n, double x,
+                           double *tail);
 
 /* P(X_1 + ... + X_n >= x) for independent X_i ~ Binomial(m_i, p_i) (whole m_i >= 0,
  * p_i in [0, 1]): the exact distribution of the sum by convolution. The pooled test of

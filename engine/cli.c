@@ -37,6 +37,7 @@ static const struct command commands[] = {
     {"context", cmd_context, "", N_("results adjusted for context: who beats the odds (defs/context.ini)"), 0},
     {"flags", cmd_flags, "", N_("schools flagged by the rules, with evidence (--rules --years --school --format)"), 0},
     {"recommend", cmd_recommend, "--school ID", N_("targeted recommendations for a school from the rules"), 0},
+    {"calibrate", cmd_calibrate, "[RUNS [SEED]]", N_("each rule's expected false flags on null districts drawn from the data"), 0},
     {"note", cmd_note, "--cluster ID", N_("the analytical note of a cluster: md, html, charts, xlsx, csv (--out DIR --years --date)"), 0},
     {"card", cmd_card, "--school ID", N_("a school's card (карточка ОО) against its cluster and the district (--out DIR --years --date)"), 0},
     {"profile", cmd_card, "--school ID", NULL, 1},

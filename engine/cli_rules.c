@@ -11,6 +11,7 @@
 #include "stats.h"
 #include "store.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,6 +346,143 @@ int cmd_recommend(struct cli *c)
             printf("\n## %s\n\n%s\n", f->rule->title, f->recommendation);
         }
     }
+    rsession_close(&S);
+    if (!rc && (fflush(stdout) != 0 || ferror(stdout))) {
+        fprintf(stderr, "soko: writing the output failed\n");
+        rc = SOKO_EIO;
+    }
+    return rc;
+}
+
+/* ==== soko calibrate ====================================================================== */
+
+/* RUNS and SEED: whole numbers within [lo, hi]; 0 when good. */
+static int parse_count(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+    char *end;
+    if (!s || !*s || *s == '-' || *s == '+') return -1;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*end || errno || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+int cmd_calibrate(struct cli *c)
+{
+    if (c->format && strcmp(c->format, "table") && strcmp(c->format, "csv") &&
+        strcmp(c->format, "json")) {
+        fprintf(stderr, _("soko: --format '%s': expected table, csv or json\n"), c->format);
+        return SOKO_EUSAGE;
+    }
+    unsigned long runs = 100, seed = 1;
+    if (c->argc > 2 || (c->argc > 0 && parse_count(c->argv[0], 1, 100000, &runs) != 0) ||
+        (c->argc > 1 && parse_count(c->argv[1], 0, 4294967295UL, &seed) != 0)) {
+        fprintf(stderr, _("soko: calibrate takes [RUNS [SEED]]: RUNS a whole number from 1 to "
+                          "100000 (default 100), SEED a whole number (default 1)\n"));
+        return SOKO_EUSAGE;
+    }
+    struct rsession S;
+    memset(&S, 0, sizeof S);
+    stats_init();
+    struct rules_opts o;
+    memset(&o, 0, sizeof o);
+    if (cli_years(c->years, &o.y0, &o.y1) != 0) {
+        fprintf(stderr, _("soko: --years '%s': expected YEAR or FROM-TO, e.g. 2024-2026\n"),
+                c->years);
+        return SOKO_EUSAGE;
+    }
+    int rc = cli_open_store(c, 1, &S.store);
+    if (rc) return rc;
+    const char *defs = cli_indicators_dir(c);
+    char *rules_path = cli_def_file(c, c->rules, "rules.ini");
+    if (!defs || !rules_path) {
+        free(rules_path);
+        rsession_close(&S);
+        return SOKO_EIO;
+    }
+    struct soko_diag d;
+    soko_diag_init(&d, (size_t)c->max_errors);
+    rc = ind_load(defs, store_db(S.store), &S.set, &d);
+    if (!rc) {
+        rc = cli_load_context(c, &S.models, &d);
+        S.have_models = rc == SOKO_OK;
+    }
+    if (!rc) {
+        rc = rules_load(rules_path, S.set, &S.models, &S.rules, &d);
+        S.have_rules = rc == SOKO_OK;
+    }
+    struct rules_calibs cal;
+    memset(&cal, 0, sizeof cal);
+    if (!rc) rc = rules_calibrate_run(&S.rules, S.set, &o, (unsigned)runs, seed, &cal, &d);
+    if (rc) cli_print_diag(&d);
+    soko_diag_free(&d);
+    free(rules_path);
+    if (!rc) {
+        if (strcmp(c->format, "csv") == 0) {
+            puts("rule,kind,control,level,observed,mean_false,any_false,max_false,runs,seed");
+            for (size_t i = 0; i < cal.n; i++) {
+                const struct rules_calib *k = &cal.v[i];
+                char *lv = num(k->rule->level), *mf = num(k->mean_false), *af = num(k->any_false);
+                cli_put_csv(k->rule->id);
+                printf(",%s,%s,%s,%zu,%s,%s,%zu,%u,%lu\n", rule_kind_name(k->rule->kind),
+                       rule_control_name(k->rule->control),
+                       k->rule->control == CONTROL_NONE ? "" : lv, k->observed, mf, af,
+                       k->max_false, cal.runs, cal.seed);
+                free(lv);
+                free(mf);
+                free(af);
+            }
+        } else if (strcmp(c->format, "json") == 0) {
+            printf("{\"runs\": %u, \"seed\": %lu, \"rules\": [", cal.runs, cal.seed);
+            for (size_t i = 0; i < cal.n; i++) {
+                const struct rules_calib *k = &cal.v[i];
+                fputs(i ? ",\n {\"rule\": " : "\n {\"rule\": ", stdout);
+                cli_put_json(k->rule->id);
+                printf(", \"kind\": \"%s\", \"control\": \"%s\"", rule_kind_name(k->rule->kind),
+                       rule_control_name(k->rule->control));
+                json_num("level", k->rule->control == CONTROL_NONE ? NAN : k->rule->level, 0);
+                printf(", \"observed\": %zu", k->observed);
+                json_num("mean_false", k->mean_false, 0);
+                json_num("any_false", k->any_false, 0);
+                printf(", \"max_false\": %zu}", k->max_false);
+            }
+            fputs(cal.n ? "\n]}\n" : "]}\n", stdout);
+        } else {
+            printf(_("Null districts: %u (seed %lu): every school at the district's value of "
+                     "each cell, with its own sizes. Every flag in them is false.\n\n"),
+                   cal.runs, cal.seed);
+            static const char *const head[] = {"Правило", "Контроль", "Отмечено",
+                                               "Ложных в среднем", "P(≥ 1 ложной)", "Макс."};
+            size_t w[6];
+            for (int j = 0; j < 6; j++) w[j] = utf8_width(head[j]);
+            for (size_t i = 0; i < cal.n; i++)
+                if (utf8_width(cal.v[i].rule->id) > w[0]) w[0] = utf8_width(cal.v[i].rule->id);
+            for (int j = 0; j < 6; j++) {
+                if (j) fputs("  ", stdout);
+                padto(head[j], j < 5 ? w[j] : 0, j >= 2);
+            }
+            putchar('\n');
+            for (size_t i = 0; i < cal.n; i++) {
+                const struct rules_calib *k = &cal.v[i];
+                char *ctl = k->rule->control == CONTROL_NONE
+                                ? xstrdup("—")
+                                : xasprintf("%s %g %%", k->rule->control == CONTROL_FDR ? "FDR"
+                                                                                        : "FWER",
+                                            100.0 * k->rule->level);
+                char *cells[6] = {xstrdup(k->rule->id), ctl, xasprintf("%zu", k->observed),
+                                  xasprintf("%.3f", k->mean_false),
+                                  xasprintf("%.3f", k->any_false), xasprintf("%zu", k->max_false)};
+                for (int j = 0; j < 6; j++) {
+                    if (j) fputs("  ", stdout);
+                    padto(cells[j], j < 5 ? w[j] : 0, j >= 2);
+                    free(cells[j]);
+                }
+                putchar('\n');
+            }
+        }
+    }
+    rules_calibs_free(&cal);
     rsession_close(&S);
     if (!rc && (fflush(stdout) != 0 || ferror(stdout))) {
         fprintf(stderr, "soko: writing the output failed\n");

@@ -159,6 +159,8 @@ struct rule {
     double alpha;                    /* trend, spike; threshold: the exact test beyond
                                         the threshold (NaN: none) */
     int no_going_back;               /* trend: no year-to-year step back (default 1) */
+    int against_district;            /* trend: tested against the district's own trend
+                                        (default 1), else against no change */
     int overdispersion;              /* funnel, z, change, unconfirmed: widen limits by
                                         the district's overdispersion (default 1) */
     int window;                      /* years (default 3) */

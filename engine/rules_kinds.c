@@ -407,11 +407,12 @@ static void trend_eval(struct rule_eval *c)
     o.window.y0 = c->y0;
     o.window.y1 = c->y1;
     o.alpha = r->alpha;
-    o.level_mask = 1 << IND_SCHOOL;
+    o.level_mask = 1 << IND_SCHOOL | 1 << IND_DISTRICT;
     struct ana_trends t = {0};
     ana_trends(c->in->res, &o, &t);
     for (size_t i = 0; i < t.n; i++) {
         const struct ana_trend *x = &t.v[i];
+        if (x->level != IND_SCHOOL) continue;
         if (!rule_has_ind(r, x->ind) || !rule_where_ok(r, x->ind, x->dim)) continue;
         if (x->label == STATS_TREND_NOT_ENOUGH_DATA || x->npoints < 2) continue;
         int small = 0;
@@ -429,13 +430,31 @@ static void trend_eval(struct rule_eval *c)
         it->ev.ref = rule_usable(dr) ? dr->value : NAN;
         it->ev.stat = x->change_good;
         it->ev.limit = r->alpha;
-        /* one-sided p in the rule's direction, from the (overdispersion-adjusted) test */
+        /* one-sided p in the rule's direction, from the test with the between-year
+           variance; against the district: the school's slope beyond the district's
+           slope of the same indicator and breakdown (the district's line is the
+           reference, as its value is in a funnel) */
         int lb = lower_better(x->ind);
-        double zg = (lb ? -1.0 : 1.0) * x->test_z;   /* > 0: better */
-        double p = NAN;
-        if (x->has_test && isfinite(x->test_p)) {
-            double half = x->test_p / 2.0;
-            p = (r->side > 0 ? zg > 0 : zg < 0) ? half : 1.0 - half;
+        double z = x->test_z, bd = NAN;
+        if (r->against_district && x->has_test) {
+            const struct ana_trend *dt = NULL;
+            for (size_t q = 0; q < t.n && !dt; q++) {
+                const struct ana_trend *y = &t.v[q];
+                int same = y->level == IND_DISTRICT && y->ind == x->ind && y->has_test;
+                for (int k = 0; same && k < IND_MAX_DIMS; k++) same = rule_str_eq(y->dim[k], x->dim[k]);
+                if (same) dt = y;
+            }
+            bd = dt ? dt->test_slope : NAN;
+            z = isfinite(bd) && x->test_se > 0 ? (x->test_slope - bd) / x->test_se : NAN;
+        }
+        double zg = (lb ? -1.0 : 1.0) * z;   /* > 0: better */
+        double p = NAN, p2 = NAN;
+        if (x->has_test && isfinite(z)) {
+            int tdist = x->year_tau2 > 0 && isfinite(x->family_df) && x->family_df < 30;
+            if (x->tv_relative) tdist = isfinite(x->family_df);
+            double q = tdist ? gsl_cdf_tdist_Q(fabs(z), x->family_df) : gsl_cdf_ugaussian_Q(fabs(z));
+            p2 = 2.0 * q;
+            p = (r->side > 0 ? zg > 0 : zg < 0) ? q : 1.0 - q;
         }
         it->ev.p = p;
         it->p = isfinite(p) ? p : 1.0;
@@ -445,7 +464,10 @@ static void trend_eval(struct rule_eval *c)
             double step = (x->rows[k]->value - x->rows[k - 1]->value) * (lb ? -1.0 : 1.0);
             if (r->side > 0 ? step < 0 : step > 0) steady = 0;
         }
-        int dir = r->side > 0 ? x->label == STATS_TREND_IMPROVING : x->label == STATS_TREND_WORSENING;
+        /* significant in the rule's direction (against the district when it says so),
+           and a real change that way, with no step back when asked */
+        int dir = isfinite(p2) && p2 < r->alpha && (r->side > 0 ? zg > 0 : zg < 0) &&
+                  r->side * x->change_good > 0;
         it->ok = dir && (!r->no_going_back || steady);
         struct sbuf b = SBUF_INIT;
         for (size_t k = 0; k < x->npoints; k++) {
@@ -453,8 +475,14 @@ static void trend_eval(struct rule_eval *c)
             sbuf_printf(&b, "%s%d: %s", k ? " → " : "", x->years[k], v);
             free(v);
         }
-        char *pp = rule_ru_p(x->test_p);
-        sbuf_printf(&b, "; p = %s", pp);
+        char *pp = rule_ru_p(p2);
+        if (isfinite(bd)) {
+            char *bs = rule_ru_num(x->test_slope, 2), *ds = rule_ru_num(bd, 2);
+            sbuf_printf(&b, "; наклон %s в год при районном %s; p = %s", bs, ds, pp);
+            free(bs);
+            free(ds);
+        } else
+            sbuf_printf(&b, "; p = %s", pp);
         free(pp);
         if (isfinite(x->phi) && x->phi > 1.0) {
             char *ph = rule_ru_num(x->phi, 2);
@@ -481,16 +509,19 @@ static double trend_score(const struct rule_flag *f)
 static char *trend_cond(const struct rule *r)
 {
     char *a = rule_ru_num(r->alpha, 4);
-    char *s = xasprintf("значимая динамика (%s сторона, p < %s, с учётом межгодового разброса)%s; "
-                        "окно %d г.", side_word(r->side), a,
+    char *s = xasprintf("значимая динамика%s (%s сторона, p < %s, с учётом межгодового "
+                        "разброса)%s; окно %d г.",
+                        r->against_district ? " сильнее районной" : "", side_word(r->side), a,
                         r->no_going_back ? " без шага назад" : "", r->window);
     free(a);
     return cond_control(r, s);
 }
 
+static const char *const againsts[] = {"district", "none", NULL};
 static const struct deffile_key trend_keys[] = {
     K_INDICATORS, K_SIDE, K_ALPHA(DF_REQUIRED),
     {"no_going_back", DF_CHOICE, 0, 0, 0, yesno, NULL},
+    {"against", DF_CHOICE, 0, 0, 0, againsts, NULL},
     K_END,
 };
 
@@ -753,11 +784,16 @@ static int boundary_mode(const struct store_works *w, const size_t *g, size_t ng
 }
 
 /* One school and year: the boundary tests of its works, pooled per mark. */
+struct spike_one {
+    double x, m;                     /* school pupils at the boundary; at it or one below */
+    double k, t;                     /* school and reference together: at it; at both */
+};
+
 struct spike_acc {
     const char *school;
     int year;
     size_t nworks;
-    struct stats_spike *t[3];        /* per mark 3, 4, 5: the works' tests */
+    struct spike_one *t[3];          /* per mark 3, 4, 5: the works' boundary counts */
     size_t nt[3], ct[3];
     double below[3];                 /* pupils one point below the boundary */
 };
@@ -826,8 +862,10 @@ static void spike_eval(struct rule_eval *c)
                         ac->ct[k] = ac->ct[k] ? 2 * ac->ct[k] : 16;
                         ac->t[k] = xrealloc(ac->t[k], ac->ct[k] * sizeof *ac->t[k]);
                     }
-                    ac->t[k][ac->nt[k]++] = t;
-                    ac->below[k] += h[bnd[k] - 1];
+                    size_t b = (size_t)bnd[k];
+                    ac->t[k][ac->nt[k]++] = (struct spike_one){
+                        t.x, t.m, t.x + ref[b], t.m + ref[b] + ref[b - 1]};
+                    ac->below[k] += h[b - 1];
                 }
             }
             free(h);
@@ -836,9 +874,11 @@ static void spike_eval(struct rule_eval *c)
         i = j;
     }
     free(idx);
-    /* per school and year: the works pooled at each boundary — the pupils at the lowest
-       score of the mark against the sum of each work's expectation, by the exact
-       distribution of a sum of binomials — combined over the boundaries (Bonferroni) */
+    /* per school and year: the works pooled at each boundary — the school's pupils at
+       the lowest score of the mark against the sum of each work's expectation, by the
+       exact conditional distribution of that sum (each work a hypergeometric given its
+       pupils at the two scores, school and reference: a small reference counts with its
+       own noise) — combined over the boundaries (Bonferroni) */
     for (size_t i = 0; i < nacc; i++) {
         struct spike_acc *ac = &acc[i];
         double best_p = 1, pk[3] = {NAN, NAN, NAN};
@@ -846,15 +886,23 @@ static void spike_eval(struct rule_eval *c)
         double xs[3] = {0}, es[3] = {0}, ms[3] = {0};
         for (int k = 0; k < 3; k++) {
             if (!ac->nt[k]) continue;
-            double *m = xmalloc(ac->nt[k] * sizeof *m), *pr = xmalloc(ac->nt[k] * sizeof *pr);
-            for (size_t q = 0; q < ac->nt[k]; q++) {
-                m[q] = ac->t[k][q].m;
-                pr[q] = ac->t[k][q].p_ref;
-                xs[k] += ac->t[k][q].x;
-                es[k] += ac->t[k][q].expected;
-                ms[k] += ac->t[k][q].m;
+            size_t nt = ac->nt[k];
+            double *m = xmalloc(nt * sizeof *m), *kk = xmalloc(nt * sizeof *kk),
+                   *tt = xmalloc(nt * sizeof *tt);
+            for (size_t q = 0; q < nt; q++) {
+                const struct spike_one *o = &ac->t[k][q];
+                m[q] = o->m;
+                kk[q] = o->k;
+                tt[q] = o->t;
+                xs[k] += o->x;
+                /* what the district's histogram without the school predicts, for words */
+                es[k] += o->t > o->m ? o->m * (o->k - o->x) / (o->t - o->m) : 0;
+                ms[k] += o->m;
             }
-            if (ana_binomial_sum_tail(m, pr, ac->nt[k], xs[k], &pk[k]) == STATS_OK) {
+            int ok = ana_hypergeom_sum_tail(m, kk, tt, nt, xs[k], &pk[k]) == STATS_OK;
+            free(kk);
+            free(tt);
+            if (ok) {
                 ntested++;
                 if (pk[k] < best_p || bk < 0) {
                     best_p = pk[k];
@@ -862,7 +910,6 @@ static void spike_eval(struct rule_eval *c)
                 }
             }
             free(m);
-            free(pr);
         }
         if (bk >= 0) {
             double p = best_p * ntested > 1 ? 1 : best_p * ntested;

@@ -210,6 +210,8 @@ static size_t rule_values(struct rule *r, const struct deffile *df, const struct
     r->min_diff = deffile_real(s, "min_diff", 0);
     r->alpha = deffile_real(s, "alpha", NAN);
     r->no_going_back = deffile_choice(s, "no_going_back", yesno, 0) == 0;
+    r->against_district =
+        deffile_choice(s, "against", (const char *const[]){"district", "none", NULL}, 0) == 0;
     r->overdispersion = deffile_choice(s, "overdispersion", yesno, 0) == 0;
     int dflt = 0;
     for (int i = 0; controls[i]; i++)

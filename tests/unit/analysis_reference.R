@@ -141,7 +141,10 @@ m <- c(6, 7, 5, 8); pr <- c(0.4, 0.5, 0.45, 0.55)
 dist <- 1
 for (i in seq_along(m)) dist <- convolve(dist, rev(dbinom(0:m[i], m[i], pr[i])), type = "open")
 p("P(sum >= 20)", sum(dist[(20:sum(m)) + 1]))
-# by simulation-free check: the same as the exact tail of the convolution
+# the conditional (hypergeometric) version of the pooled boundary test
+m <- c(6, 7, 5); k <- c(9, 12, 6); t <- c(20, 25, 14); d <- 1
+for (i in 1:3) d <- convolve(d, rev(dhyper(0:min(m[i], k[i]), k[i], t[i] - k[i], m[i])), type = "open")
+p("hypergeometric P(sum >= 10)", sum(d[11:length(d)]))
 cat("== adjusted p-values ==\n")
 pv <- c(0.001, 0.04, 0.03, 0.2, 0.0005)
 p("BH", p.adjust(pv, "BH"))

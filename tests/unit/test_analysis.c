@@ -758,6 +758,14 @@ static void test_pooled_tail_and_adjustments(void **state)
     ASSERT_CLOSE(tail, 1.0);
     assert_int_equal(ana_binomial_sum_tail(m, pr, 4, 27, &tail), STATS_OK);
     ASSERT_CLOSE(tail, 0.0);
+    /* the conditional version: X_i ~ Hypergeometric(k_i at the boundary of t_i at the
+     * two scores, m_i of them the school's): P(ΣX ≥ 10), m = 6, 7, 5, k = 9, 12, 6,
+     * t = 20, 25, 14, by R's convolve of the dhyper's */
+    double hm[] = {6, 7, 5}, hk[] = {9, 12, 6}, ht[] = {20, 25, 14};
+    assert_int_equal(ana_hypergeom_sum_tail(hm, hk, ht, 3, 10, &tail), STATS_OK);
+    ASSERT_CLOSE(tail, 0.234041393884647);
+    double bad_t[] = {4, 25, 14};
+    assert_int_equal(ana_hypergeom_sum_tail(hm, hk, bad_t, 3, 10, &tail), STATS_EINPUT);
     double one[] = {3}, half[] = {0.5};
     assert_int_equal(ana_binomial_sum_tail(one, half, 1, 3, &tail), STATS_OK);
     ASSERT_CLOSE(tail, 0.125);
