@@ -939,7 +939,9 @@ static void compare_vs(const struct ind_row *row, const struct ind_row *ref,
             }
             break;
         }
-        vs->z_adj = (row->value - loo) / sqrt(sel * sel + tau2);
+        double rden = ref->den - row->den, pr = loo / 100.0;
+        double vr = rden > 0 ? 1e4 * pr * (1.0 - pr) / rden : 0.0;   /* the rest's noise */
+        vs->z_adj = (row->value - loo) / sqrt(sel * sel + tau2 + vr);
         if (!use && n == floor(n) && k == floor(k) && n >= 1.0 && k >= 0.0 && k <= n) {
             double pl = loo / 100.0;
             vs->p_hi = k >= 1.0 ? gsl_cdf_binomial_Q((unsigned)k - 1, pl, (unsigned)n) : 1.0;
@@ -964,7 +966,9 @@ static void compare_vs(const struct ind_row *row, const struct ind_row *ref,
         has = 1;
         if (!isfinite(loo)) break;
         vs->ref_value = loo;
-        vs->z_adj = (row->value - loo) / w;
+        /* the rest of the reference is a sample too: its variance counts */
+        double rest = ref->n - row->n, vr = rest > 0 ? ref->sd * ref->sd / rest : 0.0;
+        vs->z_adj = (row->value - loo) / sqrt(w * w + vr);
         vs->p_hi = gsl_cdf_ugaussian_Q(vs->z_adj);
         vs->p_lo = gsl_cdf_ugaussian_P(vs->z_adj);
         vs->test = use ? "normal_re" : "normal";
@@ -984,7 +988,9 @@ static void compare_vs(const struct ind_row *row, const struct ind_row *ref,
         double sel = isfinite(loo) ? null_se(row, ref, loo) : NAN;
         if (!isfinite(sel)) break;
         vs->ref_value = loo;
-        vs->z_adj = (row->value - loo) / sqrt(sel * sel + tau2);
+        double rbase = ref->den - row->den, per = ind->per > 0.0 ? ind->per : 100.0;
+        double vr = rbase > 0 ? per * loo / rbase : 0.0;
+        vs->z_adj = (row->value - loo) / sqrt(sel * sel + tau2 + vr);
         vs->p_hi = gsl_cdf_ugaussian_Q(vs->z_adj);
         vs->p_lo = gsl_cdf_ugaussian_P(vs->z_adj);
         vs->test = use ? "normal_re" : "normal";
@@ -1153,7 +1159,7 @@ static void compare_cell(const struct ind_results *r, const size_t *c, size_t nc
     /* EB over every school of the district in this cell */
     double *ebm = NULL, *eblo = NULL, *ebhi = NULL;
     int eb_ok = 0;
-    if (ind->kind == IND_SHARE && ns >= 2) {
+    if (ind->kind == IND_SHARE && ns >= 2 && !(o && o->no_eb)) {
         double *k = xmalloc(ns * sizeof *k), *n = xmalloc(ns * sizeof *n);
         ebm = xmalloc(ns * sizeof *ebm);
         eblo = xmalloc(ns * sizeof *eblo);

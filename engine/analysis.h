@@ -284,6 +284,7 @@ struct ana_compare_opts {
     const char *school;               /* only this school; NULL: every school */
     int no_overdispersion;            /* 1: never widen by the cell's overdispersion
                                          (it is still estimated and shown) */
+    int no_eb;                        /* 1: skip empirical Bayes (rules need none) */
 };
 
 /* For the cluster cluster_id (members from m): one entry per unsuppressed school row

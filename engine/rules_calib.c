@@ -25,7 +25,42 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-/* One null draw of the school rows of res (district and cluster rows kept). */
+/* The district's rows of the null draw are the sums of its schools' rows of the cell,
+ * as the district's figure is the sum of its schools' (so that a school's reference
+ * without itself is the other schools' draw, independent of its own). */
+static void null_district(const struct ind_results *res, struct ind_row *v)
+{
+    struct rule_index ix;
+    struct ind_results dr = {v, res->n, res->n, NULL};
+    rule_index_build(&ix, &dr);
+    for (size_t i = 0; i < res->n; i++) {
+        struct ind_row *d = &v[i];
+        if (d->level != IND_DISTRICT || d->ind->census) continue;
+        d->num = 0.0;
+    }
+    for (size_t i = 0; i < res->n; i++) {
+        const struct ind_row *row = &v[i];
+        if (row->level != IND_SCHOOL || row->ind->census) continue;
+        struct ind_row *d =
+            (struct ind_row *)rule_index_find(&ix, row->ind, IND_DISTRICT, "", row, row->year);
+        if (d && isfinite(row->num)) d->num += row->num;
+    }
+    for (size_t i = 0; i < res->n; i++) {
+        struct ind_row *d = &v[i];
+        if (d->level != IND_DISTRICT || d->ind->census) continue;
+        switch (d->ind->kind) {
+        case IND_SHARE: d->value = d->den > 0 ? 100.0 * d->num / d->den : NAN; break;
+        case IND_MEAN: d->value = d->den > 0 ? d->num / d->den : NAN; break;
+        case IND_RATE:
+            d->value = d->den > 0 ? (d->ind->per > 0 ? d->ind->per : 100.0) * d->num / d->den : NAN;
+            break;
+        case IND_COUNT: d->value = d->num; break;
+        }
+    }
+    free(ix.v);
+}
+
+/* One null draw of the school rows of res (cluster rows kept; district rows summed). */
 static void null_results(const struct ind_results *res, const struct rule_index *ix, gsl_rng *g,
                          struct ind_row *v)
 {
@@ -69,6 +104,7 @@ static void null_results(const struct ind_results *res, const struct rule_index 
         }
         }
     }
+    null_district(res, v);
 }
 
 static int work_cmp(const struct store_work *a, const struct store_work *b)

@@ -252,13 +252,13 @@ static const struct ana_compare *cmp_of_row(const struct ana_compare *const *byr
 /* unconfirmed: the school's standing in the confirming procedures (same subject and
  * year), z against the district in the better direction; the highest of them (the
  * most favourable confirmation). NaN when none has a z. */
-static double confirm_z(struct rule_eval *c, const struct ind_row *row,
+static double confirm_z(struct rule_eval *c, const struct rule_index *ix, const struct ind_row *row,
                         const struct ana_compare *const *byrow, size_t n)
 {
     double best = NAN;
     for (int q = 0; q < c->r->nconfirm; q++) {
         const struct indicator *ci = c->r->confirm[q];
-        const struct ind_row *sr = rule_index_find(c->ix, ci, IND_SCHOOL, row->unit, row, row->year);
+        const struct ind_row *sr = rule_index_find(ix, ci, IND_SCHOOL, row->unit, row, row->year);
         const struct ana_compare *e = sr ? cmp_of_row(byrow, n, sr) : NULL;
         if (!e || !isfinite(e->vs_district.z_adj)) continue;
         double z = (lower_better(ci) ? -1.0 : 1.0) * e->vs_district.z_adj;
@@ -272,15 +272,27 @@ static double confirm_z(struct rule_eval *c, const struct ind_row *row,
 static void compare_eval(struct rule_eval *c, int mode)
 {
     enum { M_FUNNEL, M_Z, M_UNCONFIRMED };
+    /* only the rows of the rule's indicators (and the confirming ones) */
+    const struct ind_results *all = c->in->res;
+    struct ind_results mine = {xmalloc((all->n + 1) * sizeof *mine.v), 0, 0, NULL};
+    for (size_t i = 0; i < all->n; i++) {
+        int keep = rule_has_ind(c->r, all->v[i].ind);
+        for (int q = 0; q < c->r->nconfirm && !keep; q++) keep = c->r->confirm[q] == all->v[i].ind;
+        if (keep) mine.v[mine.n++] = all->v[i];
+    }
+    mine.cap = mine.n;
     struct ind_members m;
-    all_schools(c->in->res, &m);
+    all_schools(&mine, &m);
     struct ana_compare_opts o;
     memset(&o, 0, sizeof o);
     o.window.y0 = c->y0;
     o.window.y1 = c->y1;
     o.no_overdispersion = !c->r->overdispersion;
+    o.no_eb = 1;
     struct ana_compares cmp = {0};
-    ana_compare(c->in->res, &m, "\001all", &o, &cmp);
+    ana_compare(&mine, &m, "\001all", &o, &cmp);
+    struct rule_index mix;             /* the compared rows: comparisons point at them */
+    rule_index_build(&mix, &mine);
     const struct ana_compare **byrow = xmalloc((cmp.n + 1) * sizeof *byrow);
     for (size_t i = 0; i < cmp.n; i++) byrow[i] = &cmp.v[i];
     qsort(byrow, cmp.n, sizeof *byrow, cmp_row_cmp);
@@ -313,7 +325,7 @@ static void compare_eval(struct rule_eval *c, int mode)
         if (mode == M_UNCONFIRMED) {
             /* the test: ВПР stands higher than the state exams confirm — the school's
                ВПР z against its best confirming z, (z_ВПР − z_ГИА)/√2, one-sided */
-            double zv = (lb ? -1.0 : 1.0) * vs->z_adj, zc = confirm_z(c, row, byrow, cmp.n);
+            double zv = (lb ? -1.0 : 1.0) * vs->z_adj, zc = confirm_z(c, &mix, row, byrow, cmp.n);
             double pd = isfinite(zc) ? gsl_cdf_ugaussian_Q((zv - zc) / sqrt(2.0)) : 1.0;
             x->ok = x->ok && !conf;
             x->p = conf ? 1.0 : pd;
@@ -343,8 +355,10 @@ static void compare_eval(struct rule_eval *c, int mode)
             x->ev.detail = detail ? detail : od;
     }
     free(byrow);
+    free(mix.v);
     ana_compares_free(&cmp);
     free(m.v);
+    free(mine.v);
 }
 
 static void funnel_eval(struct rule_eval *c) { compare_eval(c, 0); }

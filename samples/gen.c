@@ -839,6 +839,9 @@ struct gen {
     int preset;             /* 1: the district table, else schools from their streams */
     int excel;              /* write excel/ mirrors */
     int student_schools;    /* generic mode: the first K schools write vpr_students */
+    int manipulated;        /* generic mode: this school's ВПР is manipulated (marks raised
+                               against the journal, scores pushed onto the boundaries of
+                               «3» and «4»); -1 none */
     struct zmap vpr_map[NWORKS];
     struct form fm[NFORMS];
 };
@@ -938,6 +941,10 @@ static void school_generic(const struct gen *g, int i, struct school *sc)
     sc->miss_k = -1;
     sc->students_file = i < g->student_schools;
     sc->excel = g->excel && i < 2;
+    if (i == g->manipulated) {
+        sc->vpr_inflate = 450;
+        sc->anomaly = 1;
+    }
     if (pos < 7) {
         snprintf(cid, sizeof cid, "stem_d%03d", d + 1);
         snprintf(cname, sizeof cname, "Кластер точных и естественнонаучных дисциплин, %s",
@@ -1882,6 +1889,9 @@ static const char *const usage_lines[] = {
     "",
     "Data sets (one file per form in DIR: schools.csv clusters.csv context.csv vpr.csv",
     "vpr_students.csv oge.csv ege.csv rdr.csv olympiad.csv admissions.csv):",
+    "  --preset one_manipulated  30 honest schools and one (id 12) whose ВПР is",
+    "                      manipulated, 2024-2026, per-student ВПР files of all (the",
+    "                      calibration fixture of tests/e2e/t_calibrate.sh)",
     "  --preset district   a fictional district of 40 schools, 2024-2026, with planted",
     "                      patterns (samples/README.md) and DIR/excel/: the same forms",
     "                      as Russian Excel saves CSV (Windows-1251, ';', CRLF, decimal",
@@ -2006,9 +2016,25 @@ int main(int argc, char **argv)
         die("--out is required (try --help)");
     calibrate(&g);
 
+    g.manipulated = -1;
+    if (preset_name && strcmp(preset_name, "one_manipulated") == 0) {
+        /* 30 honest schools of one district but school 12, whose ВПР is manipulated;
+           every school writes its per-student ВПР file (tests/e2e/t_calibrate.sh) */
+        if (form || schools >= 0 || years >= 0 || last >= 0 || rows >= 0 ||
+            student_schools >= 0)
+            die("--preset one_manipulated fixes the schools and the years 2024-2026; "
+                "only --seed and --out apply");
+        g.nschools = 30;
+        g.student_schools = 30;
+        g.manipulated = 11;
+        g.first_year = PRESET_FIRST;
+        g.last_year = PRESET_LAST;
+        run_dataset(&g, out);
+        return 0;
+    }
     if (preset_name) {
         if (strcmp(preset_name, "district") != 0)
-            die("--preset: unknown preset '%s' (known: district)", preset_name);
+            die("--preset: unknown preset '%s' (known: district, one_manipulated)", preset_name);
         if (form || schools >= 0 || years >= 0 || last >= 0 || rows >= 0 ||
             student_schools >= 0)
             die("--preset district fixes the schools and the years 2024-2026; "

@@ -134,7 +134,8 @@ zc <- (mc - mr) / sqrt(1 / sum(wc[inc]) + 1 / sum(wc[!inc]))
 p("cluster schools z p mr", c(zc, 2 * pnorm(-abs(zc)), mr))
 # D with overdispersion: z against the rest of the district with tau2
 pl <- 72 / 900
-zd <- (20 - 100 * pl) / sqrt(1e4 * pl * (1 - pl) / 100 + t2)
+# (the rest of the district, 900 pupils, is a sample too: its variance is added)
+zd <- (20 - 100 * pl) / sqrt(1e4 * pl * (1 - pl) / 100 + t2 + 1e4 * pl * (1 - pl) / 900)
 p("D z_adj p_hi", c(zd, pnorm(zd, lower.tail = FALSE)))
 cat("== the pooled boundary test: a sum of binomials ==\n")
 m <- c(6, 7, 5, 8); pr <- c(0.4, 0.5, 0.45, 0.55)

@@ -1,11 +1,13 @@
 /*
- * test_rules.c — engine/rules.c: the rule language and every kind of rule on fixtures
- * built to trigger it, each next to its near-miss twin that must stay silent.
- *
- * Fixtures are hand-built struct ind_results (rows as ind_evaluate gives them) over a
- * fake ind_set holding the indicators, and hand-built score histograms; rule files
- * are written to a temporary directory. The shipped defs/rules.ini is loaded
- * against the shipped indicators on an empty schema database.
+ * test_rules.c — the rule engine (engine/rules*.c): the rule language and its refusals,
+ * and every kind of rule on a fixture built to trigger it next to its near-miss twin that
+ * must stay silent — the cases are data files, tests/unit/rules_cases/NAME.case (their
+ * format: tests/unit/rules_cases/README.md), each a small district of result rows,
+ * histograms or context residuals with the rules and what must hold. Rule files are
+ * written to a temporary directory. The shipped defs/rules.ini is loaded against the
+ * shipped indicators on an empty schema database. The false-positive rate of each
+ * rule by simulation: test_null_rates here (synthetic districts) and
+ * tests/e2e/t_calibrate.sh (the shipped rules on a generated district).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 
 #include "analysis.h"
 #include "indicators.h"
@@ -26,6 +29,11 @@
 /* --- fixtures ------------------------------------------------------------------------ */
 
 static const char *const DIMS_SG[] = {"subject", "grade", NULL};
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static struct indicator mk_ind(const char *id, enum ind_kind kind, int lower_is_better,
                                int ndims)
@@ -99,19 +107,6 @@ static void add_share(struct ind_results *r, const struct indicator *ind, enum i
     row->suppressed = n < (double)ind->min_n;
 }
 
-static void add_mean(struct ind_results *r, const struct indicator *ind, enum ind_level lv,
-                     const char *unit, int year, const char *subj, const char *grade,
-                     double mean, double n, double sd)
-{
-    struct ind_row *row = add_row(r, ind, lv, unit, year, subj, grade);
-    row->num = mean * n;
-    row->den = n;
-    row->n = n;
-    row->value = mean;
-    row->sd = sd;
-    row->suppressed = n < (double)ind->min_n;
-}
-
 static char tmpdir[64];
 
 static const char *write_rules(const char *name, const char *text)
@@ -137,32 +132,6 @@ static void load_ok(const char *text, struct rule_set *rs)
     for (size_t i = 0; i < d.nmsgs; i++) print_error("%s\n", d.msgs[i]);
     assert_int_equal(rc, SOKO_OK);
     soko_diag_free(&d);
-}
-
-/* Runs rules over res (and works) and tells whether school is flagged by rule id. */
-static int flagged(const struct rule_set *rs, const struct ind_results *res,
-                   const struct store_works *w, const char *rule, const char *school,
-                   struct rule_flag *copy)
-{
-    struct rules_input in;
-    memset(&in, 0, sizeof in);
-    in.res = res;
-    in.works = w;
-    struct rule_flags f = {0};
-    rules_eval(rs, &in, NULL, &f);
-    int hit = 0;
-    for (size_t i = 0; i < f.n; i++)
-        if (strcmp(f.v[i].rule->id, rule) == 0 && strcmp(f.v[i].school_id, school) == 0) {
-            hit = 1;
-            if (copy) {
-                copy->nproc = f.v[i].nproc;
-                copy->nev = f.v[i].nev;
-                copy->score = f.v[i].score;
-                copy->rank = f.v[i].rank;
-            }
-        }
-    rule_flags_free(&f);
-    return hit;
 }
 
 static void results_free(struct ind_results *r)
@@ -327,355 +296,67 @@ static void test_shipped_rules_load(void **state)
     soko_diag_free(&d);
 }
 
-/* --- threshold: Рособрнадзор's low results ------------------------------------------- */
+/* --- false-positive rates by simulation ------------------------------------------------- */
 
-static const char *LOW =
-    "[low]\ntitle = Низкие результаты\nkind = threshold\nindicators = vpr_fail\n"
-    "op = >=\nvalue = 30\nhold = consecutive 2\nprocedures = 1\nsame_year = 2\nwindow = 3\n"
-    REC;
-
-/* School A: ≥ 30 % «2» in math 5 in 2025 and 2026, and in Russian 5 in 2026 (two
- * procedures the same year). Twin B: the same, but math 5 in 2025 is 29 % (n 100). */
-static void test_low_results(void **state)
+/* Null districts (rules_calibrate) drawn from a district of 40 schools of 20..310 pupils
+ * at a 10 % share of «2», three years: every flag is false. A funnel rule without
+ * control flags, per district, at most the 40 one-sided 2.5 % tails (exact tails are
+ * conservative: fewer); under Benjamini–Hochberg or Holm at 5 % the share of districts
+ * with any false flag is at most 5 %; the trend rule at FDR 10 % at most 10 %. 400
+ * districts, seed 1: the tolerance is three binomial standard errors. */
+static void test_null_rates(void **state)
 {
     (void)state;
+    static const char *text =
+        "[raw]\ntitle = Т\nkind = funnel\nindicators = vpr_fail\nside = bad\nlimit = 95\n"
+        "hold = last\nwindow = 1\noverdispersion = no\ncontrol = none\n" REC
+        "[fdr]\ntitle = Т\nkind = funnel\nindicators = vpr_fail\nside = bad\nlimit = 95\n"
+        "hold = last\nwindow = 1\ncontrol = fdr\nlevel = 0.05\n" REC
+        "[fwer]\ntitle = Т\nkind = funnel\nindicators = vpr_fail\nside = bad\nlimit = 95\n"
+        "hold = all\nwindow = 3\ncontrol = fwer\nlevel = 0.05\n" REC
+        "[exact]\ntitle = Т\nkind = threshold\nindicators = vpr_fail\nop = >=\nvalue = 20\n"
+        "alpha = 0.05\nhold = any\nwindow = 3\ncontrol = fdr\nlevel = 0.05\n" REC
+        "[up]\ntitle = Т\nkind = trend\nindicators = vpr_fail\nside = good\nalpha = 0.05\n"
+        "no_going_back = no\nwindow = 3\ncontrol = fdr\nlevel = 0.1\n" REC;
     struct rule_set rs;
-    load_ok(LOW, &rs);
+    load_ok(text, &rs);
     struct ind_results r = IND_RESULTS_INIT;
     const struct indicator *f = &inds[I_FAIL];
-    for (int y = 2024; y <= 2026; y++) {
-        add_share(&r, f, IND_DISTRICT, "", y, "Математика", "5", 100, 1000);
-        add_share(&r, f, IND_DISTRICT, "", y, "Русский язык", "5", 100, 1000);
-    }
-    add_share(&r, f, IND_SCHOOL, "A", 2024, "Математика", "5", 10, 100);
-    add_share(&r, f, IND_SCHOOL, "A", 2025, "Математика", "5", 30, 100);
-    add_share(&r, f, IND_SCHOOL, "A", 2026, "Математика", "5", 31, 100);
-    add_share(&r, f, IND_SCHOOL, "A", 2026, "Русский язык", "5", 40, 100);
-    add_share(&r, f, IND_SCHOOL, "B", 2024, "Математика", "5", 10, 100);
-    add_share(&r, f, IND_SCHOOL, "B", 2025, "Математика", "5", 29, 100);
-    add_share(&r, f, IND_SCHOOL, "B", 2026, "Математика", "5", 31, 100);
-    add_share(&r, f, IND_SCHOOL, "B", 2026, "Русский язык", "5", 40, 100);
-    /* C: two procedures in 2026, two consecutive years, but only 4 pupils: suppressed */
-    add_share(&r, f, IND_SCHOOL, "C", 2025, "Математика", "5", 4, 4);
-    add_share(&r, f, IND_SCHOOL, "C", 2026, "Математика", "5", 4, 4);
-    add_share(&r, f, IND_SCHOOL, "C", 2026, "Русский язык", "5", 4, 4);
-    struct rule_flag fl;
-    assert_true(flagged(&rs, &r, NULL, "low", "A", &fl));
-    assert_int_equal(fl.nproc, 1);          /* math 5 holds two consecutive years */
-    assert_int_equal(fl.nev, 3);            /* 2025 and 2026 math, 2026 Russian */
-    assert_false(flagged(&rs, &r, NULL, "low", "B", NULL));
-    assert_false(flagged(&rs, &r, NULL, "low", "C", NULL));
-    rules_free(&rs);
-
-    /* changing the threshold in the file changes the list: 29 % now counts */
-    char *lower = strdup(LOW);
-    char *v = strstr(lower, "value = 30");
-    memcpy(v, "value = 29", 10);
-    load_ok(lower, &rs);
-    assert_true(flagged(&rs, &r, NULL, "low", "B", NULL));
-    rules_free(&rs);
-    free(lower);
-    results_free(&r);
-}
-
-/* --- funnel: stably low ------------------------------------------------------------------- */
-
-static const char *STABLY_LOW =
-    "[stably_low]\ntitle = Стабильно низкие\nkind = funnel\nindicators = vpr_sou, oge_sou\n"
-    "side = bad\nlimit = 99.8\nhold = all\nwindow = 3\nprocedures = 2\nmin_indicators = 2\n" REC;
-
-/* District СОУ 55 (sd 20). A: 40 with n 50 in every year in ВПР and ОГЭ (z ≈ −5.3,
- * below the 99.8% limit 55 − 3.09·20/√50 ≈ 46.3). Twin B: the same but ОГЭ 2025 at 50
- * (inside): ОГЭ does not hold in every year, so only one indicator holds. */
-static void test_stably_low(void **state)
-{
-    (void)state;
-    struct rule_set rs;
-    load_ok(STABLY_LOW, &rs);
-    struct ind_results r = IND_RESULTS_INIT;
-    for (int y = 2024; y <= 2026; y++) {
-        add_mean(&r, &inds[I_SOU], IND_DISTRICT, "", y, "Математика", "5", 55, 2000, 20);
-        add_mean(&r, &inds[I_OGE], IND_DISTRICT, "", y, "Математика", NULL, 55, 2000, 20);
-        for (int s = 0; s < 2; s++) {
-            const char *u = s ? "B" : "A";
-            add_mean(&r, &inds[I_SOU], IND_SCHOOL, u, y, "Математика", "5", 40, 50, 20);
-            add_mean(&r, &inds[I_OGE], IND_SCHOOL, u, y, "Математика", NULL,
-                     s && y == 2025 ? 50 : 40, 50, 20);
+    static char ids[40][8];
+    double k_d[3] = {0, 0, 0}, n_d[3] = {0, 0, 0};
+    for (int s = 0; s < 40; s++) {
+        snprintf(ids[s], sizeof ids[s], "S%d", s);
+        double n = 20 + 7.5 * s;
+        for (int y = 0; y < 3; y++) {
+            double k = floor(0.1 * n + 0.5);
+            add_share(&r, f, IND_SCHOOL, ids[s], 2024 + y, "Математика", "5", k, n);
+            k_d[y] += k;
+            n_d[y] += n;
         }
     }
-    struct rule_flag fl;
-    assert_true(flagged(&rs, &r, NULL, "stably_low", "A", &fl));
-    assert_int_equal(fl.nproc, 2);
-    assert_int_equal(fl.nev, 6);
-    assert_false(flagged(&rs, &r, NULL, "stably_low", "B", NULL));
-    rules_free(&rs);
-    results_free(&r);
-}
-
-/* --- trend: stable improvement ------------------------------------------------------------- */
-
-static const char *IMPROVE =
-    "[up]\ntitle = Улучшение\nkind = trend\nindicators = vpr_fail\nside = good\nalpha = 0.05\n"
-    "no_going_back = yes\nwindow = 3\nprocedures = 1\n" REC;
-
-/* A: «2» 30 % → 20 % → 10 % of 200 (Cochran–Armitage z ≈ 5); B: 30 % → 8 % → 10 %, a
- * larger overall fall but a step back in the last year. */
-static void test_stable_improvement(void **state)
-{
-    (void)state;
-    struct rule_set rs;
-    load_ok(IMPROVE, &rs);
-    struct ind_results r = IND_RESULTS_INIT;
-    const struct indicator *f = &inds[I_FAIL];
-    double a[] = {60, 40, 20}, b[] = {60, 16, 20};
-    /* in the order of ind_evaluate: a unit's series are consecutive */
     for (int y = 0; y < 3; y++)
-        add_share(&r, f, IND_DISTRICT, "", 2024 + y, "Математика", "5", 150, 1000);
-    for (int y = 0; y < 3; y++)
-        add_share(&r, f, IND_SCHOOL, "A", 2024 + y, "Математика", "5", a[y], 200);
-    for (int y = 0; y < 3; y++)
-        add_share(&r, f, IND_SCHOOL, "B", 2024 + y, "Математика", "5", b[y], 200);
-    /* the rest of the district: steady schools, so that the years' variance beyond
-       sampling is estimated from a family, not from A and B alone */
-    static const char *const rest[] = {"C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7",
-                                       "C8", "C9", "C10", "C11", "C12", "C13", "C14", "C15"};
-    for (int s = 0; s < 16; s++)
-        for (int y = 0; y < 3; y++)
-            add_share(&r, f, IND_SCHOOL, rest[s], 2024 + y, "Математика", "5",
-                      30 + ((s + y) % 3) - 1, 200);
-    struct rule_flag fl;
-    assert_true(flagged(&rs, &r, NULL, "up", "A", &fl));
-    assert_true(fabs(fl.score - 20.0) < 1e-9);   /* improvement: 30 % − 10 % */
-    assert_false(flagged(&rs, &r, NULL, "up", "B", NULL));
-    rules_free(&rs);
-    results_free(&r);
-}
-
-/* --- change: a jump far beyond the district's change --------------------------------------- */
-
-static const char *JUMP =
-    "[jump]\ntitle = Рост\nkind = change\nindicators = vpr_sou\nside = good\nbound = 3.09\n"
-    "min_diff = 10\nhold = any\nwindow = 2\n" REC;
-
-/* District 50 → 51 (sd 20). A: 50 → 65 with n 60: the difference 14 has SE
- * 20·√(2/60) ≈ 3.65, z ≈ 3.8. Twin B: 50 → 58, z ≈ 1.9. */
-static void test_change(void **state)
-{
-    (void)state;
-    struct rule_set rs;
-    load_ok(JUMP, &rs);
-    struct ind_results r = IND_RESULTS_INIT;
-    const struct indicator *s = &inds[I_SOU];
-    add_mean(&r, s, IND_DISTRICT, "", 2025, "Математика", "5", 50, 3000, 20);
-    add_mean(&r, s, IND_DISTRICT, "", 2026, "Математика", "5", 51, 3000, 20);
-    add_mean(&r, s, IND_SCHOOL, "A", 2025, "Математика", "5", 50, 60, 20);
-    add_mean(&r, s, IND_SCHOOL, "A", 2026, "Математика", "5", 65, 60, 20);
-    add_mean(&r, s, IND_SCHOOL, "B", 2025, "Математика", "5", 50, 60, 20);
-    add_mean(&r, s, IND_SCHOOL, "B", 2026, "Математика", "5", 58, 60, 20);
-    assert_true(flagged(&rs, &r, NULL, "jump", "A", NULL));
-    assert_false(flagged(&rs, &r, NULL, "jump", "B", NULL));
-    rules_free(&rs);
-    results_free(&r);
-}
-
-/* --- unconfirmed: ВПР high, ОГЭ not -------------------------------------------------------- */
-
-static const char *UNCONF =
-    "[unc]\ntitle = Не подтверждено\nkind = unconfirmed\nindicators = vpr_sou\n"
-    "confirm = oge_sou\nlimit = 99.8\nhold = any\nwindow = 1\n" REC;
-
-/* Both schools: ВПР math 5 at 75 (n 50) against 55 (sd 20): z ≈ 7. A's ОГЭ math is 50
- * (below the district's 55): not confirmed. Twin B's ОГЭ math is 60: confirmed. */
-static void test_unconfirmed(void **state)
-{
-    (void)state;
-    struct rule_set rs;
-    load_ok(UNCONF, &rs);
-    struct ind_results r = IND_RESULTS_INIT;
-    add_mean(&r, &inds[I_SOU], IND_DISTRICT, "", 2026, "Математика", "5", 55, 2000, 20);
-    add_mean(&r, &inds[I_OGE], IND_DISTRICT, "", 2026, "Математика", NULL, 55, 2000, 20);
-    add_mean(&r, &inds[I_SOU], IND_SCHOOL, "A", 2026, "Математика", "5", 75, 50, 20);
-    add_mean(&r, &inds[I_OGE], IND_SCHOOL, "A", 2026, "Математика", NULL, 50, 40, 20);
-    add_mean(&r, &inds[I_SOU], IND_SCHOOL, "B", 2026, "Математика", "5", 75, 50, 20);
-    add_mean(&r, &inds[I_OGE], IND_SCHOOL, "B", 2026, "Математика", NULL, 60, 40, 20);
-    assert_true(flagged(&rs, &r, NULL, "unc", "A", NULL));
-    assert_false(flagged(&rs, &r, NULL, "unc", "B", NULL));
-    rules_free(&rs);
-    results_free(&r);
-}
-
-/* --- spike: the score histograms ------------------------------------------------------------ */
-
-static const char *SPIKE =
-    "[spike]\ntitle = Всплеск\nkind = spike\nalpha = 0.001\nhold = any\nwindow = 1\n"
-    "procedures = 1\n" REC;
-
-/* A smooth bell over scores 0..20 for n pupils (whole numbers, deterministic). */
-static void bell(double *h, size_t len, double n, double mu, double sd)
-{
-    double tot = 0;
-    for (size_t i = 0; i < len; i++) {
-        h[i] = exp(-0.5 * ((double)i - mu) * ((double)i - mu) / (sd * sd));
-        tot += h[i];
-    }
-    for (size_t i = 0; i < len; i++) h[i] = floor(h[i] * n / tot + 0.5);
-}
-
-/* The district: six schools with the same smooth bell (mark «3» from 7, «4» from 12,
- * «5» from 17). The planted school moves every pupil at 6 onto 7 (and 11 onto 12); its
- * twin has the same size and the smooth bell. */
-static void test_spike(void **state)
-{
-    (void)state;
-    struct rule_set rs;
-    load_ok(SPIKE, &rs);
-    enum { LEN = 21 };
-    double h[LEN];
-    int mm[4] = {0, 7, 12, 17};
-    struct store_works w = {0};
-    char id[16];
-    for (int s = 0; s < 6; s++) {
-        bell(h, LEN, 120, 10, 3.5);
-        snprintf(id, sizeof id, "D%d", s);
-        store_works_add(&w, 2026, id, 5, "Математика", h, LEN, mm);
-    }
-    bell(h, LEN, 120, 10, 3.5);
-    double n_smooth = 0;
-    for (int i = 0; i < LEN; i++) n_smooth += h[i];
-    store_works_add(&w, 2026, "SMOOTH", 5, "Математика", h, LEN, mm);
-    h[7] += h[6];
-    h[6] = 0;
-    h[12] += h[11];
-    h[11] = 0;
-    double n_spike = 0;
-    for (int i = 0; i < LEN; i++) n_spike += h[i];
-    assert_true(n_spike == n_smooth);
-    store_works_add(&w, 2026, "SPIKE", 5, "Математика", h, LEN, mm);
-    struct ind_results empty = IND_RESULTS_INIT;
-    assert_true(flagged(&rs, &empty, &w, "spike", "SPIKE", NULL));
-    assert_false(flagged(&rs, &empty, &w, "spike", "SMOOTH", NULL));
-    for (int s = 0; s < 6; s++) {
-        snprintf(id, sizeof id, "D%d", s);
-        assert_false(flagged(&rs, &empty, &w, "spike", id, NULL));
-    }
-    store_works_free(&w);
-    rules_free(&rs);
-}
-
-/* --- risk: factors of a flagged school only ---------------------------------------------- */
-
-static void test_risk(void **state)
-{
-    (void)state;
-    static struct indicator risk;
-    risk = mk_ind("ctx_risk", IND_MEAN, 1, 1);
-    risk.dims[0] = "factor";
-    risk.min_n = 0;
-    struct indicator all[NIND + 1];
-    memcpy(all, inds, sizeof inds);
-    all[NIND] = risk;
-    struct ind_set set = fake_set;
-    set.v = all;
-    set.n = NIND + 1;
-    const char *text =
-        "[low]\ntitle = Низкие\nkind = threshold\nindicators = vpr_fail\nop = >=\nvalue = 30\n"
-        "hold = any\n" REC
-        "[risk]\ntitle = Риски\nkind = risk\nindicators = ctx_risk\nop = >=\nvalue = 3\n"
-        "hold = last\nfor = low\nlabels = risk_staff: дефицит кадров\n"
-        "recommendation = {factors}\n";
-    struct soko_diag d;
-    soko_diag_init(&d, 0);
-    struct rule_set rs;
-    assert_int_equal(rules_load(write_rules("risk.ini", text), &set, NULL, &rs, &d), SOKO_OK);
-    struct ind_results r = IND_RESULTS_INIT;
-    const struct indicator *f = &all[I_FAIL], *rk = &all[NIND];
-    add_share(&r, f, IND_SCHOOL, "A", 2026, "Математика", "5", 40, 100);
-    add_share(&r, f, IND_SCHOOL, "B", 2026, "Математика", "5", 10, 100);
-    for (int s = 0; s < 2; s++) {
-        struct ind_row *row = add_row(&r, rk, IND_SCHOOL, s ? "B" : "A", 2026, "risk_staff", NULL);
-        row->value = 3;
-        row->n = 1;
-    }
+        add_share(&r, f, IND_DISTRICT, "", 2024 + y, "Математика", "5", k_d[y], n_d[y]);
     struct rules_input in;
     memset(&in, 0, sizeof in);
     in.res = &r;
-    struct rule_flags fl = {0};
-    rules_eval(&rs, &in, NULL, &fl);
-    int a = 0, b = 0;
-    for (size_t i = 0; i < fl.n; i++)
-        if (strcmp(fl.v[i].rule->id, "risk") == 0) {
-            if (strcmp(fl.v[i].school_id, "A") == 0) {
-                a = 1;
-                assert_string_equal(fl.v[i].recommendation, "дефицит кадров");
-            }
-            if (strcmp(fl.v[i].school_id, "B") == 0) b = 1;
-        }
-    assert_true(a);
-    assert_false(b);   /* the same risk, but B is not flagged by `low` */
-    rule_flags_free(&fl);
+    struct rules_calibs cal;
+    rules_calibrate(&rs, &in, NULL, 400, 1, &cal);
+    assert_int_equal(cal.n, 5);
+    double se5 = 3.0 * sqrt(0.05 * 0.95 / 400), se10 = 3.0 * sqrt(0.1 * 0.9 / 400);
+    for (size_t i = 0; i < cal.n; i++)
+        print_message("%-6s mean false %.3f, any %.3f, max %zu\n", cal.v[i].rule->id,
+                      cal.v[i].mean_false, cal.v[i].any_false, cal.v[i].max_false);
+    /* raw: one district-wide tail each; the exact binomial is conservative */
+    assert_true(cal.v[0].mean_false > 0.2 && cal.v[0].mean_false <= 40 * 0.025 + 0.15);
+    assert_true(cal.v[1].any_false <= 0.05 + se5);
+    assert_true(cal.v[2].any_false <= 0.05 + se5);
+    assert_true(cal.v[3].any_false <= 0.05 + se5);
+    assert_true(cal.v[4].any_false <= 0.10 + se10);
+    /* the control is what makes the difference */
+    assert_true(cal.v[1].mean_false < cal.v[0].mean_false / 4);
+    rules_calibs_free(&cal);
     rules_free(&rs);
     results_free(&r);
-    soko_diag_free(&d);
-}
-
-/* --- residual: beating the odds ------------------------------------------------------------- */
-
-static void test_residual(void **state)
-{
-    (void)state;
-    struct ana_model md;
-    memset(&md, 0, sizeof md);
-    md.id = (char *)"m";
-    md.title = (char *)"СОУ с учётом контекста";
-    md.indicator = (char *)"vpr_sou";
-    struct ana_models models = {&md, 1};
-    const char *text = "[beat]\ntitle = Выше ожидаемого\nkind = residual\nmodel = m\nside = good\n"
-                       "bound = 1.0\nhold = all\nwindow = 3\n" REC;
-    struct soko_diag d;
-    soko_diag_init(&d, 0);
-    struct rule_set rs;
-    assert_int_equal(rules_load(write_rules("res.ini", text), &fake_set, &models, &rs, &d),
-                     SOKO_OK);
-    /* A: mean residual 1.5 in every year over two procedures; B: 1.5, 0.9, 1.5 */
-    struct ind_row rows[2];
-    memset(rows, 0, sizeof rows);
-    rows[0].n = rows[1].n = 50;
-    struct ana_ctx_school e[4];
-    memset(e, 0, sizeof e);
-    const char *who[4] = {"A", "A", "B", "B"};
-    double res[4][3] = {{2.0, 1.0, 1.5}, {1.0, 2.0, 1.5}, {1.5, 0.9, 1.5}, {1.5, 0.9, 1.5}};
-    for (int i = 0; i < 4; i++) {
-        e[i].model = &md;
-        e[i].ind = &inds[I_SOU];
-        e[i].school_id = who[i];
-        e[i].dim[0] = i % 2 ? "Русский язык" : "Математика";
-        e[i].dim[1] = "5";
-        e[i].nyears = 3;
-        for (int y = 0; y < 3; y++) {
-            e[i].years[y] = 2024 + y;
-            e[i].rows[y] = &rows[0];
-            e[i].resid[y] = res[i][y];
-        }
-    }
-    struct ana_context ctx = {0};
-    ctx.v = e;
-    ctx.n = 4;
-    const struct ana_model *mp = &md;
-    const struct ana_context *cp = &ctx;
-    struct ind_results empty = IND_RESULTS_INIT;
-    struct rules_input in;
-    memset(&in, 0, sizeof in);
-    in.res = &empty;
-    in.nctx = 1;
-    in.ctx_model = &mp;
-    in.ctx = &cp;
-    struct rule_flags fl = {0};
-    rules_eval(&rs, &in, NULL, &fl);
-    assert_int_equal(fl.n, 1);
-    assert_string_equal(fl.v[0].school_id, "A");
-    rule_flags_free(&fl);
-    rules_free(&rs);
-    soko_diag_free(&d);
 }
 
 /* --- vpr_dist as the store writes it ----------------------------------------------------- */
@@ -715,6 +396,385 @@ static void test_read_works(void **state)
     sqlite3_close(db);
 }
 
+/* --- rule cases as data (tests/unit/rules_cases/NAME.case) ---------------------------------
+ *
+ * Each case is a small district in a text file: the rules, the indicators, the result
+ * rows (as ind_evaluate gives them), score histograms, context residuals, and what must
+ * hold — the rule fires on its fixture and stays silent on its near-miss twin. The
+ * format is described in tests/unit/rules_cases/README.md. */
+
+#define CASE_MAX_IND 16
+struct rcase {
+    char path[1024];
+    struct sbuf rules;
+    struct indicator ind[CASE_MAX_IND];
+    char *ind_id[CASE_MAX_IND], *dimbuf[CASE_MAX_IND];
+    const char *ind_dims[CASE_MAX_IND][IND_MAX_DIMS];
+    int nind;
+    struct ind_results res;
+    struct store_works works;
+    struct ana_model model;
+    int has_model;
+    struct ana_ctx_school ctx[256];
+    struct ind_row ctx_row;
+    int nctx;
+    char **strs;              /* every string the rows point at */
+    size_t nstrs;
+    char *expect[256];
+    int nexpect;
+};
+
+static const char *case_str(struct rcase *c, const char *s, size_t n)
+{
+    c->strs = realloc(c->strs, (c->nstrs + 1) * sizeof *c->strs);
+    assert_non_null(c->strs);
+    c->strs[c->nstrs] = strndup(s, n);
+    return c->strs[c->nstrs++];
+}
+
+/* "2024..2026" or "2024": *y0, *y1. */
+static void case_years(const char *t, int *y0, int *y1)
+{
+    if (sscanf(t, "%d..%d", y0, y1) != 2) *y1 = *y0 = atoi(t);
+}
+
+/* The k-th value of a comma list "1,2,3" (the last one repeats). */
+static double case_val(const char *list, int k)
+{
+    double v = NAN;
+    const char *p = list;
+    for (int i = 0; p && *p; i++) {
+        v = strtod(p, NULL);
+        if (i == k) return v;
+        p = strchr(p, ',');
+        if (p) p++;
+    }
+    return v;
+}
+
+static const char *case_field(const char *figs, const char *key)
+{
+    static char buf[512];
+    size_t kl = strlen(key);
+    for (const char *p = figs; (p = strstr(p, key)) != NULL; p++)
+        if ((p == figs || p[-1] == ' ') && p[kl] == '=') {
+            size_t n = strcspn(p + kl + 1, " \n");
+            if (n >= sizeof buf) n = sizeof buf - 1;
+            memcpy(buf, p + kl + 1, n);
+            buf[n] = '\0';
+            return buf;
+        }
+    return NULL;
+}
+
+static const struct indicator *case_ind(struct rcase *c, const char *id)
+{
+    for (int i = 0; i < c->nind; i++)
+        if (strcmp(c->ind[i].id, id) == 0) return &c->ind[i];
+    fail_msg("%s: no indicator '%s' in the case", c->path, id);
+    return NULL;
+}
+
+/* "C{0..15}" → C0 .. C15; anything else: itself. */
+static int case_units(const char *u, char out[][32], int max)
+{
+    const char *b = strchr(u, '{');
+    int a0, a1;
+    if (!b || sscanf(b, "{%d..%d}", &a0, &a1) != 2) {
+        snprintf(out[0], 32, "%s", u);
+        return 1;
+    }
+    int n = 0;
+    for (int i = a0; i <= a1 && n < max; i++) snprintf(out[n++], 32, "%.*s%d", (int)(b - u), u, i);
+    return n;
+}
+
+static void case_row(struct rcase *c, char *line)
+{
+    char *colon = strstr(line, " : ");
+    assert_non_null(colon);
+    *colon = '\0';
+    const char *figs = colon + 3;
+    char *tok[8];
+    int nt = 0;
+    for (char *t = strtok(line, " "); t && nt < 8; t = strtok(NULL, " ")) tok[nt++] = t;
+    assert_true(nt >= 4);
+    enum ind_level lv = strcmp(tok[0], "district") == 0 ? IND_DISTRICT
+                      : strcmp(tok[0], "cluster") == 0 ? IND_CLUSTER : IND_SCHOOL;
+    const struct indicator *ind = case_ind(c, tok[3]);
+    assert_int_equal(nt, 4 + ind->ndims);
+    int y0, y1;
+    case_years(tok[2], &y0, &y1);
+    char units[64][32];
+    int nu = lv == IND_DISTRICT ? 1 : case_units(tok[1], units, 64);
+    if (lv == IND_DISTRICT) units[0][0] = '\0';
+    for (int u = 0; u < nu; u++)
+        for (int y = y0; y <= y1; y++) {
+            struct ind_results *r = &c->res;
+            if (r->n == r->cap) {
+                r->cap = r->cap ? 2 * r->cap : 64;
+                r->v = realloc(r->v, r->cap * sizeof *r->v);
+                assert_non_null(r->v);
+            }
+            struct ind_row *row = &r->v[r->n++];
+            memset(row, 0, sizeof *row);
+            row->ind = ind;
+            row->level = lv;
+            row->unit = case_str(c, units[u], strlen(units[u]));
+            row->year = y;
+            for (int k = 0; k < ind->ndims; k++) row->dim[k] = case_str(c, tok[4 + k], strlen(tok[4 + k]));
+            row->sd = row->lo = row->hi = NAN;
+            int k = y - y0;
+            const char *f;
+            double n = (f = case_field(figs, "n")) ? case_val(f, k) : NAN;
+            switch (ind->kind) {
+            case IND_SHARE:
+                row->num = case_val(case_field(figs, "k"), k);
+                row->den = row->n = n;
+                row->value = 100.0 * row->num / n;
+                break;
+            case IND_MEAN:
+                row->value = case_val(case_field(figs, "mean"), k);
+                row->n = row->den = n;
+                row->num = row->value * n;
+                if ((f = case_field(figs, "sd"))) row->sd = case_val(f, k);
+                break;
+            case IND_COUNT:
+                row->num = row->value = case_val(case_field(figs, "k"), k);
+                row->n = n;
+                row->den = NAN;
+                break;
+            case IND_RATE:
+                row->num = case_val(case_field(figs, "k"), k);
+                row->den = row->n = n;
+                row->value = ind->per * row->num / n;
+                break;
+            }
+            row->suppressed = isfinite(row->n) && row->n < (double)ind->min_n;
+        }
+}
+
+/* "bell=120,10,3.5 marks=0,7,12,17 move=6>7,11>12" → a histogram of 0..20 */
+static void case_work(struct rcase *c, char *line)
+{
+    char *colon = strstr(line, " : ");
+    assert_non_null(colon);
+    *colon = '\0';
+    const char *figs = colon + 3;
+    char school[64], subject[128];
+    int year, grade;
+    assert_int_equal(sscanf(line, "%d %63s %d %127s", &year, school, &grade, subject), 4);
+    double h[64];
+    enum { LEN = 21 };
+    const char *b = case_field(figs, "bell");
+    assert_non_null(b);
+    double n = case_val(b, 0), mu = case_val(b, 1), sd = case_val(b, 2), tot = 0;
+    for (int i = 0; i < LEN; i++) {
+        h[i] = exp(-0.5 * (i - mu) * (i - mu) / (sd * sd));
+        tot += h[i];
+    }
+    for (int i = 0; i < LEN; i++) h[i] = floor(h[i] * n / tot + 0.5);
+    const char *mv = case_field(figs, "move");
+    for (const char *p = mv; p && *p;) {
+        int from, to;
+        if (sscanf(p, "%d>%d", &from, &to) != 2) break;
+        h[to] += h[from];
+        h[from] = 0;
+        p = strchr(p, ',');
+        if (p) p++;
+    }
+    int mm[4];
+    const char *mk = case_field(figs, "marks");
+    for (int k = 0; k < 4; k++) mm[k] = (int)case_val(mk, k);
+    char units[64][32];
+    int nu = case_units(school, units, 64);
+    for (int u = 0; u < nu; u++) store_works_add(&c->works, year, units[u], grade, subject, h, LEN, mm);
+}
+
+/* "A 2024..2026 Математика 5 : resid=2.0,1.0,1.5" */
+static void case_ctx(struct rcase *c, char *line)
+{
+    char *colon = strstr(line, " : ");
+    assert_non_null(colon);
+    *colon = '\0';
+    const char *figs = colon + 3;
+    char school[64], years[32], d0[128], d1[32];
+    assert_int_equal(sscanf(line, "%63s %31s %127s %31s", school, years, d0, d1), 4);
+    int y0, y1;
+    case_years(years, &y0, &y1);
+    assert_true(c->nctx < 256);
+    struct ana_ctx_school *e = &c->ctx[c->nctx++];
+    memset(e, 0, sizeof *e);
+    e->model = &c->model;
+    e->ind = case_ind(c, c->model.indicator);
+    e->school_id = case_str(c, school, strlen(school));
+    e->dim[0] = case_str(c, d0, strlen(d0));
+    e->dim[1] = case_str(c, d1, strlen(d1));
+    e->nyears = y1 - y0 + 1;
+    c->ctx_row.n = 50;
+    for (int y = 0; y < e->nyears; y++) {
+        e->years[y] = y0 + y;
+        e->rows[y] = &c->ctx_row;
+        e->resid[y] = case_val(case_field(figs, "resid"), y);
+    }
+}
+
+static void case_free(struct rcase *c)
+{
+    sbuf_free(&c->rules);
+    for (int i = 0; i < c->nind; i++) {
+        free(c->ind_id[i]);
+        free(c->dimbuf[i]);
+    }
+    free(c->res.v);
+    store_works_free(&c->works);
+    for (size_t i = 0; i < c->nstrs; i++) free(c->strs[i]);
+    free(c->strs);
+    for (int i = 0; i < c->nexpect; i++) free(c->expect[i]);
+    if (c->has_model) {
+        free(c->model.id);
+        free(c->model.title);
+        free(c->model.indicator);
+    }
+}
+
+static void run_case(const char *path)
+{
+    struct rcase *c = calloc(1, sizeof *c);
+    assert_non_null(c);
+    snprintf(c->path, sizeof c->path, "%s", path);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[4096];
+    enum { S_NONE, S_RULES, S_IND, S_ROWS, S_WORKS, S_MODEL, S_CTX, S_EXPECT } sec = S_NONE;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, "== ", 3) == 0) {
+            const char *n = line + 3;
+            sec = strcmp(n, "rules") == 0 ? S_RULES : strcmp(n, "indicators") == 0 ? S_IND
+                : strcmp(n, "rows") == 0 ? S_ROWS : strcmp(n, "works") == 0 ? S_WORKS
+                : strcmp(n, "model") == 0 ? S_MODEL : strcmp(n, "context") == 0 ? S_CTX
+                : strcmp(n, "expect") == 0 ? S_EXPECT : S_NONE;
+            if (sec == S_NONE) fail_msg("%s: unknown block '%s'", path, n);
+            continue;
+        }
+        if (sec == S_RULES) {
+            sbuf_adds(&c->rules, line);
+            sbuf_addc(&c->rules, '\n');
+            continue;
+        }
+        if (line[0] == '#' || line[0] == '\0') continue;
+        if (sec == S_IND) {
+            char id[64], kind[16], better[16], dims[128] = "-", opt[64] = "";
+            assert_true(sscanf(line, "%63s %15s %15s %127s %63s", id, kind, better, dims, opt) >= 3);
+            assert_true(c->nind < CASE_MAX_IND);
+            int i = c->nind++;
+            c->ind_id[i] = strdup(id);
+            enum ind_kind k = strcmp(kind, "share") == 0 ? IND_SHARE : strcmp(kind, "mean") == 0
+                              ? IND_MEAN : strcmp(kind, "count") == 0 ? IND_COUNT : IND_RATE;
+            c->ind[i] = mk_ind(c->ind_id[i], k, strcmp(better, "lower") == 0, 0);
+            if (strncmp(opt, "min_n=", 6) == 0) c->ind[i].min_n = atol(opt + 6);
+            c->dimbuf[i] = strdup(dims);
+            if (strcmp(dims, "-") != 0)
+                for (char *t = strtok(c->dimbuf[i], ","); t && c->ind[i].ndims < IND_MAX_DIMS;
+                     t = strtok(NULL, ","))
+                    c->ind[i].dims[c->ind[i].ndims++] = t;
+        } else if (sec == S_ROWS) {
+            case_row(c, line);
+        } else if (sec == S_WORKS) {
+            case_work(c, line);
+        } else if (sec == S_MODEL) {
+            char id[64], indid[64];
+            assert_int_equal(sscanf(line, "%63s %63s", id, indid), 2);
+            c->model.id = strdup(id);
+            c->model.title = strdup(id);
+            c->model.indicator = strdup(indid);
+            c->has_model = 1;
+        } else if (sec == S_CTX) {
+            case_ctx(c, line);
+        } else if (sec == S_EXPECT) {
+            assert_true(c->nexpect < 256);
+            c->expect[c->nexpect++] = strdup(line);
+        }
+    }
+    fclose(f);
+    struct ind_set set;
+    memset(&set, 0, sizeof set);
+    set.v = c->ind;
+    set.n = (size_t)c->nind;
+    struct ana_models models = {&c->model, c->has_model ? 1 : 0};
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    struct rule_set rs;
+    int rc = rules_load(write_rules("case.ini", c->rules.s ? c->rules.s : ""), &set,
+                        c->has_model ? &models : NULL, &rs, &d);
+    for (size_t i = 0; i < d.nmsgs; i++) print_error("%s: %s\n", path, d.msgs[i]);
+    assert_int_equal(rc, SOKO_OK);
+    struct ana_context ctx = {0};
+    ctx.v = c->ctx;
+    ctx.n = (size_t)c->nctx;
+    const struct ana_model *mp = &c->model;
+    const struct ana_context *cp = &ctx;
+    struct rules_input in;
+    memset(&in, 0, sizeof in);
+    in.res = &c->res;
+    in.works = &c->works;
+    if (c->has_model) {
+        in.nctx = 1;
+        in.ctx_model = &mp;
+        in.ctx = &cp;
+    }
+    struct rule_flags fl = {0};
+    rules_eval(&rs, &in, NULL, &fl);
+    int bad = 0;
+    for (int e = 0; e < c->nexpect; e++) {
+        char what[16], rule[64], school[64];
+        assert_int_equal(sscanf(c->expect[e], "%15s %63s %63s", what, rule, school), 3);
+        int hit = 0;
+        for (size_t i = 0; i < fl.n; i++)
+            hit |= strcmp(fl.v[i].rule->id, rule) == 0 && strcmp(fl.v[i].school_id, school) == 0;
+        if (hit != (strcmp(what, "flag") == 0)) {
+            print_error("%s: expected %s %s %s; the rule %s\n", path, what, rule, school,
+                        hit ? "flagged it" : "did not flag it");
+            bad = 1;
+        }
+    }
+    if (bad)
+        for (size_t i = 0; i < fl.n; i++)
+            print_error("  flagged: %s %s (p %g, adjusted %g)\n", fl.v[i].rule->id,
+                        fl.v[i].school_id, fl.v[i].p, fl.v[i].p_adj);
+    rule_flags_free(&fl);
+    rules_free(&rs);
+    soko_diag_free(&d);
+    case_free(c);
+    free(c);
+    if (bad) fail_msg("%s", path);
+}
+
+static void test_cases(void **state)
+{
+    (void)state;
+    const char *dir = getenv("SOKO_RULE_CASES") ? getenv("SOKO_RULE_CASES")
+                                                : "tests/unit/rules_cases";
+    DIR *dp = opendir(dir);
+    assert_non_null(dp);
+    char *names[256];
+    int n = 0;
+    for (struct dirent *e; (e = readdir(dp)) != NULL && n < 256;) {
+        size_t l = strlen(e->d_name);
+        if (l > 5 && strcmp(e->d_name + l - 5, ".case") == 0) names[n++] = strdup(e->d_name);
+    }
+    closedir(dp);
+    qsort(names, (size_t)n, sizeof *names, cmp_name);
+    assert_true(n >= 8);
+    for (int i = 0; i < n; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        run_case(path);
+        free(names[i]);
+    }
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -732,15 +792,9 @@ int main(void)
         cmocka_unit_test(test_refused_with_line),
         cmocka_unit_test(test_numbers_range_checked),
         cmocka_unit_test(test_shipped_rules_load),
-        cmocka_unit_test(test_low_results),
-        cmocka_unit_test(test_stably_low),
-        cmocka_unit_test(test_stable_improvement),
-        cmocka_unit_test(test_change),
-        cmocka_unit_test(test_unconfirmed),
-        cmocka_unit_test(test_spike),
-        cmocka_unit_test(test_risk),
-        cmocka_unit_test(test_residual),
         cmocka_unit_test(test_read_works),
+        cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_null_rates),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
