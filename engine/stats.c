@@ -8,6 +8,8 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_cdf.h>
@@ -448,17 +450,104 @@ int stats_percentile_rank(double value, const double *values, size_t len, double
  * the total N: see stats.h. */
 #define EB_STRONG_FACTOR 100.0
 
-static int beta_interval(double a, double b, double level, double *lo, double *hi)
+/* Above this α+β, gsl_cdf_beta_Pinv is not called: it returns NaN for some arguments
+ * and loops for minutes at α = β = 10⁶ (GSL 2.7). Its tail CDF stays fast there. */
+#define BETA_GSL_INV_MAX 1e6
+
+/* Cornish–Fisher normal approximation to a beta quantile at the standard normal z:
+ * μ + σ(z + γ₁(z² − 1)/6), clipped to [0, 1]. */
+static double beta_cornish_fisher(double z, double a, double b)
+{
+    double ab = a + b;
+    double mu = a / ab;
+    double sd = sqrt(a * b / (ab * ab * (ab + 1.0)));
+    double g1 = 2.0 * (b - a) * sqrt(ab + 1.0) / ((ab + 2.0) * sqrt(a * b));
+    return clip01(mu + sd * (z + g1 * (z * z - 1.0) / 6.0));
+}
+
+/* The tail CDF of Beta(a, b) at x: P(X <= x) (upper = 0) or P(X > x) (upper = 1). */
+static double beta_tail(double x, double a, double b, int upper)
+{
+    return upper ? gsl_cdf_beta_Q(x, a, b) : gsl_cdf_beta_P(x, a, b);
+}
+
+/* The quantile of Beta(a, b) with tail probability t in (0, ½] on the lower side
+ * (upper = 0: P(X <= q) = t) or the upper side (upper = 1: P(X > q) = t). Never NaN:
+ * GSL's inverse, else bisection on GSL's tail CDF, else Cornish–Fisher (*approx set
+ * to 1). See stats.h, "Beta quantiles". */
+static double beta_quantile(double t, double a, double b, int upper, int *approx)
+{
+    *approx = 0;
+    if (a + b <= BETA_GSL_INV_MAX) {
+        double q = upper ? gsl_cdf_beta_Qinv(t, a, b) : gsl_cdf_beta_Pinv(t, a, b);
+        if (isfinite(q) && q >= 0.0 && q <= 1.0)
+            return q;
+    }
+    /* Bracket the root: F(lo) <= t < F(hi) in the tail's direction, starting from
+     * the approximation ± a few SDs (GSL's CDF can be NaN near the mean at large
+     * a + b, so the bracket stays in the tail where possible), widening to [0, 1]. */
+    double z = gsl_cdf_ugaussian_Pinv(t);   /* < 0 */
+    double ab = a + b;
+    double sd = sqrt(a * b / (ab * ab * (ab + 1.0)));
+    double guess = beta_cornish_fisher(upper ? -z : z, a, b);
+    /* In the direction of the tail: x_in is deeper in the tail (its tail probability
+     * below t), x_out nearer the centre (above t). */
+    double step = 0.5 * sd;
+    double x_in = guess, x_out = guess;
+    int ok = 0;
+    for (int i = 0; i < 60; i++) {
+        x_in = upper ? fmin(1.0, guess + step) : fmax(0.0, guess - step);
+        x_out = upper ? fmax(0.0, guess - step) : fmin(1.0, guess + step);
+        double f_in = beta_tail(x_in, a, b, upper);
+        double f_out = beta_tail(x_out, a, b, upper);
+        if (!isfinite(f_in) || !isfinite(f_out))
+            break;
+        if (f_in <= t && f_out > t) {
+            ok = 1;
+            break;
+        }
+        step *= 2.0;
+    }
+    if (ok) {
+        /* Bisection to adjacent doubles (at most ~1100 halvings, in practice ~55). */
+        for (int i = 0; i < 2000; i++) {
+            double mid = x_in + (x_out - x_in) / 2.0;
+            if (mid == x_in || mid == x_out)
+                break;
+            double f = beta_tail(mid, a, b, upper);
+            if (!isfinite(f)) {
+                ok = 0;
+                break;
+            }
+            if (f <= t)
+                x_in = mid;
+            else
+                x_out = mid;
+        }
+        if (ok)
+            return x_in + (x_out - x_in) / 2.0;
+    }
+    *approx = 1;
+    return guess;
+}
+
+static int beta_interval(double a, double b, double level, double *lo, double *hi,
+                         size_t *approx)
 {
     double tail = (1.0 - level) / 2.0;
-    *lo = gsl_cdf_beta_Pinv(tail, a, b);
-    *hi = gsl_cdf_beta_Qinv(tail, a, b);
+    int al, ah;
+    *lo = beta_quantile(tail, a, b, 0, &al);
+    *hi = beta_quantile(tail, a, b, 1, &ah);
+    if (al || ah)
+        (*approx)++;
     return isfinite(*lo) && isfinite(*hi) ? STATS_OK : STATS_ENUMERIC;
 }
 
-int stats_eb_betabinom(const double *k, const double *n, size_t len, double level,
-                       struct stats_eb_prior *prior, double *post_mean,
-                       double *lo, double *hi)
+/* The moment fit shared by stats_eb_betabinom (rho_min = 0: the 100·N cap) and
+ * stats_eb_betabinom_floor (rho_min > 0: the floor). */
+static int eb_fit(const double *k, const double *n, size_t len, double level,
+                  double rho_min, struct stats_eb_prior *prior, double *post_mean,
+                  double *lo, double *hi)
 {
     if (!k || !n || !post_mean || !lo || !hi || len < 2 || !level_ok(level))
         return STATS_EINPUT;
@@ -491,16 +580,26 @@ int stats_eb_betabinom(const double *k, const double *n, size_t len, double leve
      * data cannot show overdispersion at all: then take the fallback. */
     double info = sn - sn2 / sn - (double)(units - 1);
     double rho = info > 0.0 ? excess / info : 0.0;
-    double cap = EB_STRONG_FACTOR * sn;
-    double ab = rho > 0.0 ? fmin(1.0 / rho - 1.0, cap) : cap;
+    double ab;
+    int overdispersed;
+    if (rho_min > 0.0) {
+        double r = rho > rho_min ? rho : rho_min;
+        ab = 1.0 / r - 1.0;
+        overdispersed = rho > rho_min;
+    } else {
+        double cap = EB_STRONG_FACTOR * sn;
+        ab = rho > 0.0 ? fmin(1.0 / rho - 1.0, cap) : cap;
+        overdispersed = rho > 0.0 && 1.0 / rho - 1.0 < cap;
+    }
     if (ab < 1.0)
         ab = 1.0;
     double a = m * ab, b = (1.0 - m) * ab;
 
+    size_t approx = 0;
     for (size_t i = 0; i < len; i++) {
         double pa = k[i] + a, pb = n[i] - k[i] + b;
         post_mean[i] = pa / (pa + pb);
-        int rc = beta_interval(pa, pb, level, &lo[i], &hi[i]);
+        int rc = beta_interval(pa, pb, level, &lo[i], &hi[i], &approx);
         if (rc != STATS_OK)
             return rc;
     }
@@ -509,9 +608,27 @@ int stats_eb_betabinom(const double *k, const double *n, size_t len, double leve
         prior->beta = b;
         prior->pooled = m;
         prior->rho = rho;
-        prior->overdispersed = rho > 0.0 && 1.0 / rho - 1.0 < cap;
+        prior->overdispersed = overdispersed;
+        prior->approx = approx;
     }
     return STATS_OK;
+}
+
+int stats_eb_betabinom(const double *k, const double *n, size_t len, double level,
+                       struct stats_eb_prior *prior, double *post_mean,
+                       double *lo, double *hi)
+{
+    return eb_fit(k, n, len, level, 0.0, prior, post_mean, lo, hi);
+}
+
+int stats_eb_betabinom_floor(const double *k, const double *n, size_t len,
+                             double level, double rho_min,
+                             struct stats_eb_prior *prior, double *post_mean,
+                             double *lo, double *hi)
+{
+    if (!(isfinite(rho_min) && rho_min > 0.0 && rho_min <= 0.5))
+        return STATS_EINPUT;
+    return eb_fit(k, n, len, level, rho_min, prior, post_mean, lo, hi);
 }
 
 /* --- regression --------------------------------------------------------------------- */
@@ -684,3 +801,4 @@ int stats_spike_combine(const struct stats_spike *tests, size_t len, double *p,
         *which = best;
     return STATS_OK;
 }
+

@@ -205,6 +205,8 @@ struct stats_eb_prior {
     double rho;      /* moment estimate of the intra-unit correlation 1/(α+β+1);
                         <= 0 when units differ no more than chance explains */
     int overdispersed; /* 0: the fallback prior below was used */
+    size_t approx;   /* units whose interval came from the normal approximation
+                        (see "Beta quantiles" below); 0 in the ordinary case */
 };
 
 /* Fits Beta(α, β) to units k_i of n_i and gives each unit its posterior mean
@@ -223,10 +225,42 @@ struct stats_eb_prior {
  * Arrays post_mean, lo, hi have len entries (the caller's). Units with n_i = 0 get
  * the prior's mean and interval. Needs len >= 2 with at least two n_i > 0,
  * 0 <= k_i <= n_i. A pooled share of 0 or 1 gives STATS_EDEGENERATE (the beta prior
- * does not exist). prior may be NULL. */
+ * does not exist). prior may be NULL.
+ *
+ * Beta quantiles: the cap makes α+β reach 100·N (1.2 million for 12,000 pupils), where
+ * gsl_cdf_beta_Pinv returns NaN for some arguments and does not return at all for
+ * others (α = β = 10⁶). Every interval bound therefore goes through one routine:
+ * GSL's inverse when α+β <= 10⁶ and it gives a finite value in [0, 1]; else the root
+ * of GSL's tail CDF (gsl_cdf_beta_P / _Q, accurate and fast in the tails at these
+ * sizes) by bisection to full precision; only when that CDF itself fails, the normal
+ * approximation with Cornish–Fisher skewness term μ + σ(z + γ₁(z² − 1)/6), clipped to
+ * [0, 1], counted in prior->approx. Where α+β <= 10⁶ and GSL's inverse worked,
+ * the values are those this function gave before; where it failed (the function
+ * returned STATS_ENUMERIC and the cell lost its EB figures) or was not called (α+β
+ * above 10⁶), the bisection gives R qbeta() to about 1e-12. See also
+ * stats_eb_betabinom_floor. */
 int stats_eb_betabinom(const double *k, const double *n, size_t len, double level,
                        struct stats_eb_prior *prior, double *post_mean,
                        double *lo, double *hi);
+
+/* Default floor on ρ for stats_eb_betabinom_floor: α+β <= 1/ρ_min − 1 = 9,999. */
+#define STATS_EB_RHO_MIN 1e-4
+
+/* The same moment fit and posteriors as stats_eb_betabinom, with a floor on ρ
+ * instead of the 100·N cap: ρ_used = max(ρ, rho_min), α+β = 1/ρ_used − 1 (kept >= 1
+ * as above). When ρ <= rho_min (the shares vary no more than binomial sampling, or
+ * ρ cannot be estimated because every n_i is 1) the prior is worth 1/rho_min − 1
+ * pupils: with the default 1e-4, 9,999 — a school of 100 keeps 1% of its distance
+ * from the pooled rate, one of 1,000 keeps 9%. A district's real ρ (about 0.025 for
+ * ВПР) is far above the floor, so the floor acts only when the data show no
+ * differences. α+β stays below 10⁴ + n, where every beta quantile is computed
+ * exactly (see "Beta quantiles"); prior->overdispersed is 1 when ρ > rho_min.
+ * rho_min in (0, 0.5]. R: the moment formulas written out in stats_reference.R
+ * (eb_floor), intervals qbeta(c(t, 1 - t), k + α, n − k + β). */
+int stats_eb_betabinom_floor(const double *k, const double *n, size_t len,
+                             double level, double rho_min,
+                             struct stats_eb_prior *prior, double *post_mean,
+                             double *lo, double *hi);
 
 /* --- context regression --------------------------------------------------------------- */
 

@@ -120,3 +120,37 @@ st <- function(h, b) binom.test(h[b + 1], h[b] + h[b + 1], dd[b + 1] / (dd[b] + 
 p("smooth b=5,9,13", c(st(hs, 5), st(hs, 9), st(hs, 13)))
 p("planted b=5,9,13", c(st(hp, 5), st(hp, 9), st(hp, 13)))
 p("planted bonferroni", min(1, 3 * min(st(hp, 5), st(hp, 9), st(hp, 13))))
+
+# ======================================================================================
+# The school-level methods (exact tails, overdispersion, multiple testing, combined
+# p-values, quasi-likelihood trends, EB with a floor, leave-one-out residuals, ICC).
+# Base R only; checked with R 4.2.2. GLMs are fitted to convergence and then refitted
+# twice from their own estimates (refit), so that summary()'s dispersion and
+# cov.unscaled, which use the weights of the last iteration, are those at the MLE
+# rather than at R's default stopping point (they differ by ~1e-9 there).
+ctl <- glm.control(epsilon = 1e-12, maxit = 100)
+refit <- function(f) { for (i in 1:2) f <- update(f, start = coef(f), control = ctl); f }
+
+cat("== empirical Bayes: the cap that broke GSL, and the floor ==\n")
+t95 <- 0.025
+# Four units of 500/2500: rho < 0, cap 100 N = 1e6, a = 2e5, b = 8e5.
+p("eb cap: posterior lo hi", qbeta(c(t95, 1 - t95), 500 + 2e5, 2000 + 8e5))
+# Two units of 5000/10000: a = b = 1e6 (GSL's inverse does not return).
+p("eb cap a=b=1e6: lo hi", qbeta(c(t95, 1 - t95), 5000 + 1e6, 5000 + 1e6))
+eb_floor <- function(k, n, rho_min = 1e-4, level = 0.95) {
+  N <- sum(n); I <- sum(n > 0); m <- sum(k) / N
+  S <- sum(n * (k / n - m)^2)
+  rho <- (S / (m * (1 - m)) - (I - 1)) / (N - sum(n^2) / N - (I - 1))
+  ab <- max(1, 1 / max(rho, rho_min) - 1); a <- m * ab; b <- (1 - m) * ab
+  t <- (1 - level) / 2
+  list(rho = rho, a = a, b = b, mean = (k + a) / (n + a + b),
+       lo = qbeta(t, k + a, n - k + b), hi = qbeta(1 - t, k + a, n - k + b))
+}
+e <- eb_floor(c(10, 10, 10), c(50, 50, 50))
+p("eb floor: rho a b", c(e$rho, e$a, e$b)); p("eb floor lo hi [1]", c(e$lo[1], e$hi[1]))
+e <- eb_floor(c(500, 500, 500, 500), rep(2500, 4))
+p("eb floor 4x500/2500 lo hi [1]", c(e$lo[1], e$hi[1]))
+# Two units of 250000/500000: cap 1e8, a = b = 5e7; a 20% interval sits so close to
+# the mean that GSL's beta CDF is NaN there (the normal-approximation path).
+p("eb cap a=b=5e7, level 0.2: lo hi", qbeta(c(0.4, 0.6), 5e7 + 250000, 5e7 + 250000))
+

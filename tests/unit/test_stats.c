@@ -729,6 +729,93 @@ static void test_spike_combine(void **state)
     assert_int_equal(stats_spike_combine(t, 0, &p, &which), STATS_EINPUT);
 }
 
+/* --- empirical Bayes: the cap that broke GSL, and the floor ------------------------- */
+
+static void test_eb_cap_no_nan(void **state)
+{
+    (void)state;
+    /* Four units of 500/2500: S = 0, ρ < 0, α+β = 100·N = 10⁶, α = 2·10⁵, β = 8·10⁵.
+     * gsl_cdf_beta_Qinv(0.025, 200500, 802000) is NaN (this returned STATS_ENUMERIC
+     * and the cell lost its EB figures). R: qbeta(c(.025, .975), 500 + 2e5, 2000 + 8e5) */
+    const double k[] = {500, 500, 500, 500}, n[] = {2500, 2500, 2500, 2500};
+    double m[4], lo[4], hi[4];
+    struct stats_eb_prior pr;
+    assert_int_equal(stats_eb_betabinom(k, n, 4, STATS_LEVEL_95, &pr, m, lo, hi), STATS_OK);
+    ASSERT_CLOSE(pr.alpha, 2e5);
+    ASSERT_CLOSE(pr.beta, 8e5);
+    assert_int_equal(pr.approx, 0);
+    for (int i = 0; i < 4; i++) {
+        ASSERT_CLOSE(m[i], 0.2);
+        ASSERT_CLOSE(lo[i], 0.19921756013807);
+        ASSERT_CLOSE(hi[i], 0.200783573610969);
+    }
+
+    /* Two units of 5000/10000: α = β = 10⁶, where gsl_cdf_beta_Pinv does not return.
+     * R: qbeta(c(.025, .975), 5000 + 1e6, 5000 + 1e6) */
+    const double k2[] = {5000, 5000}, n2[] = {10000, 10000};
+    assert_int_equal(stats_eb_betabinom(k2, n2, 2, STATS_LEVEL_95, &pr, m, lo, hi),
+                     STATS_OK);
+    ASSERT_CLOSE(lo[0], 0.499308774242422);
+    ASSERT_CLOSE(hi[0], 0.500691225757578);
+
+    /* Two units of 250000/500000, a 20% interval: α = β = 5·10⁷ + 250000, so close to
+     * the mean that GSL's beta CDF is NaN: the Cornish–Fisher approximation, counted.
+     * R: qbeta(c(0.4, 0.6), 5e7 + 250000, 5e7 + 250000); the approximation is held to
+     * the same 1e-9 here (γ₁ = 0 and σ = 5e-5: its error is far below). */
+    const double k3[] = {250000, 250000}, n3[] = {500000, 500000};
+    assert_int_equal(stats_eb_betabinom(k3, n3, 2, 0.2, &pr, m, lo, hi), STATS_OK);
+    assert_int_equal(pr.approx, 2);
+    ASSERT_CLOSE(lo[0], 0.499987364194938);
+    ASSERT_CLOSE(hi[0], 0.500012635805062);
+}
+
+static void test_eb_floor(void **state)
+{
+    (void)state;
+    double m[4], lo[4], hi[4], m0[4], lo0[4], hi0[4];
+    struct stats_eb_prior pr;
+    /* R: eb_floor(c(10, 10, 10), rep(50, 3)): ρ = -1/49 < 1e-4, α+β = 9999,
+     * α = 1999.8, β = 7999.2; qbeta(c(.025, .975), 10 + α, 40 + β). */
+    const double kf[] = {10, 10, 10}, nf[] = {50, 50, 50};
+    assert_int_equal(stats_eb_betabinom_floor(kf, nf, 3, STATS_LEVEL_95, STATS_EB_RHO_MIN,
+                                              &pr, m, lo, hi),
+                     STATS_OK);
+    ASSERT_CLOSE(pr.rho, -0.0204081632653061);
+    ASSERT_CLOSE(pr.alpha, 1999.8);
+    ASSERT_CLOSE(pr.beta, 7999.2);
+    assert_int_equal(pr.overdispersed, 0);
+    ASSERT_CLOSE(m[0], 0.2);
+    ASSERT_CLOSE(lo[0], 0.192236539336685);
+    ASSERT_CLOSE(hi[0], 0.207876563644252);
+
+    /* The 4 × 500/2500 case with the floor: R eb_floor(rep(500, 4), rep(2500, 4)) */
+    const double k4[] = {500, 500, 500, 500}, n4[] = {2500, 2500, 2500, 2500};
+    assert_int_equal(stats_eb_betabinom_floor(k4, n4, 4, STATS_LEVEL_95, STATS_EB_RHO_MIN,
+                                              &pr, m, lo, hi),
+                     STATS_OK);
+    ASSERT_CLOSE(lo[0], 0.193033515047904);
+    ASSERT_CLOSE(hi[0], 0.20705741815845);
+
+    /* Real overdispersion (ρ = 0.24 far above the floor): the same as without it. */
+    const double k[] = {2, 6, 10, 14}, n[] = {20, 20, 20, 20};
+    assert_int_equal(stats_eb_betabinom_floor(k, n, 4, STATS_LEVEL_95, STATS_EB_RHO_MIN,
+                                              &pr, m, lo, hi),
+                     STATS_OK);
+    assert_int_equal(pr.overdispersed, 1);
+    ASSERT_CLOSE(pr.alpha, 52.0 / 41.0);
+    assert_int_equal(stats_eb_betabinom(k, n, 4, STATS_LEVEL_95, NULL, m0, lo0, hi0),
+                     STATS_OK);
+    for (int i = 0; i < 4; i++) {
+        ASSERT_CLOSE(m[i], m0[i]);
+        ASSERT_CLOSE(lo[i], lo0[i]);
+        ASSERT_CLOSE(hi[i], hi0[i]);
+    }
+    assert_int_equal(stats_eb_betabinom_floor(k, n, 4, STATS_LEVEL_95, 0.0, &pr, m, lo, hi),
+                     STATS_EINPUT);
+    assert_int_equal(stats_eb_betabinom_floor(k, n, 4, STATS_LEVEL_95, 0.7, &pr, m, lo, hi),
+                     STATS_EINPUT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -753,6 +840,8 @@ int main(void)
         cmocka_unit_test(test_spike_degenerate),
         cmocka_unit_test(test_spike_planted_vs_smooth),
         cmocka_unit_test(test_spike_combine),
+        cmocka_unit_test(test_eb_cap_no_nan),
+        cmocka_unit_test(test_eb_floor),
     };
     return cmocka_run_group_tests_name("stats", tests, setup, NULL);
 }
