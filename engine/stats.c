@@ -638,8 +638,11 @@ int stats_eb_betabinom_floor(const double *k, const double *n, size_t len,
  * the same order here makes soko refuse where R would drop a coefficient. */
 #define OLS_RANK_TOL 1e-7
 
-int stats_ols(const double *y, const double *x, size_t m, size_t p, double *coef,
-              double *r2, double *rstd)
+/* The fit behind stats_ols and stats_ols_inference; every output but coef may be
+ * NULL. */
+static int ols_core(const double *y, const double *x, size_t m, size_t p, double *coef,
+                    double *r2, double *rstd, double *se, double *tval, double *pval,
+                    double *rstudent, double *leverage, struct stats_ols_fit *fit)
 {
     if (!y || (p > 0 && !x) || !coef || m <= p + 1)
         return STATS_EINPUT;
@@ -699,15 +702,16 @@ int stats_ols(const double *y, const double *x, size_t m, size_t p, double *coef
         rc = STATS_EDEGENERATE;   /* an exact fit: no scatter to standardize by */
         goto done;
     }
+    double df = (double)(m - q);
+    double s2 = rss / df;
 
-    if (rstd) {
+    if (rstd || rstudent || leverage) {
         /* Leverage h_ii = x_i'(X'X)⁻¹x_i = |R⁻ᵀx_i|² with X = QR; it is computed
          * here because GSL's cov is already multiplied by σ̂². */
         if (gsl_matrix_memcpy(QR, X) != GSL_SUCCESS ||
             gsl_linalg_QR_decomp(QR, tau) != GSL_SUCCESS)
             goto done;
         gsl_matrix_const_view R = gsl_matrix_const_submatrix(QR, 0, 0, q, q);
-        double s2 = rss / (double)(m - q);
         for (size_t i = 0; i < m; i++) {
             gsl_vector_const_view xi = gsl_matrix_const_row(X, i);
             if (gsl_vector_memcpy(row, &xi.vector) != GSL_SUCCESS ||
@@ -717,16 +721,41 @@ int stats_ols(const double *y, const double *x, size_t m, size_t p, double *coef
             double h = gsl_blas_dnrm2(row);
             h *= h;
             double one_minus_h = 1.0 - h;
+            double r = gsl_vector_get(res, i);
+            int full = !(one_minus_h > 1e-12);   /* leverage 1 */
+            if (leverage)
+                leverage[i] = h;
             /* R: rstandard() turns the infinite value at h = 1 into NaN. */
-            rstd[i] = one_minus_h > 1e-12
-                          ? gsl_vector_get(res, i) / sqrt(s2 * one_minus_h)
-                          : NAN;
+            if (rstd)
+                rstd[i] = full ? NAN : r / sqrt(s2 * one_minus_h);
+            if (rstudent) {
+                /* Leave-one-out variance: R's lm.influence sigma. */
+                double s2i = m > q + 1 && !full
+                                 ? (rss - r * r / one_minus_h) / (df - 1.0)
+                                 : NAN;
+                rstudent[i] = s2i > 0.0 ? r / sqrt(s2i * one_minus_h) : NAN;
+            }
         }
     }
-    for (size_t j = 0; j < q; j++)
+    for (size_t j = 0; j < q; j++) {
         coef[j] = gsl_vector_get(c, j);
+        /* cov = σ̂²(X'X)⁻¹, the lm() covariance. */
+        double sej = sqrt(gsl_matrix_get(cov, j, j));
+        double tj = coef[j] / sej;
+        if (se)
+            se[j] = sej;
+        if (tval)
+            tval[j] = tj;
+        if (pval)
+            pval[j] = 2.0 * gsl_cdf_tdist_Q(fabs(tj), df);
+    }
     if (r2)
         *r2 = 1.0 - rss / tss;
+    if (fit) {
+        fit->r2 = 1.0 - rss / tss;
+        fit->sigma = sqrt(s2);
+        fit->df = df;
+    }
     rc = STATS_OK;
 
 done:
@@ -740,6 +769,20 @@ done:
     gsl_matrix_free(QR);
     gsl_matrix_free(X);
     return rc;
+}
+
+int stats_ols(const double *y, const double *x, size_t m, size_t p, double *coef,
+              double *r2, double *rstd)
+{
+    return ols_core(y, x, m, p, coef, r2, rstd, NULL, NULL, NULL, NULL, NULL, NULL);
+}
+
+int stats_ols_inference(const double *y, const double *x, size_t m, size_t p,
+                        double *coef, double *se, double *tval, double *pval,
+                        double *rstudent, double *leverage, struct stats_ols_fit *fit)
+{
+    return ols_core(y, x, m, p, coef, NULL, NULL, se, tval, pval, rstudent, leverage,
+                    fit);
 }
 
 /* --- spike test --------------------------------------------------------------------- */

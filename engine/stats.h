@@ -275,6 +275,29 @@ int stats_eb_betabinom_floor(const double *k, const double *n, size_t len,
 int stats_ols(const double *y, const double *x, size_t m, size_t p, double *coef,
               double *r2, double *rstd);
 
+/* Fit summary of stats_ols_inference. */
+struct stats_ols_fit {
+    double r2;
+    double sigma;   /* residual SD s = sqrt(RSS/(m − p − 1)) (R summary(lm)$sigma) */
+    double df;      /* residual degrees of freedom m − p − 1 */
+};
+
+/* The same fit as stats_ols (same domain, same refusals, same coef) with the
+ * inference the context model shows:
+ *   se[0..p], tval[0..p], pval[0..p]: R summary(lm(y ~ x1 + ... + xp))$coefficients —
+ *     se_j = s·sqrt([(X'X)⁻¹]_jj), t_j = coef_j/se_j, p_j = 2·P(T_df > |t_j|);
+ *   rstudent[0..m): the externally studentized (leave-one-out) residual, R rstudent():
+ *     t_i = r_i / (s_(i)·sqrt(1 − h_ii)), s_(i)² = ((m−p−1)s² − r_i²/(1 − h_ii))/(m−p−2),
+ *     the residual standardized by the scatter of the other units, so that one
+ *     extreme school does not hide itself by inflating s. t_i follows Student's t
+ *     with m − p − 2 df under the model. NaN (as in R) for a unit of leverage 1,
+ *     and for every unit when m − p − 2 = 0 (no df left without the unit);
+ *   leverage[0..m): h_ii.
+ * Any of se, tval, pval, rstudent, leverage, fit may be NULL. */
+int stats_ols_inference(const double *y, const double *x, size_t m, size_t p,
+                        double *coef, double *se, double *tval, double *pval,
+                        double *rstudent, double *leverage, struct stats_ols_fit *fit);
+
 /* --- objectivity: spike at a mark's lowest score -------------------------------------- */
 
 /* One boundary test. Among the school's students with score b-1 or b, does b hold

@@ -154,3 +154,10 @@ p("eb floor 4x500/2500 lo hi [1]", c(e$lo[1], e$hi[1]))
 # the mean that GSL's beta CDF is NaN there (the normal-approximation path).
 p("eb cap a=b=5e7, level 0.2: lo hi", qbeta(c(0.4, 0.6), 5e7 + 250000, 5e7 + 250000))
 
+cat("== OLS: coefficients table, rstudent, hat values ==\n")
+g <- lm(y ~ x1 + x2)
+s <- summary(g)$coefficients
+p("ols se", s[, 2]); p("ols t", s[, 3]); p("ols p", s[, 4])
+p("ols sigma", summary(g)$sigma)
+p("ols rstudent", rstudent(g)); p("ols hatvalues", hatvalues(g))
+

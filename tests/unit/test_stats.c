@@ -816,6 +816,64 @@ static void test_eb_floor(void **state)
                      STATS_EINPUT);
 }
 
+/* --- OLS inference ------------------------------------------------------------------ */
+
+static void test_ols_inference(void **state)
+{
+    (void)state;
+    /* The data of test_ols. R: g <- lm(y ~ x1 + x2); summary(g)$coefficients,
+     * summary(g)$sigma, rstudent(g), hatvalues(g) */
+    const double x[] = {0.10, 0.02, 0.25, 0.10, 0.05, 0.01, 0.40, 0.20,
+                        0.30, 0.05, 0.15, 0.08, 0.20, 0.03, 0.35, 0.15};
+    const double y[] = {72.0, 64.5, 75.1, 58.2, 66.9, 69.3, 70.8, 57.4};
+    const double want_se[] = {1.36352360733703, 9.71583505382578, 17.7105170904226};
+    const double want_t[] = {56.0894234521349, -2.5842308563752, -2.86197306617172};
+    const double want_p[] = {3.40738384402383e-08, 0.0491793003786261, 0.0353247885186801};
+    const double want_rstudent[] = {-0.63540208412723, -0.37540938920779,
+                                    0.277330517645366, 2.64300563756072,
+                                    0.46548761280041,  0.429909038869577,
+                                    0.580031596100238, -3.39700211610534};
+    const double want_h[] = {0.274127589967285, 0.138904034896401, 0.432251908396946,
+                             0.584923664122137, 0.662350054525627, 0.318838604143948,
+                             0.299209378407852, 0.289394765539804};
+    double coef[3], se[3], t[3], p[3], rs[8], h[8];
+    struct stats_ols_fit fit;
+    assert_int_equal(stats_ols_inference(y, x, 8, 2, coef, se, t, p, rs, h, &fit), STATS_OK);
+    ASSERT_CLOSE(coef[0], 76.4792529989094);
+    for (int j = 0; j < 3; j++) {
+        ASSERT_CLOSE(se[j], want_se[j]);
+        ASSERT_CLOSE(t[j], want_t[j]);
+        ASSERT_CLOSE(p[j], want_p[j]);
+    }
+    for (int i = 0; i < 8; i++) {
+        ASSERT_CLOSE(rs[i], want_rstudent[i]);
+        ASSERT_CLOSE(h[i], want_h[i]);
+    }
+    ASSERT_CLOSE(fit.sigma, 1.6550886470706);
+    ASSERT_CLOSE(fit.r2, 0.952075466161725);
+    ASSERT_CLOSE(fit.df, 5);
+    /* The last school is beyond 3 once it no longer inflates s itself (rstandard
+     * -1.93, test_ols): that is what leave-one-out is for. */
+    assert_true(rs[7] < -3.0);
+    /* Optional outputs. */
+    assert_int_equal(stats_ols_inference(y, x, 8, 2, coef, NULL, NULL, NULL, NULL, NULL,
+                                         NULL),
+                     STATS_OK);
+
+    /* Hand: m = p + 2 (1 residual df) leaves none without a unit: rstudent is NaN.
+     * y = 1, 2, 4 against x = 0, 1, 2: one residual df. */
+    const double x3[] = {0, 1, 2}, y3[] = {1, 2, 4};
+    double c3[2], rs3[3];
+    assert_int_equal(stats_ols_inference(y3, x3, 3, 1, c3, NULL, NULL, NULL, rs3, NULL,
+                                         NULL),
+                     STATS_OK);
+    for (int i = 0; i < 3; i++)
+        assert_true(isnan(rs3[i]));
+    assert_int_equal(stats_ols_inference(y3, x3, 2, 1, c3, NULL, NULL, NULL, rs3, NULL,
+                                         NULL),
+                     STATS_EINPUT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -842,6 +900,7 @@ int main(void)
         cmocka_unit_test(test_spike_combine),
         cmocka_unit_test(test_eb_cap_no_nan),
         cmocka_unit_test(test_eb_floor),
+        cmocka_unit_test(test_ols_inference),
     };
     return cmocka_run_group_tests_name("stats", tests, setup, NULL);
 }
