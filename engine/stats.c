@@ -845,3 +845,83 @@ int stats_spike_combine(const struct stats_spike *tests, size_t len, double *p,
     return STATS_OK;
 }
 
+/* --- exact tails -------------------------------------------------------------------- */
+
+/* above = P(X > x), below = P(X < x), upper = P(X >= x), lower = P(X <= x). */
+static int tail_fill(struct stats_tail *out, double pmf, double above, double below,
+                     double upper, double lower)
+{
+    if (!isfinite(pmf) || !isfinite(above) || !isfinite(below) || !isfinite(upper) ||
+        !isfinite(lower))
+        return STATS_ENUMERIC;
+    out->pmf = pmf;
+    out->upper = clip01(upper);
+    out->lower = clip01(lower);
+    out->upper_mid = clip01(above + 0.5 * pmf);
+    out->lower_mid = clip01(below + 0.5 * pmf);
+    out->two_sided = fmin(1.0, 2.0 * fmin(out->upper, out->lower));
+    out->two_sided_mid = fmin(1.0, 2.0 * fmin(out->upper_mid, out->lower_mid));
+    return STATS_OK;
+}
+
+int stats_binom_tail(double x, double n, double p0, struct stats_tail *out)
+{
+    if (!out || !whole_count(x) || !whole_count(n) || n < 1.0 || x > n ||
+        !isfinite(p0) || p0 < 0.0 || p0 > 1.0)
+        return STATS_EINPUT;
+    if (p0 == 0.0 || p0 == 1.0)
+        return STATS_EDEGENERATE;
+    unsigned int ux = (unsigned int)x, un = (unsigned int)n;
+    /* Each tail from its own side, so that a tail of 1e-30 keeps its digits; the
+     * certain ends are exact. */
+    double pmf = gsl_ran_binomial_pdf(ux, p0, un);
+    double above = ux == un ? 0.0 : gsl_cdf_binomial_Q(ux, p0, un);    /* P(X > x) */
+    double below = ux == 0 ? 0.0 : gsl_cdf_binomial_P(ux - 1, p0, un); /* P(X < x) */
+    double upper = ux == 0 ? 1.0 : gsl_cdf_binomial_Q(ux - 1, p0, un); /* P(X >= x) */
+    double lower = ux == un ? 1.0 : gsl_cdf_binomial_P(ux, p0, un);    /* P(X <= x) */
+    return tail_fill(out, pmf, above, below, upper, lower);
+}
+
+int stats_pois_tail(double x, double mu, struct stats_tail *out)
+{
+    if (!out || !whole_count(x) || !isfinite(mu) || mu < 0.0)
+        return STATS_EINPUT;
+    if (mu == 0.0)
+        return STATS_EDEGENERATE;
+    unsigned int ux = (unsigned int)x;
+    double pmf = gsl_ran_poisson_pdf(ux, mu);
+    double above = gsl_cdf_poisson_Q(ux, mu);
+    double below = ux == 0 ? 0.0 : gsl_cdf_poisson_P(ux - 1, mu);
+    double upper = ux == 0 ? 1.0 : gsl_cdf_poisson_Q(ux - 1, mu);
+    double lower = gsl_cdf_poisson_P(ux, mu);
+    return tail_fill(out, pmf, above, below, upper, lower);
+}
+
+enum stats_funnel_pos stats_classify_p(double p_upper, double p_lower)
+{
+    int up_ok = !isnan(p_upper), lo_ok = !isnan(p_lower);
+    if (up_ok && (!lo_ok || p_upper <= p_lower)) {
+        if (p_upper < STATS_TAIL_998)
+            return STATS_FUNNEL_ABOVE_998;
+        if (p_upper < STATS_TAIL_95)
+            return STATS_FUNNEL_ABOVE_95;
+    }
+    if (lo_ok && (!up_ok || p_lower < p_upper)) {
+        if (p_lower < STATS_TAIL_998)
+            return STATS_FUNNEL_BELOW_998;
+        if (p_lower < STATS_TAIL_95)
+            return STATS_FUNNEL_BELOW_95;
+    }
+    return STATS_FUNNEL_INSIDE;
+}
+
+int stats_share_without(double K, double N, double k, double n, double *share)
+{
+    if (!share || !isfinite(K) || !isfinite(N) || !isfinite(k) || !isfinite(n) ||
+        k < 0.0 || n < 0.0 || k > n || k > K || n > N || K > N || !(N - n > 0.0) ||
+        K - k > N - n)
+        return STATS_EINPUT;
+    *share = (K - k) / (N - n);
+    return STATS_OK;
+}
+

@@ -328,4 +328,52 @@ int stats_spike_test(const double *h, const double *d, size_t len, size_t b,
 int stats_spike_combine(const struct stats_spike *tests, size_t len, double *p,
                         size_t *which);
 
+/* --- exact tail probabilities: classify by probability, not by drawn limits ------- */
+
+/* Tails of a discrete X at the observed x. */
+struct stats_tail {
+    double pmf;            /* P(X = x) */
+    double upper;          /* P(X >= x) */
+    double lower;          /* P(X <= x) */
+    double upper_mid;      /* P(X > x) + ½P(X = x) */
+    double lower_mid;      /* P(X < x) + ½P(X = x) */
+    double two_sided;      /* min(1, 2·min(upper, lower)): doubling the smaller tail,
+                              the test whose rejection regions are the two funnel
+                              tails (not binom.test's "minlike" two-sided p) */
+    double two_sided_mid;  /* min(1, 2·min(upper_mid, lower_mid)) */
+};
+
+/* X ~ Binomial(n, p0) at x: R pbinom(x - 1, n, p0, lower.tail = FALSE) (upper),
+ * pbinom(x, n, p0) (lower), dbinom(x, n, p0); upper equals
+ * binom.test(x, n, p0, alternative = "greater")$p.value. x, n whole numbers,
+ * 0 <= x <= n, n >= 1; p0 in (0, 1) (0 or 1: STATS_EDEGENERATE, X is certain). */
+int stats_binom_tail(double x, double n, double p0, struct stats_tail *out);
+
+/* X ~ Poisson(mu) at x (a count against its expectation, e.g. olympiad winners
+ * against the district's rate): R ppois(x - 1, mu, lower.tail = FALSE), ppois(x, mu),
+ * dpois(x, mu); upper = poisson.test(x, r = mu, alternative = "greater")$p.value.
+ * x a whole number >= 0; mu > 0 finite (0: STATS_EDEGENERATE). */
+int stats_pois_tail(double x, double mu, struct stats_tail *out);
+
+/* One-sided tail probabilities at which a unit is beyond the funnel's limits:
+ * 0.025 (95% two-sided) and 0.001 (99.8%). */
+#define STATS_TAIL_95 0.025
+#define STATS_TAIL_998 0.001
+
+/* The funnel position from a unit's one-sided p-values (p_upper: of being this high,
+ * e.g. stats_tail.upper; p_lower: this low, stats_tail.lower; or the mid-p pair),
+ * instead of from the interpolated limits, which are for drawing: beyond 99.8% when
+ * p < 0.001, beyond 95% when p < 0.025 (strictly, as "p equal to alpha is not
+ * significant"), on the side of the smaller p. With exact tails, a unit consistent
+ * with the target is flagged above (or below) 99.8% with probability <= 0.001 at any
+ * n and p0 — the interpolated limits give up to several times that — and a share of
+ * 100% is above 99.8% only when p0ⁿ < 0.001. Mid-p is closer to nominal on average
+ * but may exceed it at some n. NaN is inside. */
+enum stats_funnel_pos stats_classify_p(double p_upper, double p_lower);
+
+/* District share without unit i, (K − k)/(N − n): the reference a unit is compared
+ * with when it is a large part of the district. 0 <= k <= K, 0 <= n <= N, k <= n,
+ * K <= N, 0 <= K − k <= N − n, N − n > 0; all finite. */
+int stats_share_without(double K, double N, double k, double n, double *share);
+
 #endif

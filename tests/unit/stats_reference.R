@@ -131,6 +131,29 @@ p("planted bonferroni", min(1, 3 * min(st(hp, 5), st(hp, 9), st(hp, 13))))
 ctl <- glm.control(epsilon = 1e-12, maxit = 100)
 refit <- function(f) { for (i in 1:2) f <- update(f, start = coef(f), control = ctl); f }
 
+cat("== exact tails ==\n")
+bt <- function(x, n, p0) {
+  up <- pbinom(x - 1, n, p0, lower.tail = FALSE); lo <- pbinom(x, n, p0)
+  d <- dbinom(x, n, p0)
+  c(pmf = d, upper = up, lower = lo, upper_mid = up - d / 2, lower_mid = lo - d / 2,
+    two = min(1, 2 * min(up, lo)), two_mid = min(1, 2 * min(up - d / 2, lo - d / 2)))
+}
+p("binom 14/40 p0=.2", bt(14, 40, 0.2))
+p("binom 2/60 p0=.12", bt(2, 60, 0.12))
+p("binom 40/40 p0=.97", bt(40, 40, 0.97))
+p("  = 0.97^40", 0.97^40)
+p("binom 95/100 p0=.5", bt(95, 100, 0.5))
+p("binom.test 14/40 greater", binom.test(14, 40, 0.2, alternative = "greater")$p.value)
+pt_ <- function(x, mu) {
+  up <- ppois(x - 1, mu, lower.tail = FALSE); lo <- ppois(x, mu); d <- dpois(x, mu)
+  c(pmf = d, upper = up, lower = lo, upper_mid = up - d / 2, lower_mid = lo - d / 2,
+    two = min(1, 2 * min(up, lo)), two_mid = min(1, 2 * min(up - d / 2, lo - d / 2)))
+}
+p("pois 12 mu=5.3", pt_(12, 5.3))
+p("pois 0 mu=2.1", pt_(0, 2.1))
+p("pois 30 mu=8", pt_(30, 8))
+p("poisson.test 12, r=5.3", poisson.test(12, r = 5.3, alternative = "greater")$p.value)
+
 cat("== empirical Bayes: the cap that broke GSL, and the floor ==\n")
 t95 <- 0.025
 # Four units of 500/2500: rho < 0, cap 100 N = 1e6, a = 2e5, b = 8e5.

@@ -22,6 +22,10 @@
 
 #include <cmocka.h>
 
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
 #include "stats.h"
 
 #define REL 1e-9
@@ -729,6 +733,179 @@ static void test_spike_combine(void **state)
     assert_int_equal(stats_spike_combine(t, 0, &p, &which), STATS_EINPUT);
 }
 
+/* --- exact tails -------------------------------------------------------------------- */
+
+/* pmf, upper, lower, upper_mid, lower_mid, two_sided, two_sided_mid */
+static void check_tail(const struct stats_tail *t, const double want[7])
+{
+    ASSERT_CLOSE(t->pmf, want[0]);
+    ASSERT_CLOSE(t->upper, want[1]);
+    ASSERT_CLOSE(t->lower, want[2]);
+    ASSERT_CLOSE(t->upper_mid, want[3]);
+    ASSERT_CLOSE(t->lower_mid, want[4]);
+    ASSERT_CLOSE(t->two_sided, want[5]);
+    ASSERT_CLOSE(t->two_sided_mid, want[6]);
+}
+
+static void test_binom_tail(void **state)
+{
+    (void)state;
+    struct stats_tail t;
+    /* R: bt(x, n, p0) in stats_reference.R = dbinom(x, n, p0),
+     *    pbinom(x - 1, n, p0, lower.tail = FALSE), pbinom(x, n, p0), the mid-p pair
+     *    (each minus dbinom/2) and min(1, 2·min(...)) of both pairs. */
+    assert_int_equal(stats_binom_tail(14, 40, 0.2, &t), STATS_OK);
+    check_tail(&t, (const double[7]){0.0114915150551291, 0.0194073689286486,
+                                     0.992084146126481, 0.013661611401084,
+                                     0.986338388598916, 0.0388147378572971,
+                                     0.0273232228021681});
+    /* R: binom.test(14, 40, 0.2, alternative = "greater")$p.value */
+    ASSERT_CLOSE(t.upper, 0.0194073689286486);
+
+    assert_int_equal(stats_binom_tail(2, 60, 0.12, &t), STATS_OK);
+    check_tail(&t, (const double[7]){0.0153578613742212, 0.995715609796168,
+                                     0.0196422515780529, 0.988036679109058,
+                                     0.0119633208909423, 0.0392845031561057,
+                                     0.0239266417818846});
+
+    /* Every pupil passed, 40 of 40, against 97%: R bt(40, 40, 0.97); upper = 0.97^40.
+     * Not unusual (p = 0.2957), yet above the interpolated 99.8% limit 0.99992
+     * (test_funnel_exact): classification by the tail does not flag it. */
+    assert_int_equal(stats_binom_tail(40, 40, 0.97, &t), STATS_OK);
+    check_tail(&t, (const double[7]){0.295712287399132, 0.295712287399133, 1,
+                                     0.147856143699566, 0.852143856300434,
+                                     0.591424574798265, 0.295712287399133});
+    assert_int_equal(stats_classify_p(t.upper, t.lower), STATS_FUNNEL_INSIDE);
+    struct stats_funnel f;
+    assert_int_equal(stats_funnel_share_exact(0.97, 40, &f), STATS_OK);
+    assert_int_equal(stats_funnel_classify(1.0, &f), STATS_FUNNEL_ABOVE_998);
+
+    /* A far tail keeps its digits: R bt(95, 100, 0.5). */
+    assert_int_equal(stats_binom_tail(95, 100, 0.5, &t), STATS_OK);
+    check_tail(&t, (const double[7]){5.93913811790444e-23, 6.2616225626927e-23, 1,
+                                     3.29205350374048e-23, 1, 1.25232451253854e-22,
+                                     6.58410700748096e-23});
+    assert_int_equal(stats_classify_p(t.upper, t.lower), STATS_FUNNEL_ABOVE_998);
+
+    /* Hand: x = 0 of 3 at p0 = 0.5: pmf 1/8, upper 1, lower 1/8, upper_mid 15/16. */
+    assert_int_equal(stats_binom_tail(0, 3, 0.5, &t), STATS_OK);
+    ASSERT_CLOSE(t.pmf, 0.125);
+    assert_true(t.upper == 1.0);
+    ASSERT_CLOSE(t.lower, 0.125);
+    ASSERT_CLOSE(t.upper_mid, 0.9375);
+    ASSERT_CLOSE(t.lower_mid, 0.0625);
+
+    assert_int_equal(stats_binom_tail(5, 4, 0.5, &t), STATS_EINPUT);
+    assert_int_equal(stats_binom_tail(1.5, 4, 0.5, &t), STATS_EINPUT);
+    assert_int_equal(stats_binom_tail(1, 0, 0.5, &t), STATS_EINPUT);
+    assert_int_equal(stats_binom_tail(1, 4, NAN, &t), STATS_EINPUT);
+    assert_int_equal(stats_binom_tail(1, 4, 0.0, &t), STATS_EDEGENERATE);
+    assert_int_equal(stats_binom_tail(1, 4, 1.0, &t), STATS_EDEGENERATE);
+}
+
+static void test_pois_tail(void **state)
+{
+    (void)state;
+    struct stats_tail t;
+    /* R: pt_(x, mu) = dpois, ppois(x - 1, mu, lower.tail = FALSE), ppois(x, mu), ... */
+    assert_int_equal(stats_pois_tail(12, 5.3, &t), STATS_OK);
+    check_tail(&t, (const double[7]){0.00511932518221915, 0.00840873093705245,
+                                     0.996710594245167, 0.00584906834594287,
+                                     0.994150931654057, 0.0168174618741049,
+                                     0.0116981366918857});
+    /* R: poisson.test(12, r = 5.3, alternative = "greater")$p.value */
+    ASSERT_CLOSE(t.upper, 0.00840873093705245);
+    assert_int_equal(stats_classify_p(t.upper, t.lower), STATS_FUNNEL_ABOVE_95);
+
+    /* Hand and R pt_(0, 2.1): pmf = lower = e^-2.1, upper = 1. */
+    assert_int_equal(stats_pois_tail(0, 2.1, &t), STATS_OK);
+    check_tail(&t, (const double[7]){0.122456428252982, 1, 0.122456428252982,
+                                     0.938771785873509, 0.061228214126491,
+                                     0.244912856505964, 0.122456428252982});
+    ASSERT_CLOSE(t.lower, exp(-2.1));
+
+    assert_int_equal(stats_pois_tail(30, 8, &t), STATS_OK);
+    check_tail(&t, (const double[7]){1.56561033520411e-09, 2.10258363071496e-09,
+                                     0.999999999463027, 1.31977846311291e-09,
+                                     0.999999998680222, 4.20516726142993e-09,
+                                     2.63955692622582e-09});
+
+    assert_int_equal(stats_pois_tail(-1, 2, &t), STATS_EINPUT);
+    assert_int_equal(stats_pois_tail(2.5, 2, &t), STATS_EINPUT);
+    assert_int_equal(stats_pois_tail(2, -1, &t), STATS_EINPUT);
+    assert_int_equal(stats_pois_tail(2, 0, &t), STATS_EDEGENERATE);
+}
+
+static void test_classify_p(void **state)
+{
+    (void)state;
+    assert_int_equal(stats_classify_p(0.0009, 0.9995), STATS_FUNNEL_ABOVE_998);
+    assert_int_equal(stats_classify_p(0.001, 0.9995), STATS_FUNNEL_ABOVE_95); /* not < */
+    assert_int_equal(stats_classify_p(0.02, 0.99), STATS_FUNNEL_ABOVE_95);
+    assert_int_equal(stats_classify_p(0.025, 0.99), STATS_FUNNEL_INSIDE);     /* not < */
+    assert_int_equal(stats_classify_p(0.5, 0.6), STATS_FUNNEL_INSIDE);
+    assert_int_equal(stats_classify_p(0.99, 0.02), STATS_FUNNEL_BELOW_95);
+    assert_int_equal(stats_classify_p(1.0, 1e-5), STATS_FUNNEL_BELOW_998);
+    assert_int_equal(stats_classify_p(NAN, NAN), STATS_FUNNEL_INSIDE);
+    assert_int_equal(stats_classify_p(NAN, 1e-5), STATS_FUNNEL_BELOW_998);
+    assert_int_equal(stats_classify_p(1e-5, NAN), STATS_FUNNEL_ABOVE_998);
+}
+
+static void test_share_without(void **state)
+{
+    (void)state;
+    double v;
+    /* Hand: (300 - 40)/(1000 - 100) = 260/900. */
+    assert_int_equal(stats_share_without(300, 1000, 40, 100, &v), STATS_OK);
+    ASSERT_CLOSE(v, 260.0 / 900.0);
+    assert_int_equal(stats_share_without(300, 1000, 40, 1000, &v), STATS_EINPUT);
+    assert_int_equal(stats_share_without(300, 1000, 50, 40, &v), STATS_EINPUT);
+    assert_int_equal(stats_share_without(5, 10, 0, 8, &v), STATS_EINPUT); /* 5 of 2 */
+}
+
+/* Under H0, classification by the exact tail flags a unit beyond 99.8% on a side with
+ * probability <= 0.001, whatever n and p0; GSL's MT19937, seed 1. */
+static void test_classify_null_simulation(void **state)
+{
+    (void)state;
+    const size_t draws = 60000;
+    const double p0s[] = {0.03, 0.2, 0.5, 0.8, 0.97};
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    assert_non_null(r);
+    gsl_rng_set(r, 1);
+    size_t above998 = 0, below998 = 0, above95 = 0, below95 = 0;
+    for (size_t i = 0; i < draws; i++) {
+        unsigned int n = 5 + (unsigned int)gsl_rng_uniform_int(r, 296);   /* 5..300 */
+        double p0 = p0s[i % ARRAY_LEN(p0s)];
+        unsigned int x = gsl_ran_binomial(r, p0, n);
+        struct stats_tail t;
+        assert_int_equal(stats_binom_tail(x, n, p0, &t), STATS_OK);
+        switch (stats_classify_p(t.upper, t.lower)) {
+        case STATS_FUNNEL_ABOVE_998: above998++; above95++; break;
+        case STATS_FUNNEL_ABOVE_95: above95++; break;
+        case STATS_FUNNEL_BELOW_998: below998++; below95++; break;
+        case STATS_FUNNEL_BELOW_95: below95++; break;
+        case STATS_FUNNEL_INSIDE: break;
+        }
+    }
+    gsl_rng_free(r);
+    /* Each count is at most Binomial(draws, nominal) in distribution; allow 3 SDs of
+     * that binomial above its mean. */
+    double d = (double)draws;
+    double tol998 = d * 0.001 + 3.0 * sqrt(d * 0.001 * 0.999);
+    double tol95 = d * 0.025 + 3.0 * sqrt(d * 0.025 * 0.975);
+    print_message("exact tails under H0: above/below 99.8%% %.5f/%.5f (nominal 0.001), "
+                  "beyond 95%% %.4f/%.4f (0.025)\n",
+                  (double)above998 / d, (double)below998 / d, (double)above95 / d,
+                  (double)below95 / d);
+    assert_true((double)above998 <= tol998);
+    assert_true((double)below998 <= tol998);
+    assert_true((double)above95 <= tol95);
+    assert_true((double)below95 <= tol95);
+    /* and the classifier does flag: a test that never fires would pass the above */
+    assert_true(above95 > 0 && below95 > 0);
+}
+
 /* --- empirical Bayes: the cap that broke GSL, and the floor ------------------------- */
 
 static void test_eb_cap_no_nan(void **state)
@@ -898,6 +1075,11 @@ int main(void)
         cmocka_unit_test(test_spike_degenerate),
         cmocka_unit_test(test_spike_planted_vs_smooth),
         cmocka_unit_test(test_spike_combine),
+        cmocka_unit_test(test_binom_tail),
+        cmocka_unit_test(test_pois_tail),
+        cmocka_unit_test(test_classify_p),
+        cmocka_unit_test(test_share_without),
+        cmocka_unit_test(test_classify_null_simulation),
         cmocka_unit_test(test_eb_cap_no_nan),
         cmocka_unit_test(test_eb_floor),
         cmocka_unit_test(test_ols_inference),
