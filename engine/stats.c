@@ -925,3 +925,159 @@ int stats_share_without(double K, double N, double k, double n, double *share)
     return STATS_OK;
 }
 
+/* --- overdispersion ----------------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* R quantile(type = 7) of sorted v[0..n) at probability q. */
+static double quantile7(const double *v, size_t n, double q)
+{
+    double h = (double)(n - 1) * q;
+    double fl = floor(h);
+    size_t j = (size_t)fl;
+    if (j + 1 >= n)
+        return v[n - 1];
+    return v[j] + (h - fl) * (v[j + 1] - v[j]);
+}
+
+/* c(w) = E[Z_w²] and V(w) = I·Var(φ̂_w/c) (asymptotic, quantiles estimated) for
+ * standard normal Z winsorised at its w and 1 − w quantiles; see stats.h. */
+static void winsor_constants(double w, double *c, double *v)
+{
+    if (w == 0.0) {
+        *c = 1.0;
+        *v = 2.0;
+        return;
+    }
+    double z = gsl_cdf_ugaussian_Qinv(w), f = gsl_ran_ugaussian_pdf(z);
+    double cc = (1.0 - 2.0 * w) - 2.0 * z * f + 2.0 * w * z * z;
+    double e4 = 3.0 * (1.0 - 2.0 * w) - 2.0 * f * (z * z * z + 3.0 * z) +
+                2.0 * w * z * z * z * z;
+    double k = 2.0 * w * z / f;
+    *c = cc;
+    *v = (e4 - cc * cc + 4.0 * w * k * (z * z - cc) + 2.0 * w * (1.0 - 2.0 * w) * k * k) /
+         (cc * cc);
+}
+
+int stats_overdispersion(const double *z, const double *s, size_t len,
+                         const struct stats_od_opts *opt, struct stats_od *out)
+{
+    static const struct stats_od_opts def = STATS_OD_OPTS_DEFAULT;
+    if (!opt)
+        opt = &def;
+    double winsor = opt->winsor, alpha = opt->alpha;
+    enum stats_od_method method = opt->method;
+    if (!z || !out || len == 0 || !isfinite(winsor) || winsor < 0.0 || winsor >= 0.5 ||
+        !level_ok(alpha) ||
+        (method != STATS_OD_ADDITIVE && method != STATS_OD_MULTIPLICATIVE) ||
+        (method == STATS_OD_ADDITIVE && !s))
+        return STATS_EINPUT;
+    size_t used = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!isfinite(z[i]))
+            continue;
+        if (s && !(isfinite(s[i]) && s[i] > 0.0))
+            return STATS_EINPUT;
+        used++;
+    }
+    if (used < (opt->target_estimated ? 3u : 2u))
+        return STATS_EINPUT;
+    double *v = malloc(used * sizeof *v);
+    if (!v)
+        return STATS_ENUMERIC;
+    size_t j = 0;
+    for (size_t i = 0; i < len; i++)
+        if (isfinite(z[i]))
+            v[j++] = z[i];
+    qsort(v, used, sizeof *v, cmp_double);
+    double qlo = quantile7(v, used, winsor), qhi = quantile7(v, used, 1.0 - winsor);
+    free(v);
+
+    double sz2 = 0.0, sw = 0.0, sw2 = 0.0;
+    for (size_t i = 0; i < len; i++) {
+        if (!isfinite(z[i]))
+            continue;
+        double zw = z[i] < qlo ? qlo : (z[i] > qhi ? qhi : z[i]);
+        sz2 += zw * zw;
+        if (s) {
+            double w = 1.0 / (s[i] * s[i]);
+            sw += w;
+            sw2 += w * w;
+        }
+    }
+    double I = (double)used;
+    double c = 1.0, vf = 2.0;
+    if (opt->consistent)
+        winsor_constants(winsor, &c, &vf);
+    double df0 = opt->target_estimated ? I - 1.0 : I;
+    out->units = used;
+    out->z_lo = qlo;
+    out->z_hi = qhi;
+    out->phi_w = sz2 / I;
+    out->phi = out->phi_w / c;
+    out->c = c;
+    out->v = vf;
+    out->chisq = 2.0 * I * out->phi / vf;
+    out->df = 2.0 * df0 / vf;
+    out->p = gsl_cdf_chisq_Q(out->chisq, out->df);
+    out->method = method;
+    if (s) {
+        double denom = sw - sw2 / sw;
+        out->tau2 = denom > 0.0 ? fmax(0.0, (I * out->phi - (I - 1.0)) / denom) : 0.0;
+    } else {
+        out->tau2 = NAN;
+    }
+    if (!isfinite(out->phi) || !isfinite(out->p))
+        return STATS_ENUMERIC;
+    int widens = method == STATS_OD_ADDITIVE ? out->tau2 > 0.0 : out->phi > 1.0;
+    out->adjusted = out->p < alpha && widens;
+    return STATS_OK;
+}
+
+/* The variance multiplier/addition of an estimate: the unit's SD under it. */
+static double od_sd(double s, const struct stats_od *od)
+{
+    if (!od->adjusted)
+        return s;
+    if (od->method == STATS_OD_ADDITIVE)
+        return sqrt(s * s + od->tau2);
+    return s * sqrt(od->phi);
+}
+
+static int od_ok(const struct stats_od *od)
+{
+    if (!od)
+        return 0;
+    if (!od->adjusted)
+        return 1;
+    if (od->method == STATS_OD_ADDITIVE)
+        return isfinite(od->tau2) && od->tau2 >= 0.0;
+    return od->method == STATS_OD_MULTIPLICATIVE && isfinite(od->phi) && od->phi > 0.0;
+}
+
+int stats_od_z(double y, double theta, double s, const struct stats_od *od, double *z)
+{
+    if (!z || !od_ok(od) || !isfinite(y) || !isfinite(theta) || !isfinite(s) || s <= 0.0)
+        return STATS_EINPUT;
+    *z = (y - theta) / od_sd(s, od);
+    return STATS_OK;
+}
+
+int stats_od_funnel(double theta, double s, const struct stats_od *od,
+                    struct stats_funnel *out)
+{
+    if (!out || !od_ok(od) || !isfinite(theta) || !isfinite(s) || s <= 0.0)
+        return STATS_EINPUT;
+    double sd = od_sd(s, od);
+    double z95 = z_for(STATS_LEVEL_95), z998 = z_for(STATS_LEVEL_998);
+    out->lo998 = theta - z998 * sd;
+    out->lo95 = theta - z95 * sd;
+    out->hi95 = theta + z95 * sd;
+    out->hi998 = theta + z998 * sd;
+    return STATS_OK;
+}
+

@@ -154,6 +154,60 @@ p("pois 0 mu=2.1", pt_(0, 2.1))
 p("pois 30 mu=8", pt_(30, 8))
 p("poisson.test 12, r=5.3", poisson.test(12, r = 5.3, alternative = "greater")$p.value)
 
+cat("== overdispersion (Spiegelhalter 2005) ==\n")
+odz <- c(-3.1, -1.2, 0.4, 2.2, 0.9, -0.3, 4.5, -2.6, 1.1, 0.2, -0.8, 3.3)
+ods <- c(0.05, 0.08, 0.03, 0.06, 0.04, 0.10, 0.05, 0.07, 0.09, 0.04, 0.06, 0.05)
+# c(w) = E[Z_w^2] and V(w) = I Var(phi_w / c) for N(0, 1) winsorised at its own
+# w-quantiles (stats.h): closed forms, and the same by numerical integration of the
+# moments and of the squared influence function psi^2 - c + k (1{|x| > z} - 2w).
+wconst <- function(w) {
+  z <- qnorm(1 - w); f <- dnorm(z); k <- 2 * w * z / f
+  cc <- (1 - 2 * w) - 2 * z * f + 2 * w * z^2
+  e4 <- 3 * (1 - 2 * w) - 2 * f * (z^3 + 3 * z) + 2 * w * z^4
+  c(c = cc, V = (e4 - cc^2 + 4 * w * k * (z^2 - cc) + 2 * w * (1 - 2 * w) * k^2) / cc^2)
+}
+wconst_int <- function(w) {
+  z <- qnorm(1 - w); k <- 2 * w * z / dnorm(z)
+  cc <- integrate(function(x) x^2 * dnorm(x), -z, z, rel.tol = 1e-13)$value + 2 * w * z^2
+  inside <- integrate(function(x) (x^2 - cc - 2 * w * k)^2 * dnorm(x), -z, z,
+                      rel.tol = 1e-13)$value
+  outside <- 2 * w * (z^2 - cc + k * (1 - 2 * w))^2
+  c(c = cc, V = (inside + outside) / cc^2)
+}
+p("winsor c V at w=0.1", wconst(0.1))
+p("  by integration", wconst_int(0.1))
+p("winsor c V at w=0.05", wconst(0.05))
+p("  by integration", wconst_int(0.05))
+od <- function(z, s, w = 0.1, estimated = FALSE, consistent = FALSE) {
+  q <- quantile(z, c(w, 1 - w), type = 7, names = FALSE)
+  zw <- pmin(pmax(z, q[1]), q[2])
+  I <- length(z); phiw <- mean(zw^2)
+  cv <- if (consistent && w > 0) wconst(w) else c(c = 1, V = 2)
+  phi <- phiw / cv[["c"]]; df0 <- if (estimated) I - 1 else I
+  chisq <- 2 * I * phi / cv[["V"]]; df <- 2 * df0 / cv[["V"]]
+  W <- 1 / s^2
+  tau2 <- max(0, (I * phi - (I - 1)) / (sum(W) - sum(W^2) / sum(W)))
+  c(q_lo = q[1], q_hi = q[2], phi_w = phiw, phi = phi, chisq = chisq, df = df,
+    p = pchisq(chisq, df, lower.tail = FALSE), tau2 = tau2)
+}
+cat("(columns: q_lo q_hi phi_w phi chisq df p tau2)\n")
+p("od Spiegelhalter (df I)", od(odz, ods))
+p("od Spiegelhalter, df I-1", od(odz, ods, estimated = TRUE))
+p("od no winsorising", od(odz, ods, w = 0))
+p("od consistent, df I-1", od(odz, ods, estimated = TRUE, consistent = TRUE))
+e <- od(odz, ods)
+p("od z additive (y=.62,th=.5,s=.05)", (0.62 - 0.5) / sqrt(0.05^2 + e["tau2"]))
+p("od z multiplicative", (0.62 - 0.5) / (0.05 * sqrt(e["phi"])))
+zq <- qnorm(c(0.001, 0.025, 0.975, 0.999))
+p("od funnel additive s=.04", 0.5 + zq * sqrt(0.04^2 + e["tau2"]))
+p("od funnel multiplicative s=.04", 0.5 + zq * sqrt(e["phi"]) * 0.04)
+e <- od(odz, ods, estimated = TRUE, consistent = TRUE)
+p("od consistent z additive", (0.62 - 0.5) / sqrt(0.05^2 + e["tau2"]))
+odz2 <- c(-0.9, 0.3, 1.2, -1.5, 0.1, 0.7, -0.4, 1.9, -1.1, 0.5)
+ods2 <- rep(0.05, 10)
+p("od calm (Spiegelhalter)", od(odz2, ods2))
+p("od calm (consistent, I-1)", od(odz2, ods2, estimated = TRUE, consistent = TRUE))
+
 cat("== empirical Bayes: the cap that broke GSL, and the floor ==\n")
 t95 <- 0.025
 # Four units of 500/2500: rho < 0, cap 100 N = 1e6, a = 2e5, b = 8e5.
