@@ -1081,3 +1081,82 @@ int stats_od_funnel(double theta, double s, const struct stats_od *od,
     return STATS_OK;
 }
 
+/* --- multiple testing --------------------------------------------------------------- */
+
+/* A p-value with its position: sorted by p, ties by position, a deterministic order
+ * (the q-values of ties are equal either way). */
+struct p_at {
+    double p;
+    size_t i;
+};
+
+static int cmp_p_at(const void *a, const void *b)
+{
+    const struct p_at *x = a, *y = b;
+    if (x->p < y->p)
+        return -1;
+    if (x->p > y->p)
+        return 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+int stats_p_adjust(const double *p, size_t len, enum stats_padj method, double *q)
+{
+    if (!p || !q || len == 0 ||
+        (method != STATS_PADJ_BH && method != STATS_PADJ_HOLM &&
+         method != STATS_PADJ_BONFERRONI))
+        return STATS_EINPUT;
+    size_t m = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (isnan(p[i]))
+            continue;
+        if (!(p[i] >= 0.0 && p[i] <= 1.0))
+            return STATS_EINPUT;
+        m++;
+    }
+    if (m == 0) {
+        for (size_t i = 0; i < len; i++)
+            q[i] = NAN;
+        return STATS_OK;
+    }
+    double dm = (double)m;
+    if (method == STATS_PADJ_BONFERRONI) {
+        for (size_t i = 0; i < len; i++)
+            q[i] = isnan(p[i]) ? NAN : fmin(1.0, dm * p[i]);
+        return STATS_OK;
+    }
+    struct p_at *o = malloc(m * sizeof *o);
+    if (!o)
+        return STATS_ENUMERIC;
+    size_t j = 0;
+    for (size_t i = 0; i < len; i++)
+        if (!isnan(p[i]))
+            o[j++] = (struct p_at){p[i], i};
+    qsort(o, m, sizeof *o, cmp_p_at);
+    /* o holds copies of the p-values, so q may be p. */
+    for (size_t i = 0; i < len; i++)
+        if (isnan(p[i]))
+            q[i] = NAN;
+    if (method == STATS_PADJ_BH) {
+        /* From the largest p down: q_(i) = min(q_(i+1), m/i · p_(i)). */
+        double run = 1.0;
+        for (size_t r = m; r-- > 0;) {
+            double v = dm / (double)(r + 1) * o[r].p;
+            if (v < run)
+                run = v;
+            q[o[r].i] = run;
+        }
+    } else {
+        /* From the smallest p up: q_(i) = max(q_(i-1), (m − i + 1) · p_(i)). */
+        double run = 0.0;
+        for (size_t r = 0; r < m; r++) {
+            double v = fmin(1.0, (dm - (double)r) * o[r].p);
+            if (v > run)
+                run = v;
+            q[o[r].i] = run;
+        }
+    }
+    free(o);
+    return STATS_OK;
+}
+

@@ -472,4 +472,24 @@ int stats_od_z(double y, double theta, double s, const struct stats_od *od, doub
 int stats_od_funnel(double theta, double s, const struct stats_od *od,
                     struct stats_funnel *out);
 
+/* --- multiple testing across the cells of a district ----------------------------- */
+
+enum stats_padj {
+    STATS_PADJ_BH,          /* Benjamini–Hochberg: controls the false-discovery rate */
+    STATS_PADJ_HOLM,        /* Holm: controls the family-wise error rate */
+    STATS_PADJ_BONFERRONI   /* min(1, m·p): family-wise, cruder than Holm */
+};
+
+/* Adjusted p-values, R p.adjust(p, "BH" | "holm" | "bonferroni"): with m the number
+ * of non-NaN p-values, sorted p_(1) <= ... <= p_(m),
+ *   BH:   q_(i) = min_{j >= i} min(1, m/j · p_(j));
+ *   Holm: q_(i) = max_{j <= i} min(1, (m − j + 1) · p_(j)).
+ * Rejecting where q <= α keeps the FDR (BH, independent or positively dependent
+ * tests) or the FWER (Holm, Bonferroni, any dependence) at α. NaN entries stay NaN
+ * and do not count in m (as R's NA). Ties get equal q (as in R), so the result does
+ * not depend on the order of the input. q may be p (in place). Each p in [0, 1] or
+ * NaN; len >= 1. Uses an internal sorted copy (malloc, freed; failure is
+ * STATS_ENUMERIC); reentrant. */
+int stats_p_adjust(const double *p, size_t len, enum stats_padj method, double *q);
+
 #endif

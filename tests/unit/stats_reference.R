@@ -208,6 +208,11 @@ ods2 <- rep(0.05, 10)
 p("od calm (Spiegelhalter)", od(odz2, ods2))
 p("od calm (consistent, I-1)", od(odz2, ods2, estimated = TRUE, consistent = TRUE))
 
+cat("== multiple testing ==\n")
+pv <- c(0.01, 0.04, 0.03, NA, 0.005, 0.04, 0.2, 0.5, 0.0001, 1)
+p("BH", p.adjust(pv, "BH")); p("holm", p.adjust(pv, "holm"))
+p("bonferroni", p.adjust(pv, "bonferroni"))
+
 cat("== empirical Bayes: the cap that broke GSL, and the floor ==\n")
 t95 <- 0.025
 # Four units of 500/2500: rho < 0, cap 100 N = 1e6, a = 2e5, b = 8e5.

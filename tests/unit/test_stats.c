@@ -1092,6 +1092,104 @@ static void test_od_simulation(void **state)
     assert_true(cons > 0);
 }
 
+/* --- multiple testing --------------------------------------------------------------- */
+
+static void test_p_adjust(void **state)
+{
+    (void)state;
+    const double p[] = {0.01, 0.04, 0.03, NAN, 0.005, 0.04, 0.2, 0.5, 0.0001, 1};
+    double q[10];
+    /* R: p.adjust(pv, "BH"), "holm", "bonferroni" (NA stays NA, m = 9) */
+    const double bh[] = {0.03, 0.06, 0.06, NAN, 0.0225, 0.06, 0.257142857142857,
+                         0.5625, 0.0009, 1};
+    const double holm[] = {0.07, 0.2, 0.18, NAN, 0.04, 0.2, 0.6, 1, 0.0009, 1};
+    const double bonf[] = {0.09, 0.36, 0.27, NAN, 0.045, 0.36, 1, 1, 0.0009, 1};
+    const struct {
+        enum stats_padj method;
+        const double *want;
+    } cases[] = {{STATS_PADJ_BH, bh}, {STATS_PADJ_HOLM, holm},
+                 {STATS_PADJ_BONFERRONI, bonf}};
+    for (size_t c = 0; c < ARRAY_LEN(cases); c++) {
+        assert_int_equal(stats_p_adjust(p, 10, cases[c].method, q), STATS_OK);
+        for (int i = 0; i < 10; i++) {
+            if (isnan(cases[c].want[i]))
+                assert_true(isnan(q[i]));
+            else
+                ASSERT_CLOSE(q[i], cases[c].want[i]);
+        }
+    }
+    /* Ties (0.04 twice) get equal q; the order of the input does not matter. */
+    const double rev[] = {1, 0.0001, 0.5, 0.2, 0.04, 0.005, NAN, 0.03, 0.04, 0.01};
+    double qr[10];
+    assert_int_equal(stats_p_adjust(rev, 10, STATS_PADJ_BH, qr), STATS_OK);
+    for (int i = 0; i < 10; i++) {
+        if (isnan(bh[9 - i]))
+            assert_true(isnan(qr[i]));
+        else
+            ASSERT_CLOSE(qr[i], bh[9 - i]);
+    }
+    /* In place. */
+    double inplace[10];
+    for (int i = 0; i < 10; i++)
+        inplace[i] = p[i];
+    assert_int_equal(stats_p_adjust(inplace, 10, STATS_PADJ_HOLM, inplace), STATS_OK);
+    ASSERT_CLOSE(inplace[2], 0.18);
+    /* All NaN: all NaN, m = 0. */
+    const double nn[] = {NAN, NAN};
+    assert_int_equal(stats_p_adjust(nn, 2, STATS_PADJ_BH, q), STATS_OK);
+    assert_true(isnan(q[0]) && isnan(q[1]));
+
+    const double bad[] = {0.2, 1.5};
+    assert_int_equal(stats_p_adjust(bad, 2, STATS_PADJ_BH, q), STATS_EINPUT);
+    assert_int_equal(stats_p_adjust(p, 0, STATS_PADJ_BH, q), STATS_EINPUT);
+}
+
+/* BH at q = 0.05 on simulated p-values: 80 true nulls (uniform) and 20 alternatives
+ * (one-sided p of N(3, 1)), 2,000 replications with MT19937 seed 1. The FDR —
+ * the mean of V/max(R, 1) — is m0/m·0.05 = 0.04 in theory; its Monte Carlo SE here is
+ * about 0.002, so "under 0.05" has a margin of 5 SEs. Holm's FWER, P(V >= 1) <= 0.05,
+ * is checked with 3 binomial SDs. */
+static void test_fdr_simulation(void **state)
+{
+    (void)state;
+    enum { M = 100, M0 = 80, REPS = 2000 };
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    assert_non_null(r);
+    gsl_rng_set(r, 1);
+    double p[M], q[M], fdp_sum = 0.0, power_sum = 0.0;
+    size_t fwe = 0;
+    for (int rep = 0; rep < REPS; rep++) {
+        for (int i = 0; i < M; i++)
+            p[i] = i < M0 ? gsl_rng_uniform_pos(r)
+                          : gsl_cdf_ugaussian_Q(3.0 + gsl_ran_gaussian(r, 1.0));
+        assert_int_equal(stats_p_adjust(p, M, STATS_PADJ_BH, q), STATS_OK);
+        int v = 0, rej = 0;
+        for (int i = 0; i < M; i++) {
+            if (q[i] <= 0.05) {
+                rej++;
+                if (i < M0)
+                    v++;
+            }
+        }
+        fdp_sum += rej > 0 ? (double)v / rej : 0.0;
+        power_sum += (double)(rej - v) / (M - M0);
+        assert_int_equal(stats_p_adjust(p, M, STATS_PADJ_HOLM, q), STATS_OK);
+        int any = 0;
+        for (int i = 0; i < M0; i++)
+            if (q[i] <= 0.05)
+                any = 1;
+        fwe += (size_t)any;
+    }
+    gsl_rng_free(r);
+    double fdr = fdp_sum / REPS;
+    print_message("BH: FDR %.4f (theory 0.04), power %.3f; Holm: FWER %.4f\n", fdr,
+                  power_sum / REPS, (double)fwe / REPS);
+    assert_true(fdr < 0.05);
+    assert_true(fdr > 0.02);                 /* it does reject: not trivially 0 */
+    assert_true(power_sum / REPS > 0.3);     /* and finds alternatives */
+    assert_true((double)fwe <= REPS * 0.05 + 3.0 * sqrt(REPS * 0.05 * 0.95));
+}
+
 /* --- empirical Bayes: the cap that broke GSL, and the floor ------------------------- */
 
 static void test_eb_cap_no_nan(void **state)
@@ -1268,6 +1366,8 @@ int main(void)
         cmocka_unit_test(test_classify_null_simulation),
         cmocka_unit_test(test_overdispersion),
         cmocka_unit_test(test_od_simulation),
+        cmocka_unit_test(test_p_adjust),
+        cmocka_unit_test(test_fdr_simulation),
         cmocka_unit_test(test_eb_cap_no_nan),
         cmocka_unit_test(test_eb_floor),
         cmocka_unit_test(test_ols_inference),
