@@ -845,6 +845,61 @@ int stats_spike_combine(const struct stats_spike *tests, size_t len, double *p,
     return STATS_OK;
 }
 
+/* --- pooled spike test -------------------------------------------------------------- */
+
+int stats_spike_pool(const struct stats_spike *tests, size_t len,
+                     struct stats_spike_pooled *out)
+{
+    if (!tests || !out || len == 0)
+        return STATS_EINPUT;
+    double *m = malloc(len * sizeof *m), *p = malloc(len * sizeof *p);
+    if (!m || !p) {
+        free(m);
+        free(p);
+        return STATS_ENUMERIC;
+    }
+    size_t used = 0;
+    double sx = 0.0;
+    int rc = STATS_OK;
+    for (size_t i = 0; i < len; i++) {
+        if (!tests[i].testable)
+            continue;
+        const struct stats_spike *t = &tests[i];
+        if (!whole_count(t->x) || !whole_count(t->m) || t->x > t->m ||
+            !(t->p_ref > 0.0 && t->p_ref < 1.0)) {
+            rc = STATS_EINPUT;
+            goto done;
+        }
+        m[used] = t->m;
+        p[used] = t->p_ref;
+        sx += t->x;
+        used++;
+    }
+    out->works = used;
+    out->x = sx;
+    if (used == 0) {
+        out->m = 0.0;
+        out->expected = out->ratio = out->p = out->p_mid = NAN;
+        out->exact = 0;
+        rc = STATS_EDEGENERATE;
+        goto done;
+    }
+    struct stats_poibin pb;
+    rc = stats_poibin_upper(m, p, used, sx, 0.0, &pb);
+    if (rc != STATS_OK)
+        goto done;
+    out->m = pb.trials;
+    out->expected = pb.mean;
+    out->ratio = sx / pb.mean;
+    out->p = pb.upper;
+    out->p_mid = pb.upper_mid;
+    out->exact = pb.exact;
+done:
+    free(m);
+    free(p);
+    return rc;
+}
+
 /* --- exact tails -------------------------------------------------------------------- */
 
 /* above = P(X > x), below = P(X < x), upper = P(X >= x), lower = P(X <= x). */
@@ -1157,6 +1212,134 @@ int stats_p_adjust(const double *p, size_t len, enum stats_padj method, double *
         }
     }
     free(o);
+    return STATS_OK;
+}
+
+/* --- combining p-values ------------------------------------------------------------- */
+
+int stats_combine_fisher(const double *p, size_t len, struct stats_combined *out)
+{
+    if (!p || !out || len == 0)
+        return STATS_EINPUT;
+    double x = 0.0;
+    size_t k = 0;
+    int zero = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (isnan(p[i]))
+            continue;
+        if (!(p[i] >= 0.0 && p[i] <= 1.0))
+            return STATS_EINPUT;
+        if (p[i] == 0.0)
+            zero = 1;
+        else
+            x -= 2.0 * log(p[i]);
+        k++;
+    }
+    out->k = k;
+    if (k == 0)
+        return STATS_EDEGENERATE;
+    if (zero) {
+        out->stat = INFINITY;
+        out->p = 0.0;
+        return STATS_OK;
+    }
+    out->stat = x;
+    out->p = gsl_cdf_chisq_Q(x, 2.0 * (double)k);
+    return isfinite(out->p) ? STATS_OK : STATS_ENUMERIC;
+}
+
+int stats_combine_stouffer(const double *p, const double *w, size_t len,
+                           struct stats_combined *out)
+{
+    if (!p || !out || len == 0)
+        return STATS_EINPUT;
+    double num = 0.0, sw2 = 0.0;
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (isnan(p[i]))
+            continue;
+        double wi = w ? w[i] : 1.0;
+        if (!(p[i] > 0.0 && p[i] < 1.0) || !isfinite(wi) || wi <= 0.0)
+            return STATS_EINPUT;
+        num += wi * gsl_cdf_ugaussian_Qinv(p[i]);
+        sw2 += wi * wi;
+        k++;
+    }
+    out->k = k;
+    if (k == 0)
+        return STATS_EDEGENERATE;
+    out->stat = num / sqrt(sw2);
+    out->p = gsl_cdf_ugaussian_Q(out->stat);
+    return isfinite(out->stat) && isfinite(out->p) ? STATS_OK : STATS_ENUMERIC;
+}
+
+int stats_poibin_upper(const double *m, const double *p, size_t len, double x,
+                       double max_trials, struct stats_poibin *out)
+{
+    if (!m || !p || !out || len == 0 || !isfinite(x) || x != floor(x) ||
+        !isfinite(max_trials) || max_trials < 0.0)
+        return STATS_EINPUT;
+    if (max_trials == 0.0)
+        max_trials = STATS_POIBIN_MAX_TRIALS;
+    double M = 0.0, mu = 0.0, var = 0.0;
+    for (size_t j = 0; j < len; j++) {
+        if (!whole_count(m[j]) || !isfinite(p[j]) || p[j] < 0.0 || p[j] > 1.0)
+            return STATS_EINPUT;
+        M += m[j];
+        mu += m[j] * p[j];
+        var += m[j] * p[j] * (1.0 - p[j]);
+    }
+    out->x = x;
+    out->trials = M;
+    out->mean = mu;
+    out->var = var;
+    if (M <= max_trials && M <= (double)(SIZE_MAX / sizeof(double)) - 1.0) {
+        size_t nm = (size_t)M;
+        double *f = malloc((nm + 1) * sizeof *f);
+        if (!f)
+            return STATS_ENUMERIC;
+        /* f[s] = P(partial sum = s) after the trials so far; top is the largest s. */
+        f[0] = 1.0;
+        size_t top = 0;
+        for (size_t j = 0; j < len; j++) {
+            double pj = p[j], qj = 1.0 - p[j];
+            for (size_t t = 0; t < (size_t)m[j]; t++) {
+                f[top + 1] = f[top] * pj;
+                for (size_t s = top; s > 0; s--)
+                    f[s] = f[s] * qj + f[s - 1] * pj;
+                f[0] *= qj;
+                top++;
+            }
+        }
+        double up = 0.0, at = 0.0;
+        if (x <= 0.0) {
+            up = 1.0;
+            at = x == 0.0 ? f[0] : 0.0;
+        } else if (x <= M) {
+            size_t xs = (size_t)x;
+            /* Summed from the far end: the small terms first. */
+            for (size_t s = nm; s > xs; s--)
+                up += f[s];
+            at = f[xs];
+            up += at;
+        }
+        free(f);
+        out->upper = fmin(1.0, up);
+        out->upper_mid = fmin(1.0, up - 0.5 * at);
+        out->exact = 1;
+        return STATS_OK;
+    }
+    /* Normal approximation with continuity correction. */
+    out->exact = 0;
+    if (!(var > 0.0)) {
+        /* every p_j is 0 or 1: S = μ surely */
+        out->upper = x <= mu ? 1.0 : 0.0;
+        out->upper_mid = x < mu ? 1.0 : (x == mu ? 0.5 : 0.0);
+        return STATS_OK;
+    }
+    double sd = sqrt(var);
+    out->upper = x <= 0.0 ? 1.0 : gsl_cdf_ugaussian_Q((x - 0.5 - mu) / sd);
+    out->upper_mid = gsl_cdf_ugaussian_Q((x - mu) / sd);
     return STATS_OK;
 }
 

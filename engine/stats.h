@@ -328,6 +328,29 @@ int stats_spike_test(const double *h, const double *d, size_t len, size_t b,
 int stats_spike_combine(const struct stats_spike *tests, size_t len, double *p,
                         size_t *which);
 
+/* The school-level spike test: one boundary (the «3» cut, say) pooled over a
+ * school's works. Manipulation spread thin (6 pupils near the cut in each of 48
+ * works) is invisible work by work and obvious in the sum.
+ * Under H0 the pupils at b among those at b−1 or b are independent Bernoulli trials
+ * with the reference share of each work, so S = Σ_j x_j is Poisson-binomial over
+ * M = Σ m_j trials; p = P(S >= Σx), computed exactly (stats_poibin_upper with the
+ * default cap). tests[] are the works' stats_spike_test results at that boundary;
+ * untestable ones (testable = 0) are skipped. No testable work gives
+ * STATS_EDEGENERATE with out->works = 0. */
+struct stats_spike_pooled {
+    double x;         /* Σ x_j: pupils at b over the works */
+    double m;         /* Σ m_j: pupils at b−1 or b */
+    double expected;  /* Σ m_j p_j */
+    double ratio;     /* x / expected */
+    double p;         /* P(S >= x) */
+    double p_mid;     /* P(S > x) + ½P(S = x) */
+    size_t works;     /* testable works pooled */
+    int exact;        /* 1: exact; 0: normal approximation (M above the cap) */
+};
+
+int stats_spike_pool(const struct stats_spike *tests, size_t len,
+                     struct stats_spike_pooled *out);
+
 /* --- exact tail probabilities: classify by probability, not by drawn limits ------- */
 
 /* Tails of a discrete X at the observed x. */
@@ -491,5 +514,53 @@ enum stats_padj {
  * NaN; len >= 1. Uses an internal sorted copy (malloc, freed; failure is
  * STATS_ENUMERIC); reentrant. */
 int stats_p_adjust(const double *p, size_t len, enum stats_padj method, double *q);
+
+/* --- combining a school's p-values --------------------------------------------------- */
+
+struct stats_combined {
+    double stat;   /* Fisher: −2Σ ln p; Stouffer: Z */
+    double p;      /* combined one-sided p-value */
+    size_t k;      /* p-values combined */
+};
+
+/* Fisher's method: X = −2 Σ ln p_i ~ χ²(2k) under H0 (independent tests, uniform p),
+ * p = P(χ²(2k) >= X), R pchisq(-2*sum(log(p)), 2*k, lower.tail = FALSE). Discrete
+ * exact p-values are conservative here; mid-p-values are closer to uniform. NaN
+ * entries are skipped; a p of 0 gives stat = +inf and p = 0. Each p in [0, 1] or
+ * NaN; no usable p gives STATS_EDEGENERATE. */
+int stats_combine_fisher(const double *p, size_t len, struct stats_combined *out);
+
+/* Weighted Stouffer: Z = Σ w_i Φ⁻¹(1 − p_i) / sqrt(Σ w_i²), p = 1 − Φ(Z); R
+ * pnorm(sum(w*qnorm(p, lower.tail = FALSE))/sqrt(sum(w^2)), lower.tail = FALSE).
+ * Natural weights are sqrt(n_i). w may be NULL (all 1). NaN p entries are skipped;
+ * each used p in (0, 1) (an exact tail of 1 cannot be combined: pass mid-p, which is
+ * inside (0, 1)), w_i > 0 finite. No usable p gives STATS_EDEGENERATE. */
+int stats_combine_stouffer(const double *p, const double *w, size_t len,
+                           struct stats_combined *out);
+
+/* Poisson-binomial upper tail: S = Σ_j Bin(m_j, p_j) independent, at x.
+ * Exact by dynamic programming over the M = Σ m_j Bernoulli trials (pmf of the
+ * partial sums, Π(1 − p + p·t) expanded one trial at a time: O(M²/2) operations, M+1
+ * doubles of internal scratch — malloc, freed, failure STATS_ENUMERIC), when M <=
+ * max_trials (0 means STATS_POIBIN_MAX_TRIALS). Above it the normal approximation
+ * with continuity correction: P(S >= x) ≈ 1 − Φ((x − ½ − μ)/σ), mid-p
+ * 1 − Φ((x − μ)/σ), μ = Σ m_j p_j, σ² = Σ m_j p_j (1 − p_j); out->exact says which.
+ * m_j whole numbers >= 0, p_j in [0, 1], x a whole number (x <= 0 gives 1, x > M
+ * gives 0). R: the same recursion written in stats_reference.R, checked there
+ * against pbinom (equal p) and against a direct sum over two works. */
+#define STATS_POIBIN_MAX_TRIALS 20000.0
+
+struct stats_poibin {
+    double x;
+    double trials;     /* M */
+    double mean;       /* μ */
+    double var;        /* σ² */
+    double upper;      /* P(S >= x) */
+    double upper_mid;  /* P(S > x) + ½P(S = x) */
+    int exact;
+};
+
+int stats_poibin_upper(const double *m, const double *p, size_t len, double x,
+                       double max_trials, struct stats_poibin *out);
 
 #endif

@@ -213,6 +213,50 @@ pv <- c(0.01, 0.04, 0.03, NA, 0.005, 0.04, 0.2, 0.5, 0.0001, 1)
 p("BH", p.adjust(pv, "BH")); p("holm", p.adjust(pv, "holm"))
 p("bonferroni", p.adjust(pv, "bonferroni"))
 
+cat("== combining p-values ==\n")
+cp <- c(0.02, 0.3, 0.11, 0.6); cw <- sqrt(c(30, 45, 12, 80))
+p("fisher stat p", c(-2 * sum(log(cp)), pchisq(-2 * sum(log(cp)), 2 * 4, lower.tail = FALSE)))
+Z <- sum(cw * qnorm(cp, lower.tail = FALSE)) / sqrt(sum(cw^2))
+p("stouffer weighted Z p", c(Z, pnorm(Z, lower.tail = FALSE)))
+Z1 <- sum(qnorm(cp, lower.tail = FALSE)) / sqrt(4)
+p("stouffer unweighted Z p", c(Z1, pnorm(Z1, lower.tail = FALSE)))
+
+cat("== Poisson-binomial (pooled spike) ==\n")
+# The recursion: the pmf of the partial sums, one Bernoulli trial at a time.
+poibin <- function(m, pr) {
+  f <- 1
+  for (j in seq_along(m)) for (t in seq_len(m[j])) f <- c(f * (1 - pr[j]), 0) + c(0, f * pr[j])
+  f
+}
+pb_up <- function(x, m, pr) { f <- poibin(m, pr); s <- seq_along(f) - 1
+  c(upper = sum(f[s >= x]), mid = sum(f[s > x]) + f[s == x] / 2) }
+pm <- c(7, 5, 9); pp <- c(0.52, 0.61, 0.47)
+p("poibin x=16 upper mid", pb_up(16, pm, pp))
+# Independent checks of the recursion: equal p is binomial; two works by a direct sum.
+p("poibin equal p vs pbinom", c(pb_up(12, c(10, 15), c(0.3, 0.3))["upper"],
+                                 pbinom(11, 25, 0.3, lower.tail = FALSE)))
+direct2 <- function(x, m1, p1, m2, p2) sum(sapply(0:m1, function(a)
+  dbinom(a, m1, p1) * pbinom(x - a - 1, m2, p2, lower.tail = FALSE)))
+p("poibin 2 works vs direct", c(pb_up(9, c(7, 5), c(0.52, 0.61))["upper"],
+                                 direct2(9, 7, 0.52, 5, 0.61)))
+mu <- sum(pm * pp); v <- sum(pm * pp * (1 - pp))
+p("poibin normal cc: mu var upper mid", c(mu, v, pnorm((16 - 0.5 - mu) / sqrt(v), lower.tail = FALSE),
+                                          pnorm((16 - mu) / sqrt(v), lower.tail = FALSE)))
+# The manipulated school: 48 works, 6 or 7 pupils at b-1 or b in each, all at b;
+# reference shares 0.50 .. 0.59. P(S >= M) = prod(p^m).
+j <- 0:47; sm <- ifelse(j %% 16 < 9, 7, 6); sp <- 0.50 + 0.01 * (j %% 10)
+p("manipulated: sum m", sum(sm))
+p("manipulated: pooled p, mid", c(prod(sp^sm), prod(sp^sm) / 2))
+p("manipulated: expected", sum(sm * sp))
+p("manipulated: per-work p min max", range(sp^sm))
+p("manipulated: per-work bonferroni", min(1, 48 * min(sp^sm)))
+p("manipulated: BH min q", min(p.adjust(sp^sm, "BH")))
+p("manipulated: fisher", pchisq(-2 * sum(log(sp^sm)), 96, lower.tail = FALSE))
+# A smooth school: x_j = floor(m_j p_j + 0.5)
+sx <- floor(sm * sp + 0.5)
+p("smooth: sum x", sum(sx))
+p("smooth: pooled upper mid", pb_up(sum(sx), sm, sp))
+
 cat("== empirical Bayes: the cap that broke GSL, and the floor ==\n")
 t95 <- 0.025
 # Four units of 500/2500: rho < 0, cap 100 N = 1e6, a = 2e5, b = 8e5.

@@ -1190,6 +1190,146 @@ static void test_fdr_simulation(void **state)
     assert_true((double)fwe <= REPS * 0.05 + 3.0 * sqrt(REPS * 0.05 * 0.95));
 }
 
+/* --- combining p-values ------------------------------------------------------------- */
+
+static void test_combine(void **state)
+{
+    (void)state;
+    const double p[] = {0.02, 0.3, 0.11, 0.6};
+    struct stats_combined c;
+    /* R: -2*sum(log(cp)); pchisq(that, 8, lower.tail = FALSE) */
+    assert_int_equal(stats_combine_fisher(p, 4, &c), STATS_OK);
+    ASSERT_CLOSE(c.stat, 15.6681926934196);
+    ASSERT_CLOSE(c.p, 0.0473831347145312);
+    assert_int_equal(c.k, 4);
+    /* NaN skipped: the same. */
+    const double pn[] = {0.02, NAN, 0.3, 0.11, 0.6};
+    assert_int_equal(stats_combine_fisher(pn, 5, &c), STATS_OK);
+    ASSERT_CLOSE(c.p, 0.0473831347145312);
+    assert_int_equal(c.k, 4);
+    /* A p of 0: combined 0. */
+    const double p0[] = {0.5, 0.0};
+    assert_int_equal(stats_combine_fisher(p0, 2, &c), STATS_OK);
+    assert_true(c.p == 0.0 && isinf(c.stat));
+
+    /* R: Z <- sum(cw*qnorm(cp, lower.tail = FALSE))/sqrt(sum(cw^2)), cw = sqrt(n) */
+    const double w[] = {sqrt(30.0), sqrt(45.0), sqrt(12.0), sqrt(80.0)};
+    assert_int_equal(stats_combine_stouffer(p, w, 4, &c), STATS_OK);
+    ASSERT_CLOSE(c.stat, 1.29611091338321);
+    ASSERT_CLOSE(c.p, 0.0974686378068121);
+    assert_int_equal(stats_combine_stouffer(p, NULL, 4, &c), STATS_OK);
+    ASSERT_CLOSE(c.stat, 1.77566522012034);
+    ASSERT_CLOSE(c.p, 0.0378940565917184);
+
+    const double none[] = {NAN, NAN};
+    assert_int_equal(stats_combine_fisher(none, 2, &c), STATS_EDEGENERATE);
+    assert_int_equal(stats_combine_stouffer(none, NULL, 2, &c), STATS_EDEGENERATE);
+    const double one[] = {0.2, 1.0};
+    assert_int_equal(stats_combine_stouffer(one, NULL, 2, &c), STATS_EINPUT);
+    const double bad[] = {0.2, -0.1};
+    assert_int_equal(stats_combine_fisher(bad, 2, &c), STATS_EINPUT);
+    const double wz[] = {1, 0};
+    assert_int_equal(stats_combine_stouffer(p, wz, 2, &c), STATS_EINPUT);
+}
+
+static void test_poibin(void **state)
+{
+    (void)state;
+    struct stats_poibin pb;
+    /* R: pb_up(16, c(7, 5, 9), c(0.52, 0.61, 0.47)), the recursion in
+     * stats_reference.R */
+    const double m[] = {7, 5, 9}, pr[] = {0.52, 0.61, 0.47};
+    assert_int_equal(stats_poibin_upper(m, pr, 3, 16, 0, &pb), STATS_OK);
+    assert_int_equal(pb.exact, 1);
+    ASSERT_CLOSE(pb.trials, 21);
+    ASSERT_CLOSE(pb.mean, 10.92);
+    ASSERT_CLOSE(pb.upper, 0.0202784173903792);
+    ASSERT_CLOSE(pb.upper_mid, 0.0130515369805161);
+
+    /* Equal p is binomial: R pbinom(11, 25, 0.3, lower.tail = FALSE) */
+    const double me[] = {10, 15}, pe[] = {0.3, 0.3};
+    assert_int_equal(stats_poibin_upper(me, pe, 2, 12, 0, &pb), STATS_OK);
+    ASSERT_CLOSE(pb.upper, 0.0442464973912824);
+    /* Two works: R direct2(9, 7, 0.52, 5, 0.61) = sum over a of
+     * dbinom(a, 7, .52) * pbinom(9 - a - 1, 5, .61, lower.tail = FALSE) */
+    assert_int_equal(stats_poibin_upper(m, pr, 2, 9, 0, &pb), STATS_OK);
+    ASSERT_CLOSE(pb.upper, 0.145050180285015);
+
+    /* Above the cap: normal with continuity correction,
+     * R pnorm((16 - 0.5 - mu)/sqrt(v), lower.tail = FALSE), mid without the ½. */
+    assert_int_equal(stats_poibin_upper(m, pr, 3, 16, 10, &pb), STATS_OK);
+    assert_int_equal(pb.exact, 0);
+    ASSERT_CLOSE(pb.var, 5.1786);
+    ASSERT_CLOSE(pb.upper, 0.0220779179866035);
+    ASSERT_CLOSE(pb.upper_mid, 0.0127967274073619);
+
+    /* Hand: x <= 0 is certain, x > M impossible. */
+    assert_int_equal(stats_poibin_upper(m, pr, 3, 0, 0, &pb), STATS_OK);
+    assert_true(pb.upper == 1.0);
+    assert_int_equal(stats_poibin_upper(m, pr, 3, 22, 0, &pb), STATS_OK);
+    assert_true(pb.upper == 0.0 && pb.upper_mid == 0.0);
+    /* Hand: M = 21, x = 21: P = Π p_j^m_j. */
+    assert_int_equal(stats_poibin_upper(m, pr, 3, 21, 0, &pb), STATS_OK);
+    ASSERT_CLOSE(pb.upper, pow(0.52, 7) * pow(0.61, 5) * pow(0.47, 9));
+
+    const double mbad[] = {7, 5.5};
+    assert_int_equal(stats_poibin_upper(mbad, pr, 2, 3, 0, &pb), STATS_EINPUT);
+    const double pbad[] = {0.5, 1.5};
+    assert_int_equal(stats_poibin_upper(me, pbad, 2, 3, 0, &pb), STATS_EINPUT);
+    assert_int_equal(stats_poibin_upper(m, pr, 3, 2.5, 0, &pb), STATS_EINPUT);
+}
+
+/* The manipulated school of the review: 48 works, 6 or 7 pupils at b-1 or b in each
+ * (315 in all), every one of them at b; reference shares 0.50..0.59. */
+static void test_spike_pool(void **state)
+{
+    (void)state;
+    struct stats_spike w[48], smooth[48];
+    double pw[48];
+    for (int j = 0; j < 48; j++) {
+        double m = j % 16 < 9 ? 7 : 6, pr = 0.50 + 0.01 * (j % 10);
+        w[j] = (struct stats_spike){.x = m, .m = m, .p_ref = pr, .testable = 1};
+        /* each work alone: P(X >= m) = p^m */
+        pw[j] = pow(pr, m);
+        w[j].p = pw[j];
+        double xs = floor(m * pr + 0.5);
+        smooth[j] = (struct stats_spike){.x = xs, .m = m, .p_ref = pr, .testable = 1};
+    }
+    /* Work by work it is not visible: R min(1, 48*min(sp^sm)) = 0.375. */
+    double p;
+    assert_int_equal(stats_spike_combine(w, 48, &p, NULL), STATS_OK);
+    ASSERT_CLOSE(p, 0.375);
+    /* Pooled it is: R prod(sp^sm) (P(S >= M) = Π p^m), expected sum(sm*sp). */
+    struct stats_spike_pooled sp;
+    assert_int_equal(stats_spike_pool(w, 48, &sp), STATS_OK);
+    assert_int_equal(sp.works, 48);
+    assert_int_equal(sp.exact, 1);
+    ASSERT_CLOSE(sp.x, 315);
+    ASSERT_CLOSE(sp.m, 315);
+    ASSERT_CLOSE(sp.expected, 171.18);
+    ASSERT_CLOSE(sp.p, 2.43698698763571e-84);
+    ASSERT_CLOSE(sp.p_mid, 1.21849349381785e-84);
+    /* Fisher over the works' p: R pchisq(-2*sum(log(sp^sm)), 96, lower.tail = FALSE) */
+    struct stats_combined c;
+    assert_int_equal(stats_combine_fisher(pw, 48, &c), STATS_OK);
+    ASSERT_CLOSE(c.p, 2.9230110524278e-36);
+
+    /* A smooth school, x_j = round(m_j p_j): R pb_up(sum(sx), sm, sp) */
+    assert_int_equal(stats_spike_pool(smooth, 48, &sp), STATS_OK);
+    ASSERT_CLOSE(sp.x, 173);
+    ASSERT_CLOSE(sp.p, 0.44120454766894);
+    ASSERT_CLOSE(sp.p_mid, 0.419074988901807);
+
+    /* Untestable works are skipped; none testable is degenerate. */
+    w[0].testable = 0;
+    w[0].p_ref = NAN;
+    assert_int_equal(stats_spike_pool(w, 1, &sp), STATS_EDEGENERATE);
+    assert_int_equal(sp.works, 0);
+    assert_int_equal(stats_spike_pool(w, 48, &sp), STATS_OK);
+    assert_int_equal(sp.works, 47);
+    assert_int_equal(stats_spike_pool(w, 0, &sp), STATS_EINPUT);
+}
+
 /* --- empirical Bayes: the cap that broke GSL, and the floor ------------------------- */
 
 static void test_eb_cap_no_nan(void **state)
@@ -1368,6 +1508,9 @@ int main(void)
         cmocka_unit_test(test_od_simulation),
         cmocka_unit_test(test_p_adjust),
         cmocka_unit_test(test_fdr_simulation),
+        cmocka_unit_test(test_combine),
+        cmocka_unit_test(test_poibin),
+        cmocka_unit_test(test_spike_pool),
         cmocka_unit_test(test_eb_cap_no_nan),
         cmocka_unit_test(test_eb_floor),
         cmocka_unit_test(test_ols_inference),
