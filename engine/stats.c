@@ -1343,3 +1343,395 @@ int stats_poibin_upper(const double *m, const double *p, size_t len, double x,
     return STATS_OK;
 }
 
+/* --- trends with lack-of-fit dispersion --------------------------------------------- */
+
+static void qtrend_init(struct stats_qtrend *out, size_t g)
+{
+    out->slope = out->intercept = out->se = out->t = out->p = NAN;
+    out->chisq = out->phi_raw = out->phi = NAN;
+    out->df = (double)g - 2.0;
+    out->npoints = g;
+    out->floored = out->exact_fit = out->separated = 0;
+    out->iterations = 0;
+}
+
+/* Weighted least squares of z on x with weights w (closed form, one predictor):
+ * slope, intercept at x = 0, Sxx = Σw(x − x̄_w)², and the weighted total and residual
+ * sums of squares. */
+struct wls1 {
+    double slope, intercept, xbar, sw, sxx, tss, rss;
+};
+
+static void wls_line(const double *x, const double *z, const double *w, size_t g,
+                     struct wls1 *r)
+{
+    double sw = 0.0, swx = 0.0, swz = 0.0;
+    for (size_t i = 0; i < g; i++) {
+        sw += w[i];
+        swx += w[i] * x[i];
+        swz += w[i] * z[i];
+    }
+    double xb = swx / sw, zb = swz / sw, sxx = 0.0, sxz = 0.0, tss = 0.0;
+    for (size_t i = 0; i < g; i++) {
+        double dx = x[i] - xb, dz = z[i] - zb;
+        sxx += w[i] * dx * dx;
+        sxz += w[i] * dx * dz;
+        tss += w[i] * dz * dz;
+    }
+    r->slope = sxz / sxx;
+    r->intercept = zb - r->slope * xb;
+    r->xbar = xb;
+    r->sw = sw;
+    r->sxx = sxx;
+    r->tss = tss;
+    double rss = 0.0;
+    for (size_t i = 0; i < g; i++) {
+        double e = z[i] - (r->intercept + r->slope * x[i]);
+        rss += w[i] * e * e;
+    }
+    r->rss = rss;
+}
+
+/* Relative size of the Pearson χ² below which the line fits exactly. */
+#define QTREND_EXACT 1e-20
+
+/* The common end of every trend: φ, SE, t, p from the slope, its unscaled variance
+ * (1/Σw(x − x̄)²), the Pearson χ² and the total weighted SS of the response. */
+static int qtrend_finish(struct stats_qtrend *out, double slope, double intercept,
+                         double var0, double chisq, double tss, int floor_phi)
+{
+    double df = out->df;
+    out->slope = slope;
+    out->intercept = intercept;
+    out->chisq = chisq;
+    out->phi_raw = chisq / df;
+    out->exact_fit = !(chisq > QTREND_EXACT * tss);
+    if (!floor_phi && out->exact_fit)
+        return STATS_EDEGENERATE;
+    out->phi = floor_phi ? fmax(1.0, out->phi_raw) : out->phi_raw;
+    out->floored = floor_phi && out->phi_raw < 1.0;
+    out->se = sqrt(out->phi * var0);
+    out->t = slope / out->se;
+    out->p = 2.0 * gsl_cdf_tdist_Q(fabs(out->t), df);
+    if (!isfinite(out->slope) || !isfinite(out->se) || !(out->se > 0.0) ||
+        !isfinite(out->p))
+        return STATS_ENUMERIC;
+    return STATS_OK;
+}
+
+static int distinct_x(const double *x, size_t g)
+{
+    for (size_t i = 1; i < g; i++)
+        if (x[i] != x[0])
+            return 1;
+    return 0;
+}
+
+/* Scratch of the IRLS loops: g points at most, the caller's g is small (years), but
+ * any g is allowed, so it is allocated. */
+struct irls {
+    double *xc, *w, *z, *eta;
+};
+
+static int irls_alloc(struct irls *s, size_t g)
+{
+    s->xc = malloc(g * sizeof(double));
+    s->w = malloc(g * sizeof(double));
+    s->z = malloc(g * sizeof(double));
+    s->eta = malloc(g * sizeof(double));
+    return s->xc && s->w && s->z && s->eta;
+}
+
+static void irls_free(struct irls *s)
+{
+    free(s->xc);
+    free(s->w);
+    free(s->z);
+    free(s->eta);
+}
+
+#define IRLS_MAXIT 100
+#define IRLS_TOL 1e-12   /* Newton step, in units of the coefficient's SE */
+
+static double expit(double e)
+{
+    return e >= 0.0 ? 1.0 / (1.0 + exp(-e)) : exp(e) / (1.0 + exp(e));
+}
+
+/* Binomial deviance at η (logit). */
+static double binom_deviance(const double *k, const double *n, const double *eta,
+                             size_t g)
+{
+    double d = 0.0;
+    for (size_t i = 0; i < g; i++) {
+        double mu = expit(eta[i]);
+        if (k[i] > 0.0)
+            d += k[i] * log(k[i] / (n[i] * mu));
+        if (n[i] - k[i] > 0.0)
+            d += (n[i] - k[i]) * log((n[i] - k[i]) / (n[i] * (1.0 - mu)));
+    }
+    return 2.0 * d;
+}
+
+static double pois_deviance(const double *k, const double *e, const double *eta,
+                            size_t g)
+{
+    double d = 0.0;
+    for (size_t i = 0; i < g; i++) {
+        double mu = e[i] * exp(eta[i]);
+        d += (k[i] > 0.0 ? k[i] * log(k[i] / mu) : 0.0) - (k[i] - mu);
+    }
+    return 2.0 * d;
+}
+
+/* IRLS for one predictor (centred x) with the canonical link of family fam
+ * (0 binomial logit, 1 Poisson log with offset log e). eta holds the linear
+ * predictor without offset; on return a + b·xc. */
+static int irls_fit(int fam, const double *k, const double *n, size_t g,
+                    struct irls *s, double *a, double *b, int *iters)
+{
+    /* R's starting values: mustart = (n·y + ½)/(n + 1), and y + 0.1. */
+    for (size_t i = 0; i < g; i++) {
+        if (fam == 0) {
+            double mu = (k[i] + 0.5) / (n[i] + 1.0);
+            s->eta[i] = log(mu / (1.0 - mu));
+        } else {
+            s->eta[i] = log((k[i] + 0.1) / n[i]);
+        }
+    }
+    double dev = fam == 0 ? binom_deviance(k, n, s->eta, g) : pois_deviance(k, n, s->eta, g);
+    double a0 = NAN, b0 = NAN;
+    for (int it = 1; it <= IRLS_MAXIT; it++) {
+        for (size_t i = 0; i < g; i++) {
+            if (fam == 0) {
+                double mu = expit(s->eta[i]), v = mu * (1.0 - mu);
+                s->w[i] = n[i] * v;
+                s->z[i] = s->eta[i] + (k[i] / n[i] - mu) / v;
+            } else {
+                double mu = n[i] * exp(s->eta[i]);
+                s->w[i] = mu;
+                s->z[i] = s->eta[i] + (k[i] - mu) / mu;
+            }
+            if (!(isfinite(s->w[i]) && s->w[i] > 0.0 && isfinite(s->z[i])))
+                return STATS_ENUMERIC;
+        }
+        struct wls1 r;
+        wls_line(s->xc, s->z, s->w, g, &r);
+        if (!(r.sxx > 0.0) || !isfinite(r.slope))
+            return STATS_ENUMERIC;
+        double na = r.intercept, nb = r.slope;
+        for (size_t i = 0; i < g; i++)
+            s->eta[i] = na + nb * s->xc[i];
+        double nd = fam == 0 ? binom_deviance(k, n, s->eta, g) : pois_deviance(k, n, s->eta, g);
+        /* Step halving toward the previous fit when the deviance rises or is not
+         * finite, as R's glm.fit; the first step starts from fitted values, not from
+         * coefficients, and is taken as it is. */
+        for (int h = 0; it > 1 && h < 50 &&
+                        !(isfinite(nd) && nd <= dev + 1e-10 * fabs(dev) + 1e-12);
+             h++) {
+            na = (na + a0) / 2.0;
+            nb = (nb + b0) / 2.0;
+            for (size_t i = 0; i < g; i++)
+                s->eta[i] = na + nb * s->xc[i];
+            nd = fam == 0 ? binom_deviance(k, n, s->eta, g) : pois_deviance(k, n, s->eta, g);
+        }
+        if (!isfinite(nd))
+            return STATS_ENUMERIC;
+        double se_b = 1.0 / sqrt(r.sxx), se_a = 1.0 / sqrt(r.sw);
+        int done = !isnan(a0) && fabs(na - a0) <= IRLS_TOL * se_a + 1e-300 &&
+                   fabs(nb - b0) <= IRLS_TOL * se_b + 1e-300;
+        a0 = na;
+        b0 = nb;
+        dev = nd;
+        *iters = it;
+        if (done) {
+            *a = na;
+            *b = nb;
+            return STATS_OK;
+        }
+    }
+    return STATS_ENUMERIC;   /* no convergence */
+}
+
+int stats_qb_trend(const double *k, const double *n, const double *x, size_t g,
+                   enum stats_qscale scale, int floor_phi, struct stats_qtrend *out)
+{
+    if (!k || !n || !x || !out || g < 3 ||
+        (scale != STATS_SCALE_LOGIT && scale != STATS_SCALE_LINEAR))
+        return STATS_EINPUT;
+    double sk = 0.0, sn = 0.0;
+    for (size_t i = 0; i < g; i++) {
+        if (!isfinite(k[i]) || !isfinite(n[i]) || !isfinite(x[i]) || n[i] <= 0.0 ||
+            k[i] < 0.0 || k[i] > n[i])
+            return STATS_EINPUT;
+        sk += k[i];
+        sn += n[i];
+    }
+    qtrend_init(out, g);
+    if (!distinct_x(x, g))
+        return STATS_EDEGENERATE;
+    double pbar = sk / sn;
+    if (pbar <= 0.0 || pbar >= 1.0)
+        return STATS_EDEGENERATE;
+
+    struct irls s;
+    int rc = STATS_ENUMERIC;
+    if (!irls_alloc(&s, g))
+        goto done;
+
+    if (scale == STATS_SCALE_LINEAR) {
+        double v0 = pbar * (1.0 - pbar);
+        for (size_t i = 0; i < g; i++) {
+            s.z[i] = k[i] / n[i];
+            s.w[i] = n[i] / v0;
+        }
+        struct wls1 r;
+        wls_line(x, s.z, s.w, g, &r);
+        rc = qtrend_finish(out, r.slope, r.intercept, 1.0 / r.sxx, r.rss, r.tss,
+                           floor_phi);
+        goto done;
+    }
+
+    /* Separation: the MLE of the slope is finite iff some success lies strictly
+     * below some failure's x and some failure strictly below some success's x. */
+    double smin = INFINITY, smax = -INFINITY, fmin_ = INFINITY, fmax_ = -INFINITY;
+    for (size_t i = 0; i < g; i++) {
+        if (k[i] > 0.0) {
+            smin = fmin(smin, x[i]);
+            smax = fmax(smax, x[i]);
+        }
+        if (k[i] < n[i]) {
+            fmin_ = fmin(fmin_, x[i]);
+            fmax_ = fmax(fmax_, x[i]);
+        }
+    }
+    if (!(smin < fmax_ && fmin_ < smax)) {
+        out->separated = 1;
+        rc = STATS_EDEGENERATE;
+        goto done;
+    }
+
+    double xbar = 0.0;
+    for (size_t i = 0; i < g; i++)
+        xbar += x[i];
+    xbar /= (double)g;
+    for (size_t i = 0; i < g; i++)
+        s.xc[i] = x[i] - xbar;
+    double a, b;
+    int iters = 0;
+    rc = irls_fit(0, k, n, g, &s, &a, &b, &iters);
+    out->iterations = iters;
+    if (rc != STATS_OK)
+        goto done;
+    /* Final weights, Pearson χ² and the working response's spread at the fit. */
+    double chisq = 0.0;
+    for (size_t i = 0; i < g; i++) {
+        double mu = expit(a + b * s.xc[i]), v = mu * (1.0 - mu);
+        s.w[i] = n[i] * v;
+        double r = k[i] - n[i] * mu;
+        chisq += r * r / (n[i] * v);
+        s.z[i] = a + b * s.xc[i] + (k[i] / n[i] - mu) / v;
+    }
+    struct wls1 r;
+    wls_line(s.xc, s.z, s.w, g, &r);
+    rc = qtrend_finish(out, b, a - b * xbar, 1.0 / r.sxx, chisq, r.tss, floor_phi);
+done:
+    irls_free(&s);
+    return rc;
+}
+
+int stats_qp_trend(const double *k, const double *e, const double *x, size_t g,
+                   int floor_phi, struct stats_qtrend *out)
+{
+    if (!k || !e || !x || !out || g < 3)
+        return STATS_EINPUT;
+    double sk = 0.0;
+    for (size_t i = 0; i < g; i++) {
+        if (!isfinite(k[i]) || !isfinite(e[i]) || !isfinite(x[i]) || e[i] <= 0.0 ||
+            k[i] < 0.0)
+            return STATS_EINPUT;
+        sk += k[i];
+    }
+    qtrend_init(out, g);
+    if (!distinct_x(x, g))
+        return STATS_EDEGENERATE;
+    if (!(sk > 0.0))
+        return STATS_EDEGENERATE;
+    /* The MLE is finite iff the events' mean x lies strictly inside the x range:
+     * not every event at the smallest x, nor every one at the largest. */
+    double xmin = INFINITY, xmax = -INFINITY;
+    for (size_t i = 0; i < g; i++) {
+        xmin = fmin(xmin, x[i]);
+        xmax = fmax(xmax, x[i]);
+    }
+    int at_min = 1, at_max = 1;
+    for (size_t i = 0; i < g; i++) {
+        if (k[i] > 0.0 && x[i] != xmin)
+            at_min = 0;
+        if (k[i] > 0.0 && x[i] != xmax)
+            at_max = 0;
+    }
+    if (at_min || at_max) {
+        out->separated = 1;
+        return STATS_EDEGENERATE;
+    }
+    struct irls s;
+    int rc = STATS_ENUMERIC;
+    if (!irls_alloc(&s, g))
+        goto done;
+    double xbar = 0.0;
+    for (size_t i = 0; i < g; i++)
+        xbar += x[i];
+    xbar /= (double)g;
+    for (size_t i = 0; i < g; i++)
+        s.xc[i] = x[i] - xbar;
+    double a, b;
+    int iters = 0;
+    rc = irls_fit(1, k, e, g, &s, &a, &b, &iters);
+    out->iterations = iters;
+    if (rc != STATS_OK)
+        goto done;
+    double chisq = 0.0;
+    for (size_t i = 0; i < g; i++) {
+        double mu = e[i] * exp(a + b * s.xc[i]);
+        s.w[i] = mu;
+        chisq += (k[i] - mu) * (k[i] - mu) / mu;
+        s.z[i] = a + b * s.xc[i] + (k[i] - mu) / mu;
+    }
+    struct wls1 r;
+    wls_line(s.xc, s.z, s.w, g, &r);
+    rc = qtrend_finish(out, b, a - b * xbar, 1.0 / r.sxx, chisq, r.tss, floor_phi);
+done:
+    irls_free(&s);
+    return rc;
+}
+
+int stats_qmean_trend(const double *y, const double *se, const double *x, size_t g,
+                      int floor_phi, struct stats_qtrend *out)
+{
+    if (!y || !se || !x || !out || g < 3)
+        return STATS_EINPUT;
+    int zero = 0;
+    for (size_t i = 0; i < g; i++) {
+        if (!isfinite(y[i]) || !isfinite(se[i]) || !isfinite(x[i]) || se[i] < 0.0)
+            return STATS_EINPUT;
+        if (se[i] == 0.0)
+            zero = 1;
+    }
+    qtrend_init(out, g);
+    if (zero || !distinct_x(x, g))
+        return STATS_EDEGENERATE;
+    double *w = malloc(g * sizeof *w);
+    if (!w)
+        return STATS_ENUMERIC;
+    for (size_t i = 0; i < g; i++)
+        w[i] = 1.0 / (se[i] * se[i]);
+    struct wls1 r;
+    wls_line(x, y, w, g, &r);
+    free(w);
+    if (!(r.sxx > 0.0))
+        return STATS_EDEGENERATE;
+    return qtrend_finish(out, r.slope, r.intercept, 1.0 / r.sxx, r.rss, r.tss,
+                         floor_phi);
+}
+

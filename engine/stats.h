@@ -563,4 +563,83 @@ struct stats_poibin {
 int stats_poibin_upper(const double *m, const double *p, size_t len, double x,
                        double max_trials, struct stats_poibin *out);
 
+/* --- trends that admit cohort noise (quasi-likelihood) -------------------------------- */
+
+/* A school's yearly figures move by more than sampling: each year is a new cohort.
+ * These tests estimate that extra variation from the lack of fit of the line and
+ * never let a perfect fit pass for certainty:
+ *   φ_raw = Pearson χ²/(g − 2) (the quasi-likelihood dispersion, as R's
+ *     summary.glm for quasi families and the residual variance of a weighted lm);
+ *   φ = max(1, φ_raw) when floor_phi = 1 (soko's rule: never less variation than
+ *     sampling alone), φ_raw when floor_phi = 0 (R's value, for comparison);
+ *   SE(slope) = sqrt(φ·[(X'WX)⁻¹]₁₁), t = slope/SE, p = 2·P(T_{g−2} > |t|).
+ * With g = 3 the t has 1 df: |t| > 12.71 is needed for p < 0.05, so three years of
+ * one school are rarely a significant trend — that is what three cohorts can show.
+ * Five years need |t| > 3.18. The caller labels with stats_trend_classify(slope, p,
+ * ...); the slope is on the scale named below.
+ * Common domain: g >= 3 points (else STATS_EINPUT), finite x with at least two
+ * distinct values (else STATS_EDEGENERATE). With floor_phi = 0 a series that the line
+ * fits exactly (Pearson χ² <= 1e-20 of the total weighted sum of squares, e.g.
+ * deterministic values) is STATS_EDEGENERATE with out->exact_fit = 1: a zero
+ * residual variance is no evidence of precision. With floor_phi = 1 it is tested
+ * against sampling variance alone (φ = 1) and flagged exact_fit. */
+struct stats_qtrend {
+    double slope;      /* per unit of x */
+    double intercept;  /* at x = 0 (R's coefficient) */
+    double se;         /* with φ */
+    double t;
+    double df;         /* g − 2 */
+    double p;          /* two-sided */
+    double chisq;      /* Pearson χ² of the fit */
+    double phi_raw;    /* χ²/(g − 2) */
+    double phi;        /* used */
+    size_t npoints;
+    int floored;       /* 1: φ_raw < 1 was raised to 1 */
+    int exact_fit;     /* the line fits exactly (see above) */
+    int separated;     /* logit/log scale: the MLE does not exist (see below) */
+    int iterations;    /* IRLS iterations (0 for the closed forms) */
+};
+
+enum stats_qscale {
+    STATS_SCALE_LOGIT,   /* logistic regression: slope in log-odds per unit of x */
+    STATS_SCALE_LINEAR   /* share scale: slope in share per unit of x */
+};
+
+/* Shares k_i/n_i against x_i (years).
+ * LOGIT: quasi-binomial GLM fitted by IRLS (weighted least squares of the working
+ *   response, iterated to a Newton step below 1e-12 of the SE; step halving if the
+ *   deviance rises), Pearson χ² = Σ (k − nμ)²/(nμ(1 − μ)). R
+ *   summary(glm(cbind(k, n - k) ~ x, family = quasibinomial))$coefficients["x", ]
+ *   and $dispersion (floor_phi = 0). k = 0 or k = n in some years is fine. When the
+ *   years separate the outcomes (every success at x >= c and every failure at x <= c
+ *   for some c, e.g. 0/10, 0/12, 10/10) the slope's MLE is infinite: that is found
+ *   from the data before fitting and gives STATS_EDEGENERATE with out->separated = 1
+ *   (use LINEAR for such a series).
+ * LINEAR: the Cochran–Armitage slope with lack-of-fit dispersion: b = the n-weighted
+ *   least-squares slope of k/n on x, Var_0(b) = p̄(1 − p̄)/Σn(x − x̄)², p̄ = Σk/Σn,
+ *   χ² = Σ n_i (k_i/n_i − fit_i)²/(p̄(1 − p̄)). With φ = 1, t equals the
+ *   Cochran–Armitage z (stats_cochran_armitage), now referred to t(g − 2). R
+ *   summary(lm(k/n ~ x, weights = n/(p̄(1 − p̄)))) (floor_phi = 0; its sigma² is φ_raw).
+ * 0 <= k_i <= n_i, n_i > 0 (k need not be whole). A pooled share of 0 or 1 (nothing
+ * varies) is STATS_EDEGENERATE. */
+int stats_qb_trend(const double *k, const double *n, const double *x, size_t g,
+                   enum stats_qscale scale, int floor_phi, struct stats_qtrend *out);
+
+/* Counts k_i with exposure e_i (pupils, or 1 for a plain count): quasi-Poisson
+ * log-linear GLM by IRLS, log E[k] = log e + a + b·x, Pearson χ² = Σ (k − μ)²/μ;
+ * R summary(glm(k ~ x + offset(log(e)), family = quasipoisson)). The slope is in log
+ * rate per unit of x. k_i >= 0, e_i > 0. No event in any year is STATS_EDEGENERATE;
+ * so is every event in the years of the smallest or of the largest x only (the MLE is
+ * infinite), with out->separated = 1. */
+int stats_qp_trend(const double *k, const double *e, const double *x, size_t g,
+                   int floor_phi, struct stats_qtrend *out);
+
+/* Means y_i with known standard errors se_i (sd_i/sqrt(n_i)): weighted least squares
+ * with w = 1/se², χ² = Σ w r², SE = sqrt(φ/Σw(x − x̄_w)²); R summary(lm(y ~ x,
+ * weights = 1/se^2)) (floor_phi = 0: its sigma² is φ_raw). A zero se_i (a figure
+ * without sampling variance, such as a context factor) is STATS_EDEGENERATE: such a
+ * series has no sampling model to test against. se_i >= 0, finite. */
+int stats_qmean_trend(const double *y, const double *se, const double *x, size_t g,
+                      int floor_phi, struct stats_qtrend *out);
+
 #endif

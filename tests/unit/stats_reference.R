@@ -257,6 +257,53 @@ sx <- floor(sm * sp + 0.5)
 p("smooth: sum x", sum(sx))
 p("smooth: pooled upper mid", pb_up(sum(sx), sm, sp))
 
+cat("== quasi-likelihood trends ==\n")
+qsum <- function(f, df) {
+  if (inherits(f, "glm")) {
+    f <- refit(f)
+    # the dispersion is the Pearson chi-square at the fit over the residual df
+    stopifnot(abs(summary(f)$dispersion / (sum(residuals(f, "pearson")^2) / df) - 1) < 1e-12)
+  }
+  s <- summary(f); cf <- s$coefficients[2, ]
+  disp <- if (inherits(f, "glm")) s$dispersion else s$sigma^2
+  se0 <- if (inherits(f, "glm")) sqrt(s$cov.unscaled[2, 2]) else sqrt(s$cov.unscaled[2, 2])
+  sef <- sqrt(max(1, disp)) * se0; tf <- cf[1] / sef
+  c(slope = cf[1], se = cf[2], t = cf[3], p = cf[4], phi_raw = disp,
+    se_floor = sef, t_floor = tf, p_floor = 2 * pt(-abs(tf), df))
+}
+yr4 <- 2021:2024
+k1 <- c(30, 38, 45, 52); n1 <- c(100, 105, 98, 110)
+f <- glm(cbind(k1, n1 - k1) ~ yr4, family = quasibinomial, control = ctl)
+p("qb logit k1: slope se t p phi", qsum(f, 2)); p("qb logit k1 intercept", coef(refit(f))[1])
+k2 <- c(30, 55, 35, 60); n2 <- c(100, 105, 98, 110)
+p("qb logit k2 (overdispersed)", qsum(glm(cbind(k2, n2 - k2) ~ yr4, family = quasibinomial, control = ctl), 2))
+yr3 <- 2022:2024; k3 <- c(20, 28, 35); n3 <- c(70, 72, 69)
+p("qb logit k3 (3 points)", qsum(glm(cbind(k3, n3 - k3) ~ yr3, family = quasibinomial, control = ctl), 1))
+k0 <- c(0, 3, 5, 9); n0 <- c(40, 42, 38, 41)
+p("qb logit zero year", qsum(glm(cbind(k0, n0 - k0) ~ yr4, family = quasibinomial, control = ctl), 2))
+lin <- function(k, n, x) { pb <- sum(k) / sum(n); lm(I(k / n) ~ x, weights = n / (pb * (1 - pb))) }
+p("qb linear k1", qsum(lin(k1, n1, yr4), 2)); p("qb linear k1 intercept", coef(lin(k1, n1, yr4))[1])
+p("qb linear k2", qsum(lin(k2, n2, yr4), 2))
+p("prop.trend.test k1 (z^2)", prop.trend.test(k1, n1, yr4)$statistic)
+yr5 <- 2020:2024
+kc <- c(12, 18, 15, 25, 30); ec <- c(800, 820, 790, 810, 805)
+f <- glm(kc ~ yr5 + offset(log(ec)), family = quasipoisson, control = ctl)
+p("qp counts/exposure", qsum(f, 3)); p("qp intercept", coef(refit(f))[1])
+kp <- c(3, 7, 4, 9)
+p("qp plain counts", qsum(glm(kp ~ yr4, family = quasipoisson, control = ctl), 2))
+ym <- c(61.2, 59.8, 57.1, 58.0); sem <- c(1.8, 1.6, 1.9, 1.7)
+f <- lm(ym ~ yr4, weights = 1 / sem^2)
+p("qmean", qsum(f, 2)); p("qmean intercept", coef(f)[1])
+# A context factor 10.1 -> 10.2 -> 10.3 (%): as a mean with the SE of a share of 500
+# pupils, tested against sampling variance alone (phi = 1; the line fits exactly).
+yc <- c(10.1, 10.2, 10.3); sec <- 100 * sqrt(yc / 100 * (1 - yc / 100) / 500)
+w <- 1 / sec^2; xb <- sum(w * yr3) / sum(w); sxx <- sum(w * (yr3 - xb)^2)
+b <- sum(w * (yr3 - xb) * yc) / sxx; tt <- b / sqrt(1 / sxx)
+p("context factor: slope se t p (phi=1)", c(b, sqrt(1 / sxx), tt, 2 * pt(-abs(tt), 1)))
+p("context factor: the old 1-df lm p", summary(lm(yc ~ yr3, weights = c(500, 500, 500)))$coefficients[2, 4])
+kcf <- c(101, 102, 103); ncf <- c(1000, 1000, 1000)
+p("context factor as shares, logit floored", qsum(glm(cbind(kcf, ncf - kcf) ~ yr3, family = quasibinomial, control = ctl), 1))
+
 cat("== empirical Bayes: the cap that broke GSL, and the floor ==\n")
 t95 <- 0.025
 # Four units of 500/2500: rho < 0, cap 100 N = 1e6, a = 2e5, b = 8e5.

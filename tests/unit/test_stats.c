@@ -1330,6 +1330,263 @@ static void test_spike_pool(void **state)
     assert_int_equal(stats_spike_pool(w, 0, &sp), STATS_EINPUT);
 }
 
+/* --- trends with lack-of-fit dispersion --------------------------------------------- */
+
+/* R qsum(f, df) in stats_reference.R: summary()$coefficients["x", ] (slope, se, t, p)
+ * and the dispersion φ_raw (floor_phi = 0); then se, t, p with max(1, φ_raw). */
+struct qwant {
+    double slope, se, t, p, phi_raw, se_floor, t_floor, p_floor;
+};
+
+static void check_qtrend(const struct stats_qtrend *raw, const struct stats_qtrend *fl,
+                         const struct qwant *w)
+{
+    ASSERT_CLOSE(raw->slope, w->slope);
+    ASSERT_CLOSE(raw->se, w->se);
+    ASSERT_CLOSE(raw->t, w->t);
+    ASSERT_CLOSE(raw->p, w->p);
+    ASSERT_CLOSE(raw->phi_raw, w->phi_raw);
+    ASSERT_CLOSE(raw->phi, w->phi_raw);
+    ASSERT_CLOSE(fl->slope, w->slope);
+    ASSERT_CLOSE(fl->phi_raw, w->phi_raw);
+    ASSERT_CLOSE(fl->se, w->se_floor);
+    ASSERT_CLOSE(fl->t, w->t_floor);
+    ASSERT_CLOSE(fl->p, w->p_floor);
+    assert_int_equal(fl->floored, w->phi_raw < 1.0);
+}
+
+static const double yr3[] = {2022, 2023, 2024};
+static const double yr4[] = {2021, 2022, 2023, 2024};
+static const double yr5[] = {2020, 2021, 2022, 2023, 2024};
+
+static void test_qb_trend_logit(void **state)
+{
+    (void)state;
+    struct stats_qtrend raw, fl;
+    /* R: glm(cbind(k1, n1 - k1) ~ yr4, family = quasibinomial): φ_raw = 0.298 < 1,
+     * so the floored test uses the binomial variance, with t on 2 df. */
+    const double k1[] = {30, 38, 45, 52}, n1[] = {100, 105, 98, 110};
+    assert_int_equal(stats_qb_trend(k1, n1, yr4, 4, STATS_SCALE_LOGIT, 0, &raw), STATS_OK);
+    assert_int_equal(stats_qb_trend(k1, n1, yr4, 4, STATS_SCALE_LOGIT, 1, &fl), STATS_OK);
+    check_qtrend(&raw, &fl,
+                 &(struct qwant){0.257414174446183, 0.0496137894244289, 5.18835947490511,
+                                 0.0351987290309135, 0.297962494399017,
+                                 0.0908911500030533, 2.83211483667591,
+                                 0.105339942049152});
+    ASSERT_CLOSE(raw.intercept, -521.043263865932);
+    ASSERT_CLOSE(fl.df, 2);
+    assert_int_equal(fl.npoints, 4);
+    assert_true(fl.iterations > 0);
+
+    /* Overdispersed years (φ_raw = 5.95): floored and raw agree. */
+    const double k2[] = {30, 55, 35, 60}, n2[] = {100, 105, 98, 110};
+    assert_int_equal(stats_qb_trend(k2, n2, yr4, 4, STATS_SCALE_LOGIT, 0, &raw), STATS_OK);
+    assert_int_equal(stats_qb_trend(k2, n2, yr4, 4, STATS_SCALE_LOGIT, 1, &fl), STATS_OK);
+    check_qtrend(&raw, &fl,
+                 &(struct qwant){0.235530818365103, 0.218211813209727, 1.07936786235643,
+                                 0.393291295625127, 5.94605808856677, 0.218211813209727,
+                                 1.07936786235643, 0.393291295625127});
+
+    /* Three years of one school: R calls it p = 0.0067 (φ_raw = 0.00077 from one
+     * residual df); floored, t on 1 df gives p = 0.23 — three cohorts do not make a
+     * significant trend here. */
+    const double k3[] = {20, 28, 35}, n3[] = {70, 72, 69};
+    assert_int_equal(stats_qb_trend(k3, n3, yr3, 3, STATS_SCALE_LOGIT, 0, &raw), STATS_OK);
+    assert_int_equal(stats_qb_trend(k3, n3, yr3, 3, STATS_SCALE_LOGIT, 1, &fl), STATS_OK);
+    check_qtrend(&raw, &fl,
+                 &(struct qwant){0.472917174970196, 0.00495077681813009, 95.5238323889576,
+                                 0.00666426903062818, 0.000767910592019387,
+                                 0.17865617011865, 2.64708000096565, 0.229947768822228});
+    assert_int_equal(stats_trend_classify(fl.slope, fl.p, 0.05, STATS_HIGHER_IS_BETTER, 3),
+                     STATS_TREND_NO_CHANGE);
+
+    /* A year with k = 0 is fine (no separation): R qsum on k0 = c(0, 3, 5, 9). */
+    const double k0[] = {0, 3, 5, 9}, n0[] = {40, 42, 38, 41};
+    assert_int_equal(stats_qb_trend(k0, n0, yr4, 4, STATS_SCALE_LOGIT, 0, &raw), STATS_OK);
+    assert_int_equal(stats_qb_trend(k0, n0, yr4, 4, STATS_SCALE_LOGIT, 1, &fl), STATS_OK);
+    check_qtrend(&raw, &fl,
+                 &(struct qwant){0.893792167017479, 0.251685647996105, 3.55122421216211,
+                                 0.0709582131695086, 0.739387075669838,
+                                 0.292699866118465, 3.0536131733512,
+                                 0.0925901729639135});
+}
+
+static void test_qb_trend_degenerate(void **state)
+{
+    (void)state;
+    struct stats_qtrend t;
+    /* Complete separation: 0/10, 0/12, 10/10 — the logit slope is infinite. */
+    const double ks[] = {0, 0, 10}, ns[] = {10, 12, 10};
+    assert_int_equal(stats_qb_trend(ks, ns, yr3, 3, STATS_SCALE_LOGIT, 1, &t),
+                     STATS_EDEGENERATE);
+    assert_int_equal(t.separated, 1);
+    assert_true(isnan(t.p));   /* nothing usable, and no small p */
+    /* Quasi-complete: 0/10, 5/10, 10/10. */
+    const double kq[] = {0, 5, 10}, nq[] = {10, 10, 10};
+    assert_int_equal(stats_qb_trend(kq, nq, yr3, 3, STATS_SCALE_LOGIT, 1, &t),
+                     STATS_EDEGENERATE);
+    assert_int_equal(t.separated, 1);
+    /* The same series on the share scale is testable, without NaN: hand, shares
+     * 0, 0.5, 1 on a line (slope 0.5), p̄ = ½, so the Cochran–Armitage-type SE is
+     * sqrt(¼/Σn(x − x̄)²) = sqrt(¼/20), t = 0.5/0.1118 = 4.472 with 1 df. */
+    assert_int_equal(stats_qb_trend(kq, nq, yr3, 3, STATS_SCALE_LINEAR, 1, &t), STATS_OK);
+    ASSERT_CLOSE(t.slope, 0.5);
+    ASSERT_CLOSE(t.se, sqrt(0.25 / 20.0));
+    assert_int_equal(t.exact_fit, 1);
+    assert_true(isfinite(t.p) && t.p > 0.05);
+    /* ... and on R's unfloored scale an exact fit is no answer at all. */
+    assert_int_equal(stats_qb_trend(kq, nq, yr3, 3, STATS_SCALE_LINEAR, 0, &t),
+                     STATS_EDEGENERATE);
+    assert_int_equal(t.exact_fit, 1);
+    /* Nothing ever happens: all k = 0 (or all k = n). */
+    const double kz[] = {0, 0, 0}, kf[] = {10, 12, 10};
+    assert_int_equal(stats_qb_trend(kz, ns, yr3, 3, STATS_SCALE_LOGIT, 1, &t),
+                     STATS_EDEGENERATE);
+    assert_int_equal(t.separated, 0);
+    assert_int_equal(stats_qb_trend(kf, ns, yr3, 3, STATS_SCALE_LINEAR, 1, &t),
+                     STATS_EDEGENERATE);
+    /* g = 2: no lack-of-fit df. */
+    assert_int_equal(stats_qb_trend(kq, nq, yr3, 2, STATS_SCALE_LOGIT, 1, &t),
+                     STATS_EINPUT);
+    /* One year three times. */
+    const double same[] = {2024, 2024, 2024};
+    assert_int_equal(stats_qb_trend(kq, nq, same, 3, STATS_SCALE_LINEAR, 1, &t),
+                     STATS_EDEGENERATE);
+    const double kbad[] = {0, 11, 10};
+    assert_int_equal(stats_qb_trend(kbad, nq, yr3, 3, STATS_SCALE_LOGIT, 1, &t),
+                     STATS_EINPUT);
+    const double nz[] = {10, 0, 10};
+    assert_int_equal(stats_qb_trend(kz, nz, yr3, 3, STATS_SCALE_LOGIT, 1, &t),
+                     STATS_EINPUT);
+}
+
+static void test_qb_trend_linear(void **state)
+{
+    (void)state;
+    struct stats_qtrend raw, fl;
+    /* R: lin(k, n, x) = lm(I(k/n) ~ x, weights = n/(pb*(1 - pb))), pb = Σk/Σn */
+    const double k1[] = {30, 38, 45, 52}, n1[] = {100, 105, 98, 110};
+    assert_int_equal(stats_qb_trend(k1, n1, yr4, 4, STATS_SCALE_LINEAR, 0, &raw), STATS_OK);
+    assert_int_equal(stats_qb_trend(k1, n1, yr4, 4, STATS_SCALE_LINEAR, 1, &fl), STATS_OK);
+    check_qtrend(&raw, &fl,
+                 &(struct qwant){0.061013103671806, 0.011179371449048, 5.45765063356956,
+                                 0.0319715297797714, 0.27242228269515,
+                                 0.0214188462095546, 2.84857097692727,
+                                 0.104309610937141});
+    ASSERT_CLOSE(raw.intercept, -123.001185349817);
+    assert_int_equal(raw.iterations, 0);
+    /* With φ = 1 the statistic is the Cochran–Armitage z: R prop.trend.test(k1, n1,
+     * yr4)$statistic = z² (the p differs: t on 2 df instead of the normal). */
+    ASSERT_CLOSE(fl.t * fl.t, 8.1143566105924);
+    struct stats_catrend ca;
+    assert_int_equal(stats_cochran_armitage(k1, n1, yr4, 4, &ca), STATS_OK);
+    ASSERT_CLOSE(fl.t, ca.z);
+
+    const double k2[] = {30, 55, 35, 60}, n2[] = {100, 105, 98, 110};
+    assert_int_equal(stats_qb_trend(k2, n2, yr4, 4, STATS_SCALE_LINEAR, 0, &raw), STATS_OK);
+    assert_int_equal(stats_qb_trend(k2, n2, yr4, 4, STATS_SCALE_LINEAR, 1, &fl), STATS_OK);
+    check_qtrend(&raw, &fl,
+                 &(struct qwant){0.0573459276751491, 0.0523550052047398, 1.0953284686133,
+                                 0.387668321319268, 5.82950216615251,
+                                 0.0523550052047398, 1.0953284686133,
+                                 0.387668321319268});
+}
+
+static void test_qp_trend(void **state)
+{
+    (void)state;
+    struct stats_qtrend raw, fl;
+    /* R: glm(kc ~ yr5 + offset(log(ec)), family = quasipoisson) */
+    const double kc[] = {12, 18, 15, 25, 30}, ec[] = {800, 820, 790, 810, 805};
+    assert_int_equal(stats_qp_trend(kc, ec, yr5, 5, 0, &raw), STATS_OK);
+    assert_int_equal(stats_qp_trend(kc, ec, yr5, 5, 1, &fl), STATS_OK);
+    check_qtrend(&raw, &fl,
+                 &(struct qwant){0.219375368819865, 0.045489244090552, 4.82257670369662,
+                                 0.0169896534377387, 0.389383097354563,
+                                 0.0728987652538708, 3.00931528889259,
+                                 0.0572428894842674});
+    ASSERT_CLOSE(raw.intercept, -447.319750155248);
+    ASSERT_CLOSE(fl.df, 3);
+
+    /* A plain count (exposure 1): R glm(kp ~ yr4, family = quasipoisson) */
+    const double kp[] = {3, 7, 4, 9}, one[] = {1, 1, 1, 1};
+    assert_int_equal(stats_qp_trend(kp, one, yr4, 4, 0, &raw), STATS_OK);
+    assert_int_equal(stats_qp_trend(kp, one, yr4, 4, 1, &fl), STATS_OK);
+    check_qtrend(&raw, &fl,
+                 &(struct qwant){0.266065691999993, 0.193414935123611, 1.37562123540228,
+                                 0.302741473897481, 1.01360984330534, 0.193414935123611,
+                                 1.37562123540228, 0.302741473897481});
+
+    /* Events only in the last year: the log-rate slope is infinite. */
+    const double kl[] = {0, 0, 5};
+    assert_int_equal(stats_qp_trend(kl, one, yr3, 3, 1, &fl), STATS_EDEGENERATE);
+    assert_int_equal(fl.separated, 1);
+    /* Zero in the middle year is fine. */
+    const double km[] = {4, 0, 5};
+    assert_int_equal(stats_qp_trend(km, one, yr3, 3, 1, &fl), STATS_OK);
+    assert_true(isfinite(fl.p));
+    const double kz[] = {0, 0, 0};
+    assert_int_equal(stats_qp_trend(kz, one, yr3, 3, 1, &fl), STATS_EDEGENERATE);
+    assert_int_equal(fl.separated, 0);
+    const double e0[] = {1, 0, 1};
+    assert_int_equal(stats_qp_trend(km, e0, yr3, 3, 1, &fl), STATS_EINPUT);
+    assert_int_equal(stats_qp_trend(km, one, yr3, 2, 1, &fl), STATS_EINPUT);
+}
+
+static void test_qmean_trend(void **state)
+{
+    (void)state;
+    struct stats_qtrend raw, fl;
+    /* R: lm(ym ~ yr4, weights = 1/sem^2) */
+    const double y[] = {61.2, 59.8, 57.1, 58.0}, se[] = {1.8, 1.6, 1.9, 1.7};
+    assert_int_equal(stats_qmean_trend(y, se, yr4, 4, 0, &raw), STATS_OK);
+    assert_int_equal(stats_qmean_trend(y, se, yr4, 4, 1, &fl), STATS_OK);
+    check_qtrend(&raw, &fl,
+                 &(struct qwant){-1.19329956380257, 0.476264571476122, -2.50553922183229,
+                                 0.129145377474859, 0.371974931319495, 0.78089283881473,
+                                 -1.52812204759594, 0.266068332455726});
+    ASSERT_CLOSE(raw.intercept, 2472.53782775355);
+}
+
+/* The review's context factor, 10.1 -> 10.2 -> 10.3: the old 1-df test of the
+ * weighted lm gives p = 1.2e-13 (R summary(lm(yc ~ yr3, weights = rep(500, 3))),
+ * a rounding residual taken for precision). None of the new tests calls it
+ * significant. */
+static void test_context_factor_not_significant(void **state)
+{
+    (void)state;
+    const double yc[] = {10.1, 10.2, 10.3};
+    struct stats_qtrend t;
+    /* A context factor has no sampling variance: no sampling model to test. */
+    const double se0[] = {0, 0, 0};
+    assert_int_equal(stats_qmean_trend(yc, se0, yr3, 3, 1, &t), STATS_EDEGENERATE);
+    assert_int_equal(stats_qmean_trend(yc, se0, yr3, 3, 0, &t), STATS_EDEGENERATE);
+    /* Read as a share of 500 pupils (in %): R, φ = 1 (the line fits exactly):
+     * slope, se = sqrt(1/Σw(x − x̄)²), t, 2*pt(-|t|, 1) */
+    double sec[3];
+    for (int i = 0; i < 3; i++)
+        sec[i] = 100.0 * sqrt(yc[i] / 100.0 * (1.0 - yc[i] / 100.0) / 500.0);
+    assert_int_equal(stats_qmean_trend(yc, sec, yr3, 3, 1, &t), STATS_OK);
+    assert_int_equal(t.exact_fit, 1);
+    assert_int_equal(t.floored, 1);
+    ASSERT_CLOSE(t.slope, 0.100000000003592);
+    ASSERT_CLOSE(t.se, 0.95704072095098);
+    ASSERT_CLOSE(t.p, 0.933720899476511);
+    /* R's unfloored residual variance of an exact fit is no evidence: degenerate. */
+    assert_int_equal(stats_qmean_trend(yc, sec, yr3, 3, 0, &t), STATS_EDEGENERATE);
+    assert_int_equal(t.exact_fit, 1);
+    /* As counts 101, 102, 103 of 1000 on the logit scale, floored:
+     * R qsum(glm(cbind(kcf, ncf - kcf) ~ yr3, family = quasibinomial), 1) */
+    const double kcf[] = {101, 102, 103}, ncf[] = {1000, 1000, 1000};
+    assert_int_equal(stats_qb_trend(kcf, ncf, yr3, 3, STATS_SCALE_LOGIT, 1, &t), STATS_OK);
+    ASSERT_CLOSE(t.slope, 0.0109176844687848);
+    ASSERT_CLOSE(t.phi_raw, 1.37427969136343e-07);
+    ASSERT_CLOSE(t.se, 0.0738851770878249);
+    ASSERT_CLOSE(t.p, 0.90660535721052);
+    assert_int_equal(stats_trend_classify(t.slope, t.p, 0.05, STATS_LOWER_IS_BETTER, 3),
+                     STATS_TREND_NO_CHANGE);
+}
+
 /* --- empirical Bayes: the cap that broke GSL, and the floor ------------------------- */
 
 static void test_eb_cap_no_nan(void **state)
@@ -1511,6 +1768,12 @@ int main(void)
         cmocka_unit_test(test_combine),
         cmocka_unit_test(test_poibin),
         cmocka_unit_test(test_spike_pool),
+        cmocka_unit_test(test_qb_trend_logit),
+        cmocka_unit_test(test_qb_trend_degenerate),
+        cmocka_unit_test(test_qb_trend_linear),
+        cmocka_unit_test(test_qp_trend),
+        cmocka_unit_test(test_qmean_trend),
+        cmocka_unit_test(test_context_factor_not_significant),
         cmocka_unit_test(test_eb_cap_no_nan),
         cmocka_unit_test(test_eb_floor),
         cmocka_unit_test(test_ols_inference),
