@@ -1735,3 +1735,97 @@ int stats_qmean_trend(const double *y, const double *se, const double *x, size_t
                          floor_phi);
 }
 
+/* --- clustering --------------------------------------------------------------------- */
+
+int stats_icc_binary(const double *k, const double *n, size_t len,
+                     struct stats_icc *out)
+{
+    if (!k || !n || !out || len == 0)
+        return STATS_EINPUT;
+    double N = 0.0, K = 0.0, sk2n = 0.0, sn2 = 0.0;
+    size_t I = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!isfinite(k[i]) || !isfinite(n[i]) || k[i] < 0.0 || k[i] > n[i])
+            return STATS_EINPUT;
+        if (n[i] == 0.0)
+            continue;
+        N += n[i];
+        K += k[i];
+        sk2n += k[i] * k[i] / n[i];
+        sn2 += n[i] * n[i];
+        I++;
+    }
+    if (I < 2 || !(N > (double)I))
+        return STATS_EINPUT;
+    double p = K / N;
+    if (p <= 0.0 || p >= 1.0)
+        return STATS_EDEGENERATE;
+    double dI = (double)I;
+    out->units = I;
+    out->pooled = p;
+    out->msb = (sk2n - K * K / N) / (dI - 1.0);
+    out->msw = (K - sk2n) / (N - dI);
+    out->n0 = (N - sn2 / N) / (dI - 1.0);
+    double den = out->msb + (out->n0 - 1.0) * out->msw;
+    if (!(den > 0.0))
+        return STATS_EDEGENERATE;
+    out->icc = (out->msb - out->msw) / den;
+    out->mbar = N / dI;
+    out->mbar_w = sn2 / N;
+    double r = fmax(0.0, out->icc);
+    out->deff = 1.0 + (out->mbar_w - 1.0) * r;
+    out->deff_mean = 1.0 + (out->mbar - 1.0) * r;
+    return isfinite(out->icc) ? STATS_OK : STATS_ENUMERIC;
+}
+
+int stats_group_vs_rest(const double *y, const double *w, const int *in_group,
+                        size_t len, struct stats_group_test *out)
+{
+    if (!y || !w || !in_group || !out || len == 0)
+        return STATS_EINPUT;
+    double swg = 0.0, swyg = 0.0, swr = 0.0, swyr = 0.0;
+    size_t ng = 0, nr = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!isfinite(w[i]) || w[i] < 0.0)
+            return STATS_EINPUT;
+        if (w[i] == 0.0)
+            continue;
+        if (!isfinite(y[i]))
+            return STATS_EINPUT;
+        if (in_group[i]) {
+            swg += w[i];
+            swyg += w[i] * y[i];
+            ng++;
+        } else {
+            swr += w[i];
+            swyr += w[i] * y[i];
+            nr++;
+        }
+    }
+    if (ng == 0 || nr == 0 || ng + nr < 3)
+        return STATS_EINPUT;
+    double mg = swyg / swg, mr = swyr / swr, rss = 0.0, tss = 0.0;
+    double mall = (swyg + swyr) / (swg + swr);
+    for (size_t i = 0; i < len; i++) {
+        if (w[i] == 0.0)
+            continue;
+        double e = y[i] - (in_group[i] ? mg : mr), d = y[i] - mall;
+        rss += w[i] * e * e;
+        tss += w[i] * d * d;
+    }
+    out->value_group = mg;
+    out->value_rest = mr;
+    out->diff = mg - mr;
+    out->units_group = ng;
+    out->units_rest = nr;
+    out->df = (double)(ng + nr) - 2.0;
+    if (!(rss > QTREND_EXACT * tss)) {
+        out->se = out->t = out->p = NAN;
+        return STATS_EDEGENERATE;
+    }
+    double s2 = rss / out->df;
+    out->se = sqrt(s2 * (1.0 / swg + 1.0 / swr));
+    out->t = out->diff / out->se;
+    out->p = 2.0 * gsl_cdf_tdist_Q(fabs(out->t), out->df);
+    return isfinite(out->p) ? STATS_OK : STATS_ENUMERIC;
+}

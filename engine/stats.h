@@ -1,7 +1,13 @@
 /*
  * stats.h — the numbers behind soko's judgements: intervals, trends, comparisons
  * with a cluster or district (z-scores, funnel limits, percentile ranks), empirical
- * Bayes shrinkage, context regression and the score-spike test for objectivity.
+ * Bayes shrinkage, context regression and the score-spike test for objectivity;
+ * and the school-level methods that keep a rule's error rate at the level it states:
+ * exact tail probabilities for classification, overdispersion (Spiegelhalter 2005),
+ * false-discovery-rate and family-wise adjustment across a district's cells,
+ * combined and pooled tests over a school's works, quasi-likelihood trends that admit
+ * cohort noise, leave-one-out residuals, the intraclass correlation and a cluster
+ * comparison with schools as units. docs/analysis.md describes each with its R call.
  *
  * Takes: plain arrays of doubles (counts are doubles because indicators hold them
  *   so; where a function needs whole numbers it says so and checks).
@@ -9,7 +15,10 @@
  *   stats_rc: 0 is success). On a nonzero status the out-parameters hold nothing
  *   the caller may use unless the function says otherwise.
  * Ownership: nothing is allocated for the caller and nothing is kept; output arrays
- *   are the caller's, sized as each function states.
+ *   are the caller's, sized as each function states. A few functions need scratch
+ *   memory proportional to their input; they say so, take it with malloc and free it
+ *   before returning (an allocation failure is STATS_ENUMERIC, never an abort). No
+ *   function keeps state between calls: all are reentrant.
  * Failure: never prints, exits or aborts. Bad arguments give STATS_EINPUT; valid
  *   data that carry no answer (no spread, a singular design, a spike that cannot be
  *   tested) give STATS_EDEGENERATE; a GSL failure gives STATS_ENUMERIC.
@@ -641,5 +650,66 @@ int stats_qp_trend(const double *k, const double *e, const double *x, size_t g,
  * series has no sampling model to test against. se_i >= 0, finite. */
 int stats_qmean_trend(const double *y, const double *se, const double *x, size_t g,
                       int floor_phi, struct stats_qtrend *out);
+
+/* --- clustering of pupils in schools ------------------------------------------------- */
+
+/* ANOVA estimator of the intraclass correlation of a binary outcome from school
+ * counts k_i of n_i (Fleiss 1981; Ridout, Demétrio & Firth 1999, Biometrics 55:137):
+ *   MSB = (Σ k_i²/n_i − (Σk)²/N)/(I − 1), MSW = (Σk − Σ k_i²/n_i)/(N − I),
+ *   n₀ = (N − Σn_i²/N)/(I − 1), ICC = (MSB − MSW)/(MSB + (n₀ − 1)·MSW),
+ * the mean squares of a one-way ANOVA of the pupils' 0/1 outcomes on school (R:
+ * anova(lm(y ~ factor(school))) on the expanded data). It may be negative.
+ * Design effect of the pooled share Σk/Σn under a common ICC (Kish):
+ *   Var = p(1 − p)/N · [1 + (m̄_w − 1)·ICC], m̄_w = Σn_i²/N, the size-weighted mean
+ *   school size; deff uses m̄_w, deff_mean the plain mean N/I (the textbook
+ *   1 + (m̄ − 1)ρ); both use max(0, ICC).
+ * Units with n_i = 0 are skipped. Needs >= 2 units with n_i > 0, N > I (someone
+ * shares a school), 0 <= k_i <= n_i; pooled share 0 or 1 is STATS_EDEGENERATE. */
+struct stats_icc {
+    double icc;
+    double msb, msw, n0;
+    double pooled;      /* Σk/Σn */
+    double mbar;        /* N/I */
+    double mbar_w;      /* Σn²/N */
+    double deff;        /* 1 + (m̄_w − 1)·max(0, ICC) */
+    double deff_mean;   /* 1 + (m̄ − 1)·max(0, ICC) */
+    size_t units;       /* I */
+};
+
+int stats_icc_binary(const double *k, const double *n, size_t len,
+                     struct stats_icc *out);
+
+/* A group of schools (a cluster) against the district's other schools, with the
+ * schools as units: weighted least squares of the school values y_i on the group
+ * indicator with weights w_i — for shares y = k/n and w = n, for means y = the mean
+ * and w = n. The difference is then exactly the group's pooled value minus the
+ * rest's (Σk/Σn of each, the values soko shows), and its SE comes from the scatter of
+ * schools around their group's value, so pupils of one school are not counted as
+ * independent (the design effect of 3–4 that a pupil-level z would ignore) and no
+ * ICC model is needed; t has I − 2 df. R: summary(lm(y ~ g, weights = w))
+ * $coefficients["g", ]. Chosen over a design-effect-corrected pupil z because it
+ * needs no estimate of the ICC and, with a handful of schools per cluster, its t
+ * reference is honest; over the unweighted t-test because that compares means of
+ * school values, not the pooled values shown. Its limit: weights n treat a school's
+ * value as varying like 1/n, while with an ICC a large school varies more than that,
+ * so the test leans on the large schools (the estimate stays the pooled difference;
+ * the residual variance absorbs the extra scatter on average).
+ * Units with w_i = 0 are skipped (y may be NaN there). Needs w_i >= 0 finite, >= 1
+ * unit in each group and >= 3 in all; an exact fit (all schools equal to their
+ * group's value) is STATS_EDEGENERATE. in_group[i] nonzero marks the group. */
+struct stats_group_test {
+    double value_group;   /* Σwy/Σw over the group */
+    double value_rest;
+    double diff;          /* value_group − value_rest */
+    double se;
+    double t;
+    double df;            /* I − 2 */
+    double p;             /* two-sided */
+    size_t units_group;
+    size_t units_rest;
+};
+
+int stats_group_vs_rest(const double *y, const double *w, const int *in_group,
+                        size_t len, struct stats_group_test *out);
 
 #endif

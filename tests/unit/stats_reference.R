@@ -334,3 +334,21 @@ p("ols se", s[, 2]); p("ols t", s[, 3]); p("ols p", s[, 4])
 p("ols sigma", summary(g)$sigma)
 p("ols rstudent", rstudent(g)); p("ols hatvalues", hatvalues(g))
 
+cat("== ICC and design effect, cluster vs rest ==\n")
+ik <- c(12, 30, 8, 45, 20, 5); inn <- c(40, 60, 35, 80, 50, 30)
+icc <- function(k, n) {
+  N <- sum(n); I <- length(n); K <- sum(k)
+  msb <- (sum(k^2 / n) - K^2 / N) / (I - 1); msw <- (K - sum(k^2 / n)) / (N - I)
+  n0 <- (N - sum(n^2) / N) / (I - 1)
+  r <- (msb - msw) / (msb + (n0 - 1) * msw)
+  c(icc = r, msb = msb, msw = msw, n0 = n0, mbar = N / I, mbar_w = sum(n^2) / N,
+    deff = 1 + (sum(n^2) / N - 1) * max(0, r), deff_mean = 1 + (N / I - 1) * max(0, r))
+}
+p("icc msb msw n0 mbar mbar_w deff deff_mean", icc(ik, inn))
+# The mean squares again from a one-way ANOVA of the pupils' 0/1 outcomes.
+yy <- unlist(mapply(function(k, n) c(rep(1, k), rep(0, n - k)), ik, inn))
+gg <- factor(rep(seq_along(inn), inn))
+p("anova MSB MSW", anova(lm(yy ~ gg))[["Mean Sq"]])
+grp <- c(1, 1, 0, 0, 0, 0)
+p("group vs rest: est se t p", summary(lm(I(ik / inn) ~ grp, weights = inn))$coefficients["grp", ])
+p("group vs rest: pooled values", c(sum(ik[grp == 1]) / sum(inn[grp == 1]), sum(ik[grp == 0]) / sum(inn[grp == 0])))

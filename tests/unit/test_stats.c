@@ -1732,6 +1732,85 @@ static void test_ols_inference(void **state)
                      STATS_EINPUT);
 }
 
+/* --- ICC, design effect, cluster vs rest -------------------------------------------- */
+
+static const double icc_k[] = {12, 30, 8, 45, 20, 5};
+static const double icc_n[] = {40, 60, 35, 80, 50, 30};
+
+static void test_icc(void **state)
+{
+    (void)state;
+    struct stats_icc r;
+    /* R: icc(ik, inn) — the formulas; MSB and MSW equal
+     * anova(lm(yy ~ gg))[["Mean Sq"]] of the pupils' 0/1 outcomes on school. */
+    assert_int_equal(stats_icc_binary(icc_k, icc_n, 6, &r), STATS_OK);
+    ASSERT_CLOSE(r.icc, 0.0785072927488747);
+    ASSERT_CLOSE(r.msb, 1.15216908797417);
+    ASSERT_CLOSE(r.msw, 0.226386142692371);
+    ASSERT_CLOSE(r.n0, 48);
+    ASSERT_CLOSE(r.mbar, 49.1666666666667);
+    ASSERT_CLOSE(r.mbar_w, 55);
+    ASSERT_CLOSE(r.deff, 5.23939380843923);
+    ASSERT_CLOSE(r.deff_mean, 4.78143460073746);
+    ASSERT_CLOSE(r.pooled, 120.0 / 295.0);
+    assert_int_equal(r.units, 6);
+
+    /* Hand: identical shares 10/50 in three schools: MSB = 0, ICC = −MSW/((n₀−1)MSW)
+     * = −1/49, design effect 1 (the ICC is floored at 0 there). */
+    const double k3[] = {10, 10, 10}, n3[] = {50, 50, 50};
+    assert_int_equal(stats_icc_binary(k3, n3, 3, &r), STATS_OK);
+    ASSERT_CLOSE(r.icc, -1.0 / 49.0);
+    ASSERT_CLOSE(r.deff, 1.0);
+
+    const double kz[] = {0, 0, 0};
+    assert_int_equal(stats_icc_binary(kz, n3, 3, &r), STATS_EDEGENERATE);
+    const double ones[] = {1, 1, 1}, k01[] = {0, 1, 1};
+    assert_int_equal(stats_icc_binary(k01, ones, 3, &r), STATS_EINPUT);   /* N = I */
+    assert_int_equal(stats_icc_binary(k3, n3, 1, &r), STATS_EINPUT);
+}
+
+static void test_group_vs_rest(void **state)
+{
+    (void)state;
+    double y[6];
+    for (int i = 0; i < 6; i++)
+        y[i] = icc_k[i] / icc_n[i];
+    const int g[] = {1, 1, 0, 0, 0, 0};
+    struct stats_group_test r;
+    /* R: summary(lm(I(ik/inn) ~ grp, weights = inn))$coefficients["grp", ]; the group
+     * values are the pooled shares 42/100 and 78/195. */
+    assert_int_equal(stats_group_vs_rest(y, icc_n, g, 6, &r), STATS_OK);
+    ASSERT_CLOSE(r.value_group, 0.42);
+    ASSERT_CLOSE(r.value_rest, 0.4);
+    ASSERT_CLOSE(r.diff, 0.0200000000000001);
+    ASSERT_CLOSE(r.se, 0.147267827041628);
+    ASSERT_CLOSE(r.t, 0.135806987865358);
+    ASSERT_CLOSE(r.p, 0.898534242589406);
+    ASSERT_CLOSE(r.df, 4);
+    assert_int_equal(r.units_group, 2);
+    assert_int_equal(r.units_rest, 4);
+
+    /* A school without pupils (w = 0, value missing) is left out. */
+    double y7[7], w7[7];
+    int g7[7];
+    for (int i = 0; i < 6; i++) {
+        y7[i] = y[i];
+        w7[i] = icc_n[i];
+        g7[i] = g[i];
+    }
+    y7[6] = NAN;
+    w7[6] = 0;
+    g7[6] = 1;
+    assert_int_equal(stats_group_vs_rest(y7, w7, g7, 7, &r), STATS_OK);
+    ASSERT_CLOSE(r.p, 0.898534242589406);
+
+    const int all[] = {1, 1, 1, 1, 1, 1};
+    assert_int_equal(stats_group_vs_rest(y, icc_n, all, 6, &r), STATS_EINPUT);
+    assert_int_equal(stats_group_vs_rest(y, icc_n, g, 2, &r), STATS_EINPUT);
+    const double flat[] = {0.4, 0.4, 0.3, 0.3, 0.3, 0.3};
+    assert_int_equal(stats_group_vs_rest(flat, icc_n, g, 6, &r), STATS_EDEGENERATE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1777,6 +1856,8 @@ int main(void)
         cmocka_unit_test(test_eb_cap_no_nan),
         cmocka_unit_test(test_eb_floor),
         cmocka_unit_test(test_ols_inference),
+        cmocka_unit_test(test_icc),
+        cmocka_unit_test(test_group_vs_rest),
     };
     return cmocka_run_group_tests_name("stats", tests, setup, NULL);
 }
