@@ -40,8 +40,11 @@ static int valid_date(const char *s)
     if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') return 0;
     for (int i = 0; i < 10; i++)
         if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return 0;
-    int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
-    return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+    int y = atoi(s), m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1900 || m < 1 || m > 12 || d < 1) return 0;
+    return d <= mdays[m - 1] + (m == 2 && leap);
 }
 
 struct gather {
@@ -220,7 +223,7 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
         return SOKO_EUSAGE;
     }
     if (c->date && !valid_date(c->date)) {
-        soko_diag_add(d, NULL, 0, 0, "--date '%s': expected YYYY-MM-DD", c->date);
+        soko_diag_add(d, NULL, 0, 0, _("--date '%s': expected a calendar date YYYY-MM-DD"), c->date);
         return SOKO_EUSAGE;
     }
     if (c->date) {
@@ -258,13 +261,11 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
         if (ind) rc = ind_evaluate(g->std, ind, 0, 0, &g->res, d);
     }
     if (!rc && !y1) {
+        /* the last year with any row of any form (coverage counts); with the registry
+           alone, the year of the note's date: the note then says what is missing */
         for (size_t i = 0; i < g->res.n; i++)
-            if (g->res.v[i].year > y1 && strncmp(g->res.v[i].ind->id, "cov_", 4) != 0)
-                y1 = g->res.v[i].year;
-        if (!y1) {
-            soko_diag_add(d, NULL, 0, 0, "the store holds no results: import data first");
-            rc = SOKO_EINPUT;
-        }
+            if (g->res.v[i].year > y1) y1 = g->res.v[i].year;
+        if (!y1) y1 = atoi(g->date);
         y0 = y1 - (ANA_WINDOW_DEFAULT - 1);
     }
     if (!rc) {

@@ -90,6 +90,6 @@ has err "--cluster ID is required"
 run 2 --db d.db note $I --cluster nope --out x --date 2026-09-01
 has err "no cluster 'nope'"
 run 2 --db d.db note $I --cluster nevsky_stem --out x --date 01.09.2026
-has err "expected YYYY-MM-DD"
+has err "YYYY-MM-DD"
 run 2 --db d.db card $I --school 999999 --out x --date 2026-09-01
 has err "no school '999999'"
