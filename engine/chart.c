@@ -563,20 +563,10 @@ static char *read_all(const char *path, size_t *len)
     return sbuf_take(&b);
 }
 
-int chart_render(struct chart_batch *b, const char *dir, int formats, struct soko_diag *d)
+/* Runs gnuplot on charts.gp in the private directory tmp; SOKO_OK when it exits 0.
+ * Its output goes to tmp/charts.log. */
+static int run_gnuplot(const char *tmp, struct soko_diag *d)
 {
-    char *script = chart_script(b, formats);
-    char *path = xasprintf("%s/charts.gp", dir);
-    FILE *f = fopen(path, "wb");
-    int ok = f && fputs(script, f) >= 0;
-    if (f && fclose(f) != 0) ok = 0;
-    free(script);
-    if (!ok) {
-        soko_diag_add(d, path, 0, 0, "cannot write the chart script: %s", strerror(errno));
-        free(path);
-        return SOKO_EIO;
-    }
-    free(path);
     const char *prog = getenv("SOKO_GNUPLOT");
     if (!prog || !*prog) prog = "gnuplot";
     fflush(NULL);
@@ -586,10 +576,10 @@ int chart_render(struct chart_batch *b, const char *dir, int formats, struct sok
         return SOKO_EIO;
     }
     if (pid == 0) {
-        /* the child: in DIR, stdin from /dev/null, stdout and stderr to charts.log */
-        if (chdir(dir) != 0) _exit(126);
+        /* the child: in tmp, stdin from /dev/null, stdout and stderr to charts.log */
+        if (chdir(tmp) != 0) _exit(126);
         int in = open("/dev/null", O_RDONLY);
-        int log = open("charts.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int log = open("charts.log", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
         if (in < 0 || log < 0) _exit(126);
         dup2(in, 0);
         dup2(log, 1);
@@ -604,26 +594,17 @@ int chart_render(struct chart_batch *b, const char *dir, int formats, struct sok
             soko_diag_add(d, NULL, 0, 0, "waiting for gnuplot: %s", strerror(errno));
             return SOKO_EIO;
         }
-    char *logpath = xasprintf("%s/charts.log", dir);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        /* gnuplot exits non-zero on an error in a script; what it prints with status 0
-           are warnings (kept in charts.log), and an empty log is removed */
-        size_t len = 0;
-        char *log = read_all(logpath, &len);
-        if (log && len == 0) unlink(logpath);
-        free(log);
-        free(logpath);
-        return SOKO_OK;
-    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return SOKO_OK;
+    char *logpath = xasprintf("%s/charts.log", tmp);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
         soko_diag_add(d, NULL, 0, 0,
                       "cannot run '%s': install gnuplot (Debian: apt-get install gnuplot-nox; "
                       "or run scripts/deps)", prog);
     else if (WIFEXITED(status) && WEXITSTATUS(status) == 126)
-        soko_diag_add(d, dir, 0, 0, "cannot prepare the directory for gnuplot");
+        soko_diag_add(d, tmp, 0, 0, "cannot prepare the directory for gnuplot");
     else {
         char *log = read_all(logpath, NULL);
-        soko_diag_add(d, logpath, 0, 0, "gnuplot failed (%s %d): %.600s",
+        soko_diag_add(d, "charts.log", 0, 0, "gnuplot failed (%s %d): %.600s",
                       WIFEXITED(status) ? "exit status" : "signal",
                       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
                       log ? log : "(no log)");
@@ -631,6 +612,55 @@ int chart_render(struct chart_batch *b, const char *dir, int formats, struct sok
     }
     free(logpath);
     return SOKO_EIO;
+}
+
+int chart_render(struct chart_batch *b, struct outdir *o, int formats, struct soko_diag *d)
+{
+    /* gnuplot writes into a private directory inside o; the files are moved into
+       place only when every chart was drawn, so a failure leaves no partial PNG */
+    char *tmp = NULL;
+    int rc = outdir_tmp(o, &tmp, d);
+    if (rc) return rc;
+    char *script = chart_script(b, formats);
+    char *path = xasprintf("%s/charts.gp", tmp);
+    FILE *f = fopen(path, "wbx");
+    int ok = f && fputs(script, f) >= 0;
+    if (f && fclose(f) != 0) ok = 0;
+    if (!ok) {
+        soko_diag_add(d, path, 0, 0, "cannot write the chart script: %s", strerror(errno));
+        rc = SOKO_EIO;
+    }
+    free(path);
+    if (!rc) rc = run_gnuplot(tmp, d);
+    for (size_t i = 0; !rc && i < b->n; i++)
+        for (int k = 0; k < 2 && !rc; k++) {
+            if (!(formats & (k ? CHART_PNG : CHART_SVG))) continue;
+            char *file = xasprintf("%s.%s", b->v[i].name, k ? "png" : "svg");
+            char *full = xasprintf("%s/%s", tmp, file);
+            struct stat sb;
+            if (stat(full, &sb) != 0 || sb.st_size == 0) {
+                soko_diag_add(d, file, 0, 0, "gnuplot wrote no chart (disk full?)");
+                rc = SOKO_EIO;
+            }
+            free(full);
+            if (!rc) rc = outdir_adopt(o, tmp, file, d);
+            free(file);
+        }
+    if (!rc) rc = outdir_write(o, "charts.gp", script, strlen(script), d);
+    if (!rc) {
+        /* what gnuplot prints with status 0 are warnings: kept in charts.log */
+        char *lp = xasprintf("%s/charts.log", tmp);
+        size_t len = 0;
+        char *log = read_all(lp, &len);
+        if (log && len) rc = outdir_write(o, "charts.log", log, len, d);
+        else outdir_unlink(o, "charts.log");
+        free(log);
+        free(lp);
+    }
+    free(script);
+    outdir_tmp_free(o, tmp);
+    free(tmp);
+    return rc;
 }
 
 /* Appends s[0..n) to out with every id="X", id='X', url(#X) and href="#X" (any
@@ -657,18 +687,15 @@ static void prefix_ids(struct sbuf *out, const char *s, size_t n, const char *pr
     }
 }
 
-char *chart_svg_inline(const char *path, const char *prefix, const char *alt,
+char *chart_svg_inline(struct outdir *o, const char *name, const char *prefix, const char *alt,
                        struct soko_diag *d)
 {
     size_t len = 0;
-    char *svg = read_all(path, &len);
-    if (!svg) {
-        soko_diag_add(d, path, 0, 0, "cannot read the chart: %s", strerror(errno));
-        return NULL;
-    }
+    char *svg = outdir_read(o, name, &len, d);
+    if (!svg) return NULL;
     char *start = strstr(svg, "<svg");
     if (!start) {
-        soko_diag_add(d, path, 0, 0, "not an SVG file");
+        soko_diag_add(d, name, 0, 0, "not an SVG file");
         free(svg);
         return NULL;
     }
