@@ -569,6 +569,16 @@ static void push_item(struct item **v, size_t *n, struct item it)
     (*v)[(*n)++] = it;
 }
 
+/* Is ind[dim] one of the key indicators (then the subject pass skips it)? */
+static int in_key_list(const struct note_spec *sp, const struct indicator *ind, const char *dim)
+{
+    for (size_t j = 0; j < sp->n[NOTE_KEY]; j++)
+        if (sp->v[NOTE_KEY][j].ind == ind && sp->v[NOTE_KEY][j].dim && dim &&
+            utf8_casecmp(sp->v[NOTE_KEY][j].dim, dim) == 0)
+            return 1;
+    return 0;
+}
+
 static int by_z(const void *a, const void *b)
 {
     const struct item *x = a, *y = b;
@@ -603,6 +613,7 @@ static void find_school(struct ctx *c, const char *school, struct finding *f)
             size_t ns = pass == 0 ? 1 : subjects(in, ind, &subj);
             for (size_t s = 0; s < ns; s++) {
                 const char *d0 = pass == 0 ? k->dim : subj[s];
+                if (pass == 1 && in_key_list(sp, ind, d0)) continue;
                 const struct ind_row *r = row_of(in, ind, IND_SCHOOL, school, in->y1, d0);
                 const struct ana_compare *cp = cmp_of(c, r);
                 if (!cp || cp->vs_district.verdict == 0 || !cp->vs_district.ref) continue;
@@ -1004,6 +1015,7 @@ static void sec_common(struct doc *o, struct ctx *c)
             size_t ns = pass == 0 ? 1 : subjects(in, k->ind, &subj);
             for (size_t s = 0; s < ns; s++) {
                 const char *d0 = pass == 0 ? k->dim : subj[s];
+                if (pass == 1 && in_key_list(sp, k->ind, d0)) continue;
                 int ny = 0, up = 0, down = 0;
                 for (int y = in->y0; y <= in->y1; y++) {
                     const struct ana_compare *cc =
@@ -1460,15 +1472,12 @@ static void sec_olympiad(struct doc *o, struct ctx *c)
     if (!sp->n[NOTE_OLYMPIAD]) return;
     const struct indicator *ind = sp->v[NOTE_OLYMPIAD][0].ind;
     page_h(o->D, 1, "9. Олимпиады по этапам");
-    if (ind->ndims < 1 || strcmp(ind->dims[0], "stage") != 0 ||
-        !row_of(in, ind, IND_DISTRICT, "", in->y1, "school") ) {
-        int any = 0;
-        for (size_t i = 0; i < in->res->n && !any; i++)
-            any = in->res->v[i].ind == ind && in->res->v[i].year == in->y1;
-        if (!any) {
-            page_p(o->D, NULL, "Результатов олимпиад за %s нет: раздел не составлен.", year_text(in->y1));
-            return;
-        }
+    int any = 0;
+    for (size_t i = 0; i < in->res->n && !any; i++)
+        any = in->res->v[i].ind == ind && in->res->v[i].year == in->y1;
+    if (!any || ind->ndims < 1 || strcmp(ind->dims[0], "stage") != 0) {
+        page_p(o->D, NULL, "Результатов олимпиад за %s нет: раздел не составлен.", year_text(in->y1));
+        return;
     }
     static const char *const stages[] = {"school", "municipal", "regional", "final"};
     page_p(o->D, NULL,
@@ -1488,20 +1497,21 @@ static void sec_olympiad(struct doc *o, struct ctx *c)
         for (size_t s = 0; s < 4; s++) {
             const struct ind_row *r = row_of(in, ind, lv, unit, in->y1, stages[s]);
             const struct ind_row *dr = row_of(in, ind, IND_DISTRICT, "", in->y1, stages[s]);
-            if (!r || r->suppressed) continue;
-            double share = dr && !dr->suppressed && dr->num > 0 ? 100 * r->num / dr->num : NAN;
+            if (!r) continue;
+            double share = !r->suppressed && dr && !dr->suppressed && dr->num > 0
+                               ? 100 * r->num / dr->num : NAN;
             page_row(t);
             page_cell(t, i < c->nsch ? sname(in, unit) : "Кластер в целом");
             page_cell(t, DN(in, "stage", stages[s]));
-            page_cell_val(t, r->den, PAGE_F_INT, count(r->den), 0);
-            page_cell_val(t, r->num, PAGE_F_INT, count(r->num), 0);
+            page_cell_val(t, r->suppressed ? NAN : r->den, PAGE_F_INT, r->suppressed ? nstr(r) : count(r->den), 0);
+            page_cell_val(t, r->suppressed ? NAN : r->num, PAGE_F_INT, r->suppressed ? "—" : count(r->num), 0);
             cell_value(t, r, 0);
             page_cell_val(t, share, PAGE_F_PCT, isfinite(share) ? numa(share) : "—",
                           isfinite(share) && share >= 50);
             if (i < c->nsch && s >= 2 && isfinite(share) && share >= 25)
                 sbuf_printf(&lead, "%s%s — %s%s%% победителей и призёров района на %s этапе",
                             lead.len ? "; " : "", sname(in, unit), numa(share), NBSP,
-                            DN(in, "stage", stages[s]));
+                            DN(in, "stage_prep", stages[s]));
         }
     }
     if (lead.len)
@@ -1615,12 +1625,12 @@ static void sec_conclusions(struct doc *o, struct ctx *c, int no)
         for (size_t k = 0; k < f->nbad; k++) ns += f->bad[k].stable;
         if (ns) {
             page_item(o->D, T("%d.", q++),
-                      "Что стоит за устойчивым отставанием ОО «%s» от района (%s; табл. %d) и "
+                      "Что стоит за устойчивым отставанием %s от района (%s; табл. %d) и "
                       "какая помощь ОО кластера ей нужна?",
                       sname(in, c->sch[i]), item_names(f->bad, f->nbad, 2), o->tab_part);
         } else if (f->nworse) {
             page_item(o->D, T("%d.", q++),
-                      "Чем объясняется значимое ухудшение в ОО «%s» (%s; табл. %d)?",
+                      "Чем объясняется значимое ухудшение результатов: %s (%s; табл. %d)?",
                       sname(in, c->sch[i]), str_list(f->worse, f->nworse, 2), o->tab_trends);
         }
     }
@@ -1652,7 +1662,7 @@ static void sec_conclusions(struct doc *o, struct ctx *c, int no)
     }
     if (best != SIZE_MAX && q <= QMAX)
         page_item(o->D, T("%d.", q++),
-                  "Как использовать в работе кластера опыт ОО «%s», устойчиво лучшей района (%s; "
+                  "Как использовать в работе кластера опыт: %s — устойчиво лучше района (%s; "
                   "табл. %d)?", sname(in, c->sch[best]), item_names(c->f[best].good, c->f[best].ngood, 2),
                   o->tab_part);
     if (o->nmissing && q <= QMAX)

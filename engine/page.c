@@ -64,12 +64,26 @@ static struct page_block *push(struct page *d, enum page_kind k)
     return b;
 }
 
+/* The one typographic touch of the page model: an abbreviation «г.» or «гг.» at the
+ * end of a sentence takes no second point. Takes over s. */
+static char *tidy(char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        *w++ = *r;
+        if (*r == '.' && r[1] == '.' && r[2] != '.' && w - s >= 3 && w[-2] == '\xb3' && w[-3] == '\xd0')
+            r++;   /* "г.." (г is D0 B3 in UTF-8) */
+    }
+    *w = '\0';
+    return s;
+}
+
 void page_h(struct page *d, int level, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     struct page_block *b = push(d, level <= 1 ? PAGE_H1 : level == 2 ? PAGE_H2 : PAGE_H3);
-    b->text = xvasprintf(fmt, ap);
+    b->text = tidy(xvasprintf(fmt, ap));
     va_end(ap);
 }
 
@@ -79,7 +93,7 @@ void page_p(struct page *d, const char *lead, const char *fmt, ...)
     va_start(ap, fmt);
     struct page_block *b = push(d, PAGE_P);
     b->lead = lead ? xstrdup(lead) : NULL;
-    b->text = xvasprintf(fmt, ap);
+    b->text = tidy(xvasprintf(fmt, ap));
     va_end(ap);
 }
 
@@ -89,7 +103,7 @@ void page_item(struct page *d, const char *lead, const char *fmt, ...)
     va_start(ap, fmt);
     struct page_block *b = push(d, PAGE_ITEM);
     b->lead = lead ? xstrdup(lead) : NULL;
-    b->text = xvasprintf(fmt, ap);
+    b->text = tidy(xvasprintf(fmt, ap));
     va_end(ap);
 }
 
@@ -390,7 +404,11 @@ const char page_css[] =
     "padding: 0 0 1.5mm; }\n"
     "th, td { border: 1px solid #bbb; padding: 1mm 1.5mm; vertical-align: top; }\n"
     "th { background: #eef1f5; font-size: 8.5pt; text-align: left; }\n"
-    "td.n { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }\n"
+    "td { overflow-wrap: anywhere; hyphens: auto; }\n"
+    "td.n { text-align: right; white-space: nowrap; overflow-wrap: normal; font-variant-numeric: tabular-nums; }\n"
+    "table.wide { font-size: 7.5pt; }\n table.wide th { font-size: 7pt; }\n"
+    "td.code { font-family: 'DejaVu Sans Mono', monospace; font-size: 7pt; word-break: break-all; }\n"
+    "@media print { table { page-break-inside: auto; } figure svg { max-height: 235mm; } }\n"
     "tr { break-inside: avoid; }\n thead { display: table-header-group; }\n"
     ".tnote { font-size: 8.5pt; color: #555; margin: -2mm 0 4mm; }\n"
     "figure { margin: 2mm 0 5mm; break-inside: avoid; text-align: center; }\n"
@@ -476,7 +494,7 @@ int page_write_html(const struct page *d, struct outdir *o, const char *name, co
         }
         case PAGE_TABLE: {
             const struct page_table *t = k->table;
-            sbuf_adds(&b, "<table>\n<caption>");
+            sbuf_adds(&b, t->ncols >= 8 ? "<table class=\"wide\">\n<caption>" : "<table>\n<caption>");
             esc_html(&b, t->caption);
             sbuf_adds(&b, "</caption>\n<thead><tr>");
             for (size_t j = 0; j < t->ncols; j++) {
@@ -491,7 +509,9 @@ int page_write_html(const struct page *d, struct outdir *o, const char *name, co
                 sbuf_adds(&b, "<tr>");
                 for (size_t j = 0; j < t->ncols; j++) {
                     const struct page_cell *c = &t->cells[r * t->ncols + j];
-                    sbuf_adds(&b, j < 64 && numcol[j] ? "<td class=\"n\">" : "<td>");
+                    /* a hash or any long unbroken token may break anywhere */
+                    int code = c->text && strlen(c->text) >= 32 && !strchr(c->text, ' ');
+                    sbuf_adds(&b, j < 64 && numcol[j] ? "<td class=\"n\">" : code ? "<td class=\"code\">" : "<td>");
                     if (c->emph) sbuf_adds(&b, "<strong>");
                     esc_html(&b, c->text ? c->text : "");
                     if (c->emph) sbuf_adds(&b, "</strong>");
@@ -868,7 +888,7 @@ static const char docx_styles2[] =
     "<w:style w:type=\"paragraph\" w:styleId=\"Figure\"><w:name w:val=\"Figure\"/><w:basedOn w:val=\"Normal\"/>"
     "<w:pPr><w:keepNext/><w:spacing w:before=\"120\"/><w:ind w:firstLine=\"0\"/><w:jc w:val=\"center\"/></w:pPr></w:style>"
     "<w:style w:type=\"paragraph\" w:styleId=\"TableText\"><w:name w:val=\"Table text\"/><w:basedOn w:val=\"Normal\"/>"
-    "<w:pPr><w:spacing w:after=\"0\"/><w:ind w:firstLine=\"0\"/><w:jc w:val=\"left\"/></w:pPr>"
+    "<w:pPr><w:suppressAutoHyphens/><w:spacing w:after=\"0\"/><w:ind w:firstLine=\"0\"/><w:jc w:val=\"left\"/></w:pPr>"
     "<w:rPr><w:sz w:val=\"24\"/><w:szCs w:val=\"24\"/></w:rPr></w:style>"
     "<w:style w:type=\"paragraph\" w:styleId=\"TableNote\"><w:name w:val=\"Table note\"/><w:basedOn w:val=\"Normal\"/>"
     "<w:pPr><w:spacing w:before=\"60\" w:after=\"120\"/><w:ind w:firstLine=\"0\"/></w:pPr>"
@@ -937,17 +957,68 @@ static void x_table(struct sbuf *b, const struct page_table *t)
     sbuf_adds(b, "<w:p><w:pPr><w:pStyle w:val=\"Caption\"/></w:pPr>");
     x_run(b, t->caption, 0, 0);
     sbuf_adds(b, "</w:p>");
-    sbuf_adds(b, "<w:tbl><w:tblPr><w:tblStyle w:val=\"TableGrid\"/><w:tblW w:w=\"5000\" w:type=\"pct\"/>"
-                 "<w:tblLayout w:type=\"autofit\"/><w:tblLook w:val=\"04A0\" w:firstRow=\"1\"/></w:tblPr>");
+    /* column widths follow the content: the longest cell (capped) and the longest
+       word of the header, never below 5 characters; the sum is the text width */
+    double *wt = xcalloc(t->ncols ? t->ncols : 1, sizeof *wt), sum = 0;
+    for (size_t j = 0; j < t->ncols; j++) {
+        double w = 5;
+        size_t cur = 0;
+        for (const char *p = t->head[j]; ; p++) {
+            if (!*p || *p == ' ') {
+                if (cur > w) w = (double)cur;
+                cur = 0;
+                if (!*p) break;
+            } else if ((*p & 0xC0) != 0x80) {
+                cur++;
+            }
+        }
+        for (size_t r = 0; r < t->nrows; r++) {
+            const char *tx = t->cells[r * t->ncols + j].text;
+            double l = tx ? (double)utf8_width(tx) : 0;
+            if (l > 36) l = 36 + (l - 36) / 4;
+            if (l > 48) l = 48;
+            if (l > w) w = l;
+        }
+        wt[j] = w;
+        sum += w;
+    }
+    /* numbers never wrap: numeric columns keep their width, text columns share the
+       rest (a character is about half the font size wide) */
+    double cap = 9355.0 / (size * 10 * 0.52), fixed = 0, text = 0;
+    for (size_t j = 0; j < t->ncols; j++) {
+        if (is_numeric_col(t, j)) {
+            double l = 0;
+            for (size_t r = 0; r < t->nrows; r++) {
+                const char *tx = t->cells[r * t->ncols + j].text;
+                if (tx && (double)utf8_width(tx) > l) l = (double)utf8_width(tx);
+            }
+            if (l + 1.5 > wt[j]) wt[j] = l + 1.5;
+            fixed += wt[j];
+        } else {
+            text += wt[j];
+        }
+    }
+    if (fixed + text > cap && text > 0) {
+        double k = (cap - fixed) / text;
+        if (k < 0.2) k = 0.2;
+        for (size_t j = 0; j < t->ncols; j++)
+            if (!is_numeric_col(t, j)) wt[j] = wt[j] * k < 7 ? 7 : wt[j] * k;
+    }
+    sum = 0;
+    for (size_t j = 0; j < t->ncols; j++) sum += wt[j];
+    long *tw = xcalloc(t->ncols ? t->ncols : 1, sizeof *tw);
+    for (size_t j = 0; j < t->ncols; j++) tw[j] = (long)(9355 * wt[j] / sum);
+    sbuf_adds(b, "<w:tbl><w:tblPr><w:tblStyle w:val=\"TableGrid\"/><w:tblW w:w=\"9355\" w:type=\"dxa\"/>"
+                 "<w:tblLayout w:type=\"fixed\"/><w:tblLook w:val=\"04A0\" w:firstRow=\"1\"/></w:tblPr>");
     sbuf_adds(b, "<w:tblGrid>");
-    for (size_t j = 0; j < t->ncols; j++)
-        sbuf_printf(b, "<w:gridCol w:w=\"%zu\"/>", (size_t)9355 / (t->ncols ? t->ncols : 1));
+    for (size_t j = 0; j < t->ncols; j++) sbuf_printf(b, "<w:gridCol w:w=\"%ld\"/>", tw[j]);
     sbuf_adds(b, "</w:tblGrid>");
+    free(wt);
     /* the header row repeats on every page and is never split */
     sbuf_adds(b, "<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>");
     for (size_t j = 0; j < t->ncols; j++) {
-        sbuf_adds(b, "<w:tc><w:tcPr><w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"EEF1F5\"/></w:tcPr>"
-                     "<w:p><w:pPr><w:pStyle w:val=\"TableText\"/><w:keepNext/></w:pPr>");
+        sbuf_printf(b, "<w:tc><w:tcPr><w:tcW w:w=\"%ld\" w:type=\"dxa\"/><w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"EEF1F5\"/></w:tcPr>"
+                       "<w:p><w:pPr><w:pStyle w:val=\"TableText\"/><w:keepNext/></w:pPr>", tw[j]);
         x_run(b, t->head[j], 1, size);
         sbuf_adds(b, "</w:p></w:tc>");
     }
@@ -957,7 +1028,8 @@ static void x_table(struct sbuf *b, const struct page_table *t)
         for (size_t j = 0; j < t->ncols; j++) {
             const struct page_cell *c = &t->cells[r * t->ncols + j];
             int num = !isnan(c->num);
-            sbuf_adds(b, "<w:tc><w:p><w:pPr><w:pStyle w:val=\"TableText\"/>");
+            sbuf_printf(b, "<w:tc><w:tcPr><w:tcW w:w=\"%ld\" w:type=\"dxa\"/></w:tcPr>"
+                           "<w:p><w:pPr><w:pStyle w:val=\"TableText\"/>", tw[j]);
             if (num) sbuf_adds(b, "<w:jc w:val=\"right\"/>");
             sbuf_adds(b, "</w:pPr>");
             x_run(b, c->text ? c->text : "", c->emph, size);
@@ -966,6 +1038,7 @@ static void x_table(struct sbuf *b, const struct page_table *t)
         sbuf_adds(b, "</w:tr>");
     }
     sbuf_adds(b, "</w:tbl>");
+    free(tw);
     if (t->note) x_para(b, "TableNote", NULL, t->note);
     else sbuf_adds(b, "<w:p><w:pPr><w:pStyle w:val=\"TableNote\"/></w:pPr></w:p>");
 }

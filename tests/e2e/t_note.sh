@@ -13,8 +13,8 @@ I="--indicators $TOP/defs/indicators"
 
 run 0 --db d.db note $I --cluster nevsky_stem --out n1 --date 2026-09-01
 has out "n1/note.html"
-for f in note.md note.html tables.xlsx charts.gp heatmap.svg heatmap.png dots_sou.svg \
-         dyn_vpr_sou_all.svg marks_vpr.svg funnel_quality.svg funnel_quality.png; do
+for f in note.md note.html tables.xlsx charts.gp heatmap.svg heatmap.png dots.svg \
+         dyn_vpr_sou_all.svg marks.svg funnel.svg funnel.png; do
   [ -s "n1/$f" ] || fail "note: no n1/$f"
 done
 ls n1/tables/*.csv >/dev/null 2>&1 || fail "note: no CSV tables"
@@ -23,8 +23,10 @@ for s in "## 1. Состав кластера и роли ОО" "## 2. Полн�
          "## 4. Общие положительные результаты и общие проблемы кластера" \
          "## 5. Частные сильные стороны и проблемы ОО" "## 6. Динамика за 2024–2026" \
          "## 7. ОО, отмеченные правилами района" "## 8. Соответствие профиля ОО выбору выпускников" \
-         "## 9. Адресные рекомендации" "## Приложение. Методика и источники данных" \
-         "составлена 2026-09-01" "ГБОУ «Лицей № 344»" "статистически не значимо" "SHA-256"; do
+         "## 9. Олимпиады по этапам" "## 10. РДР по предметам" "## 11. Адресные рекомендации" \
+         "## 12. Выводы и предложения" "### Что обсудить на сессии кластера" \
+         "## Приложение. Методика и источники данных" \
+         "составлена 1 сентября 2026 г." "ГБОУ «Лицей № 344»" "статистически не значимо" "SHA-256"; do
   sed 's/\\//g' n1/note.md | grep -qF -- "$s" || fail "note.md lacks: $s"
 done
 # the imports are listed with the samples' hashes
@@ -37,7 +39,7 @@ hasnt n1/note.html '<link'
 
 # determinism: the same data and date give the same bytes
 run 0 --db d.db note $I --cluster nevsky_stem --out n2 --date 2026-09-01
-for f in note.md note.html charts.gp heatmap.svg dyn_vpr_sou_all.svg; do
+for f in note.md note.html charts.gp heatmap.svg dyn_vpr_sou_all.svg tables.xlsx; do
   cmp -s "n1/$f" "n2/$f" || fail "note: $f differs between two runs"
 done
 diff -r n1/tables n2/tables >/dev/null || fail "note: CSV tables differ between two runs"
@@ -62,6 +64,8 @@ for c in $(q d.db "select distinct cluster_id from clusters order by 1"); do
   [ -s "r/$c/note.html" ] || fail "report: no note for cluster $c"
   has r/index.html "href=\"$c/note.html\""
 done
+# the report's Кластер column names thematic clusters
+has r/index.md "Кластер точных и естественнонаучных дисциплин"
 has r/index.md "Низкие результаты оценочных процедур"
 [ -s r/overview.svg ] || fail "report: no overview chart"
 
@@ -79,7 +83,7 @@ has h/note.md 'ГБОУ "Лицей" \<script\>…\</script\> № '"'"'x'"'"'; \
 has h/charts.gp "'ГБОУ \"Лицей\" <script>…</script> № …'"
 grep -l 'Лицей' h/tables/*.csv | head -1 > f
 [ -s f ] || fail "no CSV table with the school's name"
-has "$(cat f)" '"ГБОУ ""Лицей"" <script>…</script> № '"'"'x'"'"'; $(rm -rf ~)"'
+has "$(cat f)" 'ГБОУ ""Лицей"" <script>…</script> № '"'"'x'"'"'; $(rm -rf ~)'
 has h/heatmap.svg '&lt;script>'
 hasnt h/heatmap.svg '<script'
 [ ! -e "$HOME/.soko-injected" ] || fail "something ran"
