@@ -537,6 +537,10 @@ static const char *typo(const char *s)
                 continue;
             }
         }
+        if (ch == ' ' && digit_before && s[i + 1] == '%') {
+            sbuf_adds(&b, NBSP);
+            continue;
+        }
         if (ch == '-' && digit_after && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '(')) {
             sbuf_adds(&b, "−");
             continue;
