@@ -260,8 +260,13 @@ void esc_csv_excel(struct sbuf *b, const char *s)
 {
     ensure(b);
     size_t len = strlen(s);
+    /* a number with a decimal comma is a number too */
+    char *dot = xstrdup(s);
+    for (char *p = dot; *p; p++)
+        if (*p == ',') *p = '.';
     int guard = (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-                 s[0] == '\r') && !is_number(s);
+                 s[0] == '\r') && !is_number(s) && !is_number(dot);
+    free(dot);
     int quote = strpbrk(s, ";\"\r\n") != NULL || (len && (s[0] == ' ' || s[len - 1] == ' '));
     if (quote) sbuf_addc(b, '"');
     if (guard) sbuf_addc(b, '\'');
