@@ -420,7 +420,7 @@ void chart_heatmap(struct chart_batch *b, const char *name, const char *title,
         if (have[0]) sbuf_adds(&draw, ", \\\n     ");
         block(&draw, idx, 1);
         sbuf_adds(&draw, " using 1:2:(0.5):(0.5) with boxxyerror fc rgb '#d9d9d9' fs pattern 4 "
-                         "border lc rgb '#ffffff' title 'нет данных'");
+                         "border lc rgb '#ffffff' title 'нет данных или сравнения'");
     }
     if (have[0]) {
         sbuf_adds(&draw, ", \\\n     ");

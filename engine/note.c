@@ -436,6 +436,15 @@ static const char *verdict_cell(const struct indicator *ind, int v)
     return T("%s %s — %s", arrow, above ? "выше" : "ниже", v > 0 ? "лучше" : "хуже");
 }
 
+/* A comparison cell: «нет сравнения» when there are no control limits (a mean given
+ * without its spread, such as the ЕГЭ mean score), never «≈». */
+static const char *vs_cell(const struct indicator *ind, const struct ana_vs *vs)
+{
+    if (!vs->ref) return "—";
+    if (!vs->has_funnel) return "нет сравнения (нет разброса)";
+    return verdict_cell(ind, vs->verdict);
+}
+
 /* The same in a sentence: «выше верхней границы 99,8 % — лучше района». */
 static const char *verdict_words(const struct indicator *ind, int v, const char *whom)
 {
@@ -880,8 +889,8 @@ static void key_table(struct doc *o, struct ctx *c, const struct note_key *k)
         cell_value(t, r, cp && cp->vs_district.verdict != 0);
         cell_ci(t, r);
         cell_n(t, r);
-        page_cell(t, cp ? verdict_cell(ind, cp->vs_district.verdict) : "—");
-        page_cell(t, cp ? verdict_cell(ind, cp->vs_cluster.verdict) : "—");
+        page_cell(t, cp ? vs_cell(ind, &cp->vs_district) : "—");
+        page_cell(t, cp ? vs_cell(ind, &cp->vs_cluster) : "—");
         if (cp && cp->peers) page_cell_rank(t, cp->rank, (double)cp->peers, T("%d из %zu", cp->rank, cp->peers));
         else page_cell(t, "—");
     }
@@ -953,7 +962,7 @@ static void sec_key(struct doc *o, struct ctx *c)
     page_chart(o->D, "heatmap",
                T("Рис. %d. Отличие ОО кластера от района по ключевым показателям, %s "
                  "(z-оценка; синий — лучше района, красный — хуже; |z| > 2 — значимо; "
-                 "штриховка — нет данных)", o->fig++, year_text(in->y1)));
+                 "штриховка — нет данных или сравнение невозможно: средний балл без разброса)", o->fig++, year_text(in->y1)));
     free(z);
     free(cols);
     if (sp->n[NOTE_DOTS]) {
@@ -1450,7 +1459,7 @@ static void sec_admissions(struct doc *o, struct ctx *c)
         cell_value(t, rp, 0);
         cell_value(t, rm, cp && cp->vs_district.verdict);
         cell_ci(t, rm);
-        page_cell(t, cp ? verdict_cell(m->ind, cp->vs_district.verdict) : "—");
+        page_cell(t, cp ? vs_cell(m->ind, &cp->vs_district) : "—");
         page_cell(t, trend_cell(trend_of(c, m->ind, IND_SCHOOL, c->sch[i], m->dim)));
         if (cp && cp->vs_district.verdict > 0) sbuf_printf(&hi, "%s%s", hi.len ? "; " : "", sname(in, c->sch[i]));
         if (cp && cp->vs_district.verdict < 0) sbuf_printf(&lo, "%s%s", lo.len ? "; " : "", sname(in, c->sch[i]));
@@ -1995,7 +2004,7 @@ int note_card(const struct note_input *in, const char *school_id, const char *cl
             cell_n(t, r);
             cell_value(t, cr, 0);
             cell_value(t, dr, 0);
-            page_cell(t, cp ? verdict_cell(k->ind, cp->vs_district.verdict) : "—");
+            page_cell(t, cp ? vs_cell(k->ind, &cp->vs_district) : "—");
         }
     }
     page_h(o.D, 1, "3. Динамика");
