@@ -130,7 +130,9 @@ void chart_dynamics(struct chart_batch *b, const char *name, const char *title,
                     const char *ylabel, const struct chart_series *ser, size_t nseries)
 {
     size_t idx = b->n;
-    struct chart *c = add(b, name, 760, 400);
+    /* the key lists every series below the plot: room for it */
+    int h = 300 + 20 * (int)nseries;
+    struct chart *c = add(b, name, 760, h < 400 ? 400 : h);
     struct sbuf data = SBUF_INIT, draw = SBUF_INIT;
     int ymin = 0, ymax = 0, any = 0;
     for (size_t k = 0; k < nseries; k++) {
@@ -425,7 +427,7 @@ void chart_heatmap(struct chart_batch *b, const char *name, const char *title,
     if (have[0]) {
         sbuf_adds(&draw, ", \\\n     ");
         block(&draw, idx, 0);
-        sbuf_adds(&draw, " using 1:2:(gprintf('%.1f', $4)) with labels font ',9' notitle");
+        sbuf_adds(&draw, " using 1:2:(gprintf('%.1f', abs($4) < 0.05 ? 0 : $4)) with labels font ',9' notitle");
     }
     sbuf_addc(&draw, '\n');
     c->data = sbuf_take(&data);

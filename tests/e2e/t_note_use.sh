@@ -200,3 +200,21 @@ for dir in EN GU EN_2; do
   [ -s "tr/$dir/note.html" ] || fail "report: no tr/$dir/note.html ($(ls tr))"
   has tr/index.html "href=\"$dir/note.html\""
 done
+
+# ---- docs/reports.md: its example files work as documented
+awk '/^<!-- example: / {name=$3; next}
+     name && /^```ini$/ {inb=1; next}
+     inb && /^```$/ {inb=0; name=""; next}
+     inb {print > ("doc_" name)}' "$TOP/docs/reports.md"
+for f in note.ini names.ini subjects.ini; do [ -s "doc_$f" ] || fail "docs/reports.md: no example $f"; done
+# the example [note] with the shipped note.ini's indicators
+awk '/^\[/{on = ($0 != "[note]")} on' "$TOP/defs/note.ini" >> doc_note.ini
+SOKO_NOTE_INI=$PWD/doc_note.ini SOKO_NAMES_INI=$PWD/doc_names.ini SOKO_SUBJECTS_INI=$PWD/doc_subjects.ini \
+  run 0 --db e.db note $I --cluster nevsky_stem --out docex $D
+sed 's/\\//g' docex/note.md > docex.md
+has docex.md "физико-математический и естественнонаучный"
+has docex.md "Средний тестовый балл (ЕГЭ): Математика профильная"
+# a list naming an unknown indicator is refused at load, with its line
+sed 's/^key = vpr_sou_all,/key = vpr_sou_al,/' doc_note.ini > bad_note.ini
+SOKO_NOTE_INI=$PWD/bad_note.ini run 3 --db e.db note $I --cluster nevsky_stem --out bad $D
+has err "bad_note.ini:2: [note]: key: unknown indicator 'vpr_sou_al'"
