@@ -651,8 +651,8 @@ static void find_school(struct ctx *c, const char *school, struct finding *f)
             free(subj);
         }
     }
-    qsort(f->good, f->ngood, sizeof *f->good, by_z);
-    qsort(f->bad, f->nbad, sizeof *f->bad, by_z);
+    if (f->ngood) qsort(f->good, f->ngood, sizeof *f->good, by_z);
+    if (f->nbad) qsort(f->bad, f->nbad, sizeof *f->bad, by_z);
     for (size_t j = 0; j < sp->n[NOTE_DYNAMICS]; j++) {
         const struct note_key *k = &sp->v[NOTE_DYNAMICS][j];
         const struct ana_trend *t = trend_of(c, k->ind, IND_SCHOOL, school, k->dim);

@@ -382,6 +382,14 @@ int page_write_md(const struct page *d, struct outdir *o, const char *name, cons
     return rc;
 }
 
+/* A list item whose lead is its number ("3."): a numbered list, no bullet. */
+static int numbered(const struct page_block *k)
+{
+    if (!k->lead || !*k->lead) return 0;
+    size_t n = strspn(k->lead, "0123456789");
+    return n > 0 && strcmp(k->lead + n, ".") == 0;
+}
+
 /* ---- HTML ---- */
 
 const char page_css[] =
@@ -398,6 +406,7 @@ const char page_css[] =
     "h4 { font-size: 11pt; margin: 4mm 0 1.5mm; break-after: avoid; }\n"
     "p { margin: 0 0 2.5mm; text-align: justify; hyphens: auto; }\n"
     "ul { margin: 0 0 3mm; padding-left: 6mm; }\n li { margin: 0 0 1mm; }\n"
+    "li.num { list-style: none; text-indent: -5mm; padding-left: 5mm; }\n"
     "table { border-collapse: collapse; width: 100%; margin: 1mm 0 4mm; font-size: 9pt; "
     "break-inside: auto; }\n"
     "caption { caption-side: top; text-align: left; font-weight: bold; font-size: 9.5pt; "
@@ -454,7 +463,7 @@ int page_write_html(const struct page *d, struct outdir *o, const char *name, co
             break;
         }
         case PAGE_P: case PAGE_ITEM: case PAGE_LINK:
-            sbuf_adds(&b, k->kind == PAGE_P ? "<p>" : "<li>");
+            sbuf_adds(&b, k->kind == PAGE_P ? "<p>" : numbered(k) ? "<li class=\"num\">" : "<li>");
             if (k->lead) {
                 sbuf_adds(&b, "<strong>");
                 esc_html(&b, k->lead);
@@ -1109,7 +1118,7 @@ int page_write_docx(const struct page *d, struct outdir *o, const char *name,
         case PAGE_P: x_para(&b, NULL, k->lead, k->text); break;
         case PAGE_ITEM: case PAGE_LINK: {
             sbuf_adds(&b, "<w:p><w:pPr><w:pStyle w:val=\"ListText\"/></w:pPr>");
-            x_run(&b, "–\t", 0, 0);
+            if (!numbered(k)) x_run(&b, "–\t", 0, 0);
             if (k->lead) {
                 x_run(&b, k->lead, 1, 0);
                 x_run(&b, " ", 0, 0);
