@@ -75,8 +75,12 @@ hostile='ГБОУ "Лицей" <script>…</script> № '"'"'x'"'"'; $(rm -rf ~)
   printf '344,"%s",Условный район,лицей,math-science\n' "$(printf '%s' "$hostile" | sed 's/"/""/g')"
 } > hostile.csv
 run 0 --db d.db import --quiet schools hostile.csv
-run 0 --db d.db note $I --cluster nevsky_stem --out h --date 2026-09-01
+run 0 --db d.db note $I --cluster nevsky_stem --out h --date 2026-09-01 --docx
 hasnt h/note.html "<script>"
+unzip -p h/note.docx word/document.xml > doc.xml
+has doc.xml 'ГБОУ &quot;Лицей&quot; &lt;script&gt;…&lt;/script&gt; № &#39;x&#39;; $(rm -rf ~)'
+hasnt doc.xml '<script'
+/usr/bin/python3 -c "import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])" doc.xml || fail "document.xml is not well-formed XML"
 has h/note.html 'ГБОУ &quot;Лицей&quot; &lt;script&gt;…&lt;/script&gt; № &#39;x&#39;; $(rm -rf ~)'
 has h/note.md 'ГБОУ "Лицей" \<script\>…\</script\> № '"'"'x'"'"'; \$(rm -rf \~)'
 # chart axes carry names cut to 34 characters (the full name's quoting: test_chart)
