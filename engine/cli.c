@@ -37,8 +37,8 @@ static const struct command commands[] = {
     {"context", cmd_context, "", N_("results adjusted for context: who beats the odds (defs/context.ini)"), 0},
     {"flags", cmd_flags, "", N_("schools flagged by the rules, with evidence (--rules --years --school --format)"), 0},
     {"recommend", cmd_recommend, "--school ID", N_("targeted recommendations for a school from the rules"), 0},
-    {"note", cmd_note, "--cluster ID", N_("the analytical note of a cluster: md, html, charts, xlsx, csv (--out DIR --years --date)"), 0},
-    {"card", cmd_card, "--school ID", N_("a school's card (карточка ОО) against its cluster and the district (--out DIR --years --date)"), 0},
+    {"note", cmd_note, "--cluster ID", N_("the analytical note of a cluster: md, html, charts, xlsx, csv (--out DIR --years --date --docx)"), 0},
+    {"card", cmd_card, "--school ID", N_("a school's card (карточка ОО) against its cluster and the district (--out DIR --cluster ID --years --date --docx)"), 0},
     {"profile", cmd_card, "--school ID", NULL, 1},
     {"report", cmd_report, "--out DIR", N_("the district: index of clusters with every note, the lists of every rule"), 0},
     {NULL, NULL, NULL, NULL, 0},
@@ -91,7 +91,7 @@ static const struct opt value_opts[] = {
     {"--context", O(context)}, {"--defs", O(defs)}, {"--lang", O(lang)}, {NULL, 0}};
 static const struct opt flag_opts[] = {
     {"--ignore-unknown", O(ignore_unknown)}, {"--keep-students", O(keep_students)},
-    {"--quiet", O(quiet)}, {"-q", O(quiet)}, {"--ru", O(ru)}, {NULL, 0}};
+    {"--quiet", O(quiet)}, {"-q", O(quiet)}, {"--ru", O(ru)}, {"--docx", O(docx)}, {NULL, 0}};
 
 /* ---------------------------------------------------------------- finding itself */
 
