@@ -3,9 +3,9 @@
 # main job on the shipped samples. See README.md.
 
 CC      ?= cc
-PKGS    := sqlite3 gsl cmocka inih xlsxwriter
+PKGS    := sqlite3 gsl cmocka inih xlsxwriter libzip
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs sqlite3 gsl inih xlsxwriter 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs sqlite3 gsl inih xlsxwriter libzip 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 WARN    := -Wall -Wextra -pedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
@@ -26,7 +26,7 @@ CLI_OBJ := $(CLI_SRC:engine/%.c=$(B)/engine/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: po test-browser all deps test unit e2e demo check-asan check-valgrind bench install clean samples-check fuzz fuzz-build
+.PHONY: po test-browser test-docx all deps test unit e2e demo check-asan check-valgrind bench install clean samples-check fuzz fuzz-build
 
 all: $(B)/soko $(B)/locale/ru/LC_MESSAGES/soko.mo
 
@@ -129,6 +129,12 @@ demo:
 test-browser: $(B)/soko
 	@scripts/deps browser
 	@SOKO=$(abspath $(B)/soko) tests/browser/run
+
+# `make test-docx`: installs LibreOffice (scripts/deps docx), writes a note and a card
+# with --docx, opens them in LibreOffice headless and checks the printed pages.
+test-docx: $(B)/soko
+	@scripts/deps docx
+	@SOKO=$(abspath $(B)/soko) tests/browser/docx
 
 # ---------------------------------------------------------------- bench
 # `make bench`: bench/run — soko next to libcsv, sqlite3 and DuckDB (scripts/deps bench)

@@ -35,9 +35,15 @@ struct chart_batch {
 };
 
 /* Colours: the first series (the school) strong, then the cluster, the district. */
-static const char *const palette[] = {"#1f5fa8", "#e07b00", "#6b6b6b", "#2a9d4b",
-                                      "#b03a8c", "#8c6d1f", "#17a2b8", "#c0392b"};
+static const char *const palette[] = {"#1f5fa8", "#e07b00", "#333333", "#2a9d4b",
+                                      "#b03a8c", "#8c6d1f", "#17a2b8", "#c0392b",
+                                      "#999999", "#5b2c83", "#6fa8dc", "#000000"};
 #define NPALETTE (sizeof palette / sizeof palette[0])
+/* gnuplot point types (filled circle, square, triangles, diamond, pentagon, open ones)
+ * and dash types, cycled with the palette but with another period */
+static const int markers[] = {7, 5, 9, 11, 13, 15, 6, 4, 8, 10, 12, 14, 1};
+static const int dashes[] = {1, 2, 1, 4, 1, 5, 3, 1, 2, 4, 5, 3, 1};
+#define NSTYLE (sizeof markers / sizeof markers[0])
 
 struct chart_batch *chart_batch_new(void)
 {
@@ -100,6 +106,18 @@ static void common(struct sbuf *s, const char *title)
     sbuf_adds(s, " font ',12'\n");
 }
 
+/* A chart with nothing to draw: an empty frame with «нет данных» in the middle. The
+ * plotted constant lies outside the y range, so gnuplot draws the frame and nothing
+ * else (`plot NaN` is an error in gnuplot 5.4: "all points y value undefined"). */
+static void empty_frame(struct sbuf *s)
+{
+    sbuf_adds(s, "unset key\nunset grid\nunset xtics\nunset ytics\nunset xlabel\nunset ylabel\n"
+                 "set xrange [0:1]\nset yrange [0:1]\nset offsets 0, 0, 0, 0\n"
+                 "set border 15 lc rgb '#999999'\n"
+                 "set label 'нет данных' at graph 0.5, graph 0.5 center font ',12' tc rgb '#666666'\n"
+                 "plot 2 notitle\n");
+}
+
 /* A data block name unique in the script: $d<chart index>_<k>. */
 static void block(struct sbuf *s, size_t chart, size_t k)
 {
@@ -112,7 +130,9 @@ void chart_dynamics(struct chart_batch *b, const char *name, const char *title,
                     const char *ylabel, const struct chart_series *ser, size_t nseries)
 {
     size_t idx = b->n;
-    struct chart *c = add(b, name, 760, 400);
+    /* the key lists every series below the plot: room for it */
+    int h = 300 + 20 * (int)nseries;
+    struct chart *c = add(b, name, 760, h < 400 ? 400 : h);
     struct sbuf data = SBUF_INIT, draw = SBUF_INIT;
     int ymin = 0, ymax = 0, any = 0;
     for (size_t k = 0; k < nseries; k++) {
@@ -143,15 +163,22 @@ void chart_dynamics(struct chart_batch *b, const char *name, const char *title,
     if (any) sbuf_printf(&draw, "set xrange [%d.6:%d.4]\n", ymin - 1, ymax);
     sbuf_adds(&draw, "set offsets 0, 0, graph 0.08, graph 0.08\n");
     if (!any || nseries == 0) {
-        sbuf_adds(&draw, "set label 'нет данных' at graph 0.5, graph 0.5 center\n"
-                         "plot NaN notitle\n");
+        empty_frame(&draw);
     } else {
         sbuf_adds(&draw, "plot ");
+        int first = 1;
         for (size_t k = 0; k < nseries; k++) {
-            if (k) sbuf_adds(&draw, ", \\\n     ");
+            int has = 0;
+            for (size_t i = 0; i < ser[k].n; i++)
+                if (!isnan(ser[k].value[i])) has = 1;
+            if (!has) continue;
+            if (!first) sbuf_adds(&draw, ", \\\n     ");
+            first = 0;
             block(&draw, idx, k);
-            sbuf_printf(&draw, " using 1:2:3:4 with yerrorlines lw %s pt 7 ps 0.9 lc rgb '%s' title ",
-                        k == 0 ? "2.5" : "1.5", palette[k % NPALETTE]);
+            /* colour, marker and dash all vary, so that series stay apart in grey print */
+            sbuf_printf(&draw, " using 1:2:3:4 with yerrorlines lw %s dt %d pt %d ps 1.0 lc rgb '%s' title ",
+                        k == 0 ? "2.5" : "1.5", dashes[k % NSTYLE], markers[k % NSTYLE],
+                        palette[k % NPALETTE]);
             str(&draw, ser[k].label);
         }
         sbuf_addc(&draw, '\n');
@@ -196,6 +223,15 @@ void chart_funnel(struct chart_batch *b, const char *name, const char *title,
         sbuf_adds(&data, "EOD\n");
     }
     common(&draw, title);
+    size_t npts = 0;
+    for (size_t i = 0; i < f->npoints; i++)
+        if (!isnan(f->points[i].value) && !isnan(f->points[i].n)) npts++;
+    if (f->ngrid == 0 || npts == 0) {
+        empty_frame(&draw);
+        c->data = sbuf_take(&data);
+        c->draw = sbuf_take(&draw);
+        return;
+    }
     sbuf_adds(&draw, "set xlabel 'Число участников (n)'\nset ylabel ");
     str(&draw, ylabel);
     sbuf_adds(&draw, "\nset key outside bottom center horizontal\nset xrange [0:");
@@ -225,10 +261,19 @@ void chart_funnel(struct chart_batch *b, const char *name, const char *title,
     sbuf_adds(&draw, " using 1:4 with lines dt 1 lc rgb '#c0392b' title 'Граница 99,8 %', \\\n     ");
     block(&draw, idx, 0);
     sbuf_adds(&draw, " using 1:5 with lines dt 1 lc rgb '#c0392b' notitle, \\\n     ");
-    block(&draw, idx, 1);
-    sbuf_adds(&draw, " using 1:2 with points pt 7 ps 0.7 lc rgb '#b5b5b5' title 'Другие ОО района', \\\n     ");
-    block(&draw, idx, 2);
-    sbuf_adds(&draw, " using 1:2 with points pt 7 ps 1.3 lc rgb '#1f5fa8' title 'ОО кластера'\n");
+    size_t nhl = 0;
+    for (size_t i = 0; i < f->npoints; i++)
+        if (f->points[i].highlight && !isnan(f->points[i].value) && !isnan(f->points[i].n)) nhl++;
+    if (npts > nhl) {
+        block(&draw, idx, 1);
+        sbuf_adds(&draw, " using 1:2 with points pt 6 ps 0.7 lc rgb '#8c8c8c' title 'Другие ОО района'");
+    }
+    if (nhl) {
+        if (npts > nhl) sbuf_adds(&draw, ", \\\n     ");
+        block(&draw, idx, 2);
+        sbuf_adds(&draw, " using 1:2 with points pt 7 ps 1.3 lc rgb '#1f5fa8' title 'ОО кластера'");
+    }
+    sbuf_addc(&draw, '\n');
     c->data = sbuf_take(&data);
     c->draw = sbuf_take(&draw);
 }
@@ -284,12 +329,21 @@ void chart_stacked(struct chart_batch *b, const char *name, const char *title,
                      "set key outside bottom center horizontal\n");
     sbuf_printf(&draw, "set yrange [%zu.6:-0.6]\n", ncat ? ncat - 1 : 0);
     tics(&draw, "y", categories, ncat);
-    if (ncat == 0 || nseg == 0) {
-        sbuf_adds(&draw, "set label 'нет данных' at graph 0.5, graph 0.5 center\nplot NaN notitle\n");
+    int anyv = 0;
+    for (size_t i = 0; i < ncat * nseg; i++)
+        if (!isnan(values[i]) && values[i] > 0) anyv = 1;
+    if (ncat == 0 || nseg == 0 || !anyv) {
+        empty_frame(&draw);
     } else {
         sbuf_adds(&draw, "plot ");
+        int first = 1;
         for (size_t j = 0; j < nseg; j++) {
-            if (j) sbuf_adds(&draw, ", \\\n     ");
+            int has = 0;
+            for (size_t i = 0; i < ncat; i++)
+                if (!isnan(values[i * nseg + j]) && values[i * nseg + j] > 0) has = 1;
+            if (!has) continue;
+            if (!first) sbuf_adds(&draw, ", \\\n     ");
+            first = 0;
             block(&draw, idx, j);
             sbuf_printf(&draw, " using 1:2:3:(0.36) with boxxyerror fs solid 0.9 border "
                                "lc rgb '#ffffff' fc rgb '%s' title ",
@@ -312,9 +366,13 @@ void chart_heatmap(struct chart_batch *b, const char *name, const char *title,
                    const char *const *rows, size_t nrows, const char *const *cols,
                    size_t ncols, const double *z)
 {
+    /* the size follows the grid, so that labels never run together: 34 px a row,
+       at least 64 px a column, room on the left for the names and below for the
+       rotated column labels */
     size_t idx = b->n;
-    int h = 190 + 32 * (int)nrows;
-    struct chart *c = add(b, name, 900, h < 280 ? 280 : h);
+    int h = 230 + 34 * (int)nrows;
+    int w = 420 + 66 * (int)ncols;
+    struct chart *c = add(b, name, w < 900 ? 900 : w, h < 300 ? 300 : h);
     struct sbuf data = SBUF_INIT, draw = SBUF_INIT;
     int have[2] = {0, 0};
     for (int missing = 0; missing < 2; missing++) {
@@ -337,31 +395,39 @@ void chart_heatmap(struct chart_batch *b, const char *name, const char *title,
         sbuf_adds(&data, "EOD\n");
     }
     common(&draw, title);
+    if (!nrows || !ncols || (!have[0] && !have[1])) {
+        empty_frame(&draw);
+        c->data = sbuf_take(&data);
+        c->draw = sbuf_take(&draw);
+        return;
+    }
     sbuf_adds(&draw, "unset grid\nset border 0\nset tics scale 0\n"
-                     "set palette defined (-3 '#c0392b', -1.5 '#f1a58f', 0 '#f7f7f7', "
-                     "1.5 '#9fd08a', 3 '#1a8a3e')\nset cbrange [-3:3]\n"
-                     "set cblabel 'z (> 0 — лучше района)' offset 1,0\nset xtics rotate by -30 left\n"
+                     "set palette defined (-3 '#b2182b', -1.5 '#f4a582', 0 '#f7f7f7', "
+                     "1.5 '#92c5de', 3 '#2166ac')\nset cbrange [-3:3]\n"
+                     "set cblabel 'z (> 0 — лучше района)' offset 1,0\n"
+                     "set xtics rotate by -40 left font ',9'\n"
+                     "set ytics font ',9'\n"
                      "set key outside bottom right horizontal\n");
     sbuf_printf(&draw, "set xrange [-0.5:%zu.5]\nset yrange [%zu.5:-0.5]\n",
-                ncols ? ncols - 1 : 0, nrows ? nrows - 1 : 0);
+                ncols - 1, nrows - 1);
     tics(&draw, "x", cols, ncols);
     tics(&draw, "y", rows, nrows);
     sbuf_adds(&draw, "plot ");
-    block(&draw, idx, 0);
-    sbuf_adds(&draw, " using 1:2:(0.5):(0.5):3 with boxxyerror fc palette fs solid 1.0 "
-                     "border lc rgb '#ffffff' notitle");
+    if (have[0]) {
+        block(&draw, idx, 0);
+        sbuf_adds(&draw, " using 1:2:(0.5):(0.5):3 with boxxyerror fc palette fs solid 1.0 "
+                         "border lc rgb '#ffffff' notitle");
+    }
     if (have[1]) {
-        sbuf_adds(&draw, ", \\\n     ");
+        if (have[0]) sbuf_adds(&draw, ", \\\n     ");
         block(&draw, idx, 1);
-        sbuf_adds(&draw, " using 1:2:(0.5):(0.5) with boxxyerror fc rgb '#d9d9d9' fs solid 1.0 "
-                         "border lc rgb '#ffffff' title 'нет данных'");
+        sbuf_adds(&draw, " using 1:2:(0.5):(0.5) with boxxyerror fc rgb '#d9d9d9' fs pattern 4 "
+                         "border lc rgb '#ffffff' title 'нет данных или сравнения'");
     }
     if (have[0]) {
         sbuf_adds(&draw, ", \\\n     ");
         block(&draw, idx, 0);
-        sbuf_adds(&draw, " using 1:2:(gprintf('%.1f', $4)) with labels font ',9' notitle");
-    } else {
-        sbuf_adds(&draw, ", NaN notitle");
+        sbuf_adds(&draw, " using 1:2:(gprintf('%.1f', abs($4) < 0.05 ? 0 : $4)) with labels font ',9' notitle");
     }
     sbuf_addc(&draw, '\n');
     c->data = sbuf_take(&data);
@@ -410,10 +476,18 @@ void chart_dots(struct chart_batch *b, const char *name, const char *title,
     for (size_t i = 0; i < ndots; i++) labels[i] = dots[i].label;
     tics(&draw, "y", labels, ndots);
     free(labels);
-    sbuf_adds(&draw, "plot NaN notitle");
+    if (!cnt[0] && !cnt[1]) {
+        empty_frame(&draw);
+        c->data = sbuf_take(&data);
+        c->draw = sbuf_take(&draw);
+        return;
+    }
+    int first = 1;
+    sbuf_adds(&draw, "plot ");
     for (int hl = 0; hl < 2; hl++) {
         if (!cnt[hl]) continue;
-        sbuf_adds(&draw, ", \\\n     ");
+        if (!first) sbuf_adds(&draw, ", \\\n     ");
+        first = 0;
         block(&draw, idx, (size_t)hl);
         sbuf_printf(&draw, " using 1:2:3:4 with xerrorbars pt 7 ps %s lc rgb '%s' notitle",
                     hl ? "1.3" : "1.0", hl ? "#1f5fa8" : "#6b6b6b");
@@ -427,7 +501,7 @@ void chart_dots(struct chart_batch *b, const char *name, const char *title,
         block(&draw, idx, 2);
         sbuf_adds(&draw, " using (");
         fmtnum(&draw, rv[k]);
-        sbuf_printf(&draw, "):2 with lines dt 2 lw 1.5 lc rgb '%s' title ", rc[k]);
+        sbuf_printf(&draw, "):2 with lines dt %d lw 1.5 lc rgb '%s' title ", k ? 4 : 2, rc[k]);
         str(&draw, rl[k]);
     }
     sbuf_addc(&draw, '\n');
@@ -491,20 +565,10 @@ static char *read_all(const char *path, size_t *len)
     return sbuf_take(&b);
 }
 
-int chart_render(struct chart_batch *b, const char *dir, int formats, struct soko_diag *d)
+/* Runs gnuplot on charts.gp in the private directory tmp; SOKO_OK when it exits 0.
+ * Its output goes to tmp/charts.log. */
+static int run_gnuplot(const char *tmp, struct soko_diag *d)
 {
-    char *script = chart_script(b, formats);
-    char *path = xasprintf("%s/charts.gp", dir);
-    FILE *f = fopen(path, "wb");
-    int ok = f && fputs(script, f) >= 0;
-    if (f && fclose(f) != 0) ok = 0;
-    free(script);
-    if (!ok) {
-        soko_diag_add(d, path, 0, 0, "cannot write the chart script: %s", strerror(errno));
-        free(path);
-        return SOKO_EIO;
-    }
-    free(path);
     const char *prog = getenv("SOKO_GNUPLOT");
     if (!prog || !*prog) prog = "gnuplot";
     fflush(NULL);
@@ -514,10 +578,10 @@ int chart_render(struct chart_batch *b, const char *dir, int formats, struct sok
         return SOKO_EIO;
     }
     if (pid == 0) {
-        /* the child: in DIR, stdin from /dev/null, stdout and stderr to charts.log */
-        if (chdir(dir) != 0) _exit(126);
+        /* the child: in tmp, stdin from /dev/null, stdout and stderr to charts.log */
+        if (chdir(tmp) != 0) _exit(126);
         int in = open("/dev/null", O_RDONLY);
-        int log = open("charts.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int log = open("charts.log", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
         if (in < 0 || log < 0) _exit(126);
         dup2(in, 0);
         dup2(log, 1);
@@ -532,26 +596,17 @@ int chart_render(struct chart_batch *b, const char *dir, int formats, struct sok
             soko_diag_add(d, NULL, 0, 0, "waiting for gnuplot: %s", strerror(errno));
             return SOKO_EIO;
         }
-    char *logpath = xasprintf("%s/charts.log", dir);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        /* gnuplot exits non-zero on an error in a script; what it prints with status 0
-           are warnings (kept in charts.log), and an empty log is removed */
-        size_t len = 0;
-        char *log = read_all(logpath, &len);
-        if (log && len == 0) unlink(logpath);
-        free(log);
-        free(logpath);
-        return SOKO_OK;
-    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return SOKO_OK;
+    char *logpath = xasprintf("%s/charts.log", tmp);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
         soko_diag_add(d, NULL, 0, 0,
                       "cannot run '%s': install gnuplot (Debian: apt-get install gnuplot-nox; "
                       "or run scripts/deps)", prog);
     else if (WIFEXITED(status) && WEXITSTATUS(status) == 126)
-        soko_diag_add(d, dir, 0, 0, "cannot prepare the directory for gnuplot");
+        soko_diag_add(d, tmp, 0, 0, "cannot prepare the directory for gnuplot");
     else {
         char *log = read_all(logpath, NULL);
-        soko_diag_add(d, logpath, 0, 0, "gnuplot failed (%s %d): %.600s",
+        soko_diag_add(d, "charts.log", 0, 0, "gnuplot failed (%s %d): %.600s",
                       WIFEXITED(status) ? "exit status" : "signal",
                       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
                       log ? log : "(no log)");
@@ -559,6 +614,55 @@ int chart_render(struct chart_batch *b, const char *dir, int formats, struct sok
     }
     free(logpath);
     return SOKO_EIO;
+}
+
+int chart_render(struct chart_batch *b, struct outdir *o, int formats, struct soko_diag *d)
+{
+    /* gnuplot writes into a private directory inside o; the files are moved into
+       place only when every chart was drawn, so a failure leaves no partial PNG */
+    char *tmp = NULL;
+    int rc = outdir_tmp(o, &tmp, d);
+    if (rc) return rc;
+    char *script = chart_script(b, formats);
+    char *path = xasprintf("%s/charts.gp", tmp);
+    FILE *f = fopen(path, "wbx");
+    int ok = f && fputs(script, f) >= 0;
+    if (f && fclose(f) != 0) ok = 0;
+    if (!ok) {
+        soko_diag_add(d, path, 0, 0, "cannot write the chart script: %s", strerror(errno));
+        rc = SOKO_EIO;
+    }
+    free(path);
+    if (!rc) rc = run_gnuplot(tmp, d);
+    for (size_t i = 0; !rc && i < b->n; i++)
+        for (int k = 0; k < 2 && !rc; k++) {
+            if (!(formats & (k ? CHART_PNG : CHART_SVG))) continue;
+            char *file = xasprintf("%s.%s", b->v[i].name, k ? "png" : "svg");
+            char *full = xasprintf("%s/%s", tmp, file);
+            struct stat sb;
+            if (stat(full, &sb) != 0 || sb.st_size == 0) {
+                soko_diag_add(d, file, 0, 0, "gnuplot wrote no chart (disk full?)");
+                rc = SOKO_EIO;
+            }
+            free(full);
+            if (!rc) rc = outdir_adopt(o, tmp, file, d);
+            free(file);
+        }
+    if (!rc) rc = outdir_write(o, "charts.gp", script, strlen(script), d);
+    if (!rc) {
+        /* what gnuplot prints with status 0 are warnings: kept in charts.log */
+        char *lp = xasprintf("%s/charts.log", tmp);
+        size_t len = 0;
+        char *log = read_all(lp, &len);
+        if (log && len) rc = outdir_write(o, "charts.log", log, len, d);
+        else outdir_unlink(o, "charts.log");
+        free(log);
+        free(lp);
+    }
+    free(script);
+    outdir_tmp_free(o, tmp);
+    free(tmp);
+    return rc;
 }
 
 /* Appends s[0..n) to out with every id="X", id='X', url(#X) and href="#X" (any
@@ -585,18 +689,15 @@ static void prefix_ids(struct sbuf *out, const char *s, size_t n, const char *pr
     }
 }
 
-char *chart_svg_inline(const char *path, const char *prefix, const char *alt,
+char *chart_svg_inline(struct outdir *o, const char *name, const char *prefix, const char *alt,
                        struct soko_diag *d)
 {
     size_t len = 0;
-    char *svg = read_all(path, &len);
-    if (!svg) {
-        soko_diag_add(d, path, 0, 0, "cannot read the chart: %s", strerror(errno));
-        return NULL;
-    }
+    char *svg = outdir_read(o, name, &len, d);
+    if (!svg) return NULL;
     char *start = strstr(svg, "<svg");
     if (!start) {
-        soko_diag_add(d, path, 0, 0, "not an SVG file");
+        soko_diag_add(d, name, 0, 0, "not an SVG file");
         free(svg);
         return NULL;
     }

@@ -9,9 +9,10 @@
  * Gives: a batch (struct chart_batch) to which a writer adds charts; chart_render
  *   writes ONE script, DIR/charts.gp, with every chart twice — SVG (for HTML, inlined
  *   by the writer) and PNG through pngcairo (for Markdown) — data inline as
- *   `$dN << EOD` blocks of numbers only, and runs `gnuplot -d charts.gp` once, in DIR,
- *   through fork + execvp with an argv array (no shell; -d: no init files). Output
- *   files are DIR/NAME.svg and DIR/NAME.png. The same input gives the same script and
+ *   `$dN << EOD` blocks of numbers only, and runs `gnuplot -d charts.gp` once, in a
+ *   private temporary directory inside DIR, through fork + execvp with an argv array
+ *   (no shell; -d: no init files). Output files are DIR/NAME.svg and DIR/NAME.png,
+ *   moved into place only when gnuplot succeeded (outdir.h). The same input gives the same script and
  *   the same SVG bytes (no dates, no environment in them).
  * Ownership: the batch copies everything it is given; chart_batch_free releases it.
  * Errors: chart_render returns SOKO_EIO when the script cannot be written, gnuplot
@@ -22,6 +23,7 @@
 #ifndef SOKO_CHART_H
 #define SOKO_CHART_H
 
+#include "outdir.h"
 #include "soko.h"
 
 #include <stddef.h>
@@ -89,19 +91,22 @@ void chart_dots(struct chart_batch *b, const char *name, const char *title,
                 const char *xlabel, const struct chart_dot *dots, size_t ndots,
                 const char *ref1_label, double ref1, const char *ref2_label, double ref2);
 
-/* Writes DIR/charts.gp and runs gnuplot once. formats: CHART_SVG | CHART_PNG. */
+/* Runs gnuplot once on the script in a private temporary directory inside o, then
+ * moves every NAME.svg / NAME.png, charts.gp (and charts.log when gnuplot warned)
+ * into o; on a failure nothing of this batch is left in o. formats: CHART_SVG |
+ * CHART_PNG. */
 enum { CHART_SVG = 1, CHART_PNG = 2 };
-int chart_render(struct chart_batch *b, const char *dir, int formats, struct soko_diag *d);
+int chart_render(struct chart_batch *b, struct outdir *o, int formats, struct soko_diag *d);
 
 /* The script chart_render would write (for tests); caller frees. */
 char *chart_script(const struct chart_batch *b, int formats);
 
-/* Reads DIR/NAME.svg and returns it ready to be inlined into an HTML page: without
+/* Reads o/name (an SVG that chart_render made; never through a link) and returns it ready to be inlined into an HTML page: without
  * the XML declaration and DOCTYPE, every id and reference to one prefixed with
  * `prefix` so several charts in one page do not share ids, and a role="img" with an
  * aria-label (escaped). NULL with a message in d when the file cannot be read.
  * Caller frees. */
-char *chart_svg_inline(const char *path, const char *prefix, const char *alt,
-                       struct soko_diag *d);
+char *chart_svg_inline(struct outdir *o, const char *name, const char *prefix,
+                       const char *alt, struct soko_diag *d);
 
 #endif

@@ -38,8 +38,8 @@ static const struct command commands[] = {
     {"flags", cmd_flags, "", N_("schools flagged by the rules, with evidence (--rules --years --school --format)"), 0},
     {"recommend", cmd_recommend, "--school ID", N_("targeted recommendations for a school from the rules"), 0},
     {"calibrate", cmd_calibrate, "[RUNS [SEED]]", N_("each rule's expected false flags on null districts drawn from the data"), 0},
-    {"note", cmd_note, "--cluster ID", N_("the analytical note of a cluster: md, html, charts, xlsx, csv (--out DIR --years --date)"), 0},
-    {"card", cmd_card, "--school ID", N_("a school's card (карточка ОО) against its cluster and the district (--out DIR --years --date)"), 0},
+    {"note", cmd_note, "--cluster ID", N_("the analytical note of a cluster: md, html, charts, xlsx, csv (--out DIR --years --date --docx)"), 0},
+    {"card", cmd_card, "--school ID", N_("a school's card (карточка ОО) against its cluster and the district (--out DIR --cluster ID --years --date --docx)"), 0},
     {"profile", cmd_card, "--school ID", NULL, 1},
     {"report", cmd_report, "--out DIR", N_("the district: index of clusters with every note, the lists of every rule"), 0},
     {NULL, NULL, NULL, NULL, 0},
@@ -92,7 +92,7 @@ static const struct opt value_opts[] = {
     {"--context", O(context)}, {"--defs", O(defs)}, {"--lang", O(lang)}, {NULL, 0}};
 static const struct opt flag_opts[] = {
     {"--ignore-unknown", O(ignore_unknown)}, {"--keep-students", O(keep_students)},
-    {"--quiet", O(quiet)}, {"-q", O(quiet)}, {"--ru", O(ru)}, {NULL, 0}};
+    {"--quiet", O(quiet)}, {"-q", O(quiet)}, {"--ru", O(ru)}, {"--docx", O(docx)}, {NULL, 0}};
 
 /* ---------------------------------------------------------------- finding itself */
 

@@ -17,6 +17,7 @@ struct cli {
     const char *db_path;      /* --db, SOKO_DB, or ./soko.db */
     /* options shared by several commands; each command says which it reads */
     int ignore_unknown, keep_students, quiet, ru;
+    int docx;                 /* note, card, report: also write a DOCX */
     long max_errors;
     const char *format;       /* table | csv | json */
     const char *years;        /* "2021-2023" */

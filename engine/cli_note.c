@@ -4,12 +4,15 @@
  * indicators), cluster membership, school and cluster names, the rules' flags, the
  * import history, the hashes of the definition files — and calls the writer.
  *
- * The names are read here with two prepared SELECTs on the read-only connection
- * (indicators.h has no API for the registry's names); the writers run no SQL.
+ * The registry's names come from store.h (store_school_names, store_cluster_names);
+ * the display names and the subject map from names.ini and subjects.ini (names.h);
+ * the note's lists from the [note] section of note.ini. The results the note reads
+ * have their subjects mapped (names_normalize). No SQL here; the writers run none.
  */
 #include "analysis.h"
 #include "cli.h"
 #include "indicators.h"
+#include "names.h"
 #include "note.h"
 #include "rules.h"
 #include "stats.h"
@@ -21,12 +24,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-
-static int is_dir(const char *p)
-{
-    struct stat sb;
-    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
 
 static int is_file(const char *p)
 {
@@ -40,8 +37,11 @@ static int valid_date(const char *s)
     if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') return 0;
     for (int i = 0; i < 10; i++)
         if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return 0;
-    int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
-    return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+    int y = atoi(s), m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1900 || m < 1 || m > 12 || d < 1) return 0;
+    return d <= mdays[m - 1] + (m == 2 && leap);
 }
 
 struct gather {
@@ -61,6 +61,10 @@ struct gather {
     size_t nimports, cimports;
     struct note_file *files;
     size_t nfiles;
+    struct note_spec spec;
+    int have_spec;
+    struct names *names;
+    struct ind_results norm;  /* res with subjects mapped */
     char **strs;          /* strings owned here */
     size_t nstrs;
     char date[11];
@@ -75,6 +79,9 @@ static const char *own(struct gather *g, const char *s)
 
 static void gather_free(struct gather *g)
 {
+    if (g->have_spec) note_spec_free(&g->spec);
+    names_free(g->names);
+    free(g->norm.v);
     rule_flags_free(&g->flags);
     if (g->have_rules) rules_free(&g->rules);
     if (g->have_models) ana_models_free(&g->models);
@@ -108,38 +115,34 @@ static int collect_import(void *ctx, const struct import_info *ii)
     return 0;
 }
 
+static int add_school(void *ctx, const char *id, const char *name, const char *kind,
+                      const char *profile)
+{
+    struct gather *g = ctx;
+    g->schools = xrealloc(g->schools, (g->nschools + 1) * sizeof *g->schools);
+    struct note_school *s = &g->schools[g->nschools++];
+    s->id = own(g, id);
+    s->name = own(g, name);
+    s->kind = own(g, kind);
+    s->profile = own(g, profile);
+    return 0;
+}
+
+static int add_cluster(void *ctx, const char *id, const char *name)
+{
+    struct gather *g = ctx;
+    g->clusters = xrealloc(g->clusters, (g->nclusters + 1) * sizeof *g->clusters);
+    struct note_cluster *c = &g->clusters[g->nclusters++];
+    c->id = own(g, id);
+    c->name = own(g, name);
+    return 0;
+}
+
 static int read_names(struct gather *g, struct soko_diag *d)
 {
-    sqlite3 *db = store_db(g->store);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT school_id, name, kind, profile FROM schools ORDER BY school_id",
-                           -1, &st, NULL) != SQLITE_OK) {
-        soko_diag_add(d, NULL, 0, 0, "reading the schools registry: %s", sqlite3_errmsg(db));
-        return SOKO_EDB;
-    }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        g->schools = xrealloc(g->schools, (g->nschools + 1) * sizeof *g->schools);
-        struct note_school *s = &g->schools[g->nschools++];
-        s->id = own(g, (const char *)sqlite3_column_text(st, 0));
-        s->name = own(g, (const char *)sqlite3_column_text(st, 1));
-        s->kind = own(g, (const char *)sqlite3_column_text(st, 2));
-        s->profile = own(g, (const char *)sqlite3_column_text(st, 3));
-    }
-    sqlite3_finalize(st);
-    if (sqlite3_prepare_v2(db, "SELECT cluster_id, min(cluster_name) FROM clusters "
-                               "GROUP BY cluster_id ORDER BY cluster_id",
-                           -1, &st, NULL) != SQLITE_OK) {
-        soko_diag_add(d, NULL, 0, 0, "reading the clusters: %s", sqlite3_errmsg(db));
-        return SOKO_EDB;
-    }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        g->clusters = xrealloc(g->clusters, (g->nclusters + 1) * sizeof *g->clusters);
-        struct note_cluster *c = &g->clusters[g->nclusters++];
-        c->id = own(g, (const char *)sqlite3_column_text(st, 0));
-        c->name = own(g, (const char *)sqlite3_column_text(st, 1));
-    }
-    sqlite3_finalize(st);
-    return SOKO_OK;
+    int rc = store_school_names(g->store, add_school, g, d);
+    if (!rc) rc = store_cluster_names(g->store, add_cluster, g, d);
+    return rc;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -206,8 +209,6 @@ static int hash_files(struct gather *g, const char *root, const char *defs, cons
     return rc;
 }
 
-static const char *const STD_USED[] = {"oge_quality", "ege_mean", "adm_university", "adm_profile",
-                                       "adm_profile_match"};
 
 /* Loads and computes everything; messages in d. */
 static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
@@ -220,7 +221,7 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
         return SOKO_EUSAGE;
     }
     if (c->date && !valid_date(c->date)) {
-        soko_diag_add(d, NULL, 0, 0, "--date '%s': expected YYYY-MM-DD", c->date);
+        soko_diag_add(d, NULL, 0, 0, _("--date '%s': expected a calendar date YYYY-MM-DD"), c->date);
         return SOKO_EUSAGE;
     }
     if (c->date) {
@@ -245,6 +246,18 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
     sqlite3 *db = store_db(g->store);
     rc = ind_load(defs, db, &g->std, d);
     if (!rc) rc = ind_load(nini, db, &g->note, d);
+    if (!rc) {
+        rc = note_spec_load(nini, g->note, g->std, &g->spec, d);
+        g->have_spec = rc == SOKO_OK;
+    }
+    if (!rc) {
+        /* display names and the subject map: optional files of the definitions root */
+        char *nm = cli_def_file(c, getenv("SOKO_NAMES_INI"), "names.ini");
+        char *sj = cli_def_file(c, getenv("SOKO_SUBJECTS_INI"), "subjects.ini");
+        rc = names_load(nm && is_file(nm) ? nm : NULL, sj && is_file(sj) ? sj : NULL, &g->names, d);
+        free(nm);
+        free(sj);
+    }
     if (!rc) rc = read_names(g, d);
     if (!rc) {
         rc = ind_members(g->std, &g->members, d);
@@ -253,18 +266,28 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
     /* every year: the window is chosen from what is there */
     for (size_t i = 0; !rc && i < g->note->n; i++)
         rc = ind_evaluate(g->note, &g->note->v[i], 0, 0, &g->res, d);
-    for (size_t i = 0; !rc && i < sizeof STD_USED / sizeof *STD_USED; i++) {
-        const struct indicator *ind = ind_find(g->std, STD_USED[i]);
-        if (ind) rc = ind_evaluate(g->std, ind, 0, 0, &g->res, d);
-    }
-    if (!rc && !y1) {
-        for (size_t i = 0; i < g->res.n; i++)
-            if (g->res.v[i].year > y1 && strncmp(g->res.v[i].ind->id, "cov_", 4) != 0)
-                y1 = g->res.v[i].year;
-        if (!y1) {
-            soko_diag_add(d, NULL, 0, 0, "the store holds no results: import data first");
-            rc = SOKO_EINPUT;
+    /* the standard indicators the lists name, each once */
+    const struct indicator **done = NULL;
+    size_t ndone = 0;
+    for (int l = 0; !rc && l < NOTE_NLISTS; l++)
+        for (size_t j = 0; !rc && j < g->spec.n[l]; j++) {
+            const struct indicator *ind = g->spec.v[l][j].ind;
+            if (ind_find(g->note, ind->id) == ind) continue;
+            size_t k = 0;
+            while (k < ndone && done[k] != ind) k++;
+            if (k < ndone) continue;
+            done = xrealloc(done, (ndone + 1) * sizeof *done);
+            done[ndone++] = ind;
+            rc = ind_evaluate(g->std, ind, 0, 0, &g->res, d);
         }
+    free(done);
+    if (!rc) names_normalize(g->names, &g->res, &g->norm);
+    if (!rc && !y1) {
+        /* the last year with any row of any form (coverage counts); with the registry
+           alone, the year of the note's date: the note then says what is missing */
+        for (size_t i = 0; i < g->res.n; i++)
+            if (g->res.v[i].year > y1) y1 = g->res.v[i].year;
+        if (!y1) y1 = atoi(g->date);
         y0 = y1 - (ANA_WINDOW_DEFAULT - 1);
     }
     if (!rc) {
@@ -294,7 +317,9 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
 static void input_of(struct gather *g, struct note_input *in)
 {
     memset(in, 0, sizeof *in);
-    in->res = &g->res;
+    in->res = &g->norm;
+    in->spec = &g->spec;
+    in->names = g->names;
     in->note_set = g->note;
     in->std_set = g->std;
     in->members = &g->members;
@@ -340,15 +365,12 @@ static int run(struct cli *c, enum what w)
     struct soko_diag d;
     soko_diag_init(&d, (size_t)c->max_errors);
     int rc = gather(c, &g, &d);
-    if (!rc && mkdir(c->out, 0777) != 0 && !is_dir(c->out)) {
-        soko_diag_add(&d, c->out, 0, 0, "cannot create the output directory");
-        rc = SOKO_EIO;
-    }
     if (!rc) {
         struct note_input in;
         input_of(&g, &in);
+        in.docx = c->docx;
         if (w == NOTE) rc = note_cluster(&in, c->cluster, c->out, &d);
-        else if (w == CARD) rc = note_card(&in, c->school, c->out, &d);
+        else if (w == CARD) rc = note_card(&in, c->school, c->cluster, c->out, &d);
         else rc = note_report(&in, c->out, &d);
     }
     if (rc) {

@@ -253,3 +253,77 @@ char *esc_filename(const char *s)
     if (b.len == 0) sbuf_adds(&b, "x");
     return sbuf_take(&b);
 }
+
+/* ==== CSV for Russian Excel ============================================================ */
+
+void esc_csv_excel(struct sbuf *b, const char *s)
+{
+    ensure(b);
+    size_t len = strlen(s);
+    /* a number with a decimal comma is a number too */
+    char *dot = xstrdup(s);
+    for (char *p = dot; *p; p++)
+        if (*p == ',') *p = '.';
+    int guard = (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
+                 s[0] == '\r') && !is_number(s) && !is_number(dot);
+    free(dot);
+    int quote = strpbrk(s, ";\"\r\n") != NULL || (len && (s[0] == ' ' || s[len - 1] == ' '));
+    if (quote) sbuf_addc(b, '"');
+    if (guard) sbuf_addc(b, '\'');
+    while (*s) {
+        int c = u8next(b, &s);
+        if (c < 0) continue;
+        if (c == '"') sbuf_addc(b, '"');
+        if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7F) c = ' ';
+        sbuf_addc(b, (char)c);
+    }
+    if (quote) sbuf_addc(b, '"');
+}
+
+/* ==== transliteration ================================================================== */
+
+/* ГОСТ 7.79-2000, system B, for file names: the letters with ` or ' in the standard
+ * (ъ, ь, ы, э) lose the mark, since neither may stand in a portable file name. */
+static const char *const translit_lower[33] = {
+    "a", "b", "v", "g", "d", "e", "zh", "z", "i", "j", "k", "l", "m", "n", "o", "p",
+    "r", "s", "t", "u", "f", "x", "cz", "ch", "sh", "shh", "", "y", "", "e", "yu", "ya",
+    "yo"};
+
+char *esc_translit(const char *s)
+{
+    struct sbuf b = SBUF_INIT;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p && b.len < 60) {
+        unsigned cp = 0;
+        size_t k = 1;
+        if (p[0] < 0x80) cp = p[0];
+        else if ((p[0] & 0xE0) == 0xC0 && (p[1] & 0xC0) == 0x80) {
+            cp = ((p[0] & 0x1Fu) << 6) | (p[1] & 0x3Fu);
+            k = 2;
+        } else {
+            cp = 0xFFFD;
+            while (p[k] && (p[k] & 0xC0) == 0x80) k++;
+        }
+        const char *t = NULL;
+        int upper = 0;
+        if (cp >= 0x410 && cp <= 0x42F) { t = translit_lower[cp - 0x410]; upper = 1; }
+        else if (cp >= 0x430 && cp <= 0x44F) t = translit_lower[cp - 0x430];
+        else if (cp == 0x401) { t = "yo"; upper = 1; }
+        else if (cp == 0x451) t = "yo";
+        if (t) {
+            for (size_t i = 0; t[i]; i++) {
+                char c = t[i];
+                if (upper && i == 0 && c >= 'a' && c <= 'z') c = (char)(c - 'a' + 'A');
+                sbuf_addc(&b, c);
+            }
+        } else if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
+                   (cp >= '0' && cp <= '9') || cp == '-' || cp == '_') {
+            sbuf_addc(&b, (char)cp);
+        } else {
+            sbuf_addc(&b, '_');
+        }
+        p += k;
+    }
+    if (b.len == 0) sbuf_adds(&b, "x");
+    return sbuf_take(&b);
+}

@@ -66,6 +66,17 @@ char *esc_xlsx_dup(const char *s);
  * not starting or ending with ', never empty (fallback). Caller frees. */
 char *esc_xlsx_sheet(const char *s, const char *fallback);
 
+/* One field of a CSV file meant for Russian Excel (opened by double-click): `;` as
+ * the separator, so quoted when it holds a `;`, a quote, CR or LF, or leading or
+ * trailing spaces; the same formula guard as esc_csv. */
+void esc_csv_excel(struct sbuf *b, const char *s);
+
+/* A file-name stem from s with Cyrillic transliterated by ГОСТ 7.79-2000 system B
+ * (without the ` and ' marks: ъ and ь are dropped, ы is y, э is e): «ЕН» → "EN",
+ * «Щука» → "Shhuka"; other ASCII letters, digits, '-' and '_' kept, everything else
+ * '_'; at most 60 bytes; never empty ("x"). Caller frees. */
+char *esc_translit(const char *s);
+
 /* A safe file-name stem from s: ASCII letters, digits, '-', '_' kept; everything
  * else becomes '_'; at most 60 bytes; never empty ("x"). Caller frees. */
 char *esc_filename(const char *s);

@@ -765,7 +765,9 @@ static void ind_load_file(struct loader *L, const char *path)
         L->io = 1;
     } else {
         L->bad += (int)(L->d->total - before);
-        for (size_t i = 0; i < df.nsec; i++) load_section(L, &df, &df.sec[i]);
+        /* [note] is not an indicator: the lists of the note (note.ini), read by note.c */
+        for (size_t i = 0; i < df.nsec; i++)
+            if (strcmp(df.sec[i].name, "note") != 0) load_section(L, &df, &df.sec[i]);
     }
     deffile_free(&df);
 }

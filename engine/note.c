@@ -1,7 +1,7 @@
 /*
  * note.c — the analytical note of a cluster, the school card (карточка ОО) and the district
  * report (note.h). Each is built as a struct page (page.h) plus a batch of charts
- * (chart.h), then written as Markdown, HTML, CSV and XLSX.
+ * (chart.h), then written as Markdown, HTML, CSV, XLSX (and DOCX when asked).
  *
  * How the text decides what to say: a school or the cluster is said to differ from
  * the district only when the comparison of analysis.h says so — a school beyond the
@@ -9,11 +9,19 @@
  * the two-sample test on school values gives p < 0.05. Otherwise the sentence says
  * that the difference is not significant. Suppressed figures (n below the indicator's
  * minimum) are shown as "n < 5" and never enter a sentence.
+ *
+ * One school's findings (struct finding: problems, strengths, worsening, flags) are
+ * collected once and read by every section that speaks of the school — the table of
+ * particulars, the recommendations, the conclusions and the questions for the session
+ * — so that no section can contradict another: a school with a problem or a
+ * worsening trend is never told to keep its level.
  */
 #include "note.h"
 #include "chart.h"
-#include "page.h"
+#include "deffile.h"
 #include "escape.h"
+#include "outdir.h"
+#include "page.h"
 #include "stats.h"
 
 #include <errno.h>
@@ -21,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* ==== small strings: a per-document arena =============================================== */
 
@@ -58,7 +65,129 @@ static void arena_free(void)
     narena = carena = 0;
 }
 
+#define NBSP "\u00A0"
+
+/* ==== the [note] lists ==================================================================== */
+
+static const char *const LIST_NAMES[NOTE_NLISTS] = {
+    "key", "dynamics", "subjects", "marks", "dots", "funnel", "admissions", "olympiad", "coverage"};
+
+const char *note_list_name(enum note_list l) { return LIST_NAMES[l]; }
+
+void note_spec_free(struct note_spec *s)
+{
+    for (int l = 0; l < NOTE_NLISTS; l++) {
+        for (size_t i = 0; i < s->n[l]; i++) {
+            free(s->v[l][i].dim);
+            free(s->v[l][i].spec);
+        }
+        free(s->v[l]);
+        s->v[l] = NULL;
+        s->n[l] = 0;
+    }
+}
+
+static int has_subject_dim(const struct indicator *ind)
+{
+    return ind->ndims >= 1 && strcmp(ind->dims[0], "subject") == 0;
+}
+
+int note_spec_load(const char *path, const struct ind_set *note_set,
+                   const struct ind_set *std_set, struct note_spec *out, struct soko_diag *d)
+{
+    memset(out, 0, sizeof *out);
+    struct deffile df;
+    int rc = deffile_read(path, &df, d);
+    if (rc) return rc;
+    const struct deffile_sec *sec = NULL;
+    for (size_t i = 0; i < df.nsec; i++)
+        if (strcmp(df.sec[i].name, "note") == 0) sec = &df.sec[i];
+    if (!sec) {
+        soko_diag_add(d, path, 0, 0, "no [note] section; expected the note's lists (docs/reports.md)");
+        deffile_free(&df);
+        return SOKO_ECONFIG;
+    }
+    for (size_t k = 0; k < sec->nkv; k++) {
+        int known = 0;
+        for (int l = 0; l < NOTE_NLISTS; l++) known |= strcmp(sec->kv[k].key, LIST_NAMES[l]) == 0;
+        if (!known) {
+            soko_diag_add(d, path, sec->kv[k].line, 0,
+                          "[note]: %s: unknown list; expected key, dynamics, subjects, marks, "
+                          "dots, funnel, admissions, olympiad or coverage", sec->kv[k].key);
+            rc = SOKO_ECONFIG;
+        }
+    }
+    for (int l = 0; l < NOTE_NLISTS; l++) {
+        long line = 0;
+        const char *v = deffile_get(sec, LIST_NAMES[l], &line);
+        if (!v) {
+            soko_diag_add(d, path, sec->line, 0, "[note]: no list '%s'", LIST_NAMES[l]);
+            rc = SOKO_ECONFIG;
+            continue;
+        }
+        char *copy = xstrdup(v);
+        for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
+             tok = strtok_r(NULL, ",", &save)) {
+            str_trim(tok);
+            if (!*tok) continue;
+            char *dim = NULL, *br = strchr(tok, '[');
+            char *id = xstrdup(tok);
+            if (br) {
+                size_t len = strlen(br);
+                if (len < 3 || br[len - 1] != ']') {
+                    soko_diag_add(d, path, line, 0, "[note]: %s: '%s': expected ID or ID[SUBJECT]",
+                                  LIST_NAMES[l], tok);
+                    rc = SOKO_ECONFIG;
+                    free(id);
+                    continue;
+                }
+                id[br - tok] = '\0';
+                dim = xstrndup(br + 1, len - 2);
+                str_trim(id);
+                str_trim(dim);
+            }
+            const struct indicator *ind = note_set ? ind_find(note_set, id) : NULL;
+            if (!ind && std_set) ind = ind_find(std_set, id);
+            if (!ind) {
+                soko_diag_add(d, path, line, 0,
+                              "[note]: %s: unknown indicator '%s'; expected an id of note.ini "
+                              "or of the indicators directory", LIST_NAMES[l], id);
+                rc = SOKO_ECONFIG;
+            } else if (dim && !has_subject_dim(ind)) {
+                soko_diag_add(d, path, line, 0,
+                              "[note]: %s: '%s' has no breakdown by subject; expected ID without "
+                              "[SUBJECT]", LIST_NAMES[l], id);
+                rc = SOKO_ECONFIG;
+            } else {
+                out->v[l] = xrealloc(out->v[l], (out->n[l] + 1) * sizeof *out->v[l]);
+                struct note_key *key = &out->v[l][out->n[l]++];
+                key->ind = ind;
+                key->dim = dim;
+                key->spec = xstrdup(tok);
+                dim = NULL;
+            }
+            free(dim);
+            free(id);
+        }
+        free(copy);
+    }
+    if (!rc && out->n[NOTE_MARKS] != 4) {
+        soko_diag_add(d, path, sec->line, 0, "[note]: marks: expected 4 indicators («2», «3», «4», «5»)");
+        rc = SOKO_ECONFIG;
+    }
+    if (!rc && out->n[NOTE_ADMISSIONS] != 3) {
+        soko_diag_add(d, path, sec->line, 0,
+                      "[note]: admissions: expected 3 indicators (university, by profile, match)");
+        rc = SOKO_ECONFIG;
+    }
+    deffile_free(&df);
+    if (rc) note_spec_free(out);
+    return rc;
+}
+
 /* ==== lookups ============================================================================ */
+
+struct finding;
 
 struct ctx {
     const struct note_input *in;
@@ -68,13 +197,12 @@ struct ctx {
     const char **sch;                /* the cluster's schools, by id */
     const char **role;
     size_t nsch;
+    struct finding *f;               /* per school of sch */
 };
 
-static const struct indicator *IND(const struct note_input *in, const char *id)
+static const char *DN(const struct note_input *in, const char *cat, const char *v)
 {
-    const struct indicator *i = in->note_set ? ind_find(in->note_set, id) : NULL;
-    if (!i && in->std_set) i = ind_find(in->std_set, id);
-    return i;
+    return names_get(in->names, cat, v);
 }
 
 static const struct note_school *school_of(const struct note_input *in, const char *id)
@@ -108,10 +236,44 @@ static const char *cname(const struct note_input *in, const char *id)
     return id;
 }
 
+static size_t cluster_size(const struct note_input *in, const char *cid)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < in->members->n; k++)
+        if (strcmp(in->members->v[k].cluster_id, cid) == 0) n++;
+    return n;
+}
+
+/* The cluster of all the district's schools (every school of the registry, or of
+ * every cluster when there is no registry) is the district, not a cluster: it is never
+ * the cluster a school is compared with. */
+static int all_schools_cluster(const struct note_input *in, const char *cid)
+{
+    size_t n = cluster_size(in, cid);
+    if (in->nschools) return in->nschools >= 2 && n >= in->nschools;
+    size_t distinct = 0;
+    for (size_t k = 0; k < in->members->n; k++) {
+        size_t j = 0;
+        while (j < k && strcmp(in->members->v[j].school_id, in->members->v[k].school_id) != 0) j++;
+        if (j == k) distinct++;
+    }
+    return distinct >= 2 && n >= distinct;
+}
+
+static const char *role_of(const struct note_input *in, const char *cid, const char *school)
+{
+    for (size_t k = 0; k < in->members->n; k++)
+        if (strcmp(in->members->v[k].cluster_id, cid) == 0 &&
+            strcmp(in->members->v[k].school_id, school) == 0)
+            return in->members->v[k].role && *in->members->v[k].role ? in->members->v[k].role
+                                                                   : "member";
+    return NULL;
+}
+
 static int dim_eq(const struct ind_row *r, const char *dim0)
 {
     if (!dim0) return r->ind->ndims == 0;
-    return r->dim[0] && strcmp(r->dim[0], dim0) == 0;
+    return r->ind->ndims == 1 && r->dim[0] && utf8_casecmp(r->dim[0], dim0) == 0;
 }
 
 /* The row of ind for a unit ("" district) in a year, breakdown dim0 (NULL: none). */
@@ -119,7 +281,7 @@ static const struct ind_row *row_of(const struct note_input *in, const struct in
                                     enum ind_level lv, const char *unit, int year,
                                     const char *dim0)
 {
-    if (!ind) return NULL;
+    if (!ind || !unit) return NULL;
     for (size_t i = 0; i < in->res->n; i++) {
         const struct ind_row *r = &in->res->v[i];
         if (r->ind == ind && r->level == lv && r->year == year && strcmp(r->unit, unit) == 0 &&
@@ -127,6 +289,12 @@ static const struct ind_row *row_of(const struct note_input *in, const struct in
             return r;
     }
     return NULL;
+}
+
+static const struct ind_row *krow(const struct note_input *in, const struct note_key *k,
+                                  enum ind_level lv, const char *unit, int year)
+{
+    return row_of(in, k->ind, lv, unit, year, k->dim);
 }
 
 static const struct ana_compare *cmp_of(const struct ctx *c, const struct ind_row *r)
@@ -140,22 +308,51 @@ static const struct ana_compare *cmp_of(const struct ctx *c, const struct ind_ro
 static const struct ana_trend *trend_of(const struct ctx *c, const struct indicator *ind,
                                         enum ind_level lv, const char *unit, const char *dim0)
 {
-    for (size_t i = 0; i < c->tr.n; i++) {
+    for (size_t i = 0; ind && unit && i < c->tr.n; i++) {
         const struct ana_trend *t = &c->tr.v[i];
         if (t->ind != ind || t->level != lv || strcmp(t->unit, unit) != 0) continue;
-        if (!dim0 ? ind->ndims == 0 : (t->dim[0] && strcmp(t->dim[0], dim0) == 0)) return t;
+        if (!dim0 ? ind->ndims == 0
+                  : (ind->ndims == 1 && t->dim[0] && utf8_casecmp(t->dim[0], dim0) == 0))
+            return t;
     }
     return NULL;
 }
 
-/* ==== numbers in words =================================================================== */
+/* Does the store hold any row of ind (the key's breakdown) in the window? */
+static int key_has_data(const struct note_input *in, const struct note_key *k)
+{
+    for (size_t i = 0; i < in->res->n; i++) {
+        const struct ind_row *r = &in->res->v[i];
+        if (r->ind == k->ind && r->year >= in->y0 && r->year <= in->y1 && dim_eq(r, k->dim))
+            return 1;
+    }
+    return 0;
+}
+
+/* ==== numbers in words: every number goes through page_num ================================= */
 
 static int decimals(double v) { return fabs(v) < 10 ? 2 : 1; }
 
+static const char *num(double x, int dec) { return keep(page_num(x, dec)); }
+static const char *numa(double x) { return isfinite(x) ? num(x, decimals(x)) : "—"; }
+static const char *pv(double p) { return keep(page_pval(p)); }
+static const char *count(double x) { return isfinite(x) ? num(x, 0) : "—"; }
+
+static int is_pct(const struct indicator *ind)
+{
+    return ind->kind == IND_SHARE || (ind->unit && strcmp(ind->unit, "%") == 0);
+}
+
 static const char *unit_sfx(const struct indicator *ind)
 {
-    if (ind->kind == IND_SHARE || (ind->unit && strcmp(ind->unit, "%") == 0)) return " %";
+    if (is_pct(ind)) return NBSP "%";
+    if (ind->unit && strcmp(ind->unit, "балл") == 0) return NBSP "балла";
     return "";
+}
+
+static enum page_fmt fmt_of(const struct indicator *ind)
+{
+    return is_pct(ind) ? PAGE_F_PCT : ind->kind == IND_COUNT ? PAGE_F_INT : PAGE_F_DEC;
 }
 
 static int usable(const struct ind_row *r)
@@ -168,7 +365,7 @@ static const char *val(const struct ind_row *r)
     if (!r) return "—";
     if (r->suppressed) return T("n < %ld", r->ind->min_n);
     if (!isfinite(r->value)) return "—";
-    return keep(page_num(r->value, decimals(r->value)));
+    return numa(r->value);
 }
 
 static const char *valu(const struct ind_row *r)
@@ -177,46 +374,83 @@ static const char *valu(const struct ind_row *r)
     return T("%s%s", val(r), unit_sfx(r->ind));
 }
 
+static int has_ci(const struct ind_row *r)
+{
+    return usable(r) && isfinite(r->lo) && isfinite(r->hi);
+}
+
 static const char *ci(const struct ind_row *r)
 {
-    if (!usable(r) || !isfinite(r->lo) || !isfinite(r->hi)) return "";
+    if (!has_ci(r)) return "";
     int k = decimals(r->value);
-    char *a = page_num(r->lo, k), *b = page_num(r->hi, k);
-    const char *s = T("%s–%s", a, b);
-    free(a);
-    free(b);
-    return s;
+    return T("%s–%s", num(r->lo, k), num(r->hi, k));
 }
 
 static const char *nstr(const struct ind_row *r)
 {
     if (!r || r->suppressed || !isfinite(r->n)) return r && r->suppressed ? T("< %ld", r->ind->min_n) : "—";
-    return T("%.0f", r->n);
+    return count(r->n);
 }
 
-static const char *pstr(double p)
+static void cell_value(struct page_table *t, const struct ind_row *r, int emph)
 {
-    if (!isfinite(p)) return "—";
-    if (p < 0.001) return "< 0,001";
-    return keep(page_num(p, 3));
+    page_cell_val(t, usable(r) ? r->value : NAN, r ? fmt_of(r->ind) : PAGE_F_DEC, val(r), emph);
 }
 
-static const char *verdict_short(int v)
+static void cell_ci(struct page_table *t, const struct ind_row *r)
 {
-    switch (v) {
-    case 2: return "▲▲ лучше";
-    case 1: return "▲ лучше";
-    case -1: return "▼ хуже";
-    case -2: return "▼▼ хуже";
-    default: return "≈";
-    }
+    if (has_ci(r)) page_cell_range(t, r->lo, r->hi, fmt_of(r->ind), ci(r));
+    else page_cell(t, "");
 }
 
-/* A comparison that could not be tested (a mean whose spread is unknown) is not "≈". */
-static const char *vs_short(const struct ana_vs *vs)
+static void cell_n(struct page_table *t, const struct ind_row *r)
 {
-    if (vs->ref && !vs->test) return "разброс неизвестен";
-    return verdict_short(vs->verdict);
+    page_cell_val(t, r && !r->suppressed ? r->n : NAN, PAGE_F_INT, nstr(r), 0);
+}
+
+/* "2024–2026 гг." or "2026 г." */
+static const char *years_text(int y0, int y1)
+{
+    return y0 == y1 ? T("%d" NBSP "г.", y0) : T("%d–%d" NBSP "гг.", y0, y1);
+}
+
+static const char *window_text(const struct note_input *in) { return years_text(in->y0, in->y1); }
+
+static const char *year_text(int y) { return T("%d" NBSP "г.", y); }
+
+/* Russian agreement of a count: 1 процедура, 2 процедуры, 5 процедур. */
+static const char *plural(long n, const char *one, const char *few, const char *many)
+{
+    long m = labs(n) % 100, k = m % 10;
+    return m >= 11 && m <= 14 ? many : k == 1 ? one : k >= 2 && k <= 4 ? few : many;
+}
+
+/* Position and meaning of a comparison, as a table cell: «▲ выше — лучше». The arrow
+ * and the word say where the value lies (above or below the limit); the word after
+ * the dash says what it means for this indicator. */
+static const char *verdict_cell(const struct indicator *ind, int v)
+{
+    if (v == 0) return "≈ в пределах границ";
+    int above = (v > 0) != (ind && ind->lower_is_better);
+    const char *arrow = above ? (abs(v) == 2 ? "▲▲" : "▲") : (abs(v) == 2 ? "▼▼" : "▼");
+    return T("%s %s — %s", arrow, above ? "выше" : "ниже", v > 0 ? "лучше" : "хуже");
+}
+
+/* A comparison cell: «нет сравнения» when there are no control limits (a mean given
+ * without its spread, such as the ЕГЭ mean score), never «≈». */
+static const char *vs_cell(const struct indicator *ind, const struct ana_vs *vs)
+{
+    if (!vs->ref) return "—";
+    if (!vs->has_funnel) return "нет сравнения (нет разброса)";
+    return verdict_cell(ind, vs->verdict);
+}
+
+/* The same in a sentence: «выше верхней границы 99,8 % — лучше района». */
+static const char *verdict_words(const struct indicator *ind, int v, const char *whom)
+{
+    int above = (v > 0) != (ind && ind->lower_is_better);
+    return T("%s %s границы %s — %s %s", above ? "выше" : "ниже", above ? "верхней" : "нижней",
+             abs(v) == 2 ? "99,8" NBSP "%" : "95" NBSP "%", v > 0 ? "лучше" : "хуже", whom);
 }
 
 static const char *trend_text(const struct ana_trend *t)
@@ -230,25 +464,36 @@ static const char *trend_text(const struct ana_trend *t)
     }
 }
 
+static const char *signed_num(double x)
+{
+    return x > 0 ? T("+%s", numa(x)) : numa(x);
+}
+
 static const char *trend_cell(const struct ana_trend *t)
 {
     if (!t || t->label == STATS_TREND_NOT_ENOUGH_DATA) return "недостаточно данных";
-    char *ch = page_num(t->change, decimals(t->change));
-    const char *sign = t->change > 0 ? "+" : "";
-    const char *s = T("%s (%s%s, p = %s)", trend_text(t), sign, ch, pstr(t->test_p));
-    free(ch);
-    return s;
+    return T("%s (%s, %s)", trend_text(t), signed_num(t->change), pv(t->test_p));
 }
 
-static const char *role_text(const char *role)
+static const char *key_title(const struct note_key *k)
 {
-    if (!role || !*role) return "участник";
-    if (strcmp(role, "activist") == 0) return "ОО-активист";
-    if (strcmp(role, "member") == 0) return "участник";
-    if (strcmp(role, "flagship") == 0) return "базовая (флагманская) ОО";
-    if (strcmp(role, "curator") == 0) return "ОО-куратор";
-    if (strcmp(role, "supported") == 0) return "курируемая ОО";
-    return role;
+    return k->dim ? T("%s: %s", k->ind->title, k->dim) : k->ind->title;
+}
+
+static const char *key_short(const struct note_input *in, const struct note_key *k)
+{
+    const char *s = names_get(in->names, "indicator_short", k->spec);
+    if (s != k->spec) return s;
+    s = names_get(in->names, "indicator_short", k->ind->id);
+    if (s != k->ind->id && !k->dim) return s;
+    return key_title(k);
+}
+
+/* A name for files and tables: the indicator id, with the subject transliterated. */
+static const char *key_id(const struct note_key *k)
+{
+    if (!k->dim) return k->ind->id;
+    return T("%s_%s", k->ind->id, keep(esc_translit(k->dim)));
 }
 
 static const char *what(const struct indicator *ind, const char *dim0)
@@ -256,25 +501,7 @@ static const char *what(const struct indicator *ind, const char *dim0)
     return dim0 ? T("%s: %s", ind->title, dim0) : ind->title;
 }
 
-/* ==== the key indicators ================================================================== */
-
-static const char *const KEY[] = {"vpr_sou_all", "vpr_quality_all", "vpr_fail_all",
-                                  "oge_quality_all", "oge_fail_all", "ege_mean_rus",
-                                  "ege_mean_math", "ege_high_all", "olymp_eff_muni",
-                                  "adm_university", "adm_profile_match"};
-#define NKEY (sizeof KEY / sizeof *KEY)
-
-/* Short names for chart axes. */
-static const char *const KEY_SHORT[] = {"ВПР: СОУ", "ВПР: качество", "ВПР: доля «2»",
-                                        "ОГЭ: качество", "ОГЭ: доля «2»", "ЕГЭ: русский",
-                                        "ЕГЭ: математика", "ЕГЭ: 81–100", "ВсОШ: результат.",
-                                        "Поступили в вузы", "Профиль ОО"};
-
-/* Indicators with a subject breakdown read for strengths and problems. */
-static const char *const SUBJ[] = {"vpr_sou_subj", "oge_quality", "ege_mean"};
-#define NSUBJ (sizeof SUBJ / sizeof *SUBJ)
-
-/* Distinct dim[0] values of ind's rows for the cluster (ascending). */
+/* Distinct dim[0] values of ind's district rows in the window (ascending). */
 static size_t subjects(const struct note_input *in, const struct indicator *ind,
                        const char ***out)
 {
@@ -282,7 +509,7 @@ static size_t subjects(const struct note_input *in, const struct indicator *ind,
     size_t n = 0;
     for (size_t i = 0; i < in->res->n; i++) {
         const struct ind_row *r = &in->res->v[i];
-        if (r->ind != ind || r->level != IND_DISTRICT || !r->dim[0]) continue;
+        if (r->ind != ind || r->level != IND_DISTRICT || r->ind->ndims != 1 || !r->dim[0]) continue;
         size_t j = 0;
         while (j < n && strcmp(v[j], r->dim[0]) != 0) j++;
         if (j < n) continue;
@@ -299,6 +526,177 @@ static size_t subjects(const struct note_input *in, const struct indicator *ind,
     return n;
 }
 
+/* Russian typography for text rendered elsewhere (the rules' evidence and
+ * recommendations): a decimal point between digits becomes a comma, a hyphen before a
+ * digit after a space becomes the minus sign. */
+static const char *typo(const char *s)
+{
+    if (!s) return "";
+    struct sbuf b = SBUF_INIT;
+    for (size_t i = 0; s[i]; i++) {
+        char ch = s[i];
+        int digit_before = i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9';
+        int digit_after = s[i + 1] >= '0' && s[i + 1] <= '9';
+        if (ch == '.' && digit_before && digit_after) {
+            /* not inside a date or version (a second point among digits) */
+            size_t j = i + 1;
+            while (s[j] >= '0' && s[j] <= '9') j++;
+            if (s[j] != '.' || !(s[j + 1] >= '0' && s[j + 1] <= '9')) {
+                sbuf_addc(&b, ',');
+                continue;
+            }
+        }
+        if (ch == ' ' && digit_before && s[i + 1] == '%') {
+            sbuf_adds(&b, NBSP);
+            continue;
+        }
+        if (ch == '-' && digit_after && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '(')) {
+            sbuf_adds(&b, "−");
+            continue;
+        }
+        sbuf_addc(&b, ch);
+    }
+    return keep(sbuf_take(&b));
+}
+
+/* ==== what the note says about one school ================================================= */
+
+struct item {
+    const char *what;        /* «СОУ (ВПР): Математика» */
+    const char *text;        /* «76,5 % при 58,5 % по району» */
+    double z;                /* |z| for the order */
+    int stable;              /* the same side every year of the window (>= 2 years) */
+};
+
+struct finding {
+    struct item *good, *bad;
+    size_t ngood, nbad;
+    const char **worse, **better;   /* trends: «СОУ по всем работам ВПР (−3,2; p = 0,002)» */
+    size_t nworse, nbetter;
+    size_t nflag_bad, nflag_good;   /* rule flags by their meaning */
+};
+
+static void push_item(struct item **v, size_t *n, struct item it)
+{
+    *v = xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = it;
+}
+
+/* Is ind[dim] one of the key indicators (then the subject pass skips it)? */
+static int in_key_list(const struct note_spec *sp, const struct indicator *ind, const char *dim)
+{
+    for (size_t j = 0; j < sp->n[NOTE_KEY]; j++)
+        if (sp->v[NOTE_KEY][j].ind == ind && sp->v[NOTE_KEY][j].dim && dim &&
+            utf8_casecmp(sp->v[NOTE_KEY][j].dim, dim) == 0)
+            return 1;
+    return 0;
+}
+
+static int by_z(const void *a, const void *b)
+{
+    const struct item *x = a, *y = b;
+    if (x->stable != y->stable) return y->stable - x->stable;
+    return (y->z > x->z) - (y->z < x->z);
+}
+
+/* A flag that speaks well of the school: a rule on the good side (stably high,
+ * improvement); every other (low results, unconfirmed high, spikes, risks) is a
+ * concern. */
+static int flag_good(const struct rule *r)
+{
+    return r->side > 0;      /* only the kinds with a side have one */
+}
+
+static void find_school(struct ctx *c, const char *school, struct finding *f)
+{
+    const struct note_input *in = c->in;
+    const struct note_spec *sp = in->spec;
+    memset(f, 0, sizeof *f);
+    for (int pass = 0; pass < 2; pass++) {
+        size_t nlist = sp->n[pass == 0 ? NOTE_KEY : NOTE_SUBJECTS];
+        for (size_t j = 0; j < nlist; j++) {
+            const struct note_key *k = &sp->v[pass == 0 ? NOTE_KEY : NOTE_SUBJECTS][j];
+            const struct indicator *ind = k->ind;
+            const char **subj = NULL;
+            size_t ns = pass == 0 ? 1 : subjects(in, ind, &subj);
+            for (size_t s = 0; s < ns; s++) {
+                const char *d0 = pass == 0 ? k->dim : subj[s];
+                if (pass == 1 && in_key_list(sp, ind, d0)) continue;
+                const struct ind_row *r = row_of(in, ind, IND_SCHOOL, school, in->y1, d0);
+                const struct ana_compare *cp = cmp_of(c, r);
+                if (!cp || cp->vs_district.verdict == 0 || !cp->vs_district.ref) continue;
+                int v = cp->vs_district.verdict, same = 0, ny = 0;
+                for (int y = in->y0; y <= in->y1; y++) {
+                    const struct ana_compare *cy =
+                        cmp_of(c, row_of(in, ind, IND_SCHOOL, school, y, d0));
+                    if (!cy) continue;
+                    ny++;
+                    if (cy->vs_district.verdict != 0 && (cy->vs_district.verdict > 0) == (v > 0))
+                        same++;
+                }
+                struct item it;
+                it.what = pass == 0 ? key_title(k) : what(ind, d0);
+                it.text = T("%s при %s по району, n" NBSP "=" NBSP "%s: %s", valu(r),
+                            valu(cp->vs_district.ref), nstr(r), verdict_words(ind, v, "района"));
+                it.z = fabs(cp->vs_district.z);
+                it.stable = ny >= 2 && same == ny;
+                if (v > 0) push_item(&f->good, &f->ngood, it);
+                else push_item(&f->bad, &f->nbad, it);
+            }
+            free(subj);
+        }
+    }
+    if (f->ngood) qsort(f->good, f->ngood, sizeof *f->good, by_z);
+    if (f->nbad) qsort(f->bad, f->nbad, sizeof *f->bad, by_z);
+    for (size_t j = 0; j < sp->n[NOTE_DYNAMICS]; j++) {
+        const struct note_key *k = &sp->v[NOTE_DYNAMICS][j];
+        const struct ana_trend *t = trend_of(c, k->ind, IND_SCHOOL, school, k->dim);
+        if (!t) continue;
+        const char *s = T("%s (%s, %s)", key_title(k), signed_num(t->change), pv(t->test_p));
+        if (t->label == STATS_TREND_WORSENING) {
+            f->worse = xrealloc(f->worse, (f->nworse + 1) * sizeof *f->worse);
+            f->worse[f->nworse++] = s;
+        } else if (t->label == STATS_TREND_IMPROVING) {
+            f->better = xrealloc(f->better, (f->nbetter + 1) * sizeof *f->better);
+            f->better[f->nbetter++] = s;
+        }
+    }
+    for (size_t k = 0; in->flags && k < in->flags->n; k++) {
+        const struct rule_flag *fl = &in->flags->v[k];
+        if (strcmp(fl->school_id, school) != 0) continue;
+        if (flag_good(fl->rule)) f->nflag_good++;
+        else f->nflag_bad++;
+    }
+}
+
+static void finding_free(struct finding *f)
+{
+    free(f->good);
+    free(f->bad);
+    free(f->worse);
+    free(f->better);
+}
+
+/* "A; B; C и ещё 4" from the first `max` items' names. */
+static const char *item_names(const struct item *v, size_t n, size_t max)
+{
+    struct sbuf b = SBUF_INIT;
+    for (size_t i = 0; i < n && i < max; i++)
+        sbuf_printf(&b, "%s%s%s", i ? "; " : "", v[i].what, v[i].stable ? " (устойчиво)" : "");
+    if (n > max)
+        sbuf_printf(&b, " и ещё %zu %s", n - max, plural((long)(n - max), "показатель", "показателя",
+                                                           "показателей"));
+    return keep(sbuf_take(&b));
+}
+
+static const char *str_list(const char *const *v, size_t n, size_t max)
+{
+    struct sbuf b = SBUF_INIT;
+    for (size_t i = 0; i < n && i < max; i++) sbuf_printf(&b, "%s%s", i ? "; " : "", v[i]);
+    if (n > max) sbuf_printf(&b, " и ещё %zu", n - max);
+    return keep(sbuf_take(&b));
+}
+
 /* ==== context ============================================================================= */
 
 static void ctx_init(struct ctx *c, const struct note_input *in, const char *cluster)
@@ -312,7 +710,7 @@ static void ctx_init(struct ctx *c, const struct note_input *in, const char *clu
         c->sch = xrealloc(c->sch, (c->nsch + 1) * sizeof *c->sch);
         c->role = xrealloc(c->role, (c->nsch + 1) * sizeof *c->role);
         c->sch[c->nsch] = m->school_id;
-        c->role[c->nsch++] = m->role;
+        c->role[c->nsch++] = m->role && *m->role ? m->role : "member";
     }
     if (cluster) {
         struct ana_compare_opts o;
@@ -326,90 +724,127 @@ static void ctx_init(struct ctx *c, const struct note_input *in, const char *clu
     to.window.y0 = in->y0;
     to.window.y1 = in->y1;
     ana_trends(in->res, &to, &c->tr);
+    c->f = xcalloc(c->nsch + 1, sizeof *c->f);
+    for (size_t i = 0; i < c->nsch; i++) find_school(c, c->sch[i], &c->f[i]);
 }
 
 static void ctx_free(struct ctx *c)
 {
     ana_compares_free(&c->cmp);
     ana_trends_free(&c->tr);
+    for (size_t i = 0; i < c->nsch; i++) finding_free(&c->f[i]);
+    free(c->f);
     free(c->sch);
     free(c->role);
 }
 
 /* ==== sections ============================================================================ */
 
-static const char *window_text(const struct note_input *in)
+struct doc {
+    struct page *D;
+    struct chart_batch *cb;
+    int tab, fig;                    /* the next table and figure numbers */
+    /* what the conclusions gather from the sections */
+    const char **pos, **neg;         /* the cluster's common strengths and problems */
+    size_t npos, nneg;
+    int tab_common, tab_trends, tab_part;
+    const char **missing;            /* forms without data in the window */
+    size_t nmissing;
+};
+
+static const char *caption(struct doc *o, const char *text)
 {
-    return in->y0 == in->y1 ? T("%d", in->y0) : T("%d–%d", in->y0, in->y1);
+    return T("Таблица %d. %s", o->tab++, text);
 }
 
-static void sec_composition(struct page *D, struct ctx *c)
+static void add_str(const char ***v, size_t *n, const char *s)
+{
+    *v = xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = s;
+}
+
+static void sec_composition(struct doc *o, struct ctx *c)
 {
     const struct note_input *in = c->in;
-    page_h(D, 1, "1. Состав кластера и роли ОО");
-    /* the roles as the cluster has them: activists lead a subject cluster, curators
-     * support schools in a support cluster; only the roles present are named */
-    size_t nact = 0, ncur = 0, nsup = 0, nmem = 0;
-    for (size_t i = 0; i < c->nsch; i++) {
-        const char *r = c->role[i] ? c->role[i] : "member";
-        if (strcmp(r, "activist") == 0 || strcmp(r, "flagship") == 0) nact++;
-        else if (strcmp(r, "curator") == 0) ncur++;
-        else if (strcmp(r, "supported") == 0) nsup++;
-        else nmem++;
-    }
+    page_h(o->D, 1, "1. Состав кластера и роли ОО");
+    /* the roles as the cluster has them, in the order of names.ini's [role] */
+    static const char *const order[] = {"flagship", "activist", "curator", "supported", "member"};
     struct sbuf roles = SBUF_INIT;
-    if (nact) sbuf_printf(&roles, "%zu — ОО-активисты (базовые площадки), которые ведут работу кластера", nact);
-    if (ncur) sbuf_printf(&roles, "%s%zu — ОО-кураторы", roles.len ? "; " : "", ncur);
-    if (nsup) sbuf_printf(&roles, "%s%zu — курируемые ОО, которым кураторы оказывают адресную помощь",
-                          roles.len ? "; " : "", nsup);
-    if (nmem) sbuf_printf(&roles, "%s%zu — участники", roles.len ? "; " : "", nmem);
-    page_p(D, NULL,
-          "В кластер «%s» входят %zu ОО: %s. Справка сопоставляет результаты каждой ОО с "
-          "результатами кластера в целом и района.",
-          cname(in, c->cluster), c->nsch, roles.s ? roles.s : "");
+    for (size_t r = 0; r < sizeof order / sizeof *order; r++) {
+        size_t n = 0;
+        for (size_t i = 0; i < c->nsch; i++) n += strcmp(c->role[i], order[r]) == 0;
+        if (n) sbuf_printf(&roles, "%s%zu — %s", roles.len ? "; " : "", n, DN(in, "role_plural", order[r]));
+    }
+    for (size_t i = 0; i < c->nsch; i++) {
+        int known = 0;
+        for (size_t r = 0; r < sizeof order / sizeof *order; r++) known |= strcmp(c->role[i], order[r]) == 0;
+        if (!known) sbuf_printf(&roles, "%s1 — %s", roles.len ? "; " : "", DN(in, "role", c->role[i]));
+    }
+    page_p(o->D, NULL,
+           "В кластер «%s» входят %zu ОО: %s. Справка сопоставляет результаты каждой ОО с "
+           "результатами кластера в целом и района.",
+           cname(in, c->cluster), c->nsch, roles.s ? roles.s : "");
     sbuf_free(&roles);
     static const char *const head[] = {"ОО", "Код", "Вид", "Профиль", "Роль в кластере"};
-    struct page_table *t = page_table(D, "composition", "Таблица 1. Состав кластера", 5, head);
+    struct page_table *t = page_table(o->D, "composition", caption(o, "Состав кластера"), 5, head);
     for (size_t i = 0; i < c->nsch; i++) {
         const struct note_school *s = school_of(in, c->sch[i]);
         page_row(t);
         page_cell(t, sname(in, c->sch[i]));
         page_cell(t, c->sch[i]);
-        page_cell(t, s && s->kind ? s->kind : "");
-        page_cell(t, s && s->profile ? s->profile : "");
-        page_cell(t, role_text(c->role[i]));
+        page_cell(t, s && s->kind ? DN(in, "kind", s->kind) : "");
+        page_cell(t, s && s->profile && *s->profile ? DN(in, "profile", s->profile) : "не указан");
+        page_cell(t, DN(in, "role", c->role[i]));
     }
 }
 
-static const char *const COV[] = {"cov_vpr", "cov_oge", "cov_ege", "cov_rdr", "cov_olympiad",
-                                  "cov_admissions", "cov_context"};
-static const char *const COV_NAME[] = {"ВПР", "ОГЭ", "ЕГЭ", "РДР", "Олимпиады", "Поступление",
-                                       "Контекст"};
-#define NCOV (sizeof COV / sizeof *COV)
+/* The form a coverage indicator counts: its form's display name. */
+static const char *form_name(const struct note_input *in, const struct indicator *ind)
+{
+    return ind->form ? DN(in, "form", ind->form->name) : ind->title;
+}
 
-static void sec_coverage(struct page *D, struct ctx *c)
+static void sec_coverage(struct doc *o, struct ctx *c)
 {
     const struct note_input *in = c->in;
-    page_h(D, 1, "2. Полнота данных");
-    page_p(D, NULL,
-          "Для каждой ОО и каждой формы указано, за какие годы окна %s данные представлены. "
-          "Показатель, по которому у ОО нет данных за год, в сравнения этого года не входит; "
-          "результаты групп меньше установленного минимума (как правило, 5 участников) "
-          "показываются как «n < 5» и в выводы не включаются.",
-          window_text(in));
-    const char *head[1 + NCOV];
+    const struct note_spec *sp = in->spec;
+    size_t ncov = sp->n[NOTE_COVERAGE];
+    page_h(o->D, 1, "2. Полнота данных");
+    const char **head = xcalloc(ncov + 1, sizeof *head);
     head[0] = "ОО";
-    for (size_t k = 0; k < NCOV; k++) head[1 + k] = COV_NAME[k];
-    struct page_table *t = page_table(D, "coverage", "Таблица 2. Наличие данных по формам и годам",
-                                    1 + NCOV, head);
-    struct sbuf gaps = SBUF_INIT;
-    size_t ngaps = 0;
+    for (size_t k = 0; k < ncov; k++) {
+        const char *f = form_name(in, sp->v[NOTE_COVERAGE][k].ind);
+        head[1 + k] = T("%c%s", f[0] >= 'a' && f[0] <= 'z' ? f[0] - 32 : f[0], f + 1);
+    }
+    /* which forms have no row at all in the window: said once, with what follows */
+    for (size_t k = 0; k < ncov; k++) {
+        int any = 0;
+        for (size_t i = 0; i < c->nsch && !any; i++)
+            for (int y = in->y0; y <= in->y1 && !any; y++)
+                any = row_of(in, sp->v[NOTE_COVERAGE][k].ind, IND_SCHOOL, c->sch[i], y, NULL) != NULL;
+        if (!any) add_str(&o->missing, &o->nmissing, form_name(in, sp->v[NOTE_COVERAGE][k].ind));
+    }
+    page_p(o->D, NULL,
+           "Для каждой ОО и каждой формы указано, за какие годы окна %s данные представлены. "
+           "Показатель, по которому у ОО нет данных за год, в сравнения этого года не входит; "
+           "результаты групп меньше установленного минимума (как правило, 5 участников) "
+           "показываются как «n < 5» и в выводы не включаются.",
+           window_text(in));
+    if (o->nmissing)
+        page_p(o->D, "Нет данных.",
+               "За окно %s у ОО кластера нет данных форм: %s. Показатели этих форм не "
+               "рассчитаны, и разделы справки о них не составлены; выводы справки их не "
+               "учитывают.", window_text(in), str_list(o->missing, o->nmissing, 20));
+    struct page_table *t = page_table(o->D, "coverage",
+                                      caption(o, "Наличие данных по формам и годам"), 1 + ncov,
+                                      head);
+    free(head);
     int anygap = 0;
     for (size_t i = 0; i < c->nsch; i++) {
         page_row(t);
         page_cell(t, sname(in, c->sch[i]));
-        for (size_t k = 0; k < NCOV; k++) {
-            const struct indicator *ind = IND(in, COV[k]);
+        for (size_t k = 0; k < ncov; k++) {
+            const struct indicator *ind = sp->v[NOTE_COVERAGE][k].ind;
             struct sbuf miss = SBUF_INIT;
             int nmiss = 0;
             for (int y = in->y0; y <= in->y1; y++)
@@ -418,310 +853,290 @@ static void sec_coverage(struct page *D, struct ctx *c)
                     nmiss++;
                 }
             int all = nmiss == in->y1 - in->y0 + 1;
-            page_cell(t, !nmiss ? "все годы" : all ? "нет данных" : T("нет %s", miss.s));
-            if (nmiss) {
-                sbuf_printf(&gaps, "%s%s — %s %s", ngaps ? "; " : "", COV_NAME[k],
-                            all ? "нет данных за" : "нет", miss.s);
-                ngaps++;
-            }
+            page_cell(t, !nmiss ? "все годы" : all ? "нет данных" : T("нет за %s", miss.s));
+            if (nmiss && !all) anygap = 1;
             sbuf_free(&miss);
         }
-        if (ngaps) {
-            anygap = 1;
-            page_item(D, T("%s:", sname(in, c->sch[i])), "%s.", gaps.s);
-            sbuf_reset(&gaps);
-            ngaps = 0;
-        }
     }
-    sbuf_free(&gaps);
     if (anygap)
-        page_p(D, NULL, "Пробелы в данных стоит восполнить до следующего цикла мониторинга: "
-                       "выводы по этим ОО и формам неполны.");
-    else
-        page_p(D, NULL, "Данные всех ОО кластера по всем формам представлены за все годы окна.");
+        page_p(o->D, NULL, "Пробелы за отдельные годы (в таблице — «нет за …») стоит восполнить "
+                           "до следующего цикла мониторинга: выводы по этим ОО и формам неполны.");
 }
 
 /* One key indicator: table of schools, cluster, district for the last year. */
-static void key_table(struct page *D, struct ctx *c, const struct indicator *ind, int tabno)
+static void key_table(struct doc *o, struct ctx *c, const struct note_key *k)
 {
     const struct note_input *in = c->in;
+    const struct indicator *ind = k->ind;
     int y = in->y1;
     static const char *const head[] = {"ОО", "Значение", "95% интервал", "n",
                                        "Сравнение с районом", "Сравнение с кластером",
                                        "Место в кластере"};
     struct page_table *t =
-        page_table(D, ind->id, T("Таблица %d. %s, %d г.%s", tabno, ind->title, y,
-                                ind->lower_is_better ? " (лучше — меньше)" : ""),
-                  7, head);
+        page_table(o->D, key_id(k), caption(o, T("%s, %s%s", key_title(k), year_text(y),
+                                                 ind->lower_is_better ? " (лучше — меньше)" : "")),
+                   7, head);
     for (size_t i = 0; i < c->nsch; i++) {
-        const struct ind_row *r = row_of(in, ind, IND_SCHOOL, c->sch[i], y, NULL);
+        const struct ind_row *r = krow(in, k, IND_SCHOOL, c->sch[i], y);
         const struct ana_compare *cp = cmp_of(c, r);
         page_row(t);
         page_cell(t, sname(in, c->sch[i]));
-        page_cell_num(t, usable(r) ? r->value : NAN, val(r), cp && cp->vs_district.verdict != 0);
-        page_cell(t, ci(r));
-        page_cell_num(t, r && !r->suppressed ? r->n : NAN, nstr(r), 0);
-        page_cell(t, cp ? vs_short(&cp->vs_district) : "—");
-        page_cell(t, cp ? vs_short(&cp->vs_cluster) : "—");
-        page_cell(t, cp && cp->peers ? T("%d из %zu", cp->rank, cp->peers) : "—");
+        cell_value(t, r, cp && cp->vs_district.verdict != 0);
+        cell_ci(t, r);
+        cell_n(t, r);
+        page_cell(t, cp ? vs_cell(ind, &cp->vs_district) : "—");
+        page_cell(t, cp ? vs_cell(ind, &cp->vs_cluster) : "—");
+        if (cp && cp->peers) page_cell_rank(t, cp->rank, (double)cp->peers, T("%d из %zu", cp->rank, cp->peers));
+        else page_cell(t, "—");
     }
-    const struct ind_row *cr = row_of(in, ind, IND_CLUSTER, c->cluster, y, NULL);
+    const struct ind_row *cr = krow(in, k, IND_CLUSTER, c->cluster, y);
     const struct ana_compare *cc = cmp_of(c, cr);
     page_row(t);
     page_cell(t, "Кластер в целом");
-    page_cell_num(t, usable(cr) ? cr->value : NAN, val(cr), cc && cc->cluster_verdict != 0);
-    page_cell(t, ci(cr));
-    page_cell_num(t, cr && !cr->suppressed ? cr->n : NAN, nstr(cr), 0);
-    page_cell(t, cc && cc->cluster_verdict ? (cc->cluster_verdict > 0 ? "▲ лучше (p < 0,05)"
-                                                                     : "▼ хуже (p < 0,05)")
-                 : cc && !isfinite(cc->p) && cc->vs_district.ref ? "разброс неизвестен"
-                                          : "≈");
+    cell_value(t, cr, cc && cc->cluster_verdict != 0);
+    cell_ci(t, cr);
+    cell_n(t, cr);
+    page_cell(t, cc && cc->cluster_verdict ? T("%s (p < 0,05)", verdict_cell(ind, cc->cluster_verdict))
+                                          : "≈ различие не значимо");
     page_cell(t, "");
     page_cell(t, "");
-    const struct ind_row *dr = row_of(in, ind, IND_DISTRICT, "", y, NULL);
+    const struct ind_row *dr = krow(in, k, IND_DISTRICT, "", y);
     page_row(t);
     page_cell(t, "Район");
-    page_cell_num(t, usable(dr) ? dr->value : NAN, val(dr), 0);
-    page_cell(t, ci(dr));
-    page_cell_num(t, dr && !dr->suppressed ? dr->n : NAN, nstr(dr), 0);
+    cell_value(t, dr, 0);
+    cell_ci(t, dr);
+    cell_n(t, dr);
     page_cell(t, "");
     page_cell(t, "");
     page_cell(t, "");
-    /* the sentence about the cluster */
     if (usable(cr) && usable(dr)) {
         if (cc && isfinite(cc->p)) {
             int sig = cc->cluster_verdict != 0;
-            page_p(D, NULL, "%s: кластер — %s, район — %s. %s", ind->title, valu(cr), valu(dr),
-                  sig ? T("Кластер в целом %s района: различие значимо (сравнение школ кластера "
-                          "с остальными школами района, p = %s).",
-                          cc->cluster_verdict > 0 ? "лучше" : "хуже", pstr(cc->p))
-                      : T("Различие кластера и района статистически не значимо (p = %s).",
-                          pstr(cc->p)));
+            page_p(o->D, NULL, "Кластер — %s, район — %s. %s", valu(cr), valu(dr),
+                   sig ? T("Кластер в целом %s района: различие значимо (%s).",
+                           cc->cluster_verdict > 0 ? "лучше" : "хуже", pv(cc->p))
+                       : T("Различие кластера и района статистически не значимо (%s).", pv(cc->p)));
         } else {
-            page_p(D, NULL, "%s: кластер — %s, район — %s. Проверить значимость различия нельзя: "
-                           "в кластере или вне его меньше двух школ с данными.",
-                  ind->title, valu(cr), valu(dr));
+            page_p(o->D, NULL, "Кластер — %s, район — %s. Проверить значимость различия нельзя: "
+                               "в кластере или вне его меньше двух ОО с данными.",
+                   valu(cr), valu(dr));
         }
     }
 }
 
-static void sec_key(struct page *D, struct ctx *c, struct chart_batch *cb, int *tabno)
+static void sec_key(struct doc *o, struct ctx *c)
 {
     const struct note_input *in = c->in;
-    page_h(D, 1, "3. Ключевые показатели: ОО, кластер, район");
-    page_p(D, NULL,
-          "Ниже — значения %d г. с 95%%-ными доверительными интервалами и числом участников n. "
-          "ОО сравнивается с районом и с кластером по контрольным границам (воронка "
-          "Шпигельхальтера): «▲ лучше» и «▼ хуже» означают выход за границу 95 %%, двойной "
-          "знак — за границу 99,8 %%; «≈» — отличие в пределах случайных колебаний при данном n. "
-          "Выделены значения, значимо отличающиеся от района.",
-          in->y1);
-    /* heat map of z against the district and a dot plot of the first key indicator */
+    const struct note_spec *sp = in->spec;
+    size_t nk = sp->n[NOTE_KEY];
+    page_h(o->D, 1, "3. Ключевые показатели: ОО, кластер, район");
+    page_p(o->D, NULL,
+           "Ниже — значения %s с 95-процентными доверительными интервалами и числом участников n. "
+           "ОО сравнивается с районом и с кластером по контрольным границам (воронка "
+           "Шпигельхальтера): «▲ выше» и «▼ ниже» означают, что значение лежит выше верхней или "
+           "ниже нижней границы 95" NBSP "%%, двойная стрелка — границы 99,8" NBSP "%%; после "
+           "тире сказано, лучше это или хуже для данного показателя (для доли «2» выше — хуже). "
+           "«≈» — отличие в пределах случайных колебаний при данном n. Выделены значения, "
+           "значимо отличающиеся от района.",
+           year_text(in->y1));
     const char **rows = xcalloc(c->nsch + 1, sizeof *rows);
-    double *z = xcalloc((c->nsch + 1) * NKEY, sizeof *z);
-    const char *cols[NKEY];
-    for (size_t j = 0; j < NKEY; j++) cols[j] = KEY_SHORT[j];
+    double *z = xcalloc((c->nsch + 1) * (nk + 1), sizeof *z);
+    const char **cols = xcalloc(nk + 1, sizeof *cols);
+    for (size_t j = 0; j < nk; j++) cols[j] = key_short(in, &sp->v[NOTE_KEY][j]);
     for (size_t i = 0; i < c->nsch; i++) {
         rows[i] = label(in, c->sch[i]);
-        for (size_t j = 0; j < NKEY; j++) {
-            const struct indicator *ind = IND(in, KEY[j]);
-            const struct ana_compare *cp =
-                cmp_of(c, row_of(in, ind, IND_SCHOOL, c->sch[i], in->y1, NULL));
+        for (size_t j = 0; j < nk; j++) {
+            const struct note_key *k = &sp->v[NOTE_KEY][j];
+            const struct ana_compare *cp = cmp_of(c, krow(in, k, IND_SCHOOL, c->sch[i], in->y1));
             double v = cp ? cp->vs_district.z : NAN;
-            z[i * NKEY + j] = ind && ind->lower_is_better ? -v : v;
+            z[i * nk + j] = k->ind->lower_is_better ? -v : v;
         }
     }
-    chart_heatmap(cb, "heatmap", T("Отличие ОО от района, z-оценки, %d г.", in->y1), rows,
-                  c->nsch, cols, NKEY, z);
-    page_chart(D, "heatmap",
-              T("Рис. 1. Отличие ОО кластера от района по ключевым показателям, %d г. "
-                "(z-оценка; зелёный — лучше района, красный — хуже; |z| > 2 — значимо; "
-                "серый — нет данных)", in->y1));
+    chart_heatmap(o->cb, "heatmap", T("Отличие ОО от района, z-оценки, %s", year_text(in->y1)), rows,
+                  c->nsch, cols, nk, z);
+    page_chart(o->D, "heatmap",
+               T("Рис. %d. Отличие ОО кластера от района по ключевым показателям, %s "
+                 "(z-оценка; синий — лучше района, красный — хуже; |z| > 2 — значимо; "
+                 "штриховка — нет данных или сравнение невозможно: средний балл без разброса)", o->fig++, year_text(in->y1)));
     free(z);
-    const struct indicator *sou = IND(in, "vpr_sou_all");
-    struct chart_dot *dots = xcalloc(c->nsch + 1, sizeof *dots);
-    for (size_t i = 0; i < c->nsch; i++) {
-        const struct ind_row *r = row_of(in, sou, IND_SCHOOL, c->sch[i], in->y1, NULL);
-        dots[i].label = rows[i];
-        dots[i].value = usable(r) ? r->value : NAN;
-        dots[i].lo = usable(r) ? r->lo : NAN;
-        dots[i].hi = usable(r) ? r->hi : NAN;
-        dots[i].highlight = 1;
+    free(cols);
+    if (sp->n[NOTE_DOTS]) {
+        const struct note_key *k = &sp->v[NOTE_DOTS][0];
+        struct chart_dot *dots = xcalloc(c->nsch + 1, sizeof *dots);
+        for (size_t i = 0; i < c->nsch; i++) {
+            const struct ind_row *r = krow(in, k, IND_SCHOOL, c->sch[i], in->y1);
+            dots[i].label = rows[i];
+            dots[i].value = usable(r) ? r->value : NAN;
+            dots[i].lo = usable(r) ? r->lo : NAN;
+            dots[i].hi = usable(r) ? r->hi : NAN;
+            dots[i].highlight = 1;
+        }
+        const struct ind_row *cr = krow(in, k, IND_CLUSTER, c->cluster, in->y1);
+        const struct ind_row *dr = krow(in, k, IND_DISTRICT, "", in->y1);
+        chart_dots(o->cb, "dots", T("%s, %s", key_title(k), year_text(in->y1)),
+                   k->ind->unit && *k->ind->unit ? k->ind->unit : "%", dots, c->nsch, "Кластер",
+                   usable(cr) ? cr->value : NAN, "Район", usable(dr) ? dr->value : NAN);
+        page_chart(o->D, "dots",
+                   T("Рис. %d. %s, %s: ОО кластера с 95-процентными интервалами; пунктир — "
+                     "кластер и район", o->fig++, key_title(k), year_text(in->y1)));
+        free(dots);
     }
-    const struct ind_row *cr = row_of(in, sou, IND_CLUSTER, c->cluster, in->y1, NULL);
-    const struct ind_row *dr = row_of(in, sou, IND_DISTRICT, "", in->y1, NULL);
-    chart_dots(cb, "dots_sou", T("СОУ по всем работам ВПР, %d г.", in->y1), "СОУ, %", dots,
-               c->nsch, "Кластер", usable(cr) ? cr->value : NAN, "Район",
-               usable(dr) ? dr->value : NAN);
-    page_chart(D, "dots_sou",
-              T("Рис. 2. СОУ по всем работам ВПР, %d г.: ОО кластера с 95%%-ными интервалами; "
-                "пунктир — кластер и район", in->y1));
-    free(dots);
     free(rows);
-    for (size_t j = 0; j < NKEY; j++) {
-        const struct indicator *ind = IND(in, KEY[j]);
-        if (!ind) continue;
-        key_table(D, c, ind, (*tabno)++);
+    struct sbuf none = SBUF_INIT;
+    for (size_t j = 0; j < nk; j++) {
+        const struct note_key *k = &sp->v[NOTE_KEY][j];
+        if (!key_has_data(in, k)) {
+            sbuf_printf(&none, "%s«%s»", none.len ? ", " : "", key_title(k));
+            continue;
+        }
+        key_table(o, c, k);
     }
+    if (none.len)
+        page_p(o->D, "Не рассчитаны", "из-за отсутствия данных за окно: %s.", none.s);
+    sbuf_free(&none);
 }
 
 /* Cluster vs district on the key and subject indicators, every year of the window. */
-static void sec_common(struct page *D, struct ctx *c, int *tabno)
+static void sec_common(struct doc *o, struct ctx *c)
 {
     const struct note_input *in = c->in;
-    page_h(D, 1, "4. Общие положительные результаты и общие проблемы кластера");
-    page_p(D, NULL,
-          "Кластер в целом сравнивается с остальными школами района: проверяется, отличаются ли "
-          "значения школ кластера от значений остальных школ района больше, чем объясняется "
-          "различиями между школами (двухвыборочный t-критерий, уровень 0,05). Результат назван "
-          "общим для кластера, только если различие значимо во всех годах окна, где есть данные.");
-    struct sbuf pos = SBUF_INIT, neg = SBUF_INIT, part = SBUF_INIT;
+    const struct note_spec *sp = in->spec;
+    page_h(o->D, 1, "4. Общие положительные результаты и общие проблемы кластера");
+    page_p(o->D, NULL,
+           "Кластер в целом сравнивается с остальными ОО района двухвыборочным t-критерием по "
+           "значениям ОО (уровень 0,05), чтобы учитывались различия между ОО. Результат назван "
+           "общим для кластера, только если различие значимо во всех годах окна, где есть данные.");
     static const char *const head[] = {"Показатель", "Кластер", "Остальные ОО района", "p",
                                        "Вывод"};
-    struct page_table *t = page_table(D, "cluster_vs_district",
-                                    T("Таблица %d. Кластер и остальные ОО района, %d г.",
-                                      (*tabno)++, in->y1),
-                                    5, head);
-    size_t npos = 0, nneg = 0;
+    o->tab_common = o->tab;
+    struct page_table *t = page_table(o->D, "cluster_vs_district",
+                                      caption(o, T("Кластер и остальные ОО района, %s",
+                                                   year_text(in->y1))),
+                                      5, head);
+    const char **part = NULL;
+    size_t npart = 0;
     for (int pass = 0; pass < 2; pass++) {
-        size_t nlist = pass == 0 ? NKEY : NSUBJ;
-        for (size_t j = 0; j < nlist; j++) {
-            const struct indicator *ind = IND(in, pass == 0 ? KEY[j] : SUBJ[j]);
-            if (!ind) continue;
+        enum note_list l = pass == 0 ? NOTE_KEY : NOTE_SUBJECTS;
+        for (size_t j = 0; j < sp->n[l]; j++) {
+            const struct note_key *k = &sp->v[l][j];
             const char **subj = NULL;
-            size_t ns = pass == 0 ? 1 : subjects(in, ind, &subj);
+            size_t ns = pass == 0 ? 1 : subjects(in, k->ind, &subj);
             for (size_t s = 0; s < ns; s++) {
-                const char *d0 = pass == 0 ? NULL : subj[s];
+                const char *d0 = pass == 0 ? k->dim : subj[s];
+                if (pass == 1 && in_key_list(sp, k->ind, d0)) continue;
                 int ny = 0, up = 0, down = 0;
                 for (int y = in->y0; y <= in->y1; y++) {
                     const struct ana_compare *cc =
-                        cmp_of(c, row_of(in, ind, IND_CLUSTER, c->cluster, y, d0));
+                        cmp_of(c, row_of(in, k->ind, IND_CLUSTER, c->cluster, y, d0));
                     if (!cc || !isfinite(cc->p)) continue;
                     ny++;
                     if (cc->cluster_verdict > 0) up++;
                     if (cc->cluster_verdict < 0) down++;
                 }
-                const struct ind_row *cr = row_of(in, ind, IND_CLUSTER, c->cluster, in->y1, d0);
+                const struct ind_row *cr = row_of(in, k->ind, IND_CLUSTER, c->cluster, in->y1, d0);
                 const struct ana_compare *cc = cmp_of(c, cr);
-                const char *w = what(ind, d0);
+                const char *w = pass == 0 ? key_title(k) : what(k->ind, d0);
                 const char *concl = "различие не значимо";
                 if (ny >= 2 && up == ny) {
                     concl = "общий положительный результат (все годы)";
-                    sbuf_printf(&pos, "%s%s", npos++ ? "; " : "", w);
+                    add_str(&o->pos, &o->npos, w);
                 } else if (ny >= 2 && down == ny) {
                     concl = "общая проблема (все годы)";
-                    sbuf_printf(&neg, "%s%s", nneg++ ? "; " : "", w);
+                    add_str(&o->neg, &o->nneg, w);
                 } else if (up || down) {
                     concl = T("%s района в %d из %d лет — неустойчиво", up ? "лучше" : "хуже",
                               up ? up : down, ny);
-                    sbuf_printf(&part, "%s%s", part.len ? "; " : "", w);
+                    add_str(&part, &npart, w);
                 } else if (ny == 0) {
                     concl = "нет данных для сравнения";
                 }
-                if (!cc && pass == 1) continue;     /* subjects: only where compared */
+                if (!cc) continue;     /* only where compared */
                 page_row(t);
                 page_cell(t, w);
-                page_cell_num(t, usable(cr) ? cr->value : NAN, val(cr), 0);
-                page_cell_num(t, cc ? cc->rest_value : NAN,
-                             cc ? keep(page_num(cc->rest_value, decimals(cc->rest_value))) : "—", 0);
-                page_cell_num(t, cc ? cc->p : NAN, cc ? pstr(cc->p) : "—", 0);
+                cell_value(t, cr, 0);
+                page_cell_val(t, cc->rest_value, fmt_of(k->ind), numa(cc->rest_value), 0);
+                page_cell_val(t, cc->p, PAGE_F_P,
+                              isfinite(cc->p) ? (cc->p < 0.001 ? "< 0,001" : num(cc->p, 3)) : "—", 0);
                 page_cell(t, concl);
             }
             free(subj);
         }
     }
-    page_p(D, "Общие положительные результаты.", "%s",
-          npos ? T("Во всех годах окна кластер значимо лучше остальных школ района по "
-                   "показателям: %s.", pos.s)
-               : "Показателей, по которым кластер в целом устойчиво и значимо лучше остальных "
-                 "школ района, не выявлено.");
-    page_p(D, "Общие проблемы.", "%s",
-          nneg ? T("Во всех годах окна кластер значимо хуже остальных школ района по "
-                   "показателям: %s. Это проблемы, общие для школ кластера; их причины "
-                   "(программы, кадры, контингент) целесообразно обсудить на заседании кластера.",
-                   neg.s)
-               : "Показателей, по которым кластер в целом устойчиво и значимо хуже остальных "
-                 "школ района, не выявлено.");
-    if (part.len)
-        page_p(D, "Неустойчивые отличия.",
-              "Значимое отличие не во всех годах: %s. Такие отличия не считаются общими "
-              "результатами кластера; за ними стоит следить в следующем году.", part.s);
-    sbuf_free(&pos);
-    sbuf_free(&neg);
-    sbuf_free(&part);
+    page_p(o->D, "Общие положительные результаты.", "%s",
+           o->npos ? T("Во всех годах окна кластер значимо лучше остальных ОО района по "
+                       "%zu %s: %s.", o->npos, plural((long)o->npos, "показателю", "показателям", "показателям"),
+                       str_list(o->pos, o->npos, 8))
+                   : "Показателей, по которым кластер в целом устойчиво и значимо лучше остальных "
+                     "ОО района, не выявлено.");
+    page_p(o->D, "Общие проблемы.", "%s",
+           o->nneg ? T("Во всех годах окна кластер значимо хуже остальных ОО района по "
+                       "%zu %s: %s.", o->nneg, plural((long)o->nneg, "показателю", "показателям", "показателям"),
+                       str_list(o->neg, o->nneg, 8))
+                   : "Показателей, по которым кластер в целом устойчиво и значимо хуже остальных "
+                     "ОО района, не выявлено.");
+    if (npart)
+        page_p(o->D, "Неустойчивые отличия.",
+               "Значимое отличие не во всех годах — %zu %s (табл. %d). Такие отличия не "
+               "считаются общими результатами кластера; за ними стоит следить в следующем году.",
+               npart, plural((long)npart, "показатель", "показателя", "показателей"), o->tab_common);
+    free(part);
 }
 
-/* One school's strengths and problems against the district (subjects and key). */
-static void school_particulars(struct page *D, struct ctx *c, const char *school)
+static void sec_particular(struct doc *o, struct ctx *c)
 {
     const struct note_input *in = c->in;
-    struct sbuf good = SBUF_INIT, bad = SBUF_INIT;
-    size_t ng = 0, nb = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        size_t nlist = pass == 0 ? NKEY : NSUBJ;
-        for (size_t j = 0; j < nlist; j++) {
-            const struct indicator *ind = IND(in, pass == 0 ? KEY[j] : SUBJ[j]);
-            if (!ind) continue;
-            const char **subj = NULL;
-            size_t ns = pass == 0 ? 1 : subjects(in, ind, &subj);
-            for (size_t s = 0; s < ns; s++) {
-                const char *d0 = pass == 0 ? NULL : subj[s];
-                const struct ind_row *r = row_of(in, ind, IND_SCHOOL, school, in->y1, d0);
-                const struct ana_compare *cp = cmp_of(c, r);
-                if (!cp || cp->vs_district.verdict == 0 || !cp->vs_district.ref) continue;
-                int v = cp->vs_district.verdict, same = 0, ny = 0;
-                for (int y = in->y0; y <= in->y1; y++) {
-                    const struct ana_compare *cy =
-                        cmp_of(c, row_of(in, ind, IND_SCHOOL, school, y, d0));
-                    if (!cy) continue;
-                    ny++;
-                    if ((cy->vs_district.verdict > 0) == (v > 0) && cy->vs_district.verdict != 0)
-                        same++;
-                }
-                const char *stable = ny >= 2 && same == ny ? T(", устойчиво все %d г.", ny) : "";
-                const char *txt =
-                    T("%s — %s (n = %s) при %s по району, %s%s", what(ind, d0), valu(r), nstr(r),
-                      valu(cp->vs_district.ref), abs(v) == 2 ? "граница 99,8 %" : "граница 95 %",
-                      stable);
-                struct sbuf *b = v > 0 ? &good : &bad;
-                sbuf_printf(b, "%s%s", (v > 0 ? ng++ : nb++) ? "; " : "", txt);
+    page_h(o->D, 1, "5. Частные сильные стороны и проблемы ОО");
+    page_p(o->D, NULL,
+           "Для каждой ОО названы показатели %s (в целом и по предметам), по которым она значимо "
+           "отличается от района — за контрольной границей 95" NBSP "%% или 99,8" NBSP "%% при "
+           "своём n; сначала устойчивые (отличие того же знака во все годы окна), затем по "
+           "величине отличия. Показатели в пределах границ не названы ни сильной стороной, ни "
+           "проблемой: различие может быть случайным.",
+           year_text(in->y1));
+    static const char *const head[] = {"ОО", "Сильные стороны", "Проблемы", "Значимые тренды"};
+    o->tab_part = o->tab;
+    struct page_table *t = page_table(o->D, "particulars",
+                                      caption(o, T("Частные сильные стороны и проблемы ОО, %s",
+                                                   year_text(in->y1))),
+                                      4, head);
+    for (size_t i = 0; i < c->nsch; i++) {
+        const struct finding *f = &c->f[i];
+        page_row(t);
+        page_cell(t, sname(in, c->sch[i]));
+        page_cell(t, f->ngood ? item_names(f->good, f->ngood, 4) : "не выявлены");
+        page_cell(t, f->nbad ? item_names(f->bad, f->nbad, 4) : "не выявлены");
+        struct sbuf tr = SBUF_INIT;
+        if (f->nbetter) sbuf_printf(&tr, "улучшение: %s", str_list(f->better, f->nbetter, 3));
+        if (f->nworse) sbuf_printf(&tr, "%sухудшение: %s", tr.len ? "; " : "", str_list(f->worse, f->nworse, 3));
+        page_cell(t, tr.len ? tr.s : "нет");
+        sbuf_free(&tr);
+    }
+    /* the figures behind the strongest differences, one short table per school with any */
+    static const char *const dh[] = {"Показатель", "Сторона", "ОО и район"};
+    for (size_t i = 0; i < c->nsch; i++) {
+        const struct finding *f = &c->f[i];
+        if (!f->ngood && !f->nbad) continue;
+        struct page_table *dt = page_table(o->D, T("part_%s", c->sch[i]),
+                                           caption(o, T("%s: наибольшие отличия от района, %s",
+                                                        sname(in, c->sch[i]), year_text(in->y1))),
+                                           3, dh);
+        for (int side = 0; side < 2; side++) {
+            const struct item *v = side ? f->bad : f->good;
+            size_t n = side ? f->nbad : f->ngood;
+            for (size_t k = 0; k < n && k < 3; k++) {
+                page_row(dt);
+                page_cell(dt, v[k].what);
+                page_cell(dt, T("%s%s", side ? "проблема" : "сильная сторона", v[k].stable ? ", устойчиво" : ""));
+                page_cell(dt, v[k].text);
             }
-            free(subj);
         }
     }
-    page_h(D, 3, "%s", sname(in, school));
-    page_item(D, "Сильные стороны:", "%s",
-             ng ? T("%s.", good.s)
-                : "значимых преимуществ перед районом не выявлено (результаты в пределах "
-                  "контрольных границ или данных недостаточно).");
-    page_item(D, "Проблемы:", "%s",
-             nb ? T("%s.", bad.s)
-                : "значимых отставаний от района не выявлено.");
-    sbuf_free(&good);
-    sbuf_free(&bad);
 }
 
-static void sec_particular(struct page *D, struct ctx *c)
-{
-    page_h(D, 1, "5. Частные сильные стороны и проблемы ОО");
-    page_p(D, NULL,
-          "Для каждой ОО перечислены показатели %d г. (в целом и по предметам), по которым она "
-          "значимо отличается от района — за контрольной границей 95 %% или 99,8 %% при своём n. "
-          "Пометка «устойчиво» означает, что отличие того же знака было во все годы окна. "
-          "Показатели в пределах границ не называются ни сильной стороной, ни проблемой: "
-          "различие может быть случайным.",
-          c->in->y1);
-    for (size_t i = 0; i < c->nsch; i++) school_particulars(D, c, c->sch[i]);
-}
-
-static const char *const DYN[] = {"vpr_sou_all", "vpr_quality_all", "oge_quality_all",
-                                  "ege_mean_rus", "ege_mean_math"};
-#define NDYN (sizeof DYN / sizeof *DYN)
-
-/* A dynamics chart of ind: the given schools (their intervals when one school), the
+/* A dynamics chart of key k: the given schools (their intervals when one school), the
  * cluster and the district. */
-static void dyn_chart(struct chart_batch *cb, struct ctx *c, const struct indicator *ind,
-                      const char **schools, size_t nschools, const char *name)
+static void dyn_chart(struct doc *o, struct ctx *c, const struct note_key *k, const char **schools,
+                      size_t nschools, const char *name)
 {
     const struct note_input *in = c->in;
     int ny = in->y1 - in->y0 + 1;
@@ -729,7 +1144,7 @@ static void dyn_chart(struct chart_batch *cb, struct ctx *c, const struct indica
     struct chart_series *s = xcalloc(ns, sizeof *s);
     int *years = xcalloc((size_t)ny, sizeof *years);
     double *buf = xcalloc(ns * 3 * (size_t)ny, sizeof *buf);
-    for (int k = 0; k < ny; k++) years[k] = in->y0 + k;
+    for (int y = 0; y < ny; y++) years[y] = in->y0 + y;
     for (size_t i = 0; i < ns; i++) {
         enum ind_level lv = i < nschools ? IND_SCHOOL : i == nschools ? IND_CLUSTER : IND_DISTRICT;
         const char *unit = i < nschools ? schools[i] : i == nschools ? c->cluster : "";
@@ -737,181 +1152,197 @@ static void dyn_chart(struct chart_batch *cb, struct ctx *c, const struct indica
         s[i].n = (size_t)ny;
         s[i].years = years;
         double *v = buf + i * 3 * (size_t)ny, *lo = v + ny, *hi = lo + ny;
-        for (int k = 0; k < ny; k++) {
-            const struct ind_row *r = row_of(in, ind, lv, unit, years[k], NULL);
-            v[k] = usable(r) ? r->value : NAN;
+        for (int y = 0; y < ny; y++) {
+            const struct ind_row *r = unit ? krow(in, k, lv, unit, years[y]) : NULL;
+            v[y] = usable(r) ? r->value : NAN;
             int bars = nschools <= 1 || i >= nschools;
-            lo[k] = usable(r) && bars ? r->lo : NAN;
-            hi[k] = usable(r) && bars ? r->hi : NAN;
+            lo[y] = usable(r) && bars ? r->lo : NAN;
+            hi[y] = usable(r) && bars ? r->hi : NAN;
         }
         s[i].value = v;
         s[i].lo = lo;
         s[i].hi = hi;
     }
-    /* the cluster and the district drawn first in colour order: put them first */
-    struct chart_series *o = xcalloc(ns, sizeof *o);
+    struct chart_series *ord = xcalloc(ns, sizeof *ord);
     if (nschools == 1) {
-        memcpy(o, s, ns * sizeof *s);
+        memcpy(ord, s, ns * sizeof *s);
     } else {
-        o[0] = s[nschools];
-        o[1] = s[nschools + 1];
-        memcpy(o + 2, s, nschools * sizeof *s);
+        ord[0] = s[nschools];
+        ord[1] = s[nschools + 1];
+        memcpy(ord + 2, s, nschools * sizeof *s);
     }
-    chart_dynamics(cb, name, T("%s, %s", ind->title, window_text(in)),
-                   ind->unit && *ind->unit ? ind->unit : "%", o, ns);
-    free(o);
+    chart_dynamics(o->cb, name, T("%s, %s", key_title(k), window_text(in)),
+                   k->ind->unit && *k->ind->unit ? k->ind->unit : "%", ord, ns);
+    free(ord);
     free(s);
     free(years);
     free(buf);
 }
 
-static void sec_dynamics(struct page *D, struct ctx *c, struct chart_batch *cb, int *tabno,
-                         int *fig)
+static void sec_dynamics(struct doc *o, struct ctx *c)
 {
     const struct note_input *in = c->in;
-    page_h(D, 1, "6. Динамика за %s", window_text(in));
-    page_p(D, NULL,
-          "Тренд оценивается по всем годам окна с учётом числа участников: для долей — "
-          "критерий Кохрана–Армитиджа, для средних — наклон взвешенной регрессии. «Улучшение» "
-          "и «ухудшение» — только при значимом тренде (p < 0,05); в скобках — изменение за "
-          "окно и p. Изменение без значимого тренда названо «без значимых изменений».");
-    const char *head[1 + NDYN];
+    const struct note_spec *sp = in->spec;
+    page_h(o->D, 1, "6. Динамика за %s", window_text(in));
+    page_p(o->D, NULL,
+           "Тренд оценивается по всем годам окна с учётом числа участников: для долей — "
+           "критерий Кохрана–Армитиджа, для средних — наклон взвешенной регрессии. «Улучшение» "
+           "и «ухудшение» — только при значимом тренде (p < 0,05); в скобках — изменение за "
+           "окно и p. Изменение без значимого тренда названо «без значимых изменений».");
+    /* only the indicators with data: a column of dashes says nothing */
+    const struct note_key **dk = xcalloc(sp->n[NOTE_DYNAMICS] + 1, sizeof *dk);
+    size_t nd = 0;
+    for (size_t j = 0; j < sp->n[NOTE_DYNAMICS]; j++)
+        if (key_has_data(in, &sp->v[NOTE_DYNAMICS][j])) dk[nd++] = &sp->v[NOTE_DYNAMICS][j];
+    if (!nd) {
+        page_p(o->D, NULL, "Данных для оценки динамики за окно нет.");
+        free(dk);
+        return;
+    }
+    const char **head = xcalloc(nd + 1, sizeof *head);
     head[0] = "ОО";
-    for (size_t j = 0; j < NDYN; j++) head[1 + j] = IND(in, DYN[j]) ? IND(in, DYN[j])->title : DYN[j];
-    struct page_table *t = page_table(D, "trends", T("Таблица %d. Тренды за %s", (*tabno)++,
-                                                   window_text(in)),
-                                    1 + NDYN, head);
+    for (size_t j = 0; j < nd; j++) head[1 + j] = key_title(dk[j]);
+    o->tab_trends = o->tab;
+    struct page_table *t = page_table(o->D, "trends", caption(o, T("Тренды за %s", window_text(in))),
+                                      1 + nd, head);
+    free(head);
     size_t nimp = 0, nwor = 0;
-    struct sbuf imp = SBUF_INIT, wor = SBUF_INIT;
     for (size_t i = 0; i <= c->nsch + 1; i++) {
         enum ind_level lv = i < c->nsch ? IND_SCHOOL : i == c->nsch ? IND_CLUSTER : IND_DISTRICT;
         const char *unit = i < c->nsch ? c->sch[i] : i == c->nsch ? c->cluster : "";
         page_row(t);
         page_cell(t, i < c->nsch ? sname(in, unit) : i == c->nsch ? "Кластер в целом" : "Район");
-        for (size_t j = 0; j < NDYN; j++) {
-            const struct indicator *ind = IND(in, DYN[j]);
-            const struct ana_trend *tr = ind ? trend_of(c, ind, lv, unit, NULL) : NULL;
-            page_cell(t, trend_cell(tr));
-            if (tr && lv == IND_SCHOOL && tr->label == STATS_TREND_IMPROVING)
-                sbuf_printf(&imp, "%s%s (%s)", nimp++ ? "; " : "", sname(in, unit), ind->title);
-            if (tr && lv == IND_SCHOOL && tr->label == STATS_TREND_WORSENING)
-                sbuf_printf(&wor, "%s%s (%s)", nwor++ ? "; " : "", sname(in, unit), ind->title);
+        for (size_t j = 0; j < nd; j++) page_cell(t, trend_cell(trend_of(c, dk[j]->ind, lv, unit, dk[j]->dim)));
+        if (i < c->nsch) {
+            nimp += c->f[i].nbetter;
+            nwor += c->f[i].nworse;
         }
     }
-    page_p(D, "Значимое улучшение:", "%s", nimp ? T("%s.", imp.s) : "ни у одной ОО кластера.");
-    page_p(D, "Значимое ухудшение:", "%s", nwor ? T("%s.", wor.s) : "ни у одной ОО кластера.");
+    struct sbuf imp = SBUF_INIT, wor = SBUF_INIT;
+    for (size_t i = 0; i < c->nsch; i++) {
+        if (c->f[i].nbetter) sbuf_printf(&imp, "%s%s", imp.len ? "; " : "", sname(in, c->sch[i]));
+        if (c->f[i].nworse) sbuf_printf(&wor, "%s%s", wor.len ? "; " : "", sname(in, c->sch[i]));
+    }
+    page_p(o->D, "Значимое улучшение:", "%s", nimp ? T("%s (табл. %d).", imp.s, o->tab_trends) : "ни у одной ОО кластера.");
+    page_p(o->D, "Значимое ухудшение:", "%s", nwor ? T("%s (табл. %d).", wor.s, o->tab_trends) : "ни у одной ОО кластера.");
     sbuf_free(&imp);
     sbuf_free(&wor);
-    for (size_t j = 0; j < NDYN && j < 3; j++) {
-        const struct indicator *ind = IND(in, DYN[j]);
-        if (!ind) continue;
-        const char *name = T("dyn_%s", ind->id);
-        dyn_chart(cb, c, ind, c->sch, c->nsch, name);
-        page_chart(D, name, T("Рис. %d. %s: ОО кластера, кластер и район (у кластера и района — "
-                             "95%%-ные интервалы)", (*fig)++, ind->title));
+    size_t ncharts = 0;
+    for (size_t j = 0; j < nd && ncharts < 3; j++) {
+        const char *name = T("dyn_%s", key_id(dk[j]));
+        dyn_chart(o, c, dk[j], c->sch, c->nsch, name);
+        page_chart(o->D, name, T("Рис. %d. %s: ОО кластера, кластер и район (у кластера и района — "
+                                 "95-процентные интервалы)", o->fig++, key_title(dk[j])));
+        ncharts++;
     }
+    free(dk);
     /* marks distribution */
-    const char *mk[4] = {"vpr_fail_all", "vpr_m3_all", "vpr_m4_all", "vpr_m5_all"};
-    size_t nb = c->nsch + 2;
-    const char **cats = xcalloc(nb, sizeof *cats);
-    double *vals = xcalloc(nb * 4, sizeof *vals);
-    for (size_t i = 0; i < nb; i++) {
-        enum ind_level lv = i < c->nsch ? IND_SCHOOL : i == c->nsch ? IND_CLUSTER : IND_DISTRICT;
-        const char *unit = i < c->nsch ? c->sch[i] : i == c->nsch ? c->cluster : "";
-        cats[i] = i < c->nsch ? label(in, unit) : i == c->nsch ? "Кластер" : "Район";
-        for (int k = 0; k < 4; k++) {
-            const struct ind_row *r = row_of(in, IND(in, mk[k]), lv, unit, in->y1, NULL);
-            vals[i * 4 + (size_t)k] = usable(r) ? r->value : NAN;
+    if (sp->n[NOTE_MARKS] == 4 && key_has_data(in, &sp->v[NOTE_MARKS][0])) {
+        size_t nb = c->nsch + 2;
+        const char **cats = xcalloc(nb, sizeof *cats);
+        double *vals = xcalloc(nb * 4, sizeof *vals);
+        for (size_t i = 0; i < nb; i++) {
+            enum ind_level lv = i < c->nsch ? IND_SCHOOL : i == c->nsch ? IND_CLUSTER : IND_DISTRICT;
+            const char *unit = i < c->nsch ? c->sch[i] : i == c->nsch ? c->cluster : "";
+            cats[i] = i < c->nsch ? label(in, unit) : i == c->nsch ? "Кластер" : "Район";
+            for (int m = 0; m < 4; m++) {
+                const struct ind_row *r = krow(in, &sp->v[NOTE_MARKS][m], lv, unit, in->y1);
+                vals[i * 4 + (size_t)m] = usable(r) ? r->value : NAN;
+            }
         }
+        static const char *const segs[4] = {"«2»", "«3»", "«4»", "«5»"};
+        chart_stacked(o->cb, "marks", T("Распределение отметок, %s", year_text(in->y1)), cats, nb,
+                      segs, 4, vals);
+        page_chart(o->D, "marks",
+                   T("Рис. %d. Распределение отметок по всем работам ВПР, %s, %% участников",
+                     o->fig++, year_text(in->y1)));
+        free(cats);
+        free(vals);
     }
-    static const char *const segs[4] = {"«2»", "«3»", "«4»", "«5»"};
-    chart_stacked(cb, "marks_vpr", T("Распределение отметок ВПР, %d г.", in->y1), cats, nb, segs,
-                  4, vals);
-    page_chart(D, "marks_vpr",
-              T("Рис. %d. Распределение отметок по всем работам ВПР, %d г., %% участников",
-                (*fig)++, in->y1));
-    free(cats);
-    free(vals);
-    /* funnel of the quality rate */
-    const struct indicator *q = IND(in, "vpr_quality_all");
-    const struct ind_row *dr = row_of(in, q, IND_DISTRICT, "", in->y1, NULL);
-    if (usable(dr)) {
-        struct chart_point *pts = NULL;
-        size_t np = 0;
-        double nmax = 10;
-        for (size_t i = 0; i < in->res->n; i++) {
-            const struct ind_row *r = &in->res->v[i];
-            if (r->ind != q || r->level != IND_SCHOOL || r->year != in->y1 || !usable(r)) continue;
-            pts = xrealloc(pts, (np + 1) * sizeof *pts);
-            int hl = 0;
-            for (size_t k = 0; k < c->nsch; k++)
-                if (strcmp(c->sch[k], r->unit) == 0) hl = 1;
-            pts[np].n = r->n;
-            pts[np].value = r->value;
-            pts[np].label = hl ? r->unit : NULL;
-            pts[np].highlight = hl;
-            np++;
-            if (r->n > nmax) nmax = r->n;
-        }
-        enum { NG = 60 };
-        double gn[NG], l95[NG], h95[NG], l998[NG], h998[NG];
-        size_t ng = 0;
-        double p0 = dr->value / 100;
-        for (int k = 0; k < NG; k++) {
-            double n = floor(5 * pow(nmax * 1.08 / 5, (double)k / (NG - 1)));
-            if (ng && n <= gn[ng - 1]) continue;
-            struct stats_funnel f;
-            if (p0 <= 0 || p0 >= 1 || stats_funnel_share_exact(p0, n, &f)) continue;
-            gn[ng] = n;
-            l95[ng] = 100 * f.lo95;
-            h95[ng] = 100 * f.hi95;
-            l998[ng] = 100 * f.lo998;
-            h998[ng] = 100 * f.hi998;
-            ng++;
-        }
-        struct chart_funnel fu = {dr->value, ng, gn, l95, h95, l998, h998, np, pts};
-        chart_funnel(cb, "funnel_quality", T("%s, %d г.: воронка района", q->title, in->y1),
-                     "Качество знаний, %", &fu);
-        page_chart(D, "funnel_quality",
-                  T("Рис. %d. Воронка: качество знаний по всем работам ВПР, %d г. Точки — ОО "
-                    "района (синие, с кодом — ОО кластера); линии — значение района и "
-                    "контрольные границы 95 %% и 99,8 %% в зависимости от числа участников",
-                    (*fig)++, in->y1));
-        free(pts);
+    /* funnel */
+    if (!sp->n[NOTE_FUNNEL]) return;
+    const struct note_key *q = &sp->v[NOTE_FUNNEL][0];
+    const struct ind_row *dr = krow(in, q, IND_DISTRICT, "", in->y1);
+    if (!usable(dr) || q->ind->kind != IND_SHARE) return;
+    struct chart_point *pts = NULL;
+    size_t np = 0;
+    double nmax = 10;
+    for (size_t i = 0; i < in->res->n; i++) {
+        const struct ind_row *r = &in->res->v[i];
+        if (r->ind != q->ind || r->level != IND_SCHOOL || r->year != in->y1 || !usable(r) ||
+            !dim_eq(r, q->dim))
+            continue;
+        pts = xrealloc(pts, (np + 1) * sizeof *pts);
+        int hl = 0;
+        for (size_t k = 0; k < c->nsch; k++)
+            if (strcmp(c->sch[k], r->unit) == 0) hl = 1;
+        pts[np].n = r->n;
+        pts[np].value = r->value;
+        pts[np].label = hl ? r->unit : NULL;
+        pts[np].highlight = hl;
+        np++;
+        if (r->n > nmax) nmax = r->n;
     }
+    enum { NG = 60 };
+    double gn[NG], l95[NG], h95[NG], l998[NG], h998[NG];
+    size_t ng = 0;
+    double p0 = dr->value / 100;
+    for (int k = 0; k < NG; k++) {
+        double n = floor(5 * pow(nmax * 1.08 / 5, (double)k / (NG - 1)));
+        if (ng && n <= gn[ng - 1]) continue;
+        struct stats_funnel fu;
+        if (p0 <= 0 || p0 >= 1 || stats_funnel_share_exact(p0, n, &fu)) continue;
+        gn[ng] = n;
+        l95[ng] = 100 * fu.lo95;
+        h95[ng] = 100 * fu.hi95;
+        l998[ng] = 100 * fu.lo998;
+        h998[ng] = 100 * fu.hi998;
+        ng++;
+    }
+    struct chart_funnel fu = {dr->value, ng, gn, l95, h95, l998, h998, np, pts};
+    chart_funnel(o->cb, "funnel", T("%s, %s: воронка района", key_title(q), year_text(in->y1)),
+                 T("%s, %%", key_title(q)), &fu);
+    page_chart(o->D, "funnel",
+               T("Рис. %d. Воронка: %s, %s. Точки — ОО района (синие, с кодом — ОО кластера); "
+                 "линии — значение района и контрольные границы 95" NBSP "%% и 99,8" NBSP "%% в "
+                 "зависимости от числа участников", o->fig++, key_title(q), year_text(in->y1)));
+    free(pts);
 }
 
-static const char *ev_num(double x)
+/* The rule's condition and error control in words: the kind's own (rules.h). */
+static const char *rule_params(const struct note_input *in, const struct rule *r)
 {
-    return isfinite(x) ? keep(page_num(x, decimals(x))) : "—";
+    (void)in;
+    return keep(rule_condition(r));
 }
 
-static void flag_evidence(struct page *D, const struct rule_flag *f, int *tabno)
+static void flag_evidence(struct doc *o, const struct note_input *in, const struct rule_flag *f)
 {
     static const char *const head[] = {"Процедура", "Год", "Значение", "n", "Район / порог",
                                        "Граница", "Статистика", "p", "Подробности"};
     struct page_table *t =
-        page_table(D, T("flag_%s_%s", f->rule->id, f->school_id),
-                  T("Таблица %d. %s — %s: основания", (*tabno)++,
-                    *f->school_name ? f->school_name : f->school_id, f->rule->title),
-                  9, head);
-    size_t lim = f->nev < 12 ? f->nev : 12;
+        page_table(o->D, T("flag_%s_%s", f->rule->id, f->school_id),
+                   caption(o, T("%s — %s: основания", sname(in, f->school_id), f->rule->title)), 9,
+                   head);
+    size_t lim = f->nev < 5 ? f->nev : 5;
     for (size_t k = 0; k < lim; k++) {
         const struct rule_ev *e = &f->ev[k];
         page_row(t);
-        page_cell(t, e->what ? e->what : (e->ind ? e->ind->title : ""));
-        page_cellf(t, "%d", e->year);
-        page_cell_num(t, e->value, ev_num(e->value), 0);
-        page_cell_num(t, e->n, isfinite(e->n) ? T("%.0f", e->n) : "—", 0);
-        page_cell_num(t, e->ref, ev_num(e->ref), 0);
-        page_cell_num(t, e->limit, ev_num(e->limit), 0);
-        page_cell_num(t, e->stat, ev_num(e->stat), 0);
-        page_cell_num(t, e->p, pstr(e->p), 0);
-        page_cell(t, e->detail ? e->detail : "");
+        page_cell(t, typo(e->what ? e->what : (e->ind ? e->ind->title : "")));
+        page_cell_val(t, e->year, PAGE_F_YEAR, T("%d", e->year), 0);
+        page_cell_num(t, e->value, numa(e->value), 0);
+        page_cell_val(t, e->n, PAGE_F_INT, count(e->n), 0);
+        page_cell_num(t, e->ref, numa(e->ref), 0);
+        page_cell_num(t, e->limit, numa(e->limit), 0);
+        page_cell_num(t, e->stat, numa(e->stat), 0);
+        page_cell_val(t, e->p, PAGE_F_P,
+                      isfinite(e->p) ? (e->p < 0.001 ? "< 0,001" : num(e->p, 3)) : "—", 0);
+        page_cell(t, typo(e->detail));
     }
     if (f->nev > lim)
-        page_table_note(t, T("Показаны %zu оснований из %zu; полный список — soko flags --school %s.",
-                            lim, f->nev, f->school_id));
+        page_table_note(t, T("Показаны %zu %s из %zu, с наибольшим отклонением; полный список "
+                             "оснований — в выгрузке списков правил района.",
+                             lim, plural((long)lim, "основание", "основания", "оснований"), f->nev));
 }
 
 static int in_cluster(const struct ctx *c, const char *school)
@@ -921,24 +1352,19 @@ static int in_cluster(const struct ctx *c, const char *school)
     return 0;
 }
 
-static const char *rule_params(const struct rule *r)
-{
-    return keep(rule_condition(r));
-}
-
-static void sec_flags(struct page *D, struct ctx *c, int *tabno)
+static void sec_flags(struct doc *o, struct ctx *c)
 {
     const struct note_input *in = c->in;
-    page_h(D, 1, "7. ОО, отмеченные правилами района");
+    page_h(o->D, 1, "7. ОО, отмеченные правилами района");
     if (!in->rules || !in->flags) {
-        page_p(D, NULL, "Правила не загружены: раздел не составлен.");
+        page_p(o->D, NULL, "Правила района не загружены: раздел не составлен.");
         return;
     }
-    page_p(D, NULL,
-          "Правила и их пороги заданы в файле правил района (см. приложение). Пороги признаков "
-          "необъективности — локальные значения по умолчанию: Рособрнадзор числовых порогов не "
-          "публикует. Отметка правилом — повод для анализа, а не оценка работы ОО; основания "
-          "приведены для каждой отметки. Результаты ВПР не используются для оценки учителей.");
+    page_p(o->D, NULL,
+           "Правила и их пороги заданы районом (см. приложение). Пороги признаков "
+           "необъективности — значения по умолчанию: Рособрнадзор числовых порогов не "
+           "публикует. Отметка правилом — повод для анализа, а не оценка работы ОО. Результаты "
+           "ВПР не используются для оценки учителей.");
     struct sbuf none = SBUF_INIT;
     for (size_t k = 0; k < in->rules->n; k++) {
         const struct rule *r = &in->rules->v[k];
@@ -949,234 +1375,504 @@ static void sec_flags(struct page *D, struct ctx *c, int *tabno)
             sbuf_printf(&none, "%s«%s»", none.len ? ", " : "", r->title);
             continue;
         }
-        page_h(D, 2, "%s", r->title);
-        page_p(D, "Условие:", "%s.", rule_params(r));
+        page_h(o->D, 2, "%s", r->title);
+        page_p(o->D, "Условие:", "%s.", rule_params(in, r));
+        static const char *const head[] = {"ОО", "Годы", "Процедур, где выполнено"};
+        struct page_table *t = page_table(o->D, T("flags_%s", r->id),
+                                          caption(o, T("ОО кластера: %s", r->title)), 3, head);
         for (size_t i = 0; i < in->flags->n; i++) {
             const struct rule_flag *f = &in->flags->v[i];
             if (f->rule != r || !in_cluster(c, f->school_id)) continue;
-            page_p(D, T("%s.", sname(in, f->school_id)),
-                  "Условие выполнено в %s г.; процедур, где оно выполнено: %zu из %zu с данными.",
-                  f->years && *f->years ? f->years : window_text(in), f->nproc, f->nevaluated);
-            if (f->nev) flag_evidence(D, f, tabno);
+            page_row(t);
+            page_cell(t, sname(in, f->school_id));
+            page_cell(t, f->years && *f->years ? f->years : window_text(in));
+            page_cell_rank(t, (double)f->nproc, (double)f->nevaluated,
+                           T("%zu из %zu", f->nproc, f->nevaluated));
+        }
+        for (size_t i = 0; i < in->flags->n; i++) {
+            const struct rule_flag *f = &in->flags->v[i];
+            if (f->rule == r && in_cluster(c, f->school_id) && f->nev) flag_evidence(o, in, f);
         }
     }
-    page_p(D, "Не отмечена ни одна ОО кластера", "по правилам: %s.",
-          none.len ? none.s : "—");
+    page_p(o->D, "Не отмечена ни одна ОО кластера", "по правилам: %s.", none.len ? none.s : "—");
     sbuf_free(&none);
 }
 
-static void sec_admissions(struct page *D, struct ctx *c, int *tabno)
+static void sec_admissions(struct doc *o, struct ctx *c)
 {
     const struct note_input *in = c->in;
-    page_h(D, 1, "8. Соответствие профиля ОО выбору выпускников");
-    const struct indicator *u = IND(in, "adm_university"), *p = IND(in, "adm_profile"),
-                           *m = IND(in, "adm_profile_match");
-    if (!u || !m) {
-        page_p(D, NULL, "Показатели поступления не загружены.");
+    const struct note_spec *sp = in->spec;
+    page_h(o->D, 1, "8. Соответствие профиля ОО выбору выпускников");
+    const struct note_key *u = &sp->v[NOTE_ADMISSIONS][0], *p = &sp->v[NOTE_ADMISSIONS][1],
+                          *m = &sp->v[NOTE_ADMISSIONS][2];
+    if (!key_has_data(in, u)) {
+        page_p(o->D, NULL, "Данных о поступлении выпускников за окно нет: раздел не составлен.");
         return;
     }
-    page_p(D, NULL,
-          "Соответствие профиля — доля поступивших в вузы по профилю ОО среди всех поступивших "
-          "в вузы (seed: «соответствие профиля ОО профессиональному выбору выпускников»), %d г.; "
-          "тренд — за окно %s.",
-          in->y1, window_text(in));
+    page_p(o->D, NULL,
+           "Соответствие профиля — доля поступивших в вузы по профилю ОО среди всех поступивших "
+           "в вузы, %s; тренд — за %s.", year_text(in->y1), window_text(in));
     static const char *const head[] = {"ОО", "Профиль ОО", "Выпускники", "Поступили в вузы, %",
                                        "По профилю ОО, % выпускников", "Соответствие профиля, %",
                                        "95% интервал", "Сравнение с районом", "Тренд"};
-    struct page_table *t = page_table(D, "admissions",
-                                    T("Таблица %d. Поступление выпускников, %d г.", (*tabno)++,
-                                      in->y1),
-                                    9, head);
+    struct page_table *t = page_table(o->D, "admissions",
+                                      caption(o, T("Поступление выпускников, %s", year_text(in->y1))),
+                                      9, head);
     struct sbuf hi = SBUF_INIT, lo = SBUF_INIT;
     for (size_t i = 0; i < c->nsch; i++) {
         const struct note_school *s = school_of(in, c->sch[i]);
-        const struct ind_row *ru = row_of(in, u, IND_SCHOOL, c->sch[i], in->y1, NULL);
-        const struct ind_row *rp = row_of(in, p, IND_SCHOOL, c->sch[i], in->y1, NULL);
-        const struct ind_row *rm = row_of(in, m, IND_SCHOOL, c->sch[i], in->y1, NULL);
+        const struct ind_row *ru = krow(in, u, IND_SCHOOL, c->sch[i], in->y1);
+        const struct ind_row *rp = krow(in, p, IND_SCHOOL, c->sch[i], in->y1);
+        const struct ind_row *rm = krow(in, m, IND_SCHOOL, c->sch[i], in->y1);
         const struct ana_compare *cp = cmp_of(c, rm);
         page_row(t);
         page_cell(t, sname(in, c->sch[i]));
-        page_cell(t, s && s->profile && *s->profile ? s->profile : "не указан");
-        page_cell_num(t, ru && !ru->suppressed ? ru->den : NAN, ru && !ru->suppressed ? T("%.0f", ru->den) : nstr(ru), 0);
-        page_cell_num(t, usable(ru) ? ru->value : NAN, val(ru), 0);
-        page_cell_num(t, usable(rp) ? rp->value : NAN, val(rp), 0);
-        page_cell_num(t, usable(rm) ? rm->value : NAN, val(rm), cp && cp->vs_district.verdict);
-        page_cell(t, ci(rm));
-        page_cell(t, cp ? vs_short(&cp->vs_district) : "—");
-        page_cell(t, trend_cell(trend_of(c, m, IND_SCHOOL, c->sch[i], NULL)));
+        page_cell(t, s && s->profile && *s->profile ? DN(in, "profile", s->profile) : "не указан");
+        page_cell_val(t, ru && !ru->suppressed ? ru->den : NAN, PAGE_F_INT,
+                      ru && !ru->suppressed ? count(ru->den) : nstr(ru), 0);
+        cell_value(t, ru, 0);
+        cell_value(t, rp, 0);
+        cell_value(t, rm, cp && cp->vs_district.verdict);
+        cell_ci(t, rm);
+        page_cell(t, cp ? vs_cell(m->ind, &cp->vs_district) : "—");
+        page_cell(t, trend_cell(trend_of(c, m->ind, IND_SCHOOL, c->sch[i], m->dim)));
         if (cp && cp->vs_district.verdict > 0) sbuf_printf(&hi, "%s%s", hi.len ? "; " : "", sname(in, c->sch[i]));
         if (cp && cp->vs_district.verdict < 0) sbuf_printf(&lo, "%s%s", lo.len ? "; " : "", sname(in, c->sch[i]));
     }
-    const struct ind_row *cm = row_of(in, m, IND_CLUSTER, c->cluster, in->y1, NULL);
-    const struct ind_row *dm = row_of(in, m, IND_DISTRICT, "", in->y1, NULL);
-    page_p(D, NULL, "По кластеру соответствие профиля составляет %s (n = %s), по району — %s. %s%s",
-          valu(cm), nstr(cm), valu(dm),
-          hi.len ? T("Значимо выше района: %s. ", hi.s) : "",
-          lo.len ? T("Значимо ниже района: %s — профиль обучения этих ОО расходится с выбором "
-                     "выпускников; стоит проверить профориентационную работу и соответствие "
-                     "учебного плана заявленному профилю.", lo.s)
-                 : "ОО со значимо более низким, чем в районе, соответствием профиля нет.");
+    const struct ind_row *cm = krow(in, m, IND_CLUSTER, c->cluster, in->y1);
+    const struct ind_row *dm = krow(in, m, IND_DISTRICT, "", in->y1);
+    page_p(o->D, NULL, "По кластеру соответствие профиля составляет %s (n" NBSP "=" NBSP "%s), по району — %s. %s%s",
+           valu(cm), nstr(cm), valu(dm), hi.len ? T("Значимо выше района: %s. ", hi.s) : "",
+           lo.len ? T("Значимо ниже района: %s — профиль обучения этих ОО расходится с выбором "
+                      "выпускников; стоит проверить профориентационную работу и соответствие "
+                      "учебного плана заявленному профилю.", lo.s)
+                  : "ОО со значимо более низким, чем в районе, соответствием профиля нет.");
     sbuf_free(&hi);
     sbuf_free(&lo);
 }
 
-static void sec_recommend(struct page *D, struct ctx *c)
+/* Olympiad results by stage: participants, winners and prizewinners, the school's
+ * share of the district's awards at the stage. */
+static void sec_olympiad(struct doc *o, struct ctx *c)
 {
     const struct note_input *in = c->in;
-    page_h(D, 1, "9. Адресные рекомендации");
-    page_p(D, NULL,
-          "Рекомендации составлены по шаблонам правил района для ОО, отмеченных правилами "
-          "(раздел 7), и относятся к ОО в целом, а не к отдельным педагогам.");
-    for (size_t i = 0; i < c->nsch; i++) {
-        size_t n = 0;
-        for (size_t k = 0; in->flags && k < in->flags->n; k++) {
-            const struct rule_flag *f = &in->flags->v[k];
-            if (strcmp(f->school_id, c->sch[i]) != 0 || !f->recommendation) continue;
-            if (!n++) page_h(D, 3, "%s", sname(in, c->sch[i]));
-            page_item(D, T("%s.", f->rule->title), "%s", f->recommendation);
+    const struct note_spec *sp = in->spec;
+    if (!sp->n[NOTE_OLYMPIAD]) return;
+    const struct indicator *ind = sp->v[NOTE_OLYMPIAD][0].ind;
+    page_h(o->D, 1, "9. Олимпиады по этапам");
+    int any = 0;
+    for (size_t i = 0; i < in->res->n && !any; i++)
+        any = in->res->v[i].ind == ind && in->res->v[i].year == in->y1;
+    if (!any || ind->ndims < 1 || strcmp(ind->dims[0], "stage") != 0) {
+        page_p(o->D, NULL, "Результатов олимпиад за %s нет: раздел не составлен.", year_text(in->y1));
+        return;
+    }
+    static const char *const stages[] = {"school", "municipal", "regional", "final"};
+    page_p(o->D, NULL,
+           "Для каждого этапа всероссийской олимпиады школьников, %s: число участий, победителей "
+           "и призёров, результативность (доля победителей и призёров среди участий) и доля ОО "
+           "среди всех победителей и призёров района на этапе. Результативность школьного этапа "
+           "с другими этапами не сравнивается.", year_text(in->y1));
+    static const char *const head[] = {"ОО", "Этап", "Участий", "Победителей и призёров",
+                                       "Результативность, %", "Доля района, %"};
+    struct page_table *t = page_table(o->D, "olympiad_stages",
+                                      caption(o, T("Результаты ВсОШ по этапам, %s", year_text(in->y1))),
+                                      6, head);
+    struct sbuf lead = SBUF_INIT;
+    for (size_t i = 0; i <= c->nsch; i++) {
+        enum ind_level lv = i < c->nsch ? IND_SCHOOL : IND_CLUSTER;
+        const char *unit = i < c->nsch ? c->sch[i] : c->cluster;
+        for (size_t s = 0; s < 4; s++) {
+            const struct ind_row *r = row_of(in, ind, lv, unit, in->y1, stages[s]);
+            const struct ind_row *dr = row_of(in, ind, IND_DISTRICT, "", in->y1, stages[s]);
+            if (!r) continue;
+            double share = !r->suppressed && dr && !dr->suppressed && dr->num > 0
+                               ? 100 * r->num / dr->num : NAN;
+            page_row(t);
+            page_cell(t, i < c->nsch ? sname(in, unit) : "Кластер в целом");
+            page_cell(t, DN(in, "stage", stages[s]));
+            page_cell_val(t, r->suppressed ? NAN : r->den, PAGE_F_INT, r->suppressed ? nstr(r) : count(r->den), 0);
+            page_cell_val(t, r->suppressed ? NAN : r->num, PAGE_F_INT, r->suppressed ? "—" : count(r->num), 0);
+            cell_value(t, r, 0);
+            page_cell_val(t, share, PAGE_F_PCT, isfinite(share) ? numa(share) : "—",
+                          isfinite(share) && share >= 50);
+            if (i < c->nsch && s >= 2 && isfinite(share) && share >= 25)
+                sbuf_printf(&lead, "%s%s — %s%s%% победителей и призёров района на %s этапе",
+                            lead.len ? "; " : "", sname(in, unit), numa(share), NBSP,
+                            DN(in, "stage_prep", stages[s]));
         }
-        if (!n) {
-            page_h(D, 3, "%s", sname(in, c->sch[i]));
-            page_item(D, NULL,
-                     "Правила района ОО не отметили. Рекомендуется сохранить достигнутый "
-                     "уровень и использовать сильные стороны ОО (раздел 5) в работе кластера.");
-        }
+    }
+    if (lead.len)
+        page_p(o->D, "Лидеры района на старших этапах:", "%s.", lead.s);
+    sbuf_free(&lead);
+}
+
+/* The recommendations of one school, from its finding and its flags: what the note
+ * found is what it recommends on, so a school below the district or worsening is
+ * never told to keep its level. */
+static void school_recommendations(struct doc *o, struct ctx *c, size_t i)
+{
+    const struct note_input *in = c->in;
+    const struct finding *f = &c->f[i];
+    const char *id = c->sch[i];
+    size_t nrec = 0;
+    for (size_t k = 0; in->flags && k < in->flags->n; k++) {
+        const struct rule_flag *fl = &in->flags->v[k];
+        if (strcmp(fl->school_id, id) != 0 || !fl->recommendation) continue;
+        page_item(o->D, T("%s.", fl->rule->title), "%s", typo(fl->recommendation));
+        nrec++;
+    }
+    if (f->nbad)
+        page_item(o->D, "Отставание от района.",
+                  "Значимо ниже района (по смыслу показателя — хуже) %zu %s: %s. Рекомендуется "
+                  "проанализировать причины по предметам и классам, включить эти показатели в "
+                  "план работы ОО и обсудить помощь ОО кластера с лучшими результатами.",
+                  f->nbad, plural((long)f->nbad, "показатель", "показателя", "показателей"),
+                  item_names(f->bad, f->nbad, 4));
+    if (f->nworse)
+        page_item(o->D, "Ухудшение.",
+                  "Значимое ухудшение за %s: %s. Рекомендуется выяснить, с чем оно связано "
+                  "(контингент, кадры, программы), и наметить меры до следующего цикла.",
+                  window_text(in), str_list(f->worse, f->nworse, 3));
+    if (!f->nbad && !f->nworse && !f->nflag_bad) {
+        if (f->ngood)
+            page_item(o->D, NULL,
+                      "Отставаний от района и ухудшения не выявлено. Рекомендуется сохранить "
+                      "достигнутый уровень и представить опыт ОО в кластере по показателям: %s.",
+                      item_names(f->good, f->ngood, 3));
+        else if (!nrec)
+            page_item(o->D, NULL,
+                      "Значимых отличий от района и значимых трендов нет. Рекомендуется "
+                      "продолжать мониторинг по ключевым показателям.");
     }
 }
 
-static void sec_appendix(struct page *D, struct ctx *c, int *tabno, const char *const *used,
-                         size_t nused)
+static void sec_recommend(struct doc *o, struct ctx *c, int no)
+{
+    page_h(o->D, 1, "%d. Адресные рекомендации", no);
+    page_p(o->D, NULL,
+           "Рекомендации следуют из отметок правил района (раздел 7) и из отличий и трендов, "
+           "названных в разделах 5 и 6, и относятся к ОО в целом, а не к отдельным педагогам.");
+    for (size_t i = 0; i < c->nsch; i++) {
+        page_h(o->D, 3, "%s", sname(c->in, c->sch[i]));
+        school_recommendations(o, c, i);
+    }
+}
+
+/* The end of the note: the conclusions and the questions for the session. */
+static void sec_conclusions(struct doc *o, struct ctx *c, int no)
 {
     const struct note_input *in = c->in;
-    page_break(D);
-    page_h(D, 1, "Приложение. Методика и источники данных");
-    page_h(D, 2, "Определения и формулы показателей");
-    static const char *const head[] = {"Показатель", "Код", "Формула", "Единица",
-                                       "Мин. n", "Файл"};
-    struct page_table *t = page_table(D, "definitions", T("Таблица %d. Показатели справки",
-                                                        (*tabno)++),
-                                    6, head);
-    for (size_t i = 0; i < nused; i++) {
-        const struct indicator *ind = IND(in, used[i]);
-        if (!ind) continue;
-        const char *f;
-        switch (ind->kind) {
-        case IND_SHARE:
-            f = T("100 · %s / %s", ind->expr[IND_E_NUMERATOR], ind->expr[IND_E_DENOMINATOR]);
-            break;
-        case IND_MEAN:
-            f = T("Σ(%s)·(%s) / Σ(%s)", ind->expr[IND_E_WEIGHT], ind->expr[IND_E_VALUE],
-                  ind->expr[IND_E_WEIGHT]);
-            break;
-        default:
-            f = T("%s", ind->expr[IND_E_COUNT] ? ind->expr[IND_E_COUNT] : "");
-        }
-        if (ind->expr[IND_E_FILTER]) f = T("%s, где %s", f, ind->expr[IND_E_FILTER]);
-        const char *base = strrchr(ind->file, '/');
-        page_row(t);
-        page_cell(t, ind->description ? T("%s. %s", ind->title, ind->description) : ind->title);
-        page_cell(t, ind->id);
-        page_cell(t, f);
-        page_cell(t, ind->kind == IND_SHARE ? "%" : ind->unit ? ind->unit : "");
-        page_cellf(t, "%ld", ind->min_n);
-        page_cell(t, T("%s:%ld", base ? base + 1 : ind->file, ind->line));
+    page_h(o->D, 1, "%d. Выводы и предложения", no);
+    page_p(o->D, "Общие сильные стороны кластера.", "%s",
+           o->npos ? T("%s (табл. %d).", str_list(o->pos, o->npos, 6), o->tab_common)
+                   : "устойчивых и значимых преимуществ кластера в целом перед районом не выявлено.");
+    page_p(o->D, "Общие проблемы кластера.", "%s",
+           o->nneg ? T("%s (табл. %d).", str_list(o->neg, o->nneg, 6), o->tab_common)
+                   : "устойчивого и значимого отставания кластера в целом от района не выявлено.");
+    /* each school in one short paragraph */
+    for (size_t i = 0; i < c->nsch; i++) {
+        const struct finding *f = &c->f[i];
+        struct sbuf b = SBUF_INIT;
+        if (f->ngood) sbuf_printf(&b, "сильные стороны — %s", item_names(f->good, f->ngood, 2));
+        if (f->nbad) sbuf_printf(&b, "%sпроблемы — %s", b.len ? "; " : "", item_names(f->bad, f->nbad, 2));
+        if (f->nworse) sbuf_printf(&b, "%sухудшение — %s", b.len ? "; " : "", str_list(f->worse, f->nworse, 2));
+        if (f->nbetter && !f->nworse) sbuf_printf(&b, "%sулучшение — %s", b.len ? "; " : "", str_list(f->better, f->nbetter, 2));
+        if (!b.len) sbuf_adds(&b, "значимых отличий от района и значимых трендов нет");
+        page_item(o->D, T("%s:", sname(in, c->sch[i])), "%s.", b.s);
+        sbuf_free(&b);
     }
-    page_h(D, 2, "Статистические методы");
-    page_item(D, "Пулинг.", "Доля кластера и района — Σчислитель/Σзнаменатель по всем строкам "
-                           "ОО (не среднее долей школ); среднее — взвешенное по участникам.");
-    page_item(D, "Интервалы.", "Для долей — интервал Уилсона 95 %%; для средних с известным "
-                              "разбросом — t-интервал; для счётных величин — точный "
-                              "пуассоновский интервал.");
-    page_item(D, "Сравнение ОО с районом и кластером.",
-             "Контрольные границы 95 %% и 99,8 %% вокруг значения района (кластера) при n ОО "
-             "(Spiegelhalter, 2005): для долей — точные биномиальные, для средних — "
-             "нормальные; z-оценка — отклонение в единицах стандартной ошибки.");
-    page_item(D, "Сравнение кластера с районом.",
-             "Двухвыборочный t-критерий значений школ кластера против остальных школ района "
-             "(уровень 0,05), чтобы различия между школами учитывались.");
-    page_item(D, "Тренды.", "Критерий Кохрана–Армитиджа для долей, наклон взвешенной регрессии "
-                           "для средних; уровень 0,05.");
-    page_item(D, "Малые группы.", "Результаты с n меньше минимума показателя показываются как "
-                                 "«n < 5» и исключаются из сравнений, трендов и правил.");
-    if (in->rules) {
-        page_h(D, 2, "Правила и пороги");
-        static const char *const rh[] = {"Правило", "Код", "Вид", "Условие", "Файл"};
-        struct page_table *rt = page_table(D, "rules", T("Таблица %d. Правила района", (*tabno)++),
-                                         5, rh);
+    /* the lists of the rules */
+    if (in->rules && in->flags) {
+        struct sbuf b = SBUF_INIT;
         for (size_t k = 0; k < in->rules->n; k++) {
             const struct rule *r = &in->rules->v[k];
-            const char *base = strrchr(r->file, '/');
-            page_row(rt);
-            page_cell(rt, r->title);
-            page_cell(rt, r->id);
-            page_cell(rt, rule_kind_name(r->kind));
-            page_cell(rt, rule_params(r));
-            page_cell(rt, T("%s:%ld", base ? base + 1 : r->file, r->line));
+            struct sbuf who = SBUF_INIT;
+            for (size_t j = 0; j < in->flags->n; j++)
+                if (in->flags->v[j].rule == r && in_cluster(c, in->flags->v[j].school_id))
+                    sbuf_printf(&who, "%s%s", who.len ? ", " : "", sname(in, in->flags->v[j].school_id));
+            if (who.len) sbuf_printf(&b, "%s«%s» — %s", b.len ? "; " : "", r->title, who.s);
+            sbuf_free(&who);
+        }
+        page_p(o->D, "Списки района.", "%s", b.len ? T("%s (раздел 7).", b.s)
+                                                  : "ни одна ОО кластера в списки правил района не вошла.");
+        sbuf_free(&b);
+    }
+    /* questions, each tied to the evidence */
+    page_h(o->D, 2, "Что обсудить на сессии кластера");
+    int q = 1;
+    const int QMAX = 10;
+    for (size_t k = 0; k < o->nneg && q <= QMAX; k++, q++)
+        page_item(o->D, T("%d.", q),
+                  "Почему кластер в целом устойчиво ниже района по показателю «%s» (табл. %d)? "
+                  "Общие ли у ОО причины — программы, кадры, контингент — и какие меры принять вместе?",
+                  o->neg[k], o->tab_common);
+    for (size_t i = 0; i < c->nsch && q <= QMAX; i++) {
+        const struct finding *f = &c->f[i];
+        size_t ns = 0;
+        for (size_t k = 0; k < f->nbad; k++) ns += f->bad[k].stable;
+        if (ns) {
+            page_item(o->D, T("%d.", q++),
+                      "Что стоит за устойчивым отставанием %s от района (%s; табл. %d) и "
+                      "какая помощь ОО кластера ей нужна?",
+                      sname(in, c->sch[i]), item_names(f->bad, f->nbad, 2), o->tab_part);
+        } else if (f->nworse) {
+            page_item(o->D, T("%d.", q++),
+                      "Чем объясняется значимое ухудшение результатов: %s (%s; табл. %d)?",
+                      sname(in, c->sch[i]), str_list(f->worse, f->nworse, 2), o->tab_trends);
         }
     }
-    page_h(D, 2, "Источники данных");
-    static const char *const ih[] = {"Импорт", "Форма", "Файл", "Строк", "SHA-256"};
-    struct page_table *it = page_table(D, "imports", T("Таблица %d. Импортированные файлы",
-                                                     (*tabno)++),
-                                     5, ih);
+    if (in->rules && in->flags)
+        for (size_t k = 0; k < in->rules->n && q <= QMAX; k++) {
+            const struct rule *r = &in->rules->v[k];
+            if (flag_good(r)) continue;
+            size_t n = 0;
+            for (size_t j = 0; j < in->flags->n; j++)
+                n += in->flags->v[j].rule == r && in_cluster(c, in->flags->v[j].school_id);
+            if (n)
+                page_item(o->D, T("%d.", q++),
+                          "Что показала проверка оснований по правилу «%s» (%zu %s кластера, "
+                          "раздел 7) и какие меры уже приняты?",
+                          r->title, n, plural((long)n, "ОО", "ОО", "ОО"));
+        }
+    for (size_t k = 0; k < o->npos && k < 2 && q <= QMAX; k++, q++)
+        page_item(o->D, T("%d.", q),
+                  "Какой опыт кластера по показателю «%s» (табл. %d) стоит представить району?",
+                  o->pos[k], o->tab_common);
+    size_t best = SIZE_MAX, bestn = 0;
+    for (size_t i = 0; i < c->nsch; i++) {
+        size_t ns = 0;
+        for (size_t k = 0; k < c->f[i].ngood; k++) ns += c->f[i].good[k].stable;
+        if (ns > bestn && !c->f[i].nbad) {
+            bestn = ns;
+            best = i;
+        }
+    }
+    if (best != SIZE_MAX && q <= QMAX)
+        page_item(o->D, T("%d.", q++),
+                  "Как использовать в работе кластера опыт: %s — устойчиво лучше района (%s; "
+                  "табл. %d)?", sname(in, c->sch[best]), item_names(c->f[best].good, c->f[best].ngood, 2),
+                  o->tab_part);
+    if (o->nmissing && q <= QMAX)
+        page_item(o->D, T("%d.", q++),
+                  "Как восполнить недостающие данные (%s; раздел 2), чтобы следующий цикл "
+                  "мониторинга их учёл?", str_list(o->missing, o->nmissing, 6));
+    if (q == 1)
+        page_item(o->D, "1.", "Значимых отличий для обсуждения справка не выявила; предлагается "
+                              "обсудить план работы кластера на следующий год.");
+}
+
+/* An indicator's formula in words (the appendix shows no SQL). */
+static const char *formula_words(const struct note_input *in, const struct indicator *ind)
+{
+    const char *form = ind->form ? DN(in, "form", ind->form->name) : "";
+    switch (ind->kind) {
+    case IND_SHARE:
+        return T("доля, %%: сумма числителя по всем строкам формы «%s» ОО (кластера, района) за "
+                 "год, делённая на сумму знаменателя, × 100", form);
+    case IND_MEAN:
+        return T("среднее, взвешенное по числу участников, по всем строкам формы «%s»", form);
+    case IND_RATE:
+        return T("число на %s обучающихся по строкам формы «%s»", numa(ind->per > 0 ? ind->per : 100), form);
+    default:
+        return T("число строк или событий формы «%s» за год", form);
+    }
+}
+
+static void sec_appendix(struct doc *o, struct ctx *c)
+{
+    const struct note_input *in = c->in;
+    const struct note_spec *sp = in->spec;
+    page_break(o->D);
+    page_h(o->D, 1, "Приложение. Методика и источники данных");
+    page_h(o->D, 2, "Определения показателей");
+    static const char *const head[] = {"Показатель", "Как считается", "Единица", "Мин. n"};
+    struct page_table *t = page_table(o->D, "definitions", caption(o, "Показатели справки"), 4, head);
+    const struct indicator **seen = NULL;
+    size_t nseen = 0;
+    for (int l = 0; l < NOTE_NLISTS; l++) {
+        if (l == NOTE_COVERAGE) continue;
+        for (size_t j = 0; j < sp->n[l]; j++) {
+            const struct indicator *ind = sp->v[l][j].ind;
+            size_t k = 0;
+            while (k < nseen && seen[k] != ind) k++;
+            if (k < nseen) continue;
+            seen = xrealloc(seen, (nseen + 1) * sizeof *seen);
+            seen[nseen++] = ind;
+            page_row(t);
+            page_cell(t, ind->title);
+            page_cell(t, ind->description ? typo(ind->description) : formula_words(in, ind));
+            page_cell(t, ind->kind == IND_SHARE ? "%" : ind->unit ? ind->unit : "");
+            page_cell_val(t, (double)ind->min_n, PAGE_F_INT, T("%ld", ind->min_n), 0);
+        }
+    }
+    free(seen);
+    page_h(o->D, 2, "Статистические методы");
+    page_item(o->D, "Пулинг.", "Доля кластера и района — Σчислитель/Σзнаменатель по всем строкам "
+                               "ОО (не среднее долей ОО); среднее — взвешенное по участникам.");
+    page_item(o->D, "Интервалы.", "Для долей — интервал Уилсона 95" NBSP "%%; для средних с известным "
+                                  "разбросом — t-интервал; для счётных величин — точный "
+                                  "пуассоновский интервал.");
+    page_item(o->D, "Сравнение ОО с районом и кластером.",
+              "Контрольные границы 95" NBSP "%% и 99,8" NBSP "%% вокруг значения района (кластера) "
+              "при n ОО (Д. Шпигельхальтер, 2005): для долей — точные биномиальные, для средних — "
+              "нормальные; z-оценка — отклонение в стандартных ошибках.");
+    page_item(o->D, "Сравнение кластера с районом.",
+              "Двухвыборочный t-критерий значений ОО кластера против остальных ОО района "
+              "(уровень 0,05).");
+    page_item(o->D, "Тренды.", "Критерий Кохрана–Армитиджа для долей, наклон взвешенной регрессии "
+                               "для средних; уровень 0,05.");
+    page_item(o->D, "Названия предметов.", "Названия предметов из выгрузок приведены к названиям "
+                                           "района по карте предметов района.");
+    page_item(o->D, "Малые группы.", "Результаты с n меньше минимума показателя показываются как "
+                                     "«n < 5» и исключаются из сравнений, трендов и правил.");
+    if (in->rules) {
+        page_h(o->D, 2, "Правила и пороги");
+        static const char *const rh[] = {"Правило", "Вид правила", "Условие"};
+        struct page_table *rt = page_table(o->D, "rules", caption(o, "Правила района"), 3, rh);
+        for (size_t k = 0; k < in->rules->n; k++) {
+            const struct rule *r = &in->rules->v[k];
+            page_row(rt);
+            page_cell(rt, r->title);
+            page_cell(rt, DN(in, "rule_kind", rule_kind_name(r->kind)));
+            page_cell(rt, rule_params(in, r));
+        }
+    }
+    page_h(o->D, 2, "Источники данных");
+    static const char *const ih[] = {"№", "Форма", "Файл", "Строк", "SHA-256"};
+    struct page_table *it = page_table(o->D, "imports", caption(o, "Импортированные файлы"), 5, ih);
     for (size_t i = 0; i < in->nimports; i++) {
         const struct note_import *m = &in->imports[i];
         page_row(it);
-        page_cellf(it, "%lld", m->id);
-        page_cell(it, m->form);
+        page_cell_val(it, (double)m->id, PAGE_F_INT, T("%lld", m->id), 0);
+        page_cell(it, DN(in, "form", m->form));
         const char *base = strrchr(m->file, '/');
         page_cell(it, base ? base + 1 : m->file);
-        page_cell_num(it, (double)m->rows, T("%ld", m->rows), 0);
+        page_cell_val(it, (double)m->rows, PAGE_F_INT, count((double)m->rows), 0);
         page_cell(it, m->sha256);
     }
     static const char *const fh[] = {"Файл определений", "SHA-256"};
-    struct page_table *ft = page_table(D, "definition_files",
-                                     T("Таблица %d. Файлы показателей и правил", (*tabno)++), 2, fh);
+    struct page_table *ft = page_table(o->D, "definition_files",
+                                       caption(o, "Файлы показателей и правил"), 2, fh);
     for (size_t i = 0; i < in->nfiles; i++) {
         page_row(ft);
         page_cell(ft, in->files[i].path);
         page_cell(ft, in->files[i].sha256);
     }
-    page_p(D, NULL,
-          "Справка составлена программой soko %s %s по данным импорта, перечисленным выше; "
-          "повторный расчёт на тех же файлах и определениях даёт те же значения.",
-          in->version, in->date);
+    page_p(o->D, NULL,
+           "Справка составлена %s программой soko %s по данным перечисленных выше файлов; "
+           "повторный расчёт на тех же файлах и определениях даёт те же значения.",
+           keep(page_date(in->date)), in->version);
 }
 
 /* ==== writing ============================================================================= */
 
-static int ensure_dir(const char *dir, struct soko_diag *d)
+static int write_all(struct page *D, struct chart_batch *cb, struct outdir *od, const char *stem,
+                     int docx, struct soko_diag *d)
 {
-    if (mkdir(dir, 0777) == 0 || errno == EEXIST) return SOKO_OK;
-    soko_diag_add(d, dir, 0, 0, "cannot create the directory: %s", strerror(errno));
-    return SOKO_EIO;
-}
-
-static int write_all(struct page *D, struct chart_batch *cb, const char *dir, const char *stem,
-                     struct soko_diag *d)
-{
-    int rc = ensure_dir(dir, d);
-    if (!rc && chart_count(cb)) rc = chart_render(cb, dir, CHART_SVG | CHART_PNG, d);
-    char *md = xasprintf("%s/%s.md", dir, stem), *html = xasprintf("%s/%s.html", dir, stem);
-    char *tables = xasprintf("%s/tables", dir), *xlsx = xasprintf("%s/tables.xlsx", dir);
-    if (!rc) rc = page_write_md(D, md, NULL, d);
-    if (!rc) rc = page_write_html(D, html, dir, NULL, d);
-    if (!rc) rc = ensure_dir(tables, d);
+    int rc = SOKO_OK;
+    if (chart_count(cb)) rc = chart_render(cb, od, CHART_SVG | CHART_PNG, d);
+    char *md = xasprintf("%s.md", stem), *html = xasprintf("%s.html", stem);
+    char *dx = xasprintf("%s.docx", stem);
+    struct outdir *tables = NULL;
+    if (!rc) rc = page_write_md(D, od, md, NULL, d);
+    if (!rc) rc = page_write_html(D, od, html, NULL, d);
+    if (!rc && docx) rc = page_write_docx(D, od, dx, d);
+    if (!rc) rc = outdir_sub(od, "tables", &tables, d);
     if (!rc) rc = page_write_csv(D, tables, d);
-    if (!rc) rc = page_write_xlsx(D, xlsx, d);
+    if (!rc) rc = page_write_xlsx(D, od, "tables.xlsx", d);
+    outdir_close(tables);
     free(md);
     free(html);
-    free(tables);
-    free(xlsx);
+    free(dx);
     return rc;
 }
 
-static const char *const USED[] = {
-    "vpr_sou_all", "vpr_quality_all", "vpr_fail_all", "vpr_m3_all", "vpr_m4_all", "vpr_m5_all",
-    "vpr_raised_all", "vpr_sou_subj", "oge_quality_all", "oge_fail_all", "oge_quality",
-    "ege_mean_rus", "ege_mean_math", "ege_mean", "ege_high_all", "olymp_eff_muni",
-    "adm_university", "adm_profile", "adm_profile_match"};
-#define NUSED (sizeof USED / sizeof *USED)
+static int cluster_note(const struct note_input *in, const char *cluster_id, struct outdir *od,
+                        struct soko_diag *d)
+{
+    struct ctx c;
+    ctx_init(&c, in, cluster_id);
+    struct doc o;
+    memset(&o, 0, sizeof o);
+    o.D = page_new(T("Аналитическая справка: кластер «%s»", cname(in, cluster_id)),
+                   T("Результаты оценочных процедур за %s · составлена %s · soko %s",
+                     window_text(in), keep(page_date(in->date)), in->version));
+    o.cb = chart_batch_new();
+    o.tab = o.fig = 1;
+    page_p(o.D, "Назначение.",
+           "Справка подготовлена для исследовательской сессии кластера: выявить общие и "
+           "частные для ОО кластера положительные результаты и проблемы и наметить их "
+           "причины, сравнивая каждую ОО с кластером и районом за %s. Справка говорит об "
+           "ОО, а не об отдельных педагогах: результаты ВПР для оценки учителей не используются. "
+           "Выводы и вопросы для обсуждения — в разделе 12.",
+           window_text(in));
+    sec_composition(&o, &c);
+    sec_coverage(&o, &c);
+    sec_key(&o, &c);
+    sec_common(&o, &c);
+    sec_particular(&o, &c);
+    sec_dynamics(&o, &c);
+    sec_flags(&o, &c);
+    sec_admissions(&o, &c);
+    sec_olympiad(&o, &c);
+    page_h(o.D, 1, "10. РДР по предметам");
+    {
+        /* РДР are analysed as the other procedures: key table (section 3) and subjects
+           (section 5); here the subject table of the cluster */
+        const struct note_key *rk = NULL;
+        for (size_t j = 0; j < in->spec->n[NOTE_SUBJECTS]; j++)
+            if (in->spec->v[NOTE_SUBJECTS][j].ind->form &&
+                strcmp(in->spec->v[NOTE_SUBJECTS][j].ind->form->name, "rdr") == 0)
+                rk = &in->spec->v[NOTE_SUBJECTS][j];
+        const char **subj = NULL;
+        size_t ns = rk ? subjects(in, rk->ind, &subj) : 0;
+        if (!ns) {
+            page_p(o.D, NULL, "Результатов РДР за %s нет: раздел не составлен.", year_text(in->y1));
+        } else {
+            page_p(o.D, NULL, "%s, %s: кластер, район и ОО кластера, значимо отличающиеся от района.",
+                   rk->ind->title, year_text(in->y1));
+            static const char *const head[] = {"Предмет", "Кластер", "Район", "Выше района (лучше)",
+                                               "Ниже района (хуже)"};
+            struct page_table *t = page_table(o.D, "rdr_subjects",
+                                              caption(&o, T("%s, %s", rk->ind->title, year_text(in->y1))),
+                                              5, head);
+            for (size_t s = 0; s < ns; s++) {
+                const struct ind_row *cr = row_of(in, rk->ind, IND_CLUSTER, cluster_id, in->y1, subj[s]);
+                const struct ind_row *dr = row_of(in, rk->ind, IND_DISTRICT, "", in->y1, subj[s]);
+                struct sbuf up = SBUF_INIT, down = SBUF_INIT;
+                for (size_t i = 0; i < c.nsch; i++) {
+                    const struct ana_compare *cp =
+                        cmp_of(&c, row_of(in, rk->ind, IND_SCHOOL, c.sch[i], in->y1, subj[s]));
+                    if (!cp || !cp->vs_district.verdict) continue;
+                    struct sbuf *b = cp->vs_district.verdict > 0 ? &up : &down;
+                    sbuf_printf(b, "%s%s", b->len ? "; " : "", sname(in, c.sch[i]));
+                }
+                page_row(t);
+                page_cell(t, subj[s]);
+                cell_value(t, cr, 0);
+                cell_value(t, dr, 0);
+                page_cell(t, up.len ? up.s : "—");
+                page_cell(t, down.len ? down.s : "—");
+                sbuf_free(&up);
+                sbuf_free(&down);
+            }
+        }
+        free(subj);
+    }
+    sec_recommend(&o, &c, 11);
+    sec_conclusions(&o, &c, 12);
+    sec_appendix(&o, &c);
+    int rc = write_all(o.D, o.cb, od, "note", in->docx, d);
+    chart_batch_free(o.cb);
+    page_free(o.D);
+    free(o.pos);
+    free(o.neg);
+    free(o.missing);
+    ctx_free(&c);
+    arena_free();
+    return rc;
+}
 
 int note_cluster(const struct note_input *in, const char *cluster_id, const char *dir,
                  struct soko_diag *d)
@@ -1188,242 +1884,300 @@ int note_cluster(const struct note_input *in, const char *cluster_id, const char
         soko_diag_add(d, NULL, 0, 0, "no cluster '%s' (form clusters)", cluster_id);
         return SOKO_EUSAGE;
     }
-    struct ctx c;
-    ctx_init(&c, in, cluster_id);
-    struct page *D = page_new(T("Аналитическая справка: кластер «%s»", cname(in, cluster_id)),
-                            T("Результаты оценочных процедур за %s гг. · составлена %s · soko %s",
-                              window_text(in), in->date, in->version));
-    struct chart_batch *cb = chart_batch_new();
-    int tabno = 3, fig = 3;
-    page_p(D, "Назначение.",
-          "Справка подготовлена для исследовательской сессии кластера: выявить общие и "
-          "частные для школ кластера положительные результаты и проблемы и наметить их "
-          "причины, сравнивая каждую ОО с кластером и районом за %s гг. Справка говорит об "
-          "ОО, а не об отдельных педагогах: результаты ВПР для оценки учителей не используются.",
-          window_text(in));
-    sec_composition(D, &c);
-    sec_coverage(D, &c);
-    sec_key(D, &c, cb, &tabno);
-    sec_common(D, &c, &tabno);
-    sec_particular(D, &c);
-    sec_dynamics(D, &c, cb, &tabno, &fig);
-    sec_flags(D, &c, &tabno);
-    sec_admissions(D, &c, &tabno);
-    sec_recommend(D, &c);
-    sec_appendix(D, &c, &tabno, USED, NUSED);
-    int rc = write_all(D, cb, dir, "note", d);
-    chart_batch_free(cb);
-    page_free(D);
-    ctx_free(&c);
-    arena_free();
+    struct outdir *od = NULL;
+    int rc = outdir_open(dir, 1, &od, d);
+    if (!rc) rc = cluster_note(in, cluster_id, od, d);
+    outdir_close(od);
     return rc;
 }
 
 /* ==== the school card (карточка ОО) =============================================================== */
 
-int note_card(const struct note_input *in, const char *school_id, const char *dir,
-                 struct soko_diag *d)
+int note_card(const struct note_input *in, const char *school_id, const char *cluster_id,
+              const char *dir, struct soko_diag *d)
 {
     const struct note_school *s = school_of(in, school_id);
     if (!s) {
         soko_diag_add(d, NULL, 0, 0, "no school '%s' in the registry (form schools)", school_id);
         return SOKO_EUSAGE;
     }
-    const char *cluster = NULL, *role = NULL;
+    /* the school's clusters, the all-schools one aside */
+    const char **own = NULL;
+    size_t nown = 0;
     for (size_t i = 0; i < in->members->n; i++)
-        if (strcmp(in->members->v[i].school_id, school_id) == 0 && !cluster) {
-            cluster = in->members->v[i].cluster_id;
-            role = in->members->v[i].role;
+        if (strcmp(in->members->v[i].school_id, school_id) == 0 &&
+            !all_schools_cluster(in, in->members->v[i].cluster_id))
+            add_str(&own, &nown, in->members->v[i].cluster_id);
+    const char *cluster = nown ? own[0] : NULL;
+    if (cluster_id && *cluster_id) {
+        cluster = NULL;
+        for (size_t i = 0; i < nown; i++)
+            if (strcmp(own[i], cluster_id) == 0) cluster = own[i];
+        if (!cluster) {
+            struct sbuf b = SBUF_INIT;
+            for (size_t i = 0; i < nown; i++) sbuf_printf(&b, "%s%s", i ? ", " : "", own[i]);
+            soko_diag_add(d, NULL, 0, 0, "school '%s' is not in a thematic cluster '%s'; expected one of: %s",
+                          school_id, cluster_id, b.len ? b.s : "(none)");
+            sbuf_free(&b);
+            free(own);
+            return SOKO_EUSAGE;
         }
+    }
+    struct outdir *od = NULL;
+    int rc = outdir_open(dir, 1, &od, d);
+    if (rc) {
+        free(own);
+        return rc;
+    }
+    const char *role = cluster ? role_of(in, cluster, school_id) : NULL;
     struct ctx c;
-    ctx_init(&c, in, cluster ? cluster : "");
-    struct page *D = page_new(T("Карточка ОО: %s", sname(in, school_id)),
-                            T("%s гг. · составлена %s · soko %s", window_text(in), in->date,
-                              in->version));
-    struct chart_batch *cb = chart_batch_new();
-    int tabno = 1, fig = 1;
-    page_h(D, 1, "1. Общие сведения");
-    page_p(D, NULL, "Код ОО: %s; вид: %s; профиль: %s. %s", school_id,
-          s->kind && *s->kind ? s->kind : "не указан",
-          s->profile && *s->profile ? s->profile : "не указан",
-          cluster ? T("Кластер: «%s», роль — %s. Показатели сравниваются с кластером и районом.",
-                      cname(in, cluster), role_text(role))
-                  : "ОО не входит в кластер: показатели сравниваются с районом.");
-    page_h(D, 1, "2. Ключевые показатели за %s", window_text(in));
+    ctx_init(&c, in, cluster);
+    size_t me = 0;
+    while (me < c.nsch && strcmp(c.sch[me], school_id) != 0) me++;
+    struct finding solo;
+    memset(&solo, 0, sizeof solo);
+    const struct finding *f = me < c.nsch ? &c.f[me] : &solo;
+    struct doc o;
+    memset(&o, 0, sizeof o);
+    o.D = page_new(T("Карточка ОО: %s", sname(in, school_id)),
+                   T("%s · составлена %s · soko %s", window_text(in), keep(page_date(in->date)),
+                     in->version));
+    o.cb = chart_batch_new();
+    o.tab = o.fig = 1;
+    const struct note_spec *sp = in->spec;
+    page_h(o.D, 1, "1. Общие сведения");
+    struct sbuf others = SBUF_INIT;
+    for (size_t i = 0; i < nown; i++)
+        if (own[i] != cluster)
+            sbuf_printf(&others, "%s«%s» (%s)", others.len ? ", " : "", cname(in, own[i]),
+                        DN(in, "role", role_of(in, own[i], school_id)));
+    page_p(o.D, NULL, "Код ОО: %s; вид: %s; профиль: %s. %s%s", school_id,
+           s->kind && *s->kind ? DN(in, "kind", s->kind) : "не указан",
+           s->profile && *s->profile ? DN(in, "profile", s->profile) : "не указан",
+           cluster ? T("Кластер: «%s», роль ОО — %s. Показатели сравниваются с этим кластером и "
+                       "районом.", cname(in, cluster), DN(in, "role", role))
+                   : "ОО не входит в тематический кластер: показатели сравниваются с районом.",
+           others.len ? T(" ОО входит также в %s %s.", nown > 2 ? "кластеры" : "кластер", others.s) : "");
+    sbuf_free(&others);
+    page_h(o.D, 1, "2. Ключевые показатели за %s", window_text(in));
     static const char *const head[] = {"Показатель", "Год", "ОО", "95% интервал", "n",
                                        "Кластер", "Район", "Сравнение с районом"};
-    struct page_table *t = page_table(D, "key", T("Таблица %d. Показатели ОО, кластера и района",
-                                                tabno++),
-                                    8, head);
-    for (size_t j = 0; j < NKEY; j++) {
-        const struct indicator *ind = IND(in, KEY[j]);
-        if (!ind) continue;
+    struct page_table *t = page_table(o.D, "key", caption(&o, "Показатели ОО, кластера и района"), 8, head);
+    for (size_t j = 0; j < sp->n[NOTE_KEY]; j++) {
+        const struct note_key *k = &sp->v[NOTE_KEY][j];
         for (int y = in->y0; y <= in->y1; y++) {
-            const struct ind_row *r = row_of(in, ind, IND_SCHOOL, school_id, y, NULL);
+            const struct ind_row *r = krow(in, k, IND_SCHOOL, school_id, y);
             if (!r) continue;
-            const struct ind_row *cr = cluster ? row_of(in, ind, IND_CLUSTER, cluster, y, NULL) : NULL;
-            const struct ind_row *dr = row_of(in, ind, IND_DISTRICT, "", y, NULL);
+            const struct ind_row *cr = cluster ? krow(in, k, IND_CLUSTER, cluster, y) : NULL;
+            const struct ind_row *dr = krow(in, k, IND_DISTRICT, "", y);
             const struct ana_compare *cp = cmp_of(&c, r);
             page_row(t);
-            page_cell(t, ind->title);
-            page_cellf(t, "%d", y);
-            page_cell_num(t, usable(r) ? r->value : NAN, val(r), cp && cp->vs_district.verdict);
-            page_cell(t, ci(r));
-            page_cell_num(t, r && !r->suppressed ? r->n : NAN, nstr(r), 0);
-            page_cell_num(t, usable(cr) ? cr->value : NAN, val(cr), 0);
-            page_cell_num(t, usable(dr) ? dr->value : NAN, val(dr), 0);
-            page_cell(t, cp ? vs_short(&cp->vs_district) : "—");
+            page_cell(t, key_title(k));
+            page_cell_val(t, y, PAGE_F_YEAR, T("%d", y), 0);
+            cell_value(t, r, cp && cp->vs_district.verdict);
+            cell_ci(t, r);
+            cell_n(t, r);
+            cell_value(t, cr, 0);
+            cell_value(t, dr, 0);
+            page_cell(t, cp ? vs_cell(k->ind, &cp->vs_district) : "—");
         }
     }
-    page_h(D, 1, "3. Динамика");
+    page_h(o.D, 1, "3. Динамика");
     static const char *const th[] = {"Показатель", "ОО", "Кластер", "Район"};
-    struct page_table *tt = page_table(D, "trends", T("Таблица %d. Тренды за %s", tabno++,
-                                                    window_text(in)),
-                                     4, th);
-    for (size_t j = 0; j < NDYN; j++) {
-        const struct indicator *ind = IND(in, DYN[j]);
-        if (!ind) continue;
+    struct page_table *tt = page_table(o.D, "trends", caption(&o, T("Тренды за %s", window_text(in))), 4, th);
+    size_t ncharts = 0;
+    for (size_t j = 0; j < sp->n[NOTE_DYNAMICS]; j++) {
+        const struct note_key *k = &sp->v[NOTE_DYNAMICS][j];
+        if (!key_has_data(in, k)) continue;
         page_row(tt);
-        page_cell(tt, ind->title);
-        page_cell(tt, trend_cell(trend_of(&c, ind, IND_SCHOOL, school_id, NULL)));
-        page_cell(tt, cluster ? trend_cell(trend_of(&c, ind, IND_CLUSTER, cluster, NULL)) : "—");
-        page_cell(tt, trend_cell(trend_of(&c, ind, IND_DISTRICT, "", NULL)));
+        page_cell(tt, key_title(k));
+        page_cell(tt, trend_cell(trend_of(&c, k->ind, IND_SCHOOL, school_id, k->dim)));
+        page_cell(tt, cluster ? trend_cell(trend_of(&c, k->ind, IND_CLUSTER, cluster, k->dim)) : "—");
+        page_cell(tt, trend_cell(trend_of(&c, k->ind, IND_DISTRICT, "", k->dim)));
     }
     const char *one[1] = {school_id};
-    for (size_t j = 0; j < 4 && j < NDYN; j++) {
-        const struct indicator *ind = IND(in, DYN[j]);
-        if (!ind || !row_of(in, ind, IND_SCHOOL, school_id, in->y1, NULL)) continue;
-        const char *name = T("dyn_%s", ind->id);
-        dyn_chart(cb, &c, ind, one, 1, name);
-        page_chart(D, name, T("Рис. %d. %s: ОО, кластер, район (95%%-ные интервалы)", fig++,
-                             ind->title));
+    for (size_t j = 0; j < sp->n[NOTE_DYNAMICS] && ncharts < 4; j++) {
+        const struct note_key *k = &sp->v[NOTE_DYNAMICS][j];
+        if (!krow(in, k, IND_SCHOOL, school_id, in->y1)) continue;
+        const char *name = T("dyn_%s", key_id(k));
+        dyn_chart(&o, &c, k, one, 1, name);
+        page_chart(o.D, name, T("Рис. %d. %s: ОО, кластер, район (95-процентные интервалы)", o.fig++,
+                                key_title(k)));
+        ncharts++;
     }
-    page_h(D, 1, "4. Сильные стороны и проблемы, %d г.", in->y1);
+    page_h(o.D, 1, "4. Сильные стороны и проблемы, %s", year_text(in->y1));
     if (cluster) {
-        school_particulars(D, &c, school_id);
+        page_item(o.D, "Сильные стороны:", "%s.", f->ngood ? item_names(f->good, f->ngood, 6)
+                                                          : "значимых преимуществ перед районом не выявлено");
+        page_item(o.D, "Проблемы:", "%s.", f->nbad ? item_names(f->bad, f->nbad, 6)
+                                                  : "значимых отставаний от района не выявлено");
+        if (f->nworse) page_item(o.D, "Ухудшение:", "%s.", str_list(f->worse, f->nworse, 4));
+        if (f->nbetter) page_item(o.D, "Улучшение:", "%s.", str_list(f->better, f->nbetter, 4));
     } else {
-        page_p(D, NULL, "Сравнение по предметам составляется для ОО кластеров.");
+        page_p(o.D, NULL, "Сравнение по предметам составляется для ОО тематических кластеров.");
     }
-    page_h(D, 1, "5. Отметки правил и рекомендации");
+    page_h(o.D, 1, "5. Отметки правил и рекомендации");
     size_t nf = 0;
     for (size_t k = 0; in->flags && k < in->flags->n; k++) {
-        const struct rule_flag *f = &in->flags->v[k];
-        if (strcmp(f->school_id, school_id) != 0) continue;
+        const struct rule_flag *fl = &in->flags->v[k];
+        if (strcmp(fl->school_id, school_id) != 0) continue;
         nf++;
-        page_h(D, 2, "%s", f->rule->title);
-        page_p(D, "Условие:", "%s; выполнено в %s г.", rule_params(f->rule),
-              f->years && *f->years ? f->years : window_text(in));
-        if (f->nev) flag_evidence(D, f, &tabno);
-        if (f->recommendation) page_p(D, "Рекомендация.", "%s", f->recommendation);
+        page_h(o.D, 2, "%s", fl->rule->title);
+        page_p(o.D, "Условие:", "%s; выполнено в %s.", rule_params(in, fl->rule),
+               fl->years && *fl->years ? T("%s" NBSP "г.", fl->years) : window_text(in));
+        if (fl->nev) flag_evidence(&o, in, fl);
     }
-    if (!nf) page_p(D, NULL, "Правила района ОО не отметили.");
-    int rc = write_all(D, cb, dir, "card", d);
-    chart_batch_free(cb);
-    page_free(D);
+    if (!nf) page_p(o.D, NULL, "Правила района ОО не отметили.");
+    page_h(o.D, 2, "Рекомендации");
+    if (me < c.nsch) {
+        school_recommendations(&o, &c, me);
+    } else {
+        for (size_t k = 0; in->flags && k < in->flags->n; k++) {
+            const struct rule_flag *fl = &in->flags->v[k];
+            if (strcmp(fl->school_id, school_id) == 0 && fl->recommendation)
+                page_item(o.D, T("%s.", fl->rule->title), "%s", typo(fl->recommendation));
+        }
+        if (!nf) page_item(o.D, NULL, "Рекомендуется продолжать мониторинг по ключевым показателям.");
+    }
+    rc = write_all(o.D, o.cb, od, "card", in->docx, d);
+    chart_batch_free(o.cb);
+    page_free(o.D);
     ctx_free(&c);
     arena_free();
+    outdir_close(od);
+    free(own);
     return rc;
 }
 
 /* ==== the district report ================================================================== */
 
+/* Directory names of the clusters' notes: the id transliterated, unique (a suffix
+ * _2, _3 … on a collision). Caller frees each and the array. */
+static char **cluster_dirs(const struct note_input *in)
+{
+    char **v = xcalloc(in->nclusters + 1, sizeof *v);
+    for (size_t i = 0; i < in->nclusters; i++) {
+        char *base = esc_translit(in->clusters[i].id);
+        char *name = xstrdup(base);
+        for (int k = 2;; k++) {
+            int dup = strcmp(name, "tables") == 0;
+            for (size_t j = 0; j < i && !dup; j++) dup = strcmp(v[j], name) == 0;
+            if (!dup) break;
+            free(name);
+            name = xasprintf("%s_%d", base, k);
+        }
+        free(base);
+        v[i] = name;
+    }
+    return v;
+}
+
 int note_report(const struct note_input *in, const char *dir, struct soko_diag *d)
 {
-    int rc = ensure_dir(dir, d);
+    struct outdir *od = NULL;
+    int rc = outdir_open(dir, 1, &od, d);
     if (rc) return rc;
+    char **dirs = cluster_dirs(in);
     /* every cluster's note first (each uses and frees the arena) */
     for (size_t i = 0; i < in->nclusters && !rc; i++) {
-        char *stem = esc_filename(in->clusters[i].id);
-        char *sub = xasprintf("%s/%s", dir, stem);
-        rc = note_cluster(in, in->clusters[i].id, sub, d);
-        free(sub);
-        free(stem);
+        struct outdir *sub = NULL;
+        rc = outdir_sub(od, dirs[i], &sub, d);
+        if (!rc) rc = cluster_note(in, in->clusters[i].id, sub, d);
+        outdir_close(sub);
     }
-    if (rc) return rc;
+    if (rc) {
+        for (size_t i = 0; i < in->nclusters; i++) free(dirs[i]);
+        free(dirs);
+        outdir_close(od);
+        return rc;
+    }
     struct ctx c;
     ctx_init(&c, in, NULL);
-    struct page *D = page_new("Результаты района: кластеры и списки ОО по правилам",
-                            T("%s гг. · составлено %s · soko %s", window_text(in), in->date,
-                              in->version));
-    struct chart_batch *cb = chart_batch_new();
-    int tabno = 1;
-    page_h(D, 1, "Аналитические справки кластеров");
-    for (size_t i = 0; i < in->nclusters; i++) {
-        char *stem = esc_filename(in->clusters[i].id);
-        size_t n = 0;
-        for (size_t k = 0; k < in->members->n; k++)
-            if (strcmp(in->members->v[k].cluster_id, in->clusters[i].id) == 0) n++;
-        page_link(D, T("%s (%zu ОО)", cname(in, in->clusters[i].id), n), T("%s/note.html", stem));
-        free(stem);
-    }
-    /* overview: each cluster against the district, z of the pooled cluster values */
+    struct doc o;
+    memset(&o, 0, sizeof o);
+    o.D = page_new("Результаты района: кластеры и списки ОО по правилам",
+                   T("%s · составлено %s · soko %s", window_text(in), keep(page_date(in->date)),
+                     in->version));
+    o.cb = chart_batch_new();
+    o.tab = o.fig = 1;
+    const struct note_spec *sp = in->spec;
+    size_t nk = sp->n[NOTE_KEY];
+    page_h(o.D, 1, "Аналитические справки кластеров");
+    for (size_t i = 0; i < in->nclusters; i++)
+        page_link(o.D, T("%s (%zu ОО)", cname(in, in->clusters[i].id), cluster_size(in, in->clusters[i].id)),
+                  T("%s/note.html", dirs[i]));
     const char **rows = xcalloc(in->nclusters + 1, sizeof *rows);
-    double *z = xcalloc((in->nclusters + 1) * NKEY, sizeof *z);
-    const char *cols[NKEY];
-    for (size_t j = 0; j < NKEY; j++) cols[j] = KEY_SHORT[j];
+    double *z = xcalloc((in->nclusters + 1) * (nk + 1), sizeof *z);
+    const char **cols = xcalloc(nk + 1, sizeof *cols);
+    for (size_t j = 0; j < nk; j++) cols[j] = key_short(in, &sp->v[NOTE_KEY][j]);
     for (size_t i = 0; i < in->nclusters; i++) {
-        rows[i] = cname(in, in->clusters[i].id);
+        const char *n = cname(in, in->clusters[i].id);
+        rows[i] = strlen(n) > 60 ? T("%.*s…", (int)(strchr(n + 50, ' ') ? strchr(n + 50, ' ') - n : 50), n) : n;
         struct ana_compares cc = {NULL, 0, 0};
-        struct ana_compare_opts o;
-        memset(&o, 0, sizeof o);
-        o.window.y0 = o.window.y1 = in->y1;
-        ana_compare(in->res, in->members, in->clusters[i].id, &o, &cc);
-        for (size_t j = 0; j < NKEY; j++) {
-            const struct indicator *ind = IND(in, KEY[j]);
-            const struct ind_row *r = row_of(in, ind, IND_CLUSTER, in->clusters[i].id, in->y1, NULL);
+        struct ana_compare_opts op;
+        memset(&op, 0, sizeof op);
+        op.window.y0 = op.window.y1 = in->y1;
+        ana_compare(in->res, in->members, in->clusters[i].id, &op, &cc);
+        for (size_t j = 0; j < nk; j++) {
+            const struct note_key *k = &sp->v[NOTE_KEY][j];
+            const struct ind_row *r = krow(in, k, IND_CLUSTER, in->clusters[i].id, in->y1);
             double v = NAN;
-            for (size_t k = 0; k < cc.n; k++)
-                if (cc.v[k].row == r) v = cc.v[k].vs_district.z;
-            z[i * NKEY + j] = ind && ind->lower_is_better ? -v : v;
+            for (size_t m = 0; m < cc.n; m++)
+                if (cc.v[m].row == r) v = cc.v[m].vs_district.z;
+            z[i * nk + j] = k->ind->lower_is_better ? -v : v;
         }
         ana_compares_free(&cc);
     }
-    chart_heatmap(cb, "overview", T("Кластеры и район, z-оценки, %d г.", in->y1), rows,
-                  in->nclusters, cols, NKEY, z);
-    page_chart(D, "overview", T("Рис. 1. Кластеры в целом против района по ключевым показателям, "
-                               "%d г. (z-оценка объединённого значения кластера; зелёный — "
-                               "лучше района)", in->y1));
+    chart_heatmap(o.cb, "overview", T("Кластеры и район, z-оценки, %s", year_text(in->y1)), rows,
+                  in->nclusters, cols, nk, z);
+    page_chart(o.D, "overview", T("Рис. %d. Кластеры в целом против района по ключевым показателям, "
+                                  "%s (z-оценка объединённого значения кластера; синий — лучше "
+                                  "района, красный — хуже)", o.fig++, year_text(in->y1)));
     free(rows);
     free(z);
-    page_h(D, 1, "Списки ОО по правилам района");
+    free(cols);
+    page_h(o.D, 1, "Списки ОО по правилам района");
     if (in->rules && in->flags) {
         for (size_t k = 0; k < in->rules->n; k++) {
             const struct rule *r = &in->rules->v[k];
-            page_h(D, 2, "%s", r->title);
-            static const char *const head[] = {"Место", "ОО", "Код", "Кластер", "Годы",
-                                               "Процедур"};
+            page_h(o.D, 2, "%s", r->title);
+            static const char *const head[] = {"Место", "ОО", "Код", "Кластер", "Годы", "Процедур"};
             size_t nf = 0;
             struct page_table *t = NULL;
             for (size_t i = 0; i < in->flags->n; i++) {
                 const struct rule_flag *f = &in->flags->v[i];
                 if (f->rule != r) continue;
                 if (!nf++)
-                    t = page_table(D, T("list_%s", r->id),
-                                  T("Таблица %d. %s (%s)", tabno++, r->title, rule_params(r)), 6,
-                                  head);
-                const char *cl = "";
+                    t = page_table(o.D, T("list_%s", r->id),
+                                   caption(&o, T("%s (%s)", r->title, rule_params(in, r))), 6, head);
+                /* the school's thematic clusters, never the cluster of all schools */
+                struct sbuf cl = SBUF_INIT;
                 for (size_t m = 0; m < in->members->n; m++)
-                    if (strcmp(in->members->v[m].school_id, f->school_id) == 0) {
-                        cl = cname(in, in->members->v[m].cluster_id);
-                        break;
-                    }
+                    if (strcmp(in->members->v[m].school_id, f->school_id) == 0 &&
+                        !all_schools_cluster(in, in->members->v[m].cluster_id))
+                        sbuf_printf(&cl, "%s%s", cl.len ? "; " : "", cname(in, in->members->v[m].cluster_id));
                 page_row(t);
-                page_cell_num(t, f->rank, T("%d", f->rank), 0);
+                page_cell_val(t, f->rank, PAGE_F_INT, T("%d", f->rank), 0);
                 page_cell(t, sname(in, f->school_id));
                 page_cell(t, f->school_id);
-                page_cell(t, cl);
+                page_cell(t, cl.len ? cl.s : "—");
                 page_cell(t, f->years ? f->years : "");
-                page_cell(t, T("%zu из %zu", f->nproc, f->nevaluated));
+                page_cell_rank(t, (double)f->nproc, (double)f->nevaluated,
+                               T("%zu из %zu", f->nproc, f->nevaluated));
+                sbuf_free(&cl);
             }
-            if (!nf) page_p(D, NULL, "ОО, отмеченных этим правилом, нет (%s).", rule_params(r));
+            if (!nf) page_p(o.D, NULL, "ОО, отмеченных этим правилом, нет (%s).", rule_params(in, r));
         }
     } else {
-        page_p(D, NULL, "Правила не загружены.");
+        page_p(o.D, NULL, "Правила района не загружены.");
     }
-    rc = write_all(D, cb, dir, "index", d);
-    chart_batch_free(cb);
-    page_free(D);
+    rc = write_all(o.D, o.cb, od, "index", in->docx, d);
+    chart_batch_free(o.cb);
+    page_free(o.D);
     ctx_free(&c);
     arena_free();
+    for (size_t i = 0; i < in->nclusters; i++) free(dirs[i]);
+    free(dirs);
+    outdir_close(od);
     return rc;
 }

@@ -446,7 +446,7 @@ static int rules_data_read(const struct rule_set *rs, struct ind_set *s, const s
     int need_works = 0;
     for (size_t i = 0; i < rs->n; i++) need_works |= (rs->v[i].kind->flags & RK_WORKS) != 0;
     if (!rc && need_works) rc = store_read_works(s->db, 0, o ? o->y1 : 0, &D->works, d);
-    if (!rc) rc = store_school_names(s->db, &D->names, d);
+    if (!rc) rc = store_names_read(s->db, &D->names, d);
 
     memset(&D->in, 0, sizeof D->in);
     D->in.res = &D->res;

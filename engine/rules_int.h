@@ -82,7 +82,7 @@ double rule_pc(double *p, size_t m, size_t u);
 
 /* --- words (rules_text.c) ------------------------------------------------------------ */
 char *rule_ru_num(double x, int decimals);   /* decimal comma, "—" for NaN */
-char *rule_ru_p(double p);                   /* "0,0012", "< 0,0001" */
+char *rule_ru_p(double p);                   /* "p = 0,0012", "p < 0,0001" */
 char *rule_render(const struct rule_flag *f);
 /* what, year: value (n; район) [; граница; z; p; detail] */
 char *rule_ev_default(const struct rule *r, const struct rule_ev *e, int full);

@@ -114,9 +114,21 @@ static char *cond_control(const struct rule *r, char *cond)
     return s;
 }
 
+/* "окно 3 года": the window in words, with the Russian agreement of the count */
+static const char *window_words(int w)
+{
+    static char buf[4][32];
+    static int k;
+    int m = w % 100, d = m % 10;
+    const char *u = m >= 11 && m <= 14 ? "лет" : d == 1 ? "год" : d >= 2 && d <= 4 ? "года" : "лет";
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "окно %d %s", w, u);
+    return buf[k];
+}
+
 static const char *side_word(int side)
 {
-    return side > 0 ? "лучшая" : "худшая";
+    return side > 0 ? "в лучшую сторону" : "в худшую сторону";
 }
 
 /* ==== threshold ========================================================================== */
@@ -158,7 +170,7 @@ static void threshold_eval(struct rule_eval *c)
             x->ev.p = x->p;
             x->ok = x->ok && isfinite(x->p) && x->p < r->alpha;
             char *pp = rule_ru_p(x->p);
-            x->ev.detail = xasprintf("условие: %s %s, точный критерий p = %s", rule_op_text(r->op),
+            x->ev.detail = xasprintf("условие: %s %s, точный критерий: %s", rule_op_text(r->op),
                                      t, pp);
             free(pp);
         } else
@@ -184,13 +196,13 @@ static char *threshold_cond(const struct rule *r)
     char *s;
     if (isfinite(r->alpha)) {
         char *a = rule_ru_num(r->alpha, 4);
-        s = xasprintf("значение %s %s, подтверждённое точным критерием (p < %s); окно %d г.",
-                      rule_op_text(r->op), v, a, r->window);
+        s = xasprintf("значение %s %s, подтверждённое точным критерием (p < %s); %s",
+                      rule_op_text(r->op), v, a, window_words(r->window));
         free(a);
         s = cond_control(r, s);
     } else
-        s = cond_control(r, xasprintf("значение %s %s; окно %d г.", rule_op_text(r->op), v,
-                                      r->window));
+        s = cond_control(r, xasprintf("значение %s %s; %s", rule_op_text(r->op), v,
+                                      window_words(r->window)));
     free(v);
     return s;
 }
@@ -374,9 +386,9 @@ static char *od_cond(const struct rule *r)
 static char *funnel_cond(const struct rule *r)
 {
     char *l = rule_ru_num(r->limit, 1), *od = od_cond(r);
-    char *s = xasprintf("за контрольной границей %s %% (%s сторона), точный односторонний "
-                        "критерий против района без самой ОО, %s; окно %d г.", l,
-                        side_word(r->side), od, r->window);
+    char *s = xasprintf("за контрольной границей %s  %% (%s), точный односторонний "
+                        "критерий против района без самой ОО, %s; %s", l,
+                        side_word(r->side), od, window_words(r->window));
     free(l);
     free(od);
     return cond_control(r, s);
@@ -385,8 +397,8 @@ static char *funnel_cond(const struct rule *r)
 static char *z_cond(const struct rule *r)
 {
     char *b = rule_ru_num(r->bound, 2), *od = od_cond(r);
-    char *s = xasprintf("z ≥ %s (%s сторона), %s; окно %d г.", b, side_word(r->side), od,
-                        r->window);
+    char *s = xasprintf("z ≥ %s (%s), %s; %s", b, side_word(r->side), od,
+                        window_words(r->window));
     free(b);
     free(od);
     return cond_control(r, s);
@@ -395,8 +407,8 @@ static char *z_cond(const struct rule *r)
 static char *unconfirmed_cond(const struct rule *r)
 {
     char *l = rule_ru_num(r->limit, 1), *od = od_cond(r);
-    char *s = xasprintf("выше контрольной границы %s %%, %s, при результатах подтверждающих "
-                        "процедур не выше районных; окно %d г.", l, od, r->window);
+    char *s = xasprintf("выше контрольной границы %s %%, %s, при результатах подтверждающих "
+                        "процедур не выше районных; %s", l, od, window_words(r->window));
     free(l);
     free(od);
     return cond_control(r, s);
@@ -492,11 +504,11 @@ static void trend_eval(struct rule_eval *c)
         char *pp = rule_ru_p(p2);
         if (isfinite(bd)) {
             char *bs = rule_ru_num(x->test_slope, 2), *ds = rule_ru_num(bd, 2);
-            sbuf_printf(&b, "; наклон %s в год при районном %s; p = %s", bs, ds, pp);
+            sbuf_printf(&b, "; наклон %s в год при районном %s; %s", bs, ds, pp);
             free(bs);
             free(ds);
         } else
-            sbuf_printf(&b, "; p = %s", pp);
+            sbuf_printf(&b, "; %s", pp);
         free(pp);
         if (isfinite(x->phi) && x->phi > 1.0) {
             char *ph = rule_ru_num(x->phi, 2);
@@ -523,10 +535,10 @@ static double trend_score(const struct rule_flag *f)
 static char *trend_cond(const struct rule *r)
 {
     char *a = rule_ru_num(r->alpha, 4);
-    char *s = xasprintf("значимая динамика%s (%s сторона, p < %s, с учётом межгодового "
-                        "разброса)%s; окно %d г.",
+    char *s = xasprintf("значимая динамика%s (%s, p < %s, с учётом межгодового "
+                        "разброса)%s; %s",
                         r->against_district ? " сильнее районной" : "", side_word(r->side), a,
-                        r->no_going_back ? " без шага назад" : "", r->window);
+                        r->no_going_back ? " без шага назад" : "", window_words(r->window));
     free(a);
     return cond_control(r, s);
 }
@@ -646,8 +658,8 @@ static void change_eval(struct rule_eval *c)
 static char *change_cond(const struct rule *r)
 {
     char *b = rule_ru_num(r->bound, 2), *m = rule_ru_num(r->min_diff, 1), *od = od_cond(r);
-    char *s = xasprintf("изменение за год сильнее районного: z ≥ %s и не менее %s (%s сторона), "
-                        "%s; окно %d г.", b, m, side_word(r->side), od, r->window);
+    char *s = xasprintf("изменение за год сильнее районного: z ≥ %s и не менее %s (%s), "
+                        "%s; %s", b, m, side_word(r->side), od, window_words(r->window));
     free(b);
     free(m);
     free(od);
@@ -747,9 +759,9 @@ static double residual_score(const struct rule_flag *f)
 static char *residual_cond(const struct rule *r)
 {
     char *b = rule_ru_num(r->bound, 2);
-    char *s = xasprintf("средний остаток модели «%s» за границей %s%s (%s сторона); окно %d г.",
+    char *s = xasprintf("средний остаток модели «%s» за границей %s%s (%s); %s",
                         r->model && r->model->title ? r->model->title : r->model ? r->model->id : "",
-                        r->side > 0 ? "+" : "−", b, side_word(r->side), r->window);
+                        r->side > 0 ? "+" : "−", b, side_word(r->side), window_words(r->window));
     free(b);
     return cond_control(r, s);
 }
@@ -968,7 +980,7 @@ static char *spike_cond(const struct rule *r)
     for (int k = 0; k < 3; k++)
         if (r->marks[k]) sbuf_printf(&m, "%s«%d»", m.len ? ", " : "", k + 3);
     char *s = xasprintf("избыток участников на нижнем балле отметки (%s) по всем работам ОО за "
-                        "год против распределения района, p < %s; окно %d г.", m.s, a, r->window);
+                        "год против распределения района, p < %s; %s", m.s, a, window_words(r->window));
     sbuf_free(&m);
     free(a);
     return cond_control(r, s);
@@ -993,8 +1005,8 @@ static char *risk_cond(const struct rule *r)
     char *v = rule_ru_num(r->value, 2);
     struct sbuf deps = SBUF_INIT;
     for (int i = 0; i < r->ndeps; i++) sbuf_printf(&deps, "%s%s", i ? ", " : "", r->deps[i]);
-    char *s = xasprintf("значение фактора %s %s у ОО, отмеченных правилами %s; окно %d г.",
-                        rule_op_text(r->op), v, deps.s ? deps.s : "", r->window);
+    char *s = xasprintf("значение фактора %s %s у ОО, отмеченных правилами %s; %s",
+                        rule_op_text(r->op), v, deps.s ? deps.s : "", window_words(r->window));
     sbuf_free(&deps);
     free(v);
     return s;

@@ -11,20 +11,27 @@
 #include <string.h>
 
 /* Russian number: decimal comma, trailing zeros trimmed. */
+/* Russian number: decimal comma, trailing zeros trimmed, the minus sign − (U+2212). */
 char *rule_ru_num(double x, int decimals)
 {
     if (!isfinite(x)) return xstrdup("—");
     char *s = num_trimmed(x, decimals);
     char *dot = strchr(s, '.');
     if (dot) *dot = ',';
+    if (s[0] == '-') {
+        char *t = xasprintf("−%s", s + 1);
+        free(s);
+        s = t;
+    }
     return s;
 }
 
+/* "p = 0,0012", "p < 0,0001", "p не определено" */
 char *rule_ru_p(double p)
 {
-    if (!isfinite(p)) return xstrdup("—");
-    if (p < 0.0001) return xstrdup("< 0,0001");
-    char *s = xasprintf("%.4f", p);
+    if (!isfinite(p)) return xstrdup("p не определено");
+    if (p < 0.0001) return xstrdup("p < 0,0001");
+    char *s = xasprintf("p = %.4f", p);
     char *dot = strchr(s, '.');
     if (dot) *dot = ',';
     return s;
@@ -51,8 +58,8 @@ char *rule_ev_default(const struct rule *r, const struct rule_ev *e, int full)
     const char *unit = e->ind && e->ind->unit ? e->ind->unit : "";
     char *v = rule_ru_num(e->value, 1), *ref = rule_ru_num(e->ref, 1), *n = rule_ru_num(e->n, 0);
     struct sbuf b = SBUF_INIT;
-    sbuf_printf(&b, "%s, %d: %s%s%s (n = %s; район %s)", e->what, e->year, v, *unit ? " " : "",
-                unit, n, ref);
+    sbuf_printf(&b, "%s, %d: %s%s%s (n = %s; район %s)", e->what, e->year, v,
+                *unit ? "\xC2\xA0" : "", unit, n, ref);   /* a non-breaking space */
     if (full) {
         if (isfinite(e->limit)) {
             char *l = rule_ru_num(e->limit, 2);
@@ -66,7 +73,7 @@ char *rule_ev_default(const struct rule *r, const struct rule_ev *e, int full)
         }
         if (isfinite(e->p)) {
             char *pp = rule_ru_p(e->p);
-            sbuf_printf(&b, "; p = %s", pp);
+            sbuf_printf(&b, "; %s", pp);
             free(pp);
         }
         if (e->detail) sbuf_printf(&b, "; %s", e->detail);
@@ -83,9 +90,9 @@ char *rule_ev_detail(const struct rule *r, const struct rule_ev *e, int full)
     (void)r;
     struct sbuf b = SBUF_INIT;
     sbuf_printf(&b, "%s, %d: %s", e->what, e->year, e->detail ? e->detail : "");
-    if (full && isfinite(e->p) && !(e->detail && strstr(e->detail, "p = "))) {
+    if (full && isfinite(e->p) && !(e->detail && (strstr(e->detail, "p = ") || strstr(e->detail, "p < ")))) {
         char *pp = rule_ru_p(e->p);
-        sbuf_printf(&b, "; p = %s", pp);
+        sbuf_printf(&b, "; %s", pp);
         free(pp);
     }
     return sbuf_take(&b);
@@ -113,11 +120,11 @@ char *rule_control_text(const struct rule *r)
     char *s;
     switch (r->control) {
     case CONTROL_FDR:
-        s = xasprintf("доля ложных отметок среди ОО района не выше %s %% (метод Бенджамини — "
+        s = xasprintf("доля ложных отметок среди ОО района не выше %s  %% (метод Бенджамини — "
                       "Хохберга)", l);
         break;
     case CONTROL_FWER:
-        s = xasprintf("вероятность хотя бы одной ложной отметки по району не выше %s %% "
+        s = xasprintf("вероятность хотя бы одной ложной отметки по району не выше %s  %% "
                       "(метод Холма)", l);
         break;
     default:

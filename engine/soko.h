@@ -119,6 +119,16 @@ size_t utf8_width(const char *s);
 /* x with `decimals` decimals, trailing zeros (and a bare point) trimmed, never "-0";
  * x must be finite (callers choose what a missing value looks like). Caller frees. */
 char *num_trimmed(double x, int decimals);
+/* The shortest decimal text that reads back (strtod) as exactly x, for machine output
+ * (CSV, JSON): "%.15g", else "%.16g", else "%.17g" — for a subnormal x every precision
+ * from 1 up — the first whose text parses to the same double (the same bits, so -0.0
+ * stays "-0"). That is the shortest round-trip form except, rarely, one digit longer
+ * just above a power of two. The exponent is written without '+' and leading zeros
+ * ("1e-5", "1.7976931348623157e308"); the decimal point is always '.', whatever
+ * LC_NUMERIC is. Non-finite x gives "nan", "inf" or "-inf": not numbers in JSON, so a
+ * JSON writer checks isfinite() first and writes null. buf is the caller's (32 bytes
+ * are always enough); returns buf. */
+char *num_roundtrip(double x, char buf[32]);
 /* 64-bit FNV-1a over bytes, continuing from h (start with FNV_OFFSET). */
 #define FNV_OFFSET 1469598103934665603ULL
 uint64_t fnv1a(uint64_t h, const void *p, size_t n);

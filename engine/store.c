@@ -1026,7 +1026,7 @@ int store_read_works(sqlite3 *db, int y0, int y1, struct store_works *out,
     return status;
 }
 
-int store_school_names(sqlite3 *db, struct store_names *out, struct soko_diag *d)
+int store_names_read(sqlite3 *db, struct store_names *out, struct soko_diag *d)
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st = NULL;
@@ -1063,4 +1063,52 @@ void store_names_free(struct store_names *n)
     free(n->ids);
     free(n->names);
     memset(n, 0, sizeof *n);
+}
+
+/* ---------------------------------------------------------------- names for reports */
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+int store_school_names(struct store *s,
+                       int (*cb)(void *ctx, const char *id, const char *name, const char *kind,
+                                 const char *profile),
+                       void *ctx, struct soko_diag *d)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT school_id, name, kind, profile FROM schools ORDER BY school_id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        soko_diag_add(d, NULL, 0, 0, "reading the schools registry: %s", sqlite3_errmsg(db));
+        return SOKO_EDB;
+    }
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        stop = cb(ctx, col_text(st, 0), col_text(st, 1), col_text(st, 2), col_text(st, 3));
+    int bad = !stop && rc != SQLITE_DONE;
+    if (bad) soko_diag_add(d, NULL, 0, 0, "reading the schools registry: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return bad ? SOKO_EDB : SOKO_OK;
+}
+
+int store_cluster_names(struct store *s, int (*cb)(void *ctx, const char *id, const char *name),
+                        void *ctx, struct soko_diag *d)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT cluster_id, min(cluster_name) FROM clusters "
+                               "GROUP BY cluster_id ORDER BY cluster_id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        soko_diag_add(d, NULL, 0, 0, "reading the clusters: %s", sqlite3_errmsg(db));
+        return SOKO_EDB;
+    }
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) stop = cb(ctx, col_text(st, 0), col_text(st, 1));
+    int bad = !stop && rc != SQLITE_DONE;
+    if (bad) soko_diag_add(d, NULL, 0, 0, "reading the clusters: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return bad ? SOKO_EDB : SOKO_OK;
 }

@@ -61,6 +61,17 @@ int store_imports(struct store *s, int (*cb)(void *ctx, const struct import_info
 /* Counts of stored rows per form table (for `soko status` and the demo). */
 int store_count(struct store *s, const char *table, long long *n, struct soko_diag *d);
 
+/* The schools registry in school_id order: cb(ctx, id, name, kind, profile) for each
+ * row (NULL columns as ""); stops when cb returns non-zero. For the report writers. */
+int store_school_names(struct store *s,
+                       int (*cb)(void *ctx, const char *id, const char *name, const char *kind,
+                                 const char *profile),
+                       void *ctx, struct soko_diag *d);
+/* The clusters in cluster_id order, each once with its name (the smallest given):
+ * cb(ctx, id, name). */
+int store_cluster_names(struct store *s, int (*cb)(void *ctx, const char *id, const char *name),
+                        void *ctx, struct soko_diag *d);
+
 /* The CREATE statements of the current schema (for docs and tests); caller frees. */
 char *store_schema_sql(void);
 
@@ -101,7 +112,7 @@ struct store_names {
     char **ids, **names;
     size_t n;
 };
-int store_school_names(sqlite3 *db, struct store_names *out, struct soko_diag *d);
+int store_names_read(sqlite3 *db, struct store_names *out, struct soko_diag *d);
 void store_names_free(struct store_names *n);
 
 #endif

@@ -5,6 +5,9 @@
 #include "soko.h"
 
 #include <errno.h>
+#include <float.h>
+#include <locale.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -520,4 +523,57 @@ char *num_trimmed(double x, int decimals)
         s = xstrdup("0");
     }
     return s;
+}
+
+/* Rewrites the text printf made under the current locale into the C form: the locale's
+ * decimal point becomes '.', and the exponent loses '+' and leading zeros. */
+static void num_c_form(char *buf)
+{
+    const char *dp = localeconv()->decimal_point;
+    if (dp && *dp && strcmp(dp, ".") != 0) {
+        char *at = strstr(buf, dp);
+        if (at) {
+            size_t l = strlen(dp);
+            *at = '.';
+            memmove(at + 1, at + l, strlen(at + l) + 1);
+        }
+    }
+    char *e = strchr(buf, 'e');
+    if (e) {
+        char *d = e + 1, *from = d;
+        if (*from == '+')
+            from++;
+        else if (*from == '-') {
+            d++;
+            from++;
+        }
+        while (from[0] == '0' && from[1] != '\0')
+            from++;
+        memmove(d, from, strlen(from) + 1);
+    }
+}
+
+char *num_roundtrip(double x, char buf[32])
+{
+    if (isnan(x)) {
+        strcpy(buf, "nan");
+        return buf;
+    }
+    if (isinf(x)) {
+        strcpy(buf, x > 0 ? "inf" : "-inf");
+        return buf;
+    }
+    /* %.17g always reads back; fewer digits do for most values. A subnormal has fewer
+     * significant bits, so its shortest form can be much shorter than 15 digits. */
+    int first = x != 0.0 && fabs(x) < DBL_MIN ? 1 : 15;
+    int saved = errno;   /* strtod sets ERANGE for subnormals */
+    for (int prec = first; prec <= 17; prec++) {
+        snprintf(buf, 32, "%.*g", prec, x);
+        double back = strtod(buf, NULL);
+        if (memcmp(&back, &x, sizeof x) == 0)
+            break;
+    }
+    errno = saved;
+    num_c_form(buf);
+    return buf;
 }

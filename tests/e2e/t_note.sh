@@ -13,8 +13,8 @@ I="--indicators $TOP/defs/indicators"
 
 run 0 --db d.db note $I --cluster nevsky_stem --out n1 --date 2026-09-01
 has out "n1/note.html"
-for f in note.md note.html tables.xlsx charts.gp heatmap.svg heatmap.png dots_sou.svg \
-         dyn_vpr_sou_all.svg marks_vpr.svg funnel_quality.svg funnel_quality.png; do
+for f in note.md note.html tables.xlsx charts.gp heatmap.svg heatmap.png dots.svg \
+         dyn_vpr_sou_all.svg marks.svg funnel.svg funnel.png; do
   [ -s "n1/$f" ] || fail "note: no n1/$f"
 done
 ls n1/tables/*.csv >/dev/null 2>&1 || fail "note: no CSV tables"
@@ -23,8 +23,10 @@ for s in "## 1. Состав кластера и роли ОО" "## 2. Полн�
          "## 4. Общие положительные результаты и общие проблемы кластера" \
          "## 5. Частные сильные стороны и проблемы ОО" "## 6. Динамика за 2024–2026" \
          "## 7. ОО, отмеченные правилами района" "## 8. Соответствие профиля ОО выбору выпускников" \
-         "## 9. Адресные рекомендации" "## Приложение. Методика и источники данных" \
-         "составлена 2026-09-01" "ГБОУ «Лицей № 344»" "статистически не значимо" "SHA-256"; do
+         "## 9. Олимпиады по этапам" "## 10. РДР по предметам" "## 11. Адресные рекомендации" \
+         "## 12. Выводы и предложения" "### Что обсудить на сессии кластера" \
+         "## Приложение. Методика и источники данных" \
+         "составлена 1 сентября 2026 г." "ГБОУ «Лицей № 344»" "статистически не значимо" "SHA-256"; do
   sed 's/\\//g' n1/note.md | grep -qF -- "$s" || fail "note.md lacks: $s"
 done
 # the imports are listed with the samples' hashes
@@ -37,7 +39,7 @@ hasnt n1/note.html '<link'
 
 # determinism: the same data and date give the same bytes
 run 0 --db d.db note $I --cluster nevsky_stem --out n2 --date 2026-09-01
-for f in note.md note.html charts.gp heatmap.svg dyn_vpr_sou_all.svg; do
+for f in note.md note.html charts.gp heatmap.svg dyn_vpr_sou_all.svg tables.xlsx; do
   cmp -s "n1/$f" "n2/$f" || fail "note: $f differs between two runs"
 done
 diff -r n1/tables n2/tables >/dev/null || fail "note: CSV tables differ between two runs"
@@ -62,6 +64,8 @@ for c in $(q d.db "select distinct cluster_id from clusters order by 1"); do
   [ -s "r/$c/note.html" ] || fail "report: no note for cluster $c"
   has r/index.html "href=\"$c/note.html\""
 done
+# the report's Кластер column names thematic clusters
+has r/index.md "Кластер точных и естественнонаучных дисциплин"
 has r/index.md "Низкие результаты оценочных процедур"
 [ -s r/overview.svg ] || fail "report: no overview chart"
 
@@ -71,15 +75,19 @@ hostile='ГБОУ "Лицей" <script>…</script> № '"'"'x'"'"'; $(rm -rf ~)
   printf '344,"%s",Условный район,лицей,math-science\n' "$(printf '%s' "$hostile" | sed 's/"/""/g')"
 } > hostile.csv
 run 0 --db d.db import --quiet schools hostile.csv
-run 0 --db d.db note $I --cluster nevsky_stem --out h --date 2026-09-01
+run 0 --db d.db note $I --cluster nevsky_stem --out h --date 2026-09-01 --docx
 hasnt h/note.html "<script>"
+unzip -p h/note.docx word/document.xml > doc.xml
+has doc.xml 'ГБОУ &quot;Лицей&quot; &lt;script&gt;…&lt;/script&gt; № &#39;x&#39;; $(rm -rf ~)'
+hasnt doc.xml '<script'
+/usr/bin/python3 -c "import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])" doc.xml || fail "document.xml is not well-formed XML"
 has h/note.html 'ГБОУ &quot;Лицей&quot; &lt;script&gt;…&lt;/script&gt; № &#39;x&#39;; $(rm -rf ~)'
 has h/note.md 'ГБОУ "Лицей" \<script\>…\</script\> № '"'"'x'"'"'; \$(rm -rf \~)'
 # chart axes carry names cut to 34 characters (the full name's quoting: test_chart)
 has h/charts.gp "'ГБОУ \"Лицей\" <script>…</script> № …'"
 grep -l 'Лицей' h/tables/*.csv | head -1 > f
 [ -s f ] || fail "no CSV table with the school's name"
-has "$(cat f)" '"ГБОУ ""Лицей"" <script>…</script> № '"'"'x'"'"'; $(rm -rf ~)"'
+has "$(cat f)" 'ГБОУ ""Лицей"" <script>…</script> № '"'"'x'"'"'; $(rm -rf ~)'
 has h/heatmap.svg '&lt;script>'
 hasnt h/heatmap.svg '<script'
 [ ! -e "$HOME/.soko-injected" ] || fail "something ran"
@@ -90,6 +98,6 @@ has err "--cluster ID is required"
 run 2 --db d.db note $I --cluster nope --out x --date 2026-09-01
 has err "no cluster 'nope'"
 run 2 --db d.db note $I --cluster nevsky_stem --out x --date 01.09.2026
-has err "expected YYYY-MM-DD"
+has err "YYYY-MM-DD"
 run 2 --db d.db card $I --school 999999 --out x --date 2026-09-01
 has err "no school '999999'"

@@ -111,13 +111,16 @@ static void test_script(void **state)
 static void test_render(void **state)
 {
     (void)state;
+    char cmd0[300];
     if (!have_gnuplot()) skip();
     char dir[] = "/tmp/soko-test-chart-XXXXXX";
     assert_non_null(mkdtemp(dir));
     struct chart_batch *b = all_kinds();
     struct soko_diag d;
     soko_diag_init(&d, 0);
-    int rc = chart_render(b, dir, CHART_SVG | CHART_PNG, &d);
+    struct outdir *od = NULL;
+    assert_int_equal(outdir_open(dir, 0, &od, &d), SOKO_OK);
+    int rc = chart_render(b, od, CHART_SVG | CHART_PNG, &d);
     if (rc) fprintf(stderr, "%s\n", d.nmsgs ? d.msgs[0] : "?");
     assert_int_equal(rc, SOKO_OK);
     const char *names[5] = {"dyn", "funnel", "marks", "heat", "dots"};
@@ -146,8 +149,7 @@ static void test_render(void **state)
     free(svg);
 
     /* inlined: no prologue, ids prefixed, alt text escaped */
-    snprintf(path, sizeof path, "%s/dyn.svg", dir);
-    char *in = chart_svg_inline(path, "c7_", HOSTILE, &d);
+    char *in = chart_svg_inline(od, "dyn.svg", "c7_", HOSTILE, &d);
     assert_non_null(in);
     assert_true(strncmp(in, "<svg role=\"img\" aria-label=\"ГБОУ &quot;Лицей&quot; &lt;script&gt;", 62) == 0);
     assert_null(strstr(in, "<?xml"));
@@ -160,7 +162,7 @@ static void test_render(void **state)
     /* determinism: a second render gives the same SVG bytes */
     snprintf(path, sizeof path, "%s/dyn.svg", dir);
     char *first = slurp(path, NULL);
-    assert_int_equal(chart_render(b, dir, CHART_SVG, &d), SOKO_OK);
+    assert_int_equal(chart_render(b, od, CHART_SVG, &d), SOKO_OK);
     char *second = slurp(path, NULL);
     assert_string_equal(first, second);
     free(first);
@@ -170,6 +172,10 @@ static void test_render(void **state)
     snprintf(path, sizeof path, "%s/charts.gp", dir);
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
+    /* no temporary directory is left behind */
+    snprintf(cmd0, sizeof cmd0, "ls -a '%s' | grep -q '^\\.soko-'", dir);
+    assert_int_not_equal(system(cmd0), 0);
+    outdir_close(od);
     chart_batch_free(b);
     soko_diag_free(&d);
     if (getenv("SOKO_TEST_KEEP")) {   /* to look at the charts */
@@ -190,9 +196,16 @@ static void test_no_gnuplot(void **state)
     struct chart_batch *b = all_kinds();
     struct soko_diag d;
     soko_diag_init(&d, 0);
-    assert_int_equal(chart_render(b, dir, CHART_SVG, &d), SOKO_EIO);
+    struct outdir *od = NULL;
+    assert_int_equal(outdir_open(dir, 0, &od, &d), SOKO_OK);
+    assert_int_equal(chart_render(b, od, CHART_SVG, &d), SOKO_EIO);
     assert_true(d.nmsgs == 1 && strstr(d.msgs[0], "install gnuplot"));
     unsetenv("SOKO_GNUPLOT");
+    /* nothing of the failed batch is left: no chart, no script, no temporary directory */
+    char ls[300];
+    snprintf(ls, sizeof ls, "test -z \"$(ls -A '%s')\"", dir);
+    assert_int_equal(system(ls), 0);
+    outdir_close(od);
     chart_batch_free(b);
     soko_diag_free(&d);
     char cmd[300];
@@ -200,9 +213,78 @@ static void test_no_gnuplot(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Every kind of chart with nothing to draw: an empty frame with «нет данных», never
+ * `plot NaN` (gnuplot 5.4: "all points y value undefined!"). */
+static void test_empty(void **state)
+{
+    (void)state;
+    struct chart_batch *b = chart_batch_new();
+    const int years[3] = {2024, 2025, 2026};
+    const double nan3[3] = {NAN, NAN, NAN};
+    struct chart_series ser[2] = {{"ОО", 3, years, nan3, NULL, NULL}, {"Район", 3, years, nan3, NULL, NULL}};
+    chart_dynamics(b, "e_dyn", "Динамика", "%", ser, 2);
+    struct chart_funnel f = {50, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL};
+    chart_funnel(b, "e_funnel", "Воронка", "%", &f);
+    const char *cats[2] = {"А", "Б"}, *segs[2] = {"«2»", "«5»"};
+    const double v4[4] = {NAN, NAN, NAN, NAN};
+    chart_stacked(b, "e_marks", "Отметки", cats, 2, segs, 2, v4);
+    chart_heatmap(b, "e_heat", "Карта", cats, 2, segs, 2, v4);
+    struct chart_dot dots[2] = {{"А", NAN, NAN, NAN, 1}, {"Б", NAN, NAN, NAN, 1}};
+    chart_dots(b, "e_dots", "Точки", "%", dots, 2, "Кластер", NAN, "Район", NAN);
+    char *s = chart_script(b, CHART_SVG);
+    assert_null(strstr(s, "plot NaN"));
+    size_t frames = 0;
+    for (const char *p = s; (p = strstr(p, "plot 2 notitle")) != NULL; p++) frames++;
+    assert_int_equal(frames, 4);   /* the heat map draws its cells hatched, titled «нет данных» */
+    assert_non_null(strstr(s, "set label 'нет данных'"));
+    free(s);
+    if (have_gnuplot()) {
+        char dir[] = "/tmp/soko-test-chart-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        struct soko_diag d;
+        soko_diag_init(&d, 0);
+        struct outdir *od = NULL;
+        assert_int_equal(outdir_open(dir, 0, &od, &d), SOKO_OK);
+        int rc = chart_render(b, od, CHART_SVG, &d);
+        if (rc) fprintf(stderr, "%s\n", d.nmsgs ? d.msgs[0] : "?");
+        assert_int_equal(rc, SOKO_OK);
+        char path[256];
+        snprintf(path, sizeof path, "%s/e_heat.svg", dir);
+        char *svg = slurp(path, NULL);
+        assert_non_null(strstr(svg, "нет данных"));
+        free(svg);
+        outdir_close(od);
+        soko_diag_free(&d);
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+    }
+    chart_batch_free(b);
+}
+
+/* Series differ by marker and dash as well as colour (grey print). */
+static void test_series_styles(void **state)
+{
+    (void)state;
+    struct chart_batch *b = chart_batch_new();
+    const int years[2] = {2025, 2026};
+    const double v[2] = {1, 2};
+    struct chart_series ser[9];
+    for (int i = 0; i < 9; i++) ser[i] = (struct chart_series){"S", 2, years, v, NULL, NULL};
+    chart_dynamics(b, "d", "Динамика", "%", ser, 9);
+    char *s = chart_script(b, CHART_SVG);
+    const char *pts[] = {"pt 7 ", "pt 5 ", "pt 9 ", "pt 11 ", "pt 13 ", "pt 15 ", "pt 6 ", "pt 4 ", "pt 8 "};
+    for (int i = 0; i < 9; i++) assert_non_null(strstr(s, pts[i]));
+    assert_non_null(strstr(s, "dt 2 "));
+    free(s);
+    chart_batch_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_series_styles),
         cmocka_unit_test(test_script),
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_no_gnuplot),

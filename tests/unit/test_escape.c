@@ -108,12 +108,50 @@ static void test_filename(void **state)
     check(esc_filename(""), "x");
 }
 
+static void test_csv_excel(void **state)
+{
+    (void)state;
+    struct sbuf b = SBUF_INIT;
+    esc_csv_excel(&b, "a,b");              /* a comma is no separator here */
+    assert_string_equal(b.s, "a,b");
+    sbuf_reset(&b);
+    esc_csv_excel(&b, "a;b \"c\"");
+    assert_string_equal(b.s, "\"a;b \"\"c\"\"\"");
+    sbuf_reset(&b);
+    esc_csv_excel(&b, "=1+1");
+    assert_string_equal(b.s, "'=1+1");
+    sbuf_reset(&b);
+    esc_csv_excel(&b, "-1,5");             /* a number, not a formula */
+    assert_string_equal(b.s, "-1,5");
+    sbuf_free(&b);
+}
+
+static void test_translit(void **state)
+{
+    (void)state;
+    const char *cases[][2] = {
+        {"ЕН", "EN"}, {"ГУ", "GU"}, {"Щука", "Shhuka"}, {"цифра-объём", "czifra-obyom"},
+        {"Жёлтый_2", "Zhyoltyj_2"}, {"эхо", "exo"}, {"мысль", "mysl"}, {"nevsky_stem", "nevsky_stem"},
+        {"a b/c", "a_b_c"}, {"", "x"}, {"юля", "yulya"}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *t = esc_translit(cases[i][0]);
+        assert_string_equal(t, cases[i][1]);
+        free(t);
+    }
+    /* different names stay apart where the old stem made both "__" */
+    char *a = esc_translit("ЕН"), *b = esc_translit("ГУ");
+    assert_string_not_equal(a, b);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_html),   cmocka_unit_test(test_md),
         cmocka_unit_test(test_csv),    cmocka_unit_test(test_gnuplot),
         cmocka_unit_test(test_xlsx),   cmocka_unit_test(test_filename),
+        cmocka_unit_test(test_csv_excel), cmocka_unit_test(test_translit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
