@@ -573,102 +573,34 @@ static int cmp_str_p(const void *a, const void *b)
 
 /* ==== overdispersion ================================================================== */
 
-static int dbl_cmp(const void *pa, const void *pb)
-{
-    double a = *(const double *)pa, b = *(const double *)pb;
-    return (a > b) - (a < b);
-}
-
-/* R's quantile(type = 7) of sorted x[0..n). */
-static double quantile7(const double *x, size_t n, double q)
-{
-    double h = (double)(n - 1) * q;
-    size_t lo = (size_t)floor(h);
-    if (lo + 1 >= n) return x[n - 1];
-    return x[lo] + (h - (double)lo) * (x[lo + 1] - x[lo]);
-}
-
 void ana_overdispersion(const double *y, const double *s, size_t n, double target,
                         struct ana_od *od)
 {
     memset(od, 0, sizeof *od);
     od->phi = od->phi_p = NAN;
     od->method = "none";
-    double *z = xmalloc((n + 1) * sizeof *z), *zs = xmalloc((n + 1) * sizeof *zs);
-    double sw = 0.0, sw2 = 0.0;
+    double *z = xmalloc((n + 1) * sizeof *z), *ss = xmalloc((n + 1) * sizeof *ss);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         if (!(isfinite(y[i]) && isfinite(s[i]) && s[i] > 0.0)) continue;
         z[m] = (y[i] - target) / s[i];
-        double w = 1.0 / (s[i] * s[i]);
-        sw += w;
-        sw2 += w * w;
+        ss[m] = s[i];
         m++;
     }
     od->units = m;
-    if (m >= 3) {
-        memcpy(zs, z, m * sizeof *z);
-        qsort(zs, m, sizeof *zs, dbl_cmp);
-        double lo = quantile7(zs, m, 0.1), hi = quantile7(zs, m, 0.9), sum = 0.0;
-        for (size_t i = 0; i < m; i++) {
-            double w = z[i] < lo ? lo : z[i] > hi ? hi : z[i];
-            sum += w * w;
-        }
-        od->phi = sum / (double)m;
-        od->phi_p = gsl_cdf_chisq_Q((double)m * od->phi, (double)(m - 1));
-        double den = sw - sw2 / sw;
-        if (den > 0.0) {
-            double t2 = ((double)m * od->phi - (double)(m - 1)) / den;
-            od->tau2 = t2 > 0.0 ? t2 : 0.0;
-        }
-        od->used = m >= ANA_OD_MIN_UNITS && od->phi_p < ANA_OD_ALPHA && od->tau2 > 0.0;
+    /* stats.h: the consistent winsorised φ (Spiegelhalter's φ̂_w/c(w)) and its
+       calibrated test; the target is the pooled value of these same units */
+    struct stats_od_opts opt = STATS_OD_OPTS_DEFAULT;
+    struct stats_od o;
+    if (m >= 3 && stats_overdispersion(z, ss, m, &opt, &o) == STATS_OK) {
+        od->phi = o.phi;
+        od->phi_p = o.p;
+        od->tau2 = isfinite(o.tau2) && o.tau2 > 0.0 ? o.tau2 : 0.0;
+        od->used = m >= ANA_OD_MIN_UNITS && o.adjusted && od->tau2 > 0.0;
         if (od->used) od->method = "additive";
     }
     free(z);
-    free(zs);
-}
-
-struct p_idx {
-    double p;
-    size_t i;
-};
-
-static int p_idx_cmp(const void *pa, const void *pb)
-{
-    const struct p_idx *a = pa, *b = pb;
-    if (a->p != b->p) return a->p < b->p ? -1 : 1;
-    return (a->i > b->i) - (a->i < b->i);
-}
-
-void ana_p_adjust_bh(const double *p, size_t n, double *adj)
-{
-    if (!n) return;
-    struct p_idx *v = xmalloc(n * sizeof *v);
-    for (size_t i = 0; i < n; i++) v[i] = (struct p_idx){p[i], i};
-    qsort(v, n, sizeof *v, p_idx_cmp);
-    double run = 1.0;
-    for (size_t k = n; k-- > 0;) {
-        double q = v[k].p * (double)n / (double)(k + 1);
-        if (q < run) run = q;
-        adj[v[k].i] = run;
-    }
-    free(v);
-}
-
-void ana_p_adjust_holm(const double *p, size_t n, double *adj)
-{
-    if (!n) return;
-    struct p_idx *v = xmalloc(n * sizeof *v);
-    for (size_t i = 0; i < n; i++) v[i] = (struct p_idx){p[i], i};
-    qsort(v, n, sizeof *v, p_idx_cmp);
-    double run = 0.0;
-    for (size_t k = 0; k < n; k++) {
-        double q = v[k].p * (double)(n - k);
-        if (q > 1.0) q = 1.0;
-        if (q > run) run = q;
-        adj[v[k].i] = run;
-    }
-    free(v);
+    free(ss);
 }
 
 /* The distribution of the sum of independent variables, each given by its pmf
@@ -745,52 +677,6 @@ int ana_hypergeom_sum_tail(const double *m, const double *k, const double *t, si
     }
     struct hyp_ctx h = {m, k, t};
     *tail = sum_tail(n, (size_t)total, x, hyp_size, hyp_pmf, &h);
-    return STATS_OK;
-}
-
-int ana_binomial_sum_tail(const double *m, const double *p, size_t n, double x, double *tail)
-{
-    *tail = NAN;
-    double total = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        if (!(isfinite(m[i]) && m[i] >= 0.0 && m[i] == floor(m[i]) && m[i] < 1e7 &&
-              isfinite(p[i]) && p[i] >= 0.0 && p[i] <= 1.0))
-            return STATS_EINPUT;
-        total += m[i];
-    }
-    if (!isfinite(x)) return STATS_EINPUT;
-    if (total == 0.0) return STATS_EDEGENERATE;
-    if (x <= 0.0) {
-        *tail = 1.0;
-        return STATS_OK;
-    }
-    if (x > total) {
-        *tail = 0.0;
-        return STATS_OK;
-    }
-    size_t M = (size_t)total, cur = 0;
-    double *f = xcalloc(M + 1, sizeof *f), *g = xcalloc(M + 1, sizeof *g);
-    f[0] = 1.0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned mi = (unsigned)m[i];
-        if (!mi) continue;
-        double *b = xmalloc((mi + 1) * sizeof *b);
-        for (unsigned k = 0; k <= mi; k++) b[k] = gsl_ran_binomial_pdf(k, p[i], mi);
-        memset(g, 0, (cur + mi + 1) * sizeof *g);
-        for (size_t a = 0; a <= cur; a++)
-            if (f[a] != 0.0)
-                for (unsigned k = 0; k <= mi; k++) g[a + k] += f[a] * b[k];
-        cur += mi;
-        double *t = f;
-        f = g;
-        g = t;
-        free(b);
-    }
-    double sum = 0.0;
-    for (size_t k = (size_t)ceil(x); k <= cur; k++) sum += f[k];
-    *tail = sum > 1.0 ? 1.0 : sum;
-    free(f);
-    free(g);
     return STATS_OK;
 }
 
@@ -888,6 +774,7 @@ static void compare_vs(const struct ind_row *row, const struct ind_row *ref,
 {
     memset(vs, 0, sizeof *vs);
     vs->diff = vs->z = vs->z_adj = vs->ref_value = vs->p_hi = vs->p_lo = NAN;
+    vs->se = vs->se_sampling = NAN;
     vs->funnel.lo998 = vs->funnel.lo95 = vs->funnel.hi95 = vs->funnel.hi998 = NAN;
     vs->pos = STATS_FUNNEL_INSIDE;
     if (od) vs->od = *od;
@@ -941,7 +828,9 @@ static void compare_vs(const struct ind_row *row, const struct ind_row *ref,
         }
         double rden = ref->den - row->den, pr = loo / 100.0;
         double vr = rden > 0 ? 1e4 * pr * (1.0 - pr) / rden : 0.0;   /* the rest's noise */
-        vs->z_adj = (row->value - loo) / sqrt(sel * sel + tau2 + vr);
+        vs->se_sampling = sqrt(sel * sel + vr);
+        vs->se = sqrt(sel * sel + tau2 + vr);
+        vs->z_adj = (row->value - loo) / vs->se;
         if (!use && n == floor(n) && k == floor(k) && n >= 1.0 && k >= 0.0 && k <= n) {
             double pl = loo / 100.0;
             vs->p_hi = k >= 1.0 ? gsl_cdf_binomial_Q((unsigned)k - 1, pl, (unsigned)n) : 1.0;
@@ -968,7 +857,9 @@ static void compare_vs(const struct ind_row *row, const struct ind_row *ref,
         vs->ref_value = loo;
         /* the rest of the reference is a sample too: its variance counts */
         double rest = ref->n - row->n, vr = rest > 0 ? ref->sd * ref->sd / rest : 0.0;
-        vs->z_adj = (row->value - loo) / sqrt(w * w + vr);
+        vs->se_sampling = sqrt(se0 * se0 + vr);
+        vs->se = sqrt(w * w + vr);
+        vs->z_adj = (row->value - loo) / vs->se;
         vs->p_hi = gsl_cdf_ugaussian_Q(vs->z_adj);
         vs->p_lo = gsl_cdf_ugaussian_P(vs->z_adj);
         vs->test = use ? "normal_re" : "normal";
@@ -990,7 +881,9 @@ static void compare_vs(const struct ind_row *row, const struct ind_row *ref,
         vs->ref_value = loo;
         double rbase = ref->den - row->den, per = ind->per > 0.0 ? ind->per : 100.0;
         double vr = rbase > 0 ? per * loo / rbase : 0.0;
-        vs->z_adj = (row->value - loo) / sqrt(sel * sel + tau2 + vr);
+        vs->se_sampling = sqrt(sel * sel + vr);
+        vs->se = sqrt(sel * sel + tau2 + vr);
+        vs->z_adj = (row->value - loo) / vs->se;
         vs->p_hi = gsl_cdf_ugaussian_Q(vs->z_adj);
         vs->p_lo = gsl_cdf_ugaussian_P(vs->z_adj);
         vs->test = use ? "normal_re" : "normal";
@@ -1014,7 +907,9 @@ static void compare_vs(const struct ind_row *row, const struct ind_row *ref,
         if (!isfinite(el)) break;
         vs->ref_value = el;
         double k = row->value;
-        vs->z_adj = (k - el) / sqrt(el * phi);
+        vs->se_sampling = sqrt(el);
+        vs->se = sqrt(el * phi);
+        vs->z_adj = (k - el) / vs->se;
         if (phi == 1.0 && k == floor(k) && k >= 0.0) {
             vs->p_hi = k >= 1.0 ? gsl_cdf_poisson_Q((unsigned)k - 1, el) : 1.0;
             vs->p_lo = gsl_cdf_poisson_P((unsigned)k, el);
@@ -1077,23 +972,6 @@ static double pooled(const struct indicator *ind, const struct ind_row *const *r
     case IND_RATE: return (ind->per > 0.0 ? ind->per : 100.0) * sn / sd;
     default: return NAN;
     }
-}
-
-/* The figure of a school as a unit of the schools-as-units comparison: its value (a
- * count: per participant) and its sampling SE at the district's value. */
-static int unit_of(const struct ind_row *row, const struct ind_row *district, double *y,
-                   double *s)
-{
-    if (row->ind->kind == IND_COUNT) {
-        if (!(row->n > 0.0 && district->n > 0.0 && district->num > 0.0)) return 0;
-        double r0 = district->num / district->n;
-        *y = row->value / row->n;
-        *s = sqrt(r0 / row->n);
-        return 1;
-    }
-    *y = row->value;
-    *s = null_se(row, district, district->value);
-    return isfinite(*s) && *s > 0.0;
 }
 
 /* The cell's overdispersion among the district's schools: z of each school against the
@@ -1170,8 +1048,9 @@ static void compare_cell(const struct ind_results *r, const size_t *c, size_t nc
             n[i] = sch[i]->den;
             if (!(isfinite(k[i]) && isfinite(n[i]) && k[i] >= 0 && k[i] <= n[i])) ok = 0;
         }
-        eb_ok = ok && stats_eb_betabinom(k, n, ns, STATS_LEVEL_95, NULL, ebm, eblo,
-                                         ebhi) == STATS_OK;
+        /* the floor on ρ (stats.h): never a prior so strong that a quantile fails */
+        eb_ok = ok && stats_eb_betabinom_floor(k, n, ns, STATS_LEVEL_95, STATS_EB_RHO_MIN, NULL,
+                                               ebm, eblo, ebhi) == STATS_OK;
         for (size_t i = 0; eb_ok && i < ns; i++)
             if (!(isfinite(ebm[i]) && isfinite(eblo[i]) && isfinite(ebhi[i]))) eb_ok = 0;
         free(k);
@@ -1232,32 +1111,37 @@ static void compare_cell(const struct ind_results *r, const size_t *c, size_t nc
         }
         e->peers = npeer;
         e->rest_value = pooled(ind, restrows, nrest);
-        double tau2 = isfinite(od.tau2) && ind->kind != IND_COUNT ? od.tau2 : 0.0;
-        double sw[2] = {0, 0}, swy[2] = {0, 0};
-        size_t cnt[2] = {0, 0};
+        /* stats.h stats_group_vs_rest: weighted least squares of the school values on
+           the cluster indicator, weights their participants (the difference is the
+           pooled difference; its SE from the scatter of schools, t with I − 2 df) */
+        double *y = xmalloc((ns + 1) * sizeof *y), *w = xmalloc((ns + 1) * sizeof *w);
+        int *g = xmalloc((ns + 1) * sizeof *g);
+        size_t nu = 0;
         for (size_t i = 0; district && usable(district) && i < ns; i++) {
-            double y, s;
-            if (!unit_of(sch[i], district, &y, &s)) continue;
-            int side = inc[i] ? 0 : 1;
-            double w = 1.0 / (s * s + tau2);
-            sw[side] += w;
-            swy[side] += w * y;
-            cnt[side]++;
+            double wi = ind->kind == IND_SHARE || ind->kind == IND_RATE ? sch[i]->den : sch[i]->n;
+            double yi = ind->kind == IND_COUNT ? sch[i]->value / sch[i]->n : sch[i]->value;
+            if (!(isfinite(wi) && wi > 0.0 && isfinite(yi))) continue;
+            y[nu] = yi;
+            w[nu] = wi;
+            g[nu] = inc[i];
+            nu++;
         }
-        if (cnt[0] >= 2 && cnt[1] >= 2 && !ind->census) {
-            double mc = swy[0] / sw[0], mr = swy[1] / sw[1];
-            double se = sqrt(1.0 / sw[0] + 1.0 / sw[1]);
-            if (se > 0.0) {
-                e->t = (mc - mr) / se;
-                e->p = 2.0 * gsl_cdf_ugaussian_Q(fabs(e->t));
-                struct ana_vs *vs = &e->vs_district;
-                vs->ref_value = ind->kind == IND_COUNT ? mr * cluster->n : mr;
-                vs->z_adj = e->t;
-                vs->p_hi = gsl_cdf_ugaussian_Q(e->t);
-                vs->p_lo = gsl_cdf_ugaussian_P(e->t);
-                vs->test = "schools";
-            }
+        struct stats_group_test gt;
+        if (!ind->census && nu >= 3 &&
+            stats_group_vs_rest(y, w, g, nu, &gt) == STATS_OK && gt.units_group >= 2 &&
+            gt.units_rest >= 2 && isfinite(gt.t)) {
+            e->t = gt.t;
+            e->p = gt.p;
+            struct ana_vs *vs = &e->vs_district;
+            vs->ref_value = ind->kind == IND_COUNT ? gt.value_rest * cluster->n : gt.value_rest;
+            vs->z_adj = gt.t;
+            vs->p_hi = gsl_cdf_tdist_Q(gt.t, gt.df);
+            vs->p_lo = gsl_cdf_tdist_P(gt.t, gt.df);
+            vs->test = "schools";
         }
+        free(y);
+        free(w);
+        free(g);
     }
     free(peer);
     free(peer_eb);
@@ -1320,7 +1204,8 @@ void ana_compare(const struct ind_results *r, const struct ind_members *m,
                     pv[nf++] = slot[k].p;
                 }
             }
-        ana_p_adjust_bh(pv, nf, adj);
+        if (nf && stats_p_adjust(pv, nf, STATS_PADJ_BH, adj) != STATS_OK)
+            for (size_t q = 0; q < nf; q++) adj[q] = NAN;
         for (size_t q = 0; q < nf; q++) {
             struct ana_compare *e = &slot[fam[q]];
             e->p_adj = adj[q];
@@ -1747,6 +1632,7 @@ static void context_compute(const struct ana_model *md, const struct indicator *
                 cur->rows[y] = NULL;
                 cur->expected[y] = cur->resid[y] = cur->r2[y] = NAN;
                 cur->nschools[y] = 0;
+                cur->fit[y] = -1;
             }
         }
         cur->rows[row->year - y0] = row;
@@ -1756,7 +1642,7 @@ static void context_compute(const struct ana_model *md, const struct indicator *
     /* per breakdown and year: OLS of the value on the factors */
     double *yv = xmalloc((ne + 1) * sizeof *yv);
     double *xv = xmalloc((ne + 1) * (p + 1) * sizeof *xv);
-    double *rs = xmalloc((ne + 1) * sizeof *rs);
+    double *rs = xmalloc((ne + 1) * sizeof *rs), *lev = xmalloc((ne + 1) * sizeof *lev);
     size_t *who = xmalloc((ne + 1) * sizeof *who);
     double coef[ANA_MAX_FACTORS + 1];
     for (size_t b = 0; b < ne;) {
@@ -1779,29 +1665,39 @@ static void context_compute(const struct ana_model *md, const struct indicator *
                 m++;
             }
             if (m < (size_t)md->min_schools || m <= p + 2) continue;
-            double r2;
-            if (stats_ols(yv, xv, m, p, coef, &r2, rs) != STATS_OK) continue;
-            /* each school measured against the fit without itself: the externally
-               studentised residual t = r·√((m−k−1)/(m−k−r²)) of the internally
-               studentised r (k = p + 1 coefficients), R rstudent(); and the value
-               expected from the others, y − e/(1 − h), 1 − h = (e/(s·r))² */
-            double sse = 0;
-            for (size_t q = 0; q < m; q++) {
-                double fit = coef[0];
-                for (size_t j = 0; j < p; j++) fit += coef[j + 1] * xv[q * p + j];
-                sse += (yv[q] - fit) * (yv[q] - fit);
+            /* each school measured against the fit without itself (stats.h
+               stats_ols_inference): the externally studentised residual (R rstudent)
+               and the value expected from the others, y − e/(1 − h) */
+            double se[ANA_MAX_FACTORS + 1], tv[ANA_MAX_FACTORS + 1], pv[ANA_MAX_FACTORS + 1];
+            struct stats_ols_fit fit;
+            if (stats_ols_inference(yv, xv, m, p, coef, se, tv, pv, rs, lev, &fit) != STATS_OK)
+                continue;
+            out->fits = xrealloc(out->fits, (out->nfits + 1) * sizeof *out->fits);
+            struct ana_ctx_fit *cf = &out->fits[out->nfits];
+            memset(cf, 0, sizeof *cf);
+            cf->model = md;
+            for (int k = 0; k < IND_MAX_DIMS; k++) cf->dim[k] = e[b].dim[k];
+            cf->year = y0 + y;
+            cf->nschools = m;
+            cf->ncoef = (int)p + 1;
+            for (size_t j = 0; j <= p; j++) {
+                cf->coef[j] = coef[j];
+                cf->se[j] = se[j];
+                cf->t[j] = tv[j];
+                cf->p[j] = pv[j];
             }
-            double dfr = (double)(m - p - 1), sig = sqrt(sse / dfr);
+            cf->r2 = fit.r2;
+            cf->sigma = fit.sigma;
+            cf->df = fit.df;
+            int fi = (int)out->nfits++;
+            double r2 = fit.r2;
             for (size_t q = 0; q < m; q++) {
                 struct ana_ctx_school *s = &e[who[q]];
-                double fit = coef[0];
-                for (size_t j = 0; j < p; j++) fit += coef[j + 1] * xv[q * p + j];
-                double rq = rs[q], res = yv[q] - fit, t = NAN, loo = fit;
-                if (isfinite(rq) && rq * rq < dfr) t = rq * sqrt((dfr - 1.0) / (dfr - rq * rq));
-                if (isfinite(rq) && rq != 0.0 && sig > 0.0) {
-                    double omh = (res / (sig * rq)) * (res / (sig * rq));
-                    if (omh > 0.0) loo = yv[q] - res / omh;
-                }
+                double fv = coef[0];
+                for (size_t j = 0; j < p; j++) fv += coef[j + 1] * xv[q * p + j];
+                double t = rs[q], loo = fv;
+                if (isfinite(lev[q]) && lev[q] < 1.0) loo = yv[q] - (yv[q] - fv) / (1.0 - lev[q]);
+                s->fit[y] = fi;
                 s->expected[y] = loo;
                 s->resid[y] = lb ? -t : t;
                 s->r2[y] = r2;
@@ -1813,6 +1709,7 @@ static void context_compute(const struct ana_model *md, const struct indicator *
     free(yv);
     free(xv);
     free(rs);
+    free(lev);
     free(who);
 
     /* verdicts: beyond the bound in every year of the window */
@@ -1890,6 +1787,9 @@ int ana_context_eval(struct ind_set *s, const struct ana_model *md,
 
 void ana_context_free(struct ana_context *c)
 {
+    free(c->fits);
+    c->fits = NULL;
+    c->nfits = 0;
     for (size_t i = 0; i < c->npooled; i++) free(c->pooled[i]);
     free(c->pooled);
     c->pooled = NULL;

@@ -154,9 +154,10 @@ int ana_poisson_trend(const double *k, const double *e, const double *x, size_t 
  * explains (Spiegelhalter 2005, Stat Med 24:1185; "Handling over-dispersion of
  * performance indicators", Qual Saf Health Care 2005): z_i = (y_i − target)/s_i with
  * s_i the unit's sampling SE under the target, winsorised at their 10th and 90th
- * percentiles; φ = Σz_w²/I; φ > 1 is tested by I·φ against χ² with I − 1 df; the
- * additive between-unit variance (random effects) is
- * τ² = (I·φ − (I − 1)) / (Σw − Σw²/Σw), w_i = 1/s_i², never below 0. */
+ * percentiles, φ their consistent mean square with its calibrated test of φ > 1, and
+ * the additive between-unit variance τ² = (I·φ − (I − 1)) / (Σw − Σw²/Σw), w_i =
+ * 1/s_i², never below 0 — stats.h stats_overdispersion, whose comment has the
+ * formulas. */
 #define ANA_OD_MIN_UNITS 10       /* fewer units: no estimate, no widening */
 #define ANA_OD_ALPHA 0.05         /* φ > 1 at this level widens the limits */
 struct ana_od {
@@ -174,11 +175,6 @@ struct ana_od {
 void ana_overdispersion(const double *y, const double *s, size_t n, double target,
                         struct ana_od *od);
 
-/* Adjusted p-values, in the order given (adj may not alias p): Benjamini–Hochberg
- * (R p.adjust(p, "BH")) and Holm (p.adjust(p, "holm")). */
-void ana_p_adjust_bh(const double *p, size_t n, double *adj);
-void ana_p_adjust_holm(const double *p, size_t n, double *adj);
-
 /* P(X_1 + ... + X_n >= x) for independent X_i ~ Hypergeometric: X_i school pupils at
  * a boundary among m_i of the school's pupils at it or one point below, when k_i of
  * the t_i pupils of the work (school and reference) at those two scores are at the
@@ -188,12 +184,6 @@ void ana_p_adjust_holm(const double *p, size_t n, double *adj);
  * 0 <= m_i, k_i <= t_i. STATS_EDEGENERATE when every m_i is 0. */
 int ana_hypergeom_sum_tail(const double *m, const double *k, const double *t, size_t n, double x,
                            double *tail);
-
-/* P(X_1 + ... + X_n >= x) for independent X_i ~ Binomial(m_i, p_i) (whole m_i >= 0,
- * p_i in [0, 1]): the exact distribution of the sum by convolution. The pooled test of
- * a school's works at one mark boundary. STATS_EDEGENERATE when every m_i is 0,
- * STATS_EINPUT for a bad value. */
-int ana_binomial_sum_tail(const double *m, const double *p, size_t n, double x, double *tail);
 
 /* --- comparisons ------------------------------------------------------------------ */
 
@@ -215,6 +205,9 @@ struct ana_vs {
     double z_adj;                     /* z against ref_value with the cell's
                                          overdispersion in the variance (when od.used);
                                          cluster rows: the schools-as-units z */
+    double se, se_sampling;           /* z_adj's standard error, and its sampling part
+                                         alone (without τ²): their squared ratio is the
+                                         share of z_adj's variance that is sampling */
     double p_hi, p_lo;                /* one-sided p-values of a value this far above
                                          (below) ref_value by chance: exact binomial
                                          (shares) or Poisson (counts) tails when the
@@ -368,14 +361,32 @@ struct ana_ctx_school {
                                          NaN when absent */
     double r2[ANA_MAX_YEARS];         /* that year's regression */
     size_t nschools[ANA_MAX_YEARS];   /* schools in that year's regression */
+    int fit[ANA_MAX_YEARS];           /* that year's regression in ana_context.fits,
+                                         -1 when none */
     int present;                      /* years with a residual */
     enum ana_odds odds;               /* needs a residual in every year of the window
                                          (at least 2 years) */
 };
 
+/* One regression of a model: a breakdown and a year, across the district's schools:
+ * the coefficients with their standard errors and significance (R summary(lm(y ~ x1 +
+ * ... + xp))$coefficients; stats.h stats_ols_inference). */
+struct ana_ctx_fit {
+    const struct ana_model *model;
+    const char *dim[IND_MAX_DIMS];
+    int year;
+    size_t nschools;
+    int ncoef;                        /* 1 + the model's factors (intercept first) */
+    double coef[ANA_MAX_FACTORS + 1], se[ANA_MAX_FACTORS + 1];
+    double t[ANA_MAX_FACTORS + 1], p[ANA_MAX_FACTORS + 1];
+    double r2, sigma, df;             /* R², residual SD, residual df */
+};
+
 struct ana_context {
     struct ana_ctx_school *v;
     size_t n, cap;
+    struct ana_ctx_fit *fits;         /* every regression run, owned */
+    size_t nfits;
     struct ind_row **pooled;          /* rows made by pooling (model `pool`), owned */
     size_t npooled;
 };

@@ -650,8 +650,25 @@ static const struct col ctx_cols[] = {
     {"residual", "Ст. остаток", OC_NUM}, {"r2", "R²", OC_NUM},
     {"schools", NULL, OC_NUM}, {"bound", NULL, OC_NUM},
     {"odds", NULL, OC_TEXT}, {"odds_ru", "Итог за окно", OC_TEXT},
+    /* the year's regression: its terms and, in the same order, coefficients, standard
+       errors and p-values, each list ';'-separated (csv/json only) */
+    {"terms", NULL, OC_TEXT}, {"coef", NULL, OC_TEXT}, {"coef_se", NULL, OC_TEXT},
+    {"coef_p", NULL, OC_TEXT},
 };
 #define NCTX (sizeof ctx_cols / sizeof ctx_cols[0])
+
+/* One list of the regression's numbers, ';'-separated, in the order of its terms. */
+static char *fit_list(const struct ana_ctx_fit *f, const double *v, int p)
+{
+    struct sbuf b = SBUF_INIT;
+    for (int j = 0; f && j < f->ncoef; j++) {
+        char *x = p ? fsig(v[j]) : fnum(v[j], 6);
+        sbuf_printf(&b, "%s%s", j ? ";" : "", x);
+        free(x);
+    }
+    if (!b.s) sbuf_adds(&b, "");
+    return sbuf_take(&b);
+}
 
 static const char *odds_ru(enum ana_odds o)
 {
@@ -731,6 +748,17 @@ int cmd_context(struct cli *c)
                     free(cells[k - 1]);
                     cells[k - 1] = xstrdup("");
                 }
+                const struct ana_ctx_fit *f = e->fit[y] >= 0 ? &cx.fits[e->fit[y]] : NULL;
+                struct sbuf terms = SBUF_INIT;
+                if (f) {
+                    sbuf_adds(&terms, "(intercept)");
+                    for (int q = 0; q < md->nfactors; q++) sbuf_printf(&terms, ";%s", md->factors[q]);
+                } else
+                    sbuf_adds(&terms, "");
+                cells[k++] = sbuf_take(&terms);
+                cells[k++] = fit_list(f, f ? f->coef : NULL, 0);
+                cells[k++] = fit_list(f, f ? f->se : NULL, 0);
+                cells[k++] = fit_list(f, f ? f->p : NULL, 1);
                 out_row(&out, cells);
             }
         }

@@ -15,6 +15,8 @@
  */
 #include "rules_int.h"
 
+#include "stats.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,8 +284,10 @@ void rule_decide(const struct rule *r, struct rule_items *it, int y0, int y1,
         }
     double *padj = xmalloc((nv + 1) * sizeof *padj);
     for (size_t k = 0; k < nv; k++) padj[k] = NAN;
-    if (r->control == CONTROL_FDR) ana_p_adjust_bh(p, nt, adj);
-    else if (r->control == CONTROL_FWER) ana_p_adjust_holm(p, nt, adj);
+    if (nt && r->control != CONTROL_NONE &&
+        stats_p_adjust(p, nt, r->control == CONTROL_FDR ? STATS_PADJ_BH : STATS_PADJ_HOLM, adj) !=
+            STATS_OK)
+        for (size_t k = 0; k < nt; k++) adj[k] = NAN;
     if (r->control != CONTROL_NONE)
         for (size_t k = 0; k < nt; k++) padj[who[k]] = adj[k];
 

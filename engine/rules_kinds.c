@@ -263,18 +263,24 @@ static const struct ana_compare *cmp_of_row(const struct ana_compare *const *byr
 
 /* unconfirmed: the school's standing in the confirming procedures (same subject and
  * year), z against the district in the better direction; the highest of them (the
- * most favourable confirmation). NaN when none has a z. */
+ * most favourable confirmation), with the sampling share of its variance in *f. NaN
+ * when none has a z. */
 static double confirm_z(struct rule_eval *c, const struct rule_index *ix, const struct ind_row *row,
-                        const struct ana_compare *const *byrow, size_t n)
+                        const struct ana_compare *const *byrow, size_t n, double *f)
 {
     double best = NAN;
+    *f = 1.0;
     for (int q = 0; q < c->r->nconfirm; q++) {
         const struct indicator *ci = c->r->confirm[q];
         const struct ind_row *sr = rule_index_find(ix, ci, IND_SCHOOL, row->unit, row, row->year);
         const struct ana_compare *e = sr ? cmp_of_row(byrow, n, sr) : NULL;
         if (!e || !isfinite(e->vs_district.z_adj)) continue;
         double z = (lower_better(ci) ? -1.0 : 1.0) * e->vs_district.z_adj;
-        if (!isfinite(best) || z > best) best = z;
+        if (!isfinite(best) || z > best) {
+            best = z;
+            double r = e->vs_district.se_sampling / e->vs_district.se;
+            *f = isfinite(r) ? r * r : 1.0;
+        }
     }
     return best;
 }
@@ -311,6 +317,44 @@ static void compare_eval(struct rule_eval *c, int mode)
     const struct rule *r = c->r;
     int side = mode == M_UNCONFIRMED ? 1 : r->side;
     double tail = mode == M_Z ? gsl_cdf_ugaussian_Q(r->bound) : limit_tail(r->limit);
+    /* unconfirmed: how far a school's ВПР and ГИА standings differ among the district's
+       schools, per cell (indicator, year, breakdown): honest schools' two standings go
+       together, so their differences vary less than two independent z; the robust
+       (winsorised, consistent) variance of the differences of the cell, never below
+       what sampling alone gives, is the school's yardstick */
+    double *dvar = xcalloc(cmp.n + 1, sizeof *dvar), *dd = NULL, *ds = NULL;
+    for (size_t i = 0; mode == M_UNCONFIRMED && i < cmp.n; i++) dvar[i] = NAN;
+    for (size_t i = 0; mode == M_UNCONFIRMED && i < cmp.n; i++) {
+        const struct ana_compare *e = &cmp.v[i];
+        if (!isnan(dvar[i]) || !rule_row_in(c, e->row)) continue;
+        size_t nd = 0;
+        dd = xrealloc(dd, (cmp.n + 1) * sizeof *dd);
+        ds = xrealloc(ds, (cmp.n + 1) * sizeof *ds);
+        size_t *who = xmalloc((cmp.n + 1) * sizeof *who), nw = 0;
+        for (size_t j = i; j < cmp.n; j++) {
+            const struct ana_compare *q = &cmp.v[j];
+            if (q->row->ind != e->row->ind || q->row->year != e->row->year) continue;
+            int same = 1;
+            for (int k = 0; same && k < IND_MAX_DIMS; k++) same = rule_str_eq(q->row->dim[k], e->row->dim[k]);
+            if (!same || !rule_row_in(c, q->row)) continue;
+            who[nw++] = j;
+            double f, zc = confirm_z(c, &mix, q->row, byrow, cmp.n, &f);
+            double zv = (lower_better(q->row->ind) ? -1.0 : 1.0) * q->vs_district.z_adj;
+            if (isfinite(zc) && isfinite(zv)) {
+                dd[nd] = (zv - zc) / sqrt(2.0);
+                ds[nd] = 1.0;
+                nd++;
+            }
+        }
+        struct stats_od_opts opt = STATS_OD_OPTS_DEFAULT;
+        struct stats_od od;
+        double phi = nd >= ANA_OD_MIN_UNITS && stats_overdispersion(dd, ds, nd, &opt, &od) == STATS_OK
+                         ? od.phi : 1.0;
+        for (size_t k = 0; k < nw; k++) dvar[who[k]] = 2.0 * phi;
+        free(who);
+    }
+    free(dd);
+    free(ds);
     for (size_t i = 0; i < cmp.n; i++) {
         const struct ana_compare *e = &cmp.v[i];
         const struct ind_row *row = e->row;
@@ -336,19 +380,30 @@ static void compare_eval(struct rule_eval *c, int mode)
         x->ok = p < tail;
         if (mode == M_UNCONFIRMED) {
             /* the test: ВПР stands higher than the state exams confirm — the school's
-               ВПР z against its best confirming z, (z_ВПР − z_ГИА)/√2, one-sided */
-            double zv = (lb ? -1.0 : 1.0) * vs->z_adj, zc = confirm_z(c, &mix, row, byrow, cmp.n);
-            double pd = isfinite(zc) ? gsl_cdf_ugaussian_Q((zv - zc) / sqrt(2.0)) : 1.0;
-            x->ok = x->ok && !conf;
+               ВПР z against its best confirming z, one-sided, by the district's
+               variance of those differences (at least sampling's: the sampling shares
+               of the two z) */
+            double fc, zc = confirm_z(c, &mix, row, byrow, cmp.n, &fc);
+            double zv = (lb ? -1.0 : 1.0) * vs->z_adj;
+            double fv = vs->se_sampling / vs->se;
+            fv = isfinite(fv) ? fv * fv : 1.0;
+            double var = isfinite(dvar[i]) ? fmax(dvar[i], fv + fc) : 2.0;
+            double dz = (zv - zc) / sqrt(var);
+            double pd = isfinite(zc) ? gsl_cdf_ugaussian_Q(dz) : 1.0;
+            /* "high in ВПР": beyond the limit by sampling (the plain z against the
+               district); how unusual the school is among schools is the discrepancy's
+               test, not this condition's */
+            double zp = (lb ? -1.0 : 1.0) * vs->z;
+            x->ok = isfinite(zp) && gsl_cdf_ugaussian_Q(zp) < tail && !conf;
             x->p = conf ? 1.0 : pd;
             x->ev.p = x->p;
             if (isfinite(zc)) {
-                char *zs = rule_ru_num(zc, 2), *ds = rule_ru_num((zv - zc) / sqrt(2.0), 2);
-                char *t = xasprintf("%s; z по ГИА %s, расхождение %s", detail ? detail : "", zs,
-                                    ds);
+                char *zs = rule_ru_num(zc, 2), *dzs = rule_ru_num(dz, 2);
+                char *t = xasprintf("%s; z по ГИА %s, расхождение %s (в разбросе расхождений "
+                                    "по району)", detail ? detail : "", zs, dzs);
                 free(detail);
                 free(zs);
-                free(ds);
+                free(dzs);
                 detail = t;
             }
         }
@@ -366,6 +421,7 @@ static void compare_eval(struct rule_eval *c, int mode)
         } else
             x->ev.detail = detail ? detail : od;
     }
+    free(dvar);
     free(byrow);
     free(mix.v);
     ana_compares_free(&cmp);

@@ -418,7 +418,7 @@ struct preset_row {
 static const struct preset_row preset[] = {
     /* Nevsky cluster of exact and natural sciences */
     { .id = "344", .name = "ГБОУ «Лицей № 344»", .kind = "лицей", .profile = P_MATH,
-      .cohort = 95, .base = 1150, .students_file = 1, .excel = 1,
+      .cohort = 95, .base = 1400, .students_file = 1, .excel = 1,
       .c1 = C_STEM, .r1 = R_ACTIVIST },                               /* stably high */
     { .id = "329", .name = "ГБОУ «Средняя школа № 329 с углублённым изучением математики»",
       .kind = "СОШ", .profile = P_MATH, .cohort = 85, .base = 250,
@@ -427,7 +427,7 @@ static const struct preset_row preset[] = {
       .cohort = 90, .base = 300,
       .c1 = C_STEM, .r1 = R_ACTIVIST, .c2 = C_SUPPORT, .r2 = R_CURATOR }, /* two clusters */
     { .id = "572", .name = "ГБОУ «Гимназия № 572»", .kind = "гимназия", .profile = P_MATH,
-      .cohort = 80, .base = 1100, .c1 = C_STEM, .r1 = R_ACTIVIST },   /* stably high */
+      .cohort = 80, .base = 1350, .c1 = C_STEM, .r1 = R_ACTIVIST },   /* stably high */
     { .id = "448", .name = "ГБОУ «Средняя школа № 448»", .kind = "СОШ", .profile = P_UNIV,
       .cohort = 80, .base = 0, .students_file = 1,
       .c1 = C_STEM, .r1 = R_MEMBER },
@@ -446,7 +446,7 @@ static const struct preset_row preset[] = {
       .kind = "СОШ", .profile = P_LING, .cohort = 70, .base = 100,
       .c1 = C_HUM, .r1 = R_MEMBER },
     { .id = "331", .name = "ГБОУ «Гимназия № 331»", .kind = "гимназия", .profile = P_HUM,
-      .cohort = 75, .base = 1050, .c1 = C_HUM, .r1 = R_MEMBER },      /* stably high */
+      .cohort = 75, .base = 1300, .c1 = C_HUM, .r1 = R_MEMBER },      /* stably high */
     { .id = "346", .name = "ГБОУ «Средняя школа № 346»", .kind = "СОШ", .profile = P_UNIV,
       .cohort = 65, .base = 50, .c1 = C_HUM, .r1 = R_MEMBER },
     { .id = "591", .name = "ГБОУ «Гимназия № 591»", .kind = "гимназия", .profile = P_LING,
@@ -457,14 +457,14 @@ static const struct preset_row preset[] = {
     { .id = "92", .name = "ГБОУ «Средняя школа № 92»", .kind = "СОШ", .profile = P_UNIV,
       .cohort = 70, .base = 250, .c1 = C_SUPPORT, .r1 = R_CURATOR },
     { .id = "14", .name = "ГБОУ «Средняя школа № 14»", .kind = "СОШ", .profile = P_UNIV,
-      .cohort = 45, .base = -1100, .low_income = 380, .non_native = 270,
+      .cohort = 45, .base = -1400, .low_income = 380, .non_native = 270,
       .students_file = 1, .excel = 1,
       .c1 = C_SUPPORT, .r1 = R_SUPPORTED },                           /* stably low */
     { .id = "23", .name = "ГБОУ «Средняя школа № 23»", .kind = "СОШ", .profile = P_UNIV,
       .cohort = 55, .base = -700, .slope = 450, .low_income = 330, .non_native = 240,
       .c1 = C_SUPPORT, .r1 = R_SUPPORTED },                           /* improving */
     { .id = "570", .name = "ГБОУ «Средняя школа № 570»", .kind = "СОШ", .profile = P_UNIV,
-      .cohort = 50, .base = -1050, .low_income = 410, .non_native = 310,
+      .cohort = 50, .base = -1350, .low_income = 410, .non_native = 310,
       .c1 = C_SUPPORT, .r1 = R_SUPPORTED },                           /* stably low */
     /* the rest of the district */
     { .id = "17", .name = "ГБОУ «Средняя школа № 17»", .kind = "СОШ", .profile = P_UNIV,
@@ -477,7 +477,7 @@ static const struct preset_row preset[] = {
       .cohort = 60, .base = 500, .low_income = 340, .non_native = 300,
       .c1 = C_OTHER, .r1 = R_MEMBER },                                /* beats the odds */
     { .id = "62", .name = "ГБОУ «Средняя школа № 62»", .kind = "СОШ", .profile = P_UNIV,
-      .cohort = 55, .base = 750, .low_income = 300, .non_native = 330,
+      .cohort = 55, .base = 950, .low_income = 300, .non_native = 330,
       .c1 = C_OTHER, .r1 = R_MEMBER },                                /* beats the odds */
     { .id = "117", .name = "ГБОУ «Средняя школа № 117»", .kind = "СОШ", .profile = P_UNIV,
       .cohort = 70, .base = -200, .miss_form = F_RDR, .miss_year = 2025,
@@ -523,7 +523,7 @@ static const struct preset_row preset[] = {
     { .id = "350", .name = "ГБОУ «Средняя школа № 350»", .kind = "СОШ", .profile = P_UNIV,
       .cohort = 60, .base = -50, .miss_form = F_CONTEXT, .miss_year = 2024 },
     { .id = "667", .name = "ГБОУ «Основная общеобразовательная школа № 667»", .kind = "ООШ",
-      .profile = P_UNIV, .cohort = 35, .base = -1150, .oosh = 1,
+      .profile = P_UNIV, .cohort = 35, .base = -1450, .oosh = 1,
       .low_income = 360, .non_native = 220 },                    /* stably low, no cluster */
 };
 #define NPRESET ((int)(sizeof preset / sizeof preset[0]))

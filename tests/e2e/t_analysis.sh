@@ -50,7 +50,7 @@ has out "улучшение"
 # context: on ОГЭ and ЕГЭ exactly 57 and 62 beat the odds, in every year of the window
 for m in oge_mark_ctx ege_mean_ctx; do
   run 0 --db s.db --indicators "$IND" context --indicator "$m" --format csv
-  got=$(awk -F, 'NR > 1 && $2 == "school" && $(NF-1) == "beating" { print $4 }' out | sort -u | tr '\n' ' ')
+  got=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i } NR > 1 && $2 == "school" && $(h["odds"]) == "beating" { print $4 }' out | sort -u | tr '\n' ' ')
   [ "$got" = "57 62 " ] || fail "$m: beating the odds: '$got', expected '57 62 '"
 done
 
@@ -113,6 +113,13 @@ run 0 --db e.db import ege_students es.csv
 printf 'year,school_id,subject,student,test_score,min_score\n2026,1,Физика,a,71,36\n2026,1,Физика,b,88,39\n' > es2.csv
 run 1 --db e.db import ege_students es2.csv
 has err "es2.csv:3:6: the minimum score is 39 here and 36 at line 2"
+
+# the year's regression: its terms, coefficients, standard errors and p-values
+run 0 --db s.db --indicators "$IND" context --indicator oge_mark_ctx --format csv
+head -1 out | grep -q ',odds,odds_ru,terms,coef,coef_se,coef_p$' || fail "context CSV: no coefficient columns"
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i } NR > 1 && $(h["terms"]) == "(intercept);share_low_income;share_non_native" {
+    n = split($(h["coef_p"]), p, ";"); if (n == 3 && p[2] + 0 < 0.05) ok = 1 } END { exit !ok }' out ||
+  fail "context: the low-income coefficient and its p are not shown"
 
 # a context factor is a census figure: its trend is shown, never tested
 run 0 --db s.db --indicators "$IND" trends --indicator ctx_low_income --format csv

@@ -12,10 +12,10 @@ done
 run 0 --db o.db flags --format csv
 cp out flags.csv
 list() { awk -F, -v r="$1" 'NR > 1 && $1 == r { print $4 }' flags.csv | sort -n | tr '\n' ' ' | sed 's/ $//'; }
-for r in objectivity_raised objectivity_spike; do
+for r in objectivity_raised objectivity_spike objectivity_unconfirmed; do
   [ "$(list $r)" = 12 ] || fail "$r lists '$(list $r)', expected the manipulated school 12 alone"
 done
-for r in objectivity_unconfirmed objectivity_jump stably_high; do
+for r in objectivity_jump stably_high; do
   [ -z "$(list $r)" ] || fail "$r lists honest schools: $(list $r)"
 done
 # the raised marks every year of the window, from the pooled share of the school

@@ -38,6 +38,8 @@ p("ctx coef", coef(fit))
 p("ctx r2", summary(fit)$r.squared)
 p("ctx rstandard", rstandard(fit))
 p("ctx rstudent", rstudent(fit))
+p("ctx se", summary(fit)$coefficients[, 2])
+p("ctx p", summary(fit)$coefficients[, 4])
 p("ctx expected without the school", y - resid(fit) / (1 - hatvalues(fit)))
 cat("== comparisons ==\n")
 # Spiegelhalter (2005) exact binomial limits with interpolation, as in stats.h.
@@ -123,30 +125,29 @@ for (s in list(c(20, 100), c(15, 100), c(12, 100))) {
 k <- c(12, 15, 9, 20, 5, 7, 6, 8, 4, 6); n <- rep(100, 10); p0 <- 92 / 1000
 s <- sqrt(p0 * (1 - p0) / n); z <- (k / n - p0) / s
 q <- quantile(z, c(0.1, 0.9)); zw <- pmin(pmax(z, q[1]), q[2])
-phi <- mean(zw^2); w <- 1 / s^2
-tau2 <- max(0, (length(z) * phi - (length(z) - 1)) / (sum(w) - sum(w^2) / sum(w)))
-p("od phi p tau2(%)", c(phi, pchisq(length(z) * phi, length(z) - 1, lower.tail = FALSE), 1e4 * tau2))
-# the cluster (A B C D) against the rest with schools as units, weights 1/(s^2 + tau2)
-sp <- 100 * s; t2 <- 1e4 * tau2; y <- k; wc <- 1 / (sp^2 + t2)
+# the consistent estimate of stats.h (φ̂_w/c(w)) and its two-moment test, df = I − 1
+wz <- 0.1; zq <- qnorm(1 - wz)
+cw <- (1 - 2 * wz) - 2 * zq * dnorm(zq) + 2 * wz * zq^2
+k4 <- 2 * wz * zq / dnorm(zq)
+ez4 <- integrate(function(x) x^4 * dnorm(x), -zq, zq)$value + 2 * wz * zq^4
+Vw <- (ez4 - cw^2 + 4 * wz * k4 * (zq^2 - cw) + 2 * wz * (1 - 2 * wz) * k4^2) / cw^2
+I <- length(z); phi <- mean(zw^2) / cw; w <- 1 / s^2
+tau2 <- max(0, (I * phi - (I - 1)) / (sum(w) - sum(w^2) / sum(w)))
+df0 <- I - 1
+p("od phi p tau2(%)", c(phi, pchisq(2 * I * phi / Vw, 2 * df0 / Vw, lower.tail = FALSE), 1e4 * tau2))
+# the cluster (A B C D) against the rest with schools as units (stats.h
+# stats_group_vs_rest): lm(y ~ g, weights = n) — with 100 pupils each, the t-test
 inc <- c(TRUE, TRUE, TRUE, TRUE, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE)
-mc <- sum(wc[inc] * y[inc]) / sum(wc[inc]); mr <- sum(wc[!inc] * y[!inc]) / sum(wc[!inc])
-zc <- (mc - mr) / sqrt(1 / sum(wc[inc]) + 1 / sum(wc[!inc]))
-p("cluster schools z p mr", c(zc, 2 * pnorm(-abs(zc)), mr))
+g <- summary(lm(k ~ inc, weights = n))$coefficients["incTRUE", ]
+p("cluster schools t p", g[c(3, 4)])
+t2 <- 1e4 * tau2
 # D with overdispersion: z against the rest of the district with tau2
 pl <- 72 / 900
 # (the rest of the district, 900 pupils, is a sample too: its variance is added)
 zd <- (20 - 100 * pl) / sqrt(1e4 * pl * (1 - pl) / 100 + t2 + 1e4 * pl * (1 - pl) / 900)
 p("D z_adj p_hi", c(zd, pnorm(zd, lower.tail = FALSE)))
-cat("== the pooled boundary test: a sum of binomials ==\n")
-m <- c(6, 7, 5, 8); pr <- c(0.4, 0.5, 0.45, 0.55)
-dist <- 1
-for (i in seq_along(m)) dist <- convolve(dist, rev(dbinom(0:m[i], m[i], pr[i])), type = "open")
-p("P(sum >= 20)", sum(dist[(20:sum(m)) + 1]))
+cat("== the pooled boundary test ==\n")
 # the conditional (hypergeometric) version of the pooled boundary test
 m <- c(6, 7, 5); k <- c(9, 12, 6); t <- c(20, 25, 14); d <- 1
 for (i in 1:3) d <- convolve(d, rev(dhyper(0:min(m[i], k[i]), k[i], t[i] - k[i], m[i])), type = "open")
 p("hypergeometric P(sum >= 10)", sum(d[11:length(d)]))
-cat("== adjusted p-values ==\n")
-pv <- c(0.001, 0.04, 0.03, 0.2, 0.0005)
-p("BH", p.adjust(pv, "BH"))
-p("holm", p.adjust(pv, "holm"))
