@@ -3,8 +3,9 @@
  * fuzz_ind and fuzz_rules use only fz_file and fz_die.
  *
  * Input format of the CSV targets (fuzz_load, fuzz_import):
- *   byte 0   form: the (byte % 10)-th importable form of soko_forms[] (schools, clusters,
- *            context, vpr, vpr_students, oge, ege, rdr, olympiad, admissions)
+ *   byte 0   form: the (byte % 11)-th importable form of soko_forms[] (schools, clusters,
+ *            context, vpr, vpr_students, oge, ege, ege_students, rdr, olympiad,
+ *            admissions)
  *   byte 1   flags: FZ_IGNORE_UNKNOWN, FZ_KEEP_STUDENTS, FZ_SMALL_DEDUP (duplicate
  *            detection spills to a temporary file after 1..16 keys, so the sorted-run
  *            merge runs on small inputs), FZ_SMALL_RECORD (max_record 200 bytes),
@@ -128,8 +129,11 @@ static inline void fz_check_row(const struct fz_input *in, const struct load_row
     const struct form *f = r->form;
     if (d->total != 0) fz_die("a row reached the sink after an error (load.h: no rows after the first error)");
     if (f != in->form) {
-        if (in->form->kind != FORM_STUDENTS || !r->from_students ||
-            (strcmp(f->name, "vpr") != 0 && strcmp(f->name, "vpr_dist") != 0))
+        /* a per-student form hands on rows of the forms it is aggregated into */
+        const char *const *into = form_into(in->form);
+        int ok = 0;
+        for (size_t k = 0; into && into[k]; k++) ok |= strcmp(f->name, into[k]) == 0;
+        if (in->form->kind != FORM_STUDENTS || !r->from_students || !ok)
             fz_die("row of form %s from a file of form %s", f->name, in->form->name);
     } else if (f->kind == FORM_STUDENTS && !in->opts.keep_students)
         fz_die("a student row reached the sink without keep_students");
