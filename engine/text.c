@@ -215,14 +215,25 @@ static int is_space(uint32_t cp, int mode)
 
 char *text_normalize(char *s, int mode)
 {
-    /* a quick pass: plain ASCII without doubled, leading or trailing spaces is done */
+    /* A quick pass: text with no byte that can start anything to change (TAB, the
+     * lead bytes of NBSP and the soft hyphen C2, of combining marks CC/CD, of the
+     * spaces and zero-width characters E1/E2/E3/EF; line breaks in one-line mode) and
+     * no doubled, leading or trailing space is already normal: most cells, Cyrillic
+     * ones included. */
+    static const unsigned char special[256] = {
+        ['\t'] = 3, ['\n'] = 2, ['\r'] = 2, [0x0B] = 2, [0x0C] = 2, [' '] = 4,
+        [0xC2] = 3, [0xCC] = 3, [0xCD] = 3, [0xE1] = 3, [0xE2] = 3, [0xE3] = 3, [0xEF] = 3};
+    const unsigned char mask = mode == TEXT_ONE_LINE ? 2 : 1;
     const unsigned char *q = (const unsigned char *)s;
     int plain = 1;
-    for (size_t i = 0; q[i] && plain; i++)
-        plain = q[i] < 0x80 && q[i] != '\t' &&
-                !(q[i] == ' ' && (i == 0 || q[i + 1] == ' ' || q[i + 1] == '\0')) &&
-                !(mode == TEXT_ONE_LINE && (q[i] == '\n' || q[i] == '\r' || q[i] == 0x0B ||
-                                            q[i] == 0x0C));
+    for (size_t i = 0; q[i]; i++) {
+        unsigned char k = special[q[i]];
+        if (!k) continue;
+        if ((k & mask) || (k == 4 && (i == 0 || q[i + 1] == ' ' || q[i + 1] == '\0'))) {
+            plain = 0;
+            break;
+        }
+    }
     if (plain) return s;
 
     char *r = s, *w = s;

@@ -1,5 +1,6 @@
 /*
- * test_text.c — engine/text.c (normalisation, scripts, look-alikes, distance, names).
+ * test_text.c — engine/text.c (normalisation, scripts, look-alikes, distance, names)
+ * and the location helpers of engine/util.c (col_letters, soko_loc).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -198,6 +199,47 @@ static void test_names(void **state)
         }
 }
 
+static void test_locations(void **state)
+{
+    (void)state;
+    char l[8];
+    assert_string_equal(col_letters(1, l), "A");
+    assert_string_equal(col_letters(5, l), "E");
+    assert_string_equal(col_letters(26, l), "Z");
+    assert_string_equal(col_letters(27, l), "AA");
+    assert_string_equal(col_letters(52, l), "AZ");
+    assert_string_equal(col_letters(53, l), "BA");
+    assert_string_equal(col_letters(702, l), "ZZ");
+    assert_string_equal(col_letters(703, l), "AAA");
+    assert_string_equal(col_letters(16384, l), "XFD");                 /* Excel's last column */
+    assert_string_equal(col_letters(0, l), "");
+    assert_string_equal(col_letters(-3, l), "");
+
+    struct sbuf b = SBUF_INIT;
+    soko_loc(&b, "vpr.csv", NULL, 2, 5);
+    assert_string_equal(b.s, "vpr.csv:2:E");
+    sbuf_reset(&b);
+    soko_loc(&b, "book.xlsx", "ВПР", 12, 28);
+    assert_string_equal(b.s, "book.xlsx[ВПР]:12:AB");
+    sbuf_reset(&b);
+    soko_loc(&b, "vpr.csv", NULL, 3, 0);
+    assert_string_equal(b.s, "vpr.csv:3");
+    sbuf_reset(&b);
+    soko_loc(&b, "vpr.csv", NULL, 0, 4);
+    assert_string_equal(b.s, "vpr.csv");
+    sbuf_free(&b);
+
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    soko_diag_add(&d, "f.csv", 7, 27, "x");
+    soko_diag_add_at(&d, "b.xlsx", "Лист1", 7, 2, "y %d", 1);
+    soko_diag_add_at(&d, "b.xlsx", NULL, 0, 0, "z");
+    assert_string_equal(d.msgs[0], "f.csv:7:AA: x");
+    assert_string_equal(d.msgs[1], "b.xlsx[Лист1]:7:B: y 1");
+    assert_string_equal(d.msgs[2], "b.xlsx: z");
+    soko_diag_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_variants),
         cmocka_unit_test(test_distance),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_locations),
     };
     return cmocka_run_group_tests_name("text", tests, NULL, NULL);
 }
