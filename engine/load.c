@@ -1241,14 +1241,14 @@ static void check_cross(struct ctx *c, const struct load_row *r, long line)
                 char found[256];
                 snprintf(found, sizeof found, ck->found ? _(ck->found) :
                          _("the sum is %lld, but the total is %lld"), sum, tot->i);
-                err(c, line, tcol, "%s: %s; %s %s", col_ref(c, (size_t)idx[n - 1]), found,
-                    _("expected"), expr.s);
+                err(c, line, tcol, _("%s: %s; expected %s"), col_ref(c, (size_t)idx[n - 1]),
+                    found, expr.s);
             } else if (ck->kind == CHECK_SUM_LE && tot->present && sum > tot->i) {
                 char found[256];
                 snprintf(found, sizeof found, ck->found ? _(ck->found) :
                          _("the sum is %lld, more than the total %lld"), sum, tot->i);
-                err(c, line, tcol, "%s: %s; %s %s", col_ref(c, (size_t)idx[n - 1]), found,
-                    _("expected"), expr.s);
+                err(c, line, tcol, _("%s: %s; expected %s"), col_ref(c, (size_t)idx[n - 1]),
+                    found, expr.s);
             }
             sbuf_free(&expr);
         } else if (ck->kind == CHECK_LE) {
