@@ -39,6 +39,7 @@ static void forms_md(void)
            "  English or any Russian alias below. Headers are compared loosely: case, ё/е,\n"
            "  spaces, quotes and punctuation do not matter, Latin letters that look like\n"
            "  Cyrillic ones count as Cyrillic, «Кол-во», «кол.» and «Число» mean «Количество»,\n"
+           "  «Ср.», «Макс.» and «Мин.» mean «Средний», «Максимальный» and «Минимальный»,\n"
            "  «%%» means «процент» and a trailing «чел.» is ignored: «Кол-во участников, чел.»,\n"
            "  «Число участников» and «Количество участников» all name `participants`.\n"
            "* An unknown column is an error that names the nearest known headers («did you mean\n"
@@ -49,8 +50,8 @@ static void forms_md(void)
            "  with delimiters, quotes and line breaks (RFC 4180); line ends LF, CRLF or CR.\n"
            "* Thousands separated by a space, a no-break space (U+00A0), a narrow no-break space\n"
            "  (U+202F) or a thin space (U+2009), when every group after the first has three\n"
-           "  digits: `1 234 567` is 1234567, `12 34` is refused.\n"
-           "* Year as `2024`, or an academic year `2023/2024`, `2023-2024`, `2023/24`, meaning\n"
+           "  digits: `1 234 567` is 1234567, `12 34` is refused.\n");
+    printf("* Year as `2024`, or an academic year `2023/2024`, `2023-2024`, `2023/24`, meaning\n"
            "  2024 (the spring of the assessment). A year after next year (e.g. in 2026: 2028 or\n"
            "  later) is imported with a note asking to check it.\n"
            "* What Excel leaves behind is skipped and counted in a note, not refused: rows whose\n"

@@ -399,6 +399,12 @@ void form_header_key(const char *header, struct sbuf *out)
         } else if (strcmp(x, "кол") == 0 || strcmp(x, "колво") == 0 ||
                    strcmp(x, "колва") == 0 || strcmp(x, "число") == 0)
             x = "количество";
+        else if (strcmp(x, "ср") == 0)
+            x = "средний";                                     /* «Ср. балл» */
+        else if (strcmp(x, "макс") == 0)
+            x = "максимальный";                                /* «Макс. балл» */
+        else if (strcmp(x, "мин") == 0)
+            x = "минимальный";
         else if (i + 1 == nw && i > 0 && (strcmp(x, "чел") == 0 || strcmp(x, "человек") == 0))
             x = "";                                            /* a unit at the end */
         sbuf_adds(out, x);

@@ -116,8 +116,9 @@ int form_col_match(const struct form *f, const char *header);
 
 /* The key two headers are compared by: Unicode-normalised (text_normalize), lower
  * case with ё as е, Latin letters that look like Cyrillic ones taken as Cyrillic,
- * «Кол-во», «кол.», «колво» and «число» read as «количество», «%» as «процент», a
- * trailing «чел.» (a unit) dropped, then only letters and digits kept: «Кол-во
+ * «Кол-во», «кол.», «колво» and «число» read as «количество», «ср.», «макс.», «мин.» as
+ * «средний», «максимальный», «минимальный», «%» as «процент», a trailing «чел.» (a
+ * unit) dropped, then only letters and digits kept: «Кол-во
  * участников, чел.», «Количество  участников» and «количество_участников» are one
  * key. Writes it to out (reset first). */
 struct sbuf;

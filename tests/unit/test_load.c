@@ -1676,6 +1676,8 @@ static void test_header_key_and_variants(void **state)
         "Кoд OO", "код образовательной организации", NULL};                /* Latin o, O */
     for (const char *const *h = as_school; *h; h++) assert_int_equal(match("vpr", *h), school);
     assert_int_equal(match("vpr", "Средний балл"), mean);
+    assert_int_equal(match("vpr", "Ср. балл"), mean);
+    assert_int_equal(match("vpr", "Макс. балл"), form_col_index(vpr, "max_score"));
     assert_int_equal(match("oge", "Средний балл"), form_col_index(form_find("oge"), "mean_score"));
     assert_int_equal(match("rdr", "Средний % выполнения"),
                      form_col_index(form_find("rdr"), "mean_percent"));
