@@ -3,9 +3,9 @@
 # main job on the shipped samples. See README.md.
 
 CC      ?= cc
-PKGS    := sqlite3 gsl cmocka inih xlsxwriter
+PKGS    := sqlite3 gsl cmocka inih xlsxwriter libzip libxml-2.0 freexl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs sqlite3 gsl inih xlsxwriter 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs sqlite3 gsl inih xlsxwriter libzip libxml-2.0 freexl 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 WARN    := -Wall -Wextra -pedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g

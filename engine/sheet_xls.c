@@ -1,0 +1,551 @@
+/*
+ * sheet_xls.c — BIFF workbooks (.xls, Excel 97–2003) through libfreexl, plus one
+ * pass of our own over the BIFF8 records for what freexl does not give:
+ *
+ *   - merged ranges (MERGEDCELLS): freexl has no API for them;
+ *   - formula results (FORMULA, and STRING for a text result): freexl skips FORMULA
+ *     records, so every formula cell would read as empty;
+ *   - booleans and errors (BOOLERR): freexl gives both as the integer 0/1, so #N/A
+ *     would read as 1.
+ *
+ * The pass also refuses a password-protected workbook (FILEPASS) before freexl sees
+ * its encrypted records. For BIFF5 (Excel 5/95, a "Book" stream) only freexl's view is
+ * given: no merges, no formula results (docs/spreadsheets.md).
+ *
+ * Memory: freexl keeps every sheet's cells (an .xls has at most 65,536 rows × 256
+ * columns; freexl refuses a sheet of more than 256 MB of cells). The pass reads the
+ * Workbook stream into memory once, at open, and keeps per sheet the merged ranges and
+ * the overriding cells (formulas, booleans, errors) with their texts.
+ */
+#include "i18n.h"
+#include "sheet_int.h"
+
+#include <freexl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sheet_override {
+    long row, col;           /* 1-based */
+    size_t seq;              /* order in the file: a later record wins */
+    unsigned char type;      /* enum sheet_type; SHEET_EMPTY for a formula giving "" */
+    size_t off, len;         /* text in the sheet's over_text */
+};
+
+static unsigned le16(const unsigned char *p) { return (unsigned)p[0] | (unsigned)p[1] << 8; }
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static const char *freexl_why(int rc)
+{
+    switch (rc) {
+    case FREEXL_FILE_NOT_FOUND: return N_("the file cannot be opened");
+    case FREEXL_INSUFFICIENT_MEMORY: return N_("too large for memory (a sheet of more than 256 MB of cells?)");
+    case FREEXL_INVALID_CFBF_HEADER: case FREEXL_CFBF_INVALID_SIGNATURE:
+    case FREEXL_CFBF_INVALID_SECTOR_SIZE: return N_("a damaged OLE2 header");
+    case FREEXL_CFBF_READ_ERROR: case FREEXL_CFBF_SEEK_ERROR: return N_("cut short or damaged");
+    case FREEXL_CFBF_EMPTY_FAT_CHAIN: case FREEXL_CFBF_ILLEGAL_FAT_ENTRY:
+    case FREEXL_INVALID_MINI_STREAM: case FREEXL_CFBF_ILLEGAL_MINI_FAT_ENTRY:
+        return N_("a damaged OLE2 sector table");
+    case FREEXL_BIFF_INVALID_BOF: return N_("a damaged BIFF record (BOF)");
+    case FREEXL_BIFF_INVALID_SST: case FREEXL_BIFF_ILLEGAL_SST_INDEX:
+        return N_("a damaged shared-strings table (SST)");
+    case FREEXL_BIFF_WORKBOOK_NOT_FOUND: return N_("no workbook stream");
+    case FREEXL_BIFF_ILLEGAL_SHEET_INDEX: case FREEXL_BIFF_UNSELECTED_SHEET:
+        return N_("a sheet that cannot be selected");
+    case FREEXL_INVALID_CHARACTER: return N_("text not in its declared code page");
+    case FREEXL_UNSUPPORTED_CHARSET: return N_("an unsupported code page");
+    case FREEXL_ILLEGAL_CELL_ROW_COL: return N_("a cell outside the sheet's dimensions");
+    case FREEXL_ILLEGAL_RK_VALUE: return N_("a damaged number (RK)");
+    case FREEXL_CRAFTED_FILE: return N_("records that look deliberately damaged");
+    default: return N_("an unknown libfreexl error");
+    }
+}
+
+/* ------------------------------------------------------------ BIFF records */
+
+struct walk {
+    const unsigned char *p;
+    size_t n, pos;
+};
+
+/* Next record at w->pos: 1, 0 at the end of the stream, -1 when cut short. */
+static int rec(struct walk *w, unsigned *type, const unsigned char **data, unsigned *len)
+{
+    if (w->pos + 4 > w->n) return w->pos >= w->n ? 0 : -1;
+    *type = le16(w->p + w->pos);
+    *len = le16(w->p + w->pos + 2);
+    if (w->pos + 4 + *len > w->n) return -1;
+    *data = w->p + w->pos + 4;
+    w->pos += 4 + *len;
+    return 1;
+}
+
+/* A BIFF8 XLUnicodeString of cch characters whose bytes start at p[0..n) (flags
+ * byte first unless noflags), continuing in CONTINUE records read from w, each
+ * with its own flags byte. Appends UTF-8 to out; returns 0, or -1 when cut short. */
+static int unistr(struct walk *w, const unsigned char *p, size_t n, unsigned cch, int has_flags,
+                  unsigned flags, struct sbuf *out)
+{
+    size_t i = 0;
+    if (has_flags) {
+        if (n < 1) return -1;
+        flags = p[0];
+        i = 1;
+    }
+    unsigned long hi = 0;   /* a high surrogate waiting for its pair */
+    while (cch > 0) {
+        if (i >= n) {
+            /* the characters go on in a CONTINUE record, which starts with flags */
+            unsigned t, len;
+            const unsigned char *data;
+            size_t save = w ? w->pos : 0;
+            if (!w || rec(w, &t, &data, &len) != 1 || t != 0x003C || len < 1) {
+                if (w) w->pos = save;
+                return -1;
+            }
+            p = data;
+            n = len;
+            flags = p[0];
+            i = 1;
+            continue;
+        }
+        unsigned long u;
+        if (flags & 1) {
+            if (i + 2 > n) return -1;
+            u = le16(p + i);
+            i += 2;
+        } else {
+            u = p[i++];   /* "compressed": the low byte of UTF-16, i.e. Latin-1 */
+        }
+        cch--;
+        if (u >= 0xD800 && u <= 0xDBFF) {
+            if (hi) sheet_put_utf8(out, 0xFFFD);
+            hi = u;
+            continue;
+        }
+        if (u >= 0xDC00 && u <= 0xDFFF && hi) {
+            sheet_put_utf8(out, 0x10000 + ((hi - 0xD800) << 10) + (u - 0xDC00));
+            hi = 0;
+            continue;
+        }
+        if (hi) sheet_put_utf8(out, 0xFFFD), hi = 0;
+        if (u != 0) sheet_put_utf8(out, u);
+    }
+    if (hi) sheet_put_utf8(out, 0xFFFD);
+    return 0;
+}
+
+/* What the pass learns from the globals. */
+struct globals {
+    int biff8;
+    int encrypted;
+    int date1904;
+    struct { uint32_t pos; int hidden, type; } *bs;   /* BOUNDSHEET, in order */
+    size_t nbs;
+    struct { unsigned id; unsigned char kind; } *fmt;  /* FORMAT codes → enum sheet_fmt */
+    size_t nfmt;
+    unsigned *xfid;                                    /* XF index → format id */
+    unsigned char *xf;                                 /* XF index → enum sheet_fmt */
+    size_t nxf;
+};
+
+static void globals_free(struct globals *g)
+{
+    free(g->bs);
+    free(g->fmt);
+    free(g->xfid);
+    free(g->xf);
+}
+
+static int fmt_kind(const struct globals *g, unsigned id)
+{
+    for (size_t i = g->nfmt; i-- > 0;)
+        if (g->fmt[i].id == id) return g->fmt[i].kind;
+    return (int)sheet_format_kind((int)id, NULL);
+}
+
+/* Returns 0, or -1 when the stream does not start as a workbook. */
+static int read_globals(struct walk *w, struct globals *g)
+{
+    unsigned t, len;
+    const unsigned char *p;
+    if (rec(w, &t, &p, &len) != 1 || t != 0x0809 || len < 4 || le16(p + 2) != 0x0005) return -1;
+    g->biff8 = le16(p) == 0x0600;
+    size_t capbs = 0, capf = 0, capx = 0;
+    int r;
+    while ((r = rec(w, &t, &p, &len)) == 1 && t != 0x000A) {
+        switch (t) {
+        case 0x002F:   /* FILEPASS */
+            g->encrypted = 1;
+            return 0;   /* what follows is encrypted */
+        case 0x0022:   /* DATEMODE */
+            if (len >= 2) g->date1904 = le16(p) != 0;
+            break;
+        case 0x0085:   /* BOUNDSHEET */
+            if (len < 6) break;
+            if (g->nbs == capbs) g->bs = xrealloc(g->bs, (capbs = capbs ? capbs * 2 : 8) * sizeof *g->bs);
+            g->bs[g->nbs].pos = le32(p);
+            g->bs[g->nbs].hidden = (p[4] & 3) != 0;
+            g->bs[g->nbs].type = p[5];
+            g->nbs++;
+            break;
+        case 0x041E: {   /* FORMAT */
+            if (len < 2) break;
+            struct sbuf code = SBUF_INIT;
+            if (g->biff8 && len >= 5) unistr(NULL, p + 4, len - 4, le16(p + 2), 1, 0, &code);
+            else if (!g->biff8 && len >= 3) unistr(NULL, p + 3, len - 3, p[2], 0, 0, &code);
+            if (g->nfmt == capf) g->fmt = xrealloc(g->fmt, (capf = capf ? capf * 2 : 16) * sizeof *g->fmt);
+            g->fmt[g->nfmt].id = le16(p);
+            g->fmt[g->nfmt++].kind = (unsigned char)sheet_format_kind((int)le16(p), code.s ? code.s : "");
+            sbuf_free(&code);
+            break;
+        }
+        case 0x00E0:   /* XF */
+            if (len < 4 || g->nxf >= 65536) break;
+            if (g->nxf == capx) g->xfid = xrealloc(g->xfid, (capx = capx ? capx * 2 : 64) * sizeof *g->xfid);
+            g->xfid[g->nxf++] = le16(p + 2);
+            break;
+        default:
+            break;
+        }
+    }
+    if (r != 1) return -1;
+    /* the XF records may come before the FORMAT records they name */
+    g->xf = xmalloc(g->nxf + 1);
+    for (size_t i = 0; i < g->nxf; i++) g->xf[i] = (unsigned char)fmt_kind(g, g->xfid[i]);
+    return 0;
+}
+
+struct sheetpass {
+    struct sheet_book *b;
+    struct sheet_sheet *s;
+    const struct globals *g;
+    size_t cap, mcap;
+    size_t seq;
+    struct sbuf text;
+};
+
+static void over_add(struct sheetpass *sp, long row, long col, enum sheet_type t, const char *s,
+                     size_t n)
+{
+    struct sheet_sheet *sh = sp->s;
+    if (sh->nover == sp->cap) {
+        sp->cap = sp->cap ? sp->cap * 2 : 64;
+        sh->over = xrealloc(sh->over, sp->cap * sizeof *sh->over);
+    }
+    struct sheet_override *o = &sh->over[sh->nover++];
+    o->row = row;
+    o->col = col;
+    o->seq = sp->seq++;
+    o->type = (unsigned char)t;
+    o->off = sp->text.len;
+    o->len = n;
+    sbuf_add(&sp->text, s, n);
+    sbuf_add(&sp->text, "", 1);
+}
+
+static int cmp_over(const void *a, const void *b)
+{
+    const struct sheet_override *x = a, *y = b;
+    if (x->row != y->row) return x->row < y->row ? -1 : 1;
+    if (x->col != y->col) return x->col < y->col ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* One sheet's substream from its BOF to its EOF (embedded charts nest inside). */
+static int read_sheet(struct sheetpass *sp, struct walk *w, struct soko_diag *d)
+{
+    struct sheet_book *b = sp->b;
+    struct sheet_sheet *s = sp->s;
+    unsigned t, len;
+    const unsigned char *p;
+    int depth = 0, r;
+    long srow = 0, scol = 0;   /* a FORMULA whose text result is in the next STRING */
+    while ((r = rec(w, &t, &p, &len)) == 1) {
+        if (t == 0x0809) {
+            depth++;
+            continue;
+        }
+        if (t == 0x000A) {
+            if (--depth <= 0) break;
+            continue;
+        }
+        if (depth != 1) continue;
+        char num[32], date[24];
+        switch (t) {
+        case 0x00E5: {   /* MERGEDCELLS */
+            if (len < 2) break;
+            unsigned k = le16(p);
+            for (unsigned i = 0; i < k && 2 + 8 * (size_t)(i + 1) <= len; i++) {
+                const unsigned char *q = p + 2 + 8 * i;
+                if (s->nmerges >= b->lim.max_merges)
+                    return sheet_fail(b, d, SHEET_ERR_LIMIT, s->name, 0, 0,
+                                      _("more than %zu merged ranges"), b->lim.max_merges);
+                if (s->nmerges == sp->mcap) {
+                    sp->mcap = sp->mcap ? sp->mcap * 2 : 16;
+                    s->merges = xrealloc(s->merges, sp->mcap * sizeof *s->merges);
+                }
+                long r1 = (long)le16(q) + 1, r2 = (long)le16(q + 2) + 1;
+                long c1 = (long)le16(q + 4) + 1, c2 = (long)le16(q + 6) + 1;
+                struct sheet_range *m = &s->merges[s->nmerges++];
+                m->row1 = r1 < r2 ? r1 : r2;
+                m->row2 = r1 < r2 ? r2 : r1;
+                m->col1 = c1 < c2 ? c1 : c2;
+                m->col2 = c1 < c2 ? c2 : c1;
+            }
+            break;
+        }
+        case 0x0205: {   /* BOOLERR */
+            if (len < 8) break;
+            long row = (long)le16(p) + 1, col = (long)le16(p + 2) + 1;
+            if (p[7]) {
+                const char *e = sheet_biff_error(p[6]);
+                if (!e) e = "#N/A";
+                over_add(sp, row, col, SHEET_ERROR, e, strlen(e));
+            } else {
+                over_add(sp, row, col, SHEET_BOOL, p[6] ? "TRUE" : "FALSE", p[6] ? 4 : 5);
+            }
+            break;
+        }
+        case 0x0006: {   /* FORMULA: its cached result */
+            srow = 0;
+            if (len < 20) break;
+            long row = (long)le16(p) + 1, col = (long)le16(p + 2) + 1;
+            unsigned xf = le16(p + 4);
+            const unsigned char *v = p + 6;
+            if (v[6] == 0xFF && v[7] == 0xFF) {
+                switch (v[0]) {
+                case 0: srow = row, scol = col; break;           /* text: in STRING */
+                case 1: over_add(sp, row, col, SHEET_BOOL, v[2] ? "TRUE" : "FALSE", v[2] ? 4 : 5); break;
+                case 2: {
+                    const char *e = sheet_biff_error(v[2]);
+                    if (!e) e = "#N/A";
+                    over_add(sp, row, col, SHEET_ERROR, e, strlen(e));
+                    break;
+                }
+                case 3: over_add(sp, row, col, SHEET_EMPTY, "", 0); break;
+                default: break;
+                }
+                break;
+            }
+            double x;
+            memcpy(&x, v, 8);   /* IEEE 754, little-endian on every platform we build for */
+            if (!isfinite(x)) {
+                over_add(sp, row, col, SHEET_ERROR, "#NUM!", 5);
+                break;
+            }
+            int k = xf < sp->g->nxf ? sp->g->xf[xf] : SHEET_FMT_NUMBER;
+            size_t n = 0;
+            if (k != SHEET_FMT_NUMBER) n = sheet_serial_to_iso(x, sp->g->date1904, k == SHEET_FMT_DATETIME, date);
+            if (n) over_add(sp, row, col, SHEET_DATE, date, n);
+            else over_add(sp, row, col, SHEET_NUMBER, num, sheet_format_number(x, num));
+            break;
+        }
+        case 0x0207: {   /* STRING: the text result of the FORMULA before it */
+            if (!srow || len < 3) break;
+            struct sbuf str = SBUF_INIT;
+            if (unistr(w, p + 2, len - 2, le16(p), 1, 0, &str) == 0) {
+                if (str.len > b->lim.max_cell_bytes) {
+                    sbuf_free(&str);
+                    return sheet_fail(b, d, SHEET_ERR_LIMIT, s->name, srow, scol,
+                                      _("the cell holds more than %zu bytes of text"), b->lim.max_cell_bytes);
+                }
+                over_add(sp, srow, scol, SHEET_STRING, str.s ? str.s : "", str.len);
+            }
+            sbuf_free(&str);
+            srow = 0;
+            break;
+        }
+        case 0x04BC: case 0x0221: case 0x0236:   /* SHRFMLA, ARRAY, TABLE: STRING may follow */
+            break;
+        default:
+            srow = 0;
+            break;
+        }
+    }
+    if (r < 0)
+        return sheet_fail(b, d, SHEET_ERR_CORRUPT, s->name, 0, 0,
+                          _("the sheet's BIFF records are cut short"));
+    return SOKO_OK;
+}
+
+/* ------------------------------------------------------------ open, read */
+
+int xls_open(struct sheet_book *b, struct soko_diag *d)
+{
+    struct cfb c;
+    const char *why;
+    if (cfb_open(b->path, &c, &why) != 0)
+        return sheet_fail(b, d, SHEET_ERR_CORRUPT, NULL, 0, 0, _("not a readable .xls file: it %s"), _(why));
+    long id = cfb_find(&c, "Workbook");
+    if (id < 0) id = cfb_find(&c, "Book");
+    unsigned char *buf = NULL;
+    size_t n = 0;
+    int rc = SOKO_OK;
+    struct globals g;
+    memset(&g, 0, sizeof g);
+    if (id < 0) {
+        rc = sheet_fail(b, d, SHEET_ERR_NOT_SHEET, NULL, 0, 0,
+                        _("an OLE2 file without a workbook stream (another Office document?), not a spreadsheet"));
+        goto done;
+    }
+    uint64_t cap64 = b->lim.max_part_bytes;
+    size_t cap = cap64 > SIZE_MAX ? SIZE_MAX : (size_t)cap64;
+    if (cfb_read(&c, id, &buf, &n, cap, &why) != 0) {
+        rc = sheet_fail(b, d, SHEET_ERR_CORRUPT, NULL, 0, 0, _("not a readable .xls file: it %s"), _(why));
+        goto done;
+    }
+    struct walk w = {buf, n, 0};
+    if (read_globals(&w, &g) != 0) {
+        rc = sheet_fail(b, d, SHEET_ERR_CORRUPT, NULL, 0, 0,
+                        _("not a readable .xls file: its workbook stream does not hold BIFF5/BIFF8 records"));
+        goto done;
+    }
+    if (g.encrypted) {
+        rc = sheet_fail(b, d, SHEET_ERR_ENCRYPTED, NULL, 0, 0,
+                        _("the workbook is password-protected (encrypted); expected it saved without a password"));
+        goto done;
+    }
+    cfb_close(&c);
+
+    const void *h = NULL;
+    int fx = freexl_open(b->path, &h);
+    if (fx != FREEXL_OK) {
+        if (h) freexl_close(h);
+        rc = sheet_fail(b, d, fx == FREEXL_FILE_NOT_FOUND ? SHEET_ERR_IO : SHEET_ERR_CORRUPT, NULL, 0, 0,
+                        _("libfreexl cannot read the workbook: %s"), _(freexl_why(fx)));
+        goto done;
+    }
+    b->xls = h;
+    unsigned v = 0;
+    if (freexl_get_info(h, FREEXL_BIFF_PASSWORD, &v) == FREEXL_OK && v == FREEXL_BIFF_OBFUSCATED) {
+        rc = sheet_fail(b, d, SHEET_ERR_ENCRYPTED, NULL, 0, 0,
+                        _("the workbook is password-protected (encrypted); expected it saved without a password"));
+        goto done;
+    }
+    if (freexl_get_info(h, FREEXL_BIFF_DATEMODE, &v) == FREEXL_OK) b->date1904 = v == FREEXL_BIFF_DATEMODE_1904;
+    unsigned count = 0;
+    if ((fx = freexl_get_info(h, FREEXL_BIFF_SHEET_COUNT, &count)) != FREEXL_OK) {
+        rc = sheet_fail(b, d, SHEET_ERR_CORRUPT, NULL, 0, 0, _("libfreexl cannot read the workbook: %s"),
+                        _(freexl_why(fx)));
+        goto done;
+    }
+    if (count > SHEET_MAX_SHEETS) count = SHEET_MAX_SHEETS;
+    b->sh = xcalloc(count ? count : 1, sizeof *b->sh);
+    int pass = g.biff8 && g.nbs == count;   /* the records map onto freexl's sheets */
+    for (unsigned i = 0; i < count; i++) {
+        const char *name = NULL;
+        struct sheet_sheet *s = &b->sh[b->nsh++];
+        s->name = freexl_get_worksheet_name(h, (unsigned short)i, &name) == FREEXL_OK && name
+                      ? xstrdup(name) : xasprintf("Sheet%u", i + 1);
+        s->merges_done = 1;
+        if (i < g.nbs) {
+            s->hidden = g.bs[i].hidden;
+            s->chart = g.bs[i].type != 0;
+        }
+        if (!pass) continue;
+        struct sheetpass sp = {b, s, &g, 0, 0, 0, SBUF_INIT};
+        struct walk sw = {buf, n, g.bs[i].pos};
+        if (g.bs[i].pos >= n) {
+            rc = sheet_fail(b, d, SHEET_ERR_CORRUPT, s->name, 0, 0,
+                            _("the sheet's BIFF records are outside the workbook stream"));
+        } else {
+            rc = read_sheet(&sp, &sw, d);
+        }
+        s->over_text = sbuf_take(&sp.text);
+        if (rc != SOKO_OK) goto done;
+        if (s->nover > 1) qsort(s->over, s->nover, sizeof *s->over, cmp_over);
+        s->nmerges = sheet_sort_merges(s->merges, s->nmerges);
+    }
+done:
+    if (c.f) cfb_close(&c);
+    globals_free(&g);
+    free(buf);
+    return rc;
+}
+
+void xls_close(struct sheet_book *b)
+{
+    if (b->xls) freexl_close(b->xls);
+    b->xls = NULL;
+}
+
+/* freexl's value of one cell → rd_cell. */
+static int put_value(struct sheet_reader *r, long col, const FreeXL_CellValue *v, struct soko_diag *d)
+{
+    char buf[32];
+    switch (v->type) {
+    case FREEXL_CELL_INT: {
+        int n = snprintf(buf, sizeof buf, "%d", v->value.int_value);
+        return rd_cell(r, col, SHEET_NUMBER, buf, (size_t)n, 0, d);
+    }
+    case FREEXL_CELL_DOUBLE:
+        if (!isfinite(v->value.double_value)) return rd_cell(r, col, SHEET_ERROR, "#NUM!", 5, 1, d);
+        return rd_cell(r, col, SHEET_NUMBER, buf, sheet_format_number(v->value.double_value, buf), 0, d);
+    case FREEXL_CELL_TEXT: case FREEXL_CELL_SST_TEXT: {
+        const char *t = v->value.text_value ? v->value.text_value : "";
+        return rd_cell(r, col, SHEET_STRING, t, strlen(t), 0, d);
+    }
+    case FREEXL_CELL_DATE: case FREEXL_CELL_DATETIME: {
+        /* "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS" → ISO 8601 with a 'T' */
+        const char *t = v->value.text_value ? v->value.text_value : "";
+        size_t n = strlen(t);
+        if (n >= sizeof buf) n = sizeof buf - 1;
+        memcpy(buf, t, n);
+        buf[n] = '\0';
+        if (n > 10 && buf[10] == ' ') buf[10] = 'T';
+        return rd_cell(r, col, SHEET_DATE, buf, n, 0, d);
+    }
+    case FREEXL_CELL_TIME: {
+        /* a time of day only: the fraction of a day, as an .xlsx gives it */
+        int h = 0, m = 0, s = 0;
+        const char *t = v->value.text_value ? v->value.text_value : "";
+        if (sscanf(t, "%d:%d:%d", &h, &m, &s) != 3) return SOKO_OK;
+        double x = (h * 3600.0 + m * 60.0 + s) / 86400.0;
+        return rd_cell(r, col, SHEET_NUMBER, buf, sheet_format_number(x, buf), 0, d);
+    }
+    default:
+        return SOKO_OK;
+    }
+}
+
+int xls_read(struct sheet_book *b, size_t i, struct sheet_reader *r, struct soko_diag *d)
+{
+    const struct sheet_sheet *s = &b->sh[i];
+    const void *h = b->xls;
+    int fx = freexl_select_active_worksheet(h, (unsigned short)i);
+    if (fx != FREEXL_OK)
+        return sheet_fail(b, d, SHEET_ERR_CORRUPT, s->name, 0, 0, _("libfreexl cannot read the sheet: %s"),
+                          _(freexl_why(fx)));
+    unsigned rows = 0;
+    unsigned short cols = 0;
+    if ((fx = freexl_worksheet_dimensions(h, &rows, &cols)) != FREEXL_OK)
+        return sheet_fail(b, d, SHEET_ERR_CORRUPT, s->name, 0, 0, _("libfreexl cannot read the sheet: %s"),
+                          _(freexl_why(fx)));
+    long last = rows;
+    if (s->nover && s->over[s->nover - 1].row > last) last = s->over[s->nover - 1].row;
+    if (last > SHEET_MAX_ROW) last = SHEET_MAX_ROW;
+    size_t k = 0;
+    for (long row = 1; row <= last; row++) {
+        int rc = rd_begin_row(r, row, d);
+        if (rc != SOKO_OK) return rc;
+        for (unsigned c = 0; row <= (long)rows && c < cols; c++) {
+            FreeXL_CellValue v;
+            fx = freexl_get_cell_value(h, (unsigned)(row - 1), (unsigned short)c, &v);
+            if (fx != FREEXL_OK)
+                return sheet_fail(b, d, SHEET_ERR_CORRUPT, s->name, row, (long)c + 1,
+                                  _("libfreexl cannot read the cell: %s"), _(freexl_why(fx)));
+            if ((rc = put_value(r, (long)c + 1, &v, d)) != SOKO_OK) return rc;
+        }
+        for (; k < s->nover && s->over[k].row == row; k++) {
+            const struct sheet_override *o = &s->over[k];
+            rc = rd_cell(r, o->col, (enum sheet_type)o->type, s->over_text + o->off, o->len, 1, d);
+            if (rc != SOKO_OK) return rc;
+        }
+        if ((rc = rd_end_row(r, d)) != SOKO_OK) return rc;
+    }
+    return SOKO_OK;
+}
