@@ -45,6 +45,12 @@ $(B)/tests/%: tests/unit/%.c $(B)/libsoko.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libsoko.a $(LIBS) $(CMOCKA_LIBS) $(LDFLAGS)
 
+# the spreadsheet fixtures of test_sheet, written at test time (tests/fixtures/gen_sheets.c)
+$(B)/tests/gen_sheets: tests/fixtures/gen_sheets.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS)
+$(B)/tests/test_sheet: $(B)/tests/gen_sheets
+
 $(B)/soko-gen: samples/gen.c
 	@mkdir -p $(B)
 	$(CC) -std=c11 -O2 -Wall -Wextra -pedantic samples/gen.c -lm -o $@

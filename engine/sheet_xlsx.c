@@ -108,7 +108,9 @@ struct xml {
     struct part p;
     xmlTextReaderPtr rd;
     int dtd;                 /* a DOCTYPE was met */
-    int eset;                /* emsg holds libxml2's first error */
+    int closed;              /* the root element's end was read */
+    int eset;                /* emsg holds libxml2's first error, ecode its code */
+    int ecode;
     char emsg[200];
 };
 
@@ -124,6 +126,7 @@ static void xml_error(void *ctx, xmlErrorPtr e)
     struct xml *x = ctx;
     if (x->eset || !e || e->level < XML_ERR_ERROR) return;
     x->eset = 1;
+    x->ecode = e->code;
     snprintf(x->emsg, sizeof x->emsg, "%s", e->message ? e->message : "?");
     size_t n = strlen(x->emsg);
     while (n && (x->emsg[n - 1] == '\n' || x->emsg[n - 1] == ' ')) x->emsg[--n] = '\0';
@@ -155,10 +158,13 @@ static int xml_open(struct sheet_book *b, const char *name, struct xml *x, int *
 static int xml_next(struct xml *x)
 {
     int r = xmlTextReaderRead(x->rd);
-    if (r == 1 && xmlTextReaderNodeType(x->rd) == XML_READER_TYPE_DOCUMENT_TYPE) {
+    if (r != 1) return r;
+    int t = xmlTextReaderNodeType(x->rd);
+    if (t == XML_READER_TYPE_DOCUMENT_TYPE) {
         x->dtd = 1;
         return -1;
     }
+    if (t == XML_READER_TYPE_END_ELEMENT && xmlTextReaderDepth(x->rd) == 0) x->closed = 1;
     return r;
 }
 
@@ -169,9 +175,13 @@ static int xml_fail(struct xml *x, const char *sheet, long row, struct soko_diag
         return sheet_fail(x->p.b, d, SHEET_ERR_MALFORMED, sheet, row, 0,
                           _("part %s has a DTD (<!DOCTYPE>); expected SpreadsheetML without one"),
                           x->p.name);
+    if (!x->closed && (!x->eset || x->ecode == XML_ERR_DOCUMENT_END))
+        return sheet_fail(x->p.b, d, SHEET_ERR_MALFORMED, sheet, row, 0,
+                          _("part %s is not well-formed XML: it ends inside an element (cut short?)"),
+                          x->p.name);
     return sheet_fail(x->p.b, d, SHEET_ERR_MALFORMED, sheet, row, 0,
                       _("part %s is not well-formed XML: %s"), x->p.name,
-                      x->eset ? x->emsg : _("unexpected end"));
+                      x->eset ? x->emsg : "?");
 }
 
 static void xml_close(struct xml *x)
