@@ -478,6 +478,7 @@ int sheet_open(const char *path, const struct sheet_limits *lim, struct sheet_bo
     if (!b->lim.max_part_bytes) b->lim.max_part_bytes = SHEET_DEF_PART_BYTES;
     if (!b->lim.max_strings_bytes) b->lim.max_strings_bytes = SHEET_DEF_STRINGS_BYTES;
     if (!b->lim.max_merges) b->lim.max_merges = SHEET_DEF_MERGES;
+    if (!b->lim.max_xls_date_days) b->lim.max_xls_date_days = SHEET_DEF_XLS_DATE_DAYS;
     int rc = kind == SHEET_KIND_XLSX ? xlsx_open(b, d) : xls_open(b, d);
     if (rc != SOKO_OK) {
         if (err) *err = b->err ? b->err : SHEET_ERR_CORRUPT;
@@ -738,6 +739,7 @@ static int apply_merges(struct sheet_reader *r, struct soko_diag *d)
     for (size_t i = 0; i < r->nact; i++) {
         size_t a = r->act[i];
         const struct sheet_range *m = &r->m[a];
+        SOKO_ASSERT(m->col1 >= 1 && m->col2 <= SHEET_MAX_COL);   /* the backends check */
         struct fillval *fv = &r->fv[a];
         if (m->row1 == row && (size_t)m->col1 <= r->n && r->c[m->col1 - 1].src != SRC_NONE) {
             const struct rcell *o = &r->c[m->col1 - 1];

@@ -90,12 +90,21 @@ struct sheet_limits {
     uint64_t max_strings_bytes; /* shared-strings table held in memory, text plus
                                    offsets (default 256 MiB) */
     size_t max_merges;          /* merged ranges of one sheet (default 1,000,000) */
+    uint64_t max_xls_date_days; /* .xls: libfreexl turns a date serial into a date one
+                                   day at a time (about 1 ns a day), so the serials of
+                                   a workbook's date cells together are bounded
+                                   (default 2e10, some 20 s; a sheet of 65,536 dates
+                                   of 2023 takes 3e9) */
 };
 #define SHEET_DEF_CELL_BYTES ((size_t)1 << 20)
 #define SHEET_DEF_ROW_BYTES ((size_t)64 << 20)
 #define SHEET_DEF_PART_BYTES ((uint64_t)4 << 30)
 #define SHEET_DEF_STRINGS_BYTES ((uint64_t)256 << 20)
 #define SHEET_DEF_MERGES ((size_t)1000000)
+#define SHEET_DEF_XLS_DATE_DAYS ((uint64_t)20000000000ull)
+#define SHEET_XLS_MAX_CELLS ((uint64_t)1 << 25)   /* cells the sheets of an .xls may
+                                   declare together (DIMENSION): freexl allocates 16
+                                   bytes for each, 512 MB */
 #define SHEET_MAX_ROW 1048576L   /* Excel's last row */
 #define SHEET_MAX_COL 16384L     /* Excel's last column, XFD */
 #define SHEET_MAX_FILL 1000L     /* largest fill_merged of sheet_read_opts */

@@ -143,21 +143,47 @@ struct globals {
     int biff8;
     int encrypted;
     int date1904;
-    struct { uint32_t pos; int hidden, type; } *bs;   /* BOUNDSHEET, in order */
+    struct { uint32_t pos; int hidden, type; char *name; } *bs;   /* BOUNDSHEET, in order;
+                                                         the name for messages before
+                                                         freexl gives its own */
     size_t nbs;
-    struct { unsigned id; unsigned char kind; } *fmt;  /* FORMAT codes → enum sheet_fmt */
+    struct { unsigned id; unsigned char kind, fx; } *fmt;   /* FORMAT: enum sheet_fmt,
+                                                          and freexl's date rule */
     size_t nfmt;
     unsigned *xfid;                                    /* XF index → format id */
     unsigned char *xf;                                 /* XF index → enum sheet_fmt */
+    unsigned char *fxdate;                             /* XF index → freexl makes a date */
     size_t nxf;
 };
 
 static void globals_free(struct globals *g)
 {
+    for (size_t i = 0; i < g->nbs; i++) free(g->bs[i].name);
     free(g->bs);
     free(g->fmt);
     free(g->xfid);
     free(g->xf);
+    free(g->fxdate);
+}
+
+/* freexl's own test of a format code (check_format in freexl.c): letters counted
+ * anywhere in the code; a date or date-time when y and m, or m and d, occur. */
+static int freexl_date_code(const char *code)
+{
+    int y = 0, m = 0, d = 0;
+    for (const char *p = code; *p; p++) {
+        char c = *p >= 'A' && *p <= 'Z' ? (char)(*p + 32) : *p;
+        y |= c == 'y';
+        m |= c == 'm';
+        d |= c == 'd';
+    }
+    return (y && m) || (m && d);
+}
+
+/* Does freexl convert numbers of this XF to dates (day by day)? */
+static int freexl_date_xf(const struct globals *g, unsigned xf)
+{
+    return xf < g->nxf && g->fxdate[xf];
 }
 
 static int fmt_kind(const struct globals *g, unsigned id)
@@ -190,6 +216,14 @@ static int read_globals(struct walk *w, struct globals *g)
             g->bs[g->nbs].pos = le32(p);
             g->bs[g->nbs].hidden = (p[4] & 3) != 0;
             g->bs[g->nbs].type = p[5];
+            g->bs[g->nbs].name = NULL;
+            if (len >= 8) {
+                /* BIFF8 XLUnicodeShortString; BIFF5 bytes of the code page (shown as Latin-1) */
+                struct sbuf nm = SBUF_INIT;
+                if (g->biff8) unistr(NULL, p + 7, len - 7u, p[6], 1, 0, &nm);
+                else unistr(NULL, p + 7, len - 7u, p[6], 0, 0, &nm);
+                g->bs[g->nbs].name = nm.s ? sbuf_take(&nm) : NULL;
+            }
             g->nbs++;
             break;
         case 0x041E: {   /* FORMAT */
@@ -199,6 +233,7 @@ static int read_globals(struct walk *w, struct globals *g)
             else if (!g->biff8 && len >= 3) unistr(NULL, p + 3, len - 3, p[2], 0, 0, &code);
             if (g->nfmt == capf) g->fmt = xrealloc(g->fmt, (capf = capf ? capf * 2 : 16) * sizeof *g->fmt);
             g->fmt[g->nfmt].id = le16(p);
+            g->fmt[g->nfmt].fx = (unsigned char)freexl_date_code(code.s ? code.s : "");
             g->fmt[g->nfmt++].kind = (unsigned char)sheet_format_kind((int)le16(p), code.s ? code.s : "");
             sbuf_free(&code);
             break;
@@ -215,7 +250,21 @@ static int read_globals(struct walk *w, struct globals *g)
     if (r != 1) return -1;
     /* the XF records may come before the FORMAT records they name */
     g->xf = xmalloc(g->nxf + 1);
-    for (size_t i = 0; i < g->nxf; i++) g->xf[i] = (unsigned char)fmt_kind(g, g->xfid[i]);
+    g->fxdate = xmalloc(g->nxf + 1);
+    for (size_t i = 0; i < g->nxf; i++) {
+        unsigned id = g->xfid[i];
+        g->xf[i] = (unsigned char)fmt_kind(g, id);
+        /* freexl: 14-17 dates, 22 a date-time (18-21, 45-47 times: no day loop); any
+         * other id by its FORMAT code, the first one of that id */
+        int fx = (id >= 14 && id <= 17) || id == 22;
+        if (!(id >= 14 && id <= 22) && !(id >= 45 && id <= 47))
+            for (size_t k = 0; k < g->nfmt; k++)
+                if (g->fmt[k].id == id) {
+                    fx = g->fmt[k].fx;
+                    break;
+                }
+        g->fxdate[i] = (unsigned char)fx;
+    }
     return 0;
 }
 
@@ -226,7 +275,44 @@ struct sheetpass {
     size_t cap, mcap;
     size_t seq;
     struct sbuf text;
+    uint64_t *cells;         /* cells the sheets declare (DIMENSION), all sheets */
+    double *days;            /* serials of freexl's date cells, all sheets */
 };
+
+/* An RK number: a 30-bit integer or the high bits of a double, maybe divided by 100. */
+static double rk_value(uint32_t rk)
+{
+    double x;
+    if (rk & 2) {
+        int32_t i = (int32_t)rk >> 2;   /* arithmetic on every compiler we use */
+        x = (double)i;
+    } else {
+        uint64_t bits = (uint64_t)(rk & 0xFFFFFFFCu) << 32;
+        memcpy(&x, &bits, sizeof x);
+    }
+    return (rk & 1) ? x / 100 : x;
+}
+
+/* A number freexl will show as a date: it counts one day at a time up to the serial
+ * (and its int cast of a serial past INT_MAX is undefined), so bound both. */
+static int date_work(struct sheetpass *sp, long row, long col, unsigned xf, double x, struct soko_diag *d)
+{
+    if (!freexl_date_xf(sp->g, xf) || !(x > 0)) return SOKO_OK;
+    if (x > 2958465.0) {
+        char num[32];
+        sheet_format_number(isfinite(x) ? x : 0, num);
+        return sheet_fail(sp->b, d, SHEET_ERR_CORRUPT, sp->s->name, row, col,
+                          _("the cell holds %s in a date format, after 9999-12-31 (Excel shows ####), "
+                            "which libfreexl cannot read; clear its date format or save the workbook as .xlsx"),
+                          num);
+    }
+    *sp->days += x;
+    if (*sp->days > (double)sp->b->lim.max_xls_date_days)
+        return sheet_fail(sp->b, d, SHEET_ERR_LIMIT, sp->s->name, row, col,
+                          _("the date cells need more than %llu day steps of libfreexl; save the workbook as .xlsx"),
+                          (unsigned long long)sp->b->lim.max_xls_date_days);
+    return SOKO_OK;
+}
 
 static void over_add(struct sheetpass *sp, long row, long col, enum sheet_type t, const char *s,
                      size_t n)
@@ -275,6 +361,43 @@ static int read_sheet(struct sheetpass *sp, struct walk *w, struct soko_diag *d)
         }
         if (depth != 1) continue;
         char num[32], date[24];
+        int rc;
+        /* what keeps freexl bounded, in every BIFF version */
+        switch (t) {
+        case 0x0200: {   /* DIMENSION: freexl allocates rows × columns cells */
+            uint64_t rows = sp->g->biff8 ? (len >= 14 ? le32(p + 4) : 0) : (len >= 8 ? le16(p + 2) : 0);
+            unsigned cols = sp->g->biff8 ? (len >= 14 ? le16(p + 10) : 0) : (len >= 8 ? le16(p + 6) : 0);
+            *sp->cells += rows * cols;
+            if (*sp->cells > SHEET_XLS_MAX_CELLS)
+                return sheet_fail(b, d, SHEET_ERR_LIMIT, s->name, 0, 0,
+                                  _("the sheets declare more than %llu cells"),
+                                  (unsigned long long)SHEET_XLS_MAX_CELLS);
+            continue;
+        }
+        case 0x0203:   /* NUMBER */
+            if (len >= 14) {
+                double x;
+                memcpy(&x, p + 6, 8);
+                if ((rc = date_work(sp, (long)le16(p) + 1, (long)le16(p + 2) + 1, le16(p + 4), x, d)) != SOKO_OK)
+                    return rc;
+            }
+            continue;
+        case 0x027E:   /* RK */
+            if (len >= 10 &&
+                (rc = date_work(sp, (long)le16(p) + 1, (long)le16(p + 2) + 1, le16(p + 4), rk_value(le32(p + 6)), d)) != SOKO_OK)
+                return rc;
+            continue;
+        case 0x00BD:   /* MULRK: xf and RK for columns first..last */
+            for (size_t k = 0; len >= 6 && 4 + 6 * (k + 1) <= (size_t)len - 2; k++) {
+                const unsigned char *q = p + 4 + 6 * k;
+                if ((rc = date_work(sp, (long)le16(p) + 1, (long)(le16(p + 2) + k) + 1, le16(q), rk_value(le32(q + 2)), d)) != SOKO_OK)
+                    return rc;
+            }
+            continue;
+        default:
+            break;
+        }
+        if (!sp->g->biff8) continue;   /* BIFF5: freexl's view only (docs) */
         switch (t) {
         case 0x00E5: {   /* MERGEDCELLS */
             if (len < 2) break;
@@ -290,6 +413,10 @@ static int read_sheet(struct sheetpass *sp, struct walk *w, struct soko_diag *d)
                 }
                 long r1 = (long)le16(q) + 1, r2 = (long)le16(q + 2) + 1;
                 long c1 = (long)le16(q + 4) + 1, c2 = (long)le16(q + 6) + 1;
+                if (c1 > 256 || c2 > 256)   /* BIFF8 sheets end at column IV */
+                    return sheet_fail(b, d, SHEET_ERR_CORRUPT, s->name, 0, 0,
+                                      _("a merged range reaches column %ld, past the last column of an .xls (IV)"),
+                                      c1 > c2 ? c1 : c2);
                 struct sheet_range *m = &s->merges[s->nmerges++];
                 m->row1 = r1 < r2 ? r1 : r2;
                 m->row2 = r1 < r2 ? r2 : r1;
@@ -383,7 +510,8 @@ int xls_open(struct sheet_book *b, struct soko_diag *d)
     long id = cfb_find(&c, "Workbook");
     if (id < 0) id = cfb_find(&c, "Book");
     unsigned char *buf = NULL;
-    size_t n = 0;
+    size_t n = 0, nbs = 0;
+    struct sheet_sheet *pre = NULL;   /* what our pass finds, per BOUNDSHEET */
     int rc = SOKO_OK;
     struct globals g;
     memset(&g, 0, sizeof g);
@@ -411,6 +539,28 @@ int xls_open(struct sheet_book *b, struct soko_diag *d)
     }
     cfb_close(&c);
 
+    /* our pass over every sheet's records comes before freexl reads them: freexl must
+     * not be given what would cost it hours or gigabytes */
+    nbs = g.nbs > SHEET_MAX_SHEETS ? SHEET_MAX_SHEETS : g.nbs;
+    pre = xcalloc(nbs ? nbs : 1, sizeof *pre);
+    uint64_t cells = 0;
+    double days = 0;
+    for (size_t i = 0; i < nbs && rc == SOKO_OK; i++) {
+        struct sheet_sheet *s = &pre[i];
+        s->name = g.bs[i].name ? xstrdup(g.bs[i].name) : xasprintf("Sheet%zu", i + 1);
+        struct sheetpass sp = {b, s, &g, 0, 0, 0, SBUF_INIT, &cells, &days};
+        struct walk sw = {buf, n, g.bs[i].pos};
+        if (g.bs[i].pos >= n)
+            rc = sheet_fail(b, d, SHEET_ERR_CORRUPT, s->name, 0, 0,
+                            _("the sheet's BIFF records are outside the workbook stream"));
+        else
+            rc = read_sheet(&sp, &sw, d);
+        s->over_text = sbuf_take(&sp.text);
+        if (s->nover > 1) qsort(s->over, s->nover, sizeof *s->over, cmp_over);
+        s->nmerges = sheet_sort_merges(s->merges, s->nmerges);
+    }
+    if (rc != SOKO_OK) goto done;
+
     const void *h = NULL;
     int fx = freexl_open(b->path, &h);
     if (fx != FREEXL_OK) {
@@ -435,33 +585,37 @@ int xls_open(struct sheet_book *b, struct soko_diag *d)
     }
     if (count > SHEET_MAX_SHEETS) count = SHEET_MAX_SHEETS;
     b->sh = xcalloc(count ? count : 1, sizeof *b->sh);
-    int pass = g.biff8 && g.nbs == count;   /* the records map onto freexl's sheets */
+    int mine = g.biff8 && nbs == count;   /* our records map onto freexl's sheets */
     for (unsigned i = 0; i < count; i++) {
         const char *name = NULL;
         struct sheet_sheet *s = &b->sh[b->nsh++];
         s->name = freexl_get_worksheet_name(h, (unsigned short)i, &name) == FREEXL_OK && name
                       ? xstrdup(name) : xasprintf("Sheet%u", i + 1);
         s->merges_done = 1;
-        if (i < g.nbs) {
+        if (i < nbs) {
             s->hidden = g.bs[i].hidden;
             s->chart = g.bs[i].type != 0;
         }
-        if (!pass) continue;
-        struct sheetpass sp = {b, s, &g, 0, 0, 0, SBUF_INIT};
-        struct walk sw = {buf, n, g.bs[i].pos};
-        if (g.bs[i].pos >= n) {
-            rc = sheet_fail(b, d, SHEET_ERR_CORRUPT, s->name, 0, 0,
-                            _("the sheet's BIFF records are outside the workbook stream"));
-        } else {
-            rc = read_sheet(&sp, &sw, d);
-        }
-        s->over_text = sbuf_take(&sp.text);
-        if (rc != SOKO_OK) goto done;
-        if (s->nover > 1) qsort(s->over, s->nover, sizeof *s->over, cmp_over);
-        s->nmerges = sheet_sort_merges(s->merges, s->nmerges);
+        if (!mine) continue;
+        /* the merged ranges and the overriding cells pass to the book */
+        s->merges = pre[i].merges;
+        s->nmerges = pre[i].nmerges;
+        s->over = pre[i].over;
+        s->nover = pre[i].nover;
+        s->over_text = pre[i].over_text;
+        pre[i].merges = NULL;
+        pre[i].over = NULL;
+        pre[i].over_text = NULL;
     }
 done:
     if (c.f) cfb_close(&c);
+    for (size_t i = 0; pre && i < nbs; i++) {
+        free(pre[i].name);
+        free(pre[i].merges);
+        free(pre[i].over);
+        free(pre[i].over_text);
+    }
+    free(pre);
     globals_free(&g);
     free(buf);
     return rc;

@@ -426,6 +426,8 @@ static void test_open_errors(void **state)
         {"plain.csv", SOKO_EINPUT, SHEET_ERR_NOT_SHEET, ": not a spreadsheet"},
         {"empty.csv", SOKO_EINPUT, SHEET_ERR_NOT_SHEET, ": not a spreadsheet"},
         {"no-such-file.xlsx", SOKO_EIO, SHEET_ERR_IO, ": cannot open: "},
+        {"bigdate.xls", SOKO_EINPUT, SHEET_ERR_CORRUPT,
+         "[Даты]:3:B: the cell holds 3000000 in a date format, after 9999-12-31 (Excel shows ####)"},
     };
     for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
         struct soko_diag d;
@@ -717,6 +719,20 @@ static void test_read_errors(void **state)
         assert_string_equal(g.dump.s, tab[i].rows);
         got_free(&g);
         soko_diag_free(&d);
+    }
+    /* .xls: the day steps libfreexl would take for its dates, bounded (the first
+     * date, 2023-04-18, is serial 45034) */
+    {
+        struct sheet_limits days = {.max_xls_date_days = 40000};
+        struct soko_diag d2;
+        soko_diag_init(&d2, 0);
+        struct sheet_book *b2 = NULL;
+        enum sheet_err e2;
+        assert_int_equal(sheet_open(fx("basic.xls"), &days, &b2, &e2, &d2), SOKO_EINPUT);
+        assert_null(b2);
+        assert_int_equal(e2, SHEET_ERR_LIMIT);
+        expect_msg(&d2, fx("basic.xls"), "[Лист1]:8:A: the date cells need more than 40000 day steps of libfreexl");
+        soko_diag_free(&d2);
     }
     /* the shared strings over their bound: refused at the first read */
     struct sheet_limits tiny = {.max_strings_bytes = 200};
