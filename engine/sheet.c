@@ -394,6 +394,42 @@ void sheet_put_utf8(struct sbuf *b, unsigned long cp)
     }
 }
 
+const char *sheet_quote(char *buf, size_t size, const char *s, size_t n)
+{
+    SOKO_ASSERT(size >= 8);
+    const unsigned char *u = (const unsigned char *)s;
+    size_t o = 0, room = size - 4;   /* "..." and the NUL always fit */
+    size_t i = 0;
+    while (i < n) {
+        int inc;
+        size_t k = utf8_valid_prefix(u + i, n - i, &inc);
+        if (k == 0) {
+            /* a byte that is not UTF-8 */
+            if (o + 4 > room) goto cut;
+            snprintf(buf + o, 5, "\\x%02X", u[i]);
+            o += 4;
+            i++;
+            continue;
+        }
+        size_t w = u[i] >= 0xF0 ? 4 : u[i] >= 0xE0 ? 3 : u[i] >= 0xC0 ? 2 : 1;
+        if (u[i] < 0x20 || u[i] == 0x7F) {
+            if (o + 4 > room) goto cut;
+            snprintf(buf + o, 5, "\\x%02X", u[i]);
+            o += 4;
+        } else {
+            if (o + w > room) goto cut;
+            memcpy(buf + o, s + i, w);
+            o += w;
+        }
+        i += w;
+    }
+    buf[o] = '\0';
+    return buf;
+cut:
+    memcpy(buf + o, "...", 4);
+    return buf;
+}
+
 const char *sheet_biff_error(unsigned code)
 {
     switch (code) {
@@ -544,11 +580,13 @@ int sheet_find(struct sheet_book *b, const char *spec, size_t *index, struct sok
     for (size_t i = 0; i < b->nsh && i < 50; i++)
         sbuf_printf(&list, "%s%zu '%s'", i ? ", " : "", i + 1, b->sh[i].name);
     if (b->nsh > 50) sbuf_printf(&list, ", ... (%zu in all)", b->nsh);
+    char q[128];
+    sheet_quote(q, sizeof q, spec, strlen(spec));
     int rc = b->nsh
                  ? sheet_fail(b, d, SHEET_ERR_NO_SHEET, NULL, 0, 0,
-                              _("no sheet '%s'; the sheets are %s"), spec, list.s)
+                              _("no sheet '%s'; the sheets are %s"), q, list.s)
                  : sheet_fail(b, d, SHEET_ERR_NO_SHEET, NULL, 0, 0,
-                              _("no sheet '%s'; the workbook has no sheets"), spec);
+                              _("no sheet '%s'; the workbook has no sheets"), q);
     sbuf_free(&list);
     return rc;
 }

@@ -136,6 +136,7 @@ int cfb_open(const char *path, struct cfb *c, const char **why)
         goto fail;
     }
     uint32_t eper = c->ssz / 128;
+    c->eper = eper;
     c->ent = xcalloc((size_t)ndirs * eper, sizeof *c->ent);
     for (uint32_t i = 0; i < ndirs; i++) {
         if (rd_sector(c, dirs[i], sec) != 0) {
@@ -146,6 +147,7 @@ int cfb_open(const char *path, struct cfb *c, const char **why)
             const unsigned char *e = sec + 128 * j;
             struct cfb_entry *x = &c->ent[c->nent++];
             unsigned nlen = le16(e + 0x40);
+            x->nlen = nlen;
             if (nlen > 64) nlen = 64;
             size_t o = 0;
             for (unsigned q = 0; q + 1 < nlen && o + 1 < sizeof x->name; q += 2) {

@@ -78,6 +78,11 @@ int sheet_fail_path(const char *path, struct soko_diag *d, enum sheet_err *err,
  * Returns 0 and sets *x, or -1. */
 int sheet_parse_double(const char *s, size_t n, double *x);
 
+/* Text from the file for a message, into buf (size >= 8): as much of s[0..n) as fits,
+ * cut at a character with "..." when cut, bytes that are not UTF-8 and control
+ * characters as \xNN; valid UTF-8 whatever s holds. Returns buf. */
+const char *sheet_quote(char *buf, size_t size, const char *s, size_t n);
+
 /* Appends the UTF-8 of code point cp (U+FFFD for a surrogate or beyond U+10FFFF). */
 void sheet_put_utf8(struct sbuf *b, unsigned long cp);
 
@@ -144,6 +149,7 @@ void xls_close(struct sheet_book *b);
 
 struct cfb_entry {
     char name[32];                 /* ASCII name, '?' for other characters */
+    unsigned nlen;                 /* the name's length field, as the file says */
     int type;                      /* 1 storage, 2 stream, 5 root */
     uint32_t left, right, child;   /* siblings and first child (directory ids) */
     uint32_t start;                /* first sector */
@@ -162,6 +168,7 @@ struct cfb {
     uint32_t cutoff;               /* streams smaller than this live in the mini stream */
     struct cfb_entry *ent;
     uint32_t nent;
+    uint32_t eper;                 /* entries in one directory sector */
 };
 
 /* Opens an OLE2 compound file and reads its FAT, mini FAT and directory. Returns 0,

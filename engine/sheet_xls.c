@@ -501,6 +501,20 @@ static int read_sheet(struct sheetpass *sp, struct walk *w, struct soko_diag *d)
 
 /* ------------------------------------------------------------ open, read */
 
+/* freexl 1.0.6 finds the workbook stream by converting the names of the first
+ * directory sector's entries, in order until "Workbook" or "Book", with the length
+ * each entry claims, from a 64-byte field: a longer claim reads past its stack buffer.
+ * 1 when every name it would convert is at most 64 bytes, and of whole characters. */
+static int freexl_safe_directory(const struct cfb *c)
+{
+    for (uint32_t i = 0; i < c->eper && i < c->nent; i++) {
+        const struct cfb_entry *e = &c->ent[i];
+        if (e->nlen > 64 || e->nlen % 2) return 0;
+        if (strcmp(e->name, "Workbook") == 0 || strcmp(e->name, "Book") == 0) return 1;
+    }
+    return 1;
+}
+
 int xls_open(struct sheet_book *b, struct soko_diag *d)
 {
     struct cfb c;
@@ -524,6 +538,11 @@ int xls_open(struct sheet_book *b, struct soko_diag *d)
     size_t cap = cap64 > SIZE_MAX ? SIZE_MAX : (size_t)cap64;
     if (cfb_read(&c, id, &buf, &n, cap, &why) != 0) {
         rc = sheet_fail(b, d, SHEET_ERR_CORRUPT, NULL, 0, 0, _("not a readable .xls file: it %s"), _(why));
+        goto done;
+    }
+    if (!freexl_safe_directory(&c)) {
+        rc = sheet_fail(b, d, SHEET_ERR_CORRUPT, NULL, 0, 0,
+                        _("not a readable .xls file: it has a damaged OLE2 directory (a name longer than 32 characters)"));
         goto done;
     }
     struct walk w = {buf, n, 0};
@@ -563,6 +582,8 @@ int xls_open(struct sheet_book *b, struct soko_diag *d)
 
     const void *h = NULL;
     int fx = freexl_open(b->path, &h);
+    if (fx == FREEXL_OK && !h) fx = FREEXL_CRAFTED_FILE;   /* freexl 1.0.6 on some damaged
+                                                              streams: "ok" and no handle */
     if (fx != FREEXL_OK) {
         if (h) freexl_close(h);
         rc = sheet_fail(b, d, fx == FREEXL_FILE_NOT_FOUND ? SHEET_ERR_IO : SHEET_ERR_CORRUPT, NULL, 0, 0,

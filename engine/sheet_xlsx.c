@@ -127,9 +127,10 @@ static void xml_error(void *ctx, xmlErrorPtr e)
     if (x->eset || !e || e->level < XML_ERR_ERROR) return;
     x->eset = 1;
     x->ecode = e->code;
-    snprintf(x->emsg, sizeof x->emsg, "%s", e->message ? e->message : "?");
-    size_t n = strlen(x->emsg);
-    while (n && (x->emsg[n - 1] == '\n' || x->emsg[n - 1] == ' ')) x->emsg[--n] = '\0';
+    const char *m = e->message ? e->message : "?";
+    size_t n = strlen(m);
+    while (n && (m[n - 1] == '\n' || m[n - 1] == ' ')) n--;
+    sheet_quote(x->emsg, sizeof x->emsg, m, n);   /* libxml2 may quote the document */
 }
 
 static int xml_open(struct sheet_book *b, const char *name, struct xml *x, int *absent,
@@ -239,6 +240,9 @@ static int attr_next(struct xml *x, const char **n, const char **v)
 }
 
 /* ------------------------------------------------------------ text helpers */
+
+/* File text quoted in a message: at most 40 bytes of it (sheet_quote). */
+#define Q(s, n) sheet_quote(qbuf, sizeof qbuf, (s), (n))
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -784,14 +788,14 @@ static int cell_done(struct sheet_book *b, struct sheet_reader *r, struct cellst
     const char *sheet = r->sheet;
     const char *v = c->v.s ? c->v.s : "";
     size_t vn = c->v.len;
-    char num[32], date[24];
+    char num[32], date[24], qbuf[48];
     switch (c->t) {
     case CT_N: {
         if (!c->has_v || vn == 0) return SOKO_OK;
         double x;
         if (sheet_parse_double(v, vn, &x) != 0)
             return sheet_fail(b, d, SHEET_ERR_MALFORMED, sheet, r->row, c->col,
-                              _("a number cell holds '%.40s'; expected a number"), v);
+                              _("a number cell holds '%s'; expected a number"), Q(v, vn));
         enum sheet_fmt k = c->style >= 0 && (size_t)c->style < b->nxf ? (enum sheet_fmt)b->xf[c->style]
                                                                        : SHEET_FMT_NUMBER;
         if (k != SHEET_FMT_NUMBER) {
@@ -808,7 +812,7 @@ static int cell_done(struct sheet_book *b, struct sheet_reader *r, struct cellst
         while (*end == ' ') end++;
         if (end == v || *end || v[0] == '-' || k >= b->sst_n)
             return sheet_fail(b, d, SHEET_ERR_MALFORMED, sheet, r->row, c->col,
-                              _("shared string '%.20s' does not exist (the table has %zu)"), v, b->sst_n);
+                              _("shared string '%s' does not exist (the table has %zu)"), Q(v, vn), b->sst_n);
         const char *s = b->sst + b->sst_off[k];
         return rd_cell(r, c->col, SHEET_STRING, s, b->sst_off[k + 1] - b->sst_off[k] - 1, 1, d);
     }
@@ -826,7 +830,7 @@ static int cell_done(struct sheet_book *b, struct sheet_reader *r, struct cellst
         if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
             return rd_cell(r, c->col, SHEET_BOOL, v[0] == 't' ? "TRUE" : "FALSE", v[0] == 't' ? 4 : 5, 1, d);
         return sheet_fail(b, d, SHEET_ERR_MALFORMED, sheet, r->row, c->col,
-                          _("a boolean cell holds '%.40s'; expected 0 or 1"), v);
+                          _("a boolean cell holds '%s'; expected 0 or 1"), Q(v, vn));
     }
     case CT_E:
         if (!c->has_v || vn == 0) return SOKO_OK;
@@ -838,7 +842,7 @@ static int cell_done(struct sheet_book *b, struct sheet_reader *r, struct cellst
         size_t n = iso_date(v, vn, k == SHEET_FMT_DATETIME, date);
         if (!n)
             return sheet_fail(b, d, SHEET_ERR_MALFORMED, sheet, r->row, c->col,
-                              _("a date cell holds '%.40s'; expected an ISO 8601 date"), v);
+                              _("a date cell holds '%s'; expected an ISO 8601 date"), Q(v, vn));
         return rd_cell(r, c->col, SHEET_DATE, date, n, 0, d);
     }
     }
@@ -879,6 +883,7 @@ int xlsx_read(struct sheet_book *b, size_t i, struct sheet_reader *r, struct sok
     struct cellst c;
     memset(&c, 0, sizeof c);
     struct sbuf scratch = SBUF_INIT;
+    char qbuf[48];
     int in_data = 0, in_row = 0, in_cell = 0, in_is = 0, rph = 0, res;
     int collect = 0;   /* 1: <v>, 2: a <t> of <is> */
     long prev_row = 0, prev_col = 0;
@@ -950,7 +955,7 @@ int xlsx_read(struct sheet_book *b, size_t i, struct sheet_reader *r, struct sok
                 long v = strtol(av, &end, 10);
                 if (end == av || *end || v < 1 || v > SHEET_MAX_ROW) {
                     rc = sheet_fail(b, d, SHEET_ERR_MALFORMED, sheet, prev_row ? prev_row + 1 : 0, 0,
-                                    _("row number '%.20s' is outside 1..%ld"), av, SHEET_MAX_ROW);
+                                    _("row number '%s' is outside 1..%ld"), Q(av, strlen(av)), SHEET_MAX_ROW);
                     goto done;
                 }
                 row = v;
@@ -975,14 +980,14 @@ int xlsx_read(struct sheet_book *b, size_t i, struct sheet_reader *r, struct sok
                     long rr, cc;
                     if (sheet_parse_ref(av, strlen(av), &rr, &cc) != 0 || rr == 0) {
                         rc = sheet_fail(b, d, SHEET_ERR_MALFORMED, sheet, r->row, 0,
-                                        _("cell reference '%.20s' is not a cell of A1:XFD1048576"), av);
+                                        _("cell reference '%s' is not a cell of A1:XFD1048576"), Q(av, strlen(av)));
                         goto done;
                     }
                     c.col = cc;
                 } else if (strcmp(an, "t") == 0) {
                     if (parse_ctype(av, &c.t) != 0) {
                         rc = sheet_fail(b, d, SHEET_ERR_MALFORMED, sheet, r->row, c.col,
-                                        _("unknown cell type t=\"%.20s\""), av);
+                                        _("unknown cell type t=\"%s\""), Q(av, strlen(av)));
                         goto done;
                     }
                 } else if (strcmp(an, "s") == 0) {
@@ -1038,10 +1043,11 @@ static int merge_push(struct sheet_book *b, struct sheet_sheet *s, struct mscan 
                       struct soko_diag *d)
 {
     struct sheet_range g;
+    char qbuf[48];
     m->val[m->nv] = '\0';
     if (m->vbad || sheet_parse_range(m->val, m->nv, &g) != 0)
         return sheet_fail(b, d, SHEET_ERR_MALFORMED, s->name, 0, 0,
-                          _("merged range '%s' is not a range of A1:XFD1048576"), m->val);
+                          _("merged range '%s' is not a range of A1:XFD1048576"), Q(m->val, m->nv));
     if (s->nmerges >= b->lim.max_merges)
         return sheet_fail(b, d, SHEET_ERR_LIMIT, s->name, 0, 0,
                           _("more than %zu merged ranges"), b->lim.max_merges);

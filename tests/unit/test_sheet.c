@@ -30,7 +30,7 @@
 #include <cmocka.h>
 
 #include "sheet.h"
-#include "sheet_int.h"   /* sheet_parse_double */
+#include "sheet_int.h"   /* sheet_parse_double, sheet_quote */
 #include "soko.h"
 
 /* ================================================================ fixtures */
@@ -311,6 +311,13 @@ static void test_format_number(void **state)
         assert_true(strtod(buf, NULL) == x || (x == 0 && strcmp(buf, "0") == 0));
         assert_null(strchr(buf, ','));
     }
+    /* file text in messages: cut at a character, never invalid UTF-8 */
+    char q[16], q12[12];
+    assert_string_equal(sheet_quote(q12, sizeof q12, "Группа", 12), "Груп...");
+    assert_string_equal(sheet_quote(q, sizeof q, "Группа", 12), "Группа");
+    assert_string_equal(sheet_quote(q, sizeof q, "ab\xFF\ncd", 6), "ab\\xFF\\x0Acd");
+    assert_string_equal(sheet_quote(q, sizeof q, "\xD0", 1), "\\xD0");
+    assert_string_equal(sheet_quote(q, sizeof q, "", 0), "");
     double x;
     assert_int_equal(sheet_parse_double(" 49.73\n", 7, &x), 0);
     assert_true(x == 49.73);
@@ -426,6 +433,9 @@ static void test_open_errors(void **state)
         {"plain.csv", SOKO_EINPUT, SHEET_ERR_NOT_SHEET, ": not a spreadsheet"},
         {"empty.csv", SOKO_EINPUT, SHEET_ERR_NOT_SHEET, ": not a spreadsheet"},
         {"no-such-file.xlsx", SOKO_EIO, SHEET_ERR_IO, ": cannot open: "},
+        /* found by fuzz_sheet: libfreexl would read past a buffer on this one */
+        {"longname.xls", SOKO_EINPUT, SHEET_ERR_CORRUPT,
+         ": not a readable .xls file: it has a damaged OLE2 directory (a name longer than 32 characters)"},
         {"bigdate.xls", SOKO_EINPUT, SHEET_ERR_CORRUPT,
          "[Даты]:3:B: the cell holds 3000000 in a date format, after 9999-12-31 (Excel shows ####)"},
     };
@@ -698,6 +708,8 @@ static void test_read_errors(void **state)
         {"bad-sst.xlsx", 0, 0, SHEET_ERR_MALFORMED, "[S]:1:B: shared string '3' does not exist (the table has 0)", ""},
         {"overlap.xlsx", 3, 0, SHEET_ERR_MALFORMED, "[S]:2:B: merged ranges overlap at B2", "1:S^a|S~a"},
         {"merge-bad.xlsx", 1, 0, SHEET_ERR_MALFORMED, "[S]: merged range 'A1:ZZZZ2' is not a range of A1:XFD1048576", ""},
+        /* found by fuzz_sheet: the message quoted the bytes as they were */
+        {"merge-bytes.xlsx", 1, 0, SHEET_ERR_MALFORMED, "[S]: merged range '\\xBB\\xCDЖ:A1' is not a range of A1:XFD1048576", ""},
         {"missing-part.xlsx", 0, 0, SHEET_ERR_CORRUPT, "[S]: part xl/worksheets/sheet1.xml of this sheet is missing from the archive", ""},
         {"big-cell.xlsx", 0, 1, SHEET_ERR_LIMIT, "[S]:1:A: the cell holds more than 1000 bytes of text", ""},
         {"bomb.xlsx", 0, 1, SHEET_ERR_LIMIT, ": part xl/worksheets/sheet1.xml is 8388632 bytes uncompressed, more than the limit of 1048576", ""},
