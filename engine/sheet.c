@@ -430,6 +430,19 @@ cut:
     return buf;
 }
 
+char *sheet_clean_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n > 255) {
+        n = 255;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;   /* not inside a character */
+    }
+    char *c = xstrndup(s, n);
+    for (char *p = c; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7F) *p = '?';
+    return c;
+}
+
 const char *sheet_biff_error(unsigned code)
 {
     switch (code) {

@@ -105,7 +105,10 @@ int cfb_open(const char *path, struct cfb *c, const char **why)
     sec = xmalloc(c->ssz);
     uint32_t per = c->ssz / 4;
 
-    /* the FAT's own sectors: 109 in the header, the rest in the DIFAT chain */
+    /* the FAT's own sectors: 109 in the header, the rest in the DIFAT chain; only as
+     * many as can describe sectors of this file are read */
+    uint32_t need = (uint32_t)(((uint64_t)c->nsect + per - 1) / per);
+    if (nfatsec > need) nfatsec = need ? need : 1;
     difat = xmalloc((size_t)nfatsec * sizeof *difat);
     uint32_t k = 0;
     for (uint32_t i = 0; i < 109 && k < nfatsec; i++) difat[k++] = le32(h + 0x4C + 4 * i);

@@ -83,6 +83,11 @@ int sheet_parse_double(const char *s, size_t n, double *x);
  * characters as \xNN; valid UTF-8 whatever s holds. Returns buf. */
 const char *sheet_quote(char *buf, size_t size, const char *s, size_t n);
 
+/* A name from the file (sheet, part) as the book keeps it: at most 255 bytes, cut at a
+ * character; control characters become '?', so that a message stays one line. s must
+ * be UTF-8. Caller frees. */
+char *sheet_clean_name(const char *s);
+
 /* Appends the UTF-8 of code point cp (U+FFFD for a surrogate or beyond U+10FFFF). */
 void sheet_put_utf8(struct sbuf *b, unsigned long cp);
 

@@ -566,7 +566,7 @@ int xls_open(struct sheet_book *b, struct soko_diag *d)
     double days = 0;
     for (size_t i = 0; i < nbs && rc == SOKO_OK; i++) {
         struct sheet_sheet *s = &pre[i];
-        s->name = g.bs[i].name ? xstrdup(g.bs[i].name) : xasprintf("Sheet%zu", i + 1);
+        s->name = g.bs[i].name ? sheet_clean_name(g.bs[i].name) : xasprintf("Sheet%zu", i + 1);
         struct sheetpass sp = {b, s, &g, 0, 0, 0, SBUF_INIT, &cells, &days};
         struct walk sw = {buf, n, g.bs[i].pos};
         if (g.bs[i].pos >= n)
@@ -611,7 +611,7 @@ int xls_open(struct sheet_book *b, struct soko_diag *d)
         const char *name = NULL;
         struct sheet_sheet *s = &b->sh[b->nsh++];
         s->name = freexl_get_worksheet_name(h, (unsigned short)i, &name) == FREEXL_OK && name
-                      ? xstrdup(name) : xasprintf("Sheet%u", i + 1);
+                      ? sheet_clean_name(name) : xasprintf("Sheet%u", i + 1);
         s->merges_done = 1;
         if (i < nbs) {
             s->hidden = g.bs[i].hidden;

@@ -344,7 +344,10 @@ static char *resolve(const char *dir, const char *target)
         if (*p == '/') p++;
     }
     sbuf_free(&full);
-    return sbuf_take(&out);
+    char *raw = sbuf_take(&out);
+    char *clean = sheet_clean_name(raw);   /* it is quoted in messages */
+    free(raw);
+    return clean;
 }
 
 /* "xl/workbook.xml" → "xl/" (caller frees). */
@@ -588,7 +591,7 @@ int xlsx_open(struct sheet_book *b, struct soko_diag *d)
             int hidden = 0;
             char *name_c = NULL, *id_c = NULL;
             for (int ok = attr_first(&x, &an, &av); ok; ok = attr_next(&x, &an, &av)) {
-                if (strcmp(an, "name") == 0) name = av, free(name_c), name_c = xstrdup(name);
+                if (strcmp(an, "name") == 0) name = av, free(name_c), name_c = sheet_clean_name(name);
                 else if (strcmp(an, "id") == 0) id = av, free(id_c), id_c = xstrdup(id);
                 else if (strcmp(an, "state") == 0) hidden = strcmp(av, "visible") != 0;
             }
@@ -675,10 +678,14 @@ static int sst_push(struct sheet_book *b, struct sbuf *raw, size_t *cap, struct 
     return SOKO_OK;
 }
 
+/* Loads the shared strings once; a failure leaves no table (and the next read tries
+ * again, failing the same way) rather than a part of one. */
 static int sst_load(struct sheet_book *b, struct soko_diag *d)
 {
-    b->sst_done = 1;
-    if (!b->sst_part) return SOKO_OK;
+    if (!b->sst_part) {
+        b->sst_done = 1;
+        return SOKO_OK;
+    }
     struct xml x;
     int absent, rc = xml_open(b, b->sst_part, &x, &absent, d);
     if (rc != SOKO_OK) return rc;
@@ -737,6 +744,15 @@ static int sst_load(struct sheet_book *b, struct soko_diag *d)
 done:
     sbuf_free(&cur);
     xml_close(&x);
+    if (rc == SOKO_OK) {
+        b->sst_done = 1;
+    } else {
+        free(b->sst);
+        free(b->sst_off);
+        b->sst = NULL;
+        b->sst_off = NULL;
+        b->sst_len = b->sst_cap = b->sst_n = 0;
+    }
     return rc;
 }
 

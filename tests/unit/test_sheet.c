@@ -107,7 +107,15 @@ static int group_setup(void **state)
         fprintf(stderr, "test_sheet: %s failed: the .xls fixtures need python3-xlwt (scripts/deps test)\n", cmd);
         return -1;
     }
-    FILE *f = fopen(fx("plain.csv"), "w");
+    /* basic.xls cut in half */
+    FILE *f = fopen(fx("basic.xls"), "rb");
+    if (!f) return -1;
+    static char half[1 << 16];
+    size_t hn = fread(half, 1, sizeof half, f);
+    fclose(f);
+    f = fopen(fx("truncated.xls"), "wb");
+    if (!f || fwrite(half, 1, hn / 2, f) != hn / 2 || fclose(f) != 0) return -1;
+    f = fopen(fx("plain.csv"), "w");
     if (!f) return -1;
     fputs("school_id;name\n344;Школа № 344\n", f);
     fclose(f);
@@ -421,6 +429,7 @@ static void test_open_errors(void **state)
     static const struct { const char *file; int rc; enum sheet_err err; const char *msg; } tab[] = {
         {"corrupt.xlsx", SOKO_EINPUT, SHEET_ERR_CORRUPT, ": not a readable zip archive (damaged or cut short?)"},
         {"truncated.xlsx", SOKO_EINPUT, SHEET_ERR_CORRUPT, ": not a readable zip archive"},
+        {"truncated.xls", SOKO_EINPUT, SHEET_ERR_CORRUPT, ": not a readable .xls file: it has a damaged OLE2 sector table"},
         {"notbook.zip", SOKO_EINPUT, SHEET_ERR_NOT_SHEET, ": a zip archive without xl/workbook.xml: not an Excel workbook"},
         {"word.docx", SOKO_EINPUT, SHEET_ERR_NOT_SHEET, "main part word/document.xml is a <document>"},
         {"calc.ods", SOKO_EINPUT, SHEET_ERR_UNSUPPORTED, "an OpenDocument file (.ods)"},
@@ -569,6 +578,14 @@ static void test_xlsx_inline_and_handmade(void **state)
                  "2:D1904-01-01|D2027-03-16|N1.5|D2027-03-16|D2027-03-16T18:00:00|N3\n"
                  "5:E|E|BTRUE|X#N/A|D2024-04-18|D2024-04-18T09:05:00|N49.73|N0.001|Sline\ntwo|Sinline");
     expect_sheet(fx("handmade.xlsx"), "второй", 0, "2:E|N7");
+
+    /* names as kept: control characters as '?', at most 255 bytes cut at a character */
+    assert_int_equal(sheet_open(fx("names.xlsx"), NULL, &b, NULL, &d), SOKO_OK);
+    assert_int_equal(sheet_count(b), 2);
+    assert_string_equal(sheet_name(b, 0), "Tab?here");
+    assert_int_equal(strlen(sheet_name(b, 1)), 254);
+    for (size_t i = 0; i < 254; i += 2) assert_memory_equal(sheet_name(b, 1) + i, "Я", 2);
+    sheet_close(b);
     expect_sheet(fx("handmade.xlsx"), "Диаграмма", 3, "");
 }
 
@@ -755,6 +772,11 @@ static void test_read_errors(void **state)
     struct got g = {SBUF_INIT, 0, 0, 0, 0, 0, NULL};
     assert_int_equal(sheet_read(b, 0, NULL, collect_row, &g, &d), SOKO_EINPUT);
     assert_int_equal(sheet_error(b), SHEET_ERR_LIMIT);
+    expect_msg(&d, fx("basic.xlsx"), ": the shared strings take more than 200 bytes");
+    assert_int_equal(g.rows, 0);
+    /* and again: no half table is left behind to read from */
+    soko_diag_clear(&d);
+    assert_int_equal(sheet_read(b, 1, NULL, collect_row, &g, &d), SOKO_EINPUT);
     expect_msg(&d, fx("basic.xlsx"), ": the shared strings take more than 200 bytes");
     assert_int_equal(g.rows, 0);
     got_free(&g);
