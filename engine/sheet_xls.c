@@ -147,8 +147,10 @@ struct globals {
                                                          the name for messages before
                                                          freexl gives its own */
     size_t nbs;
-    struct { unsigned id; unsigned char kind, fx; } *fmt;   /* FORMAT: enum sheet_fmt,
-                                                          and freexl's date rule */
+    struct fmtrec { unsigned id; size_t seq; unsigned char kind, fx; } *fmt;
+                                                       /* FORMAT: enum sheet_fmt and
+                                                          freexl's date rule; sorted by
+                                                          id once the globals are read */
     size_t nfmt;
     unsigned *xfid;                                    /* XF index → format id */
     unsigned char *xf;                                 /* XF index → enum sheet_fmt */
@@ -186,10 +188,34 @@ static int freexl_date_xf(const struct globals *g, unsigned xf)
     return xf < g->nxf && g->fxdate[xf];
 }
 
+/* fmt sorted by id, and within an id in file order (cmp_fmt) */
+static int cmp_fmt(const void *a, const void *b)
+{
+    const struct fmtrec *x = a, *y = b;
+    if (x->id != y->id) return x->id < y->id ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The FORMAT entries of id: [*lo, *hi) in the sorted table. */
+static void fmt_range(const struct globals *g, unsigned id, size_t *lo, size_t *hi)
+{
+    size_t a = 0, b = g->nfmt;
+    while (a < b) {
+        size_t m = a + (b - a) / 2;
+        if (g->fmt[m].id < id) a = m + 1;
+        else b = m;
+    }
+    *lo = a;
+    while (b < g->nfmt && g->fmt[b].id == id) b++;
+    *hi = b > a ? b : a;
+}
+
+/* Our kind of format id: its last FORMAT record, else the built-in. */
 static int fmt_kind(const struct globals *g, unsigned id)
 {
-    for (size_t i = g->nfmt; i-- > 0;)
-        if (g->fmt[i].id == id) return g->fmt[i].kind;
+    size_t lo, hi;
+    fmt_range(g, id, &lo, &hi);
+    if (hi > lo) return g->fmt[hi - 1].kind;
     return (int)sheet_format_kind((int)id, NULL);
 }
 
@@ -233,6 +259,7 @@ static int read_globals(struct walk *w, struct globals *g)
             else if (!g->biff8 && len >= 3) unistr(NULL, p + 3, len - 3, p[2], 0, 0, &code);
             if (g->nfmt == capf) g->fmt = xrealloc(g->fmt, (capf = capf ? capf * 2 : 16) * sizeof *g->fmt);
             g->fmt[g->nfmt].id = le16(p);
+            g->fmt[g->nfmt].seq = g->nfmt;
             g->fmt[g->nfmt].fx = (unsigned char)freexl_date_code(code.s ? code.s : "");
             g->fmt[g->nfmt++].kind = (unsigned char)sheet_format_kind((int)le16(p), code.s ? code.s : "");
             sbuf_free(&code);
@@ -249,20 +276,21 @@ static int read_globals(struct walk *w, struct globals *g)
     }
     if (r != 1) return -1;
     /* the XF records may come before the FORMAT records they name */
+    if (g->nfmt > 1) qsort(g->fmt, g->nfmt, sizeof *g->fmt, cmp_fmt);
     g->xf = xmalloc(g->nxf + 1);
     g->fxdate = xmalloc(g->nxf + 1);
     for (size_t i = 0; i < g->nxf; i++) {
         unsigned id = g->xfid[i];
         g->xf[i] = (unsigned char)fmt_kind(g, id);
         /* freexl: 14-17 dates, 22 a date-time (18-21, 45-47 times: no day loop); any
-         * other id by its FORMAT code, the first one of that id */
+         * other id by its FORMAT records */
         int fx = (id >= 14 && id <= 17) || id == 22;
+        size_t lo, hi;
+        fmt_range(g, id, &lo, &hi);
+        /* freexl takes the first of them that is a date or a time; any of them being a
+         * date is the safe side of that */
         if (!(id >= 14 && id <= 22) && !(id >= 45 && id <= 47))
-            for (size_t k = 0; k < g->nfmt; k++)
-                if (g->fmt[k].id == id) {
-                    fx = g->fmt[k].fx;
-                    break;
-                }
+            for (size_t k = lo; k < hi; k++) fx |= g->fmt[k].fx;
         g->fxdate[i] = (unsigned char)fx;
     }
     return 0;

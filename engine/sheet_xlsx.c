@@ -441,8 +441,29 @@ static const struct rel *rel_by_id(const struct rels *r, const char *id)
 
 struct numfmt {
     long id;
+    size_t seq;              /* order in the file: the last definition of an id wins */
     unsigned char kind;
 };
+
+static int cmp_numfmt(const void *a, const void *b)
+{
+    const struct numfmt *x = a, *y = b;
+    if (x->id != y->id) return x->id < y->id ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The kind of format id: its last <numFmt> (nf sorted by cmp_numfmt), else built-in. */
+static unsigned char numfmt_kind(const struct numfmt *nf, size_t n, long id)
+{
+    size_t lo = 0, hi = n;   /* first entry with an id greater than id */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (nf[mid].id <= id) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo > 0 && nf[lo - 1].id == id) return nf[lo - 1].kind;
+    return (unsigned char)sheet_format_kind(id > 0 && id < 1000 ? (int)id : 0, NULL);
+}
 
 /* cellXfs → what each style's number format shows (b->xf). No styles part is fine. */
 static int styles_read(struct sheet_book *b, const char *part, struct soko_diag *d)
@@ -451,9 +472,10 @@ static int styles_read(struct sheet_book *b, const char *part, struct soko_diag 
     int absent, rc = xml_open(b, part, &x, &absent, d);
     if (rc != SOKO_OK || absent) return rc;
     struct numfmt *nf = NULL;
+    long *xfid = NULL;
     size_t nnf = 0, cap = 0, xfcap = 0;
     int in_fmts = 0, in_xfs = 0, r;
-    enum { MAXXF = 65536 };
+    enum { MAXXF = 65536 };   /* Excel allows 64,000 styles */
     while ((r = xml_next(&x)) == 1) {
         const char *n = lname(&x);
         if (is_end(&x)) {
@@ -478,21 +500,23 @@ static int styles_read(struct sheet_book *b, const char *part, struct soko_diag 
             if (id < 0 || kind < 0) continue;
             if (nnf == cap) nf = xrealloc(nf, (cap = cap ? cap * 2 : 16) * sizeof *nf);
             nf[nnf].id = id;
+            nf[nnf].seq = nnf;
             nf[nnf++].kind = (unsigned char)kind;
         } else if (in_xfs && strcmp(n, "xf") == 0 && b->nxf < MAXXF) {
             long id = 0;
             for (int ok = attr_first(&x, &an, &av); ok; ok = attr_next(&x, &an, &av))
                 if (strcmp(an, "numFmtId") == 0) id = strtol(av, NULL, 10);
-            int kind = -1;
-            for (size_t i = 0; i < nnf; i++)
-                if (nf[i].id == id) kind = nf[i].kind;   /* the last definition wins */
-            if (kind < 0) kind = (int)sheet_format_kind(id > 0 && id < 1000 ? (int)id : 0, NULL);
-            if (b->nxf == xfcap) b->xf = xrealloc(b->xf, xfcap = xfcap ? xfcap * 2 : 64);
-            b->xf[b->nxf++] = (unsigned char)kind;
+            if (b->nxf == xfcap) xfid = xrealloc(xfid, (xfcap = xfcap ? xfcap * 2 : 64) * sizeof *xfid);
+            xfid[b->nxf++] = id;
         }
     }
     if (r < 0) rc = xml_fail(&x, NULL, 0, d);
     xml_close(&x);
+    /* each style's kind, once every format is known */
+    if (nnf > 1) qsort(nf, nnf, sizeof *nf, cmp_numfmt);
+    b->xf = xmalloc(b->nxf + 1);
+    for (size_t i = 0; i < b->nxf; i++) b->xf[i] = numfmt_kind(nf, nnf, xfid[i]);
+    free(xfid);
     free(nf);
     return rc;
 }
