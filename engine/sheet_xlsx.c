@@ -361,6 +361,7 @@ static char *dir_of(const char *part)
 
 struct rel {
     char *id, *type, *target;   /* target resolved to a part name */
+    size_t seq;                 /* order in the file */
 };
 
 struct rels {
@@ -411,6 +412,7 @@ static int rels_read(struct sheet_book *b, const char *source, struct rels *out,
         out->v = xrealloc(out->v, (out->n + 1) * sizeof *out->v);
         struct rel *e = &out->v[out->n++];
         e->id = xstrdup(id);
+        e->seq = out->n - 1;
         e->type = xstrdup(type);
         e->target = resolve(dir, target);
     }
@@ -423,18 +425,38 @@ done:
     return rc;
 }
 
+/* The first relationship of that type in the file. */
 static const struct rel *rel_by_type(const struct rels *r, const char *suffix)
 {
+    const struct rel *best = NULL;
     for (size_t i = 0; i < r->n; i++)
-        if (ends_with(r->v[i].type, suffix)) return &r->v[i];
-    return NULL;
+        if (ends_with(r->v[i].type, suffix) && (!best || r->v[i].seq < best->seq)) best = &r->v[i];
+    return best;
 }
 
+static int cmp_rel(const void *a, const void *b)
+{
+    const struct rel *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    if (c) return c;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* r sorted by rels_sort: the first relationship with that Id, as in the file. */
 static const struct rel *rel_by_id(const struct rels *r, const char *id)
 {
-    for (size_t i = 0; i < r->n; i++)
-        if (strcmp(r->v[i].id, id) == 0) return &r->v[i];
-    return NULL;
+    size_t lo = 0, hi = r->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(r->v[mid].id, id) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < r->n && strcmp(r->v[lo].id, id) == 0 ? &r->v[lo] : NULL;
+}
+
+static void rels_sort(struct rels *r)
+{
+    if (r->n > 1) qsort(r->v, r->n, sizeof *r->v, cmp_rel);
 }
 
 /* ------------------------------------------------------------ styles */
@@ -643,6 +665,7 @@ int xlsx_open(struct sheet_book *b, struct soko_diag *d)
 
     rc = rels_read(b, wb, &wrels, d);
     if (rc != SOKO_OK) goto done;
+    rels_sort(&wrels);
     for (size_t i = 0; i < b->nsh; i++) {
         const struct rel *e = rid[i] ? rel_by_id(&wrels, rid[i]) : NULL;
         if (!e) continue;   /* reading the sheet says so */
