@@ -32,6 +32,9 @@
  * given as an enum sheet_err (sheet_open's out-parameter, sheet_error for a book), so
  * that a caller can tell "password-protected" from "corrupt" without reading text.
  * Bad input never aborts; every bound below is checked before memory is taken.
+ * A failure can come after rows were handed over (damage in a zip part shows as a CRC
+ * error at the part's end; malformed XML where it is met): a caller that stores rows
+ * treats the file as a whole and discards them, as the CSV loader does.
  */
 #ifndef SOKO_SHEET_H
 #define SOKO_SHEET_H

@@ -749,6 +749,20 @@ static void test_read_errors(void **state)
         got_free(&g);
         soko_diag_free(&d);
     }
+    /* damage that shows at the end of a part: rows come first, then the error */
+    {
+        struct soko_diag d2;
+        soko_diag_init(&d2, 0);
+        struct got g2 = {SBUF_INIT, 0, 0, 0, 0, 0, NULL};
+        enum sheet_err e2;
+        assert_int_equal(read_sheet(fx("crc.xlsx"), "S", 0, NULL, &g2, &d2, &e2), SOKO_EINPUT);
+        assert_int_equal(e2, SHEET_ERR_CORRUPT);
+        expect_msg(&d2, fx("crc.xlsx"), ": part xl/worksheets/sheet1.xml cannot be decompressed: CRC error");
+        assert_true(g2.rows > 1000 && g2.rows < 3000);
+        assert_int_equal(strncmp(g2.dump.s, "1:N1\n2:N2\n3:N3\n", 15), 0);
+        got_free(&g2);
+        soko_diag_free(&d2);
+    }
     /* .xls: the day steps libfreexl would take for its dates, bounded (the first
      * date, 2023-04-18, is serial 45034) */
     {
