@@ -213,7 +213,8 @@ struct sheet_range {
  * borrowed until sheet_close. For .xlsx the <mergeCells> element follows <sheetData>,
  * so the first call makes one quick pass over the worksheet that only looks for
  * <mergeCell ref="..."/> (a byte scan; in SpreadsheetML '<' never appears unescaped
- * in text or attribute values), and keeps the result. For .xls they come from the
+ * in text or attribute values — only an XML comment could fool it, and no writer puts
+ * markup in one), and keeps the result. For .xls they come from the
  * MERGEDCELLS records (libfreexl does not give them). Ranges that overlap are refused
  * when a fill meets them (SHEET_ERR_MALFORMED). */
 int sheet_merges(struct sheet_book *b, size_t i, const struct sheet_range **ranges,
