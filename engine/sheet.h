@@ -19,7 +19,9 @@
  * strings (max_strings_bytes), and by the sheet's merged ranges (max_merges) when they
  * are asked for. An .xls file has at most 65,536 rows and is small; libfreexl reads it
  * into memory whole (its own model, capped by freexl at 256 MB of cells per sheet),
- * and sheet_xls.c keeps the merged ranges and formula results of every sheet.
+ * and sheet_xls.c keeps the merged ranges and formula results of every sheet. What
+ * freexl 1.0.6 would mishandle is refused before it is called (docs/spreadsheets.md):
+ * a sheet with an embedded chart is SHEET_ERR_UNSUPPORTED ("save it as .xlsx").
  *
  * Ownership: struct sheet_book from sheet_open, released by sheet_close. Names,
  * ranges and everything inside a struct sheet_row are borrowed: names and ranges live
@@ -108,6 +110,9 @@ struct sheet_limits {
 #define SHEET_XLS_MAX_CELLS ((uint64_t)1 << 25)   /* cells the sheets of an .xls may
                                    declare together (DIMENSION): freexl allocates 16
                                    bytes for each, 512 MB */
+#define SHEET_XLS_MAX_SHEET_CELLS ((uint64_t)1 << 24)   /* one sheet: freexl's own
+                                   bound (256 MB), checked first because freexl
+                                   mishandles its own refusal */
 #define SHEET_MAX_ROW 1048576L   /* Excel's last row */
 #define SHEET_MAX_COL 16384L     /* Excel's last column, XFD */
 #define SHEET_MAX_FILL 1000L     /* largest fill_merged of sheet_read_opts */

@@ -303,8 +303,6 @@ struct sheetpass {
     size_t cap, mcap;
     size_t seq;
     struct sbuf text;
-    uint64_t *cells;         /* cells the sheets declare (DIMENSION), all sheets */
-    double *days;            /* serials of freexl's date cells, all sheets */
 };
 
 /* An RK number: a 30-bit integer or the high bits of a double, maybe divided by 100. */
@@ -319,27 +317,6 @@ static double rk_value(uint32_t rk)
         memcpy(&x, &bits, sizeof x);
     }
     return (rk & 1) ? x / 100 : x;
-}
-
-/* A number freexl will show as a date: it counts one day at a time up to the serial
- * (and its int cast of a serial past INT_MAX is undefined), so bound both. */
-static int date_work(struct sheetpass *sp, long row, long col, unsigned xf, double x, struct soko_diag *d)
-{
-    if (!freexl_date_xf(sp->g, xf) || !(x > 0)) return SOKO_OK;
-    if (x > 2958465.0) {
-        char num[32];
-        sheet_format_number(isfinite(x) ? x : 0, num);
-        return sheet_fail(sp->b, d, SHEET_ERR_CORRUPT, sp->s->name, row, col,
-                          _("the cell holds %s in a date format, after 9999-12-31 (Excel shows ####), "
-                            "which libfreexl cannot read; clear its date format or save the workbook as .xlsx"),
-                          num);
-    }
-    *sp->days += x;
-    if (*sp->days > (double)sp->b->lim.max_xls_date_days)
-        return sheet_fail(sp->b, d, SHEET_ERR_LIMIT, sp->s->name, row, col,
-                          _("the date cells need more than %llu day steps of libfreexl; save the workbook as .xlsx"),
-                          (unsigned long long)sp->b->lim.max_xls_date_days);
-    return SOKO_OK;
 }
 
 static void over_add(struct sheetpass *sp, long row, long col, enum sheet_type t, const char *s,
@@ -369,6 +346,120 @@ static int cmp_over(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* ------------------------------------------------------------ the guard */
+
+/* What libfreexl 1.0.6 would do with the stream, walked the way it walks it: records
+ * one after another, a segment from a BOF to the first EOF (its sheet is the
+ * BOUNDSHEET whose offset is that BOF's), a BOF expected after every EOF. Whatever
+ * would make freexl misbehave is refused here, before freexl is called. */
+struct guard {
+    struct sheet_book *b;
+    const struct globals *g;
+    const char *sheet;       /* the segment's sheet, for messages (NULL: globals) */
+    uint64_t cells;          /* cells the DIMENSION records declare, all segments */
+    double days;             /* serials of the numbers freexl turns into dates */
+};
+
+/* A number freexl will show as a date: it counts one day at a time up to the serial
+ * (and its int cast of a serial past INT_MAX is undefined), so bound both. */
+static int date_work(struct guard *gd, long row, long col, unsigned xf, double x, struct soko_diag *d)
+{
+    if (!freexl_date_xf(gd->g, xf) || !(x > 0)) return SOKO_OK;
+    if (x > 2958465.0) {
+        char num[32];
+        sheet_format_number(isfinite(x) ? x : 0, num);
+        return sheet_fail(gd->b, d, SHEET_ERR_CORRUPT, gd->sheet, row, col,
+                          _("the cell holds %s in a date format, after 9999-12-31 (Excel shows ####), "
+                            "which libfreexl cannot read; clear its date format or save the workbook as .xlsx"),
+                          num);
+    }
+    gd->days += x;
+    if (gd->days > (double)gd->b->lim.max_xls_date_days)
+        return sheet_fail(gd->b, d, SHEET_ERR_LIMIT, gd->sheet, row, col,
+                          _("the date cells need more than %llu day steps of libfreexl; save the workbook as .xlsx"),
+                          (unsigned long long)gd->b->lim.max_xls_date_days);
+    return SOKO_OK;
+}
+
+static int guard_record(struct guard *gd, unsigned t, const unsigned char *p, unsigned len, int *ndim,
+                        struct soko_diag *d)
+{
+    struct sheet_book *b = gd->b;
+    int rc;
+    switch (t) {
+    case 0x0200: {   /* DIMENSION: freexl sets rows × columns, then allocates 16 bytes a
+                      * cell (refusing more than 256 MB); a second DIMENSION, or a refused
+                      * one after a first, leaves it freeing past its array */
+        uint64_t rows = gd->g->biff8 ? (len >= 14 ? le32(p + 4) : 0) : (len >= 8 ? le16(p + 2) : 0);
+        unsigned cols = gd->g->biff8 ? (len >= 14 ? le16(p + 10) : 0) : (len >= 8 ? le16(p + 6) : 0);
+        if (++*ndim > 1)
+            return sheet_fail(b, d, SHEET_ERR_CORRUPT, gd->sheet, 0, 0,
+                              _("the sheet has more than one DIMENSION record"));
+        if (rows * cols > SHEET_XLS_MAX_SHEET_CELLS)
+            return sheet_fail(b, d, SHEET_ERR_LIMIT, gd->sheet, 0, 0, _("the sheet declares %llu cells, more than %llu"),
+                              (unsigned long long)(rows * cols), (unsigned long long)SHEET_XLS_MAX_SHEET_CELLS);
+        gd->cells += rows * cols;
+        if (gd->cells > SHEET_XLS_MAX_CELLS)
+            return sheet_fail(b, d, SHEET_ERR_LIMIT, gd->sheet, 0, 0, _("the sheets declare more than %llu cells"),
+                              (unsigned long long)SHEET_XLS_MAX_CELLS);
+        return SOKO_OK;
+    }
+    case 0x0203:   /* NUMBER */
+        if (len < 14) return SOKO_OK;
+        double x;
+        memcpy(&x, p + 6, 8);
+        return date_work(gd, (long)le16(p) + 1, (long)le16(p + 2) + 1, le16(p + 4), x, d);
+    case 0x027E:   /* RK */
+        if (len < 10) return SOKO_OK;
+        return date_work(gd, (long)le16(p) + 1, (long)le16(p + 2) + 1, le16(p + 4), rk_value(le32(p + 6)), d);
+    case 0x00BD:   /* MULRK: xf and RK for columns first..last */
+        for (size_t k = 0; len >= 6 && 4 + 6 * (k + 1) <= (size_t)len - 2; k++) {
+            const unsigned char *q = p + 4 + 6 * k;
+            rc = date_work(gd, (long)le16(p) + 1, (long)(le16(p + 2) + k) + 1, le16(q), rk_value(le32(q + 2)), d);
+            if (rc != SOKO_OK) return rc;
+        }
+        return SOKO_OK;
+    default:
+        return SOKO_OK;
+    }
+}
+
+static int guard_walk(struct guard *gd, const unsigned char *buf, size_t n, struct soko_diag *d)
+{
+    struct walk w = {buf, n, 0};
+    unsigned t, len;
+    const unsigned char *p;
+    int in = 0, ndim = 0, r;
+    size_t at = 0;
+    while (at = w.pos, (r = rec(&w, &t, &p, &len)) == 1) {
+        if (!in) {
+            if (t != 0x0809) continue;   /* freexl fails here: its message is the one given */
+            in = 1;
+            ndim = 0;
+            gd->sheet = NULL;
+            for (size_t i = 0; i < gd->g->nbs; i++)
+                if (gd->g->bs[i].pos == at) gd->sheet = gd->g->bs[i].name ? gd->g->bs[i].name : "?";
+            continue;
+        }
+        if (t == 0x0809) {
+            /* a chart (or another object) inside a sheet: freexl takes the chart's EOF
+             * for the sheet's and fails on what follows */
+            if (gd->sheet)
+                return sheet_fail(gd->b, d, SHEET_ERR_UNSUPPORTED, gd->sheet, 0, 0,
+                                  _("the sheet holds an embedded chart or object, which libfreexl cannot read; "
+                                    "save the workbook as .xlsx"));
+            continue;
+        }
+        if (t == 0x000A) {
+            in = 0;
+            continue;
+        }
+        int rc = guard_record(gd, t, p, len, &ndim, d);
+        if (rc != SOKO_OK) return rc;
+    }
+    return SOKO_OK;
+}
+
 /* One sheet's substream from its BOF to its EOF (embedded charts nest inside). */
 static int read_sheet(struct sheetpass *sp, struct walk *w, struct soko_diag *d)
 {
@@ -389,43 +480,6 @@ static int read_sheet(struct sheetpass *sp, struct walk *w, struct soko_diag *d)
         }
         if (depth != 1) continue;
         char num[32], date[24];
-        int rc;
-        /* what keeps freexl bounded, in every BIFF version */
-        switch (t) {
-        case 0x0200: {   /* DIMENSION: freexl allocates rows × columns cells */
-            uint64_t rows = sp->g->biff8 ? (len >= 14 ? le32(p + 4) : 0) : (len >= 8 ? le16(p + 2) : 0);
-            unsigned cols = sp->g->biff8 ? (len >= 14 ? le16(p + 10) : 0) : (len >= 8 ? le16(p + 6) : 0);
-            *sp->cells += rows * cols;
-            if (*sp->cells > SHEET_XLS_MAX_CELLS)
-                return sheet_fail(b, d, SHEET_ERR_LIMIT, s->name, 0, 0,
-                                  _("the sheets declare more than %llu cells"),
-                                  (unsigned long long)SHEET_XLS_MAX_CELLS);
-            continue;
-        }
-        case 0x0203:   /* NUMBER */
-            if (len >= 14) {
-                double x;
-                memcpy(&x, p + 6, 8);
-                if ((rc = date_work(sp, (long)le16(p) + 1, (long)le16(p + 2) + 1, le16(p + 4), x, d)) != SOKO_OK)
-                    return rc;
-            }
-            continue;
-        case 0x027E:   /* RK */
-            if (len >= 10 &&
-                (rc = date_work(sp, (long)le16(p) + 1, (long)le16(p + 2) + 1, le16(p + 4), rk_value(le32(p + 6)), d)) != SOKO_OK)
-                return rc;
-            continue;
-        case 0x00BD:   /* MULRK: xf and RK for columns first..last */
-            for (size_t k = 0; len >= 6 && 4 + 6 * (k + 1) <= (size_t)len - 2; k++) {
-                const unsigned char *q = p + 4 + 6 * k;
-                if ((rc = date_work(sp, (long)le16(p) + 1, (long)(le16(p + 2) + k) + 1, le16(q), rk_value(le32(q + 2)), d)) != SOKO_OK)
-                    return rc;
-            }
-            continue;
-        default:
-            break;
-        }
-        if (!sp->g->biff8) continue;   /* BIFF5: freexl's view only (docs) */
         switch (t) {
         case 0x00E5: {   /* MERGEDCELLS */
             if (len < 2) break;
@@ -586,16 +640,23 @@ int xls_open(struct sheet_book *b, struct soko_diag *d)
     }
     cfb_close(&c);
 
-    /* our pass over every sheet's records comes before freexl reads them: freexl must
-     * not be given what would cost it hours or gigabytes */
+    /* our passes over the records come before freexl reads them: the guard refuses
+     * what would cost freexl hours or gigabytes or make it misbehave; then, for BIFF8,
+     * each sheet's merged ranges and the cells freexl skips */
+    struct guard gd = {b, &g, NULL, 0, 0};
+    for (size_t i = 0; i < g.nbs; i++)
+        if (g.bs[i].name) {
+            char *clean = sheet_clean_name(g.bs[i].name);
+            free(g.bs[i].name);
+            g.bs[i].name = clean;
+        }
+    if ((rc = guard_walk(&gd, buf, n, d)) != SOKO_OK) goto done;
     nbs = g.nbs > SHEET_MAX_SHEETS ? SHEET_MAX_SHEETS : g.nbs;
     pre = xcalloc(nbs ? nbs : 1, sizeof *pre);
-    uint64_t cells = 0;
-    double days = 0;
-    for (size_t i = 0; i < nbs && rc == SOKO_OK; i++) {
+    for (size_t i = 0; i < nbs && rc == SOKO_OK && g.biff8; i++) {
         struct sheet_sheet *s = &pre[i];
-        s->name = g.bs[i].name ? sheet_clean_name(g.bs[i].name) : xasprintf("Sheet%zu", i + 1);
-        struct sheetpass sp = {b, s, &g, 0, 0, 0, SBUF_INIT, &cells, &days};
+        s->name = g.bs[i].name ? xstrdup(g.bs[i].name) : xasprintf("Sheet%zu", i + 1);
+        struct sheetpass sp = {b, s, &g, 0, 0, 0, SBUF_INIT};
         struct walk sw = {buf, n, g.bs[i].pos};
         if (g.bs[i].pos >= n)
             rc = sheet_fail(b, d, SHEET_ERR_CORRUPT, s->name, 0, 0,

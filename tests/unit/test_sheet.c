@@ -445,6 +445,10 @@ static void test_open_errors(void **state)
         /* found by fuzz_sheet: libfreexl would read past a buffer on this one */
         {"longname.xls", SOKO_EINPUT, SHEET_ERR_CORRUPT,
          ": not a readable .xls file: it has a damaged OLE2 directory (a name longer than 32 characters)"},
+        {"chart.xls", SOKO_EINPUT, SHEET_ERR_UNSUPPORTED,
+         "[Диаграмма]: the sheet holds an embedded chart or object, which libfreexl cannot read; save the workbook as .xlsx"},
+        /* found by fuzz_sheet: libfreexl would free past its cell array */
+        {"twodim.xls", SOKO_EINPUT, SHEET_ERR_CORRUPT, "[Диаграмма]: the sheet has more than one DIMENSION record"},
         {"bigdate.xls", SOKO_EINPUT, SHEET_ERR_CORRUPT,
          "[Даты]:3:B: the cell holds 3000000 in a date format, after 9999-12-31 (Excel shows ####)"},
     };
