@@ -528,6 +528,7 @@ int sheet_open(const char *path, const struct sheet_limits *lim, struct sheet_bo
     if (!b->lim.max_strings_bytes) b->lim.max_strings_bytes = SHEET_DEF_STRINGS_BYTES;
     if (!b->lim.max_merges) b->lim.max_merges = SHEET_DEF_MERGES;
     if (!b->lim.max_xls_date_days) b->lim.max_xls_date_days = SHEET_DEF_XLS_DATE_DAYS;
+    if (!b->lim.max_xls_cells) b->lim.max_xls_cells = SHEET_DEF_XLS_CELLS;
     int rc = kind == SHEET_KIND_XLSX ? xlsx_open(b, d) : xls_open(b, d);
     if (rc != SOKO_OK) {
         if (err) *err = b->err ? b->err : SHEET_ERR_CORRUPT;

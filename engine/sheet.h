@@ -100,6 +100,9 @@ struct sheet_limits {
                                    a workbook's date cells together are bounded
                                    (default 2e10, some 20 s; a sheet of 65,536 dates
                                    of 2023 takes 3e9) */
+    uint64_t max_xls_cells;     /* .xls: cells the sheets declare together (DIMENSION),
+                                   16 bytes each in freexl (default 2^25: 512 MB); one
+                                   sheet never more than SHEET_XLS_MAX_SHEET_CELLS */
 };
 #define SHEET_DEF_CELL_BYTES ((size_t)1 << 20)
 #define SHEET_DEF_ROW_BYTES ((size_t)64 << 20)
@@ -107,9 +110,7 @@ struct sheet_limits {
 #define SHEET_DEF_STRINGS_BYTES ((uint64_t)256 << 20)
 #define SHEET_DEF_MERGES ((size_t)1000000)
 #define SHEET_DEF_XLS_DATE_DAYS ((uint64_t)20000000000ull)
-#define SHEET_XLS_MAX_CELLS ((uint64_t)1 << 25)   /* cells the sheets of an .xls may
-                                   declare together (DIMENSION): freexl allocates 16
-                                   bytes for each, 512 MB */
+#define SHEET_DEF_XLS_CELLS ((uint64_t)1 << 25)
 #define SHEET_XLS_MAX_SHEET_CELLS ((uint64_t)1 << 24)   /* one sheet: freexl's own
                                    bound (256 MB), checked first because freexl
                                    mishandles its own refusal */

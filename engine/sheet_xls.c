@@ -399,9 +399,9 @@ static int guard_record(struct guard *gd, unsigned t, const unsigned char *p, un
             return sheet_fail(b, d, SHEET_ERR_LIMIT, gd->sheet, 0, 0, _("the sheet declares %llu cells, more than %llu"),
                               (unsigned long long)(rows * cols), (unsigned long long)SHEET_XLS_MAX_SHEET_CELLS);
         gd->cells += rows * cols;
-        if (gd->cells > SHEET_XLS_MAX_CELLS)
+        if (gd->cells > b->lim.max_xls_cells)
             return sheet_fail(b, d, SHEET_ERR_LIMIT, gd->sheet, 0, 0, _("the sheets declare more than %llu cells"),
-                              (unsigned long long)SHEET_XLS_MAX_CELLS);
+                              (unsigned long long)b->lim.max_xls_cells);
         return SOKO_OK;
     }
     case 0x0203:   /* NUMBER */

@@ -78,8 +78,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     enum sheet_err err;
     size_t before = d.total;
     /* the defaults, but libfreexl's day-by-day dates bounded to milliseconds (the
-     * default allows some seconds per workbook, too slow for a fuzzer's -timeout) */
-    struct sheet_limits lim = {.max_xls_date_days = 20000000, .max_part_bytes = 64u << 20};
+     * default allows some seconds per workbook, too slow for a fuzzer's -timeout) and
+     * its cells to 64 MB (the default 512 MB, under ASan, nears -rss_limit_mb) */
+    struct sheet_limits lim = {.max_xls_date_days = 20000000, .max_part_bytes = 64u << 20,
+                               .max_xls_cells = 1u << 22};
     rc = sheet_open(path, &lim, &b, &err, &d);
     fz_msgs(&d, path, rc, before);
     if ((rc == SOKO_OK) != (err == SHEET_ERR_NONE) || (rc == SOKO_OK) != (b != NULL))

@@ -779,6 +779,12 @@ static void test_read_errors(void **state)
         assert_null(b2);
         assert_int_equal(e2, SHEET_ERR_LIMIT);
         expect_msg(&d2, fx("basic.xls"), "[Лист1]:8:A: the date cells need more than 40000 day steps of libfreexl");
+        soko_diag_clear(&d2);
+        /* and the cells the sheets declare (basic.xls: 12 rows x 7 columns in its first sheet) */
+        struct sheet_limits cells = {.max_xls_cells = 50};
+        assert_int_equal(sheet_open(fx("basic.xls"), &cells, &b2, &e2, &d2), SOKO_EINPUT);
+        assert_int_equal(e2, SHEET_ERR_LIMIT);
+        expect_msg(&d2, fx("basic.xls"), "[Лист1]: the sheets declare more than 50 cells");
         soko_diag_free(&d2);
     }
     /* the shared strings over their bound: refused at the first read */
