@@ -381,12 +381,31 @@ static int date_work(struct guard *gd, long row, long col, unsigned xf, double x
     return SOKO_OK;
 }
 
+/* Does a BIFF8 string of cch characters whose flags byte is at p[0] fit in n bytes?
+ * freexl copies cch characters from its record buffer whatever the record holds. */
+static int unistr_fits(const unsigned char *p, size_t n, unsigned cch)
+{
+    if (n < 1) return 0;
+    size_t head = 1 + ((p[0] & 0x08) ? 2 : 0) + ((p[0] & 0x04) ? 4 : 0);   /* rich, extended */
+    return head + (size_t)cch * ((p[0] & 1) ? 2 : 1) <= n;
+}
+
 static int guard_record(struct guard *gd, unsigned t, const unsigned char *p, unsigned len, int *ndim,
                         struct soko_diag *d)
 {
     struct sheet_book *b = gd->b;
     int rc;
     switch (t) {
+    case 0x041E:   /* FORMAT: the code's characters must be in the record */
+        if (gd->g->biff8 && (len < 5 || !unistr_fits(p + 4, len - 4u, le16(p + 2))))
+            return sheet_fail(b, d, SHEET_ERR_CORRUPT, gd->sheet, 0, 0,
+                              _("a FORMAT record is shorter than its text"));
+        return SOKO_OK;
+    case 0x0204:   /* LABEL: the same for the cell's text */
+        if (len < 8 || (gd->g->biff8 ? !unistr_fits(p + 8, len - 8u, le16(p + 6)) : 8u + le16(p + 6) > len))
+            return sheet_fail(b, d, SHEET_ERR_CORRUPT, gd->sheet, len >= 4 ? (long)le16(p) + 1 : 0,
+                              len >= 4 ? (long)le16(p + 2) + 1 : 0, _("a LABEL record is shorter than its text"));
+        return SOKO_OK;
     case 0x0200: {   /* DIMENSION: freexl sets rows × columns, then allocates 16 bytes a
                       * cell (refusing more than 256 MB); a second DIMENSION, or a refused
                       * one after a first, leaves it freeing past its array */

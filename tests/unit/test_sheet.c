@@ -449,6 +449,9 @@ static void test_open_errors(void **state)
          "[Диаграмма]: the sheet holds an embedded chart or object, which libfreexl cannot read; save the workbook as .xlsx"},
         /* found by fuzz_sheet: libfreexl would free past its cell array */
         {"twodim.xls", SOKO_EINPUT, SHEET_ERR_CORRUPT, "[Диаграмма]: the sheet has more than one DIMENSION record"},
+        /* found by fuzz_sheet: libfreexl would copy past its record buffer */
+        {"fmtlen.xls", SOKO_EINPUT, SHEET_ERR_CORRUPT, ": a FORMAT record is shorter than its text"},
+        {"labellen.xls", SOKO_EINPUT, SHEET_ERR_CORRUPT, "[Формат]:3:B: a LABEL record is shorter than its text"},
         {"bigdate.xls", SOKO_EINPUT, SHEET_ERR_CORRUPT,
          "[Даты]:3:B: the cell holds 3000000 in a date format, after 9999-12-31 (Excel shows ####)"},
     };
