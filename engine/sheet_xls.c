@@ -358,7 +358,91 @@ struct guard {
     const char *sheet;       /* the segment's sheet, for messages (NULL: globals) */
     uint64_t cells;          /* cells the DIMENSION records declare, all segments */
     double days;             /* serials of the numbers freexl turns into dates */
+    /* freexl's parse_SST, replayed (its state, named as there) */
+    int sst_seen;            /* the first SST record was met */
+    int sst_done;            /* freexl stops or fails on its own from here: no more checks */
+    uint32_t count, index;   /* string_count, current_index */
+    uint32_t len, off;       /* current_utf16_len, current_utf16_off (in characters) */
+    uint64_t skip, next;     /* current_utf16_skip, next_utf16_skip (bytes) */
 };
+
+/* One SST or CONTINUE record as freexl 1.0.6 parses it (parse_SST), refusing where
+ * freexl would read outside the record: a string's header cut by the record's end,
+ * rich-text or phonetic data reaching past a whole record, a UTF-16 remainder longer
+ * than the CONTINUE that should hold it (a string over three records or more, which
+ * Excel writes for a cell of more than about 4,100 characters). */
+static int guard_sst(struct guard *gd, const unsigned char *r, unsigned size, struct soko_diag *d)
+{
+    const char *cut = N_("a shared string is split across records in a way libfreexl cannot read "
+                         "(a very long text?); save the workbook as .xlsx");
+    uint64_t p;
+    if (gd->sst_done || size > 8224) return SOKO_OK;   /* freexl refuses a longer record */
+    if (!gd->sst_seen) {
+        gd->sst_seen = 1;
+        if (size < 8) return sheet_fail(gd->b, d, SHEET_ERR_CORRUPT, NULL, 0, 0, _("the SST record is cut short"));
+        gd->count = le32(r + 4);
+        if (gd->count > 1024 * 1024) {   /* freexl gives up, cleanly */
+            gd->sst_done = 1;
+            return SOKO_OK;
+        }
+        gd->index = gd->len = gd->off = 0;
+        gd->skip = gd->next = 0;
+        p = 8;
+    } else {
+        p = 0;
+        if (gd->len > 0) {
+            /* the rest of the suspended string, with a flags byte of its own */
+            if (size < 1) return sheet_fail(gd->b, d, SHEET_ERR_CORRUPT, NULL, 0, 0, "%s", _(cut));
+            uint64_t rest = (uint64_t)(gd->len - gd->off);
+            if (r[0] & 1) {
+                if (1 + 2 * rest > size) return sheet_fail(gd->b, d, SHEET_ERR_UNSUPPORTED, NULL, 0, 0, "%s", _(cut));
+                p = 1 + 2 * rest;
+            } else {
+                if (1 + rest > size) {   /* freexl checks this case and fails cleanly */
+                    gd->sst_done = 1;
+                    return SOKO_OK;
+                }
+                p = 1 + rest;
+            }
+            p += gd->skip;
+            gd->skip = p >= size ? p - size : 0;
+            gd->next = 0;
+            gd->len = gd->off = 0;
+            gd->index++;
+        }
+    }
+    for (; gd->index < gd->count; gd->index++) {
+        if (p >= size) return SOKO_OK;
+        p += gd->next;
+        if (p + 3 > size) return sheet_fail(gd->b, d, SHEET_ERR_UNSUPPORTED, NULL, 0, 0, "%s", _(cut));
+        uint32_t len = le16(r + p);
+        unsigned flags = r[p + 2];
+        uint64_t head = 1 + ((flags & 0x08) ? 2 : 0) + ((flags & 0x04) ? 4 : 0);
+        if (p + 2 + head > size) return sheet_fail(gd->b, d, SHEET_ERR_UNSUPPORTED, NULL, 0, 0, "%s", _(cut));
+        uint64_t extra = 0, q = p + 3;
+        if (flags & 0x08) extra += 4 * (uint64_t)le16(r + q), q += 2;
+        if (flags & 0x04) extra += le32(r + q);
+        p += 2 + head;
+        gd->skip = extra;
+        gd->next = 0;
+        gd->off = 0;
+        gd->len = len;
+        uint64_t need = (flags & 1) ? 2 * (uint64_t)len : len, avail = size - p;
+        if (need > avail) {   /* suspended: the rest comes in the next CONTINUE */
+            gd->off = (uint32_t)((flags & 1) ? avail / 2 : avail);
+            return SOKO_OK;
+        }
+        if (len == 0) {   /* freexl fails cleanly ("crafted") */
+            gd->sst_done = 1;
+            return SOKO_OK;
+        }
+        p += need + gd->skip;
+        gd->next = p >= size ? p - size : 0;
+        gd->len = gd->off = 0;
+        gd->skip = 0;
+    }
+    return SOKO_OK;
+}
 
 /* A number freexl will show as a date: it counts one day at a time up to the serial
  * (and its int cast of a serial past INT_MAX is undefined), so bound both. */
@@ -449,8 +533,14 @@ static int guard_walk(struct guard *gd, const unsigned char *buf, size_t n, stru
     unsigned t, len;
     const unsigned char *p;
     int in = 0, ndim = 0, r;
+    unsigned prev = 0;   /* the last record that is not a CONTINUE, as freexl keeps it */
     size_t at = 0;
     while (at = w.pos, (r = rec(&w, &t, &p, &len)) == 1) {
+        if (gd->g->biff8 && (t == 0x00FC || (t == 0x003C && prev == 0x00FC))) {
+            int rc = guard_sst(gd, p, len, d);
+            if (rc != SOKO_OK) return rc;
+        }
+        if (t != 0x003C) prev = t;
         if (!in) {
             if (t != 0x0809) continue;   /* freexl fails here: its message is the one given */
             in = 1;
@@ -662,7 +752,7 @@ int xls_open(struct sheet_book *b, struct soko_diag *d)
     /* our passes over the records come before freexl reads them: the guard refuses
      * what would cost freexl hours or gigabytes or make it misbehave; then, for BIFF8,
      * each sheet's merged ranges and the cells freexl skips */
-    struct guard gd = {b, &g, NULL, 0, 0};
+    struct guard gd = {.b = b, .g = &g};
     for (size_t i = 0; i < g.nbs; i++)
         if (g.bs[i].name) {
             char *clean = sheet_clean_name(g.bs[i].name);

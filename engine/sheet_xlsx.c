@@ -107,6 +107,11 @@ static int part_fail(struct part *p, const char *sheet, long row, struct soko_di
 struct xml {
     struct part p;
     xmlTextReaderPtr rd;
+    int silenced;            /* libxml2's global handlers are ours until xml_close */
+    xmlGenericErrorFunc old_generic;
+    void *old_generic_ctx;
+    xmlStructuredErrorFunc old_structured;
+    void *old_structured_ctx;
     int dtd;                 /* a DOCTYPE was met */
     int closed;              /* the root element's end was read */
     int eset;                /* emsg holds libxml2's first error, ecode its code */
@@ -133,23 +138,41 @@ static void xml_error(void *ctx, xmlErrorPtr e)
     sheet_quote(x->emsg, sizeof x->emsg, m, n);   /* libxml2 may quote the document */
 }
 
+static void xml_close(struct xml *x);
+
+/* libxml2's encoding layer reports through the global handlers, not the reader's
+ * ("input conversion failed due to input error"), and their default prints to
+ * stderr; library code never prints. So while a part is read the global structured
+ * handler records into the part like the reader's own, and the generic one (used
+ * only when no structured handler is set) is silent. */
+static void xml_silent_generic(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
 static int xml_open(struct sheet_book *b, const char *name, struct xml *x, int *absent,
                     struct soko_diag *d)
 {
     memset(x, 0, sizeof *x);
     int rc = part_open(b, name, &x->p, absent, d);
     if (rc != SOKO_OK || *absent) return rc;
+    x->old_generic = xmlGenericError;
+    x->old_generic_ctx = xmlGenericErrorContext;
+    x->old_structured = xmlStructuredError;
+    x->old_structured_ctx = xmlStructuredErrorContext;
+    xmlSetGenericErrorFunc(NULL, xml_silent_generic);
+    xmlSetStructuredErrorFunc(x, xml_error);
+    x->silenced = 1;
     /* no network, no entity substitution, no DTD loading; text nodes stay within
      * libxml2's default 10 MB bound (no XML_PARSE_HUGE) */
     x->rd = xmlReaderForIO(xml_io_read, NULL, x, name, NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
     if (!x->rd) {
-        if (x->p.over || x->p.zerr) {
-            rc = part_fail(&x->p, NULL, 0, d);
-            part_close(&x->p);
-            return rc;
-        }
-        part_close(&x->p);
-        return sheet_fail(b, d, SHEET_ERR_MALFORMED, NULL, 0, 0, _("part %s cannot be read as XML"), name);
+        rc = x->p.over || x->p.zerr
+                 ? part_fail(&x->p, NULL, 0, d)
+                 : sheet_fail(b, d, SHEET_ERR_MALFORMED, NULL, 0, 0, _("part %s cannot be read as XML"), name);
+        xml_close(x);
+        return rc;
     }
     xmlTextReaderSetStructuredErrorHandler(x->rd, xml_error, x);
     return SOKO_OK;
@@ -190,6 +213,11 @@ static void xml_close(struct xml *x)
     if (x->rd) xmlFreeTextReader(x->rd);
     x->rd = NULL;
     part_close(&x->p);
+    if (x->silenced) {
+        xmlSetGenericErrorFunc(x->old_generic_ctx, x->old_generic);
+        xmlSetStructuredErrorFunc(x->old_structured_ctx, x->old_structured);
+        x->silenced = 0;
+    }
 }
 
 static const char *lname(struct xml *x)

@@ -452,6 +452,8 @@ static void test_open_errors(void **state)
         /* found by fuzz_sheet: libfreexl would copy past its record buffer */
         {"fmtlen.xls", SOKO_EINPUT, SHEET_ERR_CORRUPT, ": a FORMAT record is shorter than its text"},
         {"labellen.xls", SOKO_EINPUT, SHEET_ERR_CORRUPT, "[Формат]:3:B: a LABEL record is shorter than its text"},
+        {"verylong.xls", SOKO_EINPUT, SHEET_ERR_UNSUPPORTED,
+         ": a shared string is split across records in a way libfreexl cannot read (a very long text?)"},
         {"bigdate.xls", SOKO_EINPUT, SHEET_ERR_CORRUPT,
          "[Даты]:3:B: the cell holds 3000000 in a date format, after 9999-12-31 (Excel shows ####)"},
     };
@@ -690,6 +692,12 @@ static void test_xls(void **state)
     assert_non_null(strstr(g.dump.s, "\n4:SГруппы участников|SКол-во ОО|SКол-во участников|SРаспределение отметок в %\n"
                                      "5:E|E|E|S2|S3|S4|S5\n"));
     got_free(&g);
+    /* a shared string over the SST record and one CONTINUE reads whole */
+    g = (struct got){SBUF_INIT, 0, 0, 0, 1, 1, NULL};
+    assert_int_equal(read_sheet(fx("longtext.xls"), "Текст", 0, NULL, &g, &d, NULL), SOKO_OK);
+    assert_string_equal(g.dump.s, "1:S<10000 bytes>|Sпосле");
+    for (size_t i = 0; i < 10000; i += 2) assert_memory_equal(g.kept + i, "Ж", 2);
+    got_free(&g);
     expect_sheet(fx("basic.xls"), "Математика", 2, BASIC_MATH_FILLED);
     expect_sheet(fx("basic.xls"), "Скрытый", 0, "1:Shidden");
 
@@ -755,6 +763,30 @@ static void test_read_errors(void **state)
         assert_string_equal(g.dump.s, tab[i].rows);
         got_free(&g);
         soko_diag_free(&d);
+    }
+    /* found by fuzz_sheet: text that is not in the declared encoding is an error of
+     * the part, and libxml2 prints nothing (it did, through its global handlers) */
+    {
+        fflush(stderr);
+        int saved = dup(2);
+        FILE *cap = tmpfile();
+        assert_non_null(cap);
+        assert_true(saved >= 0 && dup2(fileno(cap), 2) == 2);
+        struct soko_diag d2;
+        soko_diag_init(&d2, 0);
+        struct got g2 = {SBUF_INIT, 0, 0, 0, 0, 0, NULL};
+        enum sheet_err e2;
+        int rc2 = read_sheet(fx("bad-encoding.xlsx"), "S", 0, NULL, &g2, &d2, &e2);
+        fflush(stderr);
+        dup2(saved, 2);
+        close(saved);
+        assert_int_equal(rc2, SOKO_EINPUT);
+        assert_int_equal(e2, SHEET_ERR_MALFORMED);
+        expect_msg(&d2, fx("bad-encoding.xlsx"), "is not well-formed XML: input conversion failed due to input error");
+        assert_int_equal(ftell(cap), 0);
+        fclose(cap);
+        got_free(&g2);
+        soko_diag_free(&d2);
     }
     /* damage that shows at the end of a part: rows come first, then the error */
     {
