@@ -3,9 +3,9 @@
 # main job on the shipped samples. See README.md.
 
 CC      ?= cc
-PKGS    := sqlite3 gsl cmocka inih xlsxwriter libzip
+PKGS    := sqlite3 gsl cmocka inih xlsxwriter libzip libxml-2.0 freexl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs sqlite3 gsl inih xlsxwriter libzip 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs sqlite3 gsl inih xlsxwriter libzip libxml-2.0 freexl 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 WARN    := -Wall -Wextra -pedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
@@ -61,6 +61,12 @@ po:
 $(B)/tests/%: tests/unit/%.c $(B)/libsoko.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libsoko.a $(LIBS) $(CMOCKA_LIBS) $(LDFLAGS)
+
+# the spreadsheet fixtures of test_sheet, written at test time (tests/fixtures/gen_sheets.c)
+$(B)/tests/gen_sheets: tests/fixtures/gen_sheets.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS)
+$(B)/tests/test_sheet: $(B)/tests/gen_sheets
 
 $(B)/soko-gen: samples/gen.c
 	@mkdir -p $(B)

@@ -36,23 +36,56 @@ static void forms_md(void)
            "`soko template FORM --ru` the same with Russian headers for Excel.\n\n"
            "## What every form accepts\n\n"
            "* A header row, then one record per row; columns in any order; header names in\n"
-           "  English or any Russian alias below, case-insensitive, quotes «» ignored. An\n"
-           "  unknown column is an error unless `--ignore-unknown` is given; a missing required\n"
-           "  column is an error naming it.\n"
+           "  English or any Russian alias below. Headers are compared loosely: case, ё/е,\n"
+           "  spaces, quotes and punctuation do not matter, Latin letters that look like\n"
+           "  Cyrillic ones count as Cyrillic, «Кол-во», «кол.» and «Число» mean «Количество»,\n"
+           "  «Ср.», «Макс.» and «Мин.» mean «Средний», «Максимальный» and «Минимальный»,\n"
+           "  «%%» means «процент» and a trailing «чел.» is ignored: «Кол-во участников, чел.»,\n"
+           "  «Число участников» and «Количество участников» all name `participants`.\n"
+           "* An unknown column is an error that names the nearest known headers («did you mean\n"
+           "  «отметка 2»?»), unless `--ignore-unknown` is given; a missing required column is an\n"
+           "  error naming its Russian header and its English name.\n"
            "* Delimiter `,`, `;` or TAB, detected from the header line; encoding UTF-8 (with\n"
-           "  or without BOM) or Windows-1251, detected; decimal point or comma; spaces as\n"
-           "  thousands separators; quoted fields with delimiters, quotes and line breaks\n"
-           "  (RFC 4180); line ends LF, CRLF or CR.\n"
-           "* Year as `2024`, or an academic year `2023/2024`, `2023-2024`, `2023/24`, meaning\n"
-           "  2024 (the spring of the assessment).\n"
-           "* A school not in the registry (form `schools`) is an error that names it.\n"
+           "  or without BOM) or Windows-1251, detected; decimal point or comma; quoted fields\n"
+           "  with delimiters, quotes and line breaks (RFC 4180); line ends LF, CRLF or CR.\n"
+           "* Thousands separated by a space, a no-break space (U+00A0), a narrow no-break space\n"
+           "  (U+202F) or a thin space (U+2009), when every group after the first has three\n"
+           "  digits: `1 234 567` is 1234567, `12 34` is refused.\n");
+    printf("* Year as `2024`, or an academic year `2023/2024`, `2023-2024`, `2023/24`, meaning\n"
+           "  2024 (the spring of the assessment). A year after next year (e.g. in 2026: 2028 or\n"
+           "  later) is imported with a note asking to check it.\n"
+           "* What Excel leaves behind is skipped and counted in a note, not refused: rows whose\n"
+           "  every cell is empty (`;;;;`), columns with neither a header nor data, cells of\n"
+           "  spaces only (read as empty). A value in a column without a header is an error.\n"
+           "* Text is normalised before it is checked or stored: letters with combining marks\n"
+           "  composed (и + ◌̆ is й, е + ◌̈ is ё), stress marks on Cyrillic letters dropped,\n"
+           "  zero-width characters and soft hyphens removed, runs of spaces (no-break ones too)\n"
+           "  made one space, none at either end.\n"
+           "* Name-like keys (school codes, subjects, clusters) keep to one alphabet within a\n"
+           "  word: «Мaтематика» with a Latin «a» is refused, with the spelling in Cyrillic\n"
+           "  offered. Two values that look the same but differ in Latin and Cyrillic letters\n"
+           "  (`А01`, `A01`) are refused, in one file and against the registry.\n"
+           "* A school not in the registry (form `schools`) is an error, reported once per\n"
+           "  school with the number of rows that name it and the first of them.\n"
+           "* A pupil's code that looks like a person's name («Иванов Иван Петрович», «Петрова\n"
+           "  А.С.», words of letters only, a patronymic) is refused, and no message ever\n"
+           "  quotes a pupil's code; a district that has decided otherwise gives\n"
+           "  `--allow-names`.\n"
            "* A file is stored whole or not at all. Every error is reported as\n"
-           "  `file:line:column: what is wrong; expected ...` (at most `--max-errors`, then a\n"
-           "  count). A row whose key is already stored replaces it; the same file imported\n"
-           "  twice changes nothing; `soko undo ID` removes an import and brings back the rows\n"
-           "  it replaced.\n\n"
+           "  `file:row:column: what is wrong; expected ...`, the column in Excel's letters and\n"
+           "  by the file's own header (`vpr.csv:2:E: column E «участников»: ...`), with what was\n"
+           "  found and what is expected (at most `--max-errors`, then a count). A row whose key\n"
+           "  is already stored replaces it; the same file imported twice changes nothing;\n"
+           "  `soko undo ID` removes an import and brings back the rows it replaced.\n\n"
            "Column marks: **key** — part of the natural key; **required** — must be present\n"
-           "and non-empty; otherwise optional (absent or empty means unknown, never zero).\n\n");
+           "and non-empty; otherwise optional (absent or empty means unknown, never zero).\n\n"
+           "## The checks\n\n"
+           "Besides each column's own type and range, a form's rows pass the checks listed\n"
+           "under it; a failing row names both values and both columns by the file's headers.\n\n");
+    for (int k = CHECK_SUM_EQ; k <= CHECK_KEYED_RANGE; k++)
+        printf("* **%s** — %s.\n", form_check_kind_name((enum check_kind)k),
+               form_check_kind_doc((enum check_kind)k));
+    printf("\n");
     for (size_t i = 0; soko_forms[i]; i++) {
         const struct form *f = soko_forms[i];
         if (f->kind == FORM_INTERNAL) continue;
@@ -98,11 +131,14 @@ static void forms_md(void)
                                 (c->flags & COL_REQUIRED) ? "**required**" : "");
             md_cell(c->doc);
             if (c->deflt) printf(" (default `%s`)", c->deflt);
+            if (c->flags & COL_CONFUSABLE) printf("; one alphabet per word, no look-alikes");
+            if (c->flags & COL_PSEUDONYM) printf("; a name is refused");
             printf(" |\n");
         }
         if (f->nchecks) {
             printf("\nChecks:\n\n");
-            for (size_t k = 0; k < f->nchecks; k++) printf("* %s\n", f->checks[k].doc);
+            for (size_t k = 0; k < f->nchecks; k++)
+                printf("* %s: %s\n", form_check_kind_name(f->checks[k].kind), f->checks[k].doc);
         }
         if (f->example) printf("\nExample:\n\n```csv\n%s```\n", f->example);
         printf("\n");

@@ -66,6 +66,16 @@ static int sink_school(void *ctx, const char *id)
     return s->store ? store_school_exists(s->store, id) : 1;
 }
 
+/* load_sink.known: the registry answers for school codes; the other name-like keys
+ * (subject, cluster_id) need a look-up the store does not offer yet, so for them
+ * nothing is known and only the file itself is checked for look-alikes. */
+static int sink_known(void *ctx, const char *column, const char *value)
+{
+    struct sink_ctx *s = ctx;
+    if (!s->store || strcmp(column, "school_id") != 0) return 0;
+    return store_school_exists(s->store, value);
+}
+
 static int sink_row(void *ctx, const struct load_row *r, struct soko_diag *d)
 {
     struct sink_ctx *s = ctx;
@@ -171,8 +181,8 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
             sc.bar = 1;
         fclose(probe);
     }
-    struct load_sink sink = {&sc, sink_school, sink_row, sink_progress};
-    struct load_opts o = {c->ignore_unknown, c->keep_students, 0, 0, lay};
+    struct load_sink sink = {&sc, sink_school, sink_row, sink_progress, sink_known};
+    struct load_opts o = {c->ignore_unknown, c->keep_students, 0, 0, lay, 0, 0};
     struct load_stats st;
     clock_t t0 = clock();
     long long id = 0, same = 0;
@@ -254,8 +264,8 @@ int cmd_check(struct cli *c)
         struct soko_diag d;
         soko_diag_init(&d, (size_t)c->max_errors);
         struct sink_ctx sc = {s, c->argv[i], 0};
-        struct load_sink sink = {&sc, sink_school, NULL, NULL};
-        struct load_opts o = {c->ignore_unknown, 0, 0, 0, lay};
+        struct load_sink sink = {&sc, sink_school, NULL, NULL, sink_known};
+        struct load_opts o = {c->ignore_unknown, 0, 0, 0, lay, 0, 0};
         struct load_stats st;
         int r = load_file(c->argv[i], f, &o, &sink, &st, &d);
         cli_print_diag(&d);

@@ -3,29 +3,38 @@
  */
 #include "forms.h"
 #include "soko.h"
+#include "text.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define REQ COL_REQUIRED
 #define KEY (COL_REQUIRED | COL_KEY)
 #define GKEY (COL_REQUIRED | COL_KEY | COL_GROUP)
-#define SCHOOL (COL_REQUIRED | COL_KEY | COL_SCHOOL)
-#define GSCHOOL (COL_REQUIRED | COL_KEY | COL_SCHOOL | COL_GROUP)
+#define SCHOOL (COL_REQUIRED | COL_KEY | COL_SCHOOL | COL_CONFUSABLE)
+#define GSCHOOL (COL_REQUIRED | COL_KEY | COL_SCHOOL | COL_GROUP | COL_CONFUSABLE)
+#define LOOKS COL_CONFUSABLE
 #define BIG 1e9
 
 /* Columns that recur across forms, spelled once. */
 #define C_YEAR(fl) {"year", "год|учебный год", COL_YEAR, fl, 2000, 2100, NULL, NULL, \
                     "year of the assessment (spring): 2023, or 2022/2023"}
-#define C_SCHOOL(fl) {"school_id", "код ОО|код школы|ОО", COL_TEXT, fl, 0, 0, NULL, NULL, \
+#define SCHOOL_ALIASES "код ОО|код школы|ОО|логин ОО|код образовательной организации|" \
+                       "код организации"
+#define C_SCHOOL(fl) {"school_id", SCHOOL_ALIASES, COL_TEXT, fl, 0, 0, NULL, NULL, \
                       "school code, as in the schools registry"}
 #define C_GRADE(fl) {"grade", "класс|параллель", COL_INT, fl, 1, 11, NULL, NULL, "grade 1..11"}
-#define C_SUBJECT(fl) {"subject", "предмет", COL_TEXT, fl, 0, 0, NULL, NULL, \
+#define C_SUBJECT(fl) {"subject", "предмет|учебный предмет", COL_TEXT, (fl) | LOOKS, 0, 0, NULL, NULL, \
                        "subject, in Russian, as the district names it"}
 #define C_COUNT(n, al, fl, doc) {n, al, COL_INT, fl, 0, BIG, NULL, NULL, doc}
+/* «Кол-во участников» and «Число участников» are «количество участников» by the header
+ * key (form_header_key): spellings are not listed, words are */
 #define C_PARTICIPANTS C_COUNT("participants", "участников|количество участников|участники|" \
-                               "писали работу", REQ, "number of participants")
+                               "писали работу|выполняли работу|количество писавших|" \
+                               "всего участников", REQ, "number of participants")
 
 static const struct enum_val stages[] = {
     {"school", "школьный|школьный этап"}, {"municipal", "муниципальный|муниципальный этап"},
@@ -38,7 +47,7 @@ static const struct enum_val roles[] = {
 /* ------------------------------------------------------------ registry */
 
 static const struct form_col schools_cols[] = {
-    {"school_id", "код ОО|код школы|ОО", COL_TEXT, KEY, 0, 0, NULL, NULL, "school code (unique)"},
+    {"school_id", SCHOOL_ALIASES, COL_TEXT, KEY | LOOKS, 0, 0, NULL, NULL, "school code (unique)"},
     {"name", "наименование|название|наименование ОО", COL_TEXT, REQ, 0, 0, NULL, NULL, "full name"},
     {"district", "район", COL_TEXT, 0, 0, 0, NULL, NULL, "district"},
     {"kind", "тип|вид ОО", COL_TEXT, 0, 0, 0, NULL, NULL, "СОШ, гимназия, лицей, ..."},
@@ -47,7 +56,7 @@ static const struct form_col schools_cols[] = {
 };
 
 static const struct form_col clusters_cols[] = {
-    {"cluster_id", "кластер|код кластера", COL_TEXT, KEY, 0, 0, NULL, NULL, "cluster code"},
+    {"cluster_id", "кластер|код кластера", COL_TEXT, KEY | LOOKS, 0, 0, NULL, NULL, "cluster code"},
     C_SCHOOL(SCHOOL),
     {"cluster_name", "название кластера", COL_TEXT, 0, 0, 0, NULL, NULL, "cluster name"},
     {"role", "роль", COL_ENUM, 0, 0, 0, roles, "member",
@@ -60,14 +69,30 @@ static const struct form_col context_cols[] = {
      "factor name, e.g. share_low_income, risk_staff_shortage"},
     {"value", "значение", COL_REAL, REQ, -BIG, BIG, NULL, NULL, "value of the factor"},
 };
+/* Factors whose values have a natural range (docs/forms.md lists them). */
+static const struct value_range context_ranges[] = {
+    {"share_*", 0, 100, 0, N_("a percentage from 0 to 100")},
+    {"teachers_top_category", 0, 100, 0, N_("a percentage from 0 to 100")},
+    {"students", 0, BIG, 1, N_("a whole number of students, 0 or more")},
+    {"class_size", 0, BIG, 0, N_("a number 0 or more")},
+    {NULL, 0, 0, 0, NULL}};
+static const struct form_check context_checks[] = {
+    {CHECK_KEYED_RANGE, {"factor", "value", NULL},
+     "share_* and teachers_top_category: 0..100; students: a whole number >= 0; "
+     "class_size >= 0", NULL, {0, 0}, context_ranges},
+};
 
 /* ------------------------------------------------------------- results */
 
 #define VPR_MARKS \
-    C_COUNT("m2", "отметка 2|отметка «2»|2", REQ, "count of mark 2"), \
-    C_COUNT("m3", "отметка 3|отметка «3»|3", REQ, "count of mark 3"), \
-    C_COUNT("m4", "отметка 4|отметка «4»|4", REQ, "count of mark 4"), \
-    C_COUNT("m5", "отметка 5|отметка «5»|5", REQ, "count of mark 5")
+    C_COUNT("m2", "отметка 2|отметка «2»|2|отметки 2|количество 2|получили 2", REQ, \
+            "count of mark 2"), \
+    C_COUNT("m3", "отметка 3|отметка «3»|3|отметки 3|количество 3|получили 3", REQ, \
+            "count of mark 3"), \
+    C_COUNT("m4", "отметка 4|отметка «4»|4|отметки 4|количество 4|получили 4", REQ, \
+            "count of mark 4"), \
+    C_COUNT("m5", "отметка 5|отметка «5»|5|отметки 5|количество 5|получили 5", REQ, \
+            "count of mark 5")
 
 static const struct form_col vpr_cols[] = {
     C_YEAR(KEY), C_SCHOOL(SCHOOL), C_GRADE(KEY), C_SUBJECT(KEY), C_PARTICIPANTS, VPR_MARKS,
@@ -79,16 +104,23 @@ static const struct form_col vpr_cols[] = {
     C_COUNT("confirmed", "подтвердили", 0, "ВПР mark equal to the journal mark"),
     C_COUNT("raised", "повысили", 0, "ВПР mark above the journal mark"),
 };
+/* xgettext:c-format */
+#define MARKS_FOUND N_("the marks add up to %lld, but the participants are %lld")
 static const struct form_check vpr_checks[] = {
-    {CHECK_SUM_EQ, {"m2", "m3", "m4", "m5", "participants", NULL}, "m2+m3+m4+m5 = participants"},
+    {CHECK_SUM_EQ, {"m2", "m3", "m4", "m5", "participants", NULL}, "m2+m3+m4+m5 = participants",
+     MARKS_FOUND, {0, 0}, NULL},
     {CHECK_SUM_EQ, {"lowered", "confirmed", "raised", "participants", NULL},
-     "lowered+confirmed+raised = participants, when given"},
+     "lowered+confirmed+raised = participants, when given",
+     /* xgettext:c-format */
+     N_("the comparison with journal marks adds up to %lld, but the participants are %lld"),
+     {0, 0}, NULL},
+    {CHECK_LE, {"mean_score", "max_score", NULL}, "mean_score <= max_score", NULL, {0, 0}, NULL},
 };
 
 static const struct form_col vpr_students_cols[] = {
     C_YEAR(GKEY), C_SCHOOL(GSCHOOL), C_GRADE(GKEY), C_SUBJECT(GKEY),
-    {"student", "код участника|код обучающегося", COL_TEXT, KEY, 0, 0, NULL, NULL,
-     "pseudonymous student code, unique within a work"},
+    {"student", "код участника|код обучающегося|код ученика", COL_TEXT, KEY | COL_PSEUDONYM, 0, 0,
+     NULL, NULL, "pseudonymous student code, unique within a work"},
     {"class", "класс-буква|литера|буква класса", COL_TEXT, 0, 0, 0, NULL, NULL, "class letter"},
     {"primary_score", "первичный балл", COL_INT, REQ, 0, 200, NULL, NULL, "primary score"},
     {"mark", "отметка", COL_INT, REQ, 2, 5, NULL, NULL, "ВПР mark 2..5"},
@@ -114,7 +146,8 @@ static const struct form_col oge_cols[] = {
      "mean score"},
 };
 static const struct form_check oge_checks[] = {
-    {CHECK_SUM_EQ, {"m2", "m3", "m4", "m5", "participants", NULL}, "m2+m3+m4+m5 = participants"},
+    {CHECK_SUM_EQ, {"m2", "m3", "m4", "m5", "participants", NULL}, "m2+m3+m4+m5 = participants",
+     MARKS_FOUND, {0, 0}, NULL},
 };
 
 static const struct form_col ege_cols[] = {
@@ -131,9 +164,20 @@ static const struct form_col ege_cols[] = {
      "ЕГЭ means an interval and a test)"},
 };
 static const struct form_check ege_checks[] = {
-    {CHECK_LE, {"below_min", "participants", NULL}, "below_min <= participants"},
+    {CHECK_LE, {"below_min", "participants", NULL}, "below_min <= participants", NULL, {0, 0}, NULL},
     {CHECK_LE, {"score_100", "high_scorers", "participants", NULL},
-     "score_100 <= high_scorers <= participants"},
+     "score_100 <= high_scorers <= participants", NULL, {0, 0}, NULL},
+    /* a subject's minimum is below 81, so nobody is both below it and a high scorer */
+    {CHECK_SUM_LE, {"below_min", "high_scorers", "participants", NULL},
+     "below_min+high_scorers <= participants",
+     /* xgettext:c-format */
+     N_("those below the minimum and those with 81 points or more add up to %lld, more than "
+        "the %lld participants"), {0, 0}, NULL},
+    {CHECK_MEAN_SCORES, {"mean_score", "participants", "high_scorers", "score_100", NULL},
+     "(100*score_100 + 81*(high_scorers-score_100)) / participants <= mean_score <= "
+     "(100*score_100 + 99*(high_scorers-score_100) + 80*(participants-high_scorers)) / "
+     "participants, within the rounding of mean_score; without score_100, the bounds for "
+     "any number of 100s", NULL, {81, 100}, NULL},
 };
 
 static const struct form_col ege_students_cols[] = {
@@ -155,7 +199,9 @@ static const struct form_col rdr_cols[] = {
 };
 static const struct form_check rdr_checks[] = {
     {CHECK_SUM_EQ, {"below_basic", "basic", "advanced", "participants", NULL},
-     "below_basic+basic+advanced = participants"},
+     "below_basic+basic+advanced = participants",
+     /* xgettext:c-format */
+     N_("the levels add up to %lld, but the participants are %lld"), {0, 0}, NULL},
 };
 
 static const struct form_col olympiad_cols[] = {
@@ -170,7 +216,10 @@ static const struct form_col olympiad_cols[] = {
 };
 static const struct form_check olympiad_checks[] = {
     {CHECK_SUM_LE, {"winners", "prizewinners", "participants", NULL},
-     "winners+prizewinners <= participants"},
+     "winners+prizewinners <= participants",
+     /* xgettext:c-format */
+     N_("winners and prize-winners add up to %lld, more than the %lld participants"), {0, 0},
+     NULL},
 };
 
 static const struct form_col admissions_cols[] = {
@@ -185,9 +234,14 @@ static const struct form_col admissions_cols[] = {
 };
 static const struct form_check admissions_checks[] = {
     {CHECK_LE, {"university_profile", "university", "graduates", NULL},
-     "university_profile <= university <= graduates"},
-    {CHECK_LE, {"budget", "graduates", NULL}, "budget <= graduates"},
-    {CHECK_LE, {"college", "graduates", NULL}, "college <= graduates"},
+     "university_profile <= university <= graduates", NULL, {0, 0}, NULL},
+    {CHECK_LE, {"budget", "graduates", NULL}, "budget <= graduates", NULL, {0, 0}, NULL},
+    {CHECK_LE, {"college", "graduates", NULL}, "college <= graduates", NULL, {0, 0}, NULL},
+    {CHECK_SUM_LE, {"university", "college", "graduates", NULL},
+     "university+college <= graduates",
+     /* xgettext:c-format */
+     N_("those admitted to universities and to colleges add up to %lld, more than the %lld "
+        "graduates"), {0, 0}, NULL},
 };
 
 static const struct form forms_list[] = {
@@ -197,7 +251,7 @@ static const struct form forms_list[] = {
      N(clusters_cols), NULL, 0,
      "cluster_id,school_id,cluster_name,role\nnevsky_stem,344,Кластер точных и естественнонаучных дисциплин,activist\nnevsky_stem,329,Кластер точных и естественнонаучных дисциплин,member\n"},
     {"context", "Контекстные данные", "context factors, one per row", FORM_ROWS, context_cols,
-     N(context_cols), NULL, 0,
+     N(context_cols), context_checks, N(context_checks),
      "year,school_id,factor,value\n2024,344,students,1120\n2024,344,share_low_income,7.5\n2024,329,risk_staff_shortage,3\n"},
     {"vpr", "ВПР, результаты по ОО", "ВПР results per school and work", FORM_ROWS, vpr_cols,
      N(vpr_cols), vpr_checks, N(vpr_checks),
@@ -311,15 +365,226 @@ static int alias_match(const char *list, const char *want)
     return 0;
 }
 
+/* ------------------------------------------------------------- header keys */
+
+/* Latin letters (lower case) that look like Cyrillic ones, or are the lower case of
+ * such capitals (B, H, K, M, T), read as Cyrillic in a header key. */
+static uint32_t latin_as_cyrillic(uint32_t cp)
+{
+    switch (cp) {
+    case 'a': return 0x430; case 'b': return 0x432; case 'c': return 0x441;
+    case 'e': return 0x435; case 'h': return 0x43D; case 'k': return 0x43A;
+    case 'm': return 0x43C; case 'o': return 0x43E; case 'p': return 0x440;
+    case 't': return 0x442; case 'x': return 0x445; case 'y': return 0x443;
+    default: return cp;
+    }
+}
+
+static int key_char(uint32_t cp)
+{
+    return text_script(cp) || (cp >= '0' && cp <= '9');
+}
+
+void form_header_key(const char *header, struct sbuf *out)
+{
+    sbuf_reset(out);
+    sbuf_add(out, "", 0);
+    char *t = xstrdup(header);
+    text_normalize(t, TEXT_ONE_LINE);
+    /* the words: runs of letters and digits, folded; '%' is a word of its own */
+    struct sbuf w = SBUF_INIT;
+    char *words[64];
+    size_t nw = 0;
+    const char *p = t;
+    while (*p && nw < 64) {
+        uint32_t cp;
+        size_t n = text_next(p, &cp);
+        if (cp == '%') {
+            words[nw++] = xstrdup("процент");
+            p += n;
+            continue;
+        }
+        if (!key_char(cp)) {
+            p += n;
+            continue;
+        }
+        sbuf_reset(&w);
+        while (*p) {
+            n = text_next(p, &cp);
+            if (!key_char(cp)) break;
+            cp = text_lower(cp);
+            if (cp == 0x451) cp = 0x435;                       /* ё → е */
+            text_put(&w, latin_as_cyrillic(cp));
+            p += n;
+        }
+        words[nw++] = xstrdup(w.s);
+    }
+    sbuf_free(&w);
+    free(t);
+    for (size_t i = 0; i < nw; i++) {
+        const char *x = words[i];
+        if (strcmp(x, "кол") == 0 && i + 1 < nw &&
+            (strcmp(words[i + 1], "во") == 0 || strcmp(words[i + 1], "ва") == 0)) {
+            i++;                                               /* кол-во, кол-ва */
+            x = "количество";
+        } else if (strcmp(x, "кол") == 0 || strcmp(x, "колво") == 0 ||
+                   strcmp(x, "колва") == 0 || strcmp(x, "число") == 0)
+            x = "количество";
+        else if (strcmp(x, "ср") == 0)
+            x = "средний";                                     /* «Ср. балл» */
+        else if (strcmp(x, "макс") == 0)
+            x = "максимальный";                                /* «Макс. балл» */
+        else if (strcmp(x, "мин") == 0)
+            x = "минимальный";
+        else if (i + 1 == nw && i > 0 && (strcmp(x, "чел") == 0 || strcmp(x, "человек") == 0))
+            x = "";                                            /* a unit at the end */
+        sbuf_adds(out, x);
+    }
+    for (size_t i = 0; i < nw; i++) free(words[i]);
+}
+
+/* Calls fn for the name and every alias of column c; stops when fn returns non-zero. */
+static int each_header(const struct form_col *c, int (*fn)(void *, const char *), void *ctx)
+{
+    int r = fn(ctx, c->name);
+    for (const char *list = c->aliases; !r && list && *list;) {
+        char one[256];
+        size_t n = strcspn(list, "|");
+        if (n < sizeof one) {
+            memcpy(one, list, n);
+            one[n] = '\0';
+            r = fn(ctx, one);
+        }
+        list += n + (list[n] == '|');
+    }
+    return r;
+}
+
+struct match_ctx {
+    const char *want;         /* the header's key */
+    struct sbuf key;          /* scratch */
+};
+
+static int same_key(void *vc, const char *text)
+{
+    struct match_ctx *m = vc;
+    form_header_key(text, &m->key);
+    return strcmp(m->key.s, m->want) == 0;
+}
+
 int form_col_match(const struct form *f, const char *header)
 {
-    char want[256];
-    normalize(header, want, sizeof want);
-    for (size_t i = 0; i < f->ncols; i++)
-        if (utf8_casecmp(f->cols[i].name, want) == 0) return (int)i;
-    for (size_t i = 0; i < f->ncols; i++)
-        if (alias_match(f->cols[i].aliases, want)) return (int)i;
-    return -1;
+    struct sbuf want = SBUF_INIT;
+    form_header_key(header, &want);
+    struct match_ctx m = {want.s, SBUF_INIT};
+    int found = -1;
+    for (size_t i = 0; i < f->ncols && found < 0 && *want.s; i++)
+        if (each_header(&f->cols[i], same_key, &m)) found = (int)i;
+    sbuf_free(&m.key);
+    sbuf_free(&want);
+    return found;
+}
+
+/* ------------------------------------------------------------- suggestions */
+
+struct guess_ctx {
+    const char *want;         /* the header's key */
+    size_t want_len;          /* in code points */
+    struct sbuf key;
+    size_t best;              /* the column's nearest distance so far */
+    char text[96];            /* and its spelling */
+};
+
+static size_t cps(const char *s) { return utf8_width(s); }
+
+static int starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static int nearer(void *vc, const char *text)
+{
+    struct guess_ctx *g = vc;
+    form_header_key(text, &g->key);
+    size_t len = cps(g->key.s);
+    if (!len) return 0;
+    size_t d = text_distance(g->want, g->key.s);
+    size_t allowed = len <= 3 ? 0 : len <= 6 ? 1 : len <= 12 ? 2 : 3;
+    size_t shorter = len < g->want_len ? len : g->want_len;
+    if (d > allowed && shorter >= 4 &&
+        (starts_with(g->key.s, g->want) || starts_with(g->want, g->key.s)))
+        d = allowed + 1;          /* a beginning: after the near misses */
+    else if (d > allowed)
+        return 0;
+    if (d < g->best) {
+        g->best = d;
+        snprintf(g->text, sizeof g->text, "%s", text);
+    }
+    return 0;
+}
+
+size_t form_col_suggest(const struct form *f, const char *header, const unsigned char *skip,
+                        struct form_guess *out, size_t max)
+{
+    struct sbuf want = SBUF_INIT;
+    form_header_key(header, &want);
+    size_t n = 0;
+    if (*want.s) {
+        size_t dist[64];
+        char text[64][96];
+        struct guess_ctx g = {want.s, cps(want.s), SBUF_INIT, SIZE_MAX, ""};
+        size_t best = SIZE_MAX;
+        for (size_t j = 0; j < f->ncols && j < 64; j++) {
+            g.best = SIZE_MAX;
+            if (!skip || !skip[j]) each_header(&f->cols[j], nearer, &g);
+            dist[j] = g.best;
+            memcpy(text[j], g.text, sizeof text[j]);
+            if (g.best < best) best = g.best;
+        }
+        sbuf_free(&g.key);
+        /* nearest first, then the next distance, in column order within each */
+        for (size_t d = best; best != SIZE_MAX && d <= best + 1 && n < max; d++)
+            for (size_t j = 0; j < f->ncols && j < 64 && n < max; j++)
+                if (dist[j] == d) {
+                    out[n].col = (int)j;
+                    memcpy(out[n].text, text[j], sizeof out[n].text);
+                    n++;
+                }
+    }
+    sbuf_free(&want);
+    return n;
+}
+
+/* ------------------------------------------------------------- check kinds */
+
+static const struct {
+    enum check_kind kind;
+    const char *name, *doc;
+} check_kinds[] = {
+    {CHECK_SUM_EQ, "sum", "the counts before '=' add up to the total after it; when the "
+                          "counts are optional, all of them are given or none"},
+    {CHECK_SUM_LE, "sum at most", "the counts given before '<=' add up to at most the total "
+                                  "after it (a count left empty counts as 0)"},
+    {CHECK_LE, "order", "each value is at most the next one, wherever both are given"},
+    {CHECK_MEAN_SCORES, "mean of scores",
+     "a mean of whole-number scores lies between the lowest and the highest mean the counts "
+     "allow, give or take half a unit of its last decimal (a mean given as 71.5 may be "
+     "71.45..71.55)"},
+    {CHECK_KEYED_RANGE, "range by name", "the value lies in the range of the name in its row"},
+};
+
+const char *form_check_kind_doc(enum check_kind k)
+{
+    for (size_t i = 0; i < N(check_kinds); i++)
+        if (check_kinds[i].kind == k) return check_kinds[i].doc;
+    return "";
+}
+
+const char *form_check_kind_name(enum check_kind k)
+{
+    for (size_t i = 0; i < N(check_kinds); i++)
+        if (check_kinds[i].kind == k) return check_kinds[i].name;
+    return "";
 }
 
 const char *form_enum_value(const struct form_col *c, const char *text)

@@ -25,7 +25,11 @@ enum {
     COL_REQUIRED = 1 << 0,  /* must be present in the header and non-empty */
     COL_KEY = 1 << 1,       /* part of the natural key */
     COL_SCHOOL = 1 << 2,    /* must name a school in the registry */
-    COL_GROUP = 1 << 3      /* part of the group key: rows replaced as a group */
+    COL_GROUP = 1 << 3,     /* part of the group key: rows replaced as a group */
+    COL_CONFUSABLE = 1 << 4,/* a name-like key (school code, subject): one alphabet per
+                               word, and no two spellings that look the same (А01, A01) */
+    COL_PSEUDONYM = 1 << 5  /* a pupil's pseudonymous code: refused when it looks like a
+                               person's name, and never quoted in a message */
 };
 
 struct enum_val {
@@ -44,17 +48,47 @@ struct form_col {
     const char *doc;         /* one line of English documentation */
 };
 
+/* The kinds of cross-column checks; each is described once, for the docs, by
+ * form_check_kind_doc(). `found` formats (below) take the values named here. */
 enum check_kind {
-    CHECK_SUM_EQ,   /* cols[0..n-2] sum to cols[n-1]; all given, or (if optional) all empty */
-    CHECK_SUM_LE,   /* cols[0..n-2] sum to at most cols[n-1] */
-    CHECK_LE        /* cols[0] <= cols[1] <= ... (each pair where both are given) */
+    CHECK_SUM_EQ,   /* cols[0..n-2] sum to cols[n-1]; all given, or (if optional) all empty.
+                       found: (sum, total) */
+    CHECK_SUM_LE,   /* the given ones of cols[0..n-2] sum to at most cols[n-1].
+                       found: (sum, total) */
+    CHECK_LE,       /* cols[0] <= cols[1] <= ... (each pair where both are given) */
+    CHECK_MEAN_SCORES, /* cols = {mean, participants, high, top}: a mean of whole-number
+                       scores with `high` participants scoring p[0] or more and `top` of
+                       them (optional) scoring p[1], the most there is: the mean lies in
+                       [(p1·top + p0·(high − top)) / n,
+                        (p1·top + (p1 − 1)·(high − top) + (p0 − 1)·(n − high)) / n],
+                       widened by half a unit of the mean's last decimal given */
+    CHECK_KEYED_RANGE  /* cols = {name, value}: the value's range depends on the name
+                       (`ranges`, the first matching entry; a name matching none is free) */
+};
+
+/* A range of values for names matching `pattern`: the exact name, or a prefix when
+ * the pattern ends with '*' ("share_*"). */
+struct value_range {
+    const char *pattern;
+    double min, max;
+    int whole;               /* a whole number */
+    const char *what;        /* N_(): the range in words, "a percentage from 0 to 100" */
 };
 
 struct form_check {
     enum check_kind kind;
     const char *cols[6];     /* NULL-terminated */
-    const char *doc;
+    const char *doc;         /* English, with the columns' names: for the docs */
+    const char *found;       /* N_(): what a failing row shows, in the reader's words, as a
+                                printf format of the kind's values (see check_kind), or NULL
+                                for the kind's own sentence */
+    double p[2];             /* CHECK_MEAN_SCORES: the lowest high score, the top score */
+    const struct value_range *ranges;   /* CHECK_KEYED_RANGE: ends with {NULL} */
 };
+
+/* One line of English documentation of a check kind, and its name. */
+const char *form_check_kind_doc(enum check_kind k);
+const char *form_check_kind_name(enum check_kind k);
 
 enum form_kind {
     FORM_ROWS,      /* one stored row per file row */
@@ -81,9 +115,30 @@ const struct form *form_find(const char *name);   /* NULL when unknown */
  * (vpr_students: vpr, vpr_dist; ege_students: ege); NULL for other forms. Its own
  * rows are stored only where the loader says (vpr_students with keep_students). */
 const char *const *form_into(const struct form *f);
-/* Index of the column whose name or alias matches `header` (case-insensitive,
- * «»/"" quotes and surrounding spaces ignored), or -1. */
+/* Index of the column whose name or alias matches `header` by form_header_key, or -1. */
 int form_col_match(const struct form *f, const char *header);
+
+/* The key two headers are compared by: Unicode-normalised (text_normalize), lower
+ * case with ё as е, Latin letters that look like Cyrillic ones taken as Cyrillic,
+ * «Кол-во», «кол.», «колво» and «число» read as «количество», «ср.», «макс.», «мин.» as
+ * «средний», «максимальный», «минимальный», «%» as «процент», a trailing «чел.» (a
+ * unit) dropped, then only letters and digits kept: «Кол-во
+ * участников, чел.», «Количество  участников» and «количество_участников» are one
+ * key. Writes it to out (reset first). */
+struct sbuf;
+void form_header_key(const char *header, struct sbuf *out);
+
+/* The columns a header that matched none was probably meant to be: the names and
+ * aliases nearest by edit distance of their keys (at most about a quarter of the
+ * letters wrong), or those the header begins (or that begin the header, four letters
+ * at least). Columns with skip[j] set (already in the file) are not offered. Fills up
+ * to max guesses, nearest first, ties in column order; returns how many. */
+struct form_guess {
+    int col;                 /* column index */
+    char text[96];           /* the name or alias as the table spells it */
+};
+size_t form_col_suggest(const struct form *f, const char *header, const unsigned char *skip,
+                        struct form_guess *out, size_t max);
 int form_col_index(const struct form *f, const char *name);  /* exact canonical name */
 /* Canonical value of an ENUM column for `text` (case-insensitive), or NULL. */
 const char *form_enum_value(const struct form_col *c, const char *text);

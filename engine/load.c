@@ -7,15 +7,18 @@
  * the line it starts on) → libcsv fields → header mapping or row check → sink.
  */
 #include "load.h"
+#include "text.h"
 
 #include <csv.h>
 #include <errno.h>
 #include <math.h>
 #include <iconv.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define CHUNK (256 * 1024)
 #define DEFAULT_MAX_RECORD (1024 * 1024)
@@ -328,6 +331,73 @@ static int firstset_add(struct firstset *s, uint64_t h1, uint64_t h2)
 
 enum { ST_HEADER, ST_ROWS, ST_STOP };
 
+/* A small map from strings, for the values a file names often but that are few:
+ * schools the registry lacks, the spellings of a name-like key. Open addressing;
+ * at most `limit` entries (then strmap_get gives NULL for a new key). */
+struct sment {
+    char *key;
+    char *val;                /* a spelling (look-alikes) or a suggestion (unknown schools) */
+    long count;               /* rows naming it */
+    long rows[4];             /* the first rows */
+    long col;                 /* the source column of its first row */
+    int j;                    /* the form column */
+};
+
+struct strmap {
+    struct sment *a;
+    size_t cap, n;
+};
+
+static struct sment *strmap_get(struct strmap *m, const char *key, size_t limit, int *created)
+{
+    *created = 0;
+    if (m->cap) {
+        size_t j = (size_t)fnv1a(FNV_OFFSET, key, strlen(key)) & (m->cap - 1);
+        for (; m->a[j].key; j = (j + 1) & (m->cap - 1))
+            if (strcmp(m->a[j].key, key) == 0) return &m->a[j];
+    }
+    if (m->n >= limit) return NULL;
+    if (2 * (m->n + 1) > m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 64;
+        struct sment *a = xcalloc(cap, sizeof *a);
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->a[i].key) {
+                size_t j = (size_t)fnv1a(FNV_OFFSET, m->a[i].key, strlen(m->a[i].key)) & (cap - 1);
+                while (a[j].key) j = (j + 1) & (cap - 1);
+                a[j] = m->a[i];
+            }
+        free(m->a);
+        m->a = a;
+        m->cap = cap;
+    }
+    size_t j = (size_t)fnv1a(FNV_OFFSET, key, strlen(key)) & (m->cap - 1);
+    while (m->a[j].key) j = (j + 1) & (m->cap - 1);
+    m->a[j].key = xstrdup(key);
+    m->n++;
+    *created = 1;
+    return &m->a[j];
+}
+
+static void strmap_free(struct strmap *m)
+{
+    for (size_t i = 0; i < m->cap; i++) {
+        free(m->a[i].key);
+        free(m->a[i].val);
+    }
+    free(m->a);
+    memset(m, 0, sizeof *m);
+}
+
+static void rows_add(long rows[4], long *count, long row)
+{
+    if (*count < 4) rows[*count] = row;
+    (*count)++;
+}
+
+#define MAX_UNKNOWN 10000     /* distinct unknown schools described one by one */
+#define MAX_SPELLINGS 200000  /* distinct values of a name-like key checked for look-alikes */
+#define MAX_FUTURE 8          /* distinct future years noted */
+
 struct ctx {
     const char *path;
     const struct form *form;
@@ -351,11 +421,16 @@ struct ctx {
 
     /* header mapping */
     size_t nheader;           /* fields in the header */
+    size_t nwide;             /* fields up to the last one with a header text */
+    char **hdr;               /* each header field as the file spells it (normalised, cut) */
+    unsigned char *nohdr;     /* per field: 1 no header text, 2 reported holding data */
+    size_t cap_nohdr;
     int map[LOAD_MAXCOLS];    /* form column → field index, or -1 */
     int key_cols[LOAD_MAXCOLS];
     size_t nkey;
 
     size_t errs0;             /* errors in d before this file */
+    long pending;             /* errors gathered to be reported at the end */
     int sx[7];                /* vpr_students: year, school, grade, subject, score, mark, journal */
     struct work *last_work;   /* student rows come grouped by work: skip the lookup */
     int chk_idx[8][6];        /* form check columns, resolved once */
@@ -364,6 +439,24 @@ struct ctx {
     char *school_ok;          /* last school found in the registry */
     struct sbuf known;        /* registry cache: "\x1fid\x1fid..." for small sets */
     int sink_failed;
+
+    /* gathered: unknown schools, names in a code column, future years */
+    struct strmap unknown;
+    long unknown_more;        /* rows of unknown schools beyond MAX_UNKNOWN */
+    long unknown_col;         /* the school column, for the message of the rest */
+    long names, name_rows[4], name_col;
+    int name_j;
+    struct { long long year; long count, rows[4], col; int j; } future[MAX_FUTURE];
+    int nfuture;
+    int now_year;
+
+    /* name-like keys: spellings seen per column (skeleton → spelling), the last checked */
+    struct strmap seen[LOAD_MAXCOLS];
+    char *last_ok[LOAD_MAXCOLS];
+    struct sbuf sk, fix;      /* scratch */
+
+    char ring[16][192];       /* texts for messages: col_ref, head_q, cut (a ring) */
+    int ringi;
 
     /* with a layout: the source fields as pointers, the mapped texts, their columns */
     struct layout *lay;
@@ -382,6 +475,22 @@ static void err(struct ctx *c, long line, long col, const char *fmt, ...)
     va_start(ap, fmt);
     soko_diag_vadd(c->d, c->path, line, col, fmt, ap);
     va_end(ap);
+}
+
+/* A note with the location in front, as the errors have it. */
+static void note(struct ctx *c, long line, long col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void note(struct ctx *c, long line, long col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *m = xvasprintf(fmt, ap);
+    va_end(ap);
+    struct sbuf b = SBUF_INIT;
+    soko_loc(&b, c->path, NULL, line, col);
+    soko_diag_note(c->d, "%s: %s", b.s, m);
+    sbuf_free(&b);
+    free(m);
 }
 
 static const char *field(struct ctx *c, size_t i) { return c->data.s + c->off[i]; }
@@ -410,23 +519,184 @@ static void on_field(void *s, size_t len, void *vc)
     sbuf_addc(&c->data, '\0');
 }
 
+/* ------------------------------------------------------- texts for messages */
+
+static char *ring_next(struct ctx *c)
+{
+    c->ringi = (c->ringi + 1) % 16;
+    return c->ring[c->ringi];
+}
+
+/* s cut to at most max bytes at a character boundary, "..." added when cut. */
+static void cut_utf8(const char *s, size_t max, char *out, size_t outsz)
+{
+    size_t n = strlen(s);
+    if (max > outsz - 4) max = outsz - 4;
+    size_t k = n <= max ? n : max;
+    while (k < n && k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80) k--;   /* whole characters */
+    memcpy(out, s, k);
+    strcpy(out + k, k < n ? "..." : "");
+}
+
+/* A cell's text for a message: cut at 60 bytes. */
+static const char *cut(struct ctx *c, const char *s)
+{
+    char *b = ring_next(c);
+    cut_utf8(s, 60, b, sizeof c->ring[0]);
+    return b;
+}
+
+/* The header of form column j as the file spells it, or the form's Russian name when
+ * the value comes from no column of the file (a layout's constant). */
+static const char *head(struct ctx *c, size_t j)
+{
+    long f = c->pcol[j];
+    if (f > 0 && (size_t)f <= c->nheader && c->hdr[f - 1][0]) return c->hdr[f - 1];
+    char *b = ring_next(c);
+    return form_col_ru(&c->form->cols[j], b, sizeof c->ring[0]);
+}
+
+/* «header» of form column j. */
+static const char *head_q(struct ctx *c, size_t j)
+{
+    const char *h = head(c, j);
+    char *b = ring_next(c);
+    snprintf(b, sizeof c->ring[0], "«%s»", h);
+    return b;
+}
+
+/* "column E «участников»" for the 1-based source field f (the header's text). */
+static const char *field_ref(struct ctx *c, long f)
+{
+    char l[8], *b = ring_next(c);
+    const char *h = f > 0 && (size_t)f <= c->nheader ? c->hdr[f - 1] : "";
+    if (*h) snprintf(b, sizeof c->ring[0], _("column %s «%s»"), col_letters(f, l), h);
+    else snprintf(b, sizeof c->ring[0], _("column %s"), col_letters(f, l));
+    return b;
+}
+
+/* The same for form column j: its source column, or «header» alone for a constant. */
+static const char *col_ref(struct ctx *c, size_t j)
+{
+    if (c->pcol[j] > 0) return field_ref(c, c->pcol[j]);
+    return head_q(c, j);
+}
+
+/* col_ref for a column remembered with its source field fcol. */
+static const char *ref_at(struct ctx *c, long fcol, size_t j)
+{
+    return fcol > 0 ? field_ref(c, fcol) : head_q(c, j);
+}
+
+/* "2, 5, 9 and 120 more" / "2, 5 and 9" for rows counted by rows_add. */
+static void rows_text(struct sbuf *b, const long rows[4], long count)
+{
+    long shown = count <= 4 ? count : 3;
+    for (long i = 0; i < shown; i++) {
+        if (i && i + 1 == shown && count <= 4) sbuf_adds(b, _(" and "));
+        else if (i) sbuf_adds(b, ", ");
+        sbuf_printf(b, "%ld", rows[i]);
+    }
+    if (count > 4) sbuf_printf(b, P_(" and %ld more", " and %ld more", count - 3), count - 3);
+}
+
+/* «a», «b», «c» and «d» for the headers of form columns idx[0..n). */
+static void heads_text(struct ctx *c, struct sbuf *b, const int *idx, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i && i + 1 == n) sbuf_adds(b, _(" and "));
+        else if (i) sbuf_adds(b, ", ");
+        sbuf_adds(b, head_q(c, (size_t)idx[i]));
+    }
+}
+
 /* ============================================================== cell parsing */
 
+/* Thousands groups: "1 234 567,5" → "1234567.5" when the groups after the first have
+ * exactly three digits and the first one to three (text_normalize has made NBSP,
+ * U+202F and U+2009 plain spaces); otherwise the spaces stay, and the number is
+ * refused: "12 34" is not a number. A decimal comma becomes a point. */
 static char *squeeze_number(char *t)
 {
-    /* "1 234,5" (Excel's thousands separator is a space or NBSP) → "1234.5" */
-    char *o = t;
-    for (char *p = t; *p; p++) {
-        if (*p == ' ') continue;
-        if ((unsigned char)p[0] == 0xC2 && (unsigned char)p[1] == 0xA0) { p++; continue; }
-        *o++ = (*p == ',') ? '.' : *p;
+    /* NBSP, U+202F and U+2009 as plain spaces (already so when text_normalize ran) */
+    if (strpbrk(t, "\xC2\xE2")) {
+        char *o = t;
+        for (char *q = t; *q;) {
+            unsigned char *u = (unsigned char *)q;
+            if (u[0] == 0xC2 && u[1] == 0xA0) { *o++ = ' '; q += 2; }
+            else if (u[0] == 0xE2 && u[1] == 0x80 && (u[2] == 0xAF || u[2] == 0x89)) {
+                *o++ = ' ';
+                q += 3;
+            } else
+                *o++ = *q++;
+        }
+        *o = '\0';
     }
-    *o = '\0';
+    if (strchr(t, ' ')) {
+        const char *p = t + (*t == '-');
+        size_t g = strspn(p, "0123456789");
+        int ok = g >= 1 && g <= 3;
+        p += g;
+        while (ok && *p == ' ') {
+            g = strspn(p + 1, "0123456789");
+            ok = g == 3;
+            p += 1 + g;
+        }
+        if (ok && !strchr(p, ' ')) {
+            char *o = t;
+            for (char *q = t; *q; q++)
+                if (*q != ' ') *o++ = *q;
+            *o = '\0';
+        }
+    }
+    for (char *q = t; *q; q++)
+        if (*q == ',') *q = '.';
     return t;
 }
 
-int load_parse_cell(const struct form_col *c, char *text, struct load_cell *cell,
-                    const char **why)
+const char *load_expected(const struct form_col *c, char *buf, size_t n)
+{
+    switch (c->type) {
+    case COL_INT:
+        snprintf(buf, n, _("a whole number from %lld to %lld"), (long long)c->min,
+                 (long long)c->max);
+        break;
+    case COL_REAL:
+        if (c->min <= -BIG_BOUND && c->max >= BIG_BOUND)
+            snprintf(buf, n, "%s", _("a number (decimal point or comma)"));
+        else {
+            char *lo = num_trimmed(c->min, 6), *hi = num_trimmed(c->max, 6);
+            snprintf(buf, n, _("a number from %s to %s (decimal point or comma)"), lo, hi);
+            free(lo);
+            free(hi);
+        }
+        break;
+    case COL_YEAR:
+        snprintf(buf, n, _("a year from %d to %d, like 2023 or 2022/2023"), (int)c->min,
+                 (int)c->max);
+        break;
+    case COL_ENUM: {
+        struct sbuf b = SBUF_INIT, e = SBUF_INIT;
+        for (const struct enum_val *v = c->values; v->value; v++) {
+            size_t k = v->aliases ? strcspn(v->aliases, "|") : 0;
+            if (v != c->values) sbuf_adds(&b, ", ");
+            if (k) sbuf_add(&b, v->aliases, k);
+            else sbuf_adds(&b, v->value);
+            sbuf_printf(&e, "%s%s", v == c->values ? "" : ", ", v->value);
+        }
+        snprintf(buf, n, _("one of: %s (or %s)"), b.s, e.s);
+        sbuf_free(&b);
+        sbuf_free(&e);
+        break;
+    }
+    default:
+        snprintf(buf, n, "%s", _("a value"));
+    }
+    return buf;
+}
+
+int load_parse_cell(const struct form_col *c, char *text, struct load_cell *cell, char *why,
+                    size_t whysz)
 {
     cell->present = 1;
     cell->s = text;
@@ -435,7 +705,7 @@ int load_parse_cell(const struct form_col *c, char *text, struct load_cell *cell
         return 0;
     case COL_ENUM: {
         const char *v = form_enum_value(c, text);
-        if (!v) { *why = "one of the listed values"; return -1; }
+        if (!v) break;
         cell->s = v;
         return 0;
     }
@@ -451,15 +721,9 @@ int load_parse_cell(const struct form_col *c, char *text, struct load_cell *cell
             while (*q == '0') q++;
             if (*q == '\0' && q > end + 1 && q - end - 1 != 3) end = q;
         }
-        if (end == text || *end || errno || text[0] == '+') {
-            *why = c->min >= 0 ? "a whole number 0 or more" : "a whole number";
-            return -1;
-        }
-        if (v < (long long)c->min && c->min == 0 && c->max >= BIG_BOUND) {
-            *why = "a whole number 0 or more";     /* a negative count */
-            return -1;
-        }
-        if (v < (long long)c->min || v > (long long)c->max) { *why = "a value in range"; return -1; }
+        if (end == text || *end || errno || text[0] == '+' || v < (long long)c->min ||
+            v > (long long)c->max)
+            break;
         cell->i = v;
         cell->r = (double)v;
         return 0;
@@ -473,11 +737,9 @@ int load_parse_cell(const struct form_col *c, char *text, struct load_cell *cell
         if (end == text || *end || errno || v != v || text[0] == '+' ||
             text[strspn(text, "0123456789.-+eE")] != '\0' ||
             (text[0] && (text[1] == 'x' || text[1] == 'X' || text[0] == 'i' || text[0] == 'I' ||
-                         text[0] == 'n' || text[0] == 'N'))) {
-            *why = "a number (decimal point or comma)";
-            return -1;
-        }
-        if (v < c->min || v > c->max) { *why = "a value in range"; return -1; }
+                         text[0] == 'n' || text[0] == 'N')) ||
+            v < c->min || v > c->max)
+            break;
         cell->r = v;
         return 0;
     }
@@ -485,84 +747,134 @@ int load_parse_cell(const struct form_col *c, char *text, struct load_cell *cell
         /* 2023, or an academic year 2022/2023, 2022-2023, 2022/23 meaning its spring */
         char *end;
         long a = strtol(text, &end, 10);
-        if (end - text != 4) { *why = "a year like 2023 or 2022/2023"; return -1; }
+        if (end - text != 4 || text[0] == '+' || text[0] == '-') break;
         long y = a;
         if (*end == '/' || *end == '-') {
             char *e2;
             long b = strtol(end + 1, &e2, 10);
             long digits = (long)(e2 - end - 1);
-            if (*e2 || (digits != 4 && digits != 2)) {
-                *why = "a year like 2023 or 2022/2023";
+            if (*e2 || (digits != 4 && digits != 2) || end[1] == '+' || end[1] == '-') break;
+            if (digits == 2) b += a / 100 * 100 + (b < a % 100 ? 100 : 0);
+            if (b != a + 1) {
+                snprintf(why, whysz, "%s",
+                         _("an academic year of two consecutive years, like 2022/2023"));
+                cell->present = 0;
                 return -1;
             }
-            if (digits == 2) b += a / 100 * 100 + (b < a % 100 ? 100 : 0);
-            if (b != a + 1) { *why = "an academic year of two consecutive years, e.g. 2022/2023"; return -1; }
             y = b;
-        } else if (*end) {
-            *why = "a year like 2023 or 2022/2023";
-            return -1;
-        }
-        if (y < (long)c->min || y > (long)c->max) { *why = "a year between 2000 and 2100"; return -1; }
+        } else if (*end)
+            break;
+        if (y < (long)c->min || y > (long)c->max) break;
         cell->i = y;
         cell->r = (double)y;
         return 0;
     }
     }
-    *why = "a value";
+    load_expected(c, why, whysz);
+    cell->present = 0;
     return -1;
 }
 
-static void describe_range(const struct form_col *c, char *buf, size_t n)
+/* ============================================================== the header */
+
+/* A cell of white space only (before normalisation: ASCII, TAB, NBSP). */
+static int is_blank(const char *s)
 {
-    if (c->type == COL_ENUM) {
-        size_t o = 0;
-        buf[0] = '\0';
-        for (const struct enum_val *v = c->values; v->value; v++)
-            o += (size_t)snprintf(buf + o, o < n ? n - o : 0, "%s%s", o ? " | " : "", v->value);
-    } else if (c->type == COL_INT && c->max < 1e9)
-        snprintf(buf, n, "%.0f..%.0f", c->min, c->max);
-    else if (c->type == COL_REAL && c->max < 1e9)
-        snprintf(buf, n, "%g..%g", c->min, c->max);
-    else
-        buf[0] = '\0';
+    while (*s) {
+        if (*s == ' ' || *s == '\t') s++;
+        else if ((unsigned char)s[0] == 0xC2 && (unsigned char)s[1] == 0xA0) s += 2;
+        else return 0;
+    }
+    return 1;
 }
 
-/* ============================================================== the header */
+/* Room for the per-field flags of a record of n fields. */
+static void nohdr_grow(struct ctx *c, size_t n)
+{
+    if (n <= c->cap_nohdr) return;
+    c->nohdr = xrealloc(c->nohdr, n);
+    memset(c->nohdr + c->cap_nohdr, 1, n - c->cap_nohdr);   /* right of the header: none */
+    c->cap_nohdr = n;
+}
 
 static void check_header(struct ctx *c)
 {
     const struct form *f = c->form;
     c->nheader = c->nf;
+    c->hdr = xcalloc(c->nf ? c->nf : 1, sizeof *c->hdr);
+    nohdr_grow(c, c->nf);
+    for (size_t i = 0; i < c->nf; i++) {
+        char *h = xstrdup(field(c, i));
+        text_normalize(h, TEXT_ONE_LINE);
+        char cutb[80];
+        cut_utf8(h, 60, cutb, sizeof cutb);
+        c->hdr[i] = xstrdup(cutb);
+        c->nohdr[i] = !*h;
+        if (*h) c->nwide = i + 1;
+        free(h);
+    }
     for (size_t j = 0; j < f->ncols; j++) c->map[j] = -1;
     int bad = 0;
     if (c->lay)    /* the layout says where each form column comes from */
         bad = layout_bind_header(c->lay, source_fields(c), c->nf, c->path, c->rec_line,
                                   c->d) != SOKO_OK;
+    size_t *unknown = xmalloc((c->nf ? c->nf : 1) * sizeof *unknown), nunknown = 0, nignored = 0;
+    struct sbuf ignored = SBUF_INIT;
     for (size_t i = 0; i < c->nf && !c->lay; i++) {
-        char *h = xstrdup(field(c, i));
-        str_trim(h);
-        int j = form_col_match(f, h);
+        if (c->nohdr[i]) continue;        /* no header: ignored while its cells are empty */
+        int j = form_col_match(f, field(c, i));
         if (j < 0) {
-            if (!c->opts->ignore_unknown) {
-                err(c, c->rec_line, (long)i + 1,
-                    "unknown column '%s' in form %s; expected one of its columns "
-                    "(see 'soko template %s') or --ignore-unknown", h, f->name, f->name);
-                bad = 1;
-            }
+            if (c->opts->ignore_unknown) {
+                if (nignored++ < 10)
+                    sbuf_printf(&ignored, "%s%s", nignored > 1 ? ", " : "", field_ref(c, (long)i + 1));
+            } else
+                unknown[nunknown++] = i;
         } else if (c->map[j] >= 0) {
+            char ru[128];
             err(c, c->rec_line, (long)i + 1,
-                "column '%s' is given twice (fields %d and %zu), both meaning %s; "
-                "expected each column once", h, c->map[j] + 1, i + 1, f->cols[j].name);
+                _("%s means the same as %s («%s», %s); expected each column once"),
+                field_ref(c, (long)i + 1), field_ref(c, c->map[j] + 1),
+                form_col_ru(&f->cols[j], ru, sizeof ru), f->cols[j].name);
             bad = 1;
         } else
             c->map[j] = (int)i;
-        free(h);
     }
+    if (nignored)
+        note(c, c->rec_line, 0, P_("%ld column ignored (--ignore-unknown): %s%s",
+                                   "%ld columns ignored (--ignore-unknown): %s%s", nignored),
+             (long)nignored, ignored.s, nignored > 10 ? ", ..." : "");
+    sbuf_free(&ignored);
+    /* unknown headers, each with the columns it was probably meant to be; a missing
+     * column one of them points at is not reported again */
+    unsigned char skip[LOAD_MAXCOLS], pointed[LOAD_MAXCOLS] = {0};
+    for (size_t j = 0; j < f->ncols; j++) skip[j] = c->map[j] >= 0;
+    for (size_t u = 0; u < nunknown; u++) {
+        size_t i = unknown[u];
+        struct form_guess g[3];
+        size_t ng = form_col_suggest(f, field(c, i), skip, g, 3);
+        struct sbuf s = SBUF_INIT;
+        for (size_t k = 0; k < ng; k++) {
+            sbuf_printf(&s, "%s«%s»", k == 0 ? "" : k + 1 == ng ? _(" or ") : ", ", g[k].text);
+            if (f->cols[g[k].col].flags & COL_REQUIRED) pointed[g[k].col] = 1;
+        }
+        if (ng)
+            err(c, c->rec_line, (long)i + 1, _("%s is not a column of form %s (did you mean %s?); "
+                "expected one of its columns (see 'soko template %s') or --ignore-unknown"),
+                field_ref(c, (long)i + 1), f->name, s.s, f->name);
+        else
+            err(c, c->rec_line, (long)i + 1, _("%s is not a column of form %s; expected one of its "
+                "columns (see 'soko template %s') or --ignore-unknown"),
+                field_ref(c, (long)i + 1), f->name, f->name);
+        sbuf_free(&s);
+        bad = 1;
+    }
+    free(unknown);
     for (size_t j = 0; j < f->ncols; j++) {
-        if (!c->lay && (f->cols[j].flags & COL_REQUIRED) && c->map[j] < 0 && !f->cols[j].deflt) {
+        if (!c->lay && (f->cols[j].flags & COL_REQUIRED) && c->map[j] < 0 && !f->cols[j].deflt &&
+            !pointed[j]) {
             char ru[128];
-            err(c, c->rec_line, 0, "missing required column '%s' [%s] of form %s",
-                f->cols[j].name, form_col_ru(&f->cols[j], ru, sizeof ru), f->name);
+            err(c, c->rec_line, 0, _("the column «%s» (%s) is missing; expected it in the header "
+                "of form %s"), form_col_ru(&f->cols[j], ru, sizeof ru), f->cols[j].name, f->name);
             bad = 1;
         }
         if (f->cols[j].flags & COL_KEY) c->key_cols[c->nkey++] = (int)j;
@@ -589,7 +901,41 @@ static void check_header(struct ctx *c)
 
 /* ================================================================= the rows */
 
-static int school_known(struct ctx *c, const char *id, long line, long col)
+struct variant_ctx {
+    struct ctx *c;
+    const char *column;
+    int school;               /* ask school_exists (the registry) rather than known */
+    char found[160];
+    int rc;
+};
+
+static int variant_known(void *vc, const char *variant)
+{
+    struct variant_ctx *v = vc;
+    const struct load_sink *s = v->c->sink;
+    int r = v->school ? s->school_exists(s->ctx, variant) : s->known(s->ctx, v->column, variant);
+    if (r > 0) {
+        cut_utf8(variant, 120, v->found, sizeof v->found);
+        return 1;
+    }
+    if (r < 0) v->rc = r;
+    return r < 0;
+}
+
+/* A stored spelling that looks like `value` (the registry's, or the sink's `known`),
+ * into found; 1 when there is one, 0 when not, negative on a store error. */
+static int lookalike_stored(struct ctx *c, const char *column, const char *value, int school,
+                            char *found, size_t n)
+{
+    if (!c->sink || (school ? !c->sink->school_exists : !c->sink->known)) return 0;
+    struct variant_ctx v = {c, column, school, "", 0};
+    int r = text_lookalike_variants(value, 8, variant_known, &v);
+    if (v.rc < 0) return v.rc;
+    if (r > 0) snprintf(found, n, "%s", v.found);
+    return r > 0;
+}
+
+static int school_known(struct ctx *c, size_t j, const char *id, long line, long col)
 {
     if (c->school_ok && strcmp(c->school_ok, id) == 0) return 1;
     /* small registry cache: ids joined by \x1f, searched linearly while short */
@@ -605,14 +951,36 @@ static int school_known(struct ctx *c, const char *id, long line, long col)
             p++;
         }
     }
+    /* a school already known to be missing: one more row for its message */
+    int created = 0;
+    struct sment *e = c->unknown.cap ? strmap_get(&c->unknown, id, 0, &created) : NULL;
+    if (e) {
+        rows_add(e->rows, &e->count, line);
+        c->pending++;
+        return 0;
+    }
     int r = c->sink && c->sink->school_exists ? c->sink->school_exists(c->sink->ctx, id) : 1;
     if (r < 0) {
-        err(c, line, col, "cannot look up school '%s' in the store", id);
+        err(c, line, col, _("cannot look up school «%s» in the store"), cut(c, id));
         return 0;
     }
     if (r == 0) {
-        err(c, line, col, "school '%s' is not in the schools registry; expected a school_id "
-                          "imported with form schools", id);
+        /* gathered: one message per school at the end, with its rows */
+        char like[160] = "";
+        if (lookalike_stored(c, "school_id", id, 1, like, sizeof like) < 0) {
+            err(c, line, col, _("cannot look up school «%s» in the store"), cut(c, id));
+            return 0;
+        }
+        e = strmap_get(&c->unknown, id, MAX_UNKNOWN, &created);
+        if (e) {
+            e->col = col;
+            e->j = (int)j;
+            if (*like) e->val = xstrdup(like);
+            rows_add(e->rows, &e->count, line);
+        } else
+            c->unknown_more++;
+        c->unknown_col = col;
+        c->pending++;
         return 0;
     }
     if (c->known.len < 64 * 1024) {
@@ -625,20 +993,113 @@ static int school_known(struct ctx *c, const char *id, long line, long col)
     return 1;
 }
 
+static int sment_row_cmp(const void *x, const void *y)
+{
+    const struct sment *const *a = x, *const *b = y;
+    return ((*a)->rows[0] > (*b)->rows[0]) - ((*a)->rows[0] < (*b)->rows[0]);
+}
+
+/* The gathered errors, in the order of their first rows. */
+static void report_gathered(struct ctx *c)
+{
+    if (c->unknown.n) {
+        struct sment **v = xmalloc(c->unknown.n * sizeof *v);
+        size_t n = 0;
+        for (size_t i = 0; i < c->unknown.cap; i++)
+            if (c->unknown.a[i].key) v[n++] = &c->unknown.a[i];
+        qsort(v, n, sizeof *v, sment_row_cmp);
+        for (size_t i = 0; i < n; i++) {
+            struct sbuf rows = SBUF_INIT;
+            rows_text(&rows, v[i]->rows, v[i]->count);
+            const char *fmt = v[i]->count == 1 ? _("%s: school «%s» is not in the schools "
+                                                   "registry (row %s); expected a school code "
+                                                   "imported with form schools")
+                                               : _("%s: school «%s» is not in the schools "
+                                                   "registry (rows %s); expected a school code "
+                                                   "imported with form schools");
+            struct sbuf m = SBUF_INIT;
+            sbuf_printf(&m, fmt, ref_at(c, v[i]->col, (size_t)v[i]->j), cut(c, v[i]->key), rows.s);
+            if (v[i]->val) sbuf_printf(&m, _(" — did you mean «%s»?"), v[i]->val);
+            err(c, v[i]->rows[0], v[i]->col, "%s", m.s);
+            sbuf_free(&m);
+            sbuf_free(&rows);
+        }
+        free(v);
+    }
+    if (c->unknown_more)
+        err(c, 0, 0, P_("%ld more row names schools that are not in the schools registry; "
+                        "expected school codes imported with form schools",
+                        "%ld more rows name schools that are not in the schools registry; "
+                        "expected school codes imported with form schools", c->unknown_more),
+            c->unknown_more);
+    if (c->names) {
+        struct sbuf rows = SBUF_INIT;
+        rows_text(&rows, c->name_rows, c->names);
+        err(c, c->name_rows[0], c->name_col,
+            P_("%s holds what looks like a person's name (row %s); expected pseudonymous codes "
+               "such as A-001: pupils' names must not be imported (--allow-names only if the "
+               "district has decided otherwise)",
+               "%s holds what look like people's names (rows %s); expected pseudonymous codes "
+               "such as A-001: pupils' names must not be imported (--allow-names only if the "
+               "district has decided otherwise)", c->names),
+            ref_at(c, c->name_col, (size_t)c->name_j), rows.s);
+        sbuf_free(&rows);
+    }
+}
+
+/* Excel's leftovers and the years in the future, said once at the end. */
+static void report_notes(struct ctx *c)
+{
+    if (c->st->empty_rows)
+        note(c, 0, 0, P_("%ld empty row skipped", "%ld empty rows skipped", c->st->empty_rows),
+             c->st->empty_rows);
+    if (c->st->blank_cells)
+        note(c, 0, 0, P_("%ld cell held only spaces and was read as empty",
+                         "%ld cells held only spaces and were read as empty", c->st->blank_cells),
+             c->st->blank_cells);
+    long nohdr = 0;
+    for (size_t i = 0; i < c->nheader; i++) nohdr += c->nohdr[i] == 1;
+    if (nohdr && !c->lay)
+        note(c, 1, 0, P_("%ld column without a header and without data ignored",
+                         "%ld columns without a header and without data ignored", nohdr), nohdr);
+    for (int k = 0; k < c->nfuture; k++) {
+        struct sbuf rows = SBUF_INIT;
+        rows_text(&rows, c->future[k].rows, c->future[k].count);
+        note(c, c->future[k].rows[0], c->future[k].col,
+             c->future[k].count == 1
+                 ? _("%s: the year %lld is later than next year (%d) (row %s); the row was "
+                     "imported: please check the year")
+                 : _("%s: the year %lld is later than next year (%d) (rows %s); the rows were "
+                     "imported: please check the year"),
+             ref_at(c, c->future[k].col, (size_t)c->future[k].j), c->future[k].year,
+             c->now_year + 1, rows.s);
+        sbuf_free(&rows);
+    }
+}
+
 static void on_dup(void *vc, long line, long first)
 {
     struct ctx *c = vc;
-    if (c->form->kind == FORM_STUDENTS)
-        err(c, line, 0, "student code appears twice in the same work (also at line %ld); "
-                        "expected each student once per year, school, grade and subject", first);
-    else {
-        struct sbuf k = SBUF_INIT;
+    struct sbuf k = SBUF_INIT;
+    if (c->form->kind == FORM_STUDENTS) {
+        int grp[LOAD_MAXCOLS];
+        size_t n = 0;
         for (size_t i = 0; i < c->nkey; i++)
-            sbuf_printf(&k, "%s%s", i ? ", " : "", c->form->cols[c->key_cols[i]].name);
-        err(c, line, 0, "duplicate key (%s) already given at line %ld; expected each key once "
-                        "in a file", k.s, first);
-        sbuf_free(&k);
+            if (c->form->cols[c->key_cols[i]].flags & COL_GROUP) grp[n++] = c->key_cols[i];
+        heads_text(c, &k, grp, n);
+        int js = form_col_index(c->form, "student");
+        err(c, line, c->pcol[js], _("%s: the same pupil's code is given twice in one work (also "
+            "in row %ld); expected each pupil once per %s"), col_ref(c, (size_t)js), first, k.s);
+    } else {
+        heads_text(c, &k, c->key_cols, c->nkey);
+        if (c->nkey == 1)
+            err(c, line, 0, _("this row repeats row %ld: the same %s; expected each value once "
+                "in a file"), first, k.s);
+        else
+            err(c, line, 0, _("this row repeats row %ld: the same %s; expected each combination "
+                "of them once in a file"), first, k.s);
     }
+    sbuf_free(&k);
 }
 
 static void add_student(struct ctx *c, const struct load_row *r)
@@ -703,25 +1164,237 @@ static void add_ege_participant(struct ctx *c, const struct load_row *r)
 
 static void to_sink(struct ctx *c, const struct load_row *r)
 {
-    if (c->d->total != c->errs0 || c->sink_failed || !c->sink || !c->sink->row) return;
+    if (c->d->total != c->errs0 || c->pending || c->sink_failed || !c->sink || !c->sink->row)
+        return;
     if (c->sink->row(c->sink->ctx, r, c->d) != SOKO_OK) c->sink_failed = 1;
     else c->st->rows++;
+}
+
+/* A name-like key: one alphabet per word, and one spelling of what looks the same,
+ * in the file and against the store. Returns 0, or -1 after an error. */
+static int check_lookalike(struct ctx *c, size_t j, const char *v, long line, long fcol)
+{
+    const struct form_col *col = &c->form->cols[j];
+    if (c->last_ok[j] && strcmp(c->last_ok[j], v) == 0) return 0;   /* rows come grouped */
+    struct text_mix m;
+    if (text_mixed_script(v, &m, &c->fix)) {
+        char letter[8];
+        memcpy(letter, v + m.off, m.len);
+        letter[m.len] = '\0';
+        const char *fmt = m.script == 'L'
+            ? _("%s: «%s» has the Latin letter «%s» (letter %ld of its word) among Cyrillic "
+                "ones; expected the letters of one alphabet in a word%s%s%s")
+            : _("%s: «%s» has the Cyrillic letter «%s» (letter %ld of its word) among Latin "
+                "ones; expected the letters of one alphabet in a word%s%s%s");
+        int fix = c->fix.len > 0;
+        err(c, line, fcol, fmt, col_ref(c, j), cut(c, v), letter, m.pos, fix ? ": «" : "",
+            fix ? cut(c, c->fix.s) : "", fix ? "»" : "");
+        return -1;
+    }
+    text_skeleton(v, &c->sk);
+    int created;
+    struct sment *e = strmap_get(&c->seen[j], c->sk.s, MAX_SPELLINGS, &created);
+    if (e && !created && strcmp(e->val, v) != 0) {
+        err(c, line, fcol, _("%s: «%s» looks the same as «%s» in row %ld but is written with other "
+            "letters (Latin and Cyrillic look-alikes); expected one spelling of each value"),
+            col_ref(c, j), cut(c, v), cut(c, e->val), e->rows[0]);
+        return -1;
+    }
+    if (e && created) {
+        e->val = xstrdup(v);
+        e->rows[0] = line;
+        /* new in this file: a look-alike already stored? (a school of a results file
+         * must be in the registry anyway: school_known says so, with the look-alike) */
+        if (!(col->flags & COL_SCHOOL) && c->sink && c->sink->known) {
+            int r = c->sink->known(c->sink->ctx, col->name, v);
+            char like[160] = "";
+            if (r == 0) r = lookalike_stored(c, col->name, v, 0, like, sizeof like);
+            if (r < 0) {
+                err(c, line, fcol, _("%s: cannot look up «%s» in the store"), col_ref(c, j),
+                    cut(c, v));
+                return -1;
+            }
+            if (*like) {
+                err(c, line, fcol, _("%s: «%s» looks the same as «%s», already stored, but is "
+                    "written with other letters (Latin and Cyrillic look-alikes); expected the "
+                    "stored spelling"), col_ref(c, j), cut(c, v), cut(c, like));
+                return -1;
+            }
+        }
+    }
+    free(c->last_ok[j]);
+    c->last_ok[j] = xstrdup(v);
+    return 0;
+}
+
+/* A year after next year: noted (the file still imports), once per year with its rows. */
+static void check_future(struct ctx *c, size_t j, long long year, long line, long fcol)
+{
+    if (year <= c->now_year + 1) return;
+    int k = 0;
+    while (k < c->nfuture && c->future[k].year != year) k++;
+    if (k == c->nfuture) {
+        if (c->nfuture == MAX_FUTURE) return;
+        c->nfuture++;
+        c->future[k].year = year;
+        c->future[k].count = 0;
+        c->future[k].col = fcol;
+        c->future[k].j = (int)j;
+    }
+    rows_add(c->future[k].rows, &c->future[k].count, line);
+}
+
+/* Decimals written in a number's text ("71.5" → 1). */
+static int decimals(const char *s)
+{
+    const char *dot = strchr(s, '.');
+    return dot ? (int)strspn(dot + 1, "0123456789") : 0;
+}
+
+static void check_cross(struct ctx *c, const struct load_row *r, long line)
+{
+    const struct form *f = c->form;
+    for (size_t k = 0; k < f->nchecks; k++) {
+        const struct form_check *ck = &f->checks[k];
+        int idx[6], n = 0, given = 0;
+        for (; ck->cols[n]; n++) {
+            idx[n] = c->chk_idx[k][n];
+            given += r->cells[idx[n]].present;
+        }
+        const struct load_cell *cl = r->cells;
+        if (ck->kind == CHECK_SUM_EQ || ck->kind == CHECK_SUM_LE) {
+            const struct load_cell *tot = &cl[idx[n - 1]];
+            long tcol = c->pcol[idx[n - 1]];
+            struct sbuf expr = SBUF_INIT;
+            for (int i = 0; i < n; i++)
+                sbuf_printf(&expr, "%s%s", i == 0 ? "" : i + 1 < n ? " + " :
+                            ck->kind == CHECK_SUM_EQ ? " = " : " ≤ ", head_q(c, (size_t)idx[i]));
+            long long sum = 0;
+            for (int i = 0; i < n - 1; i++) sum += cl[idx[i]].present ? cl[idx[i]].i : 0;
+            if (ck->kind == CHECK_SUM_EQ && given > 0 && given < n &&
+                !(given == 1 && tot->present)) {
+                int e = 0;
+                while (cl[idx[e]].present) e++;
+                err(c, line, c->pcol[idx[e]], _("%s is empty while the other columns of the sum "
+                    "are given; expected all of %s, or none"), col_ref(c, (size_t)idx[e]), expr.s);
+            } else if (ck->kind == CHECK_SUM_EQ && given == n && sum != tot->i) {
+                char found[256];
+                snprintf(found, sizeof found, ck->found ? _(ck->found) :
+                         _("the sum is %lld, but the total is %lld"), sum, tot->i);
+                err(c, line, tcol, _("%s: %s; expected %s"), col_ref(c, (size_t)idx[n - 1]),
+                    found, expr.s);
+            } else if (ck->kind == CHECK_SUM_LE && tot->present && sum > tot->i) {
+                char found[256];
+                snprintf(found, sizeof found, ck->found ? _(ck->found) :
+                         _("the sum is %lld, more than the total %lld"), sum, tot->i);
+                err(c, line, tcol, _("%s: %s; expected %s"), col_ref(c, (size_t)idx[n - 1]),
+                    found, expr.s);
+            }
+            sbuf_free(&expr);
+        } else if (ck->kind == CHECK_LE) {
+            for (int i = 0; i + 1 < n; i++) {
+                const struct load_cell *a = &cl[idx[i]], *b = &cl[idx[i + 1]];
+                if (!a->present || !b->present || a->r <= b->r) continue;
+                struct sbuf chain = SBUF_INIT;
+                for (int q = 0; q < n; q++)
+                    sbuf_printf(&chain, "%s%s", q ? " ≤ " : "", head_q(c, (size_t)idx[q]));
+                err(c, line, c->pcol[idx[i]], _("%s: found %s, more than %s (%s); expected %s"),
+                    col_ref(c, (size_t)idx[i]), cut(c, a->s), head_q(c, (size_t)idx[i + 1]),
+                    cut(c, b->s), chain.s);
+                sbuf_free(&chain);
+            }
+        } else if (ck->kind == CHECK_MEAN_SCORES) {
+            const struct load_cell *mean = &cl[idx[0]], *np = &cl[idx[1]], *hi = &cl[idx[2]],
+                                   *top = &cl[idx[3]];
+            if (!mean->present || !np->present || !hi->present || np->i <= 0 ||
+                hi->i > np->i || (top->present && top->i > hi->i))
+                continue;     /* nothing to bound, or another check has said it */
+            double p0 = ck->p[0], p1 = ck->p[1], nn = (double)np->i, h = (double)hi->i;
+            double lo, up;
+            if (top->present) {
+                double s = (double)top->i;
+                lo = (p1 * s + p0 * (h - s)) / nn;
+                up = (p1 * s + (p1 - 1) * (h - s) + (p0 - 1) * (nn - h)) / nn;
+            } else {
+                lo = p0 * h / nn;
+                up = (p1 * h + (p0 - 1) * (nn - h)) / nn;
+            }
+            double slack = 0.5 * pow(10.0, -decimals(mean->s)) + 1e-9;
+            if (mean->r >= lo - slack && mean->r <= up + slack) continue;
+            char *a = num_trimmed(lo, 2), *b = num_trimmed(up, 2);
+            struct sbuf with = SBUF_INIT;
+            sbuf_printf(&with, "%s %lld, %s %lld", head_q(c, (size_t)idx[1]), np->i,
+                        head_q(c, (size_t)idx[2]), hi->i);
+            if (top->present) sbuf_printf(&with, _(" and %s %lld"), head_q(c, (size_t)idx[3]), top->i);
+            if (strcmp(a, b) == 0)
+                err(c, line, c->pcol[idx[0]], _("%s: found %s, but with %s the mean is %s; expected "
+                    "that mean (or other counts)"), col_ref(c, (size_t)idx[0]), cut(c, mean->s),
+                    with.s, a);
+            else
+                err(c, line, c->pcol[idx[0]], _("%s: found %s, but with %s the mean lies between "
+                    "%s and %s; expected a mean within these bounds (or other counts)"),
+                    col_ref(c, (size_t)idx[0]), cut(c, mean->s), with.s, a, b);
+            sbuf_free(&with);
+            free(a);
+            free(b);
+        } else if (ck->kind == CHECK_KEYED_RANGE) {
+            const struct load_cell *name = &cl[idx[0]], *val = &cl[idx[1]];
+            if (!name->present || !val->present) continue;
+            for (const struct value_range *vr = ck->ranges; vr && vr->pattern; vr++) {
+                size_t pl = strlen(vr->pattern);
+                int hit = vr->pattern[pl - 1] == '*' ? strncmp(name->s, vr->pattern, pl - 1) == 0
+                                                     : strcmp(name->s, vr->pattern) == 0;
+                if (!hit) continue;
+                if (val->r < vr->min || val->r > vr->max || (vr->whole && val->r != floor(val->r)))
+                    err(c, line, c->pcol[idx[1]], _("%s: found %s for the factor «%s» (%s); "
+                        "expected %s"), col_ref(c, (size_t)idx[1]), cut(c, val->s),
+                        cut(c, name->s), col_ref(c, (size_t)idx[0]), _(vr->what));
+                break;
+            }
+        }
+    }
 }
 
 static void check_row(struct ctx *c)
 {
     const struct form *f = c->form;
     long line = c->rec_line;
-    c->st->records++;
-    if (c->nf != c->nheader) {
-        err(c, line, 0, "%zu fields; expected %zu as in the header", c->nf, c->nheader);
+    /* Excel's leftovers: a row of empty cells (";;;;") is skipped and counted */
+    int empty = 1;
+    for (size_t i = 0; i < c->nf && empty; i++) empty = is_blank(field(c, i));
+    if (empty) {
+        c->st->empty_rows++;
         return;
     }
+    c->st->records++;
+    if (c->nf < c->nwide) {
+        err(c, line, (long)c->nf + 1, _("this row has %zu cells, but the header has %zu; expected "
+            "a cell under every header (the row ends before %s)"), c->nf, c->nwide,
+            field_ref(c, (long)c->nf + 1));
+        return;
+    }
+    /* a value right of the header, or under a column without a header: said once per
+     * column (the value is not quoted: it may be anything, even a name) */
+    nohdr_grow(c, c->nf);
+    int stray = 0;
+    for (size_t i = 0; i < c->nf; i++) {
+        if (!c->nohdr[i] || is_blank(field(c, i))) continue;
+        /* a layout reads only the columns it names; --ignore-unknown skips these too */
+        if ((c->lay || c->opts->ignore_unknown) && i < c->nheader) continue;
+        stray = 1;
+        if (c->nohdr[i] == 2) continue;
+        c->nohdr[i] = 2;
+        char l[8];
+        err(c, line, (long)i + 1, _("column %s has no header, but this row has a value in it; "
+            "expected a header above every column that holds data"), col_letters((long)i + 1, l));
+    }
+    if (stray) return;
     struct load_row r;
     memset(&r, 0, sizeof r);
     r.form = f;
     r.line = line;
     size_t errs = c->d->total;
+    long pending = c->pending;
     const char *mapped[LOAD_MAXCOLS];
     if (c->lay) {
         switch (layout_map_row(c->lay, source_fields(c), c->nf, mapped, c->pcol, &c->pscratch,
@@ -740,68 +1413,51 @@ static void check_row(struct ctx *c)
         const struct form_col *col = &f->cols[j];
         struct load_cell *cell = &r.cells[j];
         long fcol = c->pcol[j];
-        /* the mapped texts are ours (the layout's scratch): trimmed and parsed in place */
-        char *t = c->lay ? (mapped[j] ? str_trim((char *)mapped[j]) : NULL)
-                          : c->map[j] >= 0 ? str_trim(c->data.s + c->off[c->map[j]]) : NULL;
+        /* the mapped texts are ours (the layout's scratch): normalised and parsed in place */
+        char *t = c->lay ? (char *)mapped[j] : c->map[j] >= 0 ? c->data.s + c->off[c->map[j]] : NULL;
+        if (t) {
+            int had = *t != '\0';
+            text_normalize(t, (col->flags & COL_KEY) ? TEXT_ONE_LINE : TEXT_KEEP_LINES);
+            if (had && !*t) c->st->blank_cells++;
+        }
+        char why[256];
         if (!t || !*t) {
             if (col->deflt) {
                 cell->present = 1;
                 cell->s = col->deflt;
             } else if (col->flags & COL_REQUIRED)
-                err(c, line, fcol, "%s: empty; expected a value", col->name);
+                err(c, line, fcol, _("%s: the cell is empty; expected %s"), col_ref(c, j),
+                    load_expected(col, why, sizeof why));
             continue;
         }
-        char raw[64];
-        size_t tl = strlen(t);
-        size_t cut = tl < sizeof raw ? tl : sizeof raw - 1;
-        while (cut < tl && cut > 0 && ((unsigned char)t[cut] & 0xC0) == 0x80) cut--;  /* whole UTF-8 characters */
-        memcpy(raw, t, cut);
-        raw[cut] = '\0';
-        const char *why = NULL;
-        if (load_parse_cell(col, t, cell, &why) != 0) {
-            char range[160];
-            describe_range(col, range, sizeof range);
-            err(c, line, fcol, "%s: '%s%s' is not valid; expected %s%s%s", col->name, raw,
-                tl >= sizeof raw ? "..." : "", why, range[0] ? ": " : "", range);
+        /* numbers are rewritten in place ("1 234,5" → "1234.5"): quote them as given */
+        char raw[80];
+        int numeric = (col->type == COL_INT || col->type == COL_REAL) && strpbrk(t, ", \xC2\xE2");
+        if (numeric) cut_utf8(t, 60, raw, sizeof raw);
+        if (load_parse_cell(col, t, cell, why, sizeof why) != 0) {
+            err(c, line, fcol, _("%s: found «%s»; expected %s"), col_ref(c, j),
+                numeric ? raw : cut(c, t), why);
+            continue;
+        }
+        if ((col->flags & COL_PSEUDONYM) && !c->opts->allow_names && text_looks_like_name(cell->s)) {
+            if (!c->names) {
+                c->name_col = fcol;
+                c->name_j = (int)j;
+            }
+            rows_add(c->name_rows, &c->names, line);     /* gathered: said once, at the end */
+            c->pending++;
+        }
+        if ((col->flags & COL_CONFUSABLE) && check_lookalike(c, j, cell->s, line, fcol) != 0) {
             cell->present = 0;
             continue;
         }
-        if ((col->flags & COL_SCHOOL) && !school_known(c, cell->s, line, fcol)) cell->present = 0;
+        /* a school the registry lacks is gathered too; the row's other checks go on */
+        if (col->flags & COL_SCHOOL) school_known(c, j, cell->s, line, fcol);
+        if (col->type == COL_YEAR) check_future(c, j, cell->i, line, fcol);
     }
     if (c->d->total != errs) return;
 
-    for (size_t k = 0; k < f->nchecks; k++) {
-        const struct form_check *ck = &f->checks[k];
-        int idx[6], n = 0, given = 0;
-        for (; ck->cols[n]; n++) {
-            idx[n] = c->chk_idx[k][n];
-            given += r.cells[idx[n]].present;
-        }
-        long tcol = c->pcol[idx[n - 1]];
-        if (ck->kind == CHECK_SUM_EQ || ck->kind == CHECK_SUM_LE) {
-            if (given == 1 && r.cells[idx[n - 1]].present) continue;   /* optional parts absent */
-            if (given != n) {
-                err(c, line, tcol, "%s: give all of these values or none", ck->doc);
-                continue;
-            }
-            long long sum = 0;
-            for (int i = 0; i < n - 1; i++) sum += r.cells[idx[i]].i;
-            long long tot = r.cells[idx[n - 1]].i;
-            if (ck->kind == CHECK_SUM_EQ && sum != tot)
-                err(c, line, tcol, "the sum is %lld but %s is %lld; expected %s", sum,
-                    ck->cols[n - 1], tot, ck->doc);
-            else if (ck->kind == CHECK_SUM_LE && sum > tot)
-                err(c, line, tcol, "the sum is %lld, more than %s = %lld; expected %s", sum,
-                    ck->cols[n - 1], tot, ck->doc);
-        } else {
-            for (int i = 0; i + 1 < n; i++) {
-                const struct load_cell *a = &r.cells[idx[i]], *b = &r.cells[idx[i + 1]];
-                if (a->present && b->present && a->r > b->r)
-                    err(c, line, c->pcol[idx[i]], "%s = %s is greater than %s = %s; expected %s",
-                        ck->cols[i], a->s, ck->cols[i + 1], b->s, ck->doc);
-            }
-        }
-    }
+    check_cross(c, &r, line);
     if (c->d->total != errs) return;
 
     /* the key's fingerprint, for duplicates inside the file */
@@ -825,10 +1481,11 @@ static void check_row(struct ctx *c)
             return;
         }
     } else if (keyset_add(&c->keys, h1, (uint32_t)h2, line) != 0) {
-        err(c, line, 0, "cannot write the temporary file for duplicate detection");
+        err(c, line, 0, _("cannot write the temporary file for duplicate detection"));
         c->state = ST_STOP;
         return;
     }
+    if (c->pending != pending) return;     /* an unknown school or a name: not stored */
 
     if (f->kind == FORM_STUDENTS && strcmp(f->name, "ege_students") == 0)
         add_ege_participant(c, &r);      /* no participant's row is ever stored */
@@ -843,8 +1500,13 @@ static void on_record(int term, void *vc)
 {
     (void)term;
     struct ctx *c = vc;
-    if (c->state == ST_HEADER) check_header(c);
-    else if (c->state == ST_ROWS) check_row(c);
+    if (c->state == ST_HEADER) {
+        int empty = 1;      /* empty rows above the header (Excel's) are skipped too */
+        for (size_t i = 0; i < c->nf && empty; i++) empty = is_blank(field(c, i));
+        if (empty) c->st->empty_rows++;
+        else check_header(c);
+    } else if (c->state == ST_ROWS)
+        check_row(c);
     c->nf = 0;
     sbuf_reset(&c->data);
 }
@@ -865,18 +1527,18 @@ static int feed(struct ctx *c, const char *p, size_t n)
         }
         if (csv_parse(&c->csv, p, k, on_field, on_record, c) != k) {
             if (csv_error(&c->csv) == CSV_EPARSE)
-                err(c, c->line, 0, "malformed quoting in the record starting at line %ld; expected "
+                err(c, c->line, 0, _("malformed quoting in the record starting at line %ld; expected "
                                    "fields either plain or wholly in double quotes, with "
-                                   "quotes inside doubled (\"\")", c->rec_line_next);
+                                   "quotes inside doubled (\"\")"), c->rec_line_next);
             else
-                err(c, c->line, 0, "CSV parser: %s", csv_strerror(csv_error(&c->csv)));
+                err(c, c->line, 0, _("CSV parser: %s"), csv_strerror(csv_error(&c->csv)));
             c->state = ST_STOP;
             return -1;
         }
         c->rec_bytes += k;
         if (c->csv.pstate != 0 && c->rec_bytes > c->opts->max_record) {
-            err(c, c->rec_line_next, 0, "the record starting here is longer than %zu bytes; "
-                "expected short records (is a quote left open?)", c->opts->max_record);
+            err(c, c->rec_line_next, 0, _("the record starting here is longer than %zu bytes; "
+                "expected short records (is a quote left open?)"), c->opts->max_record);
             c->state = ST_STOP;
             return -1;
         }
@@ -927,11 +1589,13 @@ static void emit_works(struct ctx *c)
         for (int a = 0; a < 4; a++)
             for (int b = a + 1; b < 4; b++)
                 if (w->max_score[a] >= 0 && w->min_score[b] >= 0 && w->max_score[a] > w->min_score[b])
-                    err(c, w->max_line[a], 0,
-                        "primary score %d has mark %d here while score %d has mark %d at line %ld "
-                        "(%lld, school %s, grade %lld, %s); expected marks to rise with the score",
-                        w->max_score[a], a + 2, w->min_score[b], b + 2, w->min_line[b], w->year,
-                        w->school, w->grade, w->subject);
+                    err(c, w->max_line[a], c->pcol[c->sx[5]],
+                        _("%s: the primary score %d has the mark %d in this row, but the score %d "
+                          "has the mark %d in row %ld (%lld, school %s, grade %lld, %s); expected "
+                          "the marks to rise with %s"),
+                        col_ref(c, (size_t)c->sx[5]), w->max_score[a], a + 2, w->min_score[b],
+                        b + 2, w->min_line[b], w->year, cut(c, w->school), w->grade,
+                        cut(c, w->subject), head_q(c, (size_t)c->sx[4]));
         if (c->d->total != c->errs0) continue;
 
         struct load_row r;
@@ -962,9 +1626,11 @@ static void emit_works(struct ctx *c)
             SET_I("confirmed", same);
             SET_I("raised", up);
         } else if (w->n_journal > 0)
-            soko_diag_note(c->d, "%lld, school %s, grade %lld, %s: journal marks given for %ld of "
-                                 "%ld students; the comparison with journal marks is left empty",
-                           w->year, w->school, w->grade, w->subject, w->n_journal, w->n);
+            note(c, w->line, c->pcol[c->sx[6]],
+                 _("%s: given for %ld of the %ld pupils of the work (%lld, school %s, grade %lld, "
+                   "%s); the comparison with journal marks is left empty for this work"),
+                 col_ref(c, (size_t)c->sx[6]), w->n_journal, w->n, w->year, cut(c, w->school),
+                 w->grade, cut(c, w->subject));
         for (int k = 0; k < 10; k++) r.cells[k].s = r.cells[k].s ? r.cells[k].s : num[k];
         for (size_t k = 0; k < vpr->ncols && k < 10; k++)
             if (vpr->cols[k].type != COL_TEXT) snprintf(num[k], sizeof num[k], "%lld", r.cells[k].i);
@@ -1061,7 +1727,7 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     memset(st, 0, sizeof *st);
     size_t errs0 = d->total;
     if (f->kind == FORM_INTERNAL) {
-        soko_diag_add(d, path, 0, 0, "form %s is written by soko itself and cannot be imported",
+        soko_diag_add(d, path, 0, 0, _("form %s is written by soko itself and cannot be imported"),
                       f->name);
         return SOKO_EUSAGE;
     }
@@ -1069,16 +1735,16 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
 
     struct stat sb;
     if (stat(path, &sb) != 0) {
-        soko_diag_add(d, path, 0, 0, "cannot open: %s", strerror(errno));
+        soko_diag_add(d, path, 0, 0, _("cannot open: %s"), strerror(errno));
         return SOKO_EIO;
     }
     if (S_ISDIR(sb.st_mode)) {
-        soko_diag_add(d, path, 0, 0, "is a directory; expected a CSV file");
+        soko_diag_add(d, path, 0, 0, "%s", _("is a directory; expected a CSV file"));
         return SOKO_EIO;
     }
     FILE *in = fopen(path, "rb");
     if (!in) {
-        soko_diag_add(d, path, 0, 0, "cannot open: %s", strerror(errno));
+        soko_diag_add(d, path, 0, 0, _("cannot open: %s"), strerror(errno));
         return SOKO_EIO;
     }
 
@@ -1094,9 +1760,15 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     c.line = 1;
     c.rec_line_next = 1;
     c.lay = opts.layout;
+    c.now_year = opts.now_year;
+    if (!c.now_year) {
+        time_t now = time(NULL);
+        struct tm tm;
+        c.now_year = localtime_r(&now, &tm) ? tm.tm_year + 1900 : 2100;
+    }
     if (c.lay && layout_form(c.lay) != f) {
-        soko_diag_add(d, path, 0, 0, "layout %s is for form %s, not %s; expected a layout of "
-                      "the form being imported", layout_name(c.lay), layout_form(c.lay)->name,
+        soko_diag_add(d, path, 0, 0, _("layout %s is for form %s, not %s; expected a layout of "
+                      "the form being imported"), layout_name(c.lay), layout_form(c.lay)->name,
                       f->name);
         fclose(in);
         return SOKO_EUSAGE;
@@ -1117,12 +1789,12 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
         size_t got = fread(raw + carry, 1, CHUNK, in);
         if (got == 0) {
             if (ferror(in)) {
-                soko_diag_add(d, path, 0, 0, "read error: %s", strerror(errno));
+                soko_diag_add(d, path, 0, 0, _("read error: %s"), strerror(errno));
                 io_error = 1;
             }
             if (carry) {
                 err(&c, line_at(&c, raw, carry), 0,
-                    "the file ends inside a UTF-8 character; expected UTF-8 or Windows-1251");
+                    "%s", _("the file ends inside a UTF-8 character; expected UTF-8 or Windows-1251"));
             }
             break;
         }
@@ -1143,8 +1815,8 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
         unsigned char *nul = memchr(p, '\0', n);
         if (nul) {
             err(&c, line_at(&c, p, (size_t)(nul - p)), 0,
-                "NUL byte in the file; expected text (is this a spreadsheet saved as .xls/.xlsx "
-                "rather than CSV, or UTF-16?)");
+                "%s", _("NUL byte in the file; expected text (is this a spreadsheet saved as .xls/.xlsx "
+                "rather than CSV, or UTF-16?)"));
             break;
         }
         if (st->enc == ENC_UNKNOWN) {
@@ -1167,7 +1839,7 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
         if (st->enc == ENC_CP1251) {
             if (cd == (iconv_t)-1) cd = iconv_open("UTF-8", "CP1251");
             if (cd == (iconv_t)-1) {
-                err(&c, 0, 0, "cannot convert from Windows-1251: %s", strerror(errno));
+                err(&c, 0, 0, _("cannot convert from Windows-1251: %s"), strerror(errno));
                 break;
             }
             /* a Windows-1251 byte becomes up to 3 bytes of UTF-8 (№, “, –, €) */
@@ -1177,8 +1849,8 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
             if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
                 size_t at = (size_t)((unsigned char *)ip - p);
                 err(&c, line_at(&c, p, at), 0,
-                    "byte 0x%02X is neither UTF-8 nor Windows-1251; expected text in one of "
-                    "these encodings", p[at]);
+                    _("byte 0x%02X is neither UTF-8 nor Windows-1251; expected text in one of "
+                    "these encodings"), p[at]);
                 break;
             }
             text = conv;
@@ -1188,8 +1860,8 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
             size_t ok = utf8_valid_prefix(p, n, &inc);
             if (ok < n && !inc) {
                 err(&c, line_at(&c, p, ok), 0,
-                    "invalid UTF-8 (byte 0x%02X); expected the whole file in UTF-8 or in "
-                    "Windows-1251", p[ok]);
+                    _("invalid UTF-8 (byte 0x%02X); expected the whole file in UTF-8 or in "
+                    "Windows-1251"), p[ok]);
                 break;
             }
             carry = n - ok;
@@ -1208,14 +1880,16 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     }
     if (c.state != ST_STOP && !io_error) {
         if (csv_fini(&c.csv, on_field, on_record, &c) != 0)
-            err(&c, c.rec_line_next, 0, "the file ends inside a quoted field that starts on this "
-                                        "line; expected a closing double quote");
+            err(&c, c.rec_line_next, 0, "%s", _("the file ends inside a quoted field that starts on "
+                                        "this line; expected a closing double quote"));
         if (c.state == ST_HEADER && d->total == errs0)
-            err(&c, 1, 0, "the file is empty; expected a header line with the columns of form %s",
+            err(&c, 1, 0, _("the file is empty; expected a header line with the columns of form %s"),
                 f->name);
     }
     if (c.state == ST_ROWS && keyset_finish(&c.keys, on_dup, &c) != 0)
-        err(&c, 0, 0, "cannot read back the temporary file of duplicate detection");
+        err(&c, 0, 0, "%s", _("cannot read back the temporary file of duplicate detection"));
+    report_gathered(&c);
+    if (c.state == ST_ROWS) report_notes(&c);
     if (c.state == ST_ROWS && f->kind == FORM_STUDENTS) {
         if (strcmp(f->name, "ege_students") == 0) emit_ege(&c);
         else emit_works(&c);
@@ -1239,6 +1913,16 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     free(c.pfields);
     sbuf_free(&c.pscratch);
     free(c.first.a);
+    for (size_t i = 0; i < c.nheader; i++) free(c.hdr[i]);
+    free(c.hdr);
+    free(c.nohdr);
+    strmap_free(&c.unknown);
+    for (size_t j = 0; j < LOAD_MAXCOLS; j++) {
+        strmap_free(&c.seen[j]);
+        free(c.last_ok[j]);
+    }
+    sbuf_free(&c.sk);
+    sbuf_free(&c.fix);
     if (io_error) return SOKO_EIO;
     return d->total != errs0 ? SOKO_EINPUT : SOKO_OK;
 }

@@ -10,12 +10,25 @@
  * the end; the student rows themselves only when `keep_students` asks.
  *
  * Gives: SOKO_OK when the whole file is good; otherwise SOKO_EINPUT (or SOKO_EIO)
- * with every problem in `diag` as "file:line:column: what is wrong, expected ...".
+ * with every problem in `diag` as "file:ROW:COL: what is wrong; expected ..." (COL in
+ * Excel's letters, soko_loc), naming the column by the file's own header («участников»),
+ * quoting what was found (cut at a character boundary) and saying in words what was
+ * expected. Two kinds of problem are gathered and reported once each at the end, with
+ * their rows: a school the registry lacks, and a code column holding personal names.
+ * Notes (diag notes) say what was read but is worth a look: empty rows and
+ * whitespace-only cells skipped, columns without a header ignored, years in the
+ * future. No message ever quotes a pupil's code (COL_PSEUDONYM).
+ * Text cells are normalised (text_normalize) before they are checked or stored; a
+ * name-like key (COL_CONFUSABLE: school code, subject, cluster) must keep to one
+ * alphabet within a word, and two spellings that look the same (А01 in Cyrillic, A01
+ * in Latin) are refused, within the file and against the store (sink->known).
  * After the first error no more rows reach the sink (the caller discards the file's
  * rows anyway: all or nothing), but checking goes on to report the rest.
  * Memory: bounded by the longest record (max_record), the number of works in a
- * student file, and a fixed buffer for duplicate-key detection, which spills sorted
- * runs to a temporary file; never by the number of rows.
+ * student file, a fixed buffer for duplicate-key detection, which spills sorted
+ * runs to a temporary file, the distinct schools missing from the registry (10,000
+ * described, the rest counted) and the distinct values of each name-like key (200,000
+ * checked for look-alikes, then no more); never by the number of rows.
  * Ownership: pointers inside a `load_row` are valid only during the callback.
  */
 #ifndef SOKO_LOAD_H
@@ -51,6 +64,16 @@ struct load_sink {
     int (*row)(void *ctx, const struct load_row *r, struct soko_diag *d);
     /* Optional: called every few megabytes and once at the end. */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
+    /* Optional: 1 when `value` is already stored in column `column` (the canonical
+     * name of a COL_CONFUSABLE column: "school_id" of the registry, "subject",
+     * "cluster_id"), 0 when not, negative on a store error. The loader asks it about
+     * a value new in the file, and then about the value's look-alike spellings
+     * (text_lookalike_variants), so that «А01» is refused when «A01» is stored.
+     * NULL, or 0 for a column the store cannot look up: nothing is known, and only
+     * the file itself is checked. (cli_import.c answers "school_id" with
+     * store_school_exists; for "subject" and "cluster_id" the store needs a look-up
+     * of a value in any form's column, which it does not offer yet.) */
+    int (*known)(void *ctx, const char *column, const char *value);
 };
 
 struct load_opts {
@@ -60,6 +83,10 @@ struct load_opts {
     size_t dedup_mem;         /* entries kept in memory for duplicate detection (tests) */
     struct layout *layout;  /* optional layout (layout.h): maps the source
                                  layout onto the form; NULL reads the form's own header */
+    int allow_names;          /* a COL_PSEUDONYM column may hold what looks like a name
+                                 (the district's decision; default: refused) */
+    int now_year;             /* the current year, for "a year in the future" (a year
+                                 after now_year + 1 is noted); 0: the clock's */
 };
 
 enum load_encoding { ENC_UNKNOWN, ENC_UTF8, ENC_CP1251 };
@@ -79,6 +106,9 @@ struct load_stats {
     long dropped;             /* repeated key with `duplicates = first` */
 #define LOAD_NLINES 10
     long suppressed_line[LOAD_NLINES];   /* the first suppressed records' lines */
+    /* Excel's leftovers, skipped and counted (also in the diag's notes) */
+    long empty_rows;          /* rows whose every cell is empty: not records */
+    long blank_cells;         /* cells holding only white space, read as empty */
 };
 
 int load_file(const char *path, const struct form *f, const struct load_opts *o,
@@ -87,9 +117,15 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
 /* Exposed for unit tests: the delimiter of a header line (',' when undecided). */
 char load_detect_delim(const char *line, size_t n);
 
-/* Parses one cell of column c from text (already trimmed, UTF-8). Returns 0 and fills
- * cell, or -1 with a description of what was expected in `why` (static text). */
+/* Parses one cell of column c from text (already normalised, UTF-8; numbers are
+ * rewritten in place: "1 234,5" → "1234.5"). Returns 0 and fills cell, or -1 with
+ * what was expected in words in why (translated, e.g. "a whole number from 1 to 11"). */
 int load_parse_cell(const struct form_col *c, char *text, struct load_cell *cell,
-                    const char **why);
+                    char *why, size_t whysz);
+
+/* What column c accepts, in words, with its range (translated): "a whole number from
+ * 0 to 1000000000", "a year from 2000 to 2100, like 2023 or 2022/2023", "one of:
+ * школьный, муниципальный, ...". Returns buf. */
+const char *load_expected(const struct form_col *c, char *buf, size_t n);
 
 #endif

@@ -53,11 +53,17 @@ struct soko_diag {
 void soko_diag_init(struct soko_diag *d, size_t limit);
 void soko_diag_free(struct soko_diag *d);       /* does not free d itself */
 void soko_diag_clear(struct soko_diag *d);
-/* Adds an error. file may be NULL; line/col 0 mean "not applicable". */
+/* Adds an error. file may be NULL; line/col 0 mean "not applicable". The location is
+ * written by soko_loc: a column is a spreadsheet column, in Excel's letters. */
 void soko_diag_add(struct soko_diag *d, const char *file, long line, long col,
                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void soko_diag_vadd(struct soko_diag *d, const char *file, long line, long col,
                     const char *fmt, va_list ap);
+/* The same for a sheet of a workbook: "file[Sheet]:ROW:COL: ..." (sheet may be NULL). */
+void soko_diag_add_at(struct soko_diag *d, const char *file, const char *sheet, long line,
+                      long col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void soko_diag_vadd_at(struct soko_diag *d, const char *file, const char *sheet, long line,
+                       long col, const char *fmt, va_list ap);
 void soko_diag_note(struct soko_diag *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -88,6 +94,15 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(pri
 void sbuf_reset(struct sbuf *b);
 void sbuf_free(struct sbuf *b);
 char *sbuf_take(struct sbuf *b);     /* returns the string (never NULL), resets b */
+
+/* --- locations in tabular input ------------------------------------------------------
+ * One format for every table soko reads, CSV or a workbook's sheet:
+ * "file:ROW:COL", "file[Sheet]:ROW:COL", "file:ROW" or "file" (the parts that are 0 or
+ * NULL left out); ROW is the physical line of a CSV file, COL Excel's column letters. */
+void soko_loc(struct sbuf *b, const char *file, const char *sheet, long row, long col);
+/* Excel's letters of a 1-based column: 1 → A, 26 → Z, 27 → AA, 703 → AAA; "" for
+ * col <= 0. Returns buf. */
+char *col_letters(long col, char buf[8]);
 
 /* --- SHA-256 ----------------------------------------------------------------------- */
 struct sha256 {

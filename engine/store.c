@@ -162,6 +162,7 @@ static void create_table(struct sbuf *b, const struct form *f)
                             ck->cols[i + 1], ck->cols[i], ck->cols[i + 1]);
             continue;
         }
+        if (ck->kind != CHECK_SUM_EQ && ck->kind != CHECK_SUM_LE) continue;   /* the loader's own */
         sbuf_adds(b, "  CHECK ((");
         for (int i = 0; i < n - 1; i++) sbuf_printf(b, "%s%s IS NULL", i ? " AND " : "", ck->cols[i]);
         sbuf_adds(b, ") OR (");

@@ -119,16 +119,56 @@ void soko_diag_free(struct soko_diag *d)
     d->nmsgs = d->nnotes = d->total = 0;
 }
 
+char *col_letters(long col, char buf[8])
+{
+    /* bijective base 26: A..Z, AA..ZZ, AAA..; seven letters reach 8,353,082,582 */
+    char t[8];
+    int n = 0;
+    while (col > 0 && n < 7) {
+        col--;
+        t[n++] = (char)('A' + col % 26);
+        col /= 26;
+    }
+    for (int i = 0; i < n; i++) buf[i] = t[n - 1 - i];
+    buf[n] = '\0';
+    return buf;
+}
+
+void soko_loc(struct sbuf *b, const char *file, const char *sheet, long row, long col)
+{
+    if (!file) return;
+    sbuf_adds(b, file);
+    if (sheet) sbuf_printf(b, "[%s]", sheet);
+    if (row > 0) sbuf_printf(b, ":%ld", row);
+    if (row > 0 && col > 0) {
+        char l[8];
+        sbuf_printf(b, ":%s", col_letters(col, l));
+    }
+}
+
 void soko_diag_vadd(struct soko_diag *d, const char *file, long line, long col,
                     const char *fmt, va_list ap)
+{
+    soko_diag_vadd_at(d, file, NULL, line, col, fmt, ap);
+}
+
+void soko_diag_add_at(struct soko_diag *d, const char *file, const char *sheet, long line,
+                      long col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    soko_diag_vadd_at(d, file, sheet, line, col, fmt, ap);
+    va_end(ap);
+}
+
+void soko_diag_vadd_at(struct soko_diag *d, const char *file, const char *sheet, long line,
+                       long col, const char *fmt, va_list ap)
 {
     d->total++;
     if (d->nmsgs >= d->limit) return;
     struct sbuf b = SBUF_INIT;
     if (file) {
-        sbuf_adds(&b, file);
-        if (line > 0) sbuf_printf(&b, ":%ld", line);
-        if (line > 0 && col > 0) sbuf_printf(&b, ":%ld", col);
+        soko_loc(&b, file, sheet, line, col);
         sbuf_adds(&b, ": ");
     }
     char *m = xvasprintf(fmt, ap);

@@ -112,7 +112,7 @@ run 0 --db e.db import ege_students es.csv
 [ "$(q e.db 'SELECT count(*) FROM ege_students')" = 0 ] || fail "participants' rows were stored"
 printf 'year,school_id,subject,student,test_score,min_score\n2026,1,Физика,a,71,36\n2026,1,Физика,b,88,39\n' > es2.csv
 run 1 --db e.db import ege_students es2.csv
-has err "es2.csv:3:6: the minimum score is 39 here and 36 at line 2"
+has err "es2.csv:3:F: the minimum score is 39 here and 36 at line 2"
 
 # the year's regression: its terms, coefficients, standard errors and p-values
 run 0 --db s.db --indicators "$IND" context --indicator oge_mark_ctx --format csv

@@ -34,11 +34,11 @@ has out "unchanged"
 sed 's/^2025;344;5;Математика;25;12,0;40,0;36,0;12,0$/2025;344;6;Математика;25;12,0;40,0;36,0;20,0/' fis.csv > bad.csv
 before=$(q f.db "select count(*) from vpr")
 run 1 --db f.db import vpr bad.csv --layout fisoko_marks
-has err "bad.csv:2:6: the percentages of Кол-во участников add up to 108.00"
+has err "bad.csv:2:F: the percentages of Кол-во участников add up to 108.00"
 has err "nothing was stored"
 [ "$(q f.db "select count(*) from vpr")" = "$before" ] || fail "a refused file wrote rows"
 run 1 --db f.db check vpr bad.csv --layout fisoko_marks
-has err "bad.csv:2:6:"
+has err "bad.csv:2:F:"
 
 # wrong form, unknown layout, a source column the file lacks
 run 2 --db f.db import schools fis.csv --layout fisoko_marks

@@ -1,6 +1,7 @@
 # A corpus of bad files (tests/fixtures/bad/FORM__CASE.csv), each refused with the
-# message in FORM__CASE.expect (file:line:column: what is wrong, what was expected) as
-# the first line on stderr, exit status 1, and the store unchanged (compared as a dump).
+# message in FORM__CASE.expect (file:row:column: the column by its header, what was
+# found, what was expected) as the first line on stderr, exit status 1, and the store
+# unchanged (compared as a dump).
 # The store holds the samples, so that a refusal has something to lose.
 for f in schools clusters vpr oge ege; do run 0 --db r.db import "$f" "$SAMPLES/$f.csv"; done
 dump r.db > before
@@ -18,7 +19,17 @@ for csv in "$TOP"/tests/fixtures/bad/*.csv; do
   cmp -s before after || fail "$b: the store changed after a refused import"
   n=$((n + 1))
 done
-[ "$n" -ge 28 ] || fail "expected at least 28 bad files, found $n"
+[ "$n" -ge 41 ] || fail "expected at least 41 bad files, found $n"
+
+# messages name the user's own headers (Russian here), and never quote a pupil's code
+has_first() { head -n 1 err | grep -qF -- "$1" || { cat err; fail "first message lacks: $1"; }; }
+run 1 --db r.db import vpr vpr__ru_sum.csv
+has_first "vpr__ru_sum.csv:2:E: column E «Кол-во участников»: the marks add up to 49"
+run 1 --db r.db import vpr_students vpr_students__names.csv --keep-students
+hasnt err "Иванов"
+hasnt err "Петрова"
+run 1 --db r.db import vpr_students vpr_students__twice.csv
+hasnt err "A1"
 
 # many errors: all counted, the first ones shown, then "... and N more"
 { echo 'year,school_id,grade,subject,participants,m2,m3,m4,m5'

@@ -183,6 +183,15 @@ static inline void fz_check_row(const struct fz_input *in, const struct load_row
                     fz_die("%s: %s violated", f->name, ck->doc);
             continue;
         }
+        if (ck->kind != CHECK_SUM_EQ && ck->kind != CHECK_SUM_LE) continue;   /* load.c's own */
+        if (ck->kind == CHECK_SUM_LE) {         /* the given parts, at most the total */
+            long long part = 0;
+            for (int i = 0; i < n - 1; i++) part += r->cells[idx[i]].present ? r->cells[idx[i]].i : 0;
+            if (r->cells[idx[n - 1]].present && part > r->cells[idx[n - 1]].i)
+                fz_die("%s: %s violated (%lld vs %lld)", f->name, ck->doc, part,
+                       r->cells[idx[n - 1]].i);
+            continue;
+        }
         if (given == 0 || (given == 1 && r->cells[idx[n - 1]].present)) continue;
         if (given != n) fz_die("%s: %s: only some values given", f->name, ck->doc);
         long long sum = 0;

@@ -119,7 +119,7 @@ static void test_percent_apportioned(void **state)
     /* decimal commas are percentages too: 25 · (12, 40, 36, 12)% = 3 10 9 3 exactly */
     map(p, HDR, "2025,344,5,25,12;0,40,36,12", &m, &d);   /* ';' → a bad number */
     assert_int_equal(m.kind, LAYOUT_ERROR);
-    assert_true(diag_has(&d, "in.csv:2:5: p2: '12;0' is not a percentage"));
+    assert_true(diag_has(&d, "in.csv:2:E: p2: '12;0' is not a percentage"));
     soko_diag_clear(&d);
     sbuf_free(&m.scratch);
     layout_free(p);
@@ -139,7 +139,7 @@ static void test_percent_not_adding_up(void **state)
     assert_int_equal(d.total, 0);
     map(p, HDR, "2025,344,5,25,12.2,40.1,36,12", &m, &d);
     assert_int_not_equal(m.kind, LAYOUT_ROW);
-    assert_true(diag_has(&d, "in.csv:2:5: the percentages of N add up to 100.30"));
+    assert_true(diag_has(&d, "in.csv:2:E: the percentages of N add up to 100.30"));
     sbuf_free(&m.scratch);
     layout_free(p);
     soko_diag_free(&d);
@@ -181,7 +181,7 @@ static void test_left_and_map(void **state)
     assert_string_equal(col(&m, "olympiad", "school_id"), "Шк1");
     assert_string_equal(col(&m, "olympiad", "stage"), "municipal");
     map(p, "Год,Код,Предмет,Этап,У,П,Пр", "2025,Шк1,Физика,III,10,1,2", &m, &d);
-    assert_true(diag_has(&d, "in.csv:2:4: 'III' has no mapping for stage"));
+    assert_true(diag_has(&d, "in.csv:2:D: 'III' has no mapping for stage"));
     soko_diag_clear(&d);
     /* a header without a column the layout needs */
     char hb[] = "Год,Код,Предмет,У,П,Пр";

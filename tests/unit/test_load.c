@@ -90,6 +90,8 @@ struct coll {
     int lookups;                   /* school_exists calls */
     int fail_row;                  /* refuse the n-th row (1-based), 0: never */
     int lookup_error;              /* school_exists reports a store error */
+    const char *const *known;      /* stored values "column=value" for sink->known */
+    int known_lookups;             /* known calls */
 };
 
 static int coll_school(void *ctx, const char *id)
@@ -100,6 +102,19 @@ static int coll_school(void *ctx, const char *id)
     if (!c->schools) return 1;
     for (const char *const *s = c->schools; *s; s++)
         if (strcmp(*s, id) == 0) return 1;
+    return 0;
+}
+
+static int coll_known(void *ctx, const char *column, const char *value)
+{
+    struct coll *c = ctx;
+    c->known_lookups++;
+    if (c->lookup_error) return -1;
+    for (const char *const *k = c->known; k && *k; k++) {
+        size_t n = strlen(column);
+        if (strncmp(*k, column, n) == 0 && (*k)[n] == '=' && strcmp(*k + n + 1, value) == 0)
+            return 1;
+    }
     return 0;
 }
 
@@ -153,7 +168,7 @@ static void load_bytes(struct run *r, const char *form, const void *data, size_t
     assert_non_null(f);
     if (!r->d.limit) soko_diag_init(&r->d, 0);
     r->path = write_file(data, n);
-    struct load_sink sink = {&r->coll, coll_school, coll_row, NULL};
+    struct load_sink sink = {&r->coll, coll_school, coll_row, NULL, coll_known};
     r->rc = load_file(r->path, f, &r->o, &sink, &r->st, &r->d);
 }
 
@@ -280,11 +295,12 @@ static const struct form_col *col(const char *form, const char *name)
 static int parse(const char *form, const char *name, const char *text, struct load_cell *out,
                  const char **why)
 {
-    static char buf[256];
+    static char buf[256], whybuf[256];
     snprintf(buf, sizeof buf, "%s", text);
     memset(out, 0, sizeof *out);
-    *why = NULL;
-    int rc = load_parse_cell(col(form, name), buf, out, why);
+    whybuf[0] = '\0';
+    int rc = load_parse_cell(col(form, name), buf, out, whybuf, sizeof whybuf);
+    *why = rc ? whybuf : NULL;
     if (rc == 0) assert_int_equal(out->present, 1);
     else assert_non_null(*why);
     return rc;
@@ -346,7 +362,7 @@ static void test_parse_int(void **state)
     int_ok("vpr_students", "mark", "5", 5);
     int_ok("vpr", "max_score", "1000", 1000);
 
-    cell_bad("vpr", "participants", "-1", "0 or more");           /* negative count */
+    cell_bad("vpr", "participants", "-1", "a whole number from 0 to 1000000000");   /* negative */
     cell_bad("vpr", "participants", "-0,5", NULL);
     cell_bad("vpr", "participants", "12,5", "whole number");
     cell_bad("vpr", "participants", "12.", "whole number");
@@ -363,13 +379,13 @@ static void test_parse_int(void **state)
     cell_bad("vpr", "participants", ",0", "whole number");
     cell_bad("vpr", "participants", "99999999999999999999", "whole number");
     cell_bad("vpr", "participants", "1000000001", NULL);
-    cell_bad("vpr", "grade", "0", "range");
-    cell_bad("vpr", "grade", "12", "range");
-    cell_bad("vpr_students", "mark", "1", "range");
-    cell_bad("vpr_students", "mark", "6", "range");
-    cell_bad("vpr_students", "journal_mark", "0", "range");
-    cell_bad("vpr_students", "primary_score", "201", "range");
-    cell_bad("vpr", "max_score", "0", "range");
+    cell_bad("vpr", "grade", "0", "a whole number from 1 to 11");
+    cell_bad("vpr", "grade", "12", "a whole number from 1 to 11");
+    cell_bad("vpr_students", "mark", "1", "from 2 to 5");
+    cell_bad("vpr_students", "mark", "6", "from 2 to 5");
+    cell_bad("vpr_students", "journal_mark", "0", "from 2 to 5");
+    cell_bad("vpr_students", "primary_score", "201", "from 0 to 200");
+    cell_bad("vpr", "max_score", "0", "from 1 to 1000");
 }
 
 static void test_parse_real(void **state)
@@ -388,9 +404,9 @@ static void test_parse_real(void **state)
     real_ok("ege", "mean_score", "100", 100);
     real_ok("rdr", "mean_percent", "99,99", 99.99);
 
-    cell_bad("vpr", "mean_score", "-0,5", "range");
-    cell_bad("ege", "mean_score", "100,5", "range");
-    cell_bad("rdr", "mean_percent", "101", "range");
+    cell_bad("vpr", "mean_score", "-0,5", "a number from 0 to 1000 (decimal point or comma)");
+    cell_bad("ege", "mean_score", "100,5", "from 0 to 100");
+    cell_bad("rdr", "mean_percent", "101", "from 0 to 100");
     cell_bad("vpr", "mean_score", "abc", "number");
     cell_bad("vpr", "mean_score", "1,2,3", "number");
     cell_bad("vpr", "mean_score", "1.234,5", "number");
@@ -434,10 +450,10 @@ static void test_parse_year(void **state)
     cell_bad("vpr", "year", "-2023", "2022/2023");
     cell_bad("vpr", "year", "2023.0", "2022/2023");
     cell_bad("vpr", "year", "год", "2022/2023");
-    cell_bad("vpr", "year", "1999", "between 2000 and 2100");
-    cell_bad("vpr", "year", "2101", "between 2000 and 2100");
-    cell_bad("vpr", "year", "1998/1999", "between 2000 and 2100");
-    cell_bad("vpr", "year", "2100/2101", "between 2000 and 2100");
+    cell_bad("vpr", "year", "1999", "a year from 2000 to 2100, like 2023 or 2022/2023");
+    cell_bad("vpr", "year", "2101", "a year from 2000 to 2100, like 2023 or 2022/2023");
+    cell_bad("vpr", "year", "1998/1999", "a year from 2000 to 2100, like 2023 or 2022/2023");
+    cell_bad("vpr", "year", "2100/2101", "a year from 2000 to 2100, like 2023 or 2022/2023");
 }
 
 static void enum_ok(const char *form, const char *name, const char *text, const char *want)
@@ -470,10 +486,10 @@ static void test_parse_enum_text(void **state)
     enum_ok("clusters", "role", "куратор", "curator");
     enum_ok("clusters", "role", "курируемая", "supported");
     enum_ok("clusters", "role", "поддерживаемая", "supported");
-    cell_bad("olympiad", "stage", "district", "listed values");
-    cell_bad("olympiad", "stage", "районный", "listed values");
-    cell_bad("olympiad", "stage", "school|municipal", "listed values");
-    cell_bad("clusters", "role", "leader", "listed values");
+    cell_bad("olympiad", "stage", "district", "one of: ");
+    cell_bad("olympiad", "stage", "районный", "one of: ");
+    cell_bad("olympiad", "stage", "school|municipal", "one of: ");
+    cell_bad("clusters", "role", "leader", "one of: ");
 
     struct load_cell c;
     const char *why;
@@ -771,7 +787,7 @@ static void test_diag_limit(void **state)
     for (int i = 1; i <= 10; i++) soko_diag_add(&d, "f.csv", i, i % 2 ? i : 0, "error %d", i);
     assert_int_equal(d.nmsgs, 3);
     assert_int_equal(d.total, 10);
-    assert_string_equal(d.msgs[0], "f.csv:1:1: error 1");
+    assert_string_equal(d.msgs[0], "f.csv:1:A: error 1");
     assert_string_equal(d.msgs[1], "f.csv:2: error 2");
     soko_diag_add(&d, NULL, 5, 5, "no file");
     assert_int_equal(d.total, 11);
@@ -803,8 +819,8 @@ static void test_diag_limit(void **state)
     EXPECT_RC(&r, SOKO_EINPUT);
     assert_int_equal(r.d.nmsgs, 4);
     assert_int_equal(r.d.total, 30);
-    EXPECT_MSG(&r, "F:2:2: name: empty; expected a value");
-    EXPECT_MSG(&r, "F:5:2: name: empty");
+    EXPECT_MSG(&r, "F:2:B: column B «name»: the cell is empty; expected a value");
+    EXPECT_MSG(&r, "F:5:B: column B «name»: the cell is empty");
     assert_int_equal(r.coll.nrows, 0);
     assert_int_equal(r.st.records, 30);
     sbuf_free(&b);
@@ -894,8 +910,9 @@ static void test_load_line_numbers(void **state)
         memset(&r, 0, sizeof r);
         load_str(&r, "schools", b.s);
         EXPECT_RC(&r, SOKO_EINPUT);
-        EXPECT_MSG(&r, "F:10:2: name: empty");
-        EXPECT_MSG(&r, "F:11: 2 fields; expected 3 as in the header");
+        EXPECT_MSG(&r, "F:10:B: column B «name»: the cell is empty");
+        EXPECT_MSG(&r, "F:11:C: this row has 2 cells, but the header has 3; expected a cell under "
+                       "every header (the row ends before column C «district»)");
         assert_int_equal(r.d.total, 2);
         assert_int_equal(r.st.records, 6);
         run_free(&r);
@@ -1032,23 +1049,25 @@ static void test_load_header(void **state)
 {
     (void)state;
     BAD("schools", "school_id,name,colour\n1,a,red\n",
-        "F:1:3: unknown column 'colour' in form schools");
-    BAD("schools", "school_id,name,\n1,a,\n", "F:1:3: unknown column '' in form schools");
-    BAD("schools", "school_id\n1\n", "F:1: missing required column 'name' [наименование] of form schools");
+        "F:1:C: column C «colour» is not a column of form schools; expected one of its columns "
+        "(see 'soko template schools') or --ignore-unknown");
+    BAD("schools", "school_id\n1\n", "F:1: the column «наименование» (name) is missing; expected "
+        "it in the header of form schools");
     BAD("vpr", "year,school_id,grade,subject,participants,m2,m3,m4\n",
-        "missing required column 'm5' [отметка 5] of form vpr");
+        "F:1: the column «отметка 5» (m5) is missing; expected it in the header of form vpr");
     BAD("schools", "school_id,name,код ОО\n1,a,1\n",
-        "F:1:3: column 'код ОО' is given twice (fields 1 and 3), both meaning school_id");
-    BAD("schools", "School_ID,name,school_id\n1,a,1\n", "is given twice");
+        "F:1:C: column C «код ОО» means the same as column A «school_id» («код ОО», school_id); "
+        "expected each column once");
+    BAD("schools", "School_ID,name,school_id\n1,a,1\n", "means the same as column A «School_ID»");
 
     /* the header's errors all reported, and nothing after it read */
     struct run r;
     memset(&r, 0, sizeof r);
     load_str(&r, "schools", "x,y,name\n1,2,3\n\"\n");
     EXPECT_RC(&r, SOKO_EINPUT);
-    EXPECT_MSG(&r, "F:1:1: unknown column 'x'");
-    EXPECT_MSG(&r, "F:1:2: unknown column 'y'");
-    EXPECT_MSG(&r, "missing required column 'school_id'");
+    EXPECT_MSG(&r, "F:1:A: column A «x» is not a column of form schools");
+    EXPECT_MSG(&r, "F:1:B: column B «y» is not a column of form schools");
+    EXPECT_MSG(&r, "F:1: the column «код ОО» (school_id) is missing");
     assert_int_equal(r.d.total, 3);
     assert_int_equal(r.st.records, 0);
     run_free(&r);
@@ -1138,87 +1157,104 @@ static void test_checks_bad_rows(void **state)
 {
     (void)state;
     /* required empty, every kind of cell */
-    BAD("schools", "school_id,name\n,x\n", "F:2:1: school_id: empty; expected a value");
-    BAD("schools", "school_id,name\n1,  \n", "F:2:2: name: empty");
-    BAD("context", "year,school_id,factor,value\n2023,344,students,\n", "F:2:4: value: empty");
-    BAD("vpr", VPR_H "2023,344,5,,25,2,8,10,5,,,,,\n", "F:2:4: subject: empty");
-    BAD("vpr", VPR_H ",344,5,М,25,2,8,10,5,,,,,\n", "F:2:1: year: empty");
+    BAD("schools", "school_id,name\n,x\n", "F:2:A: column A «school_id»: the cell is empty; "
+        "expected a value");
+    BAD("schools", "school_id,name\n1,  \n", "F:2:B: column B «name»: the cell is empty");
+    BAD("context", "year,school_id,factor,value\n2023,344,students,\n",
+        "F:2:D: column D «value»: the cell is empty; expected a number (decimal point or comma)");
+    BAD("vpr", VPR_H "2023,344,5,,25,2,8,10,5,,,,,\n", "F:2:D: column D «subject»: the cell is empty");
+    BAD("vpr", VPR_H ",344,5,М,25,2,8,10,5,,,,,\n", "F:2:A: column A «year»: the cell is empty; "
+        "expected a year from 2000 to 2100, like 2023 or 2022/2023");
 
     /* cells */
     BAD("vpr", VPR_H "2023,344,5,М,-25,2,8,10,5,,,,,\n",
-        "F:2:5: participants: '-25' is not valid; expected a whole number 0 or more");
+        "F:2:E: column E «participants»: found «-25»; expected a whole number from 0 to 1000000000");
     BAD("vpr", VPR_H "2023,344,5,М,двадцать,2,8,10,5,,,,,\n",
-        "F:2:5: participants: 'двадцать' is not valid; expected a whole number 0 or more");
+        "F:2:E: column E «participants»: found «двадцать»; expected a whole number from 0 to "
+        "1000000000");
     BAD("vpr", VPR_H "2023,344,12,М,25,2,8,10,5,,,,,\n",
-        "F:2:3: grade: '12' is not valid; expected a value in range: 1..11");
+        "F:2:C: column C «grade»: found «12»; expected a whole number from 1 to 11");
     BAD("vpr", VPR_H "2022/2024,344,5,М,25,2,8,10,5,,,,,\n",
-        "F:2:1: year: '2022/2024' is not valid; expected an academic year of two consecutive years");
+        "F:2:A: column A «year»: found «2022/2024»; expected an academic year of two consecutive "
+        "years, like 2022/2023");
     BAD("vpr", VPR_H "1999,344,5,М,25,2,8,10,5,,,,,\n",
-        "F:2:1: year: '1999' is not valid; expected a year between 2000 and 2100");
+        "F:2:A: column A «year»: found «1999»; expected a year from 2000 to 2100, like 2023 or "
+        "2022/2023");
     BAD("vpr", VPR_H "2023,344,5,М,25,2,8,10,5,1001,,,,\n",
-        "F:2:10: mean_score: '1001' is not valid; expected a value in range: 0..1000");
+        "F:2:J: column J «mean_score»: found «1001»; expected a number from 0 to 1000 (decimal "
+        "point or comma)");
     BAD("olympiad", OLY_H "2023,344,Ф,районный,10,1,1,\n",
-        "F:2:4: stage: 'районный' is not valid; expected one of the listed values: "
-        "school | municipal | regional | final");
-    BAD("clusters", "cluster_id,school_id,role\nn,344,лидер\n", "F:2:3: role: 'лидер' is not valid");
+        "F:2:D: column D «stage»: found «районный»; expected one of: школьный, муниципальный, "
+        "региональный, заключительный (or school, municipal, regional, final)");
+    BAD("clusters", "cluster_id,school_id,role\nn,344,лидер\n", "F:2:C: column C «role»: found «лидер»");
     BAD("context", "year,school_id,factor,value\n2023,344,f,7%\n",
-        "F:2:4: value: '7%' is not valid; expected a number (decimal point or comma)");
+        "F:2:D: column D «value»: found «7%»; expected a number (decimal point or comma)");
     /* a long bad value is shown cut */
     BAD("vpr", VPR_H "2023,344,5,М,1234567890123456789012345678901234567890123456789012345678901234567890"
                      ",2,8,10,5,,,,,\n",
-        "participants: '123456789012345678901234567890123456789012345678901234567890123...' is not valid");
+        "column E «participants»: found «123456789012345678901234567890123456789012345678901234567890...»");
 
     /* sums */
     BAD("vpr", VPR_H "2023,344,5,М,25,2,8,10,4,,,,,\n",
-        "F:2:5: the sum is 24 but participants is 25; expected m2+m3+m4+m5 = participants");
+        "F:2:E: column E «participants»: the marks add up to 24, but the participants are 25; "
+        "expected «m2» + «m3» + «m4» + «m5» = «participants»");
     BAD("vpr", VPR_H "2023,344,5,М,25,2,8,10,5,,,3,20,3\n",
-        "F:2:5: the sum is 26 but participants is 25; expected lowered+confirmed+raised = participants");
+        "F:2:E: column E «participants»: the comparison with journal marks adds up to 26, but the "
+        "participants are 25; expected «lowered» + «confirmed» + «raised» = «participants»");
     BAD("vpr", VPR_H "2023,344,5,М,25,2,8,10,5,,,3,22,\n",
-        "F:2:5: lowered+confirmed+raised = participants, when given: give all of these values or none");
+        "F:2:N: column N «raised» is empty while the other columns of the sum are given; expected "
+        "all of «lowered» + «confirmed» + «raised» = «participants», or none");
     BAD("oge", OGE_H "2023,344,М,75,1,20,34,21,\n",
-        "F:2:4: the sum is 76 but participants is 75; expected m2+m3+m4+m5 = participants");
+        "F:2:D: column D «participants»: the marks add up to 76, but the participants are 75");
     BAD("rdr", RDR_H "2023,344,8,Ф,52,5,30,16,\n",
-        "F:2:5: the sum is 51 but participants is 52; expected below_basic+basic+advanced = participants");
-    BAD("rdr", RDR_H "2023,344,8,Ф,52,5,30,17,101\n", "F:2:9: mean_percent: '101' is not valid");
+        "F:2:E: column E «participants»: the levels add up to 51, but the participants are 52; "
+        "expected «below_basic» + «basic» + «advanced» = «participants»");
+    BAD("rdr", RDR_H "2023,344,8,Ф,52,5,30,17,101\n", "F:2:I: column I «mean_percent»: found «101»");
     BAD("olympiad", OLY_H "2023,344,Ф,school,10,5,6,\n",
-        "F:2:5: the sum is 11, more than participants = 10; expected winners+prizewinners <= participants");
+        "F:2:E: column E «participants»: winners and prize-winners add up to 11, more than the 10 "
+        "participants; expected «winners» + «prizewinners» ≤ «participants»");
 
     /* ≤ chains */
     BAD("ege", EGE_H "2023,344,Ф,28,70,29,9,1\n",
-        "F:2:6: below_min = 29 is greater than participants = 28; expected below_min <= participants");
+        "F:2:F: column F «below_min»: found 29, more than «participants» (28); expected "
+        "«below_min» ≤ «participants»");
     BAD("ege", EGE_H "2023,344,Ф,28,70,0,9,10\n",
-        "F:2:8: score_100 = 10 is greater than high_scorers = 9; expected score_100 <= high_scorers <= participants");
+        "F:2:H: column H «score_100»: found 10, more than «high_scorers» (9); expected "
+        "«score_100» ≤ «high_scorers» ≤ «participants»");
     BAD("ege", EGE_H "2023,344,Ф,28,70,0,29,\n",
-        "F:2:7: high_scorers = 29 is greater than participants = 28");
+        "F:2:G: column G «high_scorers»: found 29, more than «participants» (28)");
     BAD("ege", EGE_H "2023,344,Ф,28,100.5,0,9,1\n",
-        "F:2:5: mean_score: '100.5' is not valid; expected a value in range: 0..100");
+        "F:2:E: column E «mean_score»: found «100.5»; expected a number from 0 to 100 (decimal "
+        "point or comma)");
     BAD("admissions", ADM_H "2023,344,56,50,51,,\n",
-        "F:2:5: university_profile = 51 is greater than university = 50; "
-        "expected university_profile <= university <= graduates");
+        "F:2:E: column E «university_profile»: found 51, more than «university» (50); expected "
+        "«university_profile» ≤ «university» ≤ «graduates»");
     BAD("admissions", ADM_H "2023,344,56,57,50,,\n",
-        "F:2:4: university = 57 is greater than graduates = 56");
+        "F:2:D: column D «university»: found 57, more than «graduates» (56)");
     BAD("admissions", ADM_H "2023,344,56,50,38,3,57\n",
-        "F:2:7: budget = 57 is greater than graduates = 56; expected budget <= graduates");
+        "F:2:G: column G «budget»: found 57, more than «graduates» (56); expected «budget» ≤ "
+        "«graduates»");
     BAD("admissions", ADM_H "2023,344,56,50,38,57,\n",
-        "F:2:6: college = 57 is greater than graduates = 56; expected college <= graduates");
+        "F:2:F: column F «college»: found 57, more than «graduates» (56); expected «college» ≤ "
+        "«graduates»");
     /* a ≤ with thousands separators shows the value as given, squeezed */
     BAD("admissions", ADM_H "2023,344,\"1 000\",\"1 001\",1,,\n",
-        "university = 1001 is greater than graduates = 1000");
+        "column D «university»: found 1001, more than «graduates» (1000)");
 
     /* student rows */
-    BAD("vpr_students", STU_H "2023,344,5,М,,а,10,3,\n", "F:2:5: student: empty");
-    BAD("vpr_students", STU_H "2023,344,5,М,s1,а,10,6,\n", "F:2:8: mark: '6' is not valid; expected a value in range: 2..5");
-    BAD("vpr_students", STU_H "2023,344,5,М,s1,а,10,3,1\n", "F:2:9: journal_mark: '1' is not valid");
-    BAD("vpr_students", STU_H "2023,344,5,М,s1,а,201,3,\n", "F:2:7: primary_score: '201' is not valid");
-    BAD("vpr_students", STU_H "2023,344,5,М,s1,а,,3,\n", "F:2:7: primary_score: empty");
+    BAD("vpr_students", STU_H "2023,344,5,М,,а,10,3,\n", "F:2:E: column E «student»: the cell is empty");
+    BAD("vpr_students", STU_H "2023,344,5,М,s1,а,10,6,\n", "F:2:H: column H «mark»: found «6»; expected a whole number from 2 to 5");
+    BAD("vpr_students", STU_H "2023,344,5,М,s1,а,10,3,1\n", "F:2:I: column I «journal_mark»: found «1»");
+    BAD("vpr_students", STU_H "2023,344,5,М,s1,а,201,3,\n", "F:2:G: column G «primary_score»: found «201»");
+    BAD("vpr_students", STU_H "2023,344,5,М,s1,а,,3,\n", "F:2:G: column G «primary_score»: the cell is empty");
 
     /* several errors in one row are all reported; the checks wait for clean cells */
     struct run r;
     memset(&r, 0, sizeof r);
     load_str(&r, "vpr", VPR_H "2023,344,0,М,x,2,8,10,4,,,,,\n");
     EXPECT_RC(&r, SOKO_EINPUT);
-    EXPECT_MSG(&r, "F:2:3: grade");
-    EXPECT_MSG(&r, "F:2:5: participants");
+    EXPECT_MSG(&r, "F:2:C: column C «grade»");
+    EXPECT_MSG(&r, "F:2:E: column E «participants»");
     assert_int_equal(r.d.total, 2);
     run_free(&r);
 }
@@ -1234,8 +1270,8 @@ static void test_unknown_school(void **state)
                         "2023,999,М,4,1,1,1,1,\n2023,329,М,4,1,1,1,1,\n2023,344,Х,4,1,1,1,1,\n"
                         "2023,329,Ф,4,1,1,1,1,\n");
     EXPECT_RC(&r, SOKO_EINPUT);
-    EXPECT_MSG(&r, "F:4:2: school '999' is not in the schools registry; expected a school_id "
-                   "imported with form schools");
+    EXPECT_MSG(&r, "F:4:B: column B «school_id»: school «999» is not in the schools registry "
+                   "(row 4); expected a school code imported with form schools");
     assert_int_equal(r.d.total, 1);
     /* the rows before the error reached the sink; none after it */
     assert_int_equal(r.coll.nrows, 2);
@@ -1262,7 +1298,7 @@ static void test_unknown_school(void **state)
         r.coll.schools = reg;
         load_str(&r, t[i].form, t[i].csv);
         EXPECT_RC(&r, SOKO_EINPUT);
-        EXPECT_MSG(&r, ":2:2: school '999' is not in the schools registry");
+        EXPECT_MSG(&r, ":2:B: column B «school_id»: school «999» is not in the schools registry");
         run_free(&r);
     }
     memset(&r, 0, sizeof r);
@@ -1277,7 +1313,7 @@ static void test_unknown_school(void **state)
     r.coll.lookup_error = 1;
     load_str(&r, "oge", OGE_H "2023,344,М,1,1,0,0,0,\n");
     EXPECT_RC(&r, SOKO_EINPUT);
-    EXPECT_MSG(&r, "F:2:2: cannot look up school '344' in the store");
+    EXPECT_MSG(&r, "F:2:B: cannot look up school «344» in the store");
     run_free(&r);
 
     /* school codes that are prefixes, suffixes or contain the cache's separator */
@@ -1288,9 +1324,9 @@ static void test_unknown_school(void **state)
                         "2023,3445,М,1,1,0,0,0,\n2023,44,М,1,1,0,0,0,\n"
                         "2023,\"\x1f" "344\",М,1,1,0,0,0,\n2023,4,М,1,1,0,0,0,\n");
     EXPECT_RC(&r, SOKO_EINPUT);
-    EXPECT_MSG(&r, "F:5:2: school '44' is not in the schools registry");
-    EXPECT_MSG(&r, "F:6:2: school '\x1f" "344' is not in the schools registry");
-    EXPECT_MSG(&r, "F:7:2: school '4' is not in the schools registry");
+    EXPECT_MSG(&r, "F:5:B: column B «school_id»: school «44» is not in the schools registry");
+    EXPECT_MSG(&r, "F:6:B: column B «school_id»: school «\x1f" "344» is not in the schools registry");
+    EXPECT_MSG(&r, "F:7:B: column B «school_id»: school «4» is not in the schools registry");
     assert_int_equal(r.d.total, 3);
     run_free(&r);
 }
@@ -1314,10 +1350,10 @@ static void dup_case(size_t dedup_mem)
     load_str(&r, "vpr", b.s);
     sbuf_free(&b);
     EXPECT_RC(&r, SOKO_EINPUT);
-    EXPECT_MSG(&r, "F:43: duplicate key (year, school_id, grade, subject) already given at "
-                   "line 3; expected each key once in a file");
-    EXPECT_MSG(&r, "F:44: duplicate key (year, school_id, grade, subject) already given at line 3");
-    EXPECT_MSG(&r, "F:45: duplicate key (year, school_id, grade, subject) already given at line 42");
+    EXPECT_MSG(&r, "F:43: this row repeats row 3: the same «year», «school_id», «grade» and "
+                   "«subject»; expected each combination of them once in a file");
+    EXPECT_MSG(&r, "F:44: this row repeats row 3: the same «year»");
+    EXPECT_MSG(&r, "F:45: this row repeats row 42: the same «year»");
     assert_int_equal(r.d.total, 3);
     run_free(&r);
 
@@ -1330,8 +1366,8 @@ static void dup_case(size_t dedup_mem)
                              "2023,329,Ф,school,1,0,0,\n2023,344,Х,school,1,0,0,\n"
                              "2023,344,Ф,школьный,1,0,0,ВсОШ\n");
     EXPECT_RC(&r, SOKO_EINPUT);
-    EXPECT_MSG(&r, "F:8: duplicate key (year, school_id, subject, stage, olympiad) already "
-                   "given at line 2");
+    EXPECT_MSG(&r, "F:8: this row repeats row 2: the same «year», «school_id», «subject», «stage» "
+                   "and «olympiad»");
     assert_int_equal(r.d.total, 1);
     run_free(&r);
 
@@ -1341,7 +1377,9 @@ static void dup_case(size_t dedup_mem)
     load_str(&r, "vpr_students", STU_H "2023,344,5,М,s1,,10,3,\n2023,344,5,М,s2,,10,3,\n"
                                  "2023,344,6,М,s1,,10,3,\n2023,344,5,М,s1,,11,3,\n");
     EXPECT_RC(&r, SOKO_EINPUT);
-    EXPECT_MSG(&r, "F:5: student code appears twice in the same work (also at line 2)");
+    EXPECT_MSG(&r, "F:5:E: column E «student»: the same pupil's code is given twice in one work "
+                   "(also in row 2); expected each pupil once per «year», «school_id», «grade» and "
+                   "«subject»");
     assert_int_equal(r.d.total, 1);
     assert_int_equal(r.coll.nrows, 0);
     run_free(&r);
@@ -1370,7 +1408,7 @@ static void test_duplicates_spill_many(void **state)
     load_str(&r, "context", b.s);
     sbuf_free(&b);
     EXPECT_RC(&r, SOKO_EINPUT);
-    EXPECT_MSG(&r, "F:2002: duplicate key (year, school_id, factor) already given at line 118");
+    EXPECT_MSG(&r, "F:2002: this row repeats row 118: the same «year», «school_id» and «factor»");
     assert_int_equal(r.d.total, 1);
     run_free(&r);
 }
@@ -1414,7 +1452,9 @@ static void test_students_aggregate(void **state)
         "scores=[0,0,0,0,0,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,1] mark_min={\"4\":10,\"5\":20} "
         "journal=[[0,0,0,0],[0,0,0,0],[0,0,1,0],[0,0,0,0]]\n");
     assert_int_equal(r.d.nnotes, 1);
-    assert_non_null(strstr(r.d.notes[0], "journal marks given for 1 of 2 students"));
+    assert_non_null(strstr(r.d.notes[0], ":10:I: column I «journal_mark»: given for 1 of the 2 "
+                                         "pupils of the work (2023, school 344, grade 6, Русский "
+                                         "язык); the comparison with journal marks is left empty"));
     run_free(&r);
 
     /* keep_students: the student rows too, before the per-work rows */
@@ -1443,9 +1483,11 @@ static void test_students_aggregate(void **state)
                                  "2023,344,5,М,a3,,11,4,\n2023,344,5,М,a4,,9,3,\n"
                                  "2023,344,6,М,b1,,1,5,\n2023,344,6,М,b2,,2,4,\n");
     EXPECT_RC(&r, SOKO_EINPUT);
-    EXPECT_MSG(&r, "F:3: primary score 12 has mark 3 here while score 11 has mark 4 at line 4 "
-                   "(2023, school 344, grade 5, М); expected marks to rise with the score");
-    EXPECT_MSG(&r, "F:7: primary score 2 has mark 4 here while score 1 has mark 5 at line 6");
+    EXPECT_MSG(&r, "F:3:H: column H «mark»: the primary score 12 has the mark 3 in this row, but "
+                   "the score 11 has the mark 4 in row 4 (2023, school 344, grade 5, М); expected "
+                   "the marks to rise with «primary_score»");
+    EXPECT_MSG(&r, "F:7:H: column H «mark»: the primary score 2 has the mark 4 in this row, but "
+                   "the score 1 has the mark 5 in row 6");
     assert_int_equal(r.d.total, 2);
     assert_int_equal(r.coll.nrows, 0);
     run_free(&r);
@@ -1473,14 +1515,14 @@ static void test_sink_and_errors(void **state)
     load_str(&r, "schools", "school_id,name\n1,a\n2,\n3,c\n4,\n5,e\n");
     EXPECT_RC(&r, SOKO_EINPUT);
     assert_int_equal(r.d.total, 2);
-    EXPECT_MSG(&r, "F:5:2: name: empty");
+    EXPECT_MSG(&r, "F:5:B: column B «name»: the cell is empty");
     assert_int_equal(r.coll.nrows, 1);
     run_free(&r);
 
     /* files that cannot be read */
     memset(&r, 0, sizeof r);
     soko_diag_init(&r.d, 0);
-    struct load_sink sink = {&r.coll, coll_school, coll_row, NULL};
+    struct load_sink sink = {&r.coll, coll_school, coll_row, NULL, coll_known};
     char dir[300];
     snprintf(dir, sizeof dir, "%s/dir", tmpdir);
     assert_int_equal(mkdir(dir, 0700), 0);
@@ -1518,8 +1560,8 @@ static void test_big_files(void **state)
     memset(&r, 0, sizeof r);
     load_str(&r, "schools", b.s);
     EXPECT_RC(&r, SOKO_EINPUT);
-    char want[64];
-    snprintf(want, sizeof want, "F:%d:2: name: empty", n + 2);
+    char want[128];
+    snprintf(want, sizeof want, "F:%d:B: column B «наименование»: the cell is empty", n + 2);
     EXPECT_MSG(&r, want);
     assert_int_equal(r.d.total, 1);
     assert_int_equal(r.st.records, n + 1);
@@ -1587,9 +1629,474 @@ static void test_fuzz_regressions(void **state)
     int inc;
     size_t n = strlen(r.d.msgs[0]);
     assert_int_equal(utf8_valid_prefix((const unsigned char *)r.d.msgs[0], n, &inc), n);
-    EXPECT_MSG(&r, "F:2:5: mean_score: 'БББББББББББББББББББББББББББББББ...' is not valid");
+    EXPECT_MSG(&r, "F:2:E: column E «mean_score»: found «ББББББББББББББББББББББББББББББ...»");
     run_free(&r);
     sbuf_free(&b);
+}
+
+
+/* ============================================== the reader's language: headers */
+
+static void test_header_key_and_variants(void **state)
+{
+    (void)state;
+    struct sbuf k = SBUF_INIT, k2 = SBUF_INIT;
+    form_header_key("  Кол-во участников, чел. ", &k);
+    assert_string_equal(k.s, "количествоучастников");
+    form_header_key("Количество\xC2\xA0 участников", &k2);
+    assert_string_equal(k.s, k2.s);
+    form_header_key("Число участников", &k2);
+    assert_string_equal(k.s, k2.s);
+    form_header_key("КОЛ.УЧАСТНИКОВ", &k2);
+    assert_string_equal(k.s, k2.s);
+    form_header_key("Кoл-вo учаcтникoв", &k2);                 /* Latin o and c */
+    assert_string_equal(k.s, k2.s);
+    form_header_key("Средний % выполнения", &k);
+    assert_string_equal(k.s, "среднийпроцентвыполнения");
+    form_header_key("Призёры", &k);
+    assert_string_equal(k.s, "призеры");
+    form_header_key("school_id", &k);
+    form_header_key("School ID", &k2);
+    assert_string_equal(k.s, k2.s);
+    form_header_key("«»", &k);
+    assert_string_equal(k.s, "");
+    sbuf_free(&k);
+    sbuf_free(&k2);
+
+    const struct form *vpr = form_find("vpr");
+    int part = form_col_index(vpr, "participants"), m2 = form_col_index(vpr, "m2");
+    int school = form_col_index(vpr, "school_id"), mean = form_col_index(vpr, "mean_score");
+    static const char *const as_part[] = {"Кол-во участников", "Количество участников",
+        "Число участников", "кол-во участников, чел.", "УЧАСТНИКОВ", "Кол.во участников", NULL};
+    for (const char *const *h = as_part; *h; h++) assert_int_equal(match("vpr", *h), part);
+    static const char *const as_m2[] = {"Отметка «2»", "“2”", "\"2\"", "«2»", "Отметка 2",
+        "отметка2", "Кол-во «2»", "Количество \"2\"", "Получили «2»", NULL};
+    for (const char *const *h = as_m2; *h; h++) assert_int_equal(match("vpr", *h), m2);
+    static const char *const as_school[] = {"Код ОО", "Код школы", "Логин ОО", "КОД ОО",
+        "Кoд OO", "код образовательной организации", NULL};                /* Latin o, O */
+    for (const char *const *h = as_school; *h; h++) assert_int_equal(match("vpr", *h), school);
+    assert_int_equal(match("vpr", "Средний балл"), mean);
+    assert_int_equal(match("vpr", "Ср. балл"), mean);
+    assert_int_equal(match("vpr", "Макс. балл"), form_col_index(vpr, "max_score"));
+    assert_int_equal(match("oge", "Средний балл"), form_col_index(form_find("oge"), "mean_score"));
+    assert_int_equal(match("rdr", "Средний % выполнения"),
+                     form_col_index(form_find("rdr"), "mean_percent"));
+    assert_int_equal(match("vpr", "отметка 22"), -1);
+    assert_int_equal(match("vpr", "Количество"), -1);
+}
+
+static void test_suggest(void **state)
+{
+    (void)state;
+    const struct form *vpr = form_find("vpr");
+    struct form_guess g[3];
+    size_t n = form_col_suggest(vpr, "отмтка 2", NULL, g, 3);
+    assert_true(n >= 1);
+    assert_int_equal(g[0].col, form_col_index(vpr, "m2"));
+    assert_string_equal(g[0].text, "отметка 2");
+    n = form_col_suggest(vpr, "Учасников", NULL, g, 3);
+    assert_true(n >= 1);
+    assert_int_equal(g[0].col, form_col_index(vpr, "participants"));
+    n = form_col_suggest(vpr, "Кол-во участ", NULL, g, 3);               /* a beginning */
+    assert_true(n >= 1);
+    assert_int_equal(g[0].col, form_col_index(vpr, "participants"));
+    assert_int_equal(form_col_suggest(vpr, "teacher", NULL, g, 3), 0);
+    assert_int_equal(form_col_suggest(vpr, "", NULL, g, 3), 0);
+    /* a column already in the file is not offered */
+    unsigned char skip[LOAD_MAXCOLS] = {0};
+    skip[form_col_index(vpr, "m2")] = 1;
+    n = form_col_suggest(vpr, "отмтка 2", skip, g, 3);
+    for (size_t i = 0; i < n; i++) assert_int_not_equal(g[i].col, form_col_index(vpr, "m2"));
+
+    /* in a file: one message, with the suggestion; no second one for the missing column */
+    struct run r;
+    memset(&r, 0, sizeof r);
+    load_str(&r, "vpr", "Год;Код ОО;Класс;Предмет;Кол-во участников;отмтка 2;отметка 3;отметка 4;"
+                        "отметка 5\n2025;344;5;М;25;2;8;10;5\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:1:F: column F «отмтка 2» is not a column of form vpr (did you mean "
+                   "«отметка 2»?); expected one of its columns (see 'soko template vpr') or "
+                   "--ignore-unknown");
+    assert_int_equal(r.d.total, 1);
+    run_free(&r);
+    /* two near ones */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "vpr", "year,school_id,grade,subject,participants,m2,m3,m4,m5,m7\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:1:J: column J «m7» is not a column of form vpr");
+    run_free(&r);
+    /* --ignore-unknown: skipped, and said in a note */
+    memset(&r, 0, sizeof r);
+    r.o.ignore_unknown = 1;
+    load_str(&r, "schools", "school_id,name,teacher\n1,a,b\n");
+    EXPECT_RC(&r, SOKO_OK);
+    assert_int_equal(r.d.nnotes, 1);
+    assert_non_null(strstr(r.d.notes[0], ":1: 1 column ignored (--ignore-unknown): column C «teacher»"));
+    run_free(&r);
+}
+
+/* Messages name the user's own headers; a row of a Russian file reads as such. */
+static void test_user_headers(void **state)
+{
+    (void)state;
+    BAD("vpr", "Учебный год;Код ОО;Параллель;Предмет;Кол-во участников;Отметка «2»;Отметка «3»;"
+               "Отметка «4»;Отметка «5»\n2024/2025;344;5;Математика;50;2;14;22;11\n",
+        "F:2:E: column E «Кол-во участников»: the marks add up to 49, but the participants are 50; "
+        "expected «Отметка «2»» + «Отметка «3»» + «Отметка «4»» + «Отметка «5»» = «Кол-во "
+        "участников»");
+    BAD("vpr", "год;код ОО;класс;предмет;участников;отметка 2;отметка 3;отметка 4;отметка 5\n"
+               "2025;344;5;Математика;двадцать;2;8;10;5\n",
+        "F:2:E: column E «участников»: found «двадцать»; expected a whole number from 0 to "
+        "1000000000");
+    /* the 27th column is AA */
+    struct sbuf b = SBUF_INIT;
+    sbuf_adds(&b, "school_id,name");
+    for (int i = 3; i <= 27; i++) sbuf_printf(&b, ",x%d", i);
+    sbuf_adds(&b, "\n");
+    struct run r;
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", b.s);
+    EXPECT_MSG(&r, "F:1:AA: column AA «x27» is not a column of form schools");
+    run_free(&r);
+    sbuf_free(&b);
+}
+
+/* ===================================================== impossible values */
+
+static void test_impossible_values(void **state)
+{
+    (void)state;
+    /* ВПР: a mean primary score above the work's maximum */
+    BAD("vpr", VPR_H "2023,344,5,М,25,2,8,10,5,25,20,,,\n",
+        "F:2:J: column J «mean_score»: found 25, more than «max_score» (20); expected «mean_score» "
+        "≤ «max_score»");
+    /* ЕГЭ: 5 of 5 at 100 points and a mean of 50 */
+    BAD("ege", EGE_H "2023,344,Х,5,50,0,5,5\n",
+        "F:2:E: column E «mean_score»: found 50, but with «participants» 5, «high_scorers» 5 and "
+        "«score_100» 5 the mean is 100; expected that mean (or other counts)");
+    /* the lower bound: 10 of 20 scored 81 or more, 2 of them 100: mean ≥ (200 + 648) / 20 */
+    BAD("ege", EGE_H "2023,344,Х,20,42.3,0,10,2\n",
+        "F:2:E: column E «mean_score»: found 42.3, but with «participants» 20, «high_scorers» 10 "
+        "and «score_100» 2 the mean lies between 42.4 and 89.6; expected a mean within these bounds");
+    /* the upper bound without score_100: (100·2 + 80·18) / 20 = 82 */
+    BAD("ege", "year,school_id,subject,participants,mean_score,below_min,high_scorers\n"
+               "2023,344,Х,20,82.1,0,2\n", "the mean lies between 8.1 and 82;");
+    /* within half a unit of the mean's last decimal: 42 may be 42.4 rounded, 42.35 not */
+    BAD("ege", EGE_H "2023,344,Х,20,42.35,0,10,2\n", "found 42.35, but with");
+    static const char *const ege_ok[] = {
+        EGE_H "2023,344,Х,20,42.4,0,10,2\n", EGE_H "2023,344,Х,20,\"42,40\",0,10,2\n",
+        EGE_H "2023,344,Х,20,42,0,10,2\n",     /* given as a whole number: 41.5..42.5 */
+        EGE_H "2023,344,Х,5,100,0,5,5\n", EGE_H "2023,344,Х,5,0,5,0,0\n",
+        EGE_H "2023,344,Х,0,0,0,0,0\n",        /* nobody: nothing to bound */
+        "year,school_id,subject,participants,mean_score,below_min,high_scorers\n2023,344,Х,20,82,0,2\n",
+        NULL};
+    for (const char *const *csv = ege_ok; *csv; csv++) {
+        struct run r;
+        memset(&r, 0, sizeof r);
+        load_str(&r, "ege", *csv);
+        EXPECT_RC(&r, SOKO_OK);
+        run_free(&r);
+    }
+    BAD("ege", EGE_H "2023,344,Х,20,41.4,0,10,2\n", "the mean lies between 42.4 and 89.6");
+    BAD("ege", EGE_H "2023,344,Х,20,89.7,0,10,2\n", "the mean lies between 42.4 and 89.6");
+    /* below the minimum and 81 or more are different pupils */
+    BAD("ege", EGE_H "2023,344,Х,20,50,12,9,0\n",
+        "F:2:D: column D «participants»: those below the minimum and those with 81 points or more "
+        "add up to 21, more than the 20 participants; expected «below_min» + «high_scorers» ≤ "
+        "«participants»");
+    /* admissions: universities and colleges together */
+    BAD("admissions", ADM_H "2023,344,50,40,30,40,\n",
+        "F:2:C: column C «graduates»: those admitted to universities and to colleges add up to 80, "
+        "more than the 50 graduates; expected «university» + «college» ≤ «graduates»");
+    struct run r;
+    memset(&r, 0, sizeof r);
+    load_str(&r, "admissions", ADM_H "2023,344,50,40,30,,\n");     /* college unknown: fine */
+    EXPECT_RC(&r, SOKO_OK);
+    run_free(&r);
+    /* context: shares are percentages, students a whole number 0 or more */
+    BAD("context", "year,school_id,factor,value\n2023,344,share_low_income,150\n",
+        "F:2:D: column D «value»: found 150 for the factor «share_low_income» (column C «factor»); "
+        "expected a percentage from 0 to 100");
+    BAD("context", "year,school_id,factor,value\n2023,344,students,-5\n",
+        "F:2:D: column D «value»: found -5 for the factor «students» (column C «factor»); expected "
+        "a whole number of students, 0 or more");
+    BAD("context", "year,school_id,factor,value\n2023,344,students,\"12,5\"\n",
+        "found 12.5 for the factor «students»");
+    BAD("context", "year,school_id,factor,value\n2023,344,teachers_top_category,101\n",
+        "expected a percentage from 0 to 100");
+    memset(&r, 0, sizeof r);
+    load_str(&r, "context", "year,school_id,factor,value\n2023,344,share_ovz,100\n"
+                            "2023,344,share_x,0\n2023,344,risk_staff_shortage,-3\n"
+                            "2023,344,students,0\n2023,344,class_size,\"24,5\"\n");
+    EXPECT_RC(&r, SOKO_OK);
+    assert_int_equal(r.coll.nrows, 5);
+    run_free(&r);
+}
+
+/* ==================================================== look-alike keys */
+
+static void test_lookalike_keys(void **state)
+{
+    (void)state;
+    /* a Latin letter in a Cyrillic subject */
+    BAD("vpr", VPR_H "2023,344,5,Мaтематика,1,1,0,0,0,,,,,\n",
+        "F:2:D: column D «subject»: «Мaтематика» has the Latin letter «a» (letter 2 of its word) "
+        "among Cyrillic ones; expected the letters of one alphabet in a word: «Математика»");
+    /* two school codes that look the same, in one registry file */
+    struct run r;
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "school_id,name\nA01,a\nА01,b\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:3:A: column A «school_id»: «А01» looks the same as «A01» in row 2 but is "
+                   "written with other letters (Latin and Cyrillic look-alikes); expected one "
+                   "spelling of each value");
+    run_free(&r);
+    /* and the same subject spelled with a zero-width space, or й decomposed: one work */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "vpr_students", STU_H "2023,344,5,Математика,a1,,10,3,\n"
+                                 "2023,344,5,Мате\xE2\x80\x8Bматика,a2,,12,4,\n"
+                                 "2023,344,5, Математика\xC2\xA0,a3,,12,4,\n"
+                                 "2023,344,6,Английский язык,b1,,10,3,\n"
+                                 "2023,344,6,Англии\xCC\x86ский  язык,b2,,12,4,\n");
+    EXPECT_RC(&r, SOKO_OK);
+    assert_int_equal(r.st.works, 2);
+    assert_non_null(strstr(r.coll.rows.s, "vpr@2s: year=2023 school_id=344 grade=5 "
+                                          "subject=Математика participants=3 "));
+    assert_non_null(strstr(r.coll.rows.s, "subject=Английский язык participants=2 "));
+    run_free(&r);
+
+    /* against the store: A01 is registered; a new «А01» is refused, «A01» itself replaces */
+    static const char *const known[] = {"school_id=A01", "subject=Математика", NULL};
+    static const char *const reg[] = {"A01", "344", NULL};
+    memset(&r, 0, sizeof r);
+    r.coll.known = known;
+    load_str(&r, "schools", "school_id,name\nA01,a\n344,b\n");
+    EXPECT_RC(&r, SOKO_OK);
+    run_free(&r);
+    memset(&r, 0, sizeof r);
+    r.coll.known = known;
+    load_str(&r, "schools", "school_id,name\nА01,a\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:2:A: column A «school_id»: «А01» looks the same as «A01», already stored, "
+                   "but is written with other letters (Latin and Cyrillic look-alikes); expected "
+                   "the stored spelling");
+    run_free(&r);
+    /* the subject through known() */
+    memset(&r, 0, sizeof r);
+    r.coll.known = known;
+    load_str(&r, "oge", OGE_H "2023,344,MATEMATИKA,1,1,0,0,0,\n");    /* mixed: refused anyway */
+    EXPECT_RC(&r, SOKO_EINPUT);
+    run_free(&r);
+    static const char *const known2[] = {"subject=COM", NULL};
+    memset(&r, 0, sizeof r);
+    r.coll.known = known2;
+    load_str(&r, "oge", OGE_H "2023,344,СОМ,1,1,0,0,0,\n");            /* all Cyrillic */
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:2:C: column C «subject»: «СОМ» looks the same as «COM», already stored");
+    run_free(&r);
+    /* a store error while looking */
+    memset(&r, 0, sizeof r);
+    r.coll.known = known;
+    r.coll.lookup_error = 1;
+    load_str(&r, "schools", "school_id,name\nB01,a\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:2:A: column A «school_id»: cannot look up «B01» in the store");
+    run_free(&r);
+    /* a results file naming «А01» (Cyrillic) where the registry has A01: the suggestion */
+    memset(&r, 0, sizeof r);
+    r.coll.schools = reg;
+    load_str(&r, "oge", OGE_H "2023,А01,М,1,1,0,0,0,\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:2:B: column B «school_id»: school «А01» is not in the schools registry (row "
+                   "2); expected a school code imported with form schools — did you mean «A01»?");
+    run_free(&r);
+    /* each distinct new value is looked up once, with its look-alikes */
+    memset(&r, 0, sizeof r);
+    r.coll.known = known;
+    load_str(&r, "schools", "school_id,name\nAB,a\nAB2,b\n");
+    EXPECT_RC(&r, SOKO_OK);
+    assert_int_equal(r.coll.known_lookups, 2 * (1 + 3));
+    run_free(&r);
+}
+
+/* ============================================================ names */
+
+static void test_names_in_codes(void **state)
+{
+    (void)state;
+    const char *csv = STU_H "2023,344,5,М,Иванов Иван Петрович,,10,3,\n"
+                            "2023,344,5,М,A-002,,12,4,\n"
+                            "2023,344,5,М,Петрова А.С.,,12,4,\n";
+    struct run r;
+    memset(&r, 0, sizeof r);
+    r.o.keep_students = 1;
+    load_str(&r, "vpr_students", csv);
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:2:E: column E «student» holds what look like people's names (rows 2 and 4); "
+                   "expected pseudonymous codes such as A-001: pupils' names must not be imported "
+                   "(--allow-names only if the district has decided otherwise)");
+    assert_int_equal(r.d.total, 1);
+    assert_int_equal(r.coll.nrows, 0);
+    /* no message quotes a pupil's code */
+    for (size_t i = 0; i < r.d.nmsgs; i++) {
+        assert_null(strstr(r.d.msgs[i], "Иванов"));
+        assert_null(strstr(r.d.msgs[i], "Петрова"));
+    }
+    run_free(&r);
+    /* refused without --keep-students too: the file itself is personal data */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "vpr_students", csv);
+    EXPECT_RC(&r, SOKO_EINPUT);
+    run_free(&r);
+    /* the district's decision */
+    memset(&r, 0, sizeof r);
+    r.o.allow_names = 1;
+    load_str(&r, "vpr_students", csv);
+    EXPECT_RC(&r, SOKO_OK);
+    run_free(&r);
+    /* the duplicate code message does not quote it either */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "vpr_students", STU_H "2023,344,5,М,Z-77,,10,3,\n2023,344,5,М,Z-77,,12,4,\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    assert_null(strstr(r.d.msgs[0], "Z-77"));
+    run_free(&r);
+}
+
+/* ================================================== Excel's leftovers */
+
+static void test_excel_leftovers(void **state)
+{
+    (void)state;
+    struct run r;
+    /* empty rows (;;;;), above the header too; trailing columns without a header;
+     * whitespace-only cells (libcsv trims ASCII spaces of unquoted cells itself: those
+     * of no-break spaces are the ones counted) */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "vpr", ";;;;;;;;;;\n"
+                        "year;school_id;grade;subject;participants;m2;m3;m4;m5;mean_score;;\n"
+                        "2023;344;5;М;25;2;8;10;5;\xC2\xA0 ;;\n"
+                        ";;;;;;;;;;;\n"
+                        " ; ;;\xC2\xA0;;;;;;;;\n"
+                        "2023;344;6;М;10;1;2;3;4;12,5;;\n"
+                        ";;;;;;;;;;;\n");
+    EXPECT_RC(&r, SOKO_OK);
+    assert_int_equal(r.st.records, 2);
+    assert_int_equal(r.st.rows, 2);
+    assert_int_equal(r.st.empty_rows, 4);
+    assert_int_equal(r.st.blank_cells, 1);
+    assert_int_equal(r.d.nnotes, 3);
+    assert_non_null(strstr(r.d.notes[0], ": 4 empty rows skipped"));
+    assert_non_null(strstr(r.d.notes[1], ": 1 cell held only spaces and was read as empty"));
+    assert_non_null(strstr(r.d.notes[2], ":1: 2 columns without a header and without data ignored"));
+    run_free(&r);
+    /* rows shorter than the header only by its empty trailing columns */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "school_id,name,,\n1,a\n2,b,,\n");
+    EXPECT_RC(&r, SOKO_OK);
+    assert_int_equal(r.st.rows, 2);
+    run_free(&r);
+    /* a value under a column without a header: said once per column, not quoted */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "school_id,name,\n1,a,\n2,b,Иванова\n3,c,Петрова\n4,d,\n5,e,,x\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:3:C: column C has no header, but this row has a value in it; expected a "
+                   "header above every column that holds data");
+    EXPECT_MSG(&r, "F:6:D: column D has no header");
+    assert_int_equal(r.d.total, 2);
+    for (size_t i = 0; i < r.d.nmsgs; i++) assert_null(strstr(r.d.msgs[i], "Иванова"));
+    run_free(&r);
+    /* with --ignore-unknown a column without a header is skipped like an unknown one */
+    memset(&r, 0, sizeof r);
+    r.o.ignore_unknown = 1;
+    load_str(&r, "schools", "school_id,name,\n1,a,x\n");
+    EXPECT_RC(&r, SOKO_OK);
+    run_free(&r);
+    /* a file of empty rows only is an empty file */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", ";;\n;;\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "the file is empty");
+    run_free(&r);
+}
+
+/* ========================================== thousands, years in the future */
+
+static void test_thousands_and_future(void **state)
+{
+    (void)state;
+    int_ok("vpr", "participants", "1\xE2\x80\xAF" "234", 1234);          /* U+202F */
+    int_ok("vpr", "participants", "1\xE2\x80\x89" "234\xE2\x80\x89" "567", 1234567);   /* U+2009 */
+    int_ok("vpr", "participants", "12 345", 12345);
+    int_ok("vpr", "participants", "123 456", 123456);
+    real_ok("context", "value", "-1\xE2\x80\xAF" "234,5", -1234.5);
+    real_ok("context", "value", "1 234.25", 1234.25);
+    cell_bad("vpr", "participants", "12 34", "a whole number");          /* ambiguous groups */
+    cell_bad("vpr", "participants", "1 2 3", "a whole number");
+    cell_bad("vpr", "participants", "1234 567", "a whole number");
+    cell_bad("vpr", "participants", "1 234 56", "a whole number");
+    cell_bad("vpr", "participants", "1  234", "a whole number");
+    cell_bad("context", "value", "1 234,5 6", "a number");
+    cell_bad("vpr", "participants", "1'234", "a whole number");         /* no apostrophes */
+
+    /* in a file, through normalisation */
+    struct run r;
+    memset(&r, 0, sizeof r);
+    load_str(&r, "admissions", ADM_H "2023,344,\"1\xE2\x80\xAF" "200\",\"1\xC2\xA0" "000\",900,,\n");
+    EXPECT_RC(&r, SOKO_OK);
+    assert_non_null(strstr(r.coll.rows.s, "graduates=1200 university=1000 "));
+    run_free(&r);
+
+    /* a year after next year: a note, and the rows are imported */
+    memset(&r, 0, sizeof r);
+    r.o.now_year = 2026;
+    load_str(&r, "oge", OGE_H "2027,344,М,1,1,0,0,0,\n2031/2032,344,М,1,1,0,0,0,\n"
+                        "2032,344,Ф,1,1,0,0,0,\n2028,344,М,1,1,0,0,0,\n");
+    EXPECT_RC(&r, SOKO_OK);
+    assert_int_equal(r.coll.nrows, 4);
+    assert_int_equal(r.d.nnotes, 2);
+    assert_non_null(strstr(r.d.notes[0], ":3:A: column A «year»: the year 2032 is later than next "
+                                         "year (2027) (rows 3 and 4); the rows were imported: "
+                                         "please check the year"));
+    assert_non_null(strstr(r.d.notes[1], ":5:A: column A «year»: the year 2028 is later than next "
+                                         "year (2027) (row 5); the row was imported"));
+    run_free(&r);
+}
+
+/* Unknown schools: one message per school, with its rows, whatever their number. */
+static void test_unknown_schools_gathered(void **state)
+{
+    (void)state;
+    static const char *const reg[] = {"344", NULL};
+    struct sbuf b = SBUF_INIT;
+    sbuf_adds(&b, OGE_H);
+    for (int i = 0; i < 123; i++) sbuf_printf(&b, "2023,%s,S%d,1,1,0,0,0,\n", i % 2 ? "777" : "344", i);
+    sbuf_adds(&b, "2023,888,S,1,1,0,0,0,\n");
+    struct run r;
+    memset(&r, 0, sizeof r);
+    r.coll.schools = reg;
+    load_str(&r, "oge", b.s);
+    sbuf_free(&b);
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:3:B: column B «school_id»: school «777» is not in the schools registry "
+                   "(rows 3, 5, 7 and 58 more); expected a school code imported with form schools");
+    EXPECT_MSG(&r, "F:125:B: column B «school_id»: school «888» is not in the schools registry "
+                   "(row 125)");
+    assert_int_equal(r.d.total, 2);
+    assert_int_equal(r.coll.lookups, 3);
+    assert_int_equal(r.coll.nrows, 1);          /* the row before the first unknown school */
+    run_free(&r);
+
+    /* results before the registry: every school unknown, one message each */
+    static const char *const none[] = {NULL};
+    memset(&r, 0, sizeof r);
+    r.coll.schools = none;
+    load_str(&r, "oge", OGE_H "2023,1,М,1,1,0,0,0,\n2023,1,Ф,1,1,0,0,0,\n2023,2,М,1,1,0,0,0,\n"
+                        "2023,1,Х,1,1,0,0,0,\n2023,1,Б,1,1,0,0,0,\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "school «1» is not in the schools registry (rows 2, 3, 5 and 6)");
+    EXPECT_MSG(&r, "school «2» is not in the schools registry (row 4)");
+    assert_int_equal(r.d.total, 2);
+    run_free(&r);
 }
 
 int main(void)
@@ -1621,6 +2128,15 @@ int main(void)
         cmocka_unit_test(test_sink_and_errors),
         cmocka_unit_test(test_big_files),
         cmocka_unit_test(test_fuzz_regressions),
+        cmocka_unit_test(test_header_key_and_variants),
+        cmocka_unit_test(test_suggest),
+        cmocka_unit_test(test_user_headers),
+        cmocka_unit_test(test_impossible_values),
+        cmocka_unit_test(test_lookalike_keys),
+        cmocka_unit_test(test_names_in_codes),
+        cmocka_unit_test(test_excel_leftovers),
+        cmocka_unit_test(test_thousands_and_future),
+        cmocka_unit_test(test_unknown_schools_gathered),
     };
     return cmocka_run_group_tests_name("load", tests, group_setup, group_teardown);
 }
