@@ -83,8 +83,9 @@ static int files_readable(const struct cli *c, const struct form *f)
         if (stat(p, &sb) != 0) {
             if (errno == ENOENT)
                 fprintf(stderr, _("soko: %s: no such file; expected the path of a file of "
-                                  "form %s of your own ('soko template %s > %s.csv' writes an "
-                                  "empty one)\n"), cli_term(p), f->name, f->name, f->name);
+                                  "form %s of your own ('soko template %s --ru > %s.csv' writes "
+                                  "an empty one for Excel)\n"), cli_term(p), f->name, f->name,
+                        f->name);
             else
                 fprintf(stderr, _("soko: %s: cannot open: %s\n"), cli_term(p), strerror(errno));
             rc = SOKO_EIO;

@@ -17,6 +17,9 @@ year,school_id,grade,subject,student,class,primary_score,mark,journal_mark
 CSV
 run 0 --db t.db import vpr_students st.csv
 has out "st.csv: imported 3 works, 7 participants from 7 records as import #2"
+# the student codes are nowhere in the store (personal data), unless asked for below
+[ "$(q t.db 'SELECT count(*) FROM vpr_students')" = 0 ] || fail "student rows stored without --keep-students"
+sqlite3 t.db .dump | grep -q -e A-001 -e B-002 && fail "a student code is in the store"
 works=$(q t.db "SELECT count(*) FROM vpr WHERE from_students = 1")
 parts=$(q t.db "SELECT sum(participants) FROM vpr WHERE from_students = 1")
 [ "$works $parts" = "3 7" ] || fail "the store holds $works works, $parts participants"
@@ -32,6 +35,7 @@ run 0 --db k.db import vpr_students st.csv --keep-students
 has out "imported 3 works, 7 participants from 7 records"
 run 0 --db k.db status
 has out "vpr_students         3 works, 7 participants; 7 student rows kept"
+sqlite3 k.db .dump | grep -q A-001 || fail "--keep-students did not keep the student codes"
 # the same file again: unchanged, and the counts stay
 run 0 --db t.db import vpr_students st.csv
 has out "unchanged: the same file is stored as import #2"

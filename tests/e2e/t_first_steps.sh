@@ -23,11 +23,31 @@ rm -f d.db
 
 # --- the README's names stand for the user's own files: one sentence
 run 4 --db d.db import schools schools.csv
-has err "soko: schools.csv: no such file; expected the path of a file of form schools of your own ('soko template schools > schools.csv' writes an empty one)"
+has err "soko: schools.csv: no such file; expected the path of a file of form schools of your own ('soko template schools --ru > schools.csv' writes an empty one for Excel)"
 [ "$(wc -l < err)" = 1 ] || fail "a missing file: $(wc -l < err) lines"
 [ ! -e d.db ] || fail "a missing file created the store"
 run 4 --db no/such/folder/d.db import schools "$SAMPLES/schools.csv"
 has err "the folder no/such/folder does not exist"
+# the README's commands for one's own files, run verbatim in an empty folder: each that
+# cannot run says in one sentence that its file stands for the user's own
+mkdir readme && (
+  cd readme || exit 1
+  awk '/^Then, with your own files/ { want = 1 } want && /^```sh/ { on = 1; next } on && /^```/ { exit }
+       on && /^build\/soko/ { print }' "$TOP/README.md" | sed 's/  *#.*//' > cmds
+  [ "$(wc -l < cmds)" -ge 8 ] || { echo "README: $(wc -l < cmds) commands found"; exit 1; }
+  while read -r line; do
+    eval "\"$SOKO\"${line#build/soko}" >> all.out 2>> all.err < /dev/null
+  done < cmds
+  # every complaint is about a file that is not there, or the empty registry it left
+  grep -v -e "no such file; expected the path of a file of form [a-z_]* of your own" \
+          -e "the schools registry is empty: import form schools first" \
+          -e "there is no import #3: the store has no imports yet" \
+          -e "expected an id from 1 to 1 (see 'soko imports')" all.err > other.err
+  [ ! -s other.err ] || { cat other.err; exit 1; }
+) || fail "the README's commands, run verbatim, say something unclear"
+# and the samples line runs as it is from the top of the source
+(cd "$TOP" && "$SOKO" --db "$OLDPWD/demo.db" import schools samples/district/schools.csv) > out 2> err ||
+  { cat err; fail "the README's samples command"; }
 
 for f in schools clusters vpr; do run 0 --db d.db import "$f" "$SAMPLES/$f.csv"; done
 
