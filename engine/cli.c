@@ -289,7 +289,7 @@ const char *cli_defs_root(struct cli *c)
     if (!c->defs_root) {
         fprintf(stderr, _("soko: cannot find the definitions (indicators, rules, layouts). "
                           "Looked in:\n"));
-        for (size_t i = 0; i < nt; i++) fprintf(stderr, "  %s\n", tried[i]);
+        for (size_t i = 0; i < nt; i++) fprintf(stderr, "  %s\n", cli_term(tried[i]));
         fprintf(stderr, _("Install soko with 'make install PREFIX=...', or name the folder "
                           "with --defs DIR or SOKO_HOME=DIR (the defs/ folder of soko's source).\n"));
     }
@@ -339,7 +339,7 @@ static int i18n_init(const char *lang)
     const char *env = getenv("SOKO_LANG");
     if ((!lang || !*lang) && env && *env) {
         if (strncmp(env, "ru", 2) != 0 && strncmp(env, "en", 2) != 0) {
-            fprintf(stderr, "soko: SOKO_LANG=%s: expected ru or en\n", env);
+            fprintf(stderr, "soko: SOKO_LANG=%s: expected ru or en\n", cli_term(env));
             return -1;
         }
         lang = env;

@@ -192,9 +192,9 @@ static int want_layout(struct cli *c, const struct form *f, struct layout **out)
         return rc;
     }
     if (layout_form(*out) != f) {
-        fprintf(stderr, "soko: layout %s is for form %s; expected 'soko import %s FILE "
-                        "--layout %s'\n", c->layout, layout_form(*out)->name,
-                layout_form(*out)->name, c->layout);
+        fprintf(stderr, _("soko: layout %s is for form %s; expected 'soko import %s FILE "
+                          "--layout %s'\n"), cli_term(c->layout), layout_form(*out)->name,
+                layout_form(*out)->name, cli_term(c->layout));
         layout_free(*out);
         *out = NULL;
         return SOKO_EUSAGE;
@@ -227,7 +227,7 @@ static void print_left_out(struct cli *c, const char *path, const struct load_st
                           "(duplicates = first)\n", st->dropped), p, st->dropped);
 }
 
-/* "315 works (20258 participants)" or "40 rows": what an import or the store holds,
+/* "315 works, 20258 participants" or "40 rows": what an import or the store holds,
  * in the form's units. Caller frees. */
 static char *units(const struct form *f, long long rows, long long works, long long participants)
 {
@@ -243,9 +243,10 @@ static char *units(const struct form *f, long long rows, long long works, long l
     return xasprintf(P_("%lld row", "%lld rows", rows), rows);
 }
 
-/* Imports one file in one transaction. */
+/* Imports one file in one transaction. *store_failed is set when the store itself
+ * failed (not the file). */
 static int one_file(struct cli *c, struct store *store, const struct form *f, const char *path,
-                    struct layout *lay)
+                    struct layout *lay, int *store_failed)
 {
     struct soko_diag d;
     soko_diag_init(&d, (size_t)c->max_errors);
@@ -263,17 +264,20 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
     long long id = 0, same = 0;
     int rc = store_import_begin(store, f, path, lay ? layout_name(lay) : NULL,
                                 lay ? layout_sha256(lay) : NULL, &d);
+    *store_failed = rc != 0;
     if (!rc) {
         rc = load_file(path, f, &o, &sink, &st, &d);
         if (sc.store_rc) rc = sc.store_rc;
         if (!rc) {
             cli_progress(&sc.bar, _("saving"), st.bytes, 0, st.records);
             rc = store_import_commit(store, st.sha256, st.rows, &id, &same, &d);
+            *store_failed = rc != 0;
         } else {
             store_import_rollback(store);
         }
     }
     cli_progress_end(&sc.bar);
+    if (sc.store_rc) *store_failed = 1;
     double ms = 1000.0 * (double)(clock() - t0) / CLOCKS_PER_SEC;
     /* a failed store makes the rest of the file's messages moot: only its own is said */
     cli_print_diag(sc.store_rc ? &sc.store_d : &d);
@@ -341,10 +345,11 @@ int cmd_import(struct cli *c)
     }
     int worst = SOKO_OK;
     for (int i = 1; i < c->argc; i++) {
-        int r = one_file(c, s, f, c->argv[i], lay);
+        int store_failed = 0;
+        int r = one_file(c, s, f, c->argv[i], lay, &store_failed);
         if (r && !worst) worst = r;
         /* the store itself failed: the next files would fail the same way */
-        if (r == SOKO_EIO || r == SOKO_EDB) break;
+        if (store_failed) break;
     }
     store_close(s);
     layout_free(lay);
@@ -421,7 +426,7 @@ int cmd_check(struct cli *c)
 int cmd_template(struct cli *c)
 {
     if (c->argc != 1) {
-        fprintf(stderr, "soko: usage: soko template FORM [--ru]\n");
+        fprintf(stderr, _("soko: usage: soko template FORM [--ru] (see soko help template)\n"));
         return SOKO_EUSAGE;
     }
     const struct form *f = want_form(c->argv[0]);

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -618,13 +617,21 @@ static int prepare_reader(struct store *s, const char *fpath, struct soko_diag *
 {
     struct stat sb;
     if (stat(fpath, &sb) != 0) {
-        if (errno == ENOENT)
+        int e = errno;
+        char *dir = dir_of(fpath);
+        struct stat db;
+        int nodir = e == ENOENT && (stat(dir, &db) != 0 || !S_ISDIR(db.st_mode));
+        if (nodir)
+            soko_diag_add(d, NULL, 0, 0, _("store %s: the folder %s does not exist; expected "
+                                           "the path of a store made by 'soko import'"),
+                          s->path, dir);
+        else if (e == ENOENT)
             soko_diag_add(d, NULL, 0, 0, _("%s: no store here yet; expected a database made by "
                                            "'soko import' (or give --db PATH)"), s->path);
         else
-            soko_diag_add(d, NULL, 0, 0, _("store %s cannot be read: %s"), s->path,
-                          strerror(errno));
-        return errno == ENOENT ? SOKO_EDB : SOKO_EIO;
+            soko_diag_add(d, NULL, 0, 0, _("store %s cannot be read: %s"), s->path, strerror(e));
+        free(dir);
+        return nodir ? SOKO_EIO : e == ENOENT ? SOKO_EDB : SOKO_EIO;
     }
     int rc = not_a_store(s->path, &sb, d);
     if (rc) return rc;
