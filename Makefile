@@ -153,11 +153,12 @@ bench: $(B)/soko $(B)/soko-gen $(B)/bench-csvcount
 # ---------------------------------------------------------------- install
 install: $(B)/soko
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR) $(DESTDIR)$(PREFIX)/share/man/man1 \
-	  $(DESTDIR)$(LOCALEDIR)/ru/LC_MESSAGES
+	  $(DESTDIR)$(PREFIX)/share/man/ru/man1 $(DESTDIR)$(LOCALEDIR)/ru/LC_MESSAGES
 	install -m 755 $(B)/soko $(DESTDIR)$(PREFIX)/bin/soko
 	cp -R defs/. $(DESTDIR)$(DATADIR)/
 	install -m 644 $(B)/locale/ru/LC_MESSAGES/soko.mo $(DESTDIR)$(LOCALEDIR)/ru/LC_MESSAGES/soko.mo
 	install -m 644 docs/soko.1 $(DESTDIR)$(PREFIX)/share/man/man1/soko.1
+	install -m 644 docs/soko.ru.1 $(DESTDIR)$(PREFIX)/share/man/ru/man1/soko.1
 
 clean:
 	rm -rf build build-asan build-fuzz

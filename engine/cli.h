@@ -9,6 +9,7 @@
 #include "soko.h"
 #include "store.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
 struct cli {
@@ -16,7 +17,7 @@ struct cli {
     char **argv;
     const char *db_path;      /* --db, SOKO_DB, or ./soko.db */
     /* options shared by several commands; each command says which it reads */
-    int ignore_unknown, keep_students, quiet, ru;
+    int ignore_unknown, keep_students, allow_names, quiet, ru;
     int docx;                 /* note, card, report: also write a DOCX */
     long max_errors;
     const char *format;       /* table | csv | json */
@@ -25,10 +26,39 @@ struct cli {
     const char *out, *date, *rules, *indicators_dir, *layout, *context, *defs, *lang;
     const char *command;      /* the command being run, for messages */
     char *defs_root;          /* found by cli_defs_root, freed by main */
+    int stdout_failed;        /* errno of a failed write of a summary (cli_summary): the
+                                 summaries went to stderr, the exit status stays that of
+                                 the change they report */
 };
 
-/* Prints a diagnostics list to stderr (errors, "... and N more", notes). */
+/* Prints a diagnostics list to stderr (errors, "... and N more", notes), each message
+ * made safe for a terminal (cli_term). */
 void cli_print_diag(const struct soko_diag *d);
+/* s made safe for a terminal (esc_term: no control characters, no bidi overrides).
+ * Borrowed: valid until eight more calls, so several may be arguments of one printf. */
+const char *cli_term(const char *s);
+/* The summary of a change already stored (import, undo): printed to stdout and
+ * flushed; when stdout cannot be written, said once on stderr and the summary written
+ * there instead, without changing the exit status (docs/guarantees.md). */
+void cli_summary(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The end of "no school 'X' in the store; ...": the known ids when there are few,
+ * else the nearest (edit distance, then a shared beginning), at most five. ids in
+ * order; caller frees. */
+char *cli_suggest(const char *given, char *const *ids, size_t n);
+
+/* A progress bar on stderr when it is a terminal (not with --quiet, TERM=dumb; no
+ * colour with NO_COLOR): label, phase, a bar with done/total bytes, the rate and the
+ * time left, or for a phase without a total the time so far. Drawn after half a
+ * second, at most ten times a second, and erased by cli_progress_end. */
+struct cli_progress {
+    int on, color, drawn;
+    const char *label, *phase;    /* borrowed */
+    double t0, last;
+};
+void cli_progress_start(struct cli_progress *p, const struct cli *c, const char *label);
+void cli_progress(struct cli_progress *p, const char *phase, uint64_t done, uint64_t total,
+                  long rows);
+void cli_progress_end(struct cli_progress *p);
 /* Where the definitions are (docs/definitions.md): the root directory holding
  * indicators/, layouts/, rules.ini, context.ini and note.ini. Looked for in order:
  * --defs DIR, $SOKO_HOME, beside the executable (EXE_DIR/../defs in a build tree,
@@ -68,6 +98,10 @@ int cmd_forms(struct cli *c);
 int cmd_imports(struct cli *c);
 int cmd_undo(struct cli *c);
 int cmd_status(struct cli *c);
+int cmd_schools(struct cli *c);
+int cmd_clusters(struct cli *c);
+int cmd_migrate(struct cli *c);
+int cmd_help(struct cli *c);
 int cmd_docs(struct cli *c);
 int cmd_indicators(struct cli *c);
 /* cli_analysis.c */

@@ -97,7 +97,7 @@ static void out_print(const struct out *o, const char *format)
         if (!o->cols[j].ru) continue;
         w[j] = utf8_width(o->cols[j].ru);
         for (size_t i = 0; i < o->nrows; i++) {
-            size_t cw = utf8_width(o->cells[i * o->ncols + j]);
+            size_t cw = utf8_width(cli_term(o->cells[i * o->ncols + j]));
             if (cw > w[j]) w[j] = cw;
         }
     }
@@ -118,7 +118,7 @@ static void out_print(const struct out *o, const char *format)
             if (!o->cols[j].ru) continue;
             if (!first) fputs("  ", stdout);
             first = 0;
-            const char *v = o->cells[i * o->ncols + j];
+            const char *v = cli_term(o->cells[i * o->ncols + j]);
             size_t cw = utf8_width(v);
             if (o->cols[j].kind == OC_NUM) pad(w[j] - cw);
             fputs(v, stdout);
@@ -131,17 +131,28 @@ static void out_print(const struct out *o, const char *format)
 
 /* ==== numbers: deterministic text ======================================================= */
 
-/* Fixed decimals with trailing zeros trimmed; "" for NaN; never "-0". */
+/* CSV and JSON carry every number at full precision (the shortest text that reads
+ * back as the same double); only the table for people rounds. Set by session_open
+ * from --format. */
+static int machine;
+
+/* Table: fixed decimals with trailing zeros trimmed; machine output: full precision;
+ * "" (CSV empty, JSON null) for a value that is not defined — NaN, or an infinity
+ * such as a z-score over a zero standard error; never "-0". */
 static char *fnum(double x, int decimals)
 {
-    if (!isfinite(x)) return xstrdup(isnan(x) ? "" : x > 0 ? "inf" : "-inf");
+    char buf[32];
+    if (!isfinite(x)) return xstrdup("");
+    if (machine) return xstrdup(num_roundtrip(x, buf));
     return num_trimmed(x, decimals);
 }
 
-/* Significant digits, for p-values. */
+/* Significant digits, for p-values (full precision in machine output). */
 static char *fsig(double x)
 {
+    char buf[32];
     if (!isfinite(x)) return xstrdup("");
+    if (machine) return xstrdup(num_roundtrip(x, buf));
     return xasprintf("%.4g", x);
 }
 
@@ -260,14 +271,15 @@ static int session_open(struct cli *c, struct session *S)
     memset(S, 0, sizeof *S);
     S->res = (struct ind_results)IND_RESULTS_INIT;
     stats_init();
+    machine = c->format && strcmp(c->format, "table") != 0;
     if (cli_years(c->years, &S->win.y0, &S->win.y1) != 0) {
-        fprintf(stderr, "soko: --years '%s': expected YEAR or FROM-TO, e.g. 2024-2026\n",
-                c->years);
+        fprintf(stderr, _("soko: --years '%s': expected YEAR or FROM-TO, e.g. 2024-2026\n"),
+                cli_term(c->years));
         return SOKO_EUSAGE;
     }
     if (c->format && strcmp(c->format, "table") && strcmp(c->format, "csv") &&
         strcmp(c->format, "json")) {
-        fprintf(stderr, "soko: --format '%s': expected table, csv or json\n", c->format);
+        fprintf(stderr, _("soko: --format '%s': expected table, csv or json\n"), cli_term(c->format));
         return SOKO_EUSAGE;
     }
     int rc = cli_open_store(c, 1, &S->store);
@@ -308,8 +320,13 @@ static int session_eval(struct cli *c, struct session *S)
             str_trim(t);
             const struct indicator *ind = ind_find(S->set, t);
             if (!ind) {
-                fprintf(stderr, "soko: --indicator: no indicator '%s' in %s (see soko indicators)\n",
-                        t, S->indicators);
+                char **ids = xmalloc((S->set->n + 1) * sizeof *ids);
+                for (size_t i = 0; i < S->set->n; i++) ids[i] = S->set->v[i].id;
+                char *near = cli_suggest(t, ids, S->set->n);
+                fprintf(stderr, _("soko: --indicator: no indicator '%s' in %s; %s\n"),
+                        cli_term(t), cli_term(S->indicators), near);
+                free(near);
+                free(ids);
                 rc = SOKO_EUSAGE;
                 break;
             }
@@ -351,12 +368,12 @@ static int check_school(const struct cli *c, struct session *S)
         cli_print_diag(&d);
         rc = SOKO_EDB;
     } else if (!known) {
-        fprintf(stderr, "soko: --school: no school '%s' in the store (not in the schools "
-                        "registry, a cluster or any form)\n", c->school);
+        fprintf(stderr, _("soko: --school: no school '%s' in the store (not in the schools "
+                          "registry, a cluster or any form)\n"), cli_term(c->school));
         rc = SOKO_EUSAGE;
     } else if (c->cluster && !school_in(&S->members, c->cluster, c->school)) {
-        fprintf(stderr, "soko: --school: school '%s' is not in cluster '%s'\n", c->school,
-                c->cluster);
+        fprintf(stderr, _("soko: --school: school '%s' is not in cluster '%s'\n"),
+                cli_term(c->school), cli_term(c->cluster));
         rc = SOKO_EUSAGE;
     }
     soko_diag_free(&d);
@@ -414,7 +431,7 @@ int cmd_trends(struct cli *c)
         return rc;
     }
     if (c->cluster && !cluster_exists(&S.members, c->cluster)) {
-        fprintf(stderr, "soko: --cluster: no cluster '%s' in the store\n", c->cluster);
+        fprintf(stderr, _("soko: --cluster: no cluster '%s' in the store\n"), cli_term(c->cluster));
         session_close(&S);
         return SOKO_EUSAGE;
     }
@@ -569,13 +586,13 @@ static const struct col cmp_cols[] = {
 int cmd_compare(struct cli *c)
 {
     if (!c->cluster || !*c->cluster) {
-        fprintf(stderr, "soko: compare needs --cluster ID\n");
+        fprintf(stderr, _("soko: compare needs --cluster ID (see soko help compare)\n"));
         return SOKO_EUSAGE;
     }
     struct session S;
     int rc = session_open(c, &S);
     if (!rc && !cluster_exists(&S.members, c->cluster)) {
-        fprintf(stderr, "soko: --cluster: no cluster '%s' in the store\n", c->cluster);
+        fprintf(stderr, _("soko: --cluster: no cluster '%s' in the store\n"), cli_term(c->cluster));
         rc = SOKO_EUSAGE;
     }
     if (!rc) rc = check_school(c, &S);
@@ -684,7 +701,7 @@ int cmd_context(struct cli *c)
     struct session S;
     int rc = session_open(c, &S);
     if (!rc && c->cluster && !cluster_exists(&S.members, c->cluster)) {
-        fprintf(stderr, "soko: --cluster: no cluster '%s' in the store\n", c->cluster);
+        fprintf(stderr, _("soko: --cluster: no cluster '%s' in the store\n"), cli_term(c->cluster));
         rc = SOKO_EUSAGE;
     }
     if (!rc) rc = check_school(c, &S);

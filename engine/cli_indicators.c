@@ -134,28 +134,22 @@ static void select_rows(struct outctx *o, const struct ind_results *res)
     free(ref);
 }
 
-/* Numbers: %.6g for values and intervals, %.15g for sums (whole counts print whole). */
-static void num(struct sbuf *b, double v, int digits, const char *null)
+/* Numbers of machine output: the shortest text that reads back as the same double
+ * (num_roundtrip); `null` for a missing or non-finite value (empty in CSV, null in
+ * JSON: a value that cannot be computed, e.g. a share of 0 participants). */
+static void num(struct sbuf *b, double v, const char *null)
 {
+    char buf[32];
     if (!isfinite(v)) sbuf_adds(b, null);
-    else if (v == 0) sbuf_adds(b, "0");   /* never "-0" */
-    else sbuf_printf(b, "%.*g", digits, v);
+    else sbuf_adds(b, num_roundtrip(v, buf));
 }
 
 /* ---------------------------------------------------------------- csv, json */
 
+/* A CSV text field: quoted as needed, and guarded against spreadsheet formulas. */
 static void csv_field(struct sbuf *b, const char *s)
 {
-    if (!strpbrk(s, ",\"\n\r;")) {
-        sbuf_adds(b, s);
-        return;
-    }
-    sbuf_addc(b, '"');
-    for (; *s; s++) {
-        if (*s == '"') sbuf_addc(b, '"');
-        sbuf_addc(b, *s);
-    }
-    sbuf_addc(b, '"');
+    esc_csv(b, s);
 }
 
 
@@ -195,7 +189,7 @@ static void write_csv(const struct outctx *o, const struct ind_results *res, str
         row_nums(r, v);
         for (int k = 0; k < 6; k++) {
             sbuf_addc(b, ',');
-            num(b, v[k], k == 0 || k >= 4 ? 6 : 15, "");
+            num(b, v[k], "");
         }
         sbuf_printf(b, ",%d\n", r->suppressed);
     }
@@ -227,7 +221,7 @@ static void write_json(const struct outctx *o, const struct ind_results *res, st
         row_nums(r, v);
         for (int k = 0; k < 6; k++) {
             sbuf_printf(b, ",\"%s\":", num_cols[k]);
-            num(b, v[k], k == 0 || k >= 4 ? 6 : 15, "null");
+            num(b, v[k], "null");
         }
         sbuf_printf(b, ",\"suppressed\":%s}", r->suppressed ? "true" : "false");
     }
@@ -290,8 +284,8 @@ static void table_block(const struct outctx *o, const struct indicator *ind,
         char **c = cell + ri++ * (size_t)nc;
         int j = 0;
         c[j++] = xstrdup(level_ru(r->level));
-        c[j++] = xstrdup(r->unit);
-        for (int k = 0; k < ind->ndims; k++) c[j++] = xstrdup(r->dim[k]);
+        c[j++] = esc_term_dup(r->unit);
+        for (int k = 0; k < ind->ndims; k++) c[j++] = esc_term_dup(r->dim[k]);
         c[j++] = xasprintf("%d", r->year);
         if (r->suppressed) {
             c[j++] = xasprintf("n < %ld", ind->min_n);
@@ -315,8 +309,12 @@ static void table_block(const struct outctx *o, const struct indicator *ind,
             size_t x = utf8_width(cell[i * (size_t)nc + j]);
             if (x > w[j]) w[j] = x;
         }
-    sbuf_printf(b, "%s (%s", ind->title, ind->id);
-    if (*ind->unit) sbuf_printf(b, ", %s", ind->unit);
+    esc_term(b, ind->title);
+    sbuf_printf(b, " (%s", ind->id);
+    if (*ind->unit) {
+        sbuf_adds(b, ", ");
+        esc_term(b, ind->unit);
+    }
     sbuf_adds(b, ")\n");
     for (size_t i = 0; i < ri; i++) {
         sbuf_adds(b, "  ");
@@ -337,19 +335,19 @@ static void table_block(const struct outctx *o, const struct indicator *ind,
 int cmd_indicators(struct cli *c)
 {
     if (c->argc > 0) {
-        fprintf(stderr, "soko: indicators takes no arguments; expected options such as "
-                        "--indicator ID --years 2024-2026\n");
+        fprintf(stderr, _("soko: indicators takes no arguments; expected options such as "
+                          "--indicator ID --years 2024-2026\n"));
         return SOKO_EUSAGE;
     }
     const char *fmt = c->format ? c->format : "table";
     if (strcmp(fmt, "table") && strcmp(fmt, "csv") && strcmp(fmt, "json")) {
-        fprintf(stderr, "soko: --format %s; expected table, csv or json\n", fmt);
+        fprintf(stderr, _("soko: --format %s; expected table, csv or json\n"), cli_term(fmt));
         return SOKO_EUSAGE;
     }
     int y0, y1;
     if (cli_years(c->years, &y0, &y1) != 0) {
-        fprintf(stderr, "soko: --years %s; expected FROM-TO such as 2024-2026, or one year\n",
-                c->years);
+        fprintf(stderr, _("soko: --years %s; expected FROM-TO such as 2024-2026, or one year\n"),
+                cli_term(c->years));
         return SOKO_EUSAGE;
     }
     struct store *st;
@@ -373,15 +371,20 @@ int cmd_indicators(struct cli *c)
     if (rc) {
         cli_print_diag(&d);
         if (rc == SOKO_ECONFIG)
-            fprintf(stderr, "soko: %zu error%s in the definitions of %s\n", d.total,
-                    d.total == 1 ? "" : "s", dir);
+            fprintf(stderr, P_("soko: %zu error in the definitions of %s\n",
+                               "soko: %zu errors in the definitions of %s\n", d.total), d.total,
+                    cli_term(dir));
         goto done;
     }
     const struct indicator *only = NULL;
     if (c->indicator && !(only = ind_find(set, c->indicator))) {
-        fprintf(stderr, "soko: no indicator '%s' in %s; expected one of:", c->indicator, dir);
-        for (size_t i = 0; i < set->n; i++) fprintf(stderr, " %s", set->v[i].id);
-        fprintf(stderr, "\n");
+        char **ids = xmalloc((set->n + 1) * sizeof *ids);
+        for (size_t i = 0; i < set->n; i++) ids[i] = set->v[i].id;
+        char *near = cli_suggest(c->indicator, ids, set->n);
+        fprintf(stderr, _("soko: --indicator: no indicator '%s' in %s; %s\n"),
+                cli_term(c->indicator), cli_term(dir), near);
+        free(near);
+        free(ids);
         rc = SOKO_EUSAGE;
         goto done;
     }
@@ -394,8 +397,8 @@ int cmd_indicators(struct cli *c)
         int found = 0;
         for (size_t i = 0; i < mem.n && !found; i++) found = !strcmp(mem.v[i].cluster_id, c->cluster);
         if (!found) {
-            fprintf(stderr, "soko: no cluster '%s' in the store; expected a cluster_id of form "
-                            "clusters\n", c->cluster);
+            fprintf(stderr, _("soko: no cluster '%s' in the store; expected a cluster_id of form "
+                              "clusters\n"), cli_term(c->cluster));
             rc = SOKO_EUSAGE;
             goto done;
         }
@@ -408,14 +411,14 @@ int cmd_indicators(struct cli *c)
             goto done;
         }
         if (!known) {
-            fprintf(stderr, "soko: --school: no school '%s' in the store (not in the schools "
-                            "registry, a cluster or any form)\n", c->school);
+            fprintf(stderr, _("soko: --school: no school '%s' in the store (not in the schools "
+                              "registry, a cluster or any form)\n"), cli_term(c->school));
             rc = SOKO_EUSAGE;
             goto done;
         }
         if (c->cluster && !member_of(&mem, c->cluster, c->school)) {
-            fprintf(stderr, "soko: --school: school '%s' is not in cluster '%s'\n", c->school,
-                    c->cluster);
+            fprintf(stderr, _("soko: --school: school '%s' is not in cluster '%s'\n"),
+                    cli_term(c->school), cli_term(c->cluster));
             rc = SOKO_EUSAGE;
             goto done;
         }

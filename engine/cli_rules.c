@@ -6,6 +6,7 @@
  */
 #include "analysis.h"
 #include "cli.h"
+#include "escape.h"
 #include "indicators.h"
 #include "rules.h"
 #include "stats.h"
@@ -44,14 +45,16 @@ static int rsession_run(struct cli *c, struct rsession *S, const char *school)
     struct rules_opts o;
     memset(&o, 0, sizeof o);
     if (cli_years(c->years, &o.y0, &o.y1) != 0) {
-        fprintf(stderr, "soko: --years '%s': expected YEAR or FROM-TO, e.g. 2024-2026\n", c->years);
+        fprintf(stderr, _("soko: --years '%s': expected YEAR or FROM-TO, e.g. 2024-2026\n"),
+                cli_term(c->years));
         return SOKO_EUSAGE;
     }
     o.school = school;
     int rc = cli_open_store(c, 1, &S->store);
     if (rc) return rc;
     if (school && !store_school_exists(S->store, school)) {
-        fprintf(stderr, "soko: --school: no school '%s' in the registry (form schools)\n", school);
+        fprintf(stderr, _("soko: --school: no school '%s' in the registry (form schools)\n"),
+                cli_term(school));
         return SOKO_EUSAGE;
     }
     const char *defs = cli_indicators_dir(c);
@@ -80,18 +83,19 @@ static int rsession_run(struct cli *c, struct rsession *S, const char *school)
 
 /* ==== numbers as text ===================================================================== */
 
+/* Machine output (CSV, JSON): full precision, the shortest text that reads back as
+ * the same double; "" (null in JSON) for a value that is not defined. */
 static char *num(double x)
 {
+    char buf[32];
     if (!isfinite(x)) return xstrdup("");
-    return num_trimmed(x, 4);
+    return xstrdup(num_roundtrip(x, buf));
 }
 
 static char *pval(double p)
 {
-    return isfinite(p) ? xasprintf("%.4g", p) : xstrdup("");
+    return num(p);
 }
-
-
 
 static void json_num(const char *key, double x, int p)
 {
@@ -131,8 +135,9 @@ static char *indicator_ids(const struct rule_flag *f)
 }
 
 
-static void padto(const char *s, size_t w, int right)
+static void padto(const char *s0, size_t w, int right)
 {
+    const char *s = cli_term(s0);
     size_t cw = utf8_width(s);
     if (right)
         for (size_t i = cw; i < w; i++) putchar(' ');
@@ -169,7 +174,7 @@ static void print_table(const struct rule_flags *F)
         cells[4] = xasprintf("%zu", f->nevaluated);
         cells[5] = xstrdup(f->years);
         for (int j = 0; j < 6; j++) {
-            if (utf8_width(cells[j]) > w[j]) w[j] = utf8_width(cells[j]);
+            if (utf8_width(cli_term(cells[j])) > w[j]) w[j] = utf8_width(cli_term(cells[j]));
             free(cells[j]);
         }
     }
@@ -194,7 +199,7 @@ static void print_table(const struct rule_flags *F)
         putchar('\n');
         for (size_t k = 0; k < f->nev && k < TABLE_EVIDENCE; k++) {
             char *t = ev_ru(f, &f->ev[k]);
-            printf("    %s\n", t);
+            printf("    %s\n", cli_term(t));
             free(t);
         }
         if (f->nev > TABLE_EVIDENCE)
@@ -299,7 +304,7 @@ int cmd_flags(struct cli *c)
 {
     if (c->format && strcmp(c->format, "table") && strcmp(c->format, "csv") &&
         strcmp(c->format, "json")) {
-        fprintf(stderr, "soko: --format '%s': expected table, csv or json\n", c->format);
+        fprintf(stderr, _("soko: --format '%s': expected table, csv or json\n"), cli_term(c->format));
         return SOKO_EUSAGE;
     }
     if (c->argc) {
@@ -322,6 +327,36 @@ int cmd_flags(struct cli *c)
     return rc;
 }
 
+/* Markdown for a terminal: every text from the store or the rules escaped for
+ * Markdown (a name cannot open a heading or a link) and then for the terminal. */
+static void put_md(const char *s)
+{
+    char *m = esc_md_dup(s);
+    fputs(cli_term(m), stdout);
+    free(m);
+}
+
+static void print_recommend(const struct cli *c, const struct rule_flags *F)
+{
+    if (F->n == 0) {
+        fputs("ОО ", stdout);
+        put_md(c->school);
+        fputs(": ни одно правило не выделило ОО; адресных рекомендаций нет.\n", stdout);
+        return;
+    }
+    fputs("# Адресные рекомендации: ", stdout);
+    put_md(*F->v[0].school_name ? F->v[0].school_name : c->school);
+    putchar('\n');
+    for (size_t i = 0; i < F->n; i++) {
+        const struct rule_flag *f = &F->v[i];
+        fputs("\n## ", stdout);
+        put_md(f->rule->title);
+        fputs("\n\n", stdout);
+        put_md(f->recommendation);
+        putchar('\n');
+    }
+}
+
 int cmd_recommend(struct cli *c)
 {
     if (!c->school || !*c->school) {
@@ -335,17 +370,7 @@ int cmd_recommend(struct cli *c)
     }
     struct rsession S;
     int rc = rsession_run(c, &S, c->school);
-    if (!rc) {
-        if (S.flags.n == 0)
-            printf("ОО %s: ни одно правило не выделило ОО; адресных рекомендаций нет.\n", c->school);
-        else
-            printf("# Адресные рекомендации: %s\n", *S.flags.v[0].school_name
-                                                         ? S.flags.v[0].school_name : c->school);
-        for (size_t i = 0; i < S.flags.n; i++) {
-            const struct rule_flag *f = &S.flags.v[i];
-            printf("\n## %s\n\n%s\n", f->rule->title, f->recommendation);
-        }
-    }
+    if (!rc) print_recommend(c, &S.flags);
     rsession_close(&S);
     if (!rc && (fflush(stdout) != 0 || ferror(stdout))) {
         fprintf(stderr, "soko: writing the output failed\n");

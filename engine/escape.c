@@ -201,6 +201,41 @@ void esc_xlsx(struct sbuf *b, const char *s)
     }
 }
 
+/* The bidirectional formatting characters (all three bytes long in UTF-8, but for
+ * U+061C): overrides, embeddings, isolates and the marks. */
+static int is_bidi(const unsigned char *s, size_t n)
+{
+    if (n == 2) return s[0] == 0xD8 && s[1] == 0x9C;                     /* U+061C */
+    if (n != 3 || s[0] != 0xE2) return 0;
+    if (s[1] == 0x80) return s[2] == 0x8E || s[2] == 0x8F ||              /* U+200E/F */
+                             (s[2] >= 0xAA && s[2] <= 0xAE);             /* U+202A..E */
+    if (s[1] == 0x81) return s[2] >= 0xA6 && s[2] <= 0xA9;                /* U+2066..9 */
+    return 0;
+}
+
+void esc_term(struct sbuf *b, const char *s)
+{
+    ensure(b);
+    while (*s) {
+        const unsigned char *u = (const unsigned char *)s;
+        size_t n = u8len(u);
+        if (n >= 2) {
+            /* C1 controls are U+0080..U+009F: C2 80..C2 9F */
+            if ((n == 2 && u[0] == 0xC2 && u[1] < 0xA0) || is_bidi(u, n))
+                sbuf_adds(b, REPLACEMENT);
+            else
+                sbuf_add(b, s, n);
+            s += n;
+            continue;
+        }
+        int c = u8next(b, &s);
+        if (c < 0) continue;
+        if (c == '\t' || c == '\n' || c == '\r') sbuf_addc(b, ' ');
+        else if (c < 0x20 || c == 0x7F) sbuf_adds(b, REPLACEMENT);
+        else sbuf_addc(b, (char)c);
+    }
+}
+
 #define DUP(name)                                   \
     char *name##_dup(const char *s)                 \
     {                                               \
@@ -213,6 +248,7 @@ DUP(esc_md)
 DUP(esc_csv)
 DUP(esc_gnuplot)
 DUP(esc_xlsx)
+DUP(esc_term)
 
 char *esc_xlsx_sheet(const char *s, const char *fallback)
 {

@@ -1,7 +1,7 @@
 /*
  * escape.h — the one place that knows how to put a user string (a school's name, a
  * cluster's name, a subject) into each output language soko writes: HTML, Markdown,
- * CSV, gnuplot string literals, and XLSX cells.
+ * CSV, gnuplot string literals, XLSX cells, and the terminal.
  *
  * Takes: NUL-terminated UTF-8 text from the store (it was validated at import, but
  *   every escaper still replaces an invalid byte sequence with U+FFFD, so no output
@@ -55,12 +55,21 @@ void esc_gnuplot(struct sbuf *b, const char *s);
  * CR) replaced by spaces, cut to Excel's 32767-character cell limit. */
 void esc_xlsx(struct sbuf *b, const char *s);
 
+/* Text for a terminal (tables, messages, Markdown printed to stdout): tab, CR and LF
+ * become spaces; every other C0 control character (ESC among them), DEL, the C1
+ * controls U+0080..U+009F and the bidirectional overrides and isolates (U+061C,
+ * U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) become U+FFFD, so that a name can
+ * neither send a terminal a command (set the title, clear the screen, move the
+ * cursor) nor make a line read in another order than it is written. */
+void esc_term(struct sbuf *b, const char *s);
+
 /* The same, as new strings (caller frees). */
 char *esc_html_dup(const char *s);
 char *esc_md_dup(const char *s);
 char *esc_csv_dup(const char *s);
 char *esc_gnuplot_dup(const char *s);
 char *esc_xlsx_dup(const char *s);
+char *esc_term_dup(const char *s);
 
 /* An XLSX worksheet name from s: at most 31 characters, none of [ ] : * ? / \,
  * not starting or ending with ', never empty (fallback). Caller frees. */

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /* ------------------------------------------------------------------- the arena */
 
@@ -240,6 +241,92 @@ int ind_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, const char *fil
     return SOKO_OK;
 }
 
+/* ------------------------------------------------------------------ limits */
+
+/* A formula is SQL, and SQL can be made to run for ever (a subquery joining form
+ * tables with themselves) or to build temporary results without end (count(DISTINCT)
+ * over such a join). Every step of a definition's statement runs under a budget: a
+ * progress handler stops it after `seconds` of wall time, and, temporary storage being
+ * in memory (PRAGMA temp_store at load), SQLite's hard heap limit stops it `memory`
+ * bytes above what SQLite used when it started. Process-wide, set by the CLI. */
+static double limit_seconds = IND_LIMIT_SECONDS;
+static long long limit_memory = IND_LIMIT_MEMORY;
+
+void ind_set_limits(double seconds, long long memory_bytes)
+{
+    if (seconds > 0) limit_seconds = seconds;
+    if (memory_bytes > 0) limit_memory = memory_bytes;
+}
+
+void ind_get_limits(double *seconds, long long *memory_bytes)
+{
+    *seconds = limit_seconds;
+    *memory_bytes = limit_memory;
+}
+
+struct budget {
+    sqlite3 *db;
+    struct timespec t0;
+    int expired;              /* the time ran out (the statement got SQLITE_INTERRUPT) */
+    sqlite3_int64 heap_before;
+};
+
+static double elapsed(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int budget_tick(void *ctx)
+{
+    struct budget *b = ctx;
+    if (elapsed(&b->t0) <= limit_seconds) return 0;
+    b->expired = 1;
+    return 1;
+}
+
+static void budget_start(struct budget *b, sqlite3 *db)
+{
+    b->db = db;
+    b->expired = 0;
+    clock_gettime(CLOCK_MONOTONIC, &b->t0);
+    sqlite3_progress_handler(db, 20000, budget_tick, b);
+    b->heap_before = sqlite3_hard_heap_limit64(-1);
+    sqlite3_hard_heap_limit64(sqlite3_memory_used() + limit_memory);
+}
+
+static void budget_end(struct budget *b)
+{
+    sqlite3_progress_handler(b->db, 0, NULL, NULL);
+    sqlite3_hard_heap_limit64(b->heap_before);
+}
+
+/* When rc is a stop by the budget, adds "file:line: [id]: what: the limit" and
+ * returns 1; 0 for any other result. */
+static int budget_refused(const struct budget *b, int rc, const char *file, long line,
+                          const char *what, struct soko_diag *d)
+{
+    if ((rc & 0xff) == SQLITE_INTERRUPT && b->expired) {
+        soko_diag_add(d, file, line, 0, _("%s: evaluating took longer than %g s, the limit "
+                                          "(SOKO_EVAL_SECONDS); expected a formula that reads "
+                                          "each unit's rows once: a subquery that joins form "
+                                          "tables with each other multiplies their rows"),
+                      what, limit_seconds);
+        return 1;
+    }
+    if ((rc & 0xff) == SQLITE_NOMEM) {
+        soko_diag_add(d, file, line, 0, _("%s: evaluating needed more than %lld MB of memory "
+                                          "for temporary results, the limit "
+                                          "(SOKO_EVAL_MEMORY_MB); expected a formula that reads "
+                                          "each unit's rows once: a subquery that joins form "
+                                          "tables with each other multiplies their rows"),
+                      what, limit_memory >> 20);
+        return 1;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------ checking */
 
 /* A formula must stay inside the parentheses it is put in: no ';', balanced
@@ -385,9 +472,18 @@ static int check_formula(struct loader *L, struct indicator *ind, int slot)
         L->bad++;
         return 0;
     }
+    struct budget bu;
+    budget_start(&bu, L->set->db);
     int step = sqlite3_step(st);
-    sqlite3_finalize(st);
+    budget_end(&bu);
     int ok = 1;
+    if (step != SQLITE_ROW && step != SQLITE_DONE &&
+        budget_refused(&bu, sqlite3_extended_errcode(L->set->db), ind->file, line, what, L->d)) {
+        sqlite3_finalize(st);
+        L->bad++;
+        return 0;
+    }
+    sqlite3_finalize(st);
     if (step == SQLITE_ROW && !slots[slot].aggregate) {
         soko_diag_add(L->d, ind->file, line, 0, "%s: is an aggregate; expected an expression "
                                                 "over one row's columns (e.g. mean_score)", what);
@@ -798,6 +894,13 @@ int ind_load(const char *path, sqlite3 *db, struct ind_set **out, struct soko_di
                                      "a read-only one");
         return SOKO_EINTERNAL;
     }
+    /* temporary results in memory, where the evaluation budget bounds them (a file
+       would grow in the temporary folder, unseen, until the disk is full) */
+    if (sqlite3_exec(db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL) != SQLITE_OK) {
+        soko_diag_add(d, path, 0, 0, "indicators: cannot keep temporary results in memory: %s",
+                      sqlite3_errmsg(db));
+        return SOKO_EDB;
+    }
     struct ind_set *s = xcalloc(1, sizeof *s);
     s->db = db;
     struct loader L = {s, d, 0, 0};
@@ -991,6 +1094,8 @@ int ind_evaluate(struct ind_set *s, const struct indicator *ind, int y0, int y1,
     if (y0 && y0 > from) from = y0;
     if (y1 && y1 < to) to = y1;
     if (from > to) return SOKO_OK;
+    struct budget bu;
+    budget_start(&bu, s->db);
     for (int lv = 0; lv < IND_NLEVELS; lv++) {
         sqlite3_stmt *st = ind->stmt[lv];
         SOKO_ASSERT(st);
@@ -1040,6 +1145,14 @@ int ind_evaluate(struct ind_set *s, const struct indicator *ind, int y0, int y1,
             finish_row(ind, w, sumsq, nosq, rows);
         }
         if (rc != SQLITE_DONE) {
+            int ext = sqlite3_extended_errcode(s->db);
+            budget_end(&bu);
+            char what[160];
+            snprintf(what, sizeof what, "[%s]", ind->id);
+            if (budget_refused(&bu, ext, ind->file, ind->line, what, d)) {
+                sqlite3_reset(st);
+                return SOKO_ECONFIG;
+            }
             soko_diag_add(d, ind->file, ind->line, 0, "[%s]: evaluating (%s): %s", ind->id,
                           ind_level_name((enum ind_level)lv), sqlite3_errmsg(s->db));
             sqlite3_reset(st);
@@ -1047,6 +1160,7 @@ int ind_evaluate(struct ind_set *s, const struct indicator *ind, int y0, int y1,
         }
         sqlite3_reset(st);
     }
+    budget_end(&bu);
     return SOKO_OK;
 }
 

@@ -99,6 +99,17 @@ struct ind_set {
     sqlite3_stmt *factor;         /* context values of one factor */
 };
 
+/* The budget of one evaluation (ind_evaluate, and the probe of each formula at load):
+ * wall time in seconds, and bytes of memory for temporary results above what SQLite
+ * used when it began (temporary storage is kept in memory for this). A statement past
+ * either is stopped and the definition refused (SOKO_ECONFIG, "file:line: [id]: ...
+ * the limit"). Process-wide; values <= 0 leave a limit as it is. The CLI sets them
+ * from SOKO_EVAL_SECONDS and SOKO_EVAL_MEMORY_MB (docs/indicators.md, Limits). */
+#define IND_LIMIT_SECONDS 60.0
+#define IND_LIMIT_MEMORY (512LL << 20)
+void ind_set_limits(double seconds, long long memory_bytes);
+void ind_get_limits(double *seconds, long long *memory_bytes);
+
 /* Loads every *.ini of dir in name order, except context.ini (context models; see
  * analysis.h) and rules.ini (rules), or the one file when path is a file; checks every definition and
  * compiles its queries on db, which must be read-only (opened read-only, or with

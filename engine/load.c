@@ -1783,7 +1783,8 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     size_t carry = 0;                 /* bytes of a cut UTF-8 sequence kept for the next read */
     iconv_t cd = (iconv_t)-1;
     int first = 1, io_error = 0;
-    uint64_t next_progress = 4u << 20;
+    uint64_t next_progress = 1u << 20;
+    int stopped = 0;                  /* the progress callback asked to stop */
 
     while (c.state != ST_STOP) {
         size_t got = fread(raw + carry, 1, CHUNK, in);
@@ -1874,11 +1875,13 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
         if (feed(&c, text, tn) != 0) break;
         if (carry) memmove(raw, p + tn, carry);
         if (sink && sink->progress && st->bytes >= next_progress) {
-            sink->progress(sink->ctx, st->bytes, (uint64_t)sb.st_size);
-            next_progress = st->bytes + (4u << 20);
+            struct load_progress pg = {LOAD_READING, st->bytes, (uint64_t)sb.st_size,
+                                       st->records, st->rows};
+            if ((stopped = sink->progress(sink->ctx, &pg)) != 0) break;
+            next_progress = st->bytes + (1u << 20);
         }
     }
-    if (c.state != ST_STOP && !io_error) {
+    if (c.state != ST_STOP && !io_error && !stopped) {
         if (csv_fini(&c.csv, on_field, on_record, &c) != 0)
             err(&c, c.rec_line_next, 0, "%s", _("the file ends inside a quoted field that starts on "
                                         "this line; expected a closing double quote"));
@@ -1886,15 +1889,23 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
             err(&c, 1, 0, _("the file is empty; expected a header line with the columns of form %s"),
                 f->name);
     }
-    if (c.state == ST_ROWS && keyset_finish(&c.keys, on_dup, &c) != 0)
+    struct load_progress pg = {LOAD_CHECKING, st->bytes, (uint64_t)sb.st_size, st->records,
+                               st->rows};
+    if (!stopped && c.state == ST_ROWS && sink && sink->progress)
+        stopped = sink->progress(sink->ctx, &pg);
+    if (!stopped && c.state == ST_ROWS && keyset_finish(&c.keys, on_dup, &c) != 0)
         err(&c, 0, 0, "%s", _("cannot read back the temporary file of duplicate detection"));
-    report_gathered(&c);
-    if (c.state == ST_ROWS) report_notes(&c);
-    if (c.state == ST_ROWS && f->kind == FORM_STUDENTS) {
+    if (!stopped) report_gathered(&c);
+    if (!stopped && c.state == ST_ROWS) report_notes(&c);
+    pg.phase = LOAD_SAVING;
+    if (!stopped && c.state == ST_ROWS && f->kind == FORM_STUDENTS && sink && sink->progress)
+        stopped = sink->progress(sink->ctx, &pg);
+    if (!stopped && c.state == ST_ROWS && f->kind == FORM_STUDENTS) {
         if (strcmp(f->name, "ege_students") == 0) emit_ege(&c);
         else emit_works(&c);
     }
-    if (sink && sink->progress) sink->progress(sink->ctx, st->bytes, (uint64_t)sb.st_size);
+    pg.rows = st->rows;
+    if (!stopped && sink && sink->progress) stopped = sink->progress(sink->ctx, &pg);
 
     unsigned char dg[32];
     sha256_final(&sha, dg);
@@ -1923,6 +1934,7 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     }
     sbuf_free(&c.sk);
     sbuf_free(&c.fix);
+    if (stopped) return stopped;
     if (io_error) return SOKO_EIO;
     return d->total != errs0 ? SOKO_EINPUT : SOKO_OK;
 }

@@ -56,14 +56,30 @@ struct load_row {
     struct load_cell cells[LOAD_MAXCOLS];   /* in the form's column order */
 };
 
+/* Where a load is, for a progress bar. */
+enum load_phase {
+    LOAD_READING,     /* parsing, checking and handing rows over, as the bytes go by */
+    LOAD_CHECKING,    /* after the last byte: the duplicate-key check over the whole file */
+    LOAD_SAVING       /* per-student files: the works handed over at the end */
+};
+
+struct load_progress {
+    enum load_phase phase;
+    uint64_t done, total;     /* bytes read, and the file's size */
+    long records;             /* data records read so far */
+    long rows;                /* rows handed to the sink so far */
+};
+
 struct load_sink {
     void *ctx;
     /* 1 when the school is in the registry, 0 when not, negative on a store error. */
     int (*school_exists)(void *ctx, const char *school_id);
     /* Stores a row. Returns SOKO_OK, or an error with a message added to d. */
     int (*row)(void *ctx, const struct load_row *r, struct soko_diag *d);
-    /* Optional: called every few megabytes and once at the end. */
-    void (*progress)(void *ctx, uint64_t done, uint64_t total);
+    /* Optional: called every megabyte while reading, when a phase begins and
+     * once at the end. A non-zero return stops the reading; load_file then returns
+     * that value (a caller's own failure, such as a full disk under the sink). */
+    int (*progress)(void *ctx, const struct load_progress *p);
     /* Optional: 1 when `value` is already stored in column `column` (the canonical
      * name of a COL_CONFUSABLE column: "school_id" of the registry, "subject",
      * "cluster_id"), 0 when not, negative on a store error. The loader asks it about

@@ -129,8 +129,13 @@ size_t utf8_valid_prefix(const unsigned char *s, size_t n, int *incomplete);
 int utf8_casecmp(const char *a, const char *b);
 /* Trims ASCII spaces and tabs (and NBSP) in place; returns s. */
 char *str_trim(char *s);
-/* Display width of UTF-8 text for aligned tables: one column per code point. */
+/* Display width of UTF-8 text for aligned tables, as a terminal draws it: combining
+ * marks, zero-width and control characters take no column, East Asian wide and
+ * fullwidth characters and emoji two, everything else one. */
 size_t utf8_width(const char *s);
+/* Levenshtein distance between two UTF-8 strings in code points, ASCII and Cyrillic
+ * case folded (as utf8_casecmp): for "did you mean" lists of ids. */
+size_t utf8_edit_distance(const char *a, const char *b);
 /* x with `decimals` decimals, trailing zeros (and a bare point) trimmed, never "-0";
  * x must be finite (callers choose what a missing value looks like). Caller frees. */
 char *num_trimmed(double x, int decimals);

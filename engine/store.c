@@ -8,10 +8,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define NFORMS_MAX 16
 #define SOKO_STR_(x) #x
@@ -27,29 +30,134 @@ struct table_stmts {
 struct store {
     sqlite3 *db;
     int readonly;
+    char *path;               /* the file, as given (messages) */
+    int created;              /* this open created the file: removed again at close
+                                 when no import was stored in it */
+    int snapshot;             /* read-only and opened immutable (a read-only location) */
+    dev_t dev;                /* the file opened: a writer checks that the path still */
+    ino_t ino;                /* names it once it holds the write lock */
     long long import_id;      /* import in progress, or 0 */
     const struct form *form;  /* its form */
     const char *file;         /* its file, for messages (borrowed) */
+    long long n_rows;         /* rows the import in progress wrote, every table */
+    long long n_works;        /* of them, vpr rows aggregated from student rows */
+    long long n_participants; /* and the participants of those */
     sqlite3_stmt *school;
     struct table_stmts t[NFORMS_MAX];
     int busy_ms;              /* how long a write waits for another writer */
+    int found_version;        /* the schema version the file had when opened */
 };
+
+static void finalize_stmts(struct store *s);
+static void finalize_stmts_and_close(struct store *s);
 
 /* ------------------------------------------------------------ small helpers */
 
+/* The first lines PRAGMA integrity_check reports, joined by "; " (caller frees). */
+static char *integrity_lines(sqlite3 *db)
+{
+    struct sbuf b = SBUF_INIT;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "PRAGMA integrity_check(3)", -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *t = (const char *)sqlite3_column_text(st, 0);
+            sbuf_printf(&b, "%s%s", b.len ? "; " : "", t ? t : "");
+        }
+        sqlite3_finalize(st);
+    }
+    if (!b.len) sbuf_adds(&b, sqlite3_errmsg(db));
+    return sbuf_take(&b);
+}
+
+static int explain_msg(sqlite3 *db, const char *path, int ext, const char *msg,
+                       const char *what, struct soko_diag *d);
+
+/* What a failed SQLite call means for the user, and the exit status it gives: the
+ * disk and the file (full, i/o error, read-only, cannot open) are i/o errors; a
+ * damaged file, a lock held too long or anything else, store errors. */
+static int explain(sqlite3 *db, const char *path, int ext, const char *what, struct soko_diag *d)
+{
+    /* a copy: integrity_check below runs a statement, which replaces the message */
+    char *msg = xstrdup(sqlite3_errmsg(db));
+    int rc = explain_msg(db, path, ext, msg, what, d);
+    free(msg);
+    return rc;
+}
+
+static int explain_msg(sqlite3 *db, const char *path, int ext, const char *msg,
+                       const char *what, struct soko_diag *d)
+{
+    switch (ext & 0xff) {
+    case SQLITE_FULL:
+        soko_diag_add(d, NULL, 0, 0, _("store %s: the disk is full (%s) while %s; expected free "
+                                       "space for the store and its journal: free some and run "
+                                       "the command again"), path, msg, what);
+        return SOKO_EIO;
+    case SQLITE_IOERR:
+        soko_diag_add(d, NULL, 0, 0, _("store %s: the disk could not be read or written (%s) "
+                                       "while %s; expected a disk that works: check it and run "
+                                       "the command again"), path, msg, what);
+        return SOKO_EIO;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+        soko_diag_add(d, NULL, 0, 0, _("store %s: cannot be written (%s) while %s; expected a "
+                                       "store whose file and folder you may write"),
+                      path, msg, what);
+        return SOKO_EIO;
+    case SQLITE_CANTOPEN:
+        soko_diag_add(d, NULL, 0, 0, _("store %s: a file of the store cannot be opened (%s) "
+                                       "while %s; expected a folder you may read and write"),
+                      path, msg, what);
+        return SOKO_EIO;
+    case SQLITE_CORRUPT: {
+        char *ic = integrity_lines(db);
+        soko_diag_add(d, NULL, 0, 0, _("store %s is damaged (%s), found while %s; "
+                                       "integrity_check: %s; expected an intact store: restore "
+                                       "it from a backup, or build a new one by importing the "
+                                       "files again ('soko imports' lists them)"),
+                      path, msg, what, ic);
+        free(ic);
+        return SOKO_EDB;
+    }
+    case SQLITE_NOTADB:
+        soko_diag_add(d, NULL, 0, 0, _("%s is not a soko store: not an SQLite database (%s); "
+                                       "expected a file made by soko import"), path, msg);
+        return SOKO_EDB;
+    case SQLITE_NOMEM:
+        soko_diag_add(d, NULL, 0, 0, _("store %s: out of memory while %s"), path, what);
+        return SOKO_EDB;
+    default:
+        soko_diag_add(d, NULL, 0, 0, "store: %s: %s", what, msg);
+        return SOKO_EDB;
+    }
+}
+
 static int db_fail(struct store *s, struct soko_diag *d, const char *what)
 {
-    soko_diag_add(d, NULL, 0, 0, "store: %s: %s", what, sqlite3_errmsg(s->db));
-    return SOKO_EDB;
+    return explain(s->db, s->path, sqlite3_extended_errcode(s->db), what, d);
 }
+
+int store_error(struct store *s, const char *what, struct soko_diag *d)
+{
+    return db_fail(s, d, what);
+}
+
+const char *store_path(const struct store *s) { return s->path; }
 
 static int exec(struct store *s, const char *sql, struct soko_diag *d)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        soko_diag_add(d, NULL, 0, 0, "store: %s", msg ? msg : sqlite3_errmsg(s->db));
+        int ext = sqlite3_extended_errcode(s->db);
+        int rc;
+        if ((ext & 0xff) == SQLITE_ERROR) {
+            soko_diag_add(d, NULL, 0, 0, "store: %s", msg ? msg : sqlite3_errmsg(s->db));
+            rc = SOKO_EDB;
+        } else {
+            rc = explain(s->db, s->path, ext, _("opening the store"), d);
+        }
         sqlite3_free(msg);
-        return SOKO_EDB;
+        return rc;
     }
     return SOKO_OK;
 }
@@ -204,34 +312,70 @@ char *store_schema_sql(void)
               "  status TEXT NOT NULL CHECK (status IN ('active', 'undone')),\n"
               "  undone_at TEXT,\n"
               "  layout TEXT,\n"
-              "  layout_sha256 TEXT\n"
+              "  layout_sha256 TEXT,\n"
+              "  works INTEGER,\n"
+              "  participants INTEGER\n"
               ");\n"
               "CREATE INDEX imports_sha ON imports(form, sha256);\n");
     for (int i = 0; soko_forms[i]; i++) create_table(&b, soko_forms[i]);
     return sbuf_take(&b);
 }
 
-/* Migrations: index i brings user_version i to i+1. Version 1 is generated from the
- * forms table, so a later change of a form's columns needs a migration here. */
 /* BEGIN IMMEDIATE; when another process keeps the store past the busy timeout, says
- * so plainly rather than "database is locked". */
+ * so plainly rather than "database is locked". Holding the lock, checks that the path
+ * still names the file this store opened: a soko whose first import into a new store
+ * failed removes that store (store_close), and a writer that had opened it meanwhile
+ * must not write into a file nobody will see again. */
 static int begin_write(struct store *s, struct soko_diag *d)
 {
-    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) return SOKO_OK;
-    if ((sqlite3_errcode(s->db) & 0xff) != SQLITE_BUSY) return db_fail(s, d, "starting a write");
-    soko_diag_add(d, NULL, 0, 0, "store: %s is being written by another soko (an import or undo) "
-                  "and it did not finish within %d ms; expected one writer at a time: run this "
-                  "again when it is done, or wait longer with SOKO_BUSY_TIMEOUT=MS",
-                  sqlite3_db_filename(s->db, "main"), s->busy_ms);
-    return SOKO_EDB;
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        if ((sqlite3_errcode(s->db) & 0xff) != SQLITE_BUSY) return db_fail(s, d, "starting a write");
+        soko_diag_add(d, NULL, 0, 0, "store: %s is being written by another soko (an import or undo) "
+                      "and it did not finish within %d ms; expected one writer at a time: run this "
+                      "again when it is done, or wait longer with SOKO_BUSY_TIMEOUT=MS",
+                      s->path, s->busy_ms);
+        return SOKO_EDB;
+    }
+    struct stat sb;
+    if (s->ino && (stat(sqlite3_db_filename(s->db, "main"), &sb) != 0 || sb.st_dev != s->dev ||
+                   sb.st_ino != s->ino)) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        soko_diag_add(d, NULL, 0, 0, _("store %s was removed while this soko waited to write it "
+                                       "(another soko's first import into it failed); expected "
+                                       "it in place: run the command again"), s->path);
+        return SOKO_EDB;
+    }
+    return SOKO_OK;
 }
 
-static int schema_version(struct store *s, int *v, struct soko_diag *d)
+/* PRAGMA user_version, and what the file holds besides: the number of tables and
+ * whether one is soko's log of imports. */
+static int inspect(struct store *s, int *v, int *ntables, int *has_imports, struct soko_diag *d)
 {
     sqlite3_stmt *st;
+    *v = *ntables = *has_imports = 0;
     if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-        return db_fail(s, d, "reading the schema version");
-    *v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+        return db_fail(s, d, _("reading the schema version"));
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *v = sqlite3_column_int(st, 0);
+    if (rc != SQLITE_ROW) {
+        rc = db_fail(s, d, _("reading the schema version"));
+        sqlite3_finalize(st);
+        return rc;
+    }
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*), total(name = 'imports') FROM sqlite_master "
+                                  "WHERE type = 'table'", -1, &st, NULL) != SQLITE_OK)
+        return db_fail(s, d, _("reading the schema"));
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *ntables = sqlite3_column_int(st, 0);
+        *has_imports = sqlite3_column_int(st, 1) > 0;
+    } else {
+        rc = db_fail(s, d, _("reading the schema"));
+        sqlite3_finalize(st);
+        return rc;
+    }
     sqlite3_finalize(st);
     return SOKO_OK;
 }
@@ -251,27 +395,60 @@ static long long query_count(struct store *s, const char *sql, int *ok)
     return v;
 }
 
+static int schema_version(struct store *s, int *v, struct soko_diag *d)
+{
+    int nt, hi;
+    return inspect(s, v, &nt, &hi, d);
+}
+
+/* Migrations: each step brings user_version v to v+1. Version 1 is generated from the
+ * forms table, so a later change of a form's columns needs a migration here. */
 static int migrate(struct store *s, struct soko_diag *d)
 {
-    int v;
-    if (schema_version(s, &v, d)) return SOKO_EDB;
+    int v, ntables, has_imports;
+    int rc = inspect(s, &v, &ntables, &has_imports, d);
+    if (rc) return rc;
+    s->found_version = v;
     if (v > STORE_SCHEMA_VERSION) {
-        soko_diag_add(d, NULL, 0, 0, "store: schema version %d is newer than this soko (%d); "
-                                     "expected a newer soko", v, STORE_SCHEMA_VERSION);
+        soko_diag_add(d, NULL, 0, 0, _("store %s has schema version %d, newer than this soko "
+                                       "reads (%d): it was written by a newer soko; expected "
+                                       "that soko, or a newer one, to read it"),
+                      s->path, v, STORE_SCHEMA_VERSION);
+        return SOKO_EDB;
+    }
+    if (v == 0 && ntables > 0) {
+        soko_diag_add(d, NULL, 0, 0, _("%s is an SQLite database of another program (%d tables, "
+                                       "no soko schema); expected a soko store, or the name of a "
+                                       "new file for one"), s->path, ntables);
         return SOKO_EDB;
     }
     if (v == STORE_SCHEMA_VERSION) return SOKO_OK;
     if (s->readonly) {
-        soko_diag_add(d, NULL, 0, 0, "store: the database has schema version %d; open it once "
-                                     "for writing (e.g. soko import) to migrate", v);
+        if (v == 0)
+            soko_diag_add(d, NULL, 0, 0, _("%s is an empty database: no soko store in it yet; "
+                                           "expected a store made by soko import (import the "
+                                           "schools registry first)"), s->path);
+        else if (s->snapshot)
+            soko_diag_add(d, NULL, 0, 0, _("store %s has schema version %d, older than this "
+                                           "soko's %d, and it is read-only here; expected it "
+                                           "brought up to date: copy it to a folder you may "
+                                           "write and run 'soko --db COPY migrate' there"),
+                          s->path, v, STORE_SCHEMA_VERSION);
+        else
+            soko_diag_add(d, NULL, 0, 0, _("store %s has schema version %d, older than this "
+                                           "soko's %d; expected it brought up to date: run "
+                                           "'soko --db %s migrate' once (the data are kept)"),
+                          s->path, v, STORE_SCHEMA_VERSION, s->path);
         return SOKO_EDB;
     }
-    int rc = begin_write(s, d);
+    rc = begin_write(s, d);
     if (rc) return rc;
     /* another soko may have created or migrated the store while this one waited */
-    if (schema_version(s, &v, d)) rc = SOKO_EDB;
-    else if (v == STORE_SCHEMA_VERSION) return exec(s, "COMMIT", d);
-    else if (v == 0) {
+    if ((rc = schema_version(s, &v, d)) != 0) {
+        /* rc set */
+    } else if (v == STORE_SCHEMA_VERSION) {
+        return exec(s, "COMMIT", d);
+    } else if (v == 0) {
         char *sql = store_schema_sql();
         rc = exec(s, sql, d);
         free(sql);
@@ -285,7 +462,19 @@ static int migrate(struct store *s, struct soko_diag *d)
         if (!rc && v < 3)     /* 2 → 3: an import profile is called a layout */
             rc = exec(s, "ALTER TABLE imports RENAME COLUMN profile TO layout;\n"
                          "ALTER TABLE imports RENAME COLUMN profile_sha256 TO layout_sha256;", d);
-        if (!rc && v < 4) {   /* 3 → 4: ЕГЭ with a spread (ege.sd) and ege_students */
+        if (!rc && v < 4)     /* 3 → 4: what a per-student import stored, in its units */
+            rc = exec(s, "ALTER TABLE imports ADD COLUMN works INTEGER;\n"
+                         "ALTER TABLE imports ADD COLUMN participants INTEGER;\n"
+                         "UPDATE imports SET\n"
+                         "  works = (SELECT count(*) FROM (SELECT import_id FROM vpr WHERE "
+                         "from_students = 1 AND import_id = imports.id UNION ALL SELECT import_id "
+                         "FROM hist_vpr WHERE from_students = 1 AND import_id = imports.id)),\n"
+                         "  participants = (SELECT total(participants) FROM (SELECT participants, "
+                         "import_id FROM vpr WHERE from_students = 1 AND import_id = imports.id "
+                         "UNION ALL SELECT participants, import_id FROM hist_vpr WHERE "
+                         "from_students = 1 AND import_id = imports.id))\n"
+                         "WHERE form = 'vpr_students' AND status = 'active';", d);
+        if (!rc && v < 5) {   /* 4 → 5: ЕГЭ with a spread (ege.sd) and ege_students */
             int ok1, ok2;
             long long has_sd = query_count(s, "SELECT count(*) FROM pragma_table_info('ege') "
                                               "WHERE name = 'sd'", &ok1);
@@ -296,7 +485,7 @@ static int migrate(struct store *s, struct soko_diag *d)
                 sbuf_adds(&b, "ALTER TABLE ege ADD COLUMN sd REAL CHECK (sd BETWEEN 0 AND 50);\n"
                               "ALTER TABLE hist_ege ADD COLUMN sd REAL;\n");
             if (ok2 && !has_es) create_table(&b, form_find("ege_students"));
-            rc = !ok1 || !ok2 ? db_fail(s, d, "migrating to schema 4") : b.len ? exec(s, b.s, d) : 0;
+            rc = !ok1 || !ok2 ? db_fail(s, d, "migrating to schema 5") : b.len ? exec(s, b.s, d) : 0;
             sbuf_free(&b);
         }
     }
@@ -319,33 +508,272 @@ static int set_wal(struct store *s, struct soko_diag *d)
     }
 }
 
-int store_open(const char *path, int readonly, struct store **out, struct soko_diag *d)
+/* ---------------------------------------------------------------- opening */
+
+/* The directory part of a path ("." for a bare name); caller frees. */
+static char *dir_of(const char *path)
 {
-    struct store *s = xcalloc(1, sizeof *s);
-    s->readonly = readonly;
-    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    *out = NULL;
-    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-        soko_diag_add(d, path, 0, 0, "cannot open the store: %s",
-                      s->db ? sqlite3_errmsg(s->db) : "out of memory");
-        sqlite3_close(s->db);
-        free(s);
+    const char *slash = strrchr(path, '/');
+    if (!slash) return xstrdup(".");
+    if (slash == path) return xstrdup("/");
+    return xstrndup(path, (size_t)(slash - path));
+}
+
+/* 1 when the file starts with SQLite's header string, 0 when not, -1 when it cannot
+ * be read (errno set). *text is set when the first bytes look like text (a CSV). */
+static int sqlite_header(const char *path, int *text)
+{
+    unsigned char h[512];
+    *text = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, h, sizeof h);
+    int e = errno;
+    close(fd);
+    if (n < 0) {
+        errno = e;
+        return -1;
+    }
+    if (n >= 16 && memcmp(h, "SQLite format 3", 16) == 0) return 1;
+    /* text: no control characters but tab and line ends, and valid UTF-8 (a cut
+       character at the end of what was read is fine) or a single-byte code page */
+    int printable = n > 0, high = 0, inc;
+    for (ssize_t i = 0; i < n; i++) {
+        if (h[i] < 0x09 || (h[i] > 0x0D && h[i] < 0x20) || h[i] == 0x7F) printable = 0;
+        high += h[i] >= 0x80;
+    }
+    if (printable && high && utf8_valid_prefix(h, (size_t)n, &inc) != (size_t)n && !inc)
+        printable = high * 4 < n;      /* Windows-1251 text is mostly ASCII punctuation */
+    *text = printable;
+    return 0;
+}
+
+/* The message for a path that is not a store file at all; returns the exit code. */
+static int not_a_store(const char *path, const struct stat *sb, struct soko_diag *d)
+{
+    int text = 0;
+    if (!S_ISREG(sb->st_mode)) {
+        soko_diag_add(d, NULL, 0, 0, _("%s is not a soko store: it is %s, not a file; expected "
+                                       "the file of a store (made by soko import)"), path,
+                      S_ISDIR(sb->st_mode) ? _("a folder") : _("a device or other special file"));
         return SOKO_EDB;
     }
-    const char *bt = getenv("SOKO_BUSY_TIMEOUT");
-    s->busy_ms = bt ? atoi(bt) : 10000;
+    if (sb->st_size == 0) {
+        soko_diag_add(d, NULL, 0, 0, _("%s is empty: no soko store in it; expected a store made "
+                                       "by soko import"), path);
+        return SOKO_EDB;
+    }
+    int h = sqlite_header(path, &text);
+    if (h < 0) {
+        soko_diag_add(d, NULL, 0, 0, _("store %s cannot be read: %s"), path, strerror(errno));
+        return SOKO_EIO;
+    }
+    if (h == 0) {
+        soko_diag_add(d, NULL, 0, 0, "%s%s", path,
+                      text ? _(" is not a soko store: it is a text file (a CSV file is imported "
+                               "with 'soko import FORM FILE'); expected a store made by soko import")
+                           : _(" is not a soko store: it is not an SQLite database; expected a "
+                               "store made by soko import"));
+        return SOKO_EDB;
+    }
+    return SOKO_OK;
+}
+
+/* "file:" URI of path for sqlite3_open_v2, every byte but unreserved ones and '/'
+ * percent-encoded, with the query given. Caller frees. */
+static char *file_uri(const char *path, const char *query)
+{
+    struct sbuf b = SBUF_INIT;
+    sbuf_adds(&b, path[0] == '/' ? "file://" : "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~/", *p))
+            sbuf_addc(&b, (char)*p);
+        else
+            sbuf_printf(&b, "%%%02X", *p);
+    }
+    sbuf_printf(&b, "?%s", query);
+    return sbuf_take(&b);
+}
+
+/* Checks before a writer opens: the folder exists, the file (if any) is a store and
+ * may be written; creates a new store file with owner-only permissions (0600, whatever
+ * the umask: it holds personal data), so that its -wal and -shm, which SQLite creates
+ * with the permissions of the database file, are owner-only too. */
+static int prepare_writer(struct store *s, const char *fpath, struct soko_diag *d)
+{
+    struct stat sb;
+    char *dir = dir_of(fpath);
+    int rc = SOKO_OK;
+    if (stat(fpath, &sb) == 0) {
+        if (!S_ISREG(sb.st_mode) || sb.st_size > 0) rc = not_a_store(s->path, &sb, d);
+        if (!rc && (access(fpath, W_OK) != 0 || access(dir, W_OK) != 0)) {
+            soko_diag_add(d, NULL, 0, 0, _("store %s cannot be written: %s; expected a store "
+                                           "whose file and folder you may write"),
+                          s->path, strerror(errno));
+            rc = SOKO_EIO;
+        }
+    } else if (errno == ENOENT) {
+        struct stat db;
+        if (stat(dir, &db) != 0 || !S_ISDIR(db.st_mode)) {
+            soko_diag_add(d, NULL, 0, 0, _("store %s: the folder %s does not exist; expected the "
+                                           "store in an existing folder (create it first, or give "
+                                           "another --db)"), s->path, dir);
+            rc = SOKO_EIO;
+        } else {
+            int fd = open(fpath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+            if (fd >= 0) {
+                if (fchmod(fd, 0600) != 0) { /* the mode asked for at creation stands */ }
+                close(fd);
+                s->created = 1;
+            } else if (errno != EEXIST) {
+                soko_diag_add(d, NULL, 0, 0, _("store %s cannot be created: %s; expected a folder "
+                                               "you may write"), s->path, strerror(errno));
+                rc = SOKO_EIO;
+            }
+        }
+    } else {
+        soko_diag_add(d, NULL, 0, 0, _("store %s cannot be used: %s"), s->path, strerror(errno));
+        rc = SOKO_EIO;
+    }
+    free(dir);
+    return rc;
+}
+
+/* Checks before a reader opens, and how: a file at a read-only location (no write
+ * permission on the file for anyone, or a folder this process may not write) with no
+ * pending journal is opened immutable, so that reading it creates no -wal or -shm
+ * (which would be left behind, read-only, in the way of the next writer). */
+static int prepare_reader(struct store *s, const char *fpath, struct soko_diag *d)
+{
+    struct stat sb;
+    if (stat(fpath, &sb) != 0) {
+        int e = errno;
+        char *dir = dir_of(fpath);
+        struct stat db;
+        int nodir = e == ENOENT && (stat(dir, &db) != 0 || !S_ISDIR(db.st_mode));
+        if (nodir)
+            soko_diag_add(d, NULL, 0, 0, _("store %s: the folder %s does not exist; expected "
+                                           "the path of a store made by 'soko import'"),
+                          s->path, dir);
+        else if (e == ENOENT)
+            soko_diag_add(d, NULL, 0, 0, _("%s: no store here yet; expected a database made by "
+                                           "'soko import' (or give --db PATH)"), s->path);
+        else
+            soko_diag_add(d, NULL, 0, 0, _("store %s cannot be read: %s"), s->path, strerror(e));
+        free(dir);
+        return nodir ? SOKO_EIO : e == ENOENT ? SOKO_EDB : SOKO_EIO;
+    }
+    int rc = not_a_store(s->path, &sb, d);
+    if (rc) return rc;
+    char *wal = xasprintf("%s-wal", fpath), *dir = dir_of(fpath);
+    struct stat wb;
+    int pending = stat(wal, &wb) == 0 && wb.st_size > 0;
+    /* nobody may write the file, or this process may not write it or its folder: the
+       -wal and -shm it would make could not be removed, or would be in the way of the
+       file's owner */
+    int ro_place = (sb.st_mode & 0222) == 0 || access(fpath, W_OK) != 0 ||
+                   access(dir, W_OK) != 0;
+    s->snapshot = ro_place && !pending;
+    free(wal);
+    free(dir);
+    return SOKO_OK;
+}
+
+static int open_db(struct store *s, const char *fpath, struct soko_diag *d)
+{
+    /* A reader in a place it may write opens the file read-write and is kept from
+     * writing by PRAGMA query_only (setup): a connection opened read-only can never
+     * remove the -wal and -shm of a WAL store when it closes, so every `soko status`
+     * would leave them behind. */
+    int flags = s->readonly && s->snapshot ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    char *uri = s->snapshot ? file_uri(fpath, "immutable=1") : NULL;
+    if (uri) flags |= SQLITE_OPEN_URI;
+    int rc = sqlite3_open_v2(uri ? uri : fpath, &s->db, flags, NULL);
+    free(uri);
+    if (rc != SQLITE_OK) {
+        if (!s->db) {
+            soko_diag_add(d, s->path, 0, 0, "cannot open the store: out of memory");
+            return SOKO_EDB;
+        }
+        return explain(s->db, s->path, sqlite3_extended_errcode(s->db), _("opening the store"), d);
+    }
     sqlite3_busy_timeout(s->db, s->busy_ms);
     sqlite3_extended_result_codes(s->db, 1);
+    return SOKO_OK;
+}
+
+/* After the open: pragmas, the schema (created or migrated by a writer), the registry
+ * lookup, and for a reader its one snapshot. */
+static int setup(struct store *s, struct soko_diag *d)
+{
     int rc = exec(s, "PRAGMA foreign_keys = ON", d);
-    if (!rc && !readonly) rc = set_wal(s, d);
-    if (!rc && !readonly) rc = exec(s, "PRAGMA synchronous = NORMAL", d);
+    if (!rc && s->readonly) rc = exec(s, "PRAGMA query_only = 1", d);
+    if (!rc && !s->readonly) rc = set_wal(s, d);
+    if (!rc && !s->readonly) rc = exec(s, "PRAGMA synchronous = NORMAL", d);
     if (!rc) rc = migrate(s, d);
     if (!rc && sqlite3_prepare_v2(s->db, "SELECT 1 FROM schools WHERE school_id = ?", -1,
                                   &s->school, NULL) != SQLITE_OK)
         rc = db_fail(s, d, "preparing the registry lookup");
     /* a reader sees one state from its first query to store_close, even when an import
      * commits meanwhile: never the vpr rows of an import without its vpr_dist rows */
-    if (!rc && readonly) rc = exec(s, "BEGIN", d);
+    if (!rc && s->readonly) rc = exec(s, "BEGIN", d);
+    return rc;
+}
+
+int store_open(const char *path, int readonly, struct store **out, struct soko_diag *d)
+{
+    *out = NULL;
+    if (!path || !*path) {
+        soko_diag_add(d, NULL, 0, 0, _("the store has no name; expected --db PATH"));
+        return SOKO_EUSAGE;
+    }
+    struct store *s = xcalloc(1, sizeof *s);
+    s->readonly = readonly;
+    s->path = xstrdup(path);
+    const char *bt = getenv("SOKO_BUSY_TIMEOUT");
+    s->busy_ms = bt ? atoi(bt) : 10000;
+    /* a name SQLite would take for a URI or a memory database is a file name here */
+    char *fpath = strncmp(path, "file:", 5) == 0 || strcmp(path, ":memory:") == 0
+                      ? xasprintf("./%s", path) : xstrdup(path);
+    int rc = readonly ? prepare_reader(s, fpath, d) : prepare_writer(s, fpath, d);
+    struct stat sb;
+    if (!rc && stat(fpath, &sb) == 0) {
+        s->dev = sb.st_dev;
+        s->ino = sb.st_ino;
+    }
+    if (!rc) rc = open_db(s, fpath, d);
+    if (!rc) {
+        struct soko_diag tmp;
+        soko_diag_init(&tmp, 0);
+        rc = setup(s, &tmp);
+        /* a reader refused the -shm (a read-only folder this check did not see):
+           without a pending journal, the file is read as an immutable snapshot */
+        int ext = s->db ? sqlite3_extended_errcode(s->db) : 0;
+        char *wal = xasprintf("%s-wal", fpath);
+        struct stat wb;
+        int pending = stat(wal, &wb) == 0 && wb.st_size > 0;
+        free(wal);
+        if (rc && readonly && !s->snapshot && !pending &&
+            ((ext & 0xff) == SQLITE_CANTOPEN || (ext & 0xff) == SQLITE_READONLY)) {
+            finalize_stmts_and_close(s);
+            s->snapshot = 1;
+            soko_diag_clear(&tmp);
+            rc = open_db(s, fpath, &tmp);
+            if (!rc) rc = setup(s, &tmp);
+        } else if (rc && readonly && pending &&
+                   ((ext & 0xff) == SQLITE_CANTOPEN || (ext & 0xff) == SQLITE_READONLY)) {
+            soko_diag_clear(&tmp);
+            soko_diag_add(&tmp, NULL, 0, 0, _("store %s has an unfinished journal (%s-wal) and "
+                                              "soko may not write beside it here; expected the "
+                                              "store closed by the soko that wrote it, or a copy "
+                                              "with its -wal file in a folder you may write"),
+                          path, path);
+        }
+        for (size_t i = 0; i < tmp.nmsgs; i++) soko_diag_add(d, NULL, 0, 0, "%s", tmp.msgs[i]);
+        soko_diag_free(&tmp);
+    }
+    free(fpath);
     if (rc) {
         store_close(s);
         return rc;
@@ -365,16 +793,74 @@ static void finalize_stmts(struct store *s)
     }
 }
 
+static void finalize_stmts_and_close(struct store *s)
+{
+    finalize_stmts(s);
+    sqlite3_finalize(s->school);
+    s->school = NULL;
+    sqlite3_close(s->db);
+    s->db = NULL;
+}
+
+/* A store this soko created and stored no import in is removed again, so that a failed
+ * first command leaves nothing behind. Under the write lock, and only when the log of
+ * imports is empty (or was never made): another soko that imported into it meanwhile
+ * keeps it. The WAL is kept "persistent" so that closing removes no file by name (the
+ * names may by then be another new store's); a writer that opened the removed file
+ * notices in begin_write. */
+static void discard_if_empty(struct store *s)
+{
+    const char *fpath = sqlite3_db_filename(s->db, "main");
+    if (!fpath || !*fpath || s->readonly) return;
+    if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return;
+    sqlite3_stmt *st;
+    int empty = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM imports", -1, &st, NULL) == SQLITE_OK) {
+        empty = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) == 0;
+        sqlite3_finalize(st);
+    } else {
+        empty = (sqlite3_errcode(s->db) & 0xff) == SQLITE_ERROR;   /* no such table */
+    }
+    struct stat sb;
+    if (empty && stat(fpath, &sb) == 0 && sb.st_dev == s->dev && sb.st_ino == s->ino) {
+        int persist = 1;
+        sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+        char *wal = xasprintf("%s-wal", fpath), *shm = xasprintf("%s-shm", fpath);
+        unlink(wal);
+        unlink(shm);
+        unlink(fpath);
+        free(wal);
+        free(shm);
+    }
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 void store_close(struct store *s)
 {
     if (!s) return;
     if (s->import_id) store_import_rollback(s);
     finalize_stmts(s);
     sqlite3_finalize(s->school);
-    if (s->readonly && !sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    if (s->db && s->readonly && !sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    if (s->db && s->created && s->ino) discard_if_empty(s);
     sqlite3_close(s->db);
+    free(s->path);
     free(s);
 }
+
+int store_created(const struct store *s) { return s->created; }
+
+void store_last_import(const struct store *s, long long *rows, long long *works,
+                       long long *participants)
+{
+    *rows = s->n_rows;
+    *works = s->n_works;
+    *participants = s->n_participants;
+}
+int store_snapshot(const struct store *s) { return s->snapshot; }
+int store_found_version(const struct store *s) { return s->found_version; }
 
 sqlite3 *store_db(struct store *s) { return s->db; }
 
@@ -422,6 +908,7 @@ int store_import_begin(struct store *s, const struct form *f, const char *file,
     s->import_id = sqlite3_last_insert_rowid(s->db);
     s->form = f;
     s->file = file;
+    s->n_rows = s->n_works = s->n_participants = 0;
     return SOKO_OK;
 }
 
@@ -595,10 +1082,25 @@ int store_put_row(struct store *s, const struct load_row *r0, struct soko_diag *
     sqlite3_bind_int64(t->upsert, (int)f->ncols + 1, s->import_id);
     if (has_from_students(f)) sqlite3_bind_int(t->upsert, (int)f->ncols + 2, r.from_students);
     if (sqlite3_step(t->upsert) != SQLITE_DONE) {
-        soko_diag_add(d, s->file, r.line, 0, "the store refused the row: %s",
-                      sqlite3_errmsg(s->db));
+        int ext = sqlite3_extended_errcode(s->db);
+        /* a constraint of the schema is the row's fault (the loader checks the same);
+           anything else — a full disk, an i/o error, a damaged file — is the store's,
+           and the message says so instead of naming the line */
+        if ((ext & 0xff) == SQLITE_CONSTRAINT) {
+            soko_diag_add(d, s->file, r.line, 0, "the store refused the row: %s",
+                          sqlite3_errmsg(s->db));
+            rc = SOKO_EINPUT;
+        } else {
+            rc = explain(s->db, s->path, ext, _("writing a row"), d);
+        }
         sqlite3_reset(t->upsert);
-        return SOKO_EDB;
+        return rc;
+    }
+    s->n_rows++;
+    if (r.from_students && has_from_students(f)) {
+        s->n_works++;
+        int jp = form_col_index(f, "participants");
+        if (jp >= 0 && r.cells[jp].present) s->n_participants += r.cells[jp].i;
     }
     return SOKO_OK;
 }
@@ -682,15 +1184,21 @@ int store_import_commit(struct store *s, const char *sha256, long rows, long lon
         store_import_rollback(s);
         return SOKO_OK;
     }
-    if (sqlite3_prepare_v2(s->db, "UPDATE imports SET sha256 = ?, rows = ? WHERE id = ?", -1, &st,
+    if (sqlite3_prepare_v2(s->db, "UPDATE imports SET sha256 = ?, rows = ?, works = ?, "
+                                  "participants = ? WHERE id = ?", -1, &st,
                            NULL) != SQLITE_OK) {
         int rc = db_fail(s, d, "finishing the import");
         store_import_rollback(s);
         return rc;
     }
+    (void)rows;     /* the store counts what it wrote */
     sqlite3_bind_text(st, 1, sha256, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, rows);
-    sqlite3_bind_int64(st, 3, s->import_id);
+    sqlite3_bind_int64(st, 2, s->n_rows);
+    if (s->form->kind == FORM_STUDENTS) {
+        sqlite3_bind_int64(st, 3, s->n_works);
+        sqlite3_bind_int64(st, 4, s->n_participants);
+    }
+    sqlite3_bind_int64(st, 5, s->import_id);
     int rc = sqlite3_step(st) == SQLITE_DONE ? SOKO_OK : db_fail(s, d, "finishing the import");
     sqlite3_finalize(st);
     if (!rc && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
@@ -799,9 +1307,23 @@ int store_undo(struct store *s, long long id, struct soko_diag *d)
         goto fail;
     }
     sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    int step = sqlite3_step(st);
+    if (step != SQLITE_ROW) {
+        if (step != SQLITE_DONE) {
+            rc = db_fail(s, d, "looking up the import");
+            sqlite3_finalize(st);
+            goto fail;
+        }
         sqlite3_finalize(st);
-        soko_diag_add(d, NULL, 0, 0, "there is no import #%lld; expected an id from 'soko imports'", id);
+        int ok1, ok2;
+        long long lo = query_int(s, "SELECT min(id) FROM imports WHERE ?1 = ?1", 0, NULL, &ok1);
+        long long hi = query_int(s, "SELECT max(id) FROM imports WHERE ?1 = ?1", 0, NULL, &ok2);
+        if (hi > 0)
+            soko_diag_add(d, NULL, 0, 0, _("there is no import #%lld; expected an id from %lld "
+                                           "to %lld (see 'soko imports')"), id, lo, hi);
+        else
+            soko_diag_add(d, NULL, 0, 0, _("there is no import #%lld: the store has no imports "
+                                           "yet"), id);
         rc = SOKO_EUSAGE;
         goto fail;
     }
@@ -854,7 +1376,8 @@ int store_imports(struct store *s, int (*cb)(void *, const struct import_info *)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT id, form, file, ifnull(sha256, ''), ifnull(rows, 0), "
-                                  "started, status, layout FROM imports ORDER BY id",
+                                  "started, status, layout, ifnull(works, -1), "
+                                  "ifnull(participants, -1) FROM imports ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK)
         return db_fail(s, d, "listing imports");
     int rc;
@@ -863,7 +1386,8 @@ int store_imports(struct store *s, int (*cb)(void *, const struct import_info *)
             sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
             (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
             (const char *)sqlite3_column_text(st, 5), (const char *)sqlite3_column_text(st, 6),
-            (const char *)sqlite3_column_text(st, 7), (long)sqlite3_column_int64(st, 4)};
+            (const char *)sqlite3_column_text(st, 7), (long)sqlite3_column_int64(st, 4),
+            sqlite3_column_int64(st, 8), sqlite3_column_int64(st, 9)};
         if (cb(ctx, &ii)) break;
     }
     sqlite3_finalize(st);
@@ -1112,4 +1636,150 @@ int store_cluster_names(struct store *s, int (*cb)(void *ctx, const char *id, co
     if (bad) soko_diag_add(d, NULL, 0, 0, "reading the clusters: %s", sqlite3_errmsg(db));
     sqlite3_finalize(st);
     return bad ? SOKO_EDB : SOKO_OK;
+}
+
+int store_student_counts(struct store *s, long long *works, long long *participants,
+                         long long *student_rows, struct soko_diag *d)
+{
+    sqlite3_stmt *st;
+    *works = *participants = *student_rows = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*), total(participants), (SELECT count(*) FROM "
+                                  "vpr_students) FROM vpr WHERE from_students = 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(s, d, "counting rows");
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *works = sqlite3_column_int64(st, 0);
+        *participants = sqlite3_column_int64(st, 1);
+        *student_rows = sqlite3_column_int64(st, 2);
+        rc = SOKO_OK;
+    } else {
+        rc = db_fail(s, d, "counting rows");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Runs a query of ours with one optional text parameter, handing each row's columns
+ * (as text, NULL for NULL) to cb. */
+static int each_row(struct store *s, const char *sql, const char *param, int ncols,
+                    int (*cb)(void *, const char *const *), void *ctx, const char *what,
+                    struct soko_diag *d)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return db_fail(s, d, what);
+    if (param) sqlite3_bind_text(st, 1, param, -1, SQLITE_TRANSIENT);
+    int rc;
+    const char *cols[8];
+    SOKO_ASSERT(ncols <= 8);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int i = 0; i < ncols; i++) cols[i] = (const char *)sqlite3_column_text(st, i);
+        if (cb(ctx, cols)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    int out = rc == SQLITE_DONE ? SOKO_OK : db_fail(s, d, what);
+    sqlite3_finalize(st);
+    return out;
+}
+
+struct school_cb {
+    int (*cb)(void *, const struct store_school *);
+    void *ctx;
+};
+
+static int school_row(void *ctx, const char *const *c)
+{
+    struct school_cb *x = ctx;
+    struct store_school r = {c[0] ? c[0] : "", c[1] ? c[1] : "", c[2] ? c[2] : "",
+                             c[3] ? c[3] : "", c[4] ? c[4] : "", c[5] ? c[5] : ""};
+    return x->cb(x->ctx, &r);
+}
+
+int store_schools(struct store *s, int (*cb)(void *ctx, const struct store_school *), void *ctx,
+                  struct soko_diag *d)
+{
+    struct school_cb x = {cb, ctx};
+    return each_row(s, "SELECT school_id, name, district, kind, profile, (SELECT "
+                       "group_concat(cluster_id, ';') FROM (SELECT DISTINCT cluster_id FROM "
+                       "clusters c WHERE c.school_id = s.school_id ORDER BY cluster_id)) "
+                       "FROM schools s ORDER BY length(school_id), school_id",
+                    NULL, 6, school_row, &x, "listing the schools", d);
+}
+
+struct member_cb {
+    int (*cb)(void *, const struct store_member *);
+    void *ctx;
+};
+
+static int member_row(void *ctx, const char *const *c)
+{
+    struct member_cb *x = ctx;
+    struct store_member r = {c[0] ? c[0] : "", c[1] ? c[1] : "", c[2] ? c[2] : "",
+                             c[3] ? c[3] : "", c[4] ? c[4] : ""};
+    return x->cb(x->ctx, &r);
+}
+
+int store_clusters(struct store *s, const char *cluster_id,
+                   int (*cb)(void *ctx, const struct store_member *), void *ctx,
+                   struct soko_diag *d)
+{
+    struct member_cb x = {cb, ctx};
+    return each_row(s, "SELECT c.cluster_id, (SELECT max(cluster_name) FROM clusters n WHERE "
+                       "n.cluster_id = c.cluster_id), c.school_id, s.name, c.role FROM clusters c "
+                       "LEFT JOIN schools s ON s.school_id = c.school_id "
+                       "WHERE ?1 IS NULL OR c.cluster_id = ?1 "
+                       "ORDER BY c.cluster_id, length(c.school_id), c.school_id",
+                    cluster_id, 5, member_row, &x, "listing the clusters", d);
+}
+
+struct ids_cb {
+    int (*cb)(void *, const char *);
+    void *ctx;
+};
+
+static int id_row(void *ctx, const char *const *c)
+{
+    struct ids_cb *x = ctx;
+    return c[0] ? x->cb(x->ctx, c[0]) : 0;
+}
+
+int store_ids(struct store *s, enum store_id_kind kind, int (*cb)(void *ctx, const char *id),
+              void *ctx, struct soko_diag *d)
+{
+    struct ids_cb x = {cb, ctx};
+    if (kind == STORE_CLUSTER_IDS)
+        return each_row(s, "SELECT DISTINCT cluster_id FROM clusters ORDER BY cluster_id", NULL,
+                        1, id_row, &x, "listing the clusters", d);
+    /* the registry and the clusters' members, as `soko schools` shows them; a school
+       with results but missing from the registry is known to store_school_known */
+    return each_row(s, "SELECT id FROM (SELECT school_id AS id FROM schools UNION SELECT "
+                       "school_id FROM clusters) ORDER BY length(id), id",
+                    NULL, 1, id_row, &x, "listing the schools", d);
+}
+
+int store_school_known(struct store *s, const char *school_id, struct soko_diag *d)
+{
+    struct sbuf b = SBUF_INIT;
+    for (size_t i = 0; soko_forms[i]; i++) {
+        const struct form *f = soko_forms[i];
+        if (form_col_index(f, "school_id") < 0) continue;
+        sbuf_printf(&b, "%sSELECT 1 FROM %s WHERE school_id = ?1", b.len ? " UNION ALL " : "",
+                    f->name);
+    }
+    char *sql = xasprintf("SELECT EXISTS (%s)", b.s);
+    sbuf_free(&b);
+    sqlite3_stmt *st;
+    int known = -1;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, school_id, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_ROW) known = sqlite3_column_int(st, 0) != 0;
+        else db_fail(s, d, "looking up a school");
+        sqlite3_finalize(st);
+    } else {
+        db_fail(s, d, "looking up a school");
+    }
+    free(sql);
+    return known;
 }

@@ -541,12 +541,105 @@ uint64_t fnv1a(uint64_t h, const void *p, size_t n)
     return h;
 }
 
+/* Columns a code point takes on a terminal: 0 for combining marks, zero-width and
+ * control characters, 2 for East Asian wide and fullwidth characters and emoji, 1
+ * otherwise. The ranges are the common ones of Unicode 15 (wcwidth's), enough for
+ * tables of Russian text with the odd accent, CJK name or emoji. */
+static int cp_width(uint32_t cp)
+{
+    static const uint32_t zero[][2] = {
+        {0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05BD}, {0x0610, 0x061A},
+        {0x064B, 0x065F}, {0x0E31, 0x0E31}, {0x0E34, 0x0E3A}, {0x1AB0, 0x1AFF},
+        {0x1DC0, 0x1DFF}, {0x200B, 0x200F}, {0x202A, 0x202E}, {0x2060, 0x2064},
+        {0x2066, 0x206F}, {0x20D0, 0x20FF}, {0xFE00, 0xFE0F}, {0xFE20, 0xFE2F},
+        {0xFEFF, 0xFEFF}, {0xE0100, 0xE01EF}};
+    static const uint32_t wide[][2] = {
+        {0x1100, 0x115F}, {0x231A, 0x231B}, {0x2329, 0x232A}, {0x23E9, 0x23EC},
+        {0x25FD, 0x25FE}, {0x2614, 0x2615}, {0x2648, 0x2653}, {0x26AA, 0x26AB},
+        {0x26BD, 0x26BE}, {0x26C4, 0x26C5}, {0x26F2, 0x26F5}, {0x2705, 0x2705},
+        {0x270A, 0x270B}, {0x2728, 0x2728}, {0x274C, 0x274C}, {0x2753, 0x2755},
+        {0x2795, 0x2797}, {0x2B1B, 0x2B1C}, {0x2B50, 0x2B55}, {0x2E80, 0x303E},
+        {0x3041, 0x33FF}, {0x3400, 0x4DBF}, {0x4E00, 0x9FFF}, {0xA000, 0xA4CF},
+        {0xA960, 0xA97F}, {0xAC00, 0xD7A3}, {0xF900, 0xFAFF}, {0xFE10, 0xFE19},
+        {0xFE30, 0xFE6F}, {0xFF00, 0xFF60}, {0xFFE0, 0xFFE6}, {0x1F300, 0x1F64F},
+        {0x1F680, 0x1F6FF}, {0x1F900, 0x1F9FF}, {0x1FA70, 0x1FAFF}, {0x20000, 0x2FFFD},
+        {0x30000, 0x3FFFD}};
+    if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) return 0;
+    if (cp < 0x300) return 1;
+    for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
+        if (cp >= zero[i][0] && cp <= zero[i][1]) return 0;
+    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
+        if (cp >= wide[i][0] && cp <= wide[i][1]) return 2;
+    return 1;
+}
+
+/* Decodes one code point of valid UTF-8 (4-byte forms too); an invalid byte is taken
+ * as one U+FFFD (as a terminal shows it), so that widths never run past the string. */
+static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
+{
+    int inc;
+    size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3
+             : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+    size_t have = 0;
+    while (have < n && s[have]) have++;
+    if (n == 0 || have < n || utf8_valid_prefix(s, n, &inc) != n) {
+        *cp = 0xFFFD;
+        return 1;
+    }
+    if (n == 1) *cp = s[0];
+    else if (n == 2) *cp = (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
+    else if (n == 3) *cp = (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+    else *cp = (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 |
+               (uint32_t)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
+    return n;
+}
+
 size_t utf8_width(const char *s)
 {
     size_t w = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if ((*p & 0xC0) != 0x80) w++;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        uint32_t cp;
+        p += utf8_decode(p, &cp);
+        w += (size_t)cp_width(cp);
+    }
     return w;
+}
+
+size_t utf8_edit_distance(const char *a, const char *b)
+{
+    /* code points, case folded, then the two-row Levenshtein */
+    size_t na = 0, nb = 0;
+    uint32_t *x = xmalloc((strlen(a) + 1) * sizeof *x), *y = xmalloc((strlen(b) + 1) * sizeof *y);
+    for (const unsigned char *p = (const unsigned char *)a; *p;) {
+        uint32_t cp;
+        p += utf8_decode(p, &cp);
+        x[na++] = fold(cp);
+    }
+    for (const unsigned char *p = (const unsigned char *)b; *p;) {
+        uint32_t cp;
+        p += utf8_decode(p, &cp);
+        y[nb++] = fold(cp);
+    }
+    size_t *row = xmalloc((nb + 1) * sizeof *row);
+    for (size_t j = 0; j <= nb; j++) row[j] = j;
+    for (size_t i = 1; i <= na; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (x[i - 1] != y[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    size_t dist = row[nb];
+    free(row);
+    free(x);
+    free(y);
+    return dist;
 }
 
 char *num_trimmed(double x, int decimals)

@@ -35,7 +35,7 @@ for p in *.ini; do
 done
 [ "$n" = 3 ] || fail "expected the 3 examples of docs/layouts.md, found $n"
 has_olymp=$(soko check olympiad olympiad_region.csv --layout ./olympiad_region.ini)
-echo "$has_olymp" | grep -qF "1 records skipped" || fail "olympiad example: totals row not skipped"
-echo "$has_olymp" | grep -qF "1 records with suppressed values not stored (lines 4)" || fail "olympiad example: suppressed row"
-soko check schools registry_first.csv --layout ./registry_first.ini | grep -qF "1 records repeat a key" ||
+echo "$has_olymp" | grep -qF "1 record skipped" || fail "olympiad example: totals row not skipped"
+echo "$has_olymp" | grep -qF "1 record with suppressed values not stored (lines 4)" || fail "olympiad example: suppressed row"
+soko check schools registry_first.csv --layout ./registry_first.ini | grep -qF "1 record repeats a key" ||
   fail "registry example: repeated key not reported"

@@ -72,7 +72,7 @@ has err "wide.csv:1:C: column C «extra0» is not a column of form schools"
 has err '... and 948 more errors'
 unchanged "1,000 columns"
 run 0 --db t.db import schools wide.csv --ignore-unknown
-has out 'imported 1 rows'
+has out 'imported 1 row from 1 record'
 [ "$(q t.db "SELECT name FROM schools WHERE school_id = '903'")" = a ] || fail "wide file: row not stored"
 dump t.db > d.start
 
@@ -96,7 +96,7 @@ mkdir dir.csv
 run 4 --db t.db import schools dir.csv
 has err 'dir.csv: is a directory; expected a CSV file'
 run 4 --db t.db import schools missing.csv
-has err 'missing.csv: cannot open: No such file or directory'
+has err "missing.csv: no such file; expected the path of a file of form schools of your own"
 printf 'school_id,name\n904,a\n' > locked.csv
 chmod 000 locked.csv
 if [ "$(id -u)" = 0 ]; then
@@ -172,15 +172,25 @@ for f in $(q old.db "SELECT name FROM sqlite_master WHERE type = 'index' AND nam
 done
 q old.db 'ALTER TABLE imports RENAME COLUMN layout TO profile'
 q old.db 'ALTER TABLE imports RENAME COLUMN layout_sha256 TO profile_sha256'
+q old.db 'ALTER TABLE imports DROP COLUMN works'
+q old.db 'ALTER TABLE imports DROP COLUMN participants'
 q old.db 'PRAGMA user_version = 1'
 run 5 --db old.db status
-has err 'schema version 1; open it once for writing'
+has err 'has schema version 1, older than this soko'
+has err "run 'soko --db old.db migrate' once"
+cp old.db old2.db
 run 0 --db old.db import schools crlf.csv
-[ "$(q old.db 'PRAGMA user_version')" = 4 ] || fail "not migrated to schema 4"
+[ "$(q old.db 'PRAGMA user_version')" = 5 ] || fail "not migrated to schema 5"
 q old.db 'SELECT layout, layout_sha256 FROM imports' >/dev/null || fail "imports.profile not renamed to layout"
 [ "$(q old.db "SELECT count(*) FROM sqlite_master WHERE name GLOB 'hist_*_key'")" -ge 10 ] || fail "no history key indexes after migration"
 [ "$(q old.db 'SELECT count(*) FROM schools')" = 5 ] || fail "migration lost rows"
 run 0 --db old.db status
+# the advice given works: soko migrate brings the copy up to date
+run 0 --db old2.db migrate
+has out 'brought from schema version 1 to 5'
+run 0 --db old2.db status
+run 0 --db old2.db migrate
+has out 'is up to date (schema version 5)'
 
 # --- a layout saved in Windows-1251 is refused with its line (fuzz_layout: its
 # names could never match the UTF-8 header and came back in messages as mojibake)

@@ -16,8 +16,8 @@ cat > fis.csv <<'EOF'
 EOF
 run 0 --db f.db import vpr fis.csv --layout "$P/fisoko_marks.ini"
 has out "imported 2 rows"
-has out "1 records skipped by the layout's skip rules"
-has out "1 records with suppressed values not stored (lines 4)"
+has out "1 record skipped by the layout's skip rules"
+has out "1 record with suppressed values not stored (lines 4)"
 [ "$(q f.db "select m2||' '||m3||' '||m4||' '||m5 from vpr where school_id='344'")" = "3 10 9 3" ] ||
   fail "344: counts not derived from the percentages"
 # 27 · (11.1, 33.3, 33.3, 22.2)% = 2.997, 8.991, 8.991, 5.994: largest remainders give 3 9 9 6

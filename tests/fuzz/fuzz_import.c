@@ -14,6 +14,9 @@
 #include "fuzz_common.h"
 #include "store.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
 static struct store *st0;
 
 static int plain_row(void *ctx, const struct load_row *r, struct soko_diag *d)
@@ -32,11 +35,30 @@ static int store_school(void *ctx, const char *id)
     return store_school_exists(ctx, id);
 }
 
+/* A fresh store file in a private temporary directory, removed at exit (soko takes
+ * --db as a file name only, so ":memory:" would be a file in the working directory). */
+static char store_dir[64], store_file[96];
+
+static void remove_store(void)
+{
+    static const char *const tails[] = {"", "-wal", "-shm", "-journal"};
+    char p[128];
+    for (int i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s%s", store_file, tails[i]);
+        unlink(p);
+    }
+    rmdir(store_dir);
+}
+
 static void open_store(void)
 {
     struct soko_diag d;
     soko_diag_init(&d, 0);
-    if (store_open(":memory:", 0, &st0, &d) != SOKO_OK) {
+    snprintf(store_dir, sizeof store_dir, "/tmp/fuzz_import.XXXXXX");
+    if (!mkdtemp(store_dir)) abort();
+    snprintf(store_file, sizeof store_file, "%s/store.db", store_dir);
+    atexit(remove_store);
+    if (store_open(store_file, 0, &st0, &d) != SOKO_OK) {
         fprintf(stderr, "fuzz_import: %s\n", d.nmsgs ? d.msgs[0] : "store_open failed");
         abort();
     }

@@ -26,13 +26,14 @@ static int sink_row(void *ctx, const struct load_row *r, struct soko_diag *d)
     return SOKO_OK;
 }
 
-static void sink_progress(void *ctx, uint64_t done, uint64_t total)
+static int sink_progress(void *ctx, const struct load_progress *p)
 {
     struct fz_sink *s = ctx;
-    (void)total;
-    if (done < s->last_done) fz_die("progress went back from %llu to %llu",
-                                    (unsigned long long)s->last_done, (unsigned long long)done);
-    s->last_done = done;
+    if (p->done < s->last_done) fz_die("progress went back from %llu to %llu",
+                                       (unsigned long long)s->last_done,
+                                       (unsigned long long)p->done);
+    s->last_done = p->done;
+    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

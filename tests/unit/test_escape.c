@@ -145,13 +145,34 @@ static void test_translit(void **state)
     free(b);
 }
 
+static void test_term(void **state)
+{
+    (void)state;
+    /* the tester's name: OSC (set the title), CSI (clear the screen), a newline */
+    check(esc_term_dup("=HYPERLINK(\"x\")\x1b]0;pwned\x07\x1b[2J\n# Injected"),
+          "=HYPERLINK(\"x\")\xEF\xBF\xBD]0;pwned\xEF\xBF\xBD\xEF\xBF\xBD[2J # Injected");
+    check(esc_term_dup("a\tb\rc\x7f"), "a b c\xEF\xBF\xBD");
+    /* C1 controls: U+009B is CSI for some terminals */
+    check(esc_term_dup("x\xC2\x9B" "2Jy\xC2\x85"), "x\xEF\xBF\xBD" "2Jy\xEF\xBF\xBD");
+    /* bidi overrides and isolates (a right-to-left override reverses what follows) */
+    check(esc_term_dup("a\xE2\x80\xAE" "cba\xE2\x80\xAC"), "a\xEF\xBF\xBD" "cba\xEF\xBF\xBD");
+    check(esc_term_dup("\xE2\x81\xA6x\xE2\x81\xA9\xE2\x80\x8F\xD8\x9C"),
+          "\xEF\xBF\xBDx\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+    /* Cyrillic, №, dashes, NBSP (U+00A0 is not C1) and emoji pass */
+    check(esc_term_dup("Лицей № 344 — «x»\xC2\xA0\xF0\x9F\x98\x80"),
+          "Лицей № 344 — «x»\xC2\xA0\xF0\x9F\x98\x80");
+    /* invalid UTF-8 cannot smuggle a control byte */
+    check(esc_term_dup("\xC0\x9B" "a\xE2\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD" "a\xEF\xBF\xBD\xEF\xBF\xBD");
+    check(esc_term_dup(""), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_html),   cmocka_unit_test(test_md),
         cmocka_unit_test(test_csv),    cmocka_unit_test(test_gnuplot),
         cmocka_unit_test(test_xlsx),   cmocka_unit_test(test_filename),
-        cmocka_unit_test(test_csv_excel), cmocka_unit_test(test_translit),
+        cmocka_unit_test(test_csv_excel), cmocka_unit_test(test_translit), cmocka_unit_test(test_term),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

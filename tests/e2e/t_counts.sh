@@ -1,0 +1,67 @@
+# Counts that agree: for a per-student file, import, status and imports all speak of
+# works and participants (the numbers the store holds: vpr rows made from student
+# rows, and their participants), for the other forms of rows; plurals are right
+# ("1 row", "1 work"); a store of schema 3 gets the counts of its old per-student
+# imports when migrated.
+registry t.db
+# a small per-student file: 3 works (two schools, two subjects), 7 students
+cat > st.csv <<'CSV'
+year,school_id,grade,subject,student,class,primary_score,mark,journal_mark
+2024,344,6,Математика,A-001,а,6,2,3
+2024,344,6,Математика,A-002,а,11,3,3
+2024,344,6,Математика,A-003,б,15,4,4
+2024,344,6,Русский язык,A-001,а,20,4,4
+2024,329,6,Математика,B-001,а,9,3,3
+2024,329,6,Математика,B-002,а,12,3,3
+2024,329,6,Математика,B-003,а,19,5,5
+CSV
+run 0 --db t.db import vpr_students st.csv
+has out "st.csv: imported 3 works, 7 participants from 7 records as import #2"
+# the student codes are nowhere in the store (personal data), unless asked for below
+[ "$(q t.db 'SELECT count(*) FROM vpr_students')" = 0 ] || fail "student rows stored without --keep-students"
+sqlite3 t.db .dump | grep -q -e A-001 -e B-002 && fail "a student code is in the store"
+works=$(q t.db "SELECT count(*) FROM vpr WHERE from_students = 1")
+parts=$(q t.db "SELECT sum(participants) FROM vpr WHERE from_students = 1")
+[ "$works $parts" = "3 7" ] || fail "the store holds $works works, $parts participants"
+run 0 --db t.db status
+has out "vpr_students         3 works, 7 participants"
+has out "vpr                  3 rows (3 of them from per-student files)"
+run 0 --db t.db imports
+grep -q "^ *2  vpr_students  active  3 works, 7 participants " out || { cat out; fail "imports does not show 3 works, 7 participants"; }
+hasnt out "6 rows"
+# with the student rows kept, status says so too
+run 0 --db k.db import schools schools.csv
+run 0 --db k.db import vpr_students st.csv --keep-students
+has out "imported 3 works, 7 participants from 7 records"
+run 0 --db k.db status
+has out "vpr_students         3 works, 7 participants; 7 student rows kept"
+sqlite3 k.db .dump | grep -q A-001 || fail "--keep-students did not keep the student codes"
+# the same file again: unchanged, and the counts stay
+run 0 --db t.db import vpr_students st.csv
+has out "unchanged: the same file is stored as import #2"
+run 0 --db t.db status
+has out "vpr_students         3 works, 7 participants"
+
+# plurals: one row, one work, one participant
+printf 'school_id,name\n345,Школа 345\n' > one.csv
+run 0 --db t.db import schools one.csv
+has out "imported 1 row from 1 record as import #3"
+printf 'year,school_id,grade,subject,student,class,primary_score,mark,journal_mark\n2025,345,5,Физика,C-001,а,10,3,3\n' > st1.csv
+run 0 --db t.db import vpr_students st1.csv
+has out "imported 1 work, 1 participant from 1 record"
+run 0 --db t.db imports
+has out "1 work, 1 participant"
+has out "1 row "
+
+# a store of schema 3 (before the counts were kept): migrated, its per-student import
+# gets its works and participants from the rows it stored
+cp t.db old.db
+q old.db 'ALTER TABLE imports DROP COLUMN works'
+q old.db 'ALTER TABLE imports DROP COLUMN participants'
+q old.db 'PRAGMA user_version = 3'
+run 0 --db old.db migrate
+has out "brought from schema version 3 to 5"
+[ "$(q old.db "SELECT works || ' ' || participants FROM imports WHERE id = 2")" = "3 7" ] || fail "migration: $(q old.db 'SELECT * FROM imports WHERE id = 2')"
+[ "$(q old.db "SELECT works IS NULL FROM imports WHERE id = 1")" = 1 ] || fail "migration gave a registry import works"
+run 0 --db old.db imports
+grep -q "^ *2  vpr_students  active  3 works, 7 participants " out || { cat out; fail "after migration imports does not show 3 works, 7 participants"; }

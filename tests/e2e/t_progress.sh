@@ -1,0 +1,45 @@
+# Progress on a terminal: a long import shows a bar on stderr — the phase (reading,
+# checking, saving), done/total bytes, rows, the rate and the time left — and erases
+# it before the summary; nothing of it when stderr is not a terminal, with --quiet,
+# or with TERM=dumb; no colour with NO_COLOR.
+command -v script >/dev/null 2>&1 || skip "script (util-linux) is not installed"
+[ -n "${SOKO_GEN:-}" ] || skip "SOKO_GEN is not set"
+[ "${SOKO_VALGRIND:-}" = 1 ] && skip "timing-based; not under valgrind"
+"$SOKO_GEN" --schools 300 --years 2 --student-schools 0 --seed 3 --out a >/dev/null || fail "soko-gen"
+"$SOKO_GEN" --form vpr_students --rows 60000 --schools 300 --seed 5 --out st.csv >/dev/null || fail "soko-gen"
+run 0 --db base.db import schools a/schools.csv
+# tty ARGS...: runs soko with stdout and stderr on a pseudo-terminal, into ./tty.out
+# (the arguments here hold no spaces or quotes)
+tty() {
+  script -qfec "$SOKO $*" /dev/null > tty.out 2>&1 < /dev/null
+}
+cp base.db t.db
+tty --db t.db import vpr_students st.csv --keep-students || { cat tty.out; fail "import on a terminal failed"; }
+tr '\r' '\n' < tty.out > bar.txt
+has bar.txt "st.csv  reading  ["
+grep -q '%  [0-9.]* [kMG]B / [0-9.]* MB  [0-9.]* [kMG]B/s  [0-9]* rows  [0-9]*:[0-9][0-9] left' bar.txt ||
+  { cat -v bar.txt | head; fail "the bar lacks done/total, rate, rows or time left"; }
+has bar.txt "st.csv  saving"
+has bar.txt "st.csv: imported"
+grep -q "$(printf '\033')\[7m" tty.out || fail "no colour on a terminal"
+# the bar is erased (CR, erase to end of line) before the summary, which is clean
+grep -q "^$(printf '\033')\[Kst.csv: imported" bar.txt || fail "the bar was not erased before the summary"
+grep "st.csv: imported" bar.txt | sed "s/^$(printf '\033')\[K//" | grep -q "$(printf '\033')" &&
+  fail "the summary carries terminal codes"
+# NO_COLOR: the bar without colour
+cp base.db t.db
+NO_COLOR=1 tty --db t.db import vpr_students st.csv --keep-students || fail "NO_COLOR import failed"
+tr '\r' '\n' < tty.out > bar.txt
+has bar.txt "st.csv  reading  [#"
+grep -q "$(printf '\033')\[7m" tty.out && fail "colour despite NO_COLOR"
+# quiet: no bar on a terminal with --quiet or TERM=dumb, none when stderr is a file
+cp base.db t.db
+tty --db t.db import vpr_students st.csv --keep-students --quiet || fail "quiet import failed"
+[ ! -s tty.out ] || { cat -v tty.out | head -3; fail "--quiet printed on a terminal"; }
+cp base.db t.db
+TERM=dumb tty --db t.db import vpr_students st.csv --keep-students || fail "TERM=dumb import failed"
+hasnt tty.out "reading"
+cp base.db t.db
+run 0 --db t.db import vpr_students st.csv --keep-students
+hasnt err "reading"
+[ ! -s err ] || fail "stderr not a terminal, yet: $(cat -v err | head -2)"
