@@ -8,6 +8,7 @@
 #include "analysis.h"
 #include "cli.h"
 #include "escape.h"
+#include "formdef.h"
 #include "i18n.h"
 #include "indicators.h"
 
@@ -266,6 +267,8 @@ static int is_defs_root(const char *p)
     return ok;
 }
 
+static int defs_quiet;    /* cli_load_forms looks for a root that no option names */
+
 const char *cli_defs_root(struct cli *c)
 {
     if (c->defs_root) return c->defs_root;
@@ -292,7 +295,7 @@ const char *cli_defs_root(struct cli *c)
     tried[nt++] = xstrdup(SOKO_DATADIR);
     for (size_t i = 0; i < nt && !c->defs_root; i++)
         if (is_defs_root(tried[i])) c->defs_root = realpath(tried[i], NULL);
-    if (!c->defs_root) {
+    if (!c->defs_root && !defs_quiet) {
         fprintf(stderr, _("soko: cannot find the definitions (indicators, rules, layouts). "
                           "Looked in:\n"));
         for (size_t i = 0; i < nt; i++) fprintf(stderr, "  %s\n", cli_term(tried[i]));
@@ -301,6 +304,37 @@ const char *cli_defs_root(struct cli *c)
     }
     for (size_t i = 0; i < nt; i++) free(tried[i]);
     return c->defs_root;
+}
+
+int cli_load_forms(struct cli *c)
+{
+    const char *home = getenv("SOKO_HOME");
+    int named = (c->defs && *c->defs) || (home && *home);
+    defs_quiet = !named;
+    const char *root = cli_defs_root(c);
+    defs_quiet = 0;
+    if (named && !root) return SOKO_ECONFIG;
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    int rc = SOKO_OK;
+    if (root) {
+        char *dir = xasprintf("%s/forms", root);
+        rc = formdef_load_dir(dir, 1, &d);
+        free(dir);
+    }
+    const char *more = getenv("SOKO_FORMS");
+    for (const char *p = more; !rc && p && *p;) {
+        size_t n = strcspn(p, ":");
+        if (n) {
+            char *dir = xstrndup(p, n);
+            rc = formdef_load_dir(dir, 0, &d);
+            free(dir);
+        }
+        p += n + (p[n] == ':');
+    }
+    for (size_t i = 0; i < d.nmsgs; i++) fprintf(stderr, "soko: %s\n", cli_term(d.msgs[i]));
+    soko_diag_free(&d);
+    return rc;
 }
 
 const char *cli_indicators_dir(struct cli *c)
@@ -776,11 +810,13 @@ int main(int argc, char **argv)
         c.argc = npos - 1;
         c.argv = pos + 1;
         c.command = cmd->name;
-        rc = check_ids(&c);
+        rc = strcmp(cmd->name, "help") == 0 ? SOKO_OK : cli_load_forms(&c);
+        if (!rc) rc = check_ids(&c);
         if (!rc) rc = cmd->fn(&c);
     }
     free(pos);
     free(c.defs_root);
+    formdef_unload_all();
     if (!c.stdout_failed && (fflush(stdout) != 0 || ferror(stdout))) {
         fprintf(stderr, _("soko: cannot write the output\n"));
         if (!rc) rc = SOKO_EIO;

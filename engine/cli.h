@@ -68,6 +68,11 @@ void cli_progress_end(struct cli_progress *p);
  * it, when none does. The working directory is never searched: a stray folder
  * must not change a district's indicators or lists. */
 const char *cli_defs_root(struct cli *c);
+/* The forms defined by INI files (formdef.h): ROOT/forms/FORM.ini, then every folder of
+ * $SOKO_FORMS (DIR:DIR...). A root that no option or SOKO_HOME names is looked for
+ * quietly: without one only the built-in forms are known. Prints what is wrong and
+ * returns an exit code. Run by main before every command but help. */
+int cli_load_forms(struct cli *c);
 /* The indicator definitions: --indicators DIR, else ROOT/indicators; NULL as above. */
 const char *cli_indicators_dir(struct cli *c);
 /* A definition file: `given` (an option's value) when set, else ROOT/name. Caller

@@ -36,8 +36,8 @@ static const struct form *want_form(const char *name)
     const struct form *f = form_find(name);
     if (!f || f->kind == FORM_INTERNAL) {
         fprintf(stderr, _("soko: unknown form '%s'; expected one of:"), cli_term(name));
-        for (size_t i = 0; soko_forms[i]; i++)
-            if (soko_forms[i]->kind != FORM_INTERNAL) fprintf(stderr, " %s", soko_forms[i]->name);
+        for (size_t i = 0; forms_all()[i]; i++)
+            if (forms_all()[i]->kind != FORM_INTERNAL) fprintf(stderr, " %s", forms_all()[i]->name);
         fprintf(stderr, "\n");
         return NULL;
     }
@@ -472,14 +472,14 @@ int cmd_forms(struct cli *c)
 {
     (void)c;
     size_t wn = 0, wt = 0;
-    for (size_t i = 0; soko_forms[i]; i++) {
-        const struct form *f = soko_forms[i];
+    for (size_t i = 0; forms_all()[i]; i++) {
+        const struct form *f = forms_all()[i];
         if (f->kind == FORM_INTERNAL) continue;
         if (utf8_width(f->name) > wn) wn = utf8_width(f->name);
         if (utf8_width(f->title_ru) > wt) wt = utf8_width(f->title_ru);
     }
-    for (size_t i = 0; soko_forms[i]; i++) {
-        const struct form *f = soko_forms[i];
+    for (size_t i = 0; forms_all()[i]; i++) {
+        const struct form *f = forms_all()[i];
         if (f->kind == FORM_INTERNAL) continue;
         put_padded(f->name, wn + 2);
         put_padded(f->title_ru, wt + 2);
@@ -649,8 +649,8 @@ int cmd_status(struct cli *c)
     long long works = 0, parts = 0, kept = 0;
     rc = store_student_counts(s, &works, &parts, &kept, &d);
     if (!rc) printf("%s:\n", cli_term(c->db_path));
-    for (size_t i = 0; soko_forms[i] && !rc; i++) {
-        const struct form *f = soko_forms[i];
+    for (size_t i = 0; forms_all()[i] && !rc; i++) {
+        const struct form *f = forms_all()[i];
         long long n;
         rc = store_count(s, f->name, &n, &d);
         if (rc) break;

@@ -304,10 +304,37 @@ const char *const *form_into(const struct form *f)
     return NULL;
 }
 
+/* soko_forms followed by the defined forms, or NULL while none is defined */
+static const struct form **all_forms;
+
+const struct form *const *forms_all(void)
+{
+    return all_forms ? (const struct form *const *)all_forms : soko_forms;
+}
+
+void forms_define(const struct form *f)
+{
+    size_t n = 0;
+    const struct form *const *cur = forms_all();
+    while (cur[n]) n++;
+    const struct form **v = xcalloc(n + 2, sizeof *v);
+    memcpy(v, cur, n * sizeof *v);
+    v[n] = f;
+    free(all_forms);
+    all_forms = v;
+}
+
+void forms_undefine_all(void)
+{
+    free(all_forms);
+    all_forms = NULL;
+}
+
 const struct form *form_find(const char *name)
 {
-    for (size_t i = 0; soko_forms[i]; i++)
-        if (strcmp(soko_forms[i]->name, name) == 0) return soko_forms[i];
+    const struct form *const *all = forms_all();
+    for (size_t i = 0; all[i]; i++)
+        if (strcmp(all[i]->name, name) == 0) return all[i];
     return NULL;
 }
 

@@ -110,7 +110,16 @@ struct form {
 
 extern const struct form *const soko_forms[];  /* NULL-terminated, in import order */
 
-const struct form *form_find(const char *name);   /* NULL when unknown */
+/* Every form: the built-in ones (soko_forms), then those defined by INI files
+ * (formdef.h) in the order they were defined. NULL-terminated; valid until the next
+ * forms_define or forms_undefine_all. Whatever lists or looks up forms uses this. */
+const struct form *const *forms_all(void);
+/* Adds a defined form (borrowed: formdef.c owns it) after the others. */
+void forms_define(const struct form *f);
+/* Forgets every defined form: forms_all() is soko_forms again. */
+void forms_undefine_all(void);
+
+const struct form *form_find(const char *name);   /* NULL when unknown; sees defined forms */
 /* FORM_STUDENTS: the forms its per-school aggregates are written to, NULL-terminated
  * (vpr_students: vpr, vpr_dist; ege_students: ege); NULL for other forms. Its own
  * rows are stored only where the loader says (vpr_students with keep_students). */

@@ -5,6 +5,7 @@
  * comes from that static table, never from input, and every value is bound.
  */
 #include "store.h"
+#include "formdef.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -16,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NFORMS_MAX 16
+#define NFORMS_MAX 128       /* the built-in forms and FORMDEF_MAX defined ones */
 #define SOKO_STR_(x) #x
 #define SOKO_STR(x) SOKO_STR_(x)
 
@@ -164,8 +165,9 @@ static int exec(struct store *s, const char *sql, struct soko_diag *d)
 
 static int form_index(const struct form *f)
 {
-    for (int i = 0; soko_forms[i]; i++)
-        if (soko_forms[i] == f) return i;
+    const struct form *const *all = forms_all();
+    for (int i = 0; all[i]; i++)
+        if (all[i] == f) return i;
     SOKO_ASSERT(!"form not in soko_forms");
     return -1;
 }
@@ -495,6 +497,316 @@ static int migrate(struct store *s, struct soko_diag *d)
     return rc;
 }
 
+/* ----------------------------------------------------------- defined forms */
+
+/* A form defined by an INI file (formdef.h) gets its tables when a writer opens the
+ * store, and its definition is recorded in form_defs: the SHA-256 of the schema it
+ * generates and its columns. When the definition changes, the next writer brings the
+ * tables to it (a rebuild that keeps every stored row) unless that would lose data: a
+ * dropped or retyped column that holds values, or a new required column without a
+ * default while rows are stored — refused with the reason. A reader of a store that
+ * does not hold a defined form yet sees it empty (temporary tables); one whose
+ * recorded definition differs is told to run 'soko migrate'. */
+
+static const char form_defs_sql[] =
+    "CREATE TABLE IF NOT EXISTS form_defs (\n"
+    "  name TEXT PRIMARY KEY,\n"
+    "  sha256 TEXT NOT NULL,\n"
+    "  columns TEXT NOT NULL,\n"
+    "  file TEXT NOT NULL,\n"
+    "  stored TEXT NOT NULL\n"
+    ");\n";
+
+static char *def_schema(const struct form *f)
+{
+    struct sbuf b = SBUF_INIT;
+    create_table(&b, f);
+    return sbuf_take(&b);
+}
+
+static void def_sha(const char *sql, char out[65])
+{
+    struct sha256 c;
+    unsigned char h[32];
+    sha256_init(&c);
+    sha256_update(&c, sql, strlen(sql));
+    sha256_final(&c, h);
+    sha256_hex(h, out);
+}
+
+/* "year INTEGER key, school_id TEXT key, n INTEGER required, note TEXT" */
+static char *def_columns(const struct form *f)
+{
+    struct sbuf b = SBUF_INIT;
+    for (size_t i = 0; i < f->ncols; i++) {
+        const struct form_col *c = &f->cols[i];
+        sbuf_printf(&b, "%s%s %s%s", i ? ", " : "", c->name, sql_type(c),
+                    (c->flags & COL_KEY) ? " key" : (c->flags & COL_REQUIRED) ? " required" : "");
+    }
+    return sbuf_take(&b);
+}
+
+/* One text of a one-row query with one text parameter, or NULL (caller frees). */
+static char *query_text(struct store *s, const char *sql, const char *a)
+{
+    sqlite3_stmt *st;
+    char *v = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return NULL;
+    sqlite3_bind_text(st, 1, a, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        v = xstrdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return v;
+}
+
+static long long count_sql(struct store *s, const char *sql, int *ok)
+{
+    return query_count(s, sql, ok);
+}
+
+/* The base name of a definition file, for messages and the record. */
+static const char *def_base(const struct form *f)
+{
+    const char *p = formdef_file(f), *slash = strrchr(p, '/');
+    return slash ? slash + 1 : p;
+}
+
+/* Values stored in column col of f's table and its history (-1 on failure). */
+static long long def_values(struct store *s, const char *table, const char *col)
+{
+    int ok1, ok2;
+    char *q1 = xasprintf("SELECT count(*) FROM %s WHERE %s IS NOT NULL", table, col);
+    char *q2 = xasprintf("SELECT count(*) FROM hist_%s WHERE %s IS NOT NULL", table, col);
+    long long n = count_sql(s, q1, &ok1) + count_sql(s, q2, &ok2);
+    free(q1);
+    free(q2);
+    return ok1 && ok2 ? n : -1;
+}
+
+/* Brings the stored tables of f to its definition, or says why that would lose data.
+ * Inside the caller's write transaction. */
+static int def_rebuild(struct store *s, const struct form *f, struct soko_diag *d)
+{
+    sqlite3_stmt *st;
+    char *q = xasprintf("SELECT name, type FROM pragma_table_info('%s')", f->name);
+    int rc = sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK
+                 ? db_fail(s, d, "reading a defined form's columns") : SOKO_OK;
+    free(q);
+    if (rc) return rc;
+    char **oname = NULL, **otype = NULL;
+    size_t no = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *n = (const char *)sqlite3_column_text(st, 0);
+        const char *t = (const char *)sqlite3_column_text(st, 1);
+        if (!n || strcmp(n, "import_id") == 0) continue;
+        oname = xrealloc(oname, (no + 1) * sizeof *oname);
+        otype = xrealloc(otype, (no + 1) * sizeof *otype);
+        oname[no] = xstrdup(n);
+        otype[no++] = xstrdup(t ? t : "");
+    }
+    sqlite3_finalize(st);
+    int ok1, ok2;
+    char *q1 = xasprintf("SELECT count(*) FROM %s", f->name);
+    char *q2 = xasprintf("SELECT count(*) FROM hist_%s", f->name);
+    long long rows = count_sql(s, q1, &ok1), hrows = count_sql(s, q2, &ok2);
+    free(q1);
+    free(q2);
+    if (!ok1 || !ok2) rc = db_fail(s, d, "counting a defined form's rows");
+    const char *file = formdef_file(f);
+    /* what the change would lose */
+    for (size_t i = 0; i < no && !rc; i++) {
+        int j = form_col_index(f, oname[i]);
+        if (j >= 0 && strcmp(sql_type(&f->cols[j]), otype[i]) == 0) continue;
+        long long n = def_values(s, f->name, oname[i]);
+        if (n < 0) {
+            rc = db_fail(s, d, "counting a defined form's values");
+        } else if (n > 0) {
+            if (j < 0)
+                soko_diag_add(d, file, 0, 0, P_("the form %s no longer has the column %s, but "
+                                                "store %s holds %lld value in it; expected the "
+                                                "column kept in the definition, or the imports "
+                                                "that hold it undone first (with the definition "
+                                                "as it was: 'soko imports', 'soko undo ID'): "
+                                                "nothing was changed",
+                                                "the form %s no longer has the column %s, but "
+                                                "store %s holds %lld values in it; expected the "
+                                                "column kept in the definition, or the imports "
+                                                "that hold it undone first (with the definition "
+                                                "as it was: 'soko imports', 'soko undo ID'): "
+                                                "nothing was changed", n),
+                              f->name, oname[i], s->path, n);
+            else
+                soko_diag_add(d, file, 0, 0, P_("the column %s of form %s is now of SQL type %s, "
+                                                "but store %s holds %lld value of type %s in it; "
+                                                "expected the type kept, or the imports that hold "
+                                                "it undone first (with the definition as it "
+                                                "was): nothing was changed",
+                                                "the column %s of form %s is now of SQL type %s, "
+                                                "but store %s holds %lld values of type %s in it; "
+                                                "expected the type kept, or the imports that hold "
+                                                "it undone first (with the definition as it "
+                                                "was): nothing was changed", n),
+                              oname[i], f->name, sql_type(&f->cols[j]), s->path, n, otype[i]);
+            rc = SOKO_EDB;
+        }
+    }
+    for (size_t j = 0; j < f->ncols && !rc; j++) {
+        const struct form_col *c = &f->cols[j];
+        int had = 0;
+        for (size_t i = 0; i < no; i++) had |= strcmp(oname[i], c->name) == 0;
+        if (!had && (c->flags & COL_REQUIRED) && !c->deflt && rows + hrows > 0) {
+            soko_diag_add(d, file, 0, 0, P_("the form %s has a new required column %s, but "
+                                            "store %s holds %lld row without it; expected the "
+                                            "new column optional (required = no) or with a "
+                                            "default: nothing was changed",
+                                            "the form %s has a new required column %s, but "
+                                            "store %s holds %lld rows without it; expected the "
+                                            "new column optional (required = no) or with a "
+                                            "default: nothing was changed", rows + hrows),
+                          f->name, c->name, s->path, rows + hrows);
+            rc = SOKO_EDB;
+        }
+    }
+    /* the rebuild: the old tables aside, the new ones made, the rows copied */
+    struct sbuf b = SBUF_INIT, cols = SBUF_INIT, vals = SBUF_INIT;
+    if (!rc) {
+        for (size_t j = 0; j < f->ncols; j++) {
+            const struct form_col *c = &f->cols[j];
+            int had = 0;
+            for (size_t i = 0; i < no; i++) had |= strcmp(oname[i], c->name) == 0;
+            if (!had && !c->deflt) continue;
+            sbuf_printf(&cols, "%s, ", c->name);
+            if (had) {
+                sbuf_printf(&vals, "%s, ", c->name);
+            } else {
+                char *lit = sqlite3_mprintf("%Q, ", c->deflt);
+                sbuf_adds(&vals, lit);
+                sqlite3_free(lit);
+            }
+        }
+        sbuf_printf(&b, "DROP INDEX IF EXISTS %s_import;\nDROP INDEX IF EXISTS hist_%s_by;\n"
+                        "DROP INDEX IF EXISTS hist_%s_import;\nDROP INDEX IF EXISTS hist_%s_key;\n"
+                        "ALTER TABLE %s RENAME TO %s__old;\n"
+                        "ALTER TABLE hist_%s RENAME TO hist_%s__old;\n",
+                    f->name, f->name, f->name, f->name, f->name, f->name, f->name, f->name);
+        create_table(&b, f);
+        sbuf_printf(&b, "INSERT INTO %s(%simport_id) SELECT %simport_id FROM %s__old;\n"
+                        "INSERT INTO hist_%s(%simport_id, replaced_by) SELECT %simport_id, "
+                        "replaced_by FROM hist_%s__old;\n"
+                        "DROP TABLE %s__old;\nDROP TABLE hist_%s__old;\n",
+                    f->name, cols.s, vals.s, f->name, f->name, cols.s, vals.s, f->name, f->name,
+                    f->name);
+        char *msg = NULL;
+        if (sqlite3_exec(s->db, b.s, NULL, NULL, &msg) != SQLITE_OK) {
+            int ext = sqlite3_extended_errcode(s->db);
+            if ((ext & 0xff) == SQLITE_CONSTRAINT || (ext & 0xff) == SQLITE_ERROR) {
+                soko_diag_add(d, file, 0, 0, _("the rows of form %s stored in %s do not meet its "
+                                               "new definition (%s); expected a definition they "
+                                               "meet, or the imports undone first: nothing was "
+                                               "changed"), f->name, s->path,
+                              msg ? msg : sqlite3_errmsg(s->db));
+                rc = SOKO_EDB;
+            } else {
+                rc = explain(s->db, s->path, ext, _("bringing a defined form up to date"), d);
+            }
+        }
+        sqlite3_free(msg);
+    }
+    sbuf_free(&b);
+    sbuf_free(&cols);
+    sbuf_free(&vals);
+    for (size_t i = 0; i < no; i++) {
+        free(oname[i]);
+        free(otype[i]);
+    }
+    free(oname);
+    free(otype);
+    return rc;
+}
+
+/* A reader's empty stand-in for a defined form the store does not hold yet. */
+static int def_temp(struct store *s, const struct form *f, struct soko_diag *d)
+{
+    struct sbuf b = SBUF_INIT;
+    for (int h = 0; h < 2; h++) {
+        sbuf_printf(&b, "CREATE TEMP TABLE %s%s (", h ? "hist_" : "", f->name);
+        for (size_t i = 0; i < f->ncols; i++)
+            sbuf_printf(&b, "%s %s, ", f->cols[i].name, sql_type(&f->cols[i]));
+        sbuf_adds(&b, h ? "import_id INTEGER, replaced_by INTEGER);\n" : "import_id INTEGER);\n");
+    }
+    int rc = exec(s, b.s, d);
+    sbuf_free(&b);
+    return rc;
+}
+
+/* Creates, checks or brings up to date the tables of every defined form. */
+static int sync_defined(struct store *s, struct soko_diag *d)
+{
+    const struct form *const *all = forms_all();
+    int rc = SOKO_OK, writing = 0, ok;
+    long long has_defs = query_count(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                                        "AND name = 'form_defs'", &ok);
+    if (!ok) return db_fail(s, d, "reading the schema");
+    for (size_t i = 0; all[i] && !rc; i++) {
+        const struct form *f = all[i];
+        if (!formdef_file(f)) continue;
+        char *sql = def_schema(f), sha[65];
+        def_sha(sql, sha);
+        char *rec = has_defs ? query_text(s, "SELECT sha256 FROM form_defs WHERE name = ?1",
+                                          f->name) : NULL;
+        char *have = query_text(s, "SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                                   "name = ?1", f->name);
+        int same = rec && have && strcmp(rec, sha) == 0;
+        if (same) {
+            /* up to date */
+        } else if (s->readonly && !have) {
+            rc = def_temp(s, f, d);
+        } else if (s->readonly) {
+            soko_diag_add(d, NULL, 0, 0, _("store %s holds the form %s as it was defined before: "
+                                           "its definition (%s) has changed since; expected the "
+                                           "store brought up to date: run 'soko --db %s migrate' "
+                                           "(it keeps the data, or says why it cannot)"),
+                          s->path, f->name, def_base(f), s->path);
+            rc = SOKO_EDB;
+        } else {
+            if (!writing && !(rc = begin_write(s, d))) {
+                writing = 1;
+                rc = exec(s, form_defs_sql, d);
+                has_defs = 1;
+            }
+            if (!rc) rc = have ? def_rebuild(s, f, d) : exec(s, sql, d);
+            if (!rc) {
+                sqlite3_stmt *st;
+                char now[32], *cols = def_columns(f);
+                now_iso(now);
+                if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO form_defs(name, sha256, "
+                                              "columns, file, stored) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                       -1, &st, NULL) != SQLITE_OK) {
+                    rc = db_fail(s, d, "recording a form's definition");
+                } else {
+                    sqlite3_bind_text(st, 1, f->name, -1, SQLITE_TRANSIENT);
+                    sqlite3_bind_text(st, 2, sha, -1, SQLITE_TRANSIENT);
+                    sqlite3_bind_text(st, 3, cols, -1, SQLITE_TRANSIENT);
+                    sqlite3_bind_text(st, 4, def_base(f), -1, SQLITE_TRANSIENT);
+                    sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
+                    if (sqlite3_step(st) != SQLITE_DONE)
+                        rc = db_fail(s, d, "recording a form's definition");
+                    sqlite3_finalize(st);
+                }
+                free(cols);
+            }
+        }
+        free(sql);
+        free(rec);
+        free(have);
+    }
+    if (writing) {
+        if (!rc) rc = exec(s, "COMMIT", d);
+        if (rc) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    return rc;
+}
+
 /* Two sokos creating a store at once: the one that loses the switch to WAL gets
  * SQLITE_BUSY at once (a busy handler could deadlock there), so it tries again. */
 static int set_wal(struct store *s, struct soko_diag *d)
@@ -708,10 +1020,12 @@ static int open_db(struct store *s, const char *fpath, struct soko_diag *d)
 static int setup(struct store *s, struct soko_diag *d)
 {
     int rc = exec(s, "PRAGMA foreign_keys = ON", d);
-    if (!rc && s->readonly) rc = exec(s, "PRAGMA query_only = 1", d);
     if (!rc && !s->readonly) rc = set_wal(s, d);
     if (!rc && !s->readonly) rc = exec(s, "PRAGMA synchronous = NORMAL", d);
     if (!rc) rc = migrate(s, d);
+    if (!rc) rc = sync_defined(s, d);
+    /* a reader's stand-ins for defined forms are made above; nothing is written after */
+    if (!rc && s->readonly) rc = exec(s, "PRAGMA query_only = 1", d);
     if (!rc && sqlite3_prepare_v2(s->db, "SELECT 1 FROM schools WHERE school_id = ?", -1,
                                   &s->school, NULL) != SQLITE_OK)
         rc = db_fail(s, d, "preparing the registry lookup");
@@ -1328,14 +1642,23 @@ int store_undo(struct store *s, long long id, struct soko_diag *d)
         goto fail;
     }
     const struct form *f = form_find((const char *)sqlite3_column_text(st, 0));
+    char *fname = xstrdup((const char *)sqlite3_column_text(st, 0));
     int undone = strcmp((const char *)sqlite3_column_text(st, 1), "undone") == 0;
     sqlite3_finalize(st);
+    if (!undone && !f)
+        soko_diag_add(d, NULL, 0, 0, _("import #%lld is of the form %s, which is not defined "
+                                       "here; expected its definition (%s.ini under DEFS/forms "
+                                       "or $SOKO_FORMS)"), id, fname, fname);
+    free(fname);
     if (undone) {
         soko_diag_add(d, NULL, 0, 0, "import #%lld was already undone", id);
         rc = SOKO_EUSAGE;
         goto fail;
     }
-    SOKO_ASSERT(f);
+    if (!f) {
+        rc = SOKO_EUSAGE;
+        goto fail;
+    }
     const struct form *tf[3];
     size_t nt = tables_of(f, tf);
     for (size_t i = 0; i < nt && !rc; i++) rc = undo_table(s, tf[i], id, d);
@@ -1762,8 +2085,8 @@ int store_ids(struct store *s, enum store_id_kind kind, int (*cb)(void *ctx, con
 int store_school_known(struct store *s, const char *school_id, struct soko_diag *d)
 {
     struct sbuf b = SBUF_INIT;
-    for (size_t i = 0; soko_forms[i]; i++) {
-        const struct form *f = soko_forms[i];
+    for (size_t i = 0; forms_all()[i]; i++) {
+        const struct form *f = forms_all()[i];
         if (form_col_index(f, "school_id") < 0) continue;
         sbuf_printf(&b, "%sSELECT 1 FROM %s WHERE school_id = ?1", b.len ? " UNION ALL " : "",
                     f->name);
