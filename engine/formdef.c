@@ -470,6 +470,10 @@ static struct fdef *read_def(const char *path, struct soko_diag *d, int *rc)
         soko_diag_add(d, path, 0, 0, "no [form] section; expected one with the form's title");
         x.bad = 1;
     }
+    if (nck > FORMDEF_MAX_CHECKS) {
+        soko_diag_add(d, path, 0, 0, "%zu checks; expected at most %d", nck, FORMDEF_MAX_CHECKS);
+        x.bad = 1;
+    }
     if (ncol == 0) {
         soko_diag_add(d, path, 0, 0, "no columns; expected [column NAME] sections");
         x.bad = 1;

@@ -29,6 +29,7 @@
 
 #define FORMDEF_MAX 64          /* defined forms in one process */
 #define FORMDEF_MAX_COLS 60     /* columns of one defined form */
+#define FORMDEF_MAX_CHECKS 8    /* checks of one defined form (the loader's limit) */
 
 /* Reads one definition file; its form is named by the file's name without .ini. */
 int formdef_load_file(const char *path, struct soko_diag *d);
