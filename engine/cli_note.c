@@ -11,6 +11,7 @@
  */
 #include "analysis.h"
 #include "cli.h"
+#include "formdef.h"
 #include "indicators.h"
 #include "names.h"
 #include "note.h"
@@ -280,6 +281,15 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
             done[ndone++] = ind;
             rc = ind_evaluate(g->std, ind, 0, 0, &g->res, d);
         }
+    /* the report: every indicator of the district's own forms (its monitorings) */
+    for (size_t i = 0; !rc && c->command && strcmp(c->command, "report") == 0 &&
+                       i < g->std->n; i++) {
+        const struct indicator *ind = &g->std->v[i];
+        size_t k = 0;
+        while (k < ndone && done[k] != ind) k++;
+        if (k < ndone || !formdef_file(ind->form)) continue;
+        rc = ind_evaluate(g->std, ind, 0, 0, &g->res, d);
+    }
     free(done);
     if (!rc) names_normalize(g->names, &g->res, &g->norm);
     if (!rc && !y1) {

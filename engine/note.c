@@ -19,6 +19,7 @@
 #include "note.h"
 #include "chart.h"
 #include "deffile.h"
+#include "formdef.h"
 #include "escape.h"
 #include "outdir.h"
 #include "page.h"
@@ -2072,6 +2073,159 @@ static char **cluster_dirs(const struct note_input *in)
     return v;
 }
 
+/* ------------------------------------------------- the district's own monitorings */
+
+/* A breakdown value as the reader knows it: for an enum column of the form, the first
+ * spelling of its value in the definition (the Russian one); else the value. */
+static const char *mon_dim(const struct indicator *ind, int k, const char *v)
+{
+    if (!v) return "—";
+    int j = form_col_index(ind->form, ind->dims[k]);
+    const struct form_col *c = j >= 0 ? &ind->form->cols[j] : NULL;
+    if (c && c->type == COL_ENUM)
+        for (const struct enum_val *e = c->values; e && e->value; e++)
+            if (strcmp(e->value, v) == 0 && e->aliases)
+                return T("%.*s", (int)strcspn(e->aliases, "|"), e->aliases);
+    return v;
+}
+
+static int same_dims(const struct ind_row *a, const struct ind_row *b)
+{
+    for (int k = 0; k < a->ind->ndims; k++) {
+        const char *x = a->dim[k] ? a->dim[k] : "", *y = b->dim[k] ? b->dim[k] : "";
+        if (strcmp(x, y) != 0) return 0;
+    }
+    return 1;
+}
+
+/* The row of ind for a unit and year with the breakdown of like (NULL: none). */
+static const struct ind_row *mon_row(const struct note_input *in, const struct indicator *ind,
+                                     enum ind_level lv, const char *unit, int year,
+                                     const struct ind_row *like)
+{
+    for (size_t i = 0; i < in->res->n; i++) {
+        const struct ind_row *r = &in->res->v[i];
+        if (r->ind == ind && r->level == lv && r->year == year && strcmp(r->unit, unit) == 0 &&
+            (!like || same_dims(r, like)))
+            return r;
+    }
+    return NULL;
+}
+
+/* A value of a monitoring's table: counts as whole numbers. */
+static void mon_cell(struct page_table *t, const struct ind_row *r)
+{
+    if (usable(r) && r->ind->kind == IND_COUNT)
+        page_cell_val(t, r->value, PAGE_F_INT, count(r->value), 0);
+    else
+        cell_value(t, r, 0);
+}
+
+/* Every form the district defined (defs/forms/): its indicators for the district by
+ * year of the window, each breakdown a row, and the schools' values in the last year.
+ * Driven by the definitions alone: a new form with indicators gets its section. */
+static void sec_monitorings(struct doc *o, const struct note_input *in)
+{
+    const struct form *const *all = forms_all();
+    size_t nforms = 0;
+    for (size_t i = 0; all[i]; i++) nforms += formdef_file(all[i]) != NULL;
+    if (!nforms || !in->std_set) return;
+    page_h(o->D, 1, "Мониторинги района");
+    page_p(o->D, NULL, "Формы, которые район определил сам (файлы форм в папке forms "
+                       "определений), и показатели по ним: значение района по годам %s и "
+                       "значения ОО в %s. Пороги правил по этим показателям — в списках ОО "
+                       "по правилам ниже.", window_text(in), year_text(in->y1));
+    for (size_t fi = 0; all[fi]; fi++) {
+        const struct form *f = all[fi];
+        if (!formdef_file(f)) continue;
+        const struct indicator *inds[64];
+        size_t ni = 0;
+        for (size_t i = 0; i < in->std_set->n && ni < 64; i++)
+            if (in->std_set->v[i].form == f) inds[ni++] = &in->std_set->v[i];
+        if (!ni) continue;
+        page_h(o->D, 2, "%s", f->title_ru);
+        int any = 0;
+        for (size_t i = 0; i < in->res->n && !any; i++)
+            any = in->res->v[i].ind->form == f && in->res->v[i].level == IND_DISTRICT &&
+                  in->res->v[i].year >= in->y0 && in->res->v[i].year <= in->y1;
+        if (!any) {
+            page_p(o->D, NULL, "Данных за %s нет: форма «%s» в хранилище не заполнена "
+                               "(пустой шаблон — soko template %s).", window_text(in),
+                   f->title_ru, f->name);
+            continue;
+        }
+        /* the district, year by year */
+        int ny = in->y1 - in->y0 + 1;
+        if (ny > 10) ny = 10;
+        const char *head[13];
+        head[0] = "Показатель";
+        head[1] = "Разрез";
+        for (int y = 0; y < ny; y++) head[2 + y] = year_text(in->y1 - ny + 1 + y);
+        struct page_table *t = page_table(o->D, T("mon_%s", f->name),
+                                          caption(o, T("%s: район, %s", f->title_ru,
+                                                       window_text(in))),
+                                          (size_t)ny + 2, head);
+        for (size_t k = 0; k < ni; k++) {
+            const struct indicator *ind = inds[k];
+            /* each breakdown of the district once, in the order of the results */
+            for (size_t i = 0; i < in->res->n; i++) {
+                const struct ind_row *r = &in->res->v[i];
+                if (r->ind != ind || r->level != IND_DISTRICT || r->year < in->y0 ||
+                    r->year > in->y1)
+                    continue;
+                int seen = 0;
+                for (size_t j = 0; j < i && !seen; j++) {
+                    const struct ind_row *q = &in->res->v[j];
+                    seen = q->ind == ind && q->level == IND_DISTRICT && q->year >= in->y0 &&
+                           q->year <= in->y1 && same_dims(q, r);
+                }
+                if (seen) continue;
+                struct sbuf dim = SBUF_INIT;
+                for (int m = 0; m < ind->ndims; m++)
+                    sbuf_printf(&dim, "%s%s", m ? ", " : "", mon_dim(ind, m, r->dim[m]));
+                page_row(t);
+                page_cell(t, T("%s%s", ind->title, *ind->unit ? T(", %s", ind->unit) : ""));
+                page_cell(t, dim.len ? T("%s", dim.s) : "все");
+                sbuf_free(&dim);
+                for (int y = 0; y < ny; y++)
+                    mon_cell(t, mon_row(in, ind, IND_DISTRICT, "", in->y1 - ny + 1 + y, r));
+            }
+        }
+        /* the schools in the last year, the indicators without a breakdown */
+        const struct indicator *flat[8];
+        size_t nf = 0;
+        for (size_t k = 0; k < ni && nf < 8; k++)
+            if (!inds[k]->ndims) flat[nf++] = inds[k];
+        if (!nf) continue;
+        const char *sh[10];
+        sh[0] = "ОО";
+        sh[1] = "Код";
+        for (size_t k = 0; k < nf; k++)
+            sh[2 + k] = T("%s%s", flat[k]->title, *flat[k]->unit ? T(", %s", flat[k]->unit) : "");
+        struct page_table *st = NULL;
+        for (size_t i = 0; i < in->nschools; i++) {
+            const char *id = in->schools[i].id;
+            const struct ind_row *rs[8];
+            int have = 0;
+            for (size_t k = 0; k < nf; k++) {
+                rs[k] = mon_row(in, flat[k], IND_SCHOOL, id, in->y1, NULL);
+                have |= rs[k] != NULL;
+            }
+            if (!have) continue;
+            if (!st)
+                st = page_table(o->D, T("mon_%s_schools", f->name),
+                                caption(o, T("%s: ОО, %s", f->title_ru, year_text(in->y1))),
+                                nf + 2, sh);
+            page_row(st);
+            page_cell(st, sname(in, id));
+            page_cell(st, id);
+            for (size_t k = 0; k < nf; k++) mon_cell(st, rs[k]);
+        }
+        if (!st)
+            page_p(o->D, NULL, "Значений ОО за %s нет.", year_text(in->y1));
+    }
+}
+
 int note_report(const struct note_input *in, const char *dir, struct soko_diag *d)
 {
     struct outdir *od = NULL;
@@ -2136,6 +2290,7 @@ int note_report(const struct note_input *in, const char *dir, struct soko_diag *
     free(rows);
     free(z);
     free(cols);
+    sec_monitorings(&o, in);
     page_h(o.D, 1, "Списки ОО по правилам района");
     if (in->rules && in->flags) {
         for (size_t k = 0; k < in->rules->n; k++) {
