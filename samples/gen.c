@@ -59,7 +59,7 @@ static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v;
  * never shifts the numbers drawn for the old ones. */
 enum tag {
     T_LEVEL = 1, T_COHORT, T_ROSTER, T_SUBJ, T_WORKYEAR, T_DRIFT, T_CALIB, T_ELECT,
-    T_VPR, T_OGE, T_EGE, T_RDR, T_OLYMP, T_ADMIT, T_CTX, T_SCHOOL, T_ABSENT
+    T_VPR, T_OGE, T_EGE, T_RDR, T_OLYMP, T_ADMIT, T_CTX, T_SCHOOL, T_ABSENT, T_OWN
 };
 
 typedef struct rng { uint64_t s[4]; } rng;
@@ -346,8 +346,12 @@ static const char *const role_name_ru[] = { /* as Excel files of an office write
 /* The forms, in the order files are listed. */
 enum form_id {
     F_SCHOOLS, F_CLUSTERS, F_CONTEXT, F_VPR, F_VPR_STUDENTS, F_OGE, F_EGE, F_RDR,
-    F_OLYMPIAD, F_ADMISSIONS, NFORMS
+    F_OLYMPIAD, F_ADMISSIONS,
+    /* the district's own monitorings (defs/forms/): the district preset only */
+    F_CAREER, F_CONTESTS, F_DIRECTORS, F_GIFTED, F_NIKO, F_RECHECK, F_SURVEY_500,
+    F_SURVEY_CONTEXT, F_TRAINING_EXAM, F_ZNAK, NFORMS
 };
+#define F_FIRST_OWN F_CAREER
 
 #define MAXCL 2
 
@@ -826,6 +830,40 @@ static const struct form_def form_defs[NFORMS] = {
     { "admissions", "year,school_id,graduates,university,university_profile,college,budget",
       "год;код ОО;выпускников 11 кл.;поступили в вузы;в вузы по профилю ОО;в СПО;"
       "на бюджет" },
+    { "career", "year,school_id,students,in_programs,diagnostics,trials,profile_classes",
+      "год;код ОО;обучающихся 6–11 классов;охвачено программами профориентации;"
+      "прошли профдиагностику;прошли профессиональные пробы;профильных классов" },
+    { "contests", "year,school_id,stage,participants,winners,prizewinners",
+      "год;код ОО;уровень;участников;победителей;призёров" },
+    { "directors", "year,school_id,results,objectivity,staff,development,projects",
+      "год;код ОО;результаты оценочных процедур;объективность оценивания;кадровые условия;"
+      "профессиональное развитие педагогов;участие в районных проектах" },
+    { "gifted", "year,school_id,students,gifted,gifted_high,teachers,teachers_gifted",
+      "год;код ОО;обучающихся;в базе одарённых детей;"
+      "из них с результатами регионального уровня и выше;педагогов;педагогов в базе" },
+    { "niko", "year,school_id,study,grade,sampled,participants,m2,m3,m4,m5",
+      "год;код ОО;исследование;класс;в выборке;участников;отметка 2;отметка 3;отметка 4;"
+      "отметка 5" },
+    { "recheck", "year,school_id,grade,subject,own_mean,recheck_mean,l1_1,l1_2,l1_3,l2_1,"
+                 "l2_2,l2_3,l3_1,l3_2,l3_3",
+      "год;код ОО;класс;предмет;средний процент выполнения (ОО);"
+      "средний процент выполнения (перепроверка);ниже базового: ниже базового;"
+      "ниже базового: базовый;ниже базового: повышенный;базовый: ниже базового;"
+      "базовый: базовый;базовый: повышенный;повышенный: ниже базового;повышенный: базовый;"
+      "повышенный: повышенный" },
+    { "survey_500", "year,school_id,factor,score", "год;код ОО;фактор риска;оценка" },
+    { "survey_context", "year,school_id,class,students,low_income,large_family,single_parent,"
+                        "non_native,ovz,no_internet,parents_higher_ed",
+      "год;код ОО;класс;обучающихся в классе;из малообеспеченных семей;из многодетных семей;"
+      "из неполных семей;для кого русский язык не родной;с ОВЗ;"
+      "без доступа к интернету дома;хотя бы один родитель с высшим образованием" },
+    { "training_exam", "year,school_id,grade,subject,participants,m2,m3,m4,m5,mean_score",
+      "год;код ОО;класс;предмет;участников;отметка 2;отметка 3;отметка 4;отметка 5;"
+      "средний балл" },
+    { "znak", "year,school_id,grade,subject,participants,below_basic,basic,advanced,"
+              "mean_percent",
+      "год;код ОО;класс;предмет;участников;ниже базового;базовый;повышенный;"
+      "средний процент выполнения" },
 };
 
 /* ==========================================================================
@@ -1583,6 +1621,16 @@ static void gen_admissions(struct gen *g, const struct school *sc, int year, int
 static void ctx_row(struct form *fm, int mirror, int year, const struct school *sc,
                     const char *factor, long long v, int dec)
 {
+    if (strncmp(factor, "risk_", 5) == 0) {
+        /* the «500+» questionnaire scores the same risk 1 (none) to 5 (high) */
+        struct form *sv = fm + (F_SURVEY_500 - F_CONTEXT);
+        fm_row(sv, mirror);
+        fm_year(sv, year);
+        fm_str(sv, sc->id);
+        fm_str(sv, factor);
+        fm_int(sv, clampi((int)v + 1 + (sc->idx + year + (int)strlen(factor)) % 3 / 2, 1, 5));
+        fm_end(sv);
+    }
     fm_row(fm, mirror);
     fm_year(fm, year);
     fm_str(fm, sc->id);
@@ -1646,6 +1694,255 @@ static void gen_context(struct gen *g, const struct school *sc, int year, int lv
 }
 
 /* ==========================================================================
+ * The district's own monitorings (defs/forms/): the preset only
+ * ========================================================================== */
+
+/* A value in tenths within [lo, hi] tenths. */
+static int tenth_clamp(int v, int lo, int hi) { return clampi(v, lo, hi); }
+
+/* Marks 2..5 of n pupils at a latent shift (milli-sd): counts into m[0..3]. */
+static void marks_of(rng *r, int n, int shift, int m[4])
+{
+    int i;
+    m[0] = m[1] = m[2] = m[3] = 0;
+    for (i = 0; i < n; i++) {
+        int z = shift + rng_nrm(r) * 900 / 1000;
+        m[z < -1200 ? 0 : z < -100 ? 1 : z < 800 ? 2 : 3]++;
+    }
+}
+
+static void gen_own(struct gen *g, const struct school *sc, int year, int k, int lvl,
+                    int mirror)
+{
+    uint64_t id = (uint64_t)sc->idx, y = (uint64_t)year;
+    int lenient = sc->vpr_inflate > 0 || sc->anomaly > 0 || (sc->jump_k >= 0 && k >= sc->jump_k);
+    int poor = sc->low_income >= 0, active = 0, gr, j, m[4];
+    int students = 0, seniors = 0;
+    struct form *fm;
+    rng r;
+    for (j = 0; j < sc->ncl; j++)
+        active |= sc->cl_role[j] == R_ACTIVIST || sc->cl_role[j] == R_FLAGSHIP ||
+                  sc->cl_role[j] == R_CURATOR;
+    for (gr = 1; gr <= 11; gr++) {
+        students += cohort(g, sc, year, gr);
+        if (gr >= 6)
+            seniors += cohort(g, sc, year, gr);
+    }
+    rng_init(&r, g->seed, T_OWN, id, y, 0);
+
+    /* directors' effectiveness: scores 0..10 in tenths */
+    fm = &g->fm[F_DIRECTORS];
+    fm_row(fm, mirror);
+    fm_year(fm, year);
+    fm_str(fm, sc->id);
+    fm_fix(fm, tenth_clamp(65 + lvl * 25 / 1000 + hjit(g, T_OWN, id, y, 1, 5), 0, 100), 1);
+    fm_fix(fm, tenth_clamp((lenient ? 35 : 80) + hjit(g, T_OWN, id, y, 2, 8), 0, 100), 1);
+    fm_fix(fm, tenth_clamp((poor ? 45 : 72) + hjit(g, T_OWN, id, y, 3, 10), 0, 100), 1);
+    fm_fix(fm, tenth_clamp(62 + hjit(g, T_OWN, id, y, 4, 15), 0, 100), 1);
+    fm_fix(fm, tenth_clamp((active ? 85 : 50) + hjit(g, T_OWN, id, y, 5, 10), 0, 100), 1);
+    fm_end(fm);
+
+    /* re-checking of РДР: one work a year, grade 8 physics; the school's levels against
+       the re-check's, more often higher where the school's marks are inflated */
+    fm = &g->fm[F_RECHECK];
+    {
+        int n = cohort(g, sc, year, 8) * 9 / 10, c[3][3] = {{0}}, i, sum_own = 0, sum_re = 0;
+        for (i = 0; i < n; i++) {
+            int z = lvl + rng_nrm(&r) * 900 / 1000, re = z < -900 ? 0 : z < 700 ? 1 : 2, own = re;
+            if (re < 2 && rng_permille(&r, lenient ? 220 : 25))
+                own = re + 1;
+            else if (re > 0 && rng_permille(&r, 20))
+                own = re - 1;
+            c[own][re]++;
+            sum_own += 30 + own * 30;
+            sum_re += 30 + re * 30;
+        }
+        if (n > 0) {
+            fm_row(fm, mirror);
+            fm_year(fm, year);
+            fm_str(fm, sc->id);
+            fm_int(fm, 8);
+            fm_str(fm, "Физика");
+            fm_fix(fm, tenths(sum_own, n), 1);
+            fm_fix(fm, tenths(sum_re, n), 1);
+            for (i = 0; i < 9; i++)
+                fm_int(fm, c[i / 3][i % 3]);
+            fm_end(fm);
+        }
+    }
+
+    /* training exams: grade 9 mathematics and Russian, grade 11 mathematics */
+    fm = &g->fm[F_TRAINING_EXAM];
+    for (j = 0; j < 3; j++) {
+        int grade = j < 2 ? 9 : 11, n = cohort(g, sc, year, grade) * 93 / 100;
+        if (!n)
+            continue;
+        marks_of(&r, n, lvl - 150 + hjit(g, T_OWN, id, y, 10 + (uint64_t)j, 120), m);
+        fm_row(fm, mirror);
+        fm_year(fm, year);
+        fm_str(fm, sc->id);
+        fm_int(fm, grade);
+        fm_str(fm, j == 1 ? "Русский язык" : "Математика");
+        fm_int(fm, n);
+        fm_int(fm, m[0]);
+        fm_int(fm, m[1]);
+        fm_int(fm, m[2]);
+        fm_int(fm, m[3]);
+        fm_str(fm, "");
+        fm_end(fm);
+    }
+
+    /* ПК «Знак»: grade 6 Russian, grade 7 mathematics, by level */
+    fm = &g->fm[F_ZNAK];
+    for (j = 0; j < 2; j++) {
+        int grade = 6 + j, n = cohort(g, sc, year, grade) * 95 / 100, lo = 0, mid = 0, hi = 0, i;
+        long long sum = 0;
+        int shift = lvl + hjit(g, T_OWN, id, y, 20 + (uint64_t)j, 100);
+        for (i = 0; i < n; i++) {
+            int pct = clampi(560 + (shift + rng_nrm(&r) * 900 / 1000) * 190 / 1000, 0, 1000);
+            sum += pct;
+            if (pct < 350) lo++;
+            else if (pct < 700) mid++;
+            else hi++;
+        }
+        if (!n)
+            continue;
+        fm_row(fm, mirror);
+        fm_year(fm, year);
+        fm_str(fm, sc->id);
+        fm_int(fm, grade);
+        fm_str(fm, j == 0 ? "Русский язык" : "Математика");
+        fm_int(fm, n);
+        fm_int(fm, lo);
+        fm_int(fm, mid);
+        fm_int(fm, hi);
+        fm_fix(fm, tenths(sum, 10LL * n), 1);
+        fm_end(fm);
+    }
+
+    /* НИКО: every third school is in the sample; a study a year; marks in the last year */
+    fm = &g->fm[F_NIKO];
+    if ((sc->idx + year) % 3 == 0) {
+        static const char *const study[] = {"НИКО по химии", "НИКО по литературе",
+                                            "НИКО по географии"};
+        static const int sgrade[] = {10, 6, 8};
+        int si = year % 3, grade = sgrade[si];
+        int sampled = cohort(g, sc, year, grade) * 9 / 10;
+        if (sampled > 0) {
+            int part = sampled - binom(&r, sampled, poor ? 250000 : 60000);
+            fm_row(fm, mirror);
+            fm_year(fm, year);
+            fm_str(fm, sc->id);
+            fm_str(fm, study[si]);
+            fm_int(fm, grade);
+            fm_int(fm, sampled);
+            fm_int(fm, part);
+            if (year == g->last_year) {
+                marks_of(&r, part, lvl, m);
+                fm_int(fm, m[0]);
+                fm_int(fm, m[1]);
+                fm_int(fm, m[2]);
+                fm_int(fm, m[3]);
+            } else {
+                fm_str(fm, "");
+                fm_str(fm, "");
+                fm_str(fm, "");
+                fm_str(fm, "");
+            }
+            fm_end(fm);
+        }
+    }
+
+    /* contests beyond ВсОШ, by level */
+    fm = &g->fm[F_CONTESTS];
+    {
+        static const char *const lvl_name[4] = {"district", "regional", "federal",
+                                                "international"};
+        static const char *const lvl_ru[4] = {"районный", "региональный", "федеральный",
+                                              "международный"};
+        static const int per_mille[4] = {90, 25, 6, 1};
+        for (j = 0; j < 4; j++) {
+            int n = binom(&r, students, clampi(per_mille[j] * 1000 + lvl * per_mille[j], 0,
+                                               500000));
+            int win, prize;
+            if (!n)
+                continue;
+            win = binom(&r, n, clampi(80000 + lvl * 30, 10000, 300000));
+            prize = binom(&r, n - win, clampi(180000 + lvl * 50, 20000, 500000));
+            fm_row(fm, mirror);
+            fm_year(fm, year);
+            fm_str(fm, sc->id);
+            out_str(fm->csv, lvl_name[j]);
+            if (fm->mirror)
+                out_str(fm->xl, lvl_ru[j]);
+            fm_int(fm, n);
+            fm_int(fm, win);
+            fm_int(fm, prize);
+            fm_end(fm);
+        }
+    }
+
+    /* the gifted-children register and their teachers, as counts */
+    fm = &g->fm[F_GIFTED];
+    {
+        int gifted = binom(&r, students, clampi(60000 + lvl * 40, 5000, 250000));
+        int high = binom(&r, gifted, clampi(250000 + lvl * 100, 20000, 700000));
+        int teachers = students / 14 + 3;
+        int tg = binom(&r, teachers, clampi(120000 + lvl * 60, 10000, 500000));
+        fm_row(fm, mirror);
+        fm_year(fm, year);
+        fm_str(fm, sc->id);
+        fm_int(fm, students);
+        fm_int(fm, gifted);
+        fm_int(fm, high);
+        fm_int(fm, teachers);
+        fm_int(fm, tg);
+        fm_end(fm);
+    }
+
+    /* career guidance, grades 6–11 */
+    fm = &g->fm[F_CAREER];
+    fm_row(fm, mirror);
+    fm_year(fm, year);
+    fm_str(fm, sc->id);
+    fm_int(fm, seniors);
+    fm_int(fm, binom(&r, seniors, clampi(550000 + lvl * 120 + (active ? 150000 : 0), 200000,
+                                         950000)));
+    fm_int(fm, binom(&r, seniors, clampi(600000 + lvl * 80, 200000, 950000)));
+    fm_int(fm, binom(&r, seniors, clampi(180000 + lvl * 60, 30000, 600000)));
+    fm_int(fm, sc->senior ? 1 + (int)(id % 3) : 0);
+    fm_end(fm);
+
+    /* the context questionnaire, one row per class */
+    fm = &g->fm[F_SURVEY_CONTEXT];
+    {
+        int li = poor ? sc->low_income : clampi(140 - sc->base * 80 / 1000, 5, 700);
+        int nn = sc->non_native >= 0 ? sc->non_native : clampi(80 - sc->base * 100 / 1000, 0, 700);
+        for (gr = 1; gr <= 11; gr++) {
+            int n = cohort(g, sc, year, gr), ncls = (n + 26) / 27, c;
+            for (c = 0; c < ncls; c++) {
+                int ns = n / ncls + (c < n % ncls), lo = binom(&r, ns, li * 1000);
+                char cls[16];
+                snprintf(cls, sizeof cls, "%d%s", gr, class_letter[c % 6]);
+                fm_row(fm, mirror);
+                fm_year(fm, year);
+                fm_str(fm, sc->id);
+                fm_str(fm, cls);
+                fm_int(fm, ns);
+                fm_int(fm, lo);
+                fm_int(fm, binom(&r, ns, 120000));
+                fm_int(fm, binom(&r, ns, poor ? 300000 : 180000));
+                fm_int(fm, binom(&r, ns, nn * 1000));
+                fm_int(fm, binom(&r, ns, poor ? 90000 : 30000));
+                fm_int(fm, binom(&r, ns, poor ? 60000 : 10000));
+                fm_int(fm, binom(&r, ns, clampi(550000 + sc->base * 150, 150000, 900000)));
+                fm_end(fm);
+            }
+        }
+    }
+}
+
+/* ==========================================================================
  * Whole data sets: the preset and a country
  * ========================================================================== */
 
@@ -1680,6 +1977,8 @@ static void open_forms(struct gen *g, const char *dir)
         mkdir_p(path);
     }
     for (f = 0; f < NFORMS; f++) {
+        if (f >= F_FIRST_OWN && !g->preset)
+            continue;            /* a country holds the built-in forms only */
         if ((size_t)snprintf(path, sizeof path, "%s/%s.csv", dir, form_defs[f].name) >=
             sizeof path)
             die("%s: path too long", dir);
@@ -1782,6 +2081,8 @@ static void run_dataset(struct gen *g, const char *dir)
                 gen_olympiad(g, &sc, year, lvl, mirror);
             if (sc.senior && !is_missing(&sc, F_ADMISSIONS, k))
                 gen_admissions(g, &sc, year, lvl, mirror);
+            if (g->preset)
+                gen_own(g, &sc, year, k, lvl, mirror);
         }
     }
     close_forms(g);

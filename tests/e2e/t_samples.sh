@@ -4,14 +4,20 @@
 # committed; a generated region imports cleanly.
 : "${SOKO_GEN:?set SOKO_GEN to the generator}"
 forms="schools clusters context vpr vpr_students oge ege rdr olympiad admissions"
+# the district's own monitorings (defs/forms/): samples/district only
+own="career contests directors gifted niko recheck survey_500 survey_context training_exam znak"
 quiet_err() { [ ! -s err ] || { cat err; fail "$1: the import said more than it imported"; }; }
 for f in $forms; do
   run 0 --db s.db import "$f" "$SAMPLES/$f.csv"
   has out "as import #"
   quiet_err "$f"      # no note: nothing skipped, no year in the future, no look-alike
 done
+for f in $own; do
+  run 0 --db s.db import "$f" "$SAMPLES/$f.csv"
+  quiet_err "$f"
+done
 # every form holds rows, the per-student works among them
-for t in schools clusters context vpr oge ege rdr olympiad admissions vpr_dist; do
+for t in schools clusters context vpr oge ege rdr olympiad admissions vpr_dist $own; do
   [ "$(q s.db "select count(*) from $t")" -gt 0 ] || fail "no rows in $t after importing the samples"
 done
 [ "$(q s.db "select count(*) from schools")" = 40 ] || fail "expected 40 schools"
@@ -21,13 +27,13 @@ done
 
 # the Excel copies: same values, so the data tables do not change (but for import ids)
 values() {
-  for t in schools clusters context vpr vpr_dist oge ege rdr olympiad admissions; do
+  for t in schools clusters context vpr vpr_dist oge ege rdr olympiad admissions $own; do
     cols=$(q "$1" "select group_concat(name) from pragma_table_info('$t') where name <> 'import_id'")
     echo "== $t"; q "$1" "select $cols from $t order by $cols"
   done
 }
 values s.db > before
-for f in $forms; do
+for f in $forms $own; do
   run 0 --db s.db import "$f" "$SAMPLES/excel/$f.csv"
   has out "Windows-1251"
   quiet_err "excel/$f"
