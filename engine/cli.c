@@ -51,6 +51,9 @@ static const struct option_doc option_docs[] = {
     {"--docx", NULL, N_("also write the report as DOCX (A4, for the committee's file)")},
     {"--allow-names", NULL, N_("accept values that look like personal names in pupil-code columns (the district's decision)")},
     {"--lang", "LANG", N_("the language of messages: ru or en (default $SOKO_LANG, else the locale)")},
+    {"--factors", "F1,F2", N_("clusters propose: the factors, indicator ids or context factors")},
+    {"--k", "N", N_("clusters propose: the number of clusters (default: by the silhouette)")},
+    {"--year", "YYYY", N_("clusters propose: the year of the factors (default: the last with all)")},
     {NULL, NULL, NULL},
 };
 
@@ -85,8 +88,12 @@ static const struct command commands[] = {
      "soko --db district.db status", 0},
     {"schools", cmd_schools, "", N_("the schools registry: id, name, kind, profile, clusters"),
      "--format", "soko --db district.db schools --format csv", 0},
-    {"clusters", cmd_clusters, "", N_("the clusters: id, name, members with their roles"),
-     "--cluster --format", "soko --db district.db clusters --cluster nevsky_stem", 0},
+    {"clusters", cmd_clusters, "[propose]",
+     N_("the clusters: id, name, members with their roles; 'propose' groups the schools by "
+        "context factors into FILE (form clusters) and FILE.md (the method)"),
+     "--cluster --format --factors --k --year --out --defs --indicators --quiet",
+     "soko --db district.db clusters propose --factors ctx_low_income,ctx_non_native,vpr_sou_all "
+     "--out proposal.csv", 0},
     {"migrate", cmd_migrate, "", N_("bring a store made by an older soko up to date"), "--quiet",
      "soko --db district.db migrate", 0},
     {"docs", cmd_docs, "forms", N_("print the reference of the forms (Markdown)"), "",
@@ -217,7 +224,8 @@ static const struct opt value_opts[] = {
     {"--school", O(school)}, {"--cluster", O(cluster)}, {"--indicator", O(indicator)},
     {"--out", O(out)}, {"--date", O(date)}, {"--rules", O(rules)},
     {"--indicators", O(indicators_dir)}, {"--layout", O(layout)}, {"--profile", O(layout)},
-    {"--context", O(context)}, {"--defs", O(defs)}, {"--lang", O(lang)}, {NULL, 0}};
+    {"--context", O(context)}, {"--defs", O(defs)}, {"--lang", O(lang)},
+    {"--factors", O(factors)}, {"--k", O(k)}, {"--year", O(year)}, {NULL, 0}};
 static const struct opt flag_opts[] = {
     {"--ignore-unknown", O(ignore_unknown)}, {"--keep-students", O(keep_students)}, {"--allow-names", O(allow_names)},
     {"--quiet", O(quiet)}, {"-q", O(quiet)}, {"--ru", O(ru)}, {"--docx", O(docx)}, {NULL, 0}};

@@ -24,6 +24,7 @@ struct cli {
     const char *years;        /* "2021-2023" */
     const char *school, *cluster, *indicator;
     const char *out, *date, *rules, *indicators_dir, *layout, *context, *defs, *lang;
+    const char *factors, *k, *year;   /* clusters propose */
     const char *command;      /* the command being run, for messages */
     char *defs_root;          /* found by cli_defs_root, freed by main */
     int stdout_failed;        /* errno of a failed write of a summary (cli_summary): the
@@ -105,6 +106,8 @@ int cmd_undo(struct cli *c);
 int cmd_status(struct cli *c);
 int cmd_schools(struct cli *c);
 int cmd_clusters(struct cli *c);
+/* cli_cluster.c: `soko clusters propose` (cmd_clusters hands it over) */
+int cmd_clusters_propose(struct cli *c);
 int cmd_migrate(struct cli *c);
 int cmd_help(struct cli *c);
 int cmd_docs(struct cli *c);

@@ -251,6 +251,12 @@ static int member_out(void *ctx, const struct store_member *m)
 
 int cmd_clusters(struct cli *c)
 {
+    if (c->argc > 0 && strcmp(c->argv[0], "propose") == 0) return cmd_clusters_propose(c);
+    if (c->argc > 0) {
+        fprintf(stderr, _("soko: clusters %s: expected no argument, or 'propose'\n"),
+                cli_term(c->argv[0]));
+        return SOKO_EUSAGE;
+    }
     int rc = want_format(c);
     if (rc) return rc;
     struct store *s;
