@@ -349,7 +349,7 @@ enum form_id {
     F_OLYMPIAD, F_ADMISSIONS,
     /* the district's own monitorings (defs/forms/): the district preset only */
     F_CAREER, F_CONTESTS, F_DIRECTORS, F_GIFTED, F_NIKO, F_RECHECK, F_SURVEY_500,
-    F_SURVEY_CONTEXT, F_TRAINING_EXAM, F_ZNAK, NFORMS
+    F_CONTEXT_CLASS, F_TRAINING_EXAM, F_ZNAK, NFORMS
 };
 #define F_FIRST_OWN F_CAREER
 
@@ -852,7 +852,7 @@ static const struct form_def form_defs[NFORMS] = {
       "базовый: базовый;базовый: повышенный;повышенный: ниже базового;повышенный: базовый;"
       "повышенный: повышенный" },
     { "survey_500", "year,school_id,factor,score", "год;код ОО;фактор риска;оценка" },
-    { "survey_context", "year,school_id,class,students,low_income,large_family,single_parent,"
+    { "context_class", "year,school_id,class,students,low_income,large_family,single_parent,"
                         "non_native,ovz,no_internet,parents_higher_ed",
       "год;код ОО;класс;обучающихся в классе;из малообеспеченных семей;из многодетных семей;"
       "из неполных семей;для кого русский язык не родной;с ОВЗ;"
@@ -1914,7 +1914,7 @@ static void gen_own(struct gen *g, const struct school *sc, int year, int k, int
     fm_end(fm);
 
     /* the context questionnaire, one row per class */
-    fm = &g->fm[F_SURVEY_CONTEXT];
+    fm = &g->fm[F_CONTEXT_CLASS];
     {
         int li = poor ? sc->low_income : clampi(140 - sc->base * 80 / 1000, 5, 700);
         int nn = sc->non_native >= 0 ? sc->non_native : clampi(80 - sc->base * 100 / 1000, 0, 700);

@@ -2,7 +2,7 @@
 # match sqlite3 computed directly from the store; pooling, suppression, filters,
 # formats, determinism, refusals; the INI examples of docs/indicators.md load.
 for f in schools clusters context vpr vpr_students oge ege rdr olympiad admissions \
-         career contests directors gifted niko recheck survey_500 survey_context training_exam znak; do
+         career contests directors gifted niko recheck survey_500 context_class training_exam znak; do
   run 0 --db s.db import $f "$SAMPLES/$f.csv"
 done
 IND="$TOP/defs/indicators"

@@ -5,7 +5,7 @@
 : "${SOKO_GEN:?set SOKO_GEN to the generator}"
 forms="schools clusters context vpr vpr_students oge ege rdr olympiad admissions"
 # the district's own monitorings (defs/forms/): samples/district only
-own="career contests directors gifted niko recheck survey_500 survey_context training_exam znak"
+own="career contests directors gifted niko recheck survey_500 context_class training_exam znak"
 quiet_err() { [ ! -s err ] || { cat err; fail "$1: the import said more than it imported"; }; }
 for f in $forms; do
   run 0 --db s.db import "$f" "$SAMPLES/$f.csv"
