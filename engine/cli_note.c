@@ -166,8 +166,8 @@ static const char *def_name(const char *root, const char *path)
     return cut;
 }
 
-/* SHA-256 of every *.ini of the indicators directory, the note's file, the rules and
- * the context models (when there is such a file). */
+/* SHA-256 of every *.ini of the indicators directory, the note's file, the rules, the
+ * context models (when there is such a file) and the definitions of defined forms. */
 static int hash_files(struct gather *g, const char *root, const char *defs, const char *note,
                       const char *rules, const char *context, struct soko_diag *d)
 {
@@ -194,6 +194,12 @@ static int hash_files(struct gather *g, const char *root, const char *defs, cons
             if (strcmp(names[i], more[k]) == 0) dup = 1;
         if (!dup || (k == 0 && more[k])) names[n++] = xstrdup(more[k]);
     }
+    /* the forms the district defined (their columns and checks shaped the data) */
+    for (size_t i = 0; forms_all()[i]; i++)
+        if (formdef_file(forms_all()[i])) {
+            names = xrealloc(names, (n + 1) * sizeof *names);
+            names[n++] = xstrdup(formdef_file(forms_all()[i]));
+        }
     int rc = SOKO_OK;
     g->files = xcalloc(n, sizeof *g->files);
     for (size_t i = 0; i < n; i++) {

@@ -982,7 +982,7 @@ int ind_schema_db(sqlite3 **out, struct soko_diag *d)
         sqlite3_close(db);
         return SOKO_EDB;
     }
-    char *sql = store_schema_sql();
+    char *sql = store_forms_schema_sql();
     char *msg = NULL;
     int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
     free(sql);

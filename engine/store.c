@@ -47,6 +47,7 @@ struct store {
     struct table_stmts t[NFORMS_MAX];
     int busy_ms;              /* how long a write waits for another writer */
     int found_version;        /* the schema version the file had when opened */
+    int defs_synced;          /* defined forms whose tables this open created or rebuilt */
 };
 
 static void finalize_stmts(struct store *s);
@@ -320,6 +321,17 @@ char *store_schema_sql(void)
               ");\n"
               "CREATE INDEX imports_sha ON imports(form, sha256);\n");
     for (int i = 0; soko_forms[i]; i++) create_table(&b, soko_forms[i]);
+    return sbuf_take(&b);
+}
+
+char *store_forms_schema_sql(void)
+{
+    char *builtin = store_schema_sql();
+    struct sbuf b = SBUF_INIT;
+    sbuf_adds(&b, builtin);
+    free(builtin);
+    for (size_t i = 0; forms_all()[i]; i++)
+        if (formdef_file(forms_all()[i])) create_table(&b, forms_all()[i]);
     return sbuf_take(&b);
 }
 
@@ -775,6 +787,7 @@ static int sync_defined(struct store *s, struct soko_diag *d)
                 has_defs = 1;
             }
             if (!rc) rc = have ? def_rebuild(s, f, d) : exec(s, sql, d);
+            if (!rc) s->defs_synced++;
             if (!rc) {
                 sqlite3_stmt *st;
                 char now[32], *cols = def_columns(f);
@@ -1175,6 +1188,7 @@ void store_last_import(const struct store *s, long long *rows, long long *works,
 }
 int store_snapshot(const struct store *s) { return s->snapshot; }
 int store_found_version(const struct store *s) { return s->found_version; }
+int store_forms_synced(const struct store *s) { return s->defs_synced; }
 
 sqlite3 *store_db(struct store *s) { return s->db; }
 

@@ -49,6 +49,10 @@ const char *store_path(const struct store *s);
 int store_created(const struct store *s);
 int store_snapshot(const struct store *s);
 int store_found_version(const struct store *s);
+/* The defined forms (formdef.h) whose tables this open created or brought up to date:
+ * a writer's open records every defined form in the table form_defs (the SHA-256 of
+ * its schema, its columns) and migrates a changed one unless that would lose data. */
+int store_forms_synced(const struct store *s);
 /* Adds the message for the last failed call on the store's connection (see Errors
  * above) and returns its status: for callers that got a failure as a value, such as
  * store_school_exists' -1. `what` is a gerund phrase: "looking up a school". */
@@ -134,6 +138,9 @@ int store_school_known(struct store *s, const char *school_id, struct soko_diag 
 
 /* The CREATE statements of the current schema (for docs and tests); caller frees. */
 char *store_schema_sql(void);
+/* The same with the tables of every defined form (formdef.h) after the built-in ones:
+ * a schema to compile definitions against without a store. Caller frees. */
+char *store_forms_schema_sql(void);
 
 /* --- read helpers for the analyses --------------------------------------------------
  * They take any connection to a store — the read-only one that indicators.h and
