@@ -466,6 +466,17 @@ static struct fdef *read_def(const char *path, struct soko_diag *d, int *rc)
             x.bad = 1;
         }
     }
+    /* titles, headers and docs reach terminals, CSV headers and reports: plain text */
+    for (size_t i = 0; i < df.nsec; i++)
+        for (size_t j = 0; j < df.sec[i].nkv; j++) {
+            const unsigned char *v = (const unsigned char *)df.sec[i].kv[j].value;
+            while (*v && *v >= 0x20 && *v != 0x7F) v++;
+            if (*v) {
+                deffile_bad(d, &df, &df.sec[i], &df.sec[i].kv[j], NULL,
+                            "text without control characters (a tab, say)");
+                x.bad = 1;
+            }
+        }
     if (!fs) {
         soko_diag_add(d, path, 0, 0, "no [form] section; expected one with the form's title");
         x.bad = 1;

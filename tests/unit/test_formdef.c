@@ -190,6 +190,9 @@ static void test_bad_definitions(void **state)
     refused("f15.ini", "[form]\ntitle = T\nexample = year,nope\n[column year]\ntype = year\n"
             "key = yes\n", 3, "('nope' is none)");
     refused("Bad-name.ini", HEAD, 0, "is not usable");
+    refused("f16.ini", "[form]\ntitle = T\tab\n[column year]\ntype = year\nkey = yes\n", 2,
+            "text without control characters");
+    refused("f17.ini", HEAD "[column level]\ntype = int\n", 6, "indicator and level");
 }
 
 static void test_dir(void **state)
