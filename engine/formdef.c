@@ -236,6 +236,11 @@ static void read_column(struct ctx *x, const struct deffile_sec *s, const char *
     case T_ENUM: c->type = COL_ENUM; break;
     default: c->type = COL_TEXT; break;
     }
+    if (t != T_SCHOOL && strcmp(name, "school_id") == 0) {
+        deffile_bad(x->d, x->df, s, deffile_kv(s, "type"), NULL,
+                    "school: the column school_id names a school of the registry");
+        x->bad = 1;
+    }
     if (t == T_SCHOOL && strcmp(name, "school_id") != 0) {
         soko_diag_add(x->d, x->df->path, s->line, 0, "[%s]: a column of type school is named "
                       "school_id; expected [column school_id] (indicators and rules find the "

@@ -751,7 +751,8 @@ static int def_temp(struct store *s, const struct form *f, struct soko_diag *d)
     return rc;
 }
 
-/* Creates, checks or brings up to date the tables of every defined form. */
+/* Creates, checks or brings up to date the tables of every defined form. A writer
+ * that finds work takes the write lock and then decides form by form under it. */
 static int sync_defined(struct store *s, struct soko_diag *d)
 {
     const struct form *const *all = forms_all();
@@ -780,13 +781,18 @@ static int sync_defined(struct store *s, struct soko_diag *d)
                                            "(it keeps the data, or says why it cannot)"),
                           s->path, f->name, def_base(f), s->path);
             rc = SOKO_EDB;
-        } else {
-            if (!writing && !(rc = begin_write(s, d))) {
+        } else if (!writing) {
+            /* take the write lock and look at every form again: another soko may have
+               created or migrated them meanwhile */
+            rc = begin_write(s, d);
+            if (!rc) {
                 writing = 1;
                 rc = exec(s, form_defs_sql, d);
                 has_defs = 1;
+                i = (size_t)-1;       /* the loop's i++ makes it 0 */
             }
-            if (!rc) rc = have ? def_rebuild(s, f, d) : exec(s, sql, d);
+        } else {
+            rc = have ? def_rebuild(s, f, d) : exec(s, sql, d);
             if (!rc) s->defs_synced++;
             if (!rc) {
                 sqlite3_stmt *st;

@@ -192,6 +192,9 @@ static void test_bad_definitions(void **state)
     refused("Bad-name.ini", HEAD, 0, "is not usable");
     refused("f16.ini", "[form]\ntitle = T\tab\n[column year]\ntype = year\nkey = yes\n", 2,
             "text without control characters");
+    refused("f18.ini", HEAD "[column school_id]\ntype = text\n", 7,
+            "type: got 'text'; expected school");
+    refused("f19.ini", HEAD "[column school]\ntype = school\n", 6, "is named school_id");
     refused("f17.ini", HEAD "[column level]\ntype = int\n", 6, "indicator and level");
 }
 
