@@ -287,13 +287,14 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
             done[ndone++] = ind;
             rc = ind_evaluate(g->std, ind, 0, 0, &g->res, d);
         }
-    /* the report: every indicator of the district's own forms (its monitorings) */
+    /* the report: every indicator of the district's own forms (its monitorings): those
+       reading one, and those of indicators/FORM.ini */
     for (size_t i = 0; !rc && c->command && strcmp(c->command, "report") == 0 &&
                        i < g->std->n; i++) {
         const struct indicator *ind = &g->std->v[i];
         size_t k = 0;
         while (k < ndone && done[k] != ind) k++;
-        if (k < ndone || !formdef_file(ind->form)) continue;
+        if (k < ndone || (!formdef_file(ind->form) && !formdef_named_by(ind->file))) continue;
         rc = ind_evaluate(g->std, ind, 0, 0, &g->res, d);
     }
     free(done);

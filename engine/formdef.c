@@ -644,6 +644,17 @@ const char *formdef_file(const struct form *f)
     return NULL;
 }
 
+const struct form *formdef_named_by(const char *path)
+{
+    if (!path) return NULL;
+    char *name = form_name_of(path);
+    const struct form *f = NULL;
+    for (size_t i = 0; i < ndefs && !f; i++)
+        if (strcmp(defs[i]->form.name, name) == 0) f = &defs[i]->form;
+    free(name);
+    return f;
+}
+
 void formdef_unload_all(void)
 {
     forms_undefine_all();

@@ -38,6 +38,10 @@ int formdef_load_file(const char *path, struct soko_diag *d);
 int formdef_load_dir(const char *dir, int missing_ok, struct soko_diag *d);
 /* The definition file of a defined form, or NULL for a built-in one (borrowed). */
 const char *formdef_file(const struct form *f);
+/* The defined form whose name is the base name of path without .ini (an indicator
+ * file indicators/FORM.ini belongs to its monitoring even where an indicator reads
+ * another form), or NULL. */
+const struct form *formdef_named_by(const char *path);
 /* Forgets and frees every defined form. */
 void formdef_unload_all(void);
 

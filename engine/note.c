@@ -2121,8 +2121,9 @@ static void mon_cell(struct page_table *t, const struct ind_row *r)
         cell_value(t, r, 0);
 }
 
-/* Every form the district defined (defs/forms/): its indicators for the district by
- * year of the window, each breakdown a row, and the schools' values in the last year.
+/* Every form the district defined (defs/forms/): its indicators (those reading it, and
+ * those of indicators/FORM.ini) for the district by year of the window, each
+ * breakdown a row, and the schools' values in the last year.
  * Driven by the definitions alone: a new form with indicators gets its section. */
 static void sec_monitorings(struct doc *o, const struct note_input *in)
 {
@@ -2141,13 +2142,15 @@ static void sec_monitorings(struct doc *o, const struct note_input *in)
         const struct indicator *inds[64];
         size_t ni = 0;
         for (size_t i = 0; i < in->std_set->n && ni < 64; i++)
-            if (in->std_set->v[i].form == f) inds[ni++] = &in->std_set->v[i];
+            if (in->std_set->v[i].form == f || formdef_named_by(in->std_set->v[i].file) == f)
+                inds[ni++] = &in->std_set->v[i];
         if (!ni) continue;
         page_h(o->D, 2, "%s", f->title_ru);
         int any = 0;
         for (size_t i = 0; i < in->res->n && !any; i++)
-            any = in->res->v[i].ind->form == f && in->res->v[i].level == IND_DISTRICT &&
-                  in->res->v[i].year >= in->y0 && in->res->v[i].year <= in->y1;
+            for (size_t k = 0; k < ni && !any; k++)
+                any = in->res->v[i].ind == inds[k] && in->res->v[i].level == IND_DISTRICT &&
+                      in->res->v[i].year >= in->y0 && in->res->v[i].year <= in->y1;
         if (!any) {
             page_p(o->D, NULL, "Данных за %s нет: форма «%s» в хранилище не заполнена "
                                "(пустой шаблон — soko template %s).", window_text(in),
