@@ -121,6 +121,10 @@ static void test_good_form(void **state)
     while (all[n]) n++;
     assert_ptr_equal(all[n - 1], f);
     assert_ptr_equal(all[0], soko_forms[0]);
+    /* an indicator file named after the form belongs to its monitoring */
+    assert_ptr_equal(formdef_named_by("/x/indicators/contests.ini"), f);
+    assert_null(formdef_named_by("/x/indicators/vpr.ini"));
+    assert_null(formdef_named_by(NULL));
     /* the same name again is refused */
     assert_int_equal(formdef_load_file(p, &d), SOKO_ECONFIG);
     assert_non_null(strstr(d.msgs[0], "defined twice"));
