@@ -35,6 +35,7 @@ static const struct option_doc option_docs[] = {
     {"--max-errors", "N", N_("report at most N errors per file (default 50)")},
     {"--quiet", NULL, N_("print nothing on success, and no progress bar (also -q)")},
     {"--layout", "NAME", N_("read the file through a layout (defs/layouts/NAME.ini or a path; docs/layouts.md)")},
+    {"--sheet", "NAME|N", N_("the sheet of a workbook to read, by name or number (default: the one whose header matches)")},
     {"--ru", NULL, N_("Russian headers, ';', UTF-8 with BOM (for Excel)")},
     {"--years", "A-B", N_("the window of years, e.g. 2024-2026 (default: the last 3 years present)")},
     {"--school", "ID", N_("only this school")},
@@ -70,10 +71,10 @@ struct command {
 static const struct command commands[] = {
     {"import", cmd_import, "FORM FILE...",
      N_("validate and store files of a form (all or nothing per file)"),
-     "--layout --ignore-unknown --keep-students --allow-names --max-errors --quiet",
+     "--layout --sheet --ignore-unknown --keep-students --allow-names --max-errors --quiet",
      "soko --db district.db import schools schools.csv", 0},
     {"check", cmd_check, "FORM FILE...", N_("validate files of a form, store nothing"),
-     "--layout --ignore-unknown --allow-names --max-errors --quiet", "soko --db district.db check vpr vpr_2025.csv", 0},
+     "--layout --sheet --ignore-unknown --allow-names --max-errors --quiet", "soko --db district.db check vpr vpr_2025.csv", 0},
     {"template", cmd_template, "FORM", N_("print an empty form (header line) ready for Excel"),
      "--ru", "soko template vpr --ru > vpr.csv", 0},
     {"forms", cmd_forms, "", N_("list the forms, one line each"), "", "soko forms", 0},
@@ -216,6 +217,7 @@ static const struct opt value_opts[] = {
     {"--school", O(school)}, {"--cluster", O(cluster)}, {"--indicator", O(indicator)},
     {"--out", O(out)}, {"--date", O(date)}, {"--rules", O(rules)},
     {"--indicators", O(indicators_dir)}, {"--layout", O(layout)}, {"--profile", O(layout)},
+    {"--sheet", O(sheet)},
     {"--context", O(context)}, {"--defs", O(defs)}, {"--lang", O(lang)}, {NULL, 0}};
 static const struct opt flag_opts[] = {
     {"--ignore-unknown", O(ignore_unknown)}, {"--keep-students", O(keep_students)}, {"--allow-names", O(allow_names)},

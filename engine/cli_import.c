@@ -9,6 +9,7 @@
 #include "layout.h"
 #include "forms.h"
 #include "load.h"
+#include "sheet.h"
 #include "store.h"
 
 #include <errno.h>
@@ -90,7 +91,8 @@ static int files_readable(const struct cli *c, const struct form *f)
                 fprintf(stderr, _("soko: %s: cannot open: %s\n"), cli_term(p), strerror(errno));
             rc = SOKO_EIO;
         } else if (S_ISDIR(sb.st_mode)) {
-            fprintf(stderr, _("soko: %s: is a directory; expected a CSV file\n"), cli_term(p));
+            fprintf(stderr, _("soko: %s: is a directory; expected a CSV file or a workbook\n"),
+                    cli_term(p));
             rc = SOKO_EIO;
         } else if (access(p, R_OK) != 0) {
             fprintf(stderr, _("soko: %s: cannot open: %s\n"), cli_term(p), strerror(errno));
@@ -166,6 +168,18 @@ static const char *enc_name(const struct load_stats *st)
 static const char *delim_name(char c)
 {
     return c == ';' ? "';'" : c == '\t' ? "TAB" : "','";
+}
+
+/* How the file was read, for the summary, in two parts: "UTF-8" and "';'", or "xlsx"
+ * and "sheet «Лист1»". The second is the caller's to free. */
+static char *read_as(const struct load_stats *st, const char **kind)
+{
+    if (st->book) {
+        *kind = st->book == SHEET_KIND_XLS ? "xls" : "xlsx";
+        return xasprintf(_("sheet «%s»"), cli_term(st->sheet));
+    }
+    *kind = enc_name(st);
+    return xstrdup(delim_name(st->delim));
 }
 
 /* Where `--layout NAME` is looked up: SOKO_LAYOUTS (':'-separated directories), else
@@ -267,7 +281,8 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
     soko_diag_init(&sc.store_d, 0);
     cli_progress_start(&sc.bar, c, path);
     struct load_sink sink = {&sc, sink_school, sink_row, sink_progress, sink_known};
-    struct load_opts o = {c->ignore_unknown, c->keep_students, 0, 0, lay, c->allow_names, 0};
+    struct load_opts o = {c->ignore_unknown, c->keep_students, 0, 0, lay, c->allow_names, 0,
+                          c->sheet};
     struct load_stats st;
     memset(&st, 0, sizeof st);
     clock_t t0 = clock();
@@ -307,8 +322,11 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
             store_last_import(store, &rows, &works, &parts);
             char *u = units(f, rows, works, parts);
             char *r = xasprintf(P_("%ld record", "%ld records", st.records), st.records);
+            const char *kind;
+            char *how = read_as(&st, &kind);
             cli_summary(c, _("%s: imported %s from %s as import #%lld (%s, %s, %.0f ms)\n"), p, u,
-                        r, id, enc_name(&st), delim_name(st.delim), ms);
+                        r, id, kind, how, ms);
+            free(how);
             free(u);
             free(r);
         }
@@ -406,7 +424,7 @@ int cmd_check(struct cli *c)
         soko_diag_init(&sc.store_d, 0);
         cli_progress_start(&sc.bar, c, c->argv[i]);
         struct load_sink sink = {&sc, sink_school, NULL, sink_progress, sink_known};
-        struct load_opts o = {c->ignore_unknown, 0, 0, 0, lay, c->allow_names, 0};
+        struct load_opts o = {c->ignore_unknown, 0, 0, 0, lay, c->allow_names, 0, c->sheet};
         struct load_stats st;
         int r = load_file(c->argv[i], f, &o, &sink, &st, &d);
         cli_progress_end(&sc.bar);
@@ -417,8 +435,11 @@ int cmd_check(struct cli *c)
             fprintf(stderr, "%s: %s\n", p, r == SOKO_EINPUT ? _("refused") : soko_rc_name(r));
         else if (!c->quiet) {
             char *recs = xasprintf(P_("%ld record", "%ld records", st.records), st.records);
-            printf(_("%s: ok, %s (%s, %s)%s\n"), p, recs, enc_name(&st), delim_name(st.delim),
+            const char *kind;
+            char *how = read_as(&st, &kind);
+            printf(_("%s: ok, %s (%s, %s)%s\n"), p, recs, kind, how,
                    s || !needs_registry(f) ? "" : _("; schools not checked: no store"));
+            free(how);
             free(recs);
             print_left_out(c, c->argv[i], &st);
         }

@@ -368,6 +368,20 @@ int layout_load(const char *spec, const char *search, struct layout **out,
 
 /* ------------------------------------------------------------- applying */
 
+/* Headers as exports spell them: case, ё/е, spaces, quotes, punctuation and Latin
+ * look-alikes aside (form_header_key). An exact match (ignoring case) wins over a
+ * loose one, so that two headers of one key are still told apart. */
+static int loose_eq(const char *a, const char *b)
+{
+    struct sbuf ka = SBUF_INIT, kb = SBUF_INIT;
+    form_header_key(a, &ka);
+    form_header_key(b, &kb);
+    int eq = *ka.s && strcmp(ka.s, kb.s) == 0;
+    sbuf_free(&ka);
+    sbuf_free(&kb);
+    return eq;
+}
+
 static int find_field(char *const *fields, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++) {
@@ -376,7 +390,21 @@ static int find_field(char *const *fields, size_t n, const char *name)
         free(h);
         if (eq) return (int)i;
     }
+    for (size_t i = 0; i < n; i++)
+        if (loose_eq(fields[i], name)) return (int)i;
     return -1;
+}
+
+int layout_header_cell(const struct layout *p, const char *text)
+{
+    for (size_t j = 0; j < p->form->ncols; j++) {
+        const struct source *s = &p->src[j];
+        if ((s->column && loose_eq(text, s->column)) || (s->total && loose_eq(text, s->total)))
+            return 1;
+    }
+    for (size_t i = 0; i < p->nskips; i++)
+        if (loose_eq(text, p->skips[i].column)) return 1;
+    return 0;
 }
 
 int layout_bind_header(struct layout *p, char *const *fields, size_t n, const char *file,

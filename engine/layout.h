@@ -38,6 +38,11 @@ int layout_keep_first(const struct layout *p);       /* duplicates = first */
 int layout_bind_header(struct layout *p, char *const *fields, size_t n, const char *file,
                         long line, struct soko_diag *d);
 
+/* 1 when a header cell's text names a source column of the layout (loosely: case,
+ * ё/е, spaces, quotes and punctuation aside): how the header row is told from the
+ * title rows above it, and a workbook's sheet from the others. */
+int layout_header_cell(const struct layout *p, const char *text);
+
 enum layout_row { LAYOUT_ROW = 0, LAYOUT_SKIP = 1, LAYOUT_SUPPRESSED = 2, LAYOUT_ERROR = 3 };
 
 /* Maps one source record to texts per form column: out[j] is the value of form

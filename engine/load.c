@@ -7,6 +7,7 @@
  * the line it starts on) → libcsv fields → header mapping or row check → sink.
  */
 #include "load.h"
+#include "sheet.h"
 #include "text.h"
 
 #include <csv.h>
@@ -394,6 +395,7 @@ static void rows_add(long rows[4], long *count, long row)
     (*count)++;
 }
 
+#define LOAD_MAX_TITLES 20   /* title rows looked at above a header */
 #define MAX_UNKNOWN 10000     /* distinct unknown schools described one by one */
 #define MAX_SPELLINGS 200000  /* distinct values of a name-like key checked for look-alikes */
 #define MAX_FUTURE 8          /* distinct future years noted */
@@ -465,6 +467,19 @@ struct ctx {
     struct sbuf pscratch;
     long pcol[LOAD_MAXCOLS];  /* 1-based source field of each form column (0: constant) */
     struct firstset first;    /* duplicates = first: keys seen */
+
+    /* rows above the header that look like a title (a few cells, none a column of
+     * the form): kept until the header is found; when none is, they are read again
+     * as the header and its rows, so a file without titles reads exactly as before */
+    struct title_row { long line; char *text; size_t n; } titles[LOAD_MAX_TITLES];
+    size_t ntitles;
+    unsigned char *copy;      /* per field of the record: a merged range's copy (sheets) */
+    size_t cap_copy;
+
+    /* a workbook's sheet: the rows handed over, for the empty rows between them */
+    int sheet;                /* reading a sheet (not CSV) */
+    long prev_row;            /* the last row handed over */
+    char *where;              /* "file[Sheet]": c->path while a sheet is read */
 };
 
 static void err(struct ctx *c, long line, long col, const char *fmt, ...)
@@ -1057,6 +1072,15 @@ static void report_notes(struct ctx *c)
         note(c, 0, 0, P_("%ld cell held only spaces and was read as empty",
                          "%ld cells held only spaces and were read as empty", c->st->blank_cells),
              c->st->blank_cells);
+    if (c->ntitles) {
+        const struct title_row *t = &c->titles[0];
+        const char *q = t->text;
+        for (size_t i = 0; i + 1 < t->n && !*q; i++) q += strlen(q) + 1;   /* its first text */
+        c->st->titles = (long)c->ntitles;
+        note(c, t->line, 0, P_("%ld row above the header read as the title: «%s»",
+                               "%ld rows above the header read as the title, the first «%s»",
+                               (long)c->ntitles), (long)c->ntitles, cut(c, q));
+    }
     long nohdr = 0;
     for (size_t i = 0; i < c->nheader; i++) nohdr += c->nohdr[i] == 1;
     if (nohdr && !c->lay)
@@ -1496,6 +1520,73 @@ static void check_row(struct ctx *c)
         to_sink(c, &r);
 }
 
+/* A row above the header that reads as a title: at most three filled cells (a merged
+ * range's copies not counted), none of them a column of the form or of the layout. */
+static int title_like(struct ctx *c)
+{
+    size_t filled = 0;
+    for (size_t i = 0; i < c->nf; i++)
+        if (!is_blank(field(c, i)) && !(i < c->cap_copy && c->copy[i])) filled++;
+    if (filled > 3) return 0;
+    for (size_t i = 0; i < c->nf; i++) {
+        const char *t = field(c, i);
+        if (is_blank(t)) continue;
+        if (c->lay ? layout_header_cell(c->lay, t) : form_col_match(c->form, t) >= 0) return 0;
+    }
+    return 1;
+}
+
+static void keep_title(struct ctx *c)
+{
+    struct title_row *t = &c->titles[c->ntitles++];
+    t->line = c->rec_line;
+    t->n = c->nf;
+    size_t len = c->nf ? c->off[c->nf - 1] + strlen(field(c, c->nf - 1)) + 1 : 0;
+    t->text = xmalloc(len + 1);
+    memcpy(t->text, c->data.s ? c->data.s : "", len);
+}
+
+static void header_or_row(struct ctx *c)
+{
+    if (c->state == ST_HEADER) check_header(c);
+    else if (c->state == ST_ROWS) check_row(c);
+}
+
+/* No header came after the rows kept as titles: they are read again, the first as the
+ * header and the others as its rows, as a file without titles is read. The current
+ * record is kept aside meanwhile. */
+static void replay_titles(struct ctx *c)
+{
+    struct sbuf data = c->data;
+    size_t *off = c->off, nf = c->nf, capf = c->capf;
+    long line = c->rec_line;
+    c->data = (struct sbuf)SBUF_INIT;
+    c->off = NULL;
+    c->capf = 0;
+    for (size_t k = 0; k < c->ntitles; k++) {
+        struct title_row *t = &c->titles[k];
+        c->nf = 0;
+        sbuf_reset(&c->data);
+        const char *q = t->text;
+        for (size_t i = 0; i < t->n; i++) {
+            size_t n = strlen(q);
+            on_field((void *)q, n, c);
+            q += n + 1;
+        }
+        c->rec_line = t->line;
+        header_or_row(c);
+        free(t->text);
+    }
+    c->ntitles = 0;
+    sbuf_free(&c->data);
+    free(c->off);
+    c->data = data;
+    c->off = off;
+    c->nf = nf;
+    c->capf = capf;
+    c->rec_line = line;
+}
+
 static void on_record(int term, void *vc)
 {
     (void)term;
@@ -1503,8 +1594,16 @@ static void on_record(int term, void *vc)
     if (c->state == ST_HEADER) {
         int empty = 1;      /* empty rows above the header (Excel's) are skipped too */
         for (size_t i = 0; i < c->nf && empty; i++) empty = is_blank(field(c, i));
-        if (empty) c->st->empty_rows++;
-        else check_header(c);
+        if (empty)
+            c->st->empty_rows++;
+        else if (title_like(c)) {
+            if (c->ntitles == LOAD_MAX_TITLES) {
+                replay_titles(c);
+                header_or_row(c);
+            } else
+                keep_title(c);
+        } else
+            check_header(c);
     } else if (c->state == ST_ROWS)
         check_row(c);
     c->nf = 0;
@@ -1716,6 +1815,286 @@ static void emit_ege(struct ctx *c)
     }
 }
 
+/* The CSV pass over an open file: bytes → SHA-256, encoding, lines → libcsv → records.
+ * Sets *io_error on a read error and *stopped when the progress callback said stop. */
+static void read_csv(struct ctx *c, FILE *in, uint64_t size, int *io_error, int *stopped)
+{
+    struct load_stats *st = c->st;
+    struct soko_diag *d = c->d;
+    const struct load_sink *sink = c->sink;
+    struct sha256 sha;
+    sha256_init(&sha);
+    unsigned char *raw = xmalloc(CHUNK + 8);
+    char *conv = NULL;
+    size_t carry = 0;                 /* bytes of a cut UTF-8 sequence kept for the next read */
+    iconv_t cd = (iconv_t)-1;
+    int first = 1;
+    uint64_t next_progress = 1u << 20;
+    csv_init(&c->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
+
+    while (c->state != ST_STOP) {
+        size_t got = fread(raw + carry, 1, CHUNK, in);
+        if (got == 0) {
+            if (ferror(in)) {
+                soko_diag_add(d, c->path, 0, 0, _("read error: %s"), strerror(errno));
+                *io_error = 1;
+            }
+            if (carry) {
+                err(c, line_at(c, raw, carry), 0,
+                    "%s", _("the file ends inside a UTF-8 character; expected UTF-8 or Windows-1251"));
+            }
+            break;
+        }
+        sha256_update(&sha, raw + carry, got);
+        st->bytes += got;
+        size_t n = carry + got;
+        unsigned char *p = raw;
+        carry = 0;
+        if (first) {
+            first = 0;
+            if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
+                st->bom = 1;
+                st->enc = ENC_UTF8;
+                p += 3;
+                n -= 3;
+            }
+        }
+        unsigned char *nul = memchr(p, '\0', n);
+        if (nul) {
+            err(c, line_at(c, p, (size_t)(nul - p)), 0,
+                "%s", _("NUL byte in the file; expected text (UTF-16, or a spreadsheet of a kind "
+                "soko does not read? save it as .xlsx or as CSV)"));
+            break;
+        }
+        if (st->enc == ENC_UNKNOWN) {
+            int any8 = 0;
+            for (size_t i = 0; i < n && !any8; i++) any8 = p[i] >= 0x80;
+            if (any8) {
+                int inc;
+                size_t ok = utf8_valid_prefix(p, n, &inc);
+                /* Windows-1251 text is almost never valid UTF-8 from its first letter on:
+                 * Cyrillic letters are 0xC0..0xFF, so two in a row already break it. When
+                 * well-formed multi-byte characters come before the first bad byte, the
+                 * file is UTF-8 with an error, not Windows-1251 to be read as mojibake. */
+                size_t multi = 0;
+                for (size_t i = 0; i < ok; i++) multi += p[i] >= 0xC0;
+                st->enc = (ok == n || inc || multi > 0) ? ENC_UTF8 : ENC_CP1251;
+            }
+        }
+        const char *text = (const char *)p;
+        size_t tn = n;
+        if (st->enc == ENC_CP1251) {
+            if (cd == (iconv_t)-1) cd = iconv_open("UTF-8", "CP1251");
+            if (cd == (iconv_t)-1) {
+                err(c, 0, 0, _("cannot convert from Windows-1251: %s"), strerror(errno));
+                break;
+            }
+            /* a Windows-1251 byte becomes up to 3 bytes of UTF-8 (№, “, –, €) */
+            if (!conv) conv = xmalloc(3 * CHUNK + 16);
+            char *ip = (char *)p, *op = conv;
+            size_t il = n, ol = 3 * CHUNK + 16;
+            if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
+                size_t at = (size_t)((unsigned char *)ip - p);
+                err(c, line_at(c, p, at), 0,
+                    _("byte 0x%02X is neither UTF-8 nor Windows-1251; expected text in one of "
+                    "these encodings"), p[at]);
+                break;
+            }
+            text = conv;
+            tn = (size_t)(op - conv);
+        } else if (st->enc == ENC_UTF8) {
+            int inc;
+            size_t ok = utf8_valid_prefix(p, n, &inc);
+            if (ok < n && !inc) {
+                err(c, line_at(c, p, ok), 0,
+                    _("invalid UTF-8 (byte 0x%02X); expected the whole file in UTF-8 or in "
+                    "Windows-1251"), p[ok]);
+                break;
+            }
+            carry = n - ok;
+            tn = ok;
+        }
+        if (c->state == ST_HEADER && c->nf == 0 && c->csv.pstate == 0 && tn > 0 && !st->delim) {
+            st->delim = load_detect_delim(text, tn);
+            csv_set_delim(&c->csv, (unsigned char)st->delim);
+        }
+        if (feed(c, text, tn) != 0) break;
+        if (carry) memmove(raw, p + tn, carry);
+        if (sink && sink->progress && st->bytes >= next_progress) {
+            struct load_progress pg = {LOAD_READING, st->bytes, size, st->records, st->rows};
+            if ((*stopped = sink->progress(sink->ctx, &pg)) != 0) break;
+            next_progress = st->bytes + (1u << 20);
+        }
+    }
+    if (c->state != ST_STOP && !*io_error && !*stopped &&
+        csv_fini(&c->csv, on_field, on_record, c) != 0)
+        err(c, c->rec_line_next, 0, "%s", _("the file ends inside a quoted field that starts on "
+                                    "this line; expected a closing double quote"));
+    unsigned char dg[32];
+    sha256_final(&sha, dg);
+    sha256_hex(dg, st->sha256);
+    if (cd != (iconv_t)-1) iconv_close(cd);
+    free(raw);
+    free(conv);
+    csv_free(&c->csv);
+}
+
+/* ----------------------------------------------------------- workbooks */
+
+#define SCAN_ROWS 30          /* rows of a sheet looked at for its header */
+
+/* How well a row reads as the header: its cells that name a column of the form (or
+ * of the layout). */
+static size_t header_score(const struct form *f, struct layout *lay, const struct sheet_row *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->ncells; i++) {
+        const char *t = r->cells[i].text;
+        if (!*t || r->cells[i].merge == SHEET_MERGE_COPY) continue;
+        n += lay ? layout_header_cell(lay, t) : form_col_match(f, t) >= 0;
+    }
+    return n;
+}
+
+struct scan {
+    const struct form *form;
+    struct layout *lay;
+    long rows;
+    size_t best;
+};
+
+static int scan_row(void *vs, const struct sheet_row *r, struct soko_diag *d)
+{
+    (void)d;
+    struct scan *s = vs;
+    size_t n = header_score(s->form, s->lay, r);
+    if (n > s->best) s->best = n;
+    return ++s->rows >= SCAN_ROWS ? SHEET_STOP : SOKO_OK;
+}
+
+/* The sheet to read: --sheet, or the one whose first rows hold the best header (at
+ * least two of the form's columns); a book of one sheet is read whatever it holds. */
+static int pick_sheet(struct ctx *c, struct sheet_book *b, size_t *pick, int *by_content)
+{
+    *by_content = 0;
+    if (c->opts->sheet) return sheet_find(b, c->opts->sheet, pick, c->d);
+    size_t n = sheet_count(b), best = 0, visible = 0, only = 0;
+    int found = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (sheet_hidden(b, i)) continue;
+        visible++;
+        only = i;
+        struct scan s = {c->form, c->lay, 0, 0};
+        struct sheet_read_opts ro = {SCAN_ROWS};
+        int rc = sheet_read(b, i, &ro, scan_row, &s, c->d);
+        if (rc) return rc;
+        if (s.best >= 2 && s.best > best) {
+            best = s.best;
+            *pick = i;
+            found = 1;
+        }
+    }
+    if (found) {
+        *by_content = visible > 1;
+        return SOKO_OK;
+    }
+    if (visible == 1) {
+        *pick = only;
+        return SOKO_OK;
+    }
+    struct sbuf l = SBUF_INIT;
+    for (size_t i = 0; i < n; i++)
+        sbuf_printf(&l, "%s%zu «%s»%s", i ? ", " : "", i + 1, sheet_name(b, i),
+                    sheet_hidden(b, i) ? _(" (hidden)") : "");
+    if (c->lay)
+        soko_diag_add(c->d, c->path, 0, 0, _("no sheet has the header of layout %s in its first "
+                      "%d rows (the sheets are %s); expected --sheet NAME or NUMBER"),
+                      layout_name(c->lay), SCAN_ROWS, l.s);
+    else
+        soko_diag_add(c->d, c->path, 0, 0, _("no sheet has the header of form %s in its first %d "
+                      "rows (the sheets are %s); expected --sheet NAME or NUMBER"), c->form->name,
+                      SCAN_ROWS, l.s);
+    sbuf_free(&l);
+    return SOKO_EINPUT;
+}
+
+struct book_read {
+    struct ctx *c;
+    uint64_t size;
+    int stopped;
+};
+
+/* A sheet's row → the fields of one record, then on_record as for a CSV line. Rows
+ * the sheet leaves out count as the empty rows they are in Excel's CSV. */
+static int on_sheet_row(void *vb, const struct sheet_row *r, struct soko_diag *d)
+{
+    (void)d;
+    struct book_read *br = vb;
+    struct ctx *c = br->c;
+    if (r->row > c->prev_row + 1) c->st->empty_rows += r->row - c->prev_row - 1;
+    c->prev_row = r->row;
+    c->nf = 0;
+    sbuf_reset(&c->data);
+    c->rec_line_next = r->row;
+    size_t n = r->ncells;
+    if (c->state == ST_ROWS && n < c->nheader) n = c->nheader;   /* no trailing cells */
+    if (n > c->cap_copy) {
+        c->copy = xrealloc(c->copy, n);
+        c->cap_copy = n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct sheet_cell *cell = i < r->ncells ? &r->cells[i] : NULL;
+        on_field((void *)(cell ? cell->text : ""), cell ? cell->len : 0, c);
+        c->copy[i] = cell && cell->merge == SHEET_MERGE_COPY;
+    }
+    on_record(0, c);
+    memset(c->copy, 0, c->cap_copy);
+    const struct load_sink *sink = c->sink;
+    if (sink && sink->progress && (r->row & 4095) == 0) {
+        struct load_progress pg = {LOAD_READING, 0, 0, c->st->records, c->st->rows};
+        if ((br->stopped = sink->progress(sink->ctx, &pg)) != 0) return SHEET_STOP;
+    }
+    return c->state == ST_STOP ? SHEET_STOP : SOKO_OK;
+}
+
+/* A workbook: the sheet picked, then its rows as records. Messages name file[Sheet]. */
+static void read_book(struct ctx *c, uint64_t size, int *io_error, int *stopped)
+{
+    struct sheet_limits lim;
+    memset(&lim, 0, sizeof lim);
+    lim.max_row_bytes = c->opts->max_record;
+    struct sheet_book *b = NULL;
+    enum sheet_err e;
+    c->st->bytes = size;
+    int rc = sheet_open(c->path, &lim, &b, &e, c->d);
+    if (!rc) rc = sha256_file(c->path, c->st->sha256, c->d);
+    size_t pick = 0;
+    int by_content = 0;
+    if (!rc) rc = pick_sheet(c, b, &pick, &by_content);
+    if (rc) {
+        if (rc == SOKO_EIO) *io_error = 1;
+        else if (c->d->total == c->errs0) err(c, 0, 0, "%s", _("cannot read the workbook"));
+        sheet_close(b);
+        return;
+    }
+    const char *name = sheet_name(b, pick);
+    snprintf(c->st->sheet, sizeof c->st->sheet, "%s", name);
+    c->st->book = (int)sheet_book_kind(b);
+    c->st->sheet_by_content = by_content;
+    struct sbuf w = SBUF_INIT;
+    soko_loc(&w, c->path, name, 0, 0);
+    c->where = sbuf_take(&w);
+    c->path = c->where;
+    c->sheet = 1;
+    struct book_read br = {c, size, 0};
+    struct sheet_read_opts ro = {SCAN_ROWS};
+    rc = sheet_read(b, pick, &ro, on_sheet_row, &br, c->d);
+    if (rc == SOKO_EIO) *io_error = 1;
+    else if (rc && c->d->total == c->errs0) err(c, 0, 0, "%s", _("cannot read the sheet"));
+    *stopped = br.stopped;
+    sheet_close(b);
+}
+
 int load_file(const char *path, const struct form *f, const struct load_opts *o,
               const struct load_sink *sink, struct load_stats *st, struct soko_diag *d)
 {
@@ -1739,11 +2118,13 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
         return SOKO_EIO;
     }
     if (S_ISDIR(sb.st_mode)) {
-        soko_diag_add(d, path, 0, 0, "%s", _("is a directory; expected a CSV file"));
+        soko_diag_add(d, path, 0, 0, "%s", _("is a directory; expected a CSV file or a workbook"));
         return SOKO_EIO;
     }
-    FILE *in = fopen(path, "rb");
-    if (!in) {
+    enum sheet_kind kind = SHEET_KIND_NONE;
+    if (sheet_sniff(path, &kind, d) != SOKO_OK) return SOKO_EIO;
+    FILE *in = NULL;
+    if (kind == SHEET_KIND_NONE && !(in = fopen(path, "rb"))) {
         soko_diag_add(d, path, 0, 0, _("cannot open: %s"), strerror(errno));
         return SOKO_EIO;
     }
@@ -1770,127 +2151,21 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
         soko_diag_add(d, path, 0, 0, _("layout %s is for form %s, not %s; expected a layout of "
                       "the form being imported"), layout_name(c.lay), layout_form(c.lay)->name,
                       f->name);
-        fclose(in);
+        if (in) fclose(in);
         return SOKO_EUSAGE;
     }
     keyset_init(&c.keys, opts.dedup_mem);
-    csv_init(&c.csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
 
-    struct sha256 sha;
-    sha256_init(&sha);
-    unsigned char *raw = xmalloc(CHUNK + 8);
-    char *conv = NULL;
-    size_t carry = 0;                 /* bytes of a cut UTF-8 sequence kept for the next read */
-    iconv_t cd = (iconv_t)-1;
-    int first = 1, io_error = 0;
-    uint64_t next_progress = 1u << 20;
-    int stopped = 0;                  /* the progress callback asked to stop */
-
-    while (c.state != ST_STOP) {
-        size_t got = fread(raw + carry, 1, CHUNK, in);
-        if (got == 0) {
-            if (ferror(in)) {
-                soko_diag_add(d, path, 0, 0, _("read error: %s"), strerror(errno));
-                io_error = 1;
-            }
-            if (carry) {
-                err(&c, line_at(&c, raw, carry), 0,
-                    "%s", _("the file ends inside a UTF-8 character; expected UTF-8 or Windows-1251"));
-            }
-            break;
-        }
-        sha256_update(&sha, raw + carry, got);
-        st->bytes += got;
-        size_t n = carry + got;
-        unsigned char *p = raw;
-        carry = 0;
-        if (first) {
-            first = 0;
-            if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
-                st->bom = 1;
-                st->enc = ENC_UTF8;
-                p += 3;
-                n -= 3;
-            }
-        }
-        unsigned char *nul = memchr(p, '\0', n);
-        if (nul) {
-            err(&c, line_at(&c, p, (size_t)(nul - p)), 0,
-                "%s", _("NUL byte in the file; expected text (is this a spreadsheet saved as .xls/.xlsx "
-                "rather than CSV, or UTF-16?)"));
-            break;
-        }
-        if (st->enc == ENC_UNKNOWN) {
-            int any8 = 0;
-            for (size_t i = 0; i < n && !any8; i++) any8 = p[i] >= 0x80;
-            if (any8) {
-                int inc;
-                size_t ok = utf8_valid_prefix(p, n, &inc);
-                /* Windows-1251 text is almost never valid UTF-8 from its first letter on:
-                 * Cyrillic letters are 0xC0..0xFF, so two in a row already break it. When
-                 * well-formed multi-byte characters come before the first bad byte, the
-                 * file is UTF-8 with an error, not Windows-1251 to be read as mojibake. */
-                size_t multi = 0;
-                for (size_t i = 0; i < ok; i++) multi += p[i] >= 0xC0;
-                st->enc = (ok == n || inc || multi > 0) ? ENC_UTF8 : ENC_CP1251;
-            }
-        }
-        const char *text = (const char *)p;
-        size_t tn = n;
-        if (st->enc == ENC_CP1251) {
-            if (cd == (iconv_t)-1) cd = iconv_open("UTF-8", "CP1251");
-            if (cd == (iconv_t)-1) {
-                err(&c, 0, 0, _("cannot convert from Windows-1251: %s"), strerror(errno));
-                break;
-            }
-            /* a Windows-1251 byte becomes up to 3 bytes of UTF-8 (№, “, –, €) */
-            if (!conv) conv = xmalloc(3 * CHUNK + 16);
-            char *ip = (char *)p, *op = conv;
-            size_t il = n, ol = 3 * CHUNK + 16;
-            if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
-                size_t at = (size_t)((unsigned char *)ip - p);
-                err(&c, line_at(&c, p, at), 0,
-                    _("byte 0x%02X is neither UTF-8 nor Windows-1251; expected text in one of "
-                    "these encodings"), p[at]);
-                break;
-            }
-            text = conv;
-            tn = (size_t)(op - conv);
-        } else if (st->enc == ENC_UTF8) {
-            int inc;
-            size_t ok = utf8_valid_prefix(p, n, &inc);
-            if (ok < n && !inc) {
-                err(&c, line_at(&c, p, ok), 0,
-                    _("invalid UTF-8 (byte 0x%02X); expected the whole file in UTF-8 or in "
-                    "Windows-1251"), p[ok]);
-                break;
-            }
-            carry = n - ok;
-            tn = ok;
-        }
-        if (c.state == ST_HEADER && c.nf == 0 && c.csv.pstate == 0 && tn > 0 && !st->delim) {
-            st->delim = load_detect_delim(text, tn);
-            csv_set_delim(&c.csv, (unsigned char)st->delim);
-        }
-        if (feed(&c, text, tn) != 0) break;
-        if (carry) memmove(raw, p + tn, carry);
-        if (sink && sink->progress && st->bytes >= next_progress) {
-            struct load_progress pg = {LOAD_READING, st->bytes, (uint64_t)sb.st_size,
-                                       st->records, st->rows};
-            if ((stopped = sink->progress(sink->ctx, &pg)) != 0) break;
-            next_progress = st->bytes + (1u << 20);
-        }
-    }
-    if (c.state != ST_STOP && !io_error && !stopped) {
-        if (csv_fini(&c.csv, on_field, on_record, &c) != 0)
-            err(&c, c.rec_line_next, 0, "%s", _("the file ends inside a quoted field that starts on "
-                                        "this line; expected a closing double quote"));
-        if (c.state == ST_HEADER && d->total == errs0)
-            err(&c, 1, 0, _("the file is empty; expected a header line with the columns of form %s"),
-                f->name);
-    }
-    struct load_progress pg = {LOAD_CHECKING, st->bytes, (uint64_t)sb.st_size, st->records,
-                               st->rows};
+    int io_error = 0, stopped = 0;
+    if (in) read_csv(&c, in, (uint64_t)sb.st_size, &io_error, &stopped);
+    else read_book(&c, (uint64_t)sb.st_size, &io_error, &stopped);
+    uint64_t size = (uint64_t)sb.st_size;
+    if (c.state == ST_HEADER && c.ntitles && !io_error && !stopped && d->total == errs0)
+        replay_titles(&c);    /* no header after the title-like rows: the first is it */
+    if (c.state == ST_HEADER && !io_error && !stopped && d->total == errs0)
+        err(&c, 1, 0, _("the file is empty; expected a header line with the columns of form %s"),
+            f->name);
+    struct load_progress pg = {LOAD_CHECKING, st->bytes, size, st->records, st->rows};
     if (!stopped && c.state == ST_ROWS && sink && sink->progress)
         stopped = sink->progress(sink->ctx, &pg);
     if (!stopped && c.state == ST_ROWS && keyset_finish(&c.keys, on_dup, &c) != 0)
@@ -1907,14 +2182,7 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     pg.rows = st->rows;
     if (!stopped && sink && sink->progress) stopped = sink->progress(sink->ctx, &pg);
 
-    unsigned char dg[32];
-    sha256_final(&sha, dg);
-    sha256_hex(dg, st->sha256);
-    fclose(in);
-    if (cd != (iconv_t)-1) iconv_close(cd);
-    free(raw);
-    free(conv);
-    csv_free(&c.csv);
+    if (in) fclose(in);
     sbuf_free(&c.data);
     sbuf_free(&c.known);
     free(c.off);
@@ -1927,6 +2195,9 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     for (size_t i = 0; i < c.nheader; i++) free(c.hdr[i]);
     free(c.hdr);
     free(c.nohdr);
+    free(c.copy);
+    for (size_t i = 0; i < c.ntitles; i++) free(c.titles[i].text);
+    free(c.where);
     strmap_free(&c.unknown);
     for (size_t j = 0; j < LOAD_MAXCOLS; j++) {
         strmap_free(&c.seen[j]);

@@ -1,7 +1,11 @@
 /*
  * load.h — CSV files of the unified forms → validated, typed rows.
  *
- * Takes: a file path, a form (forms.h) and options. Detects the dialect from the
+ * Takes: a file path, a form (forms.h) and options. A workbook (.xlsx, .xls: told by
+ * content, sheet.h) is read sheet by sheet as rows of cells, the sheet given or the one
+ * whose header matches, and everything below holds for it with "file[Sheet]:ROW:COL"
+ * in messages; rows above the header that read as a title (a few cells, none a
+ * column) are skipped and kept for the layout. Otherwise detects the dialect from the
  * header line (delimiter , ; TAB; UTF-8 with or without BOM, or Windows-1251; decimal
  * comma), maps the header (English names or Russian aliases, any order), parses the
  * records with libcsv in one streaming pass, checks every row as forms.md says, and
@@ -103,6 +107,8 @@ struct load_opts {
                                  (the district's decision; default: refused) */
     int now_year;             /* the current year, for "a year in the future" (a year
                                  after now_year + 1 is noted); 0: the clock's */
+    const char *sheet;        /* a workbook's sheet by name or 1-based number (sheet_find);
+                                 NULL: the sheet whose first rows hold the header */
 };
 
 enum load_encoding { ENC_UNKNOWN, ENC_UTF8, ENC_CP1251 };
@@ -125,6 +131,11 @@ struct load_stats {
     /* Excel's leftovers, skipped and counted (also in the diag's notes) */
     long empty_rows;          /* rows whose every cell is empty: not records */
     long blank_cells;         /* cells holding only white space, read as empty */
+    /* a workbook (.xlsx, .xls): its kind (enum sheet_kind, 0 for CSV) and the sheet read */
+    int book;
+    char sheet[128];
+    int sheet_by_content;     /* the sheet was chosen by its header among several */
+    long titles;              /* rows above the header read as its title */
 };
 
 int load_file(const char *path, const struct form *f, const struct load_opts *o,
