@@ -132,6 +132,14 @@ static int sink_known(void *ctx, const char *column, const char *value)
     return store_school_exists(s->store, value);
 }
 
+static int sink_login(void *ctx, const char *login, char *id, size_t n)
+{
+    struct sink_ctx *s = ctx;
+    int r = store_school_by_login(s->store, login, id, n);
+    if (r < 0 && !s->store_rc) s->store_rc = store_error(s->store, _("looking up a login"), &s->store_d);
+    return r;
+}
+
 static int sink_row(void *ctx, const struct load_row *r, struct soko_diag *d)
 {
     struct sink_ctx *s = ctx;
@@ -244,6 +252,20 @@ static void print_left_out(struct cli *c, const char *path, const struct load_st
                           st->suppressed), p, st->suppressed, b.s);
         sbuf_free(&b);
     }
+    if (st->absent)
+        cli_summary(c, P_("%s: %ld pupil marked absent is not a participant (not stored)\n",
+                          "%s: %ld pupils marked absent are not participants (not stored)\n",
+                          st->absent), p, st->absent);
+    if (st->nonschool) {
+        struct sbuf b = SBUF_INIT;
+        for (long i = 0; i < st->nonschool && i < LOAD_NLINES; i++)
+            sbuf_printf(&b, "%s %ld", i ? "," : "", st->nonschool_line[i]);
+        if (st->nonschool > LOAD_NLINES) sbuf_adds(&b, ", ...");
+        cli_summary(c, P_("%s: %ld row is not a school's and was not stored (%s; lines%s)\n",
+                          "%s: %ld rows are not a school's and were not stored (%s; lines%s)\n",
+                          st->nonschool), p, st->nonschool, cli_term(st->nonschool_text), b.s);
+        sbuf_free(&b);
+    }
     if (st->dropped)
         cli_summary(c, P_("%s: %ld record repeats a key already read; the first was kept "
                           "(duplicates = first)\n",
@@ -280,7 +302,7 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
     sc.file = path;
     soko_diag_init(&sc.store_d, 0);
     cli_progress_start(&sc.bar, c, path);
-    struct load_sink sink = {&sc, sink_school, sink_row, sink_progress, sink_known};
+    struct load_sink sink = {&sc, sink_school, sink_row, sink_progress, sink_known, sink_login};
     struct load_opts o = {c->ignore_unknown, c->keep_students, 0, 0, lay, c->allow_names, 0,
                           c->sheet};
     struct load_stats st;
@@ -423,7 +445,8 @@ int cmd_check(struct cli *c)
         sc.file = c->argv[i];
         soko_diag_init(&sc.store_d, 0);
         cli_progress_start(&sc.bar, c, c->argv[i]);
-        struct load_sink sink = {&sc, sink_school, NULL, sink_progress, sink_known};
+        struct load_sink sink = {&sc, sink_school, NULL, sink_progress, sink_known,
+                                 s ? sink_login : NULL};
         struct load_opts o = {c->ignore_unknown, 0, 0, 0, lay, c->allow_names, 0, c->sheet};
         struct load_stats st;
         int r = load_file(c->argv[i], f, &o, &sink, &st, &d);

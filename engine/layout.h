@@ -43,7 +43,26 @@ int layout_bind_header(struct layout *p, char *const *fields, size_t n, const ch
  * title rows above it, and a workbook's sheet from the others. */
 int layout_header_cell(const struct layout *p, const char *text);
 
-enum layout_row { LAYOUT_ROW = 0, LAYOUT_SKIP = 1, LAYOUT_SUPPRESSED = 2, LAYOUT_ERROR = 3 };
+/* Rows the header spans (header_rows, 1 to 3): the loader joins them into one name per
+ * column before layout_bind_header. */
+long layout_header_rows(const struct layout *p);
+/* 1 when the layout takes values from the title rows ([title]). */
+int layout_has_titles(const struct layout *p);
+/* Finds the [title] values in the rows above the header (each a row's texts joined
+ * by spaces; the loader adds the sheet's name as the last). Every pattern must match
+ * one of them; an error names the column and the rows seen otherwise. Call once per
+ * file, before layout_map_row. */
+int layout_set_titles(struct layout *p, char *const *lines, const long *line_nos, size_t n,
+                      const char *file, struct soko_diag *d);
+/* 1 when form column j is given by `login COLUMN`: its mapped text is a ФИС ОКО login
+ * (edu…/sch…, lower case) that the loader turns into the school's code. */
+int layout_is_login(const struct layout *p, size_t j);
+
+/* LAYOUT_ABSENT: an `absent` rule matched (a pupil who did not write the work).
+ * LAYOUT_NONSCHOOL: the `login` column holds no login (Вся выборка, the region, the
+ * municipality, Итого); out[0] is that cell's text and outcol[0] its field. */
+enum layout_row { LAYOUT_ROW = 0, LAYOUT_SKIP = 1, LAYOUT_SUPPRESSED = 2, LAYOUT_ERROR = 3,
+                  LAYOUT_ABSENT = 4, LAYOUT_NONSCHOOL = 5 };
 
 /* Maps one source record to texts per form column: out[j] is the value of form
  * column j (NULL when the layout gives none) and outcol[j] the 1-based source field

@@ -330,7 +330,7 @@ static int firstset_add(struct firstset *s, uint64_t h1, uint64_t h2)
 
 /* ========================================================= the file context */
 
-enum { ST_HEADER, ST_ROWS, ST_STOP };
+enum { ST_HEADER, ST_HEADER_MORE, ST_ROWS, ST_STOP };
 
 /* A small map from strings, for the values a file names often but that are few:
  * schools the registry lacks, the spellings of a name-like key. Open addressing;
@@ -473,6 +473,10 @@ struct ctx {
      * as the header and its rows, so a file without titles reads exactly as before */
     struct title_row { long line; char *text; size_t n; } titles[LOAD_MAX_TITLES];
     size_t ntitles;
+    struct title_row hrows[3];  /* a layout's header over header_rows rows */
+    size_t nhrows;
+    char login_id[256];       /* the school of the row's login (layout `login`) */
+    struct strmap unknown_login;
     unsigned char *copy;      /* per field of the record: a merged range's copy (sheets) */
     size_t cap_copy;
 
@@ -803,6 +807,20 @@ static int is_blank(const char *s)
     return 1;
 }
 
+/* The fields of a stashed row, as pointers into its text (at most max). */
+static size_t row_cells(const struct title_row *t, const char **out, size_t max)
+{
+    const char *q = t->text;
+    size_t n = 0;
+    for (size_t i = 0; i < t->n && n < max; i++) {
+        out[n++] = q;
+        q += strlen(q) + 1;
+    }
+    return n;
+}
+
+static int filled(const char *s) { return s && *s && !is_blank(s); }
+
 /* Room for the per-field flags of a record of n fields. */
 static void nohdr_grow(struct ctx *c, size_t n)
 {
@@ -830,8 +848,33 @@ static void check_header(struct ctx *c)
     }
     for (size_t j = 0; j < f->ncols; j++) c->map[j] = -1;
     int bad = 0;
+    if (c->lay && layout_has_titles(c->lay)) {   /* values from the rows above the header */
+        char *lines[LOAD_MAX_TITLES + 1];
+        long nos[LOAD_MAX_TITLES + 1];
+        size_t nl = 0;
+        for (size_t k = 0; k < c->ntitles; k++) {
+            const char *cs[64];
+            size_t n = row_cells(&c->titles[k], cs, 64);
+            struct sbuf b = SBUF_INIT;
+            for (size_t i = 0; i < n; i++)
+                if (filled(cs[i])) {
+                    char *t = xstrdup(cs[i]);
+                    text_normalize(t, TEXT_ONE_LINE);
+                    sbuf_printf(&b, "%s%s", b.len ? " " : "", t);
+                    free(t);
+                }
+            nos[nl] = c->titles[k].line;
+            lines[nl++] = sbuf_take(&b);
+        }
+        if (c->sheet) {          /* the sheet's name: a subject's sheet of a rating */
+            nos[nl] = 0;
+            lines[nl++] = xstrdup(c->st->sheet);
+        }
+        bad = layout_set_titles(c->lay, lines, nos, nl, c->path, c->d) != SOKO_OK;
+        for (size_t k = 0; k < nl; k++) free(lines[k]);
+    }
     if (c->lay)    /* the layout says where each form column comes from */
-        bad = layout_bind_header(c->lay, source_fields(c), c->nf, c->path, c->rec_line,
+        bad |= layout_bind_header(c->lay, source_fields(c), c->nf, c->path, c->rec_line,
                                   c->d) != SOKO_OK;
     size_t *unknown = xmalloc((c->nf ? c->nf : 1) * sizeof *unknown), nunknown = 0, nignored = 0;
     struct sbuf ignored = SBUF_INIT;
@@ -1037,6 +1080,25 @@ static void report_gathered(struct ctx *c)
             if (v[i]->val) sbuf_printf(&m, _(" — did you mean «%s»?"), v[i]->val);
             err(c, v[i]->rows[0], v[i]->col, "%s", m.s);
             sbuf_free(&m);
+            sbuf_free(&rows);
+        }
+        free(v);
+    }
+    if (c->unknown_login.n) {
+        struct sment **v = xmalloc(c->unknown_login.n * sizeof *v);
+        size_t n = 0;
+        for (size_t i = 0; i < c->unknown_login.cap; i++)
+            if (c->unknown_login.a[i].key) v[n++] = &c->unknown_login.a[i];
+        qsort(v, n, sizeof *v, sment_row_cmp);
+        for (size_t i = 0; i < n; i++) {
+            struct sbuf rows = SBUF_INIT;
+            rows_text(&rows, v[i]->rows, v[i]->count);
+            err(c, v[i]->rows[0], v[i]->col,
+                v[i]->count == 1 ? _("%s: no school of the registry has the login «%s» (row %s); "
+                                     "expected the login in column login of form schools")
+                                 : _("%s: no school of the registry has the login «%s» (rows %s); "
+                                     "expected the login in column login of form schools"),
+                ref_at(c, v[i]->col, (size_t)v[i]->j), cut(c, v[i]->key), rows.s);
             sbuf_free(&rows);
         }
         free(v);
@@ -1251,6 +1313,39 @@ static int check_lookalike(struct ctx *c, size_t j, const char *v, long line, lo
     return 0;
 }
 
+/* A layout's `login` column: the school whose login the row names, through the
+ * registry. An unknown login is gathered (one message per login, with its rows).
+ * Returns 0 with cell->s the school's code, or -1. */
+static int login_school(struct ctx *c, size_t j, struct load_cell *cell, long line, long fcol)
+{
+    if (!c->sink || !c->sink->school_by_login) return 0;    /* no registry: the login */
+    int created = 0;
+    struct sment *e = c->unknown_login.cap ? strmap_get(&c->unknown_login, cell->s, 0, &created)
+                                           : NULL;
+    if (e) {
+        rows_add(e->rows, &e->count, line);
+        c->pending++;
+        return -1;
+    }
+    int r = c->sink->school_by_login(c->sink->ctx, cell->s, c->login_id, sizeof c->login_id);
+    if (r < 0) {
+        err(c, line, fcol, _("cannot look up the login «%s» in the store"), cut(c, cell->s));
+        return -1;
+    }
+    if (r == 0) {
+        e = strmap_get(&c->unknown_login, cell->s, MAX_UNKNOWN, &created);
+        if (e) {
+            e->col = fcol;
+            e->j = (int)j;
+            rows_add(e->rows, &e->count, line);
+        }
+        c->pending++;
+        return -1;
+    }
+    cell->s = c->login_id;
+    return 0;
+}
+
 /* A year after next year: noted (the file still imports), once per year with its rows. */
 static void check_future(struct ctx *c, size_t j, long long year, long line, long fcol)
 {
@@ -1430,6 +1525,20 @@ static void check_row(struct ctx *c)
             c->st->suppressed++;
             return;
         case LAYOUT_ERROR: return;
+        case LAYOUT_ABSENT: c->st->absent++; return;
+        case LAYOUT_NONSCHOOL: {
+            struct load_stats *st = c->st;
+            if (st->nonschool < LOAD_NLINES) st->nonschool_line[st->nonschool] = line;
+            st->nonschool++;
+            char q[96];
+            snprintf(q, sizeof q, "«%s»", cut(c, mapped[0]));
+            if (!strstr(st->nonschool_text, q) && strlen(st->nonschool_text) + strlen(q) + 8 <
+                sizeof st->nonschool_text)
+                snprintf(st->nonschool_text + strlen(st->nonschool_text),
+                         sizeof st->nonschool_text - strlen(st->nonschool_text), "%s%s",
+                         *st->nonschool_text ? ", " : "", q);
+            return;
+        }
         }
         if (c->d->total != errs) return;
     }
@@ -1461,6 +1570,10 @@ static void check_row(struct ctx *c)
         if (load_parse_cell(col, t, cell, why, sizeof why) != 0) {
             err(c, line, fcol, _("%s: found «%s»; expected %s"), col_ref(c, j),
                 numeric ? raw : cut(c, t), why);
+            continue;
+        }
+        if (c->lay && layout_is_login(c->lay, j) && login_school(c, j, cell, line, fcol) != 0) {
+            cell->present = 0;
             continue;
         }
         if ((col->flags & COL_PSEUDONYM) && !c->opts->allow_names && text_looks_like_name(cell->s)) {
@@ -1520,14 +1633,16 @@ static void check_row(struct ctx *c)
         to_sink(c, &r);
 }
 
-/* A row above the header that reads as a title: at most three filled cells (a merged
- * range's copies not counted), none of them a column of the form or of the layout. */
+/* A row above the header that reads as a title: none of its cells names a column of
+ * the form or of the layout, and (without a layout, whose header is known by its
+ * columns) at most three are filled, a merged range's copies not counted. A layout's
+ * export may have rows of figures above the header (the level of each task). */
 static int title_like(struct ctx *c)
 {
-    size_t filled = 0;
+    size_t nfilled = 0;
     for (size_t i = 0; i < c->nf; i++)
-        if (!is_blank(field(c, i)) && !(i < c->cap_copy && c->copy[i])) filled++;
-    if (filled > 3) return 0;
+        if (!is_blank(field(c, i)) && !(i < c->cap_copy && c->copy[i])) nfilled++;
+    if (nfilled > 3 && !c->lay) return 0;
     for (size_t i = 0; i < c->nf; i++) {
         const char *t = field(c, i);
         if (is_blank(t)) continue;
@@ -1536,9 +1651,8 @@ static int title_like(struct ctx *c)
     return 1;
 }
 
-static void keep_title(struct ctx *c)
+static void stash_row(struct ctx *c, struct title_row *t)
 {
-    struct title_row *t = &c->titles[c->ntitles++];
     t->line = c->rec_line;
     t->n = c->nf;
     size_t len = c->nf ? c->off[c->nf - 1] + strlen(field(c, c->nf - 1)) + 1 : 0;
@@ -1546,9 +1660,90 @@ static void keep_title(struct ctx *c)
     memcpy(t->text, c->data.s ? c->data.s : "", len);
 }
 
+static void keep_title(struct ctx *c) { stash_row(c, &c->titles[c->ntitles++]); }
+
+#define JOIN_MAX 4096         /* columns of a header over several rows */
+
+
+/* A layout's header over several rows becomes one name per column: the texts of the
+ * column from the top down, repeats left out, joined by spaces («Распределение отметок
+ * в %» over «2» gives «Распределение отметок в % 2»). A sheet gives a merged range's
+ * text to each of its cells; a CSV file has it in the first cell only, so there an
+ * empty cell of an upper row takes its left neighbour's text while both have texts
+ * below and the neighbour's differs from the one below it (a group, not a column
+ * whose name spans the rows). */
+static void join_header(struct ctx *c)
+{
+    size_t nr = c->nhrows, width = 0;
+    const char **cell[3];
+    size_t nc[3];
+    for (size_t k = 0; k < nr; k++) {
+        cell[k] = xcalloc(JOIN_MAX, sizeof *cell[k]);
+        nc[k] = row_cells(&c->hrows[k], cell[k], JOIN_MAX);
+        if (nc[k] > width) width = nc[k];
+    }
+    const char *low0 = "";
+    for (size_t k = 0; k + 1 < nr && !c->sheet; k++)
+        for (size_t i = 1; i < width; i++) {
+            const char *low = i < nc[nr - 1] ? cell[nr - 1][i] : "";
+            low0 = cell[nr - 1][i - 1];
+            if (!filled(i < nc[k] ? cell[k][i] : "") && filled(low) && filled(cell[k][i - 1]) &&
+                filled(low0) && strcmp(cell[k][i - 1], low0) != 0) {
+                if (i >= nc[k]) nc[k] = i + 1;
+                cell[k][i] = cell[k][i - 1];
+            }
+        }
+    struct sbuf names = SBUF_INIT;
+    size_t *at = xmalloc((width ? width : 1) * sizeof *at);
+    for (size_t i = 0; i < width; i++) {
+        at[i] = names.len;
+        const char *prev = NULL;
+        int any = 0;
+        for (size_t k = 0; k < nr; k++) {
+            const char *t = i < nc[k] ? cell[k][i] : "";
+            if (!filled(t) || (prev && strcmp(prev, t) == 0)) continue;
+            char *tr = str_trim(xstrdup(t));
+            sbuf_printf(&names, "%s%s", any ? " " : "", tr);
+            free(tr);
+            prev = t;
+            any = 1;
+        }
+        sbuf_addc(&names, '\0');
+    }
+    c->nf = 0;
+    sbuf_reset(&c->data);
+    for (size_t i = 0; i < width; i++) on_field(names.s + at[i], strlen(names.s + at[i]), c);
+    c->rec_line = c->hrows[0].line;
+    free(at);
+    sbuf_free(&names);
+    for (size_t k = 0; k < nr; k++) {
+        free(cell[k]);
+        free(c->hrows[k].text);
+    }
+    c->nhrows = 0;
+}
+
+/* A non-empty row where the header may be: a title above it, its first row, or (for
+ * a header over several rows) its next one. */
+static void header_step(struct ctx *c)
+{
+    if (c->state == ST_HEADER_MORE) {
+        stash_row(c, &c->hrows[c->nhrows++]);
+        if ((long)c->nhrows == layout_header_rows(c->lay)) {
+            join_header(c);
+            check_header(c);
+        }
+    } else if (c->lay && layout_header_rows(c->lay) > 1) {
+        stash_row(c, &c->hrows[0]);
+        c->nhrows = 1;
+        c->state = ST_HEADER_MORE;
+    } else
+        check_header(c);
+}
+
 static void header_or_row(struct ctx *c)
 {
-    if (c->state == ST_HEADER) check_header(c);
+    if (c->state == ST_HEADER || c->state == ST_HEADER_MORE) header_step(c);
     else if (c->state == ST_ROWS) check_row(c);
 }
 
@@ -1603,7 +1798,12 @@ static void on_record(int term, void *vc)
             } else
                 keep_title(c);
         } else
-            check_header(c);
+            header_step(c);
+    } else if (c->state == ST_HEADER_MORE) {
+        int empty = 1;
+        for (size_t i = 0; i < c->nf && empty; i++) empty = is_blank(field(c, i));
+        if (empty) c->st->empty_rows++;
+        else header_step(c);
     } else if (c->state == ST_ROWS)
         check_row(c);
     c->nf = 0;
@@ -2162,6 +2362,10 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     uint64_t size = (uint64_t)sb.st_size;
     if (c.state == ST_HEADER && c.ntitles && !io_error && !stopped && d->total == errs0)
         replay_titles(&c);    /* no header after the title-like rows: the first is it */
+    if (c.state == ST_HEADER_MORE && !io_error && !stopped && d->total == errs0)
+        err(&c, c.hrows[0].line, 0, _("the file ends inside the header, which layout %s says "
+            "spans %ld rows; expected its rows, then the data"), layout_name(c.lay),
+            layout_header_rows(c.lay));
     if (c.state == ST_HEADER && !io_error && !stopped && d->total == errs0)
         err(&c, 1, 0, _("the file is empty; expected a header line with the columns of form %s"),
             f->name);
@@ -2197,6 +2401,8 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     free(c.nohdr);
     free(c.copy);
     for (size_t i = 0; i < c.ntitles; i++) free(c.titles[i].text);
+    for (size_t i = 0; i < c.nhrows; i++) free(c.hrows[i].text);
+    strmap_free(&c.unknown_login);
     free(c.where);
     strmap_free(&c.unknown);
     for (size_t j = 0; j < LOAD_MAXCOLS; j++) {

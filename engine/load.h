@@ -94,6 +94,10 @@ struct load_sink {
      * store_school_exists; for "subject" and "cluster_id" the store needs a look-up
      * of a value in any form's column, which it does not offer yet.) */
     int (*known)(void *ctx, const char *column, const char *value);
+    /* Optional: the school_id of the school whose ФИС ОКО login is `login` into id
+     * (a layout's `login COLUMN`): 1 found, 0 not, negative on a store error. NULL:
+     * no registry to ask (check without a store), the login stands for the school. */
+    int (*school_by_login)(void *ctx, const char *login, char *id, size_t n);
 };
 
 struct load_opts {
@@ -136,6 +140,11 @@ struct load_stats {
     char sheet[128];
     int sheet_by_content;     /* the sheet was chosen by its header among several */
     long titles;              /* rows above the header read as its title */
+    long absent;              /* a layout's `absent` rule: pupils who did not write */
+    long nonschool;           /* a layout's login column without a login: the country,
+                                 the region, the municipality, totals */
+    char nonschool_text[256]; /* their first labels, «a», «b», ... */
+    long nonschool_line[LOAD_NLINES];
 };
 
 int load_file(const char *path, const struct form *f, const struct load_opts *o,

@@ -1,0 +1,79 @@
+# The shipped layouts of real exports (defs/layouts), each on a fixture of its own
+# making (tests/fixtures/gen_exports.c): title rows giving year, grade and subject,
+# headers over two rows joined (merged in .xlsx, first-cell-only in Excel's CSV),
+# schools named by their ФИС ОКО login and mapped through the registry, rows of the
+# country, region and municipality counted and not stored, class names as grades,
+# no-value markers, absent pupils.
+GEN_EXPORTS=$(dirname "$SOKO")/tests/gen_exports
+[ -x "$GEN_EXPORTS" ] || fail "$GEN_EXPORTS is not built (make $(dirname "$SOKO")/tests/gen_exports)"
+mkdir -p x && "$GEN_EXPORTS" x || fail "gen_exports failed"
+export SOKO_LAYOUTS="$TOP/defs/layouts"
+
+printf 'school_id,name,login\n1,МБОУ СОШ № 1,edu220001\n2,МБОУ Лицей № 2,EDU220002\n3,МБОУ СОШ № 3,edu220003\n' > schools.csv
+reg() { run 0 --db "$1" import schools schools.csv; }
+
+# --- the login column of the registry
+reg r.db
+[ "$(q r.db "select login from schools where school_id = '2'")" = EDU220002 ] || fail "login not stored"
+
+# --- ФИС ОКО «Статистика по отметкам», .xlsx as downloaded
+reg s.db
+run 0 --db s.db import vpr x/fisoko_stats.xlsx --layout fisoko_marks_report
+has out "fisoko_stats.xlsx: imported 2 rows from 6 records"
+has out "fisoko_stats.xlsx: 3 rows are not a school's and were not stored («Вся выборка», «Алтайский край», «reg22_m019 | г. Барнаул»; lines 8, 9, 10)"
+has out "fisoko_stats.xlsx: 1 record with suppressed values not stored (lines 13)"
+has err "4 rows above the header read as the title, the first «Статистика по отметкам»"
+[ "$(q s.db "select year||' '||grade||' '||subject from vpr group by 1")" = "2023 5 Математика" ] ||
+  fail "year, grade and subject not taken from the title"
+[ "$(q s.db "select participants||' '||m2||' '||m3||' '||m4||' '||m5 from vpr where school_id = '1'")" = "50 2 14 22 12" ] ||
+  fail "school 1: counts from the percentages"
+# 27 · (11.11, 33.33, 33.33, 22.23)%: largest remainders give 3 9 9 6
+[ "$(q s.db "select m2||' '||m3||' '||m4||' '||m5 from vpr where school_id = '2'")" = "3 9 9 6" ] ||
+  fail "school 2 (login in capitals in the registry): counts"
+
+# --- the same report saved by Excel as CSV: Windows-1251, ';', merged texts in their
+# first cell only (the super-header over «2»…«5», the vertical header cells)
+reg c.db
+{ printf 'Статистика по отметкам;;;;;;\r\nВПР 2023. 5 класс;;;;;;\r\nПредмет: Математика;;;;;;\r\n'
+  printf 'Дата: 18.04.2023;;;;;;\r\n;;;;;;\r\n'
+  printf 'Группы участников;Кол-во ОО;Кол-во участников;Распределение отметок в %%;;;\r\n'
+  printf ';;;2;3;4;5\r\n'
+  printf 'Вся выборка;35012;1398560;10,51;35,2;38,07;16,22\r\n'
+  printf 'Алтайский край;1012;20345;9,8;36,1;38,9;15,2\r\n'
+  printf 'reg22_m019 | г. Барнаул;41;5120;8,4;34,2;40,1;17,3\r\n'
+  printf '(edu220001) МБОУ «СОШ № 1»;1;50;4;28;44;24\r\n'
+  printf '(edu220002) МБОУ «Лицей № 2»;1;27;11,11;33,33;33,33;22,23\r\n'
+  printf '(edu220003) МБОУ «СОШ № 3»;1;-;-;-;-;-\r\n'; } | iconv -f UTF-8 -t CP1251 > stats.csv
+run 0 --db c.db import vpr stats.csv --layout fisoko_marks_report
+has out "stats.csv: imported 2 rows from 6 records"
+[ "$(dump s.db | grep -v schools)" = "$(dump c.db | grep -v schools)" ] ||
+  fail "the report as .xlsx and as Excel's CSV give different stores"
+
+# an unknown login is named, with its rows; nothing stored
+printf 'school_id,name,login\n1,МБОУ СОШ № 1,edu220001\n' > one.csv
+run 0 --db u.db import schools one.csv
+run 1 --db u.db import vpr x/fisoko_stats.xlsx --layout fisoko_marks_report
+has err "fisoko_stats.xlsx[Статистика по отметкам]:12:A: column A «Группы участников»: no school of the registry has the login «edu220002» (row 12); expected the login in column login of form schools"
+[ "$(q u.db "select count(*) from vpr")" = 0 ] || fail "rows stored from a refused file"
+
+# a title without the year: the pattern and the rows seen are named
+{ printf 'Статистика по отметкам;;;;;;\r\nПредмет: Математика;;;;;;\r\n'
+  printf 'Группы участников;Кол-во ОО;Кол-во участников;Распределение отметок в %%;;;\r\n'
+  printf ';;;2;3;4;5\r\n(edu220001) МБОУ «СОШ № 1»;1;50;4;28;44;24\r\n'; } > notitle.csv
+run 1 --db u.db check vpr notitle.csv --layout fisoko_marks_report
+has err "notitle.csv: no title row holds the year (layout fisoko_marks_report, [title] year = (впр|проверочные работы)[^0-9]*([0-9]{4})); the rows above the header are: «Статистика по отметкам», «Предмет: Математика»"
+
+# --- ФИС ОКО «Индивидуальные результаты»: per participant, aggregated per work
+reg i.db
+run 0 --db i.db import vpr_students x/fisoko_individual.xlsx --layout fisoko_individual
+has out "fisoko_individual.xlsx: imported 1 work, 5 participants from 5 records"
+has err "6 rows above the header read as the title, the first «ВПР 2023 Математика 5 класс»"
+[ "$(q i.db "select year||' '||school_id||' '||grade||' '||subject||' '||participants||' '||m2||m3||m4||m5 from vpr")" = "2023 1 5 Математика 5 1121" ] ||
+  fail "the work not aggregated from the participants"
+[ "$(q i.db "select scores from vpr_dist")" = "[0,0,1,0,1,1,1,0,1]" ] || fail "the primary-score histogram"
+has err "column M «Отметка по журналу»: given for 4 of the 5 pupils of the work"
+[ "$(q i.db "select count(*) from vpr_students")" = 0 ] || fail "pupils' rows stored without --keep-students"
+reg k.db
+run 0 --db k.db import vpr_students x/fisoko_individual.xlsx --layout fisoko_individual --keep-students
+[ "$(q k.db "select group_concat(class || ':' || grade, ' ') from (select * from vpr_students order by student)")" = "5А:5 5А:5 5Б:5 5Б:5 5Б:5" ] ||
+  fail "the class name and the grade from it"
