@@ -53,7 +53,7 @@ static const struct form_col schools_cols[] = {
     {"kind", "тип|вид ОО", COL_TEXT, 0, 0, 0, NULL, NULL, "СОШ, гимназия, лицей, ..."},
     {"profile", "профиль", COL_TEXT, 0, 0, 0, NULL, NULL,
      "math-science, humanities, linguistic, universal, ..."},
-    {"login", "логин|логин ОО|логин ФИС ОКО", COL_TEXT, 0, 0, 0, NULL, NULL,
+    {"login", "логин|логин ФИС ОКО", COL_TEXT, 0, 0, 0, NULL, NULL,
      "the school's ФИС ОКО login (edu990109): exports that name schools by it are mapped "
      "to school_id"},
 };

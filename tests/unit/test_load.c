@@ -168,7 +168,7 @@ static void load_bytes(struct run *r, const char *form, const void *data, size_t
     assert_non_null(f);
     if (!r->d.limit) soko_diag_init(&r->d, 0);
     r->path = write_file(data, n);
-    struct load_sink sink = {&r->coll, coll_school, coll_row, NULL, coll_known};
+    struct load_sink sink = {&r->coll, coll_school, coll_row, NULL, coll_known, NULL};
     r->rc = load_file(r->path, f, &r->o, &sink, &r->st, &r->d);
 }
 
@@ -1522,7 +1522,7 @@ static void test_sink_and_errors(void **state)
     /* files that cannot be read */
     memset(&r, 0, sizeof r);
     soko_diag_init(&r.d, 0);
-    struct load_sink sink = {&r.coll, coll_school, coll_row, NULL, coll_known};
+    struct load_sink sink = {&r.coll, coll_school, coll_row, NULL, coll_known, NULL};
     char dir[300];
     snprintf(dir, sizeof dir, "%s/dir", tmpdir);
     assert_int_equal(mkdir(dir, 0700), 0);
@@ -2021,6 +2021,36 @@ static void test_excel_leftovers(void **state)
 
 /* ========================================== thousands, years in the future */
 
+/* Rows above the header that read as a title are skipped and counted; when no header
+ * follows them they are read again, so a file without a title reads as before. */
+static void test_title_rows(void **state)
+{
+    (void)state;
+    struct run r;
+    memset(&r, 0, sizeof r);
+    load_str(&r, "oge", "Результаты ОГЭ 2024,,\n,,,\nСоставил: ИМЦ\n" OGE_H "2024,344,М,1,1,0,0,0,\n");
+    EXPECT_RC(&r, SOKO_OK);
+    assert_int_equal(r.st.titles, 2);
+    assert_int_equal(r.st.rows, 1);
+    assert_int_equal(r.st.empty_rows, 1);
+    run_free(&r);
+
+    /* a header of two unknown columns: the same refusal as without the title logic */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "foo,bar\n1,2\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:1:A: column A «foo» is not a column of form schools");
+    assert_int_equal(r.st.titles, 0);
+    run_free(&r);
+
+    /* a title row that names a column is the header */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "school_id,name\n344,Лицей\n");
+    EXPECT_RC(&r, SOKO_OK);
+    assert_int_equal(r.st.titles, 0);
+    run_free(&r);
+}
+
 static void test_thousands_and_future(void **state)
 {
     (void)state;
@@ -2137,6 +2167,7 @@ int main(void)
         cmocka_unit_test(test_excel_leftovers),
         cmocka_unit_test(test_thousands_and_future),
         cmocka_unit_test(test_unknown_schools_gathered),
+        cmocka_unit_test(test_title_rows),
     };
     return cmocka_run_group_tests_name("load", tests, group_setup, group_teardown);
 }
