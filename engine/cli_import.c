@@ -252,6 +252,10 @@ static void print_left_out(struct cli *c, const char *path, const struct load_st
                           st->suppressed), p, st->suppressed, b.s);
         sbuf_free(&b);
     }
+    if (st->empty_groups)
+        cli_summary(c, P_("%s: %ld group of empty cells (a subject nobody took) gave no row\n",
+                          "%s: %ld groups of empty cells (subjects nobody took) gave no row\n",
+                          st->empty_groups), p, st->empty_groups);
     if (st->absent)
         cli_summary(c, P_("%s: %ld pupil marked absent is not a participant (not stored)\n",
                           "%s: %ld pupils marked absent are not participants (not stored)\n",

@@ -17,7 +17,7 @@
 #include <strings.h>
 
 enum src_kind { SRC_NONE, SRC_COLUMN, SRC_CONST, SRC_PERCENT, SRC_LEFT, SRC_MAP, SRC_TITLE,
-                SRC_LOGIN, SRC_NUMBER };
+                SRC_LOGIN, SRC_NUMBER, SRC_GROUP };
 
 struct mapping {
     char *from, *to;
@@ -40,6 +40,7 @@ struct source {
     int has_re;
     char *found;
     long found_line;
+    long field_hint;          /* GROUP: the 1-based first column of the group, for messages */
 };
 
 struct skip {
@@ -69,6 +70,14 @@ struct layout {
     int keep_first;
     double pct_tolerance;     /* per derived column, in percentage points */
     long header_rows;         /* rows the header spans (1-3) */
+    /* wide = COLUMN: groups of columns under a name (a subject) in the header's top
+     * row, each a row of the form; the name is that column's value */
+    int wide_j;               /* -1 when not wide */
+    size_t ngroups;
+    char **gname;
+    int (*gfield)[32], (*gtotal)[32];   /* per group, each source's field (-1: none) */
+    int measure[32];          /* a source found in the groups, not shared */
+    long *gcol;               /* each group's first column, 1-based */
     struct absent *absents;
     size_t nabsents;
     /* parsing state */
@@ -116,6 +125,11 @@ void layout_free(struct layout *p)
         free(p->absents[i].values);
     }
     free(p->absents);
+    for (size_t g = 0; g < p->ngroups; g++) free(p->gname[g]);
+    free(p->gname);
+    free(p->gfield);
+    free(p->gtotal);
+    free(p->gcol);
     for (size_t i = 0; i < p->nskips; i++) {
         free(p->skips[i].column);
         free(p->skips[i].value);
@@ -141,6 +155,7 @@ static const struct deffile_key layout_keys[] = {
     {"duplicates", DF_CHOICE, 0, 0, 0, dup_choices, NULL},
     {"percent_tolerance", DF_REAL, 0, 0, 10, NULL, "percentage points from 0 to 10"},
     {"header_rows", DF_INT, 0, 1, 3, NULL, "the rows the header spans, 1 to 3"},
+    {"wide", DF_TEXT, 0, 0, 0, NULL, "the form column named by each group of columns"},
     {"absent", DF_OTHER, DF_REPEAT, 0, 0, NULL, "COLUMN = VALUE, VALUE..."},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
@@ -320,6 +335,20 @@ static size_t layout_parse(struct layout *p, const struct deffile *df, struct so
     p->keep_first = deffile_choice(head, "duplicates", dup_choices, 0) == 1;
     p->pct_tolerance = deffile_real(head, "percent_tolerance", 0.05);
     p->header_rows = (long)deffile_real(head, "header_rows", 1);
+    const struct deffile_kv *wk = deffile_kv(head, "wide");
+    if (wk && p->form) {
+        p->wide_j = form_col_index(p->form, wk->value);
+        if (p->wide_j < 0 || p->header_rows < 2) {
+            deffile_bad(d, df, head, wk, NULL, "a column of form %s, with header_rows = 2 or 3 "
+                        "(the groups' names above their columns)", p->form->name);
+            p->wide_j = -1;
+            bad++;
+        } else {
+            p->src[p->wide_j].kind = SRC_GROUP;
+            p->src[p->wide_j].line = wk->line;
+            p->src[p->wide_j].field = p->src[p->wide_j].total_field = -1;
+        }
+    }
     const char *v = deffile_get(head, "suppressed", NULL);
     if (v) {
         int n;
@@ -481,6 +510,7 @@ int layout_load(const char *spec, const char *search, struct layout **out,
     p->file = path;
     p->d = d;
     p->pct_tolerance = 0.05;
+    p->wide_j = -1;
     p->bad = rc != SOKO_OK;
     if (!p->bad && layout_parse(p, &df, d)) p->bad = 1;
     deffile_free(&df);
@@ -574,6 +604,124 @@ int layout_bind_header(struct layout *p, char *const *fields, size_t n, const ch
 
 long layout_header_rows(const struct layout *p) { return p->header_rows; }
 
+int layout_is_wide(const struct layout *p) { return p->wide_j >= 0; }
+size_t layout_groups(const struct layout *p) { return p->wide_j >= 0 ? p->ngroups : 0; }
+
+/* A column under a group's name: its top and bottom texts differ. */
+static int in_group(const char *top, const char *bot)
+{
+    return *top && *bot && strcmp(top, bot) != 0;
+}
+
+int layout_bind_wide(struct layout *p, char *const *fields, char *const *tops,
+                     char *const *bots, size_t n, const char *file, long line,
+                     struct soko_diag *d)
+{
+    size_t errs = d->total;
+    for (size_t g = 0; g < p->ngroups; g++) free(p->gname[g]);
+    free(p->gname);
+    free(p->gfield);
+    free(p->gtotal);
+    p->ngroups = 0;
+    p->gname = NULL;
+    p->gfield = p->gtotal = NULL;
+    size_t *gstart = xcalloc(n ? n : 1, sizeof *gstart);
+    for (size_t i = 0; i < n; i++) {
+        if (!in_group(tops[i], bots[i])) continue;
+        if (p->ngroups && strcmp(p->gname[p->ngroups - 1], tops[i]) == 0 &&
+            in_group(tops[i - 1], bots[i - 1]))
+            continue;
+        p->gname = xrealloc(p->gname, (p->ngroups + 1) * sizeof *p->gname);
+        gstart[p->ngroups] = i;
+        p->gname[p->ngroups++] = xstrdup(tops[i]);
+    }
+    p->gfield = xcalloc(p->ngroups ? p->ngroups : 1, sizeof *p->gfield);
+    p->gtotal = xcalloc(p->ngroups ? p->ngroups : 1, sizeof *p->gtotal);
+    /* the shared columns: the header outside the groups */
+    char **shared = xcalloc(n ? n : 1, sizeof *shared);
+    for (size_t i = 0; i < n; i++) shared[i] = in_group(tops[i], bots[i]) ? (char *)"" : fields[i];
+    for (size_t j = 0; j < p->form->ncols; j++) {
+        struct source *s = &p->src[j];
+        p->measure[j] = 0;
+        const char *names[2] = {s->column, s->total};
+        for (int t = 0; t < 2; t++) {
+            if (!names[t]) continue;
+            int f = find_field(shared, n, names[t]), any = 0;
+            for (size_t g = 0; g < p->ngroups; g++) {
+                int gf = f;
+                if (f < 0) {
+                    gf = -1;
+                    for (size_t i = gstart[g]; i < n && gf < 0; i++) {
+                        if (!in_group(tops[i], bots[i]) || strcmp(tops[i], p->gname[g]) != 0) break;
+                        if (loose_eq(bots[i], names[t]) || utf8_casecmp(bots[i], names[t]) == 0)
+                            gf = (int)i;
+                    }
+                    any |= gf >= 0;
+                }
+                (t ? p->gtotal : p->gfield)[g][j] = gf;
+            }
+            if (f < 0) p->measure[j] = 1;
+            if (f < 0 && !any)
+                soko_diag_add(d, file, line, 0, _("no column '%s' (layout %s, for %s) under any "
+                              "group nor beside them; expected it in the header"), names[t],
+                              p->name, p->form->cols[j].name);
+            if (t) s->total_field = f;
+            else s->field = f;
+        }
+    }
+    if (!p->ngroups)
+        soko_diag_add(d, file, line, 0, _("no group of columns under a name in the header's top "
+                      "row (layout %s, wide = %s); expected names such as subjects over their "
+                      "columns"), p->name, p->form->cols[p->wide_j].name);
+    for (size_t i = 0; i < p->nskips; i++)
+        if ((p->skips[i].field = find_field(shared, n, p->skips[i].column)) < 0)
+            soko_diag_add(d, file, line, 0, "no column '%s' (layout %s, skip); expected it in "
+                                            "the header", p->skips[i].column, p->name);
+    for (size_t i = 0; i < p->nabsents; i++)
+        if ((p->absents[i].field = find_field(shared, n, p->absents[i].column)) < 0)
+            soko_diag_add(d, file, line, 0, "no column '%s' (layout %s, absent); expected it in "
+                                            "the header", p->absents[i].column, p->name);
+    free(p->gcol);
+    p->gcol = xcalloc(p->ngroups ? p->ngroups : 1, sizeof *p->gcol);
+    for (size_t g = 0; g < p->ngroups; g++) p->gcol[g] = (long)gstart[g] + 1;
+    free(shared);
+    free(gstart);
+    return d->total == errs ? SOKO_OK : SOKO_EINPUT;
+}
+
+static int is_marker(const struct layout *p, const char *v);
+
+void layout_select_group(struct layout *p, size_t g)
+{
+    for (size_t j = 0; j < p->form->ncols; j++) {
+        struct source *s = &p->src[j];
+        if (!p->measure[j]) continue;
+        if (s->column) s->field = p->gfield[g][j];
+        if (s->total) s->total_field = p->gtotal[g][j];
+    }
+    struct source *w = &p->src[p->wide_j];
+    free(w->found);
+    w->found = xstrdup(p->gname[g]);
+    w->field_hint = p->gcol[g];
+}
+
+int layout_group_empty(const struct layout *p, char *const *fields, size_t n)
+{
+    for (size_t j = 0; j < p->form->ncols; j++) {
+        const struct source *s = &p->src[j];
+        if (!p->measure[j]) continue;
+        int f[2] = {s->column ? s->field : -1, s->total ? s->total_field : -1};
+        for (int t = 0; t < 2; t++) {
+            if (f[t] < 0 || (size_t)f[t] >= n) continue;
+            char *v = trimmed(fields[f[t]]);
+            int none = !*v || is_marker(p, v);
+            free(v);
+            if (!none) return 0;
+        }
+    }
+    return 1;
+}
+
 int layout_is_login(const struct layout *p, size_t j)
 {
     return j < p->form->ncols && p->src[j].kind == SRC_LOGIN;
@@ -603,7 +751,15 @@ int layout_set_titles(struct layout *p, char *const *lines, const long *line_nos
         }
         if (!s->found) {
             struct sbuf b = SBUF_INIT;
-            for (size_t i = 0; i < n && i < 5; i++) sbuf_printf(&b, "%s«%.60s»", i ? ", " : "", lines[i]);
+            for (size_t i = 0; i < n && i < 5; i++) {
+                size_t k = strlen(lines[i]);
+                if (k > 60) {
+                    k = 60;
+                    while (k > 0 && ((unsigned char)lines[i][k] & 0xC0) == 0x80) k--;
+                }
+                sbuf_printf(&b, "%s«%.*s%s»", i ? ", " : "", (int)k, lines[i],
+                            lines[i][k] ? "..." : "");
+            }
             if (!n) sbuf_adds(&b, _("none"));
             soko_diag_add(d, file, 0, 0, _("no title row holds the %s (layout %s, [title] %s = %s); "
                           "the rows above the header are: %s; expected a title that the pattern "
@@ -719,8 +875,9 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
         case SRC_CONST: sbuf_adds(scratch, s->value); break;
         case SRC_COLUMN: sbuf_adds(scratch, v); break;
         case SRC_TITLE:
+        case SRC_GROUP:
             sbuf_adds(scratch, s->found ? s->found : "");
-            outcol[j] = 0;
+            outcol[j] = s->kind == SRC_GROUP ? s->field_hint : 0;
             break;
         case SRC_LOGIN: {
             size_t at, k = find_login(v, &at);

@@ -46,6 +46,21 @@ int layout_header_cell(const struct layout *p, const char *text);
 /* Rows the header spans (header_rows, 1 to 3): the loader joins them into one name per
  * column before layout_bind_header. */
 long layout_header_rows(const struct layout *p);
+/* Wide layouts (wide = COLUMN): the header's top row names groups of columns (a
+ * subject over its measures), each group a row of the form whose COLUMN is the
+ * group's name. layout_bind_wide takes, per column, the joined header text, its top
+ * and its bottom text; a source is looked for beside the groups first (shared by
+ * every group: the school), then by its bottom text within each group. For each
+ * record the loader selects each group in turn (layout_select_group) before
+ * layout_map_row; a group whose measures are all empty or markers gives no row
+ * (layout_group_empty). */
+int layout_is_wide(const struct layout *p);
+size_t layout_groups(const struct layout *p);    /* 0 when not wide */
+int layout_bind_wide(struct layout *p, char *const *fields, char *const *tops,
+                     char *const *bots, size_t n, const char *file, long line,
+                     struct soko_diag *d);
+void layout_select_group(struct layout *p, size_t g);
+int layout_group_empty(const struct layout *p, char *const *fields, size_t n);
 /* 1 when the layout takes values from the title rows ([title]). */
 int layout_has_titles(const struct layout *p);
 /* Finds the [title] values in the rows above the header (each a row's texts joined

@@ -476,6 +476,8 @@ struct ctx {
     struct title_row hrows[3];  /* a layout's header over header_rows rows */
     size_t nhrows;
     char login_id[256];       /* the school of the row's login (layout `login`) */
+    char **htop, **hbot;      /* a header over rows: each column's top and bottom text */
+    size_t nparts;
     struct strmap unknown_login;
     unsigned char *copy;      /* per field of the record: a merged range's copy (sheets) */
     size_t cap_copy;
@@ -873,7 +875,11 @@ static void check_header(struct ctx *c)
         bad = layout_set_titles(c->lay, lines, nos, nl, c->path, c->d) != SOKO_OK;
         for (size_t k = 0; k < nl; k++) free(lines[k]);
     }
-    if (c->lay)    /* the layout says where each form column comes from */
+    if (c->lay && layout_is_wide(c->lay))   /* groups of columns under their names */
+        bad |= layout_bind_wide(c->lay, source_fields(c), c->htop, c->hbot,
+                                c->nf < c->nparts ? c->nf : c->nparts, c->path, c->rec_line,
+                                c->d) != SOKO_OK;
+    else if (c->lay)    /* the layout says where each form column comes from */
         bad |= layout_bind_header(c->lay, source_fields(c), c->nf, c->path, c->rec_line,
                                   c->d) != SOKO_OK;
     size_t *unknown = xmalloc((c->nf ? c->nf : 1) * sizeof *unknown), nunknown = 0, nignored = 0;
@@ -1474,9 +1480,10 @@ static void check_cross(struct ctx *c, const struct load_row *r, long line)
     }
 }
 
+static void check_mapped(struct ctx *c, long line);
+
 static void check_row(struct ctx *c)
 {
-    const struct form *f = c->form;
     long line = c->rec_line;
     /* Excel's leftovers: a row of empty cells (";;;;") is skipped and counted */
     int empty = 1;
@@ -1508,6 +1515,27 @@ static void check_row(struct ctx *c)
             "expected a header above every column that holds data"), col_letters((long)i + 1, l));
     }
     if (stray) return;
+    size_t ng = c->lay ? layout_groups(c->lay) : 0;
+    if (!ng) {
+        check_mapped(c, line);
+        return;
+    }
+    /* a wide layout: one row of the form per group of columns (a subject's), none for
+     * a group of empty cells or markers (a subject nobody took) */
+    long skipped = c->st->skipped;
+    for (size_t g = 0; g < ng && c->state == ST_ROWS; g++) {
+        layout_select_group(c->lay, g);
+        if (layout_group_empty(c->lay, source_fields(c), c->nf)) c->st->empty_groups++;
+        else check_mapped(c, line);
+        if (c->st->skipped > skipped) break;      /* a totals row: skipped once */
+    }
+}
+
+/* One record of the source (or a group of a wide record) through the layout, the
+ * form's checks and the duplicate keys to the sink. */
+static void check_mapped(struct ctx *c, long line)
+{
+    const struct form *f = c->form;
     struct load_row r;
     memset(&r, 0, sizeof r);
     r.form = f;
@@ -1664,6 +1692,18 @@ static void keep_title(struct ctx *c) { stash_row(c, &c->titles[c->ntitles++]); 
 
 #define JOIN_MAX 4096         /* columns of a header over several rows */
 
+static void free_parts(struct ctx *c)
+{
+    for (size_t i = 0; i < c->nparts; i++) {
+        free(c->htop[i]);
+        free(c->hbot[i]);
+    }
+    free(c->htop);
+    free(c->hbot);
+    c->htop = c->hbot = NULL;
+    c->nparts = 0;
+}
+
 
 /* A layout's header over several rows becomes one name per column: the texts of the
  * column from the top down, repeats left out, joined by spaces («Распределение отметок
@@ -1695,6 +1735,23 @@ static void join_header(struct ctx *c)
         }
     struct sbuf names = SBUF_INIT;
     size_t *at = xmalloc((width ? width : 1) * sizeof *at);
+    free_parts(c);
+    c->htop = xcalloc(width ? width : 1, sizeof *c->htop);
+    c->hbot = xcalloc(width ? width : 1, sizeof *c->hbot);
+    c->nparts = width;
+    for (size_t i = 0; i < width; i++) {
+        const char *top = "", *bot = "";
+        for (size_t k = 0; k < nr; k++) {
+            const char *t = i < nc[k] ? cell[k][i] : "";
+            if (!filled(t)) continue;
+            if (!*top) top = t;
+            bot = t;
+        }
+        c->htop[i] = str_trim(xstrdup(top));
+        c->hbot[i] = str_trim(xstrdup(bot));
+        text_normalize(c->htop[i], TEXT_ONE_LINE);
+        text_normalize(c->hbot[i], TEXT_ONE_LINE);
+    }
     for (size_t i = 0; i < width; i++) {
         at[i] = names.len;
         const char *prev = NULL;
@@ -2015,6 +2072,26 @@ static void emit_ege(struct ctx *c)
     }
 }
 
+/* The delimiter of a file whose header may come after title rows ("Отчёт" alone on
+ * the first line): the first of the first 20 lines that holds a candidate decides. */
+static char detect_delim(const char *p, size_t n)
+{
+    const char *q = p, *end = p + n;
+    for (int k = 0; k < 20 && q < end; k++) {
+        const char *eol = q;
+        int quoted = 0, any = 0;
+        while (eol < end && (quoted || (*eol != '\n' && *eol != '\r'))) {
+            if (*eol == '"') quoted = !quoted;
+            else if (!quoted && (*eol == ',' || *eol == ';' || *eol == '\t')) any = 1;
+            eol++;
+        }
+        if (any) return load_detect_delim(q, (size_t)(eol - q));
+        while (eol < end && (*eol == '\n' || *eol == '\r')) eol++;
+        q = eol;
+    }
+    return load_detect_delim(p, n);
+}
+
 /* The CSV pass over an open file: bytes → SHA-256, encoding, lines → libcsv → records.
  * Sets *io_error on a read error and *stopped when the progress callback said stop. */
 static void read_csv(struct ctx *c, FILE *in, uint64_t size, int *io_error, int *stopped)
@@ -2115,7 +2192,7 @@ static void read_csv(struct ctx *c, FILE *in, uint64_t size, int *io_error, int 
             tn = ok;
         }
         if (c->state == ST_HEADER && c->nf == 0 && c->csv.pstate == 0 && tn > 0 && !st->delim) {
-            st->delim = load_detect_delim(text, tn);
+            st->delim = detect_delim(text, tn);
             csv_set_delim(&c->csv, (unsigned char)st->delim);
         }
         if (feed(c, text, tn) != 0) break;
@@ -2403,6 +2480,7 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     for (size_t i = 0; i < c.ntitles; i++) free(c.titles[i].text);
     for (size_t i = 0; i < c.nhrows; i++) free(c.hrows[i].text);
     strmap_free(&c.unknown_login);
+    free_parts(&c);
     free(c.where);
     strmap_free(&c.unknown);
     for (size_t j = 0; j < LOAD_MAXCOLS; j++) {

@@ -140,6 +140,7 @@ struct load_stats {
     char sheet[128];
     int sheet_by_content;     /* the sheet was chosen by its header among several */
     long titles;              /* rows above the header read as its title */
+    long empty_groups;        /* a wide layout's groups of empty cells (no row) */
     long absent;              /* a layout's `absent` rule: pupils who did not write */
     long nonschool;           /* a layout's login column without a login: the country,
                                  the region, the municipality, totals */

@@ -77,3 +77,27 @@ reg k.db
 run 0 --db k.db import vpr_students x/fisoko_individual.xlsx --layout fisoko_individual --keep-students
 [ "$(q k.db "select group_concat(class || ':' || grade, ' ') from (select * from vpr_students order by student)")" = "5А:5 5А:5 5Б:5 5Б:5 5Б:5" ] ||
   fail "the class name and the grade from it"
+
+# --- РЦОИ: ЕГЭ per school, one group of columns per subject (wide)
+reg w.db
+run 0 --db w.db import ege x/rcoi_ege.xlsx --layout rcoi_ege_wide
+has out "rcoi_ege.xlsx: imported 5 rows from 3 records"
+has out "rcoi_ege.xlsx: 1 record skipped by the layout's skip rules (totals rows)"
+has out "rcoi_ege.xlsx: 1 group of empty cells (a subject nobody took) gave no row"
+[ "$(q w.db "select count(*) from ege where school_id = '1' and subject = 'Физика'")" = 0 ] ||
+  fail "a subject nobody took was stored"
+[ "$(q w.db "select participants||' '||mean_score||' '||below_min||' '||high_scorers||' '||score_100 from ege where school_id = '2' and subject = 'Математика (профильный уровень)'")" = "35 70.3 0 12 1" ] ||
+  fail "school 2, mathematics: the group's measures"
+[ "$(q w.db "select group_concat(distinct year) from ege")" = 2024 ] || fail "the year from the title"
+# the same table as Excel's CSV: each subject in its group's first cell only
+reg wc.db
+m='Количество участников;Средний тестовый балл;Не преодолели минимального порогового значения;от 81 до 100 баллов;Количество 100-балльников'
+{ printf 'Результаты ЕГЭ 2024 года по общеобразовательным организациям района\n\n'
+  printf 'Код ОУ;Наименование ОУ;Русский язык;;;;;Математика (профильный уровень);;;;;Физика;;;;\n'
+  printf ';;%s;%s;%s\n' "$m" "$m" "$m"
+  printf '1;МБОУ СОШ № 1;50;72,4;0;15;1;30;65,1;1;5;0;-;-;-;-;-\n'
+  printf '2;МБОУ Лицей № 2;40;80,2;0;20;2;35;70,3;0;12;1;12;66,5;0;3;0\n'
+  printf ';Итого по району;90;75,9;0;35;3;65;67,5;1;17;1;12;66,5;0;3;0\n'; } > ege.csv
+run 0 --db wc.db import ege ege.csv --layout rcoi_ege_wide
+[ "$(dump w.db | grep -v schools)" = "$(dump wc.db | grep -v schools)" ] ||
+  fail "the wide table as .xlsx and as CSV give different stores"
