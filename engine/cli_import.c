@@ -184,6 +184,9 @@ static char *read_as(const struct load_stats *st, const char **kind)
 {
     if (st->book) {
         *kind = st->book == SHEET_KIND_XLS ? "xls" : "xlsx";
+        if (st->sheets > 0)
+            return xasprintf(P_("%ld sheet: %s", "%ld sheets: %s", st->sheets), st->sheets,
+                             cli_term(st->sheet));
         return xasprintf(_("sheet «%s»"), cli_term(st->sheet));
     }
     *kind = enc_name(st);

@@ -17,7 +17,7 @@
 #include <strings.h>
 
 enum src_kind { SRC_NONE, SRC_COLUMN, SRC_CONST, SRC_PERCENT, SRC_LEFT, SRC_MAP, SRC_TITLE,
-                SRC_LOGIN, SRC_NUMBER, SRC_GROUP };
+                SRC_LOGIN, SRC_NUMBER, SRC_GROUP, SRC_COUNT };
 
 struct mapping {
     char *from, *to;
@@ -41,6 +41,8 @@ struct source {
     char *found;
     long found_line;
     long field_hint;          /* GROUP: the 1-based first column of the group, for messages */
+    char **values;            /* COUNT COLUMN = V1, V2: the values counted */
+    size_t nvalues;
 };
 
 struct skip {
@@ -78,6 +80,7 @@ struct layout {
     int (*gfield)[32], (*gtotal)[32];   /* per group, each source's field (-1: none) */
     int measure[32];          /* a source found in the groups, not shared */
     long *gcol;               /* each group's first column, 1-based */
+    int all_sheets;           /* sheets = all: every sheet whose header matches */
     struct absent *absents;
     size_t nabsents;
     /* parsing state */
@@ -117,6 +120,8 @@ void layout_free(struct layout *p)
         free(s->map);
         free(s->pattern);
         free(s->found);
+        for (size_t k = 0; k < s->nvalues; k++) free(s->values[k]);
+        free(s->values);
         if (s->has_re) regfree(&s->re);
     }
     for (size_t i = 0; i < p->nabsents; i++) {
@@ -145,6 +150,7 @@ void layout_free(struct layout *p)
 /* --------------------------------------------------------------- parsing */
 
 static const char *const dup_choices[] = {"error", "first", NULL};
+static const char *const sheets_choices[] = {"one", "all", NULL};
 
 /* The keys of [layout] ([profile] is its name before 0.2), typed (deffile.h). */
 static const struct deffile_key layout_keys[] = {
@@ -156,6 +162,7 @@ static const struct deffile_key layout_keys[] = {
     {"percent_tolerance", DF_REAL, 0, 0, 10, NULL, "percentage points from 0 to 10"},
     {"header_rows", DF_INT, 0, 1, 3, NULL, "the rows the header spans, 1 to 3"},
     {"wide", DF_TEXT, 0, 0, 0, NULL, "the form column named by each group of columns"},
+    {"sheets", DF_CHOICE, 0, 0, 0, sheets_choices, NULL},
     {"absent", DF_OTHER, DF_REPEAT, 0, 0, NULL, "COLUMN = VALUE, VALUE..."},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
@@ -272,6 +279,22 @@ static size_t parse_source(struct layout *p, const struct deffile *df, const str
     } else if ((r = keyword(v, "login"))) {
         s->kind = SRC_LOGIN;
         s->column = trimmed(r);
+    } else if (strcmp(v, "count") == 0) {
+        s->kind = SRC_COUNT;
+    } else if ((r = keyword(v, "count"))) {
+        const char *eq = strchr(r, '=');
+        int n = 0;
+        char **items = eq ? deffile_list(eq + 1, &n) : NULL;
+        if (!eq || n < 1 || eq == r) {
+            deffile_list_free(items);
+            deffile_bad(d, df, sec, kv, NULL, "'count' or 'count COLUMN = VALUE, VALUE...'");
+            return 1;
+        }
+        s->kind = SRC_COUNT;
+        s->column = str_trim(xstrndup(r, (size_t)(eq - r)));
+        s->values = xcalloc((size_t)n, sizeof *s->values);
+        for (int k = 0; k < n; k++) s->values[s->nvalues++] = xstrdup(items[k]);
+        deffile_list_free(items);
     } else if ((r = keyword(v, "number"))) {
         s->kind = SRC_NUMBER;
         s->column = trimmed(r);
@@ -335,6 +358,7 @@ static size_t layout_parse(struct layout *p, const struct deffile *df, struct so
     p->keep_first = deffile_choice(head, "duplicates", dup_choices, 0) == 1;
     p->pct_tolerance = deffile_real(head, "percent_tolerance", 0.05);
     p->header_rows = (long)deffile_real(head, "header_rows", 1);
+    p->all_sheets = deffile_choice(head, "sheets", sheets_choices, 0) == 1;
     const struct deffile_kv *wk = deffile_kv(head, "wide");
     if (wk && p->form) {
         p->wide_j = form_col_index(p->form, wk->value);
@@ -722,6 +746,20 @@ int layout_group_empty(const struct layout *p, char *const *fields, size_t n)
     return 1;
 }
 
+int layout_all_sheets(const struct layout *p) { return p->all_sheets; }
+
+int layout_counted(const struct layout *p, size_t j)
+{
+    return j < p->form->ncols && p->src[j].kind == SRC_COUNT;
+}
+
+int layout_aggregates(const struct layout *p)
+{
+    for (size_t j = 0; j < p->form->ncols; j++)
+        if (p->src[j].kind == SRC_COUNT) return 1;
+    return 0;
+}
+
 int layout_is_login(const struct layout *p, size_t j)
 {
     return j < p->form->ncols && p->src[j].kind == SRC_LOGIN;
@@ -875,16 +913,29 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
         case SRC_CONST: sbuf_adds(scratch, s->value); break;
         case SRC_COLUMN: sbuf_adds(scratch, v); break;
         case SRC_TITLE:
-        case SRC_GROUP:
-            sbuf_adds(scratch, s->found ? s->found : "");
+        case SRC_GROUP: {
+            const char *to = s->found ? s->found : "";
+            for (size_t k = 0; k < s->nmap; k++)      /* a [map COLUMN] applies too */
+                if (utf8_casecmp(to, s->map[k].from) == 0) {
+                    to = s->map[k].to;
+                    break;
+                }
+            sbuf_adds(scratch, to);
             outcol[j] = s->kind == SRC_GROUP ? s->field_hint : 0;
             break;
+        }
         case SRC_LOGIN: {
             size_t at, k = find_login(v, &at);
             for (size_t q = 0; q < k; q++) {
                 char ch = v[at + q];
                 sbuf_addc(scratch, ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch);
             }
+            break;
+        }
+        case SRC_COUNT: {
+            int hit = !s->column;
+            for (size_t k = 0; k < s->nvalues && !hit; k++) hit = loose_eq(v, s->values[k]);
+            sbuf_adds(scratch, hit ? "1" : "0");
             break;
         }
         case SRC_NUMBER: {

@@ -61,6 +61,15 @@ int layout_bind_wide(struct layout *p, char *const *fields, char *const *tops,
                      struct soko_diag *d);
 void layout_select_group(struct layout *p, size_t g);
 int layout_group_empty(const struct layout *p, char *const *fields, size_t n);
+/* sheets = all: every sheet of a workbook whose header matches is read, each with its
+ * own title rows (and its name as the last of them). */
+int layout_all_sheets(const struct layout *p);
+/* Counting layouts (`count`, `count COLUMN = V, ...`): source rows are participants
+ * (an olympiad's rating), and the form's rows are their counts: the rows with the same
+ * values of the other columns are added up. layout_counted(p, j): column j is a count
+ * (its mapped text is "1" or "0"). */
+int layout_aggregates(const struct layout *p);
+int layout_counted(const struct layout *p, size_t j);
 /* 1 when the layout takes values from the title rows ([title]). */
 int layout_has_titles(const struct layout *p);
 /* Finds the [title] values in the rows above the header (each a row's texts joined

@@ -477,6 +477,9 @@ struct ctx {
     size_t nhrows;
     char login_id[256];       /* the school of the row's login (layout `login`) */
     char **htop, **hbot;      /* a header over rows: each column's top and bottom text */
+    struct strmap agg;        /* a counting layout: key → index in aggs */
+    struct agg { char *key; long line; long long sum[LOAD_MAXCOLS]; } *aggs;
+    size_t naggs;
     size_t nparts;
     struct strmap unknown_login;
     unsigned char *copy;      /* per field of the record: a merged range's copy (sheets) */
@@ -1482,6 +1485,72 @@ static void check_cross(struct ctx *c, const struct load_row *r, long line)
 
 static void check_mapped(struct ctx *c, long line);
 
+/* A counting layout: the row's other columns are the key (their texts, canonical),
+ * its count columns are added to the key's sums. */
+static void aggregate(struct ctx *c, const struct load_row *r, long line)
+{
+    const struct form *f = c->form;
+    sbuf_reset(&c->sk);
+    for (size_t j = 0; j < f->ncols; j++) {
+        if (layout_counted(c->lay, j)) continue;
+        const struct load_cell *cl = &r->cells[j];
+        if (cl->present) {
+            if (f->cols[j].type == COL_INT || f->cols[j].type == COL_YEAR)
+                sbuf_printf(&c->sk, "%lld", cl->i);
+            else if (f->cols[j].type == COL_REAL)
+                sbuf_printf(&c->sk, "%.17g", cl->r);
+            else
+                sbuf_adds(&c->sk, cl->s);
+        }
+        sbuf_addc(&c->sk, '\x1f');
+    }
+    int created;
+    struct sment *e = strmap_get(&c->agg, c->sk.s, (size_t)-1, &created);
+    if (created) {
+        c->aggs = xrealloc(c->aggs, (c->naggs + 1) * sizeof *c->aggs);
+        memset(&c->aggs[c->naggs], 0, sizeof *c->aggs);
+        c->aggs[c->naggs].key = e->key;
+        c->aggs[c->naggs].line = line;
+        e->col = (long)c->naggs++;
+    }
+    struct agg *a = &c->aggs[e->col];
+    for (size_t j = 0; j < f->ncols; j++)
+        if (layout_counted(c->lay, j) && r->cells[j].present) a->sum[j] += r->cells[j].i;
+}
+
+/* The sums of a counting layout, one row of the form each, in the order first seen. */
+static void emit_aggregates(struct ctx *c)
+{
+    const struct form *f = c->form;
+    char num[LOAD_MAXCOLS][32];
+    for (size_t k = 0; k < c->naggs && c->d->total == c->errs0; k++) {
+        struct agg *a = &c->aggs[k];
+        struct load_row r;
+        memset(&r, 0, sizeof r);
+        r.form = f;
+        r.line = a->line;
+        char *key = xstrdup(a->key), *q = key;
+        for (size_t j = 0; j < f->ncols; j++) {
+            struct load_cell *cl = &r.cells[j];
+            if (layout_counted(c->lay, j)) {
+                snprintf(num[j], sizeof num[j], "%lld", a->sum[j]);
+                *cl = (struct load_cell){1, a->sum[j], (double)a->sum[j], num[j]};
+                continue;
+            }
+            char *sep = strchr(q, '\x1f');
+            *sep = '\0';
+            if (*q) {
+                char why[256];
+                load_parse_cell(&f->cols[j], q, cl, why, sizeof why);   /* parsed before */
+            }
+            q = sep + 1;
+        }
+        check_cross(c, &r, a->line);
+        if (c->d->total == c->errs0) to_sink(c, &r);
+        free(key);
+    }
+}
+
 static void check_row(struct ctx *c)
 {
     long line = c->rec_line;
@@ -1640,6 +1709,10 @@ static void check_mapped(struct ctx *c, long line)
         }
     }
     h2 ^= h2 >> 31;
+    if (c->lay && layout_aggregates(c->lay)) {    /* counted, not stored row by row */
+        if (c->pending == pending) aggregate(c, &r, line);
+        return;
+    }
     if (c->lay && layout_keep_first(c->lay)) {
         if (!firstset_add(&c->first, h1, h2)) {
             c->st->dropped++;
@@ -2334,7 +2407,49 @@ static int on_sheet_row(void *vb, const struct sheet_row *r, struct soko_diag *d
     return c->state == ST_STOP ? SHEET_STOP : SOKO_OK;
 }
 
-/* A workbook: the sheet picked, then its rows as records. Messages name file[Sheet]. */
+/* Before the next sheet of a workbook (a layout's sheets = all): the header and the
+ * title rows are the next sheet's own. */
+static void reset_sheet(struct ctx *c)
+{
+    for (size_t i = 0; i < c->nheader; i++) free(c->hdr[i]);
+    free(c->hdr);
+    c->hdr = NULL;
+    c->nheader = c->nwide = c->nkey = 0;
+    free(c->nohdr);
+    c->nohdr = NULL;
+    c->cap_nohdr = 0;
+    for (size_t i = 0; i < c->ntitles; i++) free(c->titles[i].text);
+    for (size_t i = 0; i < c->nhrows; i++) free(c->hrows[i].text);
+    c->ntitles = c->nhrows = 0;
+    free_parts(c);
+    c->prev_row = 0;
+    c->last_work = NULL;
+    c->state = ST_HEADER;
+}
+
+/* Reads sheet i of b as the file's records, under the name file[Sheet]. */
+static int read_one_sheet(struct ctx *c, struct sheet_book *b, size_t i, const char *path,
+                          int *io_error, int *stopped)
+{
+    const char *name = sheet_name(b, i);
+    snprintf(c->st->sheet, sizeof c->st->sheet, "%s", name);
+    struct sbuf w = SBUF_INIT;
+    soko_loc(&w, path, name, 0, 0);
+    free(c->where);
+    c->where = sbuf_take(&w);
+    c->path = c->where;
+    c->sheet = 1;
+    struct book_read br = {c, c->st->bytes, 0};
+    struct sheet_read_opts ro = {SCAN_ROWS};
+    int rc = sheet_read(b, i, &ro, on_sheet_row, &br, c->d);
+    if (rc == SOKO_EIO) *io_error = 1;
+    else if (rc && c->d->total == c->errs0) err(c, 0, 0, "%s", _("cannot read the sheet"));
+    *stopped = br.stopped;
+    return rc;
+}
+
+/* A workbook: the sheet picked (or, for a layout with sheets = all, every sheet whose
+ * header matches), then its rows as records. Messages name file[Sheet]. */
 static void read_book(struct ctx *c, uint64_t size, int *io_error, int *stopped)
 {
     struct sheet_limits lim;
@@ -2342,9 +2457,10 @@ static void read_book(struct ctx *c, uint64_t size, int *io_error, int *stopped)
     lim.max_row_bytes = c->opts->max_record;
     struct sheet_book *b = NULL;
     enum sheet_err e;
+    const char *path = c->path;
     c->st->bytes = size;
-    int rc = sheet_open(c->path, &lim, &b, &e, c->d);
-    if (!rc) rc = sha256_file(c->path, c->st->sha256, c->d);
+    int rc = sheet_open(path, &lim, &b, &e, c->d);
+    if (!rc) rc = sha256_file(path, c->st->sha256, c->d);
     size_t pick = 0;
     int by_content = 0;
     if (!rc) rc = pick_sheet(c, b, &pick, &by_content);
@@ -2354,21 +2470,30 @@ static void read_book(struct ctx *c, uint64_t size, int *io_error, int *stopped)
         sheet_close(b);
         return;
     }
-    const char *name = sheet_name(b, pick);
-    snprintf(c->st->sheet, sizeof c->st->sheet, "%s", name);
     c->st->book = (int)sheet_book_kind(b);
     c->st->sheet_by_content = by_content;
-    struct sbuf w = SBUF_INIT;
-    soko_loc(&w, c->path, name, 0, 0);
-    c->where = sbuf_take(&w);
-    c->path = c->where;
-    c->sheet = 1;
-    struct book_read br = {c, size, 0};
-    struct sheet_read_opts ro = {SCAN_ROWS};
-    rc = sheet_read(b, pick, &ro, on_sheet_row, &br, c->d);
-    if (rc == SOKO_EIO) *io_error = 1;
-    else if (rc && c->d->total == c->errs0) err(c, 0, 0, "%s", _("cannot read the sheet"));
-    *stopped = br.stopped;
+    if (!(c->lay && layout_all_sheets(c->lay) && !c->opts->sheet)) {
+        read_one_sheet(c, b, pick, path, io_error, stopped);
+        sheet_close(b);
+        return;
+    }
+    /* every visible sheet with the header, in tab order */
+    struct sbuf names = SBUF_INIT;
+    long nread = 0;
+    for (size_t i = 0; i < sheet_count(b) && !*io_error && !*stopped; i++) {
+        if (sheet_hidden(b, i)) continue;
+        struct scan sc = {c->form, c->lay, 0, 0};
+        struct sheet_read_opts ro = {SCAN_ROWS};
+        if (sheet_read(b, i, &ro, scan_row, &sc, c->d) != SOKO_OK) break;
+        if (sc.best < 2) continue;
+        if (nread++) reset_sheet(c);
+        sbuf_printf(&names, "%s«%s»", names.len ? ", " : "", sheet_name(b, i));
+        if (read_one_sheet(c, b, i, path, io_error, stopped) != SOKO_OK || c->state != ST_ROWS)
+            break;
+    }
+    c->st->sheets = nread;
+    snprintf(c->st->sheet, sizeof c->st->sheet, "%s", names.s ? names.s : "");
+    sbuf_free(&names);
     sheet_close(b);
 }
 
@@ -2460,6 +2585,7 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
         if (strcmp(f->name, "ege_students") == 0) emit_ege(&c);
         else emit_works(&c);
     }
+    if (!stopped && c.state == ST_ROWS && c.lay && layout_aggregates(c.lay)) emit_aggregates(&c);
     pg.rows = st->rows;
     if (!stopped && sink && sink->progress) stopped = sink->progress(sink->ctx, &pg);
 
@@ -2481,6 +2607,8 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     for (size_t i = 0; i < c.nhrows; i++) free(c.hrows[i].text);
     strmap_free(&c.unknown_login);
     free_parts(&c);
+    strmap_free(&c.agg);      /* the keys of aggs are its own */
+    free(c.aggs);
     free(c.where);
     strmap_free(&c.unknown);
     for (size_t j = 0; j < LOAD_MAXCOLS; j++) {

@@ -139,6 +139,8 @@ struct load_stats {
     int book;
     char sheet[128];
     int sheet_by_content;     /* the sheet was chosen by its header among several */
+    long sheets;              /* a layout's sheets = all: the sheets read (their names,
+                                 «a», «b», in `sheet`) */
     long titles;              /* rows above the header read as its title */
     long empty_groups;        /* a wide layout's groups of empty cells (no row) */
     long absent;              /* a layout's `absent` rule: pupils who did not write */

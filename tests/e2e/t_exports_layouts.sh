@@ -101,3 +101,16 @@ m='Количество участников;Средний тестовый б�
 run 0 --db wc.db import ege ege.csv --layout rcoi_ege_wide
 [ "$(dump w.db | grep -v schools)" = "$(dump wc.db | grep -v schools)" ] ||
   fail "the wide table as .xlsx and as CSV give different stores"
+
+# --- ВсОШ rating: one sheet per subject, statuses counted per school, subject, stage
+reg o.db
+run 0 --db o.db import olympiad x/vsosh_rating.xlsx --layout vsosh_rating
+has out "vsosh_rating.xlsx: imported 4 rows from 8 records as import #2 (xlsx, 2 sheets: «Математика», «Физика»"
+[ "$(q o.db "select group_concat(school_id||' '||subject||' '||stage||' '||year||' '||participants||' '||winners||' '||prizewinners||' '||olympiad, '; ') from (select * from olympiad order by school_id, subject)")" = \
+  "1 Математика municipal 2023 3 1 1 ВсОШ; 1 Физика municipal 2023 1 0 0 ВсОШ; 2 Математика municipal 2023 2 0 1 ВсОШ; 2 Физика municipal 2023 2 1 0 ВсОШ" ] ||
+  fail "the rating's counts per school, subject and stage"
+sqlite3 o.db .dump | grep -q 'М-07-001' && fail "a participant's code was stored"
+# --sheet reads one subject's sheet only
+reg o1.db
+run 0 --db o1.db import olympiad x/vsosh_rating.xlsx --layout vsosh_rating --sheet Физика
+[ "$(q o1.db "select count(*) from olympiad")" = 2 ] || fail "--sheet: one sheet"
