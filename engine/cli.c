@@ -69,8 +69,8 @@ struct command {
 #define ANALYSIS_OPTS "--years --school --cluster --indicator --format --defs --indicators"
 
 static const struct command commands[] = {
-    {"import", cmd_import, "FORM FILE...",
-     N_("validate and store files of a form (all or nothing per file)"),
+    {"import", cmd_import, "[FORM] FILE...",
+     N_("validate and store files of a form (all or nothing per file); without FORM, each file is recognised by its header or by a shipped layout"),
      "--layout --sheet --ignore-unknown --keep-students --allow-names --max-errors --quiet",
      "soko --db district.db import schools schools.csv", 0},
     {"check", cmd_check, "FORM FILE...", N_("validate files of a form, store nothing"),

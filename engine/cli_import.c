@@ -12,6 +12,7 @@
 #include "sheet.h"
 #include "store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -311,7 +312,7 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
     cli_progress_start(&sc.bar, c, path);
     struct load_sink sink = {&sc, sink_school, sink_row, sink_progress, sink_known, sink_login};
     struct load_opts o = {c->ignore_unknown, c->keep_students, 0, 0, lay, c->allow_names, 0,
-                          c->sheet};
+                          c->sheet, 0};
     struct load_stats st;
     memset(&st, 0, sizeof st);
     clock_t t0 = clock();
@@ -366,8 +367,292 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
     return rc;
 }
 
+/* ------------------------------------------------------- recognising files
+ * `soko import FILE...` without a form: each file is a unified form by its header, or
+ * the export of a layout (defs/layouts, or SOKO_LAYOUTS) by its layout. */
+
+struct known_layouts {
+    struct layout **v;
+    size_t n;
+};
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every NAME.ini of the layout directories, by name (the first directory's wins). */
+static int all_layouts(struct cli *c, struct known_layouts *k)
+{
+    k->v = NULL;
+    k->n = 0;
+    const char *env = getenv("SOKO_LAYOUTS");
+    char *search = env && *env ? xstrdup(env) : cli_def_file(c, NULL, "layouts");
+    if (!search) return SOKO_EIO;
+    char **names = NULL;
+    size_t nn = 0;
+    for (const char *q = search; *q;) {
+        size_t len = strcspn(q, ":");
+        char *dir = xstrndup(q, len);
+        DIR *dp = opendir(dir);
+        struct dirent *e;
+        while (dp && (e = readdir(dp))) {
+            size_t l = strlen(e->d_name);
+            if (l <= 4 || strcmp(e->d_name + l - 4, ".ini") != 0 || e->d_name[0] == '.') continue;
+            char *nm = xstrndup(e->d_name, l - 4);
+            int dup = 0;
+            for (size_t i = 0; i < nn && !dup; i++) dup = strcmp(names[i], nm) == 0;
+            if (dup) {
+                free(nm);
+                continue;
+            }
+            names = xrealloc(names, (nn + 1) * sizeof *names);
+            names[nn++] = nm;
+        }
+        if (dp) closedir(dp);
+        free(dir);
+        q += len;
+        if (*q) q++;
+    }
+    qsort(names, nn, sizeof *names, name_cmp);
+    for (size_t i = 0; i < nn; i++) {
+        struct soko_diag d;
+        soko_diag_init(&d, 0);
+        struct layout *l = NULL;
+        if (layout_load(names[i], search, &l, &d) == SOKO_OK) {
+            k->v = xrealloc(k->v, (k->n + 1) * sizeof *k->v);
+            k->v[k->n++] = l;
+        } else {
+            cli_print_diag(&d);
+            fprintf(stderr, _("soko: layout %s refused; it is not tried\n"), cli_term(names[i]));
+        }
+        soko_diag_free(&d);
+        free(names[i]);
+    }
+    free(names);
+    free(search);
+    return SOKO_OK;
+}
+
+/* 1 when path's header (and, for a layout, its titles) fits form f. */
+static int fits(struct cli *c, const char *path, const struct form *f, struct layout *lay)
+{
+    struct soko_diag d;
+    soko_diag_init(&d, 1);
+    struct load_opts o;
+    memset(&o, 0, sizeof o);
+    o.ignore_unknown = c->ignore_unknown;
+    o.layout = lay;
+    o.sheet = c->sheet;
+    o.header_only = 1;
+    struct load_stats st;
+    int rc = load_file(path, f, &o, NULL, &st, &d);
+    soko_diag_free(&d);
+    return rc == SOKO_OK;
+}
+
+struct recognised {
+    const char *path;
+    const struct form *form;
+    struct layout *lay;       /* borrowed from known_layouts, or NULL */
+    char *what;               /* what it was recognised as, for the reader */
+    int order;                /* the form's place in soko_forms */
+};
+
+static int form_order(const struct form *f)
+{
+    for (int i = 0; soko_forms[i]; i++)
+        if (soko_forms[i] == f) return i;
+    return 99;
+}
+
+static int recog_cmp(const void *a, const void *b)
+{
+    const struct recognised *x = a, *y = b;
+    if (x->order != y->order) return x->order - y->order;
+    return (x > y) - (x < y);
+}
+
+/* What path is: one form or one layout. Prints why not and returns -1 when it is none
+ * or several. */
+static int recognise(struct cli *c, const char *path, const struct known_layouts *k,
+                     struct recognised *r)
+{
+    struct sbuf cand = SBUF_INIT, tried = SBUF_INIT;
+    size_t n = 0;
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    for (size_t i = 0; soko_forms[i]; i++) {
+        const struct form *f = soko_forms[i];
+        if (f->kind == FORM_INTERNAL) continue;
+        sbuf_printf(&tried, "%s%s", tried.len ? ", " : "", f->name);
+        if (!fits(c, path, f, NULL)) continue;
+        sbuf_printf(&cand, "%s%s %s", n ? ", " : "", _("form"), f->name);
+        if (!n++) {
+            r->form = f;
+            r->what = xasprintf(_("form %s (its own header)"), f->name);
+        }
+    }
+    for (size_t i = 0; i < k->n; i++) {
+        struct layout *l = k->v[i];
+        sbuf_printf(&tried, ", %s %s", _("layout"), layout_name(l));
+        if (!fits(c, path, layout_form(l), l)) continue;
+        sbuf_printf(&cand, "%s%s %s (%s %s)", n ? ", " : "", _("layout"), layout_name(l),
+                    _("form"), layout_form(l)->name);
+        if (!n++) {
+            struct sbuf w = SBUF_INIT;
+            const char *desc = layout_description(l);
+            sbuf_printf(&w, "%s", desc ? desc : layout_name(l));
+            struct sbuf t = SBUF_INIT;
+            layout_title_values(l, &t);
+            if (t.len) sbuf_printf(&w, ", %s", t.s);
+            sbuf_printf(&w, " → %s (%s %s)", layout_form(l)->name, _("layout"), layout_name(l));
+            sbuf_free(&t);
+            r->form = layout_form(l);
+            r->lay = l;
+            r->what = sbuf_take(&w);
+        }
+    }
+    int rc = 0;
+    if (n != 1) {
+        if (n == 0)
+            fprintf(stderr, _("%s: not recognised: its header is that of no form and no layout "
+                              "(tried %s); expected 'soko import FORM FILE' or --layout NAME\n"),
+                    cli_term(path), tried.s);
+        else
+            fprintf(stderr, _("%s: ambiguous: it fits %s; expected 'soko import FORM FILE' or "
+                              "--layout NAME to choose\n"), cli_term(path), cand.s);
+        fprintf(stderr, _("%s: refused; nothing was stored from this file\n"), cli_term(path));
+        free(r->what);
+        r->what = NULL;
+        rc = -1;
+    }
+    r->order = form_order(r->form);
+    sbuf_free(&cand);
+    sbuf_free(&tried);
+    return rc;
+}
+
+static int import_files(struct cli *c);
+
+/* soko import FILE... : each file recognised, then imported in the registry's order
+ * (schools, clusters, then the results), each all or nothing. */
+static int import_recognised(struct cli *c)
+{
+    /* a folder stands for its files (not hidden ones), by name */
+    char **args = NULL;
+    int nargs = 0;
+    for (int i = 0; i < c->argc; i++) {
+        struct stat sb;
+        DIR *dp = stat(c->argv[i], &sb) == 0 && S_ISDIR(sb.st_mode) ? opendir(c->argv[i]) : NULL;
+        if (!dp) {
+            args = xrealloc(args, (size_t)(nargs + 1) * sizeof *args);
+            args[nargs++] = xstrdup(c->argv[i]);
+            continue;
+        }
+        struct dirent *e;
+        int first = nargs;
+        while ((e = readdir(dp))) {
+            if (e->d_name[0] == '.') continue;
+            char *f = xasprintf("%s/%s", c->argv[i], e->d_name);
+            if (stat(f, &sb) == 0 && S_ISREG(sb.st_mode)) {
+                args = xrealloc(args, (size_t)(nargs + 1) * sizeof *args);
+                args[nargs++] = f;
+            } else
+                free(f);
+        }
+        closedir(dp);
+        qsort(args + first, (size_t)(nargs - first), sizeof *args, name_cmp);
+    }
+    char **saved = c->argv;
+    int saved_n = c->argc;
+    c->argv = args;
+    c->argc = nargs;
+    int rc = import_files(c);
+    c->argv = saved;
+    c->argc = saved_n;
+    for (int i = 0; i < nargs; i++) free(args[i]);
+    free(args);
+    return rc;
+}
+
+static int import_files(struct cli *c)
+{
+    for (int i = 0; i < c->argc; i++) {
+        struct stat sb;
+        if (stat(c->argv[i], &sb) != 0 || S_ISDIR(sb.st_mode) || access(c->argv[i], R_OK) != 0) {
+            fprintf(stderr, _("soko: %s: %s; expected a file (soko import [FORM] FILE...)\n"),
+                    cli_term(c->argv[i]), S_ISDIR(sb.st_mode) ? _("is a directory")
+                                                              : strerror(errno));
+            return SOKO_EIO;
+        }
+    }
+    struct known_layouts k;
+    int rc = all_layouts(c, &k);
+    if (rc) return rc;
+    struct recognised *v = xcalloc((size_t)c->argc, sizeof *v);
+    size_t n = 0;
+    int worst = SOKO_OK;
+    for (int i = 0; i < c->argc; i++) {
+        if (recognise(c, c->argv[i], &k, &v[n]) == 0) n++;
+        else worst = SOKO_EINPUT;
+    }
+    qsort(v, n, sizeof *v, recog_cmp);
+    struct store *s = NULL;
+    if (n) rc = cli_open_store(c, 0, &s);
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (!c->quiet) cli_summary(c, "%s: %s\n", cli_term(v[i].path), v[i].what);
+        if (needs_registry(v[i].form)) {
+            int empty = registry_empty(s);
+            if (empty) {
+                if (empty > 0) say_registry_empty(c);
+                fprintf(stderr, _("%s: refused; nothing was stored from this file\n"),
+                        cli_term(v[i].path));
+                if (!worst) worst = empty > 0 ? SOKO_EINPUT : SOKO_EDB;
+                continue;
+            }
+        }
+        int store_failed = 0;
+        int r = one_file(c, s, v[i].form, v[i].path, v[i].lay, &store_failed);
+        if (r && !worst) worst = r;
+        if (store_failed) break;
+    }
+    if (rc && !worst) worst = rc;
+    store_close(s);
+    for (size_t i = 0; i < n; i++) free(v[i].what);
+    free(v);
+    for (size_t i = 0; i < k.n; i++) layout_free(k.v[i]);
+    free(k.v);
+    return worst;
+}
+
 int cmd_import(struct cli *c)
 {
+    /* no form named: the files say what they are */
+    if (c->argc >= 1 && !form_find(c->argv[0]) && !c->layout && access(c->argv[0], F_OK) == 0)
+        return import_recognised(c);
+    if (c->argc >= 1 && !form_find(c->argv[0]) && c->layout) {
+        /* soko import FILE... --layout NAME: the layout's form */
+        struct soko_diag d;
+        soko_diag_init(&d, 0);
+        char *search = layout_search(c);
+        struct layout *l = NULL;
+        int lrc = search ? layout_load(c->layout, search, &l, &d) : SOKO_EIO;
+        free(search);
+        cli_print_diag(&d);
+        soko_diag_free(&d);
+        if (lrc) return lrc;
+        static char *args[4096];
+        if (c->argc + 1 > 4096) {
+            layout_free(l);
+            return SOKO_EUSAGE;
+        }
+        args[0] = (char *)layout_form(l)->name;
+        for (int i = 0; i < c->argc; i++) args[i + 1] = c->argv[i];
+        layout_free(l);
+        c->argv = args;
+        c->argc++;
+    }
     if (c->argc < 2) {
         fprintf(stderr, _("soko: usage: soko import FORM FILE... (see soko help import)\n"));
         return SOKO_EUSAGE;
@@ -454,7 +739,7 @@ int cmd_check(struct cli *c)
         cli_progress_start(&sc.bar, c, c->argv[i]);
         struct load_sink sink = {&sc, sink_school, NULL, sink_progress, sink_known,
                                  s ? sink_login : NULL};
-        struct load_opts o = {c->ignore_unknown, 0, 0, 0, lay, c->allow_names, 0, c->sheet};
+        struct load_opts o = {c->ignore_unknown, 0, 0, 0, lay, c->allow_names, 0, c->sheet, 0};
         struct load_stats st;
         int r = load_file(c->argv[i], f, &o, &sink, &st, &d);
         cli_progress_end(&sc.bar);

@@ -81,6 +81,7 @@ struct layout {
     int measure[32];          /* a source found in the groups, not shared */
     long *gcol;               /* each group's first column, 1-based */
     int all_sheets;           /* sheets = all: every sheet whose header matches */
+    char *description;
     struct absent *absents;
     size_t nabsents;
     /* parsing state */
@@ -144,6 +145,7 @@ void layout_free(struct layout *p)
     free(p->markers);
     free(p->path);
     free(p->name);
+    free(p->description);
     free(p);
 }
 
@@ -359,6 +361,8 @@ static size_t layout_parse(struct layout *p, const struct deffile *df, struct so
     p->pct_tolerance = deffile_real(head, "percent_tolerance", 0.05);
     p->header_rows = (long)deffile_real(head, "header_rows", 1);
     p->all_sheets = deffile_choice(head, "sheets", sheets_choices, 0) == 1;
+    const char *desc = deffile_get(head, "description", NULL);
+    if (desc) p->description = xstrdup(desc);
     const struct deffile_kv *wk = deffile_kv(head, "wide");
     if (wk && p->form) {
         p->wide_j = form_col_index(p->form, wk->value);
@@ -747,6 +751,17 @@ int layout_group_empty(const struct layout *p, char *const *fields, size_t n)
 }
 
 int layout_all_sheets(const struct layout *p) { return p->all_sheets; }
+
+const char *layout_description(const struct layout *p) { return p->description; }
+
+void layout_title_values(const struct layout *p, struct sbuf *out)
+{
+    for (size_t j = 0; j < p->form->ncols; j++) {
+        const struct source *s = &p->src[j];
+        if (s->kind != SRC_TITLE || !s->found) continue;
+        sbuf_printf(out, "%s%s", out->len ? ", " : "", s->found);
+    }
+}
 
 int layout_counted(const struct layout *p, size_t j)
 {

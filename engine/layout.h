@@ -70,6 +70,10 @@ int layout_all_sheets(const struct layout *p);
  * (its mapped text is "1" or "0"). */
 int layout_aggregates(const struct layout *p);
 int layout_counted(const struct layout *p, size_t j);
+/* The layout's description (NULL when it has none), and the values its [title]
+ * patterns found in the file last read ("2023, 5, Математика"), appended to out. */
+const char *layout_description(const struct layout *p);
+void layout_title_values(const struct layout *p, struct sbuf *out);
 /* 1 when the layout takes values from the title rows ([title]). */
 int layout_has_titles(const struct layout *p);
 /* Finds the [title] values in the rows above the header (each a row's texts joined

@@ -963,7 +963,7 @@ static void check_header(struct ctx *c)
         for (int k = 0; k < 7; k++)
             SOKO_ASSERT(!nm[k] || (c->sx[k] = form_col_index(f, nm[k])) >= 0);
     }
-    c->state = bad ? ST_STOP : ST_ROWS;
+    c->state = bad || c->opts->header_only ? ST_STOP : ST_ROWS;
 }
 
 /* ================================================================= the rows */

@@ -113,6 +113,8 @@ struct load_opts {
                                  after now_year + 1 is noted); 0: the clock's */
     const char *sheet;        /* a workbook's sheet by name or 1-based number (sheet_find);
                                  NULL: the sheet whose first rows hold the header */
+    int header_only;          /* stop after the header: SOKO_OK when the header (and a
+                                 layout's titles) fit the form, for recognising a file */
 };
 
 enum load_encoding { ENC_UNKNOWN, ENC_UTF8, ENC_CP1251 };

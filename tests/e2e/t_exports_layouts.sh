@@ -114,3 +114,35 @@ sqlite3 o.db .dump | grep -q 'М-07-001' && fail "a participant's code was store
 reg o1.db
 run 0 --db o1.db import olympiad x/vsosh_rating.xlsx --layout vsosh_rating --sheet Физика
 [ "$(q o1.db "select count(*) from olympiad")" = 2 ] || fail "--sheet: one sheet"
+
+# --- soko import FILE... without a form: each file recognised, the registry first,
+# each file all or nothing
+mkdir -p exports
+cp x/fisoko_stats.xlsx x/rcoi_ege.xlsx x/vsosh_rating.xlsx schools.csv exports/
+run 0 --db auto.db import exports/*.xlsx exports/schools.csv
+has out "schools.csv: form schools (its own header)"
+has out "fisoko_stats.xlsx: ФИС ОКО «Статистика по отметкам» (the downloaded report: title, two-row header, logins), 2023, 5, Математика → vpr (layout fisoko_marks_report)"
+has out "rcoi_ege.xlsx: РЦОИ: ЕГЭ per school, one group of columns per subject, 2024 → ege (layout rcoi_ege_wide)"
+has out "vsosh_rating.xlsx: ВсОШ stage rating"
+[ "$(q auto.db "select group_concat(form, ' ') from (select form from imports order by id)")" = "schools vpr ege olympiad" ] ||
+  fail "the registry was not imported first"
+[ "$(dump auto.db | grep -c 'INSERT INTO vpr ')" = 2 ] || fail "the ФИС ОКО rows"
+# a folder imports the same way (its files by name); the same bytes: unchanged
+run 0 --db auto.db import exports
+has out "fisoko_stats.xlsx: unchanged: the same file is stored as import #2"
+# an unknown file is refused with what was tried, the others still import
+printf 'foo,bar\n1,2\n' > odd.csv
+run 1 --db auto2.db import odd.csv exports/schools.csv
+has err "odd.csv: not recognised: its header is that of no form and no layout (tried schools, clusters"
+has err "layout fisoko_marks_report"
+has err "odd.csv: refused; nothing was stored from this file"
+has out "schools.csv: imported 3 rows"
+# two layouts that fit the same file: ambiguous, both named
+mkdir -p two && cp "$TOP/defs/layouts/fisoko_marks_report.ini" two/a.ini &&
+  cp "$TOP/defs/layouts/fisoko_marks_report.ini" two/b.ini
+SOKO_LAYOUTS=$PWD/two run 1 --db auto2.db import x/fisoko_stats.xlsx
+has err "fisoko_stats.xlsx: ambiguous: it fits layout a (form vpr), layout b (form vpr); expected 'soko import FORM FILE' or --layout NAME to choose"
+export SOKO_LAYOUTS="$TOP/defs/layouts"
+# a form named, or --layout alone, still forces the choice
+run 0 --db auto2.db import x/fisoko_stats.xlsx --layout fisoko_marks_report
+has out "fisoko_stats.xlsx: imported 2 rows"
