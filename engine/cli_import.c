@@ -141,6 +141,16 @@ static int sink_login(void *ctx, const char *login, char *id, size_t n)
     return r;
 }
 
+static int sink_scale(void *ctx, long long year, long long grade, const char *subject, int out[4])
+{
+    struct sink_ctx *s = ctx;
+    if (!s->store) return 0;
+    int r = store_vpr_scale(s->store, year, grade, subject, out);
+    if (r < 0 && !s->store_rc)
+        s->store_rc = store_error(s->store, _("looking up a conversion scale"), &s->store_d);
+    return r;
+}
+
 static int sink_row(void *ctx, const struct load_row *r, struct soko_diag *d)
 {
     struct sink_ctx *s = ctx;
@@ -310,7 +320,8 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
     sc.file = path;
     soko_diag_init(&sc.store_d, 0);
     cli_progress_start(&sc.bar, c, path);
-    struct load_sink sink = {&sc, sink_school, sink_row, sink_progress, sink_known, sink_login};
+    struct load_sink sink = {&sc, sink_school, sink_row, sink_progress, sink_known, sink_login,
+                             sink_scale};
     struct load_opts o = {c->ignore_unknown, c->keep_students, 0, 0, lay, c->allow_names, 0,
                           c->sheet, 0};
     struct load_stats st;
@@ -459,10 +470,15 @@ struct recognised {
     int order;                /* the form's place in soko_forms */
 };
 
+/* The order of import: the schools, the clusters, forms that refer to no school (the
+ * conversion scales), then the results in the forms' order. */
 static int form_order(const struct form *f)
 {
+    if (strcmp(f->name, "schools") == 0) return 0;
+    if (strcmp(f->name, "clusters") == 0) return 1;
+    if (!needs_registry(f)) return 2;
     for (int i = 0; soko_forms[i]; i++)
-        if (soko_forms[i] == f) return i;
+        if (soko_forms[i] == f) return 10 + i;
     return 99;
 }
 
@@ -526,8 +542,8 @@ static int recognise(struct cli *c, const char *path, const struct known_layouts
         free(r->what);
         r->what = NULL;
         rc = -1;
-    }
-    r->order = form_order(r->form);
+    } else
+        r->order = form_order(r->form);
     sbuf_free(&cand);
     sbuf_free(&tried);
     return rc;
@@ -738,7 +754,7 @@ int cmd_check(struct cli *c)
         soko_diag_init(&sc.store_d, 0);
         cli_progress_start(&sc.bar, c, c->argv[i]);
         struct load_sink sink = {&sc, sink_school, NULL, sink_progress, sink_known,
-                                 s ? sink_login : NULL};
+                                 s ? sink_login : NULL, sink_scale};
         struct load_opts o = {c->ignore_unknown, 0, 0, 0, lay, c->allow_names, 0, c->sheet, 0};
         struct load_stats st;
         int r = load_file(c->argv[i], f, &o, &sink, &st, &d);

@@ -226,6 +226,11 @@ struct work {
     long below, high, s100;   /* below the minimum, 81..100, 100 */
     int min_req;              /* the subject's minimum score, as the rows give it */
     long min_req_line;
+    /* vpr_students: the work's conversion scale (vpr_scales), looked up once */
+    int scale_state;          /* 0 not looked up, 1 found, -1 none */
+    int scale[4];             /* max_score, min3, min4, min5 */
+    long nomark, nomark_rows[4];      /* rows without a mark, and no scale */
+    long offscale, offscale_rows[4];  /* marks the scale contradicts */
 };
 
 struct workmap {
@@ -476,6 +481,7 @@ struct ctx {
     struct title_row hrows[3];  /* a layout's header over header_rows rows */
     size_t nhrows;
     char login_id[256];       /* the school of the row's login (layout `login`) */
+    char mark_text[8];        /* a mark from the conversion scale */
     char **htop, **hbot;      /* a header over rows: each column's top and bottom text */
     struct strmap agg;        /* a counting layout: key → index in aggs */
     struct agg { char *key; long line; long long sum[LOAD_MAXCOLS]; } *aggs;
@@ -1197,10 +1203,11 @@ static void on_dup(void *vc, long line, long first)
     sbuf_free(&k);
 }
 
-static void add_student(struct ctx *c, const struct load_row *r)
+static void add_student(struct ctx *c, struct load_row *r)
 {
     const struct form *f = c->form;
-    const struct load_cell *cl = r->cells;
+    struct load_cell *cl = r->cells;
+    long r_line = r->line;
     (void)f;
     int iy = c->sx[0], is = c->sx[1], ig = c->sx[2], isu = c->sx[3];
     int ip = c->sx[4], im = c->sx[5], ij = c->sx[6];
@@ -1208,7 +1215,33 @@ static void add_student(struct ctx *c, const struct load_row *r)
     if (!w || w->year != cl[iy].i || w->grade != cl[ig].i || strcmp(w->school, cl[is].s) != 0 ||
         strcmp(w->subject, cl[isu].s) != 0)
         w = c->last_work = workmap_get(&c->works, cl[iy].i, cl[is].s, cl[ig].i, cl[isu].s, r->line);
-    int score = (int)cl[ip].i, mk = (int)cl[im].i - 2;
+    int score = (int)cl[ip].i;
+    if (!w->scale_state) {
+        int got = c->sink && c->sink->scale ? c->sink->scale(c->sink->ctx, w->year, w->grade,
+                                                             w->subject, w->scale) : 0;
+        if (got < 0) {
+            err(c, r_line, c->pcol[im], _("cannot look up the conversion scale of %lld, grade "
+                "%lld, %s in the store"), w->year, w->grade, cut(c, w->subject));
+            return;
+        }
+        w->scale_state = got > 0 ? 1 : -1;
+    }
+    if (w->scale_state > 0) {
+        int want = score >= w->scale[3] ? 5 : score >= w->scale[2] ? 4 : score >= w->scale[1] ? 3 : 2;
+        if (!cl[im].present) {
+            cl[im].present = 1;
+            cl[im].i = want;
+            cl[im].r = want;
+            snprintf(c->mark_text, sizeof c->mark_text, "%d", want);
+            cl[im].s = c->mark_text;
+        } else if (cl[im].i != want || score > w->scale[0])
+            rows_add(w->offscale_rows, &w->offscale, r_line);
+    } else if (!cl[im].present) {
+        rows_add(w->nomark_rows, &w->nomark, r_line);
+        c->pending++;          /* nothing of the file is stored; said once per work */
+        return;
+    }
+    int mk = (int)cl[im].i - 2;
     w->n++;
     w->m[mk]++;
     w->sum_score += score;
@@ -2012,6 +2045,32 @@ static void emit_works(struct ctx *c)
     const struct form *vpr = form_find("vpr"), *dist = form_find("vpr_dist");
     struct sbuf scores = SBUF_INIT, mins = SBUF_INIT, journal = SBUF_INIT;
     char num[10][32];
+    for (size_t i = 0; i < c->works.n; i++) {
+        struct work *w = c->works.order[i];
+        struct sbuf rows = SBUF_INIT;
+        if (w->nomark) {
+            rows_text(&rows, w->nomark_rows, w->nomark);
+            err(c, w->nomark_rows[0], c->pcol[c->sx[5]],
+                _("%s: no mark, and no conversion scale of the work (%lld, grade %lld, %s) in "
+                  "the store (rows %s); expected the marks, or the scale imported first with "
+                  "form vpr_scales"), col_ref(c, (size_t)c->sx[5]), w->year, w->grade,
+                cut(c, w->subject), rows.s);
+        }
+        if (w->offscale) {
+            sbuf_reset(&rows);
+            rows_text(&rows, w->offscale_rows, w->offscale);
+            note(c, w->offscale_rows[0], c->pcol[c->sx[5]],
+                 P_("%s: %ld mark differs from the conversion scale of the work (%lld, grade "
+                    "%lld, %s: «3» from %d, «4» from %d, «5» from %d of %d) (row %s); the marks "
+                    "were imported as given: please check them",
+                    "%s: %ld marks differ from the conversion scale of the work (%lld, grade "
+                    "%lld, %s: «3» from %d, «4» from %d, «5» from %d of %d) (rows %s); the marks "
+                    "were imported as given: please check them", w->offscale),
+                 col_ref(c, (size_t)c->sx[5]), w->offscale, w->year, w->grade,
+                 cut(c, w->subject), w->scale[1], w->scale[2], w->scale[3], w->scale[0], rows.s);
+        }
+        sbuf_free(&rows);
+    }
     for (size_t i = 0; i < c->works.n && c->state != ST_STOP; i++) {
         struct work *w = c->works.order[i];
         /* marks must rise with the score within a work */

@@ -98,6 +98,10 @@ struct load_sink {
      * (a layout's `login COLUMN`): 1 found, 0 not, negative on a store error. NULL:
      * no registry to ask (check without a store), the login stands for the school. */
     int (*school_by_login)(void *ctx, const char *login, char *id, size_t n);
+    /* Optional: the conversion scale of a ВПР work (form vpr_scales) as {max_score,
+     * min3, min4, min5}: 1 found, 0 not, negative on a store error. vpr_students rows
+     * without a mark get the scale's; a mark the scale contradicts is noted. */
+    int (*scale)(void *ctx, long long year, long long grade, const char *subject, int out[4]);
 };
 
 struct load_opts {

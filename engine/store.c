@@ -402,16 +402,24 @@ static int schema_version(struct store *s, int *v, struct soko_diag *d)
     return inspect(s, v, &nt, &hi, d);
 }
 
-/* 5 → 6 (issue 11): schools gain the ФИС ОКО login of each school. */
+/* 5 → 6 (issue 11): schools gain the ФИС ОКО login of each school; the form
+ * vpr_scales (conversion scales) is new. */
 static int migrate_login(struct store *s, struct soko_diag *d)
 {
-    int ok;
+    int ok1, ok2;
     long long has = query_count(s, "SELECT count(*) FROM pragma_table_info('schools') WHERE "
-                                   "name = 'login'", &ok);
-    if (!ok) return db_fail(s, d, "migrating to schema 6");
-    if (has) return SOKO_OK;
-    return exec(s, "ALTER TABLE schools ADD COLUMN login TEXT;\n"
-                   "ALTER TABLE hist_schools ADD COLUMN login TEXT;", d);
+                                   "name = 'login'", &ok1);
+    long long has_sc = query_count(s, "SELECT count(*) FROM sqlite_master WHERE name = "
+                                      "'vpr_scales'", &ok2);
+    if (!ok1 || !ok2) return db_fail(s, d, "migrating to schema 6");
+    struct sbuf b = SBUF_INIT;
+    if (!has)
+        sbuf_adds(&b, "ALTER TABLE schools ADD COLUMN login TEXT;\n"
+                      "ALTER TABLE hist_schools ADD COLUMN login TEXT;\n");
+    if (!has_sc) create_table(&b, form_find("vpr_scales"));
+    int rc = b.len ? exec(s, b.s, d) : SOKO_OK;
+    sbuf_free(&b);
+    return rc;
 }
 
 /* Migrations: each step brings user_version v to v+1. Version 1 is generated from the
@@ -891,6 +899,25 @@ int store_school_exists(struct store *s, const char *school_id)
     sqlite3_bind_text(s->school, 1, school_id, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(s->school);
     sqlite3_reset(s->school);
+    if (rc == SQLITE_ROW) return 1;
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_vpr_scale(struct store *s, long long year, long long grade, const char *subject,
+                    int scale[4])
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT max_score, min3, min4, min5 FROM vpr_scales WHERE "
+                                  "year = ? AND grade = ? AND subject = ?", -1, &st,
+                           NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, year);
+    sqlite3_bind_int64(st, 2, grade);
+    sqlite3_bind_text(st, 3, subject, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        for (int k = 0; k < 4; k++) scale[k] = sqlite3_column_int(st, k);
+    sqlite3_finalize(st);
     if (rc == SQLITE_ROW) return 1;
     return rc == SQLITE_DONE ? 0 : -1;
 }

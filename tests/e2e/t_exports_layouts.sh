@@ -146,3 +146,24 @@ export SOKO_LAYOUTS="$TOP/defs/layouts"
 # a form named, or --layout alone, still forces the choice
 run 0 --db auto2.db import x/fisoko_stats.xlsx --layout fisoko_marks_report
 has out "fisoko_stats.xlsx: imported 2 rows"
+
+# --- conversion scales: marks for a file without them, a contradicting mark noted
+reg sc.db
+printf 'year,school_id,grade,subject,student,primary_score\n2024,1,5,Математика,A1,5\n2024,1,5,Математика,A2,12\n2024,1,5,Математика,A3,18\n' > nomark.csv
+run 1 --db sc.db import vpr_students nomark.csv
+has err "nomark.csv:2: «отметка»: no mark, and no conversion scale of the work (2024, grade 5, Математика) in the store (rows 2, 3 and 4); expected the marks, or the scale imported first with form vpr_scales"
+printf 'год;класс;предмет;максимальный балл;«3» от;«4» от;«5» от\n2024;5;Математика;20;7;12;17\n' > scales.csv
+run 0 --db sc.db import vpr_scales scales.csv
+run 0 --db sc.db import vpr_students nomark.csv
+[ "$(q sc.db "select m2||m3||m4||m5 from vpr where school_id = '1'")" = 1011 ] || fail "marks from the scale"
+printf 'year,school_id,grade,subject,student,primary_score,mark\n2024,2,5,Математика,B1,5,3\n2024,2,5,Математика,B2,12,4\n' > withmark.csv
+run 0 --db sc.db import vpr_students withmark.csv
+has err "withmark.csv:2:G: column G «mark»: 1 mark differs from the conversion scale of the work (2024, grade 5, Математика: «3» from 7, «4» from 12, «5» from 17 of 20) (row 2); the marks were imported as given: please check them"
+printf 'year,grade,subject,max_score,min3,min4,min5\n2024,6,Математика,20,12,7,17\n' > badscale.csv
+run 1 --db sc.db import vpr_scales badscale.csv
+has err "badscale.csv:2:E: column E «min3»: found 12, more than «min4» (7); expected «min3» ≤ «min4» ≤ «min5» ≤ «max_score»"
+# the scales import before the per-student files when the files are recognised
+reg sa.db
+run 0 --db sa.db import nomark.csv scales.csv
+[ "$(q sa.db "select group_concat(form, ' ') from (select form from imports order by id)")" = "schools vpr_scales vpr_students" ] ||
+  fail "the scales were not imported before the pupils"

@@ -168,7 +168,7 @@ static void load_bytes(struct run *r, const char *form, const void *data, size_t
     assert_non_null(f);
     if (!r->d.limit) soko_diag_init(&r->d, 0);
     r->path = write_file(data, n);
-    struct load_sink sink = {&r->coll, coll_school, coll_row, NULL, coll_known, NULL};
+    struct load_sink sink = {&r->coll, coll_school, coll_row, NULL, coll_known, NULL, NULL};
     r->rc = load_file(r->path, f, &r->o, &sink, &r->st, &r->d);
 }
 
@@ -1522,7 +1522,7 @@ static void test_sink_and_errors(void **state)
     /* files that cannot be read */
     memset(&r, 0, sizeof r);
     soko_diag_init(&r.d, 0);
-    struct load_sink sink = {&r.coll, coll_school, coll_row, NULL, coll_known, NULL};
+    struct load_sink sink = {&r.coll, coll_school, coll_row, NULL, coll_known, NULL, NULL};
     char dir[300];
     snprintf(dir, sizeof dir, "%s/dir", tmpdir);
     assert_int_equal(mkdir(dir, 0700), 0);
