@@ -647,6 +647,13 @@ int cmd_import(struct cli *c)
     /* no form named: the files say what they are */
     if (c->argc >= 1 && !form_find(c->argv[0]) && !c->layout && access(c->argv[0], F_OK) == 0)
         return import_recognised(c);
+    if (c->argc >= 1 && !form_find(c->argv[0]) && strpbrk(c->argv[0], "/.*") &&
+        access(c->argv[0], F_OK) != 0) {
+        fprintf(stderr, _("soko: %s: no such file; expected the path of an export or of a "
+                          "form's file of your own (soko import [FORM] FILE...)\n"),
+                cli_term(c->argv[0]));
+        return SOKO_EIO;
+    }
     if (c->argc >= 1 && !form_find(c->argv[0]) && c->layout) {
         /* soko import FILE... --layout NAME: the layout's form */
         struct soko_diag d;
