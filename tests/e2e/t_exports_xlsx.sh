@@ -49,6 +49,16 @@ cmp -s u.dump x.dump || { diff u.dump x.dump; fail "the workbook gives another s
 cmp -s u.dump e.dump || { diff u.dump e.dump; fail "Excel's CSV gives another store than the unified form"; }
 [ "$(q x.db "select school_id from vpr where mean_score is null")" = 329 ] || fail "the text 329 and the blank mean"
 
+# the same data as .xls (Excel 97-2003, written with xlwt: python3-xlwt, scripts/deps test)
+/usr/bin/python3 -c 'import xlwt' 2>/dev/null ||
+  fail "python3-xlwt is not installed (scripts/deps test): the .xls fixture needs it"
+/usr/bin/python3 "$TOP/tests/fixtures/gen_exports_xls.py" x || fail "gen_exports_xls.py failed"
+reg l.db
+run 0 --db l.db import vpr x/vpr_plain.xls
+has out "vpr_plain.xls: imported 3 rows from 3 records as import #2 (xls, sheet «Результаты»"
+dump l.db > l.dump
+cmp -s u.dump l.dump || { diff u.dump l.dump; fail "the .xls gives another store than the unified form"; }
+
 # re-import of the same workbook: unchanged
 run 0 --db x.db import vpr export.dat
 has out "unchanged: the same file is stored as import #2"
