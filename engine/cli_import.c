@@ -266,6 +266,11 @@ static void print_left_out(struct cli *c, const char *path, const struct load_st
                           st->suppressed), p, st->suppressed, b.s);
         sbuf_free(&b);
     }
+    if (st->tasks)
+        cli_summary(c, P_("%s: %ld task column read and checked (points from 0 to the task's "
+                          "maximum; X not attempted)\n",
+                          "%s: %ld task columns read and checked (points from 0 to the task's "
+                          "maximum; X not attempted)\n", st->tasks), p, st->tasks);
     if (st->empty_groups)
         cli_summary(c, P_("%s: %ld group of empty cells (a subject nobody took) gave no row\n",
                           "%s: %ld groups of empty cells (subjects nobody took) gave no row\n",
@@ -321,7 +326,7 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
     soko_diag_init(&sc.store_d, 0);
     cli_progress_start(&sc.bar, c, path);
     struct load_sink sink = {&sc, sink_school, sink_row, sink_progress, sink_known, sink_login,
-                             sink_scale};
+                             sink_scale, NULL};
     struct load_opts o = {c->ignore_unknown, c->keep_students, 0, 0, lay, c->allow_names, 0,
                           c->sheet, 0};
     struct load_stats st;
@@ -761,7 +766,7 @@ int cmd_check(struct cli *c)
         soko_diag_init(&sc.store_d, 0);
         cli_progress_start(&sc.bar, c, c->argv[i]);
         struct load_sink sink = {&sc, sink_school, NULL, sink_progress, sink_known,
-                                 s ? sink_login : NULL, sink_scale};
+                                 s ? sink_login : NULL, sink_scale, NULL};
         struct load_opts o = {c->ignore_unknown, 0, 0, 0, lay, c->allow_names, 0, c->sheet, 0};
         struct load_stats st;
         int r = load_file(c->argv[i], f, &o, &sink, &st, &d);

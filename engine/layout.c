@@ -81,6 +81,9 @@ struct layout {
     int measure[32];          /* a source found in the groups, not shared */
     long *gcol;               /* each group's first column, 1-based */
     int all_sheets;           /* sheets = all: every sheet whose header matches */
+    int tasks_auto;           /* tasks = auto: columns «N (Mб)» are tasks */
+    struct task_col { char *label; int max; int field; } *task;
+    size_t ntasks;
     char *description;
     struct absent *absents;
     size_t nabsents;
@@ -136,6 +139,8 @@ void layout_free(struct layout *p)
     free(p->gfield);
     free(p->gtotal);
     free(p->gcol);
+    for (size_t k = 0; k < p->ntasks; k++) free(p->task[k].label);
+    free(p->task);
     for (size_t i = 0; i < p->nskips; i++) {
         free(p->skips[i].column);
         free(p->skips[i].value);
@@ -153,6 +158,7 @@ void layout_free(struct layout *p)
 
 static const char *const dup_choices[] = {"error", "first", NULL};
 static const char *const sheets_choices[] = {"one", "all", NULL};
+static const char *const tasks_choices[] = {"none", "auto", NULL};
 
 /* The keys of [layout] ([profile] is its name before 0.2), typed (deffile.h). */
 static const struct deffile_key layout_keys[] = {
@@ -165,6 +171,7 @@ static const struct deffile_key layout_keys[] = {
     {"header_rows", DF_INT, 0, 1, 3, NULL, "the rows the header spans, 1 to 3"},
     {"wide", DF_TEXT, 0, 0, 0, NULL, "the form column named by each group of columns"},
     {"sheets", DF_CHOICE, 0, 0, 0, sheets_choices, NULL},
+    {"tasks", DF_CHOICE, 0, 0, 0, tasks_choices, NULL},
     {"absent", DF_OTHER, DF_REPEAT, 0, 0, NULL, "COLUMN = VALUE, VALUE..."},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
@@ -361,6 +368,7 @@ static size_t layout_parse(struct layout *p, const struct deffile *df, struct so
     p->pct_tolerance = deffile_real(head, "percent_tolerance", 0.05);
     p->header_rows = (long)deffile_real(head, "header_rows", 1);
     p->all_sheets = deffile_choice(head, "sheets", sheets_choices, 0) == 1;
+    p->tasks_auto = deffile_choice(head, "tasks", tasks_choices, 0) == 1;
     const char *desc = deffile_get(head, "description", NULL);
     if (desc) p->description = xstrdup(desc);
     const struct deffile_kv *wk = deffile_kv(head, "wide");
@@ -604,6 +612,8 @@ int layout_header_cell(const struct layout *p, const char *text)
     return 0;
 }
 
+static void bind_tasks(struct layout *p, char *const *fields, size_t n);
+
 int layout_bind_header(struct layout *p, char *const *fields, size_t n, const char *file,
                         long line, struct soko_diag *d)
 {
@@ -627,10 +637,64 @@ int layout_bind_header(struct layout *p, char *const *fields, size_t n, const ch
         if ((p->absents[i].field = find_field(fields, n, p->absents[i].column)) < 0)
             soko_diag_add(d, file, line, 0, "no column '%s' (layout %s, absent); expected it in "
                                             "the header", p->absents[i].column, p->name);
+    bind_tasks(p, fields, n);
     return d->total == errs ? SOKO_OK : SOKO_EINPUT;
 }
 
 long layout_header_rows(const struct layout *p) { return p->header_rows; }
+
+/* A task's header as ФИС ОКО writes it: «1 (1б)», «9.1 (2б)», «2К1 (3б)», «5(1) (1б)» —
+ * the label, then the maximum in parentheses with «б». Returns the maximum (> 0) and
+ * the label in *label (caller frees), or 0. */
+int layout_task_header(const char *h, char **label)
+{
+    char *t = str_trim(xstrdup(h));
+    size_t n = strlen(t);
+    int max = 0;
+    /* "...(" digits [space] "б)" ; б is D0 B1 */
+    if (n > 5 && t[n - 1] == ')' && (unsigned char)t[n - 3] == 0xD0 &&
+        (unsigned char)t[n - 2] == 0xB1) {
+        size_t e = n - 3, b = e;
+        while (b > 0 && t[b - 1] == ' ') b--;
+        size_t d = b;
+        while (d > 0 && t[d - 1] >= '0' && t[d - 1] <= '9') d--;
+        if (d < b && d > 0 && t[d - 1] == '(' && b - d <= 3) {
+            max = atoi(t + d);
+            t[d - 1] = '\0';
+            str_trim(t);
+            if (!*t || max <= 0) max = 0;
+        }
+    }
+    if (max) *label = t;
+    else free(t);
+    return max;
+}
+
+size_t layout_tasks(const struct layout *p) { return p->ntasks; }
+
+const char *layout_task(const struct layout *p, size_t k, int *max, int *field)
+{
+    *max = p->task[k].max;
+    *field = p->task[k].field;
+    return p->task[k].label;
+}
+
+/* tasks = auto: the header's task columns, after the others are bound. */
+static void bind_tasks(struct layout *p, char *const *fields, size_t n)
+{
+    for (size_t k = 0; k < p->ntasks; k++) free(p->task[k].label);
+    free(p->task);
+    p->task = NULL;
+    p->ntasks = 0;
+    if (!p->tasks_auto) return;
+    for (size_t i = 0; i < n; i++) {
+        char *label;
+        int max = layout_task_header(fields[i], &label);
+        if (!max) continue;
+        p->task = xrealloc(p->task, (p->ntasks + 1) * sizeof *p->task);
+        p->task[p->ntasks++] = (struct task_col){label, max, (int)i};
+    }
+}
 
 int layout_is_wide(const struct layout *p) { return p->wide_j >= 0; }
 size_t layout_groups(const struct layout *p) { return p->wide_j >= 0 ? p->ngroups : 0; }

@@ -74,6 +74,13 @@ int layout_counted(const struct layout *p, size_t j);
  * patterns found in the file last read ("2023, 5, Математика"), appended to out. */
 const char *layout_description(const struct layout *p);
 void layout_title_values(const struct layout *p, struct sbuf *out);
+/* tasks = auto (per-participant forms): the columns whose header is a task as ФИС ОКО
+ * writes it, «1 (1б)», «9.1 (2б)», «2К1 (3б)», «5(1) (1б)» (label, maximum points), found
+ * by layout_bind_header. layout_task gives task k's label, maximum and 0-based field.
+ * layout_task_header parses one header: the maximum, or 0 when it is no task's. */
+size_t layout_tasks(const struct layout *p);
+const char *layout_task(const struct layout *p, size_t k, int *max, int *field);
+int layout_task_header(const char *h, char **label);
 /* 1 when the layout takes values from the title rows ([title]). */
 int layout_has_titles(const struct layout *p);
 /* Finds the [title] values in the rows above the header (each a row's texts joined

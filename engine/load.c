@@ -231,6 +231,7 @@ struct work {
     int scale[4];             /* max_score, min3, min4, min5 */
     long nomark, nomark_rows[4];      /* rows without a mark, and no scale */
     long offscale, offscale_rows[4];  /* marks the scale contradicts */
+    double *task_points;      /* per task column of the layout, Σ over the participants */
 };
 
 struct workmap {
@@ -289,6 +290,7 @@ static void workmap_free(struct workmap *m)
         free(m->order[i]->school);
         free(m->order[i]->subject);
         free(m->order[i]->hist);
+        free(m->order[i]->task_points);
         free(m->order[i]);
     }
     free(m->slots);
@@ -482,6 +484,8 @@ struct ctx {
     size_t nhrows;
     char login_id[256];       /* the school of the row's login (layout `login`) */
     char mark_text[8];        /* a mark from the conversion scale */
+    double *tpoints;          /* the current row's points per task column */
+    size_t ntasks;
     char **htop, **hbot;      /* a header over rows: each column's top and bottom text */
     struct strmap agg;        /* a counting layout: key → index in aggs */
     struct agg { char *key; long line; long long sum[LOAD_MAXCOLS]; } *aggs;
@@ -969,6 +973,12 @@ static void check_header(struct ctx *c)
         for (int k = 0; k < 7; k++)
             SOKO_ASSERT(!nm[k] || (c->sx[k] = form_col_index(f, nm[k])) >= 0);
     }
+    if (!bad && c->lay && f->kind == FORM_STUDENTS && layout_tasks(c->lay)) {
+        c->ntasks = layout_tasks(c->lay);
+        free(c->tpoints);
+        c->tpoints = xcalloc(c->ntasks, sizeof *c->tpoints);
+        c->st->tasks = (long)c->ntasks;
+    }
     c->state = bad || c->opts->header_only ? ST_STOP : ST_ROWS;
 }
 
@@ -1242,6 +1252,10 @@ static void add_student(struct ctx *c, struct load_row *r)
         return;
     }
     int mk = (int)cl[im].i - 2;
+    if (c->ntasks) {
+        if (!w->task_points) w->task_points = xcalloc(c->ntasks, sizeof *w->task_points);
+        for (size_t k = 0; k < c->ntasks; k++) w->task_points[k] += c->tpoints[k];
+    }
     w->n++;
     w->m[mk]++;
     w->sum_score += score;
@@ -1518,6 +1532,47 @@ static void check_cross(struct ctx *c, const struct load_row *r, long line)
 
 static void check_mapped(struct ctx *c, long line);
 
+/* «X», «Х», «-», «—»: a task not attempted, 0 points. */
+static int not_attempted(const char *t)
+{
+    static const char *const m[] = {"X", "x", "\xD0\xA5", "\xD1\x85", "-", "\xE2\x80\x94",
+                                    "\xE2\x80\x93", NULL};
+    for (int i = 0; m[i]; i++)
+        if (strcmp(t, m[i]) == 0) return 1;
+    return 0;
+}
+
+/* The row's task columns (tasks = auto) into c->tpoints: points from 0 to the task's
+ * maximum, a marker or an empty cell 0. Returns 0, or -1 after an error. */
+static int read_tasks(struct ctx *c, long line)
+{
+    int bad = 0;
+    for (size_t k = 0; k < c->ntasks; k++) {
+        int max, fld;
+        const char *label = layout_task(c->lay, k, &max, &fld);
+        char *t = xstrdup((size_t)fld < c->nf ? field(c, (size_t)fld) : "");
+        text_normalize(t, TEXT_ONE_LINE);
+        c->tpoints[k] = 0;
+        if (*t && !not_attempted(t)) {
+            char raw[80];
+            cut_utf8(t, 60, raw, sizeof raw);
+            squeeze_number(t);
+            char *end;
+            errno = 0;
+            double v = strtod(t, &end);
+            if (end == t || *end || errno || v != v || v < 0 || v > max) {
+                err(c, line, fld + 1, _("%s: found «%s»; expected the points of task %s, from 0 "
+                    "to %d (or X: not attempted)"), field_ref(c, fld + 1), raw, cut(c, label),
+                    max);
+                bad = 1;
+            } else
+                c->tpoints[k] = v;
+        }
+        free(t);
+    }
+    return bad ? -1 : 0;
+}
+
 /* A counting layout: the row's other columns are the key (their texts, canonical),
  * its count columns are added to the key's sums. */
 static void aggregate(struct ctx *c, const struct load_row *r, long line)
@@ -1726,6 +1781,7 @@ static void check_mapped(struct ctx *c, long line)
 
     check_cross(c, &r, line);
     if (c->d->total != errs) return;
+    if (c->ntasks && read_tasks(c, line) != 0) return;
 
     /* the key's fingerprint, for duplicates inside the file */
     uint64_t h1 = FNV_OFFSET, h2 = 0x9E3779B97F4A7C15ULL;
@@ -2158,6 +2214,16 @@ static void emit_works(struct ctx *c)
             (struct load_cell){w->n_journal > 0, 0, 0, journal.s};
         to_sink(c, &r);
         c->st->works++;
+        for (size_t k = 0; k < c->ntasks && w->task_points && c->sink && c->sink->task; k++) {
+            if (c->d->total != c->errs0 || c->pending || c->sink_failed) break;
+            int max, fld;
+            struct load_task t = {w->year, w->grade, w->school, w->subject,
+                                  layout_task(c->lay, k, &max, &fld), 0, w->n,
+                                  w->task_points[k], w->line};
+            t.max_score = max;
+            if (c->sink->task(c->sink->ctx, &t, c->d) != SOKO_OK) c->sink_failed = 1;
+            else c->st->task_rows++;
+        }
     }
 #undef SET_I
     sbuf_free(&scores);
@@ -2666,6 +2732,7 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     for (size_t i = 0; i < c.nhrows; i++) free(c.hrows[i].text);
     strmap_free(&c.unknown_login);
     free_parts(&c);
+    free(c.tpoints);
     strmap_free(&c.agg);      /* the keys of aggs are its own */
     free(c.aggs);
     free(c.where);

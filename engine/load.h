@@ -74,6 +74,18 @@ struct load_progress {
     long rows;                /* rows handed to the sink so far */
 };
 
+/* A task's points in a work, from a per-participant file whose layout reads its task
+ * columns (tasks = auto): the points scored by all the work's participants together,
+ * the task's maximum, the participants. For the task analysis (form vpr_tasks). */
+struct load_task {
+    long long year, grade;
+    const char *school, *subject, *task;
+    int max_score;
+    long participants;
+    double points;
+    long line;                /* the work's first row */
+};
+
 struct load_sink {
     void *ctx;
     /* 1 when the school is in the registry, 0 when not, negative on a store error. */
@@ -102,6 +114,9 @@ struct load_sink {
      * min3, min4, min5}: 1 found, 0 not, negative on a store error. vpr_students rows
      * without a mark get the scale's; a mark the scale contradicts is noted. */
     int (*scale)(void *ctx, long long year, long long grade, const char *subject, int out[4]);
+    /* Optional: each task's points of each work (struct load_task), handed over with the
+     * work's rows at the end; an error return is the sink's failure, as for row. */
+    int (*task)(void *ctx, const struct load_task *t, struct soko_diag *d);
 };
 
 struct load_opts {
@@ -148,6 +163,8 @@ struct load_stats {
     long sheets;              /* a layout's sheets = all: the sheets read (their names,
                                  «a», «b», in `sheet`) */
     long titles;              /* rows above the header read as its title */
+    long tasks;               /* task columns read (tasks = auto) */
+    long task_rows;           /* task totals handed to sink->task */
     long empty_groups;        /* a wide layout's groups of empty cells (no row) */
     long absent;              /* a layout's `absent` rule: pupils who did not write */
     long nonschool;           /* a layout's login column without a login: the country,

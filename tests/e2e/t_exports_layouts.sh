@@ -67,6 +67,7 @@ has err "notitle.csv: no title row holds the year (layout fisoko_marks_report, [
 reg i.db
 run 0 --db i.db import vpr_students x/fisoko_individual.xlsx --layout fisoko_individual
 has out "fisoko_individual.xlsx: imported 1 work, 5 participants from 5 records"
+has out "fisoko_individual.xlsx: 4 task columns read and checked (points from 0 to the task's maximum; X not attempted)"
 has err "6 rows above the header read as the title, the first «ВПР 2023 Математика 5 класс»"
 [ "$(q i.db "select year||' '||school_id||' '||grade||' '||subject||' '||participants||' '||m2||m3||m4||m5 from vpr")" = "2023 1 5 Математика 5 1121" ] ||
   fail "the work not aggregated from the participants"
