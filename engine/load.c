@@ -1159,6 +1159,9 @@ static void report_notes(struct ctx *c)
         note(c, 0, 0, P_("%ld cell held only spaces and was read as empty",
                          "%ld cells held only spaces and were read as empty", c->st->blank_cells),
              c->st->blank_cells);
+    if (c->st->sheet_by_content && !c->st->sheets)
+        note(c, 0, 0, _("this sheet was read: its header fits; the workbook's other sheets "
+                        "were not read (--sheet NAME chooses another)"));
     if (c->ntitles) {
         const struct title_row *t = &c->titles[0];
         const char *q = t->text;
@@ -1977,8 +1980,12 @@ static void replay_titles(struct ctx *c)
     c->data = (struct sbuf)SBUF_INIT;
     c->off = NULL;
     c->capf = 0;
-    for (size_t k = 0; k < c->ntitles; k++) {
-        struct title_row *t = &c->titles[k];
+    struct title_row rows[LOAD_MAX_TITLES];       /* no longer titles: rows to read again */
+    size_t nrows = c->ntitles;
+    memcpy(rows, c->titles, nrows * sizeof *rows);
+    c->ntitles = 0;
+    for (size_t k = 0; k < nrows; k++) {
+        struct title_row *t = &rows[k];
         c->nf = 0;
         sbuf_reset(&c->data);
         const char *q = t->text;
@@ -1991,7 +1998,6 @@ static void replay_titles(struct ctx *c)
         header_or_row(c);
         free(t->text);
     }
-    c->ntitles = 0;
     sbuf_free(&c->data);
     free(c->off);
     c->data = data;
