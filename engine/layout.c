@@ -823,7 +823,13 @@ void layout_title_values(const struct layout *p, struct sbuf *out)
     for (size_t j = 0; j < p->form->ncols; j++) {
         const struct source *s = &p->src[j];
         if (s->kind != SRC_TITLE || !s->found) continue;
-        sbuf_printf(out, "%s%s", out->len ? ", " : "", s->found);
+        const char *v = s->found;
+        for (size_t k = 0; k < s->nmap; k++)      /* as it is stored */
+            if (utf8_casecmp(v, s->map[k].from) == 0) {
+                v = s->map[k].to;
+                break;
+            }
+        sbuf_printf(out, "%s%s", out->len ? ", " : "", v);
     }
 }
 

@@ -124,7 +124,7 @@ run 0 --db auto.db import exports/*.xlsx exports/schools.csv
 has out "schools.csv: form schools (its own header)"
 has out "fisoko_stats.xlsx: ФИС ОКО «Статистика по отметкам» (the downloaded report: title, two-row header, logins), 2023, 5, Математика → vpr (layout fisoko_marks_report)"
 has out "rcoi_ege.xlsx: РЦОИ: ЕГЭ per school, one group of columns per subject, 2024 → ege (layout rcoi_ege_wide)"
-has out "vsosh_rating.xlsx: ВсОШ stage rating"
+has out "vsosh_rating.xlsx: ВсОШ stage rating, one sheet per subject (statuses counted per school), 2022/2023, Математика, municipal → olympiad (layout vsosh_rating)"
 [ "$(q auto.db "select group_concat(form, ' ') from (select form from imports order by id)")" = "schools vpr ege olympiad" ] ||
   fail "the registry was not imported first"
 [ "$(dump auto.db | grep -c 'INSERT INTO vpr ')" = 2 ] || fail "the ФИС ОКО rows"
