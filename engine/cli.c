@@ -73,7 +73,7 @@ static const struct command commands[] = {
      N_("validate and store files of a form (all or nothing per file); without FORM, each file is recognised by its header or by a shipped layout"),
      "--layout --sheet --ignore-unknown --keep-students --allow-names --max-errors --quiet",
      "soko --db district.db import schools schools.csv", 0},
-    {"check", cmd_check, "FORM FILE...", N_("validate files of a form, store nothing"),
+    {"check", cmd_check, "[FORM] FILE...", N_("validate files of a form, store nothing (without FORM: each file recognised, as import does)"),
      "--layout --sheet --ignore-unknown --allow-names --max-errors --quiet", "soko --db district.db check vpr vpr_2025.csv", 0},
     {"template", cmd_template, "FORM", N_("print an empty form (header line) ready for Excel"),
      "--ru", "soko template vpr --ru > vpr.csv", 0},

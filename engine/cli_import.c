@@ -726,8 +726,84 @@ int cmd_import(struct cli *c)
     return worst;
 }
 
+/* Checks one file of form f (through lay), against the store's registry when s. */
+static int check_one(struct cli *c, struct store *s, const struct form *f, const char *path,
+                     struct layout *lay)
+{
+    struct soko_diag d;
+    soko_diag_init(&d, (size_t)c->max_errors);
+    struct sink_ctx sc;
+    memset(&sc, 0, sizeof sc);
+    sc.store = s;
+    sc.file = path;
+    soko_diag_init(&sc.store_d, 0);
+    cli_progress_start(&sc.bar, c, path);
+    struct load_sink sink = {&sc, sink_school, NULL, sink_progress, sink_known,
+                             s ? sink_login : NULL, sink_scale, NULL};
+    struct load_opts o = {c->ignore_unknown, 0, 0, 0, lay, c->allow_names, 0, c->sheet, 0};
+    struct load_stats st;
+    int r = load_file(path, f, &o, &sink, &st, &d);
+    cli_progress_end(&sc.bar);
+    if (sc.store_rc) r = sc.store_rc;
+    cli_print_diag(sc.store_rc ? &sc.store_d : &d);
+    const char *p = cli_term(path);
+    if (r)
+        fprintf(stderr, "%s: %s\n", p, r == SOKO_EINPUT ? _("refused") : soko_rc_name(r));
+    else if (!c->quiet) {
+        char *recs = xasprintf(P_("%ld record", "%ld records", st.records), st.records);
+        const char *kind;
+        char *how = read_as(&st, &kind);
+        printf(_("%s: ok, %s (%s, %s)%s\n"), p, recs, kind, how,
+               s || !needs_registry(f) ? "" : _("; schools not checked: no store"));
+        free(how);
+        free(recs);
+        print_left_out(c, path, &st);
+    }
+    soko_diag_free(&sc.store_d);
+    soko_diag_free(&d);
+    return r;
+}
+
+/* soko check FILE...: each file recognised as import does, then checked. */
+static int check_recognised(struct cli *c)
+{
+    for (int i = 0; i < c->argc; i++)
+        if (access(c->argv[i], R_OK) != 0) {
+            fprintf(stderr, _("soko: %s: cannot open: %s\n"), cli_term(c->argv[i]),
+                    strerror(errno));
+            return SOKO_EIO;
+        }
+    struct known_layouts k;
+    int rc = all_layouts(c, &k);
+    if (rc) return rc;
+    struct store *s = NULL;
+    if (access(c->db_path, F_OK) == 0 && (rc = cli_open_store(c, 1, &s)) != 0) {
+        for (size_t i = 0; i < k.n; i++) layout_free(k.v[i]);
+        free(k.v);
+        return rc;
+    }
+    int worst = SOKO_OK;
+    for (int i = 0; i < c->argc; i++) {
+        struct recognised r;
+        if (recognise(c, c->argv[i], &k, &r) != 0) {
+            if (!worst) worst = SOKO_EINPUT;
+            continue;
+        }
+        if (!c->quiet) printf("%s: %s\n", cli_term(r.path), r.what);
+        int e = check_one(c, s, r.form, r.path, r.lay);
+        if (e && !worst) worst = e;
+        free(r.what);
+    }
+    store_close(s);
+    for (size_t i = 0; i < k.n; i++) layout_free(k.v[i]);
+    free(k.v);
+    return worst;
+}
+
 int cmd_check(struct cli *c)
 {
+    if (c->argc >= 1 && !form_find(c->argv[0]) && !c->layout && access(c->argv[0], F_OK) == 0)
+        return check_recognised(c);
     /* check validates against the registry when there is a store, read-only */
     if (c->argc < 2) {
         fprintf(stderr, _("soko: usage: soko check FORM FILE... (see soko help check)\n"));
@@ -757,38 +833,8 @@ int cmd_check(struct cli *c)
     }
     int worst = SOKO_OK;
     for (int i = 1; i < c->argc; i++) {
-        struct soko_diag d;
-        soko_diag_init(&d, (size_t)c->max_errors);
-        struct sink_ctx sc;
-        memset(&sc, 0, sizeof sc);
-        sc.store = s;
-        sc.file = c->argv[i];
-        soko_diag_init(&sc.store_d, 0);
-        cli_progress_start(&sc.bar, c, c->argv[i]);
-        struct load_sink sink = {&sc, sink_school, NULL, sink_progress, sink_known,
-                                 s ? sink_login : NULL, sink_scale, NULL};
-        struct load_opts o = {c->ignore_unknown, 0, 0, 0, lay, c->allow_names, 0, c->sheet, 0};
-        struct load_stats st;
-        int r = load_file(c->argv[i], f, &o, &sink, &st, &d);
-        cli_progress_end(&sc.bar);
-        if (sc.store_rc) r = sc.store_rc;
-        cli_print_diag(sc.store_rc ? &sc.store_d : &d);
-        const char *p = cli_term(c->argv[i]);
-        if (r)
-            fprintf(stderr, "%s: %s\n", p, r == SOKO_EINPUT ? _("refused") : soko_rc_name(r));
-        else if (!c->quiet) {
-            char *recs = xasprintf(P_("%ld record", "%ld records", st.records), st.records);
-            const char *kind;
-            char *how = read_as(&st, &kind);
-            printf(_("%s: ok, %s (%s, %s)%s\n"), p, recs, kind, how,
-                   s || !needs_registry(f) ? "" : _("; schools not checked: no store"));
-            free(how);
-            free(recs);
-            print_left_out(c, c->argv[i], &st);
-        }
+        int r = check_one(c, s, f, c->argv[i], lay);
         if (r && !worst) worst = r;
-        soko_diag_free(&sc.store_d);
-        soko_diag_free(&d);
     }
     store_close(s);
     layout_free(lay);

@@ -144,6 +144,12 @@ mkdir -p two && cp "$TOP/defs/layouts/fisoko_marks_report.ini" two/a.ini &&
 SOKO_LAYOUTS=$PWD/two run 1 --db auto2.db import x/fisoko_stats.xlsx
 has err "fisoko_stats.xlsx: ambiguous: it fits layout a (form vpr), layout b (form vpr); expected 'soko import FORM FILE' or --layout NAME to choose"
 export SOKO_LAYOUTS="$TOP/defs/layouts"
+# check recognises the same way, and stores nothing
+run 0 check x/fisoko_stats.xlsx x/rcoi_ege.xlsx
+has out "fisoko_stats.xlsx: ФИС ОКО «Статистика по отметкам»"
+has out "fisoko_stats.xlsx: ok, 6 records (xlsx, sheet «Статистика по отметкам»); schools not checked: no store"
+has out "rcoi_ege.xlsx: ok, 3 records"
+[ ! -e soko.db ] || fail "check created a store"
 # a form named, or --layout alone, still forces the choice
 run 0 --db auto2.db import x/fisoko_stats.xlsx --layout fisoko_marks_report
 has out "fisoko_stats.xlsx: imported 2 rows"
