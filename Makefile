@@ -67,6 +67,10 @@ $(B)/tests/gen_sheets: tests/fixtures/gen_sheets.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS)
 $(B)/tests/test_sheet: $(B)/tests/gen_sheets
+# the exports of tests/e2e/t_exports_xlsx.sh (tests/fixtures/gen_exports.c)
+$(B)/tests/gen_exports: tests/fixtures/gen_exports.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS)
 
 $(B)/soko-gen: samples/gen.c
 	@mkdir -p $(B)
@@ -84,7 +88,7 @@ test:
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || fail=1; done; exit $$fail
 
-e2e: $(B)/soko $(B)/soko-gen
+e2e: $(B)/soko $(B)/soko-gen $(B)/tests/gen_exports $(B)/tests/gen_sheets
 	@SOKO=$(abspath $(B)/soko) SOKO_GEN=$(abspath $(B)/soko-gen) tests/e2e/run
 
 check-asan:

@@ -36,6 +36,7 @@ static const struct option_doc option_docs[] = {
     {"--max-errors", "N", N_("report at most N errors per file (default 50)")},
     {"--quiet", NULL, N_("print nothing on success, and no progress bar (also -q)")},
     {"--layout", "NAME", N_("read the file through a layout (defs/layouts/NAME.ini or a path; docs/layouts.md)")},
+    {"--sheet", "NAME|N", N_("the sheet of a workbook to read, by name or number (default: the one whose header matches)")},
     {"--ru", NULL, N_("Russian headers, ';', UTF-8 with BOM (for Excel)")},
     {"--years", "A-B", N_("the window of years, e.g. 2024-2026 (default: the last 3 years present)")},
     {"--school", "ID", N_("only this school")},
@@ -72,12 +73,12 @@ struct command {
 #define ANALYSIS_OPTS "--years --school --cluster --indicator --format --defs --indicators"
 
 static const struct command commands[] = {
-    {"import", cmd_import, "FORM FILE...",
-     N_("validate and store files of a form (all or nothing per file)"),
-     "--layout --ignore-unknown --keep-students --allow-names --max-errors --quiet",
+    {"import", cmd_import, "[FORM] FILE...",
+     N_("validate and store files of a form (all or nothing per file); without FORM, each file is recognised by its header or by a shipped layout"),
+     "--layout --sheet --ignore-unknown --keep-students --allow-names --max-errors --quiet",
      "soko --db district.db import schools schools.csv", 0},
-    {"check", cmd_check, "FORM FILE...", N_("validate files of a form, store nothing"),
-     "--layout --ignore-unknown --allow-names --max-errors --quiet", "soko --db district.db check vpr vpr_2025.csv", 0},
+    {"check", cmd_check, "[FORM] FILE...", N_("validate files of a form, store nothing (without FORM: each file recognised, as import does)"),
+     "--layout --sheet --ignore-unknown --allow-names --max-errors --quiet", "soko --db district.db check vpr vpr_2025.csv", 0},
     {"template", cmd_template, "FORM", N_("print an empty form (header line) ready for Excel"),
      "--ru", "soko template vpr --ru > vpr.csv", 0},
     {"forms", cmd_forms, "", N_("list the forms, one line each"), "", "soko forms", 0},
@@ -225,7 +226,8 @@ static const struct opt value_opts[] = {
     {"--out", O(out)}, {"--date", O(date)}, {"--rules", O(rules)},
     {"--indicators", O(indicators_dir)}, {"--layout", O(layout)}, {"--profile", O(layout)},
     {"--context", O(context)}, {"--defs", O(defs)}, {"--lang", O(lang)},
-    {"--factors", O(factors)}, {"--k", O(k)}, {"--year", O(year)}, {NULL, 0}};
+    {"--factors", O(factors)}, {"--k", O(k)}, {"--year", O(year)}, {"--sheet", O(sheet)},
+    {NULL, 0}};
 static const struct opt flag_opts[] = {
     {"--ignore-unknown", O(ignore_unknown)}, {"--keep-students", O(keep_students)}, {"--allow-names", O(allow_names)},
     {"--quiet", O(quiet)}, {"-q", O(quiet)}, {"--ru", O(ru)}, {"--docx", O(docx)}, {NULL, 0}};

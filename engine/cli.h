@@ -25,6 +25,7 @@ struct cli {
     const char *school, *cluster, *indicator;
     const char *out, *date, *rules, *indicators_dir, *layout, *context, *defs, *lang;
     const char *factors, *k, *year;   /* clusters propose */
+    const char *sheet;        /* --sheet: a workbook's sheet by name or number */
     const char *command;      /* the command being run, for messages */
     char *defs_root;          /* found by cli_defs_root, freed by main */
     int stdout_failed;        /* errno of a failed write of a summary (cli_summary): the

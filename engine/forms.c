@@ -53,6 +53,9 @@ static const struct form_col schools_cols[] = {
     {"kind", "тип|вид ОО", COL_TEXT, 0, 0, 0, NULL, NULL, "СОШ, гимназия, лицей, ..."},
     {"profile", "профиль", COL_TEXT, 0, 0, 0, NULL, NULL,
      "math-science, humanities, linguistic, universal, ..."},
+    {"login", "логин|логин ФИС ОКО", COL_TEXT, 0, 0, 0, NULL, NULL,
+     "the school's ФИС ОКО login (edu990109): exports that name schools by it are mapped "
+     "to school_id"},
 };
 
 static const struct form_col clusters_cols[] = {
@@ -123,9 +126,28 @@ static const struct form_col vpr_students_cols[] = {
      NULL, NULL, "pseudonymous student code, unique within a work"},
     {"class", "класс-буква|литера|буква класса", COL_TEXT, 0, 0, 0, NULL, NULL, "class letter"},
     {"primary_score", "первичный балл", COL_INT, REQ, 0, 200, NULL, NULL, "primary score"},
-    {"mark", "отметка", COL_INT, REQ, 2, 5, NULL, NULL, "ВПР mark 2..5"},
+    {"mark", "отметка", COL_INT, 0, 2, 5, NULL, NULL,
+     "ВПР mark 2..5; when empty or absent, from the year's conversion scale (form vpr_scales)"},
     {"journal_mark", "отметка по журналу", COL_INT, 0, 2, 5, NULL, NULL,
      "the student's journal mark 2..5"},
+};
+
+/* The year's conversion scale of a ВПР work (шкала перевода первичных баллов в
+ * отметки): the lowest primary score of «3», «4» and «5». */
+static const struct form_col vpr_scales_cols[] = {
+    C_YEAR(KEY), C_GRADE(KEY), C_SUBJECT(KEY),
+    {"max_score", "максимальный балл|максимальный первичный балл|макс. балл", COL_INT, REQ, 1,
+     200, NULL, NULL, "the work's maximum primary score"},
+    {"min3", "минимальный балл на 3|балл на 3|«3» от|3 от|отметка 3 от", COL_INT, REQ, 0, 200,
+     NULL, NULL, "the lowest primary score of the mark 3"},
+    {"min4", "минимальный балл на 4|балл на 4|«4» от|4 от|отметка 4 от", COL_INT, REQ, 0, 200,
+     NULL, NULL, "the lowest primary score of the mark 4"},
+    {"min5", "минимальный балл на 5|балл на 5|«5» от|5 от|отметка 5 от", COL_INT, REQ, 0, 200,
+     NULL, NULL, "the lowest primary score of the mark 5"},
+};
+static const struct form_check vpr_scales_checks[] = {
+    {CHECK_LE, {"min3", "min4", "min5", "max_score", NULL}, "min3 <= min4 <= min5 <= max_score",
+     NULL, {0, 0}, NULL},
 };
 
 /* Per-work score histograms written from vpr_students (see load.c, store.c). */
@@ -283,12 +305,17 @@ static const struct form forms_list[] = {
     {"vpr_dist", "ВПР, распределение первичных баллов",
      "per-work primary-score histograms (from vpr_students)", FORM_INTERNAL, vpr_dist_cols,
      N(vpr_dist_cols), NULL, 0, NULL},
+    {"vpr_scales", "ВПР, шкалы перевода баллов в отметки",
+     "the year's conversion scale of each ВПР work: the lowest primary score of 3, 4, 5 "
+     "(marks for per-student files without them, and a check of those with them)",
+     FORM_ROWS, vpr_scales_cols, N(vpr_scales_cols), vpr_scales_checks, N(vpr_scales_checks),
+     "year,grade,subject,max_score,min3,min4,min5\n2024,5,Математика,20,7,12,17\n2024,5,Русский язык,45,18,29,39\n"},
 };
 
 const struct form *const soko_forms[] = {
     &forms_list[0], &forms_list[1], &forms_list[2], &forms_list[3], &forms_list[4],
     &forms_list[5], &forms_list[6], &forms_list[7], &forms_list[8], &forms_list[9],
-    &forms_list[10], &forms_list[11], NULL};
+    &forms_list[10], &forms_list[11], &forms_list[12], NULL};
 
 const char *const *form_into(const struct form *f)
 {

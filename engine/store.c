@@ -44,6 +44,7 @@ struct store {
     long long n_works;        /* of them, vpr rows aggregated from student rows */
     long long n_participants; /* and the participants of those */
     sqlite3_stmt *school;
+    sqlite3_stmt *login;      /* the school of a ФИС ОКО login */
     struct table_stmts t[NFORMS_MAX];
     int busy_ms;              /* how long a write waits for another writer */
     int found_version;        /* the schema version the file had when opened */
@@ -415,6 +416,26 @@ static int schema_version(struct store *s, int *v, struct soko_diag *d)
     return inspect(s, v, &nt, &hi, d);
 }
 
+/* 5 → 6 (issue 11): schools gain the ФИС ОКО login of each school; the form
+ * vpr_scales (conversion scales) is new. */
+static int migrate_login(struct store *s, struct soko_diag *d)
+{
+    int ok1, ok2;
+    long long has = query_count(s, "SELECT count(*) FROM pragma_table_info('schools') WHERE "
+                                   "name = 'login'", &ok1);
+    long long has_sc = query_count(s, "SELECT count(*) FROM sqlite_master WHERE name = "
+                                      "'vpr_scales'", &ok2);
+    if (!ok1 || !ok2) return db_fail(s, d, "migrating to schema 6");
+    struct sbuf b = SBUF_INIT;
+    if (!has)
+        sbuf_adds(&b, "ALTER TABLE schools ADD COLUMN login TEXT;\n"
+                      "ALTER TABLE hist_schools ADD COLUMN login TEXT;\n");
+    if (!has_sc) create_table(&b, form_find("vpr_scales"));
+    int rc = b.len ? exec(s, b.s, d) : SOKO_OK;
+    sbuf_free(&b);
+    return rc;
+}
+
 /* Migrations: each step brings user_version v to v+1. Version 1 is generated from the
  * forms table, so a later change of a form's columns needs a migration here. */
 static int migrate(struct store *s, struct soko_diag *d)
@@ -502,6 +523,7 @@ static int migrate(struct store *s, struct soko_diag *d)
             rc = !ok1 || !ok2 ? db_fail(s, d, "migrating to schema 5") : b.len ? exec(s, b.s, d) : 0;
             sbuf_free(&b);
         }
+        if (!rc && v < 6) rc = migrate_login(s, d);   /* 5 → 6: schools.login */
     }
     if (!rc) rc = exec(s, "PRAGMA user_version = " SOKO_STR(STORE_SCHEMA_VERSION), d);
     if (!rc) return exec(s, "COMMIT", d);
@@ -1048,6 +1070,10 @@ static int setup(struct store *s, struct soko_diag *d)
     if (!rc && sqlite3_prepare_v2(s->db, "SELECT 1 FROM schools WHERE school_id = ?", -1,
                                   &s->school, NULL) != SQLITE_OK)
         rc = db_fail(s, d, "preparing the registry lookup");
+    if (!rc && sqlite3_prepare_v2(s->db, "SELECT school_id FROM schools WHERE lower(login) = "
+                                  "lower(?) ORDER BY school_id LIMIT 1", -1, &s->login,
+                                  NULL) != SQLITE_OK)
+        rc = db_fail(s, d, "preparing the login lookup");
     /* a reader sees one state from its first query to store_close, even when an import
      * commits meanwhile: never the vpr rows of an import without its vpr_dist rows */
     if (!rc && s->readonly) rc = exec(s, "BEGIN", d);
@@ -1131,6 +1157,8 @@ static void finalize_stmts_and_close(struct store *s)
     finalize_stmts(s);
     sqlite3_finalize(s->school);
     s->school = NULL;
+    sqlite3_finalize(s->login);
+    s->login = NULL;
     sqlite3_close(s->db);
     s->db = NULL;
 }
@@ -1175,6 +1203,7 @@ void store_close(struct store *s)
     if (s->import_id) store_import_rollback(s);
     finalize_stmts(s);
     sqlite3_finalize(s->school);
+    sqlite3_finalize(s->login);
     if (s->db && s->readonly && !sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (s->db && s->created && s->ino) discard_if_empty(s);
@@ -1204,6 +1233,39 @@ int store_school_exists(struct store *s, const char *school_id)
     sqlite3_bind_text(s->school, 1, school_id, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(s->school);
     sqlite3_reset(s->school);
+    if (rc == SQLITE_ROW) return 1;
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_vpr_scale(struct store *s, long long year, long long grade, const char *subject,
+                    int scale[4])
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT max_score, min3, min4, min5 FROM vpr_scales WHERE "
+                                  "year = ? AND grade = ? AND subject = ?", -1, &st,
+                           NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, year);
+    sqlite3_bind_int64(st, 2, grade);
+    sqlite3_bind_text(st, 3, subject, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        for (int k = 0; k < 4; k++) scale[k] = sqlite3_column_int(st, k);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW) return 1;
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_school_by_login(struct store *s, const char *login, char *id, size_t n)
+{
+    sqlite3_reset(s->login);
+    sqlite3_bind_text(s->login, 1, login, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s->login);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(s->login, 0);
+        snprintf(id, n, "%s", t ? (const char *)t : "");
+    }
+    sqlite3_reset(s->login);
     if (rc == SQLITE_ROW) return 1;
     return rc == SQLITE_DONE ? 0 : -1;
 }

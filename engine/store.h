@@ -31,7 +31,7 @@
 
 #include <sqlite3.h>
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store;
 
@@ -67,6 +67,13 @@ int store_import_begin(struct store *s, const struct form *f, const char *file,
 int store_put_row(struct store *s, const struct load_row *r, struct soko_diag *d);
 /* load_sink.school_exists. */
 int store_school_exists(struct store *s, const char *school_id);
+/* load_sink.school_by_login: the school_id of the school whose login is `login`
+ * (compared ignoring ASCII case) into id; 1 found, 0 not, -1 on a store error. */
+int store_school_by_login(struct store *s, const char *login, char *id, size_t n);
+/* load_sink.scale: the conversion scale of a ВПР work (form vpr_scales) as
+ * {max_score, min3, min4, min5}; 1 found, 0 not, -1 on a store error. */
+int store_vpr_scale(struct store *s, long long year, long long grade, const char *subject,
+                    int scale[4]);
 /* Ends the import. When the same bytes (sha256) are already stored whole by an
  * earlier import of the same form, nothing is written and *same_as is that import's
  * id; otherwise the import is committed and *id is its new id. The log records what
