@@ -472,7 +472,7 @@ struct recognised {
     const struct form *form;
     struct layout *lay;       /* borrowed from known_layouts, or NULL */
     char *what;               /* what it was recognised as, for the reader */
-    int order;                /* the form's place in soko_forms */
+    int order;                /* the form's place in forms_all() */
 };
 
 /* The order of import: the schools, the clusters, forms that refer to no school (the
@@ -482,8 +482,9 @@ static int form_order(const struct form *f)
     if (strcmp(f->name, "schools") == 0) return 0;
     if (strcmp(f->name, "clusters") == 0) return 1;
     if (!needs_registry(f)) return 2;
-    for (int i = 0; soko_forms[i]; i++)
-        if (soko_forms[i] == f) return 10 + i;
+    const struct form *const *all = forms_all();
+    for (int i = 0; all[i]; i++)
+        if (all[i] == f) return 10 + i;
     return 99;
 }
 
@@ -503,8 +504,9 @@ static int recognise(struct cli *c, const char *path, const struct known_layouts
     size_t n = 0;
     memset(r, 0, sizeof *r);
     r->path = path;
-    for (size_t i = 0; soko_forms[i]; i++) {
-        const struct form *f = soko_forms[i];
+    const struct form *const *all = forms_all();
+    for (size_t i = 0; all[i]; i++) {
+        const struct form *f = all[i];
         if (f->kind == FORM_INTERNAL) continue;
         sbuf_printf(&tried, "%s%s", tried.len ? ", " : "", f->name);
         if (!fits(c, path, f, NULL)) continue;

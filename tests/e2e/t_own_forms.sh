@@ -78,6 +78,10 @@ has out "imported 3 rows"
   "awards year INTEGER key, school_id TEXT key, stage TEXT key, participants INTEGER required, winners INTEGER awards.ini" ] \
   || fail "definition record: $(q d.db 'select * from form_defs')"
 [ "$(q d.db "select length(sha256) from form_defs where name = 'awards'")" = 64 ] || fail "no SHA-256 recorded"
+
+# a file of a defined form is recognised by its header, with no form named
+run 0 --db d.db check c.csv
+has out "c.csv: form awards (its own header)"
 run 0 --db d.db status
 grep -qE '^  awards +3 rows  Конкурсы \(кроме ВсОШ\)' out || { cat out; fail "awards: 3 rows"; }
 
