@@ -304,6 +304,7 @@ void rules_eval(const struct rule_set *rs, const struct rules_input *in,
         for (size_t ri = 0; ri < rs->n; ri++) {
             const struct rule *r = &rs->v[ri];
             if (((r->kind->flags & RK_FLAGS) != 0) != pass) continue;
+            if (r->kind->flags & RK_TASKS) continue;     /* tasks.c's, not the schools' */
             int y0, y1;
             rule_window(r, &inp, o, &y0, &y1);
             if (y1 <= 0 || y0 > y1) continue;

@@ -71,7 +71,10 @@ enum {
     RK_FLAGS = 1u << 3,        /* reads the flags of the rules in `for` (runs last) */
     RK_WINDOW = 1u << 4,       /* one verdict per procedure over the window (no `hold`) */
     RK_TESTS = 1u << 5,        /* its items carry p-values: `control` may apply */
-    RK_PREV_YEAR = 1u << 6     /* reads the year before the window */
+    RK_PREV_YEAR = 1u << 6,    /* reads the year before the window */
+    RK_TASKS = 1u << 7         /* a task rule: evaluated by tasks.c over the tasks of the
+                                  works (soko tasks, the note's section on planned
+                                  results), not over schools' procedures; no evaluate */
 };
 
 struct rule_kind {
@@ -181,6 +184,9 @@ struct rule {
     int nctx_if;                     /* residual: context conditions (all must hold, on
                                         the window's last year) */
     struct rule_ctx_if ctx_if[RULES_MAX_CTX_IF];
+    double task_level[3];            /* task_deficit: completion levels, %, for basic,
+                                        advanced and high tasks (NaN: not given) */
+    double share;                    /* task_common: share of the cluster's schools */
     int nlabels;
     struct rule_label labels[RULES_MAX_LABELS];
     char *recommendation;            /* template with {placeholders} */

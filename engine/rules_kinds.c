@@ -1077,6 +1077,98 @@ static const struct deffile_key risk_keys[] = {
     K_END,
 };
 
+/* ==== the task rules: evaluated by tasks.c (tasks.h), over the tasks of the works ========= */
+
+#define K_PCT(n) {n, DF_REAL, DF_REQUIRED, 0, 100, NULL, "a completion level from 0 to 100, %"}
+static const struct deffile_key task_deficit_keys[] = {
+    K_PCT("basic"), K_PCT("advanced"), K_PCT("high"), K_ALPHA(0), K_END,
+};
+static const struct deffile_key task_common_keys[] = {
+    {"share", DF_REAL, DF_REQUIRED | DF_LO_OPEN, 0, 1, NULL,
+     "a share of the cluster's schools greater than 0 and at most 1, e.g. 0.5"},
+    K_END,
+};
+static const struct deffile_key task_reference_keys[] = {K_ALPHA(DF_REQUIRED), K_END};
+static const struct deffile_key task_none_keys[] = {K_END};
+
+static char *min_n_words(const struct rule *r)
+{
+    return r->min_n > 0 ? xasprintf("; не менее %.0f участников", r->min_n) : xstrdup("");
+}
+
+static char *task_deficit_cond(const struct rule *r)
+{
+    char *b = rule_ru_num(r->task_level[0], 0), *a = rule_ru_num(r->task_level[1], 0);
+    char *h = rule_ru_num(r->task_level[2], 0), *m = min_n_words(r);
+    char *s;
+    if (isfinite(r->alpha)) {
+        char *al = rule_ru_num(r->alpha, 4);
+        s = xasprintf("выполнение задания ниже %s\xC2\xA0%% (базовый уровень), %s\xC2\xA0%% (повышенный), %s\xC2\xA0%% "
+                      "(высокий) или значимо ниже района (p < %s с поправкой Бенджамини — "
+                      "Хохберга по ОО района, с учётом сверхдисперсии)%s", b, a, h, al, m);
+        free(al);
+    } else
+        s = xasprintf("выполнение задания ниже %s\xC2\xA0%% (базовый уровень), %s\xC2\xA0%% (повышенный), "
+                      "%s\xC2\xA0%% (высокий)%s", b, a, h, m);
+    free(b);
+    free(a);
+    free(h);
+    free(m);
+    return s;
+}
+
+static char *task_common_cond(const struct rule *r)
+{
+    char *sh = rule_ru_num(100.0 * r->share, 0), *m = min_n_words(r);
+    char *s = xasprintf("дефицит по заданию не менее чем у %s\xC2\xA0%% ОО кластера (из ОО с достаточным "
+                        "числом участников)%s; задание, трудное для всего района, проблемой "
+                        "кластера не считается, если кластер не ниже района значимо", sh, m);
+    free(sh);
+    free(m);
+    return s;
+}
+
+static char *task_particular_cond(const struct rule *r)
+{
+    char *m = min_n_words(r);
+    char *s = xasprintf("дефицит ОО по заданию, который не разделяет её кластер (ни общая "
+                        "проблема кластера, ни дефицит кластера в целом)%s", m);
+    free(m);
+    return s;
+}
+
+static char *task_district_cond(const struct rule *r)
+{
+    char *m = min_n_words(r);
+    char *s = xasprintf("выполнение задания по району в целом ниже уровня дефицита (правило "
+                        "task_deficit); относится к району, а не к кластеру или ОО%s", m);
+    free(m);
+    return s;
+}
+
+static char *task_reference_cond(const struct rule *r)
+{
+    char *a = rule_ru_num(r->alpha, 4);
+    char *s = xasprintf("выполнение задания по району значимо ниже региона или России (p < %s, "
+                        "односторонний критерий с учётом сверхдисперсии)", a);
+    free(a);
+    return s;
+}
+
+static char *task_persistent_cond(const struct rule *r)
+{
+    return xasprintf("проблема по заданию повторяется %d года подряд и более",
+                     r->hold == HOLD_CONSECUTIVE && r->hold_k > 0 ? r->hold_k : 2);
+}
+
+static size_t task_persistent_check(struct rule *r, const struct deffile *df,
+                                    const struct deffile_sec *s, struct soko_diag *d)
+{
+    if (r->hold == HOLD_CONSECUTIVE) return 0;
+    deffile_bad(d, df, s, deffile_kv(s, "hold"), "hold", "'consecutive K', e.g. consecutive 2");
+    return 1;
+}
+
 /* ==== the registry ======================================================================== */
 
 const struct rule_kind rule_kinds[] = {
@@ -1106,5 +1198,19 @@ const struct rule_kind rule_kinds[] = {
     {"risk", "a threshold on context factors of schools flagged by other rules", risk_keys,
      RK_INDICATORS | RK_FLAGS, "none", NULL, threshold_eval, score_nproc, rule_ev_default,
      risk_cond, NULL},
+    {"task_deficit", "a task's completion below the level of its task level, or significantly "
+     "below the district (tasks.c)", task_deficit_keys, RK_TASKS, "none", NULL, NULL, NULL,
+     NULL, task_deficit_cond, NULL},
+    {"task_common", "a task that is a deficit in at least a share of the cluster's schools",
+     task_common_keys, RK_TASKS, "none", NULL, NULL, NULL, NULL, task_common_cond, NULL},
+    {"task_particular", "a school's task deficit that its cluster does not share",
+     task_none_keys, RK_TASKS, "none", NULL, NULL, NULL, NULL, task_particular_cond, NULL},
+    {"task_district", "a task below the deficit level for the district as a whole",
+     task_none_keys, RK_TASKS, "none", NULL, NULL, NULL, NULL, task_district_cond, NULL},
+    {"task_reference", "the district significantly below the region or Russia on a task",
+     task_reference_keys, RK_TASKS, "none", NULL, NULL, NULL, NULL, task_reference_cond, NULL},
+    {"task_persistent", "a task finding that recurs in consecutive years",
+     task_none_keys, RK_TASKS, "none", task_persistent_check, NULL, NULL, NULL,
+     task_persistent_cond, NULL},
     {NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
