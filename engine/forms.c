@@ -401,10 +401,11 @@ const char *form_notes(const struct form *f)
          "A file replaces the plans of the works it contains. Task labels are read into one "
          "form: «9(1)», «9 (1)», «9_1» and «9.1» are task 9.1, «2к1» and «2K1» are 2K1; two rows "
          "of a work with one task are refused. The tasks' maximum scores must add up to the "
-         "work's maximum wherever that is known: `work_max` of the plan's rows (the same on "
-         "every row of a work), and the `max_score` of the work's `vpr` rows already stored; "
-         "a plan that does not add up is refused with the line of its last row. Import the "
-         "plan before the task results and the reference figures of the work."},
+         "work's maximum where the plan gives it (`work_max`, the same on every row of a "
+         "work), and no `vpr` row of the work already stored may give a `max_score` above "
+         "their sum (a `max_score` below it is taken as the best score achieved, as exports "
+         "often carry); a plan that fails either is refused with the line of its last row. "
+         "Import the plan before the task results and the reference figures of the work."},
         {"vpr_tasks",
          "A file replaces the task rows of the schools' works it contains. Every task must be a "
          "task of the work's plan (`vpr_plan`, imported first): a task the plan lacks is refused "

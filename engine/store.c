@@ -1269,14 +1269,16 @@ static int plan_row(struct store *s, const struct load_row *r, struct soko_diag 
     return SOKO_OK;
 }
 
-/* At the commit of a vpr_plan import: each work's tasks add up to its maximum, where it
- * is known (work_max, the stored vpr rows' max_score). */
+/* At the commit of a vpr_plan import: each work's tasks add up to its maximum where it
+ * is given (work_max), and no stored vpr row of the work gives a maximum primary score
+ * above what the tasks allow. (A vpr max_score below the plan's sum is not refused:
+ * exports and the samples carry the best score achieved there as often as the work's
+ * maximum.) */
 static int plan_sums_check(struct store *s, struct soko_diag *d)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT max_score, count(*) FROM vpr WHERE year = ?1 AND "
-                                  "grade = ?2 AND subject = ?3 AND max_score IS NOT NULL "
-                                  "GROUP BY max_score ORDER BY count(*) DESC, max_score",
+    if (sqlite3_prepare_v2(s->db, "SELECT max(max_score), count(*) FROM vpr WHERE year = ?1 AND "
+                                  "grade = ?2 AND subject = ?3 AND max_score > ?4",
                            -1, &st, NULL) != SQLITE_OK)
         return db_fail(s, d, "checking a plan against the stored ВПР results");
     int bad = 0, rc = SOKO_OK;
@@ -1295,20 +1297,19 @@ static int plan_sums_check(struct store *s, struct soko_diag *d)
         sqlite3_bind_int64(st, 1, p->year);
         sqlite3_bind_int64(st, 2, p->grade);
         sqlite3_bind_text(st, 3, p->subject, -1, SQLITE_TRANSIENT);
-        int step;
-        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-            long long mx = sqlite3_column_int64(st, 0), k = sqlite3_column_int64(st, 1);
-            if (mx == p->sum) continue;
+        sqlite3_bind_int64(st, 4, p->sum);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
             soko_diag_add(d, s->file, p->line, 0,
                           _("the tasks' maximum scores of the work (ВПР %lld, grade %lld, %s) add "
-                            "up to %lld, but the stored ВПР results of %lld school(s) give the "
-                            "work's maximum primary score as %lld; expected the plan to add up to "
+                            "up to %lld, but the stored ВПР results of %lld school(s) give a "
+                            "maximum primary score up to %lld; expected the plan to add up to "
                             "the work's maximum"),
-                          p->year, p->grade, p->subject, p->sum, k, mx);
+                          p->year, p->grade, p->subject, p->sum,
+                          (long long)sqlite3_column_int64(st, 1),
+                          (long long)sqlite3_column_int64(st, 0));
             bad = 1;
-            break;
-        }
-        if (step != SQLITE_ROW && step != SQLITE_DONE)
+        } else if (step != SQLITE_ROW && step != SQLITE_DONE)
             rc = db_fail(s, d, "checking a plan against the stored ВПР results");
     }
     sqlite3_finalize(st);
