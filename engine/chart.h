@@ -48,6 +48,13 @@ struct chart_series {
 void chart_dynamics(struct chart_batch *b, const char *name, const char *title,
                     const char *ylabel, const struct chart_series *s, size_t nseries);
 
+/* A profile over categories (the tasks of a work): one line per series (a cluster, the
+ * district, Russia) through the categories in order, values in % (0..100); values is
+ * nseries × ncat, row-major; NaN is not drawn. */
+void chart_profile(struct chart_batch *b, const char *name, const char *title,
+                   const char *xlabel, const char *const *categories, size_t ncat,
+                   const char *const *series, size_t nseries, const double *values);
+
 /* Funnel plot: the district's schools as points by size n and value, the cluster's
  * highlighted and labelled, the target line and the 95% / 99.8% control limits given
  * as curves over a grid of n (ascending). */

@@ -15,6 +15,7 @@
 #include "names.h"
 #include "note.h"
 #include "rules.h"
+#include "tasks.h"
 #include "stats.h"
 #include "store.h"
 
@@ -52,7 +53,8 @@ struct gather {
     struct ana_models models;
     struct rule_set rules;
     struct rule_flags flags;
-    int have_members, have_models, have_rules;
+    struct task_result tasks;     /* the task rules' findings (tasks.h) */
+    int have_members, have_models, have_rules, have_tasks;
     struct note_school *schools;
     size_t nschools;
     struct note_cluster *clusters;
@@ -83,6 +85,7 @@ static void gather_free(struct gather *g)
     names_free(g->names);
     free(g->norm.v);
     rule_flags_free(&g->flags);
+    if (g->have_tasks) tasks_free(&g->tasks);
     if (g->have_rules) rules_free(&g->rules);
     if (g->have_models) ana_models_free(&g->models);
     if (g->have_members) ind_members_free(&g->members);
@@ -302,6 +305,10 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
         o.y0 = y0;
         o.y1 = y1;
         if (!rc) rc = rules_run(&g->rules, g->std, &o, &g->flags, d);
+        if (!rc) {
+            rc = tasks_run(store_db(g->store), &g->rules, y0, y1, &g->tasks, d);
+            g->have_tasks = 1;
+        }
     }
     if (!rc) rc = store_imports(g->store, collect_import, g, d);
     char *ctx = cli_def_file(c, c->context, "context.ini");
@@ -329,6 +336,7 @@ static void input_of(struct gather *g, struct note_input *in)
     in->nclusters = g->nclusters;
     in->rules = g->have_rules ? &g->rules : NULL;
     in->flags = g->have_rules ? &g->flags : NULL;
+    in->tasks = g->have_tasks ? &g->tasks : NULL;
     in->imports = g->imports;
     in->nimports = g->nimports;
     in->files = g->files;

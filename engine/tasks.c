@@ -6,6 +6,7 @@
 #include "rules_int.h"
 #include "stats.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,27 @@ void tasks_params(const struct rule_set *rs, struct task_params *p)
 
 /* ------------------------------------------------------------------ helpers */
 
+int task_label_cmp(const char *a, const char *b)
+{
+    while (*a && *b) {
+        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+            char *ea, *eb;
+            long x = strtol(a, &ea, 10), y = strtol(b, &eb, 10);
+            if (x != y) return x < y ? -1 : 1;
+            a = ea;
+            b = eb;
+            continue;
+        }
+        if (*a != *b) {
+            /* a sub-item after the number (9.1) after the number alone (9) */
+            return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+        }
+        a++;
+        b++;
+    }
+    return *a ? 1 : *b ? -1 : 0;
+}
+
 static int work_cmp(int y1, int g1, const char *s1, const char *t1, int y2, int g2,
                     const char *s2, const char *t2)
 {
@@ -71,7 +93,7 @@ static int work_cmp(int y1, int g1, const char *s1, const char *t1, int y2, int 
     if (g1 != g2) return g1 < g2 ? -1 : 1;
     int c = strcmp(s1, s2);
     if (c) return c;
-    return rule_natural_cmp(t1, t2);
+    return task_label_cmp(t1, t2);
 }
 
 static int row_cmp(const void *a, const void *b)

@@ -176,6 +176,10 @@ void tasks_free(struct task_result *r);
 const char *task_level_ru(enum task_level l);
 const char *task_level_letter(enum task_level l);
 
+/* Task labels in the order of the work: numbers by value, then what follows them
+ * ("2" < "2.1" < "2K1" < "10"). */
+int task_label_cmp(const char *a, const char *b);
+
 /* The figure of a unit of a task, or NULL (school and cluster by id). */
 const struct task_fig *task_fig_of(const struct task_task *t, enum task_unit k, const char *unit);
 

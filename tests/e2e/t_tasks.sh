@@ -87,3 +87,32 @@ run 0 --db s.db tasks --cluster humanities
 has out "common_problem"
 run 2 --db s.db tasks --cluster nope
 has err "no cluster 'nope'"
+
+# --- the note, the card and the district report -----------------------------------------
+nb=$(printf '\302\240')    # the note writes «35 %» with a no-break space
+run 0 --db s.db note --cluster humanities --out hum --date 2026-09-01 --quiet
+has hum/note.md '## 11\. Достижение планируемых результатов'
+has hum/note.md 'Выводы и вопросы для обсуждения — в разделе 13.'
+[ -s hum/tasks_1.svg ] || fail "no task profile chart"
+grep '^\*\*Общие проблемы кластера:\*\*' hum/note.md | grep -q 'задание 10 (умение выполнять простейшие построения и измерения на местности): выполнили 35'"$nb"'% при 64'"$nb"'% по району, 65'"$nb"'% по России; повторяется 3 года подряд; дефицит у 5 из 6 ОО' ||
+  fail "the humanities note does not state its common problem with the figures"
+# the district's hard tasks 11 and 14: named as the district's, never as the cluster's or a school's
+for lead in 'Общие проблемы кластера:' 'Частные проблемы ОО кластера:'; do
+  ! grep "^\*\*$lead\*\*" hum/note.md | grep -qE 'задание 1[14] ' || fail "a district-wide difficulty is pinned on the cluster ($lead)"
+done
+grep '^\*\*Трудности района в целом\*\*' hum/note.md | grep -q 'задание 11 (умение оценивать размеры реальных объектов окружающего мира): выполнили 44'"$nb"'% по району, 56'"$nb"'% по России' ||
+  fail "the note does not report task 11 as the district's difficulty"
+run 0 --db s.db note --cluster nevsky_stem --out stem --date 2026-09-01 --quiet
+grep '^\*\*Частные проблемы ОО кластера:\*\*' stem/note.md | grep -q 'ГБОУ «Средняя школа № 329 с углублённым изучением математики» — задание 6 (умение выполнять арифметические действия с десятичными дробями): выполнили 28'"$nb"'% при 64'"$nb"'% по району' ||
+  fail "the STEM note does not state 329's particular problem"
+grep -q '^\*\*Общие проблемы кластера:\*\* не выявлены' stem/note.md || fail "329's problem taken for the STEM cluster's"
+run 0 --db s.db card --school 329 --out card --date 2026-09-01 --quiet
+has card/card.md 'Достижение планируемых результатов'
+run 0 --db s.db report --out rep --date 2026-09-01 --quiet
+has rep/index.md 'Трудности района по заданиям ВПР, 2026'
+has rep/index.md "| Математика, 5${nb}кл. | 11 | Умение оценивать размеры реальных объектов окружающего мира | базовый | 44,0 | 57,0 | 56,0 | трудность района, 3 года подряд |"
+# nothing about a task below the minimum of pupils: a school of 5 pupils at 0 % is not named
+printf 'year,school_id,grade,subject,task,participants,points\n2026,350,5,Математика,1,5,0\n' > few.csv
+run 0 --db s.db import vpr_tasks few.csv
+run 0 --db s.db tasks --school 350 --years 2026 --format csv
+! grep -q '^2026,5,Математика,1,.*,school,350,' out || fail "a task of 5 pupils was judged"
