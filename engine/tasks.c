@@ -586,7 +586,9 @@ static int prep(sqlite3 *db, const char *sql, int y0, int y1, sqlite3_stmt **st,
         return SOKO_EDB;
     }
     if (sqlite3_bind_parameter_count(*st) >= 2) {
-        sqlite3_bind_int(*st, 1, y0 > 0 ? y0 : 0);
+        /* the years before y0 too: a finding's persistence looks back */
+        (void)y0;
+        sqlite3_bind_int(*st, 1, 0);
         sqlite3_bind_int(*st, 2, y1 > 0 ? y1 : 9999);
     }
     return SOKO_OK;
@@ -699,6 +701,19 @@ int tasks_run(sqlite3 *db, const struct rule_set *rs, int y0, int y1, struct tas
         struct task_params p;
         tasks_params(rs, &p);
         tasks_compute(&in, &p, out);
+        /* the years before the window were read for persistence only */
+        size_t k = 0;
+        for (size_t i = 0; i < out->nfindings; i++) {
+            struct task_finding *f = &out->findings[i];
+            if (y0 > 0 && out->tasks[f->task].year < y0) {
+                free(f->unit);
+                free(f->cluster);
+                free(f->recommendation);
+                continue;
+            }
+            out->findings[k++] = *f;
+        }
+        out->nfindings = k;
     }
     for (size_t i = 0; i < S.n; i++) free(S.v[i]);
     free(S.v);

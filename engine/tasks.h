@@ -166,7 +166,8 @@ struct task_result {
 void tasks_compute(const struct task_input *in, const struct task_params *p,
                    struct task_result *out);
 
-/* Reads the store (years y0..y1, 0: open) and computes. */
+/* Reads the store (every year up to y1, 0: open) and computes; the findings of years
+ * before y0 (0: none) are dropped — those years are read for persistence only. */
 int tasks_run(sqlite3 *db, const struct rule_set *rs, int y0, int y1, struct task_result *out,
               struct soko_diag *d);
 

@@ -116,3 +116,8 @@ printf 'year,school_id,grade,subject,task,participants,points\n2026,350,5,Мат
 run 0 --db s.db import vpr_tasks few.csv
 run 0 --db s.db tasks --school 350 --years 2026 --format csv
 ! grep -q '^2026,5,Математика,1,.*,school,350,' out || fail "a task of 5 pupils was judged"
+# the example of docs/rules.md: --years keeps the window's findings, persistence looks back
+run 0 --db s.db tasks --cluster humanities --years 2026 --format csv
+grep '^2026,5,Математика,10,.*,basic,cluster,humanities,common_problem,35\.39' out | grep -q ',66,65,397,,3,yes,' ||
+  fail "docs/rules.md's example of soko tasks does not hold: $(grep common_problem out)"
+! grep -q '^202[45],' out || fail "--years 2026 listed findings of earlier years"
