@@ -54,7 +54,8 @@ struct gather {
     struct rule_set rules;
     struct rule_flags flags;
     struct task_result tasks;     /* the task rules' findings (tasks.h) */
-    int have_members, have_models, have_rules, have_tasks;
+    struct rules_methods methods; /* φ, τ² and context fits behind the rules' tests */
+    int have_members, have_models, have_rules, have_tasks, have_methods;
     struct note_school *schools;
     size_t nschools;
     struct note_cluster *clusters;
@@ -86,6 +87,7 @@ static void gather_free(struct gather *g)
     free(g->norm.v);
     rule_flags_free(&g->flags);
     if (g->have_tasks) tasks_free(&g->tasks);
+    if (g->have_methods) rules_methods_free(&g->methods);
     if (g->have_rules) rules_free(&g->rules);
     if (g->have_models) ana_models_free(&g->models);
     if (g->have_members) ind_members_free(&g->members);
@@ -306,6 +308,10 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
         o.y1 = y1;
         if (!rc) rc = rules_run(&g->rules, g->std, &o, &g->flags, d);
         if (!rc) {
+            rc = rules_methods_run(&g->rules, g->std, &o, &g->methods, d);
+            g->have_methods = 1;
+        }
+        if (!rc) {
             rc = tasks_run(store_db(g->store), &g->rules, y0, y1, &g->tasks, d);
             g->have_tasks = 1;
         }
@@ -337,6 +343,7 @@ static void input_of(struct gather *g, struct note_input *in)
     in->rules = g->have_rules ? &g->rules : NULL;
     in->flags = g->have_rules ? &g->flags : NULL;
     in->tasks = g->have_tasks ? &g->tasks : NULL;
+    in->methods = g->have_methods ? &g->methods : NULL;
     in->imports = g->imports;
     in->nimports = g->nimports;
     in->files = g->files;

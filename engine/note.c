@@ -1938,6 +1938,81 @@ static const char *formula_words(const struct note_input *in, const struct indic
     }
 }
 
+/* The appendix: the overdispersion (φ, τ) of the cells the rules tested, and the
+ * context models' coefficients, in the window's last year. */
+#define OD_ROWS_PER_RULE 12
+static void methods_used(struct doc *o, const struct note_input *in)
+{
+    const struct rules_methods *m = in->methods;
+    if (!m || (!m->nod && !m->nfits)) return;
+    if (m->nod) {
+        page_h(o->D, 2, "Сверхдисперсия, учтённая правилами");
+        page_p(o->D, NULL,
+               "Насколько ОО района различаются сильнее, чем объясняет случайность выборки: φ — "
+               "оценка Шпигельхальтера по винсоризованным z-оценкам ОО (1 — различия только "
+               "случайные), p — критерий φ > 1; τ — стандартное отклонение «истинных» значений "
+               "ОО (случайный эффект ОО, в единицах показателя). Где различие значимо, границы "
+               "и z-оценки правил расширены на τ² (аддитивная модель; для счётных величин — "
+               "умножение дисперсии на φ).");
+        static const char *const head[] = {"Правило", "Показатель", "Разрез", "Год", "ОО", "φ",
+                                           "p (φ > 1)", "τ", "Учтена"};
+        struct page_table *t = page_table(o->D, "overdispersion",
+                                          caption(o, "Сверхдисперсия по ячейкам правил"), 9, head);
+        size_t shown = 0, hidden = 0;
+        for (size_t i = 0; i < m->nod; i++) {
+            const struct rules_od_cell *x = &m->od[i];
+            if (i == 0 || m->od[i - 1].rule != x->rule) shown = 0;
+            if (shown++ >= OD_ROWS_PER_RULE) {
+                hidden++;
+                continue;
+            }
+            page_row(t);
+            page_cell(t, x->rule->title);
+            page_cell(t, x->ind->title);
+            page_cell(t, x->what);
+            page_cell_val(t, x->year, PAGE_F_YEAR, T("%d", x->year), 0);
+            page_cell_val(t, (double)x->units, PAGE_F_INT, T("%zu", x->units), 0);
+            page_cell_val(t, x->phi, PAGE_F_DEC, isfinite(x->phi) ? num(x->phi, 2) : "—", 0);
+            page_cell_val(t, x->phi_p, PAGE_F_P, isfinite(x->phi_p) ? pv(x->phi_p) : "—", 0);
+            double tau = isfinite(x->tau2) && x->tau2 >= 0 ? sqrt(x->tau2) : NAN;
+            page_cell_val(t, tau, PAGE_F_DEC, numa(tau), 0);
+            page_cell(t, x->used ? (strcmp(x->method, "multiplicative") == 0 ? "да (× φ)" : "да (+ τ²)")
+                                 : "нет");
+        }
+        if (hidden)
+            page_table_note(t, T("Показаны первые %d ячеек каждого правила; ещё %zu — в выводе "
+                                 "soko compare --format csv.", OD_ROWS_PER_RULE, hidden));
+    }
+    if (m->nfits) {
+        page_h(o->D, 2, "Контекстные модели правил");
+        page_p(o->D, NULL,
+               "Регрессии результатов ОО района на контекстные факторы, по остаткам которых "
+               "правила отбирают ОО с результатами выше (ниже) ожидаемых: коэффициент, его "
+               "стандартная ошибка и p-значение (t-критерий), R² модели.");
+        static const char *const head[] = {"Модель", "Разрез", "Год", "ОО", "Коэффициенты", "R²"};
+        struct page_table *t = page_table(o->D, "context_models",
+                                          caption(o, "Коэффициенты контекстных моделей"), 6, head);
+        for (size_t i = 0; i < m->nfits; i++) {
+            const struct rules_fit *f = &m->fits[i];
+            struct sbuf b = SBUF_INIT;
+            for (int q = 0; q < f->ncoef; q++) {
+                const char *name = q == 0 ? "свободный член"
+                                 : q - 1 < f->model->nfactors ? f->model->factors[q - 1] : "?";
+                sbuf_printf(&b, "%s%s: %s (%s), %s", q ? "; " : "", name, numa(f->coef[q]),
+                            numa(f->se[q]), isfinite(f->p[q]) ? pv(f->p[q]) : "p —");
+            }
+            page_row(t);
+            page_cell(t, f->model->title ? f->model->title : f->model->id);
+            page_cell(t, f->what);
+            page_cell_val(t, f->year, PAGE_F_YEAR, T("%d", f->year), 0);
+            page_cell_val(t, (double)f->nschools, PAGE_F_INT, T("%zu", f->nschools), 0);
+            page_cell(t, b.s ? b.s : "");
+            page_cell_val(t, f->r2, PAGE_F_DEC, numa(f->r2), 0);
+            sbuf_free(&b);
+        }
+    }
+}
+
 static void sec_appendix(struct doc *o, struct ctx *c)
 {
     const struct note_input *in = c->in;
@@ -2000,6 +2075,7 @@ static void sec_appendix(struct doc *o, struct ctx *c)
             page_cell(rt, rule_params(in, r));
         }
     }
+    methods_used(o, in);
     page_h(o->D, 2, "Источники данных");
     static const char *const ih[] = {"№", "Форма", "Файл", "Строк", "SHA-256"};
     struct page_table *it = page_table(o->D, "imports", caption(o, "Импортированные файлы"), 5, ih);

@@ -87,6 +87,9 @@ struct note_input {
     size_t nclusters;
     const struct rule_set *rules;        /* may be NULL: no rules section */
     const struct rule_flags *flags;      /* flags of every school of the district */
+    const struct rules_methods *methods; /* the overdispersion and context regressions
+                                            behind the rules' tests, for the methodology
+                                            appendix (may be NULL) */
     const struct task_result *tasks;     /* the task rules' findings over the window (may be
                                             NULL or empty: no section «Достижение
                                             планируемых результатов») */

@@ -429,6 +429,48 @@ static void compare_eval(struct rule_eval *c, int mode)
     free(mine.v);
 }
 
+void rule_od_cells(const struct rule *r, const struct rules_input *in, int y0, int y1,
+                   struct rules_methods *out)
+{
+    const struct ind_results *all = in->res;
+    struct ind_results mine = {xmalloc((all->n + 1) * sizeof *mine.v), 0, 0, NULL};
+    for (size_t i = 0; i < all->n; i++)
+        if (rule_has_ind(r, all->v[i].ind)) mine.v[mine.n++] = all->v[i];
+    mine.cap = mine.n;
+    struct ind_members m;
+    all_schools(&mine, &m);
+    struct ana_compare_opts o;
+    memset(&o, 0, sizeof o);
+    o.window.y0 = y0;
+    o.window.y1 = y1;
+    o.no_overdispersion = !r->overdispersion;
+    o.no_eb = 1;
+    struct ana_compares cmp = {0};
+    ana_compare(&mine, &m, "\001all", &o, &cmp);
+    size_t first = out->nod;
+    for (size_t i = 0; i < cmp.n; i++) {
+        const struct ana_compare *e = &cmp.v[i];
+        if (e->row->level != IND_SCHOOL || !e->vs_district.od.units) continue;
+        char *what = rule_what(r, e->row->ind, e->row->dim);
+        int seen = 0;
+        for (size_t k = first; k < out->nod && !seen; k++)
+            seen = out->od[k].ind == e->row->ind && out->od[k].year == e->row->year &&
+                   strcmp(out->od[k].what, what) == 0;
+        if (seen) {
+            free(what);
+            continue;
+        }
+        const struct ana_od *od = &e->vs_district.od;
+        out->od = xrealloc(out->od, (out->nod + 1) * sizeof *out->od);
+        out->od[out->nod++] = (struct rules_od_cell){r, e->row->ind, e->row->year, what,
+                                                     od->units, od->phi, od->phi_p, od->tau2,
+                                                     od->used, od->method};
+    }
+    ana_compares_free(&cmp);
+    free(m.v);
+    free(mine.v);
+}
+
 static void funnel_eval(struct rule_eval *c) { compare_eval(c, 0); }
 static void z_eval(struct rule_eval *c) { compare_eval(c, 1); }
 static void unconfirmed_eval(struct rule_eval *c) { compare_eval(c, 2); }
@@ -1176,10 +1218,11 @@ const struct rule_kind rule_kinds[] = {
      threshold_keys, RK_INDICATORS | RK_TESTS, "none", threshold_check, threshold_eval,
      score_p, rule_ev_default, threshold_cond, NULL},
     {"funnel", "beyond the 95% or 99.8% funnel limit of the district, on a side",
-     funnel_keys, RK_INDICATORS | RK_TESTS, "fdr", NULL, funnel_eval, score_p,
+     funnel_keys, RK_INDICATORS | RK_TESTS | RK_OD, "fdr", NULL, funnel_eval, score_p,
      rule_ev_default, funnel_cond, NULL},
     {"z", "z against the district beyond a bound, on a side", z_keys,
-     RK_INDICATORS | RK_TESTS, "fdr", NULL, z_eval, score_p, rule_ev_default, z_cond, NULL},
+     RK_INDICATORS | RK_TESTS | RK_OD, "fdr", NULL, z_eval, score_p, rule_ev_default, z_cond,
+     NULL},
     {"trend", "a significant trend over the window on a side, ranked by the change",
      trend_keys, RK_INDICATORS | RK_WINDOW | RK_TESTS, "fdr", NULL, trend_eval, trend_score,
      rule_ev_detail, trend_cond, NULL},
@@ -1187,7 +1230,7 @@ const struct rule_kind rule_kinds[] = {
      RK_INDICATORS | RK_TESTS | RK_PREV_YEAR, "fdr", NULL, change_eval, score_p,
      rule_ev_detail, change_cond, NULL},
     {"unconfirmed", "beyond the funnel limit on the good side, not confirmed by other procedures",
-     unconfirmed_keys, RK_INDICATORS | RK_TESTS, "fdr", NULL, unconfirmed_eval, score_p,
+     unconfirmed_keys, RK_INDICATORS | RK_TESTS | RK_OD, "fdr", NULL, unconfirmed_eval, score_p,
      rule_ev_default, unconfirmed_cond, NULL},
     {"residual", "a context model's mean residual beyond a bound, on a side", residual_keys,
      RK_CONTEXT | RK_TESTS, "none", NULL, residual_eval, residual_score, rule_ev_detail,
