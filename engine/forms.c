@@ -276,6 +276,9 @@ static const struct form_col vpr_tasks_cols[] = {
      "completion, % of the maximum (points or completion must be given)"},
     {"points", "сумма баллов|набранные баллы|баллов набрано|сумма первичных баллов", COL_REAL, 0,
      0, BIG, NULL, NULL, "points the participants scored on the task, in all"},
+    {"max_score", "максимальный балл|максимальный балл за задание", COL_INT, 0, 1, 100, NULL, NULL,
+     "the task's maximum score (optional: the store takes it from the plan, and refuses a "
+     "different one)"},
 };
 
 static const struct enum_val ref_levels[] = {
@@ -413,7 +416,10 @@ const char *form_notes(const struct form *f)
          "participants together), or both; the store keeps both, the one missing computed from "
          "the other with the plan's maximum score: points = completion / 100 × max_score × "
          "participants. Points above max_score × participants are refused, and so are both "
-         "columns given when they disagree by more than half a percentage point."},
+         "columns given when they disagree by more than half a percentage point. The store "
+         "also keeps the task's `max_score` from the plan (a file may give it; a different one "
+         "is refused), so that the indicator `vpr_task` (docs/indicators.md) is Σ points / "
+         "Σ (max_score × participants)."},
         {"vpr_reference",
          "These are the rows «Вся выборка», the region and the municipality of the ФИС ОКО "
          "reports: figures to compare with, not schools. The shares must add up to 100 within "

@@ -1206,6 +1206,15 @@ static int tasks_row(struct store *s, struct load_row *r, struct soko_diag *d)
     const char *task = cell_of(r, "task")->s;
     long long n = cell_of(r, "participants")->i;
     struct load_cell *pc = cell_mut(r, "completion"), *pt = cell_mut(r, "points");
+    struct load_cell *pm = cell_mut(r, "max_score");
+    if (pm->present && pm->i != max) {
+        soko_diag_add(d, s->file, r->line, 0,
+                      _("task %s: maximum score %lld here, but %lld in the work's plan; expected "
+                        "the plan's"), task, pm->i, max);
+        return SOKO_EINPUT;
+    }
+    pm->present = 1;
+    pm->i = max;
     double cap = (double)max * (double)n;
     if (!pc->present && !pt->present) {
         soko_diag_add(d, s->file, r->line, 0,

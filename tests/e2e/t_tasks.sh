@@ -121,3 +121,11 @@ run 0 --db s.db tasks --cluster humanities --years 2026 --format csv
 grep '^2026,5,Математика,10,.*,basic,cluster,humanities,common_problem,35\.39' out | grep -q ',66,65,397,,3,yes,' ||
   fail "docs/rules.md's example of soko tasks does not hold: $(grep common_problem out)"
 ! grep -q '^202[45],' out || fail "--years 2026 listed findings of earlier years"
+# soko indicators: the task completion with a task column, pooled as soko tasks pools it
+run 0 --db s.db indicators --indicator vpr_task --years 2026 --format csv
+head -1 out | grep -q ',task,value,' || fail "indicators: no task column: $(head -1 out)"
+want=$(q s.db "select 100.0 * sum(points) / sum(max_score * participants) from vpr_tasks where year = 2026 and task = '10'")
+got=$(grep '^vpr_task,district,2026,,,Математика,5,.*,10,' out | head -1 | awk -F, '{ print $10 }')
+awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; exit !(d < 1e-9 && d > -1e-9) }' || fail "vpr_task district 10: $got, expected $want"
+run 0 --db s.db indicators --indicator vpr_task --cluster humanities --years 2026
+has out 'задание'
