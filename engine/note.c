@@ -1499,7 +1499,7 @@ static int sec_tasks(struct doc *o, struct ctx *c, int no, const char *school)
                                             "Макс. балл", "ОО", "Кластер", "Район", "Регион",
                                             "Россия"};
         struct page_table *tb = page_table(
-            o->D, T("tasks_%d_%s", t0->grade, t0->subject),
+            o->D, T("tasks_%zu", w + 1),
             caption(o, T("Выполнение заданий: %s, %d" NBSP "кл., %s, %%", t0->subject, t0->grade,
                          year_text(in->y1))),
             9, school ? shead : head);

@@ -129,3 +129,18 @@ got=$(grep '^vpr_task,district,2026,,,Математика,5,.*,10,' out | head 
 awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; exit !(d < 1e-9 && d > -1e-9) }' || fail "vpr_task district 10: $got, expected $want"
 run 0 --db s.db indicators --indicator vpr_task --cluster humanities --years 2026
 has out 'задание'
+
+# --- hostile text in a skill: escaped for every sink ---------------------------------
+registry h.db
+printf 'cluster_id,school_id\nc1,344\nc1,329\nc1,512\n' > cl.csv
+run 0 --db h.db import clusters cl.csv
+printf 'year,grade,subject,task,max_score,level,skill\n2026,5,Математика,1,1,Б,"=HYPERLINK(""x"")<script>alert(1)</script> # *a*"\n' > hp.csv
+run 0 --db h.db import vpr_plan hp.csv
+printf 'year,school_id,grade,subject,task,participants,points\n2026,344,5,Математика,1,20,2\n2026,329,5,Математика,1,20,3\n2026,512,5,Математика,1,20,19\n' > ht.csv
+run 0 --db h.db import vpr_tasks ht.csv
+run 0 --db h.db tasks --format csv
+grep -q ",\"'=HYPERLINK" out || fail "a skill starting with = is not guarded in CSV"
+run 0 --db h.db note --cluster c1 --out hn --date 2026-09-01 --quiet
+has hn/note.md 'Достижение планируемых результатов'
+! grep -q '<script>' hn/note.html || fail "a skill's HTML reached note.html"
+! grep -q '<script>' hn/note.md || fail "a skill's HTML reached note.md"
