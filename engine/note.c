@@ -750,6 +750,7 @@ struct doc {
     int tab_common, tab_trends, tab_part;
     const char **missing;            /* forms without data in the window */
     size_t nmissing;
+    int sec_tasks;                   /* the number of the section on planned results, 0 */
 };
 
 static const char *caption(struct doc *o, const char *text)
@@ -1477,6 +1478,7 @@ static int sec_tasks(struct doc *o, struct ctx *c, int no, const char *school)
     size_t nw = task_works(in, c->cluster, school, works, 32);
     if (!nw) return 0;
     const struct task_result *R = in->tasks;
+    o->sec_tasks = no;
     if (no > 0) page_h(o->D, 1, "%d. Достижение планируемых результатов", no);
     else page_h(o->D, 1, "Достижение планируемых результатов");
     page_p(o->D, NULL,
@@ -1856,6 +1858,31 @@ static void sec_conclusions(struct doc *o, struct ctx *c, int no)
         page_p(o->D, "Списки района.", "%s", b.len ? T("%s (раздел 7).", b.s)
                                                   : "ни одна ОО кластера в списки правил района не вошла.");
         sbuf_free(&b);
+    }
+    if (o->sec_tasks && in->tasks) {
+        /* the last year's task problems, in a line each */
+        const struct task_result *R = in->tasks;
+        struct sbuf cm = SBUF_INIT, pt = SBUF_INIT, hd = SBUF_INIT;
+        for (size_t k = 0; k < R->nfindings; k++) {
+            const struct task_finding *f = &R->findings[k];
+            const struct task_task *t = &R->tasks[f->task];
+            if (t->year != in->y1) continue;
+            const char *what = T("%s, %d" NBSP "кл., задание %s", t->subject, t->grade, t->task);
+            if (f->kind == TF_COMMON && strcmp(f->unit, c->cluster) == 0)
+                sbuf_printf(&cm, "%s%s (%s)", cm.len ? "; " : "", what, skill_in(t->skill));
+            else if (f->kind == TF_PARTICULAR && strcmp(f->cluster, c->cluster) == 0)
+                sbuf_printf(&pt, "%s%s — %s", pt.len ? "; " : "", sname(in, f->unit), what);
+            else if (f->kind == TF_DISTRICT)
+                sbuf_printf(&hd, "%s%s", hd.len ? "; " : "", what);
+        }
+        page_p(o->D, "Планируемые результаты.",
+               "Общие проблемы кластера по заданиям ВПР: %s. Частные проблемы ОО: %s. Трудности "
+               "района в целом (не проблемы кластера): %s (раздел %d).",
+               cm.len ? cm.s : "не выявлены", pt.len ? pt.s : "не выявлены",
+               hd.len ? hd.s : "не выявлены", o->sec_tasks);
+        sbuf_free(&cm);
+        sbuf_free(&pt);
+        sbuf_free(&hd);
     }
     /* questions, each tied to the evidence */
     page_h(o->D, 2, "Что обсудить на сессии кластера");
