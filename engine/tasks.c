@@ -115,7 +115,7 @@ static int plan_cmp(const void *a, const void *b)
 
 static int str_cmp(const void *a, const void *b)
 {
-    return rule_natural_cmp(*(const char *const *)a, *(const char *const *)b);
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* Wilson's interval for points/possible with the design effect phi, in %. */
@@ -144,21 +144,43 @@ static void fig_set(struct task_fig *f, enum task_unit kind, const char *unit, d
     f->lo = f->hi = f->p_below = NAN;
 }
 
-static int is_member(const struct task_input *in, const char *cluster, const char *school)
+/* Cluster membership by school: (school, index into the sorted cluster ids). */
+struct mem_ix {
+    const char *school;
+    size_t cluster;
+};
+
+static int mem_cmp(const void *a, const void *b)
 {
-    for (size_t i = 0; i < in->nmembers; i++)
-        if (strcmp(in->members[i].cluster, cluster) == 0 &&
-            strcmp(in->members[i].school, school) == 0)
-            return 1;
-    return 0;
+    const struct mem_ix *x = a, *y = b;
+    int c = strcmp(x->school, y->school);
+    return c ? c : x->cluster < y->cluster ? -1 : x->cluster > y->cluster;
+}
+
+struct members {
+    struct mem_ix *v;
+    size_t n;
+    size_t nclusters;
+    const char *const *clusters;
+};
+
+/* The first entry of school in m (m->n when none). */
+static size_t mem_first(const struct members *m, const char *school)
+{
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(m->v[mid].school, school) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
 }
 
 /* --------------------------------------------------------------- one task */
 
 /* The figures of task t from its school rows rows[0..n). */
 static void task_figures(struct task_task *t, const struct task_row_in *const *rows, size_t n,
-                         const struct task_input *in, const char *const *clusters,
-                         size_t nclusters, const struct task_params *p)
+                         const struct members *mem, const struct task_params *p)
 {
     double N = 0, K = 0, M = 0;
     t->schools = xcalloc(n + 1, sizeof *t->schools);
@@ -205,17 +227,27 @@ static void task_figures(struct task_task *t, const struct task_row_in *const *r
     }
 
     /* clusters: pooled; against the rest with the schools as units */
-    t->clusters = xcalloc(nclusters + 1, sizeof *t->clusters);
-    double *y = xcalloc(t->nschools + 1, sizeof *y), *w = xcalloc(t->nschools + 1, sizeof *w);
-    int *g = xcalloc(t->nschools + 1, sizeof *g);
-    for (size_t c = 0; c < nclusters; c++) {
+    size_t nc = mem->nclusters, ns = t->nschools;
+    unsigned char *inc = xcalloc(nc * ns + 1, 1);
+    for (size_t i = 0; i < ns; i++)
+        for (size_t k = mem_first(mem, t->schools[i].unit);
+             k < mem->n && strcmp(mem->v[k].school, t->schools[i].unit) == 0; k++)
+            inc[mem->v[k].cluster * ns + i] = 1;
+    t->clusters = xcalloc(nc + 1, sizeof *t->clusters);
+    t->member = xcalloc(nc * ns + 1, 1);
+    double *y = xcalloc(ns + 1, sizeof *y), *w = xcalloc(ns + 1, sizeof *w);
+    int *g = xcalloc(ns + 1, sizeof *g);
+    for (size_t i = 0; i < ns; i++) {
+        const struct task_fig *f = &t->schools[i];
+        y[i] = f->possible > 0 ? f->points / f->possible : NAN;
+        w[i] = f->possible > 0 ? f->possible : 0;
+    }
+    for (size_t c = 0; c < nc; c++) {
         double cn = 0, ck = 0, cm = 0;
         size_t members = 0;
-        for (size_t i = 0; i < t->nschools; i++) {
+        for (size_t i = 0; i < ns; i++) {
             const struct task_fig *f = &t->schools[i];
-            g[i] = is_member(in, clusters[c], f->unit);
-            y[i] = f->possible > 0 ? f->points / f->possible : NAN;
-            w[i] = f->possible > 0 ? f->possible : 0;
+            g[i] = inc[c * ns + i];
             if (!g[i]) continue;
             members++;
             cn += f->n;
@@ -223,14 +255,16 @@ static void task_figures(struct task_task *t, const struct task_row_in *const *r
             cm += f->possible;
         }
         if (!members) continue;
+        memcpy(t->member + t->nclusters * ns, inc + c * ns, ns);
         struct task_fig *cf = &t->clusters[t->nclusters++];
-        fig_set(cf, TASK_CLUSTER, clusters[c], cn, ck, cm, p->min_n);
+        fig_set(cf, TASK_CLUSTER, mem->clusters[c], cn, ck, cm, p->min_n);
         interval(cf, t->phi);
         struct stats_group_test gt;
-        if (isfinite(cf->value) &&
-            stats_group_vs_rest(y, w, g, t->nschools, &gt) == STATS_OK && isfinite(gt.p))
+        if (isfinite(cf->value) && stats_group_vs_rest(y, w, g, ns, &gt) == STATS_OK &&
+            isfinite(gt.p))
             cf->p_below = gt.diff < 0 ? gt.p / 2 : 1 - gt.p / 2;
     }
+    free(inc);
     free(y);
     free(w);
     free(g);
@@ -290,8 +324,8 @@ static int deficit_of(const struct task_task *t, const struct task_fig *f, doubl
     return 0;
 }
 
-static void task_findings(const struct task_task *t, size_t ti, const struct task_input *in,
-                          const struct task_params *p, struct finds *fs)
+static void task_findings(const struct task_task *t, size_t ti, const struct task_params *p,
+                          struct finds *fs)
 {
     /* the district's own difficulty: not pinned on a cluster or a school unless the
        unit is itself significantly below the district */
@@ -342,8 +376,7 @@ static void task_findings(const struct task_task *t, size_t ti, const struct tas
         }
         int of = 0, with = 0;
         for (size_t i = 0; i < t->nschools; i++) {
-            if (!is_member(in, cf->unit, t->schools[i].unit) || !isfinite(t->schools[i].value))
-                continue;
+            if (!t->member[c * t->nschools + i] || !isfinite(t->schools[i].value)) continue;
             of++;
             with += def[i];
         }
@@ -361,8 +394,7 @@ static void task_findings(const struct task_task *t, size_t ti, const struct tas
     for (size_t i = 0; p->particular && i < t->nschools; i++) {
         if (!def[i]) continue;
         for (size_t c = 0; c < t->nclusters; c++) {
-            if (common[c] || cdef[c] || !is_member(in, t->clusters[c].unit, t->schools[i].unit))
-                continue;
+            if (common[c] || cdef[c] || !t->member[c * t->nschools + i]) continue;
             struct task_finding *x = add_finding(fs, TF_PARTICULAR, p->particular, ti,
                                                  &t->schools[i], defp[i]);
             free(x->cluster);
@@ -443,15 +475,25 @@ void tasks_compute(const struct task_input *in, const struct task_params *p,
     const struct task_row_in **rows = xcalloc(in->nrows + 1, sizeof *rows);
     for (size_t i = 0; i < in->nrows; i++) rows[i] = &in->rows[i];
     qsort(rows, in->nrows, sizeof *rows, row_cmp);
+    /* the cluster ids, sorted and distinct, and the membership by school */
     const char **clusters = xcalloc(in->nmembers + 1, sizeof *clusters);
     size_t nclusters = 0;
+    for (size_t i = 0; i < in->nmembers; i++) clusters[i] = in->members[i].cluster;
+    qsort(clusters, in->nmembers, sizeof *clusters, str_cmp);
+    for (size_t i = 0; i < in->nmembers; i++)
+        if (!nclusters || strcmp(clusters[nclusters - 1], clusters[i]) != 0)
+            clusters[nclusters++] = clusters[i];
+    struct members mem = {xcalloc(in->nmembers + 1, sizeof *mem.v), 0, nclusters, clusters};
     for (size_t i = 0; i < in->nmembers; i++) {
-        int seen = 0;
-        for (size_t c = 0; c < nclusters && !seen; c++)
-            seen = strcmp(clusters[c], in->members[i].cluster) == 0;
-        if (!seen) clusters[nclusters++] = in->members[i].cluster;
+        size_t lo = 0, hi = nclusters;          /* the cluster's index */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (strcmp(clusters[mid], in->members[i].cluster) < 0) lo = mid + 1;
+            else hi = mid;
+        }
+        mem.v[mem.n++] = (struct mem_ix){in->members[i].school, lo};
     }
-    qsort(clusters, nclusters, sizeof *clusters, str_cmp);
+    qsort(mem.v, mem.n, sizeof *mem.v, mem_cmp);
 
     out->tasks = xcalloc(in->nplan + 1, sizeof *out->tasks);
     struct finds fs = {0};
@@ -487,28 +529,42 @@ void tasks_compute(const struct task_input *in, const struct task_params *p,
                                          rows[e]->task, pl->year, pl->grade, pl->subject,
                                          pl->task) == 0)
             e++;
-        task_figures(t, rows + r, e - r, in, clusters, nclusters, p);
+        task_figures(t, rows + r, e - r, &mem, p);
         if (!(t->district.n > 0) && isfinite(t->district_ref)) {
             /* a district that typed in its own figure and no school rows */
             t->district.value = t->district_ref;
         }
-        task_findings(t, out->ntasks, in, p, &fs);
+        t->f0 = fs.n;
+        task_findings(t, out->ntasks, p, &fs);
+        t->f1 = fs.n;
         r = e;
         out->ntasks++;
     }
 
-    /* persistence: the same finding of the same unit on the same task the year before */
+    /* persistence: the same finding of the same unit on the same task the year before
+       (the tasks are sorted by year, work and task: the year before by bisection) */
     for (size_t i = 0; i < fs.n; i++) {
         struct task_finding *f = &fs.v[i];
         const struct task_task *t = &out->tasks[f->task];
-        for (size_t j = 0; j < i; j++) {
-            const struct task_finding *g = &fs.v[j];
-            const struct task_task *u = &out->tasks[g->task];
-            if (g->kind == f->kind && u->year == t->year - 1 && u->grade == t->grade &&
-                strcmp(u->subject, t->subject) == 0 && strcmp(u->task, t->task) == 0 &&
-                strcmp(g->unit, f->unit) == 0 && strcmp(g->cluster, f->cluster) == 0)
-                f->run = g->run + 1;
+        size_t lo = 0, hi = out->ntasks;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            const struct task_task *u = &out->tasks[mid];
+            if (work_cmp(u->year, u->grade, u->subject, u->task, t->year - 1, t->grade,
+                         t->subject, t->task) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
+        const struct task_task *u = lo < out->ntasks ? &out->tasks[lo] : NULL;
+        if (u && u->year == t->year - 1 && u->grade == t->grade &&
+            strcmp(u->subject, t->subject) == 0 && strcmp(u->task, t->task) == 0)
+            for (size_t j = u->f0; j < u->f1; j++) {
+                const struct task_finding *g = &fs.v[j];
+                if (g->kind == f->kind && strcmp(g->unit, f->unit) == 0 &&
+                    strcmp(g->cluster, f->cluster) == 0)
+                    f->run = g->run + 1;
+            }
         f->persistent = p->persistent && p->persist_years > 0 && f->run >= p->persist_years;
         f->recommendation = render(f, t, in);
     }
@@ -517,6 +573,7 @@ void tasks_compute(const struct task_input *in, const struct task_params *p,
     free(plan);
     free(rows);
     free(clusters);
+    free(mem.v);
 }
 
 const struct task_fig *task_fig_of(const struct task_task *t, enum task_unit k, const char *unit)
@@ -542,6 +599,7 @@ void tasks_free(struct task_result *r)
         for (size_t k = 0; k < t->nclusters; k++) free(t->clusters[k].unit);
         free(t->schools);
         free(t->clusters);
+        free(t->member);
     }
     for (size_t i = 0; i < r->nfindings; i++) {
         free(r->findings[i].unit);

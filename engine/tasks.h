@@ -153,6 +153,9 @@ struct task_task {                /* one task of one work, with its figures */
     struct task_fig district;
     struct task_fig *schools, *clusters;
     size_t nschools, nclusters;
+    unsigned char *member;        /* nclusters × nschools: member[c·nschools + i] is 1 when
+                                     schools[i] belongs to clusters[c] */
+    size_t f0, f1;                /* its findings: task_result.findings[f0 .. f1) */
 };
 
 struct task_result {
