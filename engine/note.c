@@ -1921,6 +1921,17 @@ static void sec_conclusions(struct doc *o, struct ctx *c, int no)
                           "раздел 7) и какие меры уже приняты?",
                           r->title, n, plural((long)n, "ОО", "ОО", "ОО"));
         }
+    /* the cluster's common task problems of the last year: one question each */
+    for (size_t k = 0; o->sec_tasks && in->tasks && k < in->tasks->nfindings && q <= QMAX; k++) {
+        const struct task_finding *f = &in->tasks->findings[k];
+        const struct task_task *t = &in->tasks->tasks[f->task];
+        if (f->kind != TF_COMMON || t->year != in->y1 || strcmp(f->unit, c->cluster) != 0) continue;
+        page_item(o->D, T("%d.", q++),
+                  "Почему у %d из %d ОО кластера дефицит по заданию %s (%s, %d" NBSP "кл.: «%s», "
+                  "раздел %d) и какую общую работу по нему спланировать?",
+                  f->schools, f->of_schools, t->task, t->subject, t->grade, typo(t->skill),
+                  o->sec_tasks);
+    }
     for (size_t k = 0; k < o->npos && k < 2 && q <= QMAX; k++, q++)
         page_item(o->D, T("%d.", q),
                   "Какой опыт кластера по показателю «%s» (табл. %d) стоит представить району?",

@@ -144,3 +144,5 @@ run 0 --db h.db note --cluster c1 --out hn --date 2026-09-01 --quiet
 has hn/note.md 'Достижение планируемых результатов'
 ! grep -q '<script>' hn/note.html || fail "a skill's HTML reached note.html"
 ! grep -q '<script>' hn/note.md || fail "a skill's HTML reached note.md"
+# the session's questions ask about the common problem
+grep -q 'Почему у 5 из 6 ОО кластера дефицит по заданию 10 (Математика, 5' hum/note.md || fail "no question on the common problem"
