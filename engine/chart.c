@@ -191,7 +191,8 @@ void chart_dynamics(struct chart_batch *b, const char *name, const char *title,
 
 void chart_profile(struct chart_batch *b, const char *name, const char *title,
                    const char *xlabel, const char *const *categories, size_t ncat,
-                   const char *const *series, size_t nseries, const double *values)
+                   const char *const *series, size_t nseries, const double *values,
+                   double ymax)
 {
     size_t idx = b->n;
     int h = 300 + 20 * (int)nseries;
@@ -214,7 +215,15 @@ void chart_profile(struct chart_batch *b, const char *name, const char *title,
     common(&draw, title);
     sbuf_adds(&draw, "set xlabel ");
     str(&draw, xlabel);
-    sbuf_adds(&draw, "\nset ylabel '%'\nset yrange [0:100]\nset key outside bottom center vertical\n");
+    sbuf_adds(&draw, "\nset ylabel '%'\nset key outside bottom center vertical\n");
+    if (ymax > 0) {
+        sbuf_adds(&draw, "set yrange [0:");
+        fmtnum(&draw, ymax);
+        sbuf_adds(&draw, "]\n");
+    } else {
+        sbuf_adds(&draw, "set yrange [0:*]\n");
+    }
+    if (ncat > 25) sbuf_adds(&draw, "set xtics rotate by -90 font ',8'\n");
     if (ncat) {
         sbuf_printf(&draw, "set xrange [0.5:%zu.5]\nset xtics (", ncat);
         for (size_t i = 0; i < ncat; i++) {

@@ -55,6 +55,7 @@ struct gather {
     struct rule_flags flags;
     struct task_result tasks;     /* the task rules' findings (tasks.h) */
     struct rules_methods methods; /* φ, τ² and context fits behind the rules' tests */
+    struct store_works works;     /* score histograms, for the card */
     int have_members, have_models, have_rules, have_tasks, have_methods;
     struct note_school *schools;
     size_t nschools;
@@ -88,6 +89,7 @@ static void gather_free(struct gather *g)
     rule_flags_free(&g->flags);
     if (g->have_tasks) tasks_free(&g->tasks);
     if (g->have_methods) rules_methods_free(&g->methods);
+    store_works_free(&g->works);
     if (g->have_rules) rules_free(&g->rules);
     if (g->have_models) ana_models_free(&g->models);
     if (g->have_members) ind_members_free(&g->members);
@@ -316,6 +318,7 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
             g->have_tasks = 1;
         }
     }
+    if (!rc) rc = store_read_works(store_db(g->store), y0, y1, &g->works, d);
     if (!rc) rc = store_imports(g->store, collect_import, g, d);
     char *ctx = cli_def_file(c, c->context, "context.ini");
     if (!rc) rc = hash_files(g, c->defs_root, defs, nini, rules_path, ctx, d);
@@ -343,6 +346,7 @@ static void input_of(struct gather *g, struct note_input *in)
     in->rules = g->have_rules ? &g->rules : NULL;
     in->flags = g->have_rules ? &g->flags : NULL;
     in->tasks = g->have_tasks ? &g->tasks : NULL;
+    in->works = &g->works;
     in->methods = g->have_methods ? &g->methods : NULL;
     in->imports = g->imports;
     in->nimports = g->nimports;

@@ -1547,7 +1547,7 @@ static int sec_tasks(struct doc *o, struct ctx *c, int no, const char *school)
         const char *series[5];
         size_t ns = 0;
         if (school) series[ns++] = sname(in, school);
-        series[ns++] = T("Кластер «%s»", cname(in, c->cluster));
+        series[ns++] = cname(in, c->cluster);
         series[ns++] = "Район";
         series[ns++] = "Регион";
         series[ns++] = "Россия";
@@ -1569,7 +1569,7 @@ static int sec_tasks(struct doc *o, struct ctx *c, int no, const char *school)
         chart_profile(o->cb, chart,
                       T("%s, %d кл., %s: выполнение заданий", t0->subject, t0->grade,
                         year_text(in->y1)),
-                      "Задание", cats, ncat, series, ns, vals);
+                      "Задание", cats, ncat, series, ns, vals, 100);
         page_chart(o->D, chart,
                    T("Рис. %d. Профиль выполнения заданий: %s, %d" NBSP "кл., %s", o->fig++,
                      t0->subject, t0->grade, year_text(in->y1)));
@@ -1615,6 +1615,89 @@ static int sec_tasks(struct doc *o, struct ctx *c, int no, const char *school)
         sbuf_free(&part);
         sbuf_free(&hard);
         sbuf_free(&rec);
+    }
+    return 1;
+}
+
+/* The card: the school's primary-score distribution of each of its works of the last
+ * year against the district's, with the marks' lowest scores (vpr_dist). Returns 1 when
+ * a section was written. */
+static int sec_scores(struct doc *o, const struct note_input *in, const char *school, int no)
+{
+    const struct store_works *W = in->works;
+    size_t nmine = 0;
+    for (size_t i = 0; W && i < W->n; i++)
+        nmine += W->v[i].year == in->y1 && strcmp(W->v[i].school_id, school) == 0;
+    if (!nmine) return 0;
+    page_h(o->D, 1, "%d. Распределение первичных баллов ВПР, %s", no, year_text(in->y1));
+    page_p(o->D, NULL,
+           "Доля участников ОО и района с каждым первичным баллом работы; у баллов отмечены "
+           "границы отметок (наименьший балл отметки, самый частый среди ОО района). Всплеск "
+           "ровно на границе отметки при провале перед ней — повод проверить объективность "
+           "проверки работ (правило района о всплеске у границы отметки).");
+    int fig = 0;
+    for (size_t i = 0; i < W->n; i++) {
+        const struct store_work *w = &W->v[i];
+        if (w->year != in->y1 || strcmp(w->school_id, school) != 0 || !(w->n > 0)) continue;
+        /* the district's histogram of the work, and its usual lowest score of each mark */
+        size_t len = w->len;
+        for (size_t k = 0; k < W->n; k++)
+            if (W->v[k].year == w->year && W->v[k].grade == w->grade &&
+                strcmp(W->v[k].subject, w->subject) == 0 && W->v[k].len > len)
+                len = W->v[k].len;
+        double *dist = xcalloc(len + 1, sizeof *dist), dn = 0;
+        int cut[4] = {-1, -1, -1, -1};
+        for (int m = 0; m < 4; m++) {
+            int best = -1, bestc = 0;
+            for (size_t k = 0; k < W->n; k++) {
+                const struct store_work *u = &W->v[k];
+                if (u->year != w->year || u->grade != w->grade || strcmp(u->subject, w->subject))
+                    continue;
+                if (m == 0)
+                    for (size_t j = 0; j < u->len; j++) {
+                        dist[j] += u->scores[j];
+                        dn += u->scores[j];
+                    }
+                int v = u->mark_min[m], cnt = 0;
+                if (v < 0) continue;
+                for (size_t q = 0; q < W->n; q++) {
+                    const struct store_work *x = &W->v[q];
+                    cnt += x->year == w->year && x->grade == w->grade &&
+                           strcmp(x->subject, w->subject) == 0 && x->mark_min[m] == v;
+                }
+                if (cnt > bestc || (cnt == bestc && v < best)) {
+                    best = v;
+                    bestc = cnt;
+                }
+            }
+            cut[m] = best;
+        }
+        const char **cats = xcalloc(len + 1, sizeof *cats);
+        double *vals = xcalloc(2 * len + 1, sizeof *vals);
+        for (size_t j = 0; j < len; j++) {
+            int mark = 0;
+            for (int m = 1; m < 4; m++)
+                if (cut[m] == (int)j) mark = m + 2;
+            cats[j] = mark ? T("%zu «%d»", j, mark) : T("%zu", j);
+            vals[j] = j < w->len ? 100.0 * w->scores[j] / (double)w->n : 0.0;
+            vals[len + j] = dn > 0 ? 100.0 * dist[j] / dn : NAN;
+        }
+        const char *series[2] = {sname(in, school), "Район"};
+        char chart[64];
+        snprintf(chart, sizeof chart, "scores_%d", ++fig);
+        chart_profile(o->cb, chart,
+                      T("%s, %ld кл., %s: первичные баллы", w->subject, w->grade,
+                        year_text(w->year)),
+                      "Первичный балл («3», «4», «5» — наименьший балл отметки)", cats, len,
+                      series, 2, vals, 0);
+        page_chart(o->D, chart,
+                   T("Рис. %d. Распределение первичных баллов: %s, %ld" NBSP "кл. (ОО — %s %s; "
+                     "район — %s по файлам участников ОО)", o->fig++, w->subject, w->grade,
+                     count((double)w->n), plural(w->n, "участник", "участника", "участников"),
+                     count(dn)));
+        free(cats);
+        free(vals);
+        free(dist);
     }
     return 1;
 }
@@ -2419,7 +2502,9 @@ int note_card(const struct note_input *in, const char *school_id, const char *cl
         }
         if (!nf) page_item(o.D, NULL, "Рекомендуется продолжать мониторинг по ключевым показателям.");
     }
-    if (c.cluster) sec_tasks(&o, &c, 6, school_id);
+    int no = 6;
+    if (c.cluster && sec_tasks(&o, &c, no, school_id)) no++;
+    sec_scores(&o, in, school_id, no);
     rc = write_all(o.D, o.cb, od, "card", in->docx, d);
     chart_batch_free(o.cb);
     page_free(o.D);

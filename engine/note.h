@@ -90,6 +90,9 @@ struct note_input {
     const struct rules_methods *methods; /* the overdispersion and context regressions
                                             behind the rules' tests, for the methodology
                                             appendix (may be NULL) */
+    const struct store_works *works;     /* the per-work primary-score histograms (vpr_dist)
+                                            of the window, for the card's score chart (may
+                                            be NULL) */
     const struct task_result *tasks;     /* the task rules' findings over the window (may be
                                             NULL or empty: no section «Достижение
                                             планируемых результатов») */
