@@ -226,15 +226,38 @@ static void task_figures(struct task_task *t, const struct task_row_in *const *r
         f->p_below = gsl_cdf_ugaussian_P((f->points / f->possible - pr) / se);
     }
 
-    /* clusters: pooled; against the rest with the schools as units */
+    /* clusters: pooled; against the rest with the schools as units. Membership is
+       sparse (a school is in a cluster or two): per cluster the list of its schools */
     size_t nc = mem->nclusters, ns = t->nschools;
-    unsigned char *inc = xcalloc(nc * ns + 1, 1);
+    size_t *cnt = xcalloc(nc + 1, sizeof *cnt);
     for (size_t i = 0; i < ns; i++)
         for (size_t k = mem_first(mem, t->schools[i].unit);
              k < mem->n && strcmp(mem->v[k].school, t->schools[i].unit) == 0; k++)
-            inc[mem->v[k].cluster * ns + i] = 1;
-    t->clusters = xcalloc(nc + 1, sizeof *t->clusters);
-    t->member = xcalloc(nc * ns + 1, 1);
+            cnt[mem->v[k].cluster]++;
+    size_t nact = 0, nmem = 0;
+    for (size_t c = 0; c < nc; c++) {
+        nact += cnt[c] > 0;
+        nmem += cnt[c];
+    }
+    t->clusters = xcalloc(nact + 1, sizeof *t->clusters);
+    t->member_at = xcalloc(nact + 1, sizeof *t->member_at);
+    t->member_of = xcalloc(nmem + 1, sizeof *t->member_of);
+    size_t *slot = xcalloc(nc + 1, sizeof *slot);     /* cluster → its index among t's */
+    for (size_t c = 0, a = 0, off = 0; c < nc; c++) {
+        if (!cnt[c]) continue;
+        slot[c] = a;
+        t->member_at[a] = off;
+        off += cnt[c];
+        a++;
+        (void)a;
+    }
+    size_t *fill = xcalloc(nact + 1, sizeof *fill);
+    for (size_t i = 0; i < ns; i++)
+        for (size_t k = mem_first(mem, t->schools[i].unit);
+             k < mem->n && strcmp(mem->v[k].school, t->schools[i].unit) == 0; k++) {
+            size_t a = slot[mem->v[k].cluster];
+            t->member_of[t->member_at[a] + fill[a]++] = i;
+        }
     double *y = xcalloc(ns + 1, sizeof *y), *w = xcalloc(ns + 1, sizeof *w);
     int *g = xcalloc(ns + 1, sizeof *g);
     for (size_t i = 0; i < ns; i++) {
@@ -243,19 +266,17 @@ static void task_figures(struct task_task *t, const struct task_row_in *const *r
         w[i] = f->possible > 0 ? f->possible : 0;
     }
     for (size_t c = 0; c < nc; c++) {
+        if (!cnt[c]) continue;
+        size_t a = slot[c];
         double cn = 0, ck = 0, cm = 0;
-        size_t members = 0;
-        for (size_t i = 0; i < ns; i++) {
+        for (size_t q = 0; q < cnt[c]; q++) {
+            size_t i = t->member_of[t->member_at[a] + q];
             const struct task_fig *f = &t->schools[i];
-            g[i] = inc[c * ns + i];
-            if (!g[i]) continue;
-            members++;
+            g[i] = 1;
             cn += f->n;
             ck += f->points;
             cm += f->possible;
         }
-        if (!members) continue;
-        memcpy(t->member + t->nclusters * ns, inc + c * ns, ns);
         struct task_fig *cf = &t->clusters[t->nclusters++];
         fig_set(cf, TASK_CLUSTER, mem->clusters[c], cn, ck, cm, p->min_n);
         interval(cf, t->phi);
@@ -263,8 +284,12 @@ static void task_figures(struct task_task *t, const struct task_row_in *const *r
         if (isfinite(cf->value) && stats_group_vs_rest(y, w, g, ns, &gt) == STATS_OK &&
             isfinite(gt.p))
             cf->p_below = gt.diff < 0 ? gt.p / 2 : 1 - gt.p / 2;
+        for (size_t q = 0; q < cnt[c]; q++) g[t->member_of[t->member_at[a] + q]] = 0;
     }
-    free(inc);
+    t->nmember = nmem;
+    free(cnt);
+    free(slot);
+    free(fill);
     free(y);
     free(w);
     free(g);
@@ -280,6 +305,14 @@ static void task_figures(struct task_task *t, const struct task_row_in *const *r
 }
 
 /* ------------------------------------------------------------------ findings */
+
+/* How many schools cluster c of t has (their indices: member_of[member_at[c] ...]). */
+static size_t task_members(const struct task_task *t, size_t c, size_t *first)
+{
+    size_t end = c + 1 < t->nclusters ? t->member_at[c + 1] : t->nmember;
+    if (first) *first = t->member_at[c];
+    return end - t->member_at[c];
+}
 
 struct finds {
     struct task_finding *v;
@@ -375,8 +408,9 @@ static void task_findings(const struct task_task *t, size_t ti, const struct tas
             add_finding(fs, TF_DEFICIT, p->deficit, ti, cf, sig_needed ? cf->p_below : dp);
         }
         int of = 0, with = 0;
-        for (size_t i = 0; i < t->nschools; i++) {
-            if (!t->member[c * t->nschools + i] || !isfinite(t->schools[i].value)) continue;
+        for (size_t k = task_members(t, c, NULL); k-- > 0;) {
+            size_t i = t->member_of[t->member_at[c] + k];
+            if (!isfinite(t->schools[i].value)) continue;
             of++;
             with += def[i];
         }
@@ -390,17 +424,27 @@ static void task_findings(const struct task_task *t, size_t ti, const struct tas
         }
     }
 
-    /* schools: a deficit their cluster does not share */
+    /* schools: a deficit their cluster does not share (in school order) */
+    unsigned char *in_c = xcalloc(t->nschools + 1, 1);
+    for (size_t c = 0; p->particular && c < t->nclusters; c++) {
+        if (common[c] || cdef[c]) continue;
+        for (size_t k = task_members(t, c, NULL); k-- > 0;) in_c[t->member_of[t->member_at[c] + k]] = 1;
+    }
     for (size_t i = 0; p->particular && i < t->nschools; i++) {
-        if (!def[i]) continue;
+        if (!def[i] || !in_c[i]) continue;
         for (size_t c = 0; c < t->nclusters; c++) {
-            if (common[c] || cdef[c] || !t->member[c * t->nschools + i]) continue;
+            if (common[c] || cdef[c]) continue;
+            int member = 0;
+            for (size_t k = task_members(t, c, NULL); k-- > 0 && !member;)
+                member = t->member_of[t->member_at[c] + k] == i;
+            if (!member) continue;
             struct task_finding *x = add_finding(fs, TF_PARTICULAR, p->particular, ti,
                                                  &t->schools[i], defp[i]);
             free(x->cluster);
             x->cluster = xstrdup(t->clusters[c].unit);
         }
     }
+    free(in_c);
     free(pv);
     free(q);
     free(def);
@@ -599,7 +643,8 @@ void tasks_free(struct task_result *r)
         for (size_t k = 0; k < t->nclusters; k++) free(t->clusters[k].unit);
         free(t->schools);
         free(t->clusters);
-        free(t->member);
+        free(t->member_at);
+        free(t->member_of);
     }
     for (size_t i = 0; i < r->nfindings; i++) {
         free(r->findings[i].unit);

@@ -153,8 +153,10 @@ struct task_task {                /* one task of one work, with its figures */
     struct task_fig district;
     struct task_fig *schools, *clusters;
     size_t nschools, nclusters;
-    unsigned char *member;        /* nclusters × nschools: member[c·nschools + i] is 1 when
-                                     schools[i] belongs to clusters[c] */
+    size_t *member_at, *member_of;  /* the schools of clusters[c]: schools[member_of[k]]
+                                     for k in [member_at[c], member_at[c + 1]) (the last
+                                     cluster's end is nmember) */
+    size_t nmember;
     size_t f0, f1;                /* its findings: task_result.findings[f0 .. f1) */
 };
 
