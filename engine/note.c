@@ -1543,6 +1543,36 @@ static int sec_tasks(struct doc *o, struct ctx *c, int no, const char *school)
         }
         page_table_note(tb, "Выделено выполнение ниже уровня дефицита (или значимо ниже района); "
                             "«—» — нет данных или участников меньше минимума.");
+        /* the work's marks: the cluster and the district against the region and Russia */
+        {
+            static const struct {
+                enum task_marks_level l;
+                const char *name;
+            } lv[] = {{TM_CLUSTER, NULL}, {TM_DISTRICT, "Район"}, {TM_REGION, "Регион"},
+                      {TM_RUSSIA, "Россия"}};
+            const struct task_marks *mk[4];
+            int any_ref = 0;
+            for (int k = 0; k < 4; k++) {
+                mk[k] = task_marks_of(R, t0->year, t0->grade, t0->subject, lv[k].l, c->cluster);
+                any_ref |= k >= 2 && mk[k];
+            }
+            if (any_ref) {
+                static const char *const mh[] = {"", "«2»", "«3»", "«4»", "«5»", "Участников"};
+                struct page_table *mt = page_table(
+                    o->D, T("task_marks_%zu", w + 1),
+                    caption(o, T("Распределение отметок: %s, %d" NBSP "кл., %s, %%", t0->subject,
+                                 t0->grade, year_text(in->y1))),
+                    6, mh);
+                for (int k = 0; k < 4; k++) {
+                    if (!mk[k]) continue;
+                    page_row(mt);
+                    page_cell(mt, lv[k].name ? lv[k].name : cname(in, c->cluster));
+                    for (int j = 0; j < 4; j++)
+                        page_cell_val(mt, mk[k]->share[j], PAGE_F_PCT, pct_cell(mk[k]->share[j]), 0);
+                    page_cell_val(mt, mk[k]->n, PAGE_F_INT, count(mk[k]->n), 0);
+                }
+            }
+        }
         /* the profile: (school,) cluster, district, region, Russia */
         const char *series[5];
         size_t ns = 0;

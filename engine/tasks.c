@@ -651,9 +651,100 @@ void tasks_free(struct task_result *r)
         free(r->findings[i].cluster);
         free(r->findings[i].recommendation);
     }
+    for (size_t i = 0; i < r->nmarks; i++) {
+        free(r->marks[i].subject);
+        free(r->marks[i].unit);
+    }
     free(r->tasks);
     free(r->findings);
+    free(r->marks);
     memset(r, 0, sizeof *r);
+}
+
+const struct task_marks *task_marks_of(const struct task_result *r, int year, int grade,
+                                       const char *subject, enum task_marks_level level,
+                                       const char *unit)
+{
+    for (size_t i = 0; r && i < r->nmarks; i++) {
+        const struct task_marks *m = &r->marks[i];
+        if (m->year == year && m->grade == grade && m->level == level &&
+            strcmp(m->subject, subject) == 0 &&
+            (level != TM_CLUSTER || strcmp(m->unit, unit ? unit : "") == 0))
+            return m;
+    }
+    return NULL;
+}
+
+static void marks_add(struct task_result *r, size_t *cap, int year, int grade,
+                      const char *subject, enum task_marks_level level, const char *unit,
+                      const double share[4], double n)
+{
+    if (r->nmarks == *cap) {
+        *cap = *cap ? 2 * *cap : 64;
+        r->marks = xrealloc(r->marks, *cap * sizeof *r->marks);
+    }
+    struct task_marks *m = &r->marks[r->nmarks++];
+    m->year = year;
+    m->grade = grade;
+    m->subject = xstrdup(subject);
+    m->level = level;
+    m->unit = xstrdup(unit ? unit : "");
+    memcpy(m->share, share, sizeof m->share);
+    m->n = n;
+}
+
+/* The works' marks: pooled from vpr (district, clusters) and the reference rows. */
+static int read_marks(sqlite3 *db, int y1, struct task_result *out, struct soko_diag *d)
+{
+    static const char *const sql[2] = {
+        /* district (cluster NULL) and clusters: Σ counts over the schools' rows */
+        "SELECT year, grade, subject, NULL, sum(m2), sum(m3), sum(m4), sum(m5), "
+        "sum(participants) FROM vpr WHERE year <= ?1 GROUP BY year, grade, subject "
+        "UNION ALL "
+        "SELECT v.year, v.grade, v.subject, c.cluster_id, sum(v.m2), sum(v.m3), sum(v.m4), "
+        "sum(v.m5), sum(v.participants) FROM vpr v JOIN clusters c ON c.school_id = "
+        "v.school_id WHERE v.year <= ?1 GROUP BY v.year, v.grade, v.subject, c.cluster_id "
+        "ORDER BY 1, 2, 3, 4",
+        "SELECT year, grade, subject, level, p2, p3, p4, p5, participants FROM vpr_reference "
+        "WHERE year <= ?1 ORDER BY year, grade, subject, level"};
+    size_t cap = 0;
+    for (int k = 0; k < 2; k++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db, sql[k], -1, &st, NULL) != SQLITE_OK) {
+            soko_diag_add(d, NULL, 0, 0, _("reading the task results from the store: %s"),
+                          sqlite3_errmsg(db));
+            return SOKO_EDB;
+        }
+        sqlite3_bind_int(st, 1, y1 > 0 ? y1 : 9999);
+        int step;
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            double v[4], n = sqlite3_column_type(st, 8) == SQLITE_NULL
+                                 ? NAN
+                                 : sqlite3_column_double(st, 8);
+            for (int j = 0; j < 4; j++) v[j] = sqlite3_column_double(st, 4 + j);
+            const char *unit = (const char *)sqlite3_column_text(st, 3);
+            enum task_marks_level level;
+            if (k == 0) {
+                if (!(n > 0)) continue;
+                for (int j = 0; j < 4; j++) v[j] = 100.0 * v[j] / n;
+                level = unit ? TM_CLUSTER : TM_DISTRICT;
+            } else {
+                level = unit && strcmp(unit, "russia") == 0   ? TM_RUSSIA
+                        : unit && strcmp(unit, "region") == 0 ? TM_REGION
+                                                              : TM_DISTRICT_REF;
+                unit = NULL;
+            }
+            marks_add(out, &cap, sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+                      (const char *)sqlite3_column_text(st, 2), level, unit, v, n);
+        }
+        sqlite3_finalize(st);
+        if (step != SQLITE_DONE) {
+            soko_diag_add(d, NULL, 0, 0, _("reading the task results from the store: %s"),
+                          sqlite3_errmsg(db));
+            return SOKO_EDB;
+        }
+    }
+    return SOKO_OK;
 }
 
 /* ------------------------------------------------------------------ the store */
@@ -817,6 +908,7 @@ int tasks_run(sqlite3 *db, const struct rule_set *rs, int y0, int y1, struct tas
             out->findings[k++] = *f;
         }
         out->nfindings = k;
+        rc = read_marks(db, y1, out, d);
     }
     for (size_t i = 0; i < S.n; i++) free(S.v[i]);
     free(S.v);

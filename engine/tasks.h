@@ -160,12 +160,33 @@ struct task_task {                /* one task of one work, with its figures */
     size_t f0, f1;                /* its findings: task_result.findings[f0 .. f1) */
 };
 
+/* A work's marks distribution (shares of «2»..«5», %) for a unit or a reference level:
+ * the district and the clusters pooled from the schools' vpr rows (Σ counts / Σ
+ * participants), Russia, the region (and the municipality as typed) from
+ * vpr_reference. Read by tasks_run only (tasks_compute leaves them empty). */
+enum task_marks_level { TM_CLUSTER, TM_DISTRICT, TM_REGION, TM_RUSSIA, TM_DISTRICT_REF };
+struct task_marks {
+    int year, grade;
+    char *subject;
+    enum task_marks_level level;
+    char *unit;                   /* the cluster id; "" otherwise */
+    double share[4];              /* % of «2», «3», «4», «5» */
+    double n;                     /* participants (NaN when not given) */
+};
+
 struct task_result {
     struct task_task *tasks;
     size_t ntasks;
     struct task_finding *findings;    /* by task, then kind, unit */
     size_t nfindings;
+    struct task_marks *marks;         /* by year, grade, subject, level, unit */
+    size_t nmarks;
 };
+
+/* The marks of a work at a level (unit: the cluster id, else ignored), or NULL. */
+const struct task_marks *task_marks_of(const struct task_result *r, int year, int grade,
+                                       const char *subject, enum task_marks_level level,
+                                       const char *unit);
 
 /* Pure: computes every task of in->plan and the findings of p. */
 void tasks_compute(const struct task_input *in, const struct task_params *p,

@@ -346,7 +346,7 @@ static const char *const role_name_ru[] = { /* as Excel files of an office write
 /* The forms, in the order files are listed. */
 enum form_id {
     F_SCHOOLS, F_CLUSTERS, F_CONTEXT, F_VPR, F_VPR_STUDENTS, F_OGE, F_EGE, F_RDR,
-    F_OLYMPIAD, F_ADMISSIONS, F_VPR_PLAN, F_VPR_TASKS, F_VPR_REF_TASKS, NFORMS
+    F_OLYMPIAD, F_ADMISSIONS, F_VPR_PLAN, F_VPR_TASKS, F_VPR_REF_TASKS, F_VPR_REF, NFORMS
 };
 #define NEXCEL F_VPR_PLAN  /* the forms before it have Excel mirrors */
 
@@ -830,6 +830,7 @@ static const struct form_def form_defs[NFORMS] = {
     { "vpr_plan", "year,grade,subject,task,max_score,level,skill,code", NULL },
     { "vpr_tasks", "year,school_id,grade,subject,task,participants,points", NULL },
     { "vpr_reference_tasks", "year,level,grade,subject,task,completion", NULL },
+    { "vpr_reference", "year,level,grade,subject,name,participants,p2,p3,p4,p5", NULL },
 };
 
 /* ==========================================================================
@@ -1305,6 +1306,25 @@ static void gen_task_plan(struct gen *g, int year)
         fm_str(fp, d->skill);
         fm_str(fp, d->code);
         fm_end(fp);
+    }
+    {
+        /* the marks of Russia and the region (tenths of %, adding up to 1000) */
+        static const int share[2][4] = {{121, 403, 330, 146}, {85, 380, 362, 173}};
+        static const long long size[2] = {1250000, 41000};
+        struct form *fm = &g->fm[F_VPR_REF];
+        for (lvl = 0; lvl < 2; lvl++) {
+            int k = year - g->first_year, j;
+            fm_row(fm, 0);
+            fm_year(fm, year);
+            fm_str(fm, lvl ? "region" : "russia");
+            fm_int(fm, 5);
+            fm_str(fm, subj_name[S_MATH]);
+            fm_str(fm, lvl ? "Условный регион" : "");
+            fm_int(fm, size[lvl] + 1000 * k);
+            for (j = 0; j < 4; j++)      /* a little better each year: «2» to «4» */
+                fm_fix(fm, share[lvl][j] + (j == 0 ? -3 * k : j == 2 ? 3 * k : 0), 1);
+            fm_end(fm);
+        }
     }
     for (lvl = 0; lvl < 2; lvl++)
         for (t = 0; t < NTASKS; t++) {

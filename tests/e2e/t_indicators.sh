@@ -2,7 +2,7 @@
 # match sqlite3 computed directly from the store; pooling, suppression, filters,
 # formats, determinism, refusals; the INI examples of docs/indicators.md load.
 for f in schools clusters context vpr vpr_students oge ege rdr olympiad admissions \
-    vpr_plan vpr_tasks vpr_reference_tasks; do
+    vpr_plan vpr_tasks vpr_reference_tasks vpr_reference; do
   run 0 --db s.db import $f "$SAMPLES/$f.csv"
 done
 IND="$TOP/defs/indicators"

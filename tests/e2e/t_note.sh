@@ -7,7 +7,7 @@
 command -v gnuplot >/dev/null 2>&1 || skip "gnuplot is not installed"
 GOLDEN="$TOP/tests/golden"
 for f in schools clusters context vpr vpr_students oge ege rdr olympiad admissions \
-    vpr_plan vpr_tasks vpr_reference_tasks; do
+    vpr_plan vpr_tasks vpr_reference_tasks vpr_reference; do
   run 0 --db d.db import --quiet "$f" "$SAMPLES/$f.csv"
 done
 I="--indicators $TOP/defs/indicators"

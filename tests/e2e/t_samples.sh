@@ -16,7 +16,7 @@ for t in schools clusters context vpr oge ege rdr olympiad admissions vpr_dist; 
 done
 [ "$(q s.db "select count(*) from schools")" = 40 ] || fail "expected 40 schools"
 # the task forms (no Excel copies): the plan first, then the results and Russia / region
-tforms="vpr_plan vpr_tasks vpr_reference_tasks"
+tforms="vpr_plan vpr_tasks vpr_reference_tasks vpr_reference"
 for f in $tforms; do
   run 0 --db s.db import "$f" "$SAMPLES/$f.csv"
   quiet_err "$f"

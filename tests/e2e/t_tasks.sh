@@ -56,7 +56,7 @@ has out 'brought from schema version 5 to 6'
 run 0 --db old.db import vpr_plan plan.csv
 
 # --- the sample district ------------------------------------------------------------------
-for f in schools clusters vpr vpr_plan vpr_tasks vpr_reference_tasks; do
+for f in schools clusters vpr vpr_plan vpr_tasks vpr_reference_tasks vpr_reference; do
   run 0 --db s.db import "$f" "$SAMPLES/$f.csv"
 done
 run 0 --db s.db tasks --cluster humanities --format csv
@@ -146,3 +146,10 @@ has hn/note.md 'Достижение планируемых результато
 ! grep -q '<script>' hn/note.md || fail "a skill's HTML reached note.md"
 # the session's questions ask about the common problem
 grep -q 'Почему у 5 из 6 ОО кластера дефицит по заданию 10 (Математика, 5' hum/note.md || fail "no question on the common problem"
+# the marks of the work: the cluster and the district against the region and Russia
+run 0 --db s.db note --cluster humanities --out hum2 --date 2026-09-01 --quiet
+grep -A7 'Распределение отметок: Математика, 5' hum2/note.md > marks.md
+grep -q '^| Россия | 11,5 | 40,3 | 33,6 | 14,6 |' marks.md || { cat marks.md; fail "no Russia's marks in the note"; }
+grep -q '^| Регион | 7,9 | 38,0 | 36,8 | 17,3 |' marks.md || fail "no region's marks in the note"
+want=$(q s.db "select printf('%.1f', 100.0 * sum(m2) / sum(participants)) from vpr where year = 2026 and grade = 5 and subject = 'Математика'" | tr . ,)
+grep -q "^| Район | $want |" marks.md || fail "district's «2» share is not $want"
