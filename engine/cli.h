@@ -121,6 +121,8 @@ int cmd_context(struct cli *c);
 int cmd_flags(struct cli *c);
 int cmd_recommend(struct cli *c);
 int cmd_calibrate(struct cli *c);
+/* cli_tasks.c */
+int cmd_tasks(struct cli *c);
 /* cli_note.c */
 int cmd_note(struct cli *c);
 int cmd_card(struct cli *c);

@@ -147,6 +147,7 @@ static void forms_md(void)
             for (size_t k = 0; k < f->nchecks; k++)
                 printf("* %s: %s\n", form_check_kind_name(f->checks[k].kind), f->checks[k].doc);
         }
+        if (form_notes(f)) printf("\n%s\n", form_notes(f));
         if (f->example) printf("\nExample:\n\n```csv\n%s```\n", f->example);
         printf("\n");
     }

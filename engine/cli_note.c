@@ -16,6 +16,7 @@
 #include "names.h"
 #include "note.h"
 #include "rules.h"
+#include "tasks.h"
 #include "stats.h"
 #include "store.h"
 
@@ -53,7 +54,10 @@ struct gather {
     struct ana_models models;
     struct rule_set rules;
     struct rule_flags flags;
-    int have_members, have_models, have_rules;
+    struct task_result tasks;     /* the task rules' findings (tasks.h) */
+    struct rules_methods methods; /* φ, τ² and context fits behind the rules' tests */
+    struct store_works works;     /* score histograms, for the card */
+    int have_members, have_models, have_rules, have_tasks, have_methods;
     struct note_school *schools;
     size_t nschools;
     struct note_cluster *clusters;
@@ -84,6 +88,9 @@ static void gather_free(struct gather *g)
     names_free(g->names);
     free(g->norm.v);
     rule_flags_free(&g->flags);
+    if (g->have_tasks) tasks_free(&g->tasks);
+    if (g->have_methods) rules_methods_free(&g->methods);
+    store_works_free(&g->works);
     if (g->have_rules) rules_free(&g->rules);
     if (g->have_models) ana_models_free(&g->models);
     if (g->have_members) ind_members_free(&g->members);
@@ -319,7 +326,16 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
         o.y0 = y0;
         o.y1 = y1;
         if (!rc) rc = rules_run(&g->rules, g->std, &o, &g->flags, d);
+        if (!rc) {
+            rc = rules_methods_run(&g->rules, g->std, &o, &g->methods, d);
+            g->have_methods = 1;
+        }
+        if (!rc) {
+            rc = tasks_run(store_db(g->store), &g->rules, y0, y1, &g->tasks, d);
+            g->have_tasks = 1;
+        }
     }
+    if (!rc) rc = store_read_works(store_db(g->store), y0, y1, &g->works, d);
     if (!rc) rc = store_imports(g->store, collect_import, g, d);
     char *ctx = cli_def_file(c, c->context, "context.ini");
     if (!rc) rc = hash_files(g, c->defs_root, defs, nini, rules_path, ctx, d);
@@ -346,6 +362,9 @@ static void input_of(struct gather *g, struct note_input *in)
     in->nclusters = g->nclusters;
     in->rules = g->have_rules ? &g->rules : NULL;
     in->flags = g->have_rules ? &g->flags : NULL;
+    in->tasks = g->have_tasks ? &g->tasks : NULL;
+    in->works = &g->works;
+    in->methods = g->have_methods ? &g->methods : NULL;
     in->imports = g->imports;
     in->nimports = g->nimports;
     in->files = g->files;

@@ -736,7 +736,7 @@ int load_parse_cell(const struct form_col *c, char *text, struct load_cell *cell
     cell->s = text;
     switch (c->type) {
     case COL_TEXT:
-        return 0;
+        return (c->flags & COL_TASK) ? form_task_label(text, why, whysz) : 0;
     case COL_ENUM: {
         const char *v = form_enum_value(c, text);
         if (!v) break;

@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,19 @@ struct store {
     int busy_ms;              /* how long a write waits for another writer */
     int found_version;        /* the schema version the file had when opened */
     int defs_synced;          /* defined forms whose tables this open created or rebuilt */
+    /* the task forms (vpr_plan, vpr_tasks, vpr_reference_tasks): cross checks */
+    sqlite3_stmt *plan_max;   /* a task's max_score in the stored plan */
+    struct plan_sum *plans;   /* vpr_plan import in progress: per work, its sums */
+    size_t nplans;
+};
+
+/* One work of a vpr_plan import in progress. */
+struct plan_sum {
+    long long year, grade;
+    char *subject;
+    long long sum;            /* of the tasks' max_score */
+    long long work_max;       /* -1: not given */
+    long line;                /* last row */
 };
 
 static void finalize_stmts(struct store *s);
@@ -436,6 +450,33 @@ static int migrate_login(struct store *s, struct soko_diag *d)
     return rc;
 }
 
+/* 6 → 7: the tasks of a work (vpr_plan), task results (vpr_tasks) and the reference
+ * figures of Russia, the region and the municipality (vpr_reference,
+ * vpr_reference_tasks): new tables, nothing else changes. */
+static int migrate_tasks(struct store *s, struct soko_diag *d)
+{
+    static const char *const forms[] = {"vpr_plan", "vpr_tasks", "vpr_reference",
+                                         "vpr_reference_tasks", NULL};
+    struct sbuf b = SBUF_INIT;
+    int rc = SOKO_OK;
+    for (int i = 0; forms[i] && !rc; i++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master WHERE name = ?", -1, &st,
+                               NULL) != SQLITE_OK) {
+            rc = db_fail(s, d, "migrating to schema 7");
+            break;
+        }
+        sqlite3_bind_text(st, 1, forms[i], -1, SQLITE_STATIC);
+        int have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+        sqlite3_finalize(st);
+        if (have < 0) rc = db_fail(s, d, "migrating to schema 7");
+        else if (!have) create_table(&b, form_find(forms[i]));
+    }
+    if (!rc && b.len) rc = exec(s, b.s, d);
+    sbuf_free(&b);
+    return rc;
+}
+
 /* Migrations: each step brings user_version v to v+1. Version 1 is generated from the
  * forms table, so a later change of a form's columns needs a migration here. */
 static int migrate(struct store *s, struct soko_diag *d)
@@ -524,6 +565,7 @@ static int migrate(struct store *s, struct soko_diag *d)
             sbuf_free(&b);
         }
         if (!rc && v < 6) rc = migrate_login(s, d);   /* 5 → 6: schools.login */
+        if (!rc && v < 7) rc = migrate_tasks(s, d);    /* 6 → 7: the task forms */
     }
     if (!rc) rc = exec(s, "PRAGMA user_version = " SOKO_STR(STORE_SCHEMA_VERSION), d);
     if (!rc) return exec(s, "COMMIT", d);
@@ -1141,8 +1183,19 @@ int store_open(const char *path, int readonly, struct store **out, struct soko_d
     return SOKO_OK;
 }
 
+static void plans_clear(struct store *s)
+{
+    for (size_t i = 0; i < s->nplans; i++) free(s->plans[i].subject);
+    free(s->plans);
+    s->plans = NULL;
+    s->nplans = 0;
+}
+
 static void finalize_stmts(struct store *s)
 {
+    sqlite3_finalize(s->plan_max);
+    s->plan_max = NULL;
+    plans_clear(s);
     for (int i = 0; i < NFORMS_MAX; i++) {
         sqlite3_finalize(s->t[i].upsert);
         sqlite3_finalize(s->t[i].save);
@@ -1305,6 +1358,7 @@ int store_import_begin(struct store *s, const struct form *f, const char *file,
     s->form = f;
     s->file = file;
     s->n_rows = s->n_works = s->n_participants = 0;
+    plans_clear(s);
     return SOKO_OK;
 }
 
@@ -1455,6 +1509,242 @@ static int vpr_agree(struct store *s, struct table_stmts *t, struct load_row *r,
     return bad ? SOKO_EINPUT : 0;
 }
 
+/* ---------------------------------------------- the task forms: checks against the plan */
+
+static int is_form(const struct form *f, const char *name) { return strcmp(f->name, name) == 0; }
+
+static const struct load_cell *cell_of(const struct load_row *r, const char *name)
+{
+    int j = form_col_index(r->form, name);
+    SOKO_ASSERT(j >= 0);
+    return &r->cells[j];
+}
+
+static struct load_cell *cell_mut(struct load_row *r, const char *name)
+{
+    int j = form_col_index(r->form, name);
+    SOKO_ASSERT(j >= 0);
+    return &r->cells[j];
+}
+
+/* The plan's tasks of the row's work, "1, 2, 9.1", for a message (caller frees). */
+static char *plan_tasks(struct store *s, const struct load_row *r)
+{
+    sqlite3_stmt *st;
+    struct sbuf b = SBUF_INIT;
+    sbuf_add(&b, "", 0);
+    if (sqlite3_prepare_v2(s->db, "SELECT task FROM vpr_plan WHERE year = ?1 AND grade = ?2 AND "
+                                  "subject = ?3 ORDER BY CAST(task AS INTEGER), task",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sbuf_take(&b);
+    sqlite3_bind_int64(st, 1, cell_of(r, "year")->i);
+    sqlite3_bind_int64(st, 2, cell_of(r, "grade")->i);
+    sqlite3_bind_text(st, 3, cell_of(r, "subject")->s, -1, SQLITE_TRANSIENT);
+    int n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (n++ == 40) {
+            sbuf_adds(&b, ", ...");
+            break;
+        }
+        sbuf_printf(&b, "%s%s", n > 1 ? ", " : "", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return sbuf_take(&b);
+}
+
+/* The task's maximum score in the stored plan: SOKO_OK with *max, SOKO_EINPUT with the
+ * row refused by name (no plan, or a task the plan lacks), or the store's failure. */
+static int plan_task_max(struct store *s, const struct load_row *r, long long *max,
+                         struct soko_diag *d)
+{
+    if (!s->plan_max &&
+        sqlite3_prepare_v2(s->db, "SELECT max_score FROM vpr_plan WHERE year = ?1 AND grade = ?2 "
+                                  "AND subject = ?3 AND task = ?4", -1, &s->plan_max,
+                           NULL) != SQLITE_OK)
+        return db_fail(s, d, "looking up the plan of a work");
+    sqlite3_reset(s->plan_max);
+    long long year = cell_of(r, "year")->i, grade = cell_of(r, "grade")->i;
+    const char *subject = cell_of(r, "subject")->s, *task = cell_of(r, "task")->s;
+    sqlite3_bind_int64(s->plan_max, 1, year);
+    sqlite3_bind_int64(s->plan_max, 2, grade);
+    sqlite3_bind_text(s->plan_max, 3, subject, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s->plan_max, 4, task, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s->plan_max);
+    if (rc == SQLITE_ROW) {
+        *max = sqlite3_column_int64(s->plan_max, 0);
+        sqlite3_reset(s->plan_max);
+        return SOKO_OK;
+    }
+    sqlite3_reset(s->plan_max);
+    if (rc != SQLITE_DONE) return db_fail(s, d, "looking up the plan of a work");
+    char *tasks = plan_tasks(s, r);
+    if (!*tasks)
+        soko_diag_add(d, s->file, r->line, 0,
+                      _("task %s: the store has no plan of the work (ВПР %lld, grade %lld, %s); "
+                        "expected the work's plan imported first (form vpr_plan)"),
+                      task, year, grade, subject);
+    else
+        soko_diag_add(d, s->file, r->line, 0,
+                      _("task %s is not a task of the work's plan (ВПР %lld, grade %lld, %s: "
+                        "tasks %s); expected a task of the plan"),
+                      task, year, grade, subject, tasks);
+    free(tasks);
+    return SOKO_EINPUT;
+}
+
+/* vpr_tasks: the task in the plan, points within max × participants, and both figures
+ * filled in (points = completion / 100 × max × participants). */
+static int tasks_row(struct store *s, struct load_row *r, struct soko_diag *d)
+{
+    long long max;
+    int rc = plan_task_max(s, r, &max, d);
+    if (rc) return rc;
+    const char *task = cell_of(r, "task")->s;
+    long long n = cell_of(r, "participants")->i;
+    struct load_cell *pc = cell_mut(r, "completion"), *pt = cell_mut(r, "points");
+    struct load_cell *pm = cell_mut(r, "max_score");
+    if (pm->present && pm->i != max) {
+        soko_diag_add(d, s->file, r->line, 0,
+                      _("task %s: maximum score %lld here, but %lld in the work's plan; expected "
+                        "the plan's"), task, pm->i, max);
+        return SOKO_EINPUT;
+    }
+    pm->present = 1;
+    pm->i = max;
+    double cap = (double)max * (double)n;
+    if (!pc->present && !pt->present) {
+        soko_diag_add(d, s->file, r->line, 0,
+                      _("task %s: neither the completion nor the points are given; expected "
+                        "one of them"), task);
+        return SOKO_EINPUT;
+    }
+    if (pt->present && pt->r > cap + 1e-9) {
+        soko_diag_add(d, s->file, r->line, 0,
+                      _("task %s: %g points, more than the maximum %lld × %lld participants = "
+                        "%g; expected at most %g"), task, pt->r, max, n, cap, cap);
+        return SOKO_EINPUT;
+    }
+    if (pc->present && pt->present && cap > 0 &&
+        fabs(pc->r - 100.0 * pt->r / cap) > 0.5 + 1e-9) {
+        soko_diag_add(d, s->file, r->line, 0,
+                      _("task %s: completion %g %% but %g points of %g possible (%.1f %%); "
+                        "expected the two to agree"), task, pc->r, pt->r, cap,
+                      100.0 * pt->r / cap);
+        return SOKO_EINPUT;
+    }
+    if (!pt->present) {
+        pt->present = 1;
+        pt->r = pc->r / 100.0 * cap;
+    } else if (!pc->present) {
+        pc->present = 1;
+        pc->r = cap > 0 ? 100.0 * pt->r / cap : 0.0;
+    }
+    if (n == 0) pc->present = 0;     /* nobody wrote it: no completion */
+    return SOKO_OK;
+}
+
+/* vpr_plan: the sums per work, checked at the commit (plan_sums_check). */
+static int plan_row(struct store *s, const struct load_row *r, struct soko_diag *d)
+{
+    long long year = cell_of(r, "year")->i, grade = cell_of(r, "grade")->i;
+    const char *subject = cell_of(r, "subject")->s;
+    const struct load_cell *wm = cell_of(r, "work_max");
+    struct plan_sum *p = NULL;
+    for (size_t i = s->nplans; i-- > 0 && !p;)
+        if (s->plans[i].year == year && s->plans[i].grade == grade &&
+            strcmp(s->plans[i].subject, subject) == 0)
+            p = &s->plans[i];
+    if (!p) {
+        s->plans = xrealloc(s->plans, (s->nplans + 1) * sizeof *s->plans);
+        p = &s->plans[s->nplans++];
+        *p = (struct plan_sum){year, grade, xstrdup(subject), 0, -1, 0};
+    }
+    if (wm->present) {
+        if (p->work_max >= 0 && p->work_max != wm->i) {
+            soko_diag_add(d, s->file, r->line, 0,
+                          _("the work's maximum is %lld here but %lld on an earlier row of the "
+                            "work (ВПР %lld, grade %lld, %s); expected one maximum per work"),
+                          wm->i, p->work_max, year, grade, subject);
+            return SOKO_EINPUT;
+        }
+        p->work_max = wm->i;
+    }
+    p->sum += cell_of(r, "max_score")->i;
+    p->line = r->line;
+    return SOKO_OK;
+}
+
+/* At the commit of a vpr_plan import: each work's tasks add up to its maximum where it
+ * is given (work_max), and no stored vpr row of the work gives a maximum primary score
+ * above what the tasks allow. (A vpr max_score below the plan's sum is not refused:
+ * exports and the samples carry the best score achieved there as often as the work's
+ * maximum.) */
+static int plan_sums_check(struct store *s, struct soko_diag *d)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT max(max_score), count(*) FROM vpr WHERE year = ?1 AND "
+                                  "grade = ?2 AND subject = ?3 AND max_score > ?4",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(s, d, "checking a plan against the stored ВПР results");
+    int bad = 0, rc = SOKO_OK;
+    for (size_t i = 0; i < s->nplans && !rc; i++) {
+        const struct plan_sum *p = &s->plans[i];
+        if (p->work_max >= 0 && p->sum != p->work_max) {
+            soko_diag_add(d, s->file, p->line, 0,
+                          _("the tasks' maximum scores of the work (ВПР %lld, grade %lld, %s) add "
+                            "up to %lld, but its maximum (work_max) is %lld; expected the plan to "
+                            "add up to the work's maximum"),
+                          p->year, p->grade, p->subject, p->sum, p->work_max);
+            bad = 1;
+            continue;
+        }
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, p->year);
+        sqlite3_bind_int64(st, 2, p->grade);
+        sqlite3_bind_text(st, 3, p->subject, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 4, p->sum);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+            soko_diag_add(d, s->file, p->line, 0,
+                          _("the tasks' maximum scores of the work (ВПР %lld, grade %lld, %s) add "
+                            "up to %lld, but the stored ВПР results of %lld school(s) give a "
+                            "maximum primary score up to %lld; expected the plan to add up to "
+                            "the work's maximum"),
+                          p->year, p->grade, p->subject, p->sum,
+                          (long long)sqlite3_column_int64(st, 1),
+                          (long long)sqlite3_column_int64(st, 0));
+            bad = 1;
+        } else if (step != SQLITE_ROW && step != SQLITE_DONE)
+            rc = db_fail(s, d, "checking a plan against the stored ВПР results");
+    }
+    sqlite3_finalize(st);
+    return rc ? rc : bad ? SOKO_EINPUT : SOKO_OK;
+}
+
+/* vpr_reference: the shares add up to 100 within the rounding. */
+static int reference_row(struct store *s, const struct load_row *r, struct soko_diag *d)
+{
+    double sum = cell_of(r, "p2")->r + cell_of(r, "p3")->r + cell_of(r, "p4")->r +
+                 cell_of(r, "p5")->r;
+    if (fabs(sum - 100.0) <= 1.0 + 1e-9) return SOKO_OK;
+    soko_diag_add(d, s->file, r->line, 0,
+                  _("the shares of the marks add up to %.1f %%; expected 100 %% (within ±1 for "
+                    "the rounding)"), sum);
+    return SOKO_EINPUT;
+}
+
+/* The checks of the task forms against the stored plan (may fill in the row). */
+static int task_forms_row(struct store *s, struct load_row *r, struct soko_diag *d)
+{
+    const struct form *f = r->form;
+    long long max;
+    if (is_form(f, "vpr_tasks")) return tasks_row(s, r, d);
+    if (is_form(f, "vpr_plan")) return plan_row(s, r, d);
+    if (is_form(f, "vpr_reference")) return reference_row(s, r, d);
+    if (is_form(f, "vpr_reference_tasks")) return plan_task_max(s, r, &max, d);
+    return SOKO_OK;
+}
+
 int store_put_row(struct store *s, const struct load_row *r0, struct soko_diag *d)
 {
     SOKO_ASSERT(s->import_id);
@@ -1464,6 +1754,7 @@ int store_put_row(struct store *s, const struct load_row *r0, struct soko_diag *
     struct table_stmts *t = &s->t[form_index(f)];
     struct load_row r = *r0;
     if (t->peer && (rc = vpr_agree(s, t, &r, d)) != 0) return rc;
+    if ((rc = task_forms_row(s, &r, d)) != 0) return rc;
 
     sqlite3_reset(t->save);
     bind_key(t->save, f, &r, s->import_id);
@@ -1580,6 +1871,13 @@ int store_import_commit(struct store *s, const char *sha256, long rows, long lon
         store_import_rollback(s);
         return SOKO_OK;
     }
+    if (is_form(s->form, "vpr_plan")) {
+        int rc = plan_sums_check(s, d);
+        if (rc) {
+            store_import_rollback(s);
+            return rc;
+        }
+    }
     if (sqlite3_prepare_v2(s->db, "UPDATE imports SET sha256 = ?, rows = ?, works = ?, "
                                   "participants = ? WHERE id = ?", -1, &st,
                            NULL) != SQLITE_OK) {
@@ -1610,6 +1908,7 @@ int store_import_commit(struct store *s, const char *sha256, long rows, long lon
 
 void store_import_rollback(struct store *s)
 {
+    plans_clear(s);
     if (sqlite3_get_autocommit(s->db) == 0) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     s->import_id = 0;
 }

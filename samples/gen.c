@@ -59,7 +59,7 @@ static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v;
  * never shifts the numbers drawn for the old ones. */
 enum tag {
     T_LEVEL = 1, T_COHORT, T_ROSTER, T_SUBJ, T_WORKYEAR, T_DRIFT, T_CALIB, T_ELECT,
-    T_VPR, T_OGE, T_EGE, T_RDR, T_OLYMP, T_ADMIT, T_CTX, T_SCHOOL, T_ABSENT, T_OWN
+    T_VPR, T_OGE, T_EGE, T_RDR, T_OLYMP, T_ADMIT, T_CTX, T_SCHOOL, T_ABSENT, T_TASK, T_OWN
 };
 
 typedef struct rng { uint64_t s[4]; } rng;
@@ -346,7 +346,7 @@ static const char *const role_name_ru[] = { /* as Excel files of an office write
 /* The forms, in the order files are listed. */
 enum form_id {
     F_SCHOOLS, F_CLUSTERS, F_CONTEXT, F_VPR, F_VPR_STUDENTS, F_OGE, F_EGE, F_RDR,
-    F_OLYMPIAD, F_ADMISSIONS,
+    F_OLYMPIAD, F_ADMISSIONS, F_VPR_PLAN, F_VPR_TASKS, F_VPR_REF_TASKS, F_VPR_REF,
     /* the district's own monitorings (defs/forms/): the district preset only */
     F_CAREER, F_CONTESTS, F_DIRECTORS, F_GIFTED, F_NIKO, F_RECHECK, F_SURVEY_500,
     F_CONTEXT_CLASS, F_TRAINING_EXAM, F_ZNAK, NFORMS
@@ -830,6 +830,10 @@ static const struct form_def form_defs[NFORMS] = {
     { "admissions", "year,school_id,graduates,university,university_profile,college,budget",
       "год;код ОО;выпускников 11 кл.;поступили в вузы;в вузы по профилю ОО;в СПО;"
       "на бюджет" },
+    { "vpr_plan", "year,grade,subject,task,max_score,level,skill,code", NULL },
+    { "vpr_tasks", "year,school_id,grade,subject,task,participants,points", NULL },
+    { "vpr_reference_tasks", "year,level,grade,subject,task,completion", NULL },
+    { "vpr_reference", "year,level,grade,subject,name,participants,p2,p3,p4,p5", NULL },
     { "career", "year,school_id,students,in_programs,diagnostics,trials,profile_classes",
       "год;код ОО;обучающихся 6–11 классов;охвачено программами профориентации;"
       "прошли профдиагностику;прошли профессиональные пробы;профильных классов" },
@@ -1270,6 +1274,143 @@ static void write_students(struct form *fm, int mirror, int year, const struct s
     }
 }
 
+/* --- ВПР tasks: the plan of Математика 5 and per-school task results ---------------
+ * Every pupil who wrote the work earns each point of a task when their result (the
+ * work's shift for the school, their ability and a fresh N(0, 1) draw) is above the
+ * task's difficulty (milli-sd; the k-th point of a task is 300 harder). Planted in the
+ * district preset (samples/README.md): task 10 is 1300 harder in the humanities
+ * cluster (its common problem), task 6 is 1500 harder in school 329 (its particular
+ * problem, which its cluster does not share), and tasks 11 (basic) and 14 (high) are
+ * hard for everyone (district-wide difficulties). Russia and the region are given
+ * figures of the ФИС ОКО kind (typed, not simulated). */
+struct task_def {
+    const char *label, *level, *skill, *code;
+    int max, diff;
+    int russia, region;   /* tenths of % */
+};
+
+static const struct task_def math5_tasks[] = {
+    {"1", "Б", "Развитие представлений о числе и числовых системах от натуральных до "
+               "действительных чисел", "1.1", 1, -1100, 800, 815},
+    {"2", "Б", "Умение выполнять арифметические действия с натуральными числами", "1.2", 1,
+     -900, 760, 775},
+    {"3", "Б", "Умение выполнять арифметические действия с обыкновенными дробями", "1.3", 1,
+     -700, 700, 715},
+    {"4", "Б", "Умение находить часть числа и число по его части", "1.4", 1, -600, 695, 705},
+    {"5", "Б", "Умение решать текстовые задачи на движение, работу, покупки", "3.1", 1, -800, 745, 760},
+    {"6", "Б", "Умение выполнять арифметические действия с десятичными дробями", "1.5", 2, -500, 610, 625},
+    {"7", "Б", "Умение извлекать информацию, представленную в таблицах и на диаграммах", "4.1",
+     1, -400, 655, 665},
+    {"8", "П", "Умение решать задачи разных типов в несколько действий", "3.2", 2, 200, 435, 445},
+    {"9(1)", "Б", "Умение применять изученные понятия для решения задач практического "
+                  "характера", "3.3", 1, -300, 620, 630},
+    {"9(2)", "П", "Умение моделировать реальные ситуации на языке математики", "3.4", 1, 400, 370, 380},
+    {"10", "Б", "Умение выполнять простейшие построения и измерения на местности", "5.1", 2,
+     -700, 640, 650},
+    {"11", "Б", "Умение оценивать размеры реальных объектов окружающего мира", "5.2", 1, 450, 550, 560},
+    {"12", "П", "Умение применять геометрические представления при решении практических "
+                "задач", "5.3", 1, 600, 370, 380},
+    {"13", "В", "Умение решать текстовые задачи повышенной сложности", "3.5", 2, 1000, 230, 240},
+    {"14", "В", "Умение решать логические задачи", "6.1", 2, 1900, 85, 90},
+};
+#define NTASKS ((int)(sizeof math5_tasks / sizeof math5_tasks[0]))
+
+static int is_tasks_work(const struct vpr_work *w) { return w->grade == 5 && w->subj == S_MATH; }
+
+static int in_cluster(const struct school *sc, const char *id)
+{
+    int j;
+    for (j = 0; j < sc->ncl; j++)
+        if (strcmp(sc->cl_id[j], id) == 0)
+            return 1;
+    return 0;
+}
+
+/* The plan and the reference figures of a year (written once per year). */
+static void gen_task_plan(struct gen *g, int year)
+{
+    struct form *fp = &g->fm[F_VPR_PLAN], *fr = &g->fm[F_VPR_REF_TASKS];
+    int t, lvl;
+    for (t = 0; t < NTASKS; t++) {
+        const struct task_def *d = &math5_tasks[t];
+        fm_row(fp, 0);
+        fm_year(fp, year);
+        fm_int(fp, 5);
+        fm_str(fp, subj_name[S_MATH]);
+        fm_str(fp, d->label);
+        fm_int(fp, d->max);
+        fm_str(fp, d->level);
+        fm_str(fp, d->skill);
+        fm_str(fp, d->code);
+        fm_end(fp);
+    }
+    {
+        /* the marks of Russia and the region (tenths of %, adding up to 1000) */
+        static const int share[2][4] = {{121, 403, 330, 146}, {85, 380, 362, 173}};
+        static const long long size[2] = {1250000, 41000};
+        struct form *fm = &g->fm[F_VPR_REF];
+        for (lvl = 0; lvl < 2; lvl++) {
+            int k = year - g->first_year, j;
+            fm_row(fm, 0);
+            fm_year(fm, year);
+            fm_str(fm, lvl ? "region" : "russia");
+            fm_int(fm, 5);
+            fm_str(fm, subj_name[S_MATH]);
+            fm_str(fm, lvl ? "Условный регион" : "");
+            fm_int(fm, size[lvl] + 1000 * k);
+            for (j = 0; j < 4; j++)      /* a little better each year: «2» to «4» */
+                fm_fix(fm, share[lvl][j] + (j == 0 ? -3 * k : j == 2 ? 3 * k : 0), 1);
+            fm_end(fm);
+        }
+    }
+    for (lvl = 0; lvl < 2; lvl++)
+        for (t = 0; t < NTASKS; t++) {
+            const struct task_def *d = &math5_tasks[t];
+            fm_row(fr, 0);
+            fm_year(fr, year);
+            fm_str(fr, lvl ? "region" : "russia");
+            fm_int(fr, 5);
+            fm_str(fr, subj_name[S_MATH]);
+            fm_str(fr, d->label);
+            fm_fix(fr, (lvl ? d->region : d->russia) + (year - g->first_year) * 5, 1);
+            fm_end(fr);
+        }
+}
+
+static void gen_tasks(struct gen *g, const struct school *sc, int year, int lvl, int wi,
+                      const int *ability, const struct pupil *p, int n)
+{
+    const struct vpr_work *w = &vpr_works[wi];
+    struct form *ft = &g->fm[F_VPR_TASKS];
+    int shift = subj_shift(g, sc, lvl, w->subj, year, wi)
+              + hjit(g, T_DRIFT, (uint64_t)year, (uint64_t)wi, 0, 60)
+              + sc->vpr_boost + (sc->jump_k >= 0 && year - g->first_year >= sc->jump_k ? sc->jump : 0);
+    int t, i, k;
+    for (t = 0; t < NTASKS; t++) {
+        const struct task_def *d = &math5_tasks[t];
+        int diff = d->diff, points = 0;
+        rng r;
+        if (g->preset && strcmp(d->label, "10") == 0 && in_cluster(sc, "humanities"))
+            diff += 1300;                       /* task 10: the cluster's common problem */
+        if (g->preset && strcmp(d->label, "6") == 0 && strcmp(sc->id, "329") == 0)
+            diff += 1500;                       /* task 6: 329's particular problem */
+        rng_init(&r, g->seed, T_TASK, (uint64_t)sc->idx, (uint64_t)year, (uint64_t)t);
+        for (i = 0; i < n; i++)
+            for (k = 0; k < d->max; k++)
+                if (shift + ability[p[i].num] + rng_nrm(&r) > diff + 300 * k)
+                    points++;
+        fm_row(ft, 0);
+        fm_year(ft, year);
+        fm_str(ft, sc->id);
+        fm_int(ft, w->grade);
+        fm_str(ft, subj_name[w->subj]);
+        fm_str(ft, d->label);
+        fm_int(ft, n);
+        fm_int(ft, points);
+        fm_end(ft);
+    }
+}
+
 static void gen_vpr(struct gen *g, const struct school *sc, int year, int k, int lvl,
                     int mirror)
 {
@@ -1298,6 +1439,8 @@ static void gen_vpr(struct gen *g, const struct school *sc, int year, int k, int
         if (cnt == 0)
             continue;
         vpr_aggregate(pupils, cnt, &a);
+        if (want_vpr && is_tasks_work(w) && g->fm[F_VPR_TASKS].csv)
+            gen_tasks(g, sc, year, lvl, wi, ability, pupils, cnt);
         if (want_vpr) {
             fm_row(fv, mirror);
             fm_year(fv, year);
@@ -1985,7 +2128,7 @@ static void open_forms(struct gen *g, const char *dir)
         out_open(&outs[2 * f], path, 0);
         g->fm[f].csv = &outs[2 * f];
         out_line(g->fm[f].csv, form_defs[f].header);
-        if (g->excel) {
+        if (g->excel && form_defs[f].header_ru) {   /* the task forms have no Excel copy */
             snprintf(path, sizeof path, "%s/excel/%s.csv", dir, form_defs[f].name);
             out_open(&outs[2 * f + 1], path, 1);
             g->fm[f].xl = &outs[2 * f + 1];
@@ -2063,6 +2206,7 @@ static void run_dataset(struct gen *g, const char *dir)
     }
     for (year = g->first_year; year <= g->last_year; year++) {
         int k = year - g->first_year;
+        gen_task_plan(g, year);
         for (i = 0; i < g->nschools; i++) {
             int lvl, mirror;
             school_get(g, i, &sc);

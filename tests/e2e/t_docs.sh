@@ -7,12 +7,13 @@ awk '/^## `/ { split($0, a, "`"); form = a[2] }
      /^```/ { inb = 0; next }
      inb { print > f }' forms.md
 n=0
-for form in schools clusters context vpr vpr_students oge ege ege_students rdr olympiad admissions vpr_scales; do
+for form in schools clusters context vpr vpr_students oge ege ege_students rdr olympiad admissions \
+    vpr_scales vpr_plan vpr_tasks vpr_reference vpr_reference_tasks; do
   [ -s "$form.csv" ] || fail "no example for form $form in docs/forms.md"
   run 0 --db d.db import "$form" "$form.csv"
   n=$((n + 1))
 done
-[ $n -eq 12 ] || fail "expected 12 examples, imported $n"
+[ $n -eq 16 ] || fail "expected 16 examples, imported $n"
 # the template of every form re-imports once a row is added (here: the header alone)
 for form in schools vpr ege; do
   run 0 template "$form" --ru

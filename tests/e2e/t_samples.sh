@@ -21,6 +21,14 @@ for t in schools clusters context vpr oge ege rdr olympiad admissions vpr_dist $
   [ "$(q s.db "select count(*) from $t")" -gt 0 ] || fail "no rows in $t after importing the samples"
 done
 [ "$(q s.db "select count(*) from schools")" = 40 ] || fail "expected 40 schools"
+# the task forms (no Excel copies): the plan first, then the results and Russia / region
+tforms="vpr_plan vpr_tasks vpr_reference_tasks vpr_reference"
+for f in $tforms; do
+  run 0 --db s.db import "$f" "$SAMPLES/$f.csv"
+  quiet_err "$f"
+  [ "$(q s.db "select count(*) from $f")" -gt 0 ] || fail "no rows in $f after importing the samples"
+done
+[ "$(q s.db "select count(distinct year) from vpr_plan")" = 3 ] || fail "expected plans of 3 years"
 [ "$(q s.db "select count(distinct year) from vpr")" = 3 ] || fail "expected 3 years of ВПР"
 [ "$(q s.db "select count(*) from vpr where from_students = 1")" = "$(q s.db "select count(*) from vpr_dist")" ] ||
   fail "each per-student work must give one vpr row and one distribution"
@@ -51,7 +59,7 @@ diff -r "$SAMPLES" gen1 >/dev/null || fail "samples/district differs from 'soko-
 "$SOKO_GEN" --schools 120 --years 3 --seed 8 --out r3 || fail "generator failed"
 diff -r r1 r2 >/dev/null || fail "the generator is not deterministic for a seed"
 cmp -s r1/vpr.csv r3/vpr.csv && fail "seeds 7 and 8 gave the same vpr.csv"
-for f in $forms; do
+for f in $forms $tforms; do
   [ -s "r1/$f.csv" ] || fail "generator wrote no $f.csv"
   run 0 --db r.db import "$f" "r1/$f.csv"
   quiet_err "r1/$f"
