@@ -1086,8 +1086,8 @@ static void finish_row(const struct indicator *ind, struct ind_row *w, double su
     if (w->suppressed) w->notes |= IND_NOTE_SUPPRESSED;
 }
 
-int ind_evaluate(struct ind_set *s, const struct indicator *ind, int y0, int y1,
-                 struct ind_results *out, struct soko_diag *d)
+int ind_evaluate_each(struct ind_set *s, const struct indicator *ind, int y0, int y1,
+                      ind_row_fn fn, void *ctx, struct soko_diag *d)
 {
     stats_init();
     int from = ind->year_from, to = ind->year_to;
@@ -1107,15 +1107,17 @@ int ind_evaluate(struct ind_set *s, const struct indicator *ind, int y0, int y1,
         int rc;
         const int c0 = 2 + ind->ndims;   /* first computed column */
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            struct ind_row *w = new_row(out);
+            struct ind_row row;
+            struct ind_row *w = &row;
+            memset(w, 0, sizeof *w);
             w->ind = ind;
             w->level = (enum ind_level)lv;
             const char *u = (const char *)sqlite3_column_text(st, 0);
-            w->unit = arena_str(&out->arena, u ? u : "", u ? strlen(u) : 0);
+            w->unit = u ? u : "";
             w->year = sqlite3_column_int(st, 1);
             for (int k = 0; k < ind->ndims; k++) {
                 const char *t = (const char *)sqlite3_column_text(st, 2 + k);
-                w->dim[k] = arena_str(&out->arena, t ? t : "", t ? strlen(t) : 0);
+                w->dim[k] = t ? t : "";
             }
             double sumsq = NAN, nosq = NAN, rows = NAN;
             w->num = col_num(st, c0);
@@ -1143,6 +1145,12 @@ int ind_evaluate(struct ind_set *s, const struct indicator *ind, int y0, int y1,
                 break;
             }
             finish_row(ind, w, sumsq, nosq, rows);
+            int frc = fn(ctx, w);
+            if (frc) {
+                sqlite3_reset(st);
+                budget_end(&bu);
+                return frc;
+            }
         }
         if (rc != SQLITE_DONE) {
             int ext = sqlite3_extended_errcode(s->db);
@@ -1162,6 +1170,24 @@ int ind_evaluate(struct ind_set *s, const struct indicator *ind, int y0, int y1,
     }
     budget_end(&bu);
     return SOKO_OK;
+}
+
+/* ind_evaluate's row function: a copy of the row, its strings in the arena. */
+static int keep_row(void *ctx, const struct ind_row *r)
+{
+    struct ind_results *out = ctx;
+    struct ind_row *w = new_row(out);
+    *w = *r;
+    w->unit = arena_str(&out->arena, r->unit, strlen(r->unit));
+    for (int k = 0; k < r->ind->ndims; k++)
+        w->dim[k] = arena_str(&out->arena, r->dim[k], strlen(r->dim[k]));
+    return 0;
+}
+
+int ind_evaluate(struct ind_set *s, const struct indicator *ind, int y0, int y1,
+                 struct ind_results *out, struct soko_diag *d)
+{
+    return ind_evaluate_each(s, ind, y0, y1, keep_row, out, d);
 }
 
 void ind_results_free(struct ind_results *r)

@@ -173,6 +173,14 @@ int ind_evaluate(struct ind_set *s, const struct indicator *ind, int y0, int y1,
                  struct ind_results *out, struct soko_diag *d);
 void ind_results_free(struct ind_results *r);
 
+/* ind_evaluate without keeping the rows: fn is called for each row, in the same order,
+ * as SQLite returns it; the row and its strings (unit, dim) are valid only during the
+ * call. A nonzero return of fn stops the evaluation and is returned. For writers that
+ * stream their output (memory flat in the number of rows). */
+typedef int (*ind_row_fn)(void *ctx, const struct ind_row *r);
+int ind_evaluate_each(struct ind_set *s, const struct indicator *ind, int y0, int y1,
+                      ind_row_fn fn, void *ctx, struct soko_diag *d);
+
 /* "district", "cluster", "school" */
 const char *ind_level_name(enum ind_level l);
 /* "share", "mean", "count", "rate" */
