@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,13 +277,68 @@ static int dim_eq(const struct ind_row *r, const char *dim0)
     return r->ind->ndims == 1 && r->dim[0] && utf8_casecmp(r->dim[0], dim0) == 0;
 }
 
-/* The row of ind for a unit ("" district) in a year, breakdown dim0 (NULL: none). */
+/* What the documents of one call (note_cluster, note_card, note_report: every note
+ * and the index) share, for one in->res: its rows indexed by (indicator, level, year,
+ * unit), the analyses' cache and the trends of the window. Built on first use, dropped
+ * by shared_drop at the end of each call, so never stale. */
+static struct {
+    const struct ind_results *res;
+    size_t n, nb;
+    size_t *head, *next;          /* chains of row indexes by hash, ascending; (size_t)-1 ends */
+    struct ana_cache *cache;
+    int have_tr, tr_y0, tr_y1;
+    struct ana_trends tr;
+} sh;
+
+static void shared_drop(void)
+{
+    free(sh.head);
+    free(sh.next);
+    ana_cache_free(sh.cache);
+    if (sh.have_tr) ana_trends_free(&sh.tr);
+    memset(&sh, 0, sizeof sh);
+}
+
+static size_t row_hash(const struct indicator *ind, enum ind_level lv, int year, const char *unit)
+{
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)(uintptr_t)ind;
+    h = (h ^ (uint64_t)lv) * 1099511628211ULL;
+    h = (h ^ (uint64_t)(unsigned)year) * 1099511628211ULL;
+    for (const unsigned char *p = (const unsigned char *)unit; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return (size_t)(h ^ (h >> 29));
+}
+
+static void shared_for(const struct note_input *in)
+{
+    if (sh.res == in->res && sh.n == in->res->n && sh.head) return;
+    shared_drop();
+    sh.res = in->res;
+    sh.n = in->res->n;
+    sh.nb = 64;
+    while (sh.nb < 2 * sh.n) sh.nb *= 2;
+    sh.head = xmalloc(sh.nb * sizeof *sh.head);
+    sh.next = xmalloc((sh.n + 1) * sizeof *sh.next);
+    for (size_t b = 0; b < sh.nb; b++) sh.head[b] = (size_t)-1;
+    for (size_t i = sh.n; i-- > 0;) {
+        const struct ind_row *r = &in->res->v[i];
+        size_t b = row_hash(r->ind, r->level, r->year, r->unit) & (sh.nb - 1);
+        sh.next[i] = sh.head[b];
+        sh.head[b] = i;
+    }
+    sh.cache = ana_cache_new();
+}
+
+/* The row of ind for a unit ("" district) in a year, breakdown dim0 (NULL: none): the
+ * first such row of in->res. */
 static const struct ind_row *row_of(const struct note_input *in, const struct indicator *ind,
                                     enum ind_level lv, const char *unit, int year,
                                     const char *dim0)
 {
     if (!ind || !unit) return NULL;
-    for (size_t i = 0; i < in->res->n; i++) {
+    shared_for(in);
+    size_t b = row_hash(ind, lv, year, unit) & (sh.nb - 1);
+    for (size_t i = sh.head[b]; i != (size_t)-1; i = sh.next[i]) {
         const struct ind_row *r = &in->res->v[i];
         if (r->ind == ind && r->level == lv && r->year == year && strcmp(r->unit, unit) == 0 &&
             dim_eq(r, dim0))
@@ -712,26 +768,35 @@ static void ctx_init(struct ctx *c, const struct note_input *in, const char *clu
         c->sch[c->nsch] = m->school_id;
         c->role[c->nsch++] = m->role && *m->role ? m->role : "member";
     }
+    shared_for(in);
     if (cluster) {
         struct ana_compare_opts o;
         memset(&o, 0, sizeof o);
         o.window.y0 = in->y0;
         o.window.y1 = in->y1;
+        o.cache = sh.cache;
         ana_compare(in->res, in->members, cluster, &o, &c->cmp);
     }
-    struct ana_trend_opts to;
-    memset(&to, 0, sizeof to);
-    to.window.y0 = in->y0;
-    to.window.y1 = in->y1;
-    ana_trends(in->res, &to, &c->tr);
+    /* the trends of every series: the same for each document of the call */
+    if (!sh.have_tr || sh.tr_y0 != in->y0 || sh.tr_y1 != in->y1) {
+        if (sh.have_tr) ana_trends_free(&sh.tr);
+        struct ana_trend_opts to;
+        memset(&to, 0, sizeof to);
+        to.window.y0 = in->y0;
+        to.window.y1 = in->y1;
+        ana_trends(in->res, &to, &sh.tr);
+        sh.have_tr = 1;
+        sh.tr_y0 = in->y0;
+        sh.tr_y1 = in->y1;
+    }
+    c->tr = sh.tr;
     c->f = xcalloc(c->nsch + 1, sizeof *c->f);
     for (size_t i = 0; i < c->nsch; i++) find_school(c, c->sch[i], &c->f[i]);
 }
 
 static void ctx_free(struct ctx *c)
 {
-    ana_compares_free(&c->cmp);
-    ana_trends_free(&c->tr);
+    ana_compares_free(&c->cmp);   /* c->tr is the call's (shared_drop) */
     for (size_t i = 0; i < c->nsch; i++) finding_free(&c->f[i]);
     free(c->f);
     free(c->sch);
@@ -1888,12 +1953,13 @@ int note_cluster(const struct note_input *in, const char *cluster_id, const char
     int rc = outdir_open(dir, 1, &od, d);
     if (!rc) rc = cluster_note(in, cluster_id, od, d);
     outdir_close(od);
+    shared_drop();
     return rc;
 }
 
 /* ==== the school card (карточка ОО) =============================================================== */
 
-int note_card(const struct note_input *in, const char *school_id, const char *cluster_id,
+static int card_run(const struct note_input *in, const char *school_id, const char *cluster_id,
               const char *dir, struct soko_diag *d)
 {
     const struct note_school *s = school_of(in, school_id);
@@ -2072,7 +2138,7 @@ static char **cluster_dirs(const struct note_input *in)
     return v;
 }
 
-int note_report(const struct note_input *in, const char *dir, struct soko_diag *d)
+static int report_run(const struct note_input *in, const char *dir, struct soko_diag *d)
 {
     struct outdir *od = NULL;
     int rc = outdir_open(dir, 1, &od, d);
@@ -2117,6 +2183,8 @@ int note_report(const struct note_input *in, const char *dir, struct soko_diag *
         struct ana_compare_opts op;
         memset(&op, 0, sizeof op);
         op.window.y0 = op.window.y1 = in->y1;
+        shared_for(in);
+        op.cache = sh.cache;
         ana_compare(in->res, in->members, in->clusters[i].id, &op, &cc);
         for (size_t j = 0; j < nk; j++) {
             const struct note_key *k = &sp->v[NOTE_KEY][j];
@@ -2179,5 +2247,21 @@ int note_report(const struct note_input *in, const char *dir, struct soko_diag *
     for (size_t i = 0; i < in->nclusters; i++) free(dirs[i]);
     free(dirs);
     outdir_close(od);
+    return rc;
+}
+
+/* The entry points that share work (shared_for) drop it when they are done. */
+int note_card(const struct note_input *in, const char *school_id, const char *cluster_id,
+              const char *dir, struct soko_diag *d)
+{
+    int rc = card_run(in, school_id, cluster_id, dir, d);
+    shared_drop();
+    return rc;
+}
+
+int note_report(const struct note_input *in, const char *dir, struct soko_diag *d)
+{
+    int rc = report_run(in, dir, d);
+    shared_drop();
     return rc;
 }
