@@ -30,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* ==== small strings: a per-document arena =============================================== */
 
@@ -327,6 +329,22 @@ static void shared_for(const struct note_input *in)
         sh.head[b] = i;
     }
     sh.cache = ana_cache_new();
+}
+
+/* The trends of every series in the window: the same for each document of the call. */
+static void shared_trends(const struct note_input *in)
+{
+    shared_for(in);
+    if (sh.have_tr && sh.tr_y0 == in->y0 && sh.tr_y1 == in->y1) return;
+    if (sh.have_tr) ana_trends_free(&sh.tr);
+    struct ana_trend_opts to;
+    memset(&to, 0, sizeof to);
+    to.window.y0 = in->y0;
+    to.window.y1 = in->y1;
+    ana_trends(in->res, &to, &sh.tr);
+    sh.have_tr = 1;
+    sh.tr_y0 = in->y0;
+    sh.tr_y1 = in->y1;
 }
 
 /* The row of ind for a unit ("" district) in a year, breakdown dim0 (NULL: none): the
@@ -777,18 +795,7 @@ static void ctx_init(struct ctx *c, const struct note_input *in, const char *clu
         o.cache = sh.cache;
         ana_compare(in->res, in->members, cluster, &o, &c->cmp);
     }
-    /* the trends of every series: the same for each document of the call */
-    if (!sh.have_tr || sh.tr_y0 != in->y0 || sh.tr_y1 != in->y1) {
-        if (sh.have_tr) ana_trends_free(&sh.tr);
-        struct ana_trend_opts to;
-        memset(&to, 0, sizeof to);
-        to.window.y0 = in->y0;
-        to.window.y1 = in->y1;
-        ana_trends(in->res, &to, &sh.tr);
-        sh.have_tr = 1;
-        sh.tr_y0 = in->y0;
-        sh.tr_y1 = in->y1;
-    }
+    shared_trends(in);
     c->tr = sh.tr;
     c->f = xcalloc(c->nsch + 1, sizeof *c->f);
     for (size_t i = 0; i < c->nsch; i++) find_school(c, c->sch[i], &c->f[i]);
@@ -2138,6 +2145,167 @@ static char **cluster_dirs(const struct note_input *in)
     return v;
 }
 
+/* ==== the notes of a report, in parallel ================================================== */
+
+#define NOTE_MAX_JOBS 64
+
+/* How many processes write the notes: $SOKO_JOBS, else one per online core; at most
+ * NOTE_MAX_JOBS and one per note. */
+static int note_jobs(size_t nnotes)
+{
+    long j;
+    const char *e = getenv("SOKO_JOBS");
+    if (e && *e) {
+        char *end;
+        j = strtol(e, &end, 10);
+        if (*end || j < 1) j = 1;
+    } else {
+        j = sysconf(_SC_NPROCESSORS_ONLN);
+    }
+    if (j > NOTE_MAX_JOBS) j = NOTE_MAX_JOBS;
+    if ((size_t)j > nnotes) j = (long)nnotes;
+    return j < 1 ? 1 : (int)j;
+}
+
+static int one_note(const struct note_input *in, struct outdir *od, const char *dir, size_t i,
+                    struct soko_diag *d)
+{
+    struct outdir *sub = NULL;
+    int rc = outdir_sub(od, dir, &sub, d);
+    if (!rc) rc = cluster_note(in, in->clusters[i].id, sub, d);
+    outdir_close(sub);
+    return rc;
+}
+
+static int write_full(int fd, const char *s, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        s += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Every cluster's note. With more than one job, worker w (a forked process) writes
+ * the notes w, w + jobs, ... — each note depends only on in, so the files are the same
+ * bytes as a serial run's. The analyses every note shares are computed first, here,
+ * and inherited. A worker stops at its first failure and sends the parent "rc index\n"
+ * and its messages, each ended by '\0'; the failure of the first note in cluster
+ * order is reported, as a serial run would. The workers run no SQL: everything was
+ * read before (cli_note.c). */
+static int all_notes(const struct note_input *in, struct outdir *od, char **dirs,
+                     struct soko_diag *d)
+{
+    size_t n = in->nclusters;
+    int jobs = note_jobs(n), rc = SOKO_OK;
+    if (jobs <= 1) {
+        for (size_t i = 0; i < n && !rc; i++) rc = one_note(in, od, dirs[i], i, d);
+        return rc;
+    }
+    shared_trends(in);
+    pid_t pid[NOTE_MAX_JOBS];
+    int fd[NOTE_MAX_JOBS], started = 0;
+    fflush(NULL);
+    for (int w = 0; w < jobs; w++) {
+        int p[2];
+        if (pipe(p) != 0) {
+            soko_diag_add(d, NULL, 0, 0, "cannot start a worker for the notes: %s", strerror(errno));
+            rc = SOKO_EIO;
+            break;
+        }
+        pid_t k = fork();
+        if (k < 0) {
+            soko_diag_add(d, NULL, 0, 0, "cannot start a worker for the notes: %s", strerror(errno));
+            close(p[0]);
+            close(p[1]);
+            rc = SOKO_EIO;
+            break;
+        }
+        if (k == 0) {
+            close(p[0]);
+            for (int q = 0; q < started; q++) close(fd[q]);
+            struct soko_diag cd;
+            soko_diag_init(&cd, d->limit);
+            int crc = SOKO_OK;
+            size_t at = 0;
+            for (size_t i = (size_t)w; i < n && !crc; i += (size_t)jobs) {
+                at = i;
+                crc = one_note(in, od, dirs[i], i, &cd);
+            }
+            int bad = 0;
+            if (crc) {
+                char head[64];
+                int len = snprintf(head, sizeof head, "%d %zu\n", crc, at);
+                bad |= write_full(p[1], head, (size_t)len);
+                for (size_t m = 0; m < cd.nmsgs; m++)
+                    bad |= write_full(p[1], cd.msgs[m], strlen(cd.msgs[m]) + 1);
+            }
+            close(p[1]);
+            _exit(crc || bad ? 1 : 0);   /* no atexit, no stdio of the parent's */
+        }
+        close(p[1]);
+        pid[started] = k;
+        fd[started++] = p[0];
+    }
+    /* the first failing note in cluster order, with its messages */
+    size_t first = (size_t)-1;
+    int first_rc = SOKO_OK;
+    char *first_msgs = NULL;
+    size_t first_len = 0;
+    for (int w = 0; w < started; w++) {
+        struct sbuf b = SBUF_INIT;
+        char buf[4096];
+        for (;;) {
+            ssize_t r = read(fd[w], buf, sizeof buf);
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) break;
+            sbuf_add(&b, buf, (size_t)r);
+        }
+        close(fd[w]);
+        int status = 0;
+        while (waitpid(pid[w], &status, 0) < 0 && errno == EINTR) {}
+        int wrc = 0;
+        size_t at = 0;
+        char *nl = b.len ? memchr(b.s, '\n', b.len) : NULL;
+        if (nl && sscanf(b.s, "%d %zu", &wrc, &at) == 2 && wrc) {
+            if (at < first) {
+                first = at;
+                first_rc = wrc;
+                free(first_msgs);
+                first_len = b.len - (size_t)(nl + 1 - b.s);
+                first_msgs = xmalloc(first_len + 1);
+                memcpy(first_msgs, nl + 1, first_len);
+                first_msgs[first_len] = '\0';
+            }
+        } else if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+            if ((size_t)w < first) {
+                first = (size_t)w;
+                first_rc = SOKO_EIO;
+                free(first_msgs);
+                first_msgs = xasprintf("a worker writing the notes stopped (%s %d)",
+                                       WIFEXITED(status) ? "exit status" : "signal",
+                                       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+                first_len = strlen(first_msgs) + 1;
+            }
+        }
+        sbuf_free(&b);
+    }
+    if (first != (size_t)-1) {
+        for (size_t o = 0; o < first_len;) {
+            const char *m = first_msgs + o;
+            size_t l = strnlen(m, first_len - o);
+            if (l) soko_diag_add(d, NULL, 0, 0, "%s", m);
+            o += l + 1;
+        }
+        free(first_msgs);
+        if (!rc) rc = first_rc;
+    }
+    return rc;
+}
+
 static int report_run(const struct note_input *in, const char *dir, struct soko_diag *d)
 {
     struct outdir *od = NULL;
@@ -2145,12 +2313,7 @@ static int report_run(const struct note_input *in, const char *dir, struct soko_
     if (rc) return rc;
     char **dirs = cluster_dirs(in);
     /* every cluster's note first (each uses and frees the arena) */
-    for (size_t i = 0; i < in->nclusters && !rc; i++) {
-        struct outdir *sub = NULL;
-        rc = outdir_sub(od, dirs[i], &sub, d);
-        if (!rc) rc = cluster_note(in, in->clusters[i].id, sub, d);
-        outdir_close(sub);
-    }
+    rc = all_notes(in, od, dirs, d);
     if (rc) {
         for (size_t i = 0; i < in->nclusters; i++) free(dirs[i]);
         free(dirs);
