@@ -1008,9 +1008,11 @@ static void cell_od(const struct ind_row *district, const struct ind_row *const 
 /* ---- the cache of ana_compare */
 
 struct eb_cell {
-    int done, ok;
     size_t ns;
-    size_t *schi;                     /* the rows fitted, to check a hit */
+    size_t *schi;                     /* the school rows of the cell, to check a hit */
+    int od_done;
+    struct ana_od od;                 /* the cell's overdispersion */
+    int done, ok;                     /* the EB fit */
     double *m, *lo, *hi;
 };
 
@@ -1088,17 +1090,31 @@ static void compare_cell(const struct ind_results *r, const size_t *c, size_t nc
     const struct indicator *ind = r->v[c[0]].ind;
     int lb = lower_better(ind);
     int widen = !(o && o->no_overdispersion) && !ind->census;
+    /* the overdispersion and the EB fit depend on the cell's rows only, not on the
+       cluster: from the cache when it has them */
+    struct eb_cell *ec = cache ? &cache->eb[c[0]] : NULL;
+    if (ec && ec->schi && (ec->ns != ns || memcmp(ec->schi, schi, ns * sizeof *schi) != 0))
+        ec = NULL;   /* not the same rows (cannot happen for the same r): no cache */
+    if (ec && !ec->schi) {
+        ec->ns = ns;
+        ec->schi = xmalloc((ns + 1) * sizeof *ec->schi);
+        memcpy(ec->schi, schi, ns * sizeof *ec->schi);
+    }
     struct ana_od od;
-    cell_od(district, sch, ns, &od);
+    if (ec && ec->od_done) {
+        od = ec->od;
+    } else {
+        cell_od(district, sch, ns, &od);
+        if (ec) {
+            ec->od = od;
+            ec->od_done = 1;
+        }
+    }
 
     /* EB over every school of the district in this cell */
     double *ebm = NULL, *eblo = NULL, *ebhi = NULL;
     int eb_ok = 0;
-    /* the fit depends on the cell's school rows only: from the cache when it has it */
-    struct eb_cell *ec = cache && ind->kind == IND_SHARE && ns >= 2 && !(o && o->no_eb)
-                         ? &cache->eb[c[0]] : NULL;
-    if (ec && ec->done && (ec->ns != ns || memcmp(ec->schi, schi, ns * sizeof *schi) != 0))
-        ec = NULL;   /* not the same rows (cannot happen for the same r): no cache */
+    if (!(ind->kind == IND_SHARE && ns >= 2 && !(o && o->no_eb))) ec = NULL;
     if (ec && ec->done) {
         eb_ok = ec->ok;
         if (eb_ok) {
@@ -1130,9 +1146,6 @@ static void compare_cell(const struct ind_results *r, const size_t *c, size_t nc
         if (ec) {
             ec->done = 1;
             ec->ok = eb_ok;
-            ec->ns = ns;
-            ec->schi = xmalloc(ns * sizeof *ec->schi);
-            memcpy(ec->schi, schi, ns * sizeof *ec->schi);
             if (eb_ok) {
                 ec->m = xmalloc(ns * sizeof *ec->m);
                 ec->lo = xmalloc(ns * sizeof *ec->lo);
