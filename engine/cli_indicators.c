@@ -559,12 +559,11 @@ int cmd_indicators(struct cli *c)
     if (strcmp(fmt, "csv") == 0) csv_header(&o, &b);
     else if (!table) sbuf_adds(&b, "[");
     int any = 0;
-    for (size_t i = 0; i < set->n && !rc; i++) {
+    if (stream) rc = ind_evaluate_all(set, only, y0, y1, stream_row, &o, &d);
+    for (size_t i = 0; i < set->n && !rc && !stream; i++) {
         const struct indicator *ind = &set->v[i];
         if (only && ind != only) continue;
-        if (stream) {
-            rc = ind_evaluate_each(set, ind, y0, y1, stream_row, &o, &d);
-        } else {
+        {
             rc = ind_evaluate(set, ind, y0, y1, &res, &d);
             if (!rc) {
                 select_rows(&o, &res);

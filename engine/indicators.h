@@ -181,6 +181,16 @@ typedef int (*ind_row_fn)(void *ctx, const struct ind_row *r);
 int ind_evaluate_each(struct ind_set *s, const struct indicator *ind, int y0, int y1,
                       ind_row_fn fn, void *ctx, struct soko_diag *d);
 
+/* Every indicator of s in set order (only that one when only is not NULL), the rows
+ * into fn in the order successive ind_evaluate_each calls give them, the same values
+ * bit for bit. Consecutive indicators of one form, filter, breakdown and years share
+ * one statement per level (a batch: the form is read and grouped once for all of
+ * them), their rows kept until the batch is read — memory grows with a batch's rows,
+ * not with the whole output. A batch whose statement fails (a limit) is evaluated
+ * indicator by indicator, so that the message names the indicator. */
+int ind_evaluate_all(struct ind_set *s, const struct indicator *only, int y0, int y1,
+                     ind_row_fn fn, void *ctx, struct soko_diag *d);
+
 /* "district", "cluster", "school" */
 const char *ind_level_name(enum ind_level l);
 /* "share", "mean", "count", "rate" */
