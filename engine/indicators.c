@@ -1242,6 +1242,12 @@ int ind_evaluate(struct ind_set *s, const struct indicator *ind, int y0, int y1,
     return ind_evaluate_each(s, ind, y0, y1, keep_row, out, d);
 }
 
+int ind_evaluate_set(struct ind_set *s, int y0, int y1, struct ind_results *out,
+                     struct soko_diag *d)
+{
+    return ind_evaluate_all(s, NULL, y0, y1, keep_row, out, d);
+}
+
 /* ---------------------------------------------------------------- batches */
 
 #define IND_MAX_BATCH 16

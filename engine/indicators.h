@@ -190,6 +190,10 @@ int ind_evaluate_each(struct ind_set *s, const struct indicator *ind, int y0, in
  * indicator by indicator, so that the message names the indicator. */
 int ind_evaluate_all(struct ind_set *s, const struct indicator *only, int y0, int y1,
                      ind_row_fn fn, void *ctx, struct soko_diag *d);
+/* ind_evaluate of every indicator of s in set order, appending to out: the same rows,
+ * in batches (ind_evaluate_all). */
+int ind_evaluate_set(struct ind_set *s, int y0, int y1, struct ind_results *out,
+                     struct soko_diag *d);
 
 /* "district", "cluster", "school" */
 const char *ind_level_name(enum ind_level l);
