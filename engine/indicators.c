@@ -1374,32 +1374,39 @@ static int eval_batch(struct ind_set *s, const struct indicator *const *v, size_
     return failed ? -1 : frc;
 }
 
-int ind_evaluate_all(struct ind_set *s, const struct indicator *only, int y0, int y1,
-                     ind_row_fn fn, void *ctx, struct soko_diag *d)
+int ind_evaluate_list(struct ind_set *s, const struct indicator *const *list, size_t n,
+                      int y0, int y1, ind_row_fn fn, void *ctx, struct soko_diag *d)
 {
     stats_init();
-    for (size_t i = 0; i < s->n;) {
-        const struct indicator *ind = &s->v[i];
-        if (only && ind != only) {
-            i++;
-            continue;
-        }
+    for (size_t i = 0; i < n;) {
         size_t j = i + 1;
-        while (!only && j < s->n && j - i < IND_MAX_BATCH && same_batch(ind, &s->v[j], y0, y1)) j++;
-        int rc = -1;
-        if (j - i > 1) {
-            const struct indicator *v[IND_MAX_BATCH];
-            for (size_t q = i; q < j; q++) v[q - i] = &s->v[q];
-            rc = eval_batch(s, v, j - i, y0, y1, fn, ctx);
-        }
+        while (j < n && j - i < IND_MAX_BATCH && same_batch(list[i], list[j], y0, y1)) j++;
+        int rc = j - i > 1 ? eval_batch(s, list + i, j - i, y0, y1, fn, ctx) : -1;
         for (size_t q = i; rc < 0 && q < j; q++) {
-            int r = ind_evaluate_each(s, &s->v[q], y0, y1, fn, ctx, d);
+            int r = ind_evaluate_each(s, list[q], y0, y1, fn, ctx, d);
             if (r) return r;
         }
         if (rc > 0) return rc;
         i = j;
     }
     return SOKO_OK;
+}
+
+int ind_evaluate_all(struct ind_set *s, const struct indicator *only, int y0, int y1,
+                     ind_row_fn fn, void *ctx, struct soko_diag *d)
+{
+    if (only) return ind_evaluate_list(s, &only, 1, y0, y1, fn, ctx, d);
+    const struct indicator **list = xmalloc((s->n + 1) * sizeof *list);
+    for (size_t i = 0; i < s->n; i++) list[i] = &s->v[i];
+    int rc = ind_evaluate_list(s, list, s->n, y0, y1, fn, ctx, d);
+    free(list);
+    return rc;
+}
+
+int ind_evaluate_results(struct ind_set *s, const struct indicator *const *list, size_t n,
+                         int y0, int y1, struct ind_results *out, struct soko_diag *d)
+{
+    return ind_evaluate_list(s, list, n, y0, y1, keep_row, out, d);
 }
 
 void ind_results_free(struct ind_results *r)

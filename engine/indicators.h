@@ -190,6 +190,13 @@ int ind_evaluate_each(struct ind_set *s, const struct indicator *ind, int y0, in
  * indicator by indicator, so that the message names the indicator. */
 int ind_evaluate_all(struct ind_set *s, const struct indicator *only, int y0, int y1,
                      ind_row_fn fn, void *ctx, struct soko_diag *d);
+/* The same for the indicators list[0..n) of s, in that order (each at most once). */
+int ind_evaluate_list(struct ind_set *s, const struct indicator *const *list, size_t n,
+                      int y0, int y1, ind_row_fn fn, void *ctx, struct soko_diag *d);
+/* ind_evaluate of each of list[0..n) in order, appending to out: the same rows, in
+ * batches (ind_evaluate_list). */
+int ind_evaluate_results(struct ind_set *s, const struct indicator *const *list, size_t n,
+                         int y0, int y1, struct ind_results *out, struct soko_diag *d);
 /* ind_evaluate of every indicator of s in set order, appending to out: the same rows,
  * in batches (ind_evaluate_all). */
 int ind_evaluate_set(struct ind_set *s, int y0, int y1, struct ind_results *out,
