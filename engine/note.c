@@ -290,10 +290,21 @@ static struct {
     struct ana_cache *cache;
     int have_tr, tr_y0, tr_y1;
     struct ana_trends tr;
+    size_t tnb, *thead, *tnext;   /* the trends by (indicator, level, unit), as head/next */
+    struct subj_memo {
+        const struct indicator *ind;
+        const char **v;
+        size_t n;
+    } *subj;                      /* subjects() of each indicator asked for */
+    size_t nsubj;
 } sh;
 
 static void shared_drop(void)
 {
+    for (size_t i = 0; i < sh.nsubj; i++) free(sh.subj[i].v);
+    free(sh.subj);
+    free(sh.thead);
+    free(sh.tnext);
     free(sh.head);
     free(sh.next);
     ana_cache_free(sh.cache);
@@ -345,6 +356,19 @@ static void shared_trends(const struct note_input *in)
     sh.have_tr = 1;
     sh.tr_y0 = in->y0;
     sh.tr_y1 = in->y1;
+    free(sh.thead);
+    free(sh.tnext);
+    sh.tnb = 64;
+    while (sh.tnb < 2 * sh.tr.n) sh.tnb *= 2;
+    sh.thead = xmalloc(sh.tnb * sizeof *sh.thead);
+    sh.tnext = xmalloc((sh.tr.n + 1) * sizeof *sh.tnext);
+    for (size_t b = 0; b < sh.tnb; b++) sh.thead[b] = (size_t)-1;
+    for (size_t i = sh.tr.n; i-- > 0;) {
+        const struct ana_trend *t = &sh.tr.v[i];
+        size_t b = row_hash(t->ind, t->level, 0, t->unit ? t->unit : "") & (sh.tnb - 1);
+        sh.tnext[i] = sh.thead[b];
+        sh.thead[b] = i;
+    }
 }
 
 /* The row of ind for a unit ("" district) in a year, breakdown dim0 (NULL: none): the
@@ -382,7 +406,11 @@ static const struct ana_compare *cmp_of(const struct ctx *c, const struct ind_ro
 static const struct ana_trend *trend_of(const struct ctx *c, const struct indicator *ind,
                                         enum ind_level lv, const char *unit, const char *dim0)
 {
-    for (size_t i = 0; ind && unit && i < c->tr.n; i++) {
+    if (!ind || !unit) return NULL;
+    /* c->tr is the call's trends (shared_trends), indexed: the first match in order */
+    SOKO_ASSERT(c->tr.v == sh.tr.v && sh.thead);
+    size_t b = row_hash(ind, lv, 0, unit) & (sh.tnb - 1);
+    for (size_t i = sh.thead[b]; i != (size_t)-1; i = sh.tnext[i]) {
         const struct ana_trend *t = &c->tr.v[i];
         if (t->ind != ind || t->level != lv || strcmp(t->unit, unit) != 0) continue;
         if (!dim0 ? ind->ndims == 0
@@ -579,6 +607,16 @@ static const char *what(const struct indicator *ind, const char *dim0)
 static size_t subjects(const struct note_input *in, const struct indicator *ind,
                        const char ***out)
 {
+    /* the same for every school and note of the call: worked out once per indicator */
+    shared_for(in);
+    for (size_t i = 0; i < sh.nsubj; i++)
+        if (sh.subj[i].ind == ind) {
+            const char **c = xmalloc((sh.subj[i].n + 1) * sizeof *c);
+            if (sh.subj[i].n) memcpy(c, sh.subj[i].v, sh.subj[i].n * sizeof *c);
+            *out = sh.subj[i].n ? c : NULL;
+            if (!sh.subj[i].n) free(c);
+            return sh.subj[i].n;
+        }
     const char **v = NULL;
     size_t n = 0;
     for (size_t i = 0; i < in->res->n; i++) {
@@ -596,6 +634,15 @@ static size_t subjects(const struct note_input *in, const struct indicator *ind,
             v[j] = v[j - 1];
             v[j - 1] = t;
         }
+    sh.subj = xrealloc(sh.subj, (sh.nsubj + 1) * sizeof *sh.subj);
+    sh.subj[sh.nsubj].ind = ind;
+    sh.subj[sh.nsubj].n = n;
+    sh.subj[sh.nsubj].v = NULL;
+    if (n) {
+        sh.subj[sh.nsubj].v = xmalloc(n * sizeof *v);
+        memcpy(sh.subj[sh.nsubj].v, v, n * sizeof *v);
+    }
+    sh.nsubj++;
     *out = v;
     return n;
 }
