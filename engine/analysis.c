@@ -1005,11 +1005,70 @@ static void cell_od(const struct ind_row *district, const struct ind_row *const 
     free(s);
 }
 
+/* ---- the cache of ana_compare */
+
+struct eb_cell {
+    size_t ns;
+    size_t *schi;                     /* the school rows of the cell, to check a hit */
+    int od_done;
+    struct ana_od od;                 /* the cell's overdispersion */
+    int done, ok;                     /* the EB fit */
+    double *m, *lo, *hi;
+};
+
+struct ana_cache {
+    const struct ind_results *r;      /* what the cache is for */
+    size_t rn;
+    struct eb_cell *eb;               /* by the first (smallest) row index of a cell */
+    int have_idx;
+    struct ana_window win;            /* the window idx is for */
+    size_t *idx, ni;                  /* rows in the window, sorted into cells */
+};
+
+struct ana_cache *ana_cache_new(void)
+{
+    return xcalloc(1, sizeof(struct ana_cache));
+}
+
+static void cache_clear(struct ana_cache *c)
+{
+    for (size_t i = 0; c->eb && i < c->rn; i++) {
+        free(c->eb[i].schi);
+        free(c->eb[i].m);
+        free(c->eb[i].lo);
+        free(c->eb[i].hi);
+    }
+    free(c->eb);
+    free(c->idx);
+    memset(c, 0, sizeof *c);
+}
+
+void ana_cache_free(struct ana_cache *c)
+{
+    if (!c) return;
+    cache_clear(c);
+    free(c);
+}
+
+/* The cache for r: emptied when it was made for other results. */
+static struct ana_cache *cache_for(const struct ana_compare_opts *o, const struct ind_results *r)
+{
+    struct ana_cache *c = o ? o->cache : NULL;
+    if (!c) return NULL;
+    if (c->r != r || c->rn != r->n) {
+        cache_clear(c);
+        c->r = r;
+        c->rn = r->n;
+        c->eb = xcalloc(r->n + 1, sizeof *c->eb);
+    }
+    return c;
+}
+
 /* One cell: rows c[0..nc) of one indicator, year and breakdown (all levels). */
 static void compare_cell(const struct ind_results *r, const size_t *c, size_t nc,
                          const char *const *mem, size_t nmem, const char *cluster_id,
                          const struct ana_compare_opts *o, struct ana_compare *slot,
-                         int *has_slot)
+                         int *has_slot, struct ana_cache *cache)
 {
     const struct ind_row *district = NULL, *cluster = NULL;
     const struct ind_row **sch = xmalloc((nc + 1) * sizeof *sch);
@@ -1031,13 +1090,42 @@ static void compare_cell(const struct ind_results *r, const size_t *c, size_t nc
     const struct indicator *ind = r->v[c[0]].ind;
     int lb = lower_better(ind);
     int widen = !(o && o->no_overdispersion) && !ind->census;
+    /* the overdispersion and the EB fit depend on the cell's rows only, not on the
+       cluster: from the cache when it has them */
+    struct eb_cell *ec = cache ? &cache->eb[c[0]] : NULL;
+    if (ec && ec->schi && (ec->ns != ns || memcmp(ec->schi, schi, ns * sizeof *schi) != 0))
+        ec = NULL;   /* not the same rows (cannot happen for the same r): no cache */
+    if (ec && !ec->schi) {
+        ec->ns = ns;
+        ec->schi = xmalloc((ns + 1) * sizeof *ec->schi);
+        memcpy(ec->schi, schi, ns * sizeof *ec->schi);
+    }
     struct ana_od od;
-    cell_od(district, sch, ns, &od);
+    if (ec && ec->od_done) {
+        od = ec->od;
+    } else {
+        cell_od(district, sch, ns, &od);
+        if (ec) {
+            ec->od = od;
+            ec->od_done = 1;
+        }
+    }
 
     /* EB over every school of the district in this cell */
     double *ebm = NULL, *eblo = NULL, *ebhi = NULL;
     int eb_ok = 0;
-    if (ind->kind == IND_SHARE && ns >= 2 && !(o && o->no_eb)) {
+    if (!(ind->kind == IND_SHARE && ns >= 2 && !(o && o->no_eb))) ec = NULL;
+    if (ec && ec->done) {
+        eb_ok = ec->ok;
+        if (eb_ok) {
+            ebm = xmalloc(ns * sizeof *ebm);
+            eblo = xmalloc(ns * sizeof *eblo);
+            ebhi = xmalloc(ns * sizeof *ebhi);
+            memcpy(ebm, ec->m, ns * sizeof *ebm);
+            memcpy(eblo, ec->lo, ns * sizeof *eblo);
+            memcpy(ebhi, ec->hi, ns * sizeof *ebhi);
+        }
+    } else if (ind->kind == IND_SHARE && ns >= 2 && !(o && o->no_eb)) {
         double *k = xmalloc(ns * sizeof *k), *n = xmalloc(ns * sizeof *n);
         ebm = xmalloc(ns * sizeof *ebm);
         eblo = xmalloc(ns * sizeof *eblo);
@@ -1055,6 +1143,18 @@ static void compare_cell(const struct ind_results *r, const size_t *c, size_t nc
             if (!(isfinite(ebm[i]) && isfinite(eblo[i]) && isfinite(ebhi[i]))) eb_ok = 0;
         free(k);
         free(n);
+        if (ec) {
+            ec->done = 1;
+            ec->ok = eb_ok;
+            if (eb_ok) {
+                ec->m = xmalloc(ns * sizeof *ec->m);
+                ec->lo = xmalloc(ns * sizeof *ec->lo);
+                ec->hi = xmalloc(ns * sizeof *ec->hi);
+                memcpy(ec->m, ebm, ns * sizeof *ec->m);
+                memcpy(ec->lo, eblo, ns * sizeof *ec->lo);
+                memcpy(ec->hi, ebhi, ns * sizeof *ec->hi);
+            }
+        }
     }
 
     /* the cluster's schools: percentile and ranks */
@@ -1167,25 +1267,44 @@ void ana_compare(const struct ind_results *r, const struct ind_members *m,
     qsort(mem, nmem, sizeof *mem, cmp_str_p);
 
     /* rows in their windows, grouped into cells (indicator, year, breakdown) */
-    struct win_cache wc;
-    wc.n = 0;
-    size_t *idx = xmalloc((r->n + 1) * sizeof *idx), ni = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        int y0, y1;
-        if (!cached_window(&wc, r, r->v[i].ind, o ? &o->window : NULL, &y0, &y1)) continue;
-        if (r->v[i].year < y0 || r->v[i].year > y1) continue;
-        idx[ni++] = i;
+    struct ana_cache *cache = cache_for(o, r);
+    struct ana_window w0;
+    memset(&w0, 0, sizeof w0);
+    const struct ana_window *win = o ? &o->window : &w0;
+    size_t *idx, ni = 0;
+    if (cache && cache->have_idx && memcmp(&cache->win, win, sizeof *win) == 0) {
+        ni = cache->ni;
+        idx = xmalloc((ni + 1) * sizeof *idx);
+        memcpy(idx, cache->idx, ni * sizeof *idx);
+    } else {
+        struct win_cache wc;
+        wc.n = 0;
+        idx = xmalloc((r->n + 1) * sizeof *idx);
+        for (size_t i = 0; i < r->n; i++) {
+            int y0, y1;
+            if (!cached_window(&wc, r, r->v[i].ind, o ? &o->window : NULL, &y0, &y1)) continue;
+            if (r->v[i].year < y0 || r->v[i].year > y1) continue;
+            idx[ni++] = i;
+        }
+        sort_r = r;
+        qsort(idx, ni, sizeof *idx, idx_cmp);
+        sort_r = NULL;
+        if (cache) {
+            free(cache->idx);
+            cache->idx = xmalloc((ni + 1) * sizeof *cache->idx);
+            memcpy(cache->idx, idx, ni * sizeof *idx);
+            cache->ni = ni;
+            cache->win = *win;
+            cache->have_idx = 1;
+        }
     }
-    sort_r = r;
-    qsort(idx, ni, sizeof *idx, idx_cmp);
-    sort_r = NULL;
 
     struct ana_compare *slot = xcalloc(r->n + 1, sizeof *slot);
     int *has = xcalloc(r->n + 1, sizeof *has);
     for (size_t i = 0; i < ni;) {
         size_t j = i + 1;
         while (j < ni && cell_cmp_rows(&r->v[idx[i]], &r->v[idx[j]]) == 0) j++;
-        compare_cell(r, idx + i, j - i, mem, nmem, cluster_id, o, slot, has);
+        compare_cell(r, idx + i, j - i, mem, nmem, cluster_id, o, slot, has, cache);
         i = j;
     }
     /* the cluster's comparisons of a year are one family: Benjamini–Hochberg over them,

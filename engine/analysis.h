@@ -278,7 +278,18 @@ struct ana_compare_opts {
     int no_overdispersion;            /* 1: never widen by the cell's overdispersion
                                          (it is still estimated and shown) */
     int no_eb;                        /* 1: skip empirical Bayes (rules need none) */
+    struct ana_cache *cache;          /* NULL, or a cache shared by the calls on one r:
+                                         the EB fit of a cell (every school of the
+                                         district, whatever the cluster) and the cells
+                                         of a window are computed once */
 };
+
+/* The cache of ana_compare_opts: for one ind_results, which must not change while the
+ * cache is used (ana_compare refuses nothing: a cache made for other results is
+ * emptied and filled again). Results are the same bytes as without it. */
+struct ana_cache;
+struct ana_cache *ana_cache_new(void);
+void ana_cache_free(struct ana_cache *c);
 
 /* For the cluster cluster_id (members from m): one entry per unsuppressed school row
  * of a member in the window (vs its cluster row and the district row of the same

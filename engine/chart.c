@@ -7,13 +7,19 @@
  * Numbers are written by fmtnum(), never by printf's %g directly, so that a locale
  * with a decimal comma cannot break the data blocks. Text only ever enters the script
  * through esc_gnuplot().
+ *
+ * gnuplot is started with posix_spawn where glibc can change the child's directory
+ * (2.29 and later): a report's process holds hundreds of MB, which fork would copy the
+ * page tables of for every document; elsewhere with fork + execvp.
  */
+#define _GNU_SOURCE   /* posix_spawn_file_actions_addchdir_np */
 #include "chart.h"
 #include "escape.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -637,11 +643,57 @@ static char *read_all(const char *path, size_t *len)
 
 /* Runs gnuplot on charts.gp in the private directory tmp; SOKO_OK when it exits 0.
  * Its output goes to tmp/charts.log. */
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29))
+#define SOKO_SPAWN 1
+/* The child of run_gnuplot by posix_spawnp: in tmp, stdin from /dev/null, stdout and
+ * stderr to charts.log. Returns 0 and the pid, or the exit status fork's child would
+ * have given (126: the directory, 127: no program). */
+static int spawn_gnuplot(const char *prog, const char *tmp, pid_t *pid)
+{
+    posix_spawn_file_actions_t fa;
+    if (posix_spawn_file_actions_init(&fa) != 0) return 126;
+    int rc = posix_spawn_file_actions_addchdir_np(&fa, tmp);
+    if (!rc) rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (!rc) rc = posix_spawn_file_actions_addopen(&fa, 1, "charts.log",
+                                                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+    if (!rc) rc = posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    if (rc) {
+        posix_spawn_file_actions_destroy(&fa);
+        return 126;
+    }
+    char *argv[] = {(char *)prog, (char *)"-d", (char *)"charts.gp", NULL};
+    extern char **environ;
+    rc = posix_spawnp(pid, prog, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc == 0) return 0;
+    /* the file actions ran first: a missing program is ENOENT (or EACCES) from exec;
+       the directory and the log fail with other errors, or before (the log exists) */
+    struct stat sb;
+    char *lp = xasprintf("%s/charts.log", tmp);
+    int have_log = stat(lp, &sb) == 0;
+    free(lp);
+    return have_log && (rc == ENOENT || rc == EACCES || rc == ENOEXEC) ? 127 : 126;
+}
+#endif
+
 static int run_gnuplot(const char *tmp, struct soko_diag *d)
 {
     const char *prog = getenv("SOKO_GNUPLOT");
     if (!prog || !*prog) prog = "gnuplot";
     fflush(NULL);
+#ifdef SOKO_SPAWN
+    pid_t pid = -1;
+    int early = spawn_gnuplot(prog, tmp, &pid);
+    if (early) {
+        if (early == 127)
+            soko_diag_add(d, NULL, 0, 0,
+                          "cannot run '%s': install gnuplot (Debian: apt-get install gnuplot-nox; "
+                          "or run scripts/deps)", prog);
+        else
+            soko_diag_add(d, tmp, 0, 0, "cannot prepare the directory for gnuplot");
+        return SOKO_EIO;
+    }
+#else
     pid_t pid = fork();
     if (pid < 0) {
         soko_diag_add(d, NULL, 0, 0, "cannot start gnuplot: %s", strerror(errno));
@@ -660,6 +712,7 @@ static int run_gnuplot(const char *tmp, struct soko_diag *d)
         execvp(prog, argv);
         _exit(127);
     }
+#endif
     int status = 0;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) {

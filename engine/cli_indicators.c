@@ -19,6 +19,14 @@
 
 /* ---------------------------------------------------------------- columns */
 
+/* A school's clusters: sorted by school (then cluster), found by binary search. */
+struct school_cl {
+    const char *school;
+    const char **clusters;        /* in cluster_id order, as the members are */
+    size_t n;
+    char *joined;                 /* "c1;c2", the cluster_id column of its rows */
+};
+
 struct outctx {
     const struct cli *c;
     const struct ind_members *m;
@@ -26,6 +34,16 @@ struct outctx {
     int ndimcols;
     size_t *sel;                  /* indexes of the rows to print, in order */
     size_t nsel;
+    struct school_cl *sc;         /* every school of a cluster, by school_id */
+    size_t nsc;
+    const struct school_cl *last; /* the last one looked up: rows come unit by unit */
+    const char **clv;             /* storage of sc[].clusters */
+    /* streaming (csv, json without --school) */
+    const char *fmt;
+    struct sbuf *out;
+    int first;                    /* json: no row written yet */
+    const struct indicator *dind; /* the indicator dmap is for */
+    int dmap[16];                 /* dimcols[i] is its dim dmap[i], or -1 */
 };
 
 static void add_dimcol(struct outctx *o, const char *name)
@@ -35,39 +53,106 @@ static void add_dimcol(struct outctx *o, const char *name)
     if (o->ndimcols < 16) o->dimcols[o->ndimcols++] = name;
 }
 
-static const char *row_dim(const struct ind_row *r, const char *col)
+/* The breakdown value of column dimcols[j] in r: through the map of r's indicator. */
+static const char *row_dim(struct outctx *o, const struct ind_row *r, int j)
 {
-    for (int k = 0; k < r->ind->ndims; k++)
-        if (strcmp(r->ind->dims[k], col) == 0) return r->dim[k];
-    return "";
+    if (o->dind != r->ind) {
+        o->dind = r->ind;
+        for (int i = 0; i < o->ndimcols; i++) {
+            o->dmap[i] = -1;
+            for (int k = 0; k < r->ind->ndims; k++)
+                if (strcmp(r->ind->dims[k], o->dimcols[i]) == 0) o->dmap[i] = k;
+        }
+    }
+    return o->dmap[j] >= 0 ? r->dim[o->dmap[j]] : "";
+}
+
+struct pair {
+    const char *school, *cluster;
+    size_t at;                    /* position in the members: ties keep their order */
+};
+
+static int pair_cmp(const void *a, const void *b)
+{
+    const struct pair *x = a, *y = b;
+    int c = strcmp(x->school, y->school);
+    if (c) return c;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* o->sc from the members (ordered by cluster, school): per school its clusters in the
+ * members' order, and their ';'-joined ids. */
+static void school_map(struct outctx *o, const struct ind_members *m)
+{
+    struct pair *p = xmalloc((m->n + 1) * sizeof *p);
+    for (size_t i = 0; i < m->n; i++) p[i] = (struct pair){m->v[i].school_id, m->v[i].cluster_id, i};
+    qsort(p, m->n, sizeof *p, pair_cmp);
+    o->sc = xcalloc(m->n + 1, sizeof *o->sc);
+    o->clv = xmalloc((m->n + 1) * sizeof *o->clv);
+    o->nsc = 0;
+    struct sbuf b = SBUF_INIT;
+    for (size_t i = 0; i < m->n;) {
+        size_t j = i;
+        struct school_cl *sc = &o->sc[o->nsc++];
+        sc->school = p[i].school;
+        sc->clusters = o->clv + i;
+        sbuf_reset(&b);
+        sbuf_adds(&b, "");
+        for (; j < m->n && strcmp(p[j].school, sc->school) == 0; j++) {
+            o->clv[j] = p[j].cluster;
+            sbuf_printf(&b, "%s%s", j > i ? ";" : "", p[j].cluster);
+        }
+        sc->n = j - i;
+        sc->joined = sbuf_take(&b);
+        i = j;
+    }
+    sbuf_free(&b);
+    free(p);
+}
+
+static void school_map_free(struct outctx *o)
+{
+    for (size_t i = 0; i < o->nsc; i++) free(o->sc[i].joined);
+    free(o->sc);
+    free(o->clv);
+    o->sc = NULL;
+    o->clv = NULL;
+    o->nsc = 0;
+}
+
+static int sc_cmp(const void *key, const void *elem)
+{
+    return strcmp(key, ((const struct school_cl *)elem)->school);
+}
+
+/* The clusters of school, or NULL when it is in none. */
+static const struct school_cl *school_clusters(struct outctx *o, const char *school)
+{
+    if (o->last && strcmp(o->last->school, school) == 0) return o->last;
+    const struct school_cl *sc = o->nsc ? bsearch(school, o->sc, o->nsc, sizeof *o->sc, sc_cmp)
+                                        : NULL;
+    if (sc) o->last = sc;
+    return sc;
 }
 
 /* Is school in cluster? */
-static int member_of(const struct ind_members *m, const char *cluster, const char *school)
+static int member_of(struct outctx *o, const char *cluster, const char *school)
 {
-    for (size_t i = 0; i < m->n; i++)
-        if (strcmp(m->v[i].cluster_id, cluster) == 0 && strcmp(m->v[i].school_id, school) == 0)
-            return 1;
+    const struct school_cl *sc = school_clusters(o, school);
+    for (size_t i = 0; sc && i < sc->n; i++)
+        if (strcmp(sc->clusters[i], cluster) == 0) return 1;
     return 0;
 }
 
 /* The cluster_id column: a cluster row's own id; for a school row the --cluster asked
  * for, else every cluster of the school, ';'-separated in id order. */
-static void cluster_col(const struct outctx *o, const struct ind_row *r, struct sbuf *b)
+static const char *cluster_col(struct outctx *o, const struct ind_row *r)
 {
-    sbuf_reset(b);
-    sbuf_adds(b, "");
-    if (r->level == IND_CLUSTER) {
-        sbuf_adds(b, r->unit);
-    } else if (r->level == IND_SCHOOL) {
-        if (o->c->cluster) {
-            sbuf_adds(b, o->c->cluster);
-            return;
-        }
-        for (size_t i = 0; i < o->m->n; i++)
-            if (strcmp(o->m->v[i].school_id, r->unit) == 0)
-                sbuf_printf(b, "%s%s", b->len ? ";" : "", o->m->v[i].cluster_id);
-    }
+    if (r->level == IND_CLUSTER) return r->unit;
+    if (r->level != IND_SCHOOL) return "";
+    if (o->c->cluster) return o->c->cluster;
+    const struct school_cl *sc = school_clusters(o, r->unit);
+    return sc ? sc->joined : "";
 }
 
 /* Same indicator and breakdown. */
@@ -95,7 +180,7 @@ static void select_rows(struct outctx *o, const struct ind_results *res)
             if (c->cluster) {
                 if (r->level == IND_DISTRICT) continue;
                 if (r->level == IND_CLUSTER && strcmp(c->cluster, r->unit) != 0) continue;
-                if (r->level == IND_SCHOOL && !member_of(o->m, c->cluster, r->unit)) continue;
+                if (r->level == IND_SCHOOL && !member_of(o, c->cluster, r->unit)) continue;
             }
             o->sel[o->nsel++] = i;
         }
@@ -107,7 +192,7 @@ static void select_rows(struct outctx *o, const struct ind_results *res)
         const struct ind_row *r = &res->v[i];
         if (r->level == IND_DISTRICT ||
             (r->level == IND_CLUSTER && (c->cluster ? strcmp(c->cluster, r->unit) == 0
-                                                    : member_of(o->m, r->unit, c->school))))
+                                                    : member_of(o, r->unit, c->school))))
             ref[nref++] = i;
     }
     for (size_t i = 0; i < res->n;) {
@@ -168,65 +253,94 @@ static void row_nums(const struct ind_row *r, double v[6])
         for (int i = 0; i < 6; i++) v[i] = NAN;
 }
 
-static void write_csv(const struct outctx *o, const struct ind_results *res, struct sbuf *b)
+static void csv_header(const struct outctx *o, struct sbuf *b)
 {
     sbuf_adds(b, "indicator,level,year,school_id,cluster_id");
     for (int i = 0; i < o->ndimcols; i++) sbuf_printf(b, ",%s", o->dimcols[i]);
     sbuf_adds(b, ",value,numerator,denominator,n,ci_low,ci_high,suppressed\n");
-    struct sbuf cl = SBUF_INIT;
-    for (size_t i = 0; i < o->nsel; i++) {
-        const struct ind_row *r = &res->v[o->sel[i]];
-        sbuf_printf(b, "%s,%s,%d,", r->ind->id, ind_level_name(r->level), r->year);
-        csv_field(b, r->level == IND_SCHOOL ? r->unit : "");
-        sbuf_addc(b, ',');
-        cluster_col(o, r, &cl);
-        csv_field(b, cl.s);
-        for (int k = 0; k < o->ndimcols; k++) {
-            sbuf_addc(b, ',');
-            csv_field(b, row_dim(r, o->dimcols[k]));
-        }
-        double v[6];
-        row_nums(r, v);
-        for (int k = 0; k < 6; k++) {
-            sbuf_addc(b, ',');
-            num(b, v[k], "");
-        }
-        sbuf_printf(b, ",%d\n", r->suppressed);
-    }
-    sbuf_free(&cl);
 }
 
-static void write_json(const struct outctx *o, const struct ind_results *res, struct sbuf *b)
+static void csv_row(struct outctx *o, const struct ind_row *r, struct sbuf *b)
 {
-    sbuf_adds(b, "[");
-    struct sbuf cl = SBUF_INIT;
-    int first = 1;
+    sbuf_adds(b, r->ind->id);
+    sbuf_addc(b, ',');
+    sbuf_adds(b, ind_level_name(r->level));
+    sbuf_printf(b, ",%d,", r->year);
+    csv_field(b, r->level == IND_SCHOOL ? r->unit : "");
+    sbuf_addc(b, ',');
+    csv_field(b, cluster_col(o, r));
+    for (int k = 0; k < o->ndimcols; k++) {
+        sbuf_addc(b, ',');
+        csv_field(b, row_dim(o, r, k));
+    }
+    double v[6];
+    row_nums(r, v);
+    for (int k = 0; k < 6; k++) {
+        sbuf_addc(b, ',');
+        num(b, v[k], "");
+    }
+    sbuf_adds(b, r->suppressed ? ",1\n" : ",0\n");
+}
+
+static void json_row(struct outctx *o, const struct ind_row *r, struct sbuf *b)
+{
+    sbuf_adds(b, o->first ? "\n" : ",\n");
+    o->first = 0;
+    sbuf_adds(b, "{\"indicator\":");
+    esc_json(b, r->ind->id);
+    sbuf_printf(b, ",\"level\":\"%s\",\"year\":%d,\"school_id\":", ind_level_name(r->level),
+                r->year);
+    esc_json(b, r->level == IND_SCHOOL ? r->unit : "");
+    sbuf_adds(b, ",\"cluster_id\":");
+    esc_json(b, cluster_col(o, r));
+    for (int k = 0; k < o->ndimcols; k++) {
+        sbuf_printf(b, ",\"%s\":", o->dimcols[k]);
+        esc_json(b, row_dim(o, r, k));
+    }
+    double v[6];
+    row_nums(r, v);
+    for (int k = 0; k < 6; k++) {
+        sbuf_printf(b, ",\"%s\":", num_cols[k]);
+        num(b, v[k], "null");
+    }
+    sbuf_printf(b, ",\"suppressed\":%s}", r->suppressed ? "true" : "false");
+}
+
+/* Writes out what b holds once it is past bytes (0: all of it). */
+static void flush_out(struct sbuf *b, size_t bytes)
+{
+    if (b->len <= bytes || !b->len) return;
+    fwrite(b->s, 1, b->len, stdout);
+    sbuf_reset(b);
+}
+
+/* The selected rows of res, csv or json (the header and brackets are the caller's). */
+static void write_rows(struct outctx *o, const struct ind_results *res, struct sbuf *b)
+{
+    int csv = strcmp(o->fmt, "csv") == 0;
     for (size_t i = 0; i < o->nsel; i++) {
         const struct ind_row *r = &res->v[o->sel[i]];
-        sbuf_adds(b, first ? "\n" : ",\n");
-        first = 0;
-        sbuf_adds(b, "{\"indicator\":");
-        esc_json(b, r->ind->id);
-        sbuf_printf(b, ",\"level\":\"%s\",\"year\":%d,\"school_id\":", ind_level_name(r->level),
-                    r->year);
-        esc_json(b, r->level == IND_SCHOOL ? r->unit : "");
-        sbuf_adds(b, ",\"cluster_id\":");
-        cluster_col(o, r, &cl);
-        esc_json(b, cl.s);
-        for (int k = 0; k < o->ndimcols; k++) {
-            sbuf_printf(b, ",\"%s\":", o->dimcols[k]);
-            esc_json(b, row_dim(r, o->dimcols[k]));
-        }
-        double v[6];
-        row_nums(r, v);
-        for (int k = 0; k < 6; k++) {
-            sbuf_printf(b, ",\"%s\":", num_cols[k]);
-            num(b, v[k], "null");
-        }
-        sbuf_printf(b, ",\"suppressed\":%s}", r->suppressed ? "true" : "false");
+        if (csv) csv_row(o, r, b);
+        else json_row(o, r, b);
+        flush_out(b, 1 << 20);
     }
-    sbuf_adds(b, first ? "]\n" : "\n]\n");
-    sbuf_free(&cl);
+}
+
+/* ind_evaluate_each's row function: csv or json rows straight to the output, those
+ * of --cluster only when it is given (the filter of select_rows). */
+static int stream_row(void *ctx, const struct ind_row *r)
+{
+    struct outctx *o = ctx;
+    const char *cl = o->c->cluster;
+    if (cl) {
+        if (r->level == IND_DISTRICT) return 0;
+        if (r->level == IND_CLUSTER && strcmp(cl, r->unit) != 0) return 0;
+        if (r->level == IND_SCHOOL && !member_of(o, cl, r->unit)) return 0;
+    }
+    if (strcmp(o->fmt, "csv") == 0) csv_row(o, r, o->out);
+    else json_row(o, r, o->out);
+    flush_out(o->out, 1 << 20);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- table */
@@ -394,6 +508,9 @@ int cmd_indicators(struct cli *c)
         cli_print_diag(&d);
         goto done;
     }
+    o.c = c;
+    o.m = &mem;
+    school_map(&o, &mem);
     if (c->cluster) {
         int found = 0;
         for (size_t i = 0; i < mem.n && !found; i++) found = !strcmp(mem.v[i].cluster_id, c->cluster);
@@ -417,16 +534,13 @@ int cmd_indicators(struct cli *c)
             rc = SOKO_EUSAGE;
             goto done;
         }
-        if (c->cluster && !member_of(&mem, c->cluster, c->school)) {
+        if (c->cluster && !member_of(&o, c->cluster, c->school)) {
             fprintf(stderr, _("soko: --school: school '%s' is not in cluster '%s'\n"),
                     cli_term(c->school), cli_term(c->cluster));
             rc = SOKO_EUSAGE;
             goto done;
         }
     }
-    memset(&o, 0, sizeof o);
-    o.c = c;
-    o.m = &mem;
     add_dimcol(&o, "subject");
     add_dimcol(&o, "grade");
     add_dimcol(&o, "stage");
@@ -434,27 +548,52 @@ int cmd_indicators(struct cli *c)
         const struct indicator *ind = &set->v[i];
         if (only && ind != only) continue;
         for (int k = 0; k < ind->ndims; k++) add_dimcol(&o, ind->dims[k]);
-        rc = ind_evaluate(set, ind, y0, y1, &res, &d);
-        if (rc) {
-            cli_print_diag(&d);
-            goto done;
-        }
     }
-    select_rows(&o, &res);
+    /* indicator by indicator: csv and json rows go out as SQLite returns them; with
+       --school (rows reordered) and for the table (widths), one indicator's rows are
+       kept at a time. The bytes are those of evaluating all, then writing all. */
     struct sbuf b = SBUF_INIT;
-    if (strcmp(fmt, "csv") == 0) {
-        write_csv(&o, &res, &b);
-    } else if (strcmp(fmt, "json") == 0) {
-        write_json(&o, &res, &b);
-    } else {
-        for (size_t i = 0; i < set->n; i++)
-            if (!only || &set->v[i] == only) table_block(&o, &set->v[i], &res, &b);
-        if (!b.len) sbuf_adds(&b, "no results for the years and units asked for\n");
+    int table = strcmp(fmt, "table") == 0, stream = !table && !c->school;
+    o.fmt = fmt;
+    o.out = &b;
+    o.first = 1;
+    if (strcmp(fmt, "csv") == 0) csv_header(&o, &b);
+    else if (!table) sbuf_adds(&b, "[");
+    int any = 0;
+    if (stream) rc = ind_evaluate_all(set, only, y0, y1, stream_row, &o, &d);
+    for (size_t i = 0; i < set->n && !rc && !stream; i++) {
+        const struct indicator *ind = &set->v[i];
+        if (only && ind != only) continue;
+        {
+            rc = ind_evaluate(set, ind, y0, y1, &res, &d);
+            if (!rc) {
+                select_rows(&o, &res);
+                if (table) {
+                    size_t before = b.len;
+                    table_block(&o, ind, &res, &b);
+                    any |= b.len > before;
+                } else {
+                    write_rows(&o, &res, &b);
+                }
+                free(o.sel);
+                o.sel = NULL;
+                ind_results_free(&res);
+            }
+        }
+        flush_out(&b, 1 << 20);
     }
-    if (b.len) fwrite(b.s, 1, b.len, stdout);
+    if (rc) {
+        cli_print_diag(&d);
+    } else if (table) {
+        if (!any && !b.len) sbuf_adds(&b, "no results for the years and units asked for\n");
+    } else if (strcmp(fmt, "json") == 0) {
+        sbuf_adds(&b, o.first ? "]\n" : "\n]\n");
+    }
+    if (!rc) flush_out(&b, 0);
     sbuf_free(&b);
 done:
     free(o.sel);
+    school_map_free(&o);
     ind_results_free(&res);
     ind_members_free(&mem);
     ind_set_free(set);

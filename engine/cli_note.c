@@ -278,8 +278,7 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
         g->have_members = rc == SOKO_OK;
     }
     /* every year: the window is chosen from what is there */
-    for (size_t i = 0; !rc && i < g->note->n; i++)
-        rc = ind_evaluate(g->note, &g->note->v[i], 0, 0, &g->res, d);
+    if (!rc) rc = ind_evaluate_set(g->note, 0, 0, &g->res, d);
     /* the standard indicators the lists name, each once */
     const struct indicator **done = NULL;
     size_t ndone = 0;

@@ -173,6 +173,35 @@ int ind_evaluate(struct ind_set *s, const struct indicator *ind, int y0, int y1,
                  struct ind_results *out, struct soko_diag *d);
 void ind_results_free(struct ind_results *r);
 
+/* ind_evaluate without keeping the rows: fn is called for each row, in the same order,
+ * as SQLite returns it; the row and its strings (unit, dim) are valid only during the
+ * call. A nonzero return of fn stops the evaluation and is returned. For writers that
+ * stream their output (memory flat in the number of rows). */
+typedef int (*ind_row_fn)(void *ctx, const struct ind_row *r);
+int ind_evaluate_each(struct ind_set *s, const struct indicator *ind, int y0, int y1,
+                      ind_row_fn fn, void *ctx, struct soko_diag *d);
+
+/* Every indicator of s in set order (only that one when only is not NULL), the rows
+ * into fn in the order successive ind_evaluate_each calls give them, the same values
+ * bit for bit. Consecutive indicators of one form, filter, breakdown and years share
+ * one statement per level (a batch: the form is read and grouped once for all of
+ * them), their rows kept until the batch is read — memory grows with a batch's rows,
+ * not with the whole output. A batch whose statement fails (a limit) is evaluated
+ * indicator by indicator, so that the message names the indicator. */
+int ind_evaluate_all(struct ind_set *s, const struct indicator *only, int y0, int y1,
+                     ind_row_fn fn, void *ctx, struct soko_diag *d);
+/* The same for the indicators list[0..n) of s, in that order (each at most once). */
+int ind_evaluate_list(struct ind_set *s, const struct indicator *const *list, size_t n,
+                      int y0, int y1, ind_row_fn fn, void *ctx, struct soko_diag *d);
+/* ind_evaluate of each of list[0..n) in order, appending to out: the same rows, in
+ * batches (ind_evaluate_list). */
+int ind_evaluate_results(struct ind_set *s, const struct indicator *const *list, size_t n,
+                         int y0, int y1, struct ind_results *out, struct soko_diag *d);
+/* ind_evaluate of every indicator of s in set order, appending to out: the same rows,
+ * in batches (ind_evaluate_all). */
+int ind_evaluate_set(struct ind_set *s, int y0, int y1, struct ind_results *out,
+                     struct soko_diag *d);
+
 /* "district", "cluster", "school" */
 const char *ind_level_name(enum ind_level l);
 /* "share", "mean", "count", "rate" */

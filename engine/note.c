@@ -27,9 +27,12 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* ==== small strings: a per-document arena =============================================== */
 
@@ -277,13 +280,108 @@ static int dim_eq(const struct ind_row *r, const char *dim0)
     return r->ind->ndims == 1 && r->dim[0] && utf8_casecmp(r->dim[0], dim0) == 0;
 }
 
-/* The row of ind for a unit ("" district) in a year, breakdown dim0 (NULL: none). */
+/* What the documents of one call (note_cluster, note_card, note_report: every note
+ * and the index) share, for one in->res: its rows indexed by (indicator, level, year,
+ * unit), the analyses' cache and the trends of the window. Built on first use, dropped
+ * by shared_drop at the end of each call, so never stale. */
+static struct {
+    const struct ind_results *res;
+    size_t n, nb;
+    size_t *head, *next;          /* chains of row indexes by hash, ascending; (size_t)-1 ends */
+    struct ana_cache *cache;
+    int have_tr, tr_y0, tr_y1;
+    struct ana_trends tr;
+    size_t tnb, *thead, *tnext;   /* the trends by (indicator, level, unit), as head/next */
+    struct subj_memo {
+        const struct indicator *ind;
+        const char **v;
+        size_t n;
+    } *subj;                      /* subjects() of each indicator asked for */
+    size_t nsubj;
+} sh;
+
+static void shared_drop(void)
+{
+    for (size_t i = 0; i < sh.nsubj; i++) free(sh.subj[i].v);
+    free(sh.subj);
+    free(sh.thead);
+    free(sh.tnext);
+    free(sh.head);
+    free(sh.next);
+    ana_cache_free(sh.cache);
+    if (sh.have_tr) ana_trends_free(&sh.tr);
+    memset(&sh, 0, sizeof sh);
+}
+
+static size_t row_hash(const struct indicator *ind, enum ind_level lv, int year, const char *unit)
+{
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)(uintptr_t)ind;
+    h = (h ^ (uint64_t)lv) * 1099511628211ULL;
+    h = (h ^ (uint64_t)(unsigned)year) * 1099511628211ULL;
+    for (const unsigned char *p = (const unsigned char *)unit; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return (size_t)(h ^ (h >> 29));
+}
+
+static void shared_for(const struct note_input *in)
+{
+    if (sh.res == in->res && sh.n == in->res->n && sh.head) return;
+    shared_drop();
+    sh.res = in->res;
+    sh.n = in->res->n;
+    sh.nb = 64;
+    while (sh.nb < 2 * sh.n) sh.nb *= 2;
+    sh.head = xmalloc(sh.nb * sizeof *sh.head);
+    sh.next = xmalloc((sh.n + 1) * sizeof *sh.next);
+    for (size_t b = 0; b < sh.nb; b++) sh.head[b] = (size_t)-1;
+    for (size_t i = sh.n; i-- > 0;) {
+        const struct ind_row *r = &in->res->v[i];
+        size_t b = row_hash(r->ind, r->level, r->year, r->unit) & (sh.nb - 1);
+        sh.next[i] = sh.head[b];
+        sh.head[b] = i;
+    }
+    sh.cache = ana_cache_new();
+}
+
+/* The trends of every series in the window: the same for each document of the call. */
+static void shared_trends(const struct note_input *in)
+{
+    shared_for(in);
+    if (sh.have_tr && sh.tr_y0 == in->y0 && sh.tr_y1 == in->y1) return;
+    if (sh.have_tr) ana_trends_free(&sh.tr);
+    struct ana_trend_opts to;
+    memset(&to, 0, sizeof to);
+    to.window.y0 = in->y0;
+    to.window.y1 = in->y1;
+    ana_trends(in->res, &to, &sh.tr);
+    sh.have_tr = 1;
+    sh.tr_y0 = in->y0;
+    sh.tr_y1 = in->y1;
+    free(sh.thead);
+    free(sh.tnext);
+    sh.tnb = 64;
+    while (sh.tnb < 2 * sh.tr.n) sh.tnb *= 2;
+    sh.thead = xmalloc(sh.tnb * sizeof *sh.thead);
+    sh.tnext = xmalloc((sh.tr.n + 1) * sizeof *sh.tnext);
+    for (size_t b = 0; b < sh.tnb; b++) sh.thead[b] = (size_t)-1;
+    for (size_t i = sh.tr.n; i-- > 0;) {
+        const struct ana_trend *t = &sh.tr.v[i];
+        size_t b = row_hash(t->ind, t->level, 0, t->unit ? t->unit : "") & (sh.tnb - 1);
+        sh.tnext[i] = sh.thead[b];
+        sh.thead[b] = i;
+    }
+}
+
+/* The row of ind for a unit ("" district) in a year, breakdown dim0 (NULL: none): the
+ * first such row of in->res. */
 static const struct ind_row *row_of(const struct note_input *in, const struct indicator *ind,
                                     enum ind_level lv, const char *unit, int year,
                                     const char *dim0)
 {
     if (!ind || !unit) return NULL;
-    for (size_t i = 0; i < in->res->n; i++) {
+    shared_for(in);
+    size_t b = row_hash(ind, lv, year, unit) & (sh.nb - 1);
+    for (size_t i = sh.head[b]; i != (size_t)-1; i = sh.next[i]) {
         const struct ind_row *r = &in->res->v[i];
         if (r->ind == ind && r->level == lv && r->year == year && strcmp(r->unit, unit) == 0 &&
             dim_eq(r, dim0))
@@ -309,7 +407,11 @@ static const struct ana_compare *cmp_of(const struct ctx *c, const struct ind_ro
 static const struct ana_trend *trend_of(const struct ctx *c, const struct indicator *ind,
                                         enum ind_level lv, const char *unit, const char *dim0)
 {
-    for (size_t i = 0; ind && unit && i < c->tr.n; i++) {
+    if (!ind || !unit) return NULL;
+    /* c->tr is the call's trends (shared_trends), indexed: the first match in order */
+    SOKO_ASSERT(c->tr.v == sh.tr.v && sh.thead);
+    size_t b = row_hash(ind, lv, 0, unit) & (sh.tnb - 1);
+    for (size_t i = sh.thead[b]; i != (size_t)-1; i = sh.tnext[i]) {
         const struct ana_trend *t = &c->tr.v[i];
         if (t->ind != ind || t->level != lv || strcmp(t->unit, unit) != 0) continue;
         if (!dim0 ? ind->ndims == 0
@@ -506,6 +608,16 @@ static const char *what(const struct indicator *ind, const char *dim0)
 static size_t subjects(const struct note_input *in, const struct indicator *ind,
                        const char ***out)
 {
+    /* the same for every school and note of the call: worked out once per indicator */
+    shared_for(in);
+    for (size_t i = 0; i < sh.nsubj; i++)
+        if (sh.subj[i].ind == ind) {
+            const char **c = xmalloc((sh.subj[i].n + 1) * sizeof *c);
+            if (sh.subj[i].n) memcpy(c, sh.subj[i].v, sh.subj[i].n * sizeof *c);
+            *out = sh.subj[i].n ? c : NULL;
+            if (!sh.subj[i].n) free(c);
+            return sh.subj[i].n;
+        }
     const char **v = NULL;
     size_t n = 0;
     for (size_t i = 0; i < in->res->n; i++) {
@@ -523,6 +635,15 @@ static size_t subjects(const struct note_input *in, const struct indicator *ind,
             v[j] = v[j - 1];
             v[j - 1] = t;
         }
+    sh.subj = xrealloc(sh.subj, (sh.nsubj + 1) * sizeof *sh.subj);
+    sh.subj[sh.nsubj].ind = ind;
+    sh.subj[sh.nsubj].n = n;
+    sh.subj[sh.nsubj].v = NULL;
+    if (n) {
+        sh.subj[sh.nsubj].v = xmalloc(n * sizeof *v);
+        memcpy(sh.subj[sh.nsubj].v, v, n * sizeof *v);
+    }
+    sh.nsubj++;
     *out = v;
     return n;
 }
@@ -713,26 +834,24 @@ static void ctx_init(struct ctx *c, const struct note_input *in, const char *clu
         c->sch[c->nsch] = m->school_id;
         c->role[c->nsch++] = m->role && *m->role ? m->role : "member";
     }
+    shared_for(in);
     if (cluster) {
         struct ana_compare_opts o;
         memset(&o, 0, sizeof o);
         o.window.y0 = in->y0;
         o.window.y1 = in->y1;
+        o.cache = sh.cache;
         ana_compare(in->res, in->members, cluster, &o, &c->cmp);
     }
-    struct ana_trend_opts to;
-    memset(&to, 0, sizeof to);
-    to.window.y0 = in->y0;
-    to.window.y1 = in->y1;
-    ana_trends(in->res, &to, &c->tr);
+    shared_trends(in);
+    c->tr = sh.tr;
     c->f = xcalloc(c->nsch + 1, sizeof *c->f);
     for (size_t i = 0; i < c->nsch; i++) find_school(c, c->sch[i], &c->f[i]);
 }
 
 static void ctx_free(struct ctx *c)
 {
-    ana_compares_free(&c->cmp);
-    ana_trends_free(&c->tr);
+    ana_compares_free(&c->cmp);   /* c->tr is the call's (shared_drop) */
     for (size_t i = 0; i < c->nsch; i++) finding_free(&c->f[i]);
     free(c->f);
     free(c->sch);
@@ -2382,12 +2501,13 @@ int note_cluster(const struct note_input *in, const char *cluster_id, const char
     int rc = outdir_open(dir, 1, &od, d);
     if (!rc) rc = cluster_note(in, cluster_id, od, d);
     outdir_close(od);
+    shared_drop();
     return rc;
 }
 
 /* ==== the school card (карточка ОО) =============================================================== */
 
-int note_card(const struct note_input *in, const char *school_id, const char *cluster_id,
+static int card_run(const struct note_input *in, const char *school_id, const char *cluster_id,
               const char *dir, struct soko_diag *d)
 {
     const struct note_school *s = school_of(in, school_id);
@@ -2599,7 +2719,9 @@ static const struct ind_row *mon_row(const struct note_input *in, const struct i
                                      enum ind_level lv, const char *unit, int year,
                                      const struct ind_row *like)
 {
-    for (size_t i = 0; i < in->res->n; i++) {
+    shared_for(in);   /* the rows by hash, in the order of the results (row_of) */
+    size_t b = row_hash(ind, lv, year, unit) & (sh.nb - 1);
+    for (size_t i = sh.head[b]; i != (size_t)-1; i = sh.next[i]) {
         const struct ind_row *r = &in->res->v[i];
         if (r->ind == ind && r->level == lv && r->year == year && strcmp(r->unit, unit) == 0 &&
             (!like || same_dims(r, like)))
@@ -2696,11 +2818,11 @@ static void sec_monitorings(struct doc *o, const struct note_input *in)
         for (size_t k = 0; k < ni && nf < 8; k++)
             if (!inds[k]->ndims) flat[nf++] = inds[k];
         if (!nf) continue;
-        const char *sh[10];
-        sh[0] = "ОО";
-        sh[1] = "Код";
+        const char *shead[10];
+        shead[0] = "ОО";
+        shead[1] = "Код";
         for (size_t k = 0; k < nf; k++)
-            sh[2 + k] = T("%s%s", flat[k]->title, *flat[k]->unit ? T(", %s", flat[k]->unit) : "");
+            shead[2 + k] = T("%s%s", flat[k]->title, *flat[k]->unit ? T(", %s", flat[k]->unit) : "");
         struct page_table *st = NULL;
         for (size_t i = 0; i < in->nschools; i++) {
             const char *id = in->schools[i].id;
@@ -2714,7 +2836,7 @@ static void sec_monitorings(struct doc *o, const struct note_input *in)
             if (!st)
                 st = page_table(o->D, T("mon_%s_schools", f->name),
                                 caption(o, T("%s: ОО, %s", f->title_ru, year_text(in->y1))),
-                                nf + 2, sh);
+                                nf + 2, shead);
             page_row(st);
             page_cell(st, sname(in, id));
             page_cell(st, id);
@@ -2725,19 +2847,175 @@ static void sec_monitorings(struct doc *o, const struct note_input *in)
     }
 }
 
-int note_report(const struct note_input *in, const char *dir, struct soko_diag *d)
+/* ==== the notes of a report, in parallel ================================================== */
+
+#define NOTE_MAX_JOBS 64
+
+/* How many processes write the notes: $SOKO_JOBS, else one per online core; at most
+ * NOTE_MAX_JOBS and one per note. */
+static int note_jobs(size_t nnotes)
+{
+    long j;
+    const char *e = getenv("SOKO_JOBS");
+    if (e && *e) {
+        char *end;
+        j = strtol(e, &end, 10);
+        if (*end || j < 1) j = 1;
+    } else {
+        j = sysconf(_SC_NPROCESSORS_ONLN);
+    }
+    if (j > NOTE_MAX_JOBS) j = NOTE_MAX_JOBS;
+    if ((size_t)j > nnotes) j = (long)nnotes;
+    return j < 1 ? 1 : (int)j;
+}
+
+static int one_note(const struct note_input *in, struct outdir *od, const char *dir, size_t i,
+                    struct soko_diag *d)
+{
+    struct outdir *sub = NULL;
+    int rc = outdir_sub(od, dir, &sub, d);
+    if (!rc) rc = cluster_note(in, in->clusters[i].id, sub, d);
+    outdir_close(sub);
+    return rc;
+}
+
+static int write_full(int fd, const char *s, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        s += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Every cluster's note. With more than one job, worker w (a forked process) writes
+ * the notes w, w + jobs, ... — each note depends only on in, so the files are the same
+ * bytes as a serial run's. The analyses every note shares are computed first, here,
+ * and inherited. A worker stops at its first failure and sends the parent "rc index\n"
+ * and its messages, each ended by '\0'; the failure of the first note in cluster
+ * order is reported, as a serial run would. The workers run no SQL: everything was
+ * read before (cli_note.c). */
+static int all_notes(const struct note_input *in, struct outdir *od, char **dirs,
+                     struct soko_diag *d)
+{
+    size_t n = in->nclusters;
+    int jobs = note_jobs(n), rc = SOKO_OK;
+    if (jobs <= 1) {
+        for (size_t i = 0; i < n && !rc; i++) rc = one_note(in, od, dirs[i], i, d);
+        return rc;
+    }
+    shared_trends(in);
+    pid_t pid[NOTE_MAX_JOBS];
+    int fd[NOTE_MAX_JOBS], started = 0;
+    fflush(NULL);
+    for (int w = 0; w < jobs; w++) {
+        int p[2];
+        if (pipe(p) != 0) {
+            soko_diag_add(d, NULL, 0, 0, "cannot start a worker for the notes: %s", strerror(errno));
+            rc = SOKO_EIO;
+            break;
+        }
+        pid_t k = fork();
+        if (k < 0) {
+            soko_diag_add(d, NULL, 0, 0, "cannot start a worker for the notes: %s", strerror(errno));
+            close(p[0]);
+            close(p[1]);
+            rc = SOKO_EIO;
+            break;
+        }
+        if (k == 0) {
+            close(p[0]);
+            for (int q = 0; q < started; q++) close(fd[q]);
+            struct soko_diag cd;
+            soko_diag_init(&cd, d->limit);
+            int crc = SOKO_OK;
+            size_t at = 0;
+            for (size_t i = (size_t)w; i < n && !crc; i += (size_t)jobs) {
+                at = i;
+                crc = one_note(in, od, dirs[i], i, &cd);
+            }
+            int bad = 0;
+            if (crc) {
+                char head[64];
+                int len = snprintf(head, sizeof head, "%d %zu\n", crc, at);
+                bad |= write_full(p[1], head, (size_t)len);
+                for (size_t m = 0; m < cd.nmsgs; m++)
+                    bad |= write_full(p[1], cd.msgs[m], strlen(cd.msgs[m]) + 1);
+            }
+            close(p[1]);
+            _exit(crc || bad ? 1 : 0);   /* no atexit, no stdio of the parent's */
+        }
+        close(p[1]);
+        pid[started] = k;
+        fd[started++] = p[0];
+    }
+    /* the first failing note in cluster order, with its messages */
+    size_t first = (size_t)-1;
+    int first_rc = SOKO_OK;
+    char *first_msgs = NULL;
+    size_t first_len = 0;
+    for (int w = 0; w < started; w++) {
+        struct sbuf b = SBUF_INIT;
+        char buf[4096];
+        for (;;) {
+            ssize_t r = read(fd[w], buf, sizeof buf);
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) break;
+            sbuf_add(&b, buf, (size_t)r);
+        }
+        close(fd[w]);
+        int status = 0;
+        while (waitpid(pid[w], &status, 0) < 0 && errno == EINTR) {}
+        int wrc = 0;
+        size_t at = 0;
+        char *nl = b.len ? memchr(b.s, '\n', b.len) : NULL;
+        if (nl && sscanf(b.s, "%d %zu", &wrc, &at) == 2 && wrc) {
+            if (at < first) {
+                first = at;
+                first_rc = wrc;
+                free(first_msgs);
+                first_len = b.len - (size_t)(nl + 1 - b.s);
+                first_msgs = xmalloc(first_len + 1);
+                memcpy(first_msgs, nl + 1, first_len);
+                first_msgs[first_len] = '\0';
+            }
+        } else if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+            if ((size_t)w < first) {
+                first = (size_t)w;
+                first_rc = SOKO_EIO;
+                free(first_msgs);
+                first_msgs = xasprintf("a worker writing the notes stopped (%s %d)",
+                                       WIFEXITED(status) ? "exit status" : "signal",
+                                       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+                first_len = strlen(first_msgs) + 1;
+            }
+        }
+        sbuf_free(&b);
+    }
+    if (first != (size_t)-1) {
+        for (size_t o = 0; o < first_len;) {
+            const char *m = first_msgs + o;
+            size_t l = strnlen(m, first_len - o);
+            if (l) soko_diag_add(d, NULL, 0, 0, "%s", m);
+            o += l + 1;
+        }
+        free(first_msgs);
+        if (!rc) rc = first_rc;
+    }
+    return rc;
+}
+
+static int report_run(const struct note_input *in, const char *dir, struct soko_diag *d)
 {
     struct outdir *od = NULL;
     int rc = outdir_open(dir, 1, &od, d);
     if (rc) return rc;
     char **dirs = cluster_dirs(in);
     /* every cluster's note first (each uses and frees the arena) */
-    for (size_t i = 0; i < in->nclusters && !rc; i++) {
-        struct outdir *sub = NULL;
-        rc = outdir_sub(od, dirs[i], &sub, d);
-        if (!rc) rc = cluster_note(in, in->clusters[i].id, sub, d);
-        outdir_close(sub);
-    }
+    rc = all_notes(in, od, dirs, d);
     if (rc) {
         for (size_t i = 0; i < in->nclusters; i++) free(dirs[i]);
         free(dirs);
@@ -2770,6 +3048,8 @@ int note_report(const struct note_input *in, const char *dir, struct soko_diag *
         struct ana_compare_opts op;
         memset(&op, 0, sizeof op);
         op.window.y0 = op.window.y1 = in->y1;
+        shared_for(in);
+        op.cache = sh.cache;
         ana_compare(in->res, in->members, in->clusters[i].id, &op, &cc);
         for (size_t j = 0; j < nk; j++) {
             const struct note_key *k = &sp->v[NOTE_KEY][j];
@@ -2835,5 +3115,21 @@ int note_report(const struct note_input *in, const char *dir, struct soko_diag *
     for (size_t i = 0; i < in->nclusters; i++) free(dirs[i]);
     free(dirs);
     outdir_close(od);
+    return rc;
+}
+
+/* The entry points that share work (shared_for) drop it when they are done. */
+int note_card(const struct note_input *in, const char *school_id, const char *cluster_id,
+              const char *dir, struct soko_diag *d)
+{
+    int rc = card_run(in, school_id, cluster_id, dir, d);
+    shared_drop();
+    return rc;
+}
+
+int note_report(const struct note_input *in, const char *dir, struct soko_diag *d)
+{
+    int rc = report_run(in, dir, d);
+    shared_drop();
     return rc;
 }

@@ -407,9 +407,10 @@ static int rules_data_read(const struct rule_set *rs, struct ind_set *s, const s
                 for (size_t q = 0; q < ndone; q++) seen |= done[q] == ind;
                 if (seen) continue;
                 done[ndone++] = ind;
-                rc = ind_evaluate(s, ind, ey0, ey1, &D->res, d);
             }
     }
+    /* in that order; consecutive ones of one form, filter and breakdown in one query */
+    rc = ind_evaluate_results(s, done, ndone, ey0, ey1, &D->res, d);
     free(done);
 
     /* context models of residual rules, and the factors their conditions read */

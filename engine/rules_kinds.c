@@ -534,6 +534,12 @@ static void trend_eval(struct rule_eval *c)
     o.level_mask = 1 << IND_SCHOOL | 1 << IND_DISTRICT;
     struct ana_trends t = {0};
     ana_trends(c->in->res, &o, &t);
+    /* the district's trends with a test, in the order of t: the references looked up
+       for every school's (a search of them, not of every trend) */
+    const struct ana_trend **dts = xmalloc((t.n + 1) * sizeof *dts);
+    size_t ndts = 0;
+    for (size_t q = 0; q < t.n; q++)
+        if (t.v[q].level == IND_DISTRICT && t.v[q].has_test) dts[ndts++] = &t.v[q];
     for (size_t i = 0; i < t.n; i++) {
         const struct ana_trend *x = &t.v[i];
         if (x->level != IND_SCHOOL) continue;
@@ -562,9 +568,9 @@ static void trend_eval(struct rule_eval *c)
         double z = x->test_z, bd = NAN;
         if (r->against_district && x->has_test) {
             const struct ana_trend *dt = NULL;
-            for (size_t q = 0; q < t.n && !dt; q++) {
-                const struct ana_trend *y = &t.v[q];
-                int same = y->level == IND_DISTRICT && y->ind == x->ind && y->has_test;
+            for (size_t q = 0; q < ndts && !dt; q++) {
+                const struct ana_trend *y = dts[q];
+                int same = y->ind == x->ind;
                 for (int k = 0; same && k < IND_MAX_DIMS; k++) same = rule_str_eq(y->dim[k], x->dim[k]);
                 if (same) dt = y;
             }
@@ -615,6 +621,7 @@ static void trend_eval(struct rule_eval *c)
         }
         it->ev.detail = sbuf_take(&b);
     }
+    free(dts);
     ana_trends_free(&t);
 }
 

@@ -8,6 +8,7 @@
 #include <float.h>
 #include <locale.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -686,8 +687,125 @@ static void num_c_form(char *buf)
     }
 }
 
+/* Writes the p digits of d (a number below 10^p, at least 10^(p-1) after rounding, or
+ * 10^p itself, then read as 10^(p-1) one place up) as %.{p}g does in the C locale, the
+ * exponent already in the C form of num_c_form: x = d · 10^(ex - p + 1). */
+static void num_fmt_g(char *o, uint64_t d, int p, int ex)
+{
+    char dig[24];
+    for (int i = p - 1; i >= 0; i--) {
+        dig[i] = (char)('0' + d % 10);
+        d /= 10;
+    }
+    int nd = p;
+    while (nd > 1 && dig[nd - 1] == '0') nd--;
+    if (ex < -4 || ex >= p) {
+        *o++ = dig[0];
+        if (nd > 1) {
+            *o++ = '.';
+            memcpy(o, dig + 1, (size_t)nd - 1);
+            o += nd - 1;
+        }
+        o += sprintf(o, "e%d", ex);
+    } else if (ex >= 0) {
+        for (int i = 0; i <= ex; i++) *o++ = i < nd ? dig[i] : '0';
+        if (nd > ex + 1) {
+            *o++ = '.';
+            memcpy(o, dig + ex + 1, (size_t)(nd - ex - 1));
+            o += nd - ex - 1;
+        }
+        *o = '\0';
+    } else {
+        *o++ = '0';
+        *o++ = '.';
+        for (int i = -1; i > ex; i--) *o++ = '0';
+        memcpy(o, dig, (size_t)nd);
+        o[nd] = '\0';
+    }
+}
+
+/* num_roundtrip without printf and strtod for the numbers of results, 1e-6 <= |x| <
+ * 1e15: the correctly rounded p digits (ties to even, as glibc's printf) and the test
+ * whether they read back (within half an ulp, a tie to an even mantissa) are exact
+ * in 128-bit integers, x · 10^k = m · 10^k / 2^s. Returns 0, writing nothing, for any
+ * other x (the slow path then). The same text as the slow path, byte for byte
+ * (tests/unit/test_num.c compares them on millions of values). */
+static int num_fast(double x, char *buf)
+{
+#ifdef __SIZEOF_INT128__
+    __extension__ typedef unsigned __int128 u128;
+    static const uint64_t p10[20] = {
+        1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+        100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+        10000000000000ULL, 100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+        100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL};
+    char *o = buf;
+    if (x < 0) {
+        *o++ = '-';
+        x = -x;
+    }
+    if (!(x >= 1e-6 && x < 1e15)) return 0;
+    if (x == floor(x)) {   /* at most 15 digits: %.15g writes it whole, and it reads back */
+        uint64_t v = (uint64_t)x;
+        char t[24];
+        int n = 0;
+        do {
+            t[n++] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v);
+        while (n) *o++ = t[--n];
+        *o = '\0';
+        return 1;
+    }
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    uint64_t m = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);
+    int s = 1075 - (int)((bits >> 52) & 0x7ff);   /* x = m / 2^s, 3 <= s <= 72 here */
+    if (s < 1 || s > 100) return 0;
+    int ex = (int)floor(log10(x));   /* the decimal exponent; checked below */
+    u128 mask = ((u128)1 << s) - 1, half = (u128)1 << (s - 1);
+    for (int p = 15; p <= 17; p++) {
+        u128 q, r;
+        int k, tries = 0;
+        for (;;) {
+            k = p - 1 - ex;   /* x · 10^k has p digits before the point */
+            if (k < 0 || k > 22 || ++tries > 3) return 0;
+            u128 pk = k > 19 ? (u128)p10[19] * p10[k - 19] : (u128)p10[k];
+            u128 n = (u128)m * pk;
+            q = n >> s;
+            r = n & mask;
+            if (q < p10[p - 1]) ex--;
+            else if (q >= p10[p]) ex++;
+            else break;
+        }
+        u128 pk = k > 19 ? (u128)p10[19] * p10[k - 19] : (u128)p10[k];
+        int up = r > half || (r == half && (q & 1));
+        /* the distance of d · 10^-k from x, in units of 2^-s · 10^-k, and its side */
+        u128 dist = up ? ((u128)1 << s) - r : r;
+        u128 lim = 2 * dist;
+        if (!up && m == (1ULL << 52)) lim = 4 * dist;   /* a power of 2: a closer neighbour below */
+        if (lim < pk || (lim == pk && !(m & 1)) || p == 17) {
+            uint64_t d = (uint64_t)q + (uint64_t)up;
+            int e10 = ex;
+            if (d == p10[p]) {
+                d = p10[p - 1];
+                e10++;
+            }
+            num_fmt_g(o, d, p, e10);
+            return 1;
+        }
+    }
+    return 0;
+#else
+    (void)x;
+    (void)buf;
+    return 0;
+#endif
+}
+
 char *num_roundtrip(double x, char buf[32])
 {
+    if (num_fast(x, buf)) return buf;
     if (isnan(x)) {
         strcpy(buf, "nan");
         return buf;

@@ -675,6 +675,98 @@ static void test_shipped_set(void **state)
     formdef_unload_all();
 }
 
+/* --- ind_evaluate_all: batches give the rows of one-by-one evaluation ------------- */
+
+struct copy {
+    struct ind_row *v;
+    size_t n;
+};
+
+static int copy_row(void *ctx, const struct ind_row *r)
+{
+    struct copy *c = ctx;
+    c->v = realloc(c->v, (c->n + 1) * sizeof *c->v);
+    assert_non_null(c->v);
+    struct ind_row *w = &c->v[c->n++];
+    *w = *r;
+    w->unit = strdup(r->unit);
+    for (int k = 0; k < r->ind->ndims; k++) w->dim[k] = strdup(r->dim[k]);
+    return 0;
+}
+
+static void copy_free(struct copy *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        free((char *)c->v[i].unit);
+        for (int k = 0; k < c->v[i].ind->ndims; k++) free((char *)c->v[i].dim[k]);
+    }
+    free(c->v);
+}
+
+/* The same rows in the same order, every number the same bits. */
+static void same_rows(struct ind_set *set, int y0, int y1)
+{
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    struct copy each = {NULL, 0}, all = {NULL, 0};
+    for (size_t i = 0; i < set->n; i++)
+        assert_int_equal(ind_evaluate_each(set, &set->v[i], y0, y1, copy_row, &each, &d), SOKO_OK);
+    assert_int_equal(ind_evaluate_all(set, NULL, y0, y1, copy_row, &all, &d), SOKO_OK);
+    assert_true(each.n > 0);
+    assert_int_equal(all.n, each.n);
+    for (size_t i = 0; i < each.n; i++) {
+        const struct ind_row *a = &each.v[i], *b = &all.v[i];
+        assert_ptr_equal(a->ind, b->ind);
+        assert_int_equal(a->level, b->level);
+        assert_string_equal(a->unit, b->unit);
+        assert_int_equal(a->year, b->year);
+        for (int k = 0; k < a->ind->ndims; k++) assert_string_equal(a->dim[k], b->dim[k]);
+        const double x[] = {a->num, a->den, a->n, a->value, a->sd, a->lo, a->hi};
+        const double y[] = {b->num, b->den, b->n, b->value, b->sd, b->lo, b->hi};
+        assert_memory_equal(x, y, sizeof x);
+        assert_int_equal(a->suppressed, b->suppressed);
+        assert_int_equal(a->notes, b->notes);
+    }
+    /* one indicator alone */
+    struct copy one = {NULL, 0};
+    assert_int_equal(ind_evaluate_all(set, &set->v[set->n - 1], y0, y1, copy_row, &one, &d),
+                     SOKO_OK);
+    for (size_t i = 0; i < one.n; i++) assert_ptr_equal(one.v[i].ind, &set->v[set->n - 1]);
+    copy_free(&one);
+    copy_free(&each);
+    copy_free(&all);
+    soko_diag_free(&d);
+}
+
+/* The fixture's set has a batch of a mean with rows without a value, a mean with the
+ * spread and a count (sou, score, fails: one form, no filter, no breakdown); the
+ * shipped set has batches of shares, of filtered shares and of means. */
+static void test_batches_same_rows(void **state)
+{
+    struct fx *f = *state;
+    same_rows(f->set, 0, 0);
+    same_rows(f->set, 2024, 2024);
+    if (access(shipped_dir(), F_OK) != 0) return;
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    /* the shipped monitorings' indicators read the shipped form definitions, and the
+       store their tables (as test_shipped_set) */
+    char forms[600];
+    snprintf(forms, sizeof forms, "%s/../forms", shipped_dir());
+    assert_int_equal(formdef_load_dir(forms, 0, &d), SOKO_OK);
+    sqlite3 *db = make_store();
+    struct ind_set *set;
+    int rc = ind_load(shipped_dir(), db, &set, &d);
+    for (size_t i = 0; i < d.nmsgs; i++) print_error("%s\n", d.msgs[i]);
+    assert_int_equal(rc, SOKO_OK);
+    same_rows(set, 0, 0);
+    same_rows(set, 2025, 0);
+    ind_set_free(set);
+    sqlite3_close(db);
+    soko_diag_free(&d);
+    formdef_unload_all();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -690,6 +782,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_across_files),
         cmocka_unit_test(test_writable_refused),
         cmocka_unit_test(test_shipped_set),
+        cmocka_unit_test_setup_teardown(test_batches_same_rows, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +83,97 @@ static void test_random_bits(void **state)
     assert_true(checked > 190000);
 }
 
+/* The reference: the shortest of %.15g, %.16g, %.17g that reads back, in the C form
+ * (what num_roundtrip did with printf and strtod before its exact fast path). */
+static void ref_text(double x, char out[32])
+{
+    int prec = 15;
+    for (; prec <= 17; prec++) {
+        snprintf(out, 32, "%.*g", prec, x);
+        double back = strtod(out, NULL);
+        if (memcmp(&back, &x, sizeof x) == 0)
+            break;
+    }
+    char *e = strchr(out, 'e');
+    if (e) {
+        char *d = e + 1, *from = d;
+        if (*from == '+')
+            from++;
+        else if (*from == '-') {
+            d++;
+            from++;
+        }
+        while (from[0] == '0' && from[1] != '\0')
+            from++;
+        memmove(d, from, strlen(from) + 1);
+    }
+}
+
+static uint64_t xs_state = 0x243F6A8885A308D3ULL;
+static uint64_t xs(void)
+{
+    xs_state ^= xs_state >> 12;
+    xs_state ^= xs_state << 25;
+    xs_state ^= xs_state >> 27;
+    return xs_state * 2685821657736338717ULL;
+}
+
+static void same_as_ref(double x, size_t *n)
+{
+    char got[32], want[32];
+    num_roundtrip(x, got);
+    ref_text(x, want);
+    if (strcmp(got, want) != 0)
+        fail_msg("%.17g (%a): got %s, expected %s", x, x, got, want);
+    (*n)++;
+}
+
+/* The exact fast path (1e-6 <= |x| < 1e15) writes the same text as printf and strtod:
+ * the shares, means and intervals of results (100·k/n, Wilson bounds), integers,
+ * neighbours of powers of ten and of halves (ties), log-uniform values and random
+ * bits of every exponent around the range. */
+static void test_same_as_printf(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    for (int d = 1; d <= 400; d++)
+        for (int k = 0; k <= d; k++) {
+            same_as_ref(100.0 * k / d, &n);
+            same_as_ref((double)k / d, &n);
+        }
+    for (int j = -8; j <= 16; j++) {
+        double p = pow(10, j);
+        double a = p, b = p;
+        for (int i = 0; i < 40; i++) {
+            same_as_ref(a, &n);
+            same_as_ref(-b, &n);
+            a = nextafter(a, INFINITY);
+            b = nextafter(b, 0);
+        }
+    }
+    for (int i = 0; i < 200000; i++) {
+        uint64_t r = xs();
+        /* log-uniform over 1e-8 .. 1e17 */
+        double x = pow(10, -8 + 25 * ((double)(r >> 11) / 9007199254740992.0));
+        same_as_ref(x, &n);
+        /* halves and quarters of large integers: ties at the 15th-17th digit */
+        same_as_ref((double)(xs() % 4000000000000000ULL) / 4.0, &n);
+        same_as_ref((double)(xs() % 1000000000000000ULL), &n);
+        /* random mantissa, exponent around the fast range */
+        uint64_t bits = (xs() & ((1ULL << 52) - 1)) | ((uint64_t)(1023 - 24 + (int)(xs() % 80)) << 52);
+        memcpy(&x, &bits, sizeof x);
+        same_as_ref(x, &n);
+        /* a Wilson bound as the engine computes one */
+        double nn = 1 + (double)(xs() % 5000), kk = (double)(xs() % ((uint64_t)nn + 1));
+        double z = 1.959963984540054, ph = kk / nn, z2 = z * z;
+        double c = (ph + z2 / (2 * nn)) / (1 + z2 / nn);
+        double h = z * sqrt(ph * (1 - ph) / nn + z2 / (4 * nn * nn)) / (1 + z2 / nn);
+        same_as_ref(100.0 * (c - h), &n);
+        same_as_ref(100.0 * (c + h), &n);
+    }
+    assert_true(n > 1000000);
+}
+
 /* Under a locale with a decimal comma the text still has a point. */
 static void test_locale(void **state)
 {
@@ -109,6 +201,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known),
         cmocka_unit_test(test_random_bits),
+        cmocka_unit_test(test_same_as_printf),
         cmocka_unit_test(test_locale),
     };
     return cmocka_run_group_tests_name("num", tests, NULL, NULL);
