@@ -90,6 +90,7 @@ static const struct command commands[] = {
      "soko --db district.db migrate", 0},
     {"docs", cmd_docs, "forms", N_("print the reference of the forms (Markdown)"), "",
      "soko docs forms > forms.md", 0},
+    /* xgettext:no-c-format (a percent sign, printed with %s) */
     {"indicators", cmd_indicators, "", N_("indicators per school, cluster, district, with n and a 95% interval"),
      ANALYSIS_OPTS, "soko --db district.db indicators --indicator vpr_fail --years 2024-2026", 0},
     {"trends", cmd_trends, "", N_("3-year trends: slope, test, label"), ANALYSIS_OPTS,
