@@ -346,7 +346,7 @@ static int i18n_init(const char *lang)
     const char *env = getenv("SOKO_LANG");
     if ((!lang || !*lang) && env && *env) {
         if (strncmp(env, "ru", 2) != 0 && strncmp(env, "en", 2) != 0) {
-            fprintf(stderr, "soko: SOKO_LANG=%s: expected ru or en\n", cli_term(env));
+            fprintf(stderr, _("soko: SOKO_LANG=%s: expected ru or en\n"), cli_term(env));
             return -1;
         }
         lang = env;
@@ -680,7 +680,7 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc) lang = argv[i + 1];
     }
     if (lang && strncmp(lang, "ru", 2) != 0 && strncmp(lang, "en", 2) != 0) {
-        fprintf(stderr, "soko: --lang %s: expected ru or en\n", cli_term(lang));
+        fprintf(stderr, _("soko: --lang %s: expected ru or en\n"), cli_term(lang));
         return SOKO_EUSAGE;
     }
     if (i18n_init(lang) != 0) return SOKO_EUSAGE;

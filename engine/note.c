@@ -1881,7 +1881,7 @@ int note_cluster(const struct note_input *in, const char *cluster_id, const char
     for (size_t i = 0; i < in->members->n; i++)
         if (strcmp(in->members->v[i].cluster_id, cluster_id) == 0) found = 1;
     if (!found) {
-        soko_diag_add(d, NULL, 0, 0, "no cluster '%s' (form clusters)", cluster_id);
+        soko_diag_add(d, NULL, 0, 0, _("no cluster '%s' (form clusters)"), cluster_id);
         return SOKO_EUSAGE;
     }
     struct outdir *od = NULL;
@@ -1898,7 +1898,7 @@ int note_card(const struct note_input *in, const char *school_id, const char *cl
 {
     const struct note_school *s = school_of(in, school_id);
     if (!s) {
-        soko_diag_add(d, NULL, 0, 0, "no school '%s' in the registry (form schools)", school_id);
+        soko_diag_add(d, NULL, 0, 0, _("no school '%s' in the registry (form schools)"), school_id);
         return SOKO_EUSAGE;
     }
     /* the school's clusters, the all-schools one aside */
@@ -1916,8 +1916,8 @@ int note_card(const struct note_input *in, const char *school_id, const char *cl
         if (!cluster) {
             struct sbuf b = SBUF_INIT;
             for (size_t i = 0; i < nown; i++) sbuf_printf(&b, "%s%s", i ? ", " : "", own[i]);
-            soko_diag_add(d, NULL, 0, 0, "school '%s' is not in a thematic cluster '%s'; expected one of: %s",
-                          school_id, cluster_id, b.len ? b.s : "(none)");
+            soko_diag_add(d, NULL, 0, 0, _("school '%s' is not in a thematic cluster '%s'; expected one of: %s"),
+                          school_id, cluster_id, b.len ? b.s : _("(none)"));
             sbuf_free(&b);
             free(own);
             return SOKO_EUSAGE;

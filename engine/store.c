@@ -330,9 +330,9 @@ static int begin_write(struct store *s, struct soko_diag *d)
 {
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
         if ((sqlite3_errcode(s->db) & 0xff) != SQLITE_BUSY) return db_fail(s, d, "starting a write");
-        soko_diag_add(d, NULL, 0, 0, "store: %s is being written by another soko (an import or undo) "
+        soko_diag_add(d, NULL, 0, 0, _("store: %s is being written by another soko (an import or undo) "
                       "and it did not finish within %d ms; expected one writer at a time: run this "
-                      "again when it is done, or wait longer with SOKO_BUSY_TIMEOUT=MS",
+                      "again when it is done, or wait longer with SOKO_BUSY_TIMEOUT=MS"),
                       s->path, s->busy_ms);
         return SOKO_EDB;
     }
@@ -1087,7 +1087,7 @@ int store_put_row(struct store *s, const struct load_row *r0, struct soko_diag *
            anything else — a full disk, an i/o error, a damaged file — is the store's,
            and the message says so instead of naming the line */
         if ((ext & 0xff) == SQLITE_CONSTRAINT) {
-            soko_diag_add(d, s->file, r.line, 0, "the store refused the row: %s",
+            soko_diag_add(d, s->file, r.line, 0, _("the store refused the row: %s"),
                           sqlite3_errmsg(s->db));
             rc = SOKO_EINPUT;
         } else {
@@ -1331,7 +1331,7 @@ int store_undo(struct store *s, long long id, struct soko_diag *d)
     int undone = strcmp((const char *)sqlite3_column_text(st, 1), "undone") == 0;
     sqlite3_finalize(st);
     if (undone) {
-        soko_diag_add(d, NULL, 0, 0, "import #%lld was already undone", id);
+        soko_diag_add(d, NULL, 0, 0, _("import #%lld was already undone"), id);
         rc = SOKO_EUSAGE;
         goto fail;
     }
@@ -1358,8 +1358,8 @@ int store_undo(struct store *s, long long id, struct soko_diag *d)
     if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         int ext = sqlite3_extended_errcode(s->db);
         if ((ext & 0xff) == SQLITE_CONSTRAINT)
-            soko_diag_add(d, NULL, 0, 0, "cannot undo import #%lld: stored rows of other imports "
-                                         "refer to schools it added; undo those first", id);
+            soko_diag_add(d, NULL, 0, 0, _("cannot undo import #%lld: stored rows of other imports "
+                                         "refer to schools it added; undo those first"), id);
         else
             db_fail(s, d, "committing the undo");
         rc = SOKO_EDB;
