@@ -1310,8 +1310,8 @@ static int model_parse(const struct deffile *df, const struct deffile_sec *sec,
         int dup = 0;
         for (int q = 0; q < md->nfactors; q++) dup |= strcmp(md->factors[q], items[i]) == 0;
         if (dup) {
-            deffile_bad(d, df, sec, deffile_kv(sec, "factors"), NULL, "each factor once ('%s' is "
-                        "given twice)", items[i]);
+            deffile_bad(d, df, sec, deffile_kv(sec, "factors"), NULL, _("each factor once ('%s' is "
+                        "given twice)"), items[i]);
             ok = 0;
             continue;
         }
@@ -1336,7 +1336,7 @@ static int model_parse(const struct deffile *df, const struct deffile_sec *sec,
             continue;
         }
         if (md->nwhere == IND_MAX_DIMS) {
-            soko_diag_add(d, f, kv->line, 0, "[%s]: %s: more than %d breakdown columns",
+            soko_diag_add(d, f, kv->line, 0, _("[%s]: %s: more than %d breakdown columns"),
                           sec->name, kv->key, IND_MAX_DIMS);
             ok = 0;
             continue;
@@ -1348,7 +1348,7 @@ static int model_parse(const struct deffile *df, const struct deffile_sec *sec,
 #undef TYPED
     if (ok && md->min_schools < md->nfactors + 3) {
         deffile_bad(d, df, sec, deffile_kv(sec, "min_schools") ? deffile_kv(sec, "min_schools") : NULL,
-                    "min_schools", "at least %d for %d factors", md->nfactors + 3, md->nfactors);
+                    "min_schools", _("at least %d for %d factors"), md->nfactors + 3, md->nfactors);
         ok = 0;
     }
     return ok;
@@ -1746,7 +1746,7 @@ int ana_context_eval(struct ind_set *s, const struct ana_model *md,
 {
     const struct indicator *ind = ind_find(s, md->indicator);
     if (!ind) {
-        soko_diag_add(d, md->file, md->line, 0, "[%s]: indicator: no indicator '%s'",
+        soko_diag_add(d, md->file, md->line, 0, _("[%s]: indicator: no indicator '%s'"),
                       md->id, md->indicator);
         return SOKO_ECONFIG;
     }
