@@ -448,7 +448,7 @@ int cmd_indicators(struct cli *c)
     } else {
         for (size_t i = 0; i < set->n; i++)
             if (!only || &set->v[i] == only) table_block(&o, &set->v[i], &res, &b);
-        if (!b.len) sbuf_adds(&b, _("no results for the years and units asked for\n"));
+        if (!b.len) sbuf_adds(&b, "no results for the years and units asked for\n");
     }
     if (b.len) fwrite(b.s, 1, b.len, stdout);
     sbuf_free(&b);
