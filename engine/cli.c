@@ -340,7 +340,11 @@ int cli_load_context(struct cli *c, struct ana_models *ms, struct soko_diag *d)
  * Only LC_MESSAGES is taken from the locale: numbers, dates and character classes
  * stay C, so that machine output never changes with the user's locale. When the
  * Russian locale is not installed, C.UTF-8 with LANGUAGE=ru still reaches the
- * catalogue (glibc ignores LANGUAGE only in the plain "C" locale). */
+ * catalogue (glibc ignores LANGUAGE only in the plain "C" locale). Asked for by
+ * --lang or SOKO_LANG, LANGUAGE=ru is set in any case, so that a LANGUAGE list of the
+ * user's (say "de") does not override the choice; chosen by an installed Russian
+ * locale, the user's LANGUAGE is honoured as gettext does. English is the C locale of
+ * messages, which gettext never translates. */
 static int i18n_init(const char *lang)
 {
     const char *env = getenv("SOKO_LANG");
@@ -351,6 +355,7 @@ static int i18n_init(const char *lang)
         }
         lang = env;
     }
+    int asked = lang && *lang;
     const char *vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
     for (int i = 0; i < 3 && (!lang || !*lang); i++) lang = getenv(vars[i]);
     int ru = lang && strncmp(lang, "ru", 2) == 0;
@@ -358,8 +363,9 @@ static int i18n_init(const char *lang)
     const char *got = setlocale(LC_MESSAGES, "");
     if (!got || strcmp(got, "C") == 0 || strcmp(got, "POSIX") == 0 || strncmp(got, "ru", 2) != 0) {
         setlocale(LC_MESSAGES, "C.UTF-8");
-        setenv("LANGUAGE", "ru", 1);
+        asked = 1;
     }
+    if (asked) setenv("LANGUAGE", "ru", 1);
     static char dir[4200];
     const char *cand[3] = {NULL, NULL, SOKO_LOCALEDIR};
     char a[4200], b[4200];

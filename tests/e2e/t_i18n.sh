@@ -38,6 +38,9 @@ check_lang en "LANG=en_US.UTF-8"              env LANG=en_US.UTF-8 "$SOKO"
 check_lang en "LANG=ru_RU.UTF-8, --lang en"   env LANG=ru_RU.UTF-8 "$SOKO" --lang en
 check_lang en "LANG=ru_RU.UTF-8, SOKO_LANG=en" env LANG=ru_RU.UTF-8 SOKO_LANG=en "$SOKO"
 check_lang ru "SOKO_LANG=en, --lang ru"       env SOKO_LANG=en "$SOKO" --lang ru
+check_lang ru "LANGUAGE=de, --lang ru"        env LANGUAGE=de "$SOKO" --lang ru
+check_lang ru "LANGUAGE=de, SOKO_LANG=ru"     env LANGUAGE=de SOKO_LANG=ru "$SOKO"
+check_lang en "LANGUAGE=ru, LANG=C"           env LANGUAGE=ru LANG=C "$SOKO"
 # a language soko does not speak is refused, in words
 run 2 --lang de forms
 has err "soko: --lang de: expected ru or en"
