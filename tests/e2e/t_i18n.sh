@@ -135,3 +135,16 @@ if command -v xgettext >/dev/null 2>&1; then
   "$TOP/scripts/po-check" fuzzy.po >pocheck 2>&1 && fail "po-check passed a fuzzy message"
   has pocheck "only this cluster"
 fi
+
+# installed as make install lays it out (PREFIX/bin/soko, PREFIX/share/locale), the
+# program finds its Russian messages beside itself, from any folder
+mo=$(dirname "$SOKO")/locale/ru/LC_MESSAGES/soko.mo
+[ -s "$mo" ] || fail "no catalogue beside the binary: $mo"
+mkdir -p inst/bin inst/share/locale/ru/LC_MESSAGES inst/share/soko elsewhere
+cp "$SOKO" inst/bin/soko
+cp "$mo" inst/share/locale/ru/LC_MESSAGES/soko.mo
+cp -R "$TOP/defs/." inst/share/soko/
+(cd elsewhere && env LANG=ru_RU.UTF-8 ../inst/bin/soko --help) > help.inst 2>&1 || { cat help.inst; fail "installed soko --help"; }
+cmp -s help.inst help.ru || { diff help.ru help.inst | head; fail "the installed soko's help is not the Russian one"; }
+(cd elsewhere && ../inst/bin/soko --lang ru --db ../r.db import vpr ../bad.csv) > out 2> err && fail "installed: a bad file was accepted"
+[ "$(head -n 1 err)" = "$(echo "$ru_msg" | sed 's|^bad.csv|../bad.csv|')" ] || { cat err; fail "installed: the message is not the Russian one"; }
