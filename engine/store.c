@@ -715,7 +715,7 @@ static int setup(struct store *s, struct soko_diag *d)
     if (!rc) rc = migrate(s, d);
     if (!rc && sqlite3_prepare_v2(s->db, "SELECT 1 FROM schools WHERE school_id = ?", -1,
                                   &s->school, NULL) != SQLITE_OK)
-        rc = db_fail(s, d, N_("preparing the registry lookup"));
+        rc = db_fail(s, d, "preparing the registry lookup");
     /* a reader sees one state from its first query to store_close, even when an import
      * commits meanwhile: never the vpr rows of an import without its vpr_dist rows */
     if (!rc && s->readonly) rc = exec(s, "BEGIN", d);
