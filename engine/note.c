@@ -103,7 +103,7 @@ int note_spec_load(const char *path, const struct ind_set *note_set,
     for (size_t i = 0; i < df.nsec; i++)
         if (strcmp(df.sec[i].name, "note") == 0) sec = &df.sec[i];
     if (!sec) {
-        soko_diag_add(d, path, 0, 0, "no [note] section; expected the note's lists (docs/reports.md)");
+        soko_diag_add(d, path, 0, 0, _("no [note] section; expected the note's lists (docs/reports.md)"));
         deffile_free(&df);
         return SOKO_ECONFIG;
     }
@@ -121,7 +121,7 @@ int note_spec_load(const char *path, const struct ind_set *note_set,
         long line = 0;
         const char *v = deffile_get(sec, LIST_NAMES[l], &line);
         if (!v) {
-            soko_diag_add(d, path, sec->line, 0, "[note]: no list '%s'", LIST_NAMES[l]);
+            soko_diag_add(d, path, sec->line, 0, _("[note]: no list '%s'"), LIST_NAMES[l]);
             rc = SOKO_ECONFIG;
             continue;
         }
@@ -135,7 +135,7 @@ int note_spec_load(const char *path, const struct ind_set *note_set,
             if (br) {
                 size_t len = strlen(br);
                 if (len < 3 || br[len - 1] != ']') {
-                    soko_diag_add(d, path, line, 0, "[note]: %s: '%s': expected ID or ID[SUBJECT]",
+                    soko_diag_add(d, path, line, 0, _("[note]: %s: '%s': expected ID or ID[SUBJECT]"),
                                   LIST_NAMES[l], tok);
                     rc = SOKO_ECONFIG;
                     free(id);
@@ -150,13 +150,13 @@ int note_spec_load(const char *path, const struct ind_set *note_set,
             if (!ind && std_set) ind = ind_find(std_set, id);
             if (!ind) {
                 soko_diag_add(d, path, line, 0,
-                              "[note]: %s: unknown indicator '%s'; expected an id of note.ini "
-                              "or of the indicators directory", LIST_NAMES[l], id);
+                              _("[note]: %s: unknown indicator '%s'; expected an id of note.ini "
+                              "or of the indicators directory"), LIST_NAMES[l], id);
                 rc = SOKO_ECONFIG;
             } else if (dim && !has_subject_dim(ind)) {
                 soko_diag_add(d, path, line, 0,
-                              "[note]: %s: '%s' has no breakdown by subject; expected ID without "
-                              "[SUBJECT]", LIST_NAMES[l], id);
+                              _("[note]: %s: '%s' has no breakdown by subject; expected ID without "
+                              "[SUBJECT]"), LIST_NAMES[l], id);
                 rc = SOKO_ECONFIG;
             } else {
                 out->v[l] = xrealloc(out->v[l], (out->n[l] + 1) * sizeof *out->v[l]);
@@ -172,12 +172,12 @@ int note_spec_load(const char *path, const struct ind_set *note_set,
         free(copy);
     }
     if (!rc && out->n[NOTE_MARKS] != 4) {
-        soko_diag_add(d, path, sec->line, 0, "[note]: marks: expected 4 indicators («2», «3», «4», «5»)");
+        soko_diag_add(d, path, sec->line, 0, _("[note]: marks: expected 4 indicators («2», «3», «4», «5»)"));
         rc = SOKO_ECONFIG;
     }
     if (!rc && out->n[NOTE_ADMISSIONS] != 3) {
         soko_diag_add(d, path, sec->line, 0,
-                      "[note]: admissions: expected 3 indicators (university, by profile, match)");
+                      _("[note]: admissions: expected 3 indicators (university, by profile, match)"));
         rc = SOKO_ECONFIG;
     }
     deffile_free(&df);
