@@ -1267,13 +1267,13 @@ static void model_free(struct ana_model *md)
 /* The keys of a model (deffile.h); any other identifier is a breakdown column. */
 static const struct deffile_key model_keys[] = {
     {"title", DF_TEXT, 0, 0, 0, NULL, NULL},
-    {"indicator", DF_IDENT, DF_REQUIRED, 0, 0, NULL, "an indicator id"},
+    {"indicator", DF_IDENT, DF_REQUIRED, 0, 0, NULL, N_("an indicator id")},
     {"factors", DF_IDLIST, DF_REQUIRED, 1, ANA_MAX_FACTORS, NULL,
-     "a comma-separated list of context factors (at most 16)"},
-    {"bound", DF_REAL, DF_REQUIRED | DF_LO_OPEN, 0, 50, NULL, "a positive number, e.g. 2.0"},
-    {"pool", DF_IDLIST, 0, 1, IND_MAX_DIMS, NULL, "up to 3 breakdown columns"},
-    {"min_schools", DF_INT, 0, 3, 100000, NULL, "a whole number from 3 to 100000"},
-    {"*", DF_TEXT, 0, 0, 0, NULL, "a value of the breakdown column"},
+     N_("a comma-separated list of context factors (at most 16)")},
+    {"bound", DF_REAL, DF_REQUIRED | DF_LO_OPEN, 0, 50, NULL, N_("a positive number, e.g. 2.0")},
+    {"pool", DF_IDLIST, 0, 1, IND_MAX_DIMS, NULL, N_("up to 3 breakdown columns")},
+    {"min_schools", DF_INT, 0, 3, 100000, NULL, N_("a whole number from 3 to 100000")},
+    {"*", DF_TEXT, 0, 0, 0, NULL, N_("a value of the breakdown column")},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
