@@ -148,3 +148,10 @@ cp -R "$TOP/defs/." inst/share/soko/
 cmp -s help.inst help.ru || { diff help.ru help.inst | head; fail "the installed soko's help is not the Russian one"; }
 (cd elsewhere && ../inst/bin/soko --lang ru --db ../r.db import vpr ../bad.csv) > out 2> err && fail "installed: a bad file was accepted"
 [ "$(head -n 1 err)" = "$(echo "$ru_msg" | sed 's|^bad.csv|../bad.csv|')" ] || { cat err; fail "installed: the message is not the Russian one"; }
+
+# the README's Russian example is what soko says
+awk '/^\$ LANG=ru_RU.UTF-8 soko/ { on = 1; next } on && /^```/ { exit } on { print }' "$TOP/README.md" > readme.expect
+[ -s readme.expect ] || fail "README: no Russian example"
+printf 'year,school_id,grade,subject,участников,отметка 2,отметка 3,отметка 4,отметка 5\n2025,344,5,Математика,25,2,8,10,4\n' > vpr.csv
+env LANG=ru_RU.UTF-8 "$SOKO" --db r.db import vpr vpr.csv > out 2> readme.got && fail "README example: accepted"
+cmp -s readme.got readme.expect || { diff readme.expect readme.got; fail "the README's Russian example is not what soko says"; }
