@@ -572,9 +572,9 @@ void cli_progress_start(struct cli_progress *p, const struct cli *c, const char 
 
 static void human_bytes(char *buf, size_t n, double b)
 {
-    if (b >= 1e9) snprintf(buf, n, "%.2f GB", b / 1e9);
-    else if (b >= 1e6) snprintf(buf, n, "%.1f MB", b / 1e6);
-    else snprintf(buf, n, "%.0f kB", b / 1e3);
+    if (b >= 1e9) snprintf(buf, n, _("%.2f GB"), b / 1e9);
+    else if (b >= 1e6) snprintf(buf, n, _("%.1f MB"), b / 1e6);
+    else snprintf(buf, n, _("%.0f kB"), b / 1e3);
 }
 
 static void human_time(char *buf, size_t n, double s)
@@ -614,7 +614,7 @@ void cli_progress(struct cli_progress *p, const char *phase, uint64_t done, uint
         for (int i = w; i < 25; i++) sbuf_addc(&b, p->color ? ' ' : '.');
         double eta = done > 0 ? secs * (double)(total - done) / (double)done : 0;
         human_time(left, sizeof left, eta);
-        sbuf_printf(&b, "] %3d%%  %s / %s  %s/s", pct, d, tot, rate);
+        sbuf_printf(&b, _("] %3d%%  %s / %s  %s/s"), pct, d, tot, rate);
         if (rows > 0) sbuf_printf(&b, P_("  %ld row", "  %ld rows", rows), rows);
         sbuf_printf(&b, _("  %s left"), left);
     } else {
