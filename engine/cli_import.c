@@ -483,7 +483,7 @@ int cmd_forms(struct cli *c)
         if (f->kind == FORM_INTERNAL) continue;
         put_padded(f->name, wn + 2);
         put_padded(f->title_ru, wt + 2);
-        printf("%s\n", f->doc);
+        printf("%s\n", _(f->doc));
     }
     return SOKO_OK;
 }
