@@ -69,6 +69,10 @@ $(B)/tests/gen_sheets: tests/fixtures/gen_sheets.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS)
 $(B)/tests/test_sheet: $(B)/tests/gen_sheets
+# the exports of tests/e2e/t_exports_xlsx.sh (tests/fixtures/gen_exports.c)
+$(B)/tests/gen_exports: tests/fixtures/gen_exports.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS)
 
 $(B)/soko-gen: samples/gen.c
 	@mkdir -p $(B)
@@ -86,7 +90,7 @@ test:
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || fail=1; done; exit $$fail
 
-e2e: $(B)/soko $(B)/soko-gen
+e2e: $(B)/soko $(B)/soko-gen $(B)/tests/gen_exports $(B)/tests/gen_sheets
 	@SOKO=$(abspath $(B)/soko) SOKO_GEN=$(abspath $(B)/soko-gen) tests/e2e/run
 
 check-asan:
@@ -125,7 +129,8 @@ demo:
 	@scripts/deps build
 	@$(MAKE) --no-print-directory $(B)/soko
 	@mkdir -p reports/demo && rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	@for f in schools clusters context vpr vpr_students oge ege rdr olympiad admissions; do \
+	@for f in schools clusters context vpr vpr_students oge ege rdr olympiad admissions \
+	  vpr_plan vpr_tasks vpr_reference_tasks vpr_reference; do \
 	  $(B)/soko --db $(DEMO_DB) import $$f samples/district/$$f.csv || exit 1; done
 	@$(B)/soko --db $(DEMO_DB) status
 	@$(B)/soko --db $(DEMO_DB) report --out reports/demo --quiet

@@ -187,6 +187,76 @@ void chart_dynamics(struct chart_batch *b, const char *name, const char *title,
     c->draw = sbuf_take(&draw);
 }
 
+/* ==== profile ======================================================================== */
+
+void chart_profile(struct chart_batch *b, const char *name, const char *title,
+                   const char *xlabel, const char *const *categories, size_t ncat,
+                   const char *const *series, size_t nseries, const double *values,
+                   double ymax)
+{
+    size_t idx = b->n;
+    int h = 300 + 20 * (int)nseries;
+    struct chart *c = add(b, name, 760, h < 400 ? 400 : h);
+    struct sbuf data = SBUF_INIT, draw = SBUF_INIT;
+    int any = 0;
+    for (size_t k = 0; k < nseries; k++) {
+        block(&data, idx, k);
+        sbuf_adds(&data, " << EOD\n");
+        for (size_t i = 0; i < ncat; i++) {
+            double v = values[k * ncat + i];
+            if (isnan(v)) continue;
+            sbuf_printf(&data, "%zu ", i + 1);
+            fmtnum(&data, v);
+            sbuf_addc(&data, '\n');
+            any = 1;
+        }
+        sbuf_adds(&data, "EOD\n");
+    }
+    common(&draw, title);
+    sbuf_adds(&draw, "set xlabel ");
+    str(&draw, xlabel);
+    sbuf_adds(&draw, "\nset ylabel '%'\nset key outside bottom center vertical\n");
+    if (ymax > 0) {
+        sbuf_adds(&draw, "set yrange [0:");
+        fmtnum(&draw, ymax);
+        sbuf_adds(&draw, "]\n");
+    } else {
+        sbuf_adds(&draw, "set yrange [0:*]\n");
+    }
+    if (ncat > 25) sbuf_adds(&draw, "set xtics rotate by -90 font ',8'\n");
+    if (ncat) {
+        sbuf_printf(&draw, "set xrange [0.5:%zu.5]\nset xtics (", ncat);
+        for (size_t i = 0; i < ncat; i++) {
+            if (i) sbuf_adds(&draw, ", ");
+            str(&draw, categories[i]);
+            sbuf_printf(&draw, " %zu", i + 1);
+        }
+        sbuf_adds(&draw, ")\n");
+    }
+    if (!any || nseries == 0) {
+        empty_frame(&draw);
+    } else {
+        sbuf_adds(&draw, "plot ");
+        int first = 1;
+        for (size_t k = 0; k < nseries; k++) {
+            int has = 0;
+            for (size_t i = 0; i < ncat; i++)
+                if (!isnan(values[k * ncat + i])) has = 1;
+            if (!has) continue;
+            if (!first) sbuf_adds(&draw, ", \\\n     ");
+            first = 0;
+            block(&draw, idx, k);
+            sbuf_printf(&draw, " using 1:2 with linespoints lw %s dt %d pt %d ps 1.0 lc rgb '%s' title ",
+                        k == 0 ? "2.5" : "1.5", dashes[k % NSTYLE], markers[k % NSTYLE],
+                        palette[k % NPALETTE]);
+            str(&draw, series[k]);
+        }
+        sbuf_addc(&draw, '\n');
+    }
+    c->data = sbuf_take(&data);
+    c->draw = sbuf_take(&draw);
+}
+
 /* ==== funnel ========================================================================= */
 
 void chart_funnel(struct chart_batch *b, const char *name, const char *title,

@@ -48,6 +48,15 @@ struct chart_series {
 void chart_dynamics(struct chart_batch *b, const char *name, const char *title,
                     const char *ylabel, const struct chart_series *s, size_t nseries);
 
+/* A profile over categories (the tasks of a work; the primary scores of a work): one
+ * line per series (a cluster, the district, Russia) through the categories in order,
+ * values in %; values is nseries × ncat, row-major; NaN is not drawn. ymax > 0 fixes
+ * the y range to [0, ymax] (100 for completions), else it follows the data. */
+void chart_profile(struct chart_batch *b, const char *name, const char *title,
+                   const char *xlabel, const char *const *categories, size_t ncat,
+                   const char *const *series, size_t nseries, const double *values,
+                   double ymax);
+
 /* Funnel plot: the district's schools as points by size n and value, the cluster's
  * highlighted and labelled, the target line and the 95% / 99.8% control limits given
  * as curves over a grid of n (ascending). */

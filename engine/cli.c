@@ -8,6 +8,7 @@
 #include "analysis.h"
 #include "cli.h"
 #include "escape.h"
+#include "formdef.h"
 #include "i18n.h"
 #include "indicators.h"
 
@@ -35,6 +36,7 @@ static const struct option_doc option_docs[] = {
     {"--max-errors", "N", N_("report at most N errors per file (default 50)")},
     {"--quiet", NULL, N_("print nothing on success, and no progress bar (also -q)")},
     {"--layout", "NAME", N_("read the file through a layout (defs/layouts/NAME.ini or a path; docs/layouts.md)")},
+    {"--sheet", "NAME|N", N_("the sheet of a workbook to read, by name or number (default: the one whose header matches)")},
     {"--ru", NULL, N_("Russian headers, ';', UTF-8 with BOM (for Excel)")},
     {"--years", "A-B", N_("the window of years, e.g. 2024-2026 (default: the last 3 years present)")},
     {"--school", "ID", N_("only this school")},
@@ -50,6 +52,9 @@ static const struct option_doc option_docs[] = {
     {"--docx", NULL, N_("also write the report as DOCX (A4, for the committee's file)")},
     {"--allow-names", NULL, N_("accept values that look like personal names in pupil-code columns (the district's decision)")},
     {"--lang", "LANG", N_("the language of messages: ru or en (default $SOKO_LANG, else the locale)")},
+    {"--factors", "F1,F2", N_("clusters propose: the factors, indicator ids or context factors")},
+    {"--k", "N", N_("clusters propose: the number of clusters (default: by the silhouette)")},
+    {"--year", "YYYY", N_("clusters propose: the year of the factors (default: the last with all)")},
     {NULL, NULL, NULL},
 };
 
@@ -68,12 +73,12 @@ struct command {
 #define ANALYSIS_OPTS "--years --school --cluster --indicator --format --defs --indicators"
 
 static const struct command commands[] = {
-    {"import", cmd_import, "FORM FILE...",
-     N_("validate and store files of a form (all or nothing per file)"),
-     "--layout --ignore-unknown --keep-students --allow-names --max-errors --quiet",
+    {"import", cmd_import, "[FORM] FILE...",
+     N_("validate and store files of a form (all or nothing per file); without FORM, each file is recognised by its header or by a shipped layout"),
+     "--layout --sheet --ignore-unknown --keep-students --allow-names --max-errors --quiet",
      "soko --db district.db import schools schools.csv", 0},
-    {"check", cmd_check, "FORM FILE...", N_("validate files of a form, store nothing"),
-     "--layout --ignore-unknown --allow-names --max-errors --quiet", "soko --db district.db check vpr vpr_2025.csv", 0},
+    {"check", cmd_check, "[FORM] FILE...", N_("validate files of a form, store nothing (without FORM: each file recognised, as import does)"),
+     "--layout --sheet --ignore-unknown --allow-names --max-errors --quiet", "soko --db district.db check vpr vpr_2025.csv", 0},
     {"template", cmd_template, "FORM", N_("print an empty form (header line) ready for Excel"),
      "--ru", "soko template vpr --ru > vpr.csv", 0},
     {"forms", cmd_forms, "", N_("list the forms, one line each"), "", "soko forms", 0},
@@ -84,8 +89,12 @@ static const struct command commands[] = {
      "soko --db district.db status", 0},
     {"schools", cmd_schools, "", N_("the schools registry: id, name, kind, profile, clusters"),
      "--format", "soko --db district.db schools --format csv", 0},
-    {"clusters", cmd_clusters, "", N_("the clusters: id, name, members with their roles"),
-     "--cluster --format", "soko --db district.db clusters --cluster nevsky_stem", 0},
+    {"clusters", cmd_clusters, "[propose]",
+     N_("the clusters: id, name, members with their roles; 'propose' groups the schools by "
+        "context factors into FILE (form clusters) and FILE.md (the method)"),
+     "--cluster --format --factors --k --year --out --defs --indicators --quiet",
+     "soko --db district.db clusters propose --factors ctx_low_income,ctx_non_native,vpr_sou_all "
+     "--out proposal.csv", 0},
     {"migrate", cmd_migrate, "", N_("bring a store made by an older soko up to date"), "--quiet",
      "soko --db district.db migrate", 0},
     {"docs", cmd_docs, "forms", N_("print the reference of the forms (Markdown)"), "",
@@ -111,6 +120,10 @@ static const struct command commands[] = {
      N_("each rule's expected false flags on null districts drawn from the data"),
      "--rules --years --format --defs --indicators --context",
      "soko --db district.db calibrate 200 1", 0},
+    {"tasks", cmd_tasks, "",
+     N_("task-level findings of ВПР works: deficits, common and particular problems"),
+     "--cluster --school --years --format --rules --defs --indicators --context",
+     "soko --db district.db tasks --cluster nevsky_stem --format csv", 0},
     {"note", cmd_note, "--cluster ID",
      N_("the analytical note of a cluster: md, html, charts, xlsx, csv"),
      "--cluster --out --years --date --docx --defs --indicators --rules --context --quiet",
@@ -217,7 +230,9 @@ static const struct opt value_opts[] = {
     {"--school", O(school)}, {"--cluster", O(cluster)}, {"--indicator", O(indicator)},
     {"--out", O(out)}, {"--date", O(date)}, {"--rules", O(rules)},
     {"--indicators", O(indicators_dir)}, {"--layout", O(layout)}, {"--profile", O(layout)},
-    {"--context", O(context)}, {"--defs", O(defs)}, {"--lang", O(lang)}, {NULL, 0}};
+    {"--context", O(context)}, {"--defs", O(defs)}, {"--lang", O(lang)},
+    {"--factors", O(factors)}, {"--k", O(k)}, {"--year", O(year)}, {"--sheet", O(sheet)},
+    {NULL, 0}};
 static const struct opt flag_opts[] = {
     {"--ignore-unknown", O(ignore_unknown)}, {"--keep-students", O(keep_students)}, {"--allow-names", O(allow_names)},
     {"--quiet", O(quiet)}, {"-q", O(quiet)}, {"--ru", O(ru)}, {"--docx", O(docx)}, {NULL, 0}};
@@ -267,6 +282,8 @@ static int is_defs_root(const char *p)
     return ok;
 }
 
+static int defs_quiet;    /* cli_load_forms looks for a root that no option names */
+
 const char *cli_defs_root(struct cli *c)
 {
     if (c->defs_root) return c->defs_root;
@@ -293,7 +310,7 @@ const char *cli_defs_root(struct cli *c)
     tried[nt++] = xstrdup(SOKO_DATADIR);
     for (size_t i = 0; i < nt && !c->defs_root; i++)
         if (is_defs_root(tried[i])) c->defs_root = realpath(tried[i], NULL);
-    if (!c->defs_root) {
+    if (!c->defs_root && !defs_quiet) {
         fprintf(stderr, _("soko: cannot find the definitions (indicators, rules, layouts). "
                           "Looked in:\n"));
         for (size_t i = 0; i < nt; i++) fprintf(stderr, "  %s\n", cli_term(tried[i]));
@@ -302,6 +319,37 @@ const char *cli_defs_root(struct cli *c)
     }
     for (size_t i = 0; i < nt; i++) free(tried[i]);
     return c->defs_root;
+}
+
+int cli_load_forms(struct cli *c)
+{
+    const char *home = getenv("SOKO_HOME");
+    int named = (c->defs && *c->defs) || (home && *home);
+    defs_quiet = !named;
+    const char *root = cli_defs_root(c);
+    defs_quiet = 0;
+    if (named && !root) return SOKO_ECONFIG;
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    int rc = SOKO_OK;
+    if (root) {
+        char *dir = xasprintf("%s/forms", root);
+        rc = formdef_load_dir(dir, 1, &d);
+        free(dir);
+    }
+    const char *more = getenv("SOKO_FORMS");
+    for (const char *p = more; !rc && p && *p;) {
+        size_t n = strcspn(p, ":");
+        if (n) {
+            char *dir = xstrndup(p, n);
+            rc = formdef_load_dir(dir, 0, &d);
+            free(dir);
+        }
+        p += n + (p[n] == ':');
+    }
+    for (size_t i = 0; i < d.nmsgs; i++) fprintf(stderr, "soko: %s\n", cli_term(d.msgs[i]));
+    soko_diag_free(&d);
+    return rc;
 }
 
 const char *cli_indicators_dir(struct cli *c)
@@ -783,11 +831,13 @@ int main(int argc, char **argv)
         c.argc = npos - 1;
         c.argv = pos + 1;
         c.command = cmd->name;
-        rc = check_ids(&c);
+        rc = strcmp(cmd->name, "help") == 0 ? SOKO_OK : cli_load_forms(&c);
+        if (!rc) rc = check_ids(&c);
         if (!rc) rc = cmd->fn(&c);
     }
     free(pos);
     free(c.defs_root);
+    formdef_unload_all();
     if (!c.stdout_failed && (fflush(stdout) != 0 || ferror(stdout))) {
         fprintf(stderr, _("soko: cannot write the output\n"));
         if (!rc) rc = SOKO_EIO;

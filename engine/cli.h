@@ -24,6 +24,8 @@ struct cli {
     const char *years;        /* "2021-2023" */
     const char *school, *cluster, *indicator;
     const char *out, *date, *rules, *indicators_dir, *layout, *context, *defs, *lang;
+    const char *factors, *k, *year;   /* clusters propose */
+    const char *sheet;        /* --sheet: a workbook's sheet by name or number */
     const char *command;      /* the command being run, for messages */
     char *defs_root;          /* found by cli_defs_root, freed by main */
     int stdout_failed;        /* errno of a failed write of a summary (cli_summary): the
@@ -68,6 +70,11 @@ void cli_progress_end(struct cli_progress *p);
  * it, when none does. The working directory is never searched: a stray folder
  * must not change a district's indicators or lists. */
 const char *cli_defs_root(struct cli *c);
+/* The forms defined by INI files (formdef.h): ROOT/forms/FORM.ini, then every folder of
+ * $SOKO_FORMS (DIR:DIR...). A root that no option or SOKO_HOME names is looked for
+ * quietly: without one only the built-in forms are known. Prints what is wrong and
+ * returns an exit code. Run by main before every command but help. */
+int cli_load_forms(struct cli *c);
 /* The indicator definitions: --indicators DIR, else ROOT/indicators; NULL as above. */
 const char *cli_indicators_dir(struct cli *c);
 /* A definition file: `given` (an option's value) when set, else ROOT/name. Caller
@@ -100,6 +107,8 @@ int cmd_undo(struct cli *c);
 int cmd_status(struct cli *c);
 int cmd_schools(struct cli *c);
 int cmd_clusters(struct cli *c);
+/* cli_cluster.c: `soko clusters propose` (cmd_clusters hands it over) */
+int cmd_clusters_propose(struct cli *c);
 int cmd_migrate(struct cli *c);
 int cmd_help(struct cli *c);
 int cmd_docs(struct cli *c);
@@ -112,6 +121,8 @@ int cmd_context(struct cli *c);
 int cmd_flags(struct cli *c);
 int cmd_recommend(struct cli *c);
 int cmd_calibrate(struct cli *c);
+/* cli_tasks.c */
+int cmd_tasks(struct cli *c);
 /* cli_note.c */
 int cmd_note(struct cli *c);
 int cmd_card(struct cli *c);

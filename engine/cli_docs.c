@@ -4,6 +4,7 @@
  * code (a test compares them and imports every example).
  */
 #include "cli.h"
+#include "formdef.h"
 #include "forms.h"
 
 #include <string.h>
@@ -31,7 +32,8 @@ static void forms_md(void)
 {
     printf("# The unified forms (единые формы)\n\n"
            "This file is written by `soko docs forms` from the forms table in\n"
-           "`engine/forms.c`; do not edit it by hand. Every example below is imported by the\n"
+           "`engine/forms.c` and the form definitions in `defs/forms/` (docs/own-forms.md);\n"
+           "do not edit it by hand. Every example below is imported by the\n"
            "tests (`tests/e2e/t_docs.sh`). `soko template FORM` prints an empty form;\n"
            "`soko template FORM --ru` the same with Russian headers for Excel.\n\n"
            "## What every form accepts\n\n"
@@ -86,10 +88,15 @@ static void forms_md(void)
         printf("* **%s** — %s.\n", form_check_kind_name((enum check_kind)k),
                form_check_kind_doc((enum check_kind)k));
     printf("\n");
-    for (size_t i = 0; soko_forms[i]; i++) {
-        const struct form *f = soko_forms[i];
+    for (size_t i = 0; forms_all()[i]; i++) {
+        const struct form *f = forms_all()[i];
         if (f->kind == FORM_INTERNAL) continue;
         printf("## `%s` — %s\n\n%s.\n\n", f->name, f->title_ru, f->doc);
+        if (formdef_file(f)) {
+            const char *p = formdef_file(f), *slash = strrchr(p, '/');
+            printf("Defined in `forms/%s` (docs/own-forms.md), not built in.\n\n",
+                   slash ? slash + 1 : p);
+        }
         if (f->kind == FORM_STUDENTS && strcmp(f->name, "ege_students") == 0)
             printf("Participant rows are aggregated on import into one `ege` row per school,\n"
                    "subject and year: participants, the mean test score and its standard\n"
@@ -140,6 +147,7 @@ static void forms_md(void)
             for (size_t k = 0; k < f->nchecks; k++)
                 printf("* %s: %s\n", form_check_kind_name(f->checks[k].kind), f->checks[k].doc);
         }
+        if (form_notes(f)) printf("\n%s\n", form_notes(f));
         if (f->example) printf("\nExample:\n\n```csv\n%s```\n", f->example);
         printf("\n");
     }

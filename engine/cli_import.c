@@ -9,8 +9,10 @@
 #include "layout.h"
 #include "forms.h"
 #include "load.h"
+#include "sheet.h"
 #include "store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -36,8 +38,8 @@ static const struct form *want_form(const char *name)
     const struct form *f = form_find(name);
     if (!f || f->kind == FORM_INTERNAL) {
         fprintf(stderr, _("soko: unknown form '%s'; expected one of:"), cli_term(name));
-        for (size_t i = 0; soko_forms[i]; i++)
-            if (soko_forms[i]->kind != FORM_INTERNAL) fprintf(stderr, " %s", soko_forms[i]->name);
+        for (size_t i = 0; forms_all()[i]; i++)
+            if (forms_all()[i]->kind != FORM_INTERNAL) fprintf(stderr, " %s", forms_all()[i]->name);
         fprintf(stderr, "\n");
         return NULL;
     }
@@ -90,7 +92,8 @@ static int files_readable(const struct cli *c, const struct form *f)
                 fprintf(stderr, _("soko: %s: cannot open: %s\n"), cli_term(p), strerror(errno));
             rc = SOKO_EIO;
         } else if (S_ISDIR(sb.st_mode)) {
-            fprintf(stderr, _("soko: %s: is a directory; expected a CSV file\n"), cli_term(p));
+            fprintf(stderr, _("soko: %s: is a directory; expected a CSV file or a workbook\n"),
+                    cli_term(p));
             rc = SOKO_EIO;
         } else if (access(p, R_OK) != 0) {
             fprintf(stderr, _("soko: %s: cannot open: %s\n"), cli_term(p), strerror(errno));
@@ -130,6 +133,24 @@ static int sink_known(void *ctx, const char *column, const char *value)
     return store_school_exists(s->store, value);
 }
 
+static int sink_login(void *ctx, const char *login, char *id, size_t n)
+{
+    struct sink_ctx *s = ctx;
+    int r = store_school_by_login(s->store, login, id, n);
+    if (r < 0 && !s->store_rc) s->store_rc = store_error(s->store, _("looking up a login"), &s->store_d);
+    return r;
+}
+
+static int sink_scale(void *ctx, long long year, long long grade, const char *subject, int out[4])
+{
+    struct sink_ctx *s = ctx;
+    if (!s->store) return 0;
+    int r = store_vpr_scale(s->store, year, grade, subject, out);
+    if (r < 0 && !s->store_rc)
+        s->store_rc = store_error(s->store, _("looking up a conversion scale"), &s->store_d);
+    return r;
+}
+
 static int sink_row(void *ctx, const struct load_row *r, struct soko_diag *d)
 {
     struct sink_ctx *s = ctx;
@@ -166,6 +187,21 @@ static const char *enc_name(const struct load_stats *st)
 static const char *delim_name(char c)
 {
     return c == ';' ? "';'" : c == '\t' ? "TAB" : "','";
+}
+
+/* How the file was read, for the summary, in two parts: "UTF-8" and "';'", or "xlsx"
+ * and "sheet «Лист1»". The second is the caller's to free. */
+static char *read_as(const struct load_stats *st, const char **kind)
+{
+    if (st->book) {
+        *kind = st->book == SHEET_KIND_XLS ? "xls" : "xlsx";
+        if (st->sheets > 0)
+            return xasprintf(P_("%ld sheet: %s", "%ld sheets: %s", st->sheets), st->sheets,
+                             cli_term(st->sheet));
+        return xasprintf(_("sheet «%s»"), cli_term(st->sheet));
+    }
+    *kind = enc_name(st);
+    return xstrdup(delim_name(st->delim));
 }
 
 /* Where `--layout NAME` is looked up: SOKO_LAYOUTS (':'-separated directories), else
@@ -230,6 +266,29 @@ static void print_left_out(struct cli *c, const char *path, const struct load_st
                           st->suppressed), p, st->suppressed, b.s);
         sbuf_free(&b);
     }
+    if (st->tasks)
+        cli_summary(c, P_("%s: %ld task column read and checked (points from 0 to the task's "
+                          "maximum; X not attempted)\n",
+                          "%s: %ld task columns read and checked (points from 0 to the task's "
+                          "maximum; X not attempted)\n", st->tasks), p, st->tasks);
+    if (st->empty_groups)
+        cli_summary(c, P_("%s: %ld group of empty cells (a subject nobody took) gave no row\n",
+                          "%s: %ld groups of empty cells (subjects nobody took) gave no row\n",
+                          st->empty_groups), p, st->empty_groups);
+    if (st->absent)
+        cli_summary(c, P_("%s: %ld pupil marked absent is not a participant (not stored)\n",
+                          "%s: %ld pupils marked absent are not participants (not stored)\n",
+                          st->absent), p, st->absent);
+    if (st->nonschool) {
+        struct sbuf b = SBUF_INIT;
+        for (long i = 0; i < st->nonschool && i < LOAD_NLINES; i++)
+            sbuf_printf(&b, "%s %ld", i ? "," : "", st->nonschool_line[i]);
+        if (st->nonschool > LOAD_NLINES) sbuf_adds(&b, ", ...");
+        cli_summary(c, P_("%s: %ld row is not a school's and was not stored (%s; lines%s)\n",
+                          "%s: %ld rows are not a school's and were not stored (%s; lines%s)\n",
+                          st->nonschool), p, st->nonschool, cli_term(st->nonschool_text), b.s);
+        sbuf_free(&b);
+    }
     if (st->dropped)
         cli_summary(c, P_("%s: %ld record repeats a key already read; the first was kept "
                           "(duplicates = first)\n",
@@ -266,8 +325,10 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
     sc.file = path;
     soko_diag_init(&sc.store_d, 0);
     cli_progress_start(&sc.bar, c, path);
-    struct load_sink sink = {&sc, sink_school, sink_row, sink_progress, sink_known};
-    struct load_opts o = {c->ignore_unknown, c->keep_students, 0, 0, lay, c->allow_names, 0};
+    struct load_sink sink = {&sc, sink_school, sink_row, sink_progress, sink_known, sink_login,
+                             sink_scale, NULL};
+    struct load_opts o = {c->ignore_unknown, c->keep_students, 0, 0, lay, c->allow_names, 0,
+                          c->sheet, 0};
     struct load_stats st;
     memset(&st, 0, sizeof st);
     clock_t t0 = clock();
@@ -307,8 +368,11 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
             store_last_import(store, &rows, &works, &parts);
             char *u = units(f, rows, works, parts);
             char *r = xasprintf(P_("%ld record", "%ld records", st.records), st.records);
+            const char *kind;
+            char *how = read_as(&st, &kind);
             cli_summary(c, _("%s: imported %s from %s as import #%lld (%s, %s, %.0f ms)\n"), p, u,
-                        r, id, enc_name(&st), delim_name(st.delim), ms);
+                        r, id, kind, how, ms);
+            free(how);
             free(u);
             free(r);
         }
@@ -319,8 +383,306 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
     return rc;
 }
 
+/* ------------------------------------------------------- recognising files
+ * `soko import FILE...` without a form: each file is a unified form by its header, or
+ * the export of a layout (defs/layouts, or SOKO_LAYOUTS) by its layout. */
+
+struct known_layouts {
+    struct layout **v;
+    size_t n;
+};
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every NAME.ini of the layout directories, by name (the first directory's wins). */
+static int all_layouts(struct cli *c, struct known_layouts *k)
+{
+    k->v = NULL;
+    k->n = 0;
+    const char *env = getenv("SOKO_LAYOUTS");
+    char *search = env && *env ? xstrdup(env) : cli_def_file(c, NULL, "layouts");
+    if (!search) return SOKO_EIO;
+    char **names = NULL;
+    size_t nn = 0;
+    for (const char *q = search; *q;) {
+        size_t len = strcspn(q, ":");
+        char *dir = xstrndup(q, len);
+        DIR *dp = opendir(dir);
+        struct dirent *e;
+        while (dp && (e = readdir(dp))) {
+            size_t l = strlen(e->d_name);
+            if (l <= 4 || strcmp(e->d_name + l - 4, ".ini") != 0 || e->d_name[0] == '.') continue;
+            char *nm = xstrndup(e->d_name, l - 4);
+            int dup = 0;
+            for (size_t i = 0; i < nn && !dup; i++) dup = strcmp(names[i], nm) == 0;
+            if (dup) {
+                free(nm);
+                continue;
+            }
+            names = xrealloc(names, (nn + 1) * sizeof *names);
+            names[nn++] = nm;
+        }
+        if (dp) closedir(dp);
+        free(dir);
+        q += len;
+        if (*q) q++;
+    }
+    qsort(names, nn, sizeof *names, name_cmp);
+    for (size_t i = 0; i < nn; i++) {
+        struct soko_diag d;
+        soko_diag_init(&d, 0);
+        struct layout *l = NULL;
+        if (layout_load(names[i], search, &l, &d) == SOKO_OK) {
+            k->v = xrealloc(k->v, (k->n + 1) * sizeof *k->v);
+            k->v[k->n++] = l;
+        } else {
+            cli_print_diag(&d);
+            fprintf(stderr, _("soko: layout %s refused; it is not tried\n"), cli_term(names[i]));
+        }
+        soko_diag_free(&d);
+        free(names[i]);
+    }
+    free(names);
+    free(search);
+    return SOKO_OK;
+}
+
+/* 1 when path's header (and, for a layout, its titles) fits form f. */
+static int fits(struct cli *c, const char *path, const struct form *f, struct layout *lay)
+{
+    struct soko_diag d;
+    soko_diag_init(&d, 1);
+    struct load_opts o;
+    memset(&o, 0, sizeof o);
+    o.ignore_unknown = c->ignore_unknown;
+    o.layout = lay;
+    o.sheet = c->sheet;
+    o.header_only = 1;
+    struct load_stats st;
+    int rc = load_file(path, f, &o, NULL, &st, &d);
+    soko_diag_free(&d);
+    return rc == SOKO_OK;
+}
+
+struct recognised {
+    const char *path;
+    const struct form *form;
+    struct layout *lay;       /* borrowed from known_layouts, or NULL */
+    char *what;               /* what it was recognised as, for the reader */
+    int order;                /* the form's place in forms_all() */
+};
+
+/* The order of import: the schools, the clusters, forms that refer to no school (the
+ * conversion scales), then the results in the forms' order. */
+static int form_order(const struct form *f)
+{
+    if (strcmp(f->name, "schools") == 0) return 0;
+    if (strcmp(f->name, "clusters") == 0) return 1;
+    if (!needs_registry(f)) return 2;
+    const struct form *const *all = forms_all();
+    for (int i = 0; all[i]; i++)
+        if (all[i] == f) return 10 + i;
+    return 99;
+}
+
+static int recog_cmp(const void *a, const void *b)
+{
+    const struct recognised *x = a, *y = b;
+    if (x->order != y->order) return x->order - y->order;
+    return (x > y) - (x < y);
+}
+
+/* What path is: one form or one layout. Prints why not and returns -1 when it is none
+ * or several. */
+static int recognise(struct cli *c, const char *path, const struct known_layouts *k,
+                     struct recognised *r)
+{
+    struct sbuf cand = SBUF_INIT, tried = SBUF_INIT;
+    size_t n = 0;
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    const struct form *const *all = forms_all();
+    for (size_t i = 0; all[i]; i++) {
+        const struct form *f = all[i];
+        if (f->kind == FORM_INTERNAL) continue;
+        sbuf_printf(&tried, "%s%s", tried.len ? ", " : "", f->name);
+        if (!fits(c, path, f, NULL)) continue;
+        sbuf_printf(&cand, "%s%s %s", n ? ", " : "", _("form"), f->name);
+        if (!n++) {
+            r->form = f;
+            r->what = xasprintf(_("form %s (its own header)"), f->name);
+        }
+    }
+    for (size_t i = 0; i < k->n; i++) {
+        struct layout *l = k->v[i];
+        sbuf_printf(&tried, ", %s %s", _("layout"), layout_name(l));
+        if (!fits(c, path, layout_form(l), l)) continue;
+        sbuf_printf(&cand, "%s%s %s (%s %s)", n ? ", " : "", _("layout"), layout_name(l),
+                    _("form"), layout_form(l)->name);
+        if (!n++) {
+            struct sbuf w = SBUF_INIT;
+            const char *desc = layout_description(l);
+            sbuf_printf(&w, "%s", desc ? desc : layout_name(l));
+            struct sbuf t = SBUF_INIT;
+            layout_title_values(l, &t);
+            if (t.len) sbuf_printf(&w, ", %s", t.s);
+            sbuf_printf(&w, " → %s (%s %s)", layout_form(l)->name, _("layout"), layout_name(l));
+            sbuf_free(&t);
+            r->form = layout_form(l);
+            r->lay = l;
+            r->what = sbuf_take(&w);
+        }
+    }
+    int rc = 0;
+    if (n != 1) {
+        if (n == 0)
+            fprintf(stderr, _("%s: not recognised: its header is that of no form and no layout "
+                              "(tried %s); expected 'soko import FORM FILE' or --layout NAME\n"),
+                    cli_term(path), tried.s);
+        else
+            fprintf(stderr, _("%s: ambiguous: it fits %s; expected 'soko import FORM FILE' or "
+                              "--layout NAME to choose\n"), cli_term(path), cand.s);
+        fprintf(stderr, _("%s: refused; nothing was stored from this file\n"), cli_term(path));
+        free(r->what);
+        r->what = NULL;
+        rc = -1;
+    } else
+        r->order = form_order(r->form);
+    sbuf_free(&cand);
+    sbuf_free(&tried);
+    return rc;
+}
+
+static int import_files(struct cli *c);
+
+/* soko import FILE... : each file recognised, then imported in the registry's order
+ * (schools, clusters, then the results), each all or nothing. */
+static int import_recognised(struct cli *c)
+{
+    /* a folder stands for its files (not hidden ones), by name */
+    char **args = NULL;
+    int nargs = 0;
+    for (int i = 0; i < c->argc; i++) {
+        struct stat sb;
+        DIR *dp = stat(c->argv[i], &sb) == 0 && S_ISDIR(sb.st_mode) ? opendir(c->argv[i]) : NULL;
+        if (!dp) {
+            args = xrealloc(args, (size_t)(nargs + 1) * sizeof *args);
+            args[nargs++] = xstrdup(c->argv[i]);
+            continue;
+        }
+        struct dirent *e;
+        int first = nargs;
+        while ((e = readdir(dp))) {
+            if (e->d_name[0] == '.') continue;
+            char *f = xasprintf("%s/%s", c->argv[i], e->d_name);
+            if (stat(f, &sb) == 0 && S_ISREG(sb.st_mode)) {
+                args = xrealloc(args, (size_t)(nargs + 1) * sizeof *args);
+                args[nargs++] = f;
+            } else
+                free(f);
+        }
+        closedir(dp);
+        qsort(args + first, (size_t)(nargs - first), sizeof *args, name_cmp);
+    }
+    char **saved = c->argv;
+    int saved_n = c->argc;
+    c->argv = args;
+    c->argc = nargs;
+    int rc = import_files(c);
+    c->argv = saved;
+    c->argc = saved_n;
+    for (int i = 0; i < nargs; i++) free(args[i]);
+    free(args);
+    return rc;
+}
+
+static int import_files(struct cli *c)
+{
+    for (int i = 0; i < c->argc; i++) {
+        struct stat sb;
+        if (stat(c->argv[i], &sb) != 0 || S_ISDIR(sb.st_mode) || access(c->argv[i], R_OK) != 0) {
+            fprintf(stderr, _("soko: %s: %s; expected a file (soko import [FORM] FILE...)\n"),
+                    cli_term(c->argv[i]), S_ISDIR(sb.st_mode) ? _("is a directory")
+                                                              : strerror(errno));
+            return SOKO_EIO;
+        }
+    }
+    struct known_layouts k;
+    int rc = all_layouts(c, &k);
+    if (rc) return rc;
+    struct recognised *v = xcalloc((size_t)c->argc, sizeof *v);
+    size_t n = 0;
+    int worst = SOKO_OK;
+    for (int i = 0; i < c->argc; i++) {
+        if (recognise(c, c->argv[i], &k, &v[n]) == 0) n++;
+        else worst = SOKO_EINPUT;
+    }
+    qsort(v, n, sizeof *v, recog_cmp);
+    struct store *s = NULL;
+    if (n) rc = cli_open_store(c, 0, &s);
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (!c->quiet) cli_summary(c, "%s: %s\n", cli_term(v[i].path), v[i].what);
+        if (needs_registry(v[i].form)) {
+            int empty = registry_empty(s);
+            if (empty) {
+                if (empty > 0) say_registry_empty(c);
+                fprintf(stderr, _("%s: refused; nothing was stored from this file\n"),
+                        cli_term(v[i].path));
+                if (!worst) worst = empty > 0 ? SOKO_EINPUT : SOKO_EDB;
+                continue;
+            }
+        }
+        int store_failed = 0;
+        int r = one_file(c, s, v[i].form, v[i].path, v[i].lay, &store_failed);
+        if (r && !worst) worst = r;
+        if (store_failed) break;
+    }
+    if (rc && !worst) worst = rc;
+    store_close(s);
+    for (size_t i = 0; i < n; i++) free(v[i].what);
+    free(v);
+    for (size_t i = 0; i < k.n; i++) layout_free(k.v[i]);
+    free(k.v);
+    return worst;
+}
+
 int cmd_import(struct cli *c)
 {
+    /* no form named: the files say what they are */
+    if (c->argc >= 1 && !form_find(c->argv[0]) && !c->layout && access(c->argv[0], F_OK) == 0)
+        return import_recognised(c);
+    if (c->argc >= 1 && !form_find(c->argv[0]) && strpbrk(c->argv[0], "/.*") &&
+        access(c->argv[0], F_OK) != 0) {
+        fprintf(stderr, _("soko: %s: no such file; expected the path of an export or of a "
+                          "form's file of your own (soko import [FORM] FILE...)\n"),
+                cli_term(c->argv[0]));
+        return SOKO_EIO;
+    }
+    if (c->argc >= 1 && !form_find(c->argv[0]) && c->layout) {
+        /* soko import FILE... --layout NAME: the layout's form */
+        struct soko_diag d;
+        soko_diag_init(&d, 0);
+        char *search = layout_search(c);
+        struct layout *l = NULL;
+        int lrc = search ? layout_load(c->layout, search, &l, &d) : SOKO_EIO;
+        free(search);
+        cli_print_diag(&d);
+        soko_diag_free(&d);
+        if (lrc) return lrc;
+        static char *args[4096];
+        if (c->argc + 1 > 4096) {
+            layout_free(l);
+            return SOKO_EUSAGE;
+        }
+        args[0] = (char *)layout_form(l)->name;
+        for (int i = 0; i < c->argc; i++) args[i + 1] = c->argv[i];
+        layout_free(l);
+        c->argv = args;
+        c->argc++;
+    }
     if (c->argc < 2) {
         fprintf(stderr, _("soko: usage: soko import FORM FILE... (see soko help import)\n"));
         return SOKO_EUSAGE;
@@ -366,8 +728,84 @@ int cmd_import(struct cli *c)
     return worst;
 }
 
+/* Checks one file of form f (through lay), against the store's registry when s. */
+static int check_one(struct cli *c, struct store *s, const struct form *f, const char *path,
+                     struct layout *lay)
+{
+    struct soko_diag d;
+    soko_diag_init(&d, (size_t)c->max_errors);
+    struct sink_ctx sc;
+    memset(&sc, 0, sizeof sc);
+    sc.store = s;
+    sc.file = path;
+    soko_diag_init(&sc.store_d, 0);
+    cli_progress_start(&sc.bar, c, path);
+    struct load_sink sink = {&sc, sink_school, NULL, sink_progress, sink_known,
+                             s ? sink_login : NULL, sink_scale, NULL};
+    struct load_opts o = {c->ignore_unknown, 0, 0, 0, lay, c->allow_names, 0, c->sheet, 0};
+    struct load_stats st;
+    int r = load_file(path, f, &o, &sink, &st, &d);
+    cli_progress_end(&sc.bar);
+    if (sc.store_rc) r = sc.store_rc;
+    cli_print_diag(sc.store_rc ? &sc.store_d : &d);
+    const char *p = cli_term(path);
+    if (r)
+        fprintf(stderr, "%s: %s\n", p, r == SOKO_EINPUT ? _("refused") : soko_rc_name(r));
+    else if (!c->quiet) {
+        char *recs = xasprintf(P_("%ld record", "%ld records", st.records), st.records);
+        const char *kind;
+        char *how = read_as(&st, &kind);
+        printf(_("%s: ok, %s (%s, %s)%s\n"), p, recs, kind, how,
+               s || !needs_registry(f) ? "" : _("; schools not checked: no store"));
+        free(how);
+        free(recs);
+        print_left_out(c, path, &st);
+    }
+    soko_diag_free(&sc.store_d);
+    soko_diag_free(&d);
+    return r;
+}
+
+/* soko check FILE...: each file recognised as import does, then checked. */
+static int check_recognised(struct cli *c)
+{
+    for (int i = 0; i < c->argc; i++)
+        if (access(c->argv[i], R_OK) != 0) {
+            fprintf(stderr, _("soko: %s: cannot open: %s\n"), cli_term(c->argv[i]),
+                    strerror(errno));
+            return SOKO_EIO;
+        }
+    struct known_layouts k;
+    int rc = all_layouts(c, &k);
+    if (rc) return rc;
+    struct store *s = NULL;
+    if (access(c->db_path, F_OK) == 0 && (rc = cli_open_store(c, 1, &s)) != 0) {
+        for (size_t i = 0; i < k.n; i++) layout_free(k.v[i]);
+        free(k.v);
+        return rc;
+    }
+    int worst = SOKO_OK;
+    for (int i = 0; i < c->argc; i++) {
+        struct recognised r;
+        if (recognise(c, c->argv[i], &k, &r) != 0) {
+            if (!worst) worst = SOKO_EINPUT;
+            continue;
+        }
+        if (!c->quiet) printf("%s: %s\n", cli_term(r.path), r.what);
+        int e = check_one(c, s, r.form, r.path, r.lay);
+        if (e && !worst) worst = e;
+        free(r.what);
+    }
+    store_close(s);
+    for (size_t i = 0; i < k.n; i++) layout_free(k.v[i]);
+    free(k.v);
+    return worst;
+}
+
 int cmd_check(struct cli *c)
 {
+    if (c->argc >= 1 && !form_find(c->argv[0]) && !c->layout && access(c->argv[0], F_OK) == 0)
+        return check_recognised(c);
     /* check validates against the registry when there is a store, read-only */
     if (c->argc < 2) {
         fprintf(stderr, _("soko: usage: soko check FORM FILE... (see soko help check)\n"));
@@ -397,34 +835,8 @@ int cmd_check(struct cli *c)
     }
     int worst = SOKO_OK;
     for (int i = 1; i < c->argc; i++) {
-        struct soko_diag d;
-        soko_diag_init(&d, (size_t)c->max_errors);
-        struct sink_ctx sc;
-        memset(&sc, 0, sizeof sc);
-        sc.store = s;
-        sc.file = c->argv[i];
-        soko_diag_init(&sc.store_d, 0);
-        cli_progress_start(&sc.bar, c, c->argv[i]);
-        struct load_sink sink = {&sc, sink_school, NULL, sink_progress, sink_known};
-        struct load_opts o = {c->ignore_unknown, 0, 0, 0, lay, c->allow_names, 0};
-        struct load_stats st;
-        int r = load_file(c->argv[i], f, &o, &sink, &st, &d);
-        cli_progress_end(&sc.bar);
-        if (sc.store_rc) r = sc.store_rc;
-        cli_print_diag(sc.store_rc ? &sc.store_d : &d);
-        const char *p = cli_term(c->argv[i]);
-        if (r)
-            fprintf(stderr, "%s: %s\n", p, r == SOKO_EINPUT ? _("refused") : soko_rc_name(r));
-        else if (!c->quiet) {
-            char *recs = xasprintf(P_("%ld record", "%ld records", st.records), st.records);
-            printf(_("%s: ok, %s (%s, %s)%s\n"), p, recs, enc_name(&st), delim_name(st.delim),
-                   s || !needs_registry(f) ? "" : _("; schools not checked: no store"));
-            free(recs);
-            print_left_out(c, c->argv[i], &st);
-        }
+        int r = check_one(c, s, f, c->argv[i], lay);
         if (r && !worst) worst = r;
-        soko_diag_free(&sc.store_d);
-        soko_diag_free(&d);
     }
     store_close(s);
     layout_free(lay);
@@ -472,14 +884,14 @@ int cmd_forms(struct cli *c)
 {
     (void)c;
     size_t wn = 0, wt = 0;
-    for (size_t i = 0; soko_forms[i]; i++) {
-        const struct form *f = soko_forms[i];
+    for (size_t i = 0; forms_all()[i]; i++) {
+        const struct form *f = forms_all()[i];
         if (f->kind == FORM_INTERNAL) continue;
         if (utf8_width(f->name) > wn) wn = utf8_width(f->name);
         if (utf8_width(f->title_ru) > wt) wt = utf8_width(f->title_ru);
     }
-    for (size_t i = 0; soko_forms[i]; i++) {
-        const struct form *f = soko_forms[i];
+    for (size_t i = 0; forms_all()[i]; i++) {
+        const struct form *f = forms_all()[i];
         if (f->kind == FORM_INTERNAL) continue;
         put_padded(f->name, wn + 2);
         put_padded(f->title_ru, wt + 2);
@@ -654,8 +1066,8 @@ int cmd_status(struct cli *c)
     long long works = 0, parts = 0, kept = 0;
     rc = store_student_counts(s, &works, &parts, &kept, &d);
     if (!rc) printf("%s:\n", cli_term(c->db_path));
-    for (size_t i = 0; soko_forms[i] && !rc; i++) {
-        const struct form *f = soko_forms[i];
+    for (size_t i = 0; forms_all()[i] && !rc; i++) {
+        const struct form *f = forms_all()[i];
         long long n;
         rc = store_count(s, f->name, &n, &d);
         if (rc) break;

@@ -253,6 +253,7 @@ static const char *dim_ru(const char *col)
     if (strcmp(col, "grade") == 0) return "класс";
     if (strcmp(col, "stage") == 0) return "этап";
     if (strcmp(col, "factor") == 0) return "показатель";
+    if (strcmp(col, "task") == 0) return "задание";
     return col;
 }
 

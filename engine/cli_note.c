@@ -11,10 +11,12 @@
  */
 #include "analysis.h"
 #include "cli.h"
+#include "formdef.h"
 #include "indicators.h"
 #include "names.h"
 #include "note.h"
 #include "rules.h"
+#include "tasks.h"
 #include "stats.h"
 #include "store.h"
 
@@ -52,7 +54,10 @@ struct gather {
     struct ana_models models;
     struct rule_set rules;
     struct rule_flags flags;
-    int have_members, have_models, have_rules;
+    struct task_result tasks;     /* the task rules' findings (tasks.h) */
+    struct rules_methods methods; /* φ, τ² and context fits behind the rules' tests */
+    struct store_works works;     /* score histograms, for the card */
+    int have_members, have_models, have_rules, have_tasks, have_methods;
     struct note_school *schools;
     size_t nschools;
     struct note_cluster *clusters;
@@ -83,6 +88,9 @@ static void gather_free(struct gather *g)
     names_free(g->names);
     free(g->norm.v);
     rule_flags_free(&g->flags);
+    if (g->have_tasks) tasks_free(&g->tasks);
+    if (g->have_methods) rules_methods_free(&g->methods);
+    store_works_free(&g->works);
     if (g->have_rules) rules_free(&g->rules);
     if (g->have_models) ana_models_free(&g->models);
     if (g->have_members) ind_members_free(&g->members);
@@ -165,8 +173,8 @@ static const char *def_name(const char *root, const char *path)
     return cut;
 }
 
-/* SHA-256 of every *.ini of the indicators directory, the note's file, the rules and
- * the context models (when there is such a file). */
+/* SHA-256 of every *.ini of the indicators directory, the note's file, the rules, the
+ * context models (when there is such a file) and the definitions of defined forms. */
 static int hash_files(struct gather *g, const char *root, const char *defs, const char *note,
                       const char *rules, const char *context, struct soko_diag *d)
 {
@@ -193,6 +201,12 @@ static int hash_files(struct gather *g, const char *root, const char *defs, cons
             if (strcmp(names[i], more[k]) == 0) dup = 1;
         if (!dup || (k == 0 && more[k])) names[n++] = xstrdup(more[k]);
     }
+    /* the forms the district defined (their columns and checks shaped the data) */
+    for (size_t i = 0; forms_all()[i]; i++)
+        if (formdef_file(forms_all()[i])) {
+            names = xrealloc(names, (n + 1) * sizeof *names);
+            names[n++] = xstrdup(formdef_file(forms_all()[i]));
+        }
     int rc = SOKO_OK;
     g->files = xcalloc(n, sizeof *g->files);
     for (size_t i = 0; i < n; i++) {
@@ -280,6 +294,16 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
             done[ndone++] = ind;
             rc = ind_evaluate(g->std, ind, 0, 0, &g->res, d);
         }
+    /* the report: every indicator of the district's own forms (its monitorings): those
+       reading one, and those of indicators/FORM.ini */
+    for (size_t i = 0; !rc && c->command && strcmp(c->command, "report") == 0 &&
+                       i < g->std->n; i++) {
+        const struct indicator *ind = &g->std->v[i];
+        size_t k = 0;
+        while (k < ndone && done[k] != ind) k++;
+        if (k < ndone || (!formdef_file(ind->form) && !formdef_named_by(ind->file))) continue;
+        rc = ind_evaluate(g->std, ind, 0, 0, &g->res, d);
+    }
     free(done);
     if (!rc) names_normalize(g->names, &g->res, &g->norm);
     if (!rc && !y1) {
@@ -302,7 +326,16 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
         o.y0 = y0;
         o.y1 = y1;
         if (!rc) rc = rules_run(&g->rules, g->std, &o, &g->flags, d);
+        if (!rc) {
+            rc = rules_methods_run(&g->rules, g->std, &o, &g->methods, d);
+            g->have_methods = 1;
+        }
+        if (!rc) {
+            rc = tasks_run(store_db(g->store), &g->rules, y0, y1, &g->tasks, d);
+            g->have_tasks = 1;
+        }
     }
+    if (!rc) rc = store_read_works(store_db(g->store), y0, y1, &g->works, d);
     if (!rc) rc = store_imports(g->store, collect_import, g, d);
     char *ctx = cli_def_file(c, c->context, "context.ini");
     if (!rc) rc = hash_files(g, c->defs_root, defs, nini, rules_path, ctx, d);
@@ -329,6 +362,9 @@ static void input_of(struct gather *g, struct note_input *in)
     in->nclusters = g->nclusters;
     in->rules = g->have_rules ? &g->rules : NULL;
     in->flags = g->have_rules ? &g->flags : NULL;
+    in->tasks = g->have_tasks ? &g->tasks : NULL;
+    in->works = &g->works;
+    in->methods = g->have_methods ? &g->methods : NULL;
     in->imports = g->imports;
     in->nimports = g->nimports;
     in->files = g->files;

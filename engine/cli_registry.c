@@ -251,6 +251,12 @@ static int member_out(void *ctx, const struct store_member *m)
 
 int cmd_clusters(struct cli *c)
 {
+    if (c->argc > 0 && strcmp(c->argv[0], "propose") == 0) return cmd_clusters_propose(c);
+    if (c->argc > 0) {
+        fprintf(stderr, _("soko: clusters %s: expected no argument, or 'propose'\n"),
+                cli_term(c->argv[0]));
+        return SOKO_EUSAGE;
+    }
     int rc = want_format(c);
     if (rc) return rc;
     struct store *s;
@@ -292,8 +298,12 @@ int cmd_migrate(struct cli *c)
     struct store *s;
     int rc = cli_open_store(c, 0, &s);     /* a writer's open migrates */
     if (rc) return rc;
-    int was = store_found_version(s);
+    int was = store_found_version(s), synced = store_forms_synced(s);
     store_close(s);
+    if (!c->quiet && synced)
+        cli_summary(c, P_("store %s: %d defined form brought up to date\n",
+                          "store %s: %d defined forms brought up to date\n", synced),
+                    cli_term(c->db_path), synced);
     if (!c->quiet) {
         if (was == STORE_SCHEMA_VERSION)
             cli_summary(c, _("store %s is up to date (schema version %d)\n"), cli_term(c->db_path),

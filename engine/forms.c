@@ -53,6 +53,9 @@ static const struct form_col schools_cols[] = {
     {"kind", "тип|вид ОО", COL_TEXT, 0, 0, 0, NULL, NULL, "СОШ, гимназия, лицей, ..."},
     {"profile", "профиль", COL_TEXT, 0, 0, 0, NULL, NULL,
      "math-science, humanities, linguistic, universal, ..."},
+    {"login", "логин|логин ФИС ОКО", COL_TEXT, 0, 0, 0, NULL, NULL,
+     "the school's ФИС ОКО login (edu990109): exports that name schools by it are mapped "
+     "to school_id"},
 };
 
 static const struct form_col clusters_cols[] = {
@@ -123,9 +126,28 @@ static const struct form_col vpr_students_cols[] = {
      NULL, NULL, "pseudonymous student code, unique within a work"},
     {"class", "класс-буква|литера|буква класса", COL_TEXT, 0, 0, 0, NULL, NULL, "class letter"},
     {"primary_score", "первичный балл", COL_INT, REQ, 0, 200, NULL, NULL, "primary score"},
-    {"mark", "отметка", COL_INT, REQ, 2, 5, NULL, NULL, "ВПР mark 2..5"},
+    {"mark", "отметка", COL_INT, 0, 2, 5, NULL, NULL,
+     "ВПР mark 2..5; when empty or absent, from the year's conversion scale (form vpr_scales)"},
     {"journal_mark", "отметка по журналу", COL_INT, 0, 2, 5, NULL, NULL,
      "the student's journal mark 2..5"},
+};
+
+/* The year's conversion scale of a ВПР work (шкала перевода первичных баллов в
+ * отметки): the lowest primary score of «3», «4» and «5». */
+static const struct form_col vpr_scales_cols[] = {
+    C_YEAR(KEY), C_GRADE(KEY), C_SUBJECT(KEY),
+    {"max_score", "максимальный балл|максимальный первичный балл|макс. балл", COL_INT, REQ, 1,
+     200, NULL, NULL, "the work's maximum primary score"},
+    {"min3", "минимальный балл на 3|балл на 3|«3» от|3 от|отметка 3 от", COL_INT, REQ, 0, 200,
+     NULL, NULL, "the lowest primary score of the mark 3"},
+    {"min4", "минимальный балл на 4|балл на 4|«4» от|4 от|отметка 4 от", COL_INT, REQ, 0, 200,
+     NULL, NULL, "the lowest primary score of the mark 4"},
+    {"min5", "минимальный балл на 5|балл на 5|«5» от|5 от|отметка 5 от", COL_INT, REQ, 0, 200,
+     NULL, NULL, "the lowest primary score of the mark 5"},
+};
+static const struct form_check vpr_scales_checks[] = {
+    {CHECK_LE, {"min3", "min4", "min5", "max_score", NULL}, "min3 <= min4 <= min5 <= max_score",
+     NULL, {0, 0}, NULL},
 };
 
 /* Per-work score histograms written from vpr_students (see load.c, store.c). */
@@ -244,6 +266,70 @@ static const struct form_check admissions_checks[] = {
         "graduates"), {0, 0}, NULL},
 };
 
+/* ------------------------------------------------------------- tasks of a work */
+
+#define TASKCOL(fl) {"task", "номер задания|задание|№ задания|номер", COL_TEXT, (fl) | COL_TASK, \
+                     0, 0, NULL, NULL, \
+                     "task number as ФИС ОКО writes it: 9, 9(1), 9.1, 2К1 (read into one form)"}
+static const struct enum_val task_levels[] = {
+    {"basic", "Б|базовый|базовый уровень"}, {"advanced", "П|повышенный|повышенный уровень"},
+    {"high", "В|высокий|высокий уровень"}, {NULL, NULL}};
+
+static const struct form_col vpr_plan_cols[] = {
+    C_YEAR(GKEY), C_GRADE(GKEY), C_SUBJECT(GKEY), TASKCOL(KEY),
+    {"max_score", "максимальный балл|максимальный балл за задание|балл за задание", COL_INT, REQ,
+     1, 100, NULL, NULL, "the task's maximum score"},
+    {"level", "уровень|уровень сложности", COL_ENUM, REQ, 0, 0, task_levels, NULL,
+     "basic | advanced | high (Б, П, В)"},
+    {"skill", "проверяемые умения|проверяемое умение|умение|проверяемые требования|"
+              "блоки ПООП обучающийся научится", COL_TEXT, REQ, 0, 0, NULL, NULL,
+     "the checked skill, as the work's generalised plan words it"},
+    {"code", "код|код КЭС|код элемента содержания|код требования|КЭС", COL_TEXT, 0, 0, 0, NULL,
+     NULL, "code of the element of content or requirement (optional)"},
+    {"work_max", "максимальный балл за работу|максимальный первичный балл за работу", COL_INT, 0,
+     1, 1000, NULL, NULL, "the work's maximum primary score (optional; the same on every row)"},
+};
+
+static const struct form_col vpr_tasks_cols[] = {
+    C_YEAR(GKEY), C_SCHOOL(GSCHOOL), C_GRADE(GKEY), C_SUBJECT(GKEY), TASKCOL(KEY),
+    C_PARTICIPANTS,
+    {"completion", "процент выполнения|выполнение|% выполнения|процент выполнения задания|"
+                   "средний процент выполнения", COL_REAL, 0, 0, 100, NULL, NULL,
+     "completion, % of the maximum (points or completion must be given)"},
+    {"points", "сумма баллов|набранные баллы|баллов набрано|сумма первичных баллов", COL_REAL, 0,
+     0, BIG, NULL, NULL, "points the participants scored on the task, in all"},
+    {"max_score", "максимальный балл|максимальный балл за задание", COL_INT, 0, 1, 100, NULL, NULL,
+     "the task's maximum score (optional: the store takes it from the plan, and refuses a "
+     "different one)"},
+};
+
+static const struct enum_val ref_levels[] = {
+    {"russia", "Россия|РФ|Российская Федерация|вся выборка"},
+    {"region", "регион|субъект|субъект РФ"},
+    {"district", "район|муниципалитет|муниципальный район|АТЕ|муниципальное образование"},
+    {NULL, NULL}};
+#define REFLEVEL {"level", "уровень|выборка|территория", COL_ENUM, KEY, 0, 0, ref_levels, NULL, \
+                  "russia | region | district (Вся выборка, регион, район)"}
+#define REFNAME {"name", "наименование|название|наименование территории", COL_TEXT, 0, 0, 0, \
+                 NULL, NULL, "the region's or municipality's name (optional)"}
+#define PCT(n, al, doc) {n, al, COL_REAL, REQ, 0, 100, NULL, NULL, doc}
+
+static const struct form_col vpr_reference_cols[] = {
+    C_YEAR(KEY), REFLEVEL, C_GRADE(KEY), C_SUBJECT(KEY), REFNAME,
+    C_COUNT("participants", "участников|количество участников", 0, "number of participants"),
+    PCT("p2", "% 2|% «2»|доля 2|процент 2|2", "share of mark 2, %"),
+    PCT("p3", "% 3|% «3»|доля 3|процент 3|3", "share of mark 3, %"),
+    PCT("p4", "% 4|% «4»|доля 4|процент 4|4", "share of mark 4, %"),
+    PCT("p5", "% 5|% «5»|доля 5|процент 5|5", "share of mark 5, %"),
+};
+
+static const struct form_col vpr_reference_tasks_cols[] = {
+    C_YEAR(KEY), REFLEVEL, C_GRADE(KEY), C_SUBJECT(KEY), TASKCOL(KEY), REFNAME,
+    PCT("completion", "процент выполнения|выполнение|% выполнения|процент выполнения задания",
+        "completion, % of the maximum"),
+    C_COUNT("participants", "участников|количество участников", 0, "number of participants"),
+};
+
 static const struct form forms_list[] = {
     {"schools", "Реестр ОО", N_("schools registry"), FORM_ROWS, schools_cols, N(schools_cols), NULL, 0,
      "school_id,name,district,kind,profile\n344,\"ГБОУ лицей № 344\",Невский,лицей,math-science\n329,ГБОУ СОШ № 329,Невский,СОШ,universal\n"},
@@ -283,12 +369,44 @@ static const struct form forms_list[] = {
     {"vpr_dist", "ВПР, распределение первичных баллов",
      "per-work primary-score histograms (from vpr_students)", FORM_INTERNAL, vpr_dist_cols,
      N(vpr_dist_cols), NULL, 0, NULL},
+    {"vpr_scales", "ВПР, шкалы перевода баллов в отметки",
+     "the year's conversion scale of each ВПР work: the lowest primary score of 3, 4, 5 "
+     "(marks for per-student files without them, and a check of those with them)",
+     FORM_ROWS, vpr_scales_cols, N(vpr_scales_cols), vpr_scales_checks, N(vpr_scales_checks),
+     "year,grade,subject,max_score,min3,min4,min5\n2024,5,Математика,20,7,12,17\n2024,5,Русский язык,45,18,29,39\n"},
+    {"vpr_plan", "ВПР, план работы (обобщённый план варианта)",
+     "the tasks of a ВПР work: maximum score, level and checked skill", FORM_ROWS,
+     vpr_plan_cols, N(vpr_plan_cols), NULL, 0,
+     "year,grade,subject,task,max_score,level,skill,code,work_max\n"
+     "2024,6,Математика,1,1,Б,Развитие представлений о числе и числовых системах,1.1,6\n"
+     "2024,6,Математика,2,2,Б,Умение выполнять арифметические действия с дробями,1.3,6\n"
+     "2024,6,Математика,9(1),1,П,Умение решать текстовые задачи,3.1,6\n"
+     "2024,6,Математика,9(2),2,В,Умение решать текстовые задачи в несколько действий,3.2,6\n"},
+    {"vpr_tasks", "ВПР, выполнение заданий по ОО",
+     "ВПР task completion per school and work", FORM_ROWS, vpr_tasks_cols, N(vpr_tasks_cols),
+     NULL, 0,
+     "year,school_id,grade,subject,task,participants,completion,points\n"
+     "2024,344,6,Математика,1,4,75,\n2024,344,6,Математика,2,4,,5\n"
+     "2024,344,6,Математика,9(1),4,50,\n2024,344,6,Математика,9.2,4,12.5,1\n"},
+    {"vpr_reference", "ВПР, распределение отметок: Россия, регион, район",
+     "reference mark distributions (Russia, region, municipality) of a ВПР work, in %",
+     FORM_ROWS, vpr_reference_cols, N(vpr_reference_cols), NULL, 0,
+     "year,level,grade,subject,name,participants,p2,p3,p4,p5\n"
+     "2024,Вся выборка,6,Математика,,1250000,12.1,40.3,33.0,14.6\n"
+     "2024,регион,6,Математика,Санкт-Петербург,41000,8.5,38.0,36.2,17.3\n"},
+    {"vpr_reference_tasks", "ВПР, выполнение заданий: Россия, регион, район",
+     "reference task completion (Russia, region, municipality) of a ВПР work", FORM_ROWS,
+     vpr_reference_tasks_cols, N(vpr_reference_tasks_cols), NULL, 0,
+     "year,level,grade,subject,task,name,completion,participants\n"
+     "2024,russia,6,Математика,1,,68.5,\n2024,russia,6,Математика,9(1),,41.0,\n"
+     "2024,region,6,Математика,1,Санкт-Петербург,71.2,41000\n"},
 };
 
 const struct form *const soko_forms[] = {
     &forms_list[0], &forms_list[1], &forms_list[2], &forms_list[3], &forms_list[4],
     &forms_list[5], &forms_list[6], &forms_list[7], &forms_list[8], &forms_list[9],
-    &forms_list[10], &forms_list[11], NULL};
+    &forms_list[10], &forms_list[11], &forms_list[12], &forms_list[13], &forms_list[14],
+    &forms_list[15], &forms_list[16], NULL};
 
 const char *const *form_into(const struct form *f)
 {
@@ -304,10 +422,76 @@ const char *const *form_into(const struct form *f)
     return NULL;
 }
 
+/* soko_forms followed by the defined forms, or NULL while none is defined */
+static const struct form **all_forms;
+
+const struct form *const *forms_all(void)
+{
+    return all_forms ? (const struct form *const *)all_forms : soko_forms;
+}
+
+void forms_define(const struct form *f)
+{
+    size_t n = 0;
+    const struct form *const *cur = forms_all();
+    while (cur[n]) n++;
+    const struct form **v = xcalloc(n + 2, sizeof *v);
+    memcpy(v, cur, n * sizeof *v);
+    v[n] = f;
+    free(all_forms);
+    all_forms = v;
+}
+
+void forms_undefine_all(void)
+{
+    free(all_forms);
+    all_forms = NULL;
+}
+
+const char *form_notes(const struct form *f)
+{
+    static const struct {
+        const char *form, *notes;
+    } notes[] = {
+        {"vpr_plan",
+         "A file replaces the plans of the works it contains. Task labels are read into one "
+         "form: «9(1)», «9 (1)», «9_1» and «9.1» are task 9.1, «2к1» and «2K1» are 2K1; two rows "
+         "of a work with one task are refused. The tasks' maximum scores must add up to the "
+         "work's maximum where the plan gives it (`work_max`, the same on every row of a "
+         "work), and no `vpr` row of the work already stored may give a `max_score` above "
+         "their sum (a `max_score` below it is taken as the best score achieved, as exports "
+         "often carry); a plan that fails either is refused with the line of its last row. "
+         "Import the plan before the task results and the reference figures of the work."},
+        {"vpr_tasks",
+         "A file replaces the task rows of the schools' works it contains. Every task must be a "
+         "task of the work's plan (`vpr_plan`, imported first): a task the plan lacks is refused "
+         "by its number. Give `completion` (% of the maximum), `points` (scored by all the "
+         "participants together), or both; the store keeps both, the one missing computed from "
+         "the other with the plan's maximum score: points = completion / 100 × max_score × "
+         "participants. Points above max_score × participants are refused, and so are both "
+         "columns given when they disagree by more than half a percentage point. The store "
+         "also keeps the task's `max_score` from the plan (a file may give it; a different one "
+         "is refused), so that the indicator `vpr_task` (docs/indicators.md) is Σ points / "
+         "Σ (max_score × participants)."},
+        {"vpr_reference",
+         "These are the rows «Вся выборка», the region and the municipality of the ФИС ОКО "
+         "reports: figures to compare with, not schools. The shares must add up to 100 within "
+         "the rounding (±1)."},
+        {"vpr_reference_tasks",
+         "Every task must be a task of the work's plan (`vpr_plan`). The district's own "
+         "completion is pooled from its schools' rows; a `district` row here is used only for a "
+         "work the district has no school rows of."},
+    };
+    for (size_t i = 0; f && i < N(notes); i++)
+        if (strcmp(notes[i].form, f->name) == 0) return notes[i].notes;
+    return NULL;
+}
+
 const struct form *form_find(const char *name)
 {
-    for (size_t i = 0; soko_forms[i]; i++)
-        if (strcmp(soko_forms[i]->name, name) == 0) return soko_forms[i];
+    const struct form *const *all = forms_all();
+    for (size_t i = 0; all[i]; i++)
+        if (strcmp(all[i]->name, name) == 0) return all[i];
     return NULL;
 }
 
@@ -604,4 +788,57 @@ const char *form_col_ru(const struct form_col *c, char *buf, size_t bufsz)
     memcpy(buf, c->aliases, n);
     buf[n] = '\0';
     return buf;
+}
+
+/* ------------------------------------------------------------- task labels */
+
+int form_task_label(char *text, char *why, size_t whysz)
+{
+    struct sbuf out = SBUF_INIT;
+    sbuf_add(&out, "", 0);
+    int open = 0, bad = 0;
+    for (const char *p = text; *p && !bad;) {
+        uint32_t cp;
+        p += text_next(p, &cp);
+        if (cp == ' ') continue;
+        if (cp == '(' || cp == '_' || cp == ',' || cp == '.') {
+            if (cp == '(') {
+                if (open) bad = 1;
+                open = 1;
+            }
+            if (!out.len || out.s[out.len - 1] == '.') bad = 1;
+            else sbuf_add(&out, ".", 1);
+            continue;
+        }
+        if (cp == ')') {
+            if (!open) bad = 1;
+            open = 0;
+            continue;
+        }
+        if (cp >= '0' && cp <= '9') {
+            char c = (char)cp;
+            sbuf_add(&out, &c, 1);
+            continue;
+        }
+        if (!text_script(cp) || !out.len) {
+            bad = 1;
+            continue;
+        }
+        /* upper case; a Cyrillic letter that looks like a Latin one as that Latin letter,
+           so that the label never grows and has one spelling on either keyboard */
+        if (cp >= 0x430 && cp <= 0x44F) cp -= 32;               /* а-я → А-Я */
+        else if (cp == 0x451) cp = 0x401;                       /* ё → Ё */
+        else if (cp >= 'a' && cp <= 'z') cp -= 32;
+        uint32_t twin = cp >= 0x400 ? text_twin(cp) : 0;
+        if (twin && twin < 0x80) cp = twin;
+        text_put(&out, cp);
+    }
+    if (open || !out.len || out.s[out.len - 1] == '.' || out.len > 16 || out.s[0] < '0' ||
+        out.s[0] > '9')
+        bad = 1;
+    if (!bad) memcpy(text, out.s, out.len + 1);     /* never longer: '(' ')' become one '.', letters keep or lose bytes */
+    else
+        snprintf(why, whysz, "%s", _("a task number of the work, like 9, 9.1, 9(1) or 2К1"));
+    sbuf_free(&out);
+    return bad ? -1 : 0;
 }

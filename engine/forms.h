@@ -28,8 +28,10 @@ enum {
     COL_GROUP = 1 << 3,     /* part of the group key: rows replaced as a group */
     COL_CONFUSABLE = 1 << 4,/* a name-like key (school code, subject): one alphabet per
                                word, and no two spellings that look the same (А01, A01) */
-    COL_PSEUDONYM = 1 << 5  /* a pupil's pseudonymous code: refused when it looks like a
+    COL_PSEUDONYM = 1 << 5, /* a pupil's pseudonymous code: refused when it looks like a
                                person's name, and never quoted in a message */
+    COL_TASK = 1 << 6       /* a task label of a ВПР work: read into one normal form by
+                               form_task_label («9(1)», «9.1», «9_1» → «9.1»; «2к1», «2К1» → «2K1») */
 };
 
 struct enum_val {
@@ -110,7 +112,19 @@ struct form {
 
 extern const struct form *const soko_forms[];  /* NULL-terminated, in import order */
 
-const struct form *form_find(const char *name);   /* NULL when unknown */
+/* Every form: the built-in ones (soko_forms), then those defined by INI files
+ * (formdef.h) in the order they were defined. NULL-terminated; valid until the next
+ * forms_define or forms_undefine_all. Whatever lists or looks up forms uses this. */
+const struct form *const *forms_all(void);
+/* Adds a defined form (borrowed: formdef.c owns it) after the others. */
+void forms_define(const struct form *f);
+/* Forgets every defined form: forms_all() is soko_forms again. */
+void forms_undefine_all(void);
+
+const struct form *form_find(const char *name);   /* NULL when unknown; sees defined forms */
+/* What the store checks of a form beyond its rows (against other forms), a paragraph of
+ * English for the docs, or NULL. */
+const char *form_notes(const struct form *f);
 /* FORM_STUDENTS: the forms its per-school aggregates are written to, NULL-terminated
  * (vpr_students: vpr, vpr_dist; ege_students: ege); NULL for other forms. Its own
  * rows are stored only where the loader says (vpr_students with keep_students). */
@@ -142,6 +156,16 @@ size_t form_col_suggest(const struct form *f, const char *header, const unsigned
 int form_col_index(const struct form *f, const char *name);  /* exact canonical name */
 /* Canonical value of an ENUM column for `text` (case-insensitive), or NULL. */
 const char *form_enum_value(const struct form_col *c, const char *text);
+/* A task label in its normal form, rewritten in place: spaces dropped, a sub-item in
+ * brackets or after '_', ',' or '.' written after a dot («9(1)», «9 (1)», «9_1», «9,1»
+ * → «9.1»), letters upper case, a Cyrillic letter with a Latin look-alike written as
+ * that Latin letter («2к1», «2К1», «2k1» → «2K1»): one spelling on either keyboard, and
+ * the text never grows.
+ * Returns 0, or -1 (with what was expected in why, translated) when the label is not
+ * a task number: it must begin with a digit and hold only digits, dots between them
+ * and letters, at most 16 bytes. */
+int form_task_label(char *text, char *why, size_t whysz);
+
 /* The first alias of a column (its Russian header), or its name when none. */
 const char *form_col_ru(const struct form_col *c, char *buf, size_t bufsz);
 

@@ -163,8 +163,8 @@ struct authz {
 static int is_form_table(const char *t)
 {
     if (!t) return 0;
-    for (size_t i = 0; soko_forms[i]; i++)
-        if (strcmp(soko_forms[i]->name, t) == 0) return 1;
+    for (size_t i = 0; forms_all()[i]; i++)
+        if (strcmp(forms_all()[i]->name, t) == 0) return 1;
     return 0;
 }
 
@@ -712,9 +712,9 @@ static void load_section(struct loader *L, const struct deffile *df, const struc
         const struct form *f = form_find(v);
         if (!f) {
             struct sbuf b = SBUF_INIT;
-            for (size_t i = 0; soko_forms[i]; i++)
-                if (form_col_index(soko_forms[i], "year") >= 0)
-                    sbuf_printf(&b, "%s%s", b.len ? ", " : "", soko_forms[i]->name);
+            for (size_t i = 0; forms_all()[i]; i++)
+                if (form_col_index(forms_all()[i], "year") >= 0)
+                    sbuf_printf(&b, "%s%s", b.len ? ", " : "", forms_all()[i]->name);
             BAD(L, ln, "form", "[%s]: form: '%s' is unknown; expected one of %s", ind->id, v, b.s);
             sbuf_free(&b);
         } else if (form_col_index(f, "year") < 0 || form_col_index(f, "school_id") < 0) {
@@ -983,7 +983,7 @@ int ind_schema_db(sqlite3 **out, struct soko_diag *d)
         sqlite3_close(db);
         return SOKO_EDB;
     }
-    char *sql = store_schema_sql();
+    char *sql = store_forms_schema_sql();
     char *msg = NULL;
     int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
     free(sql);
@@ -1180,10 +1180,10 @@ int ind_school_known(struct ind_set *s, const char *school_id, struct soko_diag 
 {
     /* every form with a school column, the registry and clusters among them */
     struct sbuf b = SBUF_INIT;
-    for (size_t i = 0; soko_forms[i]; i++)
-        if (form_col_index(soko_forms[i], "school_id") >= 0)
+    for (size_t i = 0; forms_all()[i]; i++)
+        if (form_col_index(forms_all()[i], "school_id") >= 0)
             sbuf_printf(&b, "%sSELECT 1 FROM %s WHERE school_id = ?1", b.len ? " UNION ALL " : "",
-                        soko_forms[i]->name);
+                        forms_all()[i]->name);
     if (!b.len) {
         sbuf_free(&b);
         return 0;

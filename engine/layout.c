@@ -4,14 +4,20 @@
 #include "layout.h"
 
 #include "deffile.h"
+#include "i18n.h"
+
+#include "text.h"
 
 #include <errno.h>
 #include <math.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-enum src_kind { SRC_NONE, SRC_COLUMN, SRC_CONST, SRC_PERCENT, SRC_LEFT, SRC_MAP };
+enum src_kind { SRC_NONE, SRC_COLUMN, SRC_CONST, SRC_PERCENT, SRC_LEFT, SRC_MAP, SRC_TITLE,
+                SRC_LOGIN, SRC_NUMBER, SRC_GROUP, SRC_COUNT };
 
 struct mapping {
     char *from, *to;
@@ -27,10 +33,29 @@ struct source {
     struct mapping *map;      /* MAP: value pairs from [map COLUMN] */
     size_t nmap;
     long line;                /* line in the layout, for messages */
+    /* TITLE: a pattern ([title]) matched in the rows above the header; the value found
+     * in the file being read (NULL until found) */
+    char *pattern;
+    regex_t re;
+    int has_re;
+    char *found;
+    long found_line;
+    long field_hint;          /* GROUP: the 1-based first column of the group, for messages */
+    char **values;            /* COUNT COLUMN = V1, V2: the values counted */
+    size_t nvalues;
 };
 
 struct skip {
     char *column, *value;
+    int field;
+};
+
+/* absent = COLUMN = V1, V2: a row whose COLUMN holds one of the values is not a
+ * participant (an absent pupil) */
+struct absent {
+    char *column;
+    char **values;
+    size_t nvalues;
     int field;
 };
 
@@ -46,6 +71,22 @@ struct layout {
     size_t nmarkers;
     int keep_first;
     double pct_tolerance;     /* per derived column, in percentage points */
+    long header_rows;         /* rows the header spans (1-3) */
+    /* wide = COLUMN: groups of columns under a name (a subject) in the header's top
+     * row, each a row of the form; the name is that column's value */
+    int wide_j;               /* -1 when not wide */
+    size_t ngroups;
+    char **gname;
+    int (*gfield)[32], (*gtotal)[32];   /* per group, each source's field (-1: none) */
+    int measure[32];          /* a source found in the groups, not shared */
+    long *gcol;               /* each group's first column, 1-based */
+    int all_sheets;           /* sheets = all: every sheet whose header matches */
+    int tasks_auto;           /* tasks = auto: columns «N (Mб)» are tasks */
+    struct task_col { char *label; int max; int field; } *task;
+    size_t ntasks;
+    char *description;
+    struct absent *absents;
+    size_t nabsents;
     /* parsing state */
     const char *file;
     struct soko_diag *d;
@@ -81,7 +122,25 @@ void layout_free(struct layout *p)
             free(s->map[k].to);
         }
         free(s->map);
+        free(s->pattern);
+        free(s->found);
+        for (size_t k = 0; k < s->nvalues; k++) free(s->values[k]);
+        free(s->values);
+        if (s->has_re) regfree(&s->re);
     }
+    for (size_t i = 0; i < p->nabsents; i++) {
+        free(p->absents[i].column);
+        for (size_t k = 0; k < p->absents[i].nvalues; k++) free(p->absents[i].values[k]);
+        free(p->absents[i].values);
+    }
+    free(p->absents);
+    for (size_t g = 0; g < p->ngroups; g++) free(p->gname[g]);
+    free(p->gname);
+    free(p->gfield);
+    free(p->gtotal);
+    free(p->gcol);
+    for (size_t k = 0; k < p->ntasks; k++) free(p->task[k].label);
+    free(p->task);
     for (size_t i = 0; i < p->nskips; i++) {
         free(p->skips[i].column);
         free(p->skips[i].value);
@@ -91,12 +150,15 @@ void layout_free(struct layout *p)
     free(p->markers);
     free(p->path);
     free(p->name);
+    free(p->description);
     free(p);
 }
 
 /* --------------------------------------------------------------- parsing */
 
 static const char *const dup_choices[] = {"error", "first", NULL};
+static const char *const sheets_choices[] = {"one", "all", NULL};
+static const char *const tasks_choices[] = {"none", "auto", NULL};
 
 /* The keys of [layout] ([profile] is its name before 0.2), typed (deffile.h). */
 static const struct deffile_key layout_keys[] = {
@@ -106,6 +168,11 @@ static const struct deffile_key layout_keys[] = {
     {"suppressed", DF_LIST, 0, 1, 0, NULL, "markers of a suppressed cell, comma-separated"},
     {"duplicates", DF_CHOICE, 0, 0, 0, dup_choices, NULL},
     {"percent_tolerance", DF_REAL, 0, 0, 10, NULL, "percentage points from 0 to 10"},
+    {"header_rows", DF_INT, 0, 1, 3, NULL, "the rows the header spans, 1 to 3"},
+    {"wide", DF_TEXT, 0, 0, 0, NULL, "the form column named by each group of columns"},
+    {"sheets", DF_CHOICE, 0, 0, 0, sheets_choices, NULL},
+    {"tasks", DF_CHOICE, 0, 0, 0, tasks_choices, NULL},
+    {"absent", DF_OTHER, DF_REPEAT, 0, 0, NULL, "COLUMN = VALUE, VALUE..."},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 /* [columns]: one key per form column (checked against the form); [map COLUMN]: source
@@ -113,6 +180,11 @@ static const struct deffile_key layout_keys[] = {
 static const struct deffile_key column_keys[] = {
     {"*", DF_TEXT, 0, 0, 0, NULL, "a source: a column name, const V, percent P of T, left C N "
                                   "or map C"},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+static const struct deffile_key title_keys[] = {
+    {"*", DF_TEXT, 0, 0, 0, NULL, "a regular expression (POSIX extended) whose last group "
+                                  "is the value"},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 static const struct deffile_key map_keys[] = {
@@ -139,6 +211,27 @@ static char *trimmed(const char *s)
     return str_trim(xstrdup(s));
 }
 
+/* Folds s in place to lower case where the lower case has the same UTF-8 length
+ * (ASCII, Cyrillic), ё to е: a title and its pattern are compared folded, and a
+ * match's offsets hold in the original text. */
+static void layout_fold(char *s)
+{
+    char *p = s;
+    while (*p) {
+        uint32_t cp;
+        size_t n = text_next(p, &cp);
+        uint32_t lo = text_lower(cp);
+        if (lo == 0x451) lo = 0x435;
+        if (lo != cp) {
+            struct sbuf b = SBUF_INIT;
+            text_put(&b, lo);
+            if (b.len == n) memcpy(p, b.s, n);
+            sbuf_free(&b);
+        }
+        p += n ? n : 1;
+    }
+}
+
 /* Source spec of a form column: see docs/layouts.md. Returns problems reported. */
 static size_t parse_source(struct layout *p, const struct deffile *df, const struct deffile_sec *sec,
                            const struct deffile_kv *kv, struct soko_diag *d)
@@ -155,6 +248,11 @@ static size_t parse_source(struct layout *p, const struct deffile *df, const str
         return 1;
     }
     struct source *s = &p->src[j];
+    if (s->kind != SRC_NONE) {
+        soko_diag_add(d, df->path, kv->line, 0, "[%s]: %s: the column has a source in [title] "
+                      "too (line %ld); expected one source", sec->name, col, s->line);
+        return 1;
+    }
     s->line = kv->line;
     s->field = s->total_field = -1;
     const char *r;
@@ -187,6 +285,28 @@ static size_t parse_source(struct layout *p, const struct deffile *df, const str
     } else if ((r = keyword(v, "map"))) {
         s->kind = SRC_MAP;
         s->column = trimmed(r);
+    } else if ((r = keyword(v, "login"))) {
+        s->kind = SRC_LOGIN;
+        s->column = trimmed(r);
+    } else if (strcmp(v, "count") == 0) {
+        s->kind = SRC_COUNT;
+    } else if ((r = keyword(v, "count"))) {
+        const char *eq = strchr(r, '=');
+        int n = 0;
+        char **items = eq ? deffile_list(eq + 1, &n) : NULL;
+        if (!eq || n < 1 || eq == r) {
+            deffile_list_free(items);
+            deffile_bad(d, df, sec, kv, NULL, "'count' or 'count COLUMN = VALUE, VALUE...'");
+            return 1;
+        }
+        s->kind = SRC_COUNT;
+        s->column = str_trim(xstrndup(r, (size_t)(eq - r)));
+        s->values = xcalloc((size_t)n, sizeof *s->values);
+        for (int k = 0; k < n; k++) s->values[s->nvalues++] = xstrdup(items[k]);
+        deffile_list_free(items);
+    } else if ((r = keyword(v, "number"))) {
+        s->kind = SRC_NUMBER;
+        s->column = trimmed(r);
     } else {
         r = keyword(v, "column");
         s->kind = SRC_COLUMN;
@@ -214,9 +334,11 @@ static size_t layout_parse(struct layout *p, const struct deffile *df, struct so
                 bad++;
             }
             head = &df->sec[i];
-        } else if (strcmp(n, "columns") != 0 && strncmp(n, "map ", 4) != 0) {
+        } else if (strcmp(n, "columns") != 0 && strcmp(n, "title") != 0 &&
+                   strncmp(n, "map ", 4) != 0) {
             soko_diag_add(d, df->path, df->sec[i].line, 0,
-                          "unknown section [%s]; expected [layout], [columns] or [map COLUMN]", n);
+                          "unknown section [%s]; expected [layout], [columns], [title] or "
+                          "[map COLUMN]", n);
             bad++;
         }
     }
@@ -232,9 +354,10 @@ static size_t layout_parse(struct layout *p, const struct deffile *df, struct so
     if (fk) {
         p->form = form_find(fk->value);
         p->form_line = fk->line;
-        if (!p->form || p->form->kind != FORM_ROWS) {
-            deffile_bad(d, df, head, fk, NULL, "one of schools, clusters, context, vpr, oge, ege, "
-                                              "rdr, olympiad, admissions (a form a layout can "
+        if (!p->form || p->form->kind == FORM_INTERNAL) {
+            deffile_bad(d, df, head, fk, NULL, "one of schools, clusters, context, vpr, "
+                                              "vpr_students, oge, ege, ege_students, rdr, "
+                                              "olympiad, admissions (a form a layout can "
                                               "import)");
             p->form = NULL;
             bad++;
@@ -243,6 +366,25 @@ static size_t layout_parse(struct layout *p, const struct deffile *df, struct so
     if (typed) return bad;
     p->keep_first = deffile_choice(head, "duplicates", dup_choices, 0) == 1;
     p->pct_tolerance = deffile_real(head, "percent_tolerance", 0.05);
+    p->header_rows = (long)deffile_real(head, "header_rows", 1);
+    p->all_sheets = deffile_choice(head, "sheets", sheets_choices, 0) == 1;
+    p->tasks_auto = deffile_choice(head, "tasks", tasks_choices, 0) == 1;
+    const char *desc = deffile_get(head, "description", NULL);
+    if (desc) p->description = xstrdup(desc);
+    const struct deffile_kv *wk = deffile_kv(head, "wide");
+    if (wk && p->form) {
+        p->wide_j = form_col_index(p->form, wk->value);
+        if (p->wide_j < 0 || p->header_rows < 2) {
+            deffile_bad(d, df, head, wk, NULL, "a column of form %s, with header_rows = 2 or 3 "
+                        "(the groups' names above their columns)", p->form->name);
+            p->wide_j = -1;
+            bad++;
+        } else {
+            p->src[p->wide_j].kind = SRC_GROUP;
+            p->src[p->wide_j].line = wk->line;
+            p->src[p->wide_j].field = p->src[p->wide_j].total_field = -1;
+        }
+    }
     const char *v = deffile_get(head, "suppressed", NULL);
     if (v) {
         int n;
@@ -268,14 +410,76 @@ static size_t layout_parse(struct layout *p, const struct deffile *df, struct so
         sk->value = trimmed(eq + 1);
         sk->field = -1;
     }
+    for (size_t i = 0; i < head->nkv; i++) {
+        const struct deffile_kv *kv = &head->kv[i];
+        if (strcmp(kv->key, "absent") != 0) continue;
+        const char *eq = strchr(kv->value, '=');
+        char *col = eq ? str_trim(xstrndup(kv->value, (size_t)(eq - kv->value))) : NULL;
+        int n = 0;
+        char **items = eq ? deffile_list(eq + 1, &n) : NULL;
+        if (!eq || !*col || n < 1) {
+            deffile_bad(d, df, head, kv, NULL, "'COLUMN = VALUE, VALUE...' with a source column");
+            free(col);
+            deffile_list_free(items);
+            bad++;
+            continue;
+        }
+        p->absents = xrealloc(p->absents, (p->nabsents + 1) * sizeof *p->absents);
+        struct absent *a = &p->absents[p->nabsents++];
+        a->column = col;
+        a->values = xcalloc((size_t)n, sizeof *a->values);
+        a->nvalues = (size_t)n;
+        for (int k = 0; k < n; k++) a->values[k] = xstrdup(items[k]);
+        a->field = -1;
+        deffile_list_free(items);
+    }
     if (!p->form) return bad;
-    const struct deffile_key *const ct[] = {column_keys, NULL}, *const mt[] = {map_keys, NULL};
+    const struct deffile_key *const ct[] = {column_keys, NULL}, *const mt[] = {map_keys, NULL},
+                                    *const tt[] = {title_keys, NULL};
     for (size_t i = 0; i < df->nsec; i++) {
         const struct deffile_sec *sec = &df->sec[i];
         if (strcmp(sec->name, "columns") == 0) {
             size_t t = deffile_check(df, sec, ct, d);
             bad += t;
             for (size_t k = 0; k < sec->nkv && !t; k++) bad += parse_source(p, df, sec, &sec->kv[k], d);
+        } else if (strcmp(sec->name, "title") == 0) {
+            size_t t = deffile_check(df, sec, tt, d);
+            bad += t;
+            for (size_t k = 0; k < sec->nkv && !t; k++) {
+                const struct deffile_kv *kv = &sec->kv[k];
+                int j = form_col_index(p->form, kv->key);
+                if (j < 0) {
+                    soko_diag_add(d, df->path, kv->line, 0, "[title]: %s: unknown key; expected "
+                                  "a column of form %s", kv->key, p->form->name);
+                    bad++;
+                    continue;
+                }
+                struct source *src = &p->src[j];
+                if (src->kind != SRC_NONE) {
+                    soko_diag_add(d, df->path, kv->line, 0, "[title]: %s: the column has a "
+                                  "source in [columns] too (line %ld); expected one source",
+                                  kv->key, src->line);
+                    bad++;
+                    continue;
+                }
+                src->kind = SRC_TITLE;
+                src->line = kv->line;
+                src->field = src->total_field = -1;
+                src->pattern = xstrdup(kv->value);
+                char *folded = xstrdup(kv->value);
+                layout_fold(folded);
+                int e = regcomp(&src->re, folded, REG_EXTENDED);
+                free(folded);
+                if (e) {
+                    char why[256];
+                    regerror(e, &src->re, why, sizeof why);
+                    deffile_bad(d, df, sec, kv, NULL, "a regular expression (POSIX extended): %s",
+                                why);
+                    bad++;
+                    continue;
+                }
+                src->has_re = 1;
+            }
         } else if (strncmp(sec->name, "map ", 4) == 0) {
             const char *col = sec->name + 4;
             int j = form_col_index(p->form, col);
@@ -342,6 +546,7 @@ int layout_load(const char *spec, const char *search, struct layout **out,
     p->file = path;
     p->d = d;
     p->pct_tolerance = 0.05;
+    p->wide_j = -1;
     p->bad = rc != SOKO_OK;
     if (!p->bad && layout_parse(p, &df, d)) p->bad = 1;
     deffile_free(&df);
@@ -368,6 +573,20 @@ int layout_load(const char *spec, const char *search, struct layout **out,
 
 /* ------------------------------------------------------------- applying */
 
+/* Headers as exports spell them: case, ё/е, spaces, quotes, punctuation and Latin
+ * look-alikes aside (form_header_key). An exact match (ignoring case) wins over a
+ * loose one, so that two headers of one key are still told apart. */
+static int loose_eq(const char *a, const char *b)
+{
+    struct sbuf ka = SBUF_INIT, kb = SBUF_INIT;
+    form_header_key(a, &ka);
+    form_header_key(b, &kb);
+    int eq = *ka.s && strcmp(ka.s, kb.s) == 0;
+    sbuf_free(&ka);
+    sbuf_free(&kb);
+    return eq;
+}
+
 static int find_field(char *const *fields, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++) {
@@ -376,8 +595,24 @@ static int find_field(char *const *fields, size_t n, const char *name)
         free(h);
         if (eq) return (int)i;
     }
+    for (size_t i = 0; i < n; i++)
+        if (loose_eq(fields[i], name)) return (int)i;
     return -1;
 }
+
+int layout_header_cell(const struct layout *p, const char *text)
+{
+    for (size_t j = 0; j < p->form->ncols; j++) {
+        const struct source *s = &p->src[j];
+        if ((s->column && loose_eq(text, s->column)) || (s->total && loose_eq(text, s->total)))
+            return 1;
+    }
+    for (size_t i = 0; i < p->nskips; i++)
+        if (loose_eq(text, p->skips[i].column)) return 1;
+    return 0;
+}
+
+static void bind_tasks(struct layout *p, char *const *fields, size_t n);
 
 int layout_bind_header(struct layout *p, char *const *fields, size_t n, const char *file,
                         long line, struct soko_diag *d)
@@ -398,7 +633,292 @@ int layout_bind_header(struct layout *p, char *const *fields, size_t n, const ch
         if ((p->skips[i].field = find_field(fields, n, p->skips[i].column)) < 0)
             soko_diag_add(d, file, line, 0, "no column '%s' (layout %s, skip); expected it in "
                                             "the header", p->skips[i].column, p->name);
+    for (size_t i = 0; i < p->nabsents; i++)
+        if ((p->absents[i].field = find_field(fields, n, p->absents[i].column)) < 0)
+            soko_diag_add(d, file, line, 0, "no column '%s' (layout %s, absent); expected it in "
+                                            "the header", p->absents[i].column, p->name);
+    bind_tasks(p, fields, n);
     return d->total == errs ? SOKO_OK : SOKO_EINPUT;
+}
+
+long layout_header_rows(const struct layout *p) { return p->header_rows; }
+
+/* A task's header as ФИС ОКО writes it: «1 (1б)», «9.1 (2б)», «2К1 (3б)», «5(1) (1б)» —
+ * the label, then the maximum in parentheses with «б». Returns the maximum (> 0) and
+ * the label in *label (caller frees), or 0. */
+int layout_task_header(const char *h, char **label)
+{
+    char *t = str_trim(xstrdup(h));
+    size_t n = strlen(t);
+    int max = 0;
+    /* "...(" digits [space] "б)" ; б is D0 B1 */
+    if (n > 5 && t[n - 1] == ')' && (unsigned char)t[n - 3] == 0xD0 &&
+        (unsigned char)t[n - 2] == 0xB1) {
+        size_t e = n - 3, b = e;
+        while (b > 0 && t[b - 1] == ' ') b--;
+        size_t d = b;
+        while (d > 0 && t[d - 1] >= '0' && t[d - 1] <= '9') d--;
+        if (d < b && d > 0 && t[d - 1] == '(' && b - d <= 3) {
+            max = atoi(t + d);
+            t[d - 1] = '\0';
+            str_trim(t);
+            if (!*t || max <= 0) max = 0;
+        }
+    }
+    if (max) *label = t;
+    else free(t);
+    return max;
+}
+
+size_t layout_tasks(const struct layout *p) { return p->ntasks; }
+
+const char *layout_task(const struct layout *p, size_t k, int *max, int *field)
+{
+    *max = p->task[k].max;
+    *field = p->task[k].field;
+    return p->task[k].label;
+}
+
+/* tasks = auto: the header's task columns, after the others are bound. */
+static void bind_tasks(struct layout *p, char *const *fields, size_t n)
+{
+    for (size_t k = 0; k < p->ntasks; k++) free(p->task[k].label);
+    free(p->task);
+    p->task = NULL;
+    p->ntasks = 0;
+    if (!p->tasks_auto) return;
+    for (size_t i = 0; i < n; i++) {
+        char *label;
+        int max = layout_task_header(fields[i], &label);
+        if (!max) continue;
+        p->task = xrealloc(p->task, (p->ntasks + 1) * sizeof *p->task);
+        p->task[p->ntasks++] = (struct task_col){label, max, (int)i};
+    }
+}
+
+int layout_is_wide(const struct layout *p) { return p->wide_j >= 0; }
+size_t layout_groups(const struct layout *p) { return p->wide_j >= 0 ? p->ngroups : 0; }
+
+/* A column under a group's name: its top and bottom texts differ. */
+static int in_group(const char *top, const char *bot)
+{
+    return *top && *bot && strcmp(top, bot) != 0;
+}
+
+int layout_bind_wide(struct layout *p, char *const *fields, char *const *tops,
+                     char *const *bots, size_t n, const char *file, long line,
+                     struct soko_diag *d)
+{
+    size_t errs = d->total;
+    for (size_t g = 0; g < p->ngroups; g++) free(p->gname[g]);
+    free(p->gname);
+    free(p->gfield);
+    free(p->gtotal);
+    p->ngroups = 0;
+    p->gname = NULL;
+    p->gfield = p->gtotal = NULL;
+    size_t *gstart = xcalloc(n ? n : 1, sizeof *gstart);
+    for (size_t i = 0; i < n; i++) {
+        if (!in_group(tops[i], bots[i])) continue;
+        if (p->ngroups && strcmp(p->gname[p->ngroups - 1], tops[i]) == 0 &&
+            in_group(tops[i - 1], bots[i - 1]))
+            continue;
+        p->gname = xrealloc(p->gname, (p->ngroups + 1) * sizeof *p->gname);
+        gstart[p->ngroups] = i;
+        p->gname[p->ngroups++] = xstrdup(tops[i]);
+    }
+    p->gfield = xcalloc(p->ngroups ? p->ngroups : 1, sizeof *p->gfield);
+    p->gtotal = xcalloc(p->ngroups ? p->ngroups : 1, sizeof *p->gtotal);
+    /* the shared columns: the header outside the groups */
+    char **shared = xcalloc(n ? n : 1, sizeof *shared);
+    for (size_t i = 0; i < n; i++) shared[i] = in_group(tops[i], bots[i]) ? (char *)"" : fields[i];
+    for (size_t j = 0; j < p->form->ncols; j++) {
+        struct source *s = &p->src[j];
+        p->measure[j] = 0;
+        const char *names[2] = {s->column, s->total};
+        for (int t = 0; t < 2; t++) {
+            if (!names[t]) continue;
+            int f = find_field(shared, n, names[t]), any = 0;
+            for (size_t g = 0; g < p->ngroups; g++) {
+                int gf = f;
+                if (f < 0) {
+                    gf = -1;
+                    for (size_t i = gstart[g]; i < n && gf < 0; i++) {
+                        if (!in_group(tops[i], bots[i]) || strcmp(tops[i], p->gname[g]) != 0) break;
+                        if (loose_eq(bots[i], names[t]) || utf8_casecmp(bots[i], names[t]) == 0)
+                            gf = (int)i;
+                    }
+                    any |= gf >= 0;
+                }
+                (t ? p->gtotal : p->gfield)[g][j] = gf;
+            }
+            if (f < 0) p->measure[j] = 1;
+            if (f < 0 && !any)
+                soko_diag_add(d, file, line, 0, _("no column '%s' (layout %s, for %s) under any "
+                              "group nor beside them; expected it in the header"), names[t],
+                              p->name, p->form->cols[j].name);
+            if (t) s->total_field = f;
+            else s->field = f;
+        }
+    }
+    if (!p->ngroups)
+        soko_diag_add(d, file, line, 0, _("no group of columns under a name in the header's top "
+                      "row (layout %s, wide = %s); expected names such as subjects over their "
+                      "columns"), p->name, p->form->cols[p->wide_j].name);
+    for (size_t i = 0; i < p->nskips; i++)
+        if ((p->skips[i].field = find_field(shared, n, p->skips[i].column)) < 0)
+            soko_diag_add(d, file, line, 0, "no column '%s' (layout %s, skip); expected it in "
+                                            "the header", p->skips[i].column, p->name);
+    for (size_t i = 0; i < p->nabsents; i++)
+        if ((p->absents[i].field = find_field(shared, n, p->absents[i].column)) < 0)
+            soko_diag_add(d, file, line, 0, "no column '%s' (layout %s, absent); expected it in "
+                                            "the header", p->absents[i].column, p->name);
+    free(p->gcol);
+    p->gcol = xcalloc(p->ngroups ? p->ngroups : 1, sizeof *p->gcol);
+    for (size_t g = 0; g < p->ngroups; g++) p->gcol[g] = (long)gstart[g] + 1;
+    free(shared);
+    free(gstart);
+    return d->total == errs ? SOKO_OK : SOKO_EINPUT;
+}
+
+static int is_marker(const struct layout *p, const char *v);
+
+void layout_select_group(struct layout *p, size_t g)
+{
+    for (size_t j = 0; j < p->form->ncols; j++) {
+        struct source *s = &p->src[j];
+        if (!p->measure[j]) continue;
+        if (s->column) s->field = p->gfield[g][j];
+        if (s->total) s->total_field = p->gtotal[g][j];
+    }
+    struct source *w = &p->src[p->wide_j];
+    free(w->found);
+    w->found = xstrdup(p->gname[g]);
+    w->field_hint = p->gcol[g];
+}
+
+int layout_group_empty(const struct layout *p, char *const *fields, size_t n)
+{
+    for (size_t j = 0; j < p->form->ncols; j++) {
+        const struct source *s = &p->src[j];
+        if (!p->measure[j]) continue;
+        int f[2] = {s->column ? s->field : -1, s->total ? s->total_field : -1};
+        for (int t = 0; t < 2; t++) {
+            if (f[t] < 0 || (size_t)f[t] >= n) continue;
+            char *v = trimmed(fields[f[t]]);
+            int none = !*v || is_marker(p, v);
+            free(v);
+            if (!none) return 0;
+        }
+    }
+    return 1;
+}
+
+int layout_all_sheets(const struct layout *p) { return p->all_sheets; }
+
+const char *layout_description(const struct layout *p) { return p->description; }
+
+void layout_title_values(const struct layout *p, struct sbuf *out)
+{
+    for (size_t j = 0; j < p->form->ncols; j++) {
+        const struct source *s = &p->src[j];
+        if (s->kind != SRC_TITLE || !s->found) continue;
+        const char *v = s->found;
+        for (size_t k = 0; k < s->nmap; k++)      /* as it is stored */
+            if (utf8_casecmp(v, s->map[k].from) == 0) {
+                v = s->map[k].to;
+                break;
+            }
+        sbuf_printf(out, "%s%s", out->len ? ", " : "", v);
+    }
+}
+
+int layout_counted(const struct layout *p, size_t j)
+{
+    return j < p->form->ncols && p->src[j].kind == SRC_COUNT;
+}
+
+int layout_aggregates(const struct layout *p)
+{
+    for (size_t j = 0; j < p->form->ncols; j++)
+        if (p->src[j].kind == SRC_COUNT) return 1;
+    return 0;
+}
+
+int layout_is_login(const struct layout *p, size_t j)
+{
+    return j < p->form->ncols && p->src[j].kind == SRC_LOGIN;
+}
+
+int layout_set_titles(struct layout *p, char *const *lines, const long *line_nos, size_t n,
+                      const char *file, struct soko_diag *d)
+{
+    size_t errs = d->total;
+    for (size_t j = 0; j < p->form->ncols; j++) {
+        struct source *s = &p->src[j];
+        if (s->kind != SRC_TITLE) continue;
+        free(s->found);
+        s->found = NULL;
+        for (size_t i = 0; i < n && !s->found; i++) {
+            char *folded = xstrdup(lines[i]);
+            layout_fold(folded);
+            regmatch_t m[10];
+            if (regexec(&s->re, folded, 10, m, 0) == 0) {
+                int k = 9;                   /* the last group that matched, or the match */
+                while (k > 0 && m[k].rm_so < 0) k--;
+                regmatch_t g = m[k];
+                s->found = str_trim(xstrndup(lines[i] + g.rm_so, (size_t)(g.rm_eo - g.rm_so)));
+                s->found_line = line_nos[i];
+            }
+            free(folded);
+        }
+        if (!s->found) {
+            struct sbuf b = SBUF_INIT;
+            for (size_t i = 0; i < n && i < 5; i++) {
+                size_t k = strlen(lines[i]);
+                if (k > 60) {
+                    k = 60;
+                    while (k > 0 && ((unsigned char)lines[i][k] & 0xC0) == 0x80) k--;
+                }
+                sbuf_printf(&b, "%s«%.*s%s»", i ? ", " : "", (int)k, lines[i],
+                            lines[i][k] ? "..." : "");
+            }
+            if (!n) sbuf_adds(&b, _("none"));
+            soko_diag_add(d, file, 0, 0, _("no title row holds the %s (layout %s, [title] %s = %s); "
+                          "the rows above the header are: %s; expected a title that the pattern "
+                          "matches, or --layout of another export"), p->form->cols[j].name,
+                          p->name, p->form->cols[j].name, s->pattern, b.s);
+            sbuf_free(&b);
+        }
+    }
+    return d->total == errs ? SOKO_OK : SOKO_EINPUT;
+}
+
+int layout_has_titles(const struct layout *p)
+{
+    for (size_t j = 0; j < p->form->ncols; j++)
+        if (p->src[j].kind == SRC_TITLE) return 1;
+    return 0;
+}
+
+/* A ФИС ОКО login in v ("edu990109", "(edu990109) ГБОУ ...", "sch220017 | Name"):
+ * edu or sch (any case) and digits, at a word's start. Returns its length, *at its
+ * offset; 0 when there is none. */
+static size_t find_login(const char *v, size_t *at)
+{
+    for (const char *q = v; *q; q++) {
+        if (q > v && ((q[-1] >= 'a' && q[-1] <= 'z') || (q[-1] >= 'A' && q[-1] <= 'Z') ||
+                      (q[-1] >= '0' && q[-1] <= '9')))
+            continue;
+        if (strncasecmp(q, "edu", 3) != 0 && strncasecmp(q, "sch", 3) != 0) continue;
+        size_t k = strspn(q + 3, "0123456789");
+        if (k == 0) continue;
+        char next = q[3 + k];
+        if ((next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') || next == '_') continue;
+        *at = (size_t)(q - v);
+        return 3 + k;
+    }
+    return 0;
 }
 
 static int is_marker(const struct layout *p, const char *v)
@@ -434,6 +954,25 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
         free(t);
         if (eq) return LAYOUT_SKIP;
     }
+    for (size_t i = 0; i < p->nabsents; i++) {
+        const struct absent *a = &p->absents[i];
+        const char *v = (size_t)a->field < n ? fields[a->field] : "";
+        for (size_t k = 0; k < a->nvalues; k++)
+            if (loose_eq(v, a->values[k])) return LAYOUT_ABSENT;
+    }
+    /* a row labelled by something other than a school's login: the country, the
+     * region, the municipality, a total */
+    for (size_t j = 0; j < f->ncols; j++) {
+        const struct source *s = &p->src[j];
+        size_t at;
+        if (s->kind == SRC_LOGIN && (size_t)s->field < n && !find_login(fields[s->field], &at)) {
+            sbuf_reset(scratch);
+            sbuf_adds(scratch, fields[s->field]);
+            out[0] = scratch->s;
+            outcol[0] = s->field + 1;
+            return LAYOUT_NONSCHOOL;
+        }
+    }
     /* suppressed when a required column's source holds a marker */
     for (size_t j = 0; j < f->ncols; j++) {
         const struct source *s = &p->src[j];
@@ -458,6 +997,40 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
         switch (s->kind) {
         case SRC_CONST: sbuf_adds(scratch, s->value); break;
         case SRC_COLUMN: sbuf_adds(scratch, v); break;
+        case SRC_TITLE:
+        case SRC_GROUP: {
+            const char *to = s->found ? s->found : "";
+            for (size_t k = 0; k < s->nmap; k++)      /* a [map COLUMN] applies too */
+                if (utf8_casecmp(to, s->map[k].from) == 0) {
+                    to = s->map[k].to;
+                    break;
+                }
+            sbuf_adds(scratch, to);
+            outcol[j] = s->kind == SRC_GROUP ? s->field_hint : 0;
+            break;
+        }
+        case SRC_LOGIN: {
+            size_t at, k = find_login(v, &at);
+            for (size_t q = 0; q < k; q++) {
+                char ch = v[at + q];
+                sbuf_addc(scratch, ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch);
+            }
+            break;
+        }
+        case SRC_COUNT: {
+            int hit = !s->column;
+            for (size_t k = 0; k < s->nvalues && !hit; k++) hit = loose_eq(v, s->values[k]);
+            sbuf_adds(scratch, hit ? "1" : "0");
+            break;
+        }
+        case SRC_NUMBER: {
+            const char *q = v;
+            while (*q == ' ') q++;
+            size_t k = strspn(q, "0123456789");
+            if (k) sbuf_add(scratch, q, k);
+            else sbuf_adds(scratch, v);      /* refused by the form's check, quoted */
+            break;
+        }
         case SRC_LEFT: {
             const unsigned char *q = (const unsigned char *)v;
             long k = 0;

@@ -38,7 +38,66 @@ int layout_keep_first(const struct layout *p);       /* duplicates = first */
 int layout_bind_header(struct layout *p, char *const *fields, size_t n, const char *file,
                         long line, struct soko_diag *d);
 
-enum layout_row { LAYOUT_ROW = 0, LAYOUT_SKIP = 1, LAYOUT_SUPPRESSED = 2, LAYOUT_ERROR = 3 };
+/* 1 when a header cell's text names a source column of the layout (loosely: case,
+ * ё/е, spaces, quotes and punctuation aside): how the header row is told from the
+ * title rows above it, and a workbook's sheet from the others. */
+int layout_header_cell(const struct layout *p, const char *text);
+
+/* Rows the header spans (header_rows, 1 to 3): the loader joins them into one name per
+ * column before layout_bind_header. */
+long layout_header_rows(const struct layout *p);
+/* Wide layouts (wide = COLUMN): the header's top row names groups of columns (a
+ * subject over its measures), each group a row of the form whose COLUMN is the
+ * group's name. layout_bind_wide takes, per column, the joined header text, its top
+ * and its bottom text; a source is looked for beside the groups first (shared by
+ * every group: the school), then by its bottom text within each group. For each
+ * record the loader selects each group in turn (layout_select_group) before
+ * layout_map_row; a group whose measures are all empty or markers gives no row
+ * (layout_group_empty). */
+int layout_is_wide(const struct layout *p);
+size_t layout_groups(const struct layout *p);    /* 0 when not wide */
+int layout_bind_wide(struct layout *p, char *const *fields, char *const *tops,
+                     char *const *bots, size_t n, const char *file, long line,
+                     struct soko_diag *d);
+void layout_select_group(struct layout *p, size_t g);
+int layout_group_empty(const struct layout *p, char *const *fields, size_t n);
+/* sheets = all: every sheet of a workbook whose header matches is read, each with its
+ * own title rows (and its name as the last of them). */
+int layout_all_sheets(const struct layout *p);
+/* Counting layouts (`count`, `count COLUMN = V, ...`): source rows are participants
+ * (an olympiad's rating), and the form's rows are their counts: the rows with the same
+ * values of the other columns are added up. layout_counted(p, j): column j is a count
+ * (its mapped text is "1" or "0"). */
+int layout_aggregates(const struct layout *p);
+int layout_counted(const struct layout *p, size_t j);
+/* The layout's description (NULL when it has none), and the values its [title]
+ * patterns found in the file last read ("2023, 5, Математика"), appended to out. */
+const char *layout_description(const struct layout *p);
+void layout_title_values(const struct layout *p, struct sbuf *out);
+/* tasks = auto (per-participant forms): the columns whose header is a task as ФИС ОКО
+ * writes it, «1 (1б)», «9.1 (2б)», «2К1 (3б)», «5(1) (1б)» (label, maximum points), found
+ * by layout_bind_header. layout_task gives task k's label, maximum and 0-based field.
+ * layout_task_header parses one header: the maximum, or 0 when it is no task's. */
+size_t layout_tasks(const struct layout *p);
+const char *layout_task(const struct layout *p, size_t k, int *max, int *field);
+int layout_task_header(const char *h, char **label);
+/* 1 when the layout takes values from the title rows ([title]). */
+int layout_has_titles(const struct layout *p);
+/* Finds the [title] values in the rows above the header (each a row's texts joined
+ * by spaces; the loader adds the sheet's name as the last). Every pattern must match
+ * one of them; an error names the column and the rows seen otherwise. Call once per
+ * file, before layout_map_row. */
+int layout_set_titles(struct layout *p, char *const *lines, const long *line_nos, size_t n,
+                      const char *file, struct soko_diag *d);
+/* 1 when form column j is given by `login COLUMN`: its mapped text is a ФИС ОКО login
+ * (edu…/sch…, lower case) that the loader turns into the school's code. */
+int layout_is_login(const struct layout *p, size_t j);
+
+/* LAYOUT_ABSENT: an `absent` rule matched (a pupil who did not write the work).
+ * LAYOUT_NONSCHOOL: the `login` column holds no login (Вся выборка, the region, the
+ * municipality, Итого); out[0] is that cell's text and outcol[0] its field. */
+enum layout_row { LAYOUT_ROW = 0, LAYOUT_SKIP = 1, LAYOUT_SUPPRESSED = 2, LAYOUT_ERROR = 3,
+                  LAYOUT_ABSENT = 4, LAYOUT_NONSCHOOL = 5 };
 
 /* Maps one source record to texts per form column: out[j] is the value of form
  * column j (NULL when the layout gives none) and outcol[j] the 1-based source field

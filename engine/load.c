@@ -7,6 +7,7 @@
  * the line it starts on) → libcsv fields → header mapping or row check → sink.
  */
 #include "load.h"
+#include "sheet.h"
 #include "text.h"
 
 #include <csv.h>
@@ -225,6 +226,12 @@ struct work {
     long below, high, s100;   /* below the minimum, 81..100, 100 */
     int min_req;              /* the subject's minimum score, as the rows give it */
     long min_req_line;
+    /* vpr_students: the work's conversion scale (vpr_scales), looked up once */
+    int scale_state;          /* 0 not looked up, 1 found, -1 none */
+    int scale[4];             /* max_score, min3, min4, min5 */
+    long nomark, nomark_rows[4];      /* rows without a mark, and no scale */
+    long offscale, offscale_rows[4];  /* marks the scale contradicts */
+    double *task_points;      /* per task column of the layout, Σ over the participants */
 };
 
 struct workmap {
@@ -283,6 +290,7 @@ static void workmap_free(struct workmap *m)
         free(m->order[i]->school);
         free(m->order[i]->subject);
         free(m->order[i]->hist);
+        free(m->order[i]->task_points);
         free(m->order[i]);
     }
     free(m->slots);
@@ -329,7 +337,7 @@ static int firstset_add(struct firstset *s, uint64_t h1, uint64_t h2)
 
 /* ========================================================= the file context */
 
-enum { ST_HEADER, ST_ROWS, ST_STOP };
+enum { ST_HEADER, ST_HEADER_MORE, ST_ROWS, ST_STOP };
 
 /* A small map from strings, for the values a file names often but that are few:
  * schools the registry lacks, the spellings of a name-like key. Open addressing;
@@ -394,6 +402,7 @@ static void rows_add(long rows[4], long *count, long row)
     (*count)++;
 }
 
+#define LOAD_MAX_TITLES 20   /* title rows looked at above a header */
 #define MAX_UNKNOWN 10000     /* distinct unknown schools described one by one */
 #define MAX_SPELLINGS 200000  /* distinct values of a name-like key checked for look-alikes */
 #define MAX_FUTURE 8          /* distinct future years noted */
@@ -465,6 +474,31 @@ struct ctx {
     struct sbuf pscratch;
     long pcol[LOAD_MAXCOLS];  /* 1-based source field of each form column (0: constant) */
     struct firstset first;    /* duplicates = first: keys seen */
+
+    /* rows above the header that look like a title (a few cells, none a column of
+     * the form): kept until the header is found; when none is, they are read again
+     * as the header and its rows, so a file without titles reads exactly as before */
+    struct title_row { long line; char *text; size_t n; } titles[LOAD_MAX_TITLES];
+    size_t ntitles;
+    struct title_row hrows[3];  /* a layout's header over header_rows rows */
+    size_t nhrows;
+    char login_id[256];       /* the school of the row's login (layout `login`) */
+    char mark_text[8];        /* a mark from the conversion scale */
+    double *tpoints;          /* the current row's points per task column */
+    size_t ntasks;
+    char **htop, **hbot;      /* a header over rows: each column's top and bottom text */
+    struct strmap agg;        /* a counting layout: key → index in aggs */
+    struct agg { char *key; long line; long long sum[LOAD_MAXCOLS]; } *aggs;
+    size_t naggs;
+    size_t nparts;
+    struct strmap unknown_login;
+    unsigned char *copy;      /* per field of the record: a merged range's copy (sheets) */
+    size_t cap_copy;
+
+    /* a workbook's sheet: the rows handed over, for the empty rows between them */
+    int sheet;                /* reading a sheet (not CSV) */
+    long prev_row;            /* the last row handed over */
+    char *where;              /* "file[Sheet]": c->path while a sheet is read */
 };
 
 static void err(struct ctx *c, long line, long col, const char *fmt, ...)
@@ -702,7 +736,7 @@ int load_parse_cell(const struct form_col *c, char *text, struct load_cell *cell
     cell->s = text;
     switch (c->type) {
     case COL_TEXT:
-        return 0;
+        return (c->flags & COL_TASK) ? form_task_label(text, why, whysz) : 0;
     case COL_ENUM: {
         const char *v = form_enum_value(c, text);
         if (!v) break;
@@ -788,6 +822,20 @@ static int is_blank(const char *s)
     return 1;
 }
 
+/* The fields of a stashed row, as pointers into its text (at most max). */
+static size_t row_cells(const struct title_row *t, const char **out, size_t max)
+{
+    const char *q = t->text;
+    size_t n = 0;
+    for (size_t i = 0; i < t->n && n < max; i++) {
+        out[n++] = q;
+        q += strlen(q) + 1;
+    }
+    return n;
+}
+
+static int filled(const char *s) { return s && *s && !is_blank(s); }
+
 /* Room for the per-field flags of a record of n fields. */
 static void nohdr_grow(struct ctx *c, size_t n)
 {
@@ -815,8 +863,37 @@ static void check_header(struct ctx *c)
     }
     for (size_t j = 0; j < f->ncols; j++) c->map[j] = -1;
     int bad = 0;
-    if (c->lay)    /* the layout says where each form column comes from */
-        bad = layout_bind_header(c->lay, source_fields(c), c->nf, c->path, c->rec_line,
+    if (c->lay && layout_has_titles(c->lay)) {   /* values from the rows above the header */
+        char *lines[LOAD_MAX_TITLES + 1];
+        long nos[LOAD_MAX_TITLES + 1];
+        size_t nl = 0;
+        for (size_t k = 0; k < c->ntitles; k++) {
+            const char *cs[64];
+            size_t n = row_cells(&c->titles[k], cs, 64);
+            struct sbuf b = SBUF_INIT;
+            for (size_t i = 0; i < n; i++)
+                if (filled(cs[i])) {
+                    char *t = xstrdup(cs[i]);
+                    text_normalize(t, TEXT_ONE_LINE);
+                    sbuf_printf(&b, "%s%s", b.len ? " " : "", t);
+                    free(t);
+                }
+            nos[nl] = c->titles[k].line;
+            lines[nl++] = sbuf_take(&b);
+        }
+        if (c->sheet) {          /* the sheet's name: a subject's sheet of a rating */
+            nos[nl] = 0;
+            lines[nl++] = xstrdup(c->st->sheet);
+        }
+        bad = layout_set_titles(c->lay, lines, nos, nl, c->path, c->d) != SOKO_OK;
+        for (size_t k = 0; k < nl; k++) free(lines[k]);
+    }
+    if (c->lay && layout_is_wide(c->lay))   /* groups of columns under their names */
+        bad |= layout_bind_wide(c->lay, source_fields(c), c->htop, c->hbot,
+                                c->nf < c->nparts ? c->nf : c->nparts, c->path, c->rec_line,
+                                c->d) != SOKO_OK;
+    else if (c->lay)    /* the layout says where each form column comes from */
+        bad |= layout_bind_header(c->lay, source_fields(c), c->nf, c->path, c->rec_line,
                                   c->d) != SOKO_OK;
     size_t *unknown = xmalloc((c->nf ? c->nf : 1) * sizeof *unknown), nunknown = 0, nignored = 0;
     struct sbuf ignored = SBUF_INIT;
@@ -896,7 +973,13 @@ static void check_header(struct ctx *c)
         for (int k = 0; k < 7; k++)
             SOKO_ASSERT(!nm[k] || (c->sx[k] = form_col_index(f, nm[k])) >= 0);
     }
-    c->state = bad ? ST_STOP : ST_ROWS;
+    if (!bad && c->lay && f->kind == FORM_STUDENTS && layout_tasks(c->lay)) {
+        c->ntasks = layout_tasks(c->lay);
+        free(c->tpoints);
+        c->tpoints = xcalloc(c->ntasks, sizeof *c->tpoints);
+        c->st->tasks = (long)c->ntasks;
+    }
+    c->state = bad || c->opts->header_only ? ST_STOP : ST_ROWS;
 }
 
 /* ================================================================= the rows */
@@ -1026,6 +1109,25 @@ static void report_gathered(struct ctx *c)
         }
         free(v);
     }
+    if (c->unknown_login.n) {
+        struct sment **v = xmalloc(c->unknown_login.n * sizeof *v);
+        size_t n = 0;
+        for (size_t i = 0; i < c->unknown_login.cap; i++)
+            if (c->unknown_login.a[i].key) v[n++] = &c->unknown_login.a[i];
+        qsort(v, n, sizeof *v, sment_row_cmp);
+        for (size_t i = 0; i < n; i++) {
+            struct sbuf rows = SBUF_INIT;
+            rows_text(&rows, v[i]->rows, v[i]->count);
+            err(c, v[i]->rows[0], v[i]->col,
+                v[i]->count == 1 ? _("%s: no school of the registry has the login «%s» (row %s); "
+                                     "expected the login in column login of form schools")
+                                 : _("%s: no school of the registry has the login «%s» (rows %s); "
+                                     "expected the login in column login of form schools"),
+                ref_at(c, v[i]->col, (size_t)v[i]->j), cut(c, v[i]->key), rows.s);
+            sbuf_free(&rows);
+        }
+        free(v);
+    }
     if (c->unknown_more)
         err(c, 0, 0, P_("%ld more row names schools that are not in the schools registry; "
                         "expected school codes imported with form schools",
@@ -1057,6 +1159,18 @@ static void report_notes(struct ctx *c)
         note(c, 0, 0, P_("%ld cell held only spaces and was read as empty",
                          "%ld cells held only spaces and were read as empty", c->st->blank_cells),
              c->st->blank_cells);
+    if (c->st->sheet_by_content && !c->st->sheets)
+        note(c, 0, 0, _("this sheet was read: its header fits; the workbook's other sheets "
+                        "were not read (--sheet NAME chooses another)"));
+    if (c->ntitles) {
+        const struct title_row *t = &c->titles[0];
+        const char *q = t->text;
+        for (size_t i = 0; i + 1 < t->n && !*q; i++) q += strlen(q) + 1;   /* its first text */
+        c->st->titles = (long)c->ntitles;
+        note(c, t->line, 0, P_("%ld row above the header read as the title: «%s»",
+                               "%ld rows above the header read as the title, the first «%s»",
+                               (long)c->ntitles), (long)c->ntitles, cut(c, q));
+    }
     long nohdr = 0;
     for (size_t i = 0; i < c->nheader; i++) nohdr += c->nohdr[i] == 1;
     if (nohdr && !c->lay)
@@ -1102,10 +1216,11 @@ static void on_dup(void *vc, long line, long first)
     sbuf_free(&k);
 }
 
-static void add_student(struct ctx *c, const struct load_row *r)
+static void add_student(struct ctx *c, struct load_row *r)
 {
     const struct form *f = c->form;
-    const struct load_cell *cl = r->cells;
+    struct load_cell *cl = r->cells;
+    long r_line = r->line;
     (void)f;
     int iy = c->sx[0], is = c->sx[1], ig = c->sx[2], isu = c->sx[3];
     int ip = c->sx[4], im = c->sx[5], ij = c->sx[6];
@@ -1113,7 +1228,37 @@ static void add_student(struct ctx *c, const struct load_row *r)
     if (!w || w->year != cl[iy].i || w->grade != cl[ig].i || strcmp(w->school, cl[is].s) != 0 ||
         strcmp(w->subject, cl[isu].s) != 0)
         w = c->last_work = workmap_get(&c->works, cl[iy].i, cl[is].s, cl[ig].i, cl[isu].s, r->line);
-    int score = (int)cl[ip].i, mk = (int)cl[im].i - 2;
+    int score = (int)cl[ip].i;
+    if (!w->scale_state) {
+        int got = c->sink && c->sink->scale ? c->sink->scale(c->sink->ctx, w->year, w->grade,
+                                                             w->subject, w->scale) : 0;
+        if (got < 0) {
+            err(c, r_line, c->pcol[im], _("cannot look up the conversion scale of %lld, grade "
+                "%lld, %s in the store"), w->year, w->grade, cut(c, w->subject));
+            return;
+        }
+        w->scale_state = got > 0 ? 1 : -1;
+    }
+    if (w->scale_state > 0) {
+        int want = score >= w->scale[3] ? 5 : score >= w->scale[2] ? 4 : score >= w->scale[1] ? 3 : 2;
+        if (!cl[im].present) {
+            cl[im].present = 1;
+            cl[im].i = want;
+            cl[im].r = want;
+            snprintf(c->mark_text, sizeof c->mark_text, "%d", want);
+            cl[im].s = c->mark_text;
+        } else if (cl[im].i != want || score > w->scale[0])
+            rows_add(w->offscale_rows, &w->offscale, r_line);
+    } else if (!cl[im].present) {
+        rows_add(w->nomark_rows, &w->nomark, r_line);
+        c->pending++;          /* nothing of the file is stored; said once per work */
+        return;
+    }
+    int mk = (int)cl[im].i - 2;
+    if (c->ntasks) {
+        if (!w->task_points) w->task_points = xcalloc(c->ntasks, sizeof *w->task_points);
+        for (size_t k = 0; k < c->ntasks; k++) w->task_points[k] += c->tpoints[k];
+    }
     w->n++;
     w->m[mk]++;
     w->sum_score += score;
@@ -1224,6 +1369,39 @@ static int check_lookalike(struct ctx *c, size_t j, const char *v, long line, lo
     }
     free(c->last_ok[j]);
     c->last_ok[j] = xstrdup(v);
+    return 0;
+}
+
+/* A layout's `login` column: the school whose login the row names, through the
+ * registry. An unknown login is gathered (one message per login, with its rows).
+ * Returns 0 with cell->s the school's code, or -1. */
+static int login_school(struct ctx *c, size_t j, struct load_cell *cell, long line, long fcol)
+{
+    if (!c->sink || !c->sink->school_by_login) return 0;    /* no registry: the login */
+    int created = 0;
+    struct sment *e = c->unknown_login.cap ? strmap_get(&c->unknown_login, cell->s, 0, &created)
+                                           : NULL;
+    if (e) {
+        rows_add(e->rows, &e->count, line);
+        c->pending++;
+        return -1;
+    }
+    int r = c->sink->school_by_login(c->sink->ctx, cell->s, c->login_id, sizeof c->login_id);
+    if (r < 0) {
+        err(c, line, fcol, _("cannot look up the login «%s» in the store"), cut(c, cell->s));
+        return -1;
+    }
+    if (r == 0) {
+        e = strmap_get(&c->unknown_login, cell->s, MAX_UNKNOWN, &created);
+        if (e) {
+            e->col = fcol;
+            e->j = (int)j;
+            rows_add(e->rows, &e->count, line);
+        }
+        c->pending++;
+        return -1;
+    }
+    cell->s = c->login_id;
     return 0;
 }
 
@@ -1355,9 +1533,117 @@ static void check_cross(struct ctx *c, const struct load_row *r, long line)
     }
 }
 
-static void check_row(struct ctx *c)
+static void check_mapped(struct ctx *c, long line);
+
+/* «X», «Х», «-», «—»: a task not attempted, 0 points. */
+static int not_attempted(const char *t)
+{
+    static const char *const m[] = {"X", "x", "\xD0\xA5", "\xD1\x85", "-", "\xE2\x80\x94",
+                                    "\xE2\x80\x93", NULL};
+    for (int i = 0; m[i]; i++)
+        if (strcmp(t, m[i]) == 0) return 1;
+    return 0;
+}
+
+/* The row's task columns (tasks = auto) into c->tpoints: points from 0 to the task's
+ * maximum, a marker or an empty cell 0. Returns 0, or -1 after an error. */
+static int read_tasks(struct ctx *c, long line)
+{
+    int bad = 0;
+    for (size_t k = 0; k < c->ntasks; k++) {
+        int max, fld;
+        const char *label = layout_task(c->lay, k, &max, &fld);
+        char *t = xstrdup((size_t)fld < c->nf ? field(c, (size_t)fld) : "");
+        text_normalize(t, TEXT_ONE_LINE);
+        c->tpoints[k] = 0;
+        if (*t && !not_attempted(t)) {
+            char raw[80];
+            cut_utf8(t, 60, raw, sizeof raw);
+            squeeze_number(t);
+            char *end;
+            errno = 0;
+            double v = strtod(t, &end);
+            if (end == t || *end || errno || v != v || v < 0 || v > max) {
+                err(c, line, fld + 1, _("%s: found «%s»; expected the points of task %s, from 0 "
+                    "to %d (or X: not attempted)"), field_ref(c, fld + 1), raw, cut(c, label),
+                    max);
+                bad = 1;
+            } else
+                c->tpoints[k] = v;
+        }
+        free(t);
+    }
+    return bad ? -1 : 0;
+}
+
+/* A counting layout: the row's other columns are the key (their texts, canonical),
+ * its count columns are added to the key's sums. */
+static void aggregate(struct ctx *c, const struct load_row *r, long line)
 {
     const struct form *f = c->form;
+    sbuf_reset(&c->sk);
+    for (size_t j = 0; j < f->ncols; j++) {
+        if (layout_counted(c->lay, j)) continue;
+        const struct load_cell *cl = &r->cells[j];
+        if (cl->present) {
+            if (f->cols[j].type == COL_INT || f->cols[j].type == COL_YEAR)
+                sbuf_printf(&c->sk, "%lld", cl->i);
+            else if (f->cols[j].type == COL_REAL)
+                sbuf_printf(&c->sk, "%.17g", cl->r);
+            else
+                sbuf_adds(&c->sk, cl->s);
+        }
+        sbuf_addc(&c->sk, '\x1f');
+    }
+    int created;
+    struct sment *e = strmap_get(&c->agg, c->sk.s, (size_t)-1, &created);
+    if (created) {
+        c->aggs = xrealloc(c->aggs, (c->naggs + 1) * sizeof *c->aggs);
+        memset(&c->aggs[c->naggs], 0, sizeof *c->aggs);
+        c->aggs[c->naggs].key = e->key;
+        c->aggs[c->naggs].line = line;
+        e->col = (long)c->naggs++;
+    }
+    struct agg *a = &c->aggs[e->col];
+    for (size_t j = 0; j < f->ncols; j++)
+        if (layout_counted(c->lay, j) && r->cells[j].present) a->sum[j] += r->cells[j].i;
+}
+
+/* The sums of a counting layout, one row of the form each, in the order first seen. */
+static void emit_aggregates(struct ctx *c)
+{
+    const struct form *f = c->form;
+    char num[LOAD_MAXCOLS][32];
+    for (size_t k = 0; k < c->naggs && c->d->total == c->errs0; k++) {
+        struct agg *a = &c->aggs[k];
+        struct load_row r;
+        memset(&r, 0, sizeof r);
+        r.form = f;
+        r.line = a->line;
+        char *key = xstrdup(a->key), *q = key;
+        for (size_t j = 0; j < f->ncols; j++) {
+            struct load_cell *cl = &r.cells[j];
+            if (layout_counted(c->lay, j)) {
+                snprintf(num[j], sizeof num[j], "%lld", a->sum[j]);
+                *cl = (struct load_cell){1, a->sum[j], (double)a->sum[j], num[j]};
+                continue;
+            }
+            char *sep = strchr(q, '\x1f');
+            *sep = '\0';
+            if (*q) {
+                char why[256];
+                load_parse_cell(&f->cols[j], q, cl, why, sizeof why);   /* parsed before */
+            }
+            q = sep + 1;
+        }
+        check_cross(c, &r, a->line);
+        if (c->d->total == c->errs0) to_sink(c, &r);
+        free(key);
+    }
+}
+
+static void check_row(struct ctx *c)
+{
     long line = c->rec_line;
     /* Excel's leftovers: a row of empty cells (";;;;") is skipped and counted */
     int empty = 1;
@@ -1389,6 +1675,27 @@ static void check_row(struct ctx *c)
             "expected a header above every column that holds data"), col_letters((long)i + 1, l));
     }
     if (stray) return;
+    size_t ng = c->lay ? layout_groups(c->lay) : 0;
+    if (!ng) {
+        check_mapped(c, line);
+        return;
+    }
+    /* a wide layout: one row of the form per group of columns (a subject's), none for
+     * a group of empty cells or markers (a subject nobody took) */
+    long skipped = c->st->skipped;
+    for (size_t g = 0; g < ng && c->state == ST_ROWS; g++) {
+        layout_select_group(c->lay, g);
+        if (layout_group_empty(c->lay, source_fields(c), c->nf)) c->st->empty_groups++;
+        else check_mapped(c, line);
+        if (c->st->skipped > skipped) break;      /* a totals row: skipped once */
+    }
+}
+
+/* One record of the source (or a group of a wide record) through the layout, the
+ * form's checks and the duplicate keys to the sink. */
+static void check_mapped(struct ctx *c, long line)
+{
+    const struct form *f = c->form;
     struct load_row r;
     memset(&r, 0, sizeof r);
     r.form = f;
@@ -1406,6 +1713,20 @@ static void check_row(struct ctx *c)
             c->st->suppressed++;
             return;
         case LAYOUT_ERROR: return;
+        case LAYOUT_ABSENT: c->st->absent++; return;
+        case LAYOUT_NONSCHOOL: {
+            struct load_stats *st = c->st;
+            if (st->nonschool < LOAD_NLINES) st->nonschool_line[st->nonschool] = line;
+            st->nonschool++;
+            char q[96];
+            snprintf(q, sizeof q, "«%s»", cut(c, mapped[0]));
+            if (!strstr(st->nonschool_text, q) && strlen(st->nonschool_text) + strlen(q) + 8 <
+                sizeof st->nonschool_text)
+                snprintf(st->nonschool_text + strlen(st->nonschool_text),
+                         sizeof st->nonschool_text - strlen(st->nonschool_text), "%s%s",
+                         *st->nonschool_text ? ", " : "", q);
+            return;
+        }
         }
         if (c->d->total != errs) return;
     }
@@ -1439,6 +1760,10 @@ static void check_row(struct ctx *c)
                 numeric ? raw : cut(c, t), why);
             continue;
         }
+        if (c->lay && layout_is_login(c->lay, j) && login_school(c, j, cell, line, fcol) != 0) {
+            cell->present = 0;
+            continue;
+        }
         if ((col->flags & COL_PSEUDONYM) && !c->opts->allow_names && text_looks_like_name(cell->s)) {
             if (!c->names) {
                 c->name_col = fcol;
@@ -1459,6 +1784,7 @@ static void check_row(struct ctx *c)
 
     check_cross(c, &r, line);
     if (c->d->total != errs) return;
+    if (c->ntasks && read_tasks(c, line) != 0) return;
 
     /* the key's fingerprint, for duplicates inside the file */
     uint64_t h1 = FNV_OFFSET, h2 = 0x9E3779B97F4A7C15ULL;
@@ -1475,6 +1801,10 @@ static void check_row(struct ctx *c)
         }
     }
     h2 ^= h2 >> 31;
+    if (c->lay && layout_aggregates(c->lay)) {    /* counted, not stored row by row */
+        if (c->pending == pending) aggregate(c, &r, line);
+        return;
+    }
     if (c->lay && layout_keep_first(c->lay)) {
         if (!firstset_add(&c->first, h1, h2)) {
             c->st->dropped++;
@@ -1496,6 +1826,187 @@ static void check_row(struct ctx *c)
         to_sink(c, &r);
 }
 
+/* A row above the header that reads as a title: none of its cells names a column of
+ * the form or of the layout, and (without a layout, whose header is known by its
+ * columns) at most three are filled, a merged range's copies not counted. A layout's
+ * export may have rows of figures above the header (the level of each task). */
+static int title_like(struct ctx *c)
+{
+    size_t nfilled = 0;
+    for (size_t i = 0; i < c->nf; i++)
+        if (!is_blank(field(c, i)) && !(i < c->cap_copy && c->copy[i])) nfilled++;
+    if (nfilled > 3 && !c->lay) return 0;
+    for (size_t i = 0; i < c->nf; i++) {
+        const char *t = field(c, i);
+        if (is_blank(t)) continue;
+        if (c->lay ? layout_header_cell(c->lay, t) : form_col_match(c->form, t) >= 0) return 0;
+    }
+    return 1;
+}
+
+static void stash_row(struct ctx *c, struct title_row *t)
+{
+    t->line = c->rec_line;
+    t->n = c->nf;
+    size_t len = c->nf ? c->off[c->nf - 1] + strlen(field(c, c->nf - 1)) + 1 : 0;
+    t->text = xmalloc(len + 1);
+    memcpy(t->text, c->data.s ? c->data.s : "", len);
+}
+
+static void keep_title(struct ctx *c) { stash_row(c, &c->titles[c->ntitles++]); }
+
+#define JOIN_MAX 4096         /* columns of a header over several rows */
+
+static void free_parts(struct ctx *c)
+{
+    for (size_t i = 0; i < c->nparts; i++) {
+        free(c->htop[i]);
+        free(c->hbot[i]);
+    }
+    free(c->htop);
+    free(c->hbot);
+    c->htop = c->hbot = NULL;
+    c->nparts = 0;
+}
+
+
+/* A layout's header over several rows becomes one name per column: the texts of the
+ * column from the top down, repeats left out, joined by spaces («Распределение отметок
+ * в %» over «2» gives «Распределение отметок в % 2»). A sheet gives a merged range's
+ * text to each of its cells; a CSV file has it in the first cell only, so there an
+ * empty cell of an upper row takes its left neighbour's text while both have texts
+ * below and the neighbour's differs from the one below it (a group, not a column
+ * whose name spans the rows). */
+static void join_header(struct ctx *c)
+{
+    size_t nr = c->nhrows, width = 0;
+    const char **cell[3];
+    size_t nc[3];
+    for (size_t k = 0; k < nr; k++) {
+        cell[k] = xcalloc(JOIN_MAX, sizeof *cell[k]);
+        nc[k] = row_cells(&c->hrows[k], cell[k], JOIN_MAX);
+        if (nc[k] > width) width = nc[k];
+    }
+    const char *low0 = "";
+    for (size_t k = 0; k + 1 < nr && !c->sheet; k++)
+        for (size_t i = 1; i < width; i++) {
+            const char *low = i < nc[nr - 1] ? cell[nr - 1][i] : "";
+            low0 = cell[nr - 1][i - 1];
+            if (!filled(i < nc[k] ? cell[k][i] : "") && filled(low) && filled(cell[k][i - 1]) &&
+                filled(low0) && strcmp(cell[k][i - 1], low0) != 0) {
+                if (i >= nc[k]) nc[k] = i + 1;
+                cell[k][i] = cell[k][i - 1];
+            }
+        }
+    struct sbuf names = SBUF_INIT;
+    size_t *at = xmalloc((width ? width : 1) * sizeof *at);
+    free_parts(c);
+    c->htop = xcalloc(width ? width : 1, sizeof *c->htop);
+    c->hbot = xcalloc(width ? width : 1, sizeof *c->hbot);
+    c->nparts = width;
+    for (size_t i = 0; i < width; i++) {
+        const char *top = "", *bot = "";
+        for (size_t k = 0; k < nr; k++) {
+            const char *t = i < nc[k] ? cell[k][i] : "";
+            if (!filled(t)) continue;
+            if (!*top) top = t;
+            bot = t;
+        }
+        c->htop[i] = str_trim(xstrdup(top));
+        c->hbot[i] = str_trim(xstrdup(bot));
+        text_normalize(c->htop[i], TEXT_ONE_LINE);
+        text_normalize(c->hbot[i], TEXT_ONE_LINE);
+    }
+    for (size_t i = 0; i < width; i++) {
+        at[i] = names.len;
+        const char *prev = NULL;
+        int any = 0;
+        for (size_t k = 0; k < nr; k++) {
+            const char *t = i < nc[k] ? cell[k][i] : "";
+            if (!filled(t) || (prev && strcmp(prev, t) == 0)) continue;
+            char *tr = str_trim(xstrdup(t));
+            sbuf_printf(&names, "%s%s", any ? " " : "", tr);
+            free(tr);
+            prev = t;
+            any = 1;
+        }
+        sbuf_addc(&names, '\0');
+    }
+    c->nf = 0;
+    sbuf_reset(&c->data);
+    for (size_t i = 0; i < width; i++) on_field(names.s + at[i], strlen(names.s + at[i]), c);
+    c->rec_line = c->hrows[0].line;
+    free(at);
+    sbuf_free(&names);
+    for (size_t k = 0; k < nr; k++) {
+        free(cell[k]);
+        free(c->hrows[k].text);
+    }
+    c->nhrows = 0;
+}
+
+/* A non-empty row where the header may be: a title above it, its first row, or (for
+ * a header over several rows) its next one. */
+static void header_step(struct ctx *c)
+{
+    if (c->state == ST_HEADER_MORE) {
+        stash_row(c, &c->hrows[c->nhrows++]);
+        if ((long)c->nhrows == layout_header_rows(c->lay)) {
+            join_header(c);
+            check_header(c);
+        }
+    } else if (c->lay && layout_header_rows(c->lay) > 1) {
+        stash_row(c, &c->hrows[0]);
+        c->nhrows = 1;
+        c->state = ST_HEADER_MORE;
+    } else
+        check_header(c);
+}
+
+static void header_or_row(struct ctx *c)
+{
+    if (c->state == ST_HEADER || c->state == ST_HEADER_MORE) header_step(c);
+    else if (c->state == ST_ROWS) check_row(c);
+}
+
+/* No header came after the rows kept as titles: they are read again, the first as the
+ * header and the others as its rows, as a file without titles is read. The current
+ * record is kept aside meanwhile. */
+static void replay_titles(struct ctx *c)
+{
+    struct sbuf data = c->data;
+    size_t *off = c->off, nf = c->nf, capf = c->capf;
+    long line = c->rec_line;
+    c->data = (struct sbuf)SBUF_INIT;
+    c->off = NULL;
+    c->capf = 0;
+    struct title_row rows[LOAD_MAX_TITLES];       /* no longer titles: rows to read again */
+    size_t nrows = c->ntitles;
+    memcpy(rows, c->titles, nrows * sizeof *rows);
+    c->ntitles = 0;
+    for (size_t k = 0; k < nrows; k++) {
+        struct title_row *t = &rows[k];
+        c->nf = 0;
+        sbuf_reset(&c->data);
+        const char *q = t->text;
+        for (size_t i = 0; i < t->n; i++) {
+            size_t n = strlen(q);
+            on_field((void *)q, n, c);
+            q += n + 1;
+        }
+        c->rec_line = t->line;
+        header_or_row(c);
+        free(t->text);
+    }
+    sbuf_free(&c->data);
+    free(c->off);
+    c->data = data;
+    c->off = off;
+    c->nf = nf;
+    c->capf = capf;
+    c->rec_line = line;
+}
+
 static void on_record(int term, void *vc)
 {
     (void)term;
@@ -1503,8 +2014,21 @@ static void on_record(int term, void *vc)
     if (c->state == ST_HEADER) {
         int empty = 1;      /* empty rows above the header (Excel's) are skipped too */
         for (size_t i = 0; i < c->nf && empty; i++) empty = is_blank(field(c, i));
+        if (empty)
+            c->st->empty_rows++;
+        else if (title_like(c)) {
+            if (c->ntitles == LOAD_MAX_TITLES) {
+                replay_titles(c);
+                header_or_row(c);
+            } else
+                keep_title(c);
+        } else
+            header_step(c);
+    } else if (c->state == ST_HEADER_MORE) {
+        int empty = 1;
+        for (size_t i = 0; i < c->nf && empty; i++) empty = is_blank(field(c, i));
         if (empty) c->st->empty_rows++;
-        else check_header(c);
+        else header_step(c);
     } else if (c->state == ST_ROWS)
         check_row(c);
     c->nf = 0;
@@ -1583,6 +2107,32 @@ static void emit_works(struct ctx *c)
     const struct form *vpr = form_find("vpr"), *dist = form_find("vpr_dist");
     struct sbuf scores = SBUF_INIT, mins = SBUF_INIT, journal = SBUF_INIT;
     char num[10][32];
+    for (size_t i = 0; i < c->works.n; i++) {
+        struct work *w = c->works.order[i];
+        struct sbuf rows = SBUF_INIT;
+        if (w->nomark) {
+            rows_text(&rows, w->nomark_rows, w->nomark);
+            err(c, w->nomark_rows[0], c->pcol[c->sx[5]],
+                _("%s: no mark, and no conversion scale of the work (%lld, grade %lld, %s) in "
+                  "the store (rows %s); expected the marks, or the scale imported first with "
+                  "form vpr_scales"), col_ref(c, (size_t)c->sx[5]), w->year, w->grade,
+                cut(c, w->subject), rows.s);
+        }
+        if (w->offscale) {
+            sbuf_reset(&rows);
+            rows_text(&rows, w->offscale_rows, w->offscale);
+            note(c, w->offscale_rows[0], c->pcol[c->sx[5]],
+                 P_("%s: %ld mark differs from the conversion scale of the work (%lld, grade "
+                    "%lld, %s: «3» from %d, «4» from %d, «5» from %d of %d) (row %s); the marks "
+                    "were imported as given: please check them",
+                    "%s: %ld marks differ from the conversion scale of the work (%lld, grade "
+                    "%lld, %s: «3» from %d, «4» from %d, «5» from %d of %d) (rows %s); the marks "
+                    "were imported as given: please check them", w->offscale),
+                 col_ref(c, (size_t)c->sx[5]), w->offscale, w->year, w->grade,
+                 cut(c, w->subject), w->scale[1], w->scale[2], w->scale[3], w->scale[0], rows.s);
+        }
+        sbuf_free(&rows);
+    }
     for (size_t i = 0; i < c->works.n && c->state != ST_STOP; i++) {
         struct work *w = c->works.order[i];
         /* marks must rise with the score within a work */
@@ -1670,6 +2220,16 @@ static void emit_works(struct ctx *c)
             (struct load_cell){w->n_journal > 0, 0, 0, journal.s};
         to_sink(c, &r);
         c->st->works++;
+        for (size_t k = 0; k < c->ntasks && w->task_points && c->sink && c->sink->task; k++) {
+            if (c->d->total != c->errs0 || c->pending || c->sink_failed) break;
+            int max, fld;
+            struct load_task t = {w->year, w->grade, w->school, w->subject,
+                                  layout_task(c->lay, k, &max, &fld), 0, w->n,
+                                  w->task_points[k], w->line};
+            t.max_score = max;
+            if (c->sink->task(c->sink->ctx, &t, c->d) != SOKO_OK) c->sink_failed = 1;
+            else c->st->task_rows++;
+        }
     }
 #undef SET_I
     sbuf_free(&scores);
@@ -1716,6 +2276,358 @@ static void emit_ege(struct ctx *c)
     }
 }
 
+/* The delimiter of a file whose header may come after title rows ("Отчёт" alone on
+ * the first line): the first of the first 20 lines that holds a candidate decides. */
+static char detect_delim(const char *p, size_t n)
+{
+    const char *q = p, *end = p + n;
+    for (int k = 0; k < 20 && q < end; k++) {
+        const char *eol = q;
+        int quoted = 0, any = 0;
+        while (eol < end && (quoted || (*eol != '\n' && *eol != '\r'))) {
+            if (*eol == '"') quoted = !quoted;
+            else if (!quoted && (*eol == ',' || *eol == ';' || *eol == '\t')) any = 1;
+            eol++;
+        }
+        if (any) return load_detect_delim(q, (size_t)(eol - q));
+        while (eol < end && (*eol == '\n' || *eol == '\r')) eol++;
+        q = eol;
+    }
+    return load_detect_delim(p, n);
+}
+
+/* The CSV pass over an open file: bytes → SHA-256, encoding, lines → libcsv → records.
+ * Sets *io_error on a read error and *stopped when the progress callback said stop. */
+static void read_csv(struct ctx *c, FILE *in, uint64_t size, int *io_error, int *stopped)
+{
+    struct load_stats *st = c->st;
+    struct soko_diag *d = c->d;
+    const struct load_sink *sink = c->sink;
+    struct sha256 sha;
+    sha256_init(&sha);
+    unsigned char *raw = xmalloc(CHUNK + 8);
+    char *conv = NULL;
+    size_t carry = 0;                 /* bytes of a cut UTF-8 sequence kept for the next read */
+    iconv_t cd = (iconv_t)-1;
+    int first = 1;
+    uint64_t next_progress = 1u << 20;
+    csv_init(&c->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
+
+    while (c->state != ST_STOP) {
+        size_t got = fread(raw + carry, 1, CHUNK, in);
+        if (got == 0) {
+            if (ferror(in)) {
+                soko_diag_add(d, c->path, 0, 0, _("read error: %s"), strerror(errno));
+                *io_error = 1;
+            }
+            if (carry) {
+                err(c, line_at(c, raw, carry), 0,
+                    "%s", _("the file ends inside a UTF-8 character; expected UTF-8 or Windows-1251"));
+            }
+            break;
+        }
+        sha256_update(&sha, raw + carry, got);
+        st->bytes += got;
+        size_t n = carry + got;
+        unsigned char *p = raw;
+        carry = 0;
+        if (first) {
+            first = 0;
+            if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
+                st->bom = 1;
+                st->enc = ENC_UTF8;
+                p += 3;
+                n -= 3;
+            }
+        }
+        unsigned char *nul = memchr(p, '\0', n);
+        if (nul) {
+            err(c, line_at(c, p, (size_t)(nul - p)), 0,
+                "%s", _("NUL byte in the file; expected text (UTF-16, or a spreadsheet of a kind "
+                "soko does not read? save it as .xlsx or as CSV)"));
+            break;
+        }
+        if (st->enc == ENC_UNKNOWN) {
+            int any8 = 0;
+            for (size_t i = 0; i < n && !any8; i++) any8 = p[i] >= 0x80;
+            if (any8) {
+                int inc;
+                size_t ok = utf8_valid_prefix(p, n, &inc);
+                /* Windows-1251 text is almost never valid UTF-8 from its first letter on:
+                 * Cyrillic letters are 0xC0..0xFF, so two in a row already break it. When
+                 * well-formed multi-byte characters come before the first bad byte, the
+                 * file is UTF-8 with an error, not Windows-1251 to be read as mojibake. */
+                size_t multi = 0;
+                for (size_t i = 0; i < ok; i++) multi += p[i] >= 0xC0;
+                st->enc = (ok == n || inc || multi > 0) ? ENC_UTF8 : ENC_CP1251;
+            }
+        }
+        const char *text = (const char *)p;
+        size_t tn = n;
+        if (st->enc == ENC_CP1251) {
+            if (cd == (iconv_t)-1) cd = iconv_open("UTF-8", "CP1251");
+            if (cd == (iconv_t)-1) {
+                err(c, 0, 0, _("cannot convert from Windows-1251: %s"), strerror(errno));
+                break;
+            }
+            /* a Windows-1251 byte becomes up to 3 bytes of UTF-8 (№, “, –, €) */
+            if (!conv) conv = xmalloc(3 * CHUNK + 16);
+            char *ip = (char *)p, *op = conv;
+            size_t il = n, ol = 3 * CHUNK + 16;
+            if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
+                size_t at = (size_t)((unsigned char *)ip - p);
+                err(c, line_at(c, p, at), 0,
+                    _("byte 0x%02X is neither UTF-8 nor Windows-1251; expected text in one of "
+                    "these encodings"), p[at]);
+                break;
+            }
+            text = conv;
+            tn = (size_t)(op - conv);
+        } else if (st->enc == ENC_UTF8) {
+            int inc;
+            size_t ok = utf8_valid_prefix(p, n, &inc);
+            if (ok < n && !inc) {
+                err(c, line_at(c, p, ok), 0,
+                    _("invalid UTF-8 (byte 0x%02X); expected the whole file in UTF-8 or in "
+                    "Windows-1251"), p[ok]);
+                break;
+            }
+            carry = n - ok;
+            tn = ok;
+        }
+        if (c->state == ST_HEADER && c->nf == 0 && c->csv.pstate == 0 && tn > 0 && !st->delim) {
+            st->delim = detect_delim(text, tn);
+            csv_set_delim(&c->csv, (unsigned char)st->delim);
+        }
+        if (feed(c, text, tn) != 0) break;
+        if (carry) memmove(raw, p + tn, carry);
+        if (sink && sink->progress && st->bytes >= next_progress) {
+            struct load_progress pg = {LOAD_READING, st->bytes, size, st->records, st->rows};
+            if ((*stopped = sink->progress(sink->ctx, &pg)) != 0) break;
+            next_progress = st->bytes + (1u << 20);
+        }
+    }
+    if (c->state != ST_STOP && !*io_error && !*stopped &&
+        csv_fini(&c->csv, on_field, on_record, c) != 0)
+        err(c, c->rec_line_next, 0, "%s", _("the file ends inside a quoted field that starts on "
+                                    "this line; expected a closing double quote"));
+    unsigned char dg[32];
+    sha256_final(&sha, dg);
+    sha256_hex(dg, st->sha256);
+    if (cd != (iconv_t)-1) iconv_close(cd);
+    free(raw);
+    free(conv);
+    csv_free(&c->csv);
+}
+
+/* ----------------------------------------------------------- workbooks */
+
+#define SCAN_ROWS 30          /* rows of a sheet looked at for its header */
+
+/* How well a row reads as the header: its cells that name a column of the form (or
+ * of the layout). */
+static size_t header_score(const struct form *f, struct layout *lay, const struct sheet_row *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->ncells; i++) {
+        const char *t = r->cells[i].text;
+        if (!*t || r->cells[i].merge == SHEET_MERGE_COPY) continue;
+        n += lay ? layout_header_cell(lay, t) : form_col_match(f, t) >= 0;
+    }
+    return n;
+}
+
+struct scan {
+    const struct form *form;
+    struct layout *lay;
+    long rows;
+    size_t best;
+};
+
+static int scan_row(void *vs, const struct sheet_row *r, struct soko_diag *d)
+{
+    (void)d;
+    struct scan *s = vs;
+    size_t n = header_score(s->form, s->lay, r);
+    if (n > s->best) s->best = n;
+    return ++s->rows >= SCAN_ROWS ? SHEET_STOP : SOKO_OK;
+}
+
+/* The sheet to read: --sheet, or the one whose first rows hold the best header (at
+ * least two of the form's columns); a book of one sheet is read whatever it holds. */
+static int pick_sheet(struct ctx *c, struct sheet_book *b, size_t *pick, int *by_content)
+{
+    *by_content = 0;
+    if (c->opts->sheet) return sheet_find(b, c->opts->sheet, pick, c->d);
+    size_t n = sheet_count(b), best = 0, visible = 0, only = 0;
+    int found = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (sheet_hidden(b, i)) continue;
+        visible++;
+        only = i;
+        struct scan s = {c->form, c->lay, 0, 0};
+        struct sheet_read_opts ro = {SCAN_ROWS};
+        int rc = sheet_read(b, i, &ro, scan_row, &s, c->d);
+        if (rc) return rc;
+        if (s.best >= 2 && s.best > best) {
+            best = s.best;
+            *pick = i;
+            found = 1;
+        }
+    }
+    if (found) {
+        *by_content = visible > 1;
+        return SOKO_OK;
+    }
+    if (visible == 1) {
+        *pick = only;
+        return SOKO_OK;
+    }
+    struct sbuf l = SBUF_INIT;
+    for (size_t i = 0; i < n; i++)
+        sbuf_printf(&l, "%s%zu «%s»%s", i ? ", " : "", i + 1, sheet_name(b, i),
+                    sheet_hidden(b, i) ? _(" (hidden)") : "");
+    if (c->lay)
+        soko_diag_add(c->d, c->path, 0, 0, _("no sheet has the header of layout %s in its first "
+                      "%d rows (the sheets are %s); expected --sheet NAME or NUMBER"),
+                      layout_name(c->lay), SCAN_ROWS, l.s);
+    else
+        soko_diag_add(c->d, c->path, 0, 0, _("no sheet has the header of form %s in its first %d "
+                      "rows (the sheets are %s); expected --sheet NAME or NUMBER"), c->form->name,
+                      SCAN_ROWS, l.s);
+    sbuf_free(&l);
+    return SOKO_EINPUT;
+}
+
+struct book_read {
+    struct ctx *c;
+    uint64_t size;
+    int stopped;
+};
+
+/* A sheet's row → the fields of one record, then on_record as for a CSV line. Rows
+ * the sheet leaves out count as the empty rows they are in Excel's CSV. */
+static int on_sheet_row(void *vb, const struct sheet_row *r, struct soko_diag *d)
+{
+    (void)d;
+    struct book_read *br = vb;
+    struct ctx *c = br->c;
+    if (r->row > c->prev_row + 1) c->st->empty_rows += r->row - c->prev_row - 1;
+    c->prev_row = r->row;
+    c->nf = 0;
+    sbuf_reset(&c->data);
+    c->rec_line_next = r->row;
+    size_t n = r->ncells;
+    if (c->state == ST_ROWS && n < c->nheader) n = c->nheader;   /* no trailing cells */
+    if (n > c->cap_copy) {
+        c->copy = xrealloc(c->copy, n);
+        c->cap_copy = n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct sheet_cell *cell = i < r->ncells ? &r->cells[i] : NULL;
+        on_field((void *)(cell ? cell->text : ""), cell ? cell->len : 0, c);
+        c->copy[i] = cell && cell->merge == SHEET_MERGE_COPY;
+    }
+    on_record(0, c);
+    memset(c->copy, 0, c->cap_copy);
+    const struct load_sink *sink = c->sink;
+    if (sink && sink->progress && (r->row & 4095) == 0) {
+        struct load_progress pg = {LOAD_READING, 0, 0, c->st->records, c->st->rows};
+        if ((br->stopped = sink->progress(sink->ctx, &pg)) != 0) return SHEET_STOP;
+    }
+    return c->state == ST_STOP ? SHEET_STOP : SOKO_OK;
+}
+
+/* Before the next sheet of a workbook (a layout's sheets = all): the header and the
+ * title rows are the next sheet's own. */
+static void reset_sheet(struct ctx *c)
+{
+    for (size_t i = 0; i < c->nheader; i++) free(c->hdr[i]);
+    free(c->hdr);
+    c->hdr = NULL;
+    c->nheader = c->nwide = c->nkey = 0;
+    free(c->nohdr);
+    c->nohdr = NULL;
+    c->cap_nohdr = 0;
+    for (size_t i = 0; i < c->ntitles; i++) free(c->titles[i].text);
+    for (size_t i = 0; i < c->nhrows; i++) free(c->hrows[i].text);
+    c->ntitles = c->nhrows = 0;
+    free_parts(c);
+    c->prev_row = 0;
+    c->last_work = NULL;
+    c->state = ST_HEADER;
+}
+
+/* Reads sheet i of b as the file's records, under the name file[Sheet]. */
+static int read_one_sheet(struct ctx *c, struct sheet_book *b, size_t i, const char *path,
+                          int *io_error, int *stopped)
+{
+    const char *name = sheet_name(b, i);
+    snprintf(c->st->sheet, sizeof c->st->sheet, "%s", name);
+    struct sbuf w = SBUF_INIT;
+    soko_loc(&w, path, name, 0, 0);
+    free(c->where);
+    c->where = sbuf_take(&w);
+    c->path = c->where;
+    c->sheet = 1;
+    struct book_read br = {c, c->st->bytes, 0};
+    struct sheet_read_opts ro = {SCAN_ROWS};
+    int rc = sheet_read(b, i, &ro, on_sheet_row, &br, c->d);
+    if (rc == SOKO_EIO) *io_error = 1;
+    else if (rc && c->d->total == c->errs0) err(c, 0, 0, "%s", _("cannot read the sheet"));
+    *stopped = br.stopped;
+    return rc;
+}
+
+/* A workbook: the sheet picked (or, for a layout with sheets = all, every sheet whose
+ * header matches), then its rows as records. Messages name file[Sheet]. */
+static void read_book(struct ctx *c, uint64_t size, int *io_error, int *stopped)
+{
+    struct sheet_limits lim;
+    memset(&lim, 0, sizeof lim);
+    lim.max_row_bytes = c->opts->max_record;
+    struct sheet_book *b = NULL;
+    enum sheet_err e;
+    const char *path = c->path;
+    c->st->bytes = size;
+    int rc = sheet_open(path, &lim, &b, &e, c->d);
+    if (!rc) rc = sha256_file(path, c->st->sha256, c->d);
+    size_t pick = 0;
+    int by_content = 0;
+    if (!rc) rc = pick_sheet(c, b, &pick, &by_content);
+    if (rc) {
+        if (rc == SOKO_EIO) *io_error = 1;
+        else if (c->d->total == c->errs0) err(c, 0, 0, "%s", _("cannot read the workbook"));
+        sheet_close(b);
+        return;
+    }
+    c->st->book = (int)sheet_book_kind(b);
+    c->st->sheet_by_content = by_content;
+    if (!(c->lay && layout_all_sheets(c->lay) && !c->opts->sheet)) {
+        read_one_sheet(c, b, pick, path, io_error, stopped);
+        sheet_close(b);
+        return;
+    }
+    /* every visible sheet with the header, in tab order */
+    struct sbuf names = SBUF_INIT;
+    long nread = 0;
+    for (size_t i = 0; i < sheet_count(b) && !*io_error && !*stopped; i++) {
+        if (sheet_hidden(b, i)) continue;
+        struct scan sc = {c->form, c->lay, 0, 0};
+        struct sheet_read_opts ro = {SCAN_ROWS};
+        if (sheet_read(b, i, &ro, scan_row, &sc, c->d) != SOKO_OK) break;
+        if (sc.best < 2) continue;
+        if (nread++) reset_sheet(c);
+        sbuf_printf(&names, "%s«%s»", names.len ? ", " : "", sheet_name(b, i));
+        if (read_one_sheet(c, b, i, path, io_error, stopped) != SOKO_OK || c->state != ST_ROWS)
+            break;
+    }
+    c->st->sheets = nread;
+    snprintf(c->st->sheet, sizeof c->st->sheet, "%s", names.s ? names.s : "");
+    sbuf_free(&names);
+    sheet_close(b);
+}
+
 int load_file(const char *path, const struct form *f, const struct load_opts *o,
               const struct load_sink *sink, struct load_stats *st, struct soko_diag *d)
 {
@@ -1739,11 +2651,13 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
         return SOKO_EIO;
     }
     if (S_ISDIR(sb.st_mode)) {
-        soko_diag_add(d, path, 0, 0, "%s", _("is a directory; expected a CSV file"));
+        soko_diag_add(d, path, 0, 0, "%s", _("is a directory; expected a CSV file or a workbook"));
         return SOKO_EIO;
     }
-    FILE *in = fopen(path, "rb");
-    if (!in) {
+    enum sheet_kind kind = SHEET_KIND_NONE;
+    if (sheet_sniff(path, &kind, d) != SOKO_OK) return SOKO_EIO;
+    FILE *in = NULL;
+    if (kind == SHEET_KIND_NONE && !(in = fopen(path, "rb"))) {
         soko_diag_add(d, path, 0, 0, _("cannot open: %s"), strerror(errno));
         return SOKO_EIO;
     }
@@ -1770,127 +2684,25 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
         soko_diag_add(d, path, 0, 0, _("layout %s is for form %s, not %s; expected a layout of "
                       "the form being imported"), layout_name(c.lay), layout_form(c.lay)->name,
                       f->name);
-        fclose(in);
+        if (in) fclose(in);
         return SOKO_EUSAGE;
     }
     keyset_init(&c.keys, opts.dedup_mem);
-    csv_init(&c.csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
 
-    struct sha256 sha;
-    sha256_init(&sha);
-    unsigned char *raw = xmalloc(CHUNK + 8);
-    char *conv = NULL;
-    size_t carry = 0;                 /* bytes of a cut UTF-8 sequence kept for the next read */
-    iconv_t cd = (iconv_t)-1;
-    int first = 1, io_error = 0;
-    uint64_t next_progress = 1u << 20;
-    int stopped = 0;                  /* the progress callback asked to stop */
-
-    while (c.state != ST_STOP) {
-        size_t got = fread(raw + carry, 1, CHUNK, in);
-        if (got == 0) {
-            if (ferror(in)) {
-                soko_diag_add(d, path, 0, 0, _("read error: %s"), strerror(errno));
-                io_error = 1;
-            }
-            if (carry) {
-                err(&c, line_at(&c, raw, carry), 0,
-                    "%s", _("the file ends inside a UTF-8 character; expected UTF-8 or Windows-1251"));
-            }
-            break;
-        }
-        sha256_update(&sha, raw + carry, got);
-        st->bytes += got;
-        size_t n = carry + got;
-        unsigned char *p = raw;
-        carry = 0;
-        if (first) {
-            first = 0;
-            if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
-                st->bom = 1;
-                st->enc = ENC_UTF8;
-                p += 3;
-                n -= 3;
-            }
-        }
-        unsigned char *nul = memchr(p, '\0', n);
-        if (nul) {
-            err(&c, line_at(&c, p, (size_t)(nul - p)), 0,
-                "%s", _("NUL byte in the file; expected text (is this a spreadsheet saved as .xls/.xlsx "
-                "rather than CSV, or UTF-16?)"));
-            break;
-        }
-        if (st->enc == ENC_UNKNOWN) {
-            int any8 = 0;
-            for (size_t i = 0; i < n && !any8; i++) any8 = p[i] >= 0x80;
-            if (any8) {
-                int inc;
-                size_t ok = utf8_valid_prefix(p, n, &inc);
-                /* Windows-1251 text is almost never valid UTF-8 from its first letter on:
-                 * Cyrillic letters are 0xC0..0xFF, so two in a row already break it. When
-                 * well-formed multi-byte characters come before the first bad byte, the
-                 * file is UTF-8 with an error, not Windows-1251 to be read as mojibake. */
-                size_t multi = 0;
-                for (size_t i = 0; i < ok; i++) multi += p[i] >= 0xC0;
-                st->enc = (ok == n || inc || multi > 0) ? ENC_UTF8 : ENC_CP1251;
-            }
-        }
-        const char *text = (const char *)p;
-        size_t tn = n;
-        if (st->enc == ENC_CP1251) {
-            if (cd == (iconv_t)-1) cd = iconv_open("UTF-8", "CP1251");
-            if (cd == (iconv_t)-1) {
-                err(&c, 0, 0, _("cannot convert from Windows-1251: %s"), strerror(errno));
-                break;
-            }
-            /* a Windows-1251 byte becomes up to 3 bytes of UTF-8 (№, “, –, €) */
-            if (!conv) conv = xmalloc(3 * CHUNK + 16);
-            char *ip = (char *)p, *op = conv;
-            size_t il = n, ol = 3 * CHUNK + 16;
-            if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
-                size_t at = (size_t)((unsigned char *)ip - p);
-                err(&c, line_at(&c, p, at), 0,
-                    _("byte 0x%02X is neither UTF-8 nor Windows-1251; expected text in one of "
-                    "these encodings"), p[at]);
-                break;
-            }
-            text = conv;
-            tn = (size_t)(op - conv);
-        } else if (st->enc == ENC_UTF8) {
-            int inc;
-            size_t ok = utf8_valid_prefix(p, n, &inc);
-            if (ok < n && !inc) {
-                err(&c, line_at(&c, p, ok), 0,
-                    _("invalid UTF-8 (byte 0x%02X); expected the whole file in UTF-8 or in "
-                    "Windows-1251"), p[ok]);
-                break;
-            }
-            carry = n - ok;
-            tn = ok;
-        }
-        if (c.state == ST_HEADER && c.nf == 0 && c.csv.pstate == 0 && tn > 0 && !st->delim) {
-            st->delim = load_detect_delim(text, tn);
-            csv_set_delim(&c.csv, (unsigned char)st->delim);
-        }
-        if (feed(&c, text, tn) != 0) break;
-        if (carry) memmove(raw, p + tn, carry);
-        if (sink && sink->progress && st->bytes >= next_progress) {
-            struct load_progress pg = {LOAD_READING, st->bytes, (uint64_t)sb.st_size,
-                                       st->records, st->rows};
-            if ((stopped = sink->progress(sink->ctx, &pg)) != 0) break;
-            next_progress = st->bytes + (1u << 20);
-        }
-    }
-    if (c.state != ST_STOP && !io_error && !stopped) {
-        if (csv_fini(&c.csv, on_field, on_record, &c) != 0)
-            err(&c, c.rec_line_next, 0, "%s", _("the file ends inside a quoted field that starts on "
-                                        "this line; expected a closing double quote"));
-        if (c.state == ST_HEADER && d->total == errs0)
-            err(&c, 1, 0, _("the file is empty; expected a header line with the columns of form %s"),
-                f->name);
-    }
-    struct load_progress pg = {LOAD_CHECKING, st->bytes, (uint64_t)sb.st_size, st->records,
-                               st->rows};
+    int io_error = 0, stopped = 0;
+    if (in) read_csv(&c, in, (uint64_t)sb.st_size, &io_error, &stopped);
+    else read_book(&c, (uint64_t)sb.st_size, &io_error, &stopped);
+    uint64_t size = (uint64_t)sb.st_size;
+    if (c.state == ST_HEADER && c.ntitles && !io_error && !stopped && d->total == errs0)
+        replay_titles(&c);    /* no header after the title-like rows: the first is it */
+    if (c.state == ST_HEADER_MORE && !io_error && !stopped && d->total == errs0)
+        err(&c, c.hrows[0].line, 0, _("the file ends inside the header, which layout %s says "
+            "spans %ld rows; expected its rows, then the data"), layout_name(c.lay),
+            layout_header_rows(c.lay));
+    if (c.state == ST_HEADER && !io_error && !stopped && d->total == errs0)
+        err(&c, 1, 0, _("the file is empty; expected a header line with the columns of form %s"),
+            f->name);
+    struct load_progress pg = {LOAD_CHECKING, st->bytes, size, st->records, st->rows};
     if (!stopped && c.state == ST_ROWS && sink && sink->progress)
         stopped = sink->progress(sink->ctx, &pg);
     if (!stopped && c.state == ST_ROWS && keyset_finish(&c.keys, on_dup, &c) != 0)
@@ -1904,17 +2716,11 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
         if (strcmp(f->name, "ege_students") == 0) emit_ege(&c);
         else emit_works(&c);
     }
+    if (!stopped && c.state == ST_ROWS && c.lay && layout_aggregates(c.lay)) emit_aggregates(&c);
     pg.rows = st->rows;
     if (!stopped && sink && sink->progress) stopped = sink->progress(sink->ctx, &pg);
 
-    unsigned char dg[32];
-    sha256_final(&sha, dg);
-    sha256_hex(dg, st->sha256);
-    fclose(in);
-    if (cd != (iconv_t)-1) iconv_close(cd);
-    free(raw);
-    free(conv);
-    csv_free(&c.csv);
+    if (in) fclose(in);
     sbuf_free(&c.data);
     sbuf_free(&c.known);
     free(c.off);
@@ -1927,6 +2733,15 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     for (size_t i = 0; i < c.nheader; i++) free(c.hdr[i]);
     free(c.hdr);
     free(c.nohdr);
+    free(c.copy);
+    for (size_t i = 0; i < c.ntitles; i++) free(c.titles[i].text);
+    for (size_t i = 0; i < c.nhrows; i++) free(c.hrows[i].text);
+    strmap_free(&c.unknown_login);
+    free_parts(&c);
+    free(c.tpoints);
+    strmap_free(&c.agg);      /* the keys of aggs are its own */
+    free(c.aggs);
+    free(c.where);
     strmap_free(&c.unknown);
     for (size_t j = 0; j < LOAD_MAXCOLS; j++) {
         strmap_free(&c.seen[j]);

@@ -1,7 +1,11 @@
 /*
  * load.h — CSV files of the unified forms → validated, typed rows.
  *
- * Takes: a file path, a form (forms.h) and options. Detects the dialect from the
+ * Takes: a file path, a form (forms.h) and options. A workbook (.xlsx, .xls: told by
+ * content, sheet.h) is read sheet by sheet as rows of cells, the sheet given or the one
+ * whose header matches, and everything below holds for it with "file[Sheet]:ROW:COL"
+ * in messages; rows above the header that read as a title (a few cells, none a
+ * column) are skipped and kept for the layout. Otherwise detects the dialect from the
  * header line (delimiter , ; TAB; UTF-8 with or without BOM, or Windows-1251; decimal
  * comma), maps the header (English names or Russian aliases, any order), parses the
  * records with libcsv in one streaming pass, checks every row as forms.md says, and
@@ -70,6 +74,18 @@ struct load_progress {
     long rows;                /* rows handed to the sink so far */
 };
 
+/* A task's points in a work, from a per-participant file whose layout reads its task
+ * columns (tasks = auto): the points scored by all the work's participants together,
+ * the task's maximum, the participants. For the task analysis (form vpr_tasks). */
+struct load_task {
+    long long year, grade;
+    const char *school, *subject, *task;
+    int max_score;
+    long participants;
+    double points;
+    long line;                /* the work's first row */
+};
+
 struct load_sink {
     void *ctx;
     /* 1 when the school is in the registry, 0 when not, negative on a store error. */
@@ -90,6 +106,17 @@ struct load_sink {
      * store_school_exists; for "subject" and "cluster_id" the store needs a look-up
      * of a value in any form's column, which it does not offer yet.) */
     int (*known)(void *ctx, const char *column, const char *value);
+    /* Optional: the school_id of the school whose ФИС ОКО login is `login` into id
+     * (a layout's `login COLUMN`): 1 found, 0 not, negative on a store error. NULL:
+     * no registry to ask (check without a store), the login stands for the school. */
+    int (*school_by_login)(void *ctx, const char *login, char *id, size_t n);
+    /* Optional: the conversion scale of a ВПР work (form vpr_scales) as {max_score,
+     * min3, min4, min5}: 1 found, 0 not, negative on a store error. vpr_students rows
+     * without a mark get the scale's; a mark the scale contradicts is noted. */
+    int (*scale)(void *ctx, long long year, long long grade, const char *subject, int out[4]);
+    /* Optional: each task's points of each work (struct load_task), handed over with the
+     * work's rows at the end; an error return is the sink's failure, as for row. */
+    int (*task)(void *ctx, const struct load_task *t, struct soko_diag *d);
 };
 
 struct load_opts {
@@ -103,6 +130,10 @@ struct load_opts {
                                  (the district's decision; default: refused) */
     int now_year;             /* the current year, for "a year in the future" (a year
                                  after now_year + 1 is noted); 0: the clock's */
+    const char *sheet;        /* a workbook's sheet by name or 1-based number (sheet_find);
+                                 NULL: the sheet whose first rows hold the header */
+    int header_only;          /* stop after the header: SOKO_OK when the header (and a
+                                 layout's titles) fit the form, for recognising a file */
 };
 
 enum load_encoding { ENC_UNKNOWN, ENC_UTF8, ENC_CP1251 };
@@ -125,6 +156,21 @@ struct load_stats {
     /* Excel's leftovers, skipped and counted (also in the diag's notes) */
     long empty_rows;          /* rows whose every cell is empty: not records */
     long blank_cells;         /* cells holding only white space, read as empty */
+    /* a workbook (.xlsx, .xls): its kind (enum sheet_kind, 0 for CSV) and the sheet read */
+    int book;
+    char sheet[128];
+    int sheet_by_content;     /* the sheet was chosen by its header among several */
+    long sheets;              /* a layout's sheets = all: the sheets read (their names,
+                                 «a», «b», in `sheet`) */
+    long titles;              /* rows above the header read as its title */
+    long tasks;               /* task columns read (tasks = auto) */
+    long task_rows;           /* task totals handed to sink->task */
+    long empty_groups;        /* a wide layout's groups of empty cells (no row) */
+    long absent;              /* a layout's `absent` rule: pupils who did not write */
+    long nonschool;           /* a layout's login column without a login: the country,
+                                 the region, the municipality, totals */
+    char nonschool_text[256]; /* their first labels, «a», «b», ... */
+    long nonschool_line[LOAD_NLINES];
 };
 
 int load_file(const char *path, const struct form *f, const struct load_opts *o,

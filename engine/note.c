@@ -19,6 +19,7 @@
 #include "note.h"
 #include "chart.h"
 #include "deffile.h"
+#include "formdef.h"
 #include "escape.h"
 #include "outdir.h"
 #include "page.h"
@@ -750,6 +751,7 @@ struct doc {
     int tab_common, tab_trends, tab_part;
     const char **missing;            /* forms without data in the window */
     size_t nmissing;
+    int sec_tasks;                   /* the number of the section on planned results, 0 */
 };
 
 static const char *caption(struct doc *o, const char *text)
@@ -1345,6 +1347,8 @@ static void flag_evidence(struct doc *o, const struct note_input *in, const stru
                              lim, plural((long)lim, "основание", "основания", "оснований"), f->nev));
 }
 
+static int is_task_rule(const struct rule *r) { return (r->kind->flags & RK_TASKS) != 0; }
+
 static int in_cluster(const struct ctx *c, const char *school)
 {
     for (size_t i = 0; i < c->nsch; i++)
@@ -1368,6 +1372,7 @@ static void sec_flags(struct doc *o, struct ctx *c)
     struct sbuf none = SBUF_INIT;
     for (size_t k = 0; k < in->rules->n; k++) {
         const struct rule *r = &in->rules->v[k];
+        if (is_task_rule(r)) continue;      /* the section on planned results */
         size_t nf = 0;
         for (size_t i = 0; i < in->flags->n; i++)
             if (in->flags->v[i].rule == r && in_cluster(c, in->flags->v[i].school_id)) nf++;
@@ -1396,6 +1401,376 @@ static void sec_flags(struct doc *o, struct ctx *c)
     }
     page_p(o->D, "Не отмечена ни одна ОО кластера", "по правилам: %s.", none.len ? none.s : "—");
     sbuf_free(&none);
+}
+
+/* ==== task-level results (tasks.h) ====================================================== */
+
+/* The last year's works (grade, subject) of the window with task figures of the cluster
+ * (or of the school when school is given): the index of each work's first task. */
+static size_t task_works(const struct note_input *in, const char *cluster, const char *school,
+                         size_t *first, size_t max)
+{
+    const struct task_result *R = in->tasks;
+    size_t n = 0;
+    for (size_t i = 0; R && i < R->ntasks && n < max; i++) {
+        const struct task_task *t = &R->tasks[i];
+        if (t->year != in->y1) continue;
+        const struct task_fig *f = school ? task_fig_of(t, TASK_SCHOOL, school)
+                                          : task_fig_of(t, TASK_CLUSTER, cluster);
+        if (!f || !(f->n > 0)) continue;
+        int seen = 0;
+        for (size_t k = 0; k < n && !seen; k++) {
+            const struct task_task *u = &R->tasks[first[k]];
+            seen = u->grade == t->grade && strcmp(u->subject, t->subject) == 0;
+        }
+        if (!seen) first[n++] = i;
+    }
+    return n;
+}
+
+static const char *pct_text(double v) { return isfinite(v) ? T("%s" NBSP "%%", num(v, 0)) : "—"; }
+
+static int same_work(const struct task_task *a, const struct task_task *b)
+{
+    return a->year == b->year && a->grade == b->grade && strcmp(a->subject, b->subject) == 0;
+}
+
+static const char *run_text(const struct task_finding *f)
+{
+    return f->run >= 2 ? T("; повторяется %d %s подряд", f->run, plural(f->run, "год", "года", "лет"))
+                       : "";
+}
+
+/* «задание 10 (умение …): выполнили 36 % при 64 % по району» */
+/* The skill inside a sentence: its first letter in lower case («Умение …» → «умение …»). */
+static const char *skill_in(const char *skill)
+{
+    const unsigned char *u = (const unsigned char *)skill;
+    if (u[0] == 0xD0 && u[1] >= 0x90 && u[1] <= 0xAF) {          /* А-Я */
+        unsigned cp = 0x410 + (u[1] - 0x90) + 32;                /* а-я */
+        char first[3] = {(char)(0xC0 | (cp >> 6)), (char)(0x80 | (cp & 0x3F)), 0};
+        return T("%s%s", first, typo(skill + 2));
+    }
+    return typo(skill);
+}
+
+static const char *finding_text(const struct note_input *in, const struct task_finding *f)
+{
+    const struct task_task *t = &in->tasks->tasks[f->task];
+    const char *ref = "";
+    if (isfinite(t->russia)) ref = T(", %s по России", pct_text(t->russia));
+    else if (isfinite(t->region)) ref = T(", %s по региону", pct_text(t->region));
+    if (f->unit_kind == TASK_DISTRICT)
+        return T("задание %s (%s): выполнили %s по району%s%s", t->task, skill_in(t->skill),
+                 pct_text(f->completion), ref, run_text(f));
+    return T("задание %s (%s): выполнили %s при %s по району%s%s", t->task, skill_in(t->skill),
+             pct_text(f->completion), pct_text(t->district.value), ref, run_text(f));
+}
+
+/* A completion in a table: one decimal. */
+static const char *pct_cell(double v) { return isfinite(v) ? num(v, 1) : "—"; }
+
+/* The section on the planned results of the works, for a cluster (school NULL) or a
+ * school's card. Returns 1 when it was written (the cluster has task figures). */
+static int sec_tasks(struct doc *o, struct ctx *c, int no, const char *school)
+{
+    const struct note_input *in = c->in;
+    size_t works[32];
+    size_t nw = task_works(in, c->cluster, school, works, 32);
+    if (!nw) return 0;
+    const struct task_result *R = in->tasks;
+    o->sec_tasks = no;
+    if (no > 0) page_h(o->D, 1, "%d. Достижение планируемых результатов", no);
+    else page_h(o->D, 1, "Достижение планируемых результатов");
+    page_p(o->D, NULL,
+           "Выполнение заданий ВПР, %s: доля набранных баллов от максимально возможных, "
+           "Σ баллов / Σ (максимальный балл × участники) по всем ОО (не среднее процентов ОО). "
+           "Дефицит — выполнение ниже уровня правила района для уровня сложности задания или "
+           "значимо ниже района; общая проблема кластера — дефицит у заданной доли его ОО; "
+           "частная проблема — дефицит ОО, который кластер не разделяет; задание, трудное для "
+           "всего района, названо трудностью района и кластеру не приписано. Где задание писали "
+           "меньше участников, чем требует правило, о нём ничего не говорится. Правила и "
+           "пороги — в приложении.",
+           year_text(in->y1));
+    for (size_t w = 0; w < nw; w++) {
+        const struct task_task *t0 = &R->tasks[works[w]];
+        page_h(o->D, 2, "%s, %d" NBSP "класс", t0->subject, t0->grade);
+        static const char *const head[] = {"Задание", "Проверяемое умение", "Уровень", "Макс. балл",
+                                           "Кластер", "Район", "Регион", "Россия",
+                                           "Дефицит у ОО"};
+        static const char *const shead[] = {"Задание", "Проверяемое умение", "Уровень",
+                                            "Макс. балл", "ОО", "Кластер", "Район", "Регион",
+                                            "Россия"};
+        struct page_table *tb = page_table(
+            o->D, T("tasks_%zu", w + 1),
+            caption(o, T("Выполнение заданий: %s, %d" NBSP "кл., %s, %%", t0->subject, t0->grade,
+                         year_text(in->y1))),
+            9, school ? shead : head);
+        const char **cats = NULL;
+        double *vals = NULL;
+        size_t ncat = 0;
+        for (size_t i = works[w]; i < R->ntasks && same_work(&R->tasks[i], t0); i++) {
+            const struct task_task *t = &R->tasks[i];
+            const struct task_fig *cf = task_fig_of(t, TASK_CLUSTER, c->cluster);
+            const struct task_fig *sf = school ? task_fig_of(t, TASK_SCHOOL, school) : NULL;
+            int cdef = 0, sdef = 0;
+            struct sbuf who = SBUF_INIT;
+            for (size_t k = 0; k < R->nfindings; k++) {
+                const struct task_finding *f = &R->findings[k];
+                if (f->task != i || f->kind != TF_DEFICIT) continue;
+                if (f->unit_kind == TASK_CLUSTER && c->cluster && strcmp(f->unit, c->cluster) == 0)
+                    cdef = 1;
+                if (f->unit_kind == TASK_SCHOOL && school && strcmp(f->unit, school) == 0) sdef = 1;
+                if (f->unit_kind == TASK_SCHOOL && in_cluster(c, f->unit))
+                    sbuf_printf(&who, "%s%s (%s)", who.len ? "; " : "", sname(in, f->unit),
+                                pct_text(f->completion));
+            }
+            page_row(tb);
+            page_cell(tb, t->task);
+            page_cell(tb, typo(t->skill));
+            page_cell(tb, task_level_ru(t->level));
+            page_cell_val(tb, t->max_score, PAGE_F_INT, T("%d", t->max_score), 0);
+            if (school) page_cell_val(tb, sf ? sf->value : NAN, PAGE_F_PCT,
+                                      sf ? pct_cell(sf->value) : "—", sdef);
+            page_cell_val(tb, cf ? cf->value : NAN, PAGE_F_PCT, cf ? pct_cell(cf->value) : "—", cdef);
+            page_cell_val(tb, t->district.value, PAGE_F_PCT, pct_cell(t->district.value), 0);
+            page_cell_val(tb, t->region, PAGE_F_PCT, pct_cell(t->region), 0);
+            page_cell_val(tb, t->russia, PAGE_F_PCT, pct_cell(t->russia), 0);
+            if (!school) page_cell(tb, who.len ? who.s : "—");
+            sbuf_free(&who);
+            cats = xrealloc(cats, (ncat + 1) * sizeof *cats);
+            cats[ncat] = t->task;
+            ncat++;
+        }
+        page_table_note(tb, "Выделено выполнение ниже уровня дефицита (или значимо ниже района); "
+                            "«—» — нет данных или участников меньше минимума.");
+        /* the work's marks: the cluster and the district against the region and Russia */
+        {
+            static const struct {
+                enum task_marks_level l;
+                const char *name;
+            } lv[] = {{TM_CLUSTER, NULL}, {TM_DISTRICT, "Район"}, {TM_REGION, "Регион"},
+                      {TM_RUSSIA, "Россия"}};
+            const struct task_marks *mk[4];
+            int any_ref = 0;
+            for (int k = 0; k < 4; k++) {
+                mk[k] = task_marks_of(R, t0->year, t0->grade, t0->subject, lv[k].l, c->cluster);
+                any_ref |= k >= 2 && mk[k];
+            }
+            if (any_ref) {
+                static const char *const mh[] = {"", "«2»", "«3»", "«4»", "«5»", "Участников"};
+                struct page_table *mt = page_table(
+                    o->D, T("task_marks_%zu", w + 1),
+                    caption(o, T("Распределение отметок: %s, %d" NBSP "кл., %s, %%", t0->subject,
+                                 t0->grade, year_text(in->y1))),
+                    6, mh);
+                for (int k = 0; k < 4; k++) {
+                    if (!mk[k]) continue;
+                    page_row(mt);
+                    page_cell(mt, lv[k].name ? lv[k].name : cname(in, c->cluster));
+                    for (int j = 0; j < 4; j++)
+                        page_cell_val(mt, mk[k]->share[j], PAGE_F_PCT, pct_cell(mk[k]->share[j]), 0);
+                    page_cell_val(mt, mk[k]->n, PAGE_F_INT, count(mk[k]->n), 0);
+                }
+            }
+        }
+        /* the profile: (school,) cluster, district, region, Russia */
+        const char *series[5];
+        size_t ns = 0;
+        if (school) series[ns++] = sname(in, school);
+        series[ns++] = cname(in, c->cluster);
+        series[ns++] = "Район";
+        series[ns++] = "Регион";
+        series[ns++] = "Россия";
+        vals = xcalloc(ns * ncat + 1, sizeof *vals);
+        for (size_t j = 0; j < ncat; j++) {
+            const struct task_task *t = &R->tasks[works[w] + j];
+            const struct task_fig *sf = school ? task_fig_of(t, TASK_SCHOOL, school) : NULL;
+            const struct task_fig *cf = task_fig_of(t, TASK_CLUSTER, c->cluster);
+            size_t k = 0;
+            if (school) vals[k++ * ncat + j] = sf ? sf->value : NAN;
+            vals[k++ * ncat + j] = cf ? cf->value : NAN;
+            vals[k++ * ncat + j] = t->district.value;
+            vals[k++ * ncat + j] = t->region;
+            vals[k * ncat + j] = t->russia;
+        }
+        /* a chart name from digits and Latin letters only */
+        char chart[64];
+        snprintf(chart, sizeof chart, "tasks_%zu", w + 1);
+        chart_profile(o->cb, chart,
+                      T("%s, %d кл., %s: выполнение заданий", t0->subject, t0->grade,
+                        year_text(in->y1)),
+                      "Задание", cats, ncat, series, ns, vals, 100);
+        page_chart(o->D, chart,
+                   T("Рис. %d. Профиль выполнения заданий: %s, %d" NBSP "кл., %s", o->fig++,
+                     t0->subject, t0->grade, year_text(in->y1)));
+        free(cats);
+        free(vals);
+
+        /* in words: the cluster's common problems, the schools' particular ones, the
+           district's difficulties; then the rules' recommendations */
+        struct sbuf common = SBUF_INIT, part = SBUF_INIT, hard = SBUF_INIT, rec = SBUF_INIT;
+        for (size_t k = 0; k < R->nfindings; k++) {
+            const struct task_finding *f = &R->findings[k];
+            if (!same_work(&R->tasks[f->task], t0)) continue;
+            const char *txt = NULL;
+            if (f->kind == TF_COMMON && f->unit_kind == TASK_CLUSTER &&
+                strcmp(f->unit, c->cluster) == 0) {
+                txt = T("%s; дефицит у %d из %d ОО", finding_text(in, f), f->schools,
+                        f->of_schools);
+                sbuf_printf(&common, "%s%s", common.len ? "; " : "", txt);
+            } else if (f->kind == TF_PARTICULAR && strcmp(f->cluster, c->cluster) == 0 &&
+                       (!school || strcmp(f->unit, school) == 0)) {
+                txt = T("%s — %s", sname(in, f->unit), finding_text(in, f));
+                sbuf_printf(&part, "%s%s", part.len ? "; " : "", txt);
+            } else if (f->kind == TF_DISTRICT) {
+                sbuf_printf(&hard, "%s%s", hard.len ? "; " : "", finding_text(in, f));
+            }
+            if (txt && f->recommendation && *f->recommendation)
+                sbuf_printf(&rec, "%s%s", rec.len ? "\n" : "", f->recommendation);
+        }
+        page_p(o->D, "Общие проблемы кластера:", "%s.", common.len ? common.s : "не выявлены");
+        page_p(o->D, school ? "Частные проблемы ОО:" : "Частные проблемы ОО кластера:", "%s.",
+               part.len ? part.s : "не выявлены");
+        page_p(o->D, "Трудности района в целом", "(относятся к району, а не к кластеру или ОО): %s.",
+               hard.len ? hard.s : "не выявлены");
+        if (rec.len) {
+            page_p(o->D, "Рекомендации.", "По правилам района:");
+            for (char *line = rec.s, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+                nl = strchr(line, '\n');
+                if (nl) *nl = '\0';
+                page_item(o->D, NULL, "%s", typo(line));
+            }
+        }
+        sbuf_free(&common);
+        sbuf_free(&part);
+        sbuf_free(&hard);
+        sbuf_free(&rec);
+    }
+    return 1;
+}
+
+/* The card: the school's primary-score distribution of each of its works of the last
+ * year against the district's, with the marks' lowest scores (vpr_dist). Returns 1 when
+ * a section was written. */
+static int sec_scores(struct doc *o, const struct note_input *in, const char *school, int no)
+{
+    const struct store_works *W = in->works;
+    size_t nmine = 0;
+    for (size_t i = 0; W && i < W->n; i++)
+        nmine += W->v[i].year == in->y1 && strcmp(W->v[i].school_id, school) == 0;
+    if (!nmine) return 0;
+    page_h(o->D, 1, "%d. Распределение первичных баллов ВПР, %s", no, year_text(in->y1));
+    page_p(o->D, NULL,
+           "Доля участников ОО и района с каждым первичным баллом работы; у баллов отмечены "
+           "границы отметок (наименьший балл отметки, самый частый среди ОО района). Всплеск "
+           "ровно на границе отметки при провале перед ней — повод проверить объективность "
+           "проверки работ (правило района о всплеске у границы отметки).");
+    int fig = 0;
+    for (size_t i = 0; i < W->n; i++) {
+        const struct store_work *w = &W->v[i];
+        if (w->year != in->y1 || strcmp(w->school_id, school) != 0 || !(w->n > 0)) continue;
+        /* the district's histogram of the work, and its usual lowest score of each mark */
+        size_t len = w->len;
+        for (size_t k = 0; k < W->n; k++)
+            if (W->v[k].year == w->year && W->v[k].grade == w->grade &&
+                strcmp(W->v[k].subject, w->subject) == 0 && W->v[k].len > len)
+                len = W->v[k].len;
+        double *dist = xcalloc(len + 1, sizeof *dist), dn = 0;
+        int cut[4] = {-1, -1, -1, -1};
+        for (int m = 0; m < 4; m++) {
+            int best = -1, bestc = 0;
+            for (size_t k = 0; k < W->n; k++) {
+                const struct store_work *u = &W->v[k];
+                if (u->year != w->year || u->grade != w->grade || strcmp(u->subject, w->subject))
+                    continue;
+                if (m == 0)
+                    for (size_t j = 0; j < u->len; j++) {
+                        dist[j] += u->scores[j];
+                        dn += u->scores[j];
+                    }
+                int v = u->mark_min[m], cnt = 0;
+                if (v < 0) continue;
+                for (size_t q = 0; q < W->n; q++) {
+                    const struct store_work *x = &W->v[q];
+                    cnt += x->year == w->year && x->grade == w->grade &&
+                           strcmp(x->subject, w->subject) == 0 && x->mark_min[m] == v;
+                }
+                if (cnt > bestc || (cnt == bestc && v < best)) {
+                    best = v;
+                    bestc = cnt;
+                }
+            }
+            cut[m] = best;
+        }
+        const char **cats = xcalloc(len + 1, sizeof *cats);
+        double *vals = xcalloc(2 * len + 1, sizeof *vals);
+        for (size_t j = 0; j < len; j++) {
+            int mark = 0;
+            for (int m = 1; m < 4; m++)
+                if (cut[m] == (int)j) mark = m + 2;
+            cats[j] = mark ? T("%zu «%d»", j, mark) : T("%zu", j);
+            vals[j] = j < w->len ? 100.0 * w->scores[j] / (double)w->n : 0.0;
+            vals[len + j] = dn > 0 ? 100.0 * dist[j] / dn : NAN;
+        }
+        const char *series[2] = {sname(in, school), "Район"};
+        char chart[64];
+        snprintf(chart, sizeof chart, "scores_%d", ++fig);
+        chart_profile(o->cb, chart,
+                      T("%s, %ld кл., %s: первичные баллы", w->subject, w->grade,
+                        year_text(w->year)),
+                      "Первичный балл («3», «4», «5» — наименьший балл отметки)", cats, len,
+                      series, 2, vals, 0);
+        page_chart(o->D, chart,
+                   T("Рис. %d. Распределение первичных баллов: %s, %ld" NBSP "кл. (ОО — %s %s; "
+                     "район — %s по файлам участников ОО)", o->fig++, w->subject, w->grade,
+                     count((double)w->n), plural(w->n, "участник", "участника", "участников"),
+                     count(dn)));
+        free(cats);
+        free(vals);
+        free(dist);
+    }
+    return 1;
+}
+
+/* The district report: the tasks hard for the district as a whole, and those where it
+ * is below the region or Russia, in the last year of the window. */
+static void district_difficulties(struct doc *o, const struct note_input *in)
+{
+    const struct task_result *R = in->tasks;
+    size_t n = 0;
+    for (size_t k = 0; R && k < R->nfindings; k++) n += R->tasks[R->findings[k].task].year == in->y1;
+    if (!R || !R->ntasks) return;
+    page_h(o->D, 1, "Трудности района по заданиям ВПР, %s", year_text(in->y1));
+    page_p(o->D, NULL, "Задания, трудные для района в целом (ниже уровня дефицита по району) и "
+                       "выполненные районом значимо хуже региона или России. Это трудности "
+                       "района: они не приписываются ни одному кластеру или ОО.");
+    static const char *const head[] = {"Работа", "Задание", "Проверяемое умение", "Уровень",
+                                       "Район", "Регион", "Россия", "Вывод"};
+    struct page_table *t = NULL;
+    for (size_t k = 0; k < R->nfindings; k++) {
+        const struct task_finding *f = &R->findings[k];
+        const struct task_task *tk = &R->tasks[f->task];
+        if (tk->year != in->y1 || f->unit_kind != TASK_DISTRICT) continue;
+        if (!t) t = page_table(o->D, "district_tasks",
+                               caption(o, T("Трудности района по заданиям, %s", year_text(in->y1))),
+                               8, head);
+        page_row(t);
+        page_cell(t, T("%s, %d" NBSP "кл.", tk->subject, tk->grade));
+        page_cell(t, tk->task);
+        page_cell(t, typo(tk->skill));
+        page_cell(t, task_level_ru(tk->level));
+        page_cell_val(t, tk->district.value, PAGE_F_PCT, pct_cell(tk->district.value), 0);
+        page_cell_val(t, tk->region, PAGE_F_PCT, pct_cell(tk->region), 0);
+        page_cell_val(t, tk->russia, PAGE_F_PCT, pct_cell(tk->russia), 0);
+        page_cell(t, T("%s%s", f->kind == TF_DISTRICT ? "трудность района"
+                               : f->kind == TF_BELOW_REGION ? "ниже региона"
+                                                            : "ниже России",
+                       f->run >= 2 ? T(", %d %s подряд", f->run, plural(f->run, "год", "года", "лет"))
+                                   : ""));
+    }
+    if (!t) page_p(o->D, NULL, "Таких заданий нет.");
+    (void)n;
 }
 
 static void sec_admissions(struct doc *o, struct ctx *c)
@@ -1598,6 +1973,31 @@ static void sec_conclusions(struct doc *o, struct ctx *c, int no)
                                                   : "ни одна ОО кластера в списки правил района не вошла.");
         sbuf_free(&b);
     }
+    if (o->sec_tasks && in->tasks) {
+        /* the last year's task problems, in a line each */
+        const struct task_result *R = in->tasks;
+        struct sbuf cm = SBUF_INIT, pt = SBUF_INIT, hd = SBUF_INIT;
+        for (size_t k = 0; k < R->nfindings; k++) {
+            const struct task_finding *f = &R->findings[k];
+            const struct task_task *t = &R->tasks[f->task];
+            if (t->year != in->y1) continue;
+            const char *what = T("%s, %d" NBSP "кл., задание %s", t->subject, t->grade, t->task);
+            if (f->kind == TF_COMMON && strcmp(f->unit, c->cluster) == 0)
+                sbuf_printf(&cm, "%s%s (%s)", cm.len ? "; " : "", what, skill_in(t->skill));
+            else if (f->kind == TF_PARTICULAR && strcmp(f->cluster, c->cluster) == 0)
+                sbuf_printf(&pt, "%s%s — %s", pt.len ? "; " : "", sname(in, f->unit), what);
+            else if (f->kind == TF_DISTRICT)
+                sbuf_printf(&hd, "%s%s", hd.len ? "; " : "", what);
+        }
+        page_p(o->D, "Планируемые результаты.",
+               "Общие проблемы кластера по заданиям ВПР: %s. Частные проблемы ОО: %s. Трудности "
+               "района в целом (не проблемы кластера): %s (раздел %d).",
+               cm.len ? cm.s : "не выявлены", pt.len ? pt.s : "не выявлены",
+               hd.len ? hd.s : "не выявлены", o->sec_tasks);
+        sbuf_free(&cm);
+        sbuf_free(&pt);
+        sbuf_free(&hd);
+    }
     /* questions, each tied to the evidence */
     page_h(o->D, 2, "Что обсудить на сессии кластера");
     int q = 1;
@@ -1635,6 +2035,17 @@ static void sec_conclusions(struct doc *o, struct ctx *c, int no)
                           "раздел 7) и какие меры уже приняты?",
                           r->title, n, plural((long)n, "ОО", "ОО", "ОО"));
         }
+    /* the cluster's common task problems of the last year: one question each */
+    for (size_t k = 0; o->sec_tasks && in->tasks && k < in->tasks->nfindings && q <= QMAX; k++) {
+        const struct task_finding *f = &in->tasks->findings[k];
+        const struct task_task *t = &in->tasks->tasks[f->task];
+        if (f->kind != TF_COMMON || t->year != in->y1 || strcmp(f->unit, c->cluster) != 0) continue;
+        page_item(o->D, T("%d.", q++),
+                  "Почему у %d из %d ОО кластера дефицит по заданию %s (%s, %d" NBSP "кл.: «%s», "
+                  "раздел %d) и какую общую работу по нему спланировать?",
+                  f->schools, f->of_schools, t->task, t->subject, t->grade, typo(t->skill),
+                  o->sec_tasks);
+    }
     for (size_t k = 0; k < o->npos && k < 2 && q <= QMAX; k++, q++)
         page_item(o->D, T("%d.", q),
                   "Какой опыт кластера по показателю «%s» (табл. %d) стоит представить району?",
@@ -1676,6 +2087,81 @@ static const char *formula_words(const struct note_input *in, const struct indic
         return T("число на %s обучающихся по строкам формы «%s»", numa(ind->per > 0 ? ind->per : 100), form);
     default:
         return T("число строк или событий формы «%s» за год", form);
+    }
+}
+
+/* The appendix: the overdispersion (φ, τ) of the cells the rules tested, and the
+ * context models' coefficients, in the window's last year. */
+#define OD_ROWS_PER_RULE 12
+static void methods_used(struct doc *o, const struct note_input *in)
+{
+    const struct rules_methods *m = in->methods;
+    if (!m || (!m->nod && !m->nfits)) return;
+    if (m->nod) {
+        page_h(o->D, 2, "Сверхдисперсия, учтённая правилами");
+        page_p(o->D, NULL,
+               "Насколько ОО района различаются сильнее, чем объясняет случайность выборки: φ — "
+               "оценка Шпигельхальтера по винсоризованным z-оценкам ОО (1 — различия только "
+               "случайные), p — критерий φ > 1; τ — стандартное отклонение «истинных» значений "
+               "ОО (случайный эффект ОО, в единицах показателя). Где различие значимо, границы "
+               "и z-оценки правил расширены на τ² (аддитивная модель; для счётных величин — "
+               "умножение дисперсии на φ).");
+        static const char *const head[] = {"Правило", "Показатель", "Разрез", "Год", "ОО", "φ",
+                                           "p (φ > 1)", "τ", "Учтена"};
+        struct page_table *t = page_table(o->D, "overdispersion",
+                                          caption(o, "Сверхдисперсия по ячейкам правил"), 9, head);
+        size_t shown = 0, hidden = 0;
+        for (size_t i = 0; i < m->nod; i++) {
+            const struct rules_od_cell *x = &m->od[i];
+            if (i == 0 || m->od[i - 1].rule != x->rule) shown = 0;
+            if (shown++ >= OD_ROWS_PER_RULE) {
+                hidden++;
+                continue;
+            }
+            page_row(t);
+            page_cell(t, x->rule->title);
+            page_cell(t, x->ind->title);
+            page_cell(t, x->what);
+            page_cell_val(t, x->year, PAGE_F_YEAR, T("%d", x->year), 0);
+            page_cell_val(t, (double)x->units, PAGE_F_INT, T("%zu", x->units), 0);
+            page_cell_val(t, x->phi, PAGE_F_DEC, isfinite(x->phi) ? num(x->phi, 2) : "—", 0);
+            page_cell_val(t, x->phi_p, PAGE_F_P, isfinite(x->phi_p) ? pv(x->phi_p) : "—", 0);
+            double tau = isfinite(x->tau2) && x->tau2 >= 0 ? sqrt(x->tau2) : NAN;
+            page_cell_val(t, tau, PAGE_F_DEC, numa(tau), 0);
+            page_cell(t, x->used ? (strcmp(x->method, "multiplicative") == 0 ? "да (× φ)" : "да (+ τ²)")
+                                 : "нет");
+        }
+        if (hidden)
+            page_table_note(t, T("Показаны первые %d ячеек каждого правила; ещё %zu — в выводе "
+                                 "soko compare --format csv.", OD_ROWS_PER_RULE, hidden));
+    }
+    if (m->nfits) {
+        page_h(o->D, 2, "Контекстные модели правил");
+        page_p(o->D, NULL,
+               "Регрессии результатов ОО района на контекстные факторы, по остаткам которых "
+               "правила отбирают ОО с результатами выше (ниже) ожидаемых: коэффициент, его "
+               "стандартная ошибка и p-значение (t-критерий), R² модели.");
+        static const char *const head[] = {"Модель", "Разрез", "Год", "ОО", "Коэффициенты", "R²"};
+        struct page_table *t = page_table(o->D, "context_models",
+                                          caption(o, "Коэффициенты контекстных моделей"), 6, head);
+        for (size_t i = 0; i < m->nfits; i++) {
+            const struct rules_fit *f = &m->fits[i];
+            struct sbuf b = SBUF_INIT;
+            for (int q = 0; q < f->ncoef; q++) {
+                const char *name = q == 0 ? "свободный член"
+                                 : q - 1 < f->model->nfactors ? f->model->factors[q - 1] : "?";
+                sbuf_printf(&b, "%s%s: %s (%s), %s", q ? "; " : "", name, numa(f->coef[q]),
+                            numa(f->se[q]), isfinite(f->p[q]) ? pv(f->p[q]) : "p —");
+            }
+            page_row(t);
+            page_cell(t, f->model->title ? f->model->title : f->model->id);
+            page_cell(t, f->what);
+            page_cell_val(t, f->year, PAGE_F_YEAR, T("%d", f->year), 0);
+            page_cell_val(t, (double)f->nschools, PAGE_F_INT, T("%zu", f->nschools), 0);
+            page_cell(t, b.s ? b.s : "");
+            page_cell_val(t, f->r2, PAGE_F_DEC, numa(f->r2), 0);
+            sbuf_free(&b);
+        }
     }
 }
 
@@ -1730,14 +2216,18 @@ static void sec_appendix(struct doc *o, struct ctx *c)
         page_h(o->D, 2, "Правила и пороги");
         static const char *const rh[] = {"Правило", "Вид правила", "Условие"};
         struct page_table *rt = page_table(o->D, "rules", caption(o, "Правила района"), 3, rh);
+        size_t tw[1];
+        int has_tasks = task_works(in, c->cluster, NULL, tw, 1) > 0;
         for (size_t k = 0; k < in->rules->n; k++) {
             const struct rule *r = &in->rules->v[k];
+            if (is_task_rule(r) && !has_tasks) continue;
             page_row(rt);
             page_cell(rt, r->title);
             page_cell(rt, DN(in, "rule_kind", rule_kind_name(r->kind)));
             page_cell(rt, rule_params(in, r));
         }
     }
+    methods_used(o, in);
     page_h(o->D, 2, "Источники данных");
     static const char *const ih[] = {"№", "Форма", "Файл", "Строк", "SHA-256"};
     struct page_table *it = page_table(o->D, "imports", caption(o, "Импортированные файлы"), 5, ih);
@@ -1800,13 +2290,15 @@ static int cluster_note(const struct note_input *in, const char *cluster_id, str
                      window_text(in), keep(page_date(in->date)), in->version));
     o.cb = chart_batch_new();
     o.tab = o.fig = 1;
+    size_t tw[1];
+    int has_tasks = task_works(in, cluster_id, NULL, tw, 1) > 0;
     page_p(o.D, "Назначение.",
            "Справка подготовлена для исследовательской сессии кластера: выявить общие и "
            "частные для ОО кластера положительные результаты и проблемы и наметить их "
            "причины, сравнивая каждую ОО с кластером и районом за %s. Справка говорит об "
            "ОО, а не об отдельных педагогах: результаты ВПР для оценки учителей не используются. "
-           "Выводы и вопросы для обсуждения — в разделе 12.",
-           window_text(in));
+           "Выводы и вопросы для обсуждения — в разделе %d.",
+           window_text(in), has_tasks ? 13 : 12);
     sec_composition(&o, &c);
     sec_coverage(&o, &c);
     sec_key(&o, &c);
@@ -1860,8 +2352,10 @@ static int cluster_note(const struct note_input *in, const char *cluster_id, str
         }
         free(subj);
     }
-    sec_recommend(&o, &c, 11);
-    sec_conclusions(&o, &c, 12);
+    int no = 11;
+    if (sec_tasks(&o, &c, no, NULL)) no++;
+    sec_recommend(&o, &c, no);
+    sec_conclusions(&o, &c, no + 1);
     sec_appendix(&o, &c);
     int rc = write_all(o.D, o.cb, od, "note", in->docx, d);
     chart_batch_free(o.cb);
@@ -2039,6 +2533,9 @@ int note_card(const struct note_input *in, const char *school_id, const char *cl
         }
         if (!nf) page_item(o.D, NULL, "Рекомендуется продолжать мониторинг по ключевым показателям.");
     }
+    int no = 6;
+    if (c.cluster && sec_tasks(&o, &c, no, school_id)) no++;
+    sec_scores(&o, in, school_id, no);
     rc = write_all(o.D, o.cb, od, "card", in->docx, d);
     chart_batch_free(o.cb);
     page_free(o.D);
@@ -2070,6 +2567,162 @@ static char **cluster_dirs(const struct note_input *in)
         v[i] = name;
     }
     return v;
+}
+
+/* ------------------------------------------------- the district's own monitorings */
+
+/* A breakdown value as the reader knows it: for an enum column of the form, the first
+ * spelling of its value in the definition (the Russian one); else the value. */
+static const char *mon_dim(const struct indicator *ind, int k, const char *v)
+{
+    if (!v) return "—";
+    int j = form_col_index(ind->form, ind->dims[k]);
+    const struct form_col *c = j >= 0 ? &ind->form->cols[j] : NULL;
+    if (c && c->type == COL_ENUM)
+        for (const struct enum_val *e = c->values; e && e->value; e++)
+            if (strcmp(e->value, v) == 0 && e->aliases)
+                return T("%.*s", (int)strcspn(e->aliases, "|"), e->aliases);
+    return v;
+}
+
+static int same_dims(const struct ind_row *a, const struct ind_row *b)
+{
+    for (int k = 0; k < a->ind->ndims; k++) {
+        const char *x = a->dim[k] ? a->dim[k] : "", *y = b->dim[k] ? b->dim[k] : "";
+        if (strcmp(x, y) != 0) return 0;
+    }
+    return 1;
+}
+
+/* The row of ind for a unit and year with the breakdown of like (NULL: none). */
+static const struct ind_row *mon_row(const struct note_input *in, const struct indicator *ind,
+                                     enum ind_level lv, const char *unit, int year,
+                                     const struct ind_row *like)
+{
+    for (size_t i = 0; i < in->res->n; i++) {
+        const struct ind_row *r = &in->res->v[i];
+        if (r->ind == ind && r->level == lv && r->year == year && strcmp(r->unit, unit) == 0 &&
+            (!like || same_dims(r, like)))
+            return r;
+    }
+    return NULL;
+}
+
+/* A value of a monitoring's table: counts as whole numbers. */
+static void mon_cell(struct page_table *t, const struct ind_row *r)
+{
+    if (usable(r) && r->ind->kind == IND_COUNT)
+        page_cell_val(t, r->value, PAGE_F_INT, count(r->value), 0);
+    else
+        cell_value(t, r, 0);
+}
+
+/* Every form the district defined (defs/forms/): its indicators (those reading it, and
+ * those of indicators/FORM.ini) for the district by year of the window, each
+ * breakdown a row, and the schools' values in the last year.
+ * Driven by the definitions alone: a new form with indicators gets its section. */
+static void sec_monitorings(struct doc *o, const struct note_input *in)
+{
+    const struct form *const *all = forms_all();
+    size_t nforms = 0;
+    for (size_t i = 0; all[i]; i++) nforms += formdef_file(all[i]) != NULL;
+    if (!nforms || !in->std_set) return;
+    page_h(o->D, 1, "Мониторинги района");
+    page_p(o->D, NULL, "Формы, которые район определил сам (файлы форм в папке forms "
+                       "определений), и показатели по ним: значение района по годам %s и "
+                       "значения ОО в %s. Пороги правил по этим показателям — в списках ОО "
+                       "по правилам ниже.", window_text(in), year_text(in->y1));
+    for (size_t fi = 0; all[fi]; fi++) {
+        const struct form *f = all[fi];
+        if (!formdef_file(f)) continue;
+        const struct indicator *inds[64];
+        size_t ni = 0;
+        for (size_t i = 0; i < in->std_set->n && ni < 64; i++)
+            if (in->std_set->v[i].form == f || formdef_named_by(in->std_set->v[i].file) == f)
+                inds[ni++] = &in->std_set->v[i];
+        if (!ni) continue;
+        page_h(o->D, 2, "%s", f->title_ru);
+        int any = 0;
+        for (size_t i = 0; i < in->res->n && !any; i++)
+            for (size_t k = 0; k < ni && !any; k++)
+                any = in->res->v[i].ind == inds[k] && in->res->v[i].level == IND_DISTRICT &&
+                      in->res->v[i].year >= in->y0 && in->res->v[i].year <= in->y1;
+        if (!any) {
+            page_p(o->D, NULL, "Данных за %s нет: форма «%s» в хранилище не заполнена "
+                               "(пустой шаблон — soko template %s).", window_text(in),
+                   f->title_ru, f->name);
+            continue;
+        }
+        /* the district, year by year */
+        int ny = in->y1 - in->y0 + 1;
+        if (ny > 10) ny = 10;
+        const char *head[13];
+        head[0] = "Показатель";
+        head[1] = "Разрез";
+        for (int y = 0; y < ny; y++) head[2 + y] = year_text(in->y1 - ny + 1 + y);
+        struct page_table *t = page_table(o->D, T("mon_%s", f->name),
+                                          caption(o, T("%s: район, %s", f->title_ru,
+                                                       window_text(in))),
+                                          (size_t)ny + 2, head);
+        for (size_t k = 0; k < ni; k++) {
+            const struct indicator *ind = inds[k];
+            /* each breakdown of the district once, in the order of the results */
+            for (size_t i = 0; i < in->res->n; i++) {
+                const struct ind_row *r = &in->res->v[i];
+                if (r->ind != ind || r->level != IND_DISTRICT || r->year < in->y0 ||
+                    r->year > in->y1)
+                    continue;
+                int seen = 0;
+                for (size_t j = 0; j < i && !seen; j++) {
+                    const struct ind_row *q = &in->res->v[j];
+                    seen = q->ind == ind && q->level == IND_DISTRICT && q->year >= in->y0 &&
+                           q->year <= in->y1 && same_dims(q, r);
+                }
+                if (seen) continue;
+                struct sbuf dim = SBUF_INIT;
+                for (int m = 0; m < ind->ndims; m++)
+                    sbuf_printf(&dim, "%s%s", m ? ", " : "", mon_dim(ind, m, r->dim[m]));
+                page_row(t);
+                page_cell(t, T("%s%s", ind->title, *ind->unit ? T(", %s", ind->unit) : ""));
+                page_cell(t, dim.len ? T("%s", dim.s) : "все");
+                sbuf_free(&dim);
+                for (int y = 0; y < ny; y++)
+                    mon_cell(t, mon_row(in, ind, IND_DISTRICT, "", in->y1 - ny + 1 + y, r));
+            }
+        }
+        /* the schools in the last year, the indicators without a breakdown */
+        const struct indicator *flat[8];
+        size_t nf = 0;
+        for (size_t k = 0; k < ni && nf < 8; k++)
+            if (!inds[k]->ndims) flat[nf++] = inds[k];
+        if (!nf) continue;
+        const char *sh[10];
+        sh[0] = "ОО";
+        sh[1] = "Код";
+        for (size_t k = 0; k < nf; k++)
+            sh[2 + k] = T("%s%s", flat[k]->title, *flat[k]->unit ? T(", %s", flat[k]->unit) : "");
+        struct page_table *st = NULL;
+        for (size_t i = 0; i < in->nschools; i++) {
+            const char *id = in->schools[i].id;
+            const struct ind_row *rs[8];
+            int have = 0;
+            for (size_t k = 0; k < nf; k++) {
+                rs[k] = mon_row(in, flat[k], IND_SCHOOL, id, in->y1, NULL);
+                have |= rs[k] != NULL;
+            }
+            if (!have) continue;
+            if (!st)
+                st = page_table(o->D, T("mon_%s_schools", f->name),
+                                caption(o, T("%s: ОО, %s", f->title_ru, year_text(in->y1))),
+                                nf + 2, sh);
+            page_row(st);
+            page_cell(st, sname(in, id));
+            page_cell(st, id);
+            for (size_t k = 0; k < nf; k++) mon_cell(st, rs[k]);
+        }
+        if (!st)
+            page_p(o->D, NULL, "Значений ОО за %s нет.", year_text(in->y1));
+    }
 }
 
 int note_report(const struct note_input *in, const char *dir, struct soko_diag *d)
@@ -2136,10 +2789,12 @@ int note_report(const struct note_input *in, const char *dir, struct soko_diag *
     free(rows);
     free(z);
     free(cols);
+    sec_monitorings(&o, in);
     page_h(o.D, 1, "Списки ОО по правилам района");
     if (in->rules && in->flags) {
         for (size_t k = 0; k < in->rules->n; k++) {
             const struct rule *r = &in->rules->v[k];
+            if (is_task_rule(r)) continue;      /* below: the district's task difficulties */
             page_h(o.D, 2, "%s", r->title);
             static const char *const head[] = {"Место", "ОО", "Код", "Кластер", "Годы", "Процедур"};
             size_t nf = 0;
@@ -2171,6 +2826,7 @@ int note_report(const struct note_input *in, const char *dir, struct soko_diag *
     } else {
         page_p(o.D, NULL, "Правила района не загружены.");
     }
+    district_difficulties(&o, in);
     rc = write_all(o.D, o.cb, od, "index", in->docx, d);
     chart_batch_free(o.cb);
     page_free(o.D);

@@ -27,6 +27,7 @@
 #include "indicators.h"
 #include "names.h"
 #include "rules.h"
+#include "tasks.h"
 #include "soko.h"
 
 /* The note's lists of indicators, from the [note] section of note.ini: each item an
@@ -86,6 +87,15 @@ struct note_input {
     size_t nclusters;
     const struct rule_set *rules;        /* may be NULL: no rules section */
     const struct rule_flags *flags;      /* flags of every school of the district */
+    const struct rules_methods *methods; /* the overdispersion and context regressions
+                                            behind the rules' tests, for the methodology
+                                            appendix (may be NULL) */
+    const struct store_works *works;     /* the per-work primary-score histograms (vpr_dist)
+                                            of the window, for the card's score chart (may
+                                            be NULL) */
+    const struct task_result *tasks;     /* the task rules' findings over the window (may be
+                                            NULL or empty: no section «Достижение
+                                            планируемых результатов») */
     const struct note_import *imports;
     size_t nimports;
     const struct note_file *files;

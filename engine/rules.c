@@ -304,6 +304,7 @@ void rules_eval(const struct rule_set *rs, const struct rules_input *in,
         for (size_t ri = 0; ri < rs->n; ri++) {
             const struct rule *r = &rs->v[ri];
             if (((r->kind->flags & RK_FLAGS) != 0) != pass) continue;
+            if (r->kind->flags & RK_TASKS) continue;     /* tasks.c's, not the schools' */
             int y0, y1;
             rule_window(r, &inp, o, &y0, &y1);
             if (y1 <= 0 || y0 > y1) continue;
@@ -471,6 +472,63 @@ int rules_run(const struct rule_set *rs, struct ind_set *s, const struct rules_o
     if (!rc) rules_eval(rs, &D.in, o, out);
     rules_data_free(&D, rs);
     return rc;
+}
+
+int rules_methods_run(const struct rule_set *rs, struct ind_set *s, const struct rules_opts *o,
+                      struct rules_methods *out, struct soko_diag *d)
+{
+    struct rules_data D;
+    memset(out, 0, sizeof *out);
+    int rc = rules_data_read(rs, s, o, &D, d);
+    for (size_t ri = 0; !rc && ri < rs->n; ri++) {
+        const struct rule *r = &rs->v[ri];
+        if (!(r->kind->flags & RK_OD) || !r->overdispersion) continue;
+        int y0, y1;
+        rule_window(r, &D.in, o, &y0, &y1);
+        if (y1 > 0) rule_od_cells(r, &D.in, y1, y1, out);
+    }
+    for (size_t i = 0; !rc && i < D.nctx; i++) {
+        const struct ana_context *cx = &D.ctx[i];
+        int last = 0;
+        for (size_t k = 0; k < cx->nfits; k++)
+            if (cx->fits[k].year > last) last = cx->fits[k].year;
+        for (size_t k = 0; k < cx->nfits; k++) {
+            const struct ana_ctx_fit *f = &cx->fits[k];
+            if (f->year != last) continue;
+            struct rules_fit x;
+            memset(&x, 0, sizeof x);
+            x.model = D.models[i];
+            x.year = f->year;
+            struct sbuf w = SBUF_INIT;
+            for (int q = 0; q < IND_MAX_DIMS; q++)
+                if (f->dim[q] && *f->dim[q]) sbuf_printf(&w, "%s%s", w.len ? ", " : "", f->dim[q]);
+            if (!w.len) sbuf_adds(&w, "все предметы");
+            x.what = sbuf_take(&w);
+            x.nschools = f->nschools;
+            x.ncoef = f->ncoef;
+            for (int q = 0; q < f->ncoef && q <= ANA_MAX_FACTORS; q++) {
+                x.coef[q] = f->coef[q];
+                x.se[q] = f->se[q];
+                x.p[q] = f->p[q];
+            }
+            x.r2 = f->r2;
+            x.sigma = f->sigma;
+            x.df = f->df;
+            out->fits = xrealloc(out->fits, (out->nfits + 1) * sizeof *out->fits);
+            out->fits[out->nfits++] = x;
+        }
+    }
+    rules_data_free(&D, rs);
+    return rc;
+}
+
+void rules_methods_free(struct rules_methods *m)
+{
+    for (size_t i = 0; i < m->nod; i++) free(m->od[i].what);
+    for (size_t i = 0; i < m->nfits; i++) free(m->fits[i].what);
+    free(m->od);
+    free(m->fits);
+    memset(m, 0, sizeof *m);
 }
 
 int rules_calibrate_run(const struct rule_set *rs, struct ind_set *s,

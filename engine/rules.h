@@ -71,7 +71,13 @@ enum {
     RK_FLAGS = 1u << 3,        /* reads the flags of the rules in `for` (runs last) */
     RK_WINDOW = 1u << 4,       /* one verdict per procedure over the window (no `hold`) */
     RK_TESTS = 1u << 5,        /* its items carry p-values: `control` may apply */
-    RK_PREV_YEAR = 1u << 6     /* reads the year before the window */
+    RK_PREV_YEAR = 1u << 6,    /* reads the year before the window */
+    RK_OD = 1u << 8,           /* its test widens by the cell's overdispersion among the
+                                  district's schools (ana_compare), with overdispersion =
+                                  yes: rules_methods_run reports the estimates */
+    RK_TASKS = 1u << 7         /* a task rule: evaluated by tasks.c over the tasks of the
+                                  works (soko tasks, the note's section on planned
+                                  results), not over schools' procedures; no evaluate */
 };
 
 struct rule_kind {
@@ -181,6 +187,9 @@ struct rule {
     int nctx_if;                     /* residual: context conditions (all must hold, on
                                         the window's last year) */
     struct rule_ctx_if ctx_if[RULES_MAX_CTX_IF];
+    double task_level[3];            /* task_deficit: completion levels, %, for basic,
+                                        advanced and high tasks (NaN: not given) */
+    double share;                    /* task_common: share of the cluster's schools */
     int nlabels;
     struct rule_label labels[RULES_MAX_LABELS];
     char *recommendation;            /* template with {placeholders} */
@@ -302,6 +311,47 @@ const char *rule_ev_source(const struct rule_flag *f, const struct rule_ev *e);
 
 /* The placeholders a recommendation may use, NULL-terminated (for docs and tests). */
 extern const char *const rules_placeholders[];
+
+/* --- what the rules used: for the note's methodology appendix ------------------------ */
+
+/* The overdispersion of one cell (indicator, year, breakdown) of a rule with RK_OD, as
+ * its test estimated it among the district's schools (analysis.h struct ana_od). */
+struct rules_od_cell {
+    const struct rule *rule;
+    const struct indicator *ind;
+    int year;
+    char *what;                      /* the breakdown in words ("все предметы") */
+    size_t units;
+    double phi, phi_p, tau2;         /* φ̂, its test of φ > 1, τ̂² (the indicator's unit²) */
+    int used;                        /* 1: the limits were widened */
+    const char *method;              /* "additive", "multiplicative", "none" (static) */
+};
+
+/* One regression of a context model that a residual rule read, in the window's last
+ * year (analysis.h struct ana_ctx_fit): the coefficients with SE and p. */
+struct rules_fit {
+    const struct ana_model *model;
+    int year;
+    char *what;                      /* the breakdown in words */
+    size_t nschools;
+    int ncoef;                       /* intercept first, then model->factors */
+    double coef[ANA_MAX_FACTORS + 1], se[ANA_MAX_FACTORS + 1], p[ANA_MAX_FACTORS + 1];
+    double r2, sigma, df;
+};
+
+struct rules_methods {
+    struct rules_od_cell *od;        /* by rule, indicator, breakdown: the last year of
+                                        each rule's window */
+    size_t nod;
+    struct rules_fit *fits;          /* by model, breakdown */
+    size_t nfits;
+};
+
+/* Reads what rules_run reads and reports the overdispersion estimates and the context
+ * regressions behind the rules' tests. */
+int rules_methods_run(const struct rule_set *rs, struct ind_set *s, const struct rules_opts *o,
+                      struct rules_methods *out, struct soko_diag *d);
+void rules_methods_free(struct rules_methods *m);
 
 /* --- calibration: null districts drawn from the district's own data ----------------- */
 

@@ -69,6 +69,11 @@ int rule_str_eq(const char *a, const char *b);
 int rule_op_holds(double v, enum rule_op op, double t);
 const char *rule_op_text(enum rule_op op);
 
+/* The cells' overdispersion over [y0, y1] for rule r (RK_OD), as compare_eval estimates
+ * it (rules_kinds.c): appends one entry per cell (indicator, year, breakdown). */
+void rule_od_cells(const struct rule *r, const struct rules_input *in, int y0, int y1,
+                   struct rules_methods *out);
+
 /* --- deciding (rules_decide.c) ------------------------------------------------------- */
 /* Decides every school of the items; allowed (may be NULL) limits the schools. Appends
  * the rule's flags to out, ranked, with their recommendations rendered. */

@@ -429,6 +429,48 @@ static void compare_eval(struct rule_eval *c, int mode)
     free(mine.v);
 }
 
+void rule_od_cells(const struct rule *r, const struct rules_input *in, int y0, int y1,
+                   struct rules_methods *out)
+{
+    const struct ind_results *all = in->res;
+    struct ind_results mine = {xmalloc((all->n + 1) * sizeof *mine.v), 0, 0, NULL};
+    for (size_t i = 0; i < all->n; i++)
+        if (rule_has_ind(r, all->v[i].ind)) mine.v[mine.n++] = all->v[i];
+    mine.cap = mine.n;
+    struct ind_members m;
+    all_schools(&mine, &m);
+    struct ana_compare_opts o;
+    memset(&o, 0, sizeof o);
+    o.window.y0 = y0;
+    o.window.y1 = y1;
+    o.no_overdispersion = !r->overdispersion;
+    o.no_eb = 1;
+    struct ana_compares cmp = {0};
+    ana_compare(&mine, &m, "\001all", &o, &cmp);
+    size_t first = out->nod;
+    for (size_t i = 0; i < cmp.n; i++) {
+        const struct ana_compare *e = &cmp.v[i];
+        if (e->row->level != IND_SCHOOL || !e->vs_district.od.units) continue;
+        char *what = rule_what(r, e->row->ind, e->row->dim);
+        int seen = 0;
+        for (size_t k = first; k < out->nod && !seen; k++)
+            seen = out->od[k].ind == e->row->ind && out->od[k].year == e->row->year &&
+                   strcmp(out->od[k].what, what) == 0;
+        if (seen) {
+            free(what);
+            continue;
+        }
+        const struct ana_od *od = &e->vs_district.od;
+        out->od = xrealloc(out->od, (out->nod + 1) * sizeof *out->od);
+        out->od[out->nod++] = (struct rules_od_cell){r, e->row->ind, e->row->year, what,
+                                                     od->units, od->phi, od->phi_p, od->tau2,
+                                                     od->used, od->method};
+    }
+    ana_compares_free(&cmp);
+    free(m.v);
+    free(mine.v);
+}
+
 static void funnel_eval(struct rule_eval *c) { compare_eval(c, 0); }
 static void z_eval(struct rule_eval *c) { compare_eval(c, 1); }
 static void unconfirmed_eval(struct rule_eval *c) { compare_eval(c, 2); }
@@ -1077,6 +1119,98 @@ static const struct deffile_key risk_keys[] = {
     K_END,
 };
 
+/* ==== the task rules: evaluated by tasks.c (tasks.h), over the tasks of the works ========= */
+
+#define K_PCT(n) {n, DF_REAL, DF_REQUIRED, 0, 100, NULL, "a completion level from 0 to 100, %"}
+static const struct deffile_key task_deficit_keys[] = {
+    K_PCT("basic"), K_PCT("advanced"), K_PCT("high"), K_ALPHA(0), K_END,
+};
+static const struct deffile_key task_common_keys[] = {
+    {"share", DF_REAL, DF_REQUIRED | DF_LO_OPEN, 0, 1, NULL,
+     "a share of the cluster's schools greater than 0 and at most 1, e.g. 0.5"},
+    K_END,
+};
+static const struct deffile_key task_reference_keys[] = {K_ALPHA(DF_REQUIRED), K_END};
+static const struct deffile_key task_none_keys[] = {K_END};
+
+static char *min_n_words(const struct rule *r)
+{
+    return r->min_n > 0 ? xasprintf("; не менее %.0f участников", r->min_n) : xstrdup("");
+}
+
+static char *task_deficit_cond(const struct rule *r)
+{
+    char *b = rule_ru_num(r->task_level[0], 0), *a = rule_ru_num(r->task_level[1], 0);
+    char *h = rule_ru_num(r->task_level[2], 0), *m = min_n_words(r);
+    char *s;
+    if (isfinite(r->alpha)) {
+        char *al = rule_ru_num(r->alpha, 4);
+        s = xasprintf("выполнение задания ниже %s\xC2\xA0%% (базовый уровень), %s\xC2\xA0%% (повышенный), %s\xC2\xA0%% "
+                      "(высокий) или значимо ниже района (p < %s с поправкой Бенджамини — "
+                      "Хохберга по ОО района, с учётом сверхдисперсии)%s", b, a, h, al, m);
+        free(al);
+    } else
+        s = xasprintf("выполнение задания ниже %s\xC2\xA0%% (базовый уровень), %s\xC2\xA0%% (повышенный), "
+                      "%s\xC2\xA0%% (высокий)%s", b, a, h, m);
+    free(b);
+    free(a);
+    free(h);
+    free(m);
+    return s;
+}
+
+static char *task_common_cond(const struct rule *r)
+{
+    char *sh = rule_ru_num(100.0 * r->share, 0), *m = min_n_words(r);
+    char *s = xasprintf("дефицит по заданию не менее чем у %s\xC2\xA0%% ОО кластера (из ОО с достаточным "
+                        "числом участников)%s; задание, трудное для всего района, проблемой "
+                        "кластера не считается, если кластер не ниже района значимо", sh, m);
+    free(sh);
+    free(m);
+    return s;
+}
+
+static char *task_particular_cond(const struct rule *r)
+{
+    char *m = min_n_words(r);
+    char *s = xasprintf("дефицит ОО по заданию, который не разделяет её кластер (ни общая "
+                        "проблема кластера, ни дефицит кластера в целом)%s", m);
+    free(m);
+    return s;
+}
+
+static char *task_district_cond(const struct rule *r)
+{
+    char *m = min_n_words(r);
+    char *s = xasprintf("выполнение задания по району в целом ниже уровня дефицита (правило "
+                        "task_deficit); относится к району, а не к кластеру или ОО%s", m);
+    free(m);
+    return s;
+}
+
+static char *task_reference_cond(const struct rule *r)
+{
+    char *a = rule_ru_num(r->alpha, 4);
+    char *s = xasprintf("выполнение задания по району значимо ниже региона или России (p < %s, "
+                        "односторонний критерий с учётом сверхдисперсии)", a);
+    free(a);
+    return s;
+}
+
+static char *task_persistent_cond(const struct rule *r)
+{
+    return xasprintf("проблема по заданию повторяется %d года подряд и более",
+                     r->hold == HOLD_CONSECUTIVE && r->hold_k > 0 ? r->hold_k : 2);
+}
+
+static size_t task_persistent_check(struct rule *r, const struct deffile *df,
+                                    const struct deffile_sec *s, struct soko_diag *d)
+{
+    if (r->hold == HOLD_CONSECUTIVE) return 0;
+    deffile_bad(d, df, s, deffile_kv(s, "hold"), "hold", "'consecutive K', e.g. consecutive 2");
+    return 1;
+}
+
 /* ==== the registry ======================================================================== */
 
 const struct rule_kind rule_kinds[] = {
@@ -1084,10 +1218,11 @@ const struct rule_kind rule_kinds[] = {
      threshold_keys, RK_INDICATORS | RK_TESTS, "none", threshold_check, threshold_eval,
      score_p, rule_ev_default, threshold_cond, NULL},
     {"funnel", "beyond the 95% or 99.8% funnel limit of the district, on a side",
-     funnel_keys, RK_INDICATORS | RK_TESTS, "fdr", NULL, funnel_eval, score_p,
+     funnel_keys, RK_INDICATORS | RK_TESTS | RK_OD, "fdr", NULL, funnel_eval, score_p,
      rule_ev_default, funnel_cond, NULL},
     {"z", "z against the district beyond a bound, on a side", z_keys,
-     RK_INDICATORS | RK_TESTS, "fdr", NULL, z_eval, score_p, rule_ev_default, z_cond, NULL},
+     RK_INDICATORS | RK_TESTS | RK_OD, "fdr", NULL, z_eval, score_p, rule_ev_default, z_cond,
+     NULL},
     {"trend", "a significant trend over the window on a side, ranked by the change",
      trend_keys, RK_INDICATORS | RK_WINDOW | RK_TESTS, "fdr", NULL, trend_eval, trend_score,
      rule_ev_detail, trend_cond, NULL},
@@ -1095,7 +1230,7 @@ const struct rule_kind rule_kinds[] = {
      RK_INDICATORS | RK_TESTS | RK_PREV_YEAR, "fdr", NULL, change_eval, score_p,
      rule_ev_detail, change_cond, NULL},
     {"unconfirmed", "beyond the funnel limit on the good side, not confirmed by other procedures",
-     unconfirmed_keys, RK_INDICATORS | RK_TESTS, "fdr", NULL, unconfirmed_eval, score_p,
+     unconfirmed_keys, RK_INDICATORS | RK_TESTS | RK_OD, "fdr", NULL, unconfirmed_eval, score_p,
      rule_ev_default, unconfirmed_cond, NULL},
     {"residual", "a context model's mean residual beyond a bound, on a side", residual_keys,
      RK_CONTEXT | RK_TESTS, "none", NULL, residual_eval, residual_score, rule_ev_detail,
@@ -1106,5 +1241,19 @@ const struct rule_kind rule_kinds[] = {
     {"risk", "a threshold on context factors of schools flagged by other rules", risk_keys,
      RK_INDICATORS | RK_FLAGS, "none", NULL, threshold_eval, score_nproc, rule_ev_default,
      risk_cond, NULL},
+    {"task_deficit", "a task's completion below the level of its task level, or significantly "
+     "below the district (tasks.c)", task_deficit_keys, RK_TASKS, "none", NULL, NULL, NULL,
+     NULL, task_deficit_cond, NULL},
+    {"task_common", "a task that is a deficit in at least a share of the cluster's schools",
+     task_common_keys, RK_TASKS, "none", NULL, NULL, NULL, NULL, task_common_cond, NULL},
+    {"task_particular", "a school's task deficit that its cluster does not share",
+     task_none_keys, RK_TASKS, "none", NULL, NULL, NULL, NULL, task_particular_cond, NULL},
+    {"task_district", "a task below the deficit level for the district as a whole",
+     task_none_keys, RK_TASKS, "none", NULL, NULL, NULL, NULL, task_district_cond, NULL},
+    {"task_reference", "the district significantly below the region or Russia on a task",
+     task_reference_keys, RK_TASKS, "none", NULL, NULL, NULL, NULL, task_reference_cond, NULL},
+    {"task_persistent", "a task finding that recurs in consecutive years",
+     task_none_keys, RK_TASKS, "none", task_persistent_check, NULL, NULL, NULL,
+     task_persistent_cond, NULL},
     {NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

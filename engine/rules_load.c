@@ -61,7 +61,9 @@ const char *rule_kind_name(const struct rule_kind *k)
 
 const char *const rules_placeholders[] = {
     "school", "school_name", "rule", "window", "years", "count", "evaluated",
-    "procedures", "indicators", "values", "factors", "rank", NULL,
+    "procedures", "indicators", "values", "factors", "rank",
+    /* task rules (tasks.h): the task, its skill, the work, the unit and the figures */
+    "skill", "task", "work", "unit", "unit_name", "completion", "district", NULL,
 };
 
 static void rule_free(struct rule *r)
@@ -209,6 +211,10 @@ static size_t rule_values(struct rule *r, const struct deffile *df, const struct
     r->bound = deffile_real(s, "bound", NAN);
     r->min_diff = deffile_real(s, "min_diff", 0);
     r->alpha = deffile_real(s, "alpha", NAN);
+    r->task_level[0] = deffile_real(s, "basic", NAN);
+    r->task_level[1] = deffile_real(s, "advanced", NAN);
+    r->task_level[2] = deffile_real(s, "high", NAN);
+    r->share = deffile_real(s, "share", NAN);
     r->no_going_back = deffile_choice(s, "no_going_back", yesno, 0) == 0;
     r->against_district =
         deffile_choice(s, "against", (const char *const[]){"district", "none", NULL}, 0) == 0;

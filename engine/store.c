@@ -5,9 +5,11 @@
  * comes from that static table, never from input, and every value is bound.
  */
 #include "store.h"
+#include "formdef.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NFORMS_MAX 16
+#define NFORMS_MAX 128       /* the built-in forms and FORMDEF_MAX defined ones */
 #define SOKO_STR_(x) #x
 #define SOKO_STR(x) SOKO_STR_(x)
 
@@ -43,9 +45,24 @@ struct store {
     long long n_works;        /* of them, vpr rows aggregated from student rows */
     long long n_participants; /* and the participants of those */
     sqlite3_stmt *school;
+    sqlite3_stmt *login;      /* the school of a ФИС ОКО login */
     struct table_stmts t[NFORMS_MAX];
     int busy_ms;              /* how long a write waits for another writer */
     int found_version;        /* the schema version the file had when opened */
+    int defs_synced;          /* defined forms whose tables this open created or rebuilt */
+    /* the task forms (vpr_plan, vpr_tasks, vpr_reference_tasks): cross checks */
+    sqlite3_stmt *plan_max;   /* a task's max_score in the stored plan */
+    struct plan_sum *plans;   /* vpr_plan import in progress: per work, its sums */
+    size_t nplans;
+};
+
+/* One work of a vpr_plan import in progress. */
+struct plan_sum {
+    long long year, grade;
+    char *subject;
+    long long sum;            /* of the tasks' max_score */
+    long long work_max;       /* -1: not given */
+    long line;                /* last row */
 };
 
 static void finalize_stmts(struct store *s);
@@ -165,8 +182,9 @@ static int exec(struct store *s, const char *sql, struct soko_diag *d)
 
 static int form_index(const struct form *f)
 {
-    for (int i = 0; soko_forms[i]; i++)
-        if (soko_forms[i] == f) return i;
+    const struct form *const *all = forms_all();
+    for (int i = 0; all[i]; i++)
+        if (all[i] == f) return i;
     SOKO_ASSERT(!"form not in soko_forms");
     return -1;
 }
@@ -322,6 +340,17 @@ char *store_schema_sql(void)
     return sbuf_take(&b);
 }
 
+char *store_forms_schema_sql(void)
+{
+    char *builtin = store_schema_sql();
+    struct sbuf b = SBUF_INIT;
+    sbuf_adds(&b, builtin);
+    free(builtin);
+    for (size_t i = 0; forms_all()[i]; i++)
+        if (formdef_file(forms_all()[i])) create_table(&b, forms_all()[i]);
+    return sbuf_take(&b);
+}
+
 /* BEGIN IMMEDIATE; when another process keeps the store past the busy timeout, says
  * so plainly rather than "database is locked". Holding the lock, checks that the path
  * still names the file this store opened: a soko whose first import into a new store
@@ -400,6 +429,53 @@ static int schema_version(struct store *s, int *v, struct soko_diag *d)
 {
     int nt, hi;
     return inspect(s, v, &nt, &hi, d);
+}
+
+/* 5 → 6 (issue 11): schools gain the ФИС ОКО login of each school; the form
+ * vpr_scales (conversion scales) is new. */
+static int migrate_login(struct store *s, struct soko_diag *d)
+{
+    int ok1, ok2;
+    long long has = query_count(s, "SELECT count(*) FROM pragma_table_info('schools') WHERE "
+                                   "name = 'login'", &ok1);
+    long long has_sc = query_count(s, "SELECT count(*) FROM sqlite_master WHERE name = "
+                                      "'vpr_scales'", &ok2);
+    if (!ok1 || !ok2) return db_fail(s, d, "migrating to schema 6");
+    struct sbuf b = SBUF_INIT;
+    if (!has)
+        sbuf_adds(&b, "ALTER TABLE schools ADD COLUMN login TEXT;\n"
+                      "ALTER TABLE hist_schools ADD COLUMN login TEXT;\n");
+    if (!has_sc) create_table(&b, form_find("vpr_scales"));
+    int rc = b.len ? exec(s, b.s, d) : SOKO_OK;
+    sbuf_free(&b);
+    return rc;
+}
+
+/* 6 → 7: the tasks of a work (vpr_plan), task results (vpr_tasks) and the reference
+ * figures of Russia, the region and the municipality (vpr_reference,
+ * vpr_reference_tasks): new tables, nothing else changes. */
+static int migrate_tasks(struct store *s, struct soko_diag *d)
+{
+    static const char *const forms[] = {"vpr_plan", "vpr_tasks", "vpr_reference",
+                                         "vpr_reference_tasks", NULL};
+    struct sbuf b = SBUF_INIT;
+    int rc = SOKO_OK;
+    for (int i = 0; forms[i] && !rc; i++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master WHERE name = ?", -1, &st,
+                               NULL) != SQLITE_OK) {
+            rc = db_fail(s, d, "migrating to schema 7");
+            break;
+        }
+        sqlite3_bind_text(st, 1, forms[i], -1, SQLITE_STATIC);
+        int have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+        sqlite3_finalize(st);
+        if (have < 0) rc = db_fail(s, d, "migrating to schema 7");
+        else if (!have) create_table(&b, form_find(forms[i]));
+    }
+    if (!rc && b.len) rc = exec(s, b.s, d);
+    sbuf_free(&b);
+    return rc;
 }
 
 /* Migrations: each step brings user_version v to v+1. Version 1 is generated from the
@@ -489,10 +565,329 @@ static int migrate(struct store *s, struct soko_diag *d)
             rc = !ok1 || !ok2 ? db_fail(s, d, N_("migrating to schema 5")) : b.len ? exec(s, b.s, d) : 0;
             sbuf_free(&b);
         }
+        if (!rc && v < 6) rc = migrate_login(s, d);   /* 5 → 6: schools.login */
+        if (!rc && v < 7) rc = migrate_tasks(s, d);    /* 6 → 7: the task forms */
     }
     if (!rc) rc = exec(s, "PRAGMA user_version = " SOKO_STR(STORE_SCHEMA_VERSION), d);
     if (!rc) return exec(s, "COMMIT", d);
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+/* ----------------------------------------------------------- defined forms */
+
+/* A form defined by an INI file (formdef.h) gets its tables when a writer opens the
+ * store, and its definition is recorded in form_defs: the SHA-256 of the schema it
+ * generates and its columns. When the definition changes, the next writer brings the
+ * tables to it (a rebuild that keeps every stored row) unless that would lose data: a
+ * dropped or retyped column that holds values, or a new required column without a
+ * default while rows are stored — refused with the reason. A reader of a store that
+ * does not hold a defined form yet sees it empty (temporary tables); one whose
+ * recorded definition differs is told to run 'soko migrate'. */
+
+static const char form_defs_sql[] =
+    "CREATE TABLE IF NOT EXISTS form_defs (\n"
+    "  name TEXT PRIMARY KEY,\n"
+    "  sha256 TEXT NOT NULL,\n"
+    "  columns TEXT NOT NULL,\n"
+    "  file TEXT NOT NULL,\n"
+    "  stored TEXT NOT NULL\n"
+    ");\n";
+
+static char *def_schema(const struct form *f)
+{
+    struct sbuf b = SBUF_INIT;
+    create_table(&b, f);
+    return sbuf_take(&b);
+}
+
+static void def_sha(const char *sql, char out[65])
+{
+    struct sha256 c;
+    unsigned char h[32];
+    sha256_init(&c);
+    sha256_update(&c, sql, strlen(sql));
+    sha256_final(&c, h);
+    sha256_hex(h, out);
+}
+
+/* "year INTEGER key, school_id TEXT key, n INTEGER required, note TEXT" */
+static char *def_columns(const struct form *f)
+{
+    struct sbuf b = SBUF_INIT;
+    for (size_t i = 0; i < f->ncols; i++) {
+        const struct form_col *c = &f->cols[i];
+        sbuf_printf(&b, "%s%s %s%s", i ? ", " : "", c->name, sql_type(c),
+                    (c->flags & COL_KEY) ? " key" : (c->flags & COL_REQUIRED) ? " required" : "");
+    }
+    return sbuf_take(&b);
+}
+
+/* One text of a one-row query with one text parameter, or NULL (caller frees). */
+static char *query_text(struct store *s, const char *sql, const char *a)
+{
+    sqlite3_stmt *st;
+    char *v = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return NULL;
+    sqlite3_bind_text(st, 1, a, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        v = xstrdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return v;
+}
+
+static long long count_sql(struct store *s, const char *sql, int *ok)
+{
+    return query_count(s, sql, ok);
+}
+
+/* The base name of a definition file, for messages and the record. */
+static const char *def_base(const struct form *f)
+{
+    const char *p = formdef_file(f), *slash = strrchr(p, '/');
+    return slash ? slash + 1 : p;
+}
+
+/* Values stored in column col of f's table and its history (-1 on failure). */
+static long long def_values(struct store *s, const char *table, const char *col)
+{
+    int ok1, ok2;
+    char *q1 = xasprintf("SELECT count(*) FROM %s WHERE %s IS NOT NULL", table, col);
+    char *q2 = xasprintf("SELECT count(*) FROM hist_%s WHERE %s IS NOT NULL", table, col);
+    long long n = count_sql(s, q1, &ok1) + count_sql(s, q2, &ok2);
+    free(q1);
+    free(q2);
+    return ok1 && ok2 ? n : -1;
+}
+
+/* Brings the stored tables of f to its definition, or says why that would lose data.
+ * Inside the caller's write transaction. */
+static int def_rebuild(struct store *s, const struct form *f, struct soko_diag *d)
+{
+    sqlite3_stmt *st;
+    char *q = xasprintf("SELECT name, type FROM pragma_table_info('%s')", f->name);
+    int rc = sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK
+                 ? db_fail(s, d, "reading a defined form's columns") : SOKO_OK;
+    free(q);
+    if (rc) return rc;
+    char **oname = NULL, **otype = NULL;
+    size_t no = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *n = (const char *)sqlite3_column_text(st, 0);
+        const char *t = (const char *)sqlite3_column_text(st, 1);
+        if (!n || strcmp(n, "import_id") == 0) continue;
+        oname = xrealloc(oname, (no + 1) * sizeof *oname);
+        otype = xrealloc(otype, (no + 1) * sizeof *otype);
+        oname[no] = xstrdup(n);
+        otype[no++] = xstrdup(t ? t : "");
+    }
+    sqlite3_finalize(st);
+    int ok1, ok2;
+    char *q1 = xasprintf("SELECT count(*) FROM %s", f->name);
+    char *q2 = xasprintf("SELECT count(*) FROM hist_%s", f->name);
+    long long rows = count_sql(s, q1, &ok1), hrows = count_sql(s, q2, &ok2);
+    free(q1);
+    free(q2);
+    if (!ok1 || !ok2) rc = db_fail(s, d, "counting a defined form's rows");
+    const char *file = formdef_file(f);
+    /* what the change would lose */
+    for (size_t i = 0; i < no && !rc; i++) {
+        int j = form_col_index(f, oname[i]);
+        if (j >= 0 && strcmp(sql_type(&f->cols[j]), otype[i]) == 0) continue;
+        long long n = def_values(s, f->name, oname[i]);
+        if (n < 0) {
+            rc = db_fail(s, d, "counting a defined form's values");
+        } else if (n > 0) {
+            if (j < 0)
+                soko_diag_add(d, file, 0, 0, P_("the form %s no longer has the column %s, but "
+                                                "store %s holds %lld value in it; expected the "
+                                                "column kept in the definition, or the imports "
+                                                "that hold it undone first (with the definition "
+                                                "as it was: 'soko imports', 'soko undo ID'): "
+                                                "nothing was changed",
+                                                "the form %s no longer has the column %s, but "
+                                                "store %s holds %lld values in it; expected the "
+                                                "column kept in the definition, or the imports "
+                                                "that hold it undone first (with the definition "
+                                                "as it was: 'soko imports', 'soko undo ID'): "
+                                                "nothing was changed", n),
+                              f->name, oname[i], s->path, n);
+            else
+                soko_diag_add(d, file, 0, 0, P_("the column %s of form %s is now of SQL type %s, "
+                                                "but store %s holds %lld value of type %s in it; "
+                                                "expected the type kept, or the imports that hold "
+                                                "it undone first (with the definition as it "
+                                                "was): nothing was changed",
+                                                "the column %s of form %s is now of SQL type %s, "
+                                                "but store %s holds %lld values of type %s in it; "
+                                                "expected the type kept, or the imports that hold "
+                                                "it undone first (with the definition as it "
+                                                "was): nothing was changed", n),
+                              oname[i], f->name, sql_type(&f->cols[j]), s->path, n, otype[i]);
+            rc = SOKO_EDB;
+        }
+    }
+    for (size_t j = 0; j < f->ncols && !rc; j++) {
+        const struct form_col *c = &f->cols[j];
+        int had = 0;
+        for (size_t i = 0; i < no; i++) had |= strcmp(oname[i], c->name) == 0;
+        if (!had && (c->flags & COL_REQUIRED) && !c->deflt && rows + hrows > 0) {
+            soko_diag_add(d, file, 0, 0, P_("the form %s has a new required column %s, but "
+                                            "store %s holds %lld row without it; expected the "
+                                            "new column optional (required = no) or with a "
+                                            "default: nothing was changed",
+                                            "the form %s has a new required column %s, but "
+                                            "store %s holds %lld rows without it; expected the "
+                                            "new column optional (required = no) or with a "
+                                            "default: nothing was changed", rows + hrows),
+                          f->name, c->name, s->path, rows + hrows);
+            rc = SOKO_EDB;
+        }
+    }
+    /* the rebuild: the old tables aside, the new ones made, the rows copied */
+    struct sbuf b = SBUF_INIT, cols = SBUF_INIT, vals = SBUF_INIT;
+    if (!rc) {
+        for (size_t j = 0; j < f->ncols; j++) {
+            const struct form_col *c = &f->cols[j];
+            int had = 0;
+            for (size_t i = 0; i < no; i++) had |= strcmp(oname[i], c->name) == 0;
+            if (!had && !c->deflt) continue;
+            sbuf_printf(&cols, "%s, ", c->name);
+            if (had) {
+                sbuf_printf(&vals, "%s, ", c->name);
+            } else {
+                char *lit = sqlite3_mprintf("%Q, ", c->deflt);
+                sbuf_adds(&vals, lit);
+                sqlite3_free(lit);
+            }
+        }
+        sbuf_printf(&b, "DROP INDEX IF EXISTS %s_import;\nDROP INDEX IF EXISTS hist_%s_by;\n"
+                        "DROP INDEX IF EXISTS hist_%s_import;\nDROP INDEX IF EXISTS hist_%s_key;\n"
+                        "ALTER TABLE %s RENAME TO %s__old;\n"
+                        "ALTER TABLE hist_%s RENAME TO hist_%s__old;\n",
+                    f->name, f->name, f->name, f->name, f->name, f->name, f->name, f->name);
+        create_table(&b, f);
+        sbuf_printf(&b, "INSERT INTO %s(%simport_id) SELECT %simport_id FROM %s__old;\n"
+                        "INSERT INTO hist_%s(%simport_id, replaced_by) SELECT %simport_id, "
+                        "replaced_by FROM hist_%s__old;\n"
+                        "DROP TABLE %s__old;\nDROP TABLE hist_%s__old;\n",
+                    f->name, cols.s, vals.s, f->name, f->name, cols.s, vals.s, f->name, f->name,
+                    f->name);
+        char *msg = NULL;
+        if (sqlite3_exec(s->db, b.s, NULL, NULL, &msg) != SQLITE_OK) {
+            int ext = sqlite3_extended_errcode(s->db);
+            if ((ext & 0xff) == SQLITE_CONSTRAINT || (ext & 0xff) == SQLITE_ERROR) {
+                soko_diag_add(d, file, 0, 0, _("the rows of form %s stored in %s do not meet its "
+                                               "new definition (%s); expected a definition they "
+                                               "meet, or the imports undone first: nothing was "
+                                               "changed"), f->name, s->path,
+                              msg ? msg : sqlite3_errmsg(s->db));
+                rc = SOKO_EDB;
+            } else {
+                rc = explain(s->db, s->path, ext, _("bringing a defined form up to date"), d);
+            }
+        }
+        sqlite3_free(msg);
+    }
+    sbuf_free(&b);
+    sbuf_free(&cols);
+    sbuf_free(&vals);
+    for (size_t i = 0; i < no; i++) {
+        free(oname[i]);
+        free(otype[i]);
+    }
+    free(oname);
+    free(otype);
+    return rc;
+}
+
+/* A reader's empty stand-in for a defined form the store does not hold yet. */
+static int def_temp(struct store *s, const struct form *f, struct soko_diag *d)
+{
+    struct sbuf b = SBUF_INIT;
+    for (int h = 0; h < 2; h++) {
+        sbuf_printf(&b, "CREATE TEMP TABLE %s%s (", h ? "hist_" : "", f->name);
+        for (size_t i = 0; i < f->ncols; i++)
+            sbuf_printf(&b, "%s %s, ", f->cols[i].name, sql_type(&f->cols[i]));
+        sbuf_adds(&b, h ? "import_id INTEGER, replaced_by INTEGER);\n" : "import_id INTEGER);\n");
+    }
+    int rc = exec(s, b.s, d);
+    sbuf_free(&b);
+    return rc;
+}
+
+/* Creates, checks or brings up to date the tables of every defined form. A writer
+ * that finds work takes the write lock and then decides form by form under it. */
+static int sync_defined(struct store *s, struct soko_diag *d)
+{
+    const struct form *const *all = forms_all();
+    int rc = SOKO_OK, writing = 0, ok;
+    long long has_defs = query_count(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                                        "AND name = 'form_defs'", &ok);
+    if (!ok) return db_fail(s, d, "reading the schema");
+    for (size_t i = 0; all[i] && !rc; i++) {
+        const struct form *f = all[i];
+        if (!formdef_file(f)) continue;
+        char *sql = def_schema(f), sha[65];
+        def_sha(sql, sha);
+        char *rec = has_defs ? query_text(s, "SELECT sha256 FROM form_defs WHERE name = ?1",
+                                          f->name) : NULL;
+        char *have = query_text(s, "SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                                   "name = ?1", f->name);
+        int same = rec && have && strcmp(rec, sha) == 0;
+        if (same) {
+            /* up to date */
+        } else if (s->readonly && !have) {
+            rc = def_temp(s, f, d);
+        } else if (s->readonly) {
+            soko_diag_add(d, NULL, 0, 0, _("store %s holds the form %s as it was defined before: "
+                                           "its definition (%s) has changed since; expected the "
+                                           "store brought up to date: run 'soko --db %s migrate' "
+                                           "(it keeps the data, or says why it cannot)"),
+                          s->path, f->name, def_base(f), s->path);
+            rc = SOKO_EDB;
+        } else if (!writing) {
+            /* take the write lock and look at every form again: another soko may have
+               created or migrated them meanwhile */
+            rc = begin_write(s, d);
+            if (!rc) {
+                writing = 1;
+                rc = exec(s, form_defs_sql, d);
+                has_defs = 1;
+                i = (size_t)-1;       /* the loop's i++ makes it 0 */
+            }
+        } else {
+            rc = have ? def_rebuild(s, f, d) : exec(s, sql, d);
+            if (!rc) s->defs_synced++;
+            if (!rc) {
+                sqlite3_stmt *st;
+                char now[32], *cols = def_columns(f);
+                now_iso(now);
+                if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO form_defs(name, sha256, "
+                                              "columns, file, stored) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                       -1, &st, NULL) != SQLITE_OK) {
+                    rc = db_fail(s, d, "recording a form's definition");
+                } else {
+                    sqlite3_bind_text(st, 1, f->name, -1, SQLITE_TRANSIENT);
+                    sqlite3_bind_text(st, 2, sha, -1, SQLITE_TRANSIENT);
+                    sqlite3_bind_text(st, 3, cols, -1, SQLITE_TRANSIENT);
+                    sqlite3_bind_text(st, 4, def_base(f), -1, SQLITE_TRANSIENT);
+                    sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
+                    if (sqlite3_step(st) != SQLITE_DONE)
+                        rc = db_fail(s, d, "recording a form's definition");
+                    sqlite3_finalize(st);
+                }
+                free(cols);
+            }
+        }
+        free(sql);
+        free(rec);
+        free(have);
+    }
+    if (writing) {
+        if (!rc) rc = exec(s, "COMMIT", d);
+        if (rc) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
     return rc;
 }
 
@@ -709,13 +1104,19 @@ static int open_db(struct store *s, const char *fpath, struct soko_diag *d)
 static int setup(struct store *s, struct soko_diag *d)
 {
     int rc = exec(s, "PRAGMA foreign_keys = ON", d);
-    if (!rc && s->readonly) rc = exec(s, "PRAGMA query_only = 1", d);
     if (!rc && !s->readonly) rc = set_wal(s, d);
     if (!rc && !s->readonly) rc = exec(s, "PRAGMA synchronous = NORMAL", d);
     if (!rc) rc = migrate(s, d);
+    if (!rc) rc = sync_defined(s, d);
+    /* a reader's stand-ins for defined forms are made above; nothing is written after */
+    if (!rc && s->readonly) rc = exec(s, "PRAGMA query_only = 1", d);
     if (!rc && sqlite3_prepare_v2(s->db, "SELECT 1 FROM schools WHERE school_id = ?", -1,
                                   &s->school, NULL) != SQLITE_OK)
         rc = db_fail(s, d, "preparing the registry lookup");
+    if (!rc && sqlite3_prepare_v2(s->db, "SELECT school_id FROM schools WHERE lower(login) = "
+                                  "lower(?) ORDER BY school_id LIMIT 1", -1, &s->login,
+                                  NULL) != SQLITE_OK)
+        rc = db_fail(s, d, "preparing the login lookup");
     /* a reader sees one state from its first query to store_close, even when an import
      * commits meanwhile: never the vpr rows of an import without its vpr_dist rows */
     if (!rc && s->readonly) rc = exec(s, "BEGIN", d);
@@ -783,8 +1184,19 @@ int store_open(const char *path, int readonly, struct store **out, struct soko_d
     return SOKO_OK;
 }
 
+static void plans_clear(struct store *s)
+{
+    for (size_t i = 0; i < s->nplans; i++) free(s->plans[i].subject);
+    free(s->plans);
+    s->plans = NULL;
+    s->nplans = 0;
+}
+
 static void finalize_stmts(struct store *s)
 {
+    sqlite3_finalize(s->plan_max);
+    s->plan_max = NULL;
+    plans_clear(s);
     for (int i = 0; i < NFORMS_MAX; i++) {
         sqlite3_finalize(s->t[i].upsert);
         sqlite3_finalize(s->t[i].save);
@@ -799,6 +1211,8 @@ static void finalize_stmts_and_close(struct store *s)
     finalize_stmts(s);
     sqlite3_finalize(s->school);
     s->school = NULL;
+    sqlite3_finalize(s->login);
+    s->login = NULL;
     sqlite3_close(s->db);
     s->db = NULL;
 }
@@ -843,6 +1257,7 @@ void store_close(struct store *s)
     if (s->import_id) store_import_rollback(s);
     finalize_stmts(s);
     sqlite3_finalize(s->school);
+    sqlite3_finalize(s->login);
     if (s->db && s->readonly && !sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (s->db && s->created && s->ino) discard_if_empty(s);
@@ -862,6 +1277,7 @@ void store_last_import(const struct store *s, long long *rows, long long *works,
 }
 int store_snapshot(const struct store *s) { return s->snapshot; }
 int store_found_version(const struct store *s) { return s->found_version; }
+int store_forms_synced(const struct store *s) { return s->defs_synced; }
 
 sqlite3 *store_db(struct store *s) { return s->db; }
 
@@ -871,6 +1287,39 @@ int store_school_exists(struct store *s, const char *school_id)
     sqlite3_bind_text(s->school, 1, school_id, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(s->school);
     sqlite3_reset(s->school);
+    if (rc == SQLITE_ROW) return 1;
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_vpr_scale(struct store *s, long long year, long long grade, const char *subject,
+                    int scale[4])
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT max_score, min3, min4, min5 FROM vpr_scales WHERE "
+                                  "year = ? AND grade = ? AND subject = ?", -1, &st,
+                           NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, year);
+    sqlite3_bind_int64(st, 2, grade);
+    sqlite3_bind_text(st, 3, subject, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        for (int k = 0; k < 4; k++) scale[k] = sqlite3_column_int(st, k);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW) return 1;
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_school_by_login(struct store *s, const char *login, char *id, size_t n)
+{
+    sqlite3_reset(s->login);
+    sqlite3_bind_text(s->login, 1, login, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s->login);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(s->login, 0);
+        snprintf(id, n, "%s", t ? (const char *)t : "");
+    }
+    sqlite3_reset(s->login);
     if (rc == SQLITE_ROW) return 1;
     return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -910,6 +1359,7 @@ int store_import_begin(struct store *s, const struct form *f, const char *file,
     s->form = f;
     s->file = file;
     s->n_rows = s->n_works = s->n_participants = 0;
+    plans_clear(s);
     return SOKO_OK;
 }
 
@@ -1060,6 +1510,242 @@ static int vpr_agree(struct store *s, struct table_stmts *t, struct load_row *r,
     return bad ? SOKO_EINPUT : 0;
 }
 
+/* ---------------------------------------------- the task forms: checks against the plan */
+
+static int is_form(const struct form *f, const char *name) { return strcmp(f->name, name) == 0; }
+
+static const struct load_cell *cell_of(const struct load_row *r, const char *name)
+{
+    int j = form_col_index(r->form, name);
+    SOKO_ASSERT(j >= 0);
+    return &r->cells[j];
+}
+
+static struct load_cell *cell_mut(struct load_row *r, const char *name)
+{
+    int j = form_col_index(r->form, name);
+    SOKO_ASSERT(j >= 0);
+    return &r->cells[j];
+}
+
+/* The plan's tasks of the row's work, "1, 2, 9.1", for a message (caller frees). */
+static char *plan_tasks(struct store *s, const struct load_row *r)
+{
+    sqlite3_stmt *st;
+    struct sbuf b = SBUF_INIT;
+    sbuf_add(&b, "", 0);
+    if (sqlite3_prepare_v2(s->db, "SELECT task FROM vpr_plan WHERE year = ?1 AND grade = ?2 AND "
+                                  "subject = ?3 ORDER BY CAST(task AS INTEGER), task",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sbuf_take(&b);
+    sqlite3_bind_int64(st, 1, cell_of(r, "year")->i);
+    sqlite3_bind_int64(st, 2, cell_of(r, "grade")->i);
+    sqlite3_bind_text(st, 3, cell_of(r, "subject")->s, -1, SQLITE_TRANSIENT);
+    int n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (n++ == 40) {
+            sbuf_adds(&b, ", ...");
+            break;
+        }
+        sbuf_printf(&b, "%s%s", n > 1 ? ", " : "", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return sbuf_take(&b);
+}
+
+/* The task's maximum score in the stored plan: SOKO_OK with *max, SOKO_EINPUT with the
+ * row refused by name (no plan, or a task the plan lacks), or the store's failure. */
+static int plan_task_max(struct store *s, const struct load_row *r, long long *max,
+                         struct soko_diag *d)
+{
+    if (!s->plan_max &&
+        sqlite3_prepare_v2(s->db, "SELECT max_score FROM vpr_plan WHERE year = ?1 AND grade = ?2 "
+                                  "AND subject = ?3 AND task = ?4", -1, &s->plan_max,
+                           NULL) != SQLITE_OK)
+        return db_fail(s, d, "looking up the plan of a work");
+    sqlite3_reset(s->plan_max);
+    long long year = cell_of(r, "year")->i, grade = cell_of(r, "grade")->i;
+    const char *subject = cell_of(r, "subject")->s, *task = cell_of(r, "task")->s;
+    sqlite3_bind_int64(s->plan_max, 1, year);
+    sqlite3_bind_int64(s->plan_max, 2, grade);
+    sqlite3_bind_text(s->plan_max, 3, subject, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s->plan_max, 4, task, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s->plan_max);
+    if (rc == SQLITE_ROW) {
+        *max = sqlite3_column_int64(s->plan_max, 0);
+        sqlite3_reset(s->plan_max);
+        return SOKO_OK;
+    }
+    sqlite3_reset(s->plan_max);
+    if (rc != SQLITE_DONE) return db_fail(s, d, "looking up the plan of a work");
+    char *tasks = plan_tasks(s, r);
+    if (!*tasks)
+        soko_diag_add(d, s->file, r->line, 0,
+                      _("task %s: the store has no plan of the work (ВПР %lld, grade %lld, %s); "
+                        "expected the work's plan imported first (form vpr_plan)"),
+                      task, year, grade, subject);
+    else
+        soko_diag_add(d, s->file, r->line, 0,
+                      _("task %s is not a task of the work's plan (ВПР %lld, grade %lld, %s: "
+                        "tasks %s); expected a task of the plan"),
+                      task, year, grade, subject, tasks);
+    free(tasks);
+    return SOKO_EINPUT;
+}
+
+/* vpr_tasks: the task in the plan, points within max × participants, and both figures
+ * filled in (points = completion / 100 × max × participants). */
+static int tasks_row(struct store *s, struct load_row *r, struct soko_diag *d)
+{
+    long long max;
+    int rc = plan_task_max(s, r, &max, d);
+    if (rc) return rc;
+    const char *task = cell_of(r, "task")->s;
+    long long n = cell_of(r, "participants")->i;
+    struct load_cell *pc = cell_mut(r, "completion"), *pt = cell_mut(r, "points");
+    struct load_cell *pm = cell_mut(r, "max_score");
+    if (pm->present && pm->i != max) {
+        soko_diag_add(d, s->file, r->line, 0,
+                      _("task %s: maximum score %lld here, but %lld in the work's plan; expected "
+                        "the plan's"), task, pm->i, max);
+        return SOKO_EINPUT;
+    }
+    pm->present = 1;
+    pm->i = max;
+    double cap = (double)max * (double)n;
+    if (!pc->present && !pt->present) {
+        soko_diag_add(d, s->file, r->line, 0,
+                      _("task %s: neither the completion nor the points are given; expected "
+                        "one of them"), task);
+        return SOKO_EINPUT;
+    }
+    if (pt->present && pt->r > cap + 1e-9) {
+        soko_diag_add(d, s->file, r->line, 0,
+                      _("task %s: %g points, more than the maximum %lld × %lld participants = "
+                        "%g; expected at most %g"), task, pt->r, max, n, cap, cap);
+        return SOKO_EINPUT;
+    }
+    if (pc->present && pt->present && cap > 0 &&
+        fabs(pc->r - 100.0 * pt->r / cap) > 0.5 + 1e-9) {
+        soko_diag_add(d, s->file, r->line, 0,
+                      _("task %s: completion %g %% but %g points of %g possible (%.1f %%); "
+                        "expected the two to agree"), task, pc->r, pt->r, cap,
+                      100.0 * pt->r / cap);
+        return SOKO_EINPUT;
+    }
+    if (!pt->present) {
+        pt->present = 1;
+        pt->r = pc->r / 100.0 * cap;
+    } else if (!pc->present) {
+        pc->present = 1;
+        pc->r = cap > 0 ? 100.0 * pt->r / cap : 0.0;
+    }
+    if (n == 0) pc->present = 0;     /* nobody wrote it: no completion */
+    return SOKO_OK;
+}
+
+/* vpr_plan: the sums per work, checked at the commit (plan_sums_check). */
+static int plan_row(struct store *s, const struct load_row *r, struct soko_diag *d)
+{
+    long long year = cell_of(r, "year")->i, grade = cell_of(r, "grade")->i;
+    const char *subject = cell_of(r, "subject")->s;
+    const struct load_cell *wm = cell_of(r, "work_max");
+    struct plan_sum *p = NULL;
+    for (size_t i = s->nplans; i-- > 0 && !p;)
+        if (s->plans[i].year == year && s->plans[i].grade == grade &&
+            strcmp(s->plans[i].subject, subject) == 0)
+            p = &s->plans[i];
+    if (!p) {
+        s->plans = xrealloc(s->plans, (s->nplans + 1) * sizeof *s->plans);
+        p = &s->plans[s->nplans++];
+        *p = (struct plan_sum){year, grade, xstrdup(subject), 0, -1, 0};
+    }
+    if (wm->present) {
+        if (p->work_max >= 0 && p->work_max != wm->i) {
+            soko_diag_add(d, s->file, r->line, 0,
+                          _("the work's maximum is %lld here but %lld on an earlier row of the "
+                            "work (ВПР %lld, grade %lld, %s); expected one maximum per work"),
+                          wm->i, p->work_max, year, grade, subject);
+            return SOKO_EINPUT;
+        }
+        p->work_max = wm->i;
+    }
+    p->sum += cell_of(r, "max_score")->i;
+    p->line = r->line;
+    return SOKO_OK;
+}
+
+/* At the commit of a vpr_plan import: each work's tasks add up to its maximum where it
+ * is given (work_max), and no stored vpr row of the work gives a maximum primary score
+ * above what the tasks allow. (A vpr max_score below the plan's sum is not refused:
+ * exports and the samples carry the best score achieved there as often as the work's
+ * maximum.) */
+static int plan_sums_check(struct store *s, struct soko_diag *d)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT max(max_score), count(*) FROM vpr WHERE year = ?1 AND "
+                                  "grade = ?2 AND subject = ?3 AND max_score > ?4",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(s, d, "checking a plan against the stored ВПР results");
+    int bad = 0, rc = SOKO_OK;
+    for (size_t i = 0; i < s->nplans && !rc; i++) {
+        const struct plan_sum *p = &s->plans[i];
+        if (p->work_max >= 0 && p->sum != p->work_max) {
+            soko_diag_add(d, s->file, p->line, 0,
+                          _("the tasks' maximum scores of the work (ВПР %lld, grade %lld, %s) add "
+                            "up to %lld, but its maximum (work_max) is %lld; expected the plan to "
+                            "add up to the work's maximum"),
+                          p->year, p->grade, p->subject, p->sum, p->work_max);
+            bad = 1;
+            continue;
+        }
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, p->year);
+        sqlite3_bind_int64(st, 2, p->grade);
+        sqlite3_bind_text(st, 3, p->subject, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 4, p->sum);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+            soko_diag_add(d, s->file, p->line, 0,
+                          _("the tasks' maximum scores of the work (ВПР %lld, grade %lld, %s) add "
+                            "up to %lld, but the stored ВПР results of %lld school(s) give a "
+                            "maximum primary score up to %lld; expected the plan to add up to "
+                            "the work's maximum"),
+                          p->year, p->grade, p->subject, p->sum,
+                          (long long)sqlite3_column_int64(st, 1),
+                          (long long)sqlite3_column_int64(st, 0));
+            bad = 1;
+        } else if (step != SQLITE_ROW && step != SQLITE_DONE)
+            rc = db_fail(s, d, "checking a plan against the stored ВПР results");
+    }
+    sqlite3_finalize(st);
+    return rc ? rc : bad ? SOKO_EINPUT : SOKO_OK;
+}
+
+/* vpr_reference: the shares add up to 100 within the rounding. */
+static int reference_row(struct store *s, const struct load_row *r, struct soko_diag *d)
+{
+    double sum = cell_of(r, "p2")->r + cell_of(r, "p3")->r + cell_of(r, "p4")->r +
+                 cell_of(r, "p5")->r;
+    if (fabs(sum - 100.0) <= 1.0 + 1e-9) return SOKO_OK;
+    soko_diag_add(d, s->file, r->line, 0,
+                  _("the shares of the marks add up to %.1f %%; expected 100 %% (within ±1 for "
+                    "the rounding)"), sum);
+    return SOKO_EINPUT;
+}
+
+/* The checks of the task forms against the stored plan (may fill in the row). */
+static int task_forms_row(struct store *s, struct load_row *r, struct soko_diag *d)
+{
+    const struct form *f = r->form;
+    long long max;
+    if (is_form(f, "vpr_tasks")) return tasks_row(s, r, d);
+    if (is_form(f, "vpr_plan")) return plan_row(s, r, d);
+    if (is_form(f, "vpr_reference")) return reference_row(s, r, d);
+    if (is_form(f, "vpr_reference_tasks")) return plan_task_max(s, r, &max, d);
+    return SOKO_OK;
+}
+
 int store_put_row(struct store *s, const struct load_row *r0, struct soko_diag *d)
 {
     SOKO_ASSERT(s->import_id);
@@ -1069,6 +1755,7 @@ int store_put_row(struct store *s, const struct load_row *r0, struct soko_diag *
     struct table_stmts *t = &s->t[form_index(f)];
     struct load_row r = *r0;
     if (t->peer && (rc = vpr_agree(s, t, &r, d)) != 0) return rc;
+    if ((rc = task_forms_row(s, &r, d)) != 0) return rc;
 
     sqlite3_reset(t->save);
     bind_key(t->save, f, &r, s->import_id);
@@ -1185,6 +1872,13 @@ int store_import_commit(struct store *s, const char *sha256, long rows, long lon
         store_import_rollback(s);
         return SOKO_OK;
     }
+    if (is_form(s->form, "vpr_plan")) {
+        int rc = plan_sums_check(s, d);
+        if (rc) {
+            store_import_rollback(s);
+            return rc;
+        }
+    }
     if (sqlite3_prepare_v2(s->db, "UPDATE imports SET sha256 = ?, rows = ?, works = ?, "
                                   "participants = ? WHERE id = ?", -1, &st,
                            NULL) != SQLITE_OK) {
@@ -1215,6 +1909,7 @@ int store_import_commit(struct store *s, const char *sha256, long rows, long lon
 
 void store_import_rollback(struct store *s)
 {
+    plans_clear(s);
     if (sqlite3_get_autocommit(s->db) == 0) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     s->import_id = 0;
 }
@@ -1329,14 +2024,23 @@ int store_undo(struct store *s, long long id, struct soko_diag *d)
         goto fail;
     }
     const struct form *f = form_find((const char *)sqlite3_column_text(st, 0));
+    char *fname = xstrdup((const char *)sqlite3_column_text(st, 0));
     int undone = strcmp((const char *)sqlite3_column_text(st, 1), "undone") == 0;
     sqlite3_finalize(st);
+    if (!undone && !f)
+        soko_diag_add(d, NULL, 0, 0, _("import #%lld is of the form %s, which is not defined "
+                                       "here; expected its definition (%s.ini under DEFS/forms "
+                                       "or $SOKO_FORMS)"), id, fname, fname);
+    free(fname);
     if (undone) {
         soko_diag_add(d, NULL, 0, 0, _("import #%lld was already undone"), id);
         rc = SOKO_EUSAGE;
         goto fail;
     }
-    SOKO_ASSERT(f);
+    if (!f) {
+        rc = SOKO_EUSAGE;
+        goto fail;
+    }
     const struct form *tf[3];
     size_t nt = tables_of(f, tf);
     for (size_t i = 0; i < nt && !rc; i++) rc = undo_table(s, tf[i], id, d);
@@ -1763,8 +2467,8 @@ int store_ids(struct store *s, enum store_id_kind kind, int (*cb)(void *ctx, con
 int store_school_known(struct store *s, const char *school_id, struct soko_diag *d)
 {
     struct sbuf b = SBUF_INIT;
-    for (size_t i = 0; soko_forms[i]; i++) {
-        const struct form *f = soko_forms[i];
+    for (size_t i = 0; forms_all()[i]; i++) {
+        const struct form *f = forms_all()[i];
         if (form_col_index(f, "school_id") < 0) continue;
         sbuf_printf(&b, "%sSELECT 1 FROM %s WHERE school_id = ?1", b.len ? " UNION ALL " : "",
                     f->name);

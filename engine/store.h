@@ -31,7 +31,7 @@
 
 #include <sqlite3.h>
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 7
 
 struct store;
 
@@ -49,6 +49,10 @@ const char *store_path(const struct store *s);
 int store_created(const struct store *s);
 int store_snapshot(const struct store *s);
 int store_found_version(const struct store *s);
+/* The defined forms (formdef.h) whose tables this open created or brought up to date:
+ * a writer's open records every defined form in the table form_defs (the SHA-256 of
+ * its schema, its columns) and migrates a changed one unless that would lose data. */
+int store_forms_synced(const struct store *s);
 /* Adds the message for the last failed call on the store's connection (see Errors
  * above) and returns its status: for callers that got a failure as a value, such as
  * store_school_exists' -1. `what` is a gerund phrase: "looking up a school". */
@@ -63,6 +67,13 @@ int store_import_begin(struct store *s, const struct form *f, const char *file,
 int store_put_row(struct store *s, const struct load_row *r, struct soko_diag *d);
 /* load_sink.school_exists. */
 int store_school_exists(struct store *s, const char *school_id);
+/* load_sink.school_by_login: the school_id of the school whose login is `login`
+ * (compared ignoring ASCII case) into id; 1 found, 0 not, -1 on a store error. */
+int store_school_by_login(struct store *s, const char *login, char *id, size_t n);
+/* load_sink.scale: the conversion scale of a ВПР work (form vpr_scales) as
+ * {max_score, min3, min4, min5}; 1 found, 0 not, -1 on a store error. */
+int store_vpr_scale(struct store *s, long long year, long long grade, const char *subject,
+                    int scale[4]);
 /* Ends the import. When the same bytes (sha256) are already stored whole by an
  * earlier import of the same form, nothing is written and *same_as is that import's
  * id; otherwise the import is committed and *id is its new id. The log records what
@@ -134,6 +145,9 @@ int store_school_known(struct store *s, const char *school_id, struct soko_diag 
 
 /* The CREATE statements of the current schema (for docs and tests); caller frees. */
 char *store_schema_sql(void);
+/* The same with the tables of every defined form (formdef.h) after the built-in ones:
+ * a schema to compile definitions against without a store. Caller frees. */
+char *store_forms_schema_sql(void);
 
 /* --- read helpers for the analyses --------------------------------------------------
  * They take any connection to a store — the read-only one that indicators.h and

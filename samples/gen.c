@@ -59,7 +59,7 @@ static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v;
  * never shifts the numbers drawn for the old ones. */
 enum tag {
     T_LEVEL = 1, T_COHORT, T_ROSTER, T_SUBJ, T_WORKYEAR, T_DRIFT, T_CALIB, T_ELECT,
-    T_VPR, T_OGE, T_EGE, T_RDR, T_OLYMP, T_ADMIT, T_CTX, T_SCHOOL, T_ABSENT
+    T_VPR, T_OGE, T_EGE, T_RDR, T_OLYMP, T_ADMIT, T_CTX, T_SCHOOL, T_ABSENT, T_TASK, T_OWN
 };
 
 typedef struct rng { uint64_t s[4]; } rng;
@@ -346,8 +346,12 @@ static const char *const role_name_ru[] = { /* as Excel files of an office write
 /* The forms, in the order files are listed. */
 enum form_id {
     F_SCHOOLS, F_CLUSTERS, F_CONTEXT, F_VPR, F_VPR_STUDENTS, F_OGE, F_EGE, F_RDR,
-    F_OLYMPIAD, F_ADMISSIONS, NFORMS
+    F_OLYMPIAD, F_ADMISSIONS, F_VPR_PLAN, F_VPR_TASKS, F_VPR_REF_TASKS, F_VPR_REF,
+    /* the district's own monitorings (defs/forms/): the district preset only */
+    F_CAREER, F_CONTESTS, F_DIRECTORS, F_GIFTED, F_NIKO, F_RECHECK, F_SURVEY_500,
+    F_CONTEXT_CLASS, F_TRAINING_EXAM, F_ZNAK, NFORMS
 };
+#define F_FIRST_OWN F_CAREER
 
 #define MAXCL 2
 
@@ -826,6 +830,44 @@ static const struct form_def form_defs[NFORMS] = {
     { "admissions", "year,school_id,graduates,university,university_profile,college,budget",
       "год;код ОО;выпускников 11 кл.;поступили в вузы;в вузы по профилю ОО;в СПО;"
       "на бюджет" },
+    { "vpr_plan", "year,grade,subject,task,max_score,level,skill,code", NULL },
+    { "vpr_tasks", "year,school_id,grade,subject,task,participants,points", NULL },
+    { "vpr_reference_tasks", "year,level,grade,subject,task,completion", NULL },
+    { "vpr_reference", "year,level,grade,subject,name,participants,p2,p3,p4,p5", NULL },
+    { "career", "year,school_id,students,in_programs,diagnostics,trials,profile_classes",
+      "год;код ОО;обучающихся 6–11 классов;охвачено программами профориентации;"
+      "прошли профдиагностику;прошли профессиональные пробы;профильных классов" },
+    { "contests", "year,school_id,stage,participants,winners,prizewinners",
+      "год;код ОО;уровень;участников;победителей;призёров" },
+    { "directors", "year,school_id,results,objectivity,staff,development,projects",
+      "год;код ОО;результаты оценочных процедур;объективность оценивания;кадровые условия;"
+      "профессиональное развитие педагогов;участие в районных проектах" },
+    { "gifted", "year,school_id,students,gifted,gifted_high,teachers,teachers_gifted",
+      "год;код ОО;обучающихся;в базе одарённых детей;"
+      "из них с результатами регионального уровня и выше;педагогов;педагогов в базе" },
+    { "niko", "year,school_id,study,grade,sampled,participants,m2,m3,m4,m5",
+      "год;код ОО;исследование;класс;в выборке;участников;отметка 2;отметка 3;отметка 4;"
+      "отметка 5" },
+    { "recheck", "year,school_id,grade,subject,own_mean,recheck_mean,l1_1,l1_2,l1_3,l2_1,"
+                 "l2_2,l2_3,l3_1,l3_2,l3_3",
+      "год;код ОО;класс;предмет;средний процент выполнения (ОО);"
+      "средний процент выполнения (перепроверка);ниже базового: ниже базового;"
+      "ниже базового: базовый;ниже базового: повышенный;базовый: ниже базового;"
+      "базовый: базовый;базовый: повышенный;повышенный: ниже базового;повышенный: базовый;"
+      "повышенный: повышенный" },
+    { "survey_500", "year,school_id,factor,score", "год;код ОО;фактор риска;оценка" },
+    { "context_class", "year,school_id,class,students,low_income,large_family,single_parent,"
+                        "non_native,ovz,no_internet,parents_higher_ed",
+      "год;код ОО;класс;обучающихся в классе;из малообеспеченных семей;из многодетных семей;"
+      "из неполных семей;для кого русский язык не родной;с ОВЗ;"
+      "без доступа к интернету дома;хотя бы один родитель с высшим образованием" },
+    { "training_exam", "year,school_id,grade,subject,participants,m2,m3,m4,m5,mean_score",
+      "год;код ОО;класс;предмет;участников;отметка 2;отметка 3;отметка 4;отметка 5;"
+      "средний балл" },
+    { "znak", "year,school_id,grade,subject,participants,below_basic,basic,advanced,"
+              "mean_percent",
+      "год;код ОО;класс;предмет;участников;ниже базового;базовый;повышенный;"
+      "средний процент выполнения" },
 };
 
 /* ==========================================================================
@@ -1232,6 +1274,143 @@ static void write_students(struct form *fm, int mirror, int year, const struct s
     }
 }
 
+/* --- ВПР tasks: the plan of Математика 5 and per-school task results ---------------
+ * Every pupil who wrote the work earns each point of a task when their result (the
+ * work's shift for the school, their ability and a fresh N(0, 1) draw) is above the
+ * task's difficulty (milli-sd; the k-th point of a task is 300 harder). Planted in the
+ * district preset (samples/README.md): task 10 is 1300 harder in the humanities
+ * cluster (its common problem), task 6 is 1500 harder in school 329 (its particular
+ * problem, which its cluster does not share), and tasks 11 (basic) and 14 (high) are
+ * hard for everyone (district-wide difficulties). Russia and the region are given
+ * figures of the ФИС ОКО kind (typed, not simulated). */
+struct task_def {
+    const char *label, *level, *skill, *code;
+    int max, diff;
+    int russia, region;   /* tenths of % */
+};
+
+static const struct task_def math5_tasks[] = {
+    {"1", "Б", "Развитие представлений о числе и числовых системах от натуральных до "
+               "действительных чисел", "1.1", 1, -1100, 800, 815},
+    {"2", "Б", "Умение выполнять арифметические действия с натуральными числами", "1.2", 1,
+     -900, 760, 775},
+    {"3", "Б", "Умение выполнять арифметические действия с обыкновенными дробями", "1.3", 1,
+     -700, 700, 715},
+    {"4", "Б", "Умение находить часть числа и число по его части", "1.4", 1, -600, 695, 705},
+    {"5", "Б", "Умение решать текстовые задачи на движение, работу, покупки", "3.1", 1, -800, 745, 760},
+    {"6", "Б", "Умение выполнять арифметические действия с десятичными дробями", "1.5", 2, -500, 610, 625},
+    {"7", "Б", "Умение извлекать информацию, представленную в таблицах и на диаграммах", "4.1",
+     1, -400, 655, 665},
+    {"8", "П", "Умение решать задачи разных типов в несколько действий", "3.2", 2, 200, 435, 445},
+    {"9(1)", "Б", "Умение применять изученные понятия для решения задач практического "
+                  "характера", "3.3", 1, -300, 620, 630},
+    {"9(2)", "П", "Умение моделировать реальные ситуации на языке математики", "3.4", 1, 400, 370, 380},
+    {"10", "Б", "Умение выполнять простейшие построения и измерения на местности", "5.1", 2,
+     -700, 640, 650},
+    {"11", "Б", "Умение оценивать размеры реальных объектов окружающего мира", "5.2", 1, 450, 550, 560},
+    {"12", "П", "Умение применять геометрические представления при решении практических "
+                "задач", "5.3", 1, 600, 370, 380},
+    {"13", "В", "Умение решать текстовые задачи повышенной сложности", "3.5", 2, 1000, 230, 240},
+    {"14", "В", "Умение решать логические задачи", "6.1", 2, 1900, 85, 90},
+};
+#define NTASKS ((int)(sizeof math5_tasks / sizeof math5_tasks[0]))
+
+static int is_tasks_work(const struct vpr_work *w) { return w->grade == 5 && w->subj == S_MATH; }
+
+static int in_cluster(const struct school *sc, const char *id)
+{
+    int j;
+    for (j = 0; j < sc->ncl; j++)
+        if (strcmp(sc->cl_id[j], id) == 0)
+            return 1;
+    return 0;
+}
+
+/* The plan and the reference figures of a year (written once per year). */
+static void gen_task_plan(struct gen *g, int year)
+{
+    struct form *fp = &g->fm[F_VPR_PLAN], *fr = &g->fm[F_VPR_REF_TASKS];
+    int t, lvl;
+    for (t = 0; t < NTASKS; t++) {
+        const struct task_def *d = &math5_tasks[t];
+        fm_row(fp, 0);
+        fm_year(fp, year);
+        fm_int(fp, 5);
+        fm_str(fp, subj_name[S_MATH]);
+        fm_str(fp, d->label);
+        fm_int(fp, d->max);
+        fm_str(fp, d->level);
+        fm_str(fp, d->skill);
+        fm_str(fp, d->code);
+        fm_end(fp);
+    }
+    {
+        /* the marks of Russia and the region (tenths of %, adding up to 1000) */
+        static const int share[2][4] = {{121, 403, 330, 146}, {85, 380, 362, 173}};
+        static const long long size[2] = {1250000, 41000};
+        struct form *fm = &g->fm[F_VPR_REF];
+        for (lvl = 0; lvl < 2; lvl++) {
+            int k = year - g->first_year, j;
+            fm_row(fm, 0);
+            fm_year(fm, year);
+            fm_str(fm, lvl ? "region" : "russia");
+            fm_int(fm, 5);
+            fm_str(fm, subj_name[S_MATH]);
+            fm_str(fm, lvl ? "Условный регион" : "");
+            fm_int(fm, size[lvl] + 1000 * k);
+            for (j = 0; j < 4; j++)      /* a little better each year: «2» to «4» */
+                fm_fix(fm, share[lvl][j] + (j == 0 ? -3 * k : j == 2 ? 3 * k : 0), 1);
+            fm_end(fm);
+        }
+    }
+    for (lvl = 0; lvl < 2; lvl++)
+        for (t = 0; t < NTASKS; t++) {
+            const struct task_def *d = &math5_tasks[t];
+            fm_row(fr, 0);
+            fm_year(fr, year);
+            fm_str(fr, lvl ? "region" : "russia");
+            fm_int(fr, 5);
+            fm_str(fr, subj_name[S_MATH]);
+            fm_str(fr, d->label);
+            fm_fix(fr, (lvl ? d->region : d->russia) + (year - g->first_year) * 5, 1);
+            fm_end(fr);
+        }
+}
+
+static void gen_tasks(struct gen *g, const struct school *sc, int year, int lvl, int wi,
+                      const int *ability, const struct pupil *p, int n)
+{
+    const struct vpr_work *w = &vpr_works[wi];
+    struct form *ft = &g->fm[F_VPR_TASKS];
+    int shift = subj_shift(g, sc, lvl, w->subj, year, wi)
+              + hjit(g, T_DRIFT, (uint64_t)year, (uint64_t)wi, 0, 60)
+              + sc->vpr_boost + (sc->jump_k >= 0 && year - g->first_year >= sc->jump_k ? sc->jump : 0);
+    int t, i, k;
+    for (t = 0; t < NTASKS; t++) {
+        const struct task_def *d = &math5_tasks[t];
+        int diff = d->diff, points = 0;
+        rng r;
+        if (g->preset && strcmp(d->label, "10") == 0 && in_cluster(sc, "humanities"))
+            diff += 1300;                       /* task 10: the cluster's common problem */
+        if (g->preset && strcmp(d->label, "6") == 0 && strcmp(sc->id, "329") == 0)
+            diff += 1500;                       /* task 6: 329's particular problem */
+        rng_init(&r, g->seed, T_TASK, (uint64_t)sc->idx, (uint64_t)year, (uint64_t)t);
+        for (i = 0; i < n; i++)
+            for (k = 0; k < d->max; k++)
+                if (shift + ability[p[i].num] + rng_nrm(&r) > diff + 300 * k)
+                    points++;
+        fm_row(ft, 0);
+        fm_year(ft, year);
+        fm_str(ft, sc->id);
+        fm_int(ft, w->grade);
+        fm_str(ft, subj_name[w->subj]);
+        fm_str(ft, d->label);
+        fm_int(ft, n);
+        fm_int(ft, points);
+        fm_end(ft);
+    }
+}
+
 static void gen_vpr(struct gen *g, const struct school *sc, int year, int k, int lvl,
                     int mirror)
 {
@@ -1260,6 +1439,8 @@ static void gen_vpr(struct gen *g, const struct school *sc, int year, int k, int
         if (cnt == 0)
             continue;
         vpr_aggregate(pupils, cnt, &a);
+        if (want_vpr && is_tasks_work(w) && g->fm[F_VPR_TASKS].csv)
+            gen_tasks(g, sc, year, lvl, wi, ability, pupils, cnt);
         if (want_vpr) {
             fm_row(fv, mirror);
             fm_year(fv, year);
@@ -1583,6 +1764,16 @@ static void gen_admissions(struct gen *g, const struct school *sc, int year, int
 static void ctx_row(struct form *fm, int mirror, int year, const struct school *sc,
                     const char *factor, long long v, int dec)
 {
+    if (strncmp(factor, "risk_", 5) == 0) {
+        /* the «500+» questionnaire scores the same risk 1 (none) to 5 (high) */
+        struct form *sv = fm + (F_SURVEY_500 - F_CONTEXT);
+        fm_row(sv, mirror);
+        fm_year(sv, year);
+        fm_str(sv, sc->id);
+        fm_str(sv, factor);
+        fm_int(sv, clampi((int)v + 1 + (sc->idx + year + (int)strlen(factor)) % 3 / 2, 1, 5));
+        fm_end(sv);
+    }
     fm_row(fm, mirror);
     fm_year(fm, year);
     fm_str(fm, sc->id);
@@ -1646,6 +1837,255 @@ static void gen_context(struct gen *g, const struct school *sc, int year, int lv
 }
 
 /* ==========================================================================
+ * The district's own monitorings (defs/forms/): the preset only
+ * ========================================================================== */
+
+/* A value in tenths within [lo, hi] tenths. */
+static int tenth_clamp(int v, int lo, int hi) { return clampi(v, lo, hi); }
+
+/* Marks 2..5 of n pupils at a latent shift (milli-sd): counts into m[0..3]. */
+static void marks_of(rng *r, int n, int shift, int m[4])
+{
+    int i;
+    m[0] = m[1] = m[2] = m[3] = 0;
+    for (i = 0; i < n; i++) {
+        int z = shift + rng_nrm(r) * 900 / 1000;
+        m[z < -1200 ? 0 : z < -100 ? 1 : z < 800 ? 2 : 3]++;
+    }
+}
+
+static void gen_own(struct gen *g, const struct school *sc, int year, int k, int lvl,
+                    int mirror)
+{
+    uint64_t id = (uint64_t)sc->idx, y = (uint64_t)year;
+    int lenient = sc->vpr_inflate > 0 || sc->anomaly > 0 || (sc->jump_k >= 0 && k >= sc->jump_k);
+    int poor = sc->low_income >= 0, active = 0, gr, j, m[4];
+    int students = 0, seniors = 0;
+    struct form *fm;
+    rng r;
+    for (j = 0; j < sc->ncl; j++)
+        active |= sc->cl_role[j] == R_ACTIVIST || sc->cl_role[j] == R_FLAGSHIP ||
+                  sc->cl_role[j] == R_CURATOR;
+    for (gr = 1; gr <= 11; gr++) {
+        students += cohort(g, sc, year, gr);
+        if (gr >= 6)
+            seniors += cohort(g, sc, year, gr);
+    }
+    rng_init(&r, g->seed, T_OWN, id, y, 0);
+
+    /* directors' effectiveness: scores 0..10 in tenths */
+    fm = &g->fm[F_DIRECTORS];
+    fm_row(fm, mirror);
+    fm_year(fm, year);
+    fm_str(fm, sc->id);
+    fm_fix(fm, tenth_clamp(65 + lvl * 25 / 1000 + hjit(g, T_OWN, id, y, 1, 5), 0, 100), 1);
+    fm_fix(fm, tenth_clamp((lenient ? 35 : 80) + hjit(g, T_OWN, id, y, 2, 8), 0, 100), 1);
+    fm_fix(fm, tenth_clamp((poor ? 45 : 72) + hjit(g, T_OWN, id, y, 3, 10), 0, 100), 1);
+    fm_fix(fm, tenth_clamp(62 + hjit(g, T_OWN, id, y, 4, 15), 0, 100), 1);
+    fm_fix(fm, tenth_clamp((active ? 85 : 50) + hjit(g, T_OWN, id, y, 5, 10), 0, 100), 1);
+    fm_end(fm);
+
+    /* re-checking of РДР: one work a year, grade 8 physics; the school's levels against
+       the re-check's, more often higher where the school's marks are inflated */
+    fm = &g->fm[F_RECHECK];
+    {
+        int n = cohort(g, sc, year, 8) * 9 / 10, c[3][3] = {{0}}, i, sum_own = 0, sum_re = 0;
+        for (i = 0; i < n; i++) {
+            int z = lvl + rng_nrm(&r) * 900 / 1000, re = z < -900 ? 0 : z < 700 ? 1 : 2, own = re;
+            if (re < 2 && rng_permille(&r, lenient ? 220 : 25))
+                own = re + 1;
+            else if (re > 0 && rng_permille(&r, 20))
+                own = re - 1;
+            c[own][re]++;
+            sum_own += 30 + own * 30;
+            sum_re += 30 + re * 30;
+        }
+        if (n > 0) {
+            fm_row(fm, mirror);
+            fm_year(fm, year);
+            fm_str(fm, sc->id);
+            fm_int(fm, 8);
+            fm_str(fm, "Физика");
+            fm_fix(fm, tenths(sum_own, n), 1);
+            fm_fix(fm, tenths(sum_re, n), 1);
+            for (i = 0; i < 9; i++)
+                fm_int(fm, c[i / 3][i % 3]);
+            fm_end(fm);
+        }
+    }
+
+    /* training exams: grade 9 mathematics and Russian, grade 11 mathematics */
+    fm = &g->fm[F_TRAINING_EXAM];
+    for (j = 0; j < 3; j++) {
+        int grade = j < 2 ? 9 : 11, n = cohort(g, sc, year, grade) * 93 / 100;
+        if (!n)
+            continue;
+        marks_of(&r, n, lvl - 150 + hjit(g, T_OWN, id, y, 10 + (uint64_t)j, 120), m);
+        fm_row(fm, mirror);
+        fm_year(fm, year);
+        fm_str(fm, sc->id);
+        fm_int(fm, grade);
+        fm_str(fm, j == 1 ? "Русский язык" : "Математика");
+        fm_int(fm, n);
+        fm_int(fm, m[0]);
+        fm_int(fm, m[1]);
+        fm_int(fm, m[2]);
+        fm_int(fm, m[3]);
+        fm_str(fm, "");
+        fm_end(fm);
+    }
+
+    /* ПК «Знак»: grade 6 Russian, grade 7 mathematics, by level */
+    fm = &g->fm[F_ZNAK];
+    for (j = 0; j < 2; j++) {
+        int grade = 6 + j, n = cohort(g, sc, year, grade) * 95 / 100, lo = 0, mid = 0, hi = 0, i;
+        long long sum = 0;
+        int shift = lvl + hjit(g, T_OWN, id, y, 20 + (uint64_t)j, 100);
+        for (i = 0; i < n; i++) {
+            int pct = clampi(560 + (shift + rng_nrm(&r) * 900 / 1000) * 190 / 1000, 0, 1000);
+            sum += pct;
+            if (pct < 350) lo++;
+            else if (pct < 700) mid++;
+            else hi++;
+        }
+        if (!n)
+            continue;
+        fm_row(fm, mirror);
+        fm_year(fm, year);
+        fm_str(fm, sc->id);
+        fm_int(fm, grade);
+        fm_str(fm, j == 0 ? "Русский язык" : "Математика");
+        fm_int(fm, n);
+        fm_int(fm, lo);
+        fm_int(fm, mid);
+        fm_int(fm, hi);
+        fm_fix(fm, tenths(sum, 10LL * n), 1);
+        fm_end(fm);
+    }
+
+    /* НИКО: every third school is in the sample; a study a year; marks in the last year */
+    fm = &g->fm[F_NIKO];
+    if ((sc->idx + year) % 3 == 0) {
+        static const char *const study[] = {"НИКО по химии", "НИКО по литературе",
+                                            "НИКО по географии"};
+        static const int sgrade[] = {10, 6, 8};
+        int si = year % 3, grade = sgrade[si];
+        int sampled = cohort(g, sc, year, grade) * 9 / 10;
+        if (sampled > 0) {
+            int part = sampled - binom(&r, sampled, poor ? 250000 : 60000);
+            fm_row(fm, mirror);
+            fm_year(fm, year);
+            fm_str(fm, sc->id);
+            fm_str(fm, study[si]);
+            fm_int(fm, grade);
+            fm_int(fm, sampled);
+            fm_int(fm, part);
+            if (year == g->last_year) {
+                marks_of(&r, part, lvl, m);
+                fm_int(fm, m[0]);
+                fm_int(fm, m[1]);
+                fm_int(fm, m[2]);
+                fm_int(fm, m[3]);
+            } else {
+                fm_str(fm, "");
+                fm_str(fm, "");
+                fm_str(fm, "");
+                fm_str(fm, "");
+            }
+            fm_end(fm);
+        }
+    }
+
+    /* contests beyond ВсОШ, by level */
+    fm = &g->fm[F_CONTESTS];
+    {
+        static const char *const lvl_name[4] = {"district", "regional", "federal",
+                                                "international"};
+        static const char *const lvl_ru[4] = {"районный", "региональный", "федеральный",
+                                              "международный"};
+        static const int per_mille[4] = {90, 25, 6, 1};
+        for (j = 0; j < 4; j++) {
+            int n = binom(&r, students, clampi(per_mille[j] * 1000 + lvl * per_mille[j], 0,
+                                               500000));
+            int win, prize;
+            if (!n)
+                continue;
+            win = binom(&r, n, clampi(80000 + lvl * 30, 10000, 300000));
+            prize = binom(&r, n - win, clampi(180000 + lvl * 50, 20000, 500000));
+            fm_row(fm, mirror);
+            fm_year(fm, year);
+            fm_str(fm, sc->id);
+            out_str(fm->csv, lvl_name[j]);
+            if (fm->mirror)
+                out_str(fm->xl, lvl_ru[j]);
+            fm_int(fm, n);
+            fm_int(fm, win);
+            fm_int(fm, prize);
+            fm_end(fm);
+        }
+    }
+
+    /* the gifted-children register and their teachers, as counts */
+    fm = &g->fm[F_GIFTED];
+    {
+        int gifted = binom(&r, students, clampi(60000 + lvl * 40, 5000, 250000));
+        int high = binom(&r, gifted, clampi(250000 + lvl * 100, 20000, 700000));
+        int teachers = students / 14 + 3;
+        int tg = binom(&r, teachers, clampi(120000 + lvl * 60, 10000, 500000));
+        fm_row(fm, mirror);
+        fm_year(fm, year);
+        fm_str(fm, sc->id);
+        fm_int(fm, students);
+        fm_int(fm, gifted);
+        fm_int(fm, high);
+        fm_int(fm, teachers);
+        fm_int(fm, tg);
+        fm_end(fm);
+    }
+
+    /* career guidance, grades 6–11 */
+    fm = &g->fm[F_CAREER];
+    fm_row(fm, mirror);
+    fm_year(fm, year);
+    fm_str(fm, sc->id);
+    fm_int(fm, seniors);
+    fm_int(fm, binom(&r, seniors, clampi(550000 + lvl * 120 + (active ? 150000 : 0), 200000,
+                                         950000)));
+    fm_int(fm, binom(&r, seniors, clampi(600000 + lvl * 80, 200000, 950000)));
+    fm_int(fm, binom(&r, seniors, clampi(180000 + lvl * 60, 30000, 600000)));
+    fm_int(fm, sc->senior ? 1 + (int)(id % 3) : 0);
+    fm_end(fm);
+
+    /* the context questionnaire, one row per class */
+    fm = &g->fm[F_CONTEXT_CLASS];
+    {
+        int li = poor ? sc->low_income : clampi(140 - sc->base * 80 / 1000, 5, 700);
+        int nn = sc->non_native >= 0 ? sc->non_native : clampi(80 - sc->base * 100 / 1000, 0, 700);
+        for (gr = 1; gr <= 11; gr++) {
+            int n = cohort(g, sc, year, gr), ncls = (n + 26) / 27, c;
+            for (c = 0; c < ncls; c++) {
+                int ns = n / ncls + (c < n % ncls), lo = binom(&r, ns, li * 1000);
+                char cls[16];
+                snprintf(cls, sizeof cls, "%d%s", gr, class_letter[c % 6]);
+                fm_row(fm, mirror);
+                fm_year(fm, year);
+                fm_str(fm, sc->id);
+                fm_str(fm, cls);
+                fm_int(fm, ns);
+                fm_int(fm, lo);
+                fm_int(fm, binom(&r, ns, 120000));
+                fm_int(fm, binom(&r, ns, poor ? 300000 : 180000));
+                fm_int(fm, binom(&r, ns, nn * 1000));
+                fm_int(fm, binom(&r, ns, poor ? 90000 : 30000));
+                fm_int(fm, binom(&r, ns, poor ? 60000 : 10000));
+                fm_int(fm, binom(&r, ns, clampi(550000 + sc->base * 150, 150000, 900000)));
+                fm_end(fm);
+            }
+        }
+    }
+}
+
+/* ==========================================================================
  * Whole data sets: the preset and a country
  * ========================================================================== */
 
@@ -1680,13 +2120,15 @@ static void open_forms(struct gen *g, const char *dir)
         mkdir_p(path);
     }
     for (f = 0; f < NFORMS; f++) {
+        if (f >= F_FIRST_OWN && !g->preset)
+            continue;            /* a country holds the built-in forms only */
         if ((size_t)snprintf(path, sizeof path, "%s/%s.csv", dir, form_defs[f].name) >=
             sizeof path)
             die("%s: path too long", dir);
         out_open(&outs[2 * f], path, 0);
         g->fm[f].csv = &outs[2 * f];
         out_line(g->fm[f].csv, form_defs[f].header);
-        if (g->excel) {
+        if (g->excel && form_defs[f].header_ru) {   /* the task forms have no Excel copy */
             snprintf(path, sizeof path, "%s/excel/%s.csv", dir, form_defs[f].name);
             out_open(&outs[2 * f + 1], path, 1);
             g->fm[f].xl = &outs[2 * f + 1];
@@ -1764,6 +2206,7 @@ static void run_dataset(struct gen *g, const char *dir)
     }
     for (year = g->first_year; year <= g->last_year; year++) {
         int k = year - g->first_year;
+        gen_task_plan(g, year);
         for (i = 0; i < g->nschools; i++) {
             int lvl, mirror;
             school_get(g, i, &sc);
@@ -1782,6 +2225,8 @@ static void run_dataset(struct gen *g, const char *dir)
                 gen_olympiad(g, &sc, year, lvl, mirror);
             if (sc.senior && !is_missing(&sc, F_ADMISSIONS, k))
                 gen_admissions(g, &sc, year, lvl, mirror);
+            if (g->preset)
+                gen_own(g, &sc, year, k, lvl, mirror);
         }
     }
     close_forms(g);

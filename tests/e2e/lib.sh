@@ -37,8 +37,9 @@ run() {
 has() { grep -qF -- "$2" "$1" || { echo "--- $1:"; cat "$1"; fail "$1 lacks: $2"; }; }
 hasnt() { ! grep -qF -- "$2" "$1" || { echo "--- $1:"; cat "$1"; fail "$1 has: $2"; }; }
 
-# dump DB: a canonical text dump of the data tables (not the imports log).
-dump() { sqlite3 "$1" .dump | grep -v '^INSERT INTO imports' | LC_ALL=C sort; }
+# dump DB: a canonical text dump of the data tables (not the imports log, nor the record of
+# when each defined form was created: form_defs).
+dump() { sqlite3 "$1" .dump | grep -v -e '^INSERT INTO imports' -e '^INSERT INTO form_defs' | LC_ALL=C sort; }
 
 # q DB SQL: one value.
 q() { sqlite3 "$1" "$2"; }

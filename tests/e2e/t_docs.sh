@@ -7,12 +7,13 @@ awk '/^## `/ { split($0, a, "`"); form = a[2] }
      /^```/ { inb = 0; next }
      inb { print > f }' forms.md
 n=0
-for form in schools clusters context vpr vpr_students oge ege ege_students rdr olympiad admissions; do
+for form in schools clusters context vpr vpr_students oge ege ege_students rdr olympiad admissions \
+    vpr_scales vpr_plan vpr_tasks vpr_reference vpr_reference_tasks; do
   [ -s "$form.csv" ] || fail "no example for form $form in docs/forms.md"
   run 0 --db d.db import "$form" "$form.csv"
   n=$((n + 1))
 done
-[ $n -eq 11 ] || fail "expected 11 examples, imported $n"
+[ $n -eq 16 ] || fail "expected 16 examples, imported $n"
 # the template of every form re-imports once a row is added (here: the header alone)
 for form in schools vpr ege; do
   run 0 template "$form" --ru
@@ -33,9 +34,15 @@ for p in *.ini; do
   has out "${p%.ini}.csv: ok"
   n=$((n + 1))
 done
-[ "$n" = 3 ] || fail "expected the 3 examples of docs/layouts.md, found $n"
+[ "$n" = 7 ] || fail "expected the 7 examples of docs/layouts.md, found $n"
 has_olymp=$(soko check olympiad olympiad_region.csv --layout ./olympiad_region.ini)
 echo "$has_olymp" | grep -qF "1 record skipped" || fail "olympiad example: totals row not skipped"
 echo "$has_olymp" | grep -qF "1 record with suppressed values not stored (lines 4)" || fail "olympiad example: suppressed row"
 soko check schools registry_first.csv --layout ./registry_first.ini | grep -qF "1 record repeats a key" ||
   fail "registry example: repeated key not reported"
+soko check vpr report_two_rows.csv --layout ./report_two_rows.ini | grep -qF "1 row is not a school's and was not stored («Вся выборка»; lines 5)" ||
+  fail "two-row example: the country's row not reported"
+soko check ege ege_wide.csv --layout ./ege_wide.ini | grep -qF "1 group of empty cells (a subject nobody took) gave no row" ||
+  fail "wide example: the subject nobody took"
+soko check vpr_students pupils_class.csv --layout ./pupils_class.ini | grep -qF "1 pupil marked absent is not a participant" ||
+  fail "pupils example: the absent pupil"

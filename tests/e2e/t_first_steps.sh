@@ -40,6 +40,7 @@ mkdir readme && (
   done < cmds
   # every complaint is about a file that is not there, or the empty registry it left
   grep -v -e "no such file; expected the path of a file of form [a-z_]* of your own" \
+          -e "no such file; expected the path of an export or of a form's file of your own" \
           -e "the schools registry is empty: import form schools first" \
           -e "there is no import #3: the store has no imports yet" \
           -e "expected an id from 1 to 1 (see 'soko imports')" all.err > other.err

@@ -1,14 +1,16 @@
 # soko indicators on the sample district: every shipped indicator evaluates; figures
 # match sqlite3 computed directly from the store; pooling, suppression, filters,
 # formats, determinism, refusals; the INI examples of docs/indicators.md load.
-for f in schools clusters context vpr vpr_students oge ege rdr olympiad admissions; do
+for f in schools clusters context vpr vpr_students oge ege rdr olympiad admissions \
+    vpr_plan vpr_tasks vpr_reference_tasks vpr_reference \
+    career contests directors gifted niko recheck survey_500 context_class training_exam znak; do
   run 0 --db s.db import $f "$SAMPLES/$f.csv"
 done
 IND="$TOP/defs/indicators"
 
 run 0 --db s.db indicators --indicators "$IND" --format csv
 mv out all.csv
-head -n 1 all.csv | grep -qx 'indicator,level,year,school_id,cluster_id,subject,grade,stage,factor,value,numerator,denominator,n,ci_low,ci_high,suppressed' \
+head -n 1 all.csv | grep -qx 'indicator,level,year,school_id,cluster_id,subject,grade,stage,factor,task,value,numerator,denominator,n,ci_low,ci_high,suppressed' \
   || fail "csv header: $(head -n 1 all.csv)"
 # every shipped indicator gave rows
 for ini in "$IND"/*.ini; do
@@ -27,35 +29,35 @@ near() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d
 
 # a school's share of «2» in ВПР: numerator, denominator exactly, value to 6 digits
 row="vpr_fail,school,2024,344,nevsky_stem,Математика,4,"
-[ "$(field "$row" 11),$(field "$row" 12)" = "$(q s.db "select m2 || ',' || participants from vpr where year=2024 and school_id='344' and grade=4 and subject='Математика'")" ] \
-  || fail "vpr_fail 344: $(field "$row" 11),$(field "$row" 12)"
-near "$(field "$row" 10)" "$(q s.db "select 100.0*m2/participants from vpr where year=2024 and school_id='344' and grade=4 and subject='Математика'")" "vpr_fail 344 value"
+[ "$(field "$row" 12),$(field "$row" 13)" = "$(q s.db "select m2 || ',' || participants from vpr where year=2024 and school_id='344' and grade=4 and subject='Математика'")" ] \
+  || fail "vpr_fail 344: $(field "$row" 12),$(field "$row" 13)"
+near "$(field "$row" 11)" "$(q s.db "select 100.0*m2/participants from vpr where year=2024 and school_id='344' and grade=4 and subject='Математика'")" "vpr_fail 344 value"
 
 # a cluster's share is pooled over its schools' rows (never a mean of shares)
 row="vpr_fail,cluster,2025,,nevsky_stem,Математика,5,"
 want=$(q s.db "select sum(m2) || ',' || sum(participants) from vpr join clusters using (school_id) where cluster_id='nevsky_stem' and year=2025 and grade=5 and subject='Математика'")
-[ "$(field "$row" 11),$(field "$row" 12)" = "$want" ] || fail "pooled nevsky_stem: $(field "$row" 11),$(field "$row" 12) != $want"
+[ "$(field "$row" 12),$(field "$row" 13)" = "$want" ] || fail "pooled nevsky_stem: $(field "$row" 12),$(field "$row" 13) != $want"
 meanshare=$(q s.db "select avg(100.0*m2/participants) from vpr join clusters using (school_id) where cluster_id='nevsky_stem' and year=2025 and grade=5 and subject='Математика'")
 pooled=$(q s.db "select 100.0*sum(m2)/sum(participants) from vpr join clusters using (school_id) where cluster_id='nevsky_stem' and year=2025 and grade=5 and subject='Математика'")
-near "$(field "$row" 10)" "$pooled" "pooled share"
+near "$(field "$row" 11)" "$pooled" "pooled share"
 
 # the district's ЕГЭ mean is weighted by participants
 row="ege_mean,district,2026,,,Физика,"
-near "$(field "$row" 10)" "$(q s.db "select sum(participants*mean_score)/sum(participants) from ege where year=2026 and subject='Физика'")" "ege_mean district"
+near "$(field "$row" 11)" "$(q s.db "select sum(participants*mean_score)/sum(participants) from ege where year=2026 and subject='Физика'")" "ege_mean district"
 
 # СОУ of a school against the formula of the brief
 row="vpr_sou,school,2026,14"
-near "$(field "$row,support,Русский язык,4," 10)" "$(q s.db "select (100.0*m5+64*m4+36*m3+16*m2)/participants from vpr where year=2026 and school_id='14' and grade=4 and subject='Русский язык'")" "vpr_sou 14"
+near "$(field "$row,support,Русский язык,4," 11)" "$(q s.db "select (100.0*m5+64*m4+36*m3+16*m2)/participants from vpr where year=2026 and school_id='14' and grade=4 and subject='Русский язык'")" "vpr_sou 14"
 
 # olympiad participations per 100 students: schools that reported the form that year
 row="olymp_participation,district,2024,,,,,school,"
-near "$(field "$row" 11)" "$(q s.db "select sum(o.participants) from olympiad o where o.year=2024 and o.stage='school' and o.olympiad='ВсОШ' and exists (select 1 from context c where c.school_id=o.school_id and c.year=2024 and c.factor='students')")" "olympiad count"
-near "$(field "$row" 12)" "$(q s.db "select sum(value) from context where year=2024 and factor='students' and school_id in (select school_id from olympiad where year=2024)")" "olympiad base"
+near "$(field "$row" 12)" "$(q s.db "select sum(o.participants) from olympiad o where o.year=2024 and o.stage='school' and o.olympiad='ВсОШ' and exists (select 1 from context c where c.school_id=o.school_id and c.year=2024 and c.factor='students')")" "olympiad count"
+near "$(field "$row" 13)" "$(q s.db "select sum(value) from context where year=2024 and factor='students' and school_id in (select school_id from olympiad where year=2024)")" "olympiad base"
 
 # suppressed rows show no number
-awk -F, 'NR > 1 && $16 == 1 && ($10 != "" || $11 != "" || $13 != "") { bad = 1 } END { exit bad }' all.csv \
+awk -F, 'NR > 1 && $17 == 1 && ($11 != "" || $12 != "" || $14 != "") { bad = 1 } END { exit bad }' all.csv \
   || fail "a suppressed row shows a number"
-nsup=$(awk -F, 'NR > 1 && $16 == 1' all.csv | wc -l)
+nsup=$(awk -F, 'NR > 1 && $17 == 1' all.csv | wc -l)
 [ "$nsup" -gt 0 ] || fail "expected some suppressed rows in the samples"
 
 # deterministic

@@ -1,4 +1,4 @@
-# soko note / card / report on samples/district (imported as `make demo` does):
+# soko note / card / report on samples/district (imported as `make demo` does, the task forms too):
 # every file is written; the note has its sections in Russian; the same data and --date
 # give the same bytes (md, html, csv, svg); note.md and the card match the golden
 # files in tests/golden (hashes of files masked, so that editing a definition file
@@ -6,7 +6,8 @@
 # out escaped in HTML, Markdown, CSV and the gnuplot script; usage errors.
 command -v gnuplot >/dev/null 2>&1 || skip "gnuplot is not installed"
 GOLDEN="$TOP/tests/golden"
-for f in schools clusters context vpr vpr_students oge ege rdr olympiad admissions; do
+for f in schools clusters context vpr vpr_students oge ege rdr olympiad admissions \
+    vpr_plan vpr_tasks vpr_reference_tasks vpr_reference; do
   run 0 --db d.db import --quiet "$f" "$SAMPLES/$f.csv"
 done
 I="--indicators $TOP/defs/indicators"
@@ -23,8 +24,9 @@ for s in "## 1. Состав кластера и роли ОО" "## 2. Полн�
          "## 4. Общие положительные результаты и общие проблемы кластера" \
          "## 5. Частные сильные стороны и проблемы ОО" "## 6. Динамика за 2024–2026" \
          "## 7. ОО, отмеченные правилами района" "## 8. Соответствие профиля ОО выбору выпускников" \
-         "## 9. Олимпиады по этапам" "## 10. РДР по предметам" "## 11. Адресные рекомендации" \
-         "## 12. Выводы и предложения" "### Что обсудить на сессии кластера" \
+         "## 9. Олимпиады по этапам" "## 10. РДР по предметам" \
+         "## 11. Достижение планируемых результатов" "## 12. Адресные рекомендации" \
+         "## 13. Выводы и предложения" "### Что обсудить на сессии кластера" \
          "## Приложение. Методика и источники данных" \
          "составлена 1 сентября 2026 г." "ГБОУ «Лицей № 344»" "статистически не значимо" "SHA-256"; do
   sed 's/\\//g' n1/note.md | grep -qF -- "$s" || fail "note.md lacks: $s"

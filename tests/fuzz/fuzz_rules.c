@@ -1,7 +1,8 @@
 /*
  * fuzz_rules.c — libFuzzer target: the rule loader (rules_load) on any bytes as one
  * rule file, checked against the shipped indicators and context models (loaded once
- * from $SOKO_TOP/defs/indicators, which tests/fuzz/run sets).
+ * from $SOKO_TOP/defs/indicators, with the form definitions of $SOKO_TOP/defs/forms,
+ * which tests/fuzz/run sets).
  * Contract checked (rules.h): SOKO_OK or SOKO_ECONFIG (SOKO_EIO only for an unreadable
  * file), messages exactly when it is not OK, every accepted rule names indicators of
  * the set; nothing leaks (ASan's leak check at exit).
@@ -9,6 +10,7 @@
  */
 #include "fuzz_common.h"
 #include "analysis.h"
+#include "formdef.h"
 #include "indicators.h"
 #include "rules.h"
 #include "stats.h"
@@ -25,9 +27,11 @@ static void setup(void)
     snprintf(dir, sizeof dir, "%s/defs/indicators", top && *top ? top : ".");
     struct soko_diag d;
     soko_diag_init(&d, 0);
-    char ctx[4200];
+    char ctx[4200], forms[4200];
     snprintf(ctx, sizeof ctx, "%s/defs/context.ini", top && *top ? top : ".");
-    if (ind_schema_db(&db, &d) || ind_load(dir, db, &set, &d) ||
+    snprintf(forms, sizeof forms, "%s/defs/forms", top && *top ? top : ".");
+    /* the shipped monitorings' indicators read the shipped form definitions */
+    if (formdef_load_dir(forms, 0, &d) || ind_schema_db(&db, &d) || ind_load(dir, db, &set, &d) ||
         ana_context_load(ctx, &models, &d)) {
         fprintf(stderr, "fuzz_rules: %s: %s (set SOKO_TOP to the source tree)\n", dir,
                 d.nmsgs ? d.msgs[0] : "cannot load");

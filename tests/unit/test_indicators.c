@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "formdef.h"
 #include "indicators.h"
 #include "store.h"
 
@@ -88,7 +89,7 @@ static sqlite3 *make_store(void)
 {
     sqlite3 *db;
     assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-    char *schema = store_schema_sql();
+    char *schema = store_forms_schema_sql();
     exec(db, schema);
     free(schema);
     exec(db,
@@ -629,6 +630,10 @@ static void test_shipped_set(void **state)
     sqlite3 *db;
     struct soko_diag d;
     soko_diag_init(&d, 0);
+    /* the shipped monitorings' indicators read the shipped form definitions */
+    char forms[600];
+    snprintf(forms, sizeof forms, "%s/../forms", shipped_dir());
+    assert_int_equal(formdef_load_dir(forms, 0, &d), SOKO_OK);
     assert_int_equal(ind_schema_db(&db, &d), SOKO_OK);
     struct ind_set *set;
     int rc = ind_load(shipped_dir(), db, &set, &d);
@@ -667,6 +672,7 @@ static void test_shipped_set(void **state)
     ind_set_free(set);
     soko_diag_free(&d);
     sqlite3_close(db);
+    formdef_unload_all();
 }
 
 int main(void)

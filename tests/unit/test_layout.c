@@ -238,6 +238,26 @@ static void test_refused_at_load(void **state)
          "p.ini:3: [layout]: skip: got '='; expected 'COLUMN = VALUE' with a source column name"},
         {"[layout]\nform = schools\nskip = Код\n[columns]\nschool_id = a\nname = b\n",
          "p.ini:3: [layout]: skip: got 'Код'; expected 'COLUMN = VALUE'"},
+        /* issue 11: the keys of exports as downloaded */
+        {"[layout]\nform = vpr\nheader_rows = 4\n",
+         "p.ini:3: [layout]: header_rows: got '4'; expected the rows the header spans, 1 to 3"},
+        {"[layout]\nform = ege\nwide = subject\n",
+         "p.ini:3: [layout]: wide: got 'subject'; expected a column of form ege, with header_rows"},
+        {"[layout]\nform = ege\nheader_rows = 2\nwide = nosuch\n",
+         "p.ini:4: [layout]: wide: got 'nosuch'"},
+        {"[layout]\nform = schools\n[title]\nname = ([0-9\n[columns]\nschool_id = a\n",
+         "p.ini:4: [title]: name: got '([0-9'; expected a regular expression"},
+        {"[layout]\nform = schools\n[title]\nnosuch = x\n[columns]\nschool_id = a\nname = b\n",
+         "p.ini:4: [title]: nosuch: unknown key; expected a column of form schools"},
+        {"[layout]\nform = schools\n[title]\nname = (x)\n[columns]\nschool_id = a\nname = b\n",
+         "[columns]: name: the column has a source in [title] too (line 4)"},
+        {"[layout]\nform = olympiad\n[columns]\nwinners = count Статус\n",
+         "p.ini:4: [columns]: winners: got 'count Статус'; expected 'count' or 'count COLUMN = "
+         "VALUE, VALUE...'"},
+        {"[layout]\nform = vpr_students\nabsent = Вариант\n",
+         "p.ini:3: [layout]: absent: got 'Вариант'; expected 'COLUMN = VALUE, VALUE...'"},
+        {"[layout]\nform = vpr\nsheets = some\n",
+         "p.ini:3: [layout]: sheets: got 'some'; expected one of one, all"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct soko_diag d;
@@ -248,6 +268,116 @@ static void test_refused_at_load(void **state)
         if (!diag_has(&d, bad[i].msg)) fail_msg("case %zu", i);
         soko_diag_free(&d);
     }
+}
+
+/* [title] values, login, number, absent, rows that are not schools */
+static void test_titles_login_number(void **state)
+{
+    (void)state;
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    struct layout *p = load("[layout]\nform = vpr_students\nabsent = Вариант = отсутствовал\n"
+                            "[title]\nyear = (впр|проверочные работы)[^0-9]*([0-9]{4})\n"
+                            "subject = предмет:?[[:space:]]+(.+)\n"
+                            "[columns]\nschool_id = login Школа\ngrade = number Класс\n"
+                            "student = Код\nprimary_score = Балл\nmark = Отметка\n", &d);
+    assert_non_null(p);
+    assert_true(layout_has_titles(p));
+    char *lines[] = {"Всероссийские проверочные работы 2022 (4 класс)", "ПРЕДМЕТ: Русский язык"};
+    long nos[] = {1, 2};
+    assert_int_equal(layout_set_titles(p, lines, nos, 2, "in.csv", &d), SOKO_OK);
+    struct mapped m = {0};
+    const char *h = "Школа,Код,Класс,Вариант,Балл,Отметка";
+    map(p, h, "(EDU220001) МБОУ СОШ № 1,1,11Б,1,12,4", &m, &d);
+    assert_int_equal(m.kind, LAYOUT_ROW);
+    assert_string_equal(col(&m, "vpr_students", "year"), "2022");
+    assert_string_equal(col(&m, "vpr_students", "subject"), "Русский язык");
+    assert_string_equal(col(&m, "vpr_students", "school_id"), "edu220001");
+    assert_string_equal(col(&m, "vpr_students", "grade"), "11");
+    assert_true(layout_is_login(p, (size_t)form_col_index(form_find("vpr_students"), "school_id")));
+    map(p, h, "edu220001 | Школа,2,5А,отсутствовал,,", &m, &d);
+    assert_int_equal(m.kind, LAYOUT_ABSENT);
+    map(p, h, "reg22_m019 | г. Барнаул,3,5А,1,1,2", &m, &d);
+    assert_int_equal(m.kind, LAYOUT_NONSCHOOL);
+    assert_string_equal(m.out[0], "reg22_m019 | г. Барнаул");
+    map(p, h, "Вся выборка,3,5А,1,1,2", &m, &d);
+    assert_int_equal(m.kind, LAYOUT_NONSCHOOL);
+    map(p, h, "education2,3,5А,1,1,2", &m, &d);            /* no login: edu + letters */
+    assert_int_equal(m.kind, LAYOUT_NONSCHOOL);
+    /* a title without the year: named with the pattern and the rows */
+    char *none[] = {"Статистика по отметкам"};
+    assert_int_equal(layout_set_titles(p, none, nos, 1, "in.csv", &d), SOKO_EINPUT);
+    assert_true(diag_has(&d, "in.csv: no title row holds the year (layout p, [title] year = "
+                             "(впр|проверочные работы)[^0-9]*([0-9]{4})); the rows above the "
+                             "header are: «Статистика по отметкам»"));
+    sbuf_free(&m.scratch);
+    layout_free(p);
+    soko_diag_free(&d);
+}
+
+/* wide = subject: one row per group of columns, none for a group of markers */
+static void test_wide_groups(void **state)
+{
+    (void)state;
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    struct layout *p = load("[layout]\nform = ege\nheader_rows = 2\nwide = subject\n"
+                            "suppressed = -\n[columns]\nyear = const 2024\nschool_id = Код\n"
+                            "participants = Участников\nmean_score = Средний балл\n"
+                            "below_min = Ниже минимума\nhigh_scorers = 81-100\n", &d);
+    assert_non_null(p);
+    assert_true(layout_is_wide(p));
+    char *fields[] = {"Код", "Физика Участников", "Физика Средний балл", "Физика Ниже минимума",
+                      "Физика 81-100", "Химия Участников", "Химия Средний балл",
+                      "Химия Ниже минимума", "Химия 81-100"};
+    char *tops[] = {"Код", "Физика", "Физика", "Физика", "Физика", "Химия", "Химия", "Химия",
+                    "Химия"};
+    char *bots[] = {"Код", "Участников", "Средний балл", "Ниже минимума", "81-100", "Участников",
+                    "Средний балл", "Ниже минимума", "81-100"};
+    assert_int_equal(layout_bind_wide(p, fields, tops, bots, 9, "in.csv", 2, &d), SOKO_OK);
+    assert_int_equal(layout_groups(p), 2);
+    char *row[] = {"344", "10", "70", "0", "3", "-", "-", "-", "-"};
+    const char *out[32];
+    long oc[32];
+    struct sbuf sc = SBUF_INIT;
+    const struct form *ege = form_find("ege");
+    layout_select_group(p, 0);
+    assert_false(layout_group_empty(p, row, 9));
+    assert_int_equal(layout_map_row(p, row, 9, out, oc, &sc, "in.csv", 3, &d), LAYOUT_ROW);
+    assert_string_equal(out[form_col_index(ege, "subject")], "Физика");
+    assert_string_equal(out[form_col_index(ege, "participants")], "10");
+    assert_string_equal(out[form_col_index(ege, "school_id")], "344");
+    assert_int_equal(oc[form_col_index(ege, "mean_score")], 3);
+    layout_select_group(p, 1);
+    assert_true(layout_group_empty(p, row, 9));
+    sbuf_free(&sc);
+    layout_free(p);
+    soko_diag_free(&d);
+}
+
+/* count: a participant's row as 1s and 0s */
+static void test_counts(void **state)
+{
+    (void)state;
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    struct layout *p = load("[layout]\nform = olympiad\n[columns]\nyear = const 2023\n"
+                            "school_id = ОО\nsubject = const Физика\nstage = const school\n"
+                            "participants = count\nwinners = count Статус = Победитель\n"
+                            "prizewinners = count Статус = Призёр, Призер\n", &d);
+    assert_non_null(p);
+    assert_true(layout_aggregates(p));
+    struct mapped m = {0};
+    map(p, "ОО,Статус", "344,Призер", &m, &d);
+    assert_int_equal(m.kind, LAYOUT_ROW);
+    assert_string_equal(col(&m, "olympiad", "participants"), "1");
+    assert_string_equal(col(&m, "olympiad", "winners"), "0");
+    assert_string_equal(col(&m, "olympiad", "prizewinners"), "1");
+    map(p, "ОО,Статус", "344,победитель", &m, &d);
+    assert_string_equal(col(&m, "olympiad", "winners"), "1");
+    sbuf_free(&m.scratch);
+    layout_free(p);
+    soko_diag_free(&d);
 }
 
 static void test_lookup_by_name(void **state)
@@ -294,6 +424,8 @@ int main(void)
         cmocka_unit_test(test_percent_apportioned), cmocka_unit_test(test_percent_not_adding_up),
         cmocka_unit_test(test_skip_and_suppressed), cmocka_unit_test(test_left_and_map),
         cmocka_unit_test(test_refused_at_load),     cmocka_unit_test(test_lookup_by_name),
+        cmocka_unit_test(test_titles_login_number), cmocka_unit_test(test_wide_groups),
+        cmocka_unit_test(test_counts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

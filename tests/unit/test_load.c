@@ -168,7 +168,7 @@ static void load_bytes(struct run *r, const char *form, const void *data, size_t
     assert_non_null(f);
     if (!r->d.limit) soko_diag_init(&r->d, 0);
     r->path = write_file(data, n);
-    struct load_sink sink = {&r->coll, coll_school, coll_row, NULL, coll_known};
+    struct load_sink sink = {&r->coll, coll_school, coll_row, NULL, coll_known, NULL, NULL, NULL};
     r->rc = load_file(r->path, f, &r->o, &sink, &r->st, &r->d);
 }
 
@@ -1522,7 +1522,7 @@ static void test_sink_and_errors(void **state)
     /* files that cannot be read */
     memset(&r, 0, sizeof r);
     soko_diag_init(&r.d, 0);
-    struct load_sink sink = {&r.coll, coll_school, coll_row, NULL, coll_known};
+    struct load_sink sink = {&r.coll, coll_school, coll_row, NULL, coll_known, NULL, NULL, NULL};
     char dir[300];
     snprintf(dir, sizeof dir, "%s/dir", tmpdir);
     assert_int_equal(mkdir(dir, 0700), 0);
@@ -2021,6 +2021,121 @@ static void test_excel_leftovers(void **state)
 
 /* ========================================== thousands, years in the future */
 
+/* Rows above the header that read as a title are skipped and counted; when no header
+ * follows them they are read again, so a file without a title reads as before. */
+static void test_title_rows(void **state)
+{
+    (void)state;
+    struct run r;
+    memset(&r, 0, sizeof r);
+    load_str(&r, "oge", "Результаты ОГЭ 2024,,\n,,,\nСоставил: ИМЦ\n" OGE_H "2024,344,М,1,1,0,0,0,\n");
+    EXPECT_RC(&r, SOKO_OK);
+    assert_int_equal(r.st.titles, 2);
+    assert_int_equal(r.st.rows, 1);
+    assert_int_equal(r.st.empty_rows, 1);
+    run_free(&r);
+
+    /* a header of two unknown columns: the same refusal as without the title logic */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "foo,bar\n1,2\n");
+    EXPECT_RC(&r, SOKO_EINPUT);
+    EXPECT_MSG(&r, "F:1:A: column A «foo» is not a column of form schools");
+    assert_int_equal(r.st.titles, 0);
+    run_free(&r);
+
+    /* a title row that names a column is the header */
+    memset(&r, 0, sizeof r);
+    load_str(&r, "schools", "school_id,name\n344,Лицей\n");
+    EXPECT_RC(&r, SOKO_OK);
+    assert_int_equal(r.st.titles, 0);
+    run_free(&r);
+}
+
+/* A per-participant export read through a layout with task columns (tasks = auto):
+ * each task's points added up per work and handed to sink->task; X, Х and - are 0
+ * points; a value above the task's maximum is refused with its column. */
+struct tasks_seen {
+    struct sbuf s;
+};
+
+static int coll_task(void *ctx, const struct load_task *t, struct soko_diag *d)
+{
+    (void)d;
+    struct tasks_seen *ts = ctx;
+    sbuf_printf(&ts->s, "%lld %s %lld %s task %s max %d n %ld points %g\n", t->year, t->school,
+                t->grade, t->subject, t->task, t->max_score, t->participants, t->points);
+    return SOKO_OK;
+}
+
+static int ts_school(void *ctx, const char *id) { (void)ctx; (void)id; return 1; }
+static int ts_row(void *ctx, const struct load_row *r, struct soko_diag *d)
+{
+    (void)ctx; (void)r; (void)d;
+    return SOKO_OK;
+}
+
+static void test_layout_tasks(void **state)
+{
+    (void)state;
+    const char *ini = write_str(
+        "[layout]\nform = vpr_students\ntasks = auto\n\n[title]\n"
+        "year = впр[[:space:]]+([0-9]{4})\n"
+        "subject = впр[[:space:]]+[0-9]{4}[[:space:]]+(.+)[[:space:]]+[0-9]{1,2}[[:space:]]*класс\n\n"
+        "[columns]\nschool_id = login ОО\ngrade = number Класс\nstudent = Код участника\n"
+        "primary_score = Первичный балл\nmark = Отметка\n");
+    char inipath[300];
+    snprintf(inipath, sizeof inipath, "%s", ini);
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    struct layout *lay = NULL;
+    assert_int_equal(layout_load(inipath, NULL, &lay, &d), SOKO_OK);
+    const char *csv =
+        "ВПР 2023 Математика 5 класс\n;;;Б;П;П\n"
+        "ОО;Код участника;Класс;1 (1б);2 (2б);2К1 (3б);Первичный балл;Отметка\n"
+        "(edu1) Школа;1;5А;1;2;3;6;5\n(edu1) Школа;2;5А;X;1;Х;1;2\n(edu1) Школа;3;5Б;1;-;2;3;3\n";
+    const char *path = write_str(csv);
+    struct tasks_seen ts = {SBUF_INIT};
+    struct load_sink sink = {&ts, ts_school, ts_row, NULL, NULL, NULL, NULL, coll_task};
+    struct load_opts o;
+    memset(&o, 0, sizeof o);
+    o.layout = lay;
+    struct load_stats st;
+    int rc = load_file(path, form_find("vpr_students"), &o, &sink, &st, &d);
+    for (size_t i = 0; i < d.nmsgs; i++) print_message("  diag: %s\n", d.msgs[i]);
+    assert_int_equal(rc, SOKO_OK);
+    assert_int_equal(st.tasks, 3);
+    assert_int_equal(st.task_rows, 3);
+    assert_string_equal(ts.s.s, "2023 edu1 5 Математика task 1 max 1 n 3 points 2\n"
+                                "2023 edu1 5 Математика task 2 max 2 n 3 points 3\n"
+                                "2023 edu1 5 Математика task 2К1 max 3 n 3 points 5\n");
+    sbuf_free(&ts.s);
+
+    /* 2 points for a task of 1 */
+    path = write_str("ВПР 2023 Математика 5 класс\n"
+                     "ОО;Код участника;Класс;1 (1б);2 (2б);Первичный балл;Отметка\n"
+                     "edu1;1;5А;2;2;4;4\n");
+    soko_diag_clear(&d);
+    rc = load_file(path, form_find("vpr_students"), &o, &sink, &st, &d);
+    assert_int_equal(rc, SOKO_EINPUT);
+    assert_true(d.nmsgs >= 1);
+    assert_non_null(strstr(d.msgs[0], ":3:D: column D «1 (1б)»: found «2»; expected the points of "
+                                      "task 1, from 0 to 1 (or X: not attempted)"));
+    assert_int_equal(ts.s.len, 0);
+    sbuf_free(&ts.s);
+    layout_free(lay);
+    soko_diag_free(&d);
+
+    char *label = NULL;
+    assert_int_equal(layout_task_header("5(1) (1б)", &label), 1);
+    assert_string_equal(label, "5(1)");
+    free(label);
+    assert_int_equal(layout_task_header("9.1 (12 б)", &label), 12);
+    assert_string_equal(label, "9.1");
+    free(label);
+    assert_int_equal(layout_task_header("Первичный балл", &label), 0);
+    assert_int_equal(layout_task_header("(2б)", &label), 0);
+}
+
 static void test_thousands_and_future(void **state)
 {
     (void)state;
@@ -2137,6 +2252,8 @@ int main(void)
         cmocka_unit_test(test_excel_leftovers),
         cmocka_unit_test(test_thousands_and_future),
         cmocka_unit_test(test_unknown_schools_gathered),
+        cmocka_unit_test(test_title_rows),
+        cmocka_unit_test(test_layout_tasks),
     };
     return cmocka_run_group_tests_name("load", tests, group_setup, group_teardown);
 }

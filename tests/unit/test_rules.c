@@ -23,6 +23,7 @@
 #include <dirent.h>
 
 #include "analysis.h"
+#include "formdef.h"
 #include "indicators.h"
 #include "rules.h"
 
@@ -266,6 +267,10 @@ static void test_shipped_rules_load(void **state)
     snprintf(ctxp, sizeof ctxp, "%s/context.ini", root);
     struct soko_diag d;
     soko_diag_init(&d, 0);
+    /* the rules of the shipped monitorings read indicators of the shipped forms */
+    char forms[600];
+    snprintf(forms, sizeof forms, "%s/forms", root);
+    assert_int_equal(formdef_load_dir(forms, 0, &d), SOKO_OK);
     sqlite3 *db;
     assert_int_equal(ind_schema_db(&db, &d), SOKO_OK);
     struct ind_set *set = NULL;
@@ -281,7 +286,10 @@ static void test_shipped_rules_load(void **state)
     static const char *const want[] = {"low_results", "gia_below_min", "stably_low",
                                        "stably_high", "stable_improvement", "objectivity_raised",
                                        "objectivity_spike", "objectivity_unconfirmed",
-                                       "objectivity_jump", "context_beating", "risk_profile", NULL};
+                                       "objectivity_jump", "context_beating", "risk_profile",
+                                       "directors_low", "recheck_lenient", "training_exam_low",
+                                       "niko_low_participation", "career_low_science",
+                                       "career_low_programs", NULL};
     for (int i = 0; want[i]; i++) {
         const struct rule *r = rules_find(&rs, want[i]);
         assert_non_null(r);
@@ -294,6 +302,7 @@ static void test_shipped_rules_load(void **state)
     ind_set_free(set);
     sqlite3_close(db);
     soko_diag_free(&d);
+    formdef_unload_all();
 }
 
 /* --- false-positive rates by simulation ------------------------------------------------- */

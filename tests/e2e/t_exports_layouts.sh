@@ -1,0 +1,176 @@
+# The shipped layouts of real exports (defs/layouts), each on a fixture of its own
+# making (tests/fixtures/gen_exports.c): title rows giving year, grade and subject,
+# headers over two rows joined (merged in .xlsx, first-cell-only in Excel's CSV),
+# schools named by their ФИС ОКО login and mapped through the registry, rows of the
+# country, region and municipality counted and not stored, class names as grades,
+# no-value markers, absent pupils.
+GEN_EXPORTS=$(dirname "$SOKO")/tests/gen_exports
+[ -x "$GEN_EXPORTS" ] || fail "$GEN_EXPORTS is not built (make $(dirname "$SOKO")/tests/gen_exports)"
+mkdir -p x && "$GEN_EXPORTS" x || fail "gen_exports failed"
+export SOKO_LAYOUTS="$TOP/defs/layouts"
+
+printf 'school_id,name,login\n1,МБОУ СОШ № 1,edu220001\n2,МБОУ Лицей № 2,EDU220002\n3,МБОУ СОШ № 3,edu220003\n' > schools.csv
+reg() { run 0 --db "$1" import schools schools.csv; }
+
+# --- the login column of the registry
+reg r.db
+[ "$(q r.db "select login from schools where school_id = '2'")" = EDU220002 ] || fail "login not stored"
+
+# --- ФИС ОКО «Статистика по отметкам», .xlsx as downloaded
+reg s.db
+run 0 --db s.db import vpr x/fisoko_stats.xlsx --layout fisoko_marks_report
+has out "fisoko_stats.xlsx: imported 2 rows from 6 records"
+has out "fisoko_stats.xlsx: 3 rows are not a school's and were not stored («Вся выборка», «Алтайский край», «reg22_m019 | г. Барнаул»; lines 8, 9, 10)"
+has out "fisoko_stats.xlsx: 1 record with suppressed values not stored (lines 13)"
+has err "4 rows above the header read as the title, the first «Статистика по отметкам»"
+[ "$(q s.db "select year||' '||grade||' '||subject from vpr group by 1")" = "2023 5 Математика" ] ||
+  fail "year, grade and subject not taken from the title"
+[ "$(q s.db "select participants||' '||m2||' '||m3||' '||m4||' '||m5 from vpr where school_id = '1'")" = "50 2 14 22 12" ] ||
+  fail "school 1: counts from the percentages"
+# 27 · (11.11, 33.33, 33.33, 22.23)%: largest remainders give 3 9 9 6
+[ "$(q s.db "select m2||' '||m3||' '||m4||' '||m5 from vpr where school_id = '2'")" = "3 9 9 6" ] ||
+  fail "school 2 (login in capitals in the registry): counts"
+
+# --- the same report saved by Excel as CSV: Windows-1251, ';', merged texts in their
+# first cell only (the super-header over «2»…«5», the vertical header cells)
+reg c.db
+{ printf 'Статистика по отметкам;;;;;;\r\nВПР 2023. 5 класс;;;;;;\r\nПредмет: Математика;;;;;;\r\n'
+  printf 'Дата: 18.04.2023;;;;;;\r\n;;;;;;\r\n'
+  printf 'Группы участников;Кол-во ОО;Кол-во участников;Распределение отметок в %%;;;\r\n'
+  printf ';;;2;3;4;5\r\n'
+  printf 'Вся выборка;35012;1398560;10,51;35,2;38,07;16,22\r\n'
+  printf 'Алтайский край;1012;20345;9,8;36,1;38,9;15,2\r\n'
+  printf 'reg22_m019 | г. Барнаул;41;5120;8,4;34,2;40,1;17,3\r\n'
+  printf '(edu220001) МБОУ «СОШ № 1»;1;50;4;28;44;24\r\n'
+  printf '(edu220002) МБОУ «Лицей № 2»;1;27;11,11;33,33;33,33;22,23\r\n'
+  printf '(edu220003) МБОУ «СОШ № 3»;1;-;-;-;-;-\r\n'; } | iconv -f UTF-8 -t CP1251 > stats.csv
+run 0 --db c.db import vpr stats.csv --layout fisoko_marks_report
+has out "stats.csv: imported 2 rows from 6 records"
+[ "$(dump s.db | grep -v schools)" = "$(dump c.db | grep -v schools)" ] ||
+  fail "the report as .xlsx and as Excel's CSV give different stores"
+
+# an unknown login is named, with its rows; nothing stored
+printf 'school_id,name,login\n1,МБОУ СОШ № 1,edu220001\n' > one.csv
+run 0 --db u.db import schools one.csv
+run 1 --db u.db import vpr x/fisoko_stats.xlsx --layout fisoko_marks_report
+has err "fisoko_stats.xlsx[Статистика по отметкам]:12:A: column A «Группы участников»: no school of the registry has the login «edu220002» (row 12); expected the login in column login of form schools"
+[ "$(q u.db "select count(*) from vpr")" = 0 ] || fail "rows stored from a refused file"
+
+# a title without the year: the pattern and the rows seen are named
+{ printf 'Статистика по отметкам;;;;;;\r\nПредмет: Математика;;;;;;\r\n'
+  printf 'Группы участников;Кол-во ОО;Кол-во участников;Распределение отметок в %%;;;\r\n'
+  printf ';;;2;3;4;5\r\n(edu220001) МБОУ «СОШ № 1»;1;50;4;28;44;24\r\n'; } > notitle.csv
+run 1 --db u.db check vpr notitle.csv --layout fisoko_marks_report
+has err "notitle.csv: no title row holds the year (layout fisoko_marks_report, [title] year = (впр|проверочные работы)[^0-9]*([0-9]{4})); the rows above the header are: «Статистика по отметкам», «Предмет: Математика»"
+
+# --- ФИС ОКО «Индивидуальные результаты»: per participant, aggregated per work
+reg i.db
+run 0 --db i.db import vpr_students x/fisoko_individual.xlsx --layout fisoko_individual
+has out "fisoko_individual.xlsx: imported 1 work, 5 participants from 5 records"
+has out "fisoko_individual.xlsx: 4 task columns read and checked (points from 0 to the task's maximum; X not attempted)"
+has err "6 rows above the header read as the title, the first «ВПР 2023 Математика 5 класс»"
+[ "$(q i.db "select year||' '||school_id||' '||grade||' '||subject||' '||participants||' '||m2||m3||m4||m5 from vpr")" = "2023 1 5 Математика 5 1121" ] ||
+  fail "the work not aggregated from the participants"
+[ "$(q i.db "select scores from vpr_dist")" = "[0,0,1,0,1,1,1,0,1]" ] || fail "the primary-score histogram"
+has err "column M «Отметка по журналу»: given for 4 of the 5 pupils of the work"
+[ "$(q i.db "select count(*) from vpr_students")" = 0 ] || fail "pupils' rows stored without --keep-students"
+reg k.db
+run 0 --db k.db import vpr_students x/fisoko_individual.xlsx --layout fisoko_individual --keep-students
+[ "$(q k.db "select group_concat(class || ':' || grade, ' ') from (select * from vpr_students order by student)")" = "5А:5 5А:5 5Б:5 5Б:5 5Б:5" ] ||
+  fail "the class name and the grade from it"
+
+# --- РЦОИ: ЕГЭ per school, one group of columns per subject (wide)
+reg w.db
+run 0 --db w.db import ege x/rcoi_ege.xlsx --layout rcoi_ege_wide
+has out "rcoi_ege.xlsx: imported 5 rows from 3 records"
+has out "rcoi_ege.xlsx: 1 record skipped by the layout's skip rules (totals rows)"
+has out "rcoi_ege.xlsx: 1 group of empty cells (a subject nobody took) gave no row"
+[ "$(q w.db "select count(*) from ege where school_id = '1' and subject = 'Физика'")" = 0 ] ||
+  fail "a subject nobody took was stored"
+[ "$(q w.db "select participants||' '||mean_score||' '||below_min||' '||high_scorers||' '||score_100 from ege where school_id = '2' and subject = 'Математика (профильный уровень)'")" = "35 70.3 0 12 1" ] ||
+  fail "school 2, mathematics: the group's measures"
+[ "$(q w.db "select group_concat(distinct year) from ege")" = 2024 ] || fail "the year from the title"
+# the same table as Excel's CSV: each subject in its group's first cell only
+reg wc.db
+m='Количество участников;Средний тестовый балл;Не преодолели минимального порогового значения;от 81 до 100 баллов;Количество 100-балльников'
+{ printf 'Результаты ЕГЭ 2024 года по общеобразовательным организациям района\n\n'
+  printf 'Код ОУ;Наименование ОУ;Русский язык;;;;;Математика (профильный уровень);;;;;Физика;;;;\n'
+  printf ';;%s;%s;%s\n' "$m" "$m" "$m"
+  printf '1;МБОУ СОШ № 1;50;72,4;0;15;1;30;65,1;1;5;0;-;-;-;-;-\n'
+  printf '2;МБОУ Лицей № 2;40;80,2;0;20;2;35;70,3;0;12;1;12;66,5;0;3;0\n'
+  printf ';Итого по району;90;75,9;0;35;3;65;67,5;1;17;1;12;66,5;0;3;0\n'; } > ege.csv
+run 0 --db wc.db import ege ege.csv --layout rcoi_ege_wide
+[ "$(dump w.db | grep -v schools)" = "$(dump wc.db | grep -v schools)" ] ||
+  fail "the wide table as .xlsx and as CSV give different stores"
+
+# --- ВсОШ rating: one sheet per subject, statuses counted per school, subject, stage
+reg o.db
+run 0 --db o.db import olympiad x/vsosh_rating.xlsx --layout vsosh_rating
+has out "vsosh_rating.xlsx: imported 4 rows from 8 records as import #2 (xlsx, 2 sheets: «Математика», «Физика»"
+[ "$(q o.db "select group_concat(school_id||' '||subject||' '||stage||' '||year||' '||participants||' '||winners||' '||prizewinners||' '||olympiad, '; ') from (select * from olympiad order by school_id, subject)")" = \
+  "1 Математика municipal 2023 3 1 1 ВсОШ; 1 Физика municipal 2023 1 0 0 ВсОШ; 2 Математика municipal 2023 2 0 1 ВсОШ; 2 Физика municipal 2023 2 1 0 ВсОШ" ] ||
+  fail "the rating's counts per school, subject and stage"
+sqlite3 o.db .dump | grep -q 'М-07-001' && fail "a participant's code was stored"
+# --sheet reads one subject's sheet only
+reg o1.db
+run 0 --db o1.db import olympiad x/vsosh_rating.xlsx --layout vsosh_rating --sheet Физика
+[ "$(q o1.db "select count(*) from olympiad")" = 2 ] || fail "--sheet: one sheet"
+
+# --- soko import FILE... without a form: each file recognised, the registry first,
+# each file all or nothing
+mkdir -p exports
+cp x/fisoko_stats.xlsx x/rcoi_ege.xlsx x/vsosh_rating.xlsx schools.csv exports/
+run 0 --db auto.db import exports/*.xlsx exports/schools.csv
+has out "schools.csv: form schools (its own header)"
+has out "fisoko_stats.xlsx: ФИС ОКО «Статистика по отметкам» (the downloaded report: title, two-row header, logins), 2023, 5, Математика → vpr (layout fisoko_marks_report)"
+has out "rcoi_ege.xlsx: РЦОИ: ЕГЭ per school, one group of columns per subject, 2024 → ege (layout rcoi_ege_wide)"
+has out "vsosh_rating.xlsx: ВсОШ stage rating, one sheet per subject (statuses counted per school), 2022/2023, Математика, municipal → olympiad (layout vsosh_rating)"
+[ "$(q auto.db "select group_concat(form, ' ') from (select form from imports order by id)")" = "schools vpr ege olympiad" ] ||
+  fail "the registry was not imported first"
+[ "$(dump auto.db | grep -c 'INSERT INTO vpr ')" = 2 ] || fail "the ФИС ОКО rows"
+# a folder imports the same way (its files by name); the same bytes: unchanged
+run 0 --db auto.db import exports
+has out "fisoko_stats.xlsx: unchanged: the same file is stored as import #2"
+# an unknown file is refused with what was tried, the others still import
+printf 'foo,bar\n1,2\n' > odd.csv
+run 1 --db auto2.db import odd.csv exports/schools.csv
+has err "odd.csv: not recognised: its header is that of no form and no layout (tried schools, clusters"
+has err "layout fisoko_marks_report"
+has err "odd.csv: refused; nothing was stored from this file"
+has out "schools.csv: imported 3 rows"
+# two layouts that fit the same file: ambiguous, both named
+mkdir -p two && cp "$TOP/defs/layouts/fisoko_marks_report.ini" two/a.ini &&
+  cp "$TOP/defs/layouts/fisoko_marks_report.ini" two/b.ini
+SOKO_LAYOUTS=$PWD/two run 1 --db auto2.db import x/fisoko_stats.xlsx
+has err "fisoko_stats.xlsx: ambiguous: it fits layout a (form vpr), layout b (form vpr); expected 'soko import FORM FILE' or --layout NAME to choose"
+export SOKO_LAYOUTS="$TOP/defs/layouts"
+# check recognises the same way, and stores nothing
+run 0 check x/fisoko_stats.xlsx x/rcoi_ege.xlsx
+has out "fisoko_stats.xlsx: ФИС ОКО «Статистика по отметкам»"
+has out "fisoko_stats.xlsx: ok, 6 records (xlsx, sheet «Статистика по отметкам»); schools not checked: no store"
+has out "rcoi_ege.xlsx: ok, 3 records"
+[ ! -e soko.db ] || fail "check created a store"
+# a form named, or --layout alone, still forces the choice
+run 0 --db auto2.db import x/fisoko_stats.xlsx --layout fisoko_marks_report
+has out "fisoko_stats.xlsx: imported 2 rows"
+
+# --- conversion scales: marks for a file without them, a contradicting mark noted
+reg sc.db
+printf 'year,school_id,grade,subject,student,primary_score\n2024,1,5,Математика,A1,5\n2024,1,5,Математика,A2,12\n2024,1,5,Математика,A3,18\n' > nomark.csv
+run 1 --db sc.db import vpr_students nomark.csv
+has err "nomark.csv:2: «отметка»: no mark, and no conversion scale of the work (2024, grade 5, Математика) in the store (rows 2, 3 and 4); expected the marks, or the scale imported first with form vpr_scales"
+printf 'год;класс;предмет;максимальный балл;«3» от;«4» от;«5» от\n2024;5;Математика;20;7;12;17\n' > scales.csv
+run 0 --db sc.db import vpr_scales scales.csv
+run 0 --db sc.db import vpr_students nomark.csv
+[ "$(q sc.db "select m2||m3||m4||m5 from vpr where school_id = '1'")" = 1011 ] || fail "marks from the scale"
+printf 'year,school_id,grade,subject,student,primary_score,mark\n2024,2,5,Математика,B1,5,3\n2024,2,5,Математика,B2,12,4\n' > withmark.csv
+run 0 --db sc.db import vpr_students withmark.csv
+has err "withmark.csv:2:G: column G «mark»: 1 mark differs from the conversion scale of the work (2024, grade 5, Математика: «3» from 7, «4» from 12, «5» from 17 of 20) (row 2); the marks were imported as given: please check them"
+printf 'year,grade,subject,max_score,min3,min4,min5\n2024,6,Математика,20,12,7,17\n' > badscale.csv
+run 1 --db sc.db import vpr_scales badscale.csv
+has err "badscale.csv:2:E: column E «min3»: found 12, more than «min4» (7); expected «min3» ≤ «min4» ≤ «min5» ≤ «max_score»"
+# the scales import before the per-student files when the files are recognised
+reg sa.db
+run 0 --db sa.db import nomark.csv scales.csv
+[ "$(q sa.db "select group_concat(form, ' ') from (select form from imports order by id)")" = "schools vpr_scales vpr_students" ] ||
+  fail "the scales were not imported before the pupils"
