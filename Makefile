@@ -26,7 +26,7 @@ CLI_OBJ := $(CLI_SRC:engine/%.c=$(B)/engine/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: po test-browser test-docx all deps test unit e2e demo check-asan check-valgrind bench install clean samples-check fuzz fuzz-build
+.PHONY: po po-check test-browser test-docx all deps test unit e2e demo check-asan check-valgrind bench install clean samples-check fuzz fuzz-build
 
 all: $(B)/soko $(B)/locale/ru/LC_MESSAGES/soko.mo
 
@@ -52,11 +52,13 @@ $(B)/locale/ru/LC_MESSAGES/soko.mo: po/ru.po
 	@mkdir -p $(dir $@)
 	msgfmt --check -o $@ po/ru.po
 
+# `make po-check` (scripts/po-check) prints every message of the sources that po/ru.po
+# does not translate, or translates fuzzily, and fails; tests/e2e/t_i18n.sh runs it.
 po:
-	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=P_:1,2 \
-	  --add-comments=TRANSLATORS --add-location=file --package-name=soko --package-version=$$(sed -n 's/^#define SOKO_VERSION "\(.*\)"/\1/p' engine/soko.h) \
-	  --msgid-bugs-address=- -o po/soko.pot $$(ls engine/*.c | LC_ALL=C sort)
-	msgmerge --quiet --update --backup=off --no-fuzzy-matching po/ru.po po/soko.pot
+	scripts/po-check --update
+
+po-check:
+	scripts/po-check
 
 $(B)/tests/%: tests/unit/%.c $(B)/libsoko.a
 	@mkdir -p $(dir $@)

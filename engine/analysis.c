@@ -1386,13 +1386,13 @@ static void model_free(struct ana_model *md)
 /* The keys of a model (deffile.h); any other identifier is a breakdown column. */
 static const struct deffile_key model_keys[] = {
     {"title", DF_TEXT, 0, 0, 0, NULL, NULL},
-    {"indicator", DF_IDENT, DF_REQUIRED, 0, 0, NULL, "an indicator id"},
+    {"indicator", DF_IDENT, DF_REQUIRED, 0, 0, NULL, N_("an indicator id")},
     {"factors", DF_IDLIST, DF_REQUIRED, 1, ANA_MAX_FACTORS, NULL,
-     "a comma-separated list of context factors (at most 16)"},
-    {"bound", DF_REAL, DF_REQUIRED | DF_LO_OPEN, 0, 50, NULL, "a positive number, e.g. 2.0"},
-    {"pool", DF_IDLIST, 0, 1, IND_MAX_DIMS, NULL, "up to 3 breakdown columns"},
-    {"min_schools", DF_INT, 0, 3, 100000, NULL, "a whole number from 3 to 100000"},
-    {"*", DF_TEXT, 0, 0, 0, NULL, "a value of the breakdown column"},
+     N_("a comma-separated list of context factors (at most 16)")},
+    {"bound", DF_REAL, DF_REQUIRED | DF_LO_OPEN, 0, 50, NULL, N_("a positive number, e.g. 2.0")},
+    {"pool", DF_IDLIST, 0, 1, IND_MAX_DIMS, NULL, N_("up to 3 breakdown columns")},
+    {"min_schools", DF_INT, 0, 3, 100000, NULL, N_("a whole number from 3 to 100000")},
+    {"*", DF_TEXT, 0, 0, 0, NULL, N_("a value of the breakdown column")},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -1429,8 +1429,8 @@ static int model_parse(const struct deffile *df, const struct deffile_sec *sec,
         int dup = 0;
         for (int q = 0; q < md->nfactors; q++) dup |= strcmp(md->factors[q], items[i]) == 0;
         if (dup) {
-            deffile_bad(d, df, sec, deffile_kv(sec, "factors"), NULL, "each factor once ('%s' is "
-                        "given twice)", items[i]);
+            deffile_bad(d, df, sec, deffile_kv(sec, "factors"), NULL, _("each factor once ('%s' is "
+                        "given twice)"), items[i]);
             ok = 0;
             continue;
         }
@@ -1455,7 +1455,7 @@ static int model_parse(const struct deffile *df, const struct deffile_sec *sec,
             continue;
         }
         if (md->nwhere == IND_MAX_DIMS) {
-            soko_diag_add(d, f, kv->line, 0, "[%s]: %s: more than %d breakdown columns",
+            soko_diag_add(d, f, kv->line, 0, _("[%s]: %s: more than %d breakdown columns"),
                           sec->name, kv->key, IND_MAX_DIMS);
             ok = 0;
             continue;
@@ -1467,7 +1467,7 @@ static int model_parse(const struct deffile *df, const struct deffile_sec *sec,
 #undef TYPED
     if (ok && md->min_schools < md->nfactors + 3) {
         deffile_bad(d, df, sec, deffile_kv(sec, "min_schools") ? deffile_kv(sec, "min_schools") : NULL,
-                    "min_schools", "at least %d for %d factors", md->nfactors + 3, md->nfactors);
+                    "min_schools", _("at least %d for %d factors"), md->nfactors + 3, md->nfactors);
         ok = 0;
     }
     return ok;
@@ -1865,7 +1865,7 @@ int ana_context_eval(struct ind_set *s, const struct ana_model *md,
 {
     const struct indicator *ind = ind_find(s, md->indicator);
     if (!ind) {
-        soko_diag_add(d, md->file, md->line, 0, "[%s]: indicator: no indicator '%s'",
+        soko_diag_add(d, md->file, md->line, 0, _("[%s]: indicator: no indicator '%s'"),
                       md->id, md->indicator);
         return SOKO_ECONFIG;
     }

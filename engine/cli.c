@@ -99,6 +99,7 @@ static const struct command commands[] = {
      "soko --db district.db migrate", 0},
     {"docs", cmd_docs, "forms", N_("print the reference of the forms (Markdown)"), "",
      "soko docs forms > forms.md", 0},
+    /* xgettext:no-c-format (a percent sign, printed with %s) */
     {"indicators", cmd_indicators, "", N_("indicators per school, cluster, district, with n and a 95% interval"),
      ANALYSIS_OPTS, "soko --db district.db indicators --indicator vpr_fail --years 2024-2026", 0},
     {"trends", cmd_trends, "", N_("3-year trends: slope, test, label"), ANALYSIS_OPTS,
@@ -387,17 +388,22 @@ int cli_load_context(struct cli *c, struct ana_models *ms, struct soko_diag *d)
  * Only LC_MESSAGES is taken from the locale: numbers, dates and character classes
  * stay C, so that machine output never changes with the user's locale. When the
  * Russian locale is not installed, C.UTF-8 with LANGUAGE=ru still reaches the
- * catalogue (glibc ignores LANGUAGE only in the plain "C" locale). */
+ * catalogue (glibc ignores LANGUAGE only in the plain "C" locale). Asked for by
+ * --lang or SOKO_LANG, LANGUAGE=ru is set in any case, so that a LANGUAGE list of the
+ * user's (say "de") does not override the choice; chosen by an installed Russian
+ * locale, the user's LANGUAGE is honoured as gettext does. English is the C locale of
+ * messages, which gettext never translates. */
 static int i18n_init(const char *lang)
 {
     const char *env = getenv("SOKO_LANG");
     if ((!lang || !*lang) && env && *env) {
         if (strncmp(env, "ru", 2) != 0 && strncmp(env, "en", 2) != 0) {
-            fprintf(stderr, "soko: SOKO_LANG=%s: expected ru or en\n", cli_term(env));
+            fprintf(stderr, _("soko: SOKO_LANG=%s: expected ru or en\n"), cli_term(env));
             return -1;
         }
         lang = env;
     }
+    int asked = lang && *lang;
     const char *vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
     for (int i = 0; i < 3 && (!lang || !*lang); i++) lang = getenv(vars[i]);
     int ru = lang && strncmp(lang, "ru", 2) == 0;
@@ -405,8 +411,9 @@ static int i18n_init(const char *lang)
     const char *got = setlocale(LC_MESSAGES, "");
     if (!got || strcmp(got, "C") == 0 || strcmp(got, "POSIX") == 0 || strncmp(got, "ru", 2) != 0) {
         setlocale(LC_MESSAGES, "C.UTF-8");
-        setenv("LANGUAGE", "ru", 1);
+        asked = 1;
     }
+    if (asked) setenv("LANGUAGE", "ru", 1);
     static char dir[4200];
     const char *cand[3] = {NULL, NULL, SOKO_LOCALEDIR};
     char a[4200], b[4200];
@@ -613,9 +620,9 @@ void cli_progress_start(struct cli_progress *p, const struct cli *c, const char 
 
 static void human_bytes(char *buf, size_t n, double b)
 {
-    if (b >= 1e9) snprintf(buf, n, "%.2f GB", b / 1e9);
-    else if (b >= 1e6) snprintf(buf, n, "%.1f MB", b / 1e6);
-    else snprintf(buf, n, "%.0f kB", b / 1e3);
+    if (b >= 1e9) snprintf(buf, n, _("%.2f GB"), b / 1e9);
+    else if (b >= 1e6) snprintf(buf, n, _("%.1f MB"), b / 1e6);
+    else snprintf(buf, n, _("%.0f kB"), b / 1e3);
 }
 
 static void human_time(char *buf, size_t n, double s)
@@ -655,7 +662,7 @@ void cli_progress(struct cli_progress *p, const char *phase, uint64_t done, uint
         for (int i = w; i < 25; i++) sbuf_addc(&b, p->color ? ' ' : '.');
         double eta = done > 0 ? secs * (double)(total - done) / (double)done : 0;
         human_time(left, sizeof left, eta);
-        sbuf_printf(&b, "] %3d%%  %s / %s  %s/s", pct, d, tot, rate);
+        sbuf_printf(&b, _("] %3d%%  %s / %s  %s/s"), pct, d, tot, rate);
         if (rows > 0) sbuf_printf(&b, P_("  %ld row", "  %ld rows", rows), rows);
         sbuf_printf(&b, _("  %s left"), left);
     } else {
@@ -727,7 +734,7 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc) lang = argv[i + 1];
     }
     if (lang && strncmp(lang, "ru", 2) != 0 && strncmp(lang, "en", 2) != 0) {
-        fprintf(stderr, "soko: --lang %s: expected ru or en\n", cli_term(lang));
+        fprintf(stderr, _("soko: --lang %s: expected ru or en\n"), cli_term(lang));
         return SOKO_EUSAGE;
     }
     if (i18n_init(lang) != 0) return SOKO_EUSAGE;

@@ -534,7 +534,7 @@ int cmd_trends(struct cli *c)
         out_row(&out, cells);
     }
     if (table && !nord) {
-        printf("no trends for the years, indicators and units asked for\n");
+        fputs(_("no trends for the years, indicators and units asked for\n"), stdout);
     } else {
         out_print(&out, c->format);
         if (table)

@@ -159,6 +159,6 @@ int cmd_docs(struct cli *c)
         forms_md();
         return SOKO_OK;
     }
-    fprintf(stderr, "soko: usage: soko docs forms\n");
+    fprintf(stderr, _("soko: usage: soko docs forms\n"));
     return SOKO_EUSAGE;
 }

@@ -895,7 +895,7 @@ int cmd_forms(struct cli *c)
         if (f->kind == FORM_INTERNAL) continue;
         put_padded(f->name, wn + 2);
         put_padded(f->title_ru, wt + 2);
-        printf("%s\n", f->doc);
+        printf("%s\n", _(f->doc));
     }
     return SOKO_OK;
 }
@@ -939,7 +939,12 @@ static int collect_import(void *ctx, const struct import_info *ii)
     const struct form *f = form_find(ii->form);
     r->id = ii->id;
     r->form = xstrdup(ii->form);
-    r->status = xstrdup(ii->status);
+    /* the stored status ('active', 'undone') in the user's words */
+    static const char *const statuses[] = {N_("active"), N_("undone")};
+    const char *st = ii->status;
+    for (size_t k = 0; k < sizeof statuses / sizeof *statuses; k++)
+        if (strcmp(st, statuses[k]) == 0) st = _(statuses[k]);
+    r->status = xstrdup(st);
     if (f && f->kind == FORM_STUDENTS && ii->works >= 0)
         r->stored = units(f, ii->rows, ii->works, ii->participants);
     else

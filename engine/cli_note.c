@@ -230,7 +230,7 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
     int y0, y1;
     /* a note covers a closed window: no open ends */
     if (cli_years(c->years, &y0, &y1) != 0 || (c->years && *c->years && (!y0 || !y1))) {
-        soko_diag_add(d, NULL, 0, 0, "--years '%s': expected YEAR or FROM-TO, e.g. 2024-2026",
+        soko_diag_add(d, NULL, 0, 0, _("--years '%s': expected YEAR or FROM-TO, e.g. 2024-2026"),
                       c->years);
         return SOKO_EUSAGE;
     }
@@ -380,19 +380,19 @@ static int run(struct cli *c, enum what w)
 {
     const char *cmd = w == NOTE ? "note" : w == CARD ? "card" : "report";
     if (w == NOTE && (!c->cluster || !*c->cluster)) {
-        fprintf(stderr, "soko note: --cluster ID is required (see soko --help)\n");
+        fprintf(stderr, _("soko note: --cluster ID is required (see soko --help)\n"));
         return SOKO_EUSAGE;
     }
     if (w == CARD && (!c->school || !*c->school)) {
-        fprintf(stderr, "soko card: --school ID is required (see soko --help)\n");
+        fprintf(stderr, _("soko card: --school ID is required (see soko --help)\n"));
         return SOKO_EUSAGE;
     }
     if (!c->out || !*c->out) {
-        fprintf(stderr, "soko %s: --out DIR is required\n", cmd);
+        fprintf(stderr, _("soko %s: --out DIR is required\n"), cmd);
         return SOKO_EUSAGE;
     }
     if (c->argc > 0) {
-        fprintf(stderr, "soko %s: unexpected argument '%s'\n", cmd, c->argv[0]);
+        fprintf(stderr, _("soko %s: unexpected argument '%s'\n"), cmd, c->argv[0]);
         return SOKO_EUSAGE;
     }
     struct gather g;

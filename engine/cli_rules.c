@@ -308,8 +308,8 @@ int cmd_flags(struct cli *c)
         return SOKO_EUSAGE;
     }
     if (c->argc) {
-        fprintf(stderr, "soko: flags takes no arguments (options: --rules --indicators --years "
-                        "--school --format)\n");
+        fprintf(stderr, _("soko: flags takes no arguments (options: --rules --indicators --years "
+                          "--school --format)\n"));
         return SOKO_EUSAGE;
     }
     struct rsession S;
@@ -321,7 +321,7 @@ int cmd_flags(struct cli *c)
     }
     rsession_close(&S);
     if (!rc && (fflush(stdout) != 0 || ferror(stdout))) {
-        fprintf(stderr, "soko: writing the output failed\n");
+        fprintf(stderr, _("soko: writing the output failed\n"));
         rc = SOKO_EIO;
     }
     return rc;
@@ -360,12 +360,12 @@ static void print_recommend(const struct cli *c, const struct rule_flags *F)
 int cmd_recommend(struct cli *c)
 {
     if (!c->school || !*c->school) {
-        fprintf(stderr, "soko: recommend needs --school ID\n");
+        fprintf(stderr, _("soko: recommend needs --school ID\n"));
         return SOKO_EUSAGE;
     }
     if (c->argc) {
-        fprintf(stderr, "soko: recommend takes no arguments (options: --school --rules "
-                        "--indicators --years)\n");
+        fprintf(stderr, _("soko: recommend takes no arguments (options: --school --rules "
+                          "--indicators --years)\n"));
         return SOKO_EUSAGE;
     }
     struct rsession S;
@@ -373,7 +373,7 @@ int cmd_recommend(struct cli *c)
     if (!rc) print_recommend(c, &S.flags);
     rsession_close(&S);
     if (!rc && (fflush(stdout) != 0 || ferror(stdout))) {
-        fprintf(stderr, "soko: writing the output failed\n");
+        fprintf(stderr, _("soko: writing the output failed\n"));
         rc = SOKO_EIO;
     }
     return rc;
@@ -510,7 +510,7 @@ int cmd_calibrate(struct cli *c)
     rules_calibs_free(&cal);
     rsession_close(&S);
     if (!rc && (fflush(stdout) != 0 || ferror(stdout))) {
-        fprintf(stderr, "soko: writing the output failed\n");
+        fprintf(stderr, _("soko: writing the output failed\n"));
         rc = SOKO_EIO;
     }
     return rc;

@@ -78,8 +78,8 @@ static void classify(struct rd *r, char *text)
             rstrip(name);
             for (size_t i = 0; i < r->df->nsec; i++)
                 if (strcmp(r->df->sec[i].name, name) == 0)
-                    rd_err(r, r->line, "section [%s] is given twice (first on line %ld); "
-                                       "expected each name once", name, r->df->sec[i].line);
+                    rd_err(r, r->line, _("section [%s] is given twice (first on line %ld); "
+                                       "expected each name once"), name, r->df->sec[i].line);
             r->df->sec = xrealloc(r->df->sec, (r->df->nsec + 1) * sizeof *r->df->sec);
             struct deffile_sec *s = &r->df->sec[r->df->nsec++];
             memset(s, 0, sizeof *s);
@@ -101,13 +101,13 @@ static char *reader(char *str, int num, void *stream)
     r->line++;
     int incomplete = 0;
     if (utf8_valid_prefix((const unsigned char *)r->buf, (size_t)n, &incomplete) != (size_t)n)
-        rd_err(r, r->line, "the line is not valid UTF-8; expected a file saved as UTF-8");
+        rd_err(r, r->line, "%s", _("the line is not valid UTF-8; expected a file saved as UTF-8"));
     if (n >= num || memchr(r->buf, '\0', (size_t)n)) {
         if (n >= num)
-            rd_err(r, r->line, "the line is %zd bytes long; expected at most %d (continue a "
-                               "long value on indented lines)", n, num - 1);
+            rd_err(r, r->line, _("the line is %zd bytes long; expected at most %d (continue a "
+                               "long value on indented lines)"), n, num - 1);
         else
-            rd_err(r, r->line, "the line holds a NUL byte; expected text");
+            rd_err(r, r->line, "%s", _("the line holds a NUL byte; expected text"));
         r->buf[0] = '\0';     /* hand inih an empty line instead */
         n = 0;
     }
@@ -122,7 +122,7 @@ static int handler(void *user, const char *section, const char *name, const char
     (void)section;    /* inih cuts names at 50 bytes: we keep our own */
     r->have_prev = 1;
     if (!r->in_section) {
-        rd_err(r, r->line, "'%s' is outside any section; expected a [section] line above it",
+        rd_err(r, r->line, _("'%s' is outside any section; expected a [section] line above it"),
                name);
         return 1;
     }
@@ -147,8 +147,8 @@ static int handler(void *user, const char *section, const char *name, const char
     }
     for (size_t i = 0; i < s->nkv && !(r->flags & DEFFILE_REPEATS); i++)
         if (strcmp(s->kv[i].key, name) == 0) {
-            rd_err(r, r->line, "[%s]: '%s' is given twice (first on line %ld); expected one "
-                               "value (continue a long one on indented lines)",
+            rd_err(r, r->line, _("[%s]: '%s' is given twice (first on line %ld); expected one "
+                               "value (continue a long one on indented lines)"),
                    s->name, name, s->kv[i].line);
             return 1;
         }
@@ -172,7 +172,7 @@ int deffile_read_opts(const char *path, unsigned flags, struct deffile *df,
     df->path = xstrdup(path);
     FILE *f = fopen(path, "r");
     if (!f) {
-        soko_diag_add(d, path, 0, 0, "cannot open: %s", strerror(errno));
+        soko_diag_add(d, path, 0, 0, _("cannot open: %s"), strerror(errno));
         return SOKO_EIO;
     }
     /* Debian builds libinih with run-time options: let a line be as long as ours. */
@@ -188,17 +188,17 @@ int deffile_read_opts(const char *path, unsigned flags, struct deffile *df,
     fclose(f);
     free(r.buf);
     if (ioerr) {
-        soko_diag_add(d, path, 0, 0, "cannot read: %s", strerror(errno));
+        soko_diag_add(d, path, 0, 0, _("cannot read: %s"), strerror(errno));
         return SOKO_EIO;
     }
     if (rc > 0 && rc != r.bad_line)
-        rd_err(&r, rc, "not an INI line; expected [section], key = value, or a ; comment");
+        rd_err(&r, rc, "%s", _("not an INI line; expected [section], key = value, or a ; comment"));
     else if (rc < 0 && !r.bad)
-        rd_err(&r, 0, "cannot parse (libinih error %d)", rc);
+        rd_err(&r, 0, _("cannot parse (libinih error %d)"), rc);
     for (size_t i = 0; i < df->nsec; i++)
         if (df->sec[i].nkv == 0)
-            rd_err(&r, df->sec[i].line, "section [%s] is empty; expected key = value lines "
-                                         "under it", df->sec[i].name);
+            rd_err(&r, df->sec[i].line, _("section [%s] is empty; expected key = value lines "
+                                           "under it"), df->sec[i].name);
     return r.bad ? SOKO_ECONFIG : SOKO_OK;
 }
 
@@ -312,40 +312,45 @@ static int is_choice(const char *const *choices, const char *v)
 static void expect_text(const struct deffile_key *k, struct sbuf *b)
 {
     if (k->expect) {
-        sbuf_adds(b, k->expect);
+        sbuf_adds(b, _(k->expect));
         return;
     }
-    const char *lo_w = k->flags & DF_LO_OPEN ? "greater than" : "from";
+    int lo_open = (k->flags & DF_LO_OPEN) != 0, hi_open = (k->flags & DF_HI_OPEN) != 0;
     switch (k->type) {
-    case DF_TEXT: sbuf_adds(b, "a text"); break;
-    case DF_IDENT: sbuf_adds(b, "lower-case letters, digits and '_'"); break;
-    case DF_EXPR: sbuf_adds(b, "an SQL expression"); break;
-    case DF_OTHER: sbuf_adds(b, "a value in the documented form"); break;
+    case DF_TEXT: sbuf_adds(b, _("a text")); break;
+    case DF_IDENT: sbuf_adds(b, _("lower-case letters, digits and '_'")); break;
+    case DF_EXPR: sbuf_adds(b, _("an SQL expression")); break;
+    case DF_OTHER: sbuf_adds(b, _("a value in the documented form")); break;
     case DF_INT:
     case DF_COUNT:
-        if (k->hi >= 1e15) sbuf_printf(b, "a whole number of %.15g or more", k->lo);
-        else sbuf_printf(b, "a whole number from %.15g to %.15g", k->lo, k->hi);
-        if (k->type == DF_COUNT) sbuf_adds(b, ", or a percentage like 20%");
+        if (k->hi >= 1e15) sbuf_printf(b, _("a whole number of %.15g or more"), k->lo);
+        else sbuf_printf(b, _("a whole number from %.15g to %.15g"), k->lo, k->hi);
+        /* xgettext:no-c-format (a percent sign, added as text) */
+        if (k->type == DF_COUNT) sbuf_adds(b, _(", or a percentage like 20%"));
         break;
     case DF_REAL:
-        if (k->hi >= 1e300 && k->lo <= -1e300) sbuf_adds(b, "a number");
-        else if (k->hi >= 1e300) sbuf_printf(b, "a number %s %.15g", k->flags & DF_LO_OPEN ? "greater than" : "of at least", k->lo);
+        if (k->hi >= 1e300 && k->lo <= -1e300) sbuf_adds(b, _("a number"));
+        else if (k->hi >= 1e300)
+            sbuf_printf(b, lo_open ? _("a number greater than %.15g") : _("a number of at least %.15g"),
+                        k->lo);
+        else if (lo_open)
+            sbuf_printf(b, hi_open ? _("a number greater than %.15g to %.15g (not included)")
+                                   : _("a number greater than %.15g to %.15g"), k->lo, k->hi);
         else
-            sbuf_printf(b, "a number %s %.15g to %.15g%s", lo_w, k->lo, k->hi,
-                        k->flags & DF_HI_OPEN ? " (not included)" : "");
+            sbuf_printf(b, hi_open ? _("a number from %.15g to %.15g (not included)")
+                                   : _("a number from %.15g to %.15g"), k->lo, k->hi);
         break;
     case DF_CHOICE:
     case DF_LIST:
     case DF_IDLIST:
-        if (k->type != DF_CHOICE)
-            sbuf_printf(b, "a comma-separated list%s", k->choices ? " of " : "");
-        if (k->type == DF_IDLIST && !k->choices) sbuf_adds(b, " of identifiers");
-        if (k->choices) {
-            if (k->type == DF_CHOICE) sbuf_adds(b, "one of ");
+        if (k->type == DF_CHOICE) sbuf_adds(b, _("one of "));
+        else if (k->choices) sbuf_adds(b, _("a comma-separated list of "));
+        else if (k->type == DF_IDLIST) sbuf_adds(b, _("a comma-separated list of identifiers"));
+        else sbuf_adds(b, _("a comma-separated list"));
+        if (k->choices)
             for (size_t i = 0; k->choices[i]; i++)
                 sbuf_printf(b, "%s%s", i ? ", " : "", k->choices[i]);
-        }
-        if (k->type != DF_CHOICE && k->hi > 0) sbuf_printf(b, " (at most %.0f)", k->hi);
+        if (k->type != DF_CHOICE && k->hi > 0) sbuf_printf(b, _(" (at most %.0f)"), k->hi);
         break;
     }
 }
@@ -412,10 +417,10 @@ void deffile_bad(struct soko_diag *d, const struct deffile *df, const struct def
     char *what = xvasprintf(fmt, ap);
     va_end(ap);
     if (kv)
-        soko_diag_add(d, df->path, kv->line, 0, "[%s]: %s: got '%s'; expected %s", s->name,
+        soko_diag_add(d, df->path, kv->line, 0, _("[%s]: %s: got '%s'; expected %s"), s->name,
                       key ? key : kv->key, kv->value ? kv->value : "", what);
     else
-        soko_diag_add(d, df->path, s->line, 0, "[%s]: %s: missing; expected %s", s->name, key,
+        soko_diag_add(d, df->path, s->line, 0, _("[%s]: %s: missing; expected %s"), s->name, key,
                       what);
     free(what);
 }
@@ -433,8 +438,8 @@ size_t deffile_check(const struct deffile *df, const struct deffile_sec *s,
                 for (const struct deffile_key *q = tables[t]; q->name; q++)
                     if (strcmp(q->name, "*") != 0)
                         sbuf_printf(&b, "%s%s", b.len ? ", " : "", q->name);
-            soko_diag_add(d, df->path, kv->line, 0, "[%s]: %s: unknown key; expected one of %s",
-                          s->name, kv->key, b.s ? b.s : "(none)");
+            soko_diag_add(d, df->path, kv->line, 0, _("[%s]: %s: unknown key; expected one of %s"),
+                          s->name, kv->key, b.s ? b.s : _("(none)"));
             sbuf_free(&b);
             bad++;
             continue;
@@ -443,7 +448,7 @@ size_t deffile_check(const struct deffile *df, const struct deffile_sec *s,
             const struct deffile_kv *first = deffile_kv(s, kv->key);
             if (first != kv) {
                 soko_diag_add(d, df->path, kv->line, 0,
-                              "[%s]: %s: given twice (first on line %ld); expected one value",
+                              _("[%s]: %s: given twice (first on line %ld); expected one value"),
                               s->name, kv->key, first->line);
                 bad++;
                 continue;

@@ -118,21 +118,21 @@ static const char *const yesno[] = {"yes", "no", NULL};
 #define EXPR(k) {k, DF_EXPR, 0, 0, 0, NULL, NULL}
 /* Every key of a definition, typed (deffile.h); what a kind needs is in slots[]. */
 static const struct deffile_key ind_keys[] = {
-    {"title", DF_TEXT, DF_REQUIRED, 0, 0, NULL, "a Russian title"},
+    {"title", DF_TEXT, DF_REQUIRED, 0, 0, NULL, N_("a Russian title")},
     {"description", DF_TEXT, DF_EMPTY, 0, 0, NULL, NULL},
-    {"form", DF_TEXT, DF_REQUIRED, 0, 0, NULL, "the form it reads, e.g. vpr"},
+    {"form", DF_TEXT, DF_REQUIRED, 0, 0, NULL, N_("the form it reads, e.g. vpr")},
     {"kind", DF_CHOICE, DF_REQUIRED, 0, 0, kind_names, NULL},
     EXPR("filter"), EXPR("numerator"), EXPR("denominator"), EXPR("value"), EXPR("weight"),
     EXPR("sumsq"), EXPR("count"), EXPR("base"), EXPR("n"),
-    {"base_factor", DF_TEXT, 0, 0, 0, NULL, "a context factor such as students"},
-    {"per", DF_REAL, DF_LO_OPEN, 0, 1e9, NULL, "a positive number, e.g. 100"},
+    {"base_factor", DF_TEXT, 0, 0, 0, NULL, N_("a context factor such as students")},
+    {"per", DF_REAL, DF_LO_OPEN, 0, 1e9, NULL, N_("a positive number, e.g. 100")},
     {"unit", DF_TEXT, DF_EMPTY, 0, 0, NULL, NULL},
     {"better", DF_CHOICE, 0, 0, 0, better_names, NULL},
-    {"alert", DF_REAL, 0, -1e300, 1e300, NULL, "a number, in the indicator's unit"},
-    {"target", DF_REAL, 0, -1e300, 1e300, NULL, "a number, in the indicator's unit"},
-    {"min_n", DF_INT, 0, 0, 1e9, NULL, "a whole number from 0 to 1e9, e.g. 5"},
+    {"alert", DF_REAL, 0, -1e300, 1e300, NULL, N_("a number, in the indicator's unit")},
+    {"target", DF_REAL, 0, -1e300, 1e300, NULL, N_("a number, in the indicator's unit")},
+    {"min_n", DF_INT, 0, 0, 1e9, NULL, N_("a whole number from 0 to 1e9, e.g. 5")},
     {"dims", DF_IDLIST, 0, 1, IND_MAX_DIMS, NULL,
-     "at most 3 columns separated by commas, e.g. subject, grade"},
+     N_("at most 3 columns separated by commas, e.g. subject, grade")},
     {"years", DF_OTHER, 0, 0, 0, NULL, NULL},
     {"breaks", DF_OTHER, 0, 0, 0, NULL, NULL},
     {"census", DF_CHOICE, 0, 0, 0, yesno, NULL},
@@ -226,7 +226,7 @@ int ind_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, const char *fil
         if (*tail) {
             sqlite3_finalize(*st);
             *st = NULL;
-            soko_diag_add(d, file, line, 0, "%s: more than one statement; expected one SELECT",
+            soko_diag_add(d, file, line, 0, _("%s: more than one statement; expected one SELECT"),
                           what);
             return SOKO_ECONFIG;
         }
@@ -434,12 +434,13 @@ static void def_free(struct indicator *ind)
     memset(ind, 0, sizeof *ind);
 }
 
-/* Reports one refusal; key names the culprit in the message text itself. */
-#define BAD(L, line, key, ...) \
+/* Reports one refusal; key names the culprit in the message text itself. The format
+ * is translated here (xgettext --keyword=BAD:4, scripts/po-check). */
+#define BAD(L, line, key, fmt, ...) \
     do { \
         (void)(key); \
         (L)->bad++; \
-        soko_diag_add((L)->d, ind->file, (line), 0, __VA_ARGS__); \
+        soko_diag_add((L)->d, ind->file, (line), 0, _(fmt), __VA_ARGS__); \
     } while (0)
 
 /* "(\nformula\n)": a formula on lines of its own, so that a -- comment ends in it */
@@ -485,12 +486,12 @@ static int check_formula(struct loader *L, struct indicator *ind, int slot)
     }
     sqlite3_finalize(st);
     if (step == SQLITE_ROW && !slots[slot].aggregate) {
-        soko_diag_add(L->d, ind->file, line, 0, "%s: is an aggregate; expected an expression "
-                                                "over one row's columns (e.g. mean_score)", what);
+        soko_diag_add(L->d, ind->file, line, 0, _("%s: is an aggregate; expected an expression "
+                                                "over one row's columns (e.g. mean_score)"), what);
         ok = 0;
     } else if (step == SQLITE_DONE && slots[slot].aggregate) {
-        soko_diag_add(L->d, ind->file, line, 0, "%s: is not an aggregate; expected one over the "
-                                                "rows of a unit (e.g. sum(m2))", what);
+        soko_diag_add(L->d, ind->file, line, 0, _("%s: is not an aggregate; expected one over the "
+                                                "rows of a unit (e.g. sum(m2))"), what);
         ok = 0;
     } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
         soko_diag_add(L->d, ind->file, line, 0, "%s: %s", what, sqlite3_errmsg(L->set->db));
@@ -786,7 +787,7 @@ static void load_section(struct loader *L, const struct deffile *df, const struc
             if (hb == hf)
                 BAD(L, sec->line, "base", "[%s]: base: %s; kind rate needs either base (an "
                                           "aggregate) or base_factor (a context factor)",
-                    ind->id, hb ? "given with base_factor" : "missing");
+                    ind->id, hb ? _("given with base_factor") : _("missing"));
         } else {
             if (deffile_get(sec, "base_factor", &ln))
                 BAD(L, ln, "base_factor", "[%s]: base_factor: not used by kind %s; expected it "

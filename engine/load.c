@@ -1290,8 +1290,8 @@ static void add_ege_participant(struct ctx *c, const struct load_row *r)
     }
     int score = (int)cl[it].i, req = (int)cl[im].i;
     if (w->min_req >= 0 && req != w->min_req) {
-        err(c, r->line, c->map[im] + 1, "the minimum score is %d here and %d at line %ld (%lld, "
-            "school %s, %s); expected one minimum per subject and year", req, w->min_req,
+        err(c, r->line, c->map[im] + 1, _("the minimum score is %d here and %d at line %ld (%lld, "
+            "school %s, %s); expected one minimum per subject and year"), req, w->min_req,
             w->min_req_line, w->year, w->school, w->subject);
         return;
     }

@@ -107,7 +107,7 @@ int note_spec_load(const char *path, const struct ind_set *note_set,
     for (size_t i = 0; i < df.nsec; i++)
         if (strcmp(df.sec[i].name, "note") == 0) sec = &df.sec[i];
     if (!sec) {
-        soko_diag_add(d, path, 0, 0, "no [note] section; expected the note's lists (docs/reports.md)");
+        soko_diag_add(d, path, 0, 0, _("no [note] section; expected the note's lists (docs/reports.md)"));
         deffile_free(&df);
         return SOKO_ECONFIG;
     }
@@ -125,7 +125,7 @@ int note_spec_load(const char *path, const struct ind_set *note_set,
         long line = 0;
         const char *v = deffile_get(sec, LIST_NAMES[l], &line);
         if (!v) {
-            soko_diag_add(d, path, sec->line, 0, "[note]: no list '%s'", LIST_NAMES[l]);
+            soko_diag_add(d, path, sec->line, 0, _("[note]: no list '%s'"), LIST_NAMES[l]);
             rc = SOKO_ECONFIG;
             continue;
         }
@@ -139,7 +139,7 @@ int note_spec_load(const char *path, const struct ind_set *note_set,
             if (br) {
                 size_t len = strlen(br);
                 if (len < 3 || br[len - 1] != ']') {
-                    soko_diag_add(d, path, line, 0, "[note]: %s: '%s': expected ID or ID[SUBJECT]",
+                    soko_diag_add(d, path, line, 0, _("[note]: %s: '%s': expected ID or ID[SUBJECT]"),
                                   LIST_NAMES[l], tok);
                     rc = SOKO_ECONFIG;
                     free(id);
@@ -154,13 +154,13 @@ int note_spec_load(const char *path, const struct ind_set *note_set,
             if (!ind && std_set) ind = ind_find(std_set, id);
             if (!ind) {
                 soko_diag_add(d, path, line, 0,
-                              "[note]: %s: unknown indicator '%s'; expected an id of note.ini "
-                              "or of the indicators directory", LIST_NAMES[l], id);
+                              _("[note]: %s: unknown indicator '%s'; expected an id of note.ini "
+                              "or of the indicators directory"), LIST_NAMES[l], id);
                 rc = SOKO_ECONFIG;
             } else if (dim && !has_subject_dim(ind)) {
                 soko_diag_add(d, path, line, 0,
-                              "[note]: %s: '%s' has no breakdown by subject; expected ID without "
-                              "[SUBJECT]", LIST_NAMES[l], id);
+                              _("[note]: %s: '%s' has no breakdown by subject; expected ID without "
+                              "[SUBJECT]"), LIST_NAMES[l], id);
                 rc = SOKO_ECONFIG;
             } else {
                 out->v[l] = xrealloc(out->v[l], (out->n[l] + 1) * sizeof *out->v[l]);
@@ -176,12 +176,12 @@ int note_spec_load(const char *path, const struct ind_set *note_set,
         free(copy);
     }
     if (!rc && out->n[NOTE_MARKS] != 4) {
-        soko_diag_add(d, path, sec->line, 0, "[note]: marks: expected 4 indicators («2», «3», «4», «5»)");
+        soko_diag_add(d, path, sec->line, 0, _("[note]: marks: expected 4 indicators («2», «3», «4», «5»)"));
         rc = SOKO_ECONFIG;
     }
     if (!rc && out->n[NOTE_ADMISSIONS] != 3) {
         soko_diag_add(d, path, sec->line, 0,
-                      "[note]: admissions: expected 3 indicators (university, by profile, match)");
+                      _("[note]: admissions: expected 3 indicators (university, by profile, match)"));
         rc = SOKO_ECONFIG;
     }
     deffile_free(&df);
@@ -2494,7 +2494,7 @@ int note_cluster(const struct note_input *in, const char *cluster_id, const char
     for (size_t i = 0; i < in->members->n; i++)
         if (strcmp(in->members->v[i].cluster_id, cluster_id) == 0) found = 1;
     if (!found) {
-        soko_diag_add(d, NULL, 0, 0, "no cluster '%s' (form clusters)", cluster_id);
+        soko_diag_add(d, NULL, 0, 0, _("no cluster '%s' (form clusters)"), cluster_id);
         return SOKO_EUSAGE;
     }
     struct outdir *od = NULL;
@@ -2512,7 +2512,7 @@ static int card_run(const struct note_input *in, const char *school_id, const ch
 {
     const struct note_school *s = school_of(in, school_id);
     if (!s) {
-        soko_diag_add(d, NULL, 0, 0, "no school '%s' in the registry (form schools)", school_id);
+        soko_diag_add(d, NULL, 0, 0, _("no school '%s' in the registry (form schools)"), school_id);
         return SOKO_EUSAGE;
     }
     /* the school's clusters, the all-schools one aside */
@@ -2530,8 +2530,8 @@ static int card_run(const struct note_input *in, const char *school_id, const ch
         if (!cluster) {
             struct sbuf b = SBUF_INIT;
             for (size_t i = 0; i < nown; i++) sbuf_printf(&b, "%s%s", i ? ", " : "", own[i]);
-            soko_diag_add(d, NULL, 0, 0, "school '%s' is not in a thematic cluster '%s'; expected one of: %s",
-                          school_id, cluster_id, b.len ? b.s : "(none)");
+            soko_diag_add(d, NULL, 0, 0, _("school '%s' is not in a thematic cluster '%s'; expected one of: %s"),
+                          school_id, cluster_id, b.len ? b.s : _("(none)"));
             sbuf_free(&b);
             free(own);
             return SOKO_EUSAGE;

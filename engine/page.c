@@ -686,7 +686,7 @@ int page_write_xlsx(const struct page *d, struct outdir *o, const char *name,
     lxw_workbook_options opt = {.constant_memory = LXW_FALSE, .tmpdir = tmp};
     lxw_workbook *wb = workbook_new_opt(path, &opt);
     if (!wb) {
-        soko_diag_add(dg, name, 0, 0, "cannot create the workbook");
+        soko_diag_add(dg, name, 0, 0, "%s", _("cannot create the workbook"));
         free(path);
         outdir_tmp_free(o, tmp);
         free(tmp);
@@ -808,7 +808,7 @@ int page_write_xlsx(const struct page *d, struct outdir *o, const char *name,
     for (size_t i = 0; i < nused; i++) free(used[i]);
     free(used);
     if (err != LXW_NO_ERROR) {
-        soko_diag_add(dg, name, 0, 0, "cannot write the workbook: %s", lxw_strerror(err));
+        soko_diag_add(dg, name, 0, 0, _("cannot write the workbook: %s"), lxw_strerror(err));
         rc = SOKO_EIO;
     }
     if (!rc) rc = outdir_adopt(o, tmp, name, dg);
@@ -1137,7 +1137,7 @@ int page_write_docx(const struct page *d, struct outdir *o, const char *name,
             char *png = outdir_read(o, file, &len, dg);
             unsigned pw, ph;
             if (!png || !png_size((const unsigned char *)png, len, &pw, &ph)) {
-                if (png) soko_diag_add(dg, file, 0, 0, "not a PNG image");
+                if (png) soko_diag_add(dg, file, 0, 0, "%s", _("not a PNG image"));
                 free(png);
                 rc = SOKO_EIO;
             } else {
@@ -1202,13 +1202,13 @@ int page_write_docx(const struct page *d, struct outdir *o, const char *name,
             if (bad) {
                 zip_discard(z);
             } else if (zip_close(z) != 0) {
-                soko_diag_add(dg, name, 0, 0, "cannot write the document: %s", zip_strerror(z));
+                soko_diag_add(dg, name, 0, 0, _("cannot write the document: %s"), zip_strerror(z));
                 zip_discard(z);
                 rc = SOKO_EIO;
             }
         }
         if (bad && !rc) {
-            soko_diag_add(dg, name, 0, 0, "cannot build the document (libzip error %d)", zerr);
+            soko_diag_add(dg, name, 0, 0, _("cannot build the document (libzip error %d)"), zerr);
             rc = SOKO_EIO;
         }
         if (!rc) rc = outdir_adopt(o, tmp, name, dg);

@@ -27,13 +27,13 @@ static const char *const limits[] = {"95", "99.8", NULL};
 static const char *const marks[] = {"3", "4", "5", NULL};
 
 #define K_INDICATORS {"indicators", DF_IDLIST, DF_REQUIRED, 1, RULES_MAX_INDICATORS, NULL, \
-                      "a comma-separated list of indicator ids (at most 8)"}
+                      N_("a comma-separated list of indicator ids (at most 8)")}
 #define K_SIDE {"side", DF_CHOICE, DF_REQUIRED, 0, 0, sides, NULL}
 #define K_LIMIT {"limit", DF_CHOICE, DF_REQUIRED, 0, 0, limits, \
-                 "95 or 99.8 (the funnel's control limits, %)"}
-#define K_BOUND {"bound", DF_REAL, DF_REQUIRED, 0, 50, NULL, "a bound from 0 to 50, e.g. 3.09"}
+                 N_("95 or 99.8 (the funnel's control limits, %)")}
+#define K_BOUND {"bound", DF_REAL, DF_REQUIRED, 0, 50, NULL, N_("a bound from 0 to 50, e.g. 3.09")}
 #define K_ALPHA(fl) {"alpha", DF_REAL, (fl) | DF_LO_OPEN | DF_HI_OPEN, 0, 1, NULL, \
-                     "a significance level between 0 and 1, e.g. 0.001"}
+                     N_("a significance level between 0 and 1, e.g. 0.001")}
 #define K_OD {"overdispersion", DF_CHOICE, 0, 0, 0, yesno, NULL}
 #define K_END {NULL, 0, 0, 0, 0, NULL, NULL}
 
@@ -184,7 +184,7 @@ static size_t threshold_check(struct rule *r, const struct deffile *df, const st
 {
     if (r->control != CONTROL_NONE && !isfinite(r->alpha)) {
         deffile_bad(d, df, s, deffile_kv(s, "control"), NULL,
-                    "none without alpha: a bare threshold has no test to control");
+                    "%s", _("none without alpha: a bare threshold has no test to control"));
         return 1;
     }
     return 0;
@@ -773,7 +773,7 @@ static char *change_cond(const struct rule *r)
 
 static const struct deffile_key change_keys[] = {
     K_INDICATORS, K_SIDE, K_BOUND,
-    {"min_diff", DF_REAL, 0, 0, 1e300, NULL, "a difference of 0 or more, in the indicator's unit"},
+    {"min_diff", DF_REAL, 0, 0, 1e300, NULL, N_("a difference of 0 or more, in the indicator's unit")},
     K_OD, K_END,
 };
 
@@ -877,9 +877,9 @@ static const char *residual_source(const struct rule *r)
 }
 
 static const struct deffile_key residual_keys[] = {
-    {"model", DF_IDENT, DF_REQUIRED, 0, 0, NULL, "a model id of defs/context.ini"},
+    {"model", DF_IDENT, DF_REQUIRED, 0, 0, NULL, N_("a model id of defs/context.ini")},
     K_SIDE, K_BOUND,
-    {"context_if", DF_OTHER, 0, 0, 0, NULL, "FACTOR OP NUMBER, e.g. share_low_income >= 25"},
+    {"context_if", DF_OTHER, 0, 0, 0, NULL, N_("FACTOR OP NUMBER, e.g. share_low_income >= 25")},
     K_END,
 };
 

@@ -22,23 +22,23 @@ static const char *const yesno[] = {"yes", "no", NULL};
 static const char *const controls[] = {"none", "fdr", "fwer", NULL};
 
 const struct deffile_key rule_common_keys[] = {
-    {"title", DF_TEXT, DF_REQUIRED, 0, 0, NULL, "the rule's name in Russian"},
-    {"kind", DF_TEXT, DF_REQUIRED, 0, 0, NULL, "a rule kind"},
-    {"recommendation", DF_TEXT, DF_REQUIRED, 0, 0, NULL, "the text for the school, in Russian"},
+    {"title", DF_TEXT, DF_REQUIRED, 0, 0, NULL, N_("the rule's name in Russian")},
+    {"kind", DF_TEXT, DF_REQUIRED, 0, 0, NULL, N_("a rule kind")},
+    {"recommendation", DF_TEXT, DF_REQUIRED, 0, 0, NULL, N_("the text for the school, in Russian")},
     {"window", DF_INT, 0, 1, ANA_MAX_YEARS, NULL, NULL},
-    {"hold", DF_OTHER, 0, 0, 0, NULL, "all, any, last, 'K of N' or 'consecutive K'"},
+    {"hold", DF_OTHER, 0, 0, 0, NULL, N_("all, any, last, 'K of N' or 'consecutive K'")},
     {"procedures", DF_COUNT, 0, 1, 1000, NULL, NULL},
     {"min_indicators", DF_INT, 0, 1, RULES_MAX_INDICATORS, NULL, NULL},
     {"same_year", DF_INT, 0, 1, 1000, NULL, NULL},
     {"min_n", DF_INT, 0, 0, 1e9, NULL, NULL},
-    {"labels", DF_OTHER, 0, 0, 0, NULL, "KEY: text, ... (at most 32)"},
+    {"labels", DF_OTHER, 0, 0, 0, NULL, N_("KEY: text, ... (at most 32)")},
     {"subject", DF_LIST, 0, 1, 0, NULL, NULL},
     {"grade", DF_LIST, 0, 1, 0, NULL, NULL},
     {"stage", DF_LIST, 0, 1, 0, NULL, NULL},
     {"factor", DF_LIST, 0, 1, 0, NULL, NULL},
     {"control", DF_CHOICE, 0, 0, 0, controls, NULL},
     {"level", DF_REAL, DF_LO_OPEN, 0, 0.5, NULL,
-     "an error level greater than 0 and at most 0.5, e.g. 0.05"},
+     N_("an error level greater than 0 and at most 0.5, e.g. 0.05")},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -115,7 +115,7 @@ static size_t check_template(const struct deffile *df, const struct deffile_sec 
         if (*p != '{') continue;
         const char *e = strchr(p, '}');
         if (!e) {
-            soko_diag_add(d, df->path, kv->line, 0, "[%s]: recommendation: '{' without '}'",
+            soko_diag_add(d, df->path, kv->line, 0, _("[%s]: recommendation: '{' without '}'"),
                           s->name);
             return bad + 1;
         }
@@ -130,7 +130,7 @@ static size_t check_template(const struct deffile *df, const struct deffile_sec 
             for (int i = 0; rules_placeholders[i]; i++)
                 sbuf_printf(&b, "%s{%s}", i ? ", " : "", rules_placeholders[i]);
             soko_diag_add(d, df->path, kv->line, 0,
-                          "[%s]: recommendation: unknown placeholder '{%.*s}'; expected one of %s",
+                          _("[%s]: recommendation: unknown placeholder '{%.*s}'; expected one of %s"),
                           s->name, (int)len, p + 1, b.s);
             sbuf_free(&b);
             bad++;
@@ -154,7 +154,7 @@ static size_t parse_indicators(const struct deffile *df, const struct deffile_se
         const struct indicator *ind = set ? ind_find(set, items[i]) : NULL;
         if (!ind) {
             soko_diag_add(d, df->path, kv->line, 0,
-                          "[%s]: %s: unknown indicator '%s' (see soko indicators --list)",
+                          _("[%s]: %s: unknown indicator '%s' (see soko indicators --list)"),
                           s->name, key, items[i]);
             bad++;
             continue;
@@ -226,7 +226,7 @@ static size_t rule_values(struct rule *r, const struct deffile *df, const struct
     r->level = deffile_real(s, "level", 0.05);
 
     if ((kv = deffile_kv(s, "hold")) && parse_hold(kv->value, r) != 0) {
-        deffile_bad(d, df, s, kv, NULL, "all, any, last, 'K of N' or 'consecutive K'");
+        deffile_bad(d, df, s, kv, NULL, _("all, any, last, 'K of N' or 'consecutive K'"));
         bad++;
     }
     bad += parse_indicators(df, s, "indicators", set, r->ind, &r->nind, d);
@@ -235,7 +235,7 @@ static size_t rule_values(struct rule *r, const struct deffile *df, const struct
         r->model = models ? ana_model_find(models, kv->value) : NULL;
         if (!r->model) {
             soko_diag_add(d, df->path, kv->line, 0,
-                          "[%s]: model: unknown context model '%s' (defs/context.ini)", s->name,
+                          _("[%s]: model: unknown context model '%s' (defs/context.ini)"), s->name,
                           kv->value);
             bad++;
         }
@@ -279,8 +279,8 @@ static size_t rule_values(struct rule *r, const struct deffile *df, const struct
                 for (int o = 0; ops[o]; o++)
                     if (strcmp(ops[o], opb) == 0) op = o;
             if (op < 0 || r->nctx_if == RULES_MAX_CTX_IF) {
-                deffile_bad(d, df, s, kv, NULL, "FACTOR OP NUMBER, e.g. share_low_income >= 25 "
-                                                "(at most %d)", RULES_MAX_CTX_IF);
+                deffile_bad(d, df, s, kv, NULL, _("FACTOR OP NUMBER, e.g. share_low_income >= 25 "
+                                                "(at most %d)"), RULES_MAX_CTX_IF);
                 bad++;
                 break;
             }
@@ -298,7 +298,7 @@ static size_t rule_values(struct rule *r, const struct deffile *df, const struct
             char *colon = strchr(items[q], ':');
             if (!colon || r->nlabels == RULES_MAX_LABELS) {
                 soko_diag_add(d, df->path, kv->line, 0,
-                              "[%s]: labels: got '%s'; expected KEY: text, ... (at most %d)",
+                              _("[%s]: labels: got '%s'; expected KEY: text, ... (at most %d)"),
                               s->name, items[q], RULES_MAX_LABELS);
                 bad++;
                 continue;
@@ -315,17 +315,17 @@ static size_t rule_values(struct rule *r, const struct deffile *df, const struct
     if ((r->hold == HOLD_K_OF_N && r->hold_n > r->window) ||
         (r->hold == HOLD_CONSECUTIVE && r->hold_k > r->window)) {
         deffile_bad(d, df, s, deffile_kv(s, "hold"), NULL,
-                    "a pattern within the window (%d years)", r->window);
+                    _("a pattern within the window (%d years)"), r->window);
         bad++;
     }
     if (r->min_indicators > 1 && r->min_indicators > r->nind) {
         deffile_bad(d, df, s, deffile_kv(s, "min_indicators"), NULL,
-                    "at most the number of indicators the rule names (%d)", r->nind);
+                    _("at most the number of indicators the rule names (%d)"), r->nind);
         bad++;
     }
     if (r->control != CONTROL_NONE && !(r->kind->flags & RK_TESTS)) {
         deffile_bad(d, df, s, deffile_kv(s, "control"), NULL,
-                    "none: kind %s carries no test to control", r->kind->name);
+                    _("none: kind %s carries no test to control"), r->kind->name);
         bad++;
     }
     if (r->kind->check) bad += r->kind->check(r, df, s, d);
@@ -356,7 +356,7 @@ static int rule_parse(const struct deffile *df, const struct deffile_sec *sec,
         if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_')) id_ok = 0;
     if (!id_ok || !*sec->name) {
         soko_diag_add(d, df->path, sec->line, 0,
-                      "[%s]: a rule id is lower-case letters, digits and '_'", sec->name);
+                      _("[%s]: a rule id is lower-case letters, digits and '_'"), sec->name);
         bad++;
     }
     const struct deffile_kv *kk = deffile_kv(sec, "kind");
@@ -365,7 +365,7 @@ static int rule_parse(const struct deffile *df, const struct deffile_sec *sec,
         sbuf_printf(&names, "%s%s", names.len ? ", " : "", k->name);
     r->kind = kk ? rule_kind_find(kk->value) : NULL;
     if (!r->kind) {
-        deffile_bad(d, df, sec, kk, "kind", "one of %s", names.s);
+        deffile_bad(d, df, sec, kk, "kind", _("one of %s"), names.s);
         sbuf_free(&names);
         return 0;
     }
@@ -381,7 +381,7 @@ static int rule_parse(const struct deffile *df, const struct deffile_sec *sec,
         struct sbuf others = SBUF_INIT;
         if (!deffile_key_find(tabs, kv->key) && other_kinds_key(kv->key, r->kind, &others)) {
             soko_diag_add(d, df->path, kv->line, 0,
-                          "[%s]: %s: does not apply to kind %s (a key of %s)", sec->name, kv->key,
+                          _("[%s]: %s: does not apply to kind %s (a key of %s)"), sec->name, kv->key,
                           r->kind->name, others.s);
             bad++;
         } else
@@ -425,15 +425,17 @@ int rules_load(const char *path, const struct ind_set *set, const struct ana_mod
                 long ln = 0;
                 for (size_t s = 0; s < df.nsec; s++)
                     if (strcmp(df.sec[s].name, r->id) == 0) deffile_get(&df.sec[s], "for", &ln);
-                soko_diag_add(d, df.path, ln, 0, "[%s]: for: %s rule '%s'%s", r->id,
-                              dep ? "a risk" : "no", r->deps[q],
-                              dep ? " (risk rules read the flags of other kinds)" : " in this file");
+                soko_diag_add(d, df.path, ln, 0,
+                              dep ? _("[%s]: for: a risk rule '%s' (risk rules read the flags of "
+                                      "other kinds)")
+                                  : _("[%s]: for: no rule '%s' in this file"),
+                              r->id, r->deps[q]);
                 ok = 0;
             }
         }
     }
     if (df.nsec == 0) {
-        soko_diag_add(d, df.path, 0, 0, "no rules (expected [sections], see docs/rules.md)");
+        soko_diag_add(d, df.path, 0, 0, _("no rules (expected [sections], see docs/rules.md)"));
         ok = 0;
     }
     deffile_free(&df);

@@ -104,6 +104,7 @@ static int explain(sqlite3 *db, const char *path, int ext, const char *what, str
 static int explain_msg(sqlite3 *db, const char *path, int ext, const char *msg,
                        const char *what, struct soko_diag *d)
 {
+    what = _(what);     /* the callers' N_() phrases ("reading the schema") */
     switch (ext & 0xff) {
     case SQLITE_FULL:
         soko_diag_add(d, NULL, 0, 0, _("store %s: the disk is full (%s) while %s; expected free "
@@ -144,7 +145,7 @@ static int explain_msg(sqlite3 *db, const char *path, int ext, const char *msg,
         soko_diag_add(d, NULL, 0, 0, _("store %s: out of memory while %s"), path, what);
         return SOKO_EDB;
     default:
-        soko_diag_add(d, NULL, 0, 0, "store: %s: %s", what, msg);
+        soko_diag_add(d, NULL, 0, 0, _("store: %s: %s"), what, msg);
         return SOKO_EDB;
     }
 }
@@ -358,10 +359,10 @@ char *store_forms_schema_sql(void)
 static int begin_write(struct store *s, struct soko_diag *d)
 {
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        if ((sqlite3_errcode(s->db) & 0xff) != SQLITE_BUSY) return db_fail(s, d, "starting a write");
-        soko_diag_add(d, NULL, 0, 0, "store: %s is being written by another soko (an import or undo) "
+        if ((sqlite3_errcode(s->db) & 0xff) != SQLITE_BUSY) return db_fail(s, d, N_("starting a write"));
+        soko_diag_add(d, NULL, 0, 0, _("store: %s is being written by another soko (an import or undo) "
                       "and it did not finish within %d ms; expected one writer at a time: run this "
-                      "again when it is done, or wait longer with SOKO_BUSY_TIMEOUT=MS",
+                      "again when it is done, or wait longer with SOKO_BUSY_TIMEOUT=MS"),
                       s->path, s->busy_ms);
         return SOKO_EDB;
     }
@@ -561,7 +562,7 @@ static int migrate(struct store *s, struct soko_diag *d)
                 sbuf_adds(&b, "ALTER TABLE ege ADD COLUMN sd REAL CHECK (sd BETWEEN 0 AND 50);\n"
                               "ALTER TABLE hist_ege ADD COLUMN sd REAL;\n");
             if (ok2 && !has_es) create_table(&b, form_find("ege_students"));
-            rc = !ok1 || !ok2 ? db_fail(s, d, "migrating to schema 5") : b.len ? exec(s, b.s, d) : 0;
+            rc = !ok1 || !ok2 ? db_fail(s, d, N_("migrating to schema 5")) : b.len ? exec(s, b.s, d) : 0;
             sbuf_free(&b);
         }
         if (!rc && v < 6) rc = migrate_login(s, d);   /* 5 → 6: schools.login */
@@ -898,7 +899,7 @@ static int set_wal(struct store *s, struct soko_diag *d)
         if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) == SQLITE_OK)
             return SOKO_OK;
         if ((sqlite3_errcode(s->db) & 0xff) != SQLITE_BUSY || waited >= s->busy_ms)
-            return db_fail(s, d, "switching the journal to WAL");
+            return db_fail(s, d, N_("switching the journal to WAL"));
         sqlite3_sleep(10);
     }
 }
@@ -1338,7 +1339,7 @@ int store_import_begin(struct store *s, const struct form *f, const char *file,
                            "INSERT INTO imports(form, file, started, status, layout, "
                            "layout_sha256) VALUES (?, ?, ?, 'active', ?, ?)",
                            -1, &st, NULL) != SQLITE_OK) {
-        rc = db_fail(s, d, "recording the import");
+        rc = db_fail(s, d, N_("recording the import"));
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return rc;
     }
@@ -1348,7 +1349,7 @@ int store_import_begin(struct store *s, const struct form *f, const char *file,
     sqlite3_bind_text(st, 4, layout, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 5, layout_sha256, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) != SQLITE_DONE) {
-        rc = db_fail(s, d, "recording the import");
+        rc = db_fail(s, d, N_("recording the import"));
         sqlite3_finalize(st);
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return rc;
@@ -1389,7 +1390,7 @@ static int prepare_table(struct store *s, const struct form *f, struct soko_diag
     sbuf_adds(&b, "import_id = excluded.import_id");
     if (has_from_students(f)) sbuf_adds(&b, ", from_students = excluded.from_students");
     if (sqlite3_prepare_v2(s->db, b.s, -1, &t->upsert, NULL) != SQLITE_OK)
-        rc = db_fail(s, d, "preparing an insert");
+        rc = db_fail(s, d, N_("preparing an insert"));
 
     /* save: ?1 the new import, then the key (or group) columns in form order */
     struct sbuf where = SBUF_INIT;
@@ -1404,12 +1405,12 @@ static int prepare_table(struct store *s, const struct form *f, struct soko_diag
     col_list(&b, f, "");
     sbuf_printf(&b, ", ?1 FROM %s WHERE %s", f->name, where.s);
     if (!rc && sqlite3_prepare_v2(s->db, b.s, -1, &t->save, NULL) != SQLITE_OK)
-        rc = db_fail(s, d, "preparing the history copy");
+        rc = db_fail(s, d, N_("preparing the history copy"));
     if (group) {
         sbuf_reset(&b);
         sbuf_printf(&b, "DELETE FROM %s WHERE %s", f->name, where.s);
         if (!rc && sqlite3_prepare_v2(s->db, b.s, -1, &t->drop, NULL) != SQLITE_OK)
-            rc = db_fail(s, d, "preparing the group replacement");
+            rc = db_fail(s, d, N_("preparing the group replacement"));
     }
     if (has_from_students(f)) {
         sbuf_reset(&b);
@@ -1426,7 +1427,7 @@ static int prepare_table(struct store *s, const struct form *f, struct soko_diag
                         "WHERE %s) v JOIN imports i ON i.id = v.import_id "
                         "ORDER BY v.import_id DESC LIMIT 1", cols, key, cols, key);
         if (!rc && sqlite3_prepare_v2(s->db, b.s, -1, &t->peer, NULL) != SQLITE_OK)
-            rc = db_fail(s, d, "preparing the agreement check");
+            rc = db_fail(s, d, N_("preparing the agreement check"));
     }
     sbuf_free(&where);
     sbuf_free(&b);
@@ -1465,7 +1466,7 @@ static int vpr_agree(struct store *s, struct table_stmts *t, struct load_row *r,
     sqlite3_bind_int(t->peer, 6, r->from_students);
     int rc = sqlite3_step(t->peer);
     if (rc == SQLITE_DONE) return 0;
-    if (rc != SQLITE_ROW) return db_fail(s, d, "checking agreement with stored ВПР rows");
+    if (rc != SQLITE_ROW) return db_fail(s, d, N_("checking agreement with stored ВПР rows"));
     int from = sqlite3_column_int(t->peer, 0);
     static const char *const names[] = {"participants", "m2", "m3", "m4", "m5", "lowered",
                                          "confirmed", "raised"};
@@ -1758,11 +1759,11 @@ int store_put_row(struct store *s, const struct load_row *r0, struct soko_diag *
 
     sqlite3_reset(t->save);
     bind_key(t->save, f, &r, s->import_id);
-    if (sqlite3_step(t->save) != SQLITE_DONE) return db_fail(s, d, "saving replaced rows");
+    if (sqlite3_step(t->save) != SQLITE_DONE) return db_fail(s, d, N_("saving replaced rows"));
     if (t->drop) {
         sqlite3_reset(t->drop);
         bind_key(t->drop, f, &r, s->import_id);
-        if (sqlite3_step(t->drop) != SQLITE_DONE) return db_fail(s, d, "replacing a group");
+        if (sqlite3_step(t->drop) != SQLITE_DONE) return db_fail(s, d, N_("replacing a group"));
     }
     sqlite3_reset(t->upsert);
     for (size_t i = 0; i < f->ncols; i++) bind_cell(t->upsert, (int)i + 1, &f->cols[i], &r.cells[i]);
@@ -1774,7 +1775,7 @@ int store_put_row(struct store *s, const struct load_row *r0, struct soko_diag *
            anything else — a full disk, an i/o error, a damaged file — is the store's,
            and the message says so instead of naming the line */
         if ((ext & 0xff) == SQLITE_CONSTRAINT) {
-            soko_diag_add(d, s->file, r.line, 0, "the store refused the row: %s",
+            soko_diag_add(d, s->file, r.line, 0, _("the store refused the row: %s"),
                           sqlite3_errmsg(s->db));
             rc = SOKO_EINPUT;
         } else {
@@ -1838,7 +1839,7 @@ int store_import_commit(struct store *s, const char *sha256, long rows, long lon
                                   "(SELECT layout_sha256 FROM imports WHERE id = ?3) "
                                   "ORDER BY id DESC",
                            -1, &st, NULL) != SQLITE_OK) {
-        int rc = db_fail(s, d, "looking up earlier imports");
+        int rc = db_fail(s, d, N_("looking up earlier imports"));
         store_import_rollback(s);
         return rc;
     }
@@ -1881,7 +1882,7 @@ int store_import_commit(struct store *s, const char *sha256, long rows, long lon
     if (sqlite3_prepare_v2(s->db, "UPDATE imports SET sha256 = ?, rows = ?, works = ?, "
                                   "participants = ? WHERE id = ?", -1, &st,
                            NULL) != SQLITE_OK) {
-        int rc = db_fail(s, d, "finishing the import");
+        int rc = db_fail(s, d, N_("finishing the import"));
         store_import_rollback(s);
         return rc;
     }
@@ -1893,10 +1894,10 @@ int store_import_commit(struct store *s, const char *sha256, long rows, long lon
         sqlite3_bind_int64(st, 4, s->n_participants);
     }
     sqlite3_bind_int64(st, 5, s->import_id);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? SOKO_OK : db_fail(s, d, "finishing the import");
+    int rc = sqlite3_step(st) == SQLITE_DONE ? SOKO_OK : db_fail(s, d, N_("finishing the import"));
     sqlite3_finalize(st);
     if (!rc && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = db_fail(s, d, "committing the import");
+        rc = db_fail(s, d, N_("committing the import"));
     if (rc) {
         store_import_rollback(s);
         return rc;
@@ -1998,14 +1999,14 @@ int store_undo(struct store *s, long long id, struct soko_diag *d)
     if (rc) return rc;
     if (sqlite3_prepare_v2(s->db, "SELECT form, status FROM imports WHERE id = ?", -1, &st, NULL)
         != SQLITE_OK) {
-        rc = db_fail(s, d, "looking up the import");
+        rc = db_fail(s, d, N_("looking up the import"));
         goto fail;
     }
     sqlite3_bind_int64(st, 1, id);
     int step = sqlite3_step(st);
     if (step != SQLITE_ROW) {
         if (step != SQLITE_DONE) {
-            rc = db_fail(s, d, "looking up the import");
+            rc = db_fail(s, d, N_("looking up the import"));
             sqlite3_finalize(st);
             goto fail;
         }
@@ -2032,7 +2033,7 @@ int store_undo(struct store *s, long long id, struct soko_diag *d)
                                        "or $SOKO_FORMS)"), id, fname, fname);
     free(fname);
     if (undone) {
-        soko_diag_add(d, NULL, 0, 0, "import #%lld was already undone", id);
+        soko_diag_add(d, NULL, 0, 0, _("import #%lld was already undone"), id);
         rc = SOKO_EUSAGE;
         goto fail;
     }
@@ -2048,7 +2049,7 @@ int store_undo(struct store *s, long long id, struct soko_diag *d)
     now_iso(now);
     if (sqlite3_prepare_v2(s->db, "UPDATE imports SET status = 'undone', undone_at = ?2 WHERE id = ?1",
                            -1, &st, NULL) != SQLITE_OK) {
-        rc = db_fail(s, d, "marking the import undone");
+        rc = db_fail(s, d, N_("marking the import undone"));
         goto fail;
     }
     sqlite3_bind_int64(st, 1, id);
@@ -2056,16 +2057,16 @@ int store_undo(struct store *s, long long id, struct soko_diag *d)
     ok = sqlite3_step(st) == SQLITE_DONE;
     sqlite3_finalize(st);
     if (!ok) {
-        rc = db_fail(s, d, "marking the import undone");
+        rc = db_fail(s, d, N_("marking the import undone"));
         goto fail;
     }
     if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         int ext = sqlite3_extended_errcode(s->db);
         if ((ext & 0xff) == SQLITE_CONSTRAINT)
-            soko_diag_add(d, NULL, 0, 0, "cannot undo import #%lld: stored rows of other imports "
-                                         "refer to schools it added; undo those first", id);
+            soko_diag_add(d, NULL, 0, 0, _("cannot undo import #%lld: stored rows of other imports "
+                                         "refer to schools it added; undo those first"), id);
         else
-            db_fail(s, d, "committing the undo");
+            db_fail(s, d, N_("committing the undo"));
         rc = SOKO_EDB;
         goto fail;
     }
@@ -2083,7 +2084,7 @@ int store_imports(struct store *s, int (*cb)(void *, const struct import_info *)
                                   "started, status, layout, ifnull(works, -1), "
                                   "ifnull(participants, -1) FROM imports ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK)
-        return db_fail(s, d, "listing imports");
+        return db_fail(s, d, N_("listing imports"));
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct import_info ii = {
@@ -2095,7 +2096,7 @@ int store_imports(struct store *s, int (*cb)(void *, const struct import_info *)
         if (cb(ctx, &ii)) break;
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SOKO_OK : db_fail(s, d, "listing imports");
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SOKO_OK : db_fail(s, d, N_("listing imports"));
 }
 
 int store_count(struct store *s, const char *table, long long *n, struct soko_diag *d)
@@ -2108,7 +2109,7 @@ int store_count(struct store *s, const char *table, long long *n, struct soko_di
     int ok;
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE ?1 = ?1", table);
     *n = query_int(s, sql, 0, NULL, &ok);
-    return ok == 1 ? SOKO_OK : db_fail(s, d, "counting rows");
+    return ok == 1 ? SOKO_OK : db_fail(s, d, N_("counting rows"));
 }
 
 /* ==================================================== read helpers for the analyses */
@@ -2350,7 +2351,7 @@ int store_student_counts(struct store *s, long long *works, long long *participa
     if (sqlite3_prepare_v2(s->db, "SELECT count(*), total(participants), (SELECT count(*) FROM "
                                   "vpr_students) FROM vpr WHERE from_students = 1",
                            -1, &st, NULL) != SQLITE_OK)
-        return db_fail(s, d, "counting rows");
+        return db_fail(s, d, N_("counting rows"));
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *works = sqlite3_column_int64(st, 0);
@@ -2358,7 +2359,7 @@ int store_student_counts(struct store *s, long long *works, long long *participa
         *student_rows = sqlite3_column_int64(st, 2);
         rc = SOKO_OK;
     } else {
-        rc = db_fail(s, d, "counting rows");
+        rc = db_fail(s, d, N_("counting rows"));
     }
     sqlite3_finalize(st);
     return rc;
@@ -2479,10 +2480,10 @@ int store_school_known(struct store *s, const char *school_id, struct soko_diag 
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, school_id, -1, SQLITE_TRANSIENT);
         if (sqlite3_step(st) == SQLITE_ROW) known = sqlite3_column_int(st, 0) != 0;
-        else db_fail(s, d, "looking up a school");
+        else db_fail(s, d, N_("looking up a school"));
         sqlite3_finalize(st);
     } else {
-        db_fail(s, d, "looking up a school");
+        db_fail(s, d, N_("looking up a school"));
     }
     free(sql);
     return known;

@@ -419,7 +419,7 @@ int sha256_file(const char *path, char out[65], struct soko_diag *d)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        soko_diag_add(d, path, 0, 0, "cannot open: %s", strerror(errno));
+        soko_diag_add(d, path, 0, 0, _("cannot open: %s"), strerror(errno));
         return SOKO_EIO;
     }
     struct sha256 c;
@@ -430,7 +430,7 @@ int sha256_file(const char *path, char out[65], struct soko_diag *d)
     int bad = ferror(f);
     fclose(f);
     if (bad) {
-        soko_diag_add(d, path, 0, 0, "read error");
+        soko_diag_add(d, path, 0, 0, "%s", _("read error"));
         return SOKO_EIO;
     }
     unsigned char dg[32];

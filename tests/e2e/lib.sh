@@ -3,6 +3,12 @@
 
 SAMPLES="$TOP/samples/district"
 
+# Messages are English unless a test asks for Russian (--lang ru, SOKO_LANG, LANG=ru_*),
+# whatever the locale of the machine that runs the tests.
+unset SOKO_LANG LANGUAGE LC_ALL LC_MESSAGES
+LANG=C.UTF-8
+export LANG
+
 fail() { echo "FAIL: $*"; exit 1; }
 skip() { echo "$*"; exit 77; }
 

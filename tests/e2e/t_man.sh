@@ -28,3 +28,14 @@ for v in $(grep -ho 'getenv("[A-Z_]*")' "$TOP"/engine/*.c | sed 's/getenv("\(.*\
   grep -q "^\.B $v\$" "$TOP/docs/soko.1" || fail "soko.1 does not document $v, which soko reads"
 done
 grep -q 'share/man/ru/man1/soko.1' "$TOP/Makefile" || fail "make install does not install the Russian page"
+# the Russian page says what the English one says: the same options and environment
+# variables, as many sections and entries
+for what in '\\fB(\\-)+[a-z]+(\\-[a-z]+)*\\fR' '^\.B [A-Z_]+$' '^\.SH' '^\.TP'; do
+  case $what in
+    '^\.SH'|'^\.TP') en=$(grep -cE -- "$what" "$TOP/docs/soko.1"); ru=$(grep -cE -- "$what" "$TOP/docs/soko.ru.1") ;;
+    *) en=$(grep -oE -- "$what" "$TOP/docs/soko.1" | LC_ALL=C sort -u)
+       ru=$(grep -oE -- "$what" "$TOP/docs/soko.ru.1" | LC_ALL=C sort -u) ;;
+  esac
+  [ -n "$en" ] && [ "$en" != 0 ] || fail "no $what in soko.1"
+  [ "$en" = "$ru" ] || { printf "en: %s\nru: %s\n" "$en" "$ru"; fail "soko.1 and soko.ru.1 differ in $what"; }
+done

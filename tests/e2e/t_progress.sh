@@ -43,3 +43,12 @@ cp base.db t.db
 run 0 --db t.db import vpr_students st.csv --keep-students
 hasnt err "reading"
 [ ! -s err ] || fail "stderr not a terminal, yet: $(cat -v err | head -2)"
+# in Russian: the phases, units, rows and time left in the user's words
+cp base.db t.db
+tty --lang ru --db t.db import vpr_students st.csv --keep-students || { cat tty.out; fail "Russian import on a terminal failed"; }
+tr '\r' '\n' < tty.out > bar.txt
+has bar.txt "st.csv  чтение  ["
+grep -q '%  [0-9.]* [кМГ]Б / [0-9.]* МБ  [0-9.]* [кМГ]Б/с  [0-9]* строк[аи]*  осталось [0-9]*:[0-9][0-9]' bar.txt ||
+  { cat -v bar.txt | head; fail "the Russian bar lacks done/total, rate, rows or time left"; }
+has bar.txt "st.csv  сохранение"
+has bar.txt "st.csv: импортировано: "

@@ -1,7 +1,7 @@
 # A corpus of bad files (tests/fixtures/bad/FORM__CASE.csv), each refused with the
 # message in FORM__CASE.expect (file:row:column: the column by its header, what was
 # found, what was expected) as the first line on stderr, exit status 1, and the store
-# unchanged (compared as a dump).
+# unchanged (compared as a dump); in Russian (--lang ru) with FORM__CASE.expect.ru.
 # The store holds the samples, so that a refusal has something to lose.
 for f in schools clusters vpr oge ege; do run 0 --db r.db import "$f" "$SAMPLES/$f.csv"; done
 dump r.db > before
@@ -14,6 +14,12 @@ for csv in "$TOP"/tests/fixtures/bad/*.csv; do
   cmp -s got "$TOP/tests/fixtures/bad/$b.expect" || {
     echo "expected: $(cat "$TOP/tests/fixtures/bad/$b.expect")"; echo "got:      $(cat got)"; fail "$b"; }
   has err "$b.csv: refused; nothing was stored from this file"
+  [ -s "$TOP/tests/fixtures/bad/$b.expect.ru" ] || fail "$b: no Russian expected message ($b.expect.ru)"
+  run 1 --lang ru --db r.db import "$form" "$b.csv"
+  head -n 1 err > got
+  cmp -s got "$TOP/tests/fixtures/bad/$b.expect.ru" || {
+    echo "expected: $(cat "$TOP/tests/fixtures/bad/$b.expect.ru")"; echo "got:      $(cat got)"; fail "$b (ru)"; }
+  has err "$b.csv: отклонен; из этого файла ничего не сохранено"
   run 1 --db r.db check "$form" "$b.csv"
   dump r.db > after
   cmp -s before after || fail "$b: the store changed after a refused import"
