@@ -130,7 +130,8 @@ demo:
 	@$(MAKE) --no-print-directory $(B)/soko
 	@mkdir -p reports/demo && rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	@for f in schools clusters context vpr vpr_students oge ege rdr olympiad admissions \
-	  vpr_plan vpr_tasks vpr_reference_tasks vpr_reference; do \
+	  vpr_plan vpr_tasks vpr_reference_tasks vpr_reference \
+	  career contests directors gifted niko recheck survey_500 context_class training_exam znak; do \
 	  $(B)/soko --db $(DEMO_DB) import $$f samples/district/$$f.csv || exit 1; done
 	@$(B)/soko --db $(DEMO_DB) status
 	@$(B)/soko --db $(DEMO_DB) report --out reports/demo --quiet

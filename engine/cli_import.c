@@ -1063,8 +1063,9 @@ int cmd_status(struct cli *c)
     if (rc) return rc;
     struct soko_diag d;
     soko_diag_init(&d, 0);
+    /* the works of vpr_students, for the vpr line */
     long long works = 0, parts = 0, kept = 0;
-    rc = store_student_counts(s, &works, &parts, &kept, &d);
+    rc = store_student_counts(s, form_find("vpr_students"), &works, &parts, &kept, &d);
     if (!rc) printf("%s:\n", cli_term(c->db_path));
     for (size_t i = 0; forms_all()[i] && !rc; i++) {
         const struct form *f = forms_all()[i];
@@ -1073,10 +1074,13 @@ int cmd_status(struct cli *c)
         if (rc) break;
         char *u;
         if (f->kind == FORM_STUDENTS) {
-            char *w = units(f, n, works, parts);
-            if (kept) {
-                u = xasprintf(P_("%s; %lld student row kept", "%s; %lld student rows kept", kept),
-                              w, kept);
+            long long fw = 0, fp = 0, fk = 0;
+            rc = store_student_counts(s, f, &fw, &fp, &fk, &d);
+            if (rc) break;
+            char *w = units(f, n, fw, fp);
+            if (fk) {
+                u = xasprintf(P_("%s; %lld student row kept", "%s; %lld student rows kept", fk),
+                              w, fk);
                 free(w);
             } else {
                 u = w;

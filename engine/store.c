@@ -2343,15 +2343,22 @@ int store_cluster_names(struct store *s, int (*cb)(void *ctx, const char *id, co
     return bad ? SOKO_EDB : SOKO_OK;
 }
 
-int store_student_counts(struct store *s, long long *works, long long *participants,
-                         long long *student_rows, struct soko_diag *d)
+int store_student_counts(struct store *s, const struct form *f, long long *works,
+                         long long *participants, long long *student_rows, struct soko_diag *d)
 {
-    sqlite3_stmt *st;
     *works = *participants = *student_rows = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT count(*), total(participants), (SELECT count(*) FROM "
-                                  "vpr_students) FROM vpr WHERE from_students = 1",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_fail(s, d, N_("counting rows"));
+    const char *const *into = form_into(f);
+    if (!into || !into[0]) return SOKO_OK;
+    /* the works are the rows of the form's first aggregate (vpr, ege) written by its
+       imports; the table names are the forms' own, never user text */
+    char *sql = xasprintf("SELECT count(*), total(participants), (SELECT count(*) FROM \"%s\") "
+                          "FROM \"%s\" WHERE import_id IN (SELECT id FROM imports WHERE form = ?)",
+                          f->name, into[0]);
+    sqlite3_stmt *st;
+    int prc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    free(sql);
+    if (prc != SQLITE_OK) return db_fail(s, d, N_("counting rows"));
+    sqlite3_bind_text(st, 1, f->name, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *works = sqlite3_column_int64(st, 0);

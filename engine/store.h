@@ -114,10 +114,12 @@ int store_school_names(struct store *s,
  * cb(ctx, id, name). */
 int store_cluster_names(struct store *s, int (*cb)(void *ctx, const char *id, const char *name),
                         void *ctx, struct soko_diag *d);
-/* What the store holds from per-student files: works (vpr rows aggregated from
- * student rows), their participants, and the student rows kept (--keep-students). */
-int store_student_counts(struct store *s, long long *works, long long *participants,
-                         long long *student_rows, struct soko_diag *d);
+/* What the store holds from the per-student form f (FORM_STUDENTS): works (rows of its
+ * first aggregate, vpr or ege, written by its imports), their participants, and the
+ * student rows kept (--keep-students). Zeros for any other form. */
+int store_student_counts(struct store *s, const struct form *f, long long *works,
+                         long long *participants, long long *student_rows,
+                         struct soko_diag *d);
 
 /* The registry, in id order (shorter ids first, so 9 before 10); strings borrowed for
  * the call, "" when empty; clusters are the school's cluster ids joined by ';'. */

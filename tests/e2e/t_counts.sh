@@ -26,6 +26,7 @@ parts=$(q t.db "SELECT sum(participants) FROM vpr WHERE from_students = 1")
 run 0 --db t.db status
 has out "vpr_students         3 works, 7 participants"
 has out "vpr                  3 rows (3 of them from per-student files)"
+has out "ege_students         0 works, 0 participants"   # each per-student form its own counts
 run 0 --db t.db imports
 grep -q "^ *2  vpr_students  active  3 works, 7 participants " out || { cat out; fail "imports does not show 3 works, 7 participants"; }
 hasnt out "6 rows"
