@@ -687,16 +687,16 @@ static int run_gnuplot(const char *tmp, struct soko_diag *d)
     if (early) {
         if (early == 127)
             soko_diag_add(d, NULL, 0, 0,
-                          "cannot run '%s': install gnuplot (Debian: apt-get install gnuplot-nox; "
-                          "or run scripts/deps)", prog);
+                          _("cannot run '%s': install gnuplot (Debian: apt-get install gnuplot-nox; "
+                          "or run scripts/deps)"), prog);
         else
-            soko_diag_add(d, tmp, 0, 0, "cannot prepare the directory for gnuplot");
+            soko_diag_add(d, tmp, 0, 0, _("cannot prepare the directory for gnuplot"));
         return SOKO_EIO;
     }
 #else
     pid_t pid = fork();
     if (pid < 0) {
-        soko_diag_add(d, NULL, 0, 0, "cannot start gnuplot: %s", strerror(errno));
+        soko_diag_add(d, NULL, 0, 0, _("cannot start gnuplot: %s"), strerror(errno));
         return SOKO_EIO;
     }
     if (pid == 0) {
@@ -716,20 +716,20 @@ static int run_gnuplot(const char *tmp, struct soko_diag *d)
     int status = 0;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) {
-            soko_diag_add(d, NULL, 0, 0, "waiting for gnuplot: %s", strerror(errno));
+            soko_diag_add(d, NULL, 0, 0, _("waiting for gnuplot: %s"), strerror(errno));
             return SOKO_EIO;
         }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return SOKO_OK;
     char *logpath = xasprintf("%s/charts.log", tmp);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
         soko_diag_add(d, NULL, 0, 0,
-                      "cannot run '%s': install gnuplot (Debian: apt-get install gnuplot-nox; "
-                      "or run scripts/deps)", prog);
+                      _("cannot run '%s': install gnuplot (Debian: apt-get install gnuplot-nox; "
+                      "or run scripts/deps)"), prog);
     else if (WIFEXITED(status) && WEXITSTATUS(status) == 126)
-        soko_diag_add(d, tmp, 0, 0, "cannot prepare the directory for gnuplot");
+        soko_diag_add(d, tmp, 0, 0, _("cannot prepare the directory for gnuplot"));
     else {
         char *log = read_all(logpath, NULL);
-        soko_diag_add(d, "charts.log", 0, 0, "gnuplot failed (%s %d): %.600s",
+        soko_diag_add(d, "charts.log", 0, 0, _("gnuplot failed (%s %d): %.600s"),
                       WIFEXITED(status) ? "exit status" : "signal",
                       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
                       log ? log : "(no log)");
@@ -752,7 +752,7 @@ int chart_render(struct chart_batch *b, struct outdir *o, int formats, struct so
     int ok = f && fputs(script, f) >= 0;
     if (f && fclose(f) != 0) ok = 0;
     if (!ok) {
-        soko_diag_add(d, path, 0, 0, "cannot write the chart script: %s", strerror(errno));
+        soko_diag_add(d, path, 0, 0, _("cannot write the chart script: %s"), strerror(errno));
         rc = SOKO_EIO;
     }
     free(path);
@@ -764,7 +764,7 @@ int chart_render(struct chart_batch *b, struct outdir *o, int formats, struct so
             char *full = xasprintf("%s/%s", tmp, file);
             struct stat sb;
             if (stat(full, &sb) != 0 || sb.st_size == 0) {
-                soko_diag_add(d, file, 0, 0, "gnuplot wrote no chart (disk full?)");
+                soko_diag_add(d, file, 0, 0, _("gnuplot wrote no chart (disk full?)"));
                 rc = SOKO_EIO;
             }
             free(full);
@@ -820,7 +820,7 @@ char *chart_svg_inline(struct outdir *o, const char *name, const char *prefix, c
     if (!svg) return NULL;
     char *start = strstr(svg, "<svg");
     if (!start) {
-        soko_diag_add(d, name, 0, 0, "not an SVG file");
+        soko_diag_add(d, name, 0, 0, _("not an SVG file"));
         free(svg);
         return NULL;
     }

@@ -252,7 +252,7 @@ int cmd_clusters_propose(struct cli *c)
         rc = SOKO_EINPUT;
         goto done;
     } else if (crc) {
-        soko_diag_add(&d, NULL, 0, 0, "clusters: %s", cluster_rc_name(crc));
+        soko_diag_add(&d, NULL, 0, 0, _("clusters: %s"), cluster_rc_name(crc));
         rc = SOKO_EINTERNAL;
         goto done;
     }

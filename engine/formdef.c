@@ -199,8 +199,8 @@ static void read_column(struct ctx *x, const struct deffile_sec *s, const char *
     struct form_col *c = &f->cols[j];
     const char *why = bad_col_name(name);
     if (why) {
-        soko_diag_add(x->d, x->df->path, s->line, 0, "[%s]: the column's name '%s' is not "
-                      "usable; expected %s", s->name, name, why);
+        soko_diag_add(x->d, x->df->path, s->line, 0, _("[%s]: the column's name '%s' is not "
+                      "usable; expected %s"), s->name, name, why);
         x->bad = 1;
     }
     c->name = keep(f, xstrdup(name));
@@ -242,9 +242,9 @@ static void read_column(struct ctx *x, const struct deffile_sec *s, const char *
         x->bad = 1;
     }
     if (t == T_SCHOOL && strcmp(name, "school_id") != 0) {
-        soko_diag_add(x->d, x->df->path, s->line, 0, "[%s]: a column of type school is named "
+        soko_diag_add(x->d, x->df->path, s->line, 0, _("[%s]: a column of type school is named "
                       "school_id; expected [column school_id] (indicators and rules find the "
-                      "school by that name)", s->name);
+                      "school by that name)"), s->name);
         x->bad = 1;
     }
     const struct deffile_kv *kmin = deffile_kv(s, "min"), *kmax = deffile_kv(s, "max");
@@ -277,8 +277,8 @@ static void read_column(struct ctx *x, const struct deffile_sec *s, const char *
                     "no values: they are for a column of type enum");
         x->bad = 1;
     } else if (!nv && c->type == COL_ENUM) {
-        soko_diag_add(x->d, x->df->path, s->line, 0, "[%s]: value: missing; expected at least "
-                      "one 'value = name | spelling | ...' line for a column of type enum",
+        soko_diag_add(x->d, x->df->path, s->line, 0, _("[%s]: value: missing; expected at least "
+                      "one 'value = name | spelling | ...' line for a column of type enum"),
                       s->name);
         x->bad = 1;
     } else if (nv) {
@@ -378,9 +378,9 @@ static int header_clash(struct ctx *x, const struct deffile_sec *const *colsec)
             int m = form_col_match(fm, p);
             if (m >= 0 && m != (int)j) {
                 soko_diag_add(x->d, x->df->path, colsec[j]->line, 0,
-                              "[%s]: '%s' also names [%s] (line %ld); expected each name and "
+                              _("[%s]: '%s' also names [%s] (line %ld); expected each name and "
                               "header to name one column (headers are compared loosely, "
-                              "docs/forms.md)", colsec[j]->name, p, colsec[m]->name,
+                              "docs/forms.md)"), colsec[j]->name, p, colsec[m]->name,
                               colsec[m]->line);
                 return 1;
             }
@@ -437,14 +437,14 @@ static struct fdef *read_def(const char *path, struct soko_diag *d, int *rc)
     char *name = form_name_of(path);
     const char *why = bad_form_name(name);
     if (why) {
-        soko_diag_add(d, path, 0, 0, "the form's name '%s' (the file's name) is not usable; "
-                      "expected %s", name, why);
+        soko_diag_add(d, path, 0, 0, _("the form's name '%s' (the file's name) is not usable; "
+                      "expected %s"), name, why);
         x.bad = 1;
     }
     for (size_t i = 0; soko_forms[i]; i++)
         if (strcmp(soko_forms[i]->name, name) == 0) {
-            soko_diag_add(d, path, 0, 0, "'%s' is a built-in form; expected a name of a form of "
-                          "your own (soko forms lists the built-in ones)", name);
+            soko_diag_add(d, path, 0, 0, _("'%s' is a built-in form; expected a name of a form of "
+                          "your own (soko forms lists the built-in ones)"), name);
             x.bad = 1;
         }
     f->form.name = keep(f, name);
@@ -466,8 +466,8 @@ static struct fdef *read_def(const char *path, struct soko_diag *d, int *rc)
             nck++;
             if (deffile_check(&df, s, ktab, d)) x.bad = 1;
         } else {
-            soko_diag_add(d, path, s->line, 0, "[%s]: unknown section; expected [form], "
-                          "[column NAME] or [check NAME]", s->name);
+            soko_diag_add(d, path, s->line, 0, _("[%s]: unknown section; expected [form], "
+                          "[column NAME] or [check NAME]"), s->name);
             x.bad = 1;
         }
     }
@@ -483,18 +483,18 @@ static struct fdef *read_def(const char *path, struct soko_diag *d, int *rc)
             }
         }
     if (!fs) {
-        soko_diag_add(d, path, 0, 0, "no [form] section; expected one with the form's title");
+        soko_diag_add(d, path, 0, 0, _("no [form] section; expected one with the form's title"));
         x.bad = 1;
     }
     if (nck > FORMDEF_MAX_CHECKS) {
-        soko_diag_add(d, path, 0, 0, "%zu checks; expected at most %d", nck, FORMDEF_MAX_CHECKS);
+        soko_diag_add(d, path, 0, 0, _("%zu checks; expected at most %d"), nck, FORMDEF_MAX_CHECKS);
         x.bad = 1;
     }
     if (ncol == 0) {
-        soko_diag_add(d, path, 0, 0, "no columns; expected [column NAME] sections");
+        soko_diag_add(d, path, 0, 0, _("no columns; expected [column NAME] sections"));
         x.bad = 1;
     } else if (ncol > FORMDEF_MAX_COLS) {
-        soko_diag_add(d, path, 0, 0, "%zu columns; expected at most %d", ncol, FORMDEF_MAX_COLS);
+        soko_diag_add(d, path, 0, 0, _("%zu columns; expected at most %d"), ncol, FORMDEF_MAX_COLS);
         x.bad = 1;
     }
     if (x.bad) goto out;
@@ -511,8 +511,8 @@ static struct fdef *read_def(const char *path, struct soko_diag *d, int *rc)
         while (*cn == ' ') cn++;
         for (size_t k = 0; k < j; k++)
             if (strcmp(f->cols[k].name, cn) == 0) {
-                soko_diag_add(d, path, s->line, 0, "[%s]: the column '%s' is given twice (first "
-                              "on line %ld); expected each column once", s->name, cn,
+                soko_diag_add(d, path, s->line, 0, _("[%s]: the column '%s' is given twice (first "
+                              "on line %ld); expected each column once"), s->name, cn,
                               colsec[k]->line);
                 x.bad = 1;
             }
@@ -524,9 +524,9 @@ static struct fdef *read_def(const char *path, struct soko_diag *d, int *rc)
     int nkey = 0;
     for (size_t k = 0; k < ncol; k++) nkey += (f->cols[k].flags & COL_KEY) != 0;
     if (!nkey) {
-        soko_diag_add(d, path, fs->line, 0, "[form]: no key column; expected 'key = yes' on the "
+        soko_diag_add(d, path, fs->line, 0, _("[form]: no key column; expected 'key = yes' on the "
                       "columns that name a row (a school and a year, say): a row with the same "
-                      "key replaces the stored one");
+                      "key replaces the stored one"));
         x.bad = 1;
     }
     if (!x.bad && header_clash(&x, colsec)) x.bad = 1;
@@ -564,13 +564,13 @@ static int def_clash(const struct fdef *f, struct fdef *const *more, size_t n,
     for (size_t i = 0; i < ndefs + n; i++) {
         const struct fdef *o = i < ndefs ? defs[i] : more[i - ndefs];
         if (o && strcmp(o->form.name, f->form.name) == 0) {
-            soko_diag_add(d, f->file, 0, 0, "the form '%s' is defined twice, here and in %s; "
-                          "expected one file per form", f->form.name, o->file);
+            soko_diag_add(d, f->file, 0, 0, _("the form '%s' is defined twice, here and in %s; "
+                          "expected one file per form"), f->form.name, o->file);
             return SOKO_ECONFIG;
         }
     }
     if (ndefs + n >= FORMDEF_MAX) {
-        soko_diag_add(d, f->file, 0, 0, "more than %d defined forms; expected at most %d",
+        soko_diag_add(d, f->file, 0, 0, _("more than %d defined forms; expected at most %d"),
                       FORMDEF_MAX, FORMDEF_MAX);
         return SOKO_ECONFIG;
     }
@@ -604,7 +604,7 @@ int formdef_load_dir(const char *dir, int missing_ok, struct soko_diag *d)
     DIR *dh = opendir(dir);
     if (!dh) {
         if (errno == ENOENT && missing_ok) return SOKO_OK;
-        soko_diag_add(d, dir, 0, 0, "cannot open the folder of form definitions: %s",
+        soko_diag_add(d, dir, 0, 0, _("cannot open the folder of form definitions: %s"),
                       strerror(errno));
         return SOKO_EIO;
     }

@@ -242,15 +242,15 @@ static size_t parse_source(struct layout *p, const struct deffile *df, const str
         struct sbuf b = SBUF_INIT;
         for (size_t i = 0; i < p->form->ncols; i++)
             sbuf_printf(&b, "%s%s", i ? ", " : "", p->form->cols[i].name);
-        soko_diag_add(d, df->path, kv->line, 0, "[%s]: %s: unknown key; expected a column of "
-                      "form %s: %s", sec->name, col, p->form->name, b.s);
+        soko_diag_add(d, df->path, kv->line, 0, _("[%s]: %s: unknown key; expected a column of "
+                      "form %s: %s"), sec->name, col, p->form->name, b.s);
         sbuf_free(&b);
         return 1;
     }
     struct source *s = &p->src[j];
     if (s->kind != SRC_NONE) {
-        soko_diag_add(d, df->path, kv->line, 0, "[%s]: %s: the column has a source in [title] "
-                      "too (line %ld); expected one source", sec->name, col, s->line);
+        soko_diag_add(d, df->path, kv->line, 0, _("[%s]: %s: the column has a source in [title] "
+                      "too (line %ld); expected one source"), sec->name, col, s->line);
         return 1;
     }
     s->line = kv->line;
@@ -328,8 +328,8 @@ static size_t layout_parse(struct layout *p, const struct deffile *df, struct so
         const char *n = df->sec[i].name;
         if (strcmp(n, "layout") == 0 || strcmp(n, "profile") == 0) {
             if (head) {
-                soko_diag_add(d, df->path, df->sec[i].line, 0, "[%s]: a second header section "
-                              "(first [%s] on line %ld); expected one [layout]", n, head->name,
+                soko_diag_add(d, df->path, df->sec[i].line, 0, _("[%s]: a second header section "
+                              "(first [%s] on line %ld); expected one [layout]"), n, head->name,
                               head->line);
                 bad++;
             }
@@ -337,14 +337,14 @@ static size_t layout_parse(struct layout *p, const struct deffile *df, struct so
         } else if (strcmp(n, "columns") != 0 && strcmp(n, "title") != 0 &&
                    strncmp(n, "map ", 4) != 0) {
             soko_diag_add(d, df->path, df->sec[i].line, 0,
-                          "unknown section [%s]; expected [layout], [columns], [title] or "
-                          "[map COLUMN]", n);
+                          _("unknown section [%s]; expected [layout], [columns], [title] or "
+                          "[map COLUMN]"), n);
             bad++;
         }
     }
     if (!head) {
-        soko_diag_add(d, df->path, 0, 0, "no [layout] section; expected [layout] with form = "
-                                         "NAME (e.g. form = vpr)");
+        soko_diag_add(d, df->path, 0, 0, _("no [layout] section; expected [layout] with form = "
+                                         "NAME (e.g. form = vpr)"));
         return bad + 1;
     }
     const struct deffile_key *const ht[] = {layout_keys, NULL};
@@ -449,15 +449,15 @@ static size_t layout_parse(struct layout *p, const struct deffile *df, struct so
                 const struct deffile_kv *kv = &sec->kv[k];
                 int j = form_col_index(p->form, kv->key);
                 if (j < 0) {
-                    soko_diag_add(d, df->path, kv->line, 0, "[title]: %s: unknown key; expected "
-                                  "a column of form %s", kv->key, p->form->name);
+                    soko_diag_add(d, df->path, kv->line, 0, _("[title]: %s: unknown key; expected "
+                                  "a column of form %s"), kv->key, p->form->name);
                     bad++;
                     continue;
                 }
                 struct source *src = &p->src[j];
                 if (src->kind != SRC_NONE) {
-                    soko_diag_add(d, df->path, kv->line, 0, "[title]: %s: the column has a "
-                                  "source in [columns] too (line %ld); expected one source",
+                    soko_diag_add(d, df->path, kv->line, 0, _("[title]: %s: the column has a "
+                                  "source in [columns] too (line %ld); expected one source"),
                                   kv->key, src->line);
                     bad++;
                     continue;
@@ -484,7 +484,7 @@ static size_t layout_parse(struct layout *p, const struct deffile *df, struct so
             const char *col = sec->name + 4;
             int j = form_col_index(p->form, col);
             if (j < 0) {
-                soko_diag_add(d, df->path, sec->line, 0, "[%s]: '%s' is not a column of form %s",
+                soko_diag_add(d, df->path, sec->line, 0, _("[%s]: '%s' is not a column of form %s"),
                               sec->name, col, p->form->name);
                 bad++;
                 continue;
@@ -525,8 +525,8 @@ int layout_load(const char *spec, const char *search, struct layout **out,
             if (*q) q++;
         }
         if (!path) {
-            soko_diag_add(d, NULL, 0, 0, "no layout named '%s' in %s; expected a file NAME.ini "
-                                         "there, or a path", spec, search ? search : "(nowhere)");
+            soko_diag_add(d, NULL, 0, 0, _("no layout named '%s' in %s; expected a file NAME.ini "
+                                         "there, or a path"), spec, search ? search : "(nowhere)");
             return SOKO_ECONFIG;
         }
     }
@@ -621,22 +621,22 @@ int layout_bind_header(struct layout *p, char *const *fields, size_t n, const ch
     for (size_t j = 0; j < p->form->ncols; j++) {
         struct source *s = &p->src[j];
         if (s->column && (s->field = find_field(fields, n, s->column)) < 0)
-            soko_diag_add(d, file, line, 0, "no column '%s' (layout %s, for %s); expected it "
-                                            "in the header", s->column, p->name,
+            soko_diag_add(d, file, line, 0, _("no column '%s' (layout %s, for %s); expected it "
+                                            "in the header"), s->column, p->name,
                           p->form->cols[j].name);
         if (s->total && (s->total_field = find_field(fields, n, s->total)) < 0)
-            soko_diag_add(d, file, line, 0, "no column '%s' (layout %s, the total of %s); "
-                                            "expected it in the header", s->total, p->name,
+            soko_diag_add(d, file, line, 0, _("no column '%s' (layout %s, the total of %s); "
+                                            "expected it in the header"), s->total, p->name,
                           p->form->cols[j].name);
     }
     for (size_t i = 0; i < p->nskips; i++)
         if ((p->skips[i].field = find_field(fields, n, p->skips[i].column)) < 0)
-            soko_diag_add(d, file, line, 0, "no column '%s' (layout %s, skip); expected it in "
-                                            "the header", p->skips[i].column, p->name);
+            soko_diag_add(d, file, line, 0, _("no column '%s' (layout %s, skip); expected it in "
+                                            "the header"), p->skips[i].column, p->name);
     for (size_t i = 0; i < p->nabsents; i++)
         if ((p->absents[i].field = find_field(fields, n, p->absents[i].column)) < 0)
-            soko_diag_add(d, file, line, 0, "no column '%s' (layout %s, absent); expected it in "
-                                            "the header", p->absents[i].column, p->name);
+            soko_diag_add(d, file, line, 0, _("no column '%s' (layout %s, absent); expected it in "
+                                            "the header"), p->absents[i].column, p->name);
     bind_tasks(p, fields, n);
     return d->total == errs ? SOKO_OK : SOKO_EINPUT;
 }
@@ -767,12 +767,12 @@ int layout_bind_wide(struct layout *p, char *const *fields, char *const *tops,
                       "columns"), p->name, p->form->cols[p->wide_j].name);
     for (size_t i = 0; i < p->nskips; i++)
         if ((p->skips[i].field = find_field(shared, n, p->skips[i].column)) < 0)
-            soko_diag_add(d, file, line, 0, "no column '%s' (layout %s, skip); expected it in "
-                                            "the header", p->skips[i].column, p->name);
+            soko_diag_add(d, file, line, 0, _("no column '%s' (layout %s, skip); expected it in "
+                                            "the header"), p->skips[i].column, p->name);
     for (size_t i = 0; i < p->nabsents; i++)
         if ((p->absents[i].field = find_field(shared, n, p->absents[i].column)) < 0)
-            soko_diag_add(d, file, line, 0, "no column '%s' (layout %s, absent); expected it in "
-                                            "the header", p->absents[i].column, p->name);
+            soko_diag_add(d, file, line, 0, _("no column '%s' (layout %s, absent); expected it in "
+                                            "the header"), p->absents[i].column, p->name);
     free(p->gcol);
     p->gcol = xcalloc(p->ngroups ? p->ngroups : 1, sizeof *p->gcol);
     for (size_t g = 0; g < p->ngroups; g++) p->gcol[g] = (long)gstart[g] + 1;
@@ -1048,8 +1048,8 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
             for (size_t k = 0; k < s->nmap && !to; k++)
                 if (utf8_casecmp(t, s->map[k].from) == 0) to = s->map[k].to;
             if (!to) {
-                soko_diag_add(d, file, line, s->field + 1, "'%s' has no mapping for %s in layout %s; "
-                                                          "expected one of its [map %s] values",
+                soko_diag_add(d, file, line, s->field + 1, _("'%s' has no mapping for %s in layout %s; "
+                                                          "expected one of its [map %s] values"),
                               t, f->cols[j].name, p->name, f->cols[j].name);
                 off[j] = (size_t)-1;
             } else
@@ -1077,15 +1077,15 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
         double total, pct[32] = {0}, sum = 0;
         int tf = p->src[j].total_field, ok = 1;
         if (!parse_num(fields[tf], &total) || total < 0 || total != floor(total)) {
-            soko_diag_add(d, file, line, tf + 1, "%s: '%s' is not a whole number; expected the total "
-                                                 "for the percentages", p->src[j].total, fields[tf]);
+            soko_diag_add(d, file, line, tf + 1, _("%s: '%s' is not a whole number; expected the total "
+                                                 "for the percentages"), p->src[j].total, fields[tf]);
             continue;
         }
         for (size_t g = 0; g < ng; g++) {
             const struct source *s = &p->src[grp[g]];
             if (!parse_num(fields[s->field], &pct[g]) || pct[g] < 0 || pct[g] > 100) {
-                soko_diag_add(d, file, line, s->field + 1, "%s: '%s' is not a percentage; expected "
-                                                           "a number 0..100", s->column, fields[s->field]);
+                soko_diag_add(d, file, line, s->field + 1, _("%s: '%s' is not a percentage; expected "
+                                                           "a number 0..100"), s->column, fields[s->field]);
                 ok = 0;
             }
             sum += ok ? pct[g] : 0;
@@ -1096,8 +1096,8 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
             double tol = p->pct_tolerance * (double)ng + 1e-9;
             if (fabs(sum - 100.0) > tol) {
                 soko_diag_add(d, file, line, p->src[grp[0]].field + 1,
-                              "the percentages of %s add up to %.2f; expected 100 within rounding "
-                              "(±%.2f), so that the derived counts add up to %s = %.0f",
+                              _("the percentages of %s add up to %.2f; expected 100 within rounding "
+                              "(±%.2f), so that the derived counts add up to %s = %.0f"),
                               p->src[j].total, sum, tol - 1e-9, p->src[j].total, total);
                 continue;
             }

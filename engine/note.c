@@ -116,8 +116,8 @@ int note_spec_load(const char *path, const struct ind_set *note_set,
         for (int l = 0; l < NOTE_NLISTS; l++) known |= strcmp(sec->kv[k].key, LIST_NAMES[l]) == 0;
         if (!known) {
             soko_diag_add(d, path, sec->kv[k].line, 0,
-                          "[note]: %s: unknown list; expected key, dynamics, subjects, marks, "
-                          "dots, funnel, admissions, olympiad or coverage", sec->kv[k].key);
+                          _("[note]: %s: unknown list; expected key, dynamics, subjects, marks, "
+                          "dots, funnel, admissions, olympiad or coverage"), sec->kv[k].key);
             rc = SOKO_ECONFIG;
         }
     }
@@ -2914,13 +2914,13 @@ static int all_notes(const struct note_input *in, struct outdir *od, char **dirs
     for (int w = 0; w < jobs; w++) {
         int p[2];
         if (pipe(p) != 0) {
-            soko_diag_add(d, NULL, 0, 0, "cannot start a worker for the notes: %s", strerror(errno));
+            soko_diag_add(d, NULL, 0, 0, _("cannot start a worker for the notes: %s"), strerror(errno));
             rc = SOKO_EIO;
             break;
         }
         pid_t k = fork();
         if (k < 0) {
-            soko_diag_add(d, NULL, 0, 0, "cannot start a worker for the notes: %s", strerror(errno));
+            soko_diag_add(d, NULL, 0, 0, _("cannot start a worker for the notes: %s"), strerror(errno));
             close(p[0]);
             close(p[1]);
             rc = SOKO_EIO;
@@ -2999,7 +2999,7 @@ static int all_notes(const struct note_input *in, struct outdir *od, char **dirs
         for (size_t o = 0; o < first_len;) {
             const char *m = first_msgs + o;
             size_t l = strnlen(m, first_len - o);
-            if (l) soko_diag_add(d, NULL, 0, 0, "%s", m);
+            if (l) soko_diag_add(d, NULL, 0, 0, _("%s"), m);
             o += l + 1;
         }
         free(first_msgs);
