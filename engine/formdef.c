@@ -60,32 +60,32 @@ enum { T_TEXT, T_INT, T_COUNT, T_REAL, T_PERCENT, T_YEAR, T_ENUM, T_SCHOOL };
 static const char *const check_kinds[] = {"sum", "sum_at_most", "order", NULL};
 
 static const struct deffile_key form_keys[] = {
-    {"title", DF_TEXT, DF_REQUIRED, 0, 0, NULL, "the form's title in Russian"},
-    {"doc", DF_TEXT, 0, 0, 0, NULL, "one line saying what the form holds"},
+    {"title", DF_TEXT, DF_REQUIRED, 0, 0, NULL, N_("the form's title in Russian")},
+    {"doc", DF_TEXT, 0, 0, 0, NULL, N_("one line saying what the form holds")},
     {"example", DF_TEXT, DF_REPEAT, 0, 0, NULL,
-     "one line of a small valid CSV file of the form (the first one its header)"},
+     N_("one line of a small valid CSV file of the form (the first one its header)")},
     {NULL, DF_TEXT, 0, 0, 0, NULL, NULL},
 };
 static const struct deffile_key col_keys[] = {
     {"type", DF_CHOICE, DF_REQUIRED, 0, 0, col_types, NULL},
     {"header", DF_TEXT, 0, 0, 0, NULL,
-     "the Russian headers the column is known by, separated by '|'"},
+     N_("the Russian headers the column is known by, separated by '|'")},
     {"min", DF_REAL, 0, -BIG, BIG, NULL, NULL},
     {"max", DF_REAL, 0, -BIG, BIG, NULL, NULL},
     {"key", DF_CHOICE, 0, 0, 0, yes_no, NULL},
     {"required", DF_CHOICE, 0, 0, 0, yes_no, NULL},
     {"name_like", DF_CHOICE, 0, 0, 0, yes_no, NULL},
     {"value", DF_TEXT, DF_REPEAT, 0, 0, NULL,
-     "an enum value: its stored name (a-z, 0-9, _), then '|' and the spellings accepted "
-     "on import"},
+     N_("an enum value: its stored name (a-z, 0-9, _), then '|' and the spellings accepted "
+     "on import")},
     {"default", DF_TEXT, 0, 0, 0, NULL, NULL},
-    {"doc", DF_TEXT, 0, 0, 0, NULL, "one line saying what the column holds"},
+    {"doc", DF_TEXT, 0, 0, 0, NULL, N_("one line saying what the column holds")},
     {NULL, DF_TEXT, 0, 0, 0, NULL, NULL},
 };
 static const struct deffile_key check_keys[] = {
     {"kind", DF_CHOICE, DF_REQUIRED, 0, 0, check_kinds, NULL},
     {"columns", DF_IDLIST, DF_REQUIRED, 2, 5, NULL,
-     "2 to 5 numeric columns of the form, separated by commas (for a sum the total last)"},
+     N_("2 to 5 numeric columns of the form, separated by commas (for a sum the total last)")},
     {"doc", DF_TEXT, 0, 0, 0, NULL, NULL},
     {NULL, DF_TEXT, 0, 0, 0, NULL, NULL},
 };

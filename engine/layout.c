@@ -162,29 +162,29 @@ static const char *const tasks_choices[] = {"none", "auto", NULL};
 
 /* The keys of [layout] ([profile] is its name before 0.2), typed (deffile.h). */
 static const struct deffile_key layout_keys[] = {
-    {"form", DF_TEXT, DF_REQUIRED, 0, 0, NULL, "the target form, e.g. vpr"},
+    {"form", DF_TEXT, DF_REQUIRED, 0, 0, NULL, N_("the target form, e.g. vpr")},
     {"description", DF_TEXT, DF_EMPTY, 0, 0, NULL, NULL},
-    {"skip", DF_OTHER, DF_REPEAT, 0, 0, NULL, "COLUMN = VALUE"},
-    {"suppressed", DF_LIST, 0, 1, 0, NULL, "markers of a suppressed cell, comma-separated"},
+    {"skip", DF_OTHER, DF_REPEAT, 0, 0, NULL, N_("COLUMN = VALUE")},
+    {"suppressed", DF_LIST, 0, 1, 0, NULL, N_("markers of a suppressed cell, comma-separated")},
     {"duplicates", DF_CHOICE, 0, 0, 0, dup_choices, NULL},
-    {"percent_tolerance", DF_REAL, 0, 0, 10, NULL, "percentage points from 0 to 10"},
-    {"header_rows", DF_INT, 0, 1, 3, NULL, "the rows the header spans, 1 to 3"},
-    {"wide", DF_TEXT, 0, 0, 0, NULL, "the form column named by each group of columns"},
+    {"percent_tolerance", DF_REAL, 0, 0, 10, NULL, N_("percentage points from 0 to 10")},
+    {"header_rows", DF_INT, 0, 1, 3, NULL, N_("the rows the header spans, 1 to 3")},
+    {"wide", DF_TEXT, 0, 0, 0, NULL, N_("the form column named by each group of columns")},
     {"sheets", DF_CHOICE, 0, 0, 0, sheets_choices, NULL},
     {"tasks", DF_CHOICE, 0, 0, 0, tasks_choices, NULL},
-    {"absent", DF_OTHER, DF_REPEAT, 0, 0, NULL, "COLUMN = VALUE, VALUE..."},
+    {"absent", DF_OTHER, DF_REPEAT, 0, 0, NULL, N_("COLUMN = VALUE, VALUE...")},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 /* [columns]: one key per form column (checked against the form); [map COLUMN]: source
  * values, any text. */
 static const struct deffile_key column_keys[] = {
-    {"*", DF_TEXT, 0, 0, 0, NULL, "a source: a column name, const V, percent P of T, left C N "
-                                  "or map C"},
+    {"*", DF_TEXT, 0, 0, 0, NULL, N_("a source: a column name, const V, percent P of T, left C N "
+                                  "or map C")},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 static const struct deffile_key title_keys[] = {
-    {"*", DF_TEXT, 0, 0, 0, NULL, "a regular expression (POSIX extended) whose last group "
-                                  "is the value"},
+    {"*", DF_TEXT, 0, 0, 0, NULL, N_("a regular expression (POSIX extended) whose last group "
+                                  "is the value")},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 static const struct deffile_key map_keys[] = {

@@ -210,7 +210,7 @@ static char *threshold_cond(const struct rule *r)
 static const struct deffile_key threshold_keys[] = {
     K_INDICATORS,
     {"op", DF_CHOICE, DF_REQUIRED, 0, 0, ops, NULL},
-    {"value", DF_REAL, DF_REQUIRED, -1e300, 1e300, NULL, "a number"},
+    {"value", DF_REAL, DF_REQUIRED, -1e300, 1e300, NULL, N_("a number")},
     K_ALPHA(0),
     K_END,
 };
@@ -517,7 +517,7 @@ static const struct deffile_key z_keys[] = {K_INDICATORS, K_SIDE, K_BOUND, K_OD,
 static const struct deffile_key unconfirmed_keys[] = {
     K_INDICATORS,
     {"confirm", DF_IDLIST, DF_REQUIRED, 1, RULES_MAX_INDICATORS, NULL,
-     "a comma-separated list of indicator ids (at most 8)"},
+     N_("a comma-separated list of indicator ids (at most 8)")},
     K_LIMIT, K_OD, K_END,
 };
 
@@ -1120,9 +1120,9 @@ static char *risk_cond(const struct rule *r)
 static const struct deffile_key risk_keys[] = {
     K_INDICATORS,
     {"op", DF_CHOICE, DF_REQUIRED, 0, 0, ops, NULL},
-    {"value", DF_REAL, DF_REQUIRED, -1e300, 1e300, NULL, "a number"},
+    {"value", DF_REAL, DF_REQUIRED, -1e300, 1e300, NULL, N_("a number")},
     {"for", DF_IDLIST, DF_REQUIRED, 1, RULES_MAX_DEPS, NULL,
-     "a comma-separated list of rule ids (at most 8)"},
+     N_("a comma-separated list of rule ids (at most 8)")},
     K_END,
 };
 
@@ -1134,7 +1134,7 @@ static const struct deffile_key task_deficit_keys[] = {
 };
 static const struct deffile_key task_common_keys[] = {
     {"share", DF_REAL, DF_REQUIRED | DF_LO_OPEN, 0, 1, NULL,
-     "a share of the cluster's schools greater than 0 and at most 1, e.g. 0.5"},
+     N_("a share of the cluster's schools greater than 0 and at most 1, e.g. 0.5")},
     K_END,
 };
 static const struct deffile_key task_reference_keys[] = {K_ALPHA(DF_REQUIRED), K_END};
