@@ -112,6 +112,8 @@ struct sink_ctx {
     int store_rc;             /* the store failed: reading stops, and that is reported
                                  instead of the file's rows */
     struct soko_diag store_d; /* its message */
+    long tasks_stored;        /* task totals stored into vpr_tasks (sink_task) */
+    long tasks_unplanned;     /* task totals of works without a plan: not stored */
 };
 
 static int sink_school(void *ctx, const char *id)
@@ -149,6 +151,51 @@ static int sink_scale(void *ctx, long long year, long long grade, const char *su
     if (r < 0 && !s->store_rc)
         s->store_rc = store_error(s->store, _("looking up a conversion scale"), &s->store_d);
     return r;
+}
+
+static int sink_row(void *ctx, const struct load_row *r, struct soko_diag *d);
+
+/* load_sink.task: a work's task totals from a per-participant file (layout tasks =
+ * auto) become a row of vpr_tasks in the same import — where the store holds the
+ * work's plan (vpr_plan), which the task rows are checked against; without a plan the
+ * totals are counted and left out (cli_import says so), and the marks are stored. */
+static int sink_task(void *ctx, const struct load_task *t, struct soko_diag *d)
+{
+    struct sink_ctx *s = ctx;
+    if (!s->store) return SOKO_OK;
+    int planned = store_work_planned(s->store, t->year, t->grade, t->subject);
+    if (planned < 0) {
+        if (!s->store_rc) s->store_rc = store_error(s->store, _("looking up a work's plan"), &s->store_d);
+        return s->store_rc;
+    }
+    if (!planned) {
+        s->tasks_unplanned++;
+        return SOKO_OK;
+    }
+    const struct form *f = form_find("vpr_tasks");
+    struct load_row r;
+    memset(&r, 0, sizeof r);
+    r.form = f;
+    r.line = t->line;
+    char task[32], why[256];
+    snprintf(task, sizeof task, "%s", t->task);
+    if (form_task_label(task, why, sizeof why) != 0) {
+        soko_diag_add(d, s->file, t->line, 0, _("task '%s': %s"), t->task, why);
+        return SOKO_EINPUT;
+    }
+    r.cells[form_col_index(f, "year")] = (struct load_cell){1, t->year, (double)t->year, ""};
+    r.cells[form_col_index(f, "school_id")] = (struct load_cell){1, 0, 0, t->school};
+    r.cells[form_col_index(f, "grade")] = (struct load_cell){1, t->grade, (double)t->grade, ""};
+    r.cells[form_col_index(f, "subject")] = (struct load_cell){1, 0, 0, t->subject};
+    r.cells[form_col_index(f, "task")] = (struct load_cell){1, 0, 0, task};
+    r.cells[form_col_index(f, "participants")] =
+        (struct load_cell){1, t->participants, (double)t->participants, ""};
+    r.cells[form_col_index(f, "points")] = (struct load_cell){1, 0, t->points, ""};
+    r.cells[form_col_index(f, "max_score")] =
+        (struct load_cell){1, t->max_score, (double)t->max_score, ""};
+    int rc = sink_row(ctx, &r, d);
+    if (!rc) s->tasks_stored++;
+    return rc;
 }
 
 static int sink_row(void *ctx, const struct load_row *r, struct soko_diag *d)
@@ -326,7 +373,7 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
     soko_diag_init(&sc.store_d, 0);
     cli_progress_start(&sc.bar, c, path);
     struct load_sink sink = {&sc, sink_school, sink_row, sink_progress, sink_known, sink_login,
-                             sink_scale, NULL};
+                             sink_scale, sink_task};
     struct load_opts o = {c->ignore_unknown, c->keep_students, 0, 0, lay, c->allow_names, 0,
                           c->sheet, 0};
     struct load_stats st;
@@ -377,6 +424,16 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
             free(r);
         }
         print_left_out(c, path, &st);
+        if (!same && sc.tasks_stored)
+            cli_summary(c, P_("%s: %ld task total stored for the task analysis (vpr_tasks)\n",
+                              "%s: %ld task totals stored for the task analysis (vpr_tasks)\n",
+                              sc.tasks_stored), p, sc.tasks_stored);
+        if (!same && sc.tasks_unplanned)
+            cli_summary(c, P_("%s: %ld task total not stored: the store holds no plan of its work "
+                              "(import the work's vpr_plan first, then this file again)\n",
+                              "%s: %ld task totals not stored: the store holds no plan of their "
+                              "works (import the works' vpr_plan first, then this file again)\n",
+                              sc.tasks_unplanned), p, sc.tasks_unplanned);
     }
     soko_diag_free(&sc.store_d);
     soko_diag_free(&d);

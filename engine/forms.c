@@ -412,10 +412,10 @@ const char *const *form_into(const struct form *f)
 {
     static const struct {
         const char *form;
-        const char *into[3];
+        const char *into[4];
     } agg[] = {
-        {"vpr_students", {"vpr", "vpr_dist", NULL}},
-        {"ege_students", {"ege", NULL, NULL}},
+        {"vpr_students", {"vpr", "vpr_dist", "vpr_tasks", NULL}},
+        {"ege_students", {"ege", NULL, NULL, NULL}},
     };
     for (size_t i = 0; f && i < N(agg); i++)
         if (strcmp(agg[i].form, f->name) == 0) return agg[i].into;

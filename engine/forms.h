@@ -126,7 +126,7 @@ const struct form *form_find(const char *name);   /* NULL when unknown; sees def
  * English for the docs, or NULL. */
 const char *form_notes(const struct form *f);
 /* FORM_STUDENTS: the forms its per-school aggregates are written to, NULL-terminated
- * (vpr_students: vpr, vpr_dist; ege_students: ege); NULL for other forms. Its own
+ * (vpr_students: vpr, vpr_dist, vpr_tasks; ege_students: ege); NULL for other forms. Its own
  * rows are stored only where the loader says (vpr_students with keep_students). */
 const char *const *form_into(const struct form *f);
 /* Index of the column whose name or alias matches `header` by form_header_key, or -1. */

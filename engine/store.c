@@ -1310,6 +1310,21 @@ int store_vpr_scale(struct store *s, long long year, long long grade, const char
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+int store_work_planned(struct store *s, long long year, long long grade, const char *subject)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM vpr_plan WHERE year = ? AND grade = ? AND "
+                                  "subject = ? LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, year);
+    sqlite3_bind_int64(st, 2, grade);
+    sqlite3_bind_text(st, 3, subject, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW) return 1;
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int store_school_by_login(struct store *s, const char *login, char *id, size_t n)
 {
     sqlite3_reset(s->login);
@@ -1794,12 +1809,12 @@ int store_put_row(struct store *s, const struct load_row *r0, struct soko_diag *
 }
 
 /* The tables an import of form f writes. */
-static size_t tables_of(const struct form *f, const struct form *out[3])
+static size_t tables_of(const struct form *f, const struct form *out[4])
 {
     if (f->kind == FORM_STUDENTS) {
         size_t n = 0;
         const char *const *into = form_into(f);
-        for (int i = 0; into && i < 2 && into[i]; i++) out[n++] = form_find(into[i]);
+        for (int i = 0; into && i < 3 && into[i]; i++) out[n++] = form_find(into[i]);
         out[n++] = f;
         return n;
     }
@@ -1848,11 +1863,11 @@ int store_import_commit(struct store *s, const char *sha256, long rows, long lon
     sqlite3_bind_int64(st, 3, s->import_id);
     while (sqlite3_step(st) == SQLITE_ROW && !*same_as) {
         long long prev = sqlite3_column_int64(st, 0);
-        const struct form *tf[3];
+        const struct form *tf[4];
         size_t nt = tables_of(s->form, tf);
         int whole = 1;
         for (size_t i = 0; i < nt && whole; i++) {
-            char sql[128];
+            char sql[512];
             int ok;
             snprintf(sql, sizeof sql, "SELECT 1 FROM hist_%s WHERE import_id = ? AND "
                                       "replaced_by <> ? LIMIT 1", tf[i]->name);
@@ -1864,6 +1879,17 @@ int store_import_commit(struct store *s, const char *sha256, long rows, long lon
             ok = sqlite3_step(h);
             sqlite3_finalize(h);
             if (ok != SQLITE_DONE) whole = 0;
+            if (!whole) break;
+            /* and this import wrote no row the earlier one did not have (a per-student
+               file's task totals, stored once the work's plan is there) */
+            snprintf(sql, sizeof sql, "SELECT (SELECT count(*) FROM %s WHERE import_id = ?2) = "
+                                      "(SELECT count(*) FROM hist_%s WHERE import_id = ?1 AND "
+                                      "replaced_by = ?2)", tf[i]->name, tf[i]->name);
+            if (sqlite3_prepare_v2(s->db, sql, -1, &h, NULL) != SQLITE_OK) { whole = 0; break; }
+            sqlite3_bind_int64(h, 1, prev);
+            sqlite3_bind_int64(h, 2, s->import_id);
+            whole = sqlite3_step(h) == SQLITE_ROW && sqlite3_column_int(h, 0) == 1;
+            sqlite3_finalize(h);
         }
         if (whole) *same_as = prev;
     }
@@ -2041,7 +2067,7 @@ int store_undo(struct store *s, long long id, struct soko_diag *d)
         rc = SOKO_EUSAGE;
         goto fail;
     }
-    const struct form *tf[3];
+    const struct form *tf[4];
     size_t nt = tables_of(f, tf);
     for (size_t i = 0; i < nt && !rc; i++) rc = undo_table(s, tf[i], id, d);
     if (rc) goto fail;

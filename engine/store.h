@@ -70,6 +70,9 @@ int store_school_exists(struct store *s, const char *school_id);
 /* load_sink.school_by_login: the school_id of the school whose login is `login`
  * (compared ignoring ASCII case) into id; 1 found, 0 not, -1 on a store error. */
 int store_school_by_login(struct store *s, const char *login, char *id, size_t n);
+/* 1 when the store holds the plan (vpr_plan) of the work year, grade, subject, 0 when
+ * not, negative on a store error. */
+int store_work_planned(struct store *s, long long year, long long grade, const char *subject);
 /* load_sink.scale: the conversion scale of a ВПР work (form vpr_scales) as
  * {max_score, min3, min4, min5}; 1 found, 0 not, -1 on a store error. */
 int store_vpr_scale(struct store *s, long long year, long long grade, const char *subject,

@@ -74,6 +74,20 @@ has err "6 rows above the header read as the title, the first «ВПР 2023 Ма
 [ "$(q i.db "select scores from vpr_dist")" = "[0,0,1,0,1,1,1,0,1]" ] || fail "the primary-score histogram"
 has err "column M «Отметка по журналу»: given for 4 of the 5 pupils of the work"
 [ "$(q i.db "select count(*) from vpr_students")" = 0 ] || fail "pupils' rows stored without --keep-students"
+# the task totals go to vpr_tasks where the work's plan is stored, and are said to be left
+# out where it is not
+has out "fisoko_individual.xlsx: 4 task totals not stored: the store holds no plan of their works"
+[ "$(q i.db "select count(*) from vpr_tasks")" = 0 ] || fail "task rows stored without a plan"
+printf 'year,grade,subject,task,max_score,level,skill\n2023,5,Математика,1,1,Б,Счёт\n2023,5,Математика,2,2,Б,Дроби\n2023,5,Математика,3,2,П,Задачи\n2023,5,Математика,4,3,П,Геометрия\n' > plan.csv
+run 0 --db i.db import vpr_plan plan.csv
+run 0 --db i.db import vpr_students x/fisoko_individual.xlsx --layout fisoko_individual
+has out "fisoko_individual.xlsx: 4 task totals stored for the task analysis (vpr_tasks)"
+[ "$(q i.db "select group_concat(task || ':' || participants || ':' || points || ':' || max_score, ' ') from (select * from vpr_tasks where year = 2023 and school_id = '1' order by task)")" = "1:5:4.0:1 2:5:8.0:2 3:5:5.0:2 4:5:8.0:3" ] ||
+  fail "task totals: $(q i.db 'select * from vpr_tasks')"
+[ "$(q i.db "select count(*) from vpr_students")" = 0 ] || fail "pupils' rows stored (task totals)"
+last=$(q i.db "select max(id) from imports")
+run 0 --db i.db undo "$last"
+[ "$(q i.db "select count(*) from vpr_tasks")" = 0 ] || fail "undo left the task totals"
 reg k.db
 run 0 --db k.db import vpr_students x/fisoko_individual.xlsx --layout fisoko_individual --keep-students
 [ "$(q k.db "select group_concat(class || ':' || grade, ' ') from (select * from vpr_students order by student)")" = "5А:5 5А:5 5Б:5 5Б:5 5Б:5" ] ||
