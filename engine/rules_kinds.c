@@ -1128,7 +1128,7 @@ static const struct deffile_key risk_keys[] = {
 
 /* ==== the task rules: evaluated by tasks.c (tasks.h), over the tasks of the works ========= */
 
-#define K_PCT(n) {n, DF_REAL, DF_REQUIRED, 0, 100, NULL, "a completion level from 0 to 100, %"}
+#define K_PCT(n) {n, DF_REAL, DF_REQUIRED, 0, 100, NULL, N_("a completion level from 0 to 100, %")}
 static const struct deffile_key task_deficit_keys[] = {
     K_PCT("basic"), K_PCT("advanced"), K_PCT("high"), K_ALPHA(0), K_END,
 };

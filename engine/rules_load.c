@@ -241,6 +241,16 @@ static size_t rule_values(struct rule *r, const struct deffile *df, const struct
         }
     }
     static const char *const where_keys[] = {"subject", "grade", "stage", "factor", NULL};
+    /* the task rules judge every task of every work (tasks.c): a filter would be ignored,
+       so it is refused rather than accepted and not applied */
+    for (int w = 0; (r->kind->flags & RK_TASKS) && where_keys[w]; w++)
+        if ((kv = deffile_kv(s, where_keys[w]))) {
+            soko_diag_add(d, df->path, kv->line, 0,
+                          _("[%s]: %s: a task rule judges every work's tasks; expected no %s "
+                            "filter (soko tasks --school, --cluster and --years choose what "
+                            "is listed)"), s->name, where_keys[w], where_keys[w]);
+            bad++;
+        }
     for (int w = 0; where_keys[w]; w++)
         if ((v = deffile_get(s, where_keys[w], NULL)) && r->nwhere < IND_MAX_DIMS + 1) {
             int n;

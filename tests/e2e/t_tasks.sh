@@ -153,3 +153,8 @@ grep -q '^| Россия | 11,5 | 40,3 | 33,6 | 14,6 |' marks.md || { cat marks.
 grep -q '^| Регион | 7,9 | 38,0 | 36,8 | 17,3 |' marks.md || fail "no region's marks in the note"
 want=$(q s.db "select printf('%.1f', 100.0 * sum(m2) / sum(participants)) from vpr where year = 2026 and grade = 5 and subject = 'Математика'" | tr . ,)
 grep -q "^| Район | $want |" marks.md || fail "district's «2» share is not $want"
+
+# a task rule takes no subject or grade filter: refused at load, not accepted and ignored
+printf '[task_deficit]\ntitle = Дефицит\nkind = task_deficit\nbasic = 50\nadvanced = 15\nhigh = 15\nsubject = Математика\nrecommendation = x\n' > filt.ini
+run 3 --db s.db tasks --rules filt.ini
+has err "filt.ini:7: [task_deficit]: subject: a task rule judges every work's tasks; expected no subject filter"
