@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct load_stats st;
     struct soko_diag d;
     soko_diag_init(&d, 0);
-    struct load_sink plain = {&in, fz_school_exists, plain_row, NULL, NULL, NULL, NULL};
+    struct load_sink plain = {&in, fz_school_exists, plain_row, NULL, NULL, NULL, NULL, NULL};
     int rc = load_file(in.path, in.form, &in.opts, &plain, &st, &d);
     soko_diag_free(&d);
     if (rc != SOKO_OK) return 0;
@@ -93,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     soko_diag_init(&d, 0);
     if (store_import_begin(st0, in.form, "fuzz.csv", NULL, NULL, &d) != SOKO_OK)
         fz_die("store_import_begin: %s", d.nmsgs ? d.msgs[0] : "?");
-    struct load_sink sink = {st0, store_school, store_row, NULL, NULL, NULL, NULL};
+    struct load_sink sink = {st0, store_school, store_row, NULL, NULL, NULL, NULL, NULL};
     rc = load_file(in.path, in.form, &in.opts, &sink, &st, &d);
     if (rc != SOKO_OK)
         fz_die("load accepted the file but the store refused it: %s", d.nmsgs ? d.msgs[0] : "?");

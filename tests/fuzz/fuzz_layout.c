@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     in.form = layout_form(p);
     in.opts.layout = p;
     snprintf(in.path, sizeof in.path, "%s", csv);
-    struct load_sink sink = {&in, any_school, sink_row, NULL, NULL, NULL, NULL};
+    struct load_sink sink = {&in, any_school, sink_row, NULL, NULL, NULL, NULL, NULL};
     struct load_stats st;
     soko_diag_init(&d, 0);
     rc = load_file(csv, in.form, &in.opts, &sink, &st, &d);

@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fz_input in;
     if (!fz_prepare(&in, data, size)) return 0;
     struct fz_sink s = {&in, 0, 0, 0};
-    struct load_sink sink = {&s, fz_school_exists, sink_row, sink_progress, NULL, NULL, NULL};
+    struct load_sink sink = {&s, fz_school_exists, sink_row, sink_progress, NULL, NULL, NULL, NULL};
     struct load_stats st;
     struct soko_diag d;
     soko_diag_init(&d, 0);
