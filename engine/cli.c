@@ -455,6 +455,15 @@ const char *cli_term(const char *s)
     return ring[i];
 }
 
+int cli_check_format(const struct cli *c)
+{
+    if (!c->format || !strcmp(c->format, "table") || !strcmp(c->format, "csv") ||
+        !strcmp(c->format, "json"))
+        return SOKO_OK;
+    fprintf(stderr, _("soko: --format '%s': expected table, csv or json\n"), cli_term(c->format));
+    return SOKO_EUSAGE;
+}
+
 void cli_print_diag(const struct soko_diag *d)
 {
     for (size_t i = 0; i < d->nmsgs; i++) fprintf(stderr, "%s\n", cli_term(d->msgs[i]));

@@ -39,6 +39,9 @@ void cli_print_diag(const struct soko_diag *d);
 /* s made safe for a terminal (esc_term: no control characters, no bidi overrides).
  * Borrowed: valid until eight more calls, so several may be arguments of one printf. */
 const char *cli_term(const char *s);
+/* --format: SOKO_OK for none, table, csv or json; else says so on stderr and returns
+ * SOKO_EUSAGE. The one check of every command that takes --format. */
+int cli_check_format(const struct cli *c);
 /* The summary of a change already stored (import, undo): printed to stdout and
  * flushed; when stdout cannot be written, said once on stderr and the summary written
  * there instead, without changing the exit status (docs/guarantees.md). */

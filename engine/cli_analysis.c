@@ -277,11 +277,7 @@ static int session_open(struct cli *c, struct session *S)
                 cli_term(c->years));
         return SOKO_EUSAGE;
     }
-    if (c->format && strcmp(c->format, "table") && strcmp(c->format, "csv") &&
-        strcmp(c->format, "json")) {
-        fprintf(stderr, _("soko: --format '%s': expected table, csv or json\n"), cli_term(c->format));
-        return SOKO_EUSAGE;
-    }
+    if (cli_check_format(c) != SOKO_OK) return SOKO_EUSAGE;
     int rc = cli_open_store(c, 1, &S->store);
     if (rc) return rc;
     struct soko_diag d;

@@ -454,11 +454,8 @@ int cmd_indicators(struct cli *c)
                           "--indicator ID --years 2024-2026\n"));
         return SOKO_EUSAGE;
     }
+    if (cli_check_format(c) != SOKO_OK) return SOKO_EUSAGE;
     const char *fmt = c->format ? c->format : "table";
-    if (strcmp(fmt, "table") && strcmp(fmt, "csv") && strcmp(fmt, "json")) {
-        fprintf(stderr, _("soko: --format %s; expected table, csv or json\n"), cli_term(fmt));
-        return SOKO_EUSAGE;
-    }
     int y0, y1;
     if (cli_years(c->years, &y0, &y1) != 0) {
         fprintf(stderr, _("soko: --years %s; expected FROM-TO such as 2024-2026, or one year\n"),

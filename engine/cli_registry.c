@@ -20,10 +20,7 @@
 
 static int want_format(const struct cli *c)
 {
-    if (strcmp(c->format, "table") && strcmp(c->format, "csv") && strcmp(c->format, "json")) {
-        fprintf(stderr, _("soko: --format %s; expected table, csv or json\n"), cli_term(c->format));
-        return SOKO_EUSAGE;
-    }
+    if (cli_check_format(c) != SOKO_OK) return SOKO_EUSAGE;
     if (c->argc) {
         fprintf(stderr, _("soko: %s takes no arguments (see soko help %s)\n"), c->command,
                 c->command);

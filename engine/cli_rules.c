@@ -302,11 +302,7 @@ static void print_json(const struct rule_flags *F)
 
 int cmd_flags(struct cli *c)
 {
-    if (c->format && strcmp(c->format, "table") && strcmp(c->format, "csv") &&
-        strcmp(c->format, "json")) {
-        fprintf(stderr, _("soko: --format '%s': expected table, csv or json\n"), cli_term(c->format));
-        return SOKO_EUSAGE;
-    }
+    if (cli_check_format(c) != SOKO_OK) return SOKO_EUSAGE;
     if (c->argc) {
         fprintf(stderr, _("soko: flags takes no arguments (options: --rules --indicators --years "
                           "--school --format)\n"));
@@ -395,11 +391,7 @@ static int parse_count(const char *s, unsigned long lo, unsigned long hi, unsign
 
 int cmd_calibrate(struct cli *c)
 {
-    if (c->format && strcmp(c->format, "table") && strcmp(c->format, "csv") &&
-        strcmp(c->format, "json")) {
-        fprintf(stderr, _("soko: --format '%s': expected table, csv or json\n"), c->format);
-        return SOKO_EUSAGE;
-    }
+    if (cli_check_format(c) != SOKO_OK) return SOKO_EUSAGE;
     unsigned long runs = 100, seed = 1;
     if (c->argc > 2 || (c->argc > 0 && parse_count(c->argv[0], 1, 100000, &runs) != 0) ||
         (c->argc > 1 && parse_count(c->argv[1], 0, 4294967295UL, &seed) != 0)) {

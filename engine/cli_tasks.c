@@ -202,11 +202,7 @@ static void print_table(struct cli *c, struct store *s, const struct task_result
 
 int cmd_tasks(struct cli *c)
 {
-    if (c->format && strcmp(c->format, "table") && strcmp(c->format, "csv") &&
-        strcmp(c->format, "json")) {
-        fprintf(stderr, _("soko: --format '%s': expected table, csv or json\n"), cli_term(c->format));
-        return SOKO_EUSAGE;
-    }
+    if (cli_check_format(c) != SOKO_OK) return SOKO_EUSAGE;
     if (c->argc) {
         fprintf(stderr, _("soko: tasks takes no arguments (options: --cluster --school --years "
                           "--format --rules)\n"));
