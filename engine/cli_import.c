@@ -114,6 +114,10 @@ struct sink_ctx {
     struct soko_diag store_d; /* its message */
     long tasks_stored;        /* task totals stored into vpr_tasks (sink_task) */
     long tasks_unplanned;     /* task totals of works without a plan: not stored */
+    /* the work whose plan was looked up last (its tasks come one after another) */
+    long long plan_year, plan_grade;
+    char *plan_subject;       /* owned; NULL: none looked up yet */
+    int plan_known;           /* store_work_planned's answer for it */
 };
 
 static int sink_school(void *ctx, const char *id)
@@ -163,7 +167,15 @@ static int sink_task(void *ctx, const struct load_task *t, struct soko_diag *d)
 {
     struct sink_ctx *s = ctx;
     if (!s->store) return SOKO_OK;
-    int planned = store_work_planned(s->store, t->year, t->grade, t->subject);
+    if (!s->plan_subject || s->plan_year != t->year || s->plan_grade != t->grade ||
+        strcmp(s->plan_subject, t->subject) != 0) {
+        free(s->plan_subject);
+        s->plan_subject = xstrdup(t->subject);
+        s->plan_year = t->year;
+        s->plan_grade = t->grade;
+        s->plan_known = store_work_planned(s->store, t->year, t->grade, t->subject);
+    }
+    int planned = s->plan_known;
     if (planned < 0) {
         if (!s->store_rc) s->store_rc = store_error(s->store, _("looking up a work's plan"), &s->store_d);
         return s->store_rc;
@@ -435,6 +447,7 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
                               "works (import the works' vpr_plan first, then this file again)\n",
                               sc.tasks_unplanned), p, sc.tasks_unplanned);
     }
+    free(sc.plan_subject);
     soko_diag_free(&sc.store_d);
     soko_diag_free(&d);
     return rc;
