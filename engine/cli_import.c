@@ -387,7 +387,7 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
     struct load_sink sink = {&sc, sink_school, sink_row, sink_progress, sink_known, sink_login,
                              sink_scale, sink_task};
     struct load_opts o = {c->ignore_unknown, c->keep_students, 0, 0, lay, c->allow_names, 0,
-                          c->sheet, 0};
+                          c->sheet, 0, NULL};
     struct load_stats st;
     memset(&st, 0, sizeof st);
     clock_t t0 = clock();
@@ -521,7 +521,8 @@ static int all_layouts(struct cli *c, struct known_layouts *k)
 }
 
 /* 1 when path's header (and, for a layout, its titles) fits form f. */
-static int fits(struct cli *c, const char *path, const struct form *f, struct layout *lay)
+static int fits(struct cli *c, const char *path, struct sheet_book *book, const struct form *f,
+                struct layout *lay)
 {
     struct soko_diag d;
     soko_diag_init(&d, 1);
@@ -531,6 +532,7 @@ static int fits(struct cli *c, const char *path, const struct form *f, struct la
     o.layout = lay;
     o.sheet = c->sheet;
     o.header_only = 1;
+    o.book = book;
     struct load_stats st;
     int rc = load_file(path, f, &o, NULL, &st, &d);
     soko_diag_free(&d);
@@ -574,12 +576,25 @@ static int recognise(struct cli *c, const char *path, const struct known_layouts
     size_t n = 0;
     memset(r, 0, sizeof *r);
     r->path = path;
+    /* A workbook is opened once for every candidate (its shared strings read once); one
+     * that cannot be opened is tried as it is, so that each candidate's load says why. */
+    struct sheet_book *book = NULL;
+    enum sheet_kind kind = SHEET_KIND_NONE;
+    struct soko_diag bd;
+    soko_diag_init(&bd, 1);
+    struct sheet_limits lim;             /* as load_file opens it */
+    memset(&lim, 0, sizeof lim);
+    lim.max_row_bytes = LOAD_DEFAULT_MAX_RECORD;
+    if (sheet_sniff(path, &kind, &bd) == SOKO_OK && kind != SHEET_KIND_NONE &&
+        sheet_open(path, &lim, &book, NULL, &bd) != SOKO_OK)
+        book = NULL;
+    soko_diag_free(&bd);
     const struct form *const *all = forms_all();
     for (size_t i = 0; all[i]; i++) {
         const struct form *f = all[i];
         if (f->kind == FORM_INTERNAL) continue;
         sbuf_printf(&tried, "%s%s", tried.len ? ", " : "", f->name);
-        if (!fits(c, path, f, NULL)) continue;
+        if (!fits(c, path, book, f, NULL)) continue;
         sbuf_printf(&cand, "%s%s %s", n ? ", " : "", _("form"), f->name);
         if (!n++) {
             r->form = f;
@@ -589,7 +604,7 @@ static int recognise(struct cli *c, const char *path, const struct known_layouts
     for (size_t i = 0; i < k->n; i++) {
         struct layout *l = k->v[i];
         sbuf_printf(&tried, ", %s %s", _("layout"), layout_name(l));
-        if (!fits(c, path, layout_form(l), l)) continue;
+        if (!fits(c, path, book, layout_form(l), l)) continue;
         sbuf_printf(&cand, "%s%s %s (%s %s)", n ? ", " : "", _("layout"), layout_name(l),
                     _("form"), layout_form(l)->name);
         if (!n++) {
@@ -621,6 +636,7 @@ static int recognise(struct cli *c, const char *path, const struct known_layouts
         rc = -1;
     } else
         r->order = form_order(r->form);
+    sheet_close(book);
     sbuf_free(&cand);
     sbuf_free(&tried);
     return rc;
@@ -812,7 +828,7 @@ static int check_one(struct cli *c, struct store *s, const struct form *f, const
     cli_progress_start(&sc.bar, c, path);
     struct load_sink sink = {&sc, sink_school, NULL, sink_progress, sink_known,
                              s ? sink_login : NULL, sink_scale, NULL};
-    struct load_opts o = {c->ignore_unknown, 0, 0, 0, lay, c->allow_names, 0, c->sheet, 0};
+    struct load_opts o = {c->ignore_unknown, 0, 0, 0, lay, c->allow_names, 0, c->sheet, 0, NULL};
     struct load_stats st;
     int r = load_file(path, f, &o, &sink, &st, &d);
     cli_progress_end(&sc.bar);

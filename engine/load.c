@@ -22,7 +22,7 @@
 #include <time.h>
 
 #define CHUNK (256 * 1024)
-#define DEFAULT_MAX_RECORD (1024 * 1024)
+#define DEFAULT_MAX_RECORD LOAD_DEFAULT_MAX_RECORD
 #define DEFAULT_DEDUP_MEM (1u << 20)
 #define BIG_BOUND 1e9          /* forms.c's "no upper bound" */
 
@@ -2586,26 +2586,27 @@ static void read_book(struct ctx *c, uint64_t size, int *io_error, int *stopped)
     struct sheet_limits lim;
     memset(&lim, 0, sizeof lim);
     lim.max_row_bytes = c->opts->max_record;
-    struct sheet_book *b = NULL;
+    struct sheet_book *b = c->opts->book, *own = NULL;
     enum sheet_err e;
     const char *path = c->path;
     c->st->bytes = size;
-    int rc = sheet_open(path, &lim, &b, &e, c->d);
-    if (!rc) rc = sha256_file(path, c->st->sha256, c->d);
+    int rc = b ? SOKO_OK : sheet_open(path, &lim, &own, &e, c->d);
+    if (own) b = own;
+    if (!rc && !c->opts->header_only) rc = sha256_file(path, c->st->sha256, c->d);
     size_t pick = 0;
     int by_content = 0;
     if (!rc) rc = pick_sheet(c, b, &pick, &by_content);
     if (rc) {
         if (rc == SOKO_EIO) *io_error = 1;
         else if (c->d->total == c->errs0) err(c, 0, 0, "%s", _("cannot read the workbook"));
-        sheet_close(b);
+        sheet_close(own);
         return;
     }
     c->st->book = (int)sheet_book_kind(b);
     c->st->sheet_by_content = by_content;
     if (!(c->lay && layout_all_sheets(c->lay) && !c->opts->sheet)) {
         read_one_sheet(c, b, pick, path, io_error, stopped);
-        sheet_close(b);
+        sheet_close(own);
         return;
     }
     /* every visible sheet with the header, in tab order */
@@ -2625,7 +2626,7 @@ static void read_book(struct ctx *c, uint64_t size, int *io_error, int *stopped)
     c->st->sheets = nread;
     snprintf(c->st->sheet, sizeof c->st->sheet, "%s", names.s ? names.s : "");
     sbuf_free(&names);
-    sheet_close(b);
+    sheet_close(own);
 }
 
 int load_file(const char *path, const struct form *f, const struct load_opts *o,

@@ -44,6 +44,10 @@
 
 #include <stdint.h>
 
+struct sheet_book;   /* sheet.h */
+
+#define LOAD_DEFAULT_MAX_RECORD (1024 * 1024)   /* struct load_opts.max_record's default */
+
 #define LOAD_MAXCOLS 32
 
 struct load_cell {
@@ -133,7 +137,11 @@ struct load_opts {
     const char *sheet;        /* a workbook's sheet by name or 1-based number (sheet_find);
                                  NULL: the sheet whose first rows hold the header */
     int header_only;          /* stop after the header: SOKO_OK when the header (and a
-                                 layout's titles) fit the form, for recognising a file */
+                                 layout's titles) fit the form, for recognising a file;
+                                 the file's SHA-256 is then not computed */
+    struct sheet_book *book;  /* optional: path already opened by sheet_open (borrowed,
+                                 not closed), so that trying many forms and layouts on
+                                 one workbook opens it and reads its shared strings once */
 };
 
 enum load_encoding { ENC_UNKNOWN, ENC_UTF8, ENC_CP1251 };
