@@ -97,8 +97,8 @@ static struct chart *add(struct chart_batch *b, const char *name, int w, int h)
     c->name = esc_filename(name);
     c->data = NULL;
     c->draw = NULL;
-    c->w = w;
-    c->h = h;
+    c->w = w > CHART_MAX_PX ? CHART_MAX_PX : w;
+    c->h = h > CHART_MAX_PX ? CHART_MAX_PX : h;
     return c;
 }
 

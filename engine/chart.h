@@ -30,6 +30,15 @@
 
 struct chart_batch;
 
+/* Charts that draw one category a row (heat map, stacked bars, dot plot) grow with
+ * the number of rows; cairo cannot make an image taller than 32,767 px. A writer with
+ * more rows than CHART_MAX_ROWS splits them over several charts (a region's 3,000
+ * clusters, a municipality treated as one cluster of 1,000 schools); a chart that
+ * would still be taller than CHART_MAX_PX is cut to that height rather than refused
+ * by gnuplot after every other chart of the report was drawn. */
+#define CHART_MAX_ROWS 300
+#define CHART_MAX_PX 32000
+
 /* The gnuplot program to run: $SOKO_GNUPLOT when set, else "gnuplot". */
 struct chart_batch *chart_batch_new(void);
 void chart_batch_free(struct chart_batch *b);

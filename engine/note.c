@@ -71,6 +71,38 @@ static void arena_free(void)
 
 #define NBSP "\u00A0"
 
+/* ==== charts of many rows ================================================================ */
+
+/* A chart of one row per school or cluster is split into parts of at most CHART_MAX_ROWS
+   rows (chart.h). Part p (from 0) covers rows [p * CHART_MAX_ROWS, ...); with one part
+   the chart keeps its plain name and caption. */
+static size_t chart_parts(size_t nrows)
+{
+    return nrows <= CHART_MAX_ROWS ? 1 : (nrows + CHART_MAX_ROWS - 1) / CHART_MAX_ROWS;
+}
+
+static size_t part_len(size_t nrows, size_t p)
+{
+    size_t first = p * CHART_MAX_ROWS;
+    return nrows - first < CHART_MAX_ROWS ? nrows - first : CHART_MAX_ROWS;
+}
+
+static const char *part_name(const char *name, size_t p)
+{
+    return p ? T("%s_%zu", name, p + 1) : name;
+}
+
+/* " (часть 2 из 10: кластеры 301–600 из 3000)" (what: "ОО", "кластеры"), or "" for a
+   chart in one part. */
+static const char *part_caption(size_t nrows, size_t p, const char *what)
+{
+    size_t np = chart_parts(nrows);
+    if (np == 1) return "";
+    size_t first = p * CHART_MAX_ROWS;
+    return T(" (часть %zu из %zu: %s %zu–%zu из %zu)", p + 1, np, what, first + 1,
+             first + part_len(nrows, p), nrows);
+}
+
 /* ==== the [note] lists ==================================================================== */
 
 static const char *const LIST_NAMES[NOTE_NLISTS] = {
@@ -1073,12 +1105,17 @@ static void sec_key(struct doc *o, struct ctx *c)
             z[i * nk + j] = k->ind->lower_is_better ? -v : v;
         }
     }
-    chart_heatmap(o->cb, "heatmap", T("Отличие ОО от района, z-оценки, %s", year_text(in->y1)), rows,
-                  c->nsch, cols, nk, z);
-    page_chart(o->D, "heatmap",
-               T("Рис. %d. Отличие ОО кластера от района по ключевым показателям, %s "
-                 "(z-оценка; синий — лучше района, красный — хуже; |z| > 2 — значимо; "
-                 "штриховка — нет данных или сравнение невозможно: средний балл без разброса)", o->fig++, year_text(in->y1)));
+    for (size_t p = 0; p < chart_parts(c->nsch); p++) {
+        size_t first = p * CHART_MAX_ROWS;
+        const char *name = part_name("heatmap", p);
+        chart_heatmap(o->cb, name, T("Отличие ОО от района, z-оценки, %s", year_text(in->y1)),
+                      rows + first, part_len(c->nsch, p), cols, nk, z + first * nk);
+        page_chart(o->D, name,
+                   T("Рис. %d. Отличие ОО кластера от района по ключевым показателям, %s "
+                     "(z-оценка; синий — лучше района, красный — хуже; |z| > 2 — значимо; "
+                     "штриховка — нет данных или сравнение невозможно: средний балл без разброса)%s",
+                     o->fig++, year_text(in->y1), part_caption(c->nsch, p, "ОО")));
+    }
     free(z);
     free(cols);
     if (sp->n[NOTE_DOTS]) {
@@ -1094,12 +1131,17 @@ static void sec_key(struct doc *o, struct ctx *c)
         }
         const struct ind_row *cr = krow(in, k, IND_CLUSTER, c->cluster, in->y1);
         const struct ind_row *dr = krow(in, k, IND_DISTRICT, "", in->y1);
-        chart_dots(o->cb, "dots", T("%s, %s", key_title(k), year_text(in->y1)),
-                   k->ind->unit && *k->ind->unit ? k->ind->unit : "%", dots, c->nsch, "Кластер",
-                   usable(cr) ? cr->value : NAN, "Район", usable(dr) ? dr->value : NAN);
-        page_chart(o->D, "dots",
-                   T("Рис. %d. %s, %s: ОО кластера с 95-процентными интервалами; пунктир — "
-                     "кластер и район", o->fig++, key_title(k), year_text(in->y1)));
+        for (size_t p = 0; p < chart_parts(c->nsch); p++) {
+            const char *name = part_name("dots", p);
+            chart_dots(o->cb, name, T("%s, %s", key_title(k), year_text(in->y1)),
+                       k->ind->unit && *k->ind->unit ? k->ind->unit : "%", dots + p * CHART_MAX_ROWS,
+                       part_len(c->nsch, p), "Кластер", usable(cr) ? cr->value : NAN, "Район",
+                       usable(dr) ? dr->value : NAN);
+            page_chart(o->D, name,
+                       T("Рис. %d. %s, %s: ОО кластера с 95-процентными интервалами; пунктир — "
+                         "кластер и район%s", o->fig++, key_title(k), year_text(in->y1),
+                         part_caption(c->nsch, p, "ОО")));
+        }
         free(dots);
     }
     free(rows);
@@ -1372,11 +1414,24 @@ static void sec_dynamics(struct doc *o, struct ctx *c)
             }
         }
         static const char *const segs[4] = {"«2»", "«3»", "«4»", "«5»"};
-        chart_stacked(o->cb, "marks", T("Распределение отметок, %s", year_text(in->y1)), cats, nb,
-                      segs, 4, vals);
-        page_chart(o->D, "marks",
-                   T("Рис. %d. Распределение отметок по всем работам ВПР, %s, %% участников",
-                     o->fig++, year_text(in->y1)));
+        /* each part: its schools, then the cluster and the district bars */
+        const char **pc = xcalloc(CHART_MAX_ROWS + 2, sizeof *pc);
+        double *pv = xcalloc((CHART_MAX_ROWS + 2) * 4, sizeof *pv);
+        for (size_t p = 0; p < chart_parts(c->nsch); p++) {
+            size_t first = p * CHART_MAX_ROWS, n = part_len(c->nsch, p);
+            memcpy(pc, cats + first, n * sizeof *pc);
+            memcpy(pv, vals + first * 4, n * 4 * sizeof *pv);
+            memcpy(pc + n, cats + c->nsch, 2 * sizeof *pc);
+            memcpy(pv + n * 4, vals + c->nsch * 4, 2 * 4 * sizeof *pv);
+            const char *name = part_name("marks", p);
+            chart_stacked(o->cb, name, T("Распределение отметок, %s", year_text(in->y1)), pc,
+                          n + 2, segs, 4, pv);
+            page_chart(o->D, name,
+                       T("Рис. %d. Распределение отметок по всем работам ВПР, %s, %% участников%s",
+                         o->fig++, year_text(in->y1), part_caption(c->nsch, p, "ОО")));
+        }
+        free(pc);
+        free(pv);
         free(cats);
         free(vals);
     }
@@ -3061,11 +3116,16 @@ static int report_run(const struct note_input *in, const char *dir, struct soko_
         }
         ana_compares_free(&cc);
     }
-    chart_heatmap(o.cb, "overview", T("Кластеры и район, z-оценки, %s", year_text(in->y1)), rows,
-                  in->nclusters, cols, nk, z);
-    page_chart(o.D, "overview", T("Рис. %d. Кластеры в целом против района по ключевым показателям, "
-                                  "%s (z-оценка объединённого значения кластера; синий — лучше "
-                                  "района, красный — хуже)", o.fig++, year_text(in->y1)));
+    for (size_t p = 0; p < chart_parts(in->nclusters); p++) {
+        size_t first = p * CHART_MAX_ROWS;
+        const char *name = part_name("overview", p);
+        chart_heatmap(o.cb, name, T("Кластеры и район, z-оценки, %s", year_text(in->y1)),
+                      rows + first, part_len(in->nclusters, p), cols, nk, z + first * nk);
+        page_chart(o.D, name, T("Рис. %d. Кластеры в целом против района по ключевым показателям, "
+                                "%s (z-оценка объединённого значения кластера; синий — лучше "
+                                "района, красный — хуже)%s", o.fig++, year_text(in->y1),
+                                part_caption(in->nclusters, p, "кластеры")));
+    }
     free(rows);
     free(z);
     free(cols);

@@ -187,6 +187,56 @@ static void test_render(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A heat map of 1,000 rows would be 34,230 px tall (a region's 3,000 clusters: 102,230), which cairo refuses
+   ("invalid value (typically too big) for the size of the input"): the chart is cut to
+   CHART_MAX_PX and renders (writers split such charts, note.c; this is the safety net). */
+static void test_tall(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    const char **rows = calloc(N, sizeof *rows);
+    char (*names)[16] = calloc(N, sizeof *names);
+    double *z = calloc(N * 2, sizeof *z);
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof *names, "ОО %d", i + 1);
+        rows[i] = names[i];
+        z[2 * i] = (i % 7) - 3.0;
+        z[2 * i + 1] = i % 100 ? 1.0 : NAN;   /* a few hatched cells: cairo fills each over the whole image */
+    }
+    const char *cols[2] = {"ВПР", "ОГЭ"};
+    struct chart_batch *b = chart_batch_new();
+    chart_heatmap(b, "tall", "Кластеры", rows, N, cols, 2, z);
+    char *s = chart_script(b, CHART_PNG);
+    char want[64];
+    snprintf(want, sizeof want, "set terminal pngcairo size 900,%d", CHART_MAX_PX);
+    assert_non_null(strstr(s, want));
+    free(s);
+    if (have_gnuplot()) {
+        char dir[] = "/tmp/soko-test-chart-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        struct soko_diag d;
+        soko_diag_init(&d, 0);
+        struct outdir *od = NULL;
+        assert_int_equal(outdir_open(dir, 0, &od, &d), SOKO_OK);
+        int rc = chart_render(b, od, CHART_PNG, &d);
+        if (rc) fprintf(stderr, "%s\n", d.nmsgs ? d.msgs[0] : "?");
+        assert_int_equal(rc, SOKO_OK);
+        char path[300];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/tall.png", dir);
+        assert_int_equal(stat(path, &st), 0);
+        assert_true(st.st_size > 2000);
+        outdir_close(od);
+        soko_diag_free(&d);
+        snprintf(path, sizeof path, "rm -rf '%s'", dir);
+        assert_int_equal(system(path), 0);
+    }
+    chart_batch_free(b);
+    free(rows);
+    free(names);
+    free(z);
+}
+
 static void test_no_gnuplot(void **state)
 {
     (void)state;
@@ -288,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_script),
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_no_gnuplot),
+        cmocka_unit_test(test_tall),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
