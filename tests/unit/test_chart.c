@@ -195,7 +195,7 @@ static void test_tall(void **state)
     (void)state;
     enum { N = 1000 };
     const char **rows = calloc(N, sizeof *rows);
-    char (*names)[16] = calloc(N, sizeof *names);
+    char (*names)[24] = calloc(N, sizeof *names);
     double *z = calloc(N * 2, sizeof *z);
     for (int i = 0; i < N; i++) {
         snprintf(names[i], sizeof *names, "ОО %d", i + 1);
