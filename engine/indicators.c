@@ -928,14 +928,22 @@ static int db_is_readonly(sqlite3 *db)
 int ind_load(const char *path, sqlite3 *db, struct ind_set **out, struct soko_diag *d)
 {
     *out = NULL;
+    sqlite3_stmt *st;
     if (!db_is_readonly(db)) {
         soko_diag_add(d, path, 0, 0, "indicators: the store connection is writable; expected "
                                      "a read-only one");
         return SOKO_EINTERNAL;
     }
     /* temporary results in memory, where the evaluation budget bounds them (a file
-       would grow in the temporary folder, unseen, until the disk is full) */
-    if (sqlite3_exec(db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL) != SQLITE_OK) {
+       would grow in the temporary folder, unseen, until the disk is full). A store
+       opened for reading has it already (store.c, before any temporary table: the
+       pragma cannot change then, nor inside the reader's transaction) */
+    int ts = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA temp_store", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) ts = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    if (ts != 2 && sqlite3_exec(db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL) != SQLITE_OK) {
         soko_diag_add(d, path, 0, 0, "indicators: cannot keep temporary results in memory: %s",
                       sqlite3_errmsg(db));
         return SOKO_EDB;

@@ -1104,6 +1104,10 @@ static int open_db(struct store *s, const char *fpath, struct soko_diag *d)
 static int setup(struct store *s, struct soko_diag *d)
 {
     int rc = exec(s, "PRAGMA foreign_keys = ON", d);
+    /* a reader's temporary storage in memory, where the indicators' evaluation budget
+       bounds it (indicators.h); set before sync_defined makes the stand-ins of defined
+       forms, since SQLite cannot move a temporary database that holds tables */
+    if (!rc && s->readonly) rc = exec(s, "PRAGMA temp_store = MEMORY", d);
     if (!rc && !s->readonly) rc = set_wal(s, d);
     if (!rc && !s->readonly) rc = exec(s, "PRAGMA synchronous = NORMAL", d);
     if (!rc) rc = migrate(s, d);

@@ -68,6 +68,11 @@ run 0 --db d.db status
 grep -qE '^  awards +0 rows' out || { cat out; fail "awards: 0 rows"; }
 [ "$(q d.db "select count(*) from sqlite_master where name = 'awards'")" = 0 ] \
   || fail "a reader created the table"
+# ... and evaluates indicators and flags over it (the stand-in is a temporary table: the
+# reader's temporary storage was once switched to memory after it, which SQLite refuses)
+run 0 --db d.db indicators --format csv
+has out "indicator,level,year,school_id,cluster_id"
+run 0 --db d.db flags --format csv
 
 printf 'год,код ОО,уровень,участников,победителей и призёров\n2024,344,районный,12,3\n2024,329,regional,10,1\n2025,344,district,20,5\n' > c.csv
 run 0 --db d.db import awards c.csv
