@@ -106,7 +106,8 @@ static const char *part_caption(size_t nrows, size_t p, const char *what)
 /* ==== the [note] lists ==================================================================== */
 
 static const char *const LIST_NAMES[NOTE_NLISTS] = {
-    "key", "dynamics", "subjects", "marks", "dots", "funnel", "admissions", "olympiad", "coverage"};
+    "key", "dynamics", "subjects", "marks", "dots", "funnel", "admissions", "olympiad", "coverage",
+    "assessments"};
 
 const char *note_list_name(enum note_list l) { return LIST_NAMES[l]; }
 
@@ -149,13 +150,14 @@ int note_spec_load(const char *path, const struct ind_set *note_set,
         if (!known) {
             soko_diag_add(d, path, sec->kv[k].line, 0,
                           _("[note]: %s: unknown list; expected key, dynamics, subjects, marks, "
-                          "dots, funnel, admissions, olympiad or coverage"), sec->kv[k].key);
+                          "dots, funnel, admissions, olympiad, coverage or assessments"), sec->kv[k].key);
             rc = SOKO_ECONFIG;
         }
     }
     for (int l = 0; l < NOTE_NLISTS; l++) {
         long line = 0;
         const char *v = deffile_get(sec, LIST_NAMES[l], &line);
+        if (!v && l == NOTE_ASSESSMENTS) continue;   /* optional: no section 10 tables */
         if (!v) {
             soko_diag_add(d, path, sec->line, 0, _("[note]: no list '%s'"), LIST_NAMES[l]);
             rc = SOKO_ECONFIG;
@@ -188,6 +190,11 @@ int note_spec_load(const char *path, const struct ind_set *note_set,
                 soko_diag_add(d, path, line, 0,
                               _("[note]: %s: unknown indicator '%s'; expected an id of note.ini "
                               "or of the indicators directory"), LIST_NAMES[l], id);
+                rc = SOKO_ECONFIG;
+            } else if (l == NOTE_ASSESSMENTS && (dim || ind->ndims != 1 || !has_subject_dim(ind))) {
+                soko_diag_add(d, path, line, 0,
+                              _("[note]: %s: '%s': expected an indicator broken down by subject "
+                              "alone (dims = subject), without [SUBJECT]"), LIST_NAMES[l], tok);
                 rc = SOKO_ECONFIG;
             } else if (dim && !has_subject_dim(ind)) {
                 soko_diag_add(d, path, line, 0,
@@ -239,6 +246,15 @@ struct ctx {
 static const char *DN(const struct note_input *in, const char *cat, const char *v)
 {
     return names_get(in->names, cat, v);
+}
+
+/* A form as the reader sees it: its display name in names.ini, else the title of its
+   definition (a district's own form, defs/forms/NAME.ini), else its name. */
+static const char *form_dn(const struct note_input *in, const char *name)
+{
+    if (names_has(in->names, "form", name)) return DN(in, "form", name);
+    const struct form *f = form_find(name);
+    return f && f->title_ru && *f->title_ru ? f->title_ru : name;
 }
 
 static const struct note_school *school_of(const struct note_input *in, const char *id)
@@ -471,6 +487,15 @@ static int decimals(double v) { return fabs(v) < 10 ? 2 : 1; }
 static const char *num(double x, int dec) { return keep(page_num(x, dec)); }
 static const char *numa(double x) { return isfinite(x) ? num(x, decimals(x)) : "—"; }
 static const char *pv(double p) { return keep(page_pval(p)); }
+
+/* The p of a cluster-versus-district comparison with the adjusted p its verdict is taken
+   from (Benjamini–Hochberg over the cluster's comparisons of the year, analysis.h): a
+   p = 0,005 that is not significant says why. */
+static const char *pv_adj(const struct ana_compare *cc)
+{
+    if (!isfinite(cc->p_adj) || cc->p_adj == cc->p) return pv(cc->p);
+    return T("%s; с поправкой на множественность сравнений %s", pv(cc->p), pv(cc->p_adj));
+}
 static const char *count(double x) { return isfinite(x) ? num(x, 0) : "—"; }
 
 static int is_pct(const struct indicator *ind)
@@ -954,7 +979,7 @@ static void sec_composition(struct doc *o, struct ctx *c)
 /* The form a coverage indicator counts: its form's display name. */
 static const char *form_name(const struct note_input *in, const struct indicator *ind)
 {
-    return ind->form ? DN(in, "form", ind->form->name) : ind->title;
+    return ind->form ? form_dn(in, ind->form->name) : ind->title;
 }
 
 static void sec_coverage(struct doc *o, struct ctx *c)
@@ -1067,8 +1092,8 @@ static void key_table(struct doc *o, struct ctx *c, const struct note_key *k)
             int sig = cc->cluster_verdict != 0;
             page_p(o->D, NULL, "Кластер — %s, район — %s. %s", valu(cr), valu(dr),
                    sig ? T("Кластер в целом %s района: различие значимо (%s).",
-                           cc->cluster_verdict > 0 ? "лучше" : "хуже", pv(cc->p))
-                       : T("Различие кластера и района статистически не значимо (%s).", pv(cc->p)));
+                           cc->cluster_verdict > 0 ? "лучше" : "хуже", pv_adj(cc))
+                       : T("Различие кластера и района статистически не значимо (%s).", pv_adj(cc)));
         } else {
             page_p(o->D, NULL, "Кластер — %s, район — %s. Проверить значимость различия нельзя: "
                                "в кластере или вне его меньше двух ОО с данными.",
@@ -2250,7 +2275,7 @@ static void sec_conclusions(struct doc *o, struct ctx *c, int no)
 /* An indicator's formula in words (the appendix shows no SQL). */
 static const char *formula_words(const struct note_input *in, const struct indicator *ind)
 {
-    const char *form = ind->form ? DN(in, "form", ind->form->name) : "";
+    const char *form = ind->form ? form_dn(in, ind->form->name) : "";
     switch (ind->kind) {
     case IND_SHARE:
         return T("доля, %%: сумма числителя по всем строкам формы «%s» ОО (кластера, района) за "
@@ -2379,7 +2404,10 @@ static void sec_appendix(struct doc *o, struct ctx *c)
               "нормальные; z-оценка — отклонение в стандартных ошибках.");
     page_item(o->D, "Сравнение кластера с районом.",
               "Двухвыборочный t-критерий значений ОО кластера против остальных ОО района "
-              "(уровень 0,05).");
+              "(уровень 0,05). Все сравнения кластера за год образуют одно семейство: p-значения "
+              "скорректированы по Бенджамини — Хохбергу (доля ложных выводов среди значимых — не "
+              "более 5" NBSP "%%), поэтому при большем числе показателей то же p может оказаться "
+              "незначимым.");
     page_item(o->D, "Тренды.", "Критерий Кохрана–Армитиджа для долей, наклон взвешенной регрессии "
                                "для средних; уровень 0,05.");
     page_item(o->D, "Названия предметов.", "Названия предметов из выгрузок приведены к названиям "
@@ -2409,7 +2437,7 @@ static void sec_appendix(struct doc *o, struct ctx *c)
         const struct note_import *m = &in->imports[i];
         page_row(it);
         page_cell_val(it, (double)m->id, PAGE_F_INT, T("%lld", m->id), 0);
-        page_cell(it, DN(in, "form", m->form));
+        page_cell(it, form_dn(in, m->form));
         const char *base = strrchr(m->file, '/');
         page_cell(it, base ? base + 1 : m->file);
         page_cell_val(it, (double)m->rows, PAGE_F_INT, count((double)m->rows), 0);
@@ -2452,6 +2480,65 @@ static int write_all(struct page *D, struct chart_batch *cb, struct outdir *od, 
     return rc;
 }
 
+/* Section 10: each procedure of the `assessments` list (РДР, training exams, ПК «Знак», ...),
+ * by subject for the last year: the cluster, the district and the cluster's schools that
+ * differ significantly from the district. */
+static void sec_assessments(struct doc *o, const struct ctx *c)
+{
+    const struct note_input *in = c->in;
+    const struct note_spec *sp = in->spec;
+    page_h(o->D, 1, "10. Региональные, муниципальные и тренировочные оценочные процедуры по предметам");
+    if (!sp->n[NOTE_ASSESSMENTS]) {
+        page_p(o->D, NULL, "Перечень процедур раздела (assessments в note.ini) не задан: раздел не составлен.");
+        return;
+    }
+    for (size_t k = 0; k < sp->n[NOTE_ASSESSMENTS]; k++) {
+        const struct indicator *ind = sp->v[NOTE_ASSESSMENTS][k].ind;
+        const char **subj = NULL;
+        size_t ns = subjects(in, ind, &subj);
+        if (!ns) {
+            page_p(o->D, NULL, "%s: результатов за %s нет.", ind->title, year_text(in->y1));
+            continue;
+        }
+        page_p(o->D, NULL, "%s, %s: кластер, район и ОО кластера, значимо отличающиеся от района.",
+               ind->title, year_text(in->y1));
+        static const char *const head[] = {"Предмет", "Кластер", "Район", "Лучше района",
+                                           "Хуже района"};
+        /* the table's name: the form's, numbered when a form comes twice */
+        const char *fname = ind->form ? ind->form->name : ind->id;
+        size_t same = 0;
+        for (size_t q = 0; q < k; q++) {
+            const struct indicator *p = sp->v[NOTE_ASSESSMENTS][q].ind;
+            same += strcmp(p->form ? p->form->name : p->id, fname) == 0;
+        }
+        char *tid = same ? xasprintf("%s_subjects_%zu", fname, same + 1) : xasprintf("%s_subjects", fname);
+        struct page_table *t = page_table(o->D, tid, caption(o, T("%s, %s", ind->title, year_text(in->y1))),
+                                          5, head);
+        free(tid);
+        for (size_t s = 0; s < ns; s++) {
+            const struct ind_row *cr = row_of(in, ind, IND_CLUSTER, c->cluster, in->y1, subj[s]);
+            const struct ind_row *dr = row_of(in, ind, IND_DISTRICT, "", in->y1, subj[s]);
+            struct sbuf up = SBUF_INIT, down = SBUF_INIT;
+            for (size_t i = 0; i < c->nsch; i++) {
+                const struct ana_compare *cp =
+                    cmp_of(c, row_of(in, ind, IND_SCHOOL, c->sch[i], in->y1, subj[s]));
+                if (!cp || !cp->vs_district.verdict) continue;
+                struct sbuf *b = cp->vs_district.verdict > 0 ? &up : &down;
+                sbuf_printf(b, "%s%s", b->len ? "; " : "", sname(in, c->sch[i]));
+            }
+            page_row(t);
+            page_cell(t, subj[s]);
+            cell_value(t, cr, 0);
+            cell_value(t, dr, 0);
+            page_cell(t, up.len ? up.s : "—");
+            page_cell(t, down.len ? down.s : "—");
+            sbuf_free(&up);
+            sbuf_free(&down);
+        }
+        free(subj);
+    }
+}
+
 static int cluster_note(const struct note_input *in, const char *cluster_id, struct outdir *od,
                         struct soko_diag *d)
 {
@@ -2482,50 +2569,7 @@ static int cluster_note(const struct note_input *in, const char *cluster_id, str
     sec_flags(&o, &c);
     sec_admissions(&o, &c);
     sec_olympiad(&o, &c);
-    page_h(o.D, 1, "10. РДР по предметам");
-    {
-        /* РДР are analysed as the other procedures: key table (section 3) and subjects
-           (section 5); here the subject table of the cluster */
-        const struct note_key *rk = NULL;
-        for (size_t j = 0; j < in->spec->n[NOTE_SUBJECTS]; j++)
-            if (in->spec->v[NOTE_SUBJECTS][j].ind->form &&
-                strcmp(in->spec->v[NOTE_SUBJECTS][j].ind->form->name, "rdr") == 0)
-                rk = &in->spec->v[NOTE_SUBJECTS][j];
-        const char **subj = NULL;
-        size_t ns = rk ? subjects(in, rk->ind, &subj) : 0;
-        if (!ns) {
-            page_p(o.D, NULL, "Результатов РДР за %s нет: раздел не составлен.", year_text(in->y1));
-        } else {
-            page_p(o.D, NULL, "%s, %s: кластер, район и ОО кластера, значимо отличающиеся от района.",
-                   rk->ind->title, year_text(in->y1));
-            static const char *const head[] = {"Предмет", "Кластер", "Район", "Выше района (лучше)",
-                                               "Ниже района (хуже)"};
-            struct page_table *t = page_table(o.D, "rdr_subjects",
-                                              caption(&o, T("%s, %s", rk->ind->title, year_text(in->y1))),
-                                              5, head);
-            for (size_t s = 0; s < ns; s++) {
-                const struct ind_row *cr = row_of(in, rk->ind, IND_CLUSTER, cluster_id, in->y1, subj[s]);
-                const struct ind_row *dr = row_of(in, rk->ind, IND_DISTRICT, "", in->y1, subj[s]);
-                struct sbuf up = SBUF_INIT, down = SBUF_INIT;
-                for (size_t i = 0; i < c.nsch; i++) {
-                    const struct ana_compare *cp =
-                        cmp_of(&c, row_of(in, rk->ind, IND_SCHOOL, c.sch[i], in->y1, subj[s]));
-                    if (!cp || !cp->vs_district.verdict) continue;
-                    struct sbuf *b = cp->vs_district.verdict > 0 ? &up : &down;
-                    sbuf_printf(b, "%s%s", b->len ? "; " : "", sname(in, c.sch[i]));
-                }
-                page_row(t);
-                page_cell(t, subj[s]);
-                cell_value(t, cr, 0);
-                cell_value(t, dr, 0);
-                page_cell(t, up.len ? up.s : "—");
-                page_cell(t, down.len ? down.s : "—");
-                sbuf_free(&up);
-                sbuf_free(&down);
-            }
-        }
-        free(subj);
-    }
+    sec_assessments(&o, &c);
     int no = 11;
     if (sec_tasks(&o, &c, no, NULL)) no++;
     sec_recommend(&o, &c, no);

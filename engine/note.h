@@ -40,7 +40,7 @@ struct note_key {
 };
 
 enum note_list { NOTE_KEY, NOTE_DYNAMICS, NOTE_SUBJECTS, NOTE_MARKS, NOTE_DOTS, NOTE_FUNNEL,
-                 NOTE_ADMISSIONS, NOTE_OLYMPIAD, NOTE_COVERAGE, NOTE_NLISTS };
+                 NOTE_ADMISSIONS, NOTE_OLYMPIAD, NOTE_COVERAGE, NOTE_ASSESSMENTS, NOTE_NLISTS };
 
 struct note_spec {
     struct note_key *v[NOTE_NLISTS];
@@ -49,7 +49,9 @@ struct note_spec {
 
 /* Reads the [note] section of path, resolving every id in note_set or std_set: an
  * unknown id, a missing list, a [SUBJECT] on an indicator without a subject breakdown
- * are SOKO_ECONFIG with "path:line: why". note_spec_free releases it (not the struct). */
+ * are SOKO_ECONFIG with "path:line: why". `assessments` (the procedures of section 10:
+ * РДР, training exams, ПК «Знак», ...) is the one optional list; its items are
+ * indicators broken down by subject alone, without [SUBJECT]. note_spec_free releases it (not the struct). */
 int note_spec_load(const char *path, const struct ind_set *note_set,
                    const struct ind_set *std_set, struct note_spec *out, struct soko_diag *d);
 void note_spec_free(struct note_spec *s);

@@ -1,4 +1,4 @@
-# soko note / card / report on samples/district (imported as `make demo` does, the task forms too):
+# soko note / card / report on samples/district (imported as `make demo` does: every form):
 # every file is written; the note has its sections in Russian; the same data and --date
 # give the same bytes (md, html, csv, svg); note.md and the card match the golden
 # files in tests/golden (hashes of files masked, so that editing a definition file
@@ -7,7 +7,8 @@
 command -v gnuplot >/dev/null 2>&1 || skip "gnuplot is not installed"
 GOLDEN="$TOP/tests/golden"
 for f in schools clusters context vpr vpr_students oge ege rdr olympiad admissions \
-    vpr_plan vpr_tasks vpr_reference_tasks vpr_reference; do
+    vpr_plan vpr_tasks vpr_reference_tasks vpr_reference \
+    career contests directors gifted niko recheck survey_500 context_class training_exam znak; do
   run 0 --db d.db import --quiet "$f" "$SAMPLES/$f.csv"
 done
 I="--indicators $TOP/defs/indicators"
@@ -24,7 +25,7 @@ for s in "## 1. Состав кластера и роли ОО" "## 2. Полн�
          "## 4. Общие положительные результаты и общие проблемы кластера" \
          "## 5. Частные сильные стороны и проблемы ОО" "## 6. Динамика за 2024–2026" \
          "## 7. ОО, отмеченные правилами района" "## 8. Соответствие профиля ОО выбору выпускников" \
-         "## 9. Олимпиады по этапам" "## 10. РДР по предметам" \
+         "## 9. Олимпиады по этапам" "## 10. Региональные, муниципальные и тренировочные оценочные процедуры по предметам" \
          "## 11. Достижение планируемых результатов" "## 12. Адресные рекомендации" \
          "## 13. Выводы и предложения" "### Что обсудить на сессии кластера" \
          "## Приложение. Методика и источники данных" \
@@ -33,6 +34,27 @@ for s in "## 1. Состав кластера и роли ОО" "## 2. Полн�
 done
 # the imports are listed with the samples' hashes
 has n1/note.md "$(sha256sum "$SAMPLES/vpr.csv" | cut -c1-64)"
+# section 10: the training-exam and ПК «Знак» figures, computed here from the sample files
+# (cluster and district pooled: the sum of the numerator over the sum of the participants)
+pooled() {  # pooled FORM SUBJECT NUMERATOR-COLUMNS... → "| SUBJECT | cluster | district |"
+  form=$1; subj=$2; shift 2
+  awk -F, -v subj="$subj" -v cols="$*" '
+    function f(v) { v = v >= 100 ? sprintf("%.0f", v) : v >= 10 ? sprintf("%.1f", v) : sprintf("%.2f", v)
+                    sub(/\./, ",", v); return v }
+    FNR == 1 { next }
+    FILENAME ~ /clusters/ { if ($1 == "nevsky_stem") c[$2] = 1; next }
+    $1 == 2026 && $4 == subj {
+      k = 0; nc = split(cols, cs, " "); for (i = 1; i <= nc; i++) k += $cs[i]
+      dn += $5; dk += k; if ($2 in c) { cn += $5; ck += k }
+    }
+    END { printf "| %s | %s | %s |", subj, f(100 * ck / cn), f(100 * dk / dn) }' \
+    "$SAMPLES/clusters.csv" "$SAMPLES/$form.csv"
+}
+for want in "$(pooled training_exam Математика 8 9)" "$(pooled training_exam 'Русский язык' 8 9)" \
+            "$(pooled znak Математика 7 8)" "$(pooled znak 'Русский язык' 7 8)"; do
+  case "$want" in *", "*|*"| |"*) fail "pooled: no figure computed ($want)";; esac
+  has n1/note.md "$want"
+done
 # html: one file, charts inline, print CSS, no external reference
 [ "$(grep -o '<svg' n1/note.html | wc -l)" -ge 6 ] || fail "note.html: expected the charts inline"
 has n1/note.html "@page { size: A4"

@@ -211,11 +211,24 @@ awk '/^<!-- example: / {name=$3; next}
 for f in note.ini names.ini subjects.ini; do [ -s "doc_$f" ] || fail "docs/reports.md: no example $f"; done
 # the example [note] with the shipped note.ini's indicators
 awk '/^\[/{on = ($0 != "[note]")} on' "$TOP/defs/note.ini" >> doc_note.ini
+run 0 --db e.db import --quiet rdr "$SAMPLES/rdr.csv"
 SOKO_NOTE_INI=$PWD/doc_note.ini SOKO_NAMES_INI=$PWD/doc_names.ini SOKO_SUBJECTS_INI=$PWD/doc_subjects.ini \
   run 0 --db e.db note $I --cluster nevsky_stem --out docex $D
 sed 's/\\//g' docex/note.md > docex.md
 has docex.md "физико-математический и естественнонаучный"
 has docex.md "Средний тестовый балл (ЕГЭ): Математика профильная"
+has docex.md "Доля достигших базового уровня (РДР) по предмету, все классы, 2026"
+# e.db has no training exams: the listed procedure says so instead of an empty table
+has docex.md "Качество знаний (тренировочные экзамены) по предмету, все классы: результатов за 2026"
+hasnt docex.md "ПК «Знак»"
+# assessments is optional; an item must be broken down by subject alone
+grep -v '^assessments = ' doc_note.ini > noas_note.ini
+SOKO_NOTE_INI=$PWD/noas_note.ini run 0 --db e.db note $I --cluster nevsky_stem --out noas $D
+has noas/note.md "Перечень процедур раздела (assessments в note.ini) не задан"
+sed 's/^assessments = .*/assessments = vpr_sou_all, ege_mean[Математика профильная]/' doc_note.ini > bad_as.ini
+SOKO_NOTE_INI=$PWD/bad_as.ini run 3 --db e.db note $I --cluster nevsky_stem --out bad $D
+has err "bad_as.ini:11: [note]: assessments: 'vpr_sou_all': expected an indicator broken down by subject alone (dims = subject), without [SUBJECT]"
+has err "bad_as.ini:11: [note]: assessments: 'ege_mean[Математика профильная]': expected an indicator"
 # a list naming an unknown indicator is refused at load, with its line
 sed 's/^key = vpr_sou_all,/key = vpr_sou_al,/' doc_note.ini > bad_note.ini
 SOKO_NOTE_INI=$PWD/bad_note.ini run 3 --db e.db note $I --cluster nevsky_stem --out bad $D
