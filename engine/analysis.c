@@ -1387,8 +1387,9 @@ static void model_free(struct ana_model *md)
 static const struct deffile_key model_keys[] = {
     {"title", DF_TEXT, 0, 0, 0, NULL, NULL},
     {"indicator", DF_IDENT, DF_REQUIRED, 0, 0, NULL, N_("an indicator id")},
-    {"factors", DF_IDLIST, DF_REQUIRED, 1, ANA_MAX_FACTORS, NULL,
-     N_("a comma-separated list of context factors (at most 16)")},
+    {"factors", DF_LIST, DF_REQUIRED, 1, ANA_MAX_FACTORS, NULL,
+     N_("a comma-separated list of context factors (at most 16): names of the form context, "
+        "or FORM:CODE of another form of factors (survey_500:risk_staff_shortage)")},
     {"bound", DF_REAL, DF_REQUIRED | DF_LO_OPEN, 0, 50, NULL, N_("a positive number, e.g. 2.0")},
     {"pool", DF_IDLIST, 0, 1, IND_MAX_DIMS, NULL, N_("up to 3 breakdown columns")},
     {"min_schools", DF_INT, 0, 3, 100000, NULL, N_("a whole number from 3 to 100000")},
@@ -1431,6 +1432,34 @@ static int model_parse(const struct deffile *df, const struct deffile_sec *sec,
         if (dup) {
             deffile_bad(d, df, sec, deffile_kv(sec, "factors"), NULL, _("each factor once ('%s' is "
                         "given twice)"), items[i]);
+            ok = 0;
+            continue;
+        }
+        const char *code = NULL;
+        const struct form *ff = strchr(items[i], ':') ? form_of_factor(items[i], &code) : NULL;
+        if (strchr(items[i], ':') && !ff) {
+            deffile_bad(d, df, sec, deffile_kv(sec, "factors"), NULL, _("FORM:CODE with a form whose "
+                        "rows are context factors (its definition says 'factors = ...'), e.g. "
+                        "survey_500:risk_staff_shortage ('%s' is none)"), items[i]);
+            ok = 0;
+            continue;
+        }
+        if (ff && !form_factor_known(ff, code)) {
+            struct sbuf known = SBUF_INIT;
+            int c = form_col_index(ff, ff->factor_col);
+            if (c >= 0 && ff->cols[c].values)
+                for (const struct enum_val *ev = ff->cols[c].values; ev->value; ev++)
+                    sbuf_printf(&known, "%s%s", known.len ? ", " : "", ev->value);
+            deffile_bad(d, df, sec, deffile_kv(sec, "factors"), NULL, _("a factor of the form %s "
+                        "('%s' is none): %s"), ff->name, items[i],
+                        known.len ? known.s : "a name of lower-case letters, digits and '_'");
+            sbuf_free(&known);
+            ok = 0;
+            continue;
+        }
+        if (!ff && !valid_ident(items[i])) {
+            deffile_bad(d, df, sec, deffile_kv(sec, "factors"), NULL, _("factors of the form context "
+                        "named by lower-case letters, digits and '_' ('%s' is none)"), items[i]);
             ok = 0;
             continue;
         }

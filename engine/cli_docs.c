@@ -148,6 +148,13 @@ static void forms_md(void)
                 printf("* %s: %s\n", form_check_kind_name(f->checks[k].kind), f->checks[k].doc);
         }
         if (form_notes(f)) printf("\n%s\n", form_notes(f));
+        if (f->factor_col) {
+            printf("\nIts rows are context factors: `%s` names the factor, `%s` holds its "
+                   "value. A context model (docs/analysis.md) or `soko clusters propose` names "
+                   "one ", f->factor_col, f->factor_value);
+            if (strcmp(f->name, "context") == 0) printf("by itself (`share_low_income`).\n");
+            else printf("as `%s:CODE`.\n", f->name);
+        }
         if (f->example) printf("\nExample:\n\n```csv\n%s```\n", f->example);
         printf("\n");
     }

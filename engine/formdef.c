@@ -64,6 +64,8 @@ static const struct deffile_key form_keys[] = {
     {"doc", DF_TEXT, 0, 0, 0, NULL, N_("one line saying what the form holds")},
     {"example", DF_TEXT, DF_REPEAT, 0, 0, NULL,
      N_("one line of a small valid CSV file of the form (the first one its header)")},
+    {"factors", DF_IDLIST, 0, 2, 2, NULL,
+     N_("two columns: the one naming a context factor, then the one holding its value")},
     {NULL, DF_TEXT, 0, 0, 0, NULL, NULL},
 };
 static const struct deffile_key col_keys[] = {
@@ -396,6 +398,41 @@ static int header_clash(struct ctx *x, const struct deffile_sec *const *colsec)
     return 0;
 }
 
+/* `factors = NAMECOL, VALUECOL`: the rows are context factors. NAMECOL a key column of
+   text or enum, VALUECOL a number; 1 when refused (said). */
+static int read_factors(struct ctx *x, const struct deffile_sec *fs)
+{
+    const struct deffile_kv *kv = deffile_kv(fs, "factors");
+    if (!kv) return 0;
+    int n = 0, bad = 0;
+    char **items = deffile_list(kv->value, &n);
+    const struct form *fm = &x->f->form;
+    int nc = n == 2 ? form_col_index(fm, items[0]) : -1;
+    int vc = n == 2 ? form_col_index(fm, items[1]) : -1;
+    if (n != 2) {
+        bad = 1;   /* deffile_check said it */
+    } else if (nc < 0 || !(fm->cols[nc].flags & COL_KEY) ||
+               (fm->cols[nc].type != COL_TEXT && fm->cols[nc].type != COL_ENUM)) {
+        deffile_bad(x->d, x->df, fs, kv, NULL, _("first a key column of type text or enum "
+                    "that names the factor ('%s' is none)"), items[0]);
+        bad = 1;
+    } else if (vc < 0 || fm->cols[vc].type == COL_TEXT || fm->cols[vc].type == COL_ENUM ||
+               fm->cols[vc].type == COL_YEAR || (fm->cols[vc].flags & COL_SCHOOL)) {
+        deffile_bad(x->d, x->df, fs, kv, NULL, _("then a column of numbers that holds the "
+                    "factor's value ('%s' is none)"), items[1]);
+        bad = 1;
+    } else if (form_col_index(fm, "year") < 0 || form_col_index(fm, "school_id") < 0) {
+        deffile_bad(x->d, x->df, fs, kv, NULL, _("a form with the columns year and school_id: "
+                    "a factor is a school's value for a year"));
+        bad = 1;
+    } else {
+        x->f->form.factor_col = keep(x->f, xstrdup(items[0]));
+        x->f->form.factor_value = keep(x->f, xstrdup(items[1]));
+    }
+    deffile_list_free(items);
+    return bad;
+}
+
 static int check_example(struct ctx *x, const struct deffile_sec *fs)
 {
     const struct deffile_kv *kv = deffile_kv(fs, "example");
@@ -538,6 +575,7 @@ static struct fdef *read_def(const char *path, struct soko_diag *d, int *rc)
             if (strncmp(df.sec[i].name, "check ", 6) == 0)
                 read_check(&x, &df.sec[i], &f->checks[f->form.nchecks++]);
     }
+    if (!x.bad && read_factors(&x, fs)) x.bad = 1;
     f->form.title_ru = keep(f, xstrdup(deffile_get(fs, "title", NULL)));
     const char *doc = deffile_get(fs, "doc", NULL);
     f->form.doc = keep(f, xstrdup(doc ? doc : f->form.title_ru));

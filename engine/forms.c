@@ -332,48 +332,48 @@ static const struct form_col vpr_reference_tasks_cols[] = {
 
 static const struct form forms_list[] = {
     {"schools", "Реестр ОО", N_("schools registry"), FORM_ROWS, schools_cols, N(schools_cols), NULL, 0,
-     "school_id,name,district,kind,profile\n344,\"ГБОУ лицей № 344\",Невский,лицей,math-science\n329,ГБОУ СОШ № 329,Невский,СОШ,universal\n"},
+     "school_id,name,district,kind,profile\n344,\"ГБОУ лицей № 344\",Невский,лицей,math-science\n329,ГБОУ СОШ № 329,Невский,СОШ,universal\n", NULL, NULL},
     {"clusters", "Состав кластеров", N_("cluster membership and roles"), FORM_ROWS, clusters_cols,
      N(clusters_cols), NULL, 0,
-     "cluster_id,school_id,cluster_name,role\nnevsky_stem,344,Кластер точных и естественнонаучных дисциплин,activist\nnevsky_stem,329,Кластер точных и естественнонаучных дисциплин,member\n"},
+     "cluster_id,school_id,cluster_name,role\nnevsky_stem,344,Кластер точных и естественнонаучных дисциплин,activist\nnevsky_stem,329,Кластер точных и естественнонаучных дисциплин,member\n", NULL, NULL},
     {"context", "Контекстные данные", N_("context factors, one per row"), FORM_ROWS, context_cols,
      N(context_cols), context_checks, N(context_checks),
-     "year,school_id,factor,value\n2024,344,students,1120\n2024,344,share_low_income,7.5\n2024,329,risk_staff_shortage,3\n"},
+     "year,school_id,factor,value\n2024,344,students,1120\n2024,344,share_low_income,7.5\n2024,329,risk_staff_shortage,3\n", "factor", "value"},
     {"vpr", "ВПР, результаты по ОО", N_("ВПР results per school and work"), FORM_ROWS, vpr_cols,
      N(vpr_cols), vpr_checks, N(vpr_checks),
-     "year,school_id,grade,subject,participants,m2,m3,m4,m5,mean_score,max_score,lowered,confirmed,raised\n2024,344,5,Математика,50,2,14,22,12,12.4,20,6,40,4\n2023/2024,329,5,Математика,31,4,12,10,5,10.1,20,,,\n"},
+     "year,school_id,grade,subject,participants,m2,m3,m4,m5,mean_score,max_score,lowered,confirmed,raised\n2024,344,5,Математика,50,2,14,22,12,12.4,20,6,40,4\n2023/2024,329,5,Математика,31,4,12,10,5,10.1,20,,,\n", NULL, NULL},
     {"vpr_students", "ВПР, результаты обучающихся",
      N_("ВПР results per student (pseudonymous), aggregated per work"), FORM_STUDENTS,
      vpr_students_cols, N(vpr_students_cols), NULL, 0,
-     "year,school_id,grade,subject,student,class,primary_score,mark,journal_mark\n2024,344,6,Математика,A-001,а,6,2,3\n2024,344,6,Математика,A-002,а,11,3,3\n2024,344,6,Математика,A-003,б,15,4,4\n2024,344,6,Математика,A-004,б,19,5,4\n"},
+     "year,school_id,grade,subject,student,class,primary_score,mark,journal_mark\n2024,344,6,Математика,A-001,а,6,2,3\n2024,344,6,Математика,A-002,а,11,3,3\n2024,344,6,Математика,A-003,б,15,4,4\n2024,344,6,Математика,A-004,б,19,5,4\n", NULL, NULL},
     {"oge", "ГИА-9 (ОГЭ)", N_("ОГЭ results per school and subject"), FORM_ROWS, oge_cols,
      N(oge_cols), oge_checks, N(oge_checks),
-     "year,school_id,subject,participants,m2,m3,m4,m5,mean_score\n2024,344,Математика,75,1,20,34,20,17.9\n"},
+     "year,school_id,subject,participants,m2,m3,m4,m5,mean_score\n2024,344,Математика,75,1,20,34,20,17.9\n", NULL, NULL},
     {"ege", "ГИА-11 (ЕГЭ)", N_("ЕГЭ results per school and subject"), FORM_ROWS, ege_cols,
      N(ege_cols), ege_checks, N(ege_checks),
-     "year,school_id,subject,participants,mean_score,below_min,high_scorers,score_100,sd\n2024,344,Физика,28,71.5,0,9,1,12.4\n2024,329,Физика,12,58.0,1,1,,\n"},
+     "year,school_id,subject,participants,mean_score,below_min,high_scorers,score_100,sd\n2024,344,Физика,28,71.5,0,9,1,12.4\n2024,329,Физика,12,58.0,1,1,,\n", NULL, NULL},
     {"ege_students", "ГИА-11 (ЕГЭ), результаты участников",
      N_("ЕГЭ results per participant (pseudonymous), aggregated per school and subject; no "
      "participant's row is stored"), FORM_STUDENTS, ege_students_cols, N(ege_students_cols),
      NULL, 0,
-     "year,school_id,subject,student,test_score,min_score\n2024,344,Физика,F-001,71,36\n2024,344,Физика,F-002,88,36\n2024,344,Физика,F-003,34,36\n"},
+     "year,school_id,subject,student,test_score,min_score\n2024,344,Физика,F-001,71,36\n2024,344,Физика,F-002,88,36\n2024,344,Физика,F-003,34,36\n", NULL, NULL},
     {"rdr", "Региональные диагностические работы", N_("РДР results by level"), FORM_ROWS, rdr_cols,
      N(rdr_cols), rdr_checks, N(rdr_checks),
-     "year,school_id,grade,subject,participants,below_basic,basic,advanced,mean_percent\n2024,344,8,Физика,52,5,30,17,61.2\n"},
+     "year,school_id,grade,subject,participants,below_basic,basic,advanced,mean_percent\n2024,344,8,Физика,52,5,30,17,61.2\n", NULL, NULL},
     {"olympiad", "Олимпиады", N_("olympiad participants, winners, prize-winners by stage"),
      FORM_ROWS, olympiad_cols, N(olympiad_cols), olympiad_checks, N(olympiad_checks),
-     "year,school_id,subject,stage,participants,winners,prizewinners,olympiad\n2024,344,Физика,school,120,10,25,ВсОШ\n2024,344,Физика,муниципальный,30,2,6,\n"},
+     "year,school_id,subject,stage,participants,winners,prizewinners,olympiad\n2024,344,Физика,school,120,10,25,ВсОШ\n2024,344,Физика,муниципальный,30,2,6,\n", NULL, NULL},
     {"admissions", "Поступление выпускников", N_("graduates' admissions"), FORM_ROWS,
      admissions_cols, N(admissions_cols), admissions_checks, N(admissions_checks),
-     "year,school_id,graduates,university,university_profile,college,budget\n2024,344,56,50,38,3,31\n"},
+     "year,school_id,graduates,university,university_profile,college,budget\n2024,344,56,50,38,3,31\n", NULL, NULL},
     {"vpr_dist", "ВПР, распределение первичных баллов",
      "per-work primary-score histograms (from vpr_students)", FORM_INTERNAL, vpr_dist_cols,
-     N(vpr_dist_cols), NULL, 0, NULL},
+     N(vpr_dist_cols), NULL, 0, NULL, NULL, NULL},
     {"vpr_scales", "ВПР, шкалы перевода баллов в отметки",
      "the year's conversion scale of each ВПР work: the lowest primary score of 3, 4, 5 "
      "(marks for per-student files without them, and a check of those with them)",
      FORM_ROWS, vpr_scales_cols, N(vpr_scales_cols), vpr_scales_checks, N(vpr_scales_checks),
-     "year,grade,subject,max_score,min3,min4,min5\n2024,5,Математика,20,7,12,17\n2024,5,Русский язык,45,18,29,39\n"},
+     "year,grade,subject,max_score,min3,min4,min5\n2024,5,Математика,20,7,12,17\n2024,5,Русский язык,45,18,29,39\n", NULL, NULL},
     {"vpr_plan", "ВПР, план работы (обобщённый план варианта)",
      "the tasks of a ВПР work: maximum score, level and checked skill", FORM_ROWS,
      vpr_plan_cols, N(vpr_plan_cols), NULL, 0,
@@ -381,25 +381,25 @@ static const struct form forms_list[] = {
      "2024,6,Математика,1,1,Б,Развитие представлений о числе и числовых системах,1.1,6\n"
      "2024,6,Математика,2,2,Б,Умение выполнять арифметические действия с дробями,1.3,6\n"
      "2024,6,Математика,9(1),1,П,Умение решать текстовые задачи,3.1,6\n"
-     "2024,6,Математика,9(2),2,В,Умение решать текстовые задачи в несколько действий,3.2,6\n"},
+     "2024,6,Математика,9(2),2,В,Умение решать текстовые задачи в несколько действий,3.2,6\n", NULL, NULL},
     {"vpr_tasks", "ВПР, выполнение заданий по ОО",
      "ВПР task completion per school and work", FORM_ROWS, vpr_tasks_cols, N(vpr_tasks_cols),
      NULL, 0,
      "year,school_id,grade,subject,task,participants,completion,points\n"
      "2024,344,6,Математика,1,4,75,\n2024,344,6,Математика,2,4,,5\n"
-     "2024,344,6,Математика,9(1),4,50,\n2024,344,6,Математика,9.2,4,12.5,1\n"},
+     "2024,344,6,Математика,9(1),4,50,\n2024,344,6,Математика,9.2,4,12.5,1\n", NULL, NULL},
     {"vpr_reference", "ВПР, распределение отметок: Россия, регион, район",
      "reference mark distributions (Russia, region, municipality) of a ВПР work, in %",
      FORM_ROWS, vpr_reference_cols, N(vpr_reference_cols), NULL, 0,
      "year,level,grade,subject,name,participants,p2,p3,p4,p5\n"
      "2024,Вся выборка,6,Математика,,1250000,12.1,40.3,33.0,14.6\n"
-     "2024,регион,6,Математика,Санкт-Петербург,41000,8.5,38.0,36.2,17.3\n"},
+     "2024,регион,6,Математика,Санкт-Петербург,41000,8.5,38.0,36.2,17.3\n", NULL, NULL},
     {"vpr_reference_tasks", "ВПР, выполнение заданий: Россия, регион, район",
      "reference task completion (Russia, region, municipality) of a ВПР work", FORM_ROWS,
      vpr_reference_tasks_cols, N(vpr_reference_tasks_cols), NULL, 0,
      "year,level,grade,subject,task,name,completion,participants\n"
      "2024,russia,6,Математика,1,,68.5,\n2024,russia,6,Математика,9(1),,41.0,\n"
-     "2024,region,6,Математика,1,Санкт-Петербург,71.2,41000\n"},
+     "2024,region,6,Математика,1,Санкт-Петербург,71.2,41000\n", NULL, NULL},
 };
 
 const struct form *const soko_forms[] = {
@@ -493,6 +493,51 @@ const struct form *form_find(const char *name)
     for (size_t i = 0; all[i]; i++)
         if (strcmp(all[i]->name, name) == 0) return all[i];
     return NULL;
+}
+
+const struct form *form_of_factor(const char *factor, const char **code)
+{
+    const char *colon = strchr(factor, ':');
+    if (!colon || colon == factor || !colon[1]) return NULL;
+    const struct form *const *all = forms_all();
+    for (size_t i = 0; all[i]; i++)
+        if (all[i]->factor_col && strlen(all[i]->name) == (size_t)(colon - factor) &&
+            strncmp(all[i]->name, factor, (size_t)(colon - factor)) == 0) {
+            *code = colon + 1;
+            return all[i];
+        }
+    return NULL;
+}
+
+/* The enum value of f's factor column named code, or NULL. */
+static const struct enum_val *factor_value(const struct form *f, const char *code)
+{
+    int c = form_col_index(f, f->factor_col);
+    if (c < 0 || !f->cols[c].values) return NULL;
+    for (const struct enum_val *v = f->cols[c].values; v->value; v++)
+        if (strcmp(v->value, code) == 0) return v;
+    return NULL;
+}
+
+int form_factor_known(const struct form *f, const char *code)
+{
+    int c = form_col_index(f, f->factor_col);
+    if (c < 0) return 0;
+    if (f->cols[c].values) return factor_value(f, code) != NULL;
+    if (!*code) return 0;
+    for (const char *p = code; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_')) return 0;
+    return 1;
+}
+
+char *form_factor_label(const char *factor)
+{
+    const char *code = NULL;
+    const struct form *f = form_of_factor(factor, &code);
+    const struct enum_val *v = f ? factor_value(f, code) : NULL;
+    if (!v || !v->aliases || !*v->aliases) return NULL;
+    const char *bar = strchr(v->aliases, '|');
+    return str_trim(xstrndup(v->aliases, bar ? (size_t)(bar - v->aliases) : strlen(v->aliases)));
 }
 
 int form_col_index(const struct form *f, const char *name)

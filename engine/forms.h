@@ -108,6 +108,11 @@ struct form {
     const struct form_check *checks;
     size_t nchecks;
     const char *example;     /* a small valid CSV file of the form, for docs and tests */
+    /* A form whose rows are context factors besides `context` (a defined form's
+       `factors = NAMECOL, VALUECOL`): the column naming the factor and the one holding
+       its value; NULL for every other form. Context models and `clusters propose` name
+       such a factor FORM:CODE (form_of_factor). */
+    const char *factor_col, *factor_value;
 };
 
 extern const struct form *const soko_forms[];  /* NULL-terminated, in import order */
@@ -122,6 +127,17 @@ void forms_define(const struct form *f);
 void forms_undefine_all(void);
 
 const struct form *form_find(const char *name);   /* NULL when unknown; sees defined forms */
+/* A context factor of a form other than `context` is written FORM:CODE
+ * (survey_500:risk_staff_shortage). For such a name whose FORM has factor columns, returns
+ * the form and points *code at CODE (inside factor); else NULL (*code untouched). Whether
+ * CODE is one of the form's factors is form_factor_known's question. */
+const struct form *form_of_factor(const char *factor, const char **code);
+/* 1 when code names a factor of f: a value of its enum factor column (by its stored
+ * name), or any identifier when that column is text. */
+int form_factor_known(const struct form *f, const char *code);
+/* The reader's wording of a FORM:CODE factor: the first spelling of CODE in the form's
+ * enum ("дефицит педагогических кадров"), newly allocated; NULL for any other name. */
+char *form_factor_label(const char *factor);
 /* What the store checks of a form beyond its rows (against other forms), a paragraph of
  * English for the docs, or NULL. */
 const char *form_notes(const struct form *f);

@@ -1497,18 +1497,18 @@ void ind_members_free(struct ind_members *m)
     memset(m, 0, sizeof *m);
 }
 
-int ind_factor_values(struct ind_set *s, const char *factor, int y0, int y1,
-                      struct ind_factors *out, struct soko_diag *d)
+/* The rows of one factor through st (bound: ?1 the factor, ?2..?3 the years). */
+static int factor_rows(struct ind_set *s, sqlite3_stmt *st, const char *factor, const char *code,
+                       int y0, int y1, struct ind_factors *out, struct soko_diag *d)
 {
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = s->factor;
     sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, factor, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 2, y0 ? y0 : IND_YEAR_MIN);
     sqlite3_bind_int(st, 3, y1 ? y1 : IND_YEAR_MAX);
     size_t cap = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 2) == SQLITE_NULL) continue;   /* no value: not a figure */
         if (out->n == cap) {
             cap = cap ? 2 * cap : 64;
             out->v = xrealloc(out->v, cap * sizeof *out->v);
@@ -1528,6 +1528,40 @@ int ind_factor_values(struct ind_set *s, const char *factor, int y0, int y1,
         return SOKO_EDB;
     }
     return SOKO_OK;
+}
+
+int ind_factor_values(struct ind_set *s, const char *factor, int y0, int y1,
+                      struct ind_factors *out, struct soko_diag *d)
+{
+    memset(out, 0, sizeof *out);
+    const char *code = NULL;
+    const struct form *f = strchr(factor, ':') ? form_of_factor(factor, &code) : NULL;
+    if (!f) {
+        if (strchr(factor, ':')) {
+            soko_diag_add(d, NULL, 0, 0, _("factor '%s': no form before ':' holds context "
+                                           "factors; expected FORM:CODE of a form whose "
+                                           "definition says 'factors = ...'"), factor);
+            return SOKO_ECONFIG;
+        }
+        return factor_rows(s, s->factor, factor, factor, y0, y1, out, d);
+    }
+    /* a form's factor: its table and columns are identifiers checked where it was
+       defined (formdef.c), so they may be written into the statement */
+    char *sql = xasprintf("SELECT year, school_id, %s FROM %s WHERE %s = ?1 AND year BETWEEN "
+                          "?2 AND ?3 ORDER BY school_id, year", f->factor_value, f->name,
+                          f->factor_col);
+    sqlite3_stmt *st = NULL;
+    int rc = SOKO_OK;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        soko_diag_add(d, NULL, 0, 0, "indicators: reading factor '%s': %s", factor,
+                      sqlite3_errmsg(s->db));
+        rc = SOKO_EDB;
+    } else {
+        rc = factor_rows(s, st, factor, code, y0, y1, out, d);
+    }
+    sqlite3_finalize(st);
+    free(sql);
+    return rc;
 }
 
 void ind_factors_free(struct ind_factors *f)

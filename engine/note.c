@@ -2349,6 +2349,12 @@ static void methods_used(struct doc *o, const struct note_input *in)
             for (int q = 0; q < f->ncoef; q++) {
                 const char *name = q == 0 ? "свободный член"
                                  : q - 1 < f->model->nfactors ? f->model->factors[q - 1] : "?";
+                /* a factor of another form by its wording there: «низкая учебная мотивация
+                   обучающихся (survey_500:risk_low_motivation)» */
+                char *lab = q > 0 && q - 1 < f->model->nfactors
+                                ? form_factor_label(f->model->factors[q - 1]) : NULL;
+                if (lab) name = T("%s (%s)", lab, name);
+                free(lab);
                 sbuf_printf(&b, "%s%s: %s (%s), %s", q ? "; " : "", name, numa(f->coef[q]),
                             numa(f->se[q]), isfinite(f->p[q]) ? pv(f->p[q]) : "p —");
             }

@@ -239,6 +239,47 @@ static void test_dir(void **state)
     soko_diag_free(&d);
 }
 
+/* The shipped «500+» form is a form of context factors: FORM:CODE names resolve, codes are
+   its enum's, labels its first Russian spelling; a bare name and `context:` as documented. */
+static void test_factor_forms(void **state)
+{
+    (void)state;
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    const char *top = getenv("TOP");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/defs/forms", top && *top ? top : ".");
+    assert_int_equal(formdef_load_dir(path, 0, &d), SOKO_OK);
+    const char *code = NULL;
+    const struct form *f = form_of_factor("survey_500:risk_low_motivation", &code);
+    assert_non_null(f);
+    assert_string_equal(f->name, "survey_500");
+    assert_string_equal(code, "risk_low_motivation");
+    assert_string_equal(f->factor_col, "factor");
+    assert_string_equal(f->factor_value, "score");
+    assert_true(form_factor_known(f, "risk_staff_shortage"));
+    assert_false(form_factor_known(f, "risk_staf"));
+    char *lab = form_factor_label("survey_500:risk_low_motivation");
+    assert_string_equal(lab, "низкая учебная мотивация обучающихся");
+    free(lab);
+    assert_null(form_factor_label("survey_500:risk_staf"));
+    assert_null(form_factor_label("share_low_income"));
+    /* context: text factors, any identifier; forms without factor columns: none */
+    f = form_of_factor("context:share_low_income", &code);
+    assert_non_null(f);
+    assert_true(form_factor_known(f, "share_low_income"));
+    assert_false(form_factor_known(f, "Share low"));
+    assert_null(form_factor_label("context:share_low_income"));
+    code = NULL;
+    assert_null(form_of_factor("vpr:m2", &code));
+    assert_null(form_of_factor("share_low_income", &code));
+    assert_null(form_of_factor(":x", &code));
+    assert_null(form_of_factor("survey_500:", &code));
+    assert_null(code);
+    formdef_unload_all();
+    soko_diag_free(&d);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -260,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_good_form),
         cmocka_unit_test(test_bad_definitions),
         cmocka_unit_test(test_dir),
+        cmocka_unit_test(test_factor_forms),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
