@@ -444,9 +444,11 @@ void ana_trends(const struct ind_results *r, const struct ana_trend_opts *o,
     struct win_cache wc;
     wc.n = 0;
     double alpha = o && o->alpha > 0.0 ? o->alpha : ANA_ALPHA_DEFAULT;
-    /* every series of r, whatever the options ask to see: the between-year variance of
-       a school's series is estimated from all the district's schools */
-    struct ana_trends all = {0};
+    /* every series of r at the levels and of the indicators asked for, whatever unit
+       the options ask to see: the between-year variance of a school's series is
+       estimated from all the district's schools. They are built in place at the end of
+       out (from n0), the unwanted ones dropped at the end. */
+    size_t n0 = out->n;
     char *want = NULL;
     size_t i = 0;
     while (i < r->n) {
@@ -456,6 +458,12 @@ void ana_trends(const struct ind_results *r, const struct ana_trend_opts *o,
         /* rows [i, j) are one series, ascending by year (ind_evaluate's order) */
         size_t s = i;
         i = j;
+        if (o && o->level_mask && !(o->level_mask & (1 << first->level))) continue;
+        if (o && o->only) {
+            int in = 0;
+            for (size_t k = 0; k < o->nonly && !in; k++) in = o->only[k] == first->ind;
+            if (!in) continue;
+        }
         int y0, y1;
         if (!cached_window(&wc, r, first->ind, o ? &o->window : NULL, &y0, &y1))
             continue;
@@ -496,40 +504,42 @@ void ana_trends(const struct ind_results *r, const struct ana_trend_opts *o,
         for (size_t q = 0; q < t.npoints; q++) t.rows[q] = rows[q];
         if (t.label == STATS_TREND_NOT_ENOUGH_DATA && t.after_break && t.npoints < 3)
             t.why = "fewer than 3 years since the break";
-        trends_push(&all, &t);
-        int show = !(o && o->unit && !str_eq(o->unit, first->unit)) &&
-                   !(o && o->level_mask && !(o->level_mask & (1 << first->level)));
-        want = xrealloc(want, all.n);
-        want[all.n - 1] = (char)show;
+        trends_push(out, &t);
+        size_t na = out->n - n0;
+        want = xrealloc(want, na);
+        want[na - 1] = (char)!(o && o->unit && !str_eq(o->unit, first->unit));
     }
     /* families: one indicator, level and breakdown; the years' scatter around each line
        beyond sampling, pooled (method of moments): τ² = (ΣD − Σdf)/Σc */
-    char *done = xcalloc(all.n + 1, 1);
-    for (size_t a = 0; a < all.n; a++) {
-        if (done[a] || !all.v[a].has_test) continue;
+    struct ana_trend *all = out->v + n0;
+    size_t nall = out->n - n0;
+    char *done = xcalloc(nall + 1, 1);
+    for (size_t a = 0; a < nall; a++) {
+        if (done[a] || !all[a].has_test) continue;
         double sD = 0, sdf = 0, sc = 0;
-        for (size_t b = a; b < all.n; b++)
-            if (!done[b] && all.v[b].has_test && same_family(&all.v[a], &all.v[b]) &&
-                isfinite(all.v[b].lof) && isfinite(all.v[b].lof_c)) {
-                sD += all.v[b].lof;
-                sdf += all.v[b].lof_df;
-                sc += all.v[b].lof_c;
+        for (size_t b = a; b < nall; b++)
+            if (!done[b] && all[b].has_test && same_family(&all[a], &all[b]) &&
+                isfinite(all[b].lof) && isfinite(all[b].lof_c)) {
+                sD += all[b].lof;
+                sdf += all[b].lof_df;
+                sc += all[b].lof_c;
             }
         double tau2 = sdf > 0 && sc > 0 ? (sD - sdf) / sc : 0.0;
         if (!(tau2 > 0.0)) tau2 = 0.0;
         double s2 = sdf > 0 ? sD / sdf : NAN;
-        for (size_t b = a; b < all.n; b++)
-            if (!done[b] && all.v[b].has_test && same_family(&all.v[a], &all.v[b])) {
+        for (size_t b = a; b < nall; b++)
+            if (!done[b] && all[b].has_test && same_family(&all[a], &all[b])) {
                 done[b] = 1;
-                all.v[b].phi = s2;
-                trend_retest(&all.v[b], tau2, s2, sdf);
+                all[b].phi = s2;
+                trend_retest(&all[b], tau2, s2, sdf);
             }
     }
     free(done);
-    for (size_t k = 0; k < all.n; k++)
-        if (want[k]) trends_push(out, &all.v[k]);
+    size_t k2 = 0;
+    for (size_t k = 0; k < nall; k++)
+        if (want[k]) all[k2++] = all[k];
+    out->n = n0 + k2;
     free(want);
-    free(all.v);
 }
 
 void ana_trends_free(struct ana_trends *t)

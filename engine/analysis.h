@@ -121,11 +121,16 @@ struct ana_trend_opts {
     const char *unit;                 /* only this unit (school/cluster id, "" district);
                                          NULL: all */
     int level_mask;                   /* bit (1 << level); 0: all levels */
+    const struct indicator *const *only;  /* only the series of these nonly indicators;
+                                         NULL: every one */
+    size_t nonly;
 };
 
 /* One trend per series (indicator, level, unit, breakdown) of r that has any row in
  * its window, in the order of r (so the district first, then clusters, schools).
- * Appends to out. */
+ * Appends to out. The series of a level outside level_mask or of an indicator outside
+ * `only` are not even computed: a trend's family (its between-year variance) is its
+ * indicator, level and breakdown, so leaving them out changes no trend shown. */
 void ana_trends(const struct ind_results *r, const struct ana_trend_opts *o,
                 struct ana_trends *out);
 void ana_trends_free(struct ana_trends *t);

@@ -532,6 +532,8 @@ static void trend_eval(struct rule_eval *c)
     o.window.y1 = c->y1;
     o.alpha = r->alpha;
     o.level_mask = 1 << IND_SCHOOL | 1 << IND_DISTRICT;
+    o.only = r->ind;             /* the rule's indicators, not every one the rules read */
+    o.nonly = (size_t)r->nind;
     struct ana_trends t = {0};
     ana_trends(c->in->res, &o, &t);
     /* the district's trends with a test, in the order of t: the references looked up

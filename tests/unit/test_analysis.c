@@ -341,6 +341,52 @@ static void test_trend_count_rate_poisson(void **state)
  * and the between-year variance pooled over the family (analysis_reference.R, "family
  * D df C tau2") makes T's z −2.85 on t with 11 df (p = 0.016). A census figure going
  * 10.1 → 10.2 → 10.3 is never tested. */
+/* Leaving out other indicators and levels (ana_trend_opts.only, level_mask) changes no
+   trend kept: a family is one indicator, level and breakdown. The results are appended
+   after what out already holds. */
+static void test_trend_only(void **state)
+{
+    (void)state;
+    struct indicator f = mk_ind("fail", IND_SHARE, 1), g = mk_ind("other", IND_SHARE, 0);
+    static const double fam[11][3] = {
+        {12, 18, 11}, {20, 13, 17}, {9, 15, 14}, {16, 10, 19}, {14, 21, 12}, {11, 11, 18},
+        {19, 12, 15}, {13, 17, 9},  {15, 14, 20}, {10, 19, 13}, {30, 20, 10}};
+    static const char *const ids[11] = {"s01", "s02", "s03", "s04", "s05", "s06",
+                                        "s07", "s08", "s09", "s10", "T"};
+    struct ind_results r = IND_RESULTS_INIT;
+    for (int y = 0; y < 3; y++) add_share(&r, &f, IND_DISTRICT, "", 2024 + y, 300 + 40 * y, 1100);
+    for (int s = 0; s < 11; s++) {
+        for (int y = 0; y < 3; y++) add_share(&r, &g, IND_SCHOOL, ids[s], 2024 + y, 5 + 40 * ((s + y) % 2), 100);
+        for (int y = 0; y < 3; y++) add_share(&r, &f, IND_SCHOOL, ids[s], 2024 + y, fam[s][y], 100);
+    }
+    const struct indicator *only[1] = {&f};
+    struct ana_trends all = {0}, t = {0};
+    struct ana_trend_opts o = {.window = {2024, 2026, 0}};
+    ana_trends(&r, &o, &all);
+    assert_int_equal(all.n, 1 + 22);   /* every series: f's district, g's and f's schools */
+    ana_trends(&r, &o, &t);             /* t holds 23 already: appended after them */
+    o.only = only;
+    o.nonly = 1;
+    o.level_mask = 1 << IND_SCHOOL;
+    ana_trends(&r, &o, &t);
+    assert_int_equal(t.n, 23 + 11);
+    for (size_t k = 0; k < 11; k++) {
+        const struct ana_trend *x = &t.v[23 + k];
+        assert_ptr_equal(x->ind, &f);
+        assert_int_equal(x->level, IND_SCHOOL);
+        const struct ana_trend *y = NULL;
+        for (size_t q = 0; q < all.n; q++)
+            if (all.v[q].ind == &f && all.v[q].level == IND_SCHOOL && strcmp(all.v[q].unit, x->unit) == 0)
+                y = &all.v[q];
+        assert_non_null(y);
+        assert_true(x->test_z == y->test_z && x->year_tau2 == y->year_tau2 && x->label == y->label);
+    }
+    ASSERT_CLOSE(t.v[23 + 10].year_tau2, 8.68449082763686);   /* as in the test above */
+    ana_trends_free(&all);
+    ana_trends_free(&t);
+    results_free(&r);
+}
+
 static void test_trend_between_year_variance(void **state)
 {
     (void)state;
@@ -1019,6 +1065,7 @@ int main(void)
         cmocka_unit_test(test_trend_mean_weights),
         cmocka_unit_test(test_trend_count_rate_poisson),
         cmocka_unit_test(test_trend_between_year_variance),
+        cmocka_unit_test(test_trend_only),
         cmocka_unit_test(test_trend_default_window),
         cmocka_unit_test(test_trend_break),
         cmocka_unit_test(test_trend_suppressed),
