@@ -191,10 +191,11 @@ int note_spec_load(const char *path, const struct ind_set *note_set,
                               _("[note]: %s: unknown indicator '%s'; expected an id of note.ini "
                               "or of the indicators directory"), LIST_NAMES[l], id);
                 rc = SOKO_ECONFIG;
-            } else if (l == NOTE_ASSESSMENTS && (dim || ind->ndims != 1 || !has_subject_dim(ind))) {
+            } else if (l == NOTE_ASSESSMENTS && (dim || ind->ndims != 1)) {
                 soko_diag_add(d, path, line, 0,
-                              _("[note]: %s: '%s': expected an indicator broken down by subject "
-                              "alone (dims = subject), without [SUBJECT]"), LIST_NAMES[l], tok);
+                              _("[note]: %s: '%s': expected an indicator broken down by one "
+                              "column alone (dims = subject, or study for НИКО), without "
+                              "[SUBJECT]"), LIST_NAMES[l], tok);
                 rc = SOKO_ECONFIG;
             } else if (dim && !has_subject_dim(ind)) {
                 soko_diag_add(d, path, line, 0,
@@ -2486,9 +2487,35 @@ static int write_all(struct page *D, struct chart_batch *cb, struct outdir *od, 
     return rc;
 }
 
-/* Section 10: each procedure of the `assessments` list (РДР, training exams, ПК «Знак», ...),
- * by subject for the last year: the cluster, the district and the cluster's schools that
- * differ significantly from the district. */
+/* "исследование" → "Исследование": the first letter of a Russian (or Latin) header up. */
+static const char *cap_first(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (u[0] >= 'a' && u[0] <= 'z') return T("%c%s", u[0] - 32, s + 1);
+    if (u[0] == 0xD0 && u[1] >= 0xB0 && u[1] <= 0xBF)        /* а..п → А..П */
+        return T("%c%c%s", 0xD0, u[1] - 0x20, s + 2);
+    if (u[0] == 0xD1 && u[1] >= 0x80 && u[1] <= 0x8F)        /* р..я → Р..Я */
+        return T("%c%c%s", 0xD0, u[1] + 0x20, s + 2);
+    if (u[0] == 0xD1 && u[1] == 0x91) return T("Ё%s", s + 2);
+    return s;
+}
+
+/* The header of a section 10 table's first column: «Предмет», or the Russian header of
+   the indicator's breakdown column in its form («Исследование» for НИКО). */
+static const char *dim_header(const struct indicator *ind)
+{
+    const char *col = ind->dims[0];
+    if (strcmp(col, "subject") == 0 || !ind->form) return "Предмет";
+    int j = form_col_index(ind->form, col);
+    const char *al = j >= 0 ? ind->form->cols[j].aliases : NULL;
+    if (!al || !*al) return col;
+    size_t n = strcspn(al, "|");
+    return cap_first(T("%.*s", (int)n, al));
+}
+
+/* Section 10: each procedure of the `assessments` list (РДР, training exams, ПК «Знак»,
+ * НИКО, ...), by subject (by study) for the last year: the cluster, the district and the
+ * cluster's schools that differ significantly from the district. */
 static void sec_assessments(struct doc *o, const struct ctx *c)
 {
     const struct note_input *in = c->in;
@@ -2501,15 +2528,19 @@ static void sec_assessments(struct doc *o, const struct ctx *c)
     for (size_t k = 0; k < sp->n[NOTE_ASSESSMENTS]; k++) {
         const struct indicator *ind = sp->v[NOTE_ASSESSMENTS][k].ind;
         const char **subj = NULL;
-        size_t ns = subjects(in, ind, &subj);
+        size_t ns = subjects(in, ind, &subj), nk = 0;
+        /* the subjects (studies) of the last year: the district has a figure for them */
+        for (size_t s = 0; s < ns; s++)
+            if (row_of(in, ind, IND_DISTRICT, "", in->y1, subj[s])) subj[nk++] = subj[s];
+        ns = nk;
         if (!ns) {
+            free(subj);
             page_p(o->D, NULL, "%s: результатов за %s нет.", ind->title, year_text(in->y1));
             continue;
         }
         page_p(o->D, NULL, "%s, %s: кластер, район и ОО кластера, значимо отличающиеся от района.",
                ind->title, year_text(in->y1));
-        static const char *const head[] = {"Предмет", "Кластер", "Район", "Лучше района",
-                                           "Хуже района"};
+        const char *head[] = {dim_header(ind), "Кластер", "Район", "Лучше района", "Хуже района"};
         /* the table's name: the form's, numbered when a form comes twice */
         const char *fname = ind->form ? ind->form->name : ind->id;
         size_t same = 0;
@@ -2517,7 +2548,8 @@ static void sec_assessments(struct doc *o, const struct ctx *c)
             const struct indicator *p = sp->v[NOTE_ASSESSMENTS][q].ind;
             same += strcmp(p->form ? p->form->name : p->id, fname) == 0;
         }
-        char *tid = same ? xasprintf("%s_subjects_%zu", fname, same + 1) : xasprintf("%s_subjects", fname);
+        const char *by = strcmp(ind->dims[0], "subject") == 0 ? "subjects" : ind->dims[0];
+        char *tid = same ? xasprintf("%s_%s_%zu", fname, by, same + 1) : xasprintf("%s_%s", fname, by);
         struct page_table *t = page_table(o->D, tid, caption(o, T("%s, %s", ind->title, year_text(in->y1))),
                                           5, head);
         free(tid);

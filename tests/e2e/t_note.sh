@@ -55,6 +55,15 @@ for want in "$(pooled training_exam Математика 8 9)" "$(pooled trainin
   case "$want" in *", "*|*"| |"*) fail "pooled: no figure computed ($want)";; esac
   has n1/note.md "$want"
 done
+# НИКО by study: participants over the sampled, the cluster and the district pooled
+want=$(awk -F, 'FNR == 1 { next }
+  FILENAME ~ /clusters/ { if ($1 == "nevsky_stem") c[$2] = 1; next }
+  $1 == 2026 && $3 == "НИКО по литературе" { ds += $5; dp += $6; if ($2 in c) { cs += $5; cp += $6 } }
+  END { if (cs) { v = sprintf("%.1f|%.1f", 100 * cp / cs, 100 * dp / ds); gsub(/\./, ",", v); split(v, a, "|")
+        printf "| НИКО по литературе | %s | %s |", a[1], a[2] } }' "$SAMPLES/clusters.csv" "$SAMPLES/niko.csv")
+[ -n "$want" ] || fail "niko: no figure computed"
+has n1/note.md "| Исследование | Кластер | Район | Лучше района | Хуже района |"
+has n1/note.md "$want"
 # html: one file, charts inline, print CSS, no external reference
 [ "$(grep -o '<svg' n1/note.html | wc -l)" -ge 6 ] || fail "note.html: expected the charts inline"
 has n1/note.html "@page { size: A4"

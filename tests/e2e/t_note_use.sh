@@ -227,7 +227,7 @@ SOKO_NOTE_INI=$PWD/noas_note.ini run 0 --db e.db note $I --cluster nevsky_stem -
 has noas/note.md "Перечень процедур раздела (assessments в note.ini) не задан"
 sed 's/^assessments = .*/assessments = vpr_sou_all, ege_mean[Математика профильная]/' doc_note.ini > bad_as.ini
 SOKO_NOTE_INI=$PWD/bad_as.ini run 3 --db e.db note $I --cluster nevsky_stem --out bad $D
-has err "bad_as.ini:11: [note]: assessments: 'vpr_sou_all': expected an indicator broken down by subject alone (dims = subject), without [SUBJECT]"
+has err "bad_as.ini:11: [note]: assessments: 'vpr_sou_all': expected an indicator broken down by one column alone (dims = subject, or study for НИКО), without [SUBJECT]"
 has err "bad_as.ini:11: [note]: assessments: 'ege_mean[Математика профильная]': expected an indicator"
 # a list naming an unknown indicator is refused at load, with its line
 sed 's/^key = vpr_sou_all,/key = vpr_sou_al,/' doc_note.ini > bad_note.ini
