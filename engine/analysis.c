@@ -1369,15 +1369,6 @@ void ana_compares_free(struct ana_compares *c)
 
 /* ==== context models ================================================================== */
 
-static int valid_ident(const char *s)
-{
-    if (!s || !*s) return 0;
-    for (; *s; s++)
-        if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_'))
-            return 0;
-    return 1;
-}
-
 static void model_free(struct ana_model *md)
 {
     free(md->id);
@@ -1419,7 +1410,7 @@ static int model_parse(const struct deffile *df, const struct deffile_sec *sec,
     md->bound = NAN;
     md->min_schools = 10;
     int ok = 1;
-    if (!valid_ident(sec->name)) {
+    if (!deffile_is_ident(sec->name)) {
         soko_diag_add(d, f, sec->line, 0,
                       "[%s]: a model id is lower-case letters, digits and '_'", sec->name);
         ok = 0;
@@ -1467,7 +1458,7 @@ static int model_parse(const struct deffile *df, const struct deffile_sec *sec,
             ok = 0;
             continue;
         }
-        if (!ff && !valid_ident(items[i])) {
+        if (!ff && !deffile_is_ident(items[i])) {
             deffile_bad(d, df, sec, deffile_kv(sec, "factors"), NULL, _("factors of the form context "
                         "named by lower-case letters, digits and '_' ('%s' is none)"), items[i]);
             ok = 0;
@@ -1485,7 +1476,7 @@ static int model_parse(const struct deffile *df, const struct deffile_sec *sec,
         const struct deffile_kv *kv = &sec->kv[i];
         if (deffile_key_find(tables, kv->key) != &model_keys[6]) continue;
         /* a breakdown column of the indicator; checked against it at evaluation */
-        if (!valid_ident(kv->key)) {
+        if (!deffile_is_ident(kv->key)) {
             soko_diag_add(d, f, kv->line, 0,
                           "[%s]: %s: unknown key; expected title, indicator, factors, bound, "
                           "pool, min_schools or a breakdown column (lower-case letters, digits "

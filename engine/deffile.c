@@ -285,9 +285,9 @@ static int strict_number(const char *s, int inf_ok, double *out)
     return 1;
 }
 
-static int is_ident(const char *s)
+int deffile_is_ident(const char *s)
 {
-    if (!*s) return 0;
+    if (!s || !*s) return 0;
     for (; *s; s++)
         if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_')) return 0;
     return 1;
@@ -365,7 +365,7 @@ const char *deffile_value_ok(const struct deffile_key *k, const char *v)
     case DF_OTHER:
         return NULL;
     case DF_IDENT:
-        return is_ident(v) ? NULL : "bad";
+        return deffile_is_ident(v) ? NULL : "bad";
     case DF_INT:
         return strict_number(v, 0, &x) && x == floor(x) && in_range(k, x) ? NULL : "bad";
     case DF_REAL:
@@ -395,7 +395,7 @@ const char *deffile_value_ok(const struct deffile_key *k, const char *v)
             if (!*item) bad = 1;
             else {
                 n++;
-                if (k->type == DF_IDLIST && !is_ident(item)) bad = 1;
+                if (k->type == DF_IDLIST && !deffile_is_ident(item)) bad = 1;
                 if (k->choices && !is_choice(k->choices, item)) bad = 1;
             }
             free(item);

@@ -63,6 +63,8 @@ void deffile_free(struct deffile *df);
 
 /* The value of key in section s (the first, when it repeats), or NULL; *line gets its
  * line when line != NULL. */
+/* 1 when s is an identifier of the definitions: lower-case Latin letters, digits, '_'. */
+int deffile_is_ident(const char *s);
 const char *deffile_get(const struct deffile_sec *s, const char *key, long *line);
 /* The key itself (with its line), or NULL. */
 const struct deffile_kv *deffile_kv(const struct deffile_sec *s, const char *key);

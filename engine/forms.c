@@ -2,6 +2,7 @@
  * forms.c — the table of unified forms (see forms.h and ../shared/forms.md).
  */
 #include "forms.h"
+#include "deffile.h"
 #include "soko.h"
 #include "text.h"
 
@@ -524,10 +525,7 @@ int form_factor_known(const struct form *f, const char *code)
     int c = form_col_index(f, f->factor_col);
     if (c < 0) return 0;
     if (f->cols[c].values) return factor_value(f, code) != NULL;
-    if (!*code) return 0;
-    for (const char *p = code; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_')) return 0;
-    return 1;
+    return deffile_is_ident(code);
 }
 
 char *form_factor_label(const char *factor)
