@@ -308,7 +308,8 @@ static int want_layout(struct cli *c, const struct form *f, struct layout **out)
 }
 
 /* What a layout left out of the store, said plainly: nothing is dropped silently. */
-static void print_left_out(struct cli *c, const char *path, const struct load_stats *st)
+static void print_left_out(struct cli *c, const char *path, const struct form *f,
+                           const struct load_stats *st)
 {
     const char *p = cli_term(path);
     if (st->skipped)
@@ -346,6 +347,19 @@ static void print_left_out(struct cli *c, const char *path, const struct load_st
         cli_summary(c, P_("%s: %ld row is not a school's and was not stored (%s; lines%s)\n",
                           "%s: %ld rows are not a school's and were not stored (%s; lines%s)\n",
                           st->nonschool), p, st->nonschool, cli_term(st->nonschool_text), b.s);
+        sbuf_free(&b);
+    }
+    if (st->nreference) {
+        struct sbuf b = SBUF_INIT;
+        for (long i = 0; i < st->nreference && i < LOAD_NLINES; i++)
+            sbuf_printf(&b, "%s %ld", i ? "," : "", st->reference_line[i]);
+        if (st->nreference > LOAD_NLINES) sbuf_adds(&b, ", ...");
+        const struct form *rf = form_reference(f);
+        cli_summary(c, P_("%s: %ld row of reference figures (the country, the region, the "
+                          "municipality) read into %s: %s; lines%s\n",
+                          "%s: %ld rows of reference figures (the country, the region, the "
+                          "municipality) read into %s: %s; lines%s\n", st->nreference), p,
+                    st->nreference, rf ? rf->name : "?", cli_term(st->reference_text), b.s);
         sbuf_free(&b);
     }
     if (st->dropped)
@@ -435,7 +449,7 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
             free(u);
             free(r);
         }
-        print_left_out(c, path, &st);
+        print_left_out(c, path, f, &st);
         if (!same && sc.tasks_stored)
             cli_summary(c, P_("%s: %ld task total stored for the task analysis (vpr_tasks)\n",
                               "%s: %ld task totals stored for the task analysis (vpr_tasks)\n",
@@ -845,7 +859,7 @@ static int check_one(struct cli *c, struct store *s, const struct form *f, const
                s || !needs_registry(f) ? "" : _("; schools not checked: no store"));
         free(how);
         free(recs);
-        print_left_out(c, path, &st);
+        print_left_out(c, path, f, &st);
     }
     soko_diag_free(&sc.store_d);
     soko_diag_free(&d);

@@ -423,6 +423,15 @@ const char *const *form_into(const struct form *f)
     return NULL;
 }
 
+const struct form *form_reference(const struct form *f)
+{
+    static const char *const ref[][2] = {{"vpr", "vpr_reference"},
+                                         {"vpr_tasks", "vpr_reference_tasks"}};
+    for (size_t i = 0; f && i < N(ref); i++)
+        if (strcmp(ref[i][0], f->name) == 0) return form_find(ref[i][1]);
+    return NULL;
+}
+
 /* soko_forms followed by the defined forms, or NULL while none is defined */
 static const struct form **all_forms;
 
@@ -477,7 +486,8 @@ const char *form_notes(const struct form *f)
         {"vpr_reference",
          "These are the rows «Вся выборка», the region and the municipality of the ФИС ОКО "
          "reports: figures to compare with, not schools. The shares must add up to 100 within "
-         "the rounding (±1)."},
+         "the rounding (±1). The shipped layout fisoko_marks_report reads them from the report "
+         "with its schools (its [reference] section, docs/layouts.md), in the same import."},
         {"vpr_reference_tasks",
          "Every task must be a task of the work's plan (`vpr_plan`). The district's own "
          "completion is pooled from its schools' rows; a `district` row here is used only for a "

@@ -145,6 +145,10 @@ const char *form_notes(const struct form *f);
  * (vpr_students: vpr, vpr_dist, vpr_tasks; ege_students: ege); NULL for other forms. Its own
  * rows are stored only where the loader says (vpr_students with keep_students). */
 const char *const *form_into(const struct form *f);
+/* The form of the reference figures an import of f may also write (a layout's
+ * [reference]: vpr → vpr_reference), or NULL: its rows belong to the import, and are
+ * undone with it. */
+const struct form *form_reference(const struct form *f);
 /* Index of the column whose name or alias matches `header` by form_header_key, or -1. */
 int form_col_match(const struct form *f, const char *header);
 

@@ -17,7 +17,7 @@
 #include <strings.h>
 
 enum src_kind { SRC_NONE, SRC_COLUMN, SRC_CONST, SRC_PERCENT, SRC_LEFT, SRC_MAP, SRC_TITLE,
-                SRC_LOGIN, SRC_NUMBER, SRC_GROUP, SRC_COUNT };
+                SRC_LOGIN, SRC_NUMBER, SRC_GROUP, SRC_COUNT, SRC_LEVEL, SRC_LABEL, SRC_PARENT };
 
 struct mapping {
     char *from, *to;
@@ -43,6 +43,7 @@ struct source {
     long field_hint;          /* GROUP: the 1-based first column of the group, for messages */
     char **values;            /* COUNT COLUMN = V1, V2: the values counted */
     size_t nvalues;
+    int parent_j;             /* PARENT: the parent layout's column of the same name */
 };
 
 struct skip {
@@ -87,6 +88,11 @@ struct layout {
     char *description;
     struct absent *absents;
     size_t nabsents;
+    /* [reference]: the rows of the country, the region and the municipality, read
+     * through a layout of their own (form vpr_reference); the columns it leaves out
+     * that the parent takes from the title are the parent's */
+    struct layout *ref, *parent;
+    int seen_region, seen_district;   /* level COLUMN: what the file has shown so far */
     /* parsing state */
     const char *file;
     struct soko_diag *d;
@@ -128,6 +134,7 @@ void layout_free(struct layout *p)
         free(s->values);
         if (s->has_re) regfree(&s->re);
     }
+    layout_free(p->ref);
     for (size_t i = 0; i < p->nabsents; i++) {
         free(p->absents[i].column);
         for (size_t k = 0; k < p->absents[i].nvalues; k++) free(p->absents[i].values[k]);
@@ -307,6 +314,12 @@ static size_t parse_source(struct layout *p, const struct deffile *df, const str
     } else if ((r = keyword(v, "number"))) {
         s->kind = SRC_NUMBER;
         s->column = trimmed(r);
+    } else if ((r = keyword(v, "level")) && p->parent) {
+        s->kind = SRC_LEVEL;
+        s->column = trimmed(r);
+    } else if ((r = keyword(v, "label")) && p->parent) {
+        s->kind = SRC_LABEL;
+        s->column = trimmed(r);
     } else {
         r = keyword(v, "column");
         s->kind = SRC_COLUMN;
@@ -317,6 +330,87 @@ static size_t parse_source(struct layout *p, const struct deffile *df, const str
         return 1;
     }
     return 0;
+}
+
+/* [reference]: the rows that are not schools' (Вся выборка, the region, the
+ * municipality) read into a form of reference figures by a layout of their own. */
+static size_t parse_reference(struct layout *p, const struct deffile *df,
+                              const struct deffile_sec *sec, struct soko_diag *d)
+{
+    static const struct deffile_key ref_keys[] = {
+        {"form", DF_TEXT, DF_REQUIRED, 0, 0, NULL, N_("the form of the reference rows, e.g. "
+                                                   "vpr_reference")},
+        {"*", DF_TEXT, 0, 0, 0, NULL, N_("a source: a column name, level C, label C, const V, "
+                                      "left C N or map C")},
+        {NULL, 0, 0, 0, 0, NULL, NULL},
+    };
+    const struct deffile_key *const rt[] = {ref_keys, NULL};
+    size_t bad = deffile_check(df, sec, rt, d);
+    if (bad) return bad;
+    if (p->ref) {
+        soko_diag_add(d, df->path, sec->line, 0, _("[reference]: a second section (the first on "
+                      "line %ld); expected one"), p->ref->form_line);
+        return 1;
+    }
+    const struct deffile_kv *fk = deffile_kv(sec, "form");
+    const struct form *rf = form_find(fk->value);
+    int lj = rf ? form_col_index(rf, "level") : -1;
+    if (lj < 0 || !(rf->cols[lj].flags & COL_KEY) || rf->cols[lj].type != COL_ENUM) {
+        deffile_bad(d, df, sec, fk, NULL, "a form of reference figures with a level column: "
+                    "vpr_reference or vpr_reference_tasks");
+        return 1;
+    }
+    if (p->wide_j >= 0 || p->tasks_auto) {
+        deffile_bad(d, df, sec, fk, NULL, "a layout of one row per school (not wide, no task "
+                    "columns), for [reference]");
+        return 1;
+    }
+    struct layout *r = xcalloc(1, sizeof *r);
+    p->ref = r;
+    r->parent = p;
+    r->form = rf;
+    r->form_line = sec->line;
+    r->wide_j = -1;
+    r->path = xstrdup(p->path);
+    r->name = xstrdup(p->name);
+    r->pct_tolerance = p->pct_tolerance;
+    r->header_rows = p->header_rows;
+    r->markers = xcalloc(p->nmarkers + 1, sizeof *r->markers);
+    for (size_t i = 0; i < p->nmarkers; i++) r->markers[r->nmarkers++] = xstrdup(p->markers[i]);
+    struct deffile_sec cols = *sec;
+    for (size_t k = 0; k < sec->nkv; k++)
+        if (strcmp(sec->kv[k].key, "form") != 0) bad += parse_source(r, df, &cols, &sec->kv[k], d);
+    if (bad) return bad;
+    for (size_t j = 0; j < rf->ncols; j++) {
+        struct source *s = &r->src[j];
+        int pj = form_col_index(p->form, rf->cols[j].name);
+        if (s->kind == SRC_NONE && pj >= 0 &&
+            (p->src[pj].kind == SRC_TITLE || p->src[pj].kind == SRC_CONST)) {
+            s->kind = SRC_PARENT;
+            s->parent_j = pj;
+            s->field = s->total_field = -1;
+            s->line = p->src[pj].line;
+        }
+        if ((rf->cols[j].flags & COL_REQUIRED) && s->kind == SRC_NONE && !rf->cols[j].deflt) {
+            soko_diag_add(d, df->path, sec->line, 0, _("[reference]: form %s needs column '%s'; "
+                          "expected a line '%s = ...' here, or its value in the [title] of the "
+                          "layout"), rf->name, rf->cols[j].name, rf->cols[j].name);
+            bad++;
+        }
+        if (s->kind == SRC_MAP && s->nmap == 0) {
+            soko_diag_add(d, df->path, s->line, 0, _("[reference]: column '%s' = map: a reference "
+                          "row's values cannot be mapped; expected a column or level COLUMN"),
+                          rf->cols[j].name);
+            bad++;
+        }
+    }
+    if (!bad && r->src[lj].kind != SRC_LEVEL) {
+        soko_diag_add(d, df->path, r->src[lj].line ? r->src[lj].line : sec->line, 0,
+                      _("[reference]: level must be 'level COLUMN' (the column that labels the "
+                      "rows: «Вся выборка», the region, the municipality)"));
+        bad++;
+    }
+    return bad;
 }
 
 /* Reads the layout file into p; returns the number of problems reported. */
@@ -335,10 +429,10 @@ static size_t layout_parse(struct layout *p, const struct deffile *df, struct so
             }
             head = &df->sec[i];
         } else if (strcmp(n, "columns") != 0 && strcmp(n, "title") != 0 &&
-                   strncmp(n, "map ", 4) != 0) {
+                   strncmp(n, "map ", 4) != 0 && strcmp(n, "reference") != 0) {
             soko_diag_add(d, df->path, df->sec[i].line, 0,
-                          _("unknown section [%s]; expected [layout], [columns], [title] or "
-                          "[map COLUMN]"), n);
+                          _("unknown section [%s]; expected [layout], [columns], [title], "
+                          "[map COLUMN] or [reference]"), n);
             bad++;
         }
     }
@@ -500,6 +594,8 @@ static size_t layout_parse(struct layout *p, const struct deffile *df, struct so
             }
         }
     }
+    for (size_t i = 0; i < df->nsec && !bad; i++)
+        if (strcmp(df->sec[i].name, "reference") == 0) bad += parse_reference(p, df, &df->sec[i], d);
     return bad;
 }
 
@@ -638,8 +734,14 @@ int layout_bind_header(struct layout *p, char *const *fields, size_t n, const ch
             soko_diag_add(d, file, line, 0, _("no column '%s' (layout %s, absent); expected it in "
                                             "the header"), p->absents[i].column, p->name);
     bind_tasks(p, fields, n);
+    if (p->ref) {
+        p->ref->seen_region = p->ref->seen_district = 0;
+        layout_bind_header(p->ref, fields, n, file, line, d);
+    }
     return d->total == errs ? SOKO_OK : SOKO_EINPUT;
 }
+
+struct layout *layout_reference(const struct layout *p) { return p->ref; }
 
 long layout_header_rows(const struct layout *p) { return p->header_rows; }
 
@@ -921,6 +1023,53 @@ static size_t find_login(const char *v, size_t *at)
     return 0;
 }
 
+/* level COLUMN: the level of a reference row by its label. «Вся выборка» (Россия, РФ)
+ * is the country; a ФИС ОКО code «reg22» the region and «reg22_m019» the municipality;
+ * otherwise the first other label of a file is the region and the next the
+ * municipality, as the reports order them. A total («Итого», «Всего») or a label after
+ * both is none: NULL. */
+static const char *ref_level(struct layout *p, const char *label)
+{
+    static const char *const country[] = {"Вся выборка", "Россия", "РФ", "Российская Федерация",
+                                          NULL};
+    char *t = trimmed(label);
+    const char *lev = NULL;
+    for (size_t i = 0; country[i] && !lev; i++)
+        if (loose_eq(t, country[i])) lev = "russia";
+    if (!lev && strncasecmp(t, "reg", 3) == 0 && t[3] >= '0' && t[3] <= '9') {
+        size_t k = 3 + strspn(t + 3, "0123456789");
+        lev = t[k] == '_' ? "district" : "region";
+    }
+    if (!lev) {
+        char *f = xstrdup(t);
+        layout_fold(f);
+        int total = strncmp(f, "итого", strlen("итого")) == 0 ||
+                    strncmp(f, "всего", strlen("всего")) == 0;
+        free(f);
+        if (!total && !p->seen_region && !p->seen_district) lev = "region";
+        else if (!total && !p->seen_district) lev = "district";
+    }
+    if (lev && strcmp(lev, "region") == 0) p->seen_region = 1;
+    if (lev && strcmp(lev, "district") == 0) p->seen_district = p->seen_region = 1;
+    free(t);
+    return lev;
+}
+
+/* label COLUMN: a reference row's name without its ФИС ОКО code («reg22_m019 | г.
+ * Барнаул» → «г. Барнаул»). */
+static void ref_label(const char *v, struct sbuf *out)
+{
+    char *t = trimmed(v);
+    const char *bar = strchr(t, '|');
+    if (bar && strncasecmp(t, "reg", 3) == 0) {
+        char *rest = trimmed(bar + 1);
+        sbuf_adds(out, rest);
+        free(rest);
+    } else
+        sbuf_adds(out, t);
+    free(t);
+}
+
 static int is_marker(const struct layout *p, const char *v)
 {
     char *t = trimmed(v);
@@ -973,6 +1122,14 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
             return LAYOUT_NONSCHOOL;
         }
     }
+    /* a reference row: its level from its label, or none (a total) */
+    const char *level = NULL;
+    for (size_t j = 0; j < f->ncols; j++) {
+        const struct source *s = &p->src[j];
+        if (s->kind == SRC_LEVEL && !(level = ref_level(p, (size_t)s->field < n ? fields[s->field]
+                                                                                : "")))
+            return LAYOUT_NONSCHOOL;
+    }
     /* suppressed when a required column's source holds a marker */
     for (size_t j = 0; j < f->ncols; j++) {
         const struct source *s = &p->src[j];
@@ -1007,6 +1164,20 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
                 }
             sbuf_adds(scratch, to);
             outcol[j] = s->kind == SRC_GROUP ? s->field_hint : 0;
+            break;
+        }
+        case SRC_LEVEL: sbuf_adds(scratch, level); break;
+        case SRC_LABEL: ref_label(v, scratch); break;
+        case SRC_PARENT: {
+            const struct source *ps = &p->parent->src[s->parent_j];
+            const char *to = ps->kind == SRC_CONST ? ps->value : ps->found ? ps->found : "";
+            for (size_t k = 0; k < ps->nmap; k++)
+                if (utf8_casecmp(to, ps->map[k].from) == 0) {
+                    to = ps->map[k].to;
+                    break;
+                }
+            sbuf_adds(scratch, to);
+            outcol[j] = 0;
             break;
         }
         case SRC_LOGIN: {

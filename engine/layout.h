@@ -93,6 +93,13 @@ int layout_set_titles(struct layout *p, char *const *lines, const long *line_nos
  * (edu…/sch…, lower case) that the loader turns into the school's code. */
 int layout_is_login(const struct layout *p, size_t j);
 
+/* [reference]: the layout of the rows that are not schools' (LAYOUT_NONSCHOOL: the
+ * country, the region, the municipality), whose form is one of reference figures
+ * (vpr_reference); NULL when the layout has none. It is bound with its parent's
+ * header, takes the parent's title values, and its layout_map_row gives
+ * LAYOUT_NONSCHOOL for a row whose level it cannot tell (a total). */
+struct layout *layout_reference(const struct layout *p);
+
 /* LAYOUT_ABSENT: an `absent` rule matched (a pupil who did not write the work).
  * LAYOUT_NONSCHOOL: the `login` column holds no login (Вся выборка, the region, the
  * municipality, Итого); out[0] is that cell's text and outcol[0] its field. */

@@ -471,7 +471,7 @@ struct ctx {
     struct layout *lay;
     char **pfields;
     size_t pcap;
-    struct sbuf pscratch;
+    struct sbuf pscratch, rscratch;   /* mapped texts of a row; of a reference row */
     long pcol[LOAD_MAXCOLS];  /* 1-based source field of each form column (0: constant) */
     struct firstset first;    /* duplicates = first: keys seen */
 
@@ -1691,6 +1691,79 @@ static void check_row(struct ctx *c)
     }
 }
 
+/* "«Вся выборка» (russia)" into the list of the reference rows read, once each. */
+static void reference_seen(struct load_stats *st, const char *label, const char *level)
+{
+    char q[128];
+    size_t n = strlen(st->reference_text);
+    snprintf(q, sizeof q, "«%.60s» (%s)", label, level);
+    if (!strstr(st->reference_text, q) && n + strlen(q) + 8 < sizeof st->reference_text)
+        snprintf(st->reference_text + n, sizeof st->reference_text - n, "%s%s", n ? ", " : "", q);
+}
+
+/* A row that is not a school's, through the layout's [reference] (the country, the
+ * region, the municipality) to the sink as a row of its form (vpr_reference). Returns
+ * 0 when the row was taken (stored, or refused with its errors), 1 when it is none of
+ * those (a total): then it is counted as before. */
+static int reference_row(struct ctx *c, long line)
+{
+    struct layout *rl = layout_reference(c->lay);
+    const struct form *rf = layout_form(rl);
+    const char *out[LOAD_MAXCOLS];
+    long ocol[LOAD_MAXCOLS];
+    size_t errs = c->d->total;
+    switch (layout_map_row(rl, source_fields(c), c->nf, out, ocol, &c->rscratch, c->path, line,
+                           c->d)) {
+    case LAYOUT_ROW: break;
+    case LAYOUT_ERROR: return 0;
+    case LAYOUT_SUPPRESSED:
+        if (c->st->suppressed < LOAD_NLINES) c->st->suppressed_line[c->st->suppressed] = line;
+        c->st->suppressed++;
+        return 0;
+    default: return 1;
+    }
+    struct load_row r;
+    memset(&r, 0, sizeof r);
+    r.form = rf;
+    r.line = line;
+    const char *label = "", *level = "";
+    for (size_t j = 0; j < rf->ncols; j++) {
+        const struct form_col *col = &rf->cols[j];
+        struct load_cell *cell = &r.cells[j];
+        char *t = (char *)out[j], why[256];
+        if (t) text_normalize(t, (col->flags & COL_KEY) ? TEXT_ONE_LINE : TEXT_KEEP_LINES);
+        const char *head = ocol[j] > 0 ? field_ref(c, ocol[j]) : col->name;
+        if (!t || !*t) {
+            if (col->flags & COL_REQUIRED)
+                err(c, line, ocol[j], _("%s (a reference row, %s): the cell is empty; expected %s"),
+                    head, col->name, load_expected(col, why, sizeof why));
+            continue;
+        }
+        char raw[80];
+        cut_utf8(t, 60, raw, sizeof raw);
+        if (load_parse_cell(col, t, cell, why, sizeof why) != 0) {
+            err(c, line, ocol[j], _("%s (a reference row, %s): found «%s»; expected %s"), head,
+                col->name, raw, why);
+            continue;
+        }
+        if (strcmp(col->name, "level") == 0) {
+            level = cell->s;
+            label = ocol[j] > 0 && (size_t)ocol[j] <= c->nf ? source_fields(c)[ocol[j] - 1] : "";
+        }
+    }
+    if (c->d->total != errs) return 0;
+    char *lab = xstrdup(label);
+    str_trim(lab);
+    reference_seen(c->st, lab, level);
+    free(lab);
+    if (c->st->nreference < LOAD_NLINES) c->st->reference_line[c->st->nreference] = line;
+    c->st->nreference++;
+    if (c->d->total != c->errs0 || c->pending || c->sink_failed || !c->sink || !c->sink->row)
+        return 0;
+    if (c->sink->row(c->sink->ctx, &r, c->d) != SOKO_OK) c->sink_failed = 1;
+    return 0;
+}
+
 /* One record of the source (or a group of a wide record) through the layout, the
  * form's checks and the duplicate keys to the sink. */
 static void check_mapped(struct ctx *c, long line)
@@ -1716,6 +1789,7 @@ static void check_mapped(struct ctx *c, long line)
         case LAYOUT_ABSENT: c->st->absent++; return;
         case LAYOUT_NONSCHOOL: {
             struct load_stats *st = c->st;
+            if (layout_reference(c->lay) && reference_row(c, line) == 0) return;
             if (st->nonschool < LOAD_NLINES) st->nonschool_line[st->nonschool] = line;
             st->nonschool++;
             char q[96];
@@ -2730,6 +2804,7 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     workmap_free(&c.works);
     free(c.pfields);
     sbuf_free(&c.pscratch);
+    sbuf_free(&c.rscratch);
     free(c.first.a);
     for (size_t i = 0; i < c.nheader; i++) free(c.hdr[i]);
     free(c.hdr);

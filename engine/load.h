@@ -179,6 +179,11 @@ struct load_stats {
                                  the region, the municipality, totals */
     char nonschool_text[256]; /* their first labels, «a», «b», ... */
     long nonschool_line[LOAD_NLINES];
+    /* a layout's [reference]: those of them read as reference figures (the country, the
+       region, the municipality) into its form, and handed to the sink as its rows */
+    long nreference;
+    char reference_text[512]; /* «Вся выборка» (russia), «г. Барнаул» (district), ... */
+    long reference_line[LOAD_NLINES];
 };
 
 int load_file(const char *path, const struct form *f, const struct load_opts *o,

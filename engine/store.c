@@ -1803,7 +1803,7 @@ int store_put_row(struct store *s, const struct load_row *r0, struct soko_diag *
         sqlite3_reset(t->upsert);
         return rc;
     }
-    s->n_rows++;
+    if (f != form_reference(s->form)) s->n_rows++;   /* reference rows: not the form's */
     if (r.from_students && has_from_students(f)) {
         s->n_works++;
         int jp = form_col_index(f, "participants");
@@ -1823,7 +1823,8 @@ static size_t tables_of(const struct form *f, const struct form *out[4])
         return n;
     }
     out[0] = f;
-    return 1;
+    out[1] = form_reference(f);
+    return out[1] ? 2 : 1;
 }
 
 static long long query_int(struct store *s, const char *sql, long long a, const char *b, int *ok)

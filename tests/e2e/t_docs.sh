@@ -29,12 +29,12 @@ awk '/^<!-- example: / {name=$3; want="ini"; next}
 n=0
 for p in *.ini; do
   [ -f "${p%.ini}.csv" ] || fail "docs/layouts.md: example ${p%.ini} has no CSV"
-  form=$(sed -n 's/^form = //p' "$p")
+  form=$(sed -n 's/^form = //p' "$p" | head -1)
   run 0 check "$form" "${p%.ini}.csv" --layout "./$p"
   has out "${p%.ini}.csv: ok"
   n=$((n + 1))
 done
-[ "$n" = 7 ] || fail "expected the 7 examples of docs/layouts.md, found $n"
+[ "$n" = 8 ] || fail "expected the 8 examples of docs/layouts.md, found $n"
 has_olymp=$(soko check olympiad olympiad_region.csv --layout ./olympiad_region.ini)
 echo "$has_olymp" | grep -qF "1 record skipped" || fail "olympiad example: totals row not skipped"
 echo "$has_olymp" | grep -qF "1 record with suppressed values not stored (lines 4)" || fail "olympiad example: suppressed row"
@@ -42,6 +42,13 @@ soko check schools registry_first.csv --layout ./registry_first.ini | grep -qF "
   fail "registry example: repeated key not reported"
 soko check vpr report_two_rows.csv --layout ./report_two_rows.ini | grep -qF "1 row is not a school's and was not stored («Вся выборка»; lines 5)" ||
   fail "two-row example: the country's row not reported"
+soko check vpr report_reference.csv --layout ./report_reference.ini | grep -qF "3 rows of reference figures (the country, the region, the municipality) read into vpr_reference: «Вся выборка» (russia), «Алтайский край» (region), «reg22_m019 | г. Барнаул» (district); lines 5, 6, 7" ||
+  fail "reference example: the reference rows not read"
+printf 'school_id,name,login\nedu220001,СОШ № 1,edu220001\n' > reg2.csv
+run 0 --db d2.db import schools reg2.csv
+run 0 --db d2.db import vpr report_reference.csv --layout ./report_reference.ini
+[ "$(sqlite3 d2.db "select group_concat(level||':'||p5, ' ') from (select * from vpr_reference order by level)")" = "district:17.3 region:15.2 russia:16.22" ] ||
+  fail "reference example: not stored"
 soko check ege ege_wide.csv --layout ./ege_wide.ini | grep -qF "1 group of empty cells (a subject nobody took) gave no row" ||
   fail "wide example: the subject nobody took"
 soko check vpr_students pupils_class.csv --layout ./pupils_class.ini | grep -qF "1 pupil marked absent is not a participant" ||

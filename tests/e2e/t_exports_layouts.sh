@@ -2,7 +2,7 @@
 # making (tests/fixtures/gen_exports.c): title rows giving year, grade and subject,
 # headers over two rows joined (merged in .xlsx, first-cell-only in Excel's CSV),
 # schools named by their ФИС ОКО login and mapped through the registry, rows of the
-# country, region and municipality counted and not stored, class names as grades,
+# country, region and municipality read as reference figures (vpr_reference), class names as grades,
 # no-value markers, absent pupils.
 GEN_EXPORTS=$(dirname "$SOKO")/tests/gen_exports
 [ -x "$GEN_EXPORTS" ] || fail "$GEN_EXPORTS is not built (make $(dirname "$SOKO")/tests/gen_exports)"
@@ -20,9 +20,16 @@ reg r.db
 reg s.db
 run 0 --db s.db import vpr x/fisoko_stats.xlsx --layout fisoko_marks_report
 has out "fisoko_stats.xlsx: imported 2 rows from 6 records"
-has out "fisoko_stats.xlsx: 3 rows are not a school's and were not stored («Вся выборка», «Алтайский край», «reg22_m019 | г. Барнаул»; lines 8, 9, 10)"
+has out "fisoko_stats.xlsx: 3 rows of reference figures (the country, the region, the municipality) read into vpr_reference: «Вся выборка» (russia), «Алтайский край» (region), «reg22_m019 | г. Барнаул» (district); lines 8, 9, 10"
+[ "$(q s.db "select group_concat(level||' '||name||' '||participants||' '||p2||' '||p5, '; ') from (select * from vpr_reference where year = 2023 and grade = 5 and subject = 'Математика' order by level)")" = "district г. Барнаул 5120 8.4 17.3; region Алтайский край 20345 9.8 15.2; russia Вся выборка 1398560 10.51 16.22" ] ||
+  fail "the reference rows not stored from the report: $(q s.db "select * from vpr_reference")"
+# they belong to the import: undone with it
 has out "fisoko_stats.xlsx: 1 record with suppressed values not stored (lines 13)"
 has err "4 rows above the header read as the title, the first «Статистика по отметкам»"
+reg s2.db
+run 0 --db s2.db import vpr x/fisoko_stats.xlsx --layout fisoko_marks_report
+run 0 --db s2.db undo 2
+[ "$(q s2.db "select count(*) from vpr_reference")" = 0 ] || fail "reference rows left after the undo"
 [ "$(q s.db "select year||' '||grade||' '||subject from vpr group by 1")" = "2023 5 Математика" ] ||
   fail "year, grade and subject not taken from the title"
 [ "$(q s.db "select participants||' '||m2||' '||m3||' '||m4||' '||m5 from vpr where school_id = '1'")" = "50 2 14 22 12" ] ||
@@ -46,6 +53,7 @@ reg c.db
   printf '(edu220003) МБОУ «СОШ № 3»;1;-;-;-;-;-\r\n'; } | iconv -f UTF-8 -t CP1251 > stats.csv
 run 0 --db c.db import vpr stats.csv --layout fisoko_marks_report
 has out "stats.csv: imported 2 rows from 6 records"
+has out "stats.csv: 3 rows of reference figures"
 [ "$(dump s.db | grep -v schools)" = "$(dump c.db | grep -v schools)" ] ||
   fail "the report as .xlsx and as Excel's CSV give different stores"
 
@@ -55,6 +63,24 @@ run 0 --db u.db import schools one.csv
 run 1 --db u.db import vpr x/fisoko_stats.xlsx --layout fisoko_marks_report
 has err "fisoko_stats.xlsx[Статистика по отметкам]:12:A: column A «Группы участников»: no school of the registry has the login «edu220002» (row 12); expected the login in column login of form schools"
 [ "$(q u.db "select count(*) from vpr")" = 0 ] || fail "rows stored from a refused file"
+
+# a total row after the municipality is no level: counted, not stored; a reference
+# row's shares that do not add up to 100 refuse the file with its line
+{ printf 'ВПР 2023. 5 класс;;;;;;\r\nПредмет: Математика;;;;;;\r\n'
+  printf 'Группы участников;Кол-во ОО;Кол-во участников;Распределение отметок в %%;;;\r\n'
+  printf ';;;2;3;4;5\r\nВся выборка;35012;1398560;10,51;35,2;38,07;16,22\r\n'
+  printf 'reg22_m019 | г. Барнаул;41;5120;8,4;34,2;40,1;17,3\r\nИтого;1;50;4;28;44;24\r\n'
+  printf '(edu220001) МБОУ «СОШ № 1»;1;50;4;28;44;24\r\n'; } > total.csv
+run 0 --db u.db import vpr total.csv --layout fisoko_marks_report
+has out "total.csv: 2 rows of reference figures (the country, the region, the municipality) read into vpr_reference: «Вся выборка» (russia), «reg22_m019 | г. Барнаул» (district); lines 5, 6"
+has out "total.csv: 1 row is not a school's and was not stored («Итого»; lines 7)"
+sed 's/^Вся выборка;35012;1398560;10,51/Вся выборка;35012;1398560;20,51/' total.csv > badref.csv
+run 1 --db u.db import vpr badref.csv --layout fisoko_marks_report
+has err "badref.csv:5: the shares of the marks add up to 110.0 %; expected 100 % (within ±1 for the rounding)"
+sed 's/^Вся выборка;35012;1398560;10,51/Вся выборка;35012;1398560;много/' total.csv > badref.csv
+run 1 --db u.db import vpr badref.csv --layout fisoko_marks_report
+has err "badref.csv:5:D: column D «Распределение отметок в % 2» (a reference row, p2): found «много»; expected"
+[ "$(q u.db "select count(*) from vpr_reference where level = 'russia'")" = 1 ] || fail "the refused file changed the reference rows"
 
 # a title without the year: the pattern and the rows seen are named
 { printf 'Статистика по отметкам;;;;;;\r\nПредмет: Математика;;;;;;\r\n'

@@ -315,6 +315,98 @@ static void test_titles_login_number(void **state)
     soko_diag_free(&d);
 }
 
+/* [reference]: the rows without a login read by their own layout, their level told by
+ * the label (and the order of the report), the title values shared; its refusals */
+static void test_reference(void **state)
+{
+    (void)state;
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    static const char head[] = "[layout]\nform = vpr\nsuppressed = -\n"
+                               "[title]\nyear = впр[^0-9]*([0-9]{4})\n"
+                               "grade = ([0-9]{1,2})[[:space:]]*класс\n"
+                               "subject = предмет:?[[:space:]]+(.+)\n"
+                               "[columns]\nschool_id = login Группа\nparticipants = N\n"
+                               "m2 = percent p2 of N\nm3 = percent p3 of N\n"
+                               "m4 = percent p4 of N\nm5 = percent p5 of N\n";
+    char text[2048];
+    snprintf(text, sizeof text, "%s[reference]\nform = vpr_reference\nlevel = level Группа\n"
+             "name = label Группа\nparticipants = N\np2 = p2\np3 = p3\np4 = p4\np5 = p5\n",
+             head);
+    struct layout *p = load(text, &d);
+    assert_non_null(p);
+    struct layout *r = layout_reference(p);
+    assert_non_null(r);
+    assert_string_equal(layout_form(r)->name, "vpr_reference");
+    char *lines[] = {"ВПР 2023. 5 класс", "Предмет: Математика"};
+    long nos[] = {1, 2};
+    assert_int_equal(layout_set_titles(p, lines, nos, 2, "in.csv", &d), SOKO_OK);
+    const char *h = "Группа,N,p2,p3,p4,p5";
+    struct mapped m = {0};
+    map(p, h, "Вся выборка,1000,10,40,40,10", &m, &d);   /* binds the header, both layouts */
+    assert_int_equal(m.kind, LAYOUT_NONSCHOOL);
+    static const struct { const char *row, *level, *name; } rows[] = {
+        {"Вся выборка,1000,10,40,40,10", "russia", "Вся выборка"},
+        {"Алтайский край,500,10,40,40,10", "region", "Алтайский край"},
+        {"Итого,500,10,40,40,10", NULL, NULL},
+        {"reg22_m019 | г. Барнаул,50,10,40,40,10", "district", "г. Барнаул"},
+        {"Прочее,50,10,40,40,10", NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char rb[256], *rf[32];
+        snprintf(rb, sizeof rb, "%s", rows[i].row);
+        size_t n = split(rb, rf);
+        enum layout_row k = layout_map_row(r, rf, n, m.out, m.col, &m.scratch, "in.csv", 5, &d);
+        if (!rows[i].level) {
+            assert_int_equal(k, LAYOUT_NONSCHOOL);
+            continue;
+        }
+        assert_int_equal(k, LAYOUT_ROW);
+        assert_string_equal(col(&m, "vpr_reference", "level"), rows[i].level);
+        assert_string_equal(col(&m, "vpr_reference", "name"), rows[i].name);
+        assert_string_equal(col(&m, "vpr_reference", "year"), "2023");
+        assert_string_equal(col(&m, "vpr_reference", "grade"), "5");
+        assert_string_equal(col(&m, "vpr_reference", "subject"), "Математика");
+        assert_string_equal(col(&m, "vpr_reference", "p3"), "40");
+    }
+    /* a code says the level whatever the order: reg22 the region, after the district */
+    char rb[128], *rf[32];
+    snprintf(rb, sizeof rb, "reg22 | Алтайский край,500,10,40,40,10");
+    size_t n = split(rb, rf);
+    assert_int_equal(layout_map_row(r, rf, n, m.out, m.col, &m.scratch, "in.csv", 6, &d), LAYOUT_ROW);
+    assert_string_equal(col(&m, "vpr_reference", "level"), "region");
+    assert_string_equal(col(&m, "vpr_reference", "name"), "Алтайский край");
+    sbuf_free(&m.scratch);
+    layout_free(p);
+    assert_int_equal(d.total, 0);
+
+    static const struct { const char *ref, *msg; } bad[] = {
+        {"[reference]\nlevel = level Группа\n", "[reference]: form: missing"},
+        {"[reference]\nform = vpr\nlevel = level Группа\n",
+         "expected a form of reference figures with a level column"},
+        {"[reference]\nform = vpr_reference\nlevel = Группа\np2 = p2\np3 = p3\np4 = p4\n"
+         "p5 = p5\n", "[reference]: level must be 'level COLUMN'"},
+        {"[reference]\nform = vpr_reference\nlevel = level Группа\np2 = p2\n",
+         "[reference]: form vpr_reference needs column 'p3'"},
+        {"[reference]\nform = vpr_reference\nlevel = level Группа\nlogin = x\n",
+         "[reference]: login: unknown key; expected a column of form vpr_reference"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        soko_diag_free(&d);
+        soko_diag_init(&d, 0);
+        snprintf(text, sizeof text, "%s%s", head, bad[i].ref);
+        assert_null(load(text, &d));
+        assert_true(diag_has(&d, bad[i].msg));
+    }
+    /* level and label are for [reference] only */
+    soko_diag_free(&d);
+    soko_diag_init(&d, 0);
+    p = load("[layout]\nform = schools\n[columns]\nschool_id = level Код\nname = Имя\n", &d);
+    assert_non_null(p);     /* a column named «level Код» */
+    layout_free(p);
+    soko_diag_free(&d);
+}
+
 /* wide = subject: one row per group of columns, none for a group of markers */
 static void test_wide_groups(void **state)
 {
@@ -425,7 +517,7 @@ int main(void)
         cmocka_unit_test(test_skip_and_suppressed), cmocka_unit_test(test_left_and_map),
         cmocka_unit_test(test_refused_at_load),     cmocka_unit_test(test_lookup_by_name),
         cmocka_unit_test(test_titles_login_number), cmocka_unit_test(test_wide_groups),
-        cmocka_unit_test(test_counts),
+        cmocka_unit_test(test_counts),              cmocka_unit_test(test_reference),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
