@@ -335,6 +335,10 @@ static void print_left_out(struct cli *c, const char *path, const struct form *f
         cli_summary(c, P_("%s: %ld group of empty cells (a subject nobody took) gave no row\n",
                           "%s: %ld groups of empty cells (subjects nobody took) gave no row\n",
                           st->empty_groups), p, st->empty_groups);
+    if (st->empty_tasks)
+        cli_summary(c, P_("%s: %ld task cell without a value (empty or a marker) gave no row\n",
+                          "%s: %ld task cells without a value (empty or markers) gave no row\n",
+                          st->empty_tasks), p, st->empty_tasks);
     if (st->absent)
         cli_summary(c, P_("%s: %ld pupil marked absent is not a participant (not stored)\n",
                           "%s: %ld pupils marked absent are not participants (not stored)\n",
@@ -351,9 +355,9 @@ static void print_left_out(struct cli *c, const char *path, const struct form *f
     }
     if (st->nreference) {
         struct sbuf b = SBUF_INIT;
-        for (long i = 0; i < st->nreference && i < LOAD_NLINES; i++)
+        for (long i = 0; i < st->nreference_lines && i < LOAD_NLINES; i++)
             sbuf_printf(&b, "%s %ld", i ? "," : "", st->reference_line[i]);
-        if (st->nreference > LOAD_NLINES) sbuf_adds(&b, ", ...");
+        if (st->nreference_lines > LOAD_NLINES) sbuf_adds(&b, ", ...");
         const struct form *rf = form_reference(f);
         cli_summary(c, P_("%s: %ld row of reference figures (the country, the region, the "
                           "municipality) read into %s: %s; lines%s\n",

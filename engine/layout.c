@@ -17,7 +17,8 @@
 #include <strings.h>
 
 enum src_kind { SRC_NONE, SRC_COLUMN, SRC_CONST, SRC_PERCENT, SRC_LEFT, SRC_MAP, SRC_TITLE,
-                SRC_LOGIN, SRC_NUMBER, SRC_GROUP, SRC_COUNT, SRC_LEVEL, SRC_LABEL, SRC_PARENT };
+                SRC_LOGIN, SRC_NUMBER, SRC_GROUP, SRC_COUNT, SRC_LEVEL, SRC_LABEL, SRC_PARENT,
+                SRC_TASK_LABEL, SRC_TASK_VALUE, SRC_TASK_MAX };
 
 struct mapping {
     char *from, *to;
@@ -83,6 +84,8 @@ struct layout {
     long *gcol;               /* each group's first column, 1-based */
     int all_sheets;           /* sheets = all: every sheet whose header matches */
     int tasks_auto;           /* tasks = auto: columns «N (Mб)» are tasks */
+    int tasks_columns;        /* tasks = columns: each task column a row of the form */
+    size_t cur_task;          /* tasks = columns: the task column of the row being read */
     struct task_col { char *label; int max; int field; } *task;
     size_t ntasks;
     char *description;
@@ -93,6 +96,8 @@ struct layout {
      * that the parent takes from the title are the parent's */
     struct layout *ref, *parent;
     int seen_region, seen_district;   /* level COLUMN: what the file has shown so far */
+    char *last_label;                 /* and the last label told, with its level (a row */
+    const char *last_level;           /* is read once per task with tasks = columns) */
     /* parsing state */
     const char *file;
     struct soko_diag *d;
@@ -135,6 +140,7 @@ void layout_free(struct layout *p)
         if (s->has_re) regfree(&s->re);
     }
     layout_free(p->ref);
+    free(p->last_label);
     for (size_t i = 0; i < p->nabsents; i++) {
         free(p->absents[i].column);
         for (size_t k = 0; k < p->absents[i].nvalues; k++) free(p->absents[i].values[k]);
@@ -165,7 +171,7 @@ void layout_free(struct layout *p)
 
 static const char *const dup_choices[] = {"error", "first", NULL};
 static const char *const sheets_choices[] = {"one", "all", NULL};
-static const char *const tasks_choices[] = {"none", "auto", NULL};
+static const char *const tasks_choices[] = {"none", "auto", "columns", NULL};
 
 /* The keys of [layout] ([profile] is its name before 0.2), typed (deffile.h). */
 static const struct deffile_key layout_keys[] = {
@@ -314,6 +320,15 @@ static size_t parse_source(struct layout *p, const struct deffile *df, const str
     } else if ((r = keyword(v, "number"))) {
         s->kind = SRC_NUMBER;
         s->column = trimmed(r);
+    } else if (strcmp(v, "task label") == 0 || strcmp(v, "task value") == 0 ||
+               strcmp(v, "task max") == 0) {
+        const struct layout *top = p->parent ? p->parent : p;
+        if (!top->tasks_columns || (p->parent && v[5] == 'l')) {
+            deffile_bad(d, df, sec, kv, NULL, "'%s' with tasks = columns in [layout]%s", v,
+                        p->parent ? " (in [reference], task label is the layout's)" : "");
+            return 1;
+        }
+        s->kind = v[5] == 'l' ? SRC_TASK_LABEL : v[5] == 'v' ? SRC_TASK_VALUE : SRC_TASK_MAX;
     } else if ((r = keyword(v, "level")) && p->parent) {
         s->kind = SRC_LEVEL;
         s->column = trimmed(r);
@@ -360,7 +375,7 @@ static size_t parse_reference(struct layout *p, const struct deffile *df,
                     "vpr_reference or vpr_reference_tasks");
         return 1;
     }
-    if (p->wide_j >= 0 || p->tasks_auto) {
+    if (p->wide_j >= 0 || p->tasks_auto) {     /* tasks = columns: one row per task */
         deffile_bad(d, df, sec, fk, NULL, "a layout of one row per school (not wide, no task "
                     "columns), for [reference]");
         return 1;
@@ -385,7 +400,8 @@ static size_t parse_reference(struct layout *p, const struct deffile *df,
         struct source *s = &r->src[j];
         int pj = form_col_index(p->form, rf->cols[j].name);
         if (s->kind == SRC_NONE && pj >= 0 &&
-            (p->src[pj].kind == SRC_TITLE || p->src[pj].kind == SRC_CONST)) {
+            (p->src[pj].kind == SRC_TITLE || p->src[pj].kind == SRC_CONST ||
+             p->src[pj].kind == SRC_TASK_LABEL)) {
             s->kind = SRC_PARENT;
             s->parent_j = pj;
             s->field = s->total_field = -1;
@@ -463,6 +479,7 @@ static size_t layout_parse(struct layout *p, const struct deffile *df, struct so
     p->header_rows = (long)deffile_real(head, "header_rows", 1);
     p->all_sheets = deffile_choice(head, "sheets", sheets_choices, 0) == 1;
     p->tasks_auto = deffile_choice(head, "tasks", tasks_choices, 0) == 1;
+    p->tasks_columns = deffile_choice(head, "tasks", tasks_choices, 0) == 2;
     const char *desc = deffile_get(head, "description", NULL);
     if (desc) p->description = xstrdup(desc);
     const struct deffile_kv *wk = deffile_kv(head, "wide");
@@ -734,8 +751,14 @@ int layout_bind_header(struct layout *p, char *const *fields, size_t n, const ch
             soko_diag_add(d, file, line, 0, _("no column '%s' (layout %s, absent); expected it in "
                                             "the header"), p->absents[i].column, p->name);
     bind_tasks(p, fields, n);
+    if (p->tasks_columns && !p->ntasks)
+        soko_diag_add(d, file, line, 0, _("no task column in the header (layout %s, tasks = "
+                      "columns); expected columns headed by the tasks' numbers: 1, 2, 9(1), 2К1 "
+                      "or «9.1 (2б)»"), p->name);
     if (p->ref) {
         p->ref->seen_region = p->ref->seen_district = 0;
+        free(p->ref->last_label);
+        p->ref->last_label = NULL;
         layout_bind_header(p->ref, fields, n, file, line, d);
     }
     return d->total == errs ? SOKO_OK : SOKO_EINPUT;
@@ -781,25 +804,70 @@ const char *layout_task(const struct layout *p, size_t k, int *max, int *field)
     return p->task[k].label;
 }
 
-/* tasks = auto: the header's task columns, after the others are bound. */
+/* tasks = columns: a header that is a task's label, bare («1», «9(1)», «2К1») or with
+ * its maximum («9.1 (2б)»), or ends in one after a super-header's text («Выполнение
+ * заданий 9(1)»). Returns the maximum (0 when not given) and the label, or -1. */
+static int task_column(const char *h, char **label)
+{
+    for (const char *q = h; q;) {
+        while (*q == ' ') q++;
+        int max = layout_task_header(q, label);
+        if (max > 0) return max;
+        char *t = str_trim(xstrdup(q)), why[128];
+        char *norm = xstrdup(t);
+        if (*t && form_task_label(norm, why, sizeof why) == 0) {
+            free(norm);
+            *label = t;
+            return 0;
+        }
+        free(norm);
+        free(t);
+        q = strchr(q, ' ');
+    }
+    return -1;
+}
+
+/* tasks = auto: the header's task columns, after the others are bound; tasks =
+ * columns: those of its columns that no source names and that are headed by a task. */
 static void bind_tasks(struct layout *p, char *const *fields, size_t n)
 {
     for (size_t k = 0; k < p->ntasks; k++) free(p->task[k].label);
     free(p->task);
     p->task = NULL;
     p->ntasks = 0;
-    if (!p->tasks_auto) return;
+    p->cur_task = 0;
+    if (!p->tasks_auto && !p->tasks_columns) return;
     for (size_t i = 0; i < n; i++) {
-        char *label;
-        int max = layout_task_header(fields[i], &label);
-        if (!max) continue;
+        char *label = NULL;
+        int max;
+        if (p->tasks_auto) {
+            if (!(max = layout_task_header(fields[i], &label))) continue;
+        } else {
+            int named = 0;
+            for (size_t j = 0; j < p->form->ncols && !named; j++)
+                named = p->src[j].field == (int)i || p->src[j].total_field == (int)i;
+            for (size_t k = 0; k < p->nskips && !named; k++) named = p->skips[k].field == (int)i;
+            if (named || (max = task_column(fields[i], &label)) < 0) continue;
+        }
         p->task = xrealloc(p->task, (p->ntasks + 1) * sizeof *p->task);
         p->task[p->ntasks++] = (struct task_col){label, max, (int)i};
     }
 }
 
 int layout_is_wide(const struct layout *p) { return p->wide_j >= 0; }
-size_t layout_groups(const struct layout *p) { return p->wide_j >= 0 ? p->ngroups : 0; }
+size_t layout_groups(const struct layout *p)
+{
+    return p->tasks_columns ? p->ntasks : p->wide_j >= 0 ? p->ngroups : 0;
+}
+
+/* tasks = columns: task column g is the row's task; its cell the `task value`. */
+static void select_task(struct layout *p, size_t g)
+{
+    p->cur_task = g;
+    for (struct layout *l = p; l; l = l == p ? p->ref : NULL)
+        for (size_t j = 0; j < l->form->ncols; j++)
+            if (l->src[j].kind == SRC_TASK_VALUE) l->src[j].field = p->task[g].field;
+}
 
 /* A column under a group's name: its top and bottom texts differ. */
 static int in_group(const char *top, const char *bot)
@@ -887,6 +955,10 @@ static int is_marker(const struct layout *p, const char *v);
 
 void layout_select_group(struct layout *p, size_t g)
 {
+    if (p->tasks_columns) {
+        select_task(p, g);
+        return;
+    }
     for (size_t j = 0; j < p->form->ncols; j++) {
         struct source *s = &p->src[j];
         if (!p->measure[j]) continue;
@@ -901,6 +973,14 @@ void layout_select_group(struct layout *p, size_t g)
 
 int layout_group_empty(const struct layout *p, char *const *fields, size_t n)
 {
+    if (p->tasks_columns) {
+        int f = p->task[p->cur_task].field;
+        if ((size_t)f >= n) return 1;
+        char *v = trimmed(fields[f]);
+        int none = !*v || is_marker(p, v);
+        free(v);
+        return none;
+    }
     for (size_t j = 0; j < p->form->ncols; j++) {
         const struct source *s = &p->src[j];
         if (!p->measure[j]) continue;
@@ -1033,6 +1113,10 @@ static const char *ref_level(struct layout *p, const char *label)
     static const char *const country[] = {"Вся выборка", "Россия", "РФ", "Российская Федерация",
                                           NULL};
     char *t = trimmed(label);
+    if (p->last_label && strcmp(p->last_label, t) == 0) {
+        free(t);
+        return p->last_level;
+    }
     const char *lev = NULL;
     for (size_t i = 0; country[i] && !lev; i++)
         if (loose_eq(t, country[i])) lev = "russia";
@@ -1044,14 +1128,17 @@ static const char *ref_level(struct layout *p, const char *label)
         char *f = xstrdup(t);
         layout_fold(f);
         int total = strncmp(f, "итого", strlen("итого")) == 0 ||
-                    strncmp(f, "всего", strlen("всего")) == 0;
+                    strncmp(f, "всего", strlen("всего")) == 0 ||
+                    strncmp(f, "макс", strlen("макс")) == 0;   /* the tasks' maximum */
         free(f);
         if (!total && !p->seen_region && !p->seen_district) lev = "region";
         else if (!total && !p->seen_district) lev = "district";
     }
     if (lev && strcmp(lev, "region") == 0) p->seen_region = 1;
     if (lev && strcmp(lev, "district") == 0) p->seen_district = p->seen_region = 1;
-    free(t);
+    free(p->last_label);
+    p->last_label = t;
+    p->last_level = lev;
     return lev;
 }
 
@@ -1168,8 +1255,26 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
         }
         case SRC_LEVEL: sbuf_adds(scratch, level); break;
         case SRC_LABEL: ref_label(v, scratch); break;
+        case SRC_TASK_LABEL: {
+            const struct layout *t = p->parent ? p->parent : p;
+            sbuf_adds(scratch, t->task[t->cur_task].label);
+            outcol[j] = t->task[t->cur_task].field + 1;
+            break;
+        }
+        case SRC_TASK_VALUE: sbuf_adds(scratch, v); break;
+        case SRC_TASK_MAX: {
+            const struct layout *t = p->parent ? p->parent : p;
+            if (t->task[t->cur_task].max > 0) sbuf_printf(scratch, "%d", t->task[t->cur_task].max);
+            outcol[j] = t->task[t->cur_task].field + 1;
+            break;
+        }
         case SRC_PARENT: {
             const struct source *ps = &p->parent->src[s->parent_j];
+            if (ps->kind == SRC_TASK_LABEL) {
+                sbuf_adds(scratch, p->parent->task[p->parent->cur_task].label);
+                outcol[j] = p->parent->task[p->parent->cur_task].field + 1;
+                break;
+            }
             const char *to = ps->kind == SRC_CONST ? ps->value : ps->found ? ps->found : "";
             for (size_t k = 0; k < ps->nmap; k++)
                 if (utf8_casecmp(to, ps->map[k].from) == 0) {

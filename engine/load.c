@@ -1682,12 +1682,14 @@ static void check_row(struct ctx *c)
     }
     /* a wide layout: one row of the form per group of columns (a subject's), none for
      * a group of empty cells or markers (a subject nobody took) */
-    long skipped = c->st->skipped;
+    long skipped = c->st->skipped, nonschool = c->st->nonschool;
     for (size_t g = 0; g < ng && c->state == ST_ROWS; g++) {
         layout_select_group(c->lay, g);
-        if (layout_group_empty(c->lay, source_fields(c), c->nf)) c->st->empty_groups++;
-        else check_mapped(c, line);
-        if (c->st->skipped > skipped) break;      /* a totals row: skipped once */
+        if (!layout_group_empty(c->lay, source_fields(c), c->nf)) check_mapped(c, line);
+        else if (layout_is_wide(c->lay)) c->st->empty_groups++;
+        else c->st->empty_tasks++;          /* tasks = columns: a task cell without a value */
+        /* a totals row, or a row not a school's: skipped or counted once */
+        if (c->st->skipped > skipped || c->st->nonschool > nonschool) break;
     }
 }
 
@@ -1756,7 +1758,11 @@ static int reference_row(struct ctx *c, long line)
     str_trim(lab);
     reference_seen(c->st, lab, level);
     free(lab);
-    if (c->st->nreference < LOAD_NLINES) c->st->reference_line[c->st->nreference] = line;
+    long nl = c->st->nreference_lines;     /* a row gives a row per task: its line once */
+    if (!nl || c->st->reference_line[nl < LOAD_NLINES ? nl - 1 : LOAD_NLINES - 1] != line) {
+        if (nl < LOAD_NLINES) c->st->reference_line[nl] = line;
+        c->st->nreference_lines++;
+    }
     c->st->nreference++;
     if (c->d->total != c->errs0 || c->pending || c->sink_failed || !c->sink || !c->sink->row)
         return 0;

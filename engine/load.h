@@ -181,9 +181,12 @@ struct load_stats {
     long nonschool_line[LOAD_NLINES];
     /* a layout's [reference]: those of them read as reference figures (the country, the
        region, the municipality) into its form, and handed to the sink as its rows */
-    long nreference;
+    long nreference;          /* rows of the reference form (one per task of a row, tasks
+                                 = columns) */
     char reference_text[512]; /* «Вся выборка» (russia), «г. Барнаул» (district), ... */
+    long nreference_lines;    /* the source rows they came from, the first of them: */
     long reference_line[LOAD_NLINES];
+    long empty_tasks;         /* tasks = columns: task cells empty or a marker (no row) */
 };
 
 int load_file(const char *path, const struct form *f, const struct load_opts *o,

@@ -34,7 +34,7 @@ for p in *.ini; do
   has out "${p%.ini}.csv: ok"
   n=$((n + 1))
 done
-[ "$n" = 8 ] || fail "expected the 8 examples of docs/layouts.md, found $n"
+[ "$n" = 9 ] || fail "expected the 9 examples of docs/layouts.md, found $n"
 has_olymp=$(soko check olympiad olympiad_region.csv --layout ./olympiad_region.ini)
 echo "$has_olymp" | grep -qF "1 record skipped" || fail "olympiad example: totals row not skipped"
 echo "$has_olymp" | grep -qF "1 record with suppressed values not stored (lines 4)" || fail "olympiad example: suppressed row"
@@ -49,6 +49,18 @@ run 0 --db d2.db import schools reg2.csv
 run 0 --db d2.db import vpr report_reference.csv --layout ./report_reference.ini
 [ "$(sqlite3 d2.db "select group_concat(level||':'||p5, ' ') from (select * from vpr_reference order by level)")" = "district:17.3 region:15.2 russia:16.22" ] ||
   fail "reference example: not stored"
+out=$(soko check vpr_tasks task_columns.csv --layout ./task_columns.ini)
+echo "$out" | grep -qF "1 task cell without a value (empty or a marker) gave no row" &&
+  echo "$out" | grep -qF "4 records" &&
+  echo "$out" | grep -qF "3 rows of reference figures (the country, the region, the municipality) read into vpr_reference_tasks: «Вся выборка» (russia); lines 5" ||
+  fail "task columns example: $out"
+printf 'year,grade,subject,task,max_score,level,skill\n2023,5,Математика,1,1,Б,Счёт\n2023,5,Математика,2,2,Б,Дроби\n2023,5,Математика,3.1,1,П,Задачи\n' > tplan.csv
+run 0 --db d2.db import vpr_plan tplan.csv
+printf 'school_id,name,login\nedu220001,СОШ № 1,edu220001\nedu220002,Лицей № 2,edu220002\n' > reg2.csv
+run 0 --db d2.db import schools reg2.csv
+run 0 --db d2.db import vpr_tasks task_columns.csv --layout ./task_columns.ini
+[ "$(sqlite3 d2.db "select group_concat(school_id||':'||task||':'||points, ' ') from (select * from vpr_tasks order by school_id, task)")" = "edu220001:1:42.0 edu220001:2:65.0 edu220001:3.1:25.0 edu220002:1:3.0 edu220002:3.1:2.0" ] ||
+  fail "task columns example: not stored as expected"
 soko check ege ege_wide.csv --layout ./ege_wide.ini | grep -qF "1 group of empty cells (a subject nobody took) gave no row" ||
   fail "wide example: the subject nobody took"
 soko check vpr_students pupils_class.csv --layout ./pupils_class.ini | grep -qF "1 pupil marked absent is not a participant" ||

@@ -119,6 +119,35 @@ run 0 --db k.db import vpr_students x/fisoko_individual.xlsx --layout fisoko_ind
 [ "$(q k.db "select group_concat(class || ':' || grade, ' ') from (select * from vpr_students order by student)")" = "5А:5 5А:5 5Б:5 5Б:5 5Б:5" ] ||
   fail "the class name and the grade from it"
 
+# --- ФИС ОКО «Выполнение заданий»: a column per task, each school's cell a row of
+# vpr_tasks (completion in %), the reference rows into vpr_reference_tasks
+reg t.db
+printf 'year,grade,subject,task,max_score,level,skill\n2023,5,Математика,1,1,Б,Счёт\n2023,5,Математика,2,2,Б,Дроби\n' > plan2.csv
+run 0 --db t.db import vpr_plan plan2.csv
+run 1 --db t.db import vpr_tasks x/fisoko_tasks.xlsx --layout fisoko_tasks
+has err "task 3.1"
+[ "$(q t.db "select count(*) from vpr_tasks") $(q t.db "select count(*) from vpr_reference_tasks")" = "0 0" ] ||
+  fail "rows stored from a file refused for a task the plan lacks"
+printf 'year,grade,subject,task,max_score,level,skill\n2023,5,Математика,1,1,Б,Счёт\n2023,5,Математика,2,2,Б,Дроби\n2023,5,Математика,3(1),1,П,Задачи\n2023,5,Математика,3(2),2,В,Задачи в два действия\n' > plan.csv
+run 0 --db t.db import vpr_plan plan.csv
+run 0 --db t.db import x/fisoko_tasks.xlsx
+has out "fisoko_tasks.xlsx: ФИС ОКО «Выполнение заданий» (completion in % per task, a column per task), 2023, 5, Математика → vpr_tasks (layout fisoko_tasks)"
+has out "fisoko_tasks.xlsx: imported 7 rows from 6 records"
+has out "fisoko_tasks.xlsx: 1 task cell without a value (empty or a marker) gave no row"
+has out "fisoko_tasks.xlsx: 1 row is not a school's and was not stored («Макс балл»; lines 6)"
+has out "fisoko_tasks.xlsx: 12 rows of reference figures (the country, the region, the municipality) read into vpr_reference_tasks: «Вся выборка» (russia), «Алтайский край» (region), «reg22_m019 | г. Барнаул» (district); lines 7, 8, 9"
+# school 1: 50 participants; points = completion × max × participants / 100
+[ "$(q t.db "select group_concat(task||':'||participants||':'||completion||':'||points, ' ') from (select * from vpr_tasks where school_id = '1' order by task)")" = "1:50:84.0:42.0 2:50:65.0:65.0 3.1:50:50.0:25.0 3.2:50:31.0:31.0" ] ||
+  fail "vpr_tasks from the report: $(q t.db 'select * from vpr_tasks')"
+[ "$(q t.db "select group_concat(task, ' ') from (select task from vpr_tasks where school_id = '2' order by task)")" = "1 3.1 3.2" ] ||
+  fail "the task marked «-» was stored"
+[ "$(q t.db "select group_concat(level||':'||task||':'||completion, ' ') from (select * from vpr_reference_tasks where task = '3.2' order by level)")" = "district:3.2:31.5 region:3.2:28.9 russia:3.2:30.4" ] ||
+  fail "vpr_reference_tasks from the report: $(q t.db 'select * from vpr_reference_tasks')"
+last=$(q t.db "select max(id) from imports")
+run 0 --db t.db undo "$last"
+[ "$(q t.db "select count(*) from vpr_tasks") $(q t.db "select count(*) from vpr_reference_tasks")" = "0 0" ] ||
+  fail "undo left rows of the task report"
+
 # --- РЦОИ: ЕГЭ per school, one group of columns per subject (wide)
 reg w.db
 run 0 --db w.db import ege x/rcoi_ege.xlsx --layout rcoi_ege_wide

@@ -407,6 +407,64 @@ static void test_reference(void **state)
     soko_diag_free(&d);
 }
 
+/* tasks = columns: the task columns found in the header (bare, with the maximum, after a
+ * super-header's text), a row per task, a marker no row, `task max` from the header */
+static void test_task_columns(void **state)
+{
+    (void)state;
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    struct layout *p = load("[layout]\nform = vpr_tasks\ntasks = columns\nsuppressed = -\n"
+                            "[columns]\nyear = const 2023\ngrade = const 5\n"
+                            "subject = const Математика\nschool_id = ОО\nparticipants = N\n"
+                            "task = task label\ncompletion = task value\nmax_score = task max\n",
+                            &d);
+    assert_non_null(p);
+    struct mapped m = {0};
+    map(p, "ОО,N,1,2 (2б),Выполнение заданий 9(1),Примечание,2К1", "1,20,50,-,75,x,10", &m, &d);
+    assert_int_equal(layout_groups(p), 4);
+    static const char *const want[][3] = {{"1", "50", NULL}, {"2", NULL, "2"},
+                                          {"9(1)", "75", NULL}, {"2К1", "10", NULL}};
+    char rb[64], *rf[32];
+    snprintf(rb, sizeof rb, "1,20,50,-,75,x,10");
+    size_t n = split(rb, rf);
+    for (size_t g = 0; g < 4; g++) {
+        layout_select_group(p, g);
+        if (!want[g][1]) {
+            assert_true(layout_group_empty(p, rf, n));
+            continue;
+        }
+        assert_false(layout_group_empty(p, rf, n));
+        assert_int_equal(layout_map_row(p, rf, n, m.out, m.col, &m.scratch, "in.csv", 2, &d),
+                         LAYOUT_ROW);
+        assert_string_equal(col(&m, "vpr_tasks", "task"), want[g][0]);
+        assert_string_equal(col(&m, "vpr_tasks", "completion"), want[g][1]);
+        static const long field[] = {3, 4, 5, 7};     /* 1-based: «Примечание» is none */
+        assert_int_equal(m.col[form_col_index(form_find("vpr_tasks"), "task")], field[g]);
+    }
+    layout_select_group(p, 1);
+    snprintf(rb, sizeof rb, "1,20,50,100,75,x,10");
+    n = split(rb, rf);
+    assert_int_equal(layout_map_row(p, rf, n, m.out, m.col, &m.scratch, "in.csv", 3, &d), LAYOUT_ROW);
+    assert_string_equal(col(&m, "vpr_tasks", "max_score"), "2");
+    /* a header without a task column */
+    char hb[32], *hf[8];
+    snprintf(hb, sizeof hb, "ОО,N,Примечание");
+    size_t nh = split(hb, hf);
+    assert_int_equal(layout_bind_header(p, hf, nh, "in.csv", 1, &d), SOKO_EINPUT);
+    assert_true(diag_has(&d, "in.csv:1: no task column in the header (layout p, tasks = columns)"));
+    sbuf_free(&m.scratch);
+    layout_free(p);
+    soko_diag_free(&d);
+    /* task label and value need tasks = columns */
+    soko_diag_init(&d, 0);
+    assert_null(load("[layout]\nform = vpr_tasks\n[columns]\nyear = Год\ngrade = Класс\n"
+                     "subject = Предмет\nschool_id = ОО\nparticipants = N\ntask = task label\n",
+                     &d));
+    assert_true(diag_has(&d, "'task label' with tasks = columns in [layout]"));
+    soko_diag_free(&d);
+}
+
 /* wide = subject: one row per group of columns, none for a group of markers */
 static void test_wide_groups(void **state)
 {
@@ -518,6 +576,7 @@ int main(void)
         cmocka_unit_test(test_refused_at_load),     cmocka_unit_test(test_lookup_by_name),
         cmocka_unit_test(test_titles_login_number), cmocka_unit_test(test_wide_groups),
         cmocka_unit_test(test_counts),              cmocka_unit_test(test_reference),
+        cmocka_unit_test(test_task_columns),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
