@@ -33,10 +33,12 @@ int cli_open_store(struct cli *c, int readonly, struct store **s)
     return rc;
 }
 
-static const struct form *want_form(const char *name)
+/* The form named; one written by soko itself only with a layout that may write it
+ * (vpr_dist from «Распределение первичных баллов»: with_layout). */
+static const struct form *want_form(const char *name, int with_layout)
 {
     const struct form *f = form_find(name);
-    if (!f || f->kind == FORM_INTERNAL) {
+    if (!f || (f->kind == FORM_INTERNAL && !(with_layout && form_layout_only(f)))) {
         fprintf(stderr, _("soko: unknown form '%s'; expected one of:"), cli_term(name));
         for (size_t i = 0; forms_all()[i]; i++)
             if (forms_all()[i]->kind != FORM_INTERNAL) fprintf(stderr, " %s", forms_all()[i]->name);
@@ -335,6 +337,17 @@ static void print_left_out(struct cli *c, const char *path, const struct form *f
         cli_summary(c, P_("%s: %ld group of empty cells (a subject nobody took) gave no row\n",
                           "%s: %ld groups of empty cells (subjects nobody took) gave no row\n",
                           st->empty_groups), p, st->empty_groups);
+    if (st->no_scale)
+        cli_summary(c, P_("%s: %ld histogram stored without the marks' lowest scores: the store "
+                          "holds no conversion scale of its work (%s; form vpr_scales), so the "
+                          "objectivity rules cannot test it; import the scale, then this file "
+                          "again\n",
+                          "%s: %ld histograms stored without the marks' lowest scores: the store "
+                          "holds no conversion scale of their works (the first: %s; form "
+                          "vpr_scales), "
+                          "so the objectivity rules cannot test them; import the scales, then "
+                          "this file again\n", st->no_scale), p, st->no_scale,
+                    cli_term(st->no_scale_work));
     if (st->empty_tasks)
         cli_summary(c, P_("%s: %ld task cell without a value (empty or a marker) gave no row\n",
                           "%s: %ld task cells without a value (empty or markers) gave no row\n",
@@ -791,7 +804,7 @@ int cmd_import(struct cli *c)
         fprintf(stderr, _("soko: usage: soko import FORM FILE... (see soko help import)\n"));
         return SOKO_EUSAGE;
     }
-    const struct form *f = want_form(c->argv[0]);
+    const struct form *f = want_form(c->argv[0], c->layout != NULL);
     if (!f) return SOKO_EUSAGE;
     int rc = files_readable(c, f);
     if (rc) return rc;
@@ -915,7 +928,7 @@ int cmd_check(struct cli *c)
         fprintf(stderr, _("soko: usage: soko check FORM FILE... (see soko help check)\n"));
         return SOKO_EUSAGE;
     }
-    const struct form *f = want_form(c->argv[0]);
+    const struct form *f = want_form(c->argv[0], c->layout != NULL);
     if (!f) return SOKO_EUSAGE;
     int rc = files_readable(c, f);
     if (rc) return rc;
@@ -955,7 +968,7 @@ int cmd_template(struct cli *c)
         fprintf(stderr, _("soko: usage: soko template FORM [--ru] (see soko help template)\n"));
         return SOKO_EUSAGE;
     }
-    const struct form *f = want_form(c->argv[0]);
+    const struct form *f = want_form(c->argv[0], 0);
     if (!f) return SOKO_EUSAGE;
     if (c->ru) fputs("\xEF\xBB\xBF", stdout);   /* BOM: Excel then reads UTF-8 */
     for (size_t i = 0; i < f->ncols; i++) {

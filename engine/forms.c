@@ -368,7 +368,8 @@ static const struct form forms_list[] = {
      admissions_cols, N(admissions_cols), admissions_checks, N(admissions_checks),
      "year,school_id,graduates,university,university_profile,college,budget\n2024,344,56,50,38,3,31\n", NULL, NULL},
     {"vpr_dist", "ВПР, распределение первичных баллов",
-     "per-work primary-score histograms (from vpr_students)", FORM_INTERNAL, vpr_dist_cols,
+     "per-work primary-score histograms (from vpr_students, or a layout's scores = columns)",
+     FORM_INTERNAL, vpr_dist_cols,
      N(vpr_dist_cols), NULL, 0, NULL, NULL, NULL},
     {"vpr_scales", "ВПР, шкалы перевода баллов в отметки",
      "the year's conversion scale of each ВПР work: the lowest primary score of 3, 4, 5 "
@@ -430,6 +431,11 @@ const struct form *form_reference(const struct form *f)
     for (size_t i = 0; f && i < N(ref); i++)
         if (strcmp(ref[i][0], f->name) == 0) return form_find(ref[i][1]);
     return NULL;
+}
+
+int form_layout_only(const struct form *f)
+{
+    return f && f->kind == FORM_INTERNAL && strcmp(f->name, "vpr_dist") == 0;
 }
 
 /* soko_forms followed by the defined forms, or NULL while none is defined */

@@ -149,6 +149,9 @@ const char *const *form_into(const struct form *f);
  * [reference]: vpr → vpr_reference), or NULL: its rows belong to the import, and are
  * undone with it. */
 const struct form *form_reference(const struct form *f);
+/* 1 for a form soko writes itself (FORM_INTERNAL) that a layout may also write from a
+ * report of its own: vpr_dist (the histograms of «Распределение первичных баллов»). */
+int form_layout_only(const struct form *f);
 /* Index of the column whose name or alias matches `header` by form_header_key, or -1. */
 int form_col_match(const struct form *f, const char *header);
 

@@ -18,7 +18,7 @@
 
 enum src_kind { SRC_NONE, SRC_COLUMN, SRC_CONST, SRC_PERCENT, SRC_LEFT, SRC_MAP, SRC_TITLE,
                 SRC_LOGIN, SRC_NUMBER, SRC_GROUP, SRC_COUNT, SRC_LEVEL, SRC_LABEL, SRC_PARENT,
-                SRC_TASK_LABEL, SRC_TASK_VALUE, SRC_TASK_MAX };
+                SRC_TASK_LABEL, SRC_TASK_VALUE, SRC_TASK_MAX, SRC_SCORES, SRC_SCALE };
 
 struct mapping {
     char *from, *to;
@@ -86,6 +86,9 @@ struct layout {
     int tasks_auto;           /* tasks = auto: columns «N (Mб)» are tasks */
     int tasks_columns;        /* tasks = columns: each task column a row of the form */
     size_t cur_task;          /* tasks = columns: the task column of the row being read */
+    int scores_columns;       /* scores = columns: a column per primary score */
+    struct score_col { int score, field; } *score;
+    size_t nscores;
     struct task_col { char *label; int max; int field; } *task;
     size_t ntasks;
     char *description;
@@ -154,6 +157,7 @@ void layout_free(struct layout *p)
     free(p->gcol);
     for (size_t k = 0; k < p->ntasks; k++) free(p->task[k].label);
     free(p->task);
+    free(p->score);
     for (size_t i = 0; i < p->nskips; i++) {
         free(p->skips[i].column);
         free(p->skips[i].value);
@@ -172,6 +176,7 @@ void layout_free(struct layout *p)
 static const char *const dup_choices[] = {"error", "first", NULL};
 static const char *const sheets_choices[] = {"one", "all", NULL};
 static const char *const tasks_choices[] = {"none", "auto", "columns", NULL};
+static const char *const scores_choices[] = {"none", "columns", NULL};
 
 /* The keys of [layout] ([profile] is its name before 0.2), typed (deffile.h). */
 static const struct deffile_key layout_keys[] = {
@@ -185,6 +190,7 @@ static const struct deffile_key layout_keys[] = {
     {"wide", DF_TEXT, 0, 0, 0, NULL, N_("the form column named by each group of columns")},
     {"sheets", DF_CHOICE, 0, 0, 0, sheets_choices, NULL},
     {"tasks", DF_CHOICE, 0, 0, 0, tasks_choices, NULL},
+    {"scores", DF_CHOICE, 0, 0, 0, scores_choices, NULL},
     {"absent", DF_OTHER, DF_REPEAT, 0, 0, NULL, N_("COLUMN = VALUE, VALUE...")},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
@@ -329,6 +335,28 @@ static size_t parse_source(struct layout *p, const struct deffile *df, const str
             return 1;
         }
         s->kind = v[5] == 'l' ? SRC_TASK_LABEL : v[5] == 'v' ? SRC_TASK_VALUE : SRC_TASK_MAX;
+    } else if ((r = keyword(v, "score")) && (keyword(r, "percents") || strcmp(r, "counts") == 0)) {
+        if (!p->scores_columns) {
+            deffile_bad(d, df, sec, kv, NULL, "'%s' with scores = columns in [layout]", v);
+            return 1;
+        }
+        s->kind = SRC_SCORES;
+        const char *of = keyword(r, "percents");
+        if (of) {
+            const char *t = keyword(of, "of");
+            if (!t || !*t) {
+                deffile_bad(d, df, sec, kv, NULL, "'score percents of TOTAL_COLUMN' or 'score "
+                            "counts'");
+                return 1;
+            }
+            s->total = trimmed(t);
+        }
+    } else if (strcmp(v, "scale") == 0) {
+        if (!p->scores_columns) {
+            deffile_bad(d, df, sec, kv, NULL, "'scale' with scores = columns in [layout]");
+            return 1;
+        }
+        s->kind = SRC_SCALE;
     } else if ((r = keyword(v, "level")) && p->parent) {
         s->kind = SRC_LEVEL;
         s->column = trimmed(r);
@@ -464,7 +492,7 @@ static size_t layout_parse(struct layout *p, const struct deffile *df, struct so
     if (fk) {
         p->form = form_find(fk->value);
         p->form_line = fk->line;
-        if (!p->form || p->form->kind == FORM_INTERNAL) {
+        if (!p->form || (p->form->kind == FORM_INTERNAL && !form_layout_only(p->form))) {
             deffile_bad(d, df, head, fk, NULL, "one of schools, clusters, context, vpr, "
                                               "vpr_students, oge, ege, ege_students, rdr, "
                                               "olympiad, admissions (a form a layout can "
@@ -475,11 +503,19 @@ static size_t layout_parse(struct layout *p, const struct deffile *df, struct so
     }
     if (typed) return bad;
     p->keep_first = deffile_choice(head, "duplicates", dup_choices, 0) == 1;
+    if (p->form && form_layout_only(p->form) &&
+        deffile_choice(head, "scores", scores_choices, 0) != 1) {
+        deffile_bad(d, df, head, fk, NULL, "a form a layout can import; %s is written from a "
+                    "report of its own only with scores = columns", p->form->name);
+        p->form = NULL;
+        bad++;
+    }
     p->pct_tolerance = deffile_real(head, "percent_tolerance", 0.05);
     p->header_rows = (long)deffile_real(head, "header_rows", 1);
     p->all_sheets = deffile_choice(head, "sheets", sheets_choices, 0) == 1;
     p->tasks_auto = deffile_choice(head, "tasks", tasks_choices, 0) == 1;
     p->tasks_columns = deffile_choice(head, "tasks", tasks_choices, 0) == 2;
+    p->scores_columns = deffile_choice(head, "scores", scores_choices, 0) == 1;
     const char *desc = deffile_get(head, "description", NULL);
     if (desc) p->description = xstrdup(desc);
     const struct deffile_kv *wk = deffile_kv(head, "wide");
@@ -726,6 +762,8 @@ int layout_header_cell(const struct layout *p, const char *text)
 }
 
 static void bind_tasks(struct layout *p, char *const *fields, size_t n);
+static void bind_scores(struct layout *p, char *const *fields, size_t n, const char *file,
+                        long line, struct soko_diag *d);
 
 int layout_bind_header(struct layout *p, char *const *fields, size_t n, const char *file,
                         long line, struct soko_diag *d)
@@ -751,6 +789,7 @@ int layout_bind_header(struct layout *p, char *const *fields, size_t n, const ch
             soko_diag_add(d, file, line, 0, _("no column '%s' (layout %s, absent); expected it in "
                                             "the header"), p->absents[i].column, p->name);
     bind_tasks(p, fields, n);
+    bind_scores(p, fields, n, file, line, d);
     if (p->tasks_columns && !p->ntasks)
         soko_diag_add(d, file, line, 0, _("no task column in the header (layout %s, tasks = "
                       "columns); expected columns headed by the tasks' numbers: 1, 2, 9(1), 2К1 "
@@ -825,6 +864,63 @@ static int task_column(const char *h, char **label)
         q = strchr(q, ' ');
     }
     return -1;
+}
+
+/* scores = columns: the columns that no source names and whose header is a primary
+ * score, bare («0», «12») or after a super-header's text («Распределение первичных
+ * баллов 12»). */
+static void bind_scores(struct layout *p, char *const *fields, size_t n, const char *file,
+                        long line, struct soko_diag *d)
+{
+    free(p->score);
+    p->score = NULL;
+    p->nscores = 0;
+    if (!p->scores_columns) return;
+    for (size_t i = 0; i < n; i++) {
+        int named = 0;
+        for (size_t j = 0; j < p->form->ncols && !named; j++)
+            named = p->src[j].field == (int)i || p->src[j].total_field == (int)i;
+        for (size_t k = 0; k < p->nskips && !named; k++) named = p->skips[k].field == (int)i;
+        if (named) continue;
+        const char *h = strrchr(fields[i], ' ');
+        h = h ? h + 1 : fields[i];
+        while (*h == ' ') h++;
+        size_t k = strspn(h, "0123456789");
+        if (!k || k > 3 || h[k]) continue;
+        int sc = atoi(h);
+        for (size_t q = 0; q < p->nscores; q++)
+            if (p->score[q].score == sc) {
+                char l1[8], l2[8];
+                soko_diag_add(d, file, line, (long)i + 1, _("columns %s and %s are both headed by "
+                              "the primary score %d (layout %s, scores = columns); expected "
+                              "each score once"), col_letters(p->score[q].field + 1, l1),
+                              col_letters((long)i + 1, l2), sc, p->name);
+                break;
+            }
+        p->score = xrealloc(p->score, (p->nscores + 1) * sizeof *p->score);
+        p->score[p->nscores++] = (struct score_col){sc, (int)i};
+    }
+    if (!p->nscores) {
+        soko_diag_add(d, file, line, 0, _("no column of a primary score in the header (layout "
+                      "%s, scores = columns); expected columns headed 0, 1, 2, ..."), p->name);
+        return;
+    }
+    /* a histogram has every score from 0 up: «2»…«5» of the marks are not one */
+    int *seen = xcalloc(p->nscores, sizeof *seen), gap = 0;
+    for (size_t q = 0; q < p->nscores; q++)
+        if ((size_t)p->score[q].score < p->nscores) seen[p->score[q].score] = 1;
+    for (size_t q = 0; q < p->nscores; q++) gap |= !seen[q];
+    free(seen);
+    if (gap) {
+        struct sbuf b = SBUF_INIT;
+        for (size_t q = 0; q < p->nscores && q < 12; q++)
+            sbuf_printf(&b, "%s%d", q ? ", " : "", p->score[q].score);
+        if (p->nscores > 12) sbuf_adds(&b, ", ...");
+        soko_diag_add(d, file, line, p->score[0].field + 1, _("the columns of primary scores are "
+                      "headed %s (layout %s, scores = columns); expected every score from 0 up: "
+                      "0, 1, 2, ..."), b.s, p->name);
+        sbuf_free(&b);
+    }
 }
 
 /* tasks = auto: the header's task columns, after the others are bound; tasks =
@@ -1179,6 +1275,84 @@ static int parse_num(const char *v, double *x)
     return o > 0 && !*end && !errno && *x == *x;
 }
 
+/* scores = columns: the histogram as a JSON array of counts, scores 0 to the highest
+ * column (a score without a column: 0), from counts or from percentages of the total
+ * (apportioned by largest remainders, so that they add up to it). An empty cell or a
+ * marker is 0. Returns 0, or -1 after an error. */
+static int score_list(const struct layout *p, const struct source *s, char *const *fields,
+                      size_t n, struct sbuf *out, const char *file, long line, struct soko_diag *d)
+{
+    int top = 0;
+    for (size_t q = 0; q < p->nscores; q++)
+        if (p->score[q].score > top) top = p->score[q].score;
+    double *x = xcalloc((size_t)top + 1, sizeof *x), sum = 0, total = 0;
+    long *cnt = xcalloc((size_t)top + 1, sizeof *cnt);
+    int bad = 0;
+    for (size_t q = 0; q < p->nscores; q++) {
+        int f = p->score[q].field;
+        const char *v = (size_t)f < n ? fields[f] : "";
+        char *t = trimmed(v);
+        double y = 0;
+        if (*t && !is_marker(p, t) &&
+            (!parse_num(t, &y) || y < 0 || (s->total ? y > 100 : y != floor(y)))) {
+            soko_diag_add(d, file, line, f + 1, s->total
+                          ? _("the share of primary score %d: '%s' is not a percentage; expected "
+                              "a number 0..100")
+                          : _("the number with primary score %d: '%s' is not a whole number; "
+                              "expected a count of participants"), p->score[q].score, t);
+            bad = 1;
+        }
+        free(t);
+        x[p->score[q].score] = y;
+        sum += y;
+    }
+    if (!bad && s->total) {
+        int tf = s->total_field;
+        if (!parse_num(fields[tf], &total) || total < 0 || total != floor(total)) {
+            soko_diag_add(d, file, line, tf + 1, _("%s: '%s' is not a whole number; expected the "
+                          "total for the percentages"), s->total, fields[tf]);
+            bad = 1;
+        } else if (total > 0 && fabs(sum - 100.0) > p->pct_tolerance * (double)p->nscores + 1e-9) {
+            soko_diag_add(d, file, line, p->score[0].field + 1,
+                          _("the shares of the primary scores add up to %.2f; expected 100 within "
+                            "rounding (±%.2f), so that the counts add up to %s = %.0f"), sum,
+                          p->pct_tolerance * (double)p->nscores, s->total, total);
+            bad = 1;
+        } else if (total > 0) {
+            double *rem = xcalloc((size_t)top + 1, sizeof *rem);
+            long given = 0;
+            for (int k = 0; k <= top; k++) {
+                double exact = x[k] / sum * total;
+                cnt[k] = (long)floor(exact);
+                rem[k] = exact - (double)cnt[k];
+                given += cnt[k];
+            }
+            for (long left = (long)total - given; left > 0; left--) {
+                int best = 0;
+                for (int k = 1; k <= top; k++)
+                    if (rem[k] > rem[best]) best = k;
+                cnt[best]++;
+                rem[best] = -1;
+            }
+            free(rem);
+        }
+    } else if (!bad)
+        for (int k = 0; k <= top; k++) cnt[k] = (long)x[k];
+    if (!bad) {
+        sbuf_addc(out, '[');
+        for (int k = 0; k <= top; k++) sbuf_printf(out, "%s%ld", k ? "," : "", cnt[k]);
+        sbuf_addc(out, ']');
+    }
+    free(x);
+    free(cnt);
+    return bad ? -1 : 0;
+}
+
+int layout_is_scale(const struct layout *p, size_t j)
+{
+    return j < p->form->ncols && p->src[j].kind == SRC_SCALE;
+}
+
 enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
                                  const char **out, long *outcol, struct sbuf *scratch,
                                  const char *file, long line, struct soko_diag *d)
@@ -1262,6 +1436,11 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
             break;
         }
         case SRC_TASK_VALUE: sbuf_adds(scratch, v); break;
+        case SRC_SCALE: break;          /* the loader's: from the store's conversion scale */
+        case SRC_SCORES:
+            if (score_list(p, s, fields, n, scratch, file, line, d) != 0) off[j] = (size_t)-1;
+            outcol[j] = p->nscores ? p->score[0].field + 1 : 0;
+            break;
         case SRC_TASK_MAX: {
             const struct layout *t = p->parent ? p->parent : p;
             if (t->task[t->cur_task].max > 0) sbuf_printf(scratch, "%d", t->task[t->cur_task].max);

@@ -93,6 +93,13 @@ int layout_set_titles(struct layout *p, char *const *lines, const long *line_nos
  * (edu…/sch…, lower case) that the loader turns into the school's code. */
 int layout_is_login(const struct layout *p, size_t j);
 
+/* scores = columns (form vpr_dist, the report «Распределение первичных баллов»): the
+ * columns headed by a primary score are the histogram (`score percents of TOTAL` or
+ * `score counts`: a JSON array of counts). layout_is_scale(p, j): column j is given by
+ * `scale` — its mapped text is empty, and the loader fills it from the store's
+ * conversion scale (the marks' lowest scores). */
+int layout_is_scale(const struct layout *p, size_t j);
+
 /* [reference]: the layout of the rows that are not schools' (LAYOUT_NONSCHOOL: the
  * country, the region, the municipality), whose form is one of reference figures
  * (vpr_reference); NULL when the layout has none. It is bound with its parent's

@@ -484,6 +484,7 @@ struct ctx {
     size_t nhrows;
     char login_id[256];       /* the school of the row's login (layout `login`) */
     char mark_text[8];        /* a mark from the conversion scale */
+    char scale_buf[64];       /* a layout's `scale`: the marks' lowest scores, as JSON */
     double *tpoints;          /* the current row's points per task column */
     size_t ntasks;
     char **htop, **hbot;      /* a header over rows: each column's top and bottom text */
@@ -1693,6 +1694,34 @@ static void check_row(struct ctx *c)
     }
 }
 
+/* `scale` (a layout's vpr_dist): the marks' lowest primary scores of the row's work
+ * from the store's conversion scale (vpr_scales), as {"3":7,"4":12,"5":17}; "{}" when
+ * the store has none (counted: the boundaries of those works are unknown). The row's
+ * year, grade and subject are parsed before (they come first in the form). */
+static char *scale_text(struct ctx *c, const struct load_row *r)
+{
+    const struct form *f = c->form;
+    const struct load_cell *y = &r->cells[form_col_index(f, "year")],
+                           *g = &r->cells[form_col_index(f, "grade")],
+                           *s = &r->cells[form_col_index(f, "subject")];
+    int sc[4], found = 0;
+    if (y->present && g->present && s->present && c->sink && c->sink->scale)
+        found = c->sink->scale(c->sink->ctx, y->i, g->i, s->s, sc);
+    if (found > 0)
+        snprintf(c->scale_buf, sizeof c->scale_buf, "{\"3\":%d,\"4\":%d,\"5\":%d}", sc[1], sc[2],
+                 sc[3]);
+    else {
+        snprintf(c->scale_buf, sizeof c->scale_buf, "{}");
+        if (y->present && g->present && s->present) {
+            c->st->no_scale++;
+            if (!*c->st->no_scale_work)
+                snprintf(c->st->no_scale_work, sizeof c->st->no_scale_work, "%lld, %lld, %.80s",
+                         y->i, g->i, s->s);
+        }
+    }
+    return c->scale_buf;
+}
+
 /* "«Вся выборка» (russia)" into the list of the reference rows read, once each. */
 static void reference_seen(struct load_stats *st, const char *label, const char *level)
 {
@@ -1816,6 +1845,7 @@ static void check_mapped(struct ctx *c, long line)
         long fcol = c->pcol[j];
         /* the mapped texts are ours (the layout's scratch): normalised and parsed in place */
         char *t = c->lay ? (char *)mapped[j] : c->map[j] >= 0 ? c->data.s + c->off[c->map[j]] : NULL;
+        if (c->lay && layout_is_scale(c->lay, j)) t = scale_text(c, &r);
         if (t) {
             int had = *t != '\0';
             text_normalize(t, (col->flags & COL_KEY) ? TEXT_ONE_LINE : TEXT_KEEP_LINES);
@@ -2719,7 +2749,7 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     if (!opts.dedup_mem) opts.dedup_mem = DEFAULT_DEDUP_MEM;
     memset(st, 0, sizeof *st);
     size_t errs0 = d->total;
-    if (f->kind == FORM_INTERNAL) {
+    if (f->kind == FORM_INTERNAL && !(o && o->layout && form_layout_only(f))) {
         soko_diag_add(d, path, 0, 0, _("form %s is written by soko itself and cannot be imported"),
                       f->name);
         return SOKO_EUSAGE;

@@ -187,6 +187,9 @@ struct load_stats {
     long nreference_lines;    /* the source rows they came from, the first of them: */
     long reference_line[LOAD_NLINES];
     long empty_tasks;         /* tasks = columns: task cells empty or a marker (no row) */
+    long no_scale;            /* a layout's `scale`: rows of works without a conversion
+                                 scale in the store (the marks' lowest scores unknown) */
+    char no_scale_work[128];  /* the first of those works: "2023, 5, Математика" */
 };
 
 int load_file(const char *path, const struct form *f, const struct load_opts *o,

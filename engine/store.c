@@ -1895,6 +1895,24 @@ int store_import_commit(struct store *s, const char *sha256, long rows, long lon
             sqlite3_bind_int64(h, 2, s->import_id);
             whole = sqlite3_step(h) == SQLITE_ROW && sqlite3_column_int(h, 0) == 1;
             sqlite3_finalize(h);
+            if (!whole) break;
+            /* and the same values: a row may take a value from the store (the marks'
+               lowest scores of a histogram from a conversion scale imported since) */
+            struct sbuf q = SBUF_INIT, cols = SBUF_INIT;
+            for (size_t c = 0; c < tf[i]->ncols; c++)
+                sbuf_printf(&cols, "%s%s", c ? ", " : "", tf[i]->cols[c].name);
+            sbuf_printf(&q, "SELECT 1 FROM (SELECT %s FROM %s WHERE import_id = ?2 EXCEPT SELECT "
+                            "%s FROM hist_%s WHERE import_id = ?1 AND replaced_by = ?2) LIMIT 1",
+                        cols.s, tf[i]->name, cols.s, tf[i]->name);
+            if (sqlite3_prepare_v2(s->db, q.s, -1, &h, NULL) != SQLITE_OK) whole = 0;
+            else {
+                sqlite3_bind_int64(h, 1, prev);
+                sqlite3_bind_int64(h, 2, s->import_id);
+                whole = sqlite3_step(h) == SQLITE_DONE;
+                sqlite3_finalize(h);
+            }
+            sbuf_free(&q);
+            sbuf_free(&cols);
         }
         if (whole) *same_as = prev;
     }

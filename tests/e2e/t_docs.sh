@@ -34,7 +34,7 @@ for p in *.ini; do
   has out "${p%.ini}.csv: ok"
   n=$((n + 1))
 done
-[ "$n" = 9 ] || fail "expected the 9 examples of docs/layouts.md, found $n"
+[ "$n" = 10 ] || fail "expected the 10 examples of docs/layouts.md, found $n"
 has_olymp=$(soko check olympiad olympiad_region.csv --layout ./olympiad_region.ini)
 echo "$has_olymp" | grep -qF "1 record skipped" || fail "olympiad example: totals row not skipped"
 echo "$has_olymp" | grep -qF "1 record with suppressed values not stored (lines 4)" || fail "olympiad example: suppressed row"
@@ -61,6 +61,9 @@ run 0 --db d2.db import schools reg2.csv
 run 0 --db d2.db import vpr_tasks task_columns.csv --layout ./task_columns.ini
 [ "$(sqlite3 d2.db "select group_concat(school_id||':'||task||':'||points, ' ') from (select * from vpr_tasks order by school_id, task)")" = "edu220001:1:42.0 edu220001:2:65.0 edu220001:3.1:25.0 edu220002:1:3.0 edu220002:3.1:2.0" ] ||
   fail "task columns example: not stored as expected"
+run 0 --db d2.db import vpr_dist score_columns.csv --layout ./score_columns.ini
+[ "$(sqlite3 d2.db "select scores from vpr_dist where school_id = 'edu220001'")" = "[1,2,3,1]" ] ||
+  fail "score columns example: not stored as expected"
 soko check ege ege_wide.csv --layout ./ege_wide.ini | grep -qF "1 group of empty cells (a subject nobody took) gave no row" ||
   fail "wide example: the subject nobody took"
 soko check vpr_students pupils_class.csv --layout ./pupils_class.ini | grep -qF "1 pupil marked absent is not a participant" ||

@@ -148,6 +148,37 @@ run 0 --db t.db undo "$last"
 [ "$(q t.db "select count(*) from vpr_tasks") $(q t.db "select count(*) from vpr_reference_tasks")" = "0 0" ] ||
   fail "undo left rows of the task report"
 
+# --- ФИС ОКО «Распределение первичных баллов»: each school's row its work's histogram
+# (vpr_dist), counts back from the shares; the marks' lowest scores from the scale
+reg h.db
+run 0 --db h.db import vpr_dist x/fisoko_scores.xlsx --layout fisoko_scores
+has out "fisoko_scores.xlsx: imported 2 rows from 3 records"
+has out "fisoko_scores.xlsx: 2 histograms stored without the marks' lowest scores: the store holds no conversion scale of their works (the first: 2023, 5, Математика; form vpr_scales), so the objectivity rules cannot test them; import the scales, then this file again"
+has out "fisoko_scores.xlsx: 1 row is not a school's and was not stored («Вся выборка»; lines 7)"
+[ "$(q h.db "select group_concat(school_id||':'||n||':'||scores||':'||mark_min, ' ') from (select * from vpr_dist order by school_id)")" = '1:7:[1,2,0,1,1,1,0,0,1]:{} 2:3:[0,0,0,1,0,1,0,1,0]:{}' ] ||
+  fail "histograms from the report: $(q h.db 'select * from vpr_dist')"
+printf 'year,grade,subject,max_score,min3,min4,min5\n2023,5,Математика,8,2,4,7\n' > scale.csv
+run 0 --db h.db import vpr_scales scale.csv
+# the same file again: the scale now gives the boundaries, so it is not «unchanged»
+run 0 --db h.db import x/fisoko_scores.xlsx
+has out "fisoko_scores.xlsx: ФИС ОКО «Распределение первичных баллов» (% of the participants per primary score), 2023, 5, Математика → vpr_dist (layout fisoko_scores)"
+grep -qF "without the marks' lowest scores" out && fail "the scale was not used"
+[ "$(q h.db "select group_concat(distinct mark_min) from vpr_dist")" = '{"3":2,"4":4,"5":7}' ] ||
+  fail "the marks' lowest scores not taken from the scale: $(q h.db 'select * from vpr_dist')"
+run 0 --db h.db import x/fisoko_scores.xlsx
+has out "fisoko_scores.xlsx: unchanged: the same file is stored as import"
+# vpr_dist is soko's own otherwise; shares that do not add up refuse the file
+run 2 --db h.db import vpr_dist x/vpr_plain.xlsx
+has err "unknown form 'vpr_dist'"
+{ printf 'ВПР 2023. 5 класс;;;;\r\nПредмет: Математика;;;;\r\n'
+  printf 'Группы участников;Кол-во участников;Распределение первичных баллов;;\r\n;;0;1;2\r\n'
+  printf '(edu220001) МБОУ «СОШ № 1»;10;10;20;50\r\n'; } > badscores.csv
+run 1 --db h.db import vpr_dist badscores.csv --layout fisoko_scores
+has err "badscores.csv:5:C: the shares of the primary scores add up to 80.00; expected 100 within rounding (±0.15), so that the counts add up to Кол-во участников = 10"
+sed 's/;10;10;20;50/;10;10;20;много/' badscores.csv > badscores2.csv
+run 1 --db h.db import vpr_dist badscores2.csv --layout fisoko_scores
+has err "badscores2.csv:5:E: the share of primary score 2: 'много' is not a percentage; expected a number 0..100"
+
 # --- РЦОИ: ЕГЭ per school, one group of columns per subject (wide)
 reg w.db
 run 0 --db w.db import ege x/rcoi_ege.xlsx --layout rcoi_ege_wide
@@ -197,6 +228,14 @@ has out "vsosh_rating.xlsx: ВсОШ stage rating, one sheet per subject (status
 [ "$(q auto.db "select group_concat(form, ' ') from (select form from imports order by id)")" = "schools vpr ege olympiad" ] ||
   fail "the registry was not imported first"
 [ "$(dump auto.db | grep -c 'INSERT INTO vpr ')" = 2 ] || fail "the ФИС ОКО rows"
+# the plan and the scale before the task and score reports they are checked against
+mkdir -p exports2
+cp x/fisoko_tasks.xlsx x/fisoko_scores.xlsx plan.csv scale.csv schools.csv exports2/
+run 0 --db auto3.db import exports2/fisoko_tasks.xlsx exports2/fisoko_scores.xlsx exports2/plan.csv exports2/scale.csv exports2/schools.csv
+[ "$(q auto3.db "select group_concat(form, ' ') from (select form from imports order by id)")" = "schools vpr_plan vpr_scales vpr_dist vpr_tasks" ] ||
+  fail "the plan and the scale were not imported first: $(q auto3.db 'select form from imports order by id')"
+[ "$(q auto3.db "select count(*) from vpr_tasks") $(q auto3.db "select count(*) from vpr_reference_tasks") $(q auto3.db "select count(distinct mark_min) from vpr_dist")" = "7 12 1" ] ||
+  fail "the task and score reports from the folder"
 # a folder imports the same way (its files by name); the same bytes: unchanged
 run 0 --db auto.db import exports
 has out "fisoko_stats.xlsx: unchanged: the same file is stored as import #2"

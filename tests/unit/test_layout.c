@@ -465,6 +465,48 @@ static void test_task_columns(void **state)
     soko_diag_free(&d);
 }
 
+/* scores = columns: the histogram from the score columns (0 up, no gap), counts from
+ * percentages by largest remainders; vpr_dist only with scores = columns */
+static void test_score_columns(void **state)
+{
+    (void)state;
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    static const char text[] = "[layout]\nform = vpr_dist\nscores = columns\nsuppressed = -\n"
+                               "[columns]\nyear = const 2023\ngrade = const 5\n"
+                               "subject = const Математика\nschool_id = ОО\nn = N\n"
+                               "scores = score percents of N\nmark_min = scale\n";
+    struct layout *p = load(text, &d);
+    assert_non_null(p);
+    struct mapped m = {0};
+    /* 3 participants, a third each: 33.3 × 3 = 99.9, the counts still add up to 3 */
+    map(p, "ОО,N,Баллы 0,Баллы 1,Баллы 2,Баллы 3", "1,3,33.3,,33.3,33.3", &m, &d);
+    assert_int_equal(m.kind, LAYOUT_ROW);
+    assert_string_equal(col(&m, "vpr_dist", "scores"), "[1,0,1,1]");
+    assert_true(layout_is_scale(p, (size_t)form_col_index(form_find("vpr_dist"), "mark_min")));
+    map(p, "ОО,N,0,1,2", "1,10,10,20,50", &m, &d);
+    assert_int_equal(m.kind, LAYOUT_ERROR);
+    assert_true(diag_has(&d, "the shares of the primary scores add up to 80.00"));
+    /* «2»…«5» of the marks are no histogram */
+    char hb[128], *hf[8];
+    snprintf(hb, sizeof hb, "ОО,N,Отметки 2,Отметки 3,Отметки 4,Отметки 5");
+    size_t nh = split(hb, hf);
+    assert_int_equal(layout_bind_header(p, hf, nh, "in.csv", 1, &d), SOKO_EINPUT);
+    assert_true(diag_has(&d, "in.csv:1:C: the columns of primary scores are headed 2, 3, 4, 5 "
+                             "(layout p, scores = columns); expected every score from 0 up"));
+    sbuf_free(&m.scratch);
+    layout_free(p);
+    soko_diag_free(&d);
+    /* vpr_dist without scores = columns; score sources without it */
+    soko_diag_init(&d, 0);
+    assert_null(load("[layout]\nform = vpr_dist\n[columns]\nyear = Год\n", &d));
+    assert_true(diag_has(&d, "vpr_dist is written from a report of its own only with scores = "
+                             "columns"));
+    assert_null(load("[layout]\nform = vpr\n[columns]\nyear = Год\nm2 = score counts\n", &d));
+    assert_true(diag_has(&d, "'score counts' with scores = columns in [layout]"));
+    soko_diag_free(&d);
+}
+
 /* wide = subject: one row per group of columns, none for a group of markers */
 static void test_wide_groups(void **state)
 {
@@ -576,7 +618,7 @@ int main(void)
         cmocka_unit_test(test_refused_at_load),     cmocka_unit_test(test_lookup_by_name),
         cmocka_unit_test(test_titles_login_number), cmocka_unit_test(test_wide_groups),
         cmocka_unit_test(test_counts),              cmocka_unit_test(test_reference),
-        cmocka_unit_test(test_task_columns),
+        cmocka_unit_test(test_task_columns),        cmocka_unit_test(test_score_columns),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
