@@ -371,7 +371,7 @@ static void print_left_out(struct cli *c, const char *path, const struct form *f
         for (long i = 0; i < st->nreference_lines && i < LOAD_NLINES; i++)
             sbuf_printf(&b, "%s %ld", i ? "," : "", st->reference_line[i]);
         if (st->nreference_lines > LOAD_NLINES) sbuf_adds(&b, ", ...");
-        const struct form *rf = form_reference(f);
+        const struct form *rf = form_also(f);
         cli_summary(c, P_("%s: %ld row of reference figures (the country, the region, the "
                           "municipality) read into %s: %s; lines%s\n",
                           "%s: %ld rows of reference figures (the country, the region, the "

@@ -304,6 +304,24 @@ static const struct form_col vpr_tasks_cols[] = {
      "different one)"},
 };
 
+/* A work's comparison with the journal marks, from a report of its own (ФИС ОКО
+ * «Сравнение отметок с отметками по журналу"): applied to the work's stored vpr row. */
+static const struct form_col vpr_journal_cols[] = {
+    C_YEAR(KEY), C_SCHOOL(SCHOOL), C_GRADE(KEY), C_SUBJECT(KEY),
+    C_COUNT("participants", "участников|количество участников|кол-во участников|всего", 0,
+            "participants (optional; must be the stored work's)"),
+    C_COUNT("lowered", "понизили", REQ, "ВПР mark below the journal mark"),
+    C_COUNT("confirmed", "подтвердили", REQ, "ВПР mark equal to the journal mark"),
+    C_COUNT("raised", "повысили", REQ, "ВПР mark above the journal mark"),
+};
+static const struct form_check vpr_journal_checks[] = {
+    {CHECK_SUM_EQ, {"lowered", "confirmed", "raised", "participants", NULL},
+     "lowered+confirmed+raised = participants, when given",
+     /* xgettext:c-format */
+     N_("the comparison with journal marks adds up to %lld, but the participants are %lld"),
+     {0, 0}, NULL},
+};
+
 static const struct enum_val ref_levels[] = {
     {"russia", "Россия|РФ|Российская Федерация|вся выборка"},
     {"region", "регион|субъект|субъект РФ"},
@@ -402,13 +420,19 @@ static const struct form forms_list[] = {
      "year,level,grade,subject,task,name,completion,participants\n"
      "2024,russia,6,Математика,1,,68.5,\n2024,russia,6,Математика,9(1),,41.0,\n"
      "2024,region,6,Математика,1,Санкт-Петербург,71.2,41000\n", NULL, NULL},
+    {"vpr_journal", "ВПР, сравнение отметок с отметками по журналу",
+     "a ВПР work's comparison of the marks with the journal marks, applied to its stored "
+     "results", FORM_ROWS, vpr_journal_cols, N(vpr_journal_cols), vpr_journal_checks,
+     N(vpr_journal_checks),
+     "year,school_id,grade,subject,participants,lowered,confirmed,raised\n"
+     "2024,344,5,Математика,50,6,40,4\n", NULL, NULL},
 };
 
 const struct form *const soko_forms[] = {
     &forms_list[0], &forms_list[1], &forms_list[2], &forms_list[3], &forms_list[4],
     &forms_list[5], &forms_list[6], &forms_list[7], &forms_list[8], &forms_list[9],
     &forms_list[10], &forms_list[11], &forms_list[12], &forms_list[13], &forms_list[14],
-    &forms_list[15], &forms_list[16], NULL};
+    &forms_list[15], &forms_list[16], &forms_list[17], NULL};
 
 const char *const *form_into(const struct form *f)
 {
@@ -424,10 +448,11 @@ const char *const *form_into(const struct form *f)
     return NULL;
 }
 
-const struct form *form_reference(const struct form *f)
+const struct form *form_also(const struct form *f)
 {
     static const char *const ref[][2] = {{"vpr", "vpr_reference"},
-                                         {"vpr_tasks", "vpr_reference_tasks"}};
+                                         {"vpr_tasks", "vpr_reference_tasks"},
+                                         {"vpr_journal", "vpr"}};
     for (size_t i = 0; f && i < N(ref); i++)
         if (strcmp(ref[i][0], f->name) == 0) return form_find(ref[i][1]);
     return NULL;
@@ -494,6 +519,14 @@ const char *form_notes(const struct form *f)
          "reports: figures to compare with, not schools. The shares must add up to 100 within "
          "the rounding (±1). The shipped layout fisoko_marks_report reads them from the report "
          "with its schools (its [reference] section, docs/layouts.md), in the same import."},
+        {"vpr_journal",
+         "Each row gives the comparison of a work whose ВПР results are stored (form vpr, "
+         "imported before it, or before it in the same command): the work's vpr row keeps its "
+         "marks and takes `lowered`, `confirmed` and `raised` (the import's own; undone with it, "
+         "which gives the row back as it was). A work without stored results is refused by its "
+         "line, as is a `participants` other than the stored one. A work whose results come "
+         "from a per-student file has its comparison from the pupils' journal marks: a report "
+         "that agrees changes nothing, one that differs is refused."},
         {"vpr_reference_tasks",
          "Every task must be a task of the work's plan (`vpr_plan`). The district's own "
          "completion is pooled from its schools' rows; a `district` row here is used only for a "

@@ -145,10 +145,11 @@ const char *form_notes(const struct form *f);
  * (vpr_students: vpr, vpr_dist, vpr_tasks; ege_students: ege); NULL for other forms. Its own
  * rows are stored only where the loader says (vpr_students with keep_students). */
 const char *const *form_into(const struct form *f);
-/* The form of the reference figures an import of f may also write (a layout's
- * [reference]: vpr → vpr_reference), or NULL: its rows belong to the import, and are
- * undone with it. */
-const struct form *form_reference(const struct form *f);
+/* The other form an import of f may also write, or NULL: a layout's [reference] rows
+ * (vpr → vpr_reference, vpr_tasks → vpr_reference_tasks), or the stored rows a form
+ * updates (vpr_journal → vpr). Those rows belong to the import, and are undone with
+ * it. */
+const struct form *form_also(const struct form *f);
 /* 1 for a form soko writes itself (FORM_INTERNAL) that a layout may also write from a
  * report of its own: vpr_dist (the histograms of «Распределение первичных баллов»). */
 int form_layout_only(const struct form *f);

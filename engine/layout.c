@@ -18,7 +18,8 @@
 
 enum src_kind { SRC_NONE, SRC_COLUMN, SRC_CONST, SRC_PERCENT, SRC_LEFT, SRC_MAP, SRC_TITLE,
                 SRC_LOGIN, SRC_NUMBER, SRC_GROUP, SRC_COUNT, SRC_LEVEL, SRC_LABEL, SRC_PARENT,
-                SRC_TASK_LABEL, SRC_TASK_VALUE, SRC_TASK_MAX, SRC_SCORES, SRC_SCALE };
+                SRC_TASK_LABEL, SRC_TASK_VALUE, SRC_TASK_MAX, SRC_SCORES, SRC_SCALE,
+                SRC_ROW };
 
 struct mapping {
     char *from, *to;
@@ -45,6 +46,7 @@ struct source {
     char **values;            /* COUNT COLUMN = V1, V2: the values counted */
     size_t nvalues;
     int parent_j;             /* PARENT: the parent layout's column of the same name */
+    int from_block;           /* blocks: the source is the block's label (`login block`) */
 };
 
 struct skip {
@@ -86,6 +88,16 @@ struct layout {
     int tasks_auto;           /* tasks = auto: columns «N (Mб)» are tasks */
     int tasks_columns;        /* tasks = columns: each task column a row of the form */
     size_t cur_task;          /* tasks = columns: the task column of the row being read */
+    /* blocks = COLUMN: a label row (a school, the region), then rows of figures, each
+     * labelled in COLUMN («Понизили», «Всего»): one record of the form per block */
+    char *block_col;
+    int block_field;
+    char **requires;          /* requires = C, C: header columns the layout does not read
+                                 but the report has (to tell it from another) */
+    size_t nrequires;
+    char *block_label;        /* the current block's label, NULL before the first */
+    long block_line;
+    struct { char *text; long line; } cap[32];   /* per form column: `row L of C`'s cell */
     int scores_columns;       /* scores = columns: a column per primary score */
     struct score_col { int score, field; } *score;
     size_t nscores;
@@ -158,6 +170,11 @@ void layout_free(struct layout *p)
     for (size_t k = 0; k < p->ntasks; k++) free(p->task[k].label);
     free(p->task);
     free(p->score);
+    free(p->block_col);
+    for (size_t i = 0; i < p->nrequires; i++) free(p->requires[i]);
+    free(p->requires);
+    free(p->block_label);
+    for (size_t j = 0; j < 32; j++) free(p->cap[j].text);
     for (size_t i = 0; i < p->nskips; i++) {
         free(p->skips[i].column);
         free(p->skips[i].value);
@@ -191,6 +208,8 @@ static const struct deffile_key layout_keys[] = {
     {"sheets", DF_CHOICE, 0, 0, 0, sheets_choices, NULL},
     {"tasks", DF_CHOICE, 0, 0, 0, tasks_choices, NULL},
     {"scores", DF_CHOICE, 0, 0, 0, scores_choices, NULL},
+    {"blocks", DF_TEXT, 0, 0, 0, NULL, N_("the column that labels the blocks and their rows")},
+    {"requires", DF_LIST, 0, 1, 0, NULL, N_("columns the header must have, comma-separated")},
     {"absent", DF_OTHER, DF_REPEAT, 0, 0, NULL, N_("COLUMN = VALUE, VALUE...")},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
@@ -307,6 +326,11 @@ static size_t parse_source(struct layout *p, const struct deffile *df, const str
     } else if ((r = keyword(v, "login"))) {
         s->kind = SRC_LOGIN;
         s->column = trimmed(r);
+        if (p->block_col && strcmp(s->column, "block") == 0) {   /* the block's label */
+            free(s->column);
+            s->column = NULL;
+            s->from_block = 1;
+        }
     } else if (strcmp(v, "count") == 0) {
         s->kind = SRC_COUNT;
     } else if ((r = keyword(v, "count"))) {
@@ -335,6 +359,15 @@ static size_t parse_source(struct layout *p, const struct deffile *df, const str
             return 1;
         }
         s->kind = v[5] == 'l' ? SRC_TASK_LABEL : v[5] == 'v' ? SRC_TASK_VALUE : SRC_TASK_MAX;
+    } else if ((r = keyword(v, "row")) && p->block_col) {
+        const char *of = strstr(r, " of ");
+        if (!of || of == r || !of[4 + strspn(of + 4, " \t")]) {
+            deffile_bad(d, df, sec, kv, NULL, "'row LABEL of COLUMN'");
+            return 1;
+        }
+        s->kind = SRC_ROW;
+        s->value = str_trim(xstrndup(r, (size_t)(of - r)));
+        s->column = trimmed(of + 4);
     } else if ((r = keyword(v, "score")) && (keyword(r, "percents") || strcmp(r, "counts") == 0)) {
         if (!p->scores_columns) {
             deffile_bad(d, df, sec, kv, NULL, "'%s' with scores = columns in [layout]", v);
@@ -516,6 +549,24 @@ static size_t layout_parse(struct layout *p, const struct deffile *df, struct so
     p->tasks_auto = deffile_choice(head, "tasks", tasks_choices, 0) == 1;
     p->tasks_columns = deffile_choice(head, "tasks", tasks_choices, 0) == 2;
     p->scores_columns = deffile_choice(head, "scores", scores_choices, 0) == 1;
+    const char *rq = deffile_get(head, "requires", NULL);
+    if (rq) {
+        int n;
+        char **items = deffile_list(rq, &n);
+        p->requires = xcalloc((size_t)n + 1, sizeof *p->requires);
+        for (int i = 0; i < n; i++) p->requires[p->nrequires++] = xstrdup(items[i]);
+        deffile_list_free(items);
+    }
+    const struct deffile_kv *bk = deffile_kv(head, "blocks");
+    if (bk && (p->all_sheets || deffile_kv(head, "wide") || p->tasks_auto || p->tasks_columns ||
+               p->scores_columns)) {
+        deffile_bad(d, df, head, bk, NULL, "a column of the source, in a layout of one sheet "
+                    "without wide, tasks or scores");
+        bad++;
+    } else if (bk) {
+        p->block_col = xstrdup(bk->value);
+        p->block_field = -1;
+    }
     const char *desc = deffile_get(head, "description", NULL);
     if (desc) p->description = xstrdup(desc);
     const struct deffile_kv *wk = deffile_kv(head, "wide");
@@ -758,7 +809,7 @@ int layout_header_cell(const struct layout *p, const char *text)
     }
     for (size_t i = 0; i < p->nskips; i++)
         if (loose_eq(text, p->skips[i].column)) return 1;
-    return 0;
+    return p->block_col && loose_eq(text, p->block_col);
 }
 
 static void bind_tasks(struct layout *p, char *const *fields, size_t n);
@@ -790,6 +841,15 @@ int layout_bind_header(struct layout *p, char *const *fields, size_t n, const ch
                                             "the header"), p->absents[i].column, p->name);
     bind_tasks(p, fields, n);
     bind_scores(p, fields, n, file, line, d);
+    for (size_t i = 0; i < p->nrequires; i++)
+        if (find_field(fields, n, p->requires[i]) < 0)
+            soko_diag_add(d, file, line, 0, _("no column '%s' (layout %s, requires); expected it "
+                                            "in the header"), p->requires[i], p->name);
+    if (p->block_col && (p->block_field = find_field(fields, n, p->block_col)) < 0)
+        soko_diag_add(d, file, line, 0, _("no column '%s' (layout %s, blocks); expected it in "
+                                        "the header"), p->block_col, p->name);
+    free(p->block_label);
+    p->block_label = NULL;
     if (p->tasks_columns && !p->ntasks)
         soko_diag_add(d, file, line, 0, _("no task column in the header (layout %s, tasks = "
                       "columns); expected columns headed by the tasks' numbers: 1, 2, 9(1), 2К1 "
@@ -1348,6 +1408,110 @@ static int score_list(const struct layout *p, const struct source *s, char *cons
     return bad ? -1 : 0;
 }
 
+/* ------------------------------------------------------------- blocks */
+
+int layout_blocks(const struct layout *p) { return p->block_col != NULL; }
+int layout_block_pending(const struct layout *p) { return p->block_label != NULL; }
+long layout_block_line(const struct layout *p) { return p->block_line; }
+
+const char *layout_row_label(const struct layout *p, size_t j)
+{
+    return j < 32 && p->block_col && p->src[j].kind == SRC_ROW ? p->src[j].value : NULL;
+}
+
+long layout_cell_line(const struct layout *p, size_t j)
+{
+    return j < 32 && p->block_col && p->src[j].kind == SRC_ROW ? p->cap[j].line : 0;
+}
+
+static int is_blank_text(const char *v)
+{
+    return !v[strspn(v, " \t\r\n")];
+}
+
+/* A row of figures is labelled like a `row LABEL` (loosely, its start: «Понизили
+ * (Отметка < Отметка по журналу)» is «Понизили»). */
+static int row_label_is(const char *cell, const char *label)
+{
+    struct sbuf a = SBUF_INIT, b = SBUF_INIT;
+    form_header_key(cell, &a);
+    form_header_key(label, &b);
+    int eq = b.len && strncmp(a.s, b.s, b.len) == 0;
+    sbuf_free(&a);
+    sbuf_free(&b);
+    return eq;
+}
+
+int layout_block_is_label(const struct layout *p, char *const *fields, size_t n)
+{
+    if ((size_t)p->block_field >= n || is_blank_text(fields[p->block_field])) return 0;
+    for (size_t j = 0; j < p->form->ncols; j++) {
+        const struct source *s = &p->src[j];
+        if (s->kind == SRC_ROW && (size_t)s->field < n && !is_blank_text(fields[s->field])) return 0;
+    }
+    return 1;
+}
+
+void layout_block_begin(struct layout *p, char *const *fields, size_t n, long line)
+{
+    free(p->block_label);
+    p->block_label = trimmed((size_t)p->block_field < n ? fields[p->block_field] : "");
+    p->block_line = line;
+    for (size_t j = 0; j < 32; j++) {
+        free(p->cap[j].text);
+        p->cap[j].text = NULL;
+        p->cap[j].line = 0;
+    }
+}
+
+void layout_block_end(struct layout *p)
+{
+    free(p->block_label);
+    p->block_label = NULL;
+}
+
+int layout_block_add(struct layout *p, char *const *fields, size_t n, long line, const char *file,
+                     struct soko_diag *d)
+{
+    const char *lab = (size_t)p->block_field < n ? fields[p->block_field] : "";
+    char *t = trimmed(lab);
+    int hit = 0, rc = SOKO_OK;
+    for (size_t j = 0; j < p->form->ncols && rc == SOKO_OK; j++) {
+        const struct source *s = &p->src[j];
+        if (s->kind != SRC_ROW || !row_label_is(t, s->value)) continue;
+        hit = 1;
+        if (!p->block_label) {
+            soko_diag_add(d, file, line, p->block_field + 1, _("a row of figures («%s») before "
+                          "the first block's label (layout %s, blocks = %s); expected a row with "
+                          "the label alone first (a school, the region)"), t, p->name,
+                          p->block_col);
+            rc = SOKO_EINPUT;
+        } else if (p->cap[j].text) {
+            soko_diag_add(d, file, line, p->block_field + 1, _("the block «%s» (line %ld) has the "
+                          "row «%s» twice (lines %ld and %ld); expected it once"), p->block_label,
+                          p->block_line, s->value, p->cap[j].line, line);
+            rc = SOKO_EINPUT;
+        } else {
+            p->cap[j].text = xstrdup((size_t)s->field < n ? fields[s->field] : "");
+            p->cap[j].line = line;
+        }
+    }
+    if (!hit && rc == SOKO_OK) {
+        struct sbuf b = SBUF_INIT;
+        for (size_t j = 0; j < p->form->ncols; j++)
+            if (p->src[j].kind == SRC_ROW && !strstr(b.s ? b.s : "", p->src[j].value))
+                sbuf_printf(&b, "%s«%s»", b.len ? ", " : "", p->src[j].value);
+        soko_diag_add(d, file, line, p->block_field + 1, _("«%s» in the block «%s» (line %ld) is "
+                      "none of the layout's rows (%s); expected one of them, or a new block's "
+                      "label alone in its row"), t, p->block_label ? p->block_label : "",
+                      p->block_line, b.s);
+        sbuf_free(&b);
+        rc = SOKO_EINPUT;
+    }
+    free(t);
+    return rc;
+}
+
 int layout_is_scale(const struct layout *p, size_t j)
 {
     return j < p->form->ncols && p->src[j].kind == SRC_SCALE;
@@ -1375,14 +1539,25 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
     for (size_t j = 0; j < f->ncols; j++) {
         const struct source *s = &p->src[j];
         size_t at;
-        if (s->kind == SRC_LOGIN && (size_t)s->field < n && !find_login(fields[s->field], &at)) {
+        const char *lv = s->from_block ? p->block_label : (size_t)s->field < n ? fields[s->field]
+                                                                              : NULL;
+        if (s->kind == SRC_LOGIN && lv && !find_login(lv, &at)) {
             sbuf_reset(scratch);
-            sbuf_adds(scratch, fields[s->field]);
+            sbuf_adds(scratch, lv);
             out[0] = scratch->s;
-            outcol[0] = s->field + 1;
+            outcol[0] = (s->from_block ? p->block_field : s->field) + 1;
             return LAYOUT_NONSCHOOL;
         }
     }
+    /* a block: each `row LABEL` must have been given */
+    for (size_t j = 0; p->block_col && j < f->ncols; j++)
+        if (p->src[j].kind == SRC_ROW && !p->cap[j].text) {
+            soko_diag_add(d, file, line, p->block_field + 1, _("the block «%s» has no row «%s» "
+                          "(layout %s, %s); expected it among the block's rows"),
+                          p->block_label ? p->block_label : "", p->src[j].value, p->name,
+                          f->cols[j].name);
+            return LAYOUT_ERROR;
+        }
     /* a reference row: its level from its label, or none (a total) */
     const char *level = NULL;
     for (size_t j = 0; j < f->ncols; j++) {
@@ -1396,7 +1571,9 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
         const struct source *s = &p->src[j];
         if (!(f->cols[j].flags & COL_REQUIRED) || s->kind == SRC_NONE || s->kind == SRC_CONST)
             continue;
-        if ((s->field >= 0 && (size_t)s->field < n && is_marker(p, fields[s->field])) ||
+        if ((s->kind == SRC_ROW && p->cap[j].text && is_marker(p, p->cap[j].text)) ||
+            (s->kind != SRC_ROW && s->field >= 0 && (size_t)s->field < n &&
+             is_marker(p, fields[s->field])) ||
             (s->total_field >= 0 && (size_t)s->total_field < n && is_marker(p, fields[s->total_field])))
             return LAYOUT_SUPPRESSED;
     }
@@ -1409,7 +1586,9 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
         off[j] = (size_t)-1;
         outcol[j] = s->field >= 0 ? s->field + 1 : 0;
         if (s->kind == SRC_NONE) continue;
-        const char *v = s->field >= 0 && (size_t)s->field < n ? fields[s->field] : "";
+        const char *v = s->kind == SRC_ROW ? (p->cap[j].text ? p->cap[j].text : "")
+                        : s->from_block ? p->block_label
+                        : s->field >= 0 && (size_t)s->field < n ? fields[s->field] : "";
         if (s->kind != SRC_CONST && is_marker(p, v)) continue;     /* optional and suppressed: unknown */
         off[j] = scratch->len;
         switch (s->kind) {
@@ -1435,7 +1614,8 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
             outcol[j] = t->task[t->cur_task].field + 1;
             break;
         }
-        case SRC_TASK_VALUE: sbuf_adds(scratch, v); break;
+        case SRC_TASK_VALUE:
+        case SRC_ROW: sbuf_adds(scratch, v); break;
         case SRC_SCALE: break;          /* the loader's: from the store's conversion scale */
         case SRC_SCORES:
             if (score_list(p, s, fields, n, scratch, file, line, d) != 0) off[j] = (size_t)-1;

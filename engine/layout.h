@@ -100,6 +100,27 @@ int layout_is_login(const struct layout *p, size_t j);
  * conversion scale (the marks' lowest scores). */
 int layout_is_scale(const struct layout *p, size_t j);
 
+/* blocks = COLUMN (the report «Сравнение отметок с отметками по журналу»): a row with
+ * a label alone in COLUMN (a school's login, the region) begins a block; the rows
+ * under it hold figures, each labelled in COLUMN like one of the layout's `row LABEL
+ * of C` sources («Понизили», «Всего»); a block is one record of the form. The loader
+ * asks layout_block_is_label of each record: then it maps the pending block (if any)
+ * with layout_map_row, and begins the next (layout_block_begin); else it adds the row
+ * (layout_block_add: an error for a row that is none of the layout's, twice in a block,
+ * or before the first label). At the end it maps the last. layout_cell_line(p, j):
+ * the line of the row that gave form column j (0: the block's). */
+int layout_blocks(const struct layout *p);
+int layout_block_pending(const struct layout *p);
+long layout_block_line(const struct layout *p);
+int layout_block_is_label(const struct layout *p, char *const *fields, size_t n);
+void layout_block_begin(struct layout *p, char *const *fields, size_t n, long line);
+int layout_block_add(struct layout *p, char *const *fields, size_t n, long line,
+                     const char *file, struct soko_diag *d);
+void layout_block_end(struct layout *p);
+long layout_cell_line(const struct layout *p, size_t j);
+/* The LABEL of form column j's `row LABEL of C` (how messages name it), or NULL. */
+const char *layout_row_label(const struct layout *p, size_t j);
+
 /* [reference]: the layout of the rows that are not schools' (LAYOUT_NONSCHOOL: the
  * country, the region, the municipality), whose form is one of reference figures
  * (vpr_reference); NULL when the layout has none. It is bound with its parent's

@@ -585,6 +585,8 @@ static const char *cut(struct ctx *c, const char *s)
  * the value comes from no column of the file (a layout's constant). */
 static const char *head(struct ctx *c, size_t j)
 {
+    const char *rl = c->lay ? layout_row_label(c->lay, j) : NULL;
+    if (rl) return rl;        /* a block's `row LABEL of C`: the row's label names it */
     long f = c->pcol[j];
     if (f > 0 && (size_t)f <= c->nheader && c->hdr[f - 1][0]) return c->hdr[f - 1];
     char *b = ring_next(c);
@@ -1676,6 +1678,14 @@ static void check_row(struct ctx *c)
             "expected a header above every column that holds data"), col_letters((long)i + 1, l));
     }
     if (stray) return;
+    if (c->lay && layout_blocks(c->lay)) {    /* a label row, or a row of figures under it */
+        if (layout_block_is_label(c->lay, source_fields(c), c->nf)) {
+            if (layout_block_pending(c->lay)) check_mapped(c, layout_block_line(c->lay));
+            layout_block_begin(c->lay, source_fields(c), c->nf, line);
+        } else
+            layout_block_add(c->lay, source_fields(c), c->nf, line, c->path, c->d);
+        return;
+    }
     size_t ng = c->lay ? layout_groups(c->lay) : 0;
     if (!ng) {
         check_mapped(c, line);
@@ -1846,6 +1856,7 @@ static void check_mapped(struct ctx *c, long line)
         /* the mapped texts are ours (the layout's scratch): normalised and parsed in place */
         char *t = c->lay ? (char *)mapped[j] : c->map[j] >= 0 ? c->data.s + c->off[c->map[j]] : NULL;
         if (c->lay && layout_is_scale(c->lay, j)) t = scale_text(c, &r);
+        long ln = c->lay && layout_cell_line(c->lay, j) ? layout_cell_line(c->lay, j) : line;
         if (t) {
             int had = *t != '\0';
             text_normalize(t, (col->flags & COL_KEY) ? TEXT_ONE_LINE : TEXT_KEEP_LINES);
@@ -1857,7 +1868,7 @@ static void check_mapped(struct ctx *c, long line)
                 cell->present = 1;
                 cell->s = col->deflt;
             } else if (col->flags & COL_REQUIRED)
-                err(c, line, fcol, _("%s: the cell is empty; expected %s"), col_ref(c, j),
+                err(c, ln, fcol, _("%s: the cell is empty; expected %s"), col_ref(c, j),
                     load_expected(col, why, sizeof why));
             continue;
         }
@@ -1866,7 +1877,7 @@ static void check_mapped(struct ctx *c, long line)
         int numeric = (col->type == COL_INT || col->type == COL_REAL) && strpbrk(t, ", \xC2\xE2");
         if (numeric) cut_utf8(t, 60, raw, sizeof raw);
         if (load_parse_cell(col, t, cell, why, sizeof why) != 0) {
-            err(c, line, fcol, _("%s: found «%s»; expected %s"), col_ref(c, j),
+            err(c, ln, fcol, _("%s: found «%s»; expected %s"), col_ref(c, j),
                 numeric ? raw : cut(c, t), why);
             continue;
         }
@@ -2813,6 +2824,11 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     if (c.state == ST_HEADER && !io_error && !stopped && d->total == errs0)
         err(&c, 1, 0, _("the file is empty; expected a header line with the columns of form %s"),
             f->name);
+    if (!stopped && !io_error && c.state == ST_ROWS && c.lay && layout_blocks(c.lay) &&
+        layout_block_pending(c.lay)) {       /* the last block */
+        check_mapped(&c, layout_block_line(c.lay));
+        layout_block_end(c.lay);
+    }
     struct load_progress pg = {LOAD_CHECKING, st->bytes, size, st->records, st->rows};
     if (!stopped && c.state == ST_ROWS && sink && sink->progress)
         stopped = sink->progress(sink->ctx, &pg);

@@ -42,6 +42,8 @@ struct store {
     const struct form *form;  /* its form */
     const char *file;         /* its file, for messages (borrowed) */
     long long n_rows;         /* rows the import in progress wrote, every table */
+    int journals;             /* the store holds a vpr_journal import (-1: not asked yet) */
+    sqlite3_stmt *carry;      /* a vpr row's comparison from a vpr_journal import */
     long long n_works;        /* of them, vpr rows aggregated from student rows */
     long long n_participants; /* and the participants of those */
     sqlite3_stmt *school;
@@ -454,23 +456,23 @@ static int migrate_login(struct store *s, struct soko_diag *d)
 /* 6 → 7: the tasks of a work (vpr_plan), task results (vpr_tasks) and the reference
  * figures of Russia, the region and the municipality (vpr_reference,
  * vpr_reference_tasks): new tables, nothing else changes. */
-static int migrate_tasks(struct store *s, struct soko_diag *d)
+/* The tables of built-in forms new in a schema version (those not there yet). */
+static int migrate_new_forms(struct store *s, const char *const *forms, const char *what,
+                             struct soko_diag *d)
 {
-    static const char *const forms[] = {"vpr_plan", "vpr_tasks", "vpr_reference",
-                                         "vpr_reference_tasks", NULL};
     struct sbuf b = SBUF_INIT;
     int rc = SOKO_OK;
     for (int i = 0; forms[i] && !rc; i++) {
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master WHERE name = ?", -1, &st,
                                NULL) != SQLITE_OK) {
-            rc = db_fail(s, d, "migrating to schema 7");
+            rc = db_fail(s, d, what);
             break;
         }
         sqlite3_bind_text(st, 1, forms[i], -1, SQLITE_STATIC);
         int have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
         sqlite3_finalize(st);
-        if (have < 0) rc = db_fail(s, d, "migrating to schema 7");
+        if (have < 0) rc = db_fail(s, d, what);
         else if (!have) create_table(&b, form_find(forms[i]));
     }
     if (!rc && b.len) rc = exec(s, b.s, d);
@@ -566,7 +568,15 @@ static int migrate(struct store *s, struct soko_diag *d)
             sbuf_free(&b);
         }
         if (!rc && v < 6) rc = migrate_login(s, d);   /* 5 → 6: schools.login */
-        if (!rc && v < 7) rc = migrate_tasks(s, d);    /* 6 → 7: the task forms */
+        if (!rc && v < 7) {   /* 6 → 7: the task forms */
+            static const char *const tf[] = {"vpr_plan", "vpr_tasks", "vpr_reference",
+                                             "vpr_reference_tasks", NULL};
+            rc = migrate_new_forms(s, tf, "migrating to schema 7", d);
+        }
+        if (!rc && v < 8) {   /* 7 → 8: the journal comparison reports */
+            static const char *const jf[] = {"vpr_journal", NULL};
+            rc = migrate_new_forms(s, jf, "migrating to schema 8", d);
+        }
     }
     if (!rc) rc = exec(s, "PRAGMA user_version = " SOKO_STR(STORE_SCHEMA_VERSION), d);
     if (!rc) return exec(s, "COMMIT", d);
@@ -1200,6 +1210,8 @@ static void finalize_stmts(struct store *s)
 {
     sqlite3_finalize(s->plan_max);
     s->plan_max = NULL;
+    sqlite3_finalize(s->carry);
+    s->carry = NULL;
     plans_clear(s);
     for (int i = 0; i < NFORMS_MAX; i++) {
         sqlite3_finalize(s->t[i].upsert);
@@ -1378,6 +1390,7 @@ int store_import_begin(struct store *s, const struct form *f, const char *file,
     s->form = f;
     s->file = file;
     s->n_rows = s->n_works = s->n_participants = 0;
+    s->journals = -1;
     plans_clear(s);
     return SOKO_OK;
 }
@@ -1753,6 +1766,140 @@ static int reference_row(struct store *s, const struct load_row *r, struct soko_
     return SOKO_EINPUT;
 }
 
+/* A vpr row without the comparison with the journal marks keeps the one a vpr_journal
+ * import gave the stored row of the work, when the participants are the same: the
+ * marks imported again do not lose the journal report imported after them. */
+static int journal_carry(struct store *s, struct load_row *r, struct soko_diag *d)
+{
+    const struct form *f = r->form;
+    int jl = form_col_index(f, "lowered"), jc = form_col_index(f, "confirmed"),
+        jr = form_col_index(f, "raised"), jp = form_col_index(f, "participants");
+    if (r->from_students || r->cells[jl].present || r->cells[jc].present || r->cells[jr].present)
+        return SOKO_OK;
+    if (s->journals < 0) {
+        int ok;
+        s->journals = query_count(s, "SELECT count(*) FROM imports WHERE form = 'vpr_journal' "
+                                     "AND status = 'active'", &ok) > 0;
+        if (!ok) return db_fail(s, d, N_("looking up the journal comparisons"));
+    }
+    if (!s->journals) return SOKO_OK;
+    if (!s->carry &&
+        sqlite3_prepare_v2(s->db, "SELECT v.lowered, v.confirmed, v.raised FROM vpr v JOIN "
+                                  "imports i ON i.id = v.import_id WHERE i.form = 'vpr_journal' "
+                                  "AND v.year = ?1 AND v.school_id = ?2 AND v.grade = ?3 AND "
+                                  "v.subject = ?4 AND v.participants = ?5 AND v.lowered IS NOT "
+                                  "NULL AND v.confirmed IS NOT NULL AND v.raised IS NOT NULL",
+                           -1, &s->carry, NULL) != SQLITE_OK)
+        return db_fail(s, d, N_("looking up the journal comparisons"));
+    sqlite3_reset(s->carry);
+    sqlite3_bind_int64(s->carry, 1, cell_of(r, "year")->i);
+    sqlite3_bind_text(s->carry, 2, cell_of(r, "school_id")->s, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s->carry, 3, cell_of(r, "grade")->i);
+    sqlite3_bind_text(s->carry, 4, cell_of(r, "subject")->s, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s->carry, 5, r->cells[jp].i);
+    int step = sqlite3_step(s->carry);
+    if (step == SQLITE_ROW) {
+        int js[3] = {jl, jc, jr};
+        for (int k = 0; k < 3; k++) {
+            long long v = sqlite3_column_int64(s->carry, k);
+            r->cells[js[k]] = (struct load_cell){1, v, (double)v, ""};
+        }
+    } else if (step != SQLITE_DONE)
+        return db_fail(s, d, N_("looking up the journal comparisons"));
+    sqlite3_reset(s->carry);
+    return SOKO_OK;
+}
+
+/* vpr_journal: the comparison with the journal marks goes into the work's stored vpr
+ * row (its marks kept), as a row of this import: the history keeps the row it
+ * replaces, and undo gives it back. */
+static int journal_row(struct store *s, const struct load_row *r, struct soko_diag *d)
+{
+    const struct form *vf = form_find("vpr");
+    struct sbuf q = SBUF_INIT;
+    sbuf_adds(&q, "SELECT ");
+    col_list(&q, vf, "");
+    sbuf_adds(&q, " FROM vpr WHERE year = ?1 AND school_id = ?2 AND grade = ?3 AND subject = ?4");
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, q.s, -1, &st, NULL) != SQLITE_OK
+                 ? db_fail(s, d, N_("looking up a work's results")) : SOKO_OK;
+    sbuf_free(&q);
+    if (rc) return rc;
+    const struct load_cell *y = cell_of(r, "year"), *sc = cell_of(r, "school_id"),
+                           *g = cell_of(r, "grade"), *sub = cell_of(r, "subject");
+    sqlite3_bind_int64(st, 1, y->i);
+    sqlite3_bind_text(st, 2, sc->s, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, g->i);
+    sqlite3_bind_text(st, 4, sub->s, -1, SQLITE_TRANSIENT);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_DONE) {
+        sqlite3_finalize(st);
+        soko_diag_add(d, s->file, r->line, 0,
+                      _("no ВПР results of school %s are stored for the work (ВПР %lld, grade %lld, "
+                        "%s); expected the work's marks (form vpr: «Статистика по отметкам») "
+                        "imported first, or before this file in the same command"),
+                      sc->s, y->i, g->i, sub->s);
+        return SOKO_EINPUT;
+    }
+    if (step != SQLITE_ROW) {
+        rc = db_fail(s, d, N_("looking up a work's results"));
+        sqlite3_finalize(st);
+        return rc;
+    }
+    struct load_row v;
+    memset(&v, 0, sizeof v);
+    v.form = vf;
+    v.line = r->line;
+    char *texts[LOAD_MAXCOLS] = {0};
+    for (size_t i = 0; i < vf->ncols; i++) {
+        struct load_cell *c = &v.cells[i];
+        if (sqlite3_column_type(st, (int)i) == SQLITE_NULL) continue;
+        c->present = 1;
+        c->i = sqlite3_column_int64(st, (int)i);
+        c->r = sqlite3_column_double(st, (int)i);
+        texts[i] = xstrdup((const char *)sqlite3_column_text(st, (int)i));
+        c->s = texts[i];
+    }
+    long long from_import = sqlite3_column_int64(st, (int)vf->ncols);
+    v.from_students = sqlite3_column_int(st, (int)vf->ncols + 1);
+    sqlite3_finalize(st);
+    static const char *const cmp[] = {"lowered", "confirmed", "raised"};
+    const struct load_cell *pp = cell_of(r, "participants");
+    long long stored_n = v.cells[form_col_index(vf, "participants")].i;
+    if (pp->present && pp->i != stored_n) {
+        soko_diag_add(d, s->file, r->line, 0,
+                      _("school %s, ВПР %lld, grade %lld, %s: %lld participants here, but the "
+                        "stored results (import #%lld) have %lld; expected the comparison of "
+                        "the same participants"),
+                      sc->s, y->i, g->i, sub->s, pp->i, from_import, stored_n);
+        rc = SOKO_EINPUT;
+    }
+    int same = 1;
+    for (int k = 0; k < 3 && !rc; k++) {
+        const struct load_cell *a = cell_of(r, cmp[k]);
+        struct load_cell *b = &v.cells[form_col_index(vf, cmp[k])];
+        same &= b->present && b->i == a->i;
+        if (!v.from_students) *b = *a;
+    }
+    if (!rc && v.from_students && !same) {
+        const struct load_cell *a[3] = {cell_of(r, "lowered"), cell_of(r, "confirmed"),
+                                        cell_of(r, "raised")};
+        const struct load_cell *b[3];
+        for (int k = 0; k < 3; k++) b[k] = &v.cells[form_col_index(vf, cmp[k])];
+        soko_diag_add(d, s->file, r->line, 0,
+                      _("school %s, ВПР %lld, grade %lld, %s: lowered, confirmed, raised %lld, "
+                        "%lld, %lld here, but %lld, %lld, %lld from the pupils' journal marks "
+                        "(import #%lld); expected the report to agree with the pupils' file"),
+                      sc->s, y->i, g->i, sub->s, a[0]->i, a[1]->i, a[2]->i,
+                      b[0]->present ? b[0]->i : 0, b[1]->present ? b[1]->i : 0,
+                      b[2]->present ? b[2]->i : 0, from_import);
+        rc = SOKO_EINPUT;
+    }
+    if (!rc && !v.from_students) rc = store_put_row(s, &v, d);
+    for (size_t i = 0; i < vf->ncols; i++) free(texts[i]);
+    return rc;
+}
+
 /* The checks of the task forms against the stored plan (may fill in the row). */
 static int task_forms_row(struct store *s, struct load_row *r, struct soko_diag *d)
 {
@@ -1761,6 +1908,7 @@ static int task_forms_row(struct store *s, struct load_row *r, struct soko_diag 
     if (is_form(f, "vpr_tasks")) return tasks_row(s, r, d);
     if (is_form(f, "vpr_plan")) return plan_row(s, r, d);
     if (is_form(f, "vpr_reference")) return reference_row(s, r, d);
+    if (is_form(f, "vpr_journal")) return journal_row(s, r, d);
     if (is_form(f, "vpr_reference_tasks")) return plan_task_max(s, r, &max, d);
     return SOKO_OK;
 }
@@ -1773,6 +1921,8 @@ int store_put_row(struct store *s, const struct load_row *r0, struct soko_diag *
     if (rc) return rc;
     struct table_stmts *t = &s->t[form_index(f)];
     struct load_row r = *r0;
+    if (is_form(f, "vpr") && !is_form(s->form, "vpr_journal") && (rc = journal_carry(s, &r, d)) != 0)
+        return rc;
     if (t->peer && (rc = vpr_agree(s, t, &r, d)) != 0) return rc;
     if ((rc = task_forms_row(s, &r, d)) != 0) return rc;
 
@@ -1803,7 +1953,7 @@ int store_put_row(struct store *s, const struct load_row *r0, struct soko_diag *
         sqlite3_reset(t->upsert);
         return rc;
     }
-    if (f != form_reference(s->form)) s->n_rows++;   /* reference rows: not the form's */
+    if (f != form_also(s->form)) s->n_rows++;   /* reference rows: not the form's */
     if (r.from_students && has_from_students(f)) {
         s->n_works++;
         int jp = form_col_index(f, "participants");
@@ -1823,7 +1973,7 @@ static size_t tables_of(const struct form *f, const struct form *out[4])
         return n;
     }
     out[0] = f;
-    out[1] = form_reference(f);
+    out[1] = form_also(f);
     return out[1] ? 2 : 1;
 }
 

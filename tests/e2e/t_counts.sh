@@ -61,7 +61,7 @@ q old.db 'ALTER TABLE imports DROP COLUMN works'
 q old.db 'ALTER TABLE imports DROP COLUMN participants'
 q old.db 'PRAGMA user_version = 3'
 run 0 --db old.db migrate
-has out "brought from schema version 3 to 7"
+has out "brought from schema version 3 to 8"
 [ "$(q old.db "SELECT works || ' ' || participants FROM imports WHERE id = 2")" = "3 7" ] || fail "migration: $(q old.db 'SELECT * FROM imports WHERE id = 2')"
 [ "$(q old.db "SELECT works IS NULL FROM imports WHERE id = 1")" = 1 ] || fail "migration gave a registry import works"
 run 0 --db old.db imports

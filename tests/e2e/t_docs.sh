@@ -34,7 +34,7 @@ for p in *.ini; do
   has out "${p%.ini}.csv: ok"
   n=$((n + 1))
 done
-[ "$n" = 10 ] || fail "expected the 10 examples of docs/layouts.md, found $n"
+[ "$n" = 11 ] || fail "expected the 11 examples of docs/layouts.md, found $n"
 has_olymp=$(soko check olympiad olympiad_region.csv --layout ./olympiad_region.ini)
 echo "$has_olymp" | grep -qF "1 record skipped" || fail "olympiad example: totals row not skipped"
 echo "$has_olymp" | grep -qF "1 record with suppressed values not stored (lines 4)" || fail "olympiad example: suppressed row"
@@ -64,6 +64,13 @@ run 0 --db d2.db import vpr_tasks task_columns.csv --layout ./task_columns.ini
 run 0 --db d2.db import vpr_dist score_columns.csv --layout ./score_columns.ini
 [ "$(sqlite3 d2.db "select scores from vpr_dist where school_id = 'edu220001'")" = "[1,2,3,1]" ] ||
   fail "score columns example: not stored as expected"
+soko check vpr_journal journal_blocks.csv --layout ./journal_blocks.ini | grep -qF "1 row is not a school's and was not stored («Вся выборка»; lines 4)" ||
+  fail "blocks example: the country's block"
+printf 'year,school_id,grade,subject,participants,m2,m3,m4,m5\n2023,edu220001,5,Математика,50,2,14,22,12\n' > jv.csv
+run 0 --db d2.db import vpr jv.csv
+run 0 --db d2.db import vpr_journal journal_blocks.csv --layout ./journal_blocks.ini
+[ "$(sqlite3 d2.db "select lowered||' '||confirmed||' '||raised from vpr where school_id = 'edu220001'")" = "6 40 4" ] ||
+  fail "blocks example: the comparison not stored"
 soko check ege ege_wide.csv --layout ./ege_wide.ini | grep -qF "1 group of empty cells (a subject nobody took) gave no row" ||
   fail "wide example: the subject nobody took"
 soko check vpr_students pupils_class.csv --layout ./pupils_class.ini | grep -qF "1 pupil marked absent is not a participant" ||

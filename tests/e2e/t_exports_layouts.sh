@@ -179,6 +179,50 @@ sed 's/;10;10;20;50/;10;10;20;много/' badscores.csv > badscores2.csv
 run 1 --db h.db import vpr_dist badscores2.csv --layout fisoko_scores
 has err "badscores2.csv:5:E: the share of primary score 2: 'много' is not a percentage; expected a number 0..100"
 
+# --- ФИС ОКО «Сравнение отметок с отметками по журналу»: a block per school, its
+# comparison put into the work's stored results (vpr), undone with the import
+reg jr.db
+run 1 --db jr.db import vpr_journal x/fisoko_journal.xlsx --layout fisoko_journal
+has err "fisoko_journal.xlsx:11: no ВПР results of school 1 are stored for the work (ВПР 2023, grade 5, Математика); expected the work's marks (form vpr: «Статистика по отметкам») imported first, or before this file in the same command"
+# in one command: the marks first, whatever the order given
+run 0 --db jr.db import x/fisoko_journal.xlsx x/fisoko_stats.xlsx
+has out "fisoko_journal.xlsx: ФИС ОКО «Сравнение отметок с отметками по журналу» (a block per school), 2023, 5, Математика → vpr_journal (layout fisoko_journal)"
+has out "fisoko_journal.xlsx: imported 2 rows from 15 records"
+has out "fisoko_journal.xlsx: 1 row is not a school's and was not stored («Вся выборка»; lines 6)"
+[ "$(q jr.db "select group_concat(school_id||':'||participants||':'||m2||m3||m4||m5||':'||lowered||' '||confirmed||' '||raised, '; ') from (select * from vpr order by school_id)")" = "1:50:2142212:6 40 4; 2:27:3996:1 20 6" ] ||
+  fail "the comparison not put into the stored results: $(q jr.db 'select * from vpr')"
+last=$(q jr.db "select max(id) from imports")
+# the marks imported again (a new download) keep the comparison of the same participants
+run 0 --db jr.db import vpr stats.csv --layout fisoko_marks_report
+[ "$(q jr.db "select group_concat(lowered||' '||confirmed||' '||raised, '; ') from (select * from vpr order by school_id)")" = "6 40 4; 1 20 6" ] ||
+  fail "the marks imported again lost the journal comparison: $(q jr.db 'select * from vpr')"
+run 0 --db jr.db undo "$(q jr.db "select max(id) from imports")"
+run 0 --db jr.db undo "$last"
+[ "$(q jr.db "select count(*) from vpr where lowered is not null") $(q jr.db "select count(*) from vpr")" = "0 2" ] ||
+  fail "undo did not give the results back as they were"
+# the blocks as Excel saves them, with the faults a file may have: each named with its line
+{ printf 'ВПР 2023. 5 класс;;\r\nПредмет: Математика;;\r\nГруппы участников;Кол-во участников;%%\r\n'
+  printf '(edu220001) МБОУ «СОШ № 1»;;\r\nПонизили (Отметка < Отметка по журналу);6;12\r\n'
+  printf 'Подтвердили (Отметка = Отметка по журналу);40;80\r\nПовысили (Отметка > Отметка по журналу);4;8\r\n'
+  printf 'Всего;51;100\r\n'; } > journal.csv
+run 1 --db jr.db import vpr_journal journal.csv --layout fisoko_journal
+has err "journal.csv:4:B: column B «Кол-во участников»: the comparison with journal marks adds up to 50, but the participants are 51; expected «Понизили» + «Подтвердили» + «Повысили» = «Всего»"
+sed 's/^Всего;51;100/Всего;50;100/' journal.csv > j1.csv
+run 0 --db jr.db import vpr_journal j1.csv --layout fisoko_journal
+[ "$(q jr.db "select lowered||' '||confirmed||' '||raised from vpr where school_id = '1'")" = "6 40 4" ] || fail "journal.csv"
+sed '/^Подтвердили/d' j1.csv > j2.csv
+run 1 --db jr.db check vpr_journal j2.csv --layout fisoko_journal
+has err "j2.csv:4:A: the block «(edu220001) МБОУ «СОШ № 1»» has no row «Подтвердили» (layout fisoko_journal, confirmed); expected it among the block's rows"
+sed 's/^Повысили (Отметка > Отметка по журналу)/Прочие/' j1.csv > j3.csv
+run 1 --db jr.db check vpr_journal j3.csv --layout fisoko_journal
+has err "j3.csv:7:A: «Прочие» in the block «(edu220001) МБОУ «СОШ № 1»» (line 4) is none of the layout's rows («Всего», «Понизили», «Подтвердили», «Повысили»); expected one of them, or a new block's label alone in its row"
+sed '4d' j1.csv > j4.csv
+run 1 --db jr.db check vpr_journal j4.csv --layout fisoko_journal
+has err "j4.csv:4:A: a row of figures («Понизили (Отметка < Отметка по журналу)») before the first block's label (layout fisoko_journal, blocks = Группы участников)"
+sed 's/^Понизили (Отметка < Отметка по журналу);6;12/Понизили;шесть;12/' j1.csv > j5.csv
+run 1 --db jr.db check vpr_journal j5.csv --layout fisoko_journal
+has err "j5.csv:5:B: column B «Кол-во участников»: found «шесть»; expected"
+
 # --- РЦОИ: ЕГЭ per school, one group of columns per subject (wide)
 reg w.db
 run 0 --db w.db import ege x/rcoi_ege.xlsx --layout rcoi_ege_wide

@@ -47,12 +47,12 @@ has err "the shares of the marks add up to 90.0"
 
 # --- migration from schema 5 ----------------------------------------------------------
 cp t.db old.db
-for t in vpr_plan vpr_tasks vpr_reference vpr_reference_tasks; do q old.db "DROP TABLE $t; DROP TABLE hist_$t"; done
+for t in vpr_plan vpr_tasks vpr_reference vpr_reference_tasks vpr_journal; do q old.db "DROP TABLE $t; DROP TABLE hist_$t"; done
 q old.db 'PRAGMA user_version = 5'
 run 0 --db old.db migrate
-has out 'brought from schema version 5 to 7'
-[ "$(q old.db "select count(*) from sqlite_master where name in ('vpr_plan', 'vpr_tasks', 'vpr_reference', 'vpr_reference_tasks')")" = 4 ] ||
-  fail "migration did not create the task tables"
+has out 'brought from schema version 5 to 8'
+[ "$(q old.db "select count(*) from sqlite_master where name in ('vpr_plan', 'vpr_tasks', 'vpr_reference', 'vpr_reference_tasks', 'vpr_journal', 'hist_vpr_journal')")" = 6 ] ||
+  fail "migration did not create the task and journal tables"
 run 0 --db old.db import vpr_plan plan.csv
 
 # --- the sample district ------------------------------------------------------------------

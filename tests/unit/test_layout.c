@@ -507,6 +507,72 @@ static void test_score_columns(void **state)
     soko_diag_free(&d);
 }
 
+/* blocks = COLUMN: a label row, then its rows of figures; the block's faults */
+static void test_blocks(void **state)
+{
+    (void)state;
+    struct soko_diag d;
+    soko_diag_init(&d, 0);
+    struct layout *p = load("[layout]\nform = vpr_journal\nblocks = Группа\nrequires = %\n"
+                            "[columns]\nyear = const 2023\ngrade = const 5\n"
+                            "subject = const Математика\nschool_id = login block\n"
+                            "participants = row Всего of N\nlowered = row Понизили of N\n"
+                            "confirmed = row Подтвердили of N\nraised = row Повысили of N\n", &d);
+    assert_non_null(p);
+    assert_true(layout_blocks(p));
+    char hb[64], *hf[8];
+    snprintf(hb, sizeof hb, "Группа,N");
+    size_t nh = split(hb, hf);
+    assert_int_equal(layout_bind_header(p, hf, nh, "in.csv", 1, &d), SOKO_EINPUT);
+    assert_true(diag_has(&d, "no column '%' (layout p, requires)"));
+    soko_diag_free(&d);
+    soko_diag_init(&d, 0);
+    snprintf(hb, sizeof hb, "Группа,N,%%");
+    nh = split(hb, hf);
+    assert_int_equal(layout_bind_header(p, hf, nh, "in.csv", 1, &d), SOKO_OK);
+    static const char *const rows[] = {"edu220001 | СОШ,,", "Понизили (Отметка < журнал),6,12",
+                                       "Подтвердили,40,80", "Повысили,4,8", "Всего,50,100"};
+    char rb[5][64], *rf[5][8];
+    size_t rn[5];
+    for (int i = 0; i < 5; i++) {
+        snprintf(rb[i], sizeof rb[i], "%s", rows[i]);
+        rn[i] = split(rb[i], rf[i]);
+    }
+    assert_true(layout_block_is_label(p, rf[0], rn[0]));
+    assert_false(layout_block_is_label(p, rf[1], rn[1]));
+    assert_false(layout_block_pending(p));
+    assert_int_equal(layout_block_add(p, rf[1], rn[1], 2, "in.csv", &d), SOKO_EINPUT);
+    assert_true(diag_has(&d, "before the first block's label"));
+    layout_block_begin(p, rf[0], rn[0], 2);
+    for (int i = 1; i < 5; i++)
+        assert_int_equal(layout_block_add(p, rf[i], rn[i], 2 + i, "in.csv", &d), SOKO_OK);
+    assert_int_equal(layout_block_add(p, rf[4], rn[4], 7, "in.csv", &d), SOKO_EINPUT);
+    assert_true(diag_has(&d, "has the row «Всего» twice (lines 6 and 7)"));
+    struct mapped m = {0};
+    assert_int_equal(layout_map_row(p, rf[0], rn[0], m.out, m.col, &m.scratch, "in.csv", 2, &d),
+                     LAYOUT_ROW);
+    const struct form *f = form_find("vpr_journal");
+    assert_string_equal(col(&m, "vpr_journal", "school_id"), "edu220001");
+    assert_string_equal(col(&m, "vpr_journal", "lowered"), "6");
+    assert_string_equal(col(&m, "vpr_journal", "participants"), "50");
+    assert_int_equal(layout_cell_line(p, (size_t)form_col_index(f, "confirmed")), 4);
+    assert_string_equal(layout_row_label(p, (size_t)form_col_index(f, "raised")), "Повысили");
+    assert_int_equal(m.col[form_col_index(f, "lowered")], 2);
+    layout_block_end(p);
+    sbuf_free(&m.scratch);
+    layout_free(p);
+    soko_diag_free(&d);
+    /* `row` is a column's name without blocks; blocks with wide or tasks refused */
+    soko_diag_init(&d, 0);
+    p = load("[layout]\nform = schools\n[columns]\nschool_id = row Код of x\nname = Имя\n", &d);
+    assert_non_null(p);
+    layout_free(p);
+    assert_null(load("[layout]\nform = vpr_tasks\nblocks = Группа\ntasks = columns\n", &d));
+    assert_true(diag_has(&d, "a column of the source, in a layout of one sheet without wide, "
+                             "tasks or scores"));
+    soko_diag_free(&d);
+}
+
 /* wide = subject: one row per group of columns, none for a group of markers */
 static void test_wide_groups(void **state)
 {
@@ -619,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_titles_login_number), cmocka_unit_test(test_wide_groups),
         cmocka_unit_test(test_counts),              cmocka_unit_test(test_reference),
         cmocka_unit_test(test_task_columns),        cmocka_unit_test(test_score_columns),
+        cmocka_unit_test(test_blocks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
