@@ -19,7 +19,7 @@
 enum src_kind { SRC_NONE, SRC_COLUMN, SRC_CONST, SRC_PERCENT, SRC_LEFT, SRC_MAP, SRC_TITLE,
                 SRC_LOGIN, SRC_NUMBER, SRC_GROUP, SRC_COUNT, SRC_LEVEL, SRC_LABEL, SRC_PARENT,
                 SRC_TASK_LABEL, SRC_TASK_VALUE, SRC_TASK_MAX, SRC_SCORES, SRC_SCALE,
-                SRC_ROW };
+                SRC_ROW, SRC_DATE_YEAR };
 
 struct mapping {
     char *from, *to;
@@ -349,6 +349,9 @@ static size_t parse_source(struct layout *p, const struct deffile *df, const str
         deffile_list_free(items);
     } else if ((r = keyword(v, "number"))) {
         s->kind = SRC_NUMBER;
+        s->column = trimmed(r);
+    } else if ((r = keyword(v, "date_year"))) {
+        s->kind = SRC_DATE_YEAR;
         s->column = trimmed(r);
     } else if (strcmp(v, "task label") == 0 || strcmp(v, "task value") == 0 ||
                strcmp(v, "task max") == 0) {
@@ -1223,8 +1226,9 @@ int layout_set_titles(struct layout *p, char *const *lines, const long *line_nos
             }
             if (!n) sbuf_adds(&b, _("none"));
             soko_diag_add(d, file, 0, 0, _("no title row holds the %s (layout %s, [title] %s = %s); "
-                          "the rows above the header are: %s; expected a title that the pattern "
-                          "matches, or --layout of another export"), p->form->cols[j].name,
+                          "the rows above the header, then the sheet's and the file's names, "
+                          "are: %s; expected a title that the pattern matches, or --layout of "
+                          "another export"), p->form->cols[j].name,
                           p->name, p->form->cols[j].name, s->pattern, b.s);
             sbuf_free(&b);
         }
@@ -1584,7 +1588,7 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
     for (size_t j = 0; j < f->ncols; j++) {
         const struct source *s = &p->src[j];
         off[j] = (size_t)-1;
-        outcol[j] = s->field >= 0 ? s->field + 1 : 0;
+        outcol[j] = s->kind != SRC_NONE && s->field >= 0 ? s->field + 1 : 0;
         if (s->kind == SRC_NONE) continue;
         const char *v = s->kind == SRC_ROW ? (p->cap[j].text ? p->cap[j].text : "")
                         : s->from_block ? p->block_label
@@ -1656,6 +1660,19 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
             int hit = !s->column;
             for (size_t k = 0; k < s->nvalues && !hit; k++) hit = loose_eq(v, s->values[k]);
             sbuf_adds(scratch, hit ? "1" : "0");
+            break;
+        }
+        case SRC_DATE_YEAR: {         /* «18.04.2023 10:15», «2023-04-18»: 2023 */
+            const char *q = v;
+            size_t k = 0;
+            while (*q) {
+                k = strspn(q, "0123456789");
+                if (k == 4 && (q[0] == '1' || q[0] == '2')) break;
+                q += k ? k : 1;
+                k = 0;
+            }
+            if (k == 4) sbuf_add(scratch, q, 4);
+            else sbuf_adds(scratch, v);      /* refused by the form's check, quoted */
             break;
         }
         case SRC_NUMBER: {

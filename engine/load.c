@@ -500,6 +500,7 @@ struct ctx {
     int sheet;                /* reading a sheet (not CSV) */
     long prev_row;            /* the last row handed over */
     char *where;              /* "file[Sheet]": c->path while a sheet is read */
+    const char *file;         /* the file's path, whatever is read of it */
 };
 
 static void err(struct ctx *c, long line, long col, const char *fmt, ...)
@@ -867,8 +868,8 @@ static void check_header(struct ctx *c)
     for (size_t j = 0; j < f->ncols; j++) c->map[j] = -1;
     int bad = 0;
     if (c->lay && layout_has_titles(c->lay)) {   /* values from the rows above the header */
-        char *lines[LOAD_MAX_TITLES + 1];
-        long nos[LOAD_MAX_TITLES + 1];
+        char *lines[LOAD_MAX_TITLES + 2];
+        long nos[LOAD_MAX_TITLES + 2];
         size_t nl = 0;
         for (size_t k = 0; k < c->ntitles; k++) {
             const char *cs[64];
@@ -887,6 +888,20 @@ static void check_header(struct ctx *c)
         if (c->sheet) {          /* the sheet's name: a subject's sheet of a rating */
             nos[nl] = 0;
             lines[nl++] = xstrdup(c->st->sheet);
+        }
+        {                        /* the file's name, last: «ВПР_2023_Математика_4_класс.xlsx» */
+            const char *b = strrchr(c->file, '/');
+            char *t = xstrdup(b ? b + 1 : c->file), *dot = strrchr(t, '.');
+            if (dot && dot != t) *dot = '\0';
+            for (char *q = t; *q; q++)
+                if (*q == '_') *q = ' ';
+            int inc;
+            if (utf8_valid_prefix((const unsigned char *)t, strlen(t), &inc) == strlen(t)) {
+                text_normalize(t, TEXT_ONE_LINE);
+                nos[nl] = 0;
+                lines[nl++] = t;
+            } else
+                free(t);         /* a name not in UTF-8: not a title */
         }
         bad = layout_set_titles(c->lay, lines, nos, nl, c->path, c->d) != SOKO_OK;
         for (size_t k = 0; k < nl; k++) free(lines[k]);
@@ -1550,9 +1565,10 @@ static int not_attempted(const char *t)
 
 /* The row's task columns (tasks = auto) into c->tpoints: points from 0 to the task's
  * maximum, a marker or an empty cell 0. Returns 0, or -1 after an error. */
-static int read_tasks(struct ctx *c, long line)
+static int read_tasks(struct ctx *c, const struct load_row *r, long line)
 {
     int bad = 0;
+    double sum = 0;
     for (size_t k = 0; k < c->ntasks; k++) {
         int max, fld;
         const char *label = layout_task(c->lay, k, &max, &fld);
@@ -1574,7 +1590,17 @@ static int read_tasks(struct ctx *c, long line)
             } else
                 c->tpoints[k] = v;
         }
+        sum += c->tpoints[k];
         free(t);
+    }
+    /* the primary score is the tasks' points added up */
+    const struct load_cell *ps = &r->cells[c->sx[4]];
+    if (!bad && ps->present && strcmp(c->form->name, "vpr_students") == 0 &&
+        fabs(sum - (double)ps->i) > 1e-9) {
+        err(c, line, c->pcol[c->sx[4]], _("%s: %lld, but the points of the %zu task columns add "
+            "up to %g; expected the primary score to be their sum"), col_ref(c, (size_t)c->sx[4]),
+            ps->i, c->ntasks, sum);
+        bad = 1;
     }
     return bad ? -1 : 0;
 }
@@ -1905,7 +1931,7 @@ static void check_mapped(struct ctx *c, long line)
 
     check_cross(c, &r, line);
     if (c->d->total != errs) return;
-    if (c->ntasks && read_tasks(c, line) != 0) return;
+    if (c->ntasks && read_tasks(c, &r, line) != 0) return;
 
     /* the key's fingerprint, for duplicates inside the file */
     uint64_t h1 = FNV_OFFSET, h2 = 0x9E3779B97F4A7C15ULL;
@@ -2787,6 +2813,7 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     struct ctx c;
     memset(&c, 0, sizeof c);
     c.path = path;
+    c.file = path;
     c.form = f;
     c.opts = &opts;
     c.sink = sink;

@@ -87,7 +87,7 @@ has err "badref.csv:5:D: column D «Распределение отметок в
   printf 'Группы участников;Кол-во ОО;Кол-во участников;Распределение отметок в %%;;;\r\n'
   printf ';;;2;3;4;5\r\n(edu220001) МБОУ «СОШ № 1»;1;50;4;28;44;24\r\n'; } > notitle.csv
 run 1 --db u.db check vpr notitle.csv --layout fisoko_marks_report
-has err "notitle.csv: no title row holds the year (layout fisoko_marks_report, [title] year = (впр|проверочные работы)[^0-9]*([0-9]{4})); the rows above the header are: «Статистика по отметкам», «Предмет: Математика»"
+has err "notitle.csv: no title row holds the year (layout fisoko_marks_report, [title] year = (впр|проверочные работы)[^0-9]*([0-9]{4})); the rows above the header, then the sheet's and the file's names, are: «Статистика по отметкам», «Предмет: Математика», «notitle»"
 
 # --- ФИС ОКО «Индивидуальные результаты»: per participant, aggregated per work
 reg i.db
@@ -222,6 +222,32 @@ has err "j4.csv:4:A: a row of figures («Понизили (Отметка < От
 sed 's/^Понизили (Отметка < Отметка по журналу);6;12/Понизили;шесть;12/' j1.csv > j5.csv
 run 1 --db jr.db check vpr_journal j5.csv --layout fisoko_journal
 has err "j5.csv:5:B: column B «Кол-во участников»: found «шесть»; expected"
+
+# --- ФИС ОКО «Протокол»: per participant, no marks (from the conversion scale), the
+# subject in the file's name, the year of the upload date, the absent pupil not counted
+P="x/Протокол_ВПР_2023_Математика_4_класс.xlsx"
+reg pr.db
+run 1 --db pr.db import "$P"
+has out "Протокол_ВПР_2023_Математика_4_класс.xlsx: ФИС ОКО «Протокол» (the upload form: per participant, tasks, no marks), Математика → vpr_students (layout fisoko_protocol)"
+has err "Протокол_ВПР_2023_Математика_4_класс.xlsx[Протокол]:2: «отметка»: no mark, and no conversion scale of the work (2023, grade 4, Математика) in the store (rows 2, 3 and 5); expected the marks, or the scale imported first with form vpr_scales"
+printf 'year,grade,subject,max_score,min3,min4,min5\n2023,4,Математика,5,2,3,4\n' > scale4.csv
+run 0 --db pr.db import vpr_scales scale4.csv
+run 0 --db pr.db import "$P"
+has out "Протокол_ВПР_2023_Математика_4_класс.xlsx: imported 1 work, 3 participants from 4 records"
+has out "1 pupil marked absent is not a participant (not stored)"
+# scores 4, 3, 0 → marks 5, 4, 2 by the scale; journal 5, 4, 3: confirmed 2, lowered 1
+[ "$(q pr.db "select year||' '||school_id||' '||grade||' '||subject||' '||participants||' '||m2||m3||m4||m5||' '||lowered||confirmed||raised from vpr")" = "2023 1 4 Математика 3 1011 120" ] ||
+  fail "the protocol's work: $(q pr.db 'select * from vpr')"
+[ "$(q pr.db "select scores from vpr_dist")" = "[1,0,0,1,1]" ] || fail "the protocol's histogram"
+# the total must be the tasks' points added up; a file named otherwise has no subject
+mkdir -p pr && cp "$P" pr/protocol.xlsx
+run 1 --db pr.db import vpr_students pr/protocol.xlsx --layout fisoko_protocol
+has err "protocol.xlsx[Протокол]: no title row holds the subject (layout fisoko_protocol, [title] subject = впр[[:space:]]+[0-9]{4}[[:space:]]+(.+)[[:space:]]+[0-9]{1,2}[[:space:]]*класс); the rows above the header, then the sheet's and the file's names, are: «Протокол», «protocol»"
+{ printf 'Пользователь;Школа;Дата загрузки;Код;Вариант;1 (1б);2 (2б);Наименование класса;Отметка за предыдущий триместр/четверть/полугодие;Итого баллов\r\n'
+  printf 'edu220001;edu220001 | МБОУ СОШ № 1;18.04.2023;40001;1;1;2;4А;5;3\r\n'
+  printf 'edu220001;edu220001 | МБОУ СОШ № 1;18.04.2023;40002;1;1;X;4А;4;2\r\n'; } > ВПР_2023_Математика_4_класс.csv
+run 1 --db pr.db check vpr_students ВПР_2023_Математика_4_класс.csv --layout fisoko_protocol
+has err "ВПР_2023_Математика_4_класс.csv:3:J: column J «Итого баллов»: 2, but the points of the 2 task columns add up to 1; expected the primary score to be their sum"
 
 # --- РЦОИ: ЕГЭ per school, one group of columns per subject (wide)
 reg w.db

@@ -309,7 +309,8 @@ static void test_titles_login_number(void **state)
     assert_int_equal(layout_set_titles(p, none, nos, 1, "in.csv", &d), SOKO_EINPUT);
     assert_true(diag_has(&d, "in.csv: no title row holds the year (layout p, [title] year = "
                              "(впр|проверочные работы)[^0-9]*([0-9]{4})); the rows above the "
-                             "header are: «Статистика по отметкам»"));
+                             "header, then the sheet's and the file's names, are: «Статистика "
+                             "по отметкам»"));
     sbuf_free(&m.scratch);
     layout_free(p);
     soko_diag_free(&d);
