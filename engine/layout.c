@@ -1589,6 +1589,7 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
         const struct source *s = &p->src[j];
         off[j] = (size_t)-1;
         outcol[j] = s->kind != SRC_NONE && s->field >= 0 ? s->field + 1 : 0;
+        if (s->from_block) outcol[j] = p->block_field + 1;
         if (s->kind == SRC_NONE) continue;
         const char *v = s->kind == SRC_ROW ? (p->cap[j].text ? p->cap[j].text : "")
                         : s->from_block ? p->block_label

@@ -1831,6 +1831,8 @@ static int reference_row(struct ctx *c, long line)
     c->st->nreference++;
     if (c->d->total != c->errs0 || c->pending || c->sink_failed || !c->sink || !c->sink->row)
         return 0;
+    r.where = c->path;
+    r.col = ocol;
     if (c->sink->row(c->sink->ctx, &r, c->d) != SOKO_OK) c->sink_failed = 1;
     return 0;
 }
@@ -1932,6 +1934,8 @@ static void check_mapped(struct ctx *c, long line)
     check_cross(c, &r, line);
     if (c->d->total != errs) return;
     if (c->ntasks && read_tasks(c, &r, line) != 0) return;
+    r.where = c->path;
+    r.col = c->pcol;
 
     /* the key's fingerprint, for duplicates inside the file */
     uint64_t h1 = FNV_OFFSET, h2 = 0x9E3779B97F4A7C15ULL;

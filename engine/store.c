@@ -1488,6 +1488,8 @@ static int bind_key(sqlite3_stmt *st, const struct form *f, const struct load_ro
     return k;
 }
 
+static const char *row_file(const struct store *s, const struct load_row *r);
+
 /* A vpr row and the per-student aggregate of the same work must agree. Returns 0 when
  * they do (or there is nothing to compare), else adds the differences to d. */
 static int vpr_agree(struct store *s, struct table_stmts *t, struct load_row *r, struct soko_diag *d)
@@ -1522,7 +1524,7 @@ static int vpr_agree(struct store *s, struct table_stmts *t, struct load_row *r,
     if (bad) {
         int jy = form_col_index(f, "year"), js = form_col_index(f, "school_id");
         int jg = form_col_index(f, "grade"), ju = form_col_index(f, "subject");
-        soko_diag_add(d, s->file, r->line, 0,
+        soko_diag_add(d, row_file(s, r), r->line, 0,
                       "ВПР %lld, school %s, grade %lld, %s: %s; the %s stored by import #%lld "
                       "(%s) differ; expected both forms of a work to agree (undo one of them)",
                       r->cells[jy].i, r->cells[js].s, r->cells[jg].i, r->cells[ju].s, diff.s,
@@ -1545,6 +1547,19 @@ static int vpr_agree(struct store *s, struct table_stmts *t, struct load_row *r,
 /* ---------------------------------------------- the task forms: checks against the plan */
 
 static int is_form(const struct form *f, const char *name) { return strcmp(f->name, name) == 0; }
+
+/* Where a row's column `name` came from, for messages: the loader's "file[Sheet]"
+ * (else the import's file) and the source column (0 when not known). */
+static const char *row_file(const struct store *s, const struct load_row *r)
+{
+    return r->where ? r->where : s->file;
+}
+
+static long row_col(const struct load_row *r, const char *name)
+{
+    int j = r->col ? form_col_index(r->form, name) : -1;
+    return j >= 0 ? r->col[j] : 0;
+}
 
 static const struct load_cell *cell_of(const struct load_row *r, const char *name)
 {
@@ -1612,12 +1627,12 @@ static int plan_task_max(struct store *s, const struct load_row *r, long long *m
     if (rc != SQLITE_DONE) return db_fail(s, d, "looking up the plan of a work");
     char *tasks = plan_tasks(s, r);
     if (!*tasks)
-        soko_diag_add(d, s->file, r->line, 0,
+        soko_diag_add(d, row_file(s, r), r->line, row_col(r, "task"),
                       _("task %s: the store has no plan of the work (ВПР %lld, grade %lld, %s); "
                         "expected the work's plan imported first (form vpr_plan)"),
                       task, year, grade, subject);
     else
-        soko_diag_add(d, s->file, r->line, 0,
+        soko_diag_add(d, row_file(s, r), r->line, row_col(r, "task"),
                       _("task %s is not a task of the work's plan (ВПР %lld, grade %lld, %s: "
                         "tasks %s); expected a task of the plan"),
                       task, year, grade, subject, tasks);
@@ -1637,7 +1652,7 @@ static int tasks_row(struct store *s, struct load_row *r, struct soko_diag *d)
     struct load_cell *pc = cell_mut(r, "completion"), *pt = cell_mut(r, "points");
     struct load_cell *pm = cell_mut(r, "max_score");
     if (pm->present && pm->i != max) {
-        soko_diag_add(d, s->file, r->line, 0,
+        soko_diag_add(d, row_file(s, r), r->line, row_col(r, "task"),
                       _("task %s: maximum score %lld here, but %lld in the work's plan; expected "
                         "the plan's"), task, pm->i, max);
         return SOKO_EINPUT;
@@ -1646,20 +1661,20 @@ static int tasks_row(struct store *s, struct load_row *r, struct soko_diag *d)
     pm->i = max;
     double cap = (double)max * (double)n;
     if (!pc->present && !pt->present) {
-        soko_diag_add(d, s->file, r->line, 0,
+        soko_diag_add(d, row_file(s, r), r->line, row_col(r, "task"),
                       _("task %s: neither the completion nor the points are given; expected "
                         "one of them"), task);
         return SOKO_EINPUT;
     }
     if (pt->present && pt->r > cap + 1e-9) {
-        soko_diag_add(d, s->file, r->line, 0,
+        soko_diag_add(d, row_file(s, r), r->line, row_col(r, "task"),
                       _("task %s: %g points, more than the maximum %lld × %lld participants = "
                         "%g; expected at most %g"), task, pt->r, max, n, cap, cap);
         return SOKO_EINPUT;
     }
     if (pc->present && pt->present && cap > 0 &&
         fabs(pc->r - 100.0 * pt->r / cap) > 0.5 + 1e-9) {
-        soko_diag_add(d, s->file, r->line, 0,
+        soko_diag_add(d, row_file(s, r), r->line, row_col(r, "task"),
                       _("task %s: completion %g %% but %g points of %g possible (%.1f %%); "
                         "expected the two to agree"), task, pc->r, pt->r, cap,
                       100.0 * pt->r / cap);
@@ -1760,7 +1775,7 @@ static int reference_row(struct store *s, const struct load_row *r, struct soko_
     double sum = cell_of(r, "p2")->r + cell_of(r, "p3")->r + cell_of(r, "p4")->r +
                  cell_of(r, "p5")->r;
     if (fabs(sum - 100.0) <= 1.0 + 1e-9) return SOKO_OK;
-    soko_diag_add(d, s->file, r->line, 0,
+    soko_diag_add(d, row_file(s, r), r->line, row_col(r, "p2"),
                   _("the shares of the marks add up to %.1f %%; expected 100 %% (within ±1 for "
                     "the rounding)"), sum);
     return SOKO_EINPUT;
@@ -1834,7 +1849,7 @@ static int journal_row(struct store *s, const struct load_row *r, struct soko_di
     int step = sqlite3_step(st);
     if (step == SQLITE_DONE) {
         sqlite3_finalize(st);
-        soko_diag_add(d, s->file, r->line, 0,
+        soko_diag_add(d, row_file(s, r), r->line, row_col(r, "school_id"),
                       _("no ВПР results of school %s are stored for the work (ВПР %lld, grade %lld, "
                         "%s); expected the work's marks (form vpr: «Статистика по отметкам») "
                         "imported first, or before this file in the same command"),
@@ -1867,7 +1882,7 @@ static int journal_row(struct store *s, const struct load_row *r, struct soko_di
     const struct load_cell *pp = cell_of(r, "participants");
     long long stored_n = v.cells[form_col_index(vf, "participants")].i;
     if (pp->present && pp->i != stored_n) {
-        soko_diag_add(d, s->file, r->line, 0,
+        soko_diag_add(d, row_file(s, r), r->line, row_col(r, "participants"),
                       _("school %s, ВПР %lld, grade %lld, %s: %lld participants here, but the "
                         "stored results (import #%lld) have %lld; expected the comparison of "
                         "the same participants"),
@@ -1886,7 +1901,7 @@ static int journal_row(struct store *s, const struct load_row *r, struct soko_di
                                         cell_of(r, "raised")};
         const struct load_cell *b[3];
         for (int k = 0; k < 3; k++) b[k] = &v.cells[form_col_index(vf, cmp[k])];
-        soko_diag_add(d, s->file, r->line, 0,
+        soko_diag_add(d, row_file(s, r), r->line, row_col(r, "lowered"),
                       _("school %s, ВПР %lld, grade %lld, %s: lowered, confirmed, raised %lld, "
                         "%lld, %lld here, but %lld, %lld, %lld from the pupils' journal marks "
                         "(import #%lld); expected the report to agree with the pupils' file"),

@@ -76,7 +76,7 @@ has out "total.csv: 2 rows of reference figures (the country, the region, the mu
 has out "total.csv: 1 row is not a school's and was not stored («Итого»; lines 7)"
 sed 's/^Вся выборка;35012;1398560;10,51/Вся выборка;35012;1398560;20,51/' total.csv > badref.csv
 run 1 --db u.db import vpr badref.csv --layout fisoko_marks_report
-has err "badref.csv:5: the shares of the marks add up to 110.0 %; expected 100 % (within ±1 for the rounding)"
+has err "badref.csv:5:D: the shares of the marks add up to 110.0 %; expected 100 % (within ±1 for the rounding)"
 sed 's/^Вся выборка;35012;1398560;10,51/Вся выборка;35012;1398560;много/' total.csv > badref.csv
 run 1 --db u.db import vpr badref.csv --layout fisoko_marks_report
 has err "badref.csv:5:D: column D «Распределение отметок в % 2» (a reference row, p2): found «много»; expected"
@@ -125,7 +125,7 @@ reg t.db
 printf 'year,grade,subject,task,max_score,level,skill\n2023,5,Математика,1,1,Б,Счёт\n2023,5,Математика,2,2,Б,Дроби\n' > plan2.csv
 run 0 --db t.db import vpr_plan plan2.csv
 run 1 --db t.db import vpr_tasks x/fisoko_tasks.xlsx --layout fisoko_tasks
-has err "task 3.1"
+has err "fisoko_tasks.xlsx[Выполнение заданий]:7:F: task 3.1 is not a task of the work's plan (ВПР 2023, grade 5, Математика: tasks 1, 2); expected a task of the plan"
 [ "$(q t.db "select count(*) from vpr_tasks") $(q t.db "select count(*) from vpr_reference_tasks")" = "0 0" ] ||
   fail "rows stored from a file refused for a task the plan lacks"
 printf 'year,grade,subject,task,max_score,level,skill\n2023,5,Математика,1,1,Б,Счёт\n2023,5,Математика,2,2,Б,Дроби\n2023,5,Математика,3(1),1,П,Задачи\n2023,5,Математика,3(2),2,В,Задачи в два действия\n' > plan.csv
@@ -183,7 +183,7 @@ has err "badscores2.csv:5:E: the share of primary score 2: 'много' is not a
 # comparison put into the work's stored results (vpr), undone with the import
 reg jr.db
 run 1 --db jr.db import vpr_journal x/fisoko_journal.xlsx --layout fisoko_journal
-has err "fisoko_journal.xlsx:11: no ВПР results of school 1 are stored for the work (ВПР 2023, grade 5, Математика); expected the work's marks (form vpr: «Статистика по отметкам») imported first, or before this file in the same command"
+has err "fisoko_journal.xlsx[Сравнение отметок]:11:A: no ВПР results of school 1 are stored for the work (ВПР 2023, grade 5, Математика); expected the work's marks (form vpr: «Статистика по отметкам») imported first, or before this file in the same command"
 # in one command: the marks first, whatever the order given
 run 0 --db jr.db import x/fisoko_journal.xlsx x/fisoko_stats.xlsx
 has out "fisoko_journal.xlsx: ФИС ОКО «Сравнение отметок с отметками по журналу» (a block per school), 2023, 5, Математика → vpr_journal (layout fisoko_journal)"

@@ -29,7 +29,7 @@ run 0 --db t.db import vpr_plan plan.csv
 # tasks not in the plan by name; points beyond max x participants; nothing stored
 printf 'year,school_id,grade,subject,task,participants,points\n2024,344,5,Математика,13,10,5\n' > t1.csv
 run 1 --db t.db import vpr_tasks t1.csv
-has err "t1.csv:2: task 13 is not a task of the work's plan (ВПР 2024, grade 5, Математика: tasks 1, 2.1, 2K1)"
+has err "t1.csv:2:E: task 13 is not a task of the work's plan (ВПР 2024, grade 5, Математика: tasks 1, 2.1, 2K1)"
 printf 'year,school_id,grade,subject,task,participants,points\n2024,344,5,Математика,2(1),10,101\n' > t2.csv
 run 1 --db t.db import vpr_tasks t2.csv
 has err "task 2.1: 101 points, more than the maximum 10 × 10 participants = 100"
