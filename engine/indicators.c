@@ -251,10 +251,14 @@ int ind_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, const char *fil
  * bytes above what SQLite used when it started. Process-wide, set by the CLI. */
 static double limit_seconds = IND_LIMIT_SECONDS;
 static long long limit_memory = IND_LIMIT_MEMORY;
+static int limit_given;       /* SOKO_EVAL_SECONDS set: that limit exactly */
 
 void ind_set_limits(double seconds, long long memory_bytes)
 {
-    if (seconds > 0) limit_seconds = seconds;
+    if (seconds > 0) {
+        limit_seconds = seconds;
+        limit_given = 1;
+    }
     if (memory_bytes > 0) limit_memory = memory_bytes;
 }
 
@@ -269,6 +273,7 @@ struct budget {
     struct timespec t0;
     int expired;              /* the time ran out (the statement got SQLITE_INTERRUPT) */
     sqlite3_int64 heap_before;
+    double limit;             /* seconds */
 };
 
 static double elapsed(const struct timespec *t0)
@@ -281,15 +286,35 @@ static double elapsed(const struct timespec *t0)
 static int budget_tick(void *ctx)
 {
     struct budget *b = ctx;
-    if (elapsed(&b->t0) <= limit_seconds) return 0;
+    if (elapsed(&b->t0) <= b->limit) return 0;
     b->expired = 1;
     return 1;
 }
 
-static void budget_start(struct budget *b, sqlite3 *db)
+/* The default time limit grows with the data a formula reads: IND_LIMIT_SECONDS, and
+ * IND_LIMIT_SECONDS_PER_MROWS more per million rows of its form's table (max(rowid):
+ * no scan), so that a country's data (some 1.5 million ВПР rows) is not stopped where
+ * a district's would take milliseconds, while a formula whose work grows with the
+ * square of the rows still is. A limit given (SOKO_EVAL_SECONDS) is kept exactly. */
+double ind_time_limit(sqlite3 *db, const struct form *f)
+{
+    if (limit_given || !f) return limit_seconds;
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT max(rowid) FROM \"%s\"", f->name);
+    sqlite3_stmt *st;
+    double rows = 0;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) rows = sqlite3_column_double(st, 0);
+        sqlite3_finalize(st);
+    }
+    return limit_seconds + rows / 1e6 * IND_LIMIT_SECONDS_PER_MROWS;
+}
+
+static void budget_start(struct budget *b, sqlite3 *db, const struct form *f)
 {
     b->db = db;
     b->expired = 0;
+    b->limit = ind_time_limit(db, f);
     clock_gettime(CLOCK_MONOTONIC, &b->t0);
     sqlite3_progress_handler(db, 20000, budget_tick, b);
     b->heap_before = sqlite3_hard_heap_limit64(-1);
@@ -312,7 +337,7 @@ static int budget_refused(const struct budget *b, int rc, const char *file, long
                                           "(SOKO_EVAL_SECONDS); expected a formula that reads "
                                           "each unit's rows once: a subquery that joins form "
                                           "tables with each other multiplies their rows"),
-                      what, limit_seconds);
+                      what, b->limit);
         return 1;
     }
     if ((rc & 0xff) == SQLITE_NOMEM) {
@@ -474,7 +499,7 @@ static int check_formula(struct loader *L, struct indicator *ind, int slot)
         return 0;
     }
     struct budget bu;
-    budget_start(&bu, L->set->db);
+    budget_start(&bu, L->set->db, ind->form);
     int step = sqlite3_step(st);
     budget_end(&bu);
     int ok = 1;
@@ -1179,7 +1204,7 @@ int ind_evaluate_each(struct ind_set *s, const struct indicator *ind, int y0, in
     if (y1 && y1 < to) to = y1;
     if (from > to) return SOKO_OK;
     struct budget bu;
-    budget_start(&bu, s->db);
+    budget_start(&bu, s->db, ind->form);
     for (int lv = 0; lv < IND_NLEVELS; lv++) {
         sqlite3_stmt *st = ind->stmt[lv];
         SOKO_ASSERT(st);
@@ -1328,7 +1353,7 @@ static int eval_batch(struct ind_set *s, const struct indicator *const *v, size_
         if (failed) break;
         sqlite3_bind_int(st, 1, from);
         sqlite3_bind_int(st, 2, to);
-        budget_start(&bu, s->db);
+        budget_start(&bu, s->db, v[0]->form);
         int rc;
         const int c0 = 2 + nd;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -106,9 +106,14 @@ struct ind_set {
  * the limit"). Process-wide; values <= 0 leave a limit as it is. The CLI sets them
  * from SOKO_EVAL_SECONDS and SOKO_EVAL_MEMORY_MB (docs/indicators.md, Limits). */
 #define IND_LIMIT_SECONDS 60.0
+#define IND_LIMIT_SECONDS_PER_MROWS 60.0   /* the default's allowance per million rows */
 #define IND_LIMIT_MEMORY (512LL << 20)
 void ind_set_limits(double seconds, long long memory_bytes);
 void ind_get_limits(double *seconds, long long *memory_bytes);
+/* The time limit of a formula reading form f's table on db: the limit given
+ * (SOKO_EVAL_SECONDS) exactly, else IND_LIMIT_SECONDS + IND_LIMIT_SECONDS_PER_MROWS per
+ * million rows of the table (its largest rowid: no scan). */
+double ind_time_limit(sqlite3 *db, const struct form *f);
 
 /* Loads every *.ini of dir in name order, except context.ini (context models; see
  * analysis.h) and rules.ini (rules), or the one file when path is a file; checks every definition and

@@ -613,6 +613,28 @@ static void test_writable_refused(void **state)
     sqlite3_close(db);
 }
 
+/* The default time limit grows with the rows of the form read; one given is kept. */
+static void test_time_limit_rows(void **state)
+{
+    (void)state;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE vpr(x); INSERT INTO vpr(rowid, x) "
+                                      "VALUES (2500000, 1);", NULL, NULL, NULL), SQLITE_OK);
+    const struct form *vpr = form_find("vpr"), *oge = form_find("oge");
+    double t = ind_time_limit(db, vpr);
+    assert_true(t > IND_LIMIT_SECONDS + 2.5 * IND_LIMIT_SECONDS_PER_MROWS - 1e-9 &&
+                t < IND_LIMIT_SECONDS + 2.5 * IND_LIMIT_SECONDS_PER_MROWS + 1e-9);
+    assert_true(ind_time_limit(db, oge) == IND_LIMIT_SECONDS);   /* no table: the base */
+    assert_true(ind_time_limit(db, NULL) == IND_LIMIT_SECONDS);
+    double s0;
+    long long m0;
+    ind_get_limits(&s0, &m0);
+    ind_set_limits(0.5, 0);
+    assert_true(ind_time_limit(db, vpr) == 0.5);
+    sqlite3_close(db);
+}
+
 /* --- the shipped set ----------------------------------------------------------------- */
 
 static const char *shipped_dir(void)
@@ -783,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_writable_refused),
         cmocka_unit_test(test_shipped_set),
         cmocka_unit_test_setup_teardown(test_batches_same_rows, fx_setup, fx_teardown),
+        cmocka_unit_test(test_time_limit_rows),   /* last: it sets the limit for the process */
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
