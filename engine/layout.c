@@ -1339,6 +1339,24 @@ static int parse_num(const char *v, double *x)
     return o > 0 && !*end && !errno && *x == *x;
 }
 
+/* tasks = columns: a row of the tasks' maximum scores («Макс балл», under the header)
+ * gives each task column's maximum where the header does not («1», not «1 (1б)»): `task
+ * max` is then that, and the store checks it against the plan. */
+static void tasks_max_row(struct layout *p, const char *label, char *const *fields, size_t n)
+{
+    char *f = trimmed(label);
+    layout_fold(f);
+    int is_max = strncmp(f, "макс", strlen("макс")) == 0;
+    free(f);
+    for (size_t k = 0; is_max && k < p->ntasks; k++) {
+        size_t fl = (size_t)p->task[k].field;
+        char *v = trimmed(fl < n ? fields[fl] : "");
+        size_t d = strspn(v, "0123456789");
+        if (p->task[k].max <= 0 && d && d <= 3 && !v[d]) p->task[k].max = atoi(v);
+        free(v);
+    }
+}
+
 /* scores = columns: the histogram as a JSON array of counts, scores 0 to the highest
  * column (a score without a column: 0), from counts or from percentages of the total
  * (apportioned by largest remainders, so that they add up to it). An empty cell or a
@@ -1546,6 +1564,7 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
         const char *lv = s->from_block ? p->block_label : (size_t)s->field < n ? fields[s->field]
                                                                               : NULL;
         if (s->kind == SRC_LOGIN && lv && !find_login(lv, &at)) {
+            if (p->tasks_columns) tasks_max_row(p, lv, fields, n);
             sbuf_reset(scratch);
             sbuf_adds(scratch, lv);
             out[0] = scratch->s;

@@ -147,6 +147,12 @@ last=$(q t.db "select max(id) from imports")
 run 0 --db t.db undo "$last"
 [ "$(q t.db "select count(*) from vpr_tasks") $(q t.db "select count(*) from vpr_reference_tasks")" = "0 0" ] ||
   fail "undo left rows of the task report"
+# the row of the tasks' maxima is checked against the plan
+printf 'year,grade,subject,task,max_score,level,skill\n2023,5,Математика,1,1,Б,Счёт\n2023,5,Математика,2,1,Б,Дроби\n2023,5,Математика,3(1),2,П,Задачи\n2023,5,Математика,3(2),1,В,Задачи в два действия\n' > plan3.csv
+reg t3.db
+run 0 --db t3.db import vpr_plan plan3.csv
+run 1 --db t3.db import vpr_tasks x/fisoko_tasks.xlsx --layout fisoko_tasks
+has err "fisoko_tasks.xlsx[Выполнение заданий]:10:E: task 2: maximum score 2 here, but 1 in the work's plan"
 
 # --- ФИС ОКО «Распределение первичных баллов»: each school's row its work's histogram
 # (vpr_dist), counts back from the shares; the marks' lowest scores from the scale
