@@ -61,11 +61,11 @@ struct load_row {
     const struct form *form;      /* the form the row belongs to (vpr/vpr_dist for students) */
     long line;                    /* line of the record (first line of the work) */
     int from_students;            /* 1 for per-work rows aggregated from vpr_students */
-    struct load_cell cells[LOAD_MAXCOLS];   /* in the form's column order */
     /* optional, for the sink's messages: the file as the loader names it ("file[Sheet]")
      * and each column's 1-based source column (0: none); NULL when not known */
     const char *where;
     const long *col;
+    struct load_cell cells[LOAD_MAXCOLS];   /* in the form's column order */
 };
 
 /* Where a load is, for a progress bar. */
