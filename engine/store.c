@@ -52,6 +52,7 @@ struct store {
     int defs_synced;          /* defined forms whose tables this open created or rebuilt */
     /* the task forms (vpr_plan, vpr_tasks, vpr_reference_tasks): cross checks */
     sqlite3_stmt *plan_max;   /* a task's max_score in the stored plan */
+    sqlite3_stmt *scale;      /* a ВПР work's conversion scale (vpr_scales) */
     struct plan_sum *plans;   /* vpr_plan import in progress: per work, its sums */
     size_t nplans;
 };
@@ -1200,6 +1201,8 @@ static void finalize_stmts(struct store *s)
 {
     sqlite3_finalize(s->plan_max);
     s->plan_max = NULL;
+    sqlite3_finalize(s->scale);
+    s->scale = NULL;
     plans_clear(s);
     for (int i = 0; i < NFORMS_MAX; i++) {
         sqlite3_finalize(s->t[i].upsert);
@@ -1298,18 +1301,21 @@ int store_school_exists(struct store *s, const char *school_id)
 int store_vpr_scale(struct store *s, long long year, long long grade, const char *subject,
                     int scale[4])
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT max_score, min3, min4, min5 FROM vpr_scales WHERE "
-                                  "year = ? AND grade = ? AND subject = ?", -1, &st,
+    /* asked once per work of a per-student file: prepared once */
+    if (!s->scale &&
+        sqlite3_prepare_v2(s->db, "SELECT max_score, min3, min4, min5 FROM vpr_scales WHERE "
+                                  "year = ? AND grade = ? AND subject = ?", -1, &s->scale,
                            NULL) != SQLITE_OK)
         return -1;
+    sqlite3_stmt *st = s->scale;
+    sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, year);
     sqlite3_bind_int64(st, 2, grade);
     sqlite3_bind_text(st, 3, subject, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         for (int k = 0; k < 4; k++) scale[k] = sqlite3_column_int(st, k);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (rc == SQLITE_ROW) return 1;
     return rc == SQLITE_DONE ? 0 : -1;
 }
