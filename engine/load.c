@@ -549,8 +549,17 @@ static void on_field(void *s, size_t len, void *vc)
         c->off = xrealloc(c->off, c->capf * sizeof *c->off);
     }
     c->off[c->nf++] = c->data.len;
-    sbuf_add(&c->data, s ? s : "", s ? len : 0);
-    sbuf_addc(&c->data, '\0');
+    if (!s) len = 0;
+    if (c->data.len + len + 2 > c->data.cap) {      /* room for the text, its NUL and sbuf's */
+        size_t cap = c->data.cap ? c->data.cap : 64;
+        while (cap < c->data.len + len + 2) cap *= 2;
+        c->data.s = xrealloc(c->data.s, cap);
+        c->data.cap = cap;
+    }
+    if (len) memcpy(c->data.s + c->data.len, s, len);
+    c->data.len += len;
+    c->data.s[c->data.len++] = '\0';
+    c->data.s[c->data.len] = '\0';
 }
 
 /* ------------------------------------------------------- texts for messages */
@@ -2037,19 +2046,54 @@ static void on_record(int term, void *vc)
 
 /* ============================================================ the byte pass */
 
-/* Feeds converted text to libcsv one physical line at a time (LF, CRLF or CR). */
+/* A whole physical line (without its line end) that holds no quote, where no record
+ * is open: split as libcsv splits it (libcsv.c, csv_parse), without its state machine
+ * byte by byte: fields end at the delimiter; spaces and tabs (the delimiter excepted)
+ * before and after an unquoted field's text are dropped; a line of such spaces alone
+ * (or an empty one) is no record. */
+static void split_plain(struct ctx *c, const char *p, size_t n, int term)
+{
+    const unsigned char delim = c->csv.delim_char;
+#define PLAIN_SPACE(ch) (((ch) == ' ' || (ch) == '\t') && (unsigned char)(ch) != delim)
+    size_t i = 0;
+    while (i < n && PLAIN_SPACE(p[i])) i++;
+    if (i == n) return;
+    for (;;) {
+        size_t start = i, end = i;
+        while (end < n && (unsigned char)p[end] != delim) end++;
+        size_t e = end;
+        while (e > start && PLAIN_SPACE(p[e - 1])) e--;
+        on_field((void *)(p + start), e - start, c);
+        if (end == n) break;
+        i = end + 1;
+        while (i < n && PLAIN_SPACE(p[i])) i++;
+        if (i == n) {                 /* a delimiter, then the line end: an empty field */
+            on_field((void *)"", 0, c);
+            break;
+        }
+    }
+#undef PLAIN_SPACE
+    on_record(term, c);
+}
+
+/* Feeds converted text to libcsv one physical line at a time (LF, CRLF or CR); a whole
+ * line without a quote outside a record is split by split_plain instead. */
 static int feed(struct ctx *c, const char *p, size_t n)
 {
     while (n > 0 && c->state != ST_STOP) {
-        size_t k = 0;
-        while (k < n && p[k] != '\n' && p[k] != '\r') k++;
+        const char *nl = memchr(p, '\n', n);
+        size_t k = nl ? (size_t)(nl - p) : n;
+        const char *cr = memchr(p, '\r', k);
+        if (cr) k = (size_t)(cr - p);
         int eol = k < n;
         if (eol) k++;
         if (c->csv.pstate == 0) {     /* ROW_NOT_BEGUN: a record may start on this line */
             c->rec_line_next = c->line;
             c->rec_bytes = 0;
         }
-        if (csv_parse(&c->csv, p, k, on_field, on_record, c) != k) {
+        if (eol && c->csv.pstate == 0 && !memchr(p, c->csv.quote_char, k - 1))
+            split_plain(c, p, k - 1, (unsigned char)p[k - 1]);
+        else if (csv_parse(&c->csv, p, k, on_field, on_record, c) != k) {
             if (csv_error(&c->csv) == CSV_EPARSE)
                 err(c, c->line, 0, _("malformed quoting in the record starting at line %ld; expected "
                                    "fields either plain or wholly in double quotes, with "
