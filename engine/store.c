@@ -27,6 +27,12 @@ struct table_stmts {
     sqlite3_stmt *save;       /* copy the rows this write replaces into hist_ */
     sqlite3_stmt *drop;       /* group forms: delete the replaced group */
     sqlite3_stmt *peer;       /* vpr: the stored row of another import, for agreement */
+    /* looked at once per import (store_table_look): whether the table holds rows of
+     * other imports at all, and (vpr) rows of the other kind of source, per
+     * from_students; when not, save, drop and peer have nothing to find */
+    long long looked;         /* the import they were looked at for, or 0 */
+    int older;                /* rows of other imports: 1, none: 0 */
+    int peers[2];             /* -1 not looked at yet */
 };
 
 struct store {
@@ -1384,6 +1390,7 @@ int store_import_begin(struct store *s, const struct form *f, const char *file,
     s->form = f;
     s->file = file;
     s->n_rows = s->n_works = s->n_participants = 0;
+    for (int i = 0; i < NFORMS_MAX; i++) s->t[i].looked = 0;   /* an id may come again */
     plans_clear(s);
     return SOKO_OK;
 }
@@ -1771,6 +1778,33 @@ static int task_forms_row(struct store *s, struct load_row *r, struct soko_diag 
     return SOKO_OK;
 }
 
+/* 1 when the query (?1 the import, ?2 from_students) finds something, 0 when not; 1 too
+ * when it cannot be asked: then the statements it spares run and say what is wrong. */
+static int table_has(struct store *s, const char *sql, int from_students)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return 1;
+    sqlite3_bind_int64(st, 1, s->import_id);
+    if (sqlite3_bind_parameter_count(st) >= 2) sqlite3_bind_int(st, 2, from_students);
+    int has = sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != 0;
+    sqlite3_finalize(st);
+    return has;
+}
+
+/* Whether the table holds rows of other imports: when it holds none at the first row of
+ * an import, it holds none until the import ends (the rows the import writes are its
+ * own, and save, drop and peer look only at the others'), so that each row is spared
+ * the history copy, the group replacement and the agreement check, which would find
+ * nothing. A per-student file into a store without ВПР figures writes two rows a work. */
+static void store_table_look(struct store *s, const struct form *f, struct table_stmts *t)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT EXISTS (SELECT 1 FROM %s WHERE import_id <> ?1)", f->name);
+    t->older = table_has(s, sql, 0);
+    t->peers[0] = t->peers[1] = -1;
+    t->looked = s->import_id;
+}
+
 int store_put_row(struct store *s, const struct load_row *r0, struct soko_diag *d)
 {
     SOKO_ASSERT(s->import_id);
@@ -1778,17 +1812,26 @@ int store_put_row(struct store *s, const struct load_row *r0, struct soko_diag *
     int rc = prepare_table(s, f, d);
     if (rc) return rc;
     struct table_stmts *t = &s->t[form_index(f)];
+    if (t->looked != s->import_id) store_table_look(s, f, t);
     struct load_row r = *r0;
-    if (t->peer && (rc = vpr_agree(s, t, &r, d)) != 0) return rc;
+    int kind = r.from_students == 0 || r.from_students == 1 ? r.from_students : -1;
+    if (t->peer && kind >= 0 && t->peers[kind] < 0)
+        t->peers[kind] = table_has(s, "SELECT EXISTS (SELECT 1 FROM vpr WHERE import_id <> ?1 AND "
+                                      "from_students <> ?2) OR EXISTS (SELECT 1 FROM hist_vpr "
+                                      "WHERE import_id <> ?1 AND from_students <> ?2)",
+                                   kind);
+    if (t->peer && (kind < 0 || t->peers[kind]) && (rc = vpr_agree(s, t, &r, d)) != 0) return rc;
     if ((rc = task_forms_row(s, &r, d)) != 0) return rc;
 
-    sqlite3_reset(t->save);
-    bind_key(t->save, f, &r, s->import_id);
-    if (sqlite3_step(t->save) != SQLITE_DONE) return db_fail(s, d, N_("saving replaced rows"));
-    if (t->drop) {
-        sqlite3_reset(t->drop);
-        bind_key(t->drop, f, &r, s->import_id);
-        if (sqlite3_step(t->drop) != SQLITE_DONE) return db_fail(s, d, N_("replacing a group"));
+    if (t->older) {
+        sqlite3_reset(t->save);
+        bind_key(t->save, f, &r, s->import_id);
+        if (sqlite3_step(t->save) != SQLITE_DONE) return db_fail(s, d, N_("saving replaced rows"));
+        if (t->drop) {
+            sqlite3_reset(t->drop);
+            bind_key(t->drop, f, &r, s->import_id);
+            if (sqlite3_step(t->drop) != SQLITE_DONE) return db_fail(s, d, N_("replacing a group"));
+        }
     }
     sqlite3_reset(t->upsert);
     for (size_t i = 0; i < f->ncols; i++) bind_cell(t->upsert, (int)i + 1, &f->cols[i], &r.cells[i]);
