@@ -437,6 +437,9 @@ struct ctx {
     int map[LOAD_MAXCOLS];    /* form column → field index, or -1 */
     int key_cols[LOAD_MAXCOLS];
     size_t nkey;
+    /* the previous row's leading key columns and the fingerprint's state after each */
+    struct key_state { long long i; char *s; size_t cap; uint64_t h1, h2; } kc[LOAD_MAXCOLS];
+    size_t nkc;               /* of them, valid */
 
     size_t errs0;             /* errors in d before this file */
     long pending;             /* errors gathered to be reported at the end */
@@ -753,6 +756,18 @@ int load_parse_cell(const struct form_col *c, char *text, struct load_cell *cell
         return 0;
     }
     case COL_INT: {
+        /* digits alone, as most cells are: what strtoll would read, without it */
+        if (text[0] >= '0' && text[0] <= '9') {
+            long long v = 0;
+            size_t k = 0;
+            while (k < 18 && text[k] >= '0' && text[k] <= '9') v = v * 10 + (text[k++] - '0');
+            if (text[k] == '\0') {
+                if (v < (long long)c->min || v > (long long)c->max) break;
+                cell->i = v;
+                cell->r = (double)v;
+                return 0;
+            }
+        }
         squeeze_number(text);
         char *end;
         errno = 0;
@@ -788,6 +803,15 @@ int load_parse_cell(const struct form_col *c, char *text, struct load_cell *cell
     }
     case COL_YEAR: {
         /* 2023, or an academic year 2022/2023, 2022-2023, 2022/23 meaning its spring */
+        if (text[0] >= '0' && text[0] <= '9' && text[1] >= '0' && text[1] <= '9' &&
+            text[2] >= '0' && text[2] <= '9' && text[3] >= '0' && text[3] <= '9' && !text[4]) {
+            long y = (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 +
+                     (text[3] - '0');
+            if (y < (long)c->min || y > (long)c->max) break;
+            cell->i = y;
+            cell->r = (double)y;
+            return 0;
+        }
         char *end;
         long a = strtol(text, &end, 10);
         if (end - text != 4 || text[0] == '+' || text[0] == '-') break;
@@ -1544,6 +1568,15 @@ static void check_cross(struct ctx *c, const struct load_row *r, long line)
 
 static void check_mapped(struct ctx *c, long line);
 
+/* A number's text that squeeze_number may rewrite: it holds a comma, a space or the
+ * lead byte of NBSP, U+202F or U+2009 (strpbrk(t, ", \xC2\xE2"), for short cells). */
+static int number_rewritten(const char *t)
+{
+    for (; *t; t++)
+        if (*t == ',' || *t == ' ' || *t == '\xC2' || *t == '\xE2') return 1;
+    return 0;
+}
+
 /* «X», «Х», «-», «—»: a task not attempted, 0 points. */
 static int not_attempted(const char *t)
 {
@@ -1762,7 +1795,7 @@ static void check_mapped(struct ctx *c, long line)
         }
         /* numbers are rewritten in place ("1 234,5" → "1234.5"): quote them as given */
         char raw[80];
-        int numeric = (col->type == COL_INT || col->type == COL_REAL) && strpbrk(t, ", \xC2\xE2");
+        int numeric = (col->type == COL_INT || col->type == COL_REAL) && number_rewritten(t);
         if (numeric) cut_utf8(t, 60, raw, sizeof raw);
         if (load_parse_cell(col, t, cell, why, sizeof why) != 0) {
             err(c, line, fcol, _("%s: found «%s»; expected %s"), col_ref(c, j),
@@ -1795,18 +1828,47 @@ static void check_mapped(struct ctx *c, long line)
     if (c->d->total != errs) return;
     if (c->ntasks && read_tasks(c, line) != 0) return;
 
-    /* the key's fingerprint, for duplicates inside the file */
+    /* the key's fingerprint, for duplicates inside the file; rows come grouped (a
+     * work's pupils one after another), so the state after the leading key columns is
+     * taken from the row before while they hold the same values */
     uint64_t h1 = FNV_OFFSET, h2 = 0x9E3779B97F4A7C15ULL;
-    for (size_t i = 0; i < c->nkey; i++) {
+    size_t i = 0;
+    for (; i < c->nkc; i++) {
+        const struct load_cell *k = &r.cells[c->key_cols[i]];
+        int num = f->cols[c->key_cols[i]].type == COL_YEAR || f->cols[c->key_cols[i]].type == COL_INT;
+        if (num ? k->i != c->kc[i].i : strcmp(k->present ? k->s : "", c->kc[i].s) != 0) break;
+        h1 = c->kc[i].h1;
+        h2 = c->kc[i].h2;
+    }
+    c->nkc = i;
+    for (; i < c->nkey; i++) {
         const struct load_cell *k = &r.cells[c->key_cols[i]];
         const char *s = k->present ? k->s : "";
         size_t n = strlen(s);
-        if (f->cols[c->key_cols[i]].type == COL_YEAR || f->cols[c->key_cols[i]].type == COL_INT) {
+        int num = f->cols[c->key_cols[i]].type == COL_YEAR || f->cols[c->key_cols[i]].type == COL_INT;
+        if (num) {
             h1 = fnv1a(h1, &k->i, sizeof k->i);
             h2 = (h2 ^ (uint64_t)k->i) * 0xBF58476D1CE4E5B9ULL;
         } else {
-            h1 = fnv1a(h1, s, n + 1);
-            for (size_t q = 0; q <= n; q++) h2 = (h2 ^ (unsigned char)s[q]) * 0x94D049BB133111EBULL;
+            for (size_t q = 0; q <= n; q++) {      /* fnv1a(h1, s, n + 1), and h2 */
+                h1 = (h1 ^ (unsigned char)s[q]) * 1099511628211ULL;
+                h2 = (h2 ^ (unsigned char)s[q]) * 0x94D049BB133111EBULL;
+            }
+        }
+        if (i + 1 < c->nkey) {        /* remembered for the next row, the last column not */
+            struct key_state *e = &c->kc[i];
+            e->i = k->i;
+            if (!num) {
+                if (n + 1 > e->cap) {
+                    e->cap = n + 1 > 32 ? n + 1 : 32;
+                    free(e->s);
+                    e->s = xmalloc(e->cap);
+                }
+                memcpy(e->s, s, n + 1);
+            }
+            e->h1 = h1;
+            e->h2 = h2;
+            c->nkc = i + 1;
         }
     }
     h2 ^= h2 >> 31;
@@ -2794,6 +2856,7 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     }
     sbuf_free(&c.sk);
     sbuf_free(&c.fix);
+    for (size_t j = 0; j < LOAD_MAXCOLS; j++) free(c.kc[j].s);
     if (stopped) return stopped;
     if (io_error) return SOKO_EIO;
     return d->total != errs0 ? SOKO_EINPUT : SOKO_OK;
