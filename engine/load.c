@@ -2207,6 +2207,17 @@ char load_detect_delim(const char *line, size_t n)
     return ',';
 }
 
+/* The decimal digits of v (as "%lld" writes them), without printf: a histogram is a
+ * few dozen numbers a work. */
+static void add_num(struct sbuf *b, long long v)
+{
+    char t[24], *q = t + sizeof t;
+    unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+    do *--q = (char)('0' + u % 10); while (u /= 10);
+    if (v < 0) *--q = '-';
+    sbuf_add(b, q, (size_t)(t + sizeof t - q));
+}
+
 /* Emits the aggregated works of a student file: a vpr row and a vpr_dist row each. */
 static void emit_works(struct ctx *c)
 {
@@ -2296,19 +2307,28 @@ static void emit_works(struct ctx *c)
         sbuf_reset(&mins);
         sbuf_reset(&journal);
         sbuf_addc(&scores, '[');
-        for (size_t s = 0; s < w->hist_len; s++) sbuf_printf(&scores, "%s%u", s ? "," : "", w->hist[s]);
+        for (size_t s = 0; s < w->hist_len; s++) {
+            if (s) sbuf_addc(&scores, ',');
+            add_num(&scores, w->hist[s]);
+        }
         sbuf_addc(&scores, ']');
         sbuf_addc(&mins, '{');
         for (int k = 0, first = 1; k < 4; k++)
             if (w->min_score[k] >= 0) {
-                sbuf_printf(&mins, "%s\"%d\":%d", first ? "" : ",", k + 2, w->min_score[k]);
+                sbuf_adds(&mins, first ? "\"" : ",\"");
+                add_num(&mins, k + 2);
+                sbuf_adds(&mins, "\":");
+                add_num(&mins, w->min_score[k]);
                 first = 0;
             }
         sbuf_addc(&mins, '}');
         sbuf_addc(&journal, '[');
         for (int a = 0; a < 4; a++)
-            sbuf_printf(&journal, "%s[%d,%d,%d,%d]", a ? "," : "", w->journal[a][0],
-                        w->journal[a][1], w->journal[a][2], w->journal[a][3]);
+            for (int b = 0; b < 4; b++) {
+                sbuf_adds(&journal, b ? "," : a ? ",[" : "[");
+                add_num(&journal, w->journal[a][b]);
+                if (b == 3) sbuf_addc(&journal, ']');
+            }
         sbuf_addc(&journal, ']');
 
         memset(&r, 0, sizeof r);
