@@ -15,6 +15,7 @@
 #include <math.h>
 #include <iconv.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2422,6 +2423,158 @@ static char detect_delim(const char *p, size_t n)
     return load_detect_delim(p, n);
 }
 
+/* ------------------------------------------------------------- the reader
+ * The bytes of a CSV file and their SHA-256 are read ahead by a thread of their own
+ * (a regular file; a pipe or a terminal is read in turn, as it may never end), into
+ * a ring of chunks. Each chunk carries the digest's state after its bytes, so that
+ * the digest is that of the chunks the parse took, as when it read them itself. */
+#define NSLOT 4
+#define SLOT_ROOM 8           /* room in front of a chunk for the cut character before it */
+
+struct slot {
+    unsigned char *buf;       /* SLOT_ROOM bytes, then up to CHUNK read */
+    size_t got;               /* bytes read; 0 at the end of the file or on an error */
+    int ferr, errnum;         /* with got 0: ferror(), and errno then */
+    struct sha256 sha;        /* the digest's state after these bytes */
+    /* utf8_valid_prefix of the text from the chunk's start less skip (a BOM), with the
+     * carry bytes the reader expects in front: ok and inc, for the parse to take when
+     * it puts the same carry in front and skips the same (else it asks itself) */
+    size_t v_carry, v_skip, v_ok;
+    int v_inc;
+};
+
+struct reader {
+    FILE *in;
+    int threaded;
+    struct sha256 sha;        /* the reader's own state */
+    unsigned char carry[SLOT_ROOM];   /* a cut UTF-8 sequence at the end of the last chunk */
+    size_t ncarry;
+    int started;              /* a chunk was read (the BOM is looked for in the first) */
+    struct slot slot[NSLOT];
+    size_t head, tail;        /* chunks read, chunks given back (head - tail full) */
+    int quit, ended;
+    pthread_mutex_t mu;
+    pthread_cond_t full, room;
+    pthread_t th;
+};
+
+static void reader_fill(struct reader *r, struct slot *sl)
+{
+    sl->got = fread(sl->buf + SLOT_ROOM, 1, CHUNK, r->in);
+    sl->ferr = sl->errnum = 0;
+    if (sl->got == 0) {
+        sl->ferr = ferror(r->in);
+        sl->errnum = errno;
+    } else
+        sha256_update(&r->sha, sl->buf + SLOT_ROOM, sl->got);
+    sl->sha = r->sha;
+    if (sl->got == 0) return;
+    /* as read_csv sees it as UTF-8: the cut character before, the BOM skipped */
+    unsigned char *p = sl->buf + SLOT_ROOM - r->ncarry;
+    memcpy(p, r->carry, r->ncarry);
+    size_t n = r->ncarry + sl->got;
+    sl->v_carry = r->ncarry;
+    sl->v_skip = 0;
+    if (!r->started && n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) sl->v_skip = 3;
+    r->started = 1;
+    sl->v_ok = utf8_valid_prefix(p + sl->v_skip, n - sl->v_skip, &sl->v_inc);
+    r->ncarry = sl->v_inc ? n - sl->v_skip - sl->v_ok : 0;
+    memcpy(r->carry, p + sl->v_skip + sl->v_ok, r->ncarry);
+}
+
+/* utf8_valid_prefix of the n bytes at p, taken from the reader when it validated the
+ * same bytes: p is the chunk's text with carry bytes put in front and skip skipped. */
+static size_t slot_valid_prefix(const struct slot *sl, size_t carry, size_t skip,
+                                const unsigned char *p, size_t n, int *inc)
+{
+    if (sl->v_carry == carry && sl->v_skip == skip) {
+        *inc = sl->v_inc;
+        return sl->v_ok;
+    }
+    return utf8_valid_prefix(p, n, inc);
+}
+
+static void *reader_main(void *v)
+{
+    struct reader *r = v;
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        while (!r->quit && r->head - r->tail == NSLOT) pthread_cond_wait(&r->room, &r->mu);
+        int quit = r->quit;
+        struct slot *sl = &r->slot[r->head % NSLOT];
+        pthread_mutex_unlock(&r->mu);
+        if (quit) break;
+        reader_fill(r, sl);
+        pthread_mutex_lock(&r->mu);
+        r->head++;
+        pthread_cond_signal(&r->full);
+        pthread_mutex_unlock(&r->mu);
+        if (sl->got == 0) break;
+    }
+    return NULL;
+}
+
+static void reader_start(struct reader *r, FILE *in)
+{
+    memset(r, 0, sizeof *r);
+    r->in = in;
+    sha256_init(&r->sha);
+    (void)sha256_impl();      /* its choice made here, not first in the thread */
+    for (int i = 0; i < NSLOT; i++) r->slot[i].buf = xmalloc(SLOT_ROOM + CHUNK + 8);
+    struct stat sb;
+    r->threaded = fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode);
+    if (r->threaded) {
+        pthread_mutex_init(&r->mu, NULL);
+        pthread_cond_init(&r->full, NULL);
+        pthread_cond_init(&r->room, NULL);
+        if (pthread_create(&r->th, NULL, reader_main, r) != 0) {
+            pthread_mutex_destroy(&r->mu);
+            pthread_cond_destroy(&r->full);
+            pthread_cond_destroy(&r->room);
+            r->threaded = 0;
+        }
+    }
+}
+
+/* The next chunk, in order (its got 0 at the end). */
+static struct slot *reader_next(struct reader *r)
+{
+    struct slot *sl = &r->slot[r->tail % NSLOT];
+    if (!r->threaded) {
+        reader_fill(r, sl);
+        return sl;
+    }
+    pthread_mutex_lock(&r->mu);
+    while (r->head == r->tail) pthread_cond_wait(&r->full, &r->mu);
+    pthread_mutex_unlock(&r->mu);
+    return sl;
+}
+
+/* The chunk reader_next gave is done with. */
+static void reader_done(struct reader *r)
+{
+    if (!r->threaded) return;
+    pthread_mutex_lock(&r->mu);
+    r->tail++;
+    pthread_cond_signal(&r->room);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void reader_stop(struct reader *r)
+{
+    if (r->threaded) {
+        pthread_mutex_lock(&r->mu);
+        r->quit = 1;
+        pthread_cond_signal(&r->room);
+        pthread_mutex_unlock(&r->mu);
+        pthread_join(r->th, NULL);
+        pthread_mutex_destroy(&r->mu);
+        pthread_cond_destroy(&r->full);
+        pthread_cond_destroy(&r->room);
+    }
+    for (int i = 0; i < NSLOT; i++) free(r->slot[i].buf);
+}
+
 /* The CSV pass over an open file: bytes → SHA-256, encoding, lines → libcsv → records.
  * Sets *io_error on a read error and *stopped when the progress callback said stop. */
 static void read_csv(struct ctx *c, FILE *in, uint64_t size, int *io_error, int *stopped)
@@ -2431,7 +2584,9 @@ static void read_csv(struct ctx *c, FILE *in, uint64_t size, int *io_error, int 
     const struct load_sink *sink = c->sink;
     struct sha256 sha;
     sha256_init(&sha);
-    unsigned char *raw = xmalloc(CHUNK + 8);
+    struct reader rd;
+    reader_start(&rd, in);
+    unsigned char cut_char[SLOT_ROOM];   /* a cut UTF-8 sequence, for the next chunk */
     char *conv = NULL;
     size_t carry = 0;                 /* bytes of a cut UTF-8 sequence kept for the next read */
     iconv_t cd = (iconv_t)-1;
@@ -2440,21 +2595,24 @@ static void read_csv(struct ctx *c, FILE *in, uint64_t size, int *io_error, int 
     csv_init(&c->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
 
     while (c->state != ST_STOP) {
-        size_t got = fread(raw + carry, 1, CHUNK, in);
+        struct slot *sl = reader_next(&rd);
+        size_t got = sl->got;
         if (got == 0) {
-            if (ferror(in)) {
-                soko_diag_add(d, c->path, 0, 0, _("read error: %s"), strerror(errno));
+            if (sl->ferr) {
+                soko_diag_add(d, c->path, 0, 0, _("read error: %s"), strerror(sl->errnum));
                 *io_error = 1;
             }
             if (carry) {
-                err(c, line_at(c, raw, carry), 0,
+                err(c, line_at(c, cut_char, carry), 0,
                     "%s", _("the file ends inside a UTF-8 character; expected UTF-8 or Windows-1251"));
             }
             break;
         }
-        sha256_update(&sha, raw + carry, got);
+        sha = sl->sha;
+        unsigned char *raw = sl->buf + SLOT_ROOM - carry;
+        if (carry) memcpy(raw, cut_char, carry);
         st->bytes += got;
-        size_t n = carry + got;
+        size_t n = carry + got, carry0 = carry;
         unsigned char *p = raw;
         carry = 0;
         if (first) {
@@ -2478,7 +2636,7 @@ static void read_csv(struct ctx *c, FILE *in, uint64_t size, int *io_error, int 
             for (size_t i = 0; i < n && !any8; i++) any8 = p[i] >= 0x80;
             if (any8) {
                 int inc;
-                size_t ok = utf8_valid_prefix(p, n, &inc);
+                size_t ok = slot_valid_prefix(sl, carry0, (size_t)(p - raw), p, n, &inc);
                 /* Windows-1251 text is almost never valid UTF-8 from its first letter on:
                  * Cyrillic letters are 0xC0..0xFF, so two in a row already break it. When
                  * well-formed multi-byte characters come before the first bad byte, the
@@ -2511,7 +2669,7 @@ static void read_csv(struct ctx *c, FILE *in, uint64_t size, int *io_error, int 
             tn = (size_t)(op - conv);
         } else if (st->enc == ENC_UTF8) {
             int inc;
-            size_t ok = utf8_valid_prefix(p, n, &inc);
+            size_t ok = slot_valid_prefix(sl, carry0, (size_t)(p - raw), p, n, &inc);
             if (ok < n && !inc) {
                 err(c, line_at(c, p, ok), 0,
                     _("invalid UTF-8 (byte 0x%02X); expected the whole file in UTF-8 or in "
@@ -2526,13 +2684,15 @@ static void read_csv(struct ctx *c, FILE *in, uint64_t size, int *io_error, int 
             csv_set_delim(&c->csv, (unsigned char)st->delim);
         }
         if (feed(c, text, tn) != 0) break;
-        if (carry) memmove(raw, p + tn, carry);
+        if (carry) memcpy(cut_char, p + tn, carry);
+        reader_done(&rd);
         if (sink && sink->progress && st->bytes >= next_progress) {
             struct load_progress pg = {LOAD_READING, st->bytes, size, st->records, st->rows};
             if ((*stopped = sink->progress(sink->ctx, &pg)) != 0) break;
             next_progress = st->bytes + (1u << 20);
         }
     }
+    reader_stop(&rd);
     if (c->state != ST_STOP && !*io_error && !*stopped &&
         csv_fini(&c->csv, on_field, on_record, c) != 0)
         err(c, c->rec_line_next, 0, "%s", _("the file ends inside a quoted field that starts on "
@@ -2541,7 +2701,6 @@ static void read_csv(struct ctx *c, FILE *in, uint64_t size, int *io_error, int 
     sha256_final(&sha, dg);
     sha256_hex(dg, st->sha256);
     if (cd != (iconv_t)-1) iconv_close(cd);
-    free(raw);
     free(conv);
     csv_free(&c->csv);
 }
