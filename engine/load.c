@@ -207,6 +207,134 @@ static int keyset_finish(struct keyset *k, void (*dup)(void *, long, long), void
     return rc;
 }
 
+/* ============================================ duplicate keys, run by run
+ * Rows mostly come grouped: a work's pupils one after another, a school's subjects.
+ * A run is rows in a row whose key columns but the last hold the same values (the
+ * last: the pupil's code, the subject). While no run's leading values come back after
+ * another run, two rows can only repeat a key within one run, and a small table per
+ * run finds the repeats: the keyset's sort at the end is not needed. When a run's
+ * values come back, or a run or the number of runs grows beyond these tables, the
+ * keyset (filled all along) decides as before. The repeats are reported in the
+ * keyset's order (fingerprint, then line), each with the first row of its key. */
+#define RUN_MAX (1u << 16)          /* keys in one run */
+#define RUNS_MAX (1u << 18)         /* runs (their leading values' fingerprints) */
+
+struct run_key { uint64_t a; uint32_t b, line, gen; };
+struct run_dup { uint64_t a; uint32_t b, line, first; };
+
+struct runs {
+    int on;                   /* 1 deciding; 0 the keyset decides */
+    int started;
+    struct run_key *tab;      /* keys of the current run: entries of generation gen */
+    size_t cap, n;
+    uint32_t gen;
+    uint64_t *seen;           /* leading values' fingerprints (pairs, 0 0 empty) */
+    size_t seen_cap, seen_n;
+    struct run_dup *dups;
+    size_t ndups, cap_dups;
+};
+
+static void runs_free(struct runs *r)
+{
+    free(r->tab);
+    free(r->seen);
+    free(r->dups);
+    memset(r, 0, sizeof *r);
+}
+
+/* A run's leading values, new: 1; seen before (or too many runs): 0. */
+static int runs_new(struct runs *r, uint64_t p1, uint64_t p2)
+{
+    p2 |= 1;                  /* never the empty pair */
+    if (2 * (r->seen_n + 1) > r->seen_cap) {
+        if (r->seen_cap >= 2 * (size_t)RUNS_MAX) return 0;
+        size_t ncap = r->seen_cap ? 2 * r->seen_cap : 1024;
+        uint64_t *na = xcalloc(2 * ncap, sizeof *na);
+        for (size_t i = 0; i < r->seen_cap; i++)
+            if (r->seen[2 * i + 1]) {
+                size_t j = (size_t)r->seen[2 * i] & (ncap - 1);
+                while (na[2 * j + 1]) j = (j + 1) & (ncap - 1);
+                na[2 * j] = r->seen[2 * i];
+                na[2 * j + 1] = r->seen[2 * i + 1];
+            }
+        free(r->seen);
+        r->seen = na;
+        r->seen_cap = ncap;
+    }
+    size_t j = (size_t)p1 & (r->seen_cap - 1);
+    while (r->seen[2 * j + 1]) {
+        if (r->seen[2 * j] == p1 && r->seen[2 * j + 1] == p2) return 0;
+        j = (j + 1) & (r->seen_cap - 1);
+    }
+    r->seen[2 * j] = p1;
+    r->seen[2 * j + 1] = p2;
+    r->seen_n++;
+    return 1;
+}
+
+/* The key (a, b) of a row at line; same: its leading values are those of the row
+ * before, p1 p2 their fingerprint. */
+static void runs_add(struct runs *r, int same, uint64_t p1, uint64_t p2, uint64_t a, uint32_t b,
+                     long line)
+{
+    if (!same || !r->started) {
+        r->started = 1;
+        if (!runs_new(r, p1, p2)) {
+            r->on = 0;
+            return;
+        }
+        r->n = 0;
+        if (++r->gen == 0) {      /* the generations wrapped: empty the table */
+            if (r->tab) memset(r->tab, 0, r->cap * sizeof *r->tab);
+            r->gen = 1;
+        }
+    }
+    if (2 * (r->n + 1) > r->cap) {
+        if (r->cap >= 2 * (size_t)RUN_MAX) {
+            r->on = 0;
+            return;
+        }
+        size_t ncap = r->cap ? 2 * r->cap : 256;
+        struct run_key *nt = xcalloc(ncap, sizeof *nt);
+        for (size_t i = 0; i < r->cap; i++)
+            if (r->tab[i].gen == r->gen) {
+                size_t j = (size_t)r->tab[i].a & (ncap - 1);
+                while (nt[j].gen == r->gen) j = (j + 1) & (ncap - 1);
+                nt[j] = r->tab[i];
+            }
+        free(r->tab);
+        r->tab = nt;
+        r->cap = ncap;
+    }
+    size_t j = (size_t)a & (r->cap - 1);
+    for (; r->tab[j].gen == r->gen; j = (j + 1) & (r->cap - 1))
+        if (r->tab[j].a == a && r->tab[j].b == b) {
+            if (r->ndups == r->cap_dups) {
+                r->cap_dups = r->cap_dups ? 2 * r->cap_dups : 64;
+                r->dups = xrealloc(r->dups, r->cap_dups * sizeof *r->dups);
+            }
+            r->dups[r->ndups++] = (struct run_dup){a, b, (uint32_t)line, r->tab[j].line};
+            return;
+        }
+    r->tab[j] = (struct run_key){a, b, (uint32_t)line, r->gen};
+    r->n++;
+}
+
+static int run_dup_cmp(const void *x, const void *y)
+{
+    const struct run_dup *p = x, *q = y;
+    if (p->a != q->a) return p->a < q->a ? -1 : 1;
+    if (p->b != q->b) return p->b < q->b ? -1 : 1;
+    return (p->line > q->line) - (p->line < q->line);
+}
+
+/* The repeats found, as keyset_finish would call dup for them. */
+static void runs_finish(struct runs *r, void (*dup)(void *, long, long), void *ctx)
+{
+    if (r->ndups) qsort(r->dups, r->ndups, sizeof *r->dups, run_dup_cmp);
+    for (size_t i = 0; i < r->ndups; i++) dup(ctx, r->dups[i].line, r->dups[i].first);
+}
+
 /* ====================================================== per-work aggregates */
 
 struct work {
@@ -441,6 +569,7 @@ struct ctx {
     /* the previous row's leading key columns and the fingerprint's state after each */
     struct key_state { long long i; char *s; size_t cap; uint64_t h1, h2; } kc[LOAD_MAXCOLS];
     size_t nkc;               /* of them, valid */
+    struct runs runs;         /* duplicates run by run, while the keys allow it */
 
     size_t errs0;             /* errors in d before this file */
     long pending;             /* errors gathered to be reported at the end */
@@ -1841,6 +1970,7 @@ static void check_mapped(struct ctx *c, long line)
         h1 = c->kc[i].h1;
         h2 = c->kc[i].h2;
     }
+    int same_run = c->nkey && i == c->nkey - 1;    /* the leading key values of the row before */
     c->nkc = i;
     for (; i < c->nkey; i++) {
         const struct load_cell *k = &r.cells[c->key_cols[i]];
@@ -1886,6 +2016,10 @@ static void check_mapped(struct ctx *c, long line)
         err(c, line, 0, _("cannot write the temporary file for duplicate detection"));
         c->state = ST_STOP;
         return;
+    } else if (c->runs.on) {
+        int lead = c->nkey >= 2;
+        runs_add(&c->runs, same_run, lead ? c->kc[c->nkey - 2].h1 : 0,
+                 lead ? c->kc[c->nkey - 2].h2 : 0, h1, (uint32_t)h2, line);
     }
     if (c->pending != pending) return;     /* an unknown school or a name: not stored */
 
@@ -2974,6 +3108,7 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
         return SOKO_EUSAGE;
     }
     keyset_init(&c.keys, opts.dedup_mem);
+    c.runs.on = !o->dedup_mem;      /* a test's small keyset: the keyset decides */
 
     int io_error = 0, stopped = 0;
     if (in) read_csv(&c, in, (uint64_t)sb.st_size, &io_error, &stopped);
@@ -2991,7 +3126,9 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     struct load_progress pg = {LOAD_CHECKING, st->bytes, size, st->records, st->rows};
     if (!stopped && c.state == ST_ROWS && sink && sink->progress)
         stopped = sink->progress(sink->ctx, &pg);
-    if (!stopped && c.state == ST_ROWS && keyset_finish(&c.keys, on_dup, &c) != 0)
+    if (!stopped && c.state == ST_ROWS && c.runs.on)
+        runs_finish(&c.runs, on_dup, &c);
+    else if (!stopped && c.state == ST_ROWS && keyset_finish(&c.keys, on_dup, &c) != 0)
         err(&c, 0, 0, "%s", _("cannot read back the temporary file of duplicate detection"));
     if (!stopped) report_gathered(&c);
     if (!stopped && c.state == ST_ROWS) report_notes(&c);
@@ -3012,6 +3149,7 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     free(c.off);
     free(c.school_ok);
     keyset_free(&c.keys);
+    runs_free(&c.runs);
     workmap_free(&c.works);
     free(c.pfields);
     sbuf_free(&c.pscratch);
