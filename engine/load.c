@@ -557,6 +557,7 @@ struct ctx {
     struct sbuf data;
     size_t *off;
     size_t nf, capf;
+    int plain;                /* the record's fields need no text_normalize (split_plain) */
 
     /* header mapping */
     size_t nheader;           /* fields in the header */
@@ -1914,7 +1915,8 @@ static void check_mapped(struct ctx *c, long line)
         char *t = c->lay ? (char *)mapped[j] : c->map[j] >= 0 ? c->data.s + c->off[c->map[j]] : NULL;
         if (t) {
             int had = *t != '\0';
-            text_normalize(t, (col->flags & COL_KEY) ? TEXT_ONE_LINE : TEXT_KEEP_LINES);
+            if (!c->plain || c->lay)     /* a plain line's fields are normal (split_plain) */
+                text_normalize(t, (col->flags & COL_KEY) ? TEXT_ONE_LINE : TEXT_KEEP_LINES);
             if (had && !*t) c->st->blank_cells++;
         }
         char why[256];
@@ -2251,7 +2253,11 @@ static void on_record(int term, void *vc)
  * is open: split as libcsv splits it (libcsv.c, csv_parse), without its state machine
  * byte by byte: fields end at the delimiter; spaces and tabs (the delimiter excepted)
  * before and after an unquoted field's text are dropped; a line of such spaces alone
- * (or an empty one) is no record. */
+ * (or an empty one) is no record. Among the rows, the line is copied once and its
+ * fields cut in place (the header and the rows above it keep one field after another,
+ * as stash_row reads them); and a line without a byte text_normalize would change
+ * (TAB, VT, FF, the lead bytes C2 CC CD E1 E2 E3 EF) and without two spaces in a row
+ * is marked plain: its fields, cut of spaces around them, are normal already. */
 static void split_plain(struct ctx *c, const char *p, size_t n, int term)
 {
     const unsigned char delim = c->csv.delim_char;
@@ -2259,22 +2265,71 @@ static void split_plain(struct ctx *c, const char *p, size_t n, int term)
     size_t i = 0;
     while (i < n && PLAIN_SPACE(p[i])) i++;
     if (i == n) return;
+    if (c->state != ST_ROWS) {
+        for (;;) {
+            size_t start = i, end = i;
+            while (end < n && (unsigned char)p[end] != delim) end++;
+            size_t e = end;
+            while (e > start && PLAIN_SPACE(p[e - 1])) e--;
+            on_field((void *)(p + start), e - start, c);
+            if (end == n) break;
+            i = end + 1;
+            while (i < n && PLAIN_SPACE(p[i])) i++;
+            if (i == n) {             /* a delimiter, then the line end: an empty field */
+                on_field((void *)"", 0, c);
+                break;
+            }
+        }
+        on_record(term, c);
+        return;
+    }
+    static const unsigned char special[256] = {
+        ['\t'] = 2, [0x0B] = 1, [0x0C] = 1, [0xC2] = 1, [0xCC] = 1, [0xCD] = 1, [0xE1] = 1,
+        [0xE2] = 1, [0xE3] = 1, [0xEF] = 1};
+    if (n + 2 > c->data.cap) {
+        size_t cap = c->data.cap ? c->data.cap : 64;
+        while (cap < n + 2) cap *= 2;
+        c->data.s = xrealloc(c->data.s, cap);
+        c->data.cap = cap;
+    }
+    char *q = c->data.s;
+    memcpy(q, p, n);
+    q[n] = q[n + 1] = '\0';
+    c->data.len = n + 1;
+    c->rec_line = c->rec_line_next;
+    unsigned char acc = 0;
+    int spaces2 = 0;
+    for (size_t k = 0; k < n; k++) {
+        acc |= special[(unsigned char)q[k]];
+        spaces2 |= q[k] == ' ' && q[k + 1] == ' ';
+    }
     for (;;) {
         size_t start = i, end = i;
-        while (end < n && (unsigned char)p[end] != delim) end++;
+        while (end < n && (unsigned char)q[end] != delim) end++;
         size_t e = end;
-        while (e > start && PLAIN_SPACE(p[e - 1])) e--;
-        on_field((void *)(p + start), e - start, c);
+        while (e > start && PLAIN_SPACE(q[e - 1])) e--;
+        if (c->nf == c->capf) {
+            c->capf = c->capf ? 2 * c->capf : 32;
+            c->off = xrealloc(c->off, c->capf * sizeof *c->off);
+        }
+        c->off[c->nf++] = start;
+        q[e] = '\0';
         if (end == n) break;
         i = end + 1;
-        while (i < n && PLAIN_SPACE(p[i])) i++;
+        while (i < n && PLAIN_SPACE(q[i])) i++;
         if (i == n) {                 /* a delimiter, then the line end: an empty field */
-            on_field((void *)"", 0, c);
+            if (c->nf == c->capf) {
+                c->capf = 2 * c->capf;
+                c->off = xrealloc(c->off, c->capf * sizeof *c->off);
+            }
+            c->off[c->nf++] = n;
             break;
         }
     }
 #undef PLAIN_SPACE
+    c->plain = !(acc & 1) && (!(acc & 2) || delim == '\t') && !spaces2;
     on_record(term, c);
+    c->plain = 0;
 }
 
 /* Feeds converted text to libcsv one physical line at a time (LF, CRLF or CR); a whole
