@@ -22,6 +22,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#if defined(__SSE2__) && !defined(SOKO_NO_SIMD)
+#include <emmintrin.h>
+#endif
 
 #define CHUNK (256 * 1024)
 #define DEFAULT_MAX_RECORD LOAD_DEFAULT_MAX_RECORD
@@ -2283,51 +2286,91 @@ static void split_plain(struct ctx *c, const char *p, size_t n, int term)
         on_record(term, c);
         return;
     }
-    static const unsigned char special[256] = {
-        ['\t'] = 2, [0x0B] = 1, [0x0C] = 1, [0xC2] = 1, [0xCC] = 1, [0xCD] = 1, [0xE1] = 1,
-        [0xE2] = 1, [0xE3] = 1, [0xEF] = 1};
-    if (n + 2 > c->data.cap) {
+    if (n + 2 + 16 > c->data.cap) {   /* 16: the vector loop reads zeros past the end */
         size_t cap = c->data.cap ? c->data.cap : 64;
-        while (cap < n + 2) cap *= 2;
+        while (cap < n + 2 + 16) cap *= 2;
         c->data.s = xrealloc(c->data.s, cap);
         c->data.cap = cap;
     }
     char *q = c->data.s;
     memcpy(q, p, n);
-    q[n] = q[n + 1] = '\0';
+    memset(q + n, 0, 2 + 16);
     c->data.len = n + 1;
     c->rec_line = c->rec_line_next;
-    unsigned char acc = 0;
-    int spaces2 = 0;
-    for (size_t k = 0; k < n; k++) {
-        acc |= special[(unsigned char)q[k]];
-        spaces2 |= q[k] == ' ' && q[k + 1] == ' ';
+    int plain = 1;
+    if (c->nf + n + 2 > c->capf) {    /* a field per delimiter at most, and one */
+        while (c->capf < c->nf + n + 2) c->capf = c->capf ? 2 * c->capf : 32;
+        c->off = xrealloc(c->off, c->capf * sizeof *c->off);
     }
-    for (;;) {
-        size_t start = i, end = i;
-        while (end < n && (unsigned char)q[end] != delim) end++;
+    /* the delimiters' places, and whether the line is plain */
+#if defined(__SSE2__) && !defined(SOKO_NO_SIMD)
+    /* sixteen bytes at a time: a byte below 0x20 (TAB, VT, FF; the tab delimiter
+     * excepted), a lead byte C0..FF other than D0 D1 (Cyrillic), or two spaces in a
+     * row make the line not plain (more than text_normalize looks at: it only errs
+     * on the safe side) */
+    size_t *fe = c->off + c->nf;      /* the delimiters' places, then the fields' starts */
+    size_t nd = 0;
+    {
+        const __m128i vd = _mm_set1_epi8((char)delim), vsp = _mm_set1_epi8(' ');
+        const __m128i vtab = _mm_set1_epi8('\t'), ve0 = _mm_set1_epi8((char)0xE0);
+        const __m128i vc0 = _mm_set1_epi8((char)0xC0), vfe = _mm_set1_epi8((char)0xFE);
+        const __m128i vd0 = _mm_set1_epi8((char)0xD0), zero = _mm_setzero_si128();
+        unsigned bad = 0;
+        for (size_t k = 0; k < n; k += 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(q + k));
+            __m128i x1 = _mm_loadu_si128((const __m128i *)(q + k + 1));
+            __m128i low = _mm_cmpeq_epi8(_mm_and_si128(x, ve0), zero);
+            if (delim == '\t') low = _mm_andnot_si128(_mm_cmpeq_epi8(x, vtab), low);
+            __m128i lead = _mm_andnot_si128(_mm_cmpeq_epi8(_mm_and_si128(x, vfe), vd0),
+                                            _mm_cmpeq_epi8(_mm_and_si128(x, vc0), vc0));
+            __m128i sp2 = _mm_and_si128(_mm_cmpeq_epi8(x, vsp), _mm_cmpeq_epi8(x1, vsp));
+            unsigned valid = n - k >= 16 ? 0xFFFFu : (1u << (n - k)) - 1;
+            bad |= (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(low, lead), sp2)) & valid;
+            unsigned dm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vd)) & valid;
+            while (dm) {
+                fe[nd++] = k + (size_t)__builtin_ctz(dm);
+                dm &= dm - 1;
+            }
+        }
+        plain = !bad;
+    }
+#else
+    static const unsigned char special[256] = {
+        ['\t'] = 2, [0x0B] = 1, [0x0C] = 1, [0xC2] = 1, [0xCC] = 1, [0xCD] = 1, [0xE1] = 1,
+        [0xE2] = 1, [0xE3] = 1, [0xEF] = 1};
+    size_t *fe = c->off + c->nf;
+    size_t nd = 0;
+    {
+        unsigned char acc = 0;
+        int spaces2 = 0;
+        for (size_t k = 0; k < n; k++) {
+            acc |= special[(unsigned char)q[k]];
+            spaces2 |= q[k] == ' ' && q[k + 1] == ' ';
+            if ((unsigned char)q[k] == delim) fe[nd++] = k;
+        }
+        plain = !(acc & 1) && (!(acc & 2) || delim == '\t') && !spaces2;
+    }
+#endif
+    /* the fields between them, spaces around cut (the first field's leading ones are
+     * skipped already: i), each NUL-terminated in place; slot f of fe, the place of
+     * delimiter f, becomes the start of field f once read */
+    size_t prevd = 0;
+    for (size_t f = 0; f <= nd; f++) {
+        size_t end = f < nd ? fe[f] : n;
+        size_t start = i;
+        if (f > 0) {
+            start = prevd + 1;
+            while (start < end && PLAIN_SPACE(q[start])) start++;
+        }
         size_t e = end;
         while (e > start && PLAIN_SPACE(q[e - 1])) e--;
-        if (c->nf == c->capf) {
-            c->capf = c->capf ? 2 * c->capf : 32;
-            c->off = xrealloc(c->off, c->capf * sizeof *c->off);
-        }
-        c->off[c->nf++] = start;
         q[e] = '\0';
-        if (end == n) break;
-        i = end + 1;
-        while (i < n && PLAIN_SPACE(q[i])) i++;
-        if (i == n) {                 /* a delimiter, then the line end: an empty field */
-            if (c->nf == c->capf) {
-                c->capf = 2 * c->capf;
-                c->off = xrealloc(c->off, c->capf * sizeof *c->off);
-            }
-            c->off[c->nf++] = n;
-            break;
-        }
+        prevd = end;
+        fe[f] = start;
     }
+    c->nf += nd + 1;
 #undef PLAIN_SPACE
-    c->plain = !(acc & 1) && (!(acc & 2) || delim == '\t') && !spaces2;
+    c->plain = plain;
     on_record(term, c);
     c->plain = 0;
 }
