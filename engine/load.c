@@ -48,6 +48,8 @@ struct keyset {
     FILE *spill;
     size_t nruns;
     size_t *run_len;      /* entries in each run, stored one after another in spill */
+    unsigned char *run_sorted;    /* each run sorted when written, or left for the end */
+    int lazy;             /* write runs unsorted: they are read back only if needed */
 };
 
 static int kentry_cmp(const void *x, const void *y)
@@ -112,18 +114,43 @@ static void keyset_free(struct keyset *k)
 {
     free(k->buf);
     free(k->run_len);
+    free(k->run_sorted);
     if (k->spill) fclose(k->spill);
     memset(k, 0, sizeof *k);
 }
 
 static int keyset_flush(struct keyset *k)
 {
-    ksort(k->buf, k->n);
+    if (!k->lazy) ksort(k->buf, k->n);
     if (!k->spill && !(k->spill = tmpfile())) return -1;
     if (fwrite(k->buf, sizeof *k->buf, k->n, k->spill) != k->n) return -1;
     k->run_len = xrealloc(k->run_len, (k->nruns + 1) * sizeof *k->run_len);
+    k->run_sorted = xrealloc(k->run_sorted, k->nruns + 1);
+    k->run_sorted[k->nruns] = !k->lazy;
     k->run_len[k->nruns++] = k->n;
     k->n = 0;
+    return 0;
+}
+
+/* The runs written unsorted, sorted in place in the spill file (each fits the buffer,
+ * which is free again by then). */
+static int keyset_sort_runs(struct keyset *k)
+{
+    long off = 0;
+    for (size_t r = 0; r < k->nruns; r++) {
+        size_t len = k->run_len[r];
+        if (!k->run_sorted[r]) {
+            if (fseek(k->spill, off * (long)sizeof *k->buf, SEEK_SET) != 0 ||
+                fread(k->buf, sizeof *k->buf, len, k->spill) != len)
+                return -1;
+            ksort(k->buf, len);
+            if (fseek(k->spill, off * (long)sizeof *k->buf, SEEK_SET) != 0 ||
+                fwrite(k->buf, sizeof *k->buf, len, k->spill) != len || fflush(k->spill) != 0)
+                return -1;
+            k->run_sorted[r] = 1;
+        }
+        off += (long)len;
+    }
     return 0;
 }
 
@@ -178,6 +205,7 @@ static int keyset_finish(struct keyset *k, void (*dup)(void *, long, long), void
         return 0;
     }
     if (k->n && keyset_flush(k) != 0) return -1;
+    if (keyset_sort_runs(k) != 0) return -1;
     /* the in-memory buffer is free now: it becomes the cursors' windows when it is
      * large enough, so merging adds no memory */
     struct run_cursor *cur = xcalloc(k->nruns, sizeof *cur);
@@ -216,9 +244,10 @@ static int keyset_finish(struct keyset *k, void (*dup)(void *, long, long), void
  * A run is rows in a row whose key columns but the last hold the same values (the
  * last: the pupil's code, the subject). While no run's leading values come back after
  * another run, two rows can only repeat a key within one run, and a small table per
- * run finds the repeats: the keyset's sort at the end is not needed. When a run's
- * values come back, or a run or the number of runs grows beyond these tables, the
- * keyset (filled all along) decides as before. The repeats are reported in the
+ * run finds the repeats: the keyset's sort at the end is not needed (nor that of
+ * its runs spilled meanwhile, written unsorted). When a run's values come back, or a
+ * run or the number of runs grows beyond these tables, the keyset (filled all along)
+ * decides as before, its unsorted runs sorted first. The repeats are reported in the
  * keyset's order (fingerprint, then line), each with the first row of its key. */
 #define RUN_MAX (1u << 16)          /* keys in one run */
 #define RUNS_MAX (1u << 18)         /* runs (their leading values' fingerprints) */
@@ -2029,6 +2058,7 @@ static void check_mapped(struct ctx *c, long line)
         int lead = c->nkey >= 2;
         runs_add(&c->runs, same_run, lead ? c->kc[c->nkey - 2].h1 : 0,
                  lead ? c->kc[c->nkey - 2].h2 : 0, h1, (uint32_t)h2, line);
+        if (!c->runs.on) c->keys.lazy = 0;     /* the keyset decides: sort as it goes */
     }
     if (c->pending != pending) return;     /* an unknown school or a name: not stored */
 
@@ -3210,7 +3240,8 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
         return SOKO_EUSAGE;
     }
     keyset_init(&c.keys, opts.dedup_mem);
-    c.runs.on = !o->dedup_mem;      /* a test's small keyset: the keyset decides */
+    c.runs.on = 1;
+    c.keys.lazy = 1;                /* its runs sorted only if it decides after all */
 
     int io_error = 0, stopped = 0;
     if (in) read_csv(&c, in, (uint64_t)sb.st_size, &io_error, &stopped);
