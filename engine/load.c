@@ -250,7 +250,7 @@ static int keyset_finish(struct keyset *k, void (*dup)(void *, long, long), void
  * decides as before, its unsorted runs sorted first. The repeats are reported in the
  * keyset's order (fingerprint, then line), each with the first row of its key. */
 #define RUN_MAX (1u << 16)          /* keys in one run */
-#define RUNS_MAX (1u << 18)         /* runs (their leading values' fingerprints) */
+#define RUNS_MAX (1u << 20)         /* runs (their leading values' fingerprints) */
 
 struct run_key { uint64_t a; uint32_t b, line, gen; };
 struct run_dup { uint64_t a; uint32_t b, line, first; };
@@ -261,7 +261,8 @@ struct runs {
     struct run_key *tab;      /* keys of the current run: entries of generation gen */
     size_t cap, n;
     uint32_t gen;
-    uint64_t *seen;           /* leading values' fingerprints (pairs, 0 0 empty) */
+    uint64_t *seen;           /* leading values' fingerprints (odd; 0 empty): one seen
+                                 twice by chance only hands the decision to the keyset */
     size_t seen_cap, seen_n;
     struct run_dup *dups;
     size_t ndups, cap_dups;
@@ -278,31 +279,40 @@ static void runs_free(struct runs *r)
 /* A run's leading values, new: 1; seen before (or too many runs): 0. */
 static int runs_new(struct runs *r, uint64_t p1, uint64_t p2)
 {
-    p2 |= 1;                  /* never the empty pair */
+    uint64_t h = (p1 ^ (p2 >> 29 | p2 << 35)) | 1;
     if (2 * (r->seen_n + 1) > r->seen_cap) {
         if (r->seen_cap >= 2 * (size_t)RUNS_MAX) return 0;
         size_t ncap = r->seen_cap ? 2 * r->seen_cap : 1024;
-        uint64_t *na = xcalloc(2 * ncap, sizeof *na);
+        uint64_t *na = xcalloc(ncap, sizeof *na);
         for (size_t i = 0; i < r->seen_cap; i++)
-            if (r->seen[2 * i + 1]) {
-                size_t j = (size_t)r->seen[2 * i] & (ncap - 1);
-                while (na[2 * j + 1]) j = (j + 1) & (ncap - 1);
-                na[2 * j] = r->seen[2 * i];
-                na[2 * j + 1] = r->seen[2 * i + 1];
+            if (r->seen[i]) {
+                size_t j = (size_t)(r->seen[i] >> 1) & (ncap - 1);
+                while (na[j]) j = (j + 1) & (ncap - 1);
+                na[j] = r->seen[i];
             }
         free(r->seen);
         r->seen = na;
         r->seen_cap = ncap;
     }
-    size_t j = (size_t)p1 & (r->seen_cap - 1);
-    while (r->seen[2 * j + 1]) {
-        if (r->seen[2 * j] == p1 && r->seen[2 * j + 1] == p2) return 0;
+    size_t j = (size_t)(h >> 1) & (r->seen_cap - 1);
+    while (r->seen[j]) {
+        if (r->seen[j] == h) return 0;
         j = (j + 1) & (r->seen_cap - 1);
     }
-    r->seen[2 * j] = p1;
-    r->seen[2 * j + 1] = p2;
+    r->seen[j] = h;
     r->seen_n++;
     return 1;
+}
+
+/* The keyset decides from here on: the runs' tables are not needed. */
+static void runs_off(struct runs *r)
+{
+    r->on = 0;
+    free(r->tab);
+    free(r->seen);
+    r->tab = NULL;
+    r->seen = NULL;
+    r->cap = r->n = r->seen_cap = r->seen_n = 0;
 }
 
 /* The key (a, b) of a row at line; same: its leading values are those of the row
@@ -313,7 +323,7 @@ static void runs_add(struct runs *r, int same, uint64_t p1, uint64_t p2, uint64_
     if (!same || !r->started) {
         r->started = 1;
         if (!runs_new(r, p1, p2)) {
-            r->on = 0;
+            runs_off(r);
             return;
         }
         r->n = 0;
@@ -324,7 +334,7 @@ static void runs_add(struct runs *r, int same, uint64_t p1, uint64_t p2, uint64_
     }
     if (2 * (r->n + 1) > r->cap) {
         if (r->cap >= 2 * (size_t)RUN_MAX) {
-            r->on = 0;
+            runs_off(r);
             return;
         }
         size_t ncap = r->cap ? 2 * r->cap : 256;
