@@ -5,6 +5,10 @@
  * or Windows-1251 converted with iconv) → split at line ends so that libcsv is fed one
  * physical line at a time (libcsv keeps no line numbers; this way every record knows
  * the line it starts on) → libcsv fields → header mapping or row check → sink.
+ * A regular file's bytes, their SHA-256 and the UTF-8 check are done ahead by a reader
+ * thread (struct reader); a whole line without a quote is split as libcsv would split
+ * it without libcsv (split_plain); duplicate keys are found run by run while the rows
+ * come grouped (struct runs), by the keyset's sort otherwise.
  */
 #include "load.h"
 #include "sheet.h"
