@@ -11,7 +11,7 @@ WARN    := -Wall -Wextra -pedantic -Wshadow -Wstrict-prototypes -Wmissing-protot
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Iengine -MMD -MP \
   -DSOKO_DATADIR='"$(DATADIR)"' -DSOKO_LOCALEDIR='"$(LOCALEDIR)"'
-LIBS    := $(PKG_LIBS) -lcsv -lm
+LIBS    := $(PKG_LIBS) -lcsv -lm -pthread
 B       ?= build
 
 PREFIX  ?= /usr/local

@@ -5,6 +5,10 @@
  * or Windows-1251 converted with iconv) → split at line ends so that libcsv is fed one
  * physical line at a time (libcsv keeps no line numbers; this way every record knows
  * the line it starts on) → libcsv fields → header mapping or row check → sink.
+ * A regular file's bytes, their SHA-256 and the UTF-8 check are done ahead by a reader
+ * thread (struct reader); a whole line without a quote is split as libcsv would split
+ * it without libcsv (split_plain); duplicate keys are found run by run while the rows
+ * come grouped (struct runs), by the keyset's sort otherwise.
  */
 #include "load.h"
 #include "sheet.h"
@@ -15,11 +19,16 @@
 #include <math.h>
 #include <iconv.h>
 #include <math.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#if defined(__SSE2__) && !defined(SOKO_NO_SIMD)
+#include <emmintrin.h>
+#endif
 
 #define CHUNK (256 * 1024)
 #define DEFAULT_MAX_RECORD LOAD_DEFAULT_MAX_RECORD
@@ -43,6 +52,8 @@ struct keyset {
     FILE *spill;
     size_t nruns;
     size_t *run_len;      /* entries in each run, stored one after another in spill */
+    unsigned char *run_sorted;    /* each run sorted when written, or left for the end */
+    int lazy;             /* write runs unsorted: they are read back only if needed */
 };
 
 static int kentry_cmp(const void *x, const void *y)
@@ -107,18 +118,43 @@ static void keyset_free(struct keyset *k)
 {
     free(k->buf);
     free(k->run_len);
+    free(k->run_sorted);
     if (k->spill) fclose(k->spill);
     memset(k, 0, sizeof *k);
 }
 
 static int keyset_flush(struct keyset *k)
 {
-    ksort(k->buf, k->n);
+    if (!k->lazy) ksort(k->buf, k->n);
     if (!k->spill && !(k->spill = tmpfile())) return -1;
     if (fwrite(k->buf, sizeof *k->buf, k->n, k->spill) != k->n) return -1;
     k->run_len = xrealloc(k->run_len, (k->nruns + 1) * sizeof *k->run_len);
+    k->run_sorted = xrealloc(k->run_sorted, k->nruns + 1);
+    k->run_sorted[k->nruns] = !k->lazy;
     k->run_len[k->nruns++] = k->n;
     k->n = 0;
+    return 0;
+}
+
+/* The runs written unsorted, sorted in place in the spill file (each fits the buffer,
+ * which is free again by then). */
+static int keyset_sort_runs(struct keyset *k)
+{
+    long off = 0;
+    for (size_t r = 0; r < k->nruns; r++) {
+        size_t len = k->run_len[r];
+        if (!k->run_sorted[r]) {
+            if (fseek(k->spill, off * (long)sizeof *k->buf, SEEK_SET) != 0 ||
+                fread(k->buf, sizeof *k->buf, len, k->spill) != len)
+                return -1;
+            ksort(k->buf, len);
+            if (fseek(k->spill, off * (long)sizeof *k->buf, SEEK_SET) != 0 ||
+                fwrite(k->buf, sizeof *k->buf, len, k->spill) != len || fflush(k->spill) != 0)
+                return -1;
+            k->run_sorted[r] = 1;
+        }
+        off += (long)len;
+    }
     return 0;
 }
 
@@ -173,6 +209,7 @@ static int keyset_finish(struct keyset *k, void (*dup)(void *, long, long), void
         return 0;
     }
     if (k->n && keyset_flush(k) != 0) return -1;
+    if (keyset_sort_runs(k) != 0) return -1;
     /* the in-memory buffer is free now: it becomes the cursors' windows when it is
      * large enough, so merging adds no memory */
     struct run_cursor *cur = xcalloc(k->nruns, sizeof *cur);
@@ -204,6 +241,145 @@ static int keyset_finish(struct keyset *k, void (*dup)(void *, long, long), void
     if (win != k->buf) free(win);
     free(cur);
     return rc;
+}
+
+/* ============================================ duplicate keys, run by run
+ * Rows mostly come grouped: a work's pupils one after another, a school's subjects.
+ * A run is rows in a row whose key columns but the last hold the same values (the
+ * last: the pupil's code, the subject). While no run's leading values come back after
+ * another run, two rows can only repeat a key within one run, and a small table per
+ * run finds the repeats: the keyset's sort at the end is not needed (nor that of
+ * its runs spilled meanwhile, written unsorted). When a run's values come back, or a
+ * run or the number of runs grows beyond these tables, the keyset (filled all along)
+ * decides as before, its unsorted runs sorted first. The repeats are reported in the
+ * keyset's order (fingerprint, then line), each with the first row of its key. */
+#define RUN_MAX (1u << 16)          /* keys in one run */
+#define RUNS_MAX (1u << 20)         /* runs (their leading values' fingerprints) */
+
+struct run_key { uint64_t a; uint32_t b, line, gen; };
+struct run_dup { uint64_t a; uint32_t b, line, first; };
+
+struct runs {
+    int on;                   /* 1 deciding; 0 the keyset decides */
+    int started;
+    struct run_key *tab;      /* keys of the current run: entries of generation gen */
+    size_t cap, n;
+    uint32_t gen;
+    uint64_t *seen;           /* leading values' fingerprints (odd; 0 empty): one seen
+                                 twice by chance only hands the decision to the keyset */
+    size_t seen_cap, seen_n;
+    struct run_dup *dups;
+    size_t ndups, cap_dups;
+};
+
+static void runs_free(struct runs *r)
+{
+    free(r->tab);
+    free(r->seen);
+    free(r->dups);
+    memset(r, 0, sizeof *r);
+}
+
+/* A run's leading values, new: 1; seen before (or too many runs): 0. */
+static int runs_new(struct runs *r, uint64_t p1, uint64_t p2)
+{
+    uint64_t h = (p1 ^ (p2 >> 29 | p2 << 35)) | 1;
+    if (2 * (r->seen_n + 1) > r->seen_cap) {
+        if (r->seen_cap >= 2 * (size_t)RUNS_MAX) return 0;
+        size_t ncap = r->seen_cap ? 2 * r->seen_cap : 1024;
+        uint64_t *na = xcalloc(ncap, sizeof *na);
+        for (size_t i = 0; i < r->seen_cap; i++)
+            if (r->seen[i]) {
+                size_t j = (size_t)(r->seen[i] >> 1) & (ncap - 1);
+                while (na[j]) j = (j + 1) & (ncap - 1);
+                na[j] = r->seen[i];
+            }
+        free(r->seen);
+        r->seen = na;
+        r->seen_cap = ncap;
+    }
+    size_t j = (size_t)(h >> 1) & (r->seen_cap - 1);
+    while (r->seen[j]) {
+        if (r->seen[j] == h) return 0;
+        j = (j + 1) & (r->seen_cap - 1);
+    }
+    r->seen[j] = h;
+    r->seen_n++;
+    return 1;
+}
+
+/* The keyset decides from here on: the runs' tables are not needed. */
+static void runs_off(struct runs *r)
+{
+    r->on = 0;
+    free(r->tab);
+    free(r->seen);
+    r->tab = NULL;
+    r->seen = NULL;
+    r->cap = r->n = r->seen_cap = r->seen_n = 0;
+}
+
+/* The key (a, b) of a row at line; same: its leading values are those of the row
+ * before, p1 p2 their fingerprint. */
+static void runs_add(struct runs *r, int same, uint64_t p1, uint64_t p2, uint64_t a, uint32_t b,
+                     long line)
+{
+    if (!same || !r->started) {
+        r->started = 1;
+        if (!runs_new(r, p1, p2)) {
+            runs_off(r);
+            return;
+        }
+        r->n = 0;
+        if (++r->gen == 0) {      /* the generations wrapped: empty the table */
+            if (r->tab) memset(r->tab, 0, r->cap * sizeof *r->tab);
+            r->gen = 1;
+        }
+    }
+    if (2 * (r->n + 1) > r->cap) {
+        if (r->cap >= 2 * (size_t)RUN_MAX) {
+            runs_off(r);
+            return;
+        }
+        size_t ncap = r->cap ? 2 * r->cap : 256;
+        struct run_key *nt = xcalloc(ncap, sizeof *nt);
+        for (size_t i = 0; i < r->cap; i++)
+            if (r->tab[i].gen == r->gen) {
+                size_t j = (size_t)r->tab[i].a & (ncap - 1);
+                while (nt[j].gen == r->gen) j = (j + 1) & (ncap - 1);
+                nt[j] = r->tab[i];
+            }
+        free(r->tab);
+        r->tab = nt;
+        r->cap = ncap;
+    }
+    size_t j = (size_t)a & (r->cap - 1);
+    for (; r->tab[j].gen == r->gen; j = (j + 1) & (r->cap - 1))
+        if (r->tab[j].a == a && r->tab[j].b == b) {
+            if (r->ndups == r->cap_dups) {
+                r->cap_dups = r->cap_dups ? 2 * r->cap_dups : 64;
+                r->dups = xrealloc(r->dups, r->cap_dups * sizeof *r->dups);
+            }
+            r->dups[r->ndups++] = (struct run_dup){a, b, (uint32_t)line, r->tab[j].line};
+            return;
+        }
+    r->tab[j] = (struct run_key){a, b, (uint32_t)line, r->gen};
+    r->n++;
+}
+
+static int run_dup_cmp(const void *x, const void *y)
+{
+    const struct run_dup *p = x, *q = y;
+    if (p->a != q->a) return p->a < q->a ? -1 : 1;
+    if (p->b != q->b) return p->b < q->b ? -1 : 1;
+    return (p->line > q->line) - (p->line < q->line);
+}
+
+/* The repeats found, as keyset_finish would call dup for them. */
+static void runs_finish(struct runs *r, void (*dup)(void *, long, long), void *ctx)
+{
+    if (r->ndups) qsort(r->dups, r->ndups, sizeof *r->dups, run_dup_cmp);
+    for (size_t i = 0; i < r->ndups; i++) dup(ctx, r->dups[i].line, r->dups[i].first);
 }
 
 /* ====================================================== per-work aggregates */
@@ -427,6 +603,7 @@ struct ctx {
     struct sbuf data;
     size_t *off;
     size_t nf, capf;
+    int plain;                /* the record's fields need no text_normalize (split_plain) */
 
     /* header mapping */
     size_t nheader;           /* fields in the header */
@@ -437,6 +614,10 @@ struct ctx {
     int map[LOAD_MAXCOLS];    /* form column → field index, or -1 */
     int key_cols[LOAD_MAXCOLS];
     size_t nkey;
+    /* the previous row's leading key columns and the fingerprint's state after each */
+    struct key_state { long long i; char *s; size_t cap; uint64_t h1, h2; } kc[LOAD_MAXCOLS];
+    size_t nkc;               /* of them, valid */
+    struct runs runs;         /* duplicates run by run, while the keys allow it */
 
     size_t errs0;             /* errors in d before this file */
     long pending;             /* errors gathered to be reported at the end */
@@ -551,8 +732,17 @@ static void on_field(void *s, size_t len, void *vc)
         c->off = xrealloc(c->off, c->capf * sizeof *c->off);
     }
     c->off[c->nf++] = c->data.len;
-    sbuf_add(&c->data, s ? s : "", s ? len : 0);
-    sbuf_addc(&c->data, '\0');
+    if (!s) len = 0;
+    if (c->data.len + len + 2 > c->data.cap) {      /* room for the text, its NUL and sbuf's */
+        size_t cap = c->data.cap ? c->data.cap : 64;
+        while (cap < c->data.len + len + 2) cap *= 2;
+        c->data.s = xrealloc(c->data.s, cap);
+        c->data.cap = cap;
+    }
+    if (len) memcpy(c->data.s + c->data.len, s, len);
+    c->data.len += len;
+    c->data.s[c->data.len++] = '\0';
+    c->data.s[c->data.len] = '\0';
 }
 
 /* ------------------------------------------------------- texts for messages */
@@ -748,6 +938,18 @@ int load_parse_cell(const struct form_col *c, char *text, struct load_cell *cell
         return 0;
     }
     case COL_INT: {
+        /* digits alone, as most cells are: what strtoll would read, without it */
+        if (text[0] >= '0' && text[0] <= '9') {
+            long long v = 0;
+            size_t k = 0;
+            while (k < 18 && text[k] >= '0' && text[k] <= '9') v = v * 10 + (text[k++] - '0');
+            if (text[k] == '\0') {
+                if (v < (long long)c->min || v > (long long)c->max) break;
+                cell->i = v;
+                cell->r = (double)v;
+                return 0;
+            }
+        }
         squeeze_number(text);
         char *end;
         errno = 0;
@@ -783,6 +985,15 @@ int load_parse_cell(const struct form_col *c, char *text, struct load_cell *cell
     }
     case COL_YEAR: {
         /* 2023, or an academic year 2022/2023, 2022-2023, 2022/23 meaning its spring */
+        if (text[0] >= '0' && text[0] <= '9' && text[1] >= '0' && text[1] <= '9' &&
+            text[2] >= '0' && text[2] <= '9' && text[3] >= '0' && text[3] <= '9' && !text[4]) {
+            long y = (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 +
+                     (text[3] - '0');
+            if (y < (long)c->min || y > (long)c->max) break;
+            cell->i = y;
+            cell->r = (double)y;
+            return 0;
+        }
         char *end;
         long a = strtol(text, &end, 10);
         if (end - text != 4 || text[0] == '+' || text[0] == '-') break;
@@ -1553,6 +1764,15 @@ static void check_cross(struct ctx *c, const struct load_row *r, long line)
 
 static void check_mapped(struct ctx *c, long line);
 
+/* A number's text that squeeze_number may rewrite: it holds a comma, a space or the
+ * lead byte of NBSP, U+202F or U+2009 (strpbrk(t, ", \xC2\xE2"), for short cells). */
+static int number_rewritten(const char *t)
+{
+    for (; *t; t++)
+        if (*t == ',' || *t == ' ' || *t == '\xC2' || *t == '\xE2') return 1;
+    return 0;
+}
+
 /* «X», «Х», «-», «—»: a task not attempted, 0 points. */
 static int not_attempted(const char *t)
 {
@@ -1843,7 +2063,10 @@ static void check_mapped(struct ctx *c, long line)
 {
     const struct form *f = c->form;
     struct load_row r;
-    memset(&r, 0, sizeof r);
+    /* the row's own cells only: the other LOAD_MAXCOLS - ncols are never read, and
+     * clearing the whole kilobyte was an eighth of this function */
+    memset(&r, 0, offsetof(struct load_row, cells));
+    memset(r.cells, 0, f->ncols * sizeof r.cells[0]);
     r.form = f;
     r.line = line;
     size_t errs = c->d->total;
@@ -1887,7 +2110,8 @@ static void check_mapped(struct ctx *c, long line)
         long ln = c->lay && layout_cell_line(c->lay, j) ? layout_cell_line(c->lay, j) : line;
         if (t) {
             int had = *t != '\0';
-            text_normalize(t, (col->flags & COL_KEY) ? TEXT_ONE_LINE : TEXT_KEEP_LINES);
+            if (!c->plain || c->lay)     /* a plain line's fields are normal (split_plain) */
+                text_normalize(t, (col->flags & COL_KEY) ? TEXT_ONE_LINE : TEXT_KEEP_LINES);
             if (had && !*t) c->st->blank_cells++;
         }
         char why[256];
@@ -1902,7 +2126,7 @@ static void check_mapped(struct ctx *c, long line)
         }
         /* numbers are rewritten in place ("1 234,5" → "1234.5"): quote them as given */
         char raw[80];
-        int numeric = (col->type == COL_INT || col->type == COL_REAL) && strpbrk(t, ", \xC2\xE2");
+        int numeric = (col->type == COL_INT || col->type == COL_REAL) && number_rewritten(t);
         if (numeric) cut_utf8(t, 60, raw, sizeof raw);
         if (load_parse_cell(col, t, cell, why, sizeof why) != 0) {
             err(c, ln, fcol, _("%s: found «%s»; expected %s"), col_ref(c, j),
@@ -1937,18 +2161,48 @@ static void check_mapped(struct ctx *c, long line)
     r.where = c->path;
     r.col = c->pcol;
 
-    /* the key's fingerprint, for duplicates inside the file */
+    /* the key's fingerprint, for duplicates inside the file; rows come grouped (a
+     * work's pupils one after another), so the state after the leading key columns is
+     * taken from the row before while they hold the same values */
     uint64_t h1 = FNV_OFFSET, h2 = 0x9E3779B97F4A7C15ULL;
-    for (size_t i = 0; i < c->nkey; i++) {
+    size_t i = 0;
+    for (; i < c->nkc; i++) {
+        const struct load_cell *k = &r.cells[c->key_cols[i]];
+        int num = f->cols[c->key_cols[i]].type == COL_YEAR || f->cols[c->key_cols[i]].type == COL_INT;
+        if (num ? k->i != c->kc[i].i : strcmp(k->present ? k->s : "", c->kc[i].s) != 0) break;
+        h1 = c->kc[i].h1;
+        h2 = c->kc[i].h2;
+    }
+    int same_run = c->nkey && i == c->nkey - 1;    /* the leading key values of the row before */
+    c->nkc = i;
+    for (; i < c->nkey; i++) {
         const struct load_cell *k = &r.cells[c->key_cols[i]];
         const char *s = k->present ? k->s : "";
         size_t n = strlen(s);
-        if (f->cols[c->key_cols[i]].type == COL_YEAR || f->cols[c->key_cols[i]].type == COL_INT) {
+        int num = f->cols[c->key_cols[i]].type == COL_YEAR || f->cols[c->key_cols[i]].type == COL_INT;
+        if (num) {
             h1 = fnv1a(h1, &k->i, sizeof k->i);
             h2 = (h2 ^ (uint64_t)k->i) * 0xBF58476D1CE4E5B9ULL;
         } else {
-            h1 = fnv1a(h1, s, n + 1);
-            for (size_t q = 0; q <= n; q++) h2 = (h2 ^ (unsigned char)s[q]) * 0x94D049BB133111EBULL;
+            for (size_t q = 0; q <= n; q++) {      /* fnv1a(h1, s, n + 1), and h2 */
+                h1 = (h1 ^ (unsigned char)s[q]) * 1099511628211ULL;
+                h2 = (h2 ^ (unsigned char)s[q]) * 0x94D049BB133111EBULL;
+            }
+        }
+        if (i + 1 < c->nkey) {        /* remembered for the next row, the last column not */
+            struct key_state *e = &c->kc[i];
+            e->i = k->i;
+            if (!num) {
+                if (n + 1 > e->cap) {
+                    e->cap = n + 1 > 32 ? n + 1 : 32;
+                    free(e->s);
+                    e->s = xmalloc(e->cap);
+                }
+                memcpy(e->s, s, n + 1);
+            }
+            e->h1 = h1;
+            e->h2 = h2;
+            c->nkc = i + 1;
         }
     }
     h2 ^= h2 >> 31;
@@ -1965,6 +2219,11 @@ static void check_mapped(struct ctx *c, long line)
         err(c, line, 0, _("cannot write the temporary file for duplicate detection"));
         c->state = ST_STOP;
         return;
+    } else if (c->runs.on) {
+        int lead = c->nkey >= 2;
+        runs_add(&c->runs, same_run, lead ? c->kc[c->nkey - 2].h1 : 0,
+                 lead ? c->kc[c->nkey - 2].h2 : 0, h1, (uint32_t)h2, line);
+        if (!c->runs.on) c->keys.lazy = 0;     /* the keyset decides: sort as it goes */
     }
     if (c->pending != pending) return;     /* an unknown school or a name: not stored */
 
@@ -2188,19 +2447,147 @@ static void on_record(int term, void *vc)
 
 /* ============================================================ the byte pass */
 
-/* Feeds converted text to libcsv one physical line at a time (LF, CRLF or CR). */
+/* A whole physical line (without its line end) that holds no quote, where no record
+ * is open: split as libcsv splits it (libcsv.c, csv_parse), without its state machine
+ * byte by byte: fields end at the delimiter; spaces and tabs (the delimiter excepted)
+ * before and after an unquoted field's text are dropped; a line of such spaces alone
+ * (or an empty one) is no record. Among the rows, the line is copied once and its
+ * fields cut in place (the header and the rows above it keep one field after another,
+ * as stash_row reads them); and a line without a byte text_normalize would change
+ * (TAB, VT, FF, the lead bytes C2 CC CD E1 E2 E3 EF) and without two spaces in a row
+ * is marked plain: its fields, cut of spaces around them, are normal already. */
+static void split_plain(struct ctx *c, const char *p, size_t n, int term)
+{
+    const unsigned char delim = c->csv.delim_char;
+#define PLAIN_SPACE(ch) (((ch) == ' ' || (ch) == '\t') && (unsigned char)(ch) != delim)
+    size_t i = 0;
+    while (i < n && PLAIN_SPACE(p[i])) i++;
+    if (i == n) return;
+    if (c->state != ST_ROWS) {
+        for (;;) {
+            size_t start = i, end = i;
+            while (end < n && (unsigned char)p[end] != delim) end++;
+            size_t e = end;
+            while (e > start && PLAIN_SPACE(p[e - 1])) e--;
+            on_field((void *)(p + start), e - start, c);
+            if (end == n) break;
+            i = end + 1;
+            while (i < n && PLAIN_SPACE(p[i])) i++;
+            if (i == n) {             /* a delimiter, then the line end: an empty field */
+                on_field((void *)"", 0, c);
+                break;
+            }
+        }
+        on_record(term, c);
+        return;
+    }
+    if (n + 2 + 16 > c->data.cap) {   /* 16: the vector loop reads zeros past the end */
+        size_t cap = c->data.cap ? c->data.cap : 64;
+        while (cap < n + 2 + 16) cap *= 2;
+        c->data.s = xrealloc(c->data.s, cap);
+        c->data.cap = cap;
+    }
+    char *q = c->data.s;
+    memcpy(q, p, n);
+    memset(q + n, 0, 2 + 16);
+    c->data.len = n + 1;
+    c->rec_line = c->rec_line_next;
+    int plain = 1;
+    if (c->nf + n + 2 > c->capf) {    /* a field per delimiter at most, and one */
+        while (c->capf < c->nf + n + 2) c->capf = c->capf ? 2 * c->capf : 32;
+        c->off = xrealloc(c->off, c->capf * sizeof *c->off);
+    }
+    /* the delimiters' places, and whether the line is plain */
+#if defined(__SSE2__) && !defined(SOKO_NO_SIMD)
+    /* sixteen bytes at a time: a byte below 0x20 (TAB, VT, FF; the tab delimiter
+     * excepted), a lead byte C0..FF other than D0 D1 (Cyrillic), or two spaces in a
+     * row make the line not plain (more than text_normalize looks at: it only errs
+     * on the safe side) */
+    size_t *fe = c->off + c->nf;      /* the delimiters' places, then the fields' starts */
+    size_t nd = 0;
+    {
+        const __m128i vd = _mm_set1_epi8((char)delim), vsp = _mm_set1_epi8(' ');
+        const __m128i vtab = _mm_set1_epi8('\t'), ve0 = _mm_set1_epi8((char)0xE0);
+        const __m128i vc0 = _mm_set1_epi8((char)0xC0), vfe = _mm_set1_epi8((char)0xFE);
+        const __m128i vd0 = _mm_set1_epi8((char)0xD0), zero = _mm_setzero_si128();
+        unsigned bad = 0;
+        for (size_t k = 0; k < n; k += 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(q + k));
+            __m128i x1 = _mm_loadu_si128((const __m128i *)(q + k + 1));
+            __m128i low = _mm_cmpeq_epi8(_mm_and_si128(x, ve0), zero);
+            if (delim == '\t') low = _mm_andnot_si128(_mm_cmpeq_epi8(x, vtab), low);
+            __m128i lead = _mm_andnot_si128(_mm_cmpeq_epi8(_mm_and_si128(x, vfe), vd0),
+                                            _mm_cmpeq_epi8(_mm_and_si128(x, vc0), vc0));
+            __m128i sp2 = _mm_and_si128(_mm_cmpeq_epi8(x, vsp), _mm_cmpeq_epi8(x1, vsp));
+            unsigned valid = n - k >= 16 ? 0xFFFFu : (1u << (n - k)) - 1;
+            bad |= (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(low, lead), sp2)) & valid;
+            unsigned dm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vd)) & valid;
+            while (dm) {
+                fe[nd++] = k + (size_t)__builtin_ctz(dm);
+                dm &= dm - 1;
+            }
+        }
+        plain = !bad;
+    }
+#else
+    static const unsigned char special[256] = {
+        ['\t'] = 2, [0x0B] = 1, [0x0C] = 1, [0xC2] = 1, [0xCC] = 1, [0xCD] = 1, [0xE1] = 1,
+        [0xE2] = 1, [0xE3] = 1, [0xEF] = 1};
+    size_t *fe = c->off + c->nf;
+    size_t nd = 0;
+    {
+        unsigned char acc = 0;
+        int spaces2 = 0;
+        for (size_t k = 0; k < n; k++) {
+            acc |= special[(unsigned char)q[k]];
+            spaces2 |= q[k] == ' ' && q[k + 1] == ' ';
+            if ((unsigned char)q[k] == delim) fe[nd++] = k;
+        }
+        plain = !(acc & 1) && (!(acc & 2) || delim == '\t') && !spaces2;
+    }
+#endif
+    /* the fields between them, spaces around cut (the first field's leading ones are
+     * skipped already: i), each NUL-terminated in place; slot f of fe, the place of
+     * delimiter f, becomes the start of field f once read */
+    size_t prevd = 0;
+    for (size_t f = 0; f <= nd; f++) {
+        size_t end = f < nd ? fe[f] : n;
+        size_t start = i;
+        if (f > 0) {
+            start = prevd + 1;
+            while (start < end && PLAIN_SPACE(q[start])) start++;
+        }
+        size_t e = end;
+        while (e > start && PLAIN_SPACE(q[e - 1])) e--;
+        q[e] = '\0';
+        prevd = end;
+        fe[f] = start;
+    }
+    c->nf += nd + 1;
+#undef PLAIN_SPACE
+    c->plain = plain;
+    on_record(term, c);
+    c->plain = 0;
+}
+
+/* Feeds converted text to libcsv one physical line at a time (LF, CRLF or CR); a whole
+ * line without a quote outside a record is split by split_plain instead. */
 static int feed(struct ctx *c, const char *p, size_t n)
 {
     while (n > 0 && c->state != ST_STOP) {
-        size_t k = 0;
-        while (k < n && p[k] != '\n' && p[k] != '\r') k++;
+        const char *nl = memchr(p, '\n', n);
+        size_t k = nl ? (size_t)(nl - p) : n;
+        const char *cr = memchr(p, '\r', k);
+        if (cr) k = (size_t)(cr - p);
         int eol = k < n;
         if (eol) k++;
         if (c->csv.pstate == 0) {     /* ROW_NOT_BEGUN: a record may start on this line */
             c->rec_line_next = c->line;
             c->rec_bytes = 0;
         }
-        if (csv_parse(&c->csv, p, k, on_field, on_record, c) != k) {
+        if (eol && c->csv.pstate == 0 && !memchr(p, c->csv.quote_char, k - 1))
+            split_plain(c, p, k - 1, (unsigned char)p[k - 1]);
+        else if (csv_parse(&c->csv, p, k, on_field, on_record, c) != k) {
             if (csv_error(&c->csv) == CSV_EPARSE)
                 err(c, c->line, 0, _("malformed quoting in the record starting at line %ld; expected "
                                    "fields either plain or wholly in double quotes, with "
@@ -2250,6 +2637,17 @@ char load_detect_delim(const char *line, size_t n)
     if (semi > comma && semi >= tab) return ';';
     if (tab > comma && tab > semi) return '\t';
     return ',';
+}
+
+/* The decimal digits of v (as "%lld" writes them), without printf: a histogram is a
+ * few dozen numbers a work. */
+static void add_num(struct sbuf *b, long long v)
+{
+    char t[24], *q = t + sizeof t;
+    unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+    do *--q = (char)('0' + u % 10); while (u /= 10);
+    if (v < 0) *--q = '-';
+    sbuf_add(b, q, (size_t)(t + sizeof t - q));
 }
 
 /* Emits the aggregated works of a student file: a vpr row and a vpr_dist row each. */
@@ -2341,19 +2739,28 @@ static void emit_works(struct ctx *c)
         sbuf_reset(&mins);
         sbuf_reset(&journal);
         sbuf_addc(&scores, '[');
-        for (size_t s = 0; s < w->hist_len; s++) sbuf_printf(&scores, "%s%u", s ? "," : "", w->hist[s]);
+        for (size_t s = 0; s < w->hist_len; s++) {
+            if (s) sbuf_addc(&scores, ',');
+            add_num(&scores, w->hist[s]);
+        }
         sbuf_addc(&scores, ']');
         sbuf_addc(&mins, '{');
         for (int k = 0, first = 1; k < 4; k++)
             if (w->min_score[k] >= 0) {
-                sbuf_printf(&mins, "%s\"%d\":%d", first ? "" : ",", k + 2, w->min_score[k]);
+                sbuf_adds(&mins, first ? "\"" : ",\"");
+                add_num(&mins, k + 2);
+                sbuf_adds(&mins, "\":");
+                add_num(&mins, w->min_score[k]);
                 first = 0;
             }
         sbuf_addc(&mins, '}');
         sbuf_addc(&journal, '[');
         for (int a = 0; a < 4; a++)
-            sbuf_printf(&journal, "%s[%d,%d,%d,%d]", a ? "," : "", w->journal[a][0],
-                        w->journal[a][1], w->journal[a][2], w->journal[a][3]);
+            for (int b = 0; b < 4; b++) {
+                sbuf_adds(&journal, b ? "," : a ? ",[" : "[");
+                add_num(&journal, w->journal[a][b]);
+                if (b == 3) sbuf_addc(&journal, ']');
+            }
         sbuf_addc(&journal, ']');
 
         memset(&r, 0, sizeof r);
@@ -2447,6 +2854,158 @@ static char detect_delim(const char *p, size_t n)
     return load_detect_delim(p, n);
 }
 
+/* ------------------------------------------------------------- the reader
+ * The bytes of a CSV file and their SHA-256 are read ahead by a thread of their own
+ * (a regular file; a pipe or a terminal is read in turn, as it may never end), into
+ * a ring of chunks. Each chunk carries the digest's state after its bytes, so that
+ * the digest is that of the chunks the parse took, as when it read them itself. */
+#define NSLOT 4
+#define SLOT_ROOM 8           /* room in front of a chunk for the cut character before it */
+
+struct slot {
+    unsigned char *buf;       /* SLOT_ROOM bytes, then up to CHUNK read */
+    size_t got;               /* bytes read; 0 at the end of the file or on an error */
+    int ferr, errnum;         /* with got 0: ferror(), and errno then */
+    struct sha256 sha;        /* the digest's state after these bytes */
+    /* utf8_valid_prefix of the text from the chunk's start less skip (a BOM), with the
+     * carry bytes the reader expects in front: ok and inc, for the parse to take when
+     * it puts the same carry in front and skips the same (else it asks itself) */
+    size_t v_carry, v_skip, v_ok;
+    int v_inc;
+};
+
+struct reader {
+    FILE *in;
+    int threaded;
+    struct sha256 sha;        /* the reader's own state */
+    unsigned char carry[SLOT_ROOM];   /* a cut UTF-8 sequence at the end of the last chunk */
+    size_t ncarry;
+    int started;              /* a chunk was read (the BOM is looked for in the first) */
+    struct slot slot[NSLOT];
+    size_t head, tail;        /* chunks read, chunks given back (head - tail full) */
+    int quit, ended;
+    pthread_mutex_t mu;
+    pthread_cond_t full, room;
+    pthread_t th;
+};
+
+static void reader_fill(struct reader *r, struct slot *sl)
+{
+    sl->got = fread(sl->buf + SLOT_ROOM, 1, CHUNK, r->in);
+    sl->ferr = sl->errnum = 0;
+    if (sl->got == 0) {
+        sl->ferr = ferror(r->in);
+        sl->errnum = errno;
+    } else
+        sha256_update(&r->sha, sl->buf + SLOT_ROOM, sl->got);
+    sl->sha = r->sha;
+    if (sl->got == 0) return;
+    /* as read_csv sees it as UTF-8: the cut character before, the BOM skipped */
+    unsigned char *p = sl->buf + SLOT_ROOM - r->ncarry;
+    memcpy(p, r->carry, r->ncarry);
+    size_t n = r->ncarry + sl->got;
+    sl->v_carry = r->ncarry;
+    sl->v_skip = 0;
+    if (!r->started && n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) sl->v_skip = 3;
+    r->started = 1;
+    sl->v_ok = utf8_valid_prefix(p + sl->v_skip, n - sl->v_skip, &sl->v_inc);
+    r->ncarry = sl->v_inc ? n - sl->v_skip - sl->v_ok : 0;
+    memcpy(r->carry, p + sl->v_skip + sl->v_ok, r->ncarry);
+}
+
+/* utf8_valid_prefix of the n bytes at p, taken from the reader when it validated the
+ * same bytes: p is the chunk's text with carry bytes put in front and skip skipped. */
+static size_t slot_valid_prefix(const struct slot *sl, size_t carry, size_t skip,
+                                const unsigned char *p, size_t n, int *inc)
+{
+    if (sl->v_carry == carry && sl->v_skip == skip) {
+        *inc = sl->v_inc;
+        return sl->v_ok;
+    }
+    return utf8_valid_prefix(p, n, inc);
+}
+
+static void *reader_main(void *v)
+{
+    struct reader *r = v;
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        while (!r->quit && r->head - r->tail == NSLOT) pthread_cond_wait(&r->room, &r->mu);
+        int quit = r->quit;
+        struct slot *sl = &r->slot[r->head % NSLOT];
+        pthread_mutex_unlock(&r->mu);
+        if (quit) break;
+        reader_fill(r, sl);
+        pthread_mutex_lock(&r->mu);
+        r->head++;
+        pthread_cond_signal(&r->full);
+        pthread_mutex_unlock(&r->mu);
+        if (sl->got == 0) break;
+    }
+    return NULL;
+}
+
+static void reader_start(struct reader *r, FILE *in)
+{
+    memset(r, 0, sizeof *r);
+    r->in = in;
+    sha256_init(&r->sha);
+    (void)sha256_impl();      /* its choice made here, not first in the thread */
+    for (int i = 0; i < NSLOT; i++) r->slot[i].buf = xmalloc(SLOT_ROOM + CHUNK + 8);
+    struct stat sb;
+    r->threaded = fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode);
+    if (r->threaded) {
+        pthread_mutex_init(&r->mu, NULL);
+        pthread_cond_init(&r->full, NULL);
+        pthread_cond_init(&r->room, NULL);
+        if (pthread_create(&r->th, NULL, reader_main, r) != 0) {
+            pthread_mutex_destroy(&r->mu);
+            pthread_cond_destroy(&r->full);
+            pthread_cond_destroy(&r->room);
+            r->threaded = 0;
+        }
+    }
+}
+
+/* The next chunk, in order (its got 0 at the end). */
+static struct slot *reader_next(struct reader *r)
+{
+    struct slot *sl = &r->slot[r->tail % NSLOT];
+    if (!r->threaded) {
+        reader_fill(r, sl);
+        return sl;
+    }
+    pthread_mutex_lock(&r->mu);
+    while (r->head == r->tail) pthread_cond_wait(&r->full, &r->mu);
+    pthread_mutex_unlock(&r->mu);
+    return sl;
+}
+
+/* The chunk reader_next gave is done with. */
+static void reader_done(struct reader *r)
+{
+    if (!r->threaded) return;
+    pthread_mutex_lock(&r->mu);
+    r->tail++;
+    pthread_cond_signal(&r->room);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void reader_stop(struct reader *r)
+{
+    if (r->threaded) {
+        pthread_mutex_lock(&r->mu);
+        r->quit = 1;
+        pthread_cond_signal(&r->room);
+        pthread_mutex_unlock(&r->mu);
+        pthread_join(r->th, NULL);
+        pthread_mutex_destroy(&r->mu);
+        pthread_cond_destroy(&r->full);
+        pthread_cond_destroy(&r->room);
+    }
+    for (int i = 0; i < NSLOT; i++) free(r->slot[i].buf);
+}
+
 /* The CSV pass over an open file: bytes → SHA-256, encoding, lines → libcsv → records.
  * Sets *io_error on a read error and *stopped when the progress callback said stop. */
 static void read_csv(struct ctx *c, FILE *in, uint64_t size, int *io_error, int *stopped)
@@ -2456,7 +3015,9 @@ static void read_csv(struct ctx *c, FILE *in, uint64_t size, int *io_error, int 
     const struct load_sink *sink = c->sink;
     struct sha256 sha;
     sha256_init(&sha);
-    unsigned char *raw = xmalloc(CHUNK + 8);
+    struct reader rd;
+    reader_start(&rd, in);
+    unsigned char cut_char[SLOT_ROOM];   /* a cut UTF-8 sequence, for the next chunk */
     char *conv = NULL;
     size_t carry = 0;                 /* bytes of a cut UTF-8 sequence kept for the next read */
     iconv_t cd = (iconv_t)-1;
@@ -2465,21 +3026,24 @@ static void read_csv(struct ctx *c, FILE *in, uint64_t size, int *io_error, int 
     csv_init(&c->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
 
     while (c->state != ST_STOP) {
-        size_t got = fread(raw + carry, 1, CHUNK, in);
+        struct slot *sl = reader_next(&rd);
+        size_t got = sl->got;
         if (got == 0) {
-            if (ferror(in)) {
-                soko_diag_add(d, c->path, 0, 0, _("read error: %s"), strerror(errno));
+            if (sl->ferr) {
+                soko_diag_add(d, c->path, 0, 0, _("read error: %s"), strerror(sl->errnum));
                 *io_error = 1;
             }
             if (carry) {
-                err(c, line_at(c, raw, carry), 0,
+                err(c, line_at(c, cut_char, carry), 0,
                     "%s", _("the file ends inside a UTF-8 character; expected UTF-8 or Windows-1251"));
             }
             break;
         }
-        sha256_update(&sha, raw + carry, got);
+        sha = sl->sha;
+        unsigned char *raw = sl->buf + SLOT_ROOM - carry;
+        if (carry) memcpy(raw, cut_char, carry);
         st->bytes += got;
-        size_t n = carry + got;
+        size_t n = carry + got, carry0 = carry;
         unsigned char *p = raw;
         carry = 0;
         if (first) {
@@ -2503,7 +3067,7 @@ static void read_csv(struct ctx *c, FILE *in, uint64_t size, int *io_error, int 
             for (size_t i = 0; i < n && !any8; i++) any8 = p[i] >= 0x80;
             if (any8) {
                 int inc;
-                size_t ok = utf8_valid_prefix(p, n, &inc);
+                size_t ok = slot_valid_prefix(sl, carry0, (size_t)(p - raw), p, n, &inc);
                 /* Windows-1251 text is almost never valid UTF-8 from its first letter on:
                  * Cyrillic letters are 0xC0..0xFF, so two in a row already break it. When
                  * well-formed multi-byte characters come before the first bad byte, the
@@ -2536,7 +3100,7 @@ static void read_csv(struct ctx *c, FILE *in, uint64_t size, int *io_error, int 
             tn = (size_t)(op - conv);
         } else if (st->enc == ENC_UTF8) {
             int inc;
-            size_t ok = utf8_valid_prefix(p, n, &inc);
+            size_t ok = slot_valid_prefix(sl, carry0, (size_t)(p - raw), p, n, &inc);
             if (ok < n && !inc) {
                 err(c, line_at(c, p, ok), 0,
                     _("invalid UTF-8 (byte 0x%02X); expected the whole file in UTF-8 or in "
@@ -2551,13 +3115,15 @@ static void read_csv(struct ctx *c, FILE *in, uint64_t size, int *io_error, int 
             csv_set_delim(&c->csv, (unsigned char)st->delim);
         }
         if (feed(c, text, tn) != 0) break;
-        if (carry) memmove(raw, p + tn, carry);
+        if (carry) memcpy(cut_char, p + tn, carry);
+        reader_done(&rd);
         if (sink && sink->progress && st->bytes >= next_progress) {
             struct load_progress pg = {LOAD_READING, st->bytes, size, st->records, st->rows};
             if ((*stopped = sink->progress(sink->ctx, &pg)) != 0) break;
             next_progress = st->bytes + (1u << 20);
         }
     }
+    reader_stop(&rd);
     if (c->state != ST_STOP && !*io_error && !*stopped &&
         csv_fini(&c->csv, on_field, on_record, c) != 0)
         err(c, c->rec_line_next, 0, "%s", _("the file ends inside a quoted field that starts on "
@@ -2566,7 +3132,6 @@ static void read_csv(struct ctx *c, FILE *in, uint64_t size, int *io_error, int 
     sha256_final(&sha, dg);
     sha256_hex(dg, st->sha256);
     if (cd != (iconv_t)-1) iconv_close(cd);
-    free(raw);
     free(conv);
     csv_free(&c->csv);
 }
@@ -2841,6 +3406,8 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
         return SOKO_EUSAGE;
     }
     keyset_init(&c.keys, opts.dedup_mem);
+    c.runs.on = 1;
+    c.keys.lazy = 1;                /* its runs sorted only if it decides after all */
 
     int io_error = 0, stopped = 0;
     if (in) read_csv(&c, in, (uint64_t)sb.st_size, &io_error, &stopped);
@@ -2863,7 +3430,9 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     struct load_progress pg = {LOAD_CHECKING, st->bytes, size, st->records, st->rows};
     if (!stopped && c.state == ST_ROWS && sink && sink->progress)
         stopped = sink->progress(sink->ctx, &pg);
-    if (!stopped && c.state == ST_ROWS && keyset_finish(&c.keys, on_dup, &c) != 0)
+    if (!stopped && c.state == ST_ROWS && c.runs.on)
+        runs_finish(&c.runs, on_dup, &c);
+    else if (!stopped && c.state == ST_ROWS && keyset_finish(&c.keys, on_dup, &c) != 0)
         err(&c, 0, 0, "%s", _("cannot read back the temporary file of duplicate detection"));
     if (!stopped) report_gathered(&c);
     if (!stopped && c.state == ST_ROWS) report_notes(&c);
@@ -2884,6 +3453,7 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     free(c.off);
     free(c.school_ok);
     keyset_free(&c.keys);
+    runs_free(&c.runs);
     workmap_free(&c.works);
     free(c.pfields);
     sbuf_free(&c.pscratch);
@@ -2908,6 +3478,7 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     }
     sbuf_free(&c.sk);
     sbuf_free(&c.fix);
+    for (size_t j = 0; j < LOAD_MAXCOLS; j++) free(c.kc[j].s);
     if (stopped) return stopped;
     if (io_error) return SOKO_EIO;
     return d->total != errs0 ? SOKO_EINPUT : SOKO_OK;

@@ -29,8 +29,10 @@
  * After the first error no more rows reach the sink (the caller discards the file's
  * rows anyway: all or nothing), but checking goes on to report the rest.
  * Memory: bounded by the longest record (max_record), the number of works in a
- * student file, a fixed buffer for duplicate-key detection, which spills sorted
- * runs to a temporary file, the distinct schools missing from the registry (10,000
+ * student file, a fixed buffer for duplicate-key detection, which spills runs to a
+ * temporary file (and, while rows come grouped, a table per run of rows with the same
+ * leading key values and a fingerprint per run, up to 2^20 runs), a ring of four 256 KiB
+ * chunks read ahead, the distinct schools missing from the registry (10,000
  * described, the rest counted) and the distinct values of each name-like key (200,000
  * checked for look-alikes, then no more); never by the number of rows.
  * Ownership: pointers inside a `load_row` are valid only during the callback.

@@ -27,6 +27,12 @@ struct table_stmts {
     sqlite3_stmt *save;       /* copy the rows this write replaces into hist_ */
     sqlite3_stmt *drop;       /* group forms: delete the replaced group */
     sqlite3_stmt *peer;       /* vpr: the stored row of another import, for agreement */
+    /* looked at once per import (store_table_look): whether the table holds rows of
+     * other imports at all, and (vpr) rows of the other kind of source, per
+     * from_students; when not, save, drop and peer have nothing to find */
+    long long looked;         /* the import they were looked at for, or 0 */
+    int older;                /* rows of other imports: 1, none: 0 */
+    int peers[2];             /* -1 not looked at yet */
 };
 
 struct store {
@@ -54,6 +60,7 @@ struct store {
     int defs_synced;          /* defined forms whose tables this open created or rebuilt */
     /* the task forms (vpr_plan, vpr_tasks, vpr_reference_tasks): cross checks */
     sqlite3_stmt *plan_max;   /* a task's max_score in the stored plan */
+    sqlite3_stmt *scale;      /* a ВПР work's conversion scale (vpr_scales) */
     struct plan_sum *plans;   /* vpr_plan import in progress: per work, its sums */
     size_t nplans;
 };
@@ -1212,6 +1219,8 @@ static void finalize_stmts(struct store *s)
     s->plan_max = NULL;
     sqlite3_finalize(s->carry);
     s->carry = NULL;
+    sqlite3_finalize(s->scale);
+    s->scale = NULL;
     plans_clear(s);
     for (int i = 0; i < NFORMS_MAX; i++) {
         sqlite3_finalize(s->t[i].upsert);
@@ -1310,18 +1319,21 @@ int store_school_exists(struct store *s, const char *school_id)
 int store_vpr_scale(struct store *s, long long year, long long grade, const char *subject,
                     int scale[4])
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT max_score, min3, min4, min5 FROM vpr_scales WHERE "
-                                  "year = ? AND grade = ? AND subject = ?", -1, &st,
+    /* asked once per work of a per-student file: prepared once */
+    if (!s->scale &&
+        sqlite3_prepare_v2(s->db, "SELECT max_score, min3, min4, min5 FROM vpr_scales WHERE "
+                                  "year = ? AND grade = ? AND subject = ?", -1, &s->scale,
                            NULL) != SQLITE_OK)
         return -1;
+    sqlite3_stmt *st = s->scale;
+    sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, year);
     sqlite3_bind_int64(st, 2, grade);
     sqlite3_bind_text(st, 3, subject, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         for (int k = 0; k < 4; k++) scale[k] = sqlite3_column_int(st, k);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (rc == SQLITE_ROW) return 1;
     return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -1391,6 +1403,7 @@ int store_import_begin(struct store *s, const struct form *f, const char *file,
     s->file = file;
     s->n_rows = s->n_works = s->n_participants = 0;
     s->journals = -1;
+    for (int i = 0; i < NFORMS_MAX; i++) s->t[i].looked = 0;   /* an id may come again */
     plans_clear(s);
     return SOKO_OK;
 }
@@ -1928,6 +1941,33 @@ static int task_forms_row(struct store *s, struct load_row *r, struct soko_diag 
     return SOKO_OK;
 }
 
+/* 1 when the query (?1 the import, ?2 from_students) finds something, 0 when not; 1 too
+ * when it cannot be asked: then the statements it spares run and say what is wrong. */
+static int table_has(struct store *s, const char *sql, int from_students)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return 1;
+    sqlite3_bind_int64(st, 1, s->import_id);
+    if (sqlite3_bind_parameter_count(st) >= 2) sqlite3_bind_int(st, 2, from_students);
+    int has = sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != 0;
+    sqlite3_finalize(st);
+    return has;
+}
+
+/* Whether the table holds rows of other imports: when it holds none at the first row of
+ * an import, it holds none until the import ends (the rows the import writes are its
+ * own, and save, drop and peer look only at the others'), so that each row is spared
+ * the history copy, the group replacement and the agreement check, which would find
+ * nothing. A per-student file into a store without ВПР figures writes two rows a work. */
+static void store_table_look(struct store *s, const struct form *f, struct table_stmts *t)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT EXISTS (SELECT 1 FROM %s WHERE import_id <> ?1)", f->name);
+    t->older = table_has(s, sql, 0);
+    t->peers[0] = t->peers[1] = -1;
+    t->looked = s->import_id;
+}
+
 int store_put_row(struct store *s, const struct load_row *r0, struct soko_diag *d)
 {
     SOKO_ASSERT(s->import_id);
@@ -1935,19 +1975,28 @@ int store_put_row(struct store *s, const struct load_row *r0, struct soko_diag *
     int rc = prepare_table(s, f, d);
     if (rc) return rc;
     struct table_stmts *t = &s->t[form_index(f)];
+    if (t->looked != s->import_id) store_table_look(s, f, t);
     struct load_row r = *r0;
     if (is_form(f, "vpr") && !is_form(s->form, "vpr_journal") && (rc = journal_carry(s, &r, d)) != 0)
         return rc;
-    if (t->peer && (rc = vpr_agree(s, t, &r, d)) != 0) return rc;
+    int kind = r.from_students == 0 || r.from_students == 1 ? r.from_students : -1;
+    if (t->peer && kind >= 0 && t->peers[kind] < 0)
+        t->peers[kind] = table_has(s, "SELECT EXISTS (SELECT 1 FROM vpr WHERE import_id <> ?1 AND "
+                                      "from_students <> ?2) OR EXISTS (SELECT 1 FROM hist_vpr "
+                                      "WHERE import_id <> ?1 AND from_students <> ?2)",
+                                   kind);
+    if (t->peer && (kind < 0 || t->peers[kind]) && (rc = vpr_agree(s, t, &r, d)) != 0) return rc;
     if ((rc = task_forms_row(s, &r, d)) != 0) return rc;
 
-    sqlite3_reset(t->save);
-    bind_key(t->save, f, &r, s->import_id);
-    if (sqlite3_step(t->save) != SQLITE_DONE) return db_fail(s, d, N_("saving replaced rows"));
-    if (t->drop) {
-        sqlite3_reset(t->drop);
-        bind_key(t->drop, f, &r, s->import_id);
-        if (sqlite3_step(t->drop) != SQLITE_DONE) return db_fail(s, d, N_("replacing a group"));
+    if (t->older) {
+        sqlite3_reset(t->save);
+        bind_key(t->save, f, &r, s->import_id);
+        if (sqlite3_step(t->save) != SQLITE_DONE) return db_fail(s, d, N_("saving replaced rows"));
+        if (t->drop) {
+            sqlite3_reset(t->drop);
+            bind_key(t->drop, f, &r, s->import_id);
+            if (sqlite3_step(t->drop) != SQLITE_DONE) return db_fail(s, d, N_("replacing a group"));
+        }
     }
     sqlite3_reset(t->upsert);
     for (size_t i = 0; i < f->ncols; i++) bind_cell(t->upsert, (int)i + 1, &f->cols[i], &r.cells[i]);

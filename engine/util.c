@@ -446,10 +446,23 @@ size_t utf8_valid_prefix(const unsigned char *s, size_t n, int *incomplete)
     size_t i = 0;
     *incomplete = 0;
     while (i < n) {
+        /* the common cases quickly: ASCII eight bytes at a time, and two-byte
+         * characters (Cyrillic), whose lead C2..DF cannot be overlong */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (w & 0x8080808080808080ULL) break;
+            i += 8;
+        }
+        if (i == n) break;
         unsigned char c = s[i];
         size_t len;
         uint32_t cp;
         if (c < 0x80) { i++; continue; }
+        if (c >= 0xC2 && c <= 0xDF && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
+            i += 2;
+            continue;
+        }
         else if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
         else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
         else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
