@@ -421,7 +421,8 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
                           c->sheet, 0, NULL};
     struct load_stats st;
     memset(&st, 0, sizeof st);
-    clock_t t0 = clock();
+    struct timespec t0;           /* wall time: the reader thread's CPU is not the file's */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     long long id = 0, same = 0;
     int rc = store_import_begin(store, f, path, lay ? layout_name(lay) : NULL,
                                 lay ? layout_sha256(lay) : NULL, &d);
@@ -439,7 +440,9 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
     }
     cli_progress_end(&sc.bar);
     if (sc.store_rc) *store_failed = 1;
-    double ms = 1000.0 * (double)(clock() - t0) / CLOCKS_PER_SEC;
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = 1000.0 * (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
     /* a failed store makes the rest of the file's messages moot: only its own is said */
     cli_print_diag(sc.store_rc ? &sc.store_d : &d);
     const char *p = cli_term(path);
