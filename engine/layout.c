@@ -493,6 +493,20 @@ static size_t parse_reference(struct layout *p, const struct deffile *df,
     return bad;
 }
 
+/* The comma-separated values of a [layout] key, as a copy (NULL and 0 without it). */
+static char **key_list(const struct deffile_sec *head, const char *key, size_t *n)
+{
+    const char *v = deffile_get(head, key, NULL);
+    *n = 0;
+    if (!v) return NULL;
+    int k;
+    char **items = deffile_list(v, &k);
+    char **out = xcalloc((size_t)k + 1, sizeof *out);
+    for (int i = 0; i < k; i++) out[(*n)++] = xstrdup(items[i]);
+    deffile_list_free(items);
+    return out;
+}
+
 /* Reads the layout file into p; returns the number of problems reported. */
 static size_t layout_parse(struct layout *p, const struct deffile *df, struct soko_diag *d)
 {
@@ -552,14 +566,7 @@ static size_t layout_parse(struct layout *p, const struct deffile *df, struct so
     p->tasks_auto = deffile_choice(head, "tasks", tasks_choices, 0) == 1;
     p->tasks_columns = deffile_choice(head, "tasks", tasks_choices, 0) == 2;
     p->scores_columns = deffile_choice(head, "scores", scores_choices, 0) == 1;
-    const char *rq = deffile_get(head, "requires", NULL);
-    if (rq) {
-        int n;
-        char **items = deffile_list(rq, &n);
-        p->requires = xcalloc((size_t)n + 1, sizeof *p->requires);
-        for (int i = 0; i < n; i++) p->requires[p->nrequires++] = xstrdup(items[i]);
-        deffile_list_free(items);
-    }
+    p->requires = key_list(head, "requires", &p->nrequires);
     const struct deffile_kv *bk = deffile_kv(head, "blocks");
     if (bk && (p->all_sheets || deffile_kv(head, "wide") || p->tasks_auto || p->tasks_columns ||
                p->scores_columns)) {
@@ -586,14 +593,7 @@ static size_t layout_parse(struct layout *p, const struct deffile *df, struct so
             p->src[p->wide_j].field = p->src[p->wide_j].total_field = -1;
         }
     }
-    const char *v = deffile_get(head, "suppressed", NULL);
-    if (v) {
-        int n;
-        char **items = deffile_list(v, &n);
-        p->markers = xcalloc((size_t)n + 1, sizeof *p->markers);
-        for (int i = 0; i < n; i++) p->markers[p->nmarkers++] = xstrdup(items[i]);
-        deffile_list_free(items);
-    }
+    p->markers = key_list(head, "suppressed", &p->nmarkers);
     for (size_t i = 0; i < head->nkv; i++) {
         const struct deffile_kv *kv = &head->kv[i];
         if (strcmp(kv->key, "skip") != 0) continue;
