@@ -439,9 +439,9 @@ static size_t parse_reference(struct layout *p, const struct deffile *df,
                     "vpr_reference or vpr_reference_tasks");
         return 1;
     }
-    if (p->wide_j >= 0 || p->tasks_auto) {     /* tasks = columns: one row per task */
-        deffile_bad(d, df, sec, fk, NULL, "a layout of one row per school (not wide, no task "
-                    "columns), for [reference]");
+    if (p->wide_j >= 0 || p->tasks_auto || p->block_col || p->scores_columns) {
+        deffile_bad(d, df, sec, fk, NULL, "a layout of one row per school (not wide, blocks, "
+                    "scores or tasks = auto), for [reference]");
         return 1;
     }
     struct layout *r = xcalloc(1, sizeof *r);

@@ -568,6 +568,12 @@ static void test_blocks(void **state)
     p = load("[layout]\nform = schools\n[columns]\nschool_id = row Код of x\nname = Имя\n", &d);
     assert_non_null(p);
     layout_free(p);
+    assert_null(load("[layout]\nform = vpr_journal\nblocks = Г\n[columns]\nyear = const 2023\n"
+                     "grade = const 5\nsubject = const М\nschool_id = login block\n"
+                     "lowered = row П of N\nconfirmed = row Пд of N\nraised = row Пв of N\n"
+                     "[reference]\nform = vpr_reference\nlevel = level Г\n", &d));
+    assert_true(diag_has(&d, "a layout of one row per school (not wide, blocks, scores or "
+                             "tasks = auto), for [reference]"));
     assert_null(load("[layout]\nform = vpr_tasks\nblocks = Группа\ntasks = columns\n", &d));
     assert_true(diag_has(&d, "a column of the source, in a layout of one sheet without wide, "
                              "tasks or scores"));
