@@ -1339,6 +1339,29 @@ static int parse_num(const char *v, double *x)
     return o > 0 && !*end && !errno && *x == *x;
 }
 
+/* Shares share[0..n) (adding up to sum) of a whole total as whole counts that add up to
+ * it: each its floor, then one more to the largest remainders (the first of equal
+ * ones). */
+static void apportion(const double *share, size_t n, double sum, double total, long *counts)
+{
+    double *rem = xcalloc(n ? n : 1, sizeof *rem);
+    long given = 0;
+    for (size_t k = 0; k < n; k++) {
+        double exact = share[k] / sum * total;
+        counts[k] = (long)floor(exact);
+        rem[k] = exact - (double)counts[k];
+        given += counts[k];
+    }
+    for (long left = (long)total - given; left > 0; left--) {
+        size_t best = 0;
+        for (size_t k = 1; k < n; k++)
+            if (rem[k] > rem[best]) best = k;
+        counts[best]++;
+        rem[best] = -1;
+    }
+    free(rem);
+}
+
 /* tasks = columns: a row of the tasks' maximum scores («Макс балл», under the header)
  * gives each task column's maximum where the header does not («1», not «1 (1б)»): `task
  * max` is then that, and the store checks it against the plan. */
@@ -1400,24 +1423,8 @@ static int score_list(const struct layout *p, const struct source *s, char *cons
                             "rounding (±%.2f), so that the counts add up to %s = %.0f"), sum,
                           p->pct_tolerance * (double)p->nscores, s->total, total);
             bad = 1;
-        } else if (total > 0) {
-            double *rem = xcalloc((size_t)top + 1, sizeof *rem);
-            long given = 0;
-            for (int k = 0; k <= top; k++) {
-                double exact = x[k] / sum * total;
-                cnt[k] = (long)floor(exact);
-                rem[k] = exact - (double)cnt[k];
-                given += cnt[k];
-            }
-            for (long left = (long)total - given; left > 0; left--) {
-                int best = 0;
-                for (int k = 1; k <= top; k++)
-                    if (rem[k] > rem[best]) best = k;
-                cnt[best]++;
-                rem[best] = -1;
-            }
-            free(rem);
-        }
+        } else if (total > 0)
+            apportion(x, (size_t)top + 1, sum, total, cnt);
     } else if (!bad)
         for (int k = 0; k <= top; k++) cnt[k] = (long)x[k];
     if (!bad) {
@@ -1773,22 +1780,7 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
                               p->src[j].total, sum, tol - 1e-9, p->src[j].total, total);
                 continue;
             }
-            /* largest remainders */
-            double rem[32];
-            long given = 0;
-            for (size_t g = 0; g < ng; g++) {
-                double exact = pct[g] / sum * total;
-                counts[g] = (long)floor(exact);
-                rem[g] = exact - (double)counts[g];
-                given += counts[g];
-            }
-            for (long left = (long)total - given; left > 0; left--) {
-                size_t best = 0;
-                for (size_t g = 1; g < ng; g++)
-                    if (rem[g] > rem[best]) best = g;
-                counts[best]++;
-                rem[best] = -1;
-            }
+            apportion(pct, ng, sum, total, counts);
         } else
             counts[0] = lround(pct[0] / 100.0 * total);
         for (size_t g = 0; g < ng; g++) {
