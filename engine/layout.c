@@ -929,6 +929,19 @@ static int task_column(const char *h, char **label)
     return -1;
 }
 
+/* Source field i is read by a source or a skip rule (after the header is bound): not a
+ * task's or a score's column. */
+static int field_named(const struct layout *p, size_t i)
+{
+    for (size_t j = 0; j < p->form->ncols; j++)
+        if (p->src[j].kind != SRC_NONE &&
+            (p->src[j].field == (int)i || p->src[j].total_field == (int)i))
+            return 1;
+    for (size_t k = 0; k < p->nskips; k++)
+        if (p->skips[k].field == (int)i) return 1;
+    return 0;
+}
+
 /* scores = columns: the columns that no source names and whose header is a primary
  * score, bare («0», «12») or after a super-header's text («Распределение первичных
  * баллов 12»). */
@@ -940,11 +953,7 @@ static void bind_scores(struct layout *p, char *const *fields, size_t n, const c
     p->nscores = 0;
     if (!p->scores_columns) return;
     for (size_t i = 0; i < n; i++) {
-        int named = 0;
-        for (size_t j = 0; j < p->form->ncols && !named; j++)
-            named = p->src[j].field == (int)i || p->src[j].total_field == (int)i;
-        for (size_t k = 0; k < p->nskips && !named; k++) named = p->skips[k].field == (int)i;
-        if (named) continue;
+        if (field_named(p, i)) continue;
         const char *h = strrchr(fields[i], ' ');
         h = h ? h + 1 : fields[i];
         while (*h == ' ') h++;
@@ -1002,11 +1011,7 @@ static void bind_tasks(struct layout *p, char *const *fields, size_t n)
         if (p->tasks_auto) {
             if (!(max = layout_task_header(fields[i], &label))) continue;
         } else {
-            int named = 0;
-            for (size_t j = 0; j < p->form->ncols && !named; j++)
-                named = p->src[j].field == (int)i || p->src[j].total_field == (int)i;
-            for (size_t k = 0; k < p->nskips && !named; k++) named = p->skips[k].field == (int)i;
-            if (named || (max = task_column(fields[i], &label)) < 0) continue;
+            if (field_named(p, i) || (max = task_column(fields[i], &label)) < 0) continue;
         }
         p->task = xrealloc(p->task, (p->ntasks + 1) * sizeof *p->task);
         p->task[p->ntasks++] = (struct task_col){label, max, (int)i};
@@ -1159,18 +1164,27 @@ int layout_all_sheets(const struct layout *p) { return p->all_sheets; }
 
 const char *layout_description(const struct layout *p) { return p->description; }
 
+/* The value v maps to in the source's [map COLUMN] (case aside), or NULL. */
+static const char *map_find(const struct source *s, const char *v)
+{
+    for (size_t k = 0; k < s->nmap; k++)
+        if (utf8_casecmp(v, s->map[k].from) == 0) return s->map[k].to;
+    return NULL;
+}
+
+/* v as stored: mapped where the source's map has it, else as it is. */
+static const char *map_or_self(const struct source *s, const char *v)
+{
+    const char *m = map_find(s, v);
+    return m ? m : v;
+}
+
 void layout_title_values(const struct layout *p, struct sbuf *out)
 {
     for (size_t j = 0; j < p->form->ncols; j++) {
         const struct source *s = &p->src[j];
         if (s->kind != SRC_TITLE || !s->found) continue;
-        const char *v = s->found;
-        for (size_t k = 0; k < s->nmap; k++)      /* as it is stored */
-            if (utf8_casecmp(v, s->map[k].from) == 0) {
-                v = s->map[k].to;
-                break;
-            }
-        sbuf_printf(out, "%s%s", out->len ? ", " : "", v);
+        sbuf_printf(out, "%s%s", out->len ? ", " : "", map_or_self(s, s->found));
     }
 }
 
@@ -1626,17 +1640,10 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
         case SRC_CONST: sbuf_adds(scratch, s->value); break;
         case SRC_COLUMN: sbuf_adds(scratch, v); break;
         case SRC_TITLE:
-        case SRC_GROUP: {
-            const char *to = s->found ? s->found : "";
-            for (size_t k = 0; k < s->nmap; k++)      /* a [map COLUMN] applies too */
-                if (utf8_casecmp(to, s->map[k].from) == 0) {
-                    to = s->map[k].to;
-                    break;
-                }
-            sbuf_adds(scratch, to);
+        case SRC_GROUP:      /* a [map COLUMN] applies too */
+            sbuf_adds(scratch, map_or_self(s, s->found ? s->found : ""));
             outcol[j] = s->kind == SRC_GROUP ? s->field_hint : 0;
             break;
-        }
         case SRC_LEVEL: sbuf_adds(scratch, level); break;
         case SRC_LABEL: ref_label(v, scratch); break;
         case SRC_TASK_LABEL: {
@@ -1665,13 +1672,8 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
                 outcol[j] = p->parent->task[p->parent->cur_task].field + 1;
                 break;
             }
-            const char *to = ps->kind == SRC_CONST ? ps->value : ps->found ? ps->found : "";
-            for (size_t k = 0; k < ps->nmap; k++)
-                if (utf8_casecmp(to, ps->map[k].from) == 0) {
-                    to = ps->map[k].to;
-                    break;
-                }
-            sbuf_adds(scratch, to);
+            sbuf_adds(scratch, map_or_self(ps, ps->kind == SRC_CONST ? ps->value
+                                               : ps->found ? ps->found : ""));
             outcol[j] = 0;
             break;
         }
@@ -1723,9 +1725,7 @@ enum layout_row layout_map_row(struct layout *p, char *const *fields, size_t n,
         }
         case SRC_MAP: {
             char *t = trimmed(v);
-            const char *to = NULL;
-            for (size_t k = 0; k < s->nmap && !to; k++)
-                if (utf8_casecmp(t, s->map[k].from) == 0) to = s->map[k].to;
+            const char *to = map_find(s, t);
             if (!to) {
                 soko_diag_add(d, file, line, s->field + 1, _("'%s' has no mapping for %s in layout %s; "
                                                           "expected one of its [map %s] values"),
