@@ -1978,14 +1978,28 @@ static char *scale_text(struct ctx *c, const struct load_row *r)
     return c->scale_buf;
 }
 
+/* Appends ", item" to the list in buf (of size bytes) unless it is there already or
+ * would not fit: the labels a summary names, each once. */
+static void list_once(char *buf, size_t size, const char *item)
+{
+    size_t n = strlen(buf);
+    if (!strstr(buf, item) && n + strlen(item) + 8 < size)
+        snprintf(buf + n, size - n, "%s%s", n ? ", " : "", item);
+}
+
+/* A record not stored for a suppression marker: counted, its line kept among the first. */
+static void suppressed_row(struct ctx *c, long line)
+{
+    if (c->st->suppressed < LOAD_NLINES) c->st->suppressed_line[c->st->suppressed] = line;
+    c->st->suppressed++;
+}
+
 /* "«Вся выборка» (russia)" into the list of the reference rows read, once each. */
 static void reference_seen(struct load_stats *st, const char *label, const char *level)
 {
     char q[128];
-    size_t n = strlen(st->reference_text);
     snprintf(q, sizeof q, "«%.60s» (%s)", label, level);
-    if (!strstr(st->reference_text, q) && n + strlen(q) + 8 < sizeof st->reference_text)
-        snprintf(st->reference_text + n, sizeof st->reference_text - n, "%s%s", n ? ", " : "", q);
+    list_once(st->reference_text, sizeof st->reference_text, q);
 }
 
 /* A row that is not a school's, through the layout's [reference] (the country, the
@@ -2003,10 +2017,7 @@ static int reference_row(struct ctx *c, long line)
                            c->d)) {
     case LAYOUT_ROW: break;
     case LAYOUT_ERROR: return 0;
-    case LAYOUT_SUPPRESSED:
-        if (c->st->suppressed < LOAD_NLINES) c->st->suppressed_line[c->st->suppressed] = line;
-        c->st->suppressed++;
-        return 0;
+    case LAYOUT_SUPPRESSED: suppressed_row(c, line); return 0;
     default: return 1;
     }
     struct load_row r;
@@ -2077,10 +2088,7 @@ static void check_mapped(struct ctx *c, long line)
                                 c->path, line, c->d)) {
         case LAYOUT_ROW: break;
         case LAYOUT_SKIP: c->st->skipped++; return;
-        case LAYOUT_SUPPRESSED:
-            if (c->st->suppressed < LOAD_NLINES) c->st->suppressed_line[c->st->suppressed] = line;
-            c->st->suppressed++;
-            return;
+        case LAYOUT_SUPPRESSED: suppressed_row(c, line); return;
         case LAYOUT_ERROR: return;
         case LAYOUT_ABSENT: c->st->absent++; return;
         case LAYOUT_NONSCHOOL: {
@@ -2090,11 +2098,7 @@ static void check_mapped(struct ctx *c, long line)
             st->nonschool++;
             char q[96];
             snprintf(q, sizeof q, "«%s»", cut(c, mapped[0]));
-            if (!strstr(st->nonschool_text, q) && strlen(st->nonschool_text) + strlen(q) + 8 <
-                sizeof st->nonschool_text)
-                snprintf(st->nonschool_text + strlen(st->nonschool_text),
-                         sizeof st->nonschool_text - strlen(st->nonschool_text), "%s%s",
-                         *st->nonschool_text ? ", " : "", q);
+            list_once(st->nonschool_text, sizeof st->nonschool_text, q);
             return;
         }
         }
