@@ -309,6 +309,13 @@ static int want_layout(struct cli *c, const struct form *f, struct layout **out)
     return SOKO_OK;
 }
 
+/* " 8, 9, 10" (", ..." after LOAD_NLINES) for the first lines of n records. */
+static void lines_text(struct sbuf *b, const long *lines, long n)
+{
+    for (long i = 0; i < n && i < LOAD_NLINES; i++) sbuf_printf(b, "%s %ld", i ? "," : "", lines[i]);
+    if (n > LOAD_NLINES) sbuf_adds(b, ", ...");
+}
+
 /* What a layout left out of the store, said plainly: nothing is dropped silently. */
 static void print_left_out(struct cli *c, const char *path, const struct form *f,
                            const struct load_stats *st)
@@ -320,9 +327,7 @@ static void print_left_out(struct cli *c, const char *path, const struct form *f
                           st->skipped), p, st->skipped);
     if (st->suppressed) {
         struct sbuf b = SBUF_INIT;
-        for (long i = 0; i < st->suppressed && i < LOAD_NLINES; i++)
-            sbuf_printf(&b, "%s %ld", i ? "," : "", st->suppressed_line[i]);
-        if (st->suppressed > LOAD_NLINES) sbuf_adds(&b, ", ...");
+        lines_text(&b, st->suppressed_line, st->suppressed);
         cli_summary(c, P_("%s: %ld record with suppressed values not stored (lines%s)\n",
                           "%s: %ld records with suppressed values not stored (lines%s)\n",
                           st->suppressed), p, st->suppressed, b.s);
@@ -358,9 +363,7 @@ static void print_left_out(struct cli *c, const char *path, const struct form *f
                           st->absent), p, st->absent);
     if (st->nonschool) {
         struct sbuf b = SBUF_INIT;
-        for (long i = 0; i < st->nonschool && i < LOAD_NLINES; i++)
-            sbuf_printf(&b, "%s %ld", i ? "," : "", st->nonschool_line[i]);
-        if (st->nonschool > LOAD_NLINES) sbuf_adds(&b, ", ...");
+        lines_text(&b, st->nonschool_line, st->nonschool);
         cli_summary(c, P_("%s: %ld row is not a school's and was not stored (%s; lines%s)\n",
                           "%s: %ld rows are not a school's and were not stored (%s; lines%s)\n",
                           st->nonschool), p, st->nonschool, cli_term(st->nonschool_text), b.s);
@@ -368,9 +371,7 @@ static void print_left_out(struct cli *c, const char *path, const struct form *f
     }
     if (st->nreference) {
         struct sbuf b = SBUF_INIT;
-        for (long i = 0; i < st->nreference_lines && i < LOAD_NLINES; i++)
-            sbuf_printf(&b, "%s %ld", i ? "," : "", st->reference_line[i]);
-        if (st->nreference_lines > LOAD_NLINES) sbuf_adds(&b, ", ...");
+        lines_text(&b, st->reference_line, st->nreference_lines);
         const struct form *rf = form_also(f);
         cli_summary(c, P_("%s: %ld row of reference figures (the country, the region, the "
                           "municipality) read into %s: %s; lines%s\n",
