@@ -419,7 +419,7 @@ static int one_file(struct cli *c, struct store *store, const struct form *f, co
     struct load_sink sink = {&sc, sink_school, sink_row, sink_progress, sink_known, sink_login,
                              sink_scale, sink_task};
     struct load_opts o = {c->ignore_unknown, c->keep_students, 0, 0, lay, c->allow_names, 0,
-                          c->sheet, 0, NULL};
+                          c->sheet, 0, NULL, 0};
     struct load_stats st;
     memset(&st, 0, sizeof st);
     struct timespec t0;           /* wall time: the reader thread's CPU is not the file's */
@@ -863,7 +863,7 @@ static int check_one(struct cli *c, struct store *s, const struct form *f, const
     cli_progress_start(&sc.bar, c, path);
     struct load_sink sink = {&sc, sink_school, NULL, sink_progress, sink_known,
                              s ? sink_login : NULL, sink_scale, NULL};
-    struct load_opts o = {c->ignore_unknown, 0, 0, 0, lay, c->allow_names, 0, c->sheet, 0, NULL};
+    struct load_opts o = {c->ignore_unknown, 0, 0, 0, lay, c->allow_names, 0, c->sheet, 0, NULL, 0};
     struct load_stats st;
     int r = load_file(path, f, &o, &sink, &st, &d);
     cli_progress_end(&sc.bar);

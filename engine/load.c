@@ -424,23 +424,33 @@ static uint64_t work_hash(long long year, const char *school, long long grade, c
     return fnv1a(h, subj, strlen(subj) + 1);
 }
 
-static struct work *workmap_get(struct workmap *m, long long year, const char *school,
-                                long long grade, const char *subj, long line)
+/* Adds w, whose key the map does not hold, as its latest work. */
+static void workmap_put(struct workmap *m, struct work *w)
 {
     if (2 * (m->n + 1) > m->cap) {
         size_t cap = m->cap ? 2 * m->cap : 64;
         struct work **slots = xcalloc(cap, sizeof *slots);
         for (size_t i = 0; i < m->n; i++) {
-            struct work *w = m->order[i];
-            size_t j = work_hash(w->year, w->school, w->grade, w->subject) & (cap - 1);
+            const struct work *x = m->order[i];
+            size_t j = work_hash(x->year, x->school, x->grade, x->subject) & (cap - 1);
             while (slots[j]) j = (j + 1) & (cap - 1);
-            slots[j] = w;
+            slots[j] = m->order[i];
         }
         free(m->slots);
         m->slots = slots;
         m->cap = cap;
         m->order = xrealloc(m->order, cap * sizeof *m->order);
     }
+    size_t j = work_hash(w->year, w->school, w->grade, w->subject) & (m->cap - 1);
+    while (m->slots[j]) j = (j + 1) & (m->cap - 1);
+    m->slots[j] = w;
+    m->order[m->n++] = w;
+}
+
+static struct work *workmap_find(const struct workmap *m, long long year, const char *school,
+                                 long long grade, const char *subj)
+{
+    if (!m->cap) return NULL;
     size_t j = work_hash(year, school, grade, subj) & (m->cap - 1);
     for (; m->slots[j]; j = (j + 1) & (m->cap - 1)) {
         struct work *w = m->slots[j];
@@ -448,6 +458,12 @@ static struct work *workmap_get(struct workmap *m, long long year, const char *s
             strcmp(w->subject, subj) == 0)
             return w;
     }
+    return NULL;
+}
+
+static struct work *work_new(long long year, const char *school, long long grade,
+                             const char *subj, long line)
+{
     struct work *w = xcalloc(1, sizeof *w);
     w->year = year;
     w->grade = grade;
@@ -455,23 +471,164 @@ static struct work *workmap_get(struct workmap *m, long long year, const char *s
     w->subject = xstrdup(subj);
     w->line = line;
     for (int k = 0; k < 4; k++) w->min_score[k] = w->max_score[k] = -1;
-    m->slots[j] = w;
-    m->order[m->n++] = w;
     return w;
+}
+
+static void work_free(struct work *w)
+{
+    if (!w) return;
+    free(w->school);
+    free(w->subject);
+    free(w->hist);
+    free(w->task_points);
+    free(w);
+}
+
+/* Empties the map; with own, its works are freed too. */
+static void workmap_clear(struct workmap *m, int own)
+{
+    for (size_t i = 0; own && i < m->n; i++) work_free(m->order[i]);
+    if (m->slots) memset(m->slots, 0, m->cap * sizeof *m->slots);
+    m->n = 0;
 }
 
 static void workmap_free(struct workmap *m)
 {
-    for (size_t i = 0; i < m->n; i++) {
-        free(m->order[i]->school);
-        free(m->order[i]->subject);
-        free(m->order[i]->hist);
-        free(m->order[i]->task_points);
-        free(m->order[i]);
-    }
+    workmap_clear(m, 1);
     free(m->slots);
     free(m->order);
     memset(m, 0, sizeof *m);
+}
+
+/* ================================================== works parked on disk
+ * Rows mostly come work by work: every export writes a work's pupils together. Then
+ * a work is finished when the file moves on to the next one, and it is written to a
+ * temporary file and leaves memory, so that the map holds the current work only,
+ * whatever the number of works. A fingerprint per parked work (8 bytes) tells when a
+ * work comes back after another: then every parked work is read back into the map,
+ * which from there on holds them all, as it always did before (the same figures; only
+ * the memory differs). Either way the works are handed over in the order of their
+ * first rows: the parked ones (in the order parked), then the map's. */
+struct workpark {
+    int on;                   /* 1: parking; 0: every work stays in the map */
+    FILE *f;                  /* the parked works, one record each */
+    size_t n;                 /* records in f */
+    size_t noted;             /* of them, works with marks to speak of (nomark, offscale) */
+    uint64_t *seen;           /* fingerprints of the parked works (odd; 0 empty) */
+    size_t cap, nseen;
+    long peak;                /* the most works held in memory at once */
+};
+
+static uint64_t work_print(long long year, const char *school, long long grade, const char *subj)
+{
+    return work_hash(year, school, grade, subj) | 1;
+}
+
+/* 1 when a parked work may have this fingerprint (a collision only costs memory). */
+static int park_seen(const struct workpark *p, uint64_t h)
+{
+    if (!p->cap) return 0;
+    for (size_t j = (size_t)(h >> 1) & (p->cap - 1); p->seen[j]; j = (j + 1) & (p->cap - 1))
+        if (p->seen[j] == h) return 1;
+    return 0;
+}
+
+static void park_remember(struct workpark *p, uint64_t h)
+{
+    if (2 * (p->nseen + 1) > p->cap) {
+        size_t ncap = p->cap ? 2 * p->cap : 1024;
+        uint64_t *na = xcalloc(ncap, sizeof *na);
+        for (size_t i = 0; i < p->cap; i++)
+            if (p->seen[i]) {
+                size_t j = (size_t)(p->seen[i] >> 1) & (ncap - 1);
+                while (na[j]) j = (j + 1) & (ncap - 1);
+                na[j] = p->seen[i];
+            }
+        free(p->seen);
+        p->seen = na;
+        p->cap = ncap;
+    }
+    size_t j = (size_t)(h >> 1) & (p->cap - 1);
+    while (p->seen[j]) {
+        if (p->seen[j] == h) return;
+        j = (j + 1) & (p->cap - 1);
+    }
+    p->seen[j] = h;
+    p->nseen++;
+}
+
+/* A record: the struct (its pointers meaningless on disk), the lengths, then the two
+ * texts, the histogram and the task points. */
+struct park_head { uint32_t school, subject, hist, tasks; };
+
+static int park_write(struct workpark *p, const struct work *w, size_t ntasks)
+{
+    if (!p->f && !(p->f = tmpfile())) return -1;
+    struct park_head h = {(uint32_t)strlen(w->school), (uint32_t)strlen(w->subject),
+                          (uint32_t)w->hist_len, w->task_points ? (uint32_t)ntasks : 0};
+    if (fwrite(w, sizeof *w, 1, p->f) != 1 || fwrite(&h, sizeof h, 1, p->f) != 1 ||
+        fwrite(w->school, 1, h.school, p->f) != h.school ||
+        fwrite(w->subject, 1, h.subject, p->f) != h.subject ||
+        (h.hist && fwrite(w->hist, sizeof *w->hist, h.hist, p->f) != h.hist) ||
+        (h.tasks && fwrite(w->task_points, sizeof *w->task_points, h.tasks, p->f) != h.tasks))
+        return -1;
+    p->n++;
+    p->noted += w->nomark || w->offscale;
+    return 0;
+}
+
+/* The next parked work, or NULL when it cannot be read. */
+static struct work *park_read(FILE *f)
+{
+    struct work *w = xmalloc(sizeof *w);
+    struct park_head h;
+    if (fread(w, sizeof *w, 1, f) != 1 || fread(&h, sizeof h, 1, f) != 1) {
+        free(w);
+        return NULL;
+    }
+    w->school = xmalloc((size_t)h.school + 1);
+    w->subject = xmalloc((size_t)h.subject + 1);
+    w->hist = h.hist ? xmalloc(h.hist * sizeof *w->hist) : NULL;
+    w->task_points = h.tasks ? xmalloc(h.tasks * sizeof *w->task_points) : NULL;
+    if (fread(w->school, 1, h.school, f) != h.school ||
+        fread(w->subject, 1, h.subject, f) != h.subject ||
+        (h.hist && fread(w->hist, sizeof *w->hist, h.hist, f) != h.hist) ||
+        (h.tasks && fread(w->task_points, sizeof *w->task_points, h.tasks, f) != h.tasks)) {
+        w->school[0] = w->subject[0] = '\0';
+        work_free(w);
+        return NULL;
+    }
+    w->school[h.school] = w->subject[h.subject] = '\0';
+    w->hist_len = h.hist;
+    return w;
+}
+
+static void park_free(struct workpark *p)
+{
+    if (p->f) fclose(p->f);
+    free(p->seen);
+    memset(p, 0, sizeof *p);
+}
+
+/* Every parked work back into the map, before those it holds: parking ends. */
+static int park_restore(struct workpark *p, struct workmap *m)
+{
+    size_t nheld = m->n;
+    struct work **held = xmalloc((nheld ? nheld : 1) * sizeof *held);
+    memcpy(held, m->order, nheld * sizeof *held);
+    workmap_clear(m, 0);
+    int rc = p->f && fseek(p->f, 0, SEEK_SET) != 0 ? -1 : 0;
+    for (size_t i = 0; i < p->n && rc == 0; i++) {
+        struct work *w = park_read(p->f);
+        if (!w) rc = -1;
+        else workmap_put(m, w);
+    }
+    for (size_t i = 0; i < nheld; i++) workmap_put(m, held[i]);
+    free(held);
+    long peak = p->peak;
+    park_free(p);
+    p->peak = peak;
+    return rc;
 }
 
 /* ============================================ keys seen, for duplicates = first
@@ -626,6 +783,7 @@ struct ctx {
     int chk_idx[8][6];        /* form check columns, resolved once */
     struct keyset keys;
     struct workmap works;
+    struct workpark park;     /* finished works on disk while rows come work by work */
     char *school_ok;          /* last school found in the registry */
     struct sbuf known;        /* registry cache: "\x1fid\x1fid..." for small sets */
     int sink_failed;
@@ -1445,6 +1603,42 @@ static void on_dup(void *vc, long line, long first)
     sbuf_free(&k);
 }
 
+/* The work of a row whose key differs from the last row's: the one in the map, or a
+ * new one after the map's are parked, or (when a parked work comes back) the map
+ * with every work. NULL, with the error said and the reading stopped, when the
+ * temporary file fails. */
+static struct work *work_for(struct ctx *c, long long year, const char *school,
+                             long long grade, const char *subj, long line)
+{
+    struct workmap *m = &c->works;
+    struct workpark *p = &c->park;
+    struct work *w = workmap_find(m, year, school, grade, subj);
+    if (w) return w;
+    if (p->on && park_seen(p, work_print(year, school, grade, subj))) {
+        if (park_restore(p, m) != 0) {
+            err(c, line, 0, "%s", _("cannot read back the temporary file of the works"));
+            c->state = ST_STOP;
+            return NULL;
+        }
+        if ((long)m->n > p->peak) p->peak = (long)m->n;
+        if ((w = workmap_find(m, year, school, grade, subj)) != NULL) return w;
+    } else if (p->on) {
+        for (size_t i = 0; i < m->n; i++) {
+            const struct work *x = m->order[i];
+            if (park_write(p, x, c->ntasks) != 0) {
+                err(c, line, 0, "%s", _("cannot write the temporary file of the works"));
+                c->state = ST_STOP;
+                return NULL;
+            }
+            park_remember(p, work_print(x->year, x->school, x->grade, x->subject));
+        }
+        workmap_clear(m, 1);
+    }
+    workmap_put(m, w = work_new(year, school, grade, subj, line));
+    if ((long)m->n > p->peak) p->peak = (long)m->n;
+    return w;
+}
+
 static void add_student(struct ctx *c, struct load_row *r)
 {
     const struct form *f = c->form;
@@ -1456,7 +1650,8 @@ static void add_student(struct ctx *c, struct load_row *r)
     struct work *w = c->last_work;
     if (!w || w->year != cl[iy].i || w->grade != cl[ig].i || strcmp(w->school, cl[is].s) != 0 ||
         strcmp(w->subject, cl[isu].s) != 0)
-        w = c->last_work = workmap_get(&c->works, cl[iy].i, cl[is].s, cl[ig].i, cl[isu].s, r->line);
+        w = c->last_work = work_for(c, cl[iy].i, cl[is].s, cl[ig].i, cl[isu].s, r->line);
+    if (!w) return;
     int score = (int)cl[ip].i;
     if (!w->scale_state) {
         int got = c->sink && c->sink->scale ? c->sink->scale(c->sink->ctx, w->year, w->grade,
@@ -1514,7 +1709,8 @@ static void add_ege_participant(struct ctx *c, const struct load_row *r)
     struct work *w = c->last_work;
     if (!w || w->year != cl[iy].i || strcmp(w->school, cl[is].s) != 0 ||
         strcmp(w->subject, cl[isu].s) != 0) {
-        w = c->last_work = workmap_get(&c->works, cl[iy].i, cl[is].s, 0, cl[isu].s, r->line);
+        w = c->last_work = work_for(c, cl[iy].i, cl[is].s, 0, cl[isu].s, r->line);
+        if (!w) return;
         if (!w->n) w->min_req = -1;
     }
     int score = (int)cl[it].i, req = (int)cl[im].i;
@@ -2654,188 +2850,231 @@ static void add_num(struct sbuf *b, long long v)
     sbuf_add(b, q, (size_t)(t + sizeof t - q));
 }
 
-/* Emits the aggregated works of a student file: a vpr row and a vpr_dist row each. */
-static void emit_works(struct ctx *c)
+/* Calls fn(c, w, arg) for every work of the file in the order of their first rows: the
+ * parked ones read back one at a time (unless parked is 0), then the map's; stops
+ * when the reading is stopped. -1 when the temporary file cannot be read back (the
+ * error said). */
+static int works_each(struct ctx *c, void (*fn)(struct ctx *, struct work *, void *), void *arg,
+                      int parked)
+{
+    struct workpark *p = &c->park;
+    size_t n = parked ? p->n : 0;
+    if (n && fseek(p->f, 0, SEEK_SET) != 0) c->state = ST_STOP;
+    for (size_t i = 0; i < n && c->state != ST_STOP; i++) {
+        struct work *w = park_read(p->f);
+        if (!w) {
+            c->state = ST_STOP;
+            break;
+        }
+        fn(c, w, arg);
+        work_free(w);
+    }
+    if (c->state == ST_STOP && n) {
+        err(c, 0, 0, "%s", _("cannot read back the temporary file of the works"));
+        return -1;
+    }
+    for (size_t i = 0; i < c->works.n && c->state != ST_STOP; i++) fn(c, c->works.order[i], arg);
+    return 0;
+}
+
+/* A work's marks without a scale (an error) and against it (a note). */
+static void work_scale_messages(struct ctx *c, struct work *w, void *arg)
+{
+    (void)arg;
+    struct sbuf rows = SBUF_INIT;
+    if (w->nomark) {
+        rows_text(&rows, w->nomark_rows, w->nomark);
+        err(c, w->nomark_rows[0], c->pcol[c->sx[5]],
+            _("%s: no mark, and no conversion scale of the work (%lld, grade %lld, %s) in "
+              "the store (rows %s); expected the marks, or the scale imported first with "
+              "form vpr_scales"), col_ref(c, (size_t)c->sx[5]), w->year, w->grade,
+            cut(c, w->subject), rows.s);
+    }
+    if (w->offscale) {
+        sbuf_reset(&rows);
+        rows_text(&rows, w->offscale_rows, w->offscale);
+        note(c, w->offscale_rows[0], c->pcol[c->sx[5]],
+             P_("%s: %ld mark differs from the conversion scale of the work (%lld, grade "
+                "%lld, %s: «3» from %d, «4» from %d, «5» from %d of %d) (row %s); the marks "
+                "were imported as given: please check them",
+                "%s: %ld marks differ from the conversion scale of the work (%lld, grade "
+                "%lld, %s: «3» from %d, «4» from %d, «5» from %d of %d) (rows %s); the marks "
+                "were imported as given: please check them", w->offscale),
+             col_ref(c, (size_t)c->sx[5]), w->offscale, w->year, w->grade,
+             cut(c, w->subject), w->scale[1], w->scale[2], w->scale[3], w->scale[0], rows.s);
+    }
+    sbuf_free(&rows);
+}
+
+struct work_bufs { struct sbuf scores, mins, journal; };
+
+/* A work's vpr row and vpr_dist row (and task rows), after the check that its marks
+ * rise with the score. */
+static void work_rows(struct ctx *c, struct work *w, void *arg)
 {
     const struct form *vpr = form_find("vpr"), *dist = form_find("vpr_dist");
-    struct sbuf scores = SBUF_INIT, mins = SBUF_INIT, journal = SBUF_INIT;
+    struct work_bufs *wb = arg;
+    struct sbuf *scores = &wb->scores, *mins = &wb->mins, *journal = &wb->journal;
     char num[10][32];
-    for (size_t i = 0; i < c->works.n; i++) {
-        struct work *w = c->works.order[i];
-        struct sbuf rows = SBUF_INIT;
-        if (w->nomark) {
-            rows_text(&rows, w->nomark_rows, w->nomark);
-            err(c, w->nomark_rows[0], c->pcol[c->sx[5]],
-                _("%s: no mark, and no conversion scale of the work (%lld, grade %lld, %s) in "
-                  "the store (rows %s); expected the marks, or the scale imported first with "
-                  "form vpr_scales"), col_ref(c, (size_t)c->sx[5]), w->year, w->grade,
-                cut(c, w->subject), rows.s);
-        }
-        if (w->offscale) {
-            sbuf_reset(&rows);
-            rows_text(&rows, w->offscale_rows, w->offscale);
-            note(c, w->offscale_rows[0], c->pcol[c->sx[5]],
-                 P_("%s: %ld mark differs from the conversion scale of the work (%lld, grade "
-                    "%lld, %s: «3» from %d, «4» from %d, «5» from %d of %d) (row %s); the marks "
-                    "were imported as given: please check them",
-                    "%s: %ld marks differ from the conversion scale of the work (%lld, grade "
-                    "%lld, %s: «3» from %d, «4» from %d, «5» from %d of %d) (rows %s); the marks "
-                    "were imported as given: please check them", w->offscale),
-                 col_ref(c, (size_t)c->sx[5]), w->offscale, w->year, w->grade,
-                 cut(c, w->subject), w->scale[1], w->scale[2], w->scale[3], w->scale[0], rows.s);
-        }
-        sbuf_free(&rows);
-    }
-    for (size_t i = 0; i < c->works.n && c->state != ST_STOP; i++) {
-        struct work *w = c->works.order[i];
-        /* marks must rise with the score within a work */
-        for (int a = 0; a < 4; a++)
-            for (int b = a + 1; b < 4; b++)
-                if (w->max_score[a] >= 0 && w->min_score[b] >= 0 && w->max_score[a] > w->min_score[b])
-                    err(c, w->max_line[a], c->pcol[c->sx[5]],
-                        _("%s: the primary score %d has the mark %d in this row, but the score %d "
-                          "has the mark %d in row %ld (%lld, school %s, grade %lld, %s); expected "
-                          "the marks to rise with %s"),
-                        col_ref(c, (size_t)c->sx[5]), w->max_score[a], a + 2, w->min_score[b],
-                        b + 2, w->min_line[b], w->year, cut(c, w->school), w->grade,
-                        cut(c, w->subject), head_q(c, (size_t)c->sx[4]));
-        if (c->d->total != c->errs0) continue;
+    /* marks must rise with the score within a work */
+    for (int a = 0; a < 4; a++)
+        for (int b = a + 1; b < 4; b++)
+            if (w->max_score[a] >= 0 && w->min_score[b] >= 0 && w->max_score[a] > w->min_score[b])
+                err(c, w->max_line[a], c->pcol[c->sx[5]],
+                    _("%s: the primary score %d has the mark %d in this row, but the score %d "
+                      "has the mark %d in row %ld (%lld, school %s, grade %lld, %s); expected "
+                      "the marks to rise with %s"),
+                    col_ref(c, (size_t)c->sx[5]), w->max_score[a], a + 2, w->min_score[b],
+                    b + 2, w->min_line[b], w->year, cut(c, w->school), w->grade,
+                    cut(c, w->subject), head_q(c, (size_t)c->sx[4]));
+    if (c->d->total != c->errs0) return;
 
-        struct load_row r;
-        memset(&r, 0, sizeof r);
-        r.form = vpr;
-        r.line = w->line;
-        r.from_students = 1;
+    struct load_row r;
+    memset(&r, 0, sizeof r);
+    r.form = vpr;
+    r.line = w->line;
+    r.from_students = 1;
 #define SET_I(name, v) do { int j_ = form_col_index(vpr, name); r.cells[j_].present = 1; \
-        r.cells[j_].i = (v); r.cells[j_].r = (double)(v); } while (0)
-        SET_I("year", w->year);
-        SET_I("grade", w->grade);
-        r.cells[form_col_index(vpr, "school_id")] = (struct load_cell){1, 0, 0, w->school};
-        r.cells[form_col_index(vpr, "subject")] = (struct load_cell){1, 0, 0, w->subject};
-        SET_I("participants", w->n);
-        SET_I("m2", w->m[0]);
-        SET_I("m3", w->m[1]);
-        SET_I("m4", w->m[2]);
-        SET_I("m5", w->m[3]);
-        int jm = form_col_index(vpr, "mean_score");
-        r.cells[jm].present = 1;
-        r.cells[jm].r = (double)w->sum_score / (double)w->n;
-        if (w->n_journal == w->n) {
-            long low = 0, same = 0, up = 0;
-            for (int a = 0; a < 4; a++)
-                for (int b = 0; b < 4; b++)
-                    *(a < b ? &low : a == b ? &same : &up) += w->journal[a][b];
-            SET_I("lowered", low);
-            SET_I("confirmed", same);
-            SET_I("raised", up);
-        } else if (w->n_journal > 0)
-            note(c, w->line, c->pcol[c->sx[6]],
-                 _("%s: given for %ld of the %ld pupils of the work (%lld, school %s, grade %lld, "
-                   "%s); the comparison with journal marks is left empty for this work"),
-                 col_ref(c, (size_t)c->sx[6]), w->n_journal, w->n, w->year, cut(c, w->school),
-                 w->grade, cut(c, w->subject));
-        for (int k = 0; k < 10; k++) r.cells[k].s = r.cells[k].s ? r.cells[k].s : num[k];
-        for (size_t k = 0; k < vpr->ncols && k < 10; k++)
-            if (vpr->cols[k].type != COL_TEXT) snprintf(num[k], sizeof num[k], "%lld", r.cells[k].i);
-        to_sink(c, &r);
-
-        sbuf_reset(&scores);
-        sbuf_reset(&mins);
-        sbuf_reset(&journal);
-        sbuf_addc(&scores, '[');
-        for (size_t s = 0; s < w->hist_len; s++) {
-            if (s) sbuf_addc(&scores, ',');
-            add_num(&scores, w->hist[s]);
-        }
-        sbuf_addc(&scores, ']');
-        sbuf_addc(&mins, '{');
-        for (int k = 0, first = 1; k < 4; k++)
-            if (w->min_score[k] >= 0) {
-                sbuf_adds(&mins, first ? "\"" : ",\"");
-                add_num(&mins, k + 2);
-                sbuf_adds(&mins, "\":");
-                add_num(&mins, w->min_score[k]);
-                first = 0;
-            }
-        sbuf_addc(&mins, '}');
-        sbuf_addc(&journal, '[');
+    r.cells[j_].i = (v); r.cells[j_].r = (double)(v); } while (0)
+    SET_I("year", w->year);
+    SET_I("grade", w->grade);
+    r.cells[form_col_index(vpr, "school_id")] = (struct load_cell){1, 0, 0, w->school};
+    r.cells[form_col_index(vpr, "subject")] = (struct load_cell){1, 0, 0, w->subject};
+    SET_I("participants", w->n);
+    SET_I("m2", w->m[0]);
+    SET_I("m3", w->m[1]);
+    SET_I("m4", w->m[2]);
+    SET_I("m5", w->m[3]);
+    int jm = form_col_index(vpr, "mean_score");
+    r.cells[jm].present = 1;
+    r.cells[jm].r = (double)w->sum_score / (double)w->n;
+    if (w->n_journal == w->n) {
+        long low = 0, same = 0, up = 0;
         for (int a = 0; a < 4; a++)
-            for (int b = 0; b < 4; b++) {
-                sbuf_adds(&journal, b ? "," : a ? ",[" : "[");
-                add_num(&journal, w->journal[a][b]);
-                if (b == 3) sbuf_addc(&journal, ']');
-            }
-        sbuf_addc(&journal, ']');
+            for (int b = 0; b < 4; b++)
+                *(a < b ? &low : a == b ? &same : &up) += w->journal[a][b];
+        SET_I("lowered", low);
+        SET_I("confirmed", same);
+        SET_I("raised", up);
+    } else if (w->n_journal > 0)
+        note(c, w->line, c->pcol[c->sx[6]],
+             _("%s: given for %ld of the %ld pupils of the work (%lld, school %s, grade %lld, "
+               "%s); the comparison with journal marks is left empty for this work"),
+             col_ref(c, (size_t)c->sx[6]), w->n_journal, w->n, w->year, cut(c, w->school),
+             w->grade, cut(c, w->subject));
+    for (int k = 0; k < 10; k++) r.cells[k].s = r.cells[k].s ? r.cells[k].s : num[k];
+    for (size_t k = 0; k < vpr->ncols && k < 10; k++)
+        if (vpr->cols[k].type != COL_TEXT) snprintf(num[k], sizeof num[k], "%lld", r.cells[k].i);
+    to_sink(c, &r);
 
-        memset(&r, 0, sizeof r);
-        r.form = dist;
-        r.line = w->line;
-        r.from_students = 1;
-        r.cells[form_col_index(dist, "year")] = (struct load_cell){1, w->year, (double)w->year, ""};
-        r.cells[form_col_index(dist, "school_id")] = (struct load_cell){1, 0, 0, w->school};
-        r.cells[form_col_index(dist, "grade")] = (struct load_cell){1, w->grade, (double)w->grade, ""};
-        r.cells[form_col_index(dist, "subject")] = (struct load_cell){1, 0, 0, w->subject};
-        r.cells[form_col_index(dist, "n")] = (struct load_cell){1, w->n, (double)w->n, ""};
-        r.cells[form_col_index(dist, "scores")] = (struct load_cell){1, 0, 0, scores.s};
-        r.cells[form_col_index(dist, "mark_min")] = (struct load_cell){1, 0, 0, mins.s};
-        r.cells[form_col_index(dist, "journal")] =
-            (struct load_cell){w->n_journal > 0, 0, 0, journal.s};
-        to_sink(c, &r);
-        c->st->works++;
-        for (size_t k = 0; k < c->ntasks && w->task_points && c->sink && c->sink->task; k++) {
-            if (c->d->total != c->errs0 || c->pending || c->sink_failed) break;
-            int max, fld;
-            struct load_task t = {w->year, w->grade, w->school, w->subject,
-                                  layout_task(c->lay, k, &max, &fld), 0, w->n,
-                                  w->task_points[k], w->line};
-            t.max_score = max;
-            if (c->sink->task(c->sink->ctx, &t, c->d) != SOKO_OK) c->sink_failed = 1;
-            else c->st->task_rows++;
+    sbuf_reset(scores);
+    sbuf_reset(mins);
+    sbuf_reset(journal);
+    sbuf_addc(scores, '[');
+    for (size_t s = 0; s < w->hist_len; s++) {
+        if (s) sbuf_addc(scores, ',');
+        add_num(scores, w->hist[s]);
+    }
+    sbuf_addc(scores, ']');
+    sbuf_addc(mins, '{');
+    for (int k = 0, first = 1; k < 4; k++)
+        if (w->min_score[k] >= 0) {
+            sbuf_adds(mins, first ? "\"" : ",\"");
+            add_num(mins, k + 2);
+            sbuf_adds(mins, "\":");
+            add_num(mins, w->min_score[k]);
+            first = 0;
         }
+    sbuf_addc(mins, '}');
+    sbuf_addc(journal, '[');
+    for (int a = 0; a < 4; a++)
+        for (int b = 0; b < 4; b++) {
+            sbuf_adds(journal, b ? "," : a ? ",[" : "[");
+            add_num(journal, w->journal[a][b]);
+            if (b == 3) sbuf_addc(journal, ']');
+        }
+    sbuf_addc(journal, ']');
+
+    memset(&r, 0, sizeof r);
+    r.form = dist;
+    r.line = w->line;
+    r.from_students = 1;
+    r.cells[form_col_index(dist, "year")] = (struct load_cell){1, w->year, (double)w->year, ""};
+    r.cells[form_col_index(dist, "school_id")] = (struct load_cell){1, 0, 0, w->school};
+    r.cells[form_col_index(dist, "grade")] = (struct load_cell){1, w->grade, (double)w->grade, ""};
+    r.cells[form_col_index(dist, "subject")] = (struct load_cell){1, 0, 0, w->subject};
+    r.cells[form_col_index(dist, "n")] = (struct load_cell){1, w->n, (double)w->n, ""};
+    r.cells[form_col_index(dist, "scores")] = (struct load_cell){1, 0, 0, scores->s};
+    r.cells[form_col_index(dist, "mark_min")] = (struct load_cell){1, 0, 0, mins->s};
+    r.cells[form_col_index(dist, "journal")] =
+        (struct load_cell){w->n_journal > 0, 0, 0, journal->s};
+    to_sink(c, &r);
+    c->st->works++;
+    for (size_t k = 0; k < c->ntasks && w->task_points && c->sink && c->sink->task; k++) {
+        if (c->d->total != c->errs0 || c->pending || c->sink_failed) break;
+        int max, fld;
+        struct load_task t = {w->year, w->grade, w->school, w->subject,
+                              layout_task(c->lay, k, &max, &fld), 0, w->n,
+                              w->task_points[k], w->line};
+        t.max_score = max;
+        if (c->sink->task(c->sink->ctx, &t, c->d) != SOKO_OK) c->sink_failed = 1;
+        else c->st->task_rows++;
     }
 #undef SET_I
-    sbuf_free(&scores);
-    sbuf_free(&mins);
-    sbuf_free(&journal);
+}
+
+/* Emits the aggregated works of a student file: a vpr row and a vpr_dist row each,
+ * after every work's scale messages. */
+static void emit_works(struct ctx *c)
+{
+    struct work_bufs wb = {SBUF_INIT, SBUF_INIT, SBUF_INIT};
+    if (works_each(c, work_scale_messages, NULL, c->park.noted > 0) == 0)
+        works_each(c, work_rows, &wb, 1);
+    sbuf_free(&wb.scores);
+    sbuf_free(&wb.mins);
+    sbuf_free(&wb.journal);
 }
 
 /* Emits the aggregated subjects of an ЕГЭ participants' file: one ege row each, with
  * the spread of the test scores (sd, n − 1 in the denominator) when there are two or
  * more participants. */
-static void emit_ege(struct ctx *c)
+static void ege_row(struct ctx *c, struct work *w, void *arg)
 {
     const struct form *ege = form_find("ege");
-    for (size_t i = 0; i < c->works.n && c->state != ST_STOP; i++) {
-        struct work *w = c->works.order[i];
-        if (c->d->total != c->errs0 || !w->n) continue;
-        struct load_row r;
-        memset(&r, 0, sizeof r);
-        r.form = ege;
-        r.line = w->line;
-        r.from_students = 1;
-        char num[8][40];
-        int k = 0;
+    (void)arg;
+    if (c->d->total != c->errs0 || !w->n) return;
+    struct load_row r;
+    memset(&r, 0, sizeof r);
+    r.form = ege;
+    r.line = w->line;
+    r.from_students = 1;
+    char num[8][40];
+    int k = 0;
 #define SET(name, v, isint) do { int j_ = form_col_index(ege, name); r.cells[j_].present = 1; \
-        r.cells[j_].r = (v); r.cells[j_].i = (long long)(v); \
-        snprintf(num[k], sizeof num[k], isint ? "%.0f" : "%.17g", (double)(v)); \
-        r.cells[j_].s = num[k++]; } while (0)
-        SET("year", (double)w->year, 1);
-        r.cells[form_col_index(ege, "school_id")] = (struct load_cell){1, 0, 0, w->school};
-        r.cells[form_col_index(ege, "subject")] = (struct load_cell){1, 0, 0, w->subject};
-        double n = (double)w->n, mean = (double)w->sum_score / n;
-        SET("participants", n, 1);
-        SET("mean_score", mean, 0);
-        SET("below_min", (double)w->below, 1);
-        SET("high_scorers", (double)w->high, 1);
-        SET("score_100", (double)w->s100, 1);
-        if (w->n >= 2) {
-            double var = (w->sum_sq - n * mean * mean) / (n - 1);
-            SET("sd", var > 0 ? sqrt(var) : 0.0, 0);
-        }
-#undef SET
-        to_sink(c, &r);
-        c->st->works++;
+    r.cells[j_].r = (v); r.cells[j_].i = (long long)(v); \
+    snprintf(num[k], sizeof num[k], isint ? "%.0f" : "%.17g", (double)(v)); \
+    r.cells[j_].s = num[k++]; } while (0)
+    SET("year", (double)w->year, 1);
+    r.cells[form_col_index(ege, "school_id")] = (struct load_cell){1, 0, 0, w->school};
+    r.cells[form_col_index(ege, "subject")] = (struct load_cell){1, 0, 0, w->subject};
+    double n = (double)w->n, mean = (double)w->sum_score / n;
+    SET("participants", n, 1);
+    SET("mean_score", mean, 0);
+    SET("below_min", (double)w->below, 1);
+    SET("high_scorers", (double)w->high, 1);
+    SET("score_100", (double)w->s100, 1);
+    if (w->n >= 2) {
+        double var = (w->sum_sq - n * mean * mean) / (n - 1);
+        SET("sd", var > 0 ? sqrt(var) : 0.0, 0);
     }
+#undef SET
+    to_sink(c, &r);
+    c->st->works++;
+}
+
+static void emit_ege(struct ctx *c)
+{
+    works_each(c, ege_row, NULL, 1);
 }
 
 /* The delimiter of a file whose header may come after title rows ("Отчёт" alone on
@@ -3410,6 +3649,7 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
         return SOKO_EUSAGE;
     }
     keyset_init(&c.keys, opts.dedup_mem);
+    c.park.on = f->kind == FORM_STUDENTS && !opts.no_park;
     c.runs.on = 1;
     c.keys.lazy = 1;                /* its runs sorted only if it decides after all */
 
@@ -3458,7 +3698,9 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     free(c.school_ok);
     keyset_free(&c.keys);
     runs_free(&c.runs);
+    st->works_held = c.park.peak;
     workmap_free(&c.works);
+    park_free(&c.park);
     free(c.pfields);
     sbuf_free(&c.pscratch);
     sbuf_free(&c.rscratch);

@@ -28,8 +28,11 @@
  * in Latin) are refused, within the file and against the store (sink->known).
  * After the first error no more rows reach the sink (the caller discards the file's
  * rows anyway: all or nothing), but checking goes on to report the rest.
- * Memory: bounded by the longest record (max_record), the number of works in a
- * student file, a fixed buffer for duplicate-key detection, which spills runs to a
+ * Memory: bounded by the longest record (max_record), the works of a student file
+ * (while its rows come work by work, as every export writes them, the current work
+ * only: a finished work is parked in a temporary file, 8 bytes of its fingerprint
+ * kept; a work that comes back after another brings every work back into memory,
+ * about 800 bytes each), a fixed buffer for duplicate-key detection, which spills runs to a
  * temporary file (and, while rows come grouped, a table per run of rows with the same
  * leading key values and a fingerprint per run, up to 2^20 runs), a ring of four 256 KiB
  * chunks read ahead, the distinct schools missing from the registry (10,000
@@ -148,6 +151,8 @@ struct load_opts {
     struct sheet_book *book;  /* optional: path already opened by sheet_open (borrowed,
                                  not closed), so that trying many forms and layouts on
                                  one workbook opens it and reads its shared strings once */
+    int no_park;              /* per-student files: keep every work in memory instead of
+                                 parking finished works in a temporary file (tests) */
 };
 
 enum load_encoding { ENC_UNKNOWN, ENC_UTF8, ENC_CP1251 };
@@ -158,6 +163,8 @@ struct load_stats {
     long records;             /* data records read */
     long rows;                /* rows handed to the sink (per-work rows for students) */
     long works;               /* vpr_students: works aggregated */
+    long works_held;          /* per-student files: the most works held in memory at once
+                                 (1 while the rows come work by work; the others parked) */
     char delim;               /* detected delimiter */
     enum load_encoding enc;   /* detected encoding */
     int bom;                  /* a UTF-8 BOM was present */

@@ -1493,6 +1493,82 @@ static void test_students_aggregate(void **state)
     run_free(&r);
 }
 
+/* Loads csv with finished works parked (the default) and with every work kept in
+ * memory: the rows, the messages and the notes must be the same. Gives the most works
+ * held at once with parking. */
+static long park_same(const char *form, const char *csv, int want_rc)
+{
+    struct run a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    b.o.no_park = 1;
+    load_str(&a, form, csv);
+    load_str(&b, form, csv);
+    EXPECT_RC(&a, want_rc);
+    EXPECT_RC(&b, want_rc);
+    assert_string_equal(a.coll.rows.s ? a.coll.rows.s : "", b.coll.rows.s ? b.coll.rows.s : "");
+    assert_int_equal(a.d.total, b.d.total);
+    assert_int_equal(a.d.nmsgs, b.d.nmsgs);
+    for (size_t i = 0; i < a.d.nmsgs; i++)
+        assert_string_equal(a.d.msgs[i] + strlen(a.path), b.d.msgs[i] + strlen(b.path));
+    assert_int_equal(a.d.nnotes, b.d.nnotes);
+    for (size_t i = 0; i < a.d.nnotes; i++)
+        assert_string_equal(a.d.notes[i] + strlen(a.path), b.d.notes[i] + strlen(b.path));
+    assert_int_equal(a.st.works, b.st.works);
+    long held = a.st.works_held, all = b.st.works_held;    /* not parking: all held */
+    run_free(&a);
+    run_free(&b);
+    assert_true(held >= 1 && held <= all);
+    return held;
+}
+
+/* Finished works leave memory while the rows come work by work; a work that comes back
+ * brings every parked work back, and the figures stay those of a run in memory. */
+static void test_students_parked(void **state)
+{
+    (void)state;
+    struct sbuf csv = SBUF_INIT;
+    sbuf_adds(&csv, STU_H);
+    const char *subj[] = {"Математика", "Русский язык", "Окружающий мир"};
+    for (int w = 0; w < 300; w++)            /* 300 works of 7 pupils, one after another */
+        for (int p = 0; p < 7; p++)
+            sbuf_printf(&csv, "2023,%d,%d,%s,s%d_%d,,%d,%d,%d\n", 100 + w / 6, 4 + w % 2,
+                      subj[(w / 2) % 3], w, p, 3 * p, p < 2 ? 2 : p < 4 ? 3 : p < 6 ? 4 : 5,
+                      p == 3 ? 4 : p < 2 ? 2 : p < 4 ? 3 : p < 6 ? 4 : 5);
+    assert_int_equal(park_same("vpr_students", csv.s, SOKO_OK), 1);
+
+    /* the first work comes back at the end: everything is held from there on */
+    size_t len = csv.len;
+    sbuf_adds(&csv, "2023,100,4,Математика,s0_late,,20,5,5\n");
+    assert_int_equal(park_same("vpr_students", csv.s, SOKO_OK), 300);
+
+    /* marks missing (no scale: an error per work, said before the rows' errors), marks
+     * that fall with the score, and a partial journal: the same messages in the same
+     * order, whether the works were parked or not */
+    csv.len = len;
+    csv.s[len] = '\0';
+    sbuf_adds(&csv, "2023,900,5,М,x1,,4,,\n2023,900,5,М,x2,,6,3,\n"
+                    "2023,901,5,М,y1,,9,4,\n2023,901,5,М,y2,,8,5,\n"
+                    "2023,902,5,М,z1,,9,4,4\n2023,902,5,М,z2,,8,3,\n");
+    assert_int_equal(park_same("vpr_students", csv.s, SOKO_EINPUT), 1);
+    csv.len = len;
+    csv.s[len] = '\0';
+    sbuf_adds(&csv, "2023,902,5,М,z1,,9,4,4\n2023,902,5,М,z2,,8,3,\n");
+    assert_int_equal(park_same("vpr_students", csv.s, SOKO_OK), 1);
+    sbuf_free(&csv);
+
+    /* ЕГЭ participants: a subject of a school after another, and one coming back */
+    sbuf_adds(&csv, "year,school_id,subject,student,test_score,min_score\n");
+    for (int w = 0; w < 50; w++)
+        for (int p = 0; p < 5; p++)
+            sbuf_printf(&csv, "2024,%d,%s,e%d_%d,%d,36\n", 100 + w / 3, subj[w % 3], w, p,
+                      30 + 13 * p);
+    assert_int_equal(park_same("ege_students", csv.s, SOKO_OK), 1);
+    sbuf_adds(&csv, "2024,100,Математика,e_late,99,36\n");
+    assert_int_equal(park_same("ege_students", csv.s, SOKO_OK), 50);
+    sbuf_free(&csv);
+}
+
 /* ------------------------------------------------------------ the sink */
 
 static void test_sink_and_errors(void **state)
@@ -2240,6 +2316,7 @@ int main(void)
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_duplicates_spill_many),
         cmocka_unit_test(test_students_aggregate),
+        cmocka_unit_test(test_students_parked),
         cmocka_unit_test(test_sink_and_errors),
         cmocka_unit_test(test_big_files),
         cmocka_unit_test(test_fuzz_regressions),
