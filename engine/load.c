@@ -800,7 +800,7 @@ struct ctx {
 
     /* name-like keys: spellings seen per column (skeleton → spelling), the last checked */
     struct strmap seen[LOAD_MAXCOLS];
-    char *last_ok[LOAD_MAXCOLS];
+    char **ok[LOAD_MAXCOLS];  /* per column: OK_SLOTS spellings already accepted, by hash */
     struct sbuf sk, fix;      /* scratch */
 
     char ring[16][192];       /* texts for messages: col_ref, head_q, cut (a ring) */
@@ -1742,10 +1742,15 @@ static void to_sink(struct ctx *c, const struct load_row *r)
 
 /* A name-like key: one alphabet per word, and one spelling of what looks the same,
  * in the file and against the store. Returns 0, or -1 after an error. */
+#define OK_SLOTS 64
+
 static int check_lookalike(struct ctx *c, size_t j, const char *v, long line, long fcol)
 {
     const struct form_col *col = &c->form->cols[j];
-    if (c->last_ok[j] && strcmp(c->last_ok[j], v) == 0) return 0;   /* rows come grouped */
+    /* a spelling accepted once is accepted again (the checks below depend on it and on
+       the first spelling of its skeleton only): rows repeat a few values */
+    size_t slot = (size_t)fnv1a(FNV_OFFSET, v, strlen(v)) % OK_SLOTS;
+    if (c->ok[j] && c->ok[j][slot] && strcmp(c->ok[j][slot], v) == 0) return 0;
     struct text_mix m;
     if (text_mixed_script(v, &m, &c->fix)) {
         char letter[8];
@@ -1792,8 +1797,9 @@ static int check_lookalike(struct ctx *c, size_t j, const char *v, long line, lo
             }
         }
     }
-    free(c->last_ok[j]);
-    c->last_ok[j] = xstrdup(v);
+    if (!c->ok[j]) c->ok[j] = xcalloc(OK_SLOTS, sizeof *c->ok[j]);
+    free(c->ok[j][slot]);
+    c->ok[j][slot] = xstrdup(v);
     return 0;
 }
 
@@ -1868,32 +1874,37 @@ static void check_cross(struct ctx *c, const struct load_row *r, long line)
         if (ck->kind == CHECK_SUM_EQ || ck->kind == CHECK_SUM_LE) {
             const struct load_cell *tot = &cl[idx[n - 1]];
             long tcol = c->pcol[idx[n - 1]];
-            struct sbuf expr = SBUF_INIT;
-            for (int i = 0; i < n; i++)
-                sbuf_printf(&expr, "%s%s", i == 0 ? "" : i + 1 < n ? " + " :
-                            ck->kind == CHECK_SUM_EQ ? " = " : " ≤ ", head_q(c, (size_t)idx[i]));
+            struct sbuf expr = SBUF_INIT;   /* the sum in words, written for a message only */
+#define SUM_EXPR() do { for (int i = 0; i < n; i++) \
+                sbuf_printf(&expr, "%s%s", i == 0 ? "" : i + 1 < n ? " + " : \
+                            ck->kind == CHECK_SUM_EQ ? " = " : " ≤ ", head_q(c, (size_t)idx[i])); \
+            } while (0)
             long long sum = 0;
             for (int i = 0; i < n - 1; i++) sum += cl[idx[i]].present ? cl[idx[i]].i : 0;
             if (ck->kind == CHECK_SUM_EQ && given > 0 && given < n &&
                 !(given == 1 && tot->present)) {
                 int e = 0;
                 while (cl[idx[e]].present) e++;
+                SUM_EXPR();
                 err(c, line, c->pcol[idx[e]], _("%s is empty while the other columns of the sum "
                     "are given; expected all of %s, or none"), col_ref(c, (size_t)idx[e]), expr.s);
             } else if (ck->kind == CHECK_SUM_EQ && given == n && sum != tot->i) {
                 char found[256];
                 snprintf(found, sizeof found, ck->found ? _(ck->found) :
                          _("the sum is %lld, but the total is %lld"), sum, tot->i);
+                SUM_EXPR();
                 err(c, line, tcol, _("%s: %s; expected %s"), col_ref(c, (size_t)idx[n - 1]),
                     found, expr.s);
             } else if (ck->kind == CHECK_SUM_LE && tot->present && sum > tot->i) {
                 char found[256];
                 snprintf(found, sizeof found, ck->found ? _(ck->found) :
                          _("the sum is %lld, more than the total %lld"), sum, tot->i);
+                SUM_EXPR();
                 err(c, line, tcol, _("%s: %s; expected %s"), col_ref(c, (size_t)idx[n - 1]),
                     found, expr.s);
             }
             sbuf_free(&expr);
+#undef SUM_EXPR
         } else if (ck->kind == CHECK_LE) {
             for (int i = 0; i + 1 < n; i++) {
                 const struct load_cell *a = &cl[idx[i]], *b = &cl[idx[i + 1]];
@@ -3720,7 +3731,8 @@ int load_file(const char *path, const struct form *f, const struct load_opts *o,
     strmap_free(&c.unknown);
     for (size_t j = 0; j < LOAD_MAXCOLS; j++) {
         strmap_free(&c.seen[j]);
-        free(c.last_ok[j]);
+        for (size_t k = 0; c.ok[j] && k < OK_SLOTS; k++) free(c.ok[j][k]);
+        free(c.ok[j]);
     }
     sbuf_free(&c.sk);
     sbuf_free(&c.fix);
