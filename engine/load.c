@@ -801,6 +801,7 @@ struct ctx {
     /* name-like keys: spellings seen per column (skeleton → spelling), the last checked */
     struct strmap seen[LOAD_MAXCOLS];
     char **ok[LOAD_MAXCOLS];  /* per column: OK_SLOTS spellings already accepted, by hash */
+    const char *ok_last[LOAD_MAXCOLS];  /* of them, the last one met */
     struct sbuf sk, fix;      /* scratch */
 
     char ring[16][192];       /* texts for messages: col_ref, head_q, cut (a ring) */
@@ -1749,8 +1750,12 @@ static int check_lookalike(struct ctx *c, size_t j, const char *v, long line, lo
     const struct form_col *col = &c->form->cols[j];
     /* a spelling accepted once is accepted again (the checks below depend on it and on
        the first spelling of its skeleton only): rows repeat a few values */
+    if (c->ok_last[j] && strcmp(c->ok_last[j], v) == 0) return 0;     /* rows come grouped */
     size_t slot = (size_t)fnv1a(FNV_OFFSET, v, strlen(v)) % OK_SLOTS;
-    if (c->ok[j] && c->ok[j][slot] && strcmp(c->ok[j][slot], v) == 0) return 0;
+    if (c->ok[j] && c->ok[j][slot] && strcmp(c->ok[j][slot], v) == 0) {
+        c->ok_last[j] = c->ok[j][slot];
+        return 0;
+    }
     struct text_mix m;
     if (text_mixed_script(v, &m, &c->fix)) {
         char letter[8];
@@ -1799,7 +1804,7 @@ static int check_lookalike(struct ctx *c, size_t j, const char *v, long line, lo
     }
     if (!c->ok[j]) c->ok[j] = xcalloc(OK_SLOTS, sizeof *c->ok[j]);
     free(c->ok[j][slot]);
-    c->ok[j][slot] = xstrdup(v);
+    c->ok_last[j] = c->ok[j][slot] = xstrdup(v);
     return 0;
 }
 
