@@ -253,6 +253,54 @@ static int keyset_finish(struct keyset *k, void (*dup)(void *, long, long), void
  * run or the number of runs grows beyond these tables, the keyset (filled all along)
  * decides as before, its unsorted runs sorted first. The repeats are reported in the
  * keyset's order (fingerprint, then line), each with the first row of its key. */
+/* A set of 64-bit fingerprints, each odd (0 marks an empty slot), by open addressing. */
+struct printset {
+    uint64_t *v;
+    size_t cap, n;
+};
+
+static int printset_has(const struct printset *s, uint64_t h)
+{
+    if (!s->cap) return 0;
+    for (size_t j = (size_t)(h >> 1) & (s->cap - 1); s->v[j]; j = (j + 1) & (s->cap - 1))
+        if (s->v[j] == h) return 1;
+    return 0;
+}
+
+/* Adds h: 1 when new, 0 when there already, -1 when the set would grow beyond limit
+ * slots (0: no limit). */
+static int printset_add(struct printset *s, uint64_t h, size_t limit)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        if (limit && s->cap >= limit) return -1;
+        size_t ncap = s->cap ? 2 * s->cap : 1024;
+        uint64_t *na = xcalloc(ncap, sizeof *na);
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->v[i]) {
+                size_t j = (size_t)(s->v[i] >> 1) & (ncap - 1);
+                while (na[j]) j = (j + 1) & (ncap - 1);
+                na[j] = s->v[i];
+            }
+        free(s->v);
+        s->v = na;
+        s->cap = ncap;
+    }
+    size_t j = (size_t)(h >> 1) & (s->cap - 1);
+    while (s->v[j]) {
+        if (s->v[j] == h) return 0;
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->v[j] = h;
+    s->n++;
+    return 1;
+}
+
+static void printset_free(struct printset *s)
+{
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
 #define RUN_MAX (1u << 16)          /* keys in one run */
 #define RUNS_MAX (1u << 20)         /* runs (their leading values' fingerprints) */
 
@@ -265,9 +313,8 @@ struct runs {
     struct run_key *tab;      /* keys of the current run: entries of generation gen */
     size_t cap, n;
     uint32_t gen;
-    uint64_t *seen;           /* leading values' fingerprints (odd; 0 empty): one seen
-                                 twice by chance only hands the decision to the keyset */
-    size_t seen_cap, seen_n;
+    struct printset seen;     /* leading values' fingerprints: one seen twice by chance
+                                 only hands the decision to the keyset */
     struct run_dup *dups;
     size_t ndups, cap_dups;
 };
@@ -275,7 +322,7 @@ struct runs {
 static void runs_free(struct runs *r)
 {
     free(r->tab);
-    free(r->seen);
+    printset_free(&r->seen);
     free(r->dups);
     memset(r, 0, sizeof *r);
 }
@@ -283,29 +330,7 @@ static void runs_free(struct runs *r)
 /* A run's leading values, new: 1; seen before (or too many runs): 0. */
 static int runs_new(struct runs *r, uint64_t p1, uint64_t p2)
 {
-    uint64_t h = (p1 ^ (p2 >> 29 | p2 << 35)) | 1;
-    if (2 * (r->seen_n + 1) > r->seen_cap) {
-        if (r->seen_cap >= 2 * (size_t)RUNS_MAX) return 0;
-        size_t ncap = r->seen_cap ? 2 * r->seen_cap : 1024;
-        uint64_t *na = xcalloc(ncap, sizeof *na);
-        for (size_t i = 0; i < r->seen_cap; i++)
-            if (r->seen[i]) {
-                size_t j = (size_t)(r->seen[i] >> 1) & (ncap - 1);
-                while (na[j]) j = (j + 1) & (ncap - 1);
-                na[j] = r->seen[i];
-            }
-        free(r->seen);
-        r->seen = na;
-        r->seen_cap = ncap;
-    }
-    size_t j = (size_t)(h >> 1) & (r->seen_cap - 1);
-    while (r->seen[j]) {
-        if (r->seen[j] == h) return 0;
-        j = (j + 1) & (r->seen_cap - 1);
-    }
-    r->seen[j] = h;
-    r->seen_n++;
-    return 1;
+    return printset_add(&r->seen, (p1 ^ (p2 >> 29 | p2 << 35)) | 1, 2 * (size_t)RUNS_MAX) == 1;
 }
 
 /* The keyset decides from here on: the runs' tables are not needed. */
@@ -313,10 +338,9 @@ static void runs_off(struct runs *r)
 {
     r->on = 0;
     free(r->tab);
-    free(r->seen);
+    printset_free(&r->seen);
     r->tab = NULL;
-    r->seen = NULL;
-    r->cap = r->n = r->seen_cap = r->seen_n = 0;
+    r->cap = r->n = 0;
 }
 
 /* The key (a, b) of a row at line; same: its leading values are those of the row
@@ -514,47 +538,13 @@ struct workpark {
     FILE *f;                  /* the parked works, one record each */
     size_t n;                 /* records in f */
     size_t noted;             /* of them, works with marks to speak of (nomark, offscale) */
-    uint64_t *seen;           /* fingerprints of the parked works (odd; 0 empty) */
-    size_t cap, nseen;
+    struct printset seen;     /* fingerprints of the parked works */
     long peak;                /* the most works held in memory at once */
 };
 
 static uint64_t work_print(long long year, const char *school, long long grade, const char *subj)
 {
     return work_hash(year, school, grade, subj) | 1;
-}
-
-/* 1 when a parked work may have this fingerprint (a collision only costs memory). */
-static int park_seen(const struct workpark *p, uint64_t h)
-{
-    if (!p->cap) return 0;
-    for (size_t j = (size_t)(h >> 1) & (p->cap - 1); p->seen[j]; j = (j + 1) & (p->cap - 1))
-        if (p->seen[j] == h) return 1;
-    return 0;
-}
-
-static void park_remember(struct workpark *p, uint64_t h)
-{
-    if (2 * (p->nseen + 1) > p->cap) {
-        size_t ncap = p->cap ? 2 * p->cap : 1024;
-        uint64_t *na = xcalloc(ncap, sizeof *na);
-        for (size_t i = 0; i < p->cap; i++)
-            if (p->seen[i]) {
-                size_t j = (size_t)(p->seen[i] >> 1) & (ncap - 1);
-                while (na[j]) j = (j + 1) & (ncap - 1);
-                na[j] = p->seen[i];
-            }
-        free(p->seen);
-        p->seen = na;
-        p->cap = ncap;
-    }
-    size_t j = (size_t)(h >> 1) & (p->cap - 1);
-    while (p->seen[j]) {
-        if (p->seen[j] == h) return;
-        j = (j + 1) & (p->cap - 1);
-    }
-    p->seen[j] = h;
-    p->nseen++;
 }
 
 /* A record: the struct (its pointers meaningless on disk), the lengths, then the two
@@ -606,7 +596,7 @@ static struct work *park_read(FILE *f)
 static void park_free(struct workpark *p)
 {
     if (p->f) fclose(p->f);
-    free(p->seen);
+    printset_free(&p->seen);
     memset(p, 0, sizeof *p);
 }
 
@@ -1615,7 +1605,8 @@ static struct work *work_for(struct ctx *c, long long year, const char *school,
     struct workpark *p = &c->park;
     struct work *w = workmap_find(m, year, school, grade, subj);
     if (w) return w;
-    if (p->on && park_seen(p, work_print(year, school, grade, subj))) {
+    /* a fingerprint seen may be another work's, by chance: that only costs memory */
+    if (p->on && printset_has(&p->seen, work_print(year, school, grade, subj))) {
         if (park_restore(p, m) != 0) {
             err(c, line, 0, "%s", _("cannot read back the temporary file of the works"));
             c->state = ST_STOP;
@@ -1631,7 +1622,7 @@ static struct work *work_for(struct ctx *c, long long year, const char *school,
                 c->state = ST_STOP;
                 return NULL;
             }
-            park_remember(p, work_print(x->year, x->school, x->grade, x->subject));
+            printset_add(&p->seen, work_print(x->year, x->school, x->grade, x->subject), 0);
         }
         workmap_clear(m, 1);
     }
