@@ -324,9 +324,8 @@ static int gather(struct cli *c, struct gather *g, struct soko_diag *d)
         memset(&o, 0, sizeof o);
         o.y0 = y0;
         o.y1 = y1;
-        if (!rc) rc = rules_run(&g->rules, g->std, &o, &g->flags, d);
         if (!rc) {
-            rc = rules_methods_run(&g->rules, g->std, &o, &g->methods, d);
+            rc = rules_run_methods(&g->rules, g->std, &o, &g->flags, &g->methods, d);
             g->have_methods = 1;
         }
         if (!rc) {

@@ -475,21 +475,19 @@ int rules_run(const struct rule_set *rs, struct ind_set *s, const struct rules_o
     return rc;
 }
 
-int rules_methods_run(const struct rule_set *rs, struct ind_set *s, const struct rules_opts *o,
-                      struct rules_methods *out, struct soko_diag *d)
+/* The overdispersion estimates and the context fits of data D read for rs. */
+static void methods_of(const struct rule_set *rs, const struct rules_data *D, const struct rules_opts *o,
+                       struct rules_methods *out)
 {
-    struct rules_data D;
-    memset(out, 0, sizeof *out);
-    int rc = rules_data_read(rs, s, o, &D, d);
-    for (size_t ri = 0; !rc && ri < rs->n; ri++) {
+    for (size_t ri = 0; ri < rs->n; ri++) {
         const struct rule *r = &rs->v[ri];
         if (!(r->kind->flags & RK_OD) || !r->overdispersion) continue;
         int y0, y1;
-        rule_window(r, &D.in, o, &y0, &y1);
-        if (y1 > 0) rule_od_cells(r, &D.in, y1, y1, out);
+        rule_window(r, &D->in, o, &y0, &y1);
+        if (y1 > 0) rule_od_cells(r, &D->in, y1, y1, out);
     }
-    for (size_t i = 0; !rc && i < D.nctx; i++) {
-        const struct ana_context *cx = &D.ctx[i];
+    for (size_t i = 0; i < D->nctx; i++) {
+        const struct ana_context *cx = &D->ctx[i];
         int last = 0;
         for (size_t k = 0; k < cx->nfits; k++)
             if (cx->fits[k].year > last) last = cx->fits[k].year;
@@ -498,7 +496,7 @@ int rules_methods_run(const struct rule_set *rs, struct ind_set *s, const struct
             if (f->year != last) continue;
             struct rules_fit x;
             memset(&x, 0, sizeof x);
-            x.model = D.models[i];
+            x.model = D->models[i];
             x.year = f->year;
             struct sbuf w = SBUF_INIT;
             for (int q = 0; q < IND_MAX_DIMS; q++)
@@ -519,6 +517,28 @@ int rules_methods_run(const struct rule_set *rs, struct ind_set *s, const struct
             out->fits[out->nfits++] = x;
         }
     }
+}
+
+int rules_methods_run(const struct rule_set *rs, struct ind_set *s, const struct rules_opts *o,
+                      struct rules_methods *out, struct soko_diag *d)
+{
+    struct rules_data D;
+    memset(out, 0, sizeof *out);
+    int rc = rules_data_read(rs, s, o, &D, d);
+    if (!rc) methods_of(rs, &D, o, out);
+    rules_data_free(&D, rs);
+    return rc;
+}
+
+int rules_run_methods(const struct rule_set *rs, struct ind_set *s, const struct rules_opts *o,
+                      struct rule_flags *flags, struct rules_methods *methods,
+                      struct soko_diag *d)
+{
+    struct rules_data D;
+    memset(methods, 0, sizeof *methods);
+    int rc = rules_data_read(rs, s, o, &D, d);
+    if (!rc) rules_eval(rs, &D.in, o, flags);
+    if (!rc) methods_of(rs, &D, o, methods);
     rules_data_free(&D, rs);
     return rc;
 }

@@ -352,6 +352,11 @@ struct rules_methods {
 int rules_methods_run(const struct rule_set *rs, struct ind_set *s, const struct rules_opts *o,
                       struct rules_methods *out, struct soko_diag *d);
 void rules_methods_free(struct rules_methods *m);
+/* rules_run and rules_methods_run together, the data read once (the note's gather:
+ * the reading is most of their time). */
+int rules_run_methods(const struct rule_set *rs, struct ind_set *s, const struct rules_opts *o,
+                      struct rule_flags *flags, struct rules_methods *methods,
+                      struct soko_diag *d);
 
 /* --- calibration: null districts drawn from the district's own data ----------------- */
 
