@@ -14,8 +14,8 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <sqlite3.h>
 #include <locale.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +59,7 @@ static const struct option_doc option_docs[] = {
     {NULL, NULL, NULL},
 };
 
-enum { CMD_HIDDEN = 1 };
+enum { CMD_HIDDEN = 1, CMD_NO_MEMSTATUS = 2 };
 
 struct command {
     const char *name;
@@ -68,7 +68,9 @@ struct command {
     const char *help;       /* N_(): translated where printed */
     const char *options;    /* the options it reads, space-separated, from option_docs */
     const char *example;    /* a command line, not translated */
-    unsigned flags;         /* CMD_HIDDEN: an old name kept for a release: runs, not listed */
+    unsigned flags;         /* CMD_HIDDEN: an old name kept for a release: runs, not listed;
+                               CMD_NO_MEMSTATUS: never sets SQLite's heap limit (indicators.h),
+                               so SQLite keeps no memory statistics, a lock per allocation */
 };
 
 #define ANALYSIS_OPTS "--years --school --cluster --indicator --format --defs --indicators"
@@ -77,15 +79,15 @@ static const struct command commands[] = {
     {"import", cmd_import, "[FORM] FILE...",
      N_("validate and store files of a form (all or nothing per file); without FORM, each file is recognised by its header or by a shipped layout"),
      "--layout --sheet --ignore-unknown --keep-students --allow-names --max-errors --quiet",
-     "soko --db district.db import schools schools.csv", 0},
+     "soko --db district.db import schools schools.csv", CMD_NO_MEMSTATUS},
     {"check", cmd_check, "[FORM] FILE...", N_("validate files of a form, store nothing (without FORM: each file recognised, as import does)"),
-     "--layout --sheet --ignore-unknown --allow-names --max-errors --quiet", "soko --db district.db check vpr vpr_2025.csv", 0},
+     "--layout --sheet --ignore-unknown --allow-names --max-errors --quiet", "soko --db district.db check vpr vpr_2025.csv", CMD_NO_MEMSTATUS},
     {"template", cmd_template, "FORM", N_("print an empty form (header line) ready for Excel"),
      "--ru", "soko template vpr --ru > vpr.csv", 0},
     {"forms", cmd_forms, "", N_("list the forms, one line each"), "", "soko forms", 0},
     {"imports", cmd_imports, "", N_("list the import history"), "", "soko --db district.db imports", 0},
     {"undo", cmd_undo, "ID", N_("remove an import; the rows it replaced come back"), "--quiet",
-     "soko --db district.db undo 3", 0},
+     "soko --db district.db undo 3", CMD_NO_MEMSTATUS},
     {"status", cmd_status, "", N_("count what the store holds, form by form"), "",
      "soko --db district.db status", 0},
     {"schools", cmd_schools, "", N_("the schools registry: id, name, kind, profile, clusters"),
@@ -841,12 +843,8 @@ int main(int argc, char **argv)
         c.argc = npos - 1;
         c.argv = pos + 1;
         c.command = cmd->name;
-        /* The writers never set SQLite's heap limit (indicators.h), which needs its
-           memory statistics: off for them, since keeping them takes a lock on every
-           allocation (a tenth of an import's time). Set before SQLite starts. */
-        if (strcmp(cmd->name, "import") == 0 || strcmp(cmd->name, "check") == 0 ||
-            strcmp(cmd->name, "undo") == 0)
-            sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        /* a tenth of an import's time; set before SQLite starts */
+        if (cmd->flags & CMD_NO_MEMSTATUS) sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
         rc = strcmp(cmd->name, "help") == 0 ? SOKO_OK : cli_load_forms(&c);
         if (!rc) rc = check_ids(&c);
         if (!rc) rc = cmd->fn(&c);

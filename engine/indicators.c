@@ -1054,8 +1054,9 @@ int ind_schema_db(sqlite3 **out, struct soko_diag *d)
 {
     *out = NULL;
     sqlite3 *db;
-    if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK) {
+    if (sqlite3_open_v2(":memory:", &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
         soko_diag_add(d, NULL, 0, 0, "indicators: cannot open an in-memory database");
         sqlite3_close(db);
         return SOKO_EDB;
