@@ -476,8 +476,8 @@ int rules_run(const struct rule_set *rs, struct ind_set *s, const struct rules_o
 }
 
 /* The overdispersion estimates and the context fits of data D read for rs. */
-static void methods_of(const struct rule_set *rs, const struct rules_data *D, const struct rules_opts *o,
-                       struct rules_methods *out)
+static void methods_of(const struct rule_set *rs, const struct rules_data *D,
+                       const struct rules_opts *o, struct rules_methods *out)
 {
     for (size_t ri = 0; ri < rs->n; ri++) {
         const struct rule *r = &rs->v[ri];
@@ -517,17 +517,6 @@ static void methods_of(const struct rule_set *rs, const struct rules_data *D, co
             out->fits[out->nfits++] = x;
         }
     }
-}
-
-int rules_methods_run(const struct rule_set *rs, struct ind_set *s, const struct rules_opts *o,
-                      struct rules_methods *out, struct soko_diag *d)
-{
-    struct rules_data D;
-    memset(out, 0, sizeof *out);
-    int rc = rules_data_read(rs, s, o, &D, d);
-    if (!rc) methods_of(rs, &D, o, out);
-    rules_data_free(&D, rs);
-    return rc;
 }
 
 int rules_run_methods(const struct rule_set *rs, struct ind_set *s, const struct rules_opts *o,

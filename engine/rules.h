@@ -74,7 +74,7 @@ enum {
     RK_PREV_YEAR = 1u << 6,    /* reads the year before the window */
     RK_OD = 1u << 8,           /* its test widens by the cell's overdispersion among the
                                   district's schools (ana_compare), with overdispersion =
-                                  yes: rules_methods_run reports the estimates */
+                                  yes: rules_run_methods reports the estimates */
     RK_TASKS = 1u << 7         /* a task rule: evaluated by tasks.c over the tasks of the
                                   works (soko tasks, the note's section on planned
                                   results), not over schools' procedures; no evaluate */
@@ -347,16 +347,12 @@ struct rules_methods {
     size_t nfits;
 };
 
-/* Reads what rules_run reads and reports the overdispersion estimates and the context
- * regressions behind the rules' tests. */
-int rules_methods_run(const struct rule_set *rs, struct ind_set *s, const struct rules_opts *o,
-                      struct rules_methods *out, struct soko_diag *d);
-void rules_methods_free(struct rules_methods *m);
-/* rules_run and rules_methods_run together, the data read once (the note's gather:
- * the reading is most of their time). */
+/* rules_run, and with the same reading of the data (most of the time), the
+ * overdispersion estimates and the context regressions behind the rules' tests. */
 int rules_run_methods(const struct rule_set *rs, struct ind_set *s, const struct rules_opts *o,
                       struct rule_flags *flags, struct rules_methods *methods,
                       struct soko_diag *d);
+void rules_methods_free(struct rules_methods *m);
 
 /* --- calibration: null districts drawn from the district's own data ----------------- */
 
