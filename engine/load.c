@@ -615,9 +615,11 @@ static int park_restore(struct workpark *p, struct workmap *m)
     }
     for (size_t i = 0; i < nheld; i++) workmap_put(m, held[i]);
     free(held);
-    long peak = p->peak;
-    park_free(p);
-    p->peak = peak;
+    fclose(p->f);          /* not NULL: the work comes back, so it was parked */
+    p->f = NULL;
+    printset_free(&p->seen);
+    p->n = p->noted = 0;
+    p->on = 0;
     return rc;
 }
 
@@ -1856,6 +1858,16 @@ static int decimals(const char *s)
     return dot ? (int)strspn(dot + 1, "0123456789") : 0;
 }
 
+/* A sum check's columns in words, «m2» + «m3» = «participants», into b. */
+static void sum_words(struct ctx *c, const struct form_check *ck, const int *idx, int n,
+                      struct sbuf *b)
+{
+    for (int i = 0; i < n; i++)
+        sbuf_printf(b, "%s%s",
+                    i == 0 ? "" : i + 1 < n ? " + " : ck->kind == CHECK_SUM_EQ ? " = " : " ≤ ",
+                    head_q(c, (size_t)idx[i]));
+}
+
 static void check_cross(struct ctx *c, const struct load_row *r, long line)
 {
     const struct form *f = c->form;
@@ -1871,36 +1883,31 @@ static void check_cross(struct ctx *c, const struct load_row *r, long line)
             const struct load_cell *tot = &cl[idx[n - 1]];
             long tcol = c->pcol[idx[n - 1]];
             struct sbuf expr = SBUF_INIT;   /* the sum in words, written for a message only */
-#define SUM_EXPR() do { for (int i = 0; i < n; i++) \
-                sbuf_printf(&expr, "%s%s", i == 0 ? "" : i + 1 < n ? " + " : \
-                            ck->kind == CHECK_SUM_EQ ? " = " : " ≤ ", head_q(c, (size_t)idx[i])); \
-            } while (0)
             long long sum = 0;
             for (int i = 0; i < n - 1; i++) sum += cl[idx[i]].present ? cl[idx[i]].i : 0;
             if (ck->kind == CHECK_SUM_EQ && given > 0 && given < n &&
                 !(given == 1 && tot->present)) {
                 int e = 0;
                 while (cl[idx[e]].present) e++;
-                SUM_EXPR();
+                sum_words(c, ck, idx, n, &expr);
                 err(c, line, c->pcol[idx[e]], _("%s is empty while the other columns of the sum "
                     "are given; expected all of %s, or none"), col_ref(c, (size_t)idx[e]), expr.s);
             } else if (ck->kind == CHECK_SUM_EQ && given == n && sum != tot->i) {
                 char found[256];
                 snprintf(found, sizeof found, ck->found ? _(ck->found) :
                          _("the sum is %lld, but the total is %lld"), sum, tot->i);
-                SUM_EXPR();
+                sum_words(c, ck, idx, n, &expr);
                 err(c, line, tcol, _("%s: %s; expected %s"), col_ref(c, (size_t)idx[n - 1]),
                     found, expr.s);
             } else if (ck->kind == CHECK_SUM_LE && tot->present && sum > tot->i) {
                 char found[256];
                 snprintf(found, sizeof found, ck->found ? _(ck->found) :
                          _("the sum is %lld, more than the total %lld"), sum, tot->i);
-                SUM_EXPR();
+                sum_words(c, ck, idx, n, &expr);
                 err(c, line, tcol, _("%s: %s; expected %s"), col_ref(c, (size_t)idx[n - 1]),
                     found, expr.s);
             }
             sbuf_free(&expr);
-#undef SUM_EXPR
         } else if (ck->kind == CHECK_LE) {
             for (int i = 0; i + 1 < n; i++) {
                 const struct load_cell *a = &cl[idx[i]], *b = &cl[idx[i + 1]];
@@ -2866,18 +2873,15 @@ static int works_each(struct ctx *c, void (*fn)(struct ctx *, struct work *, voi
 {
     struct workpark *p = &c->park;
     size_t n = parked ? p->n : 0;
-    if (n && fseek(p->f, 0, SEEK_SET) != 0) c->state = ST_STOP;
-    for (size_t i = 0; i < n && c->state != ST_STOP; i++) {
+    int bad = n && fseek(p->f, 0, SEEK_SET) != 0;
+    for (size_t i = 0; i < n && !bad && c->state != ST_STOP; i++) {
         struct work *w = park_read(p->f);
-        if (!w) {
-            c->state = ST_STOP;
-            break;
-        }
-        fn(c, w, arg);
+        if (!(bad = !w)) fn(c, w, arg);
         work_free(w);
     }
-    if (c->state == ST_STOP && n) {
+    if (bad) {
         err(c, 0, 0, "%s", _("cannot read back the temporary file of the works"));
+        c->state = ST_STOP;
         return -1;
     }
     for (size_t i = 0; i < c->works.n && c->state != ST_STOP; i++) fn(c, c->works.order[i], arg);
