@@ -1,5 +1,6 @@
 # Concurrent use of one store.
-# 1. Readers (status, imports, indicators) running while an import writes each see
+# 1. Readers (status, imports, indicators) running while an import writes (a file
+#    large enough that several start before it commits) each see
 #    the state before it or the state after it: never an error, never a half state
 #    (vpr rows without their vpr_dist rows, an import listed without its rows).
 # 2. Two imports at once serialise: the second waits for the first, both are stored.
@@ -10,7 +11,7 @@
 [ -n "${SOKO_GEN:-}" ] || skip "SOKO_GEN is not set"
 
 "$SOKO_GEN" --schools 300 --years 2 --student-schools 0 --seed 3 --out a >/dev/null || fail "soko-gen"
-"$SOKO_GEN" --form vpr_students --rows 60000 --schools 300 --seed 5 --out st.csv >/dev/null || fail "soko-gen"
+"$SOKO_GEN" --form vpr_students --rows 200000 --schools 300 --seed 5 --out st.csv >/dev/null || fail "soko-gen"
 IND="$TOP/defs/indicators"
 
 # counts FILE: "vpr vpr_dist vpr_students" from the output of soko status
