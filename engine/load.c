@@ -3562,7 +3562,12 @@ static void read_book(struct ctx *c, uint64_t size, int *io_error, int *stopped)
     c->st->bytes = size;
     int rc = b ? SOKO_OK : sheet_open(path, &lim, &own, &e, c->d);
     if (own) b = own;
-    if (!rc && !c->opts->header_only) rc = sha256_file(path, c->st->sha256, c->d);
+    /* the digest of the bytes even when they are no workbook: a rejected file is told
+     * by its digest like any other (only a file that cannot be read has none) */
+    if (rc != SOKO_EIO && !c->opts->header_only) {
+        int hrc = sha256_file(path, c->st->sha256, c->d);
+        if (!rc) rc = hrc;
+    }
     size_t pick = 0;
     int by_content = 0;
     if (!rc) rc = pick_sheet(c, b, &pick, &by_content);

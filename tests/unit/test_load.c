@@ -774,6 +774,17 @@ static void test_sha256(void **state)
     assert_string_equal(r.st.sha256, want);
     assert_int_equal(r.st.bytes, 19);
     run_free(&r);
+
+    /* bytes with a workbook's signature that are no workbook: rejected, and still
+     * digested, like a CSV file the reader rejects (found by fuzz_layout) */
+    static const char ole[] = "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1school_id,name\n1,x\n";
+    memset(&r, 0, sizeof r);
+    load_bytes(&r, "schools", ole, sizeof ole - 1);
+    EXPECT_RC(&r, SOKO_EINPUT);
+    assert_true(r.d.total > 0);
+    sha_hex(ole, sizeof ole - 1, sizeof ole - 1, want);
+    assert_string_equal(r.st.sha256, want);
+    run_free(&r);
 }
 
 /* ============================================================ diagnostics */
