@@ -45,7 +45,6 @@ struct store {
     dev_t dev;                /* the file opened: a writer checks that the path still */
     ino_t ino;                /* names it once it holds the write lock */
     long long import_id;      /* import in progress, or 0 */
-    int fk_off;               /* foreign keys off for it (store_import_begin) */
     const struct form *form;  /* its form */
     const char *file;         /* its file, for messages (borrowed) */
     long long n_rows;         /* rows the import in progress wrote, every table */
@@ -1380,11 +1379,11 @@ int store_school_by_login(struct store *s, const char *login, char *id, size_t n
 
 /* ---------------------------------------------------------------- imports */
 
-/* The foreign keys back on after an import that turned them off. */
+/* The foreign keys back on after an import (store_import_begin may turn them off;
+ * outside an import they are always on). */
 static void fk_on(struct store *s)
 {
-    if (s->fk_off) sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-    s->fk_off = 0;
+    sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 }
 
 int store_import_begin(struct store *s, const struct form *f, const char *file,
@@ -1396,14 +1395,12 @@ int store_import_begin(struct store *s, const struct form *f, const char *file,
      * SQLite's foreign keys would only look each up again — a sixth of an import's
      * time (bench S2). The registry's own import keeps them. Set outside the
      * transaction: SQLite ignores the pragma inside one. */
-    s->fk_off = strcmp(f->name, "schools") != 0;
-    if (s->fk_off && sqlite3_exec(s->db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) != SQLITE_OK) {
-        s->fk_off = 0;
+    if (strcmp(f->name, "schools") != 0 &&
+        sqlite3_exec(s->db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) != SQLITE_OK)
         return db_fail(s, d, N_("starting a write"));
-    }
     int rc = begin_write(s, d);
     if (rc) {
-        fk_on(s);
+        store_import_rollback(s);
         return rc;
     }
     sqlite3_stmt *st;
@@ -1414,8 +1411,7 @@ int store_import_begin(struct store *s, const struct form *f, const char *file,
                            "layout_sha256) VALUES (?, ?, ?, 'active', ?, ?)",
                            -1, &st, NULL) != SQLITE_OK) {
         rc = db_fail(s, d, N_("recording the import"));
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        fk_on(s);
+        store_import_rollback(s);
         return rc;
     }
     sqlite3_bind_text(st, 1, f->name, -1, SQLITE_STATIC);
@@ -1426,8 +1422,7 @@ int store_import_begin(struct store *s, const struct form *f, const char *file,
     if (sqlite3_step(st) != SQLITE_DONE) {
         rc = db_fail(s, d, N_("recording the import"));
         sqlite3_finalize(st);
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        fk_on(s);
+        store_import_rollback(s);
         return rc;
     }
     sqlite3_finalize(st);
