@@ -628,6 +628,20 @@ void cli_progress_start(struct cli_progress *p, const struct cli *c, const char 
     p->color = p->on && !getenv("NO_COLOR");
     p->label = label;
     p->t0 = now_s();
+    /* SOKO_PROGRESS_AFTER: the seconds before the first draw (default 0.5); 0 draws
+       every phase at once, which lets a test see each phase however fast the machine */
+    p->after = 0.5;
+    const char *v = getenv("SOKO_PROGRESS_AFTER");
+    if (v && *v) {
+        char *end;
+        errno = 0;
+        double a = strtod(v, &end);
+        if (!errno && *end == '\0' && a >= 0 && a <= 3600) p->after = a;
+        else if (p->on)
+            fprintf(stderr, _("soko: SOKO_PROGRESS_AFTER=%s: expected a number of seconds "
+                              "from 0 to 3600; the bar shows after half a second\n"),
+                    cli_term(v));
+    }
 }
 
 static void human_bytes(char *buf, size_t n, double b)
@@ -650,9 +664,9 @@ void cli_progress(struct cli_progress *p, const char *phase, uint64_t done, uint
     if (!p->on) return;
     double t = now_s();
     int changed = !p->phase || strcmp(p->phase, phase) != 0;
-    /* nothing for the first half second (a short command shows no bar), then at most
-       ten times a second, and at every change of phase */
-    if (t - p->t0 < 0.5 || (!changed && t - p->last < 0.1)) return;
+    /* nothing for the first half second (p->after; a short command shows no bar), then
+       at most ten times a second, and at every change of phase */
+    if (t - p->t0 < p->after || (!changed && t - p->last < 0.1)) return;
     p->last = t;
     p->phase = phase;
     p->drawn = 1;

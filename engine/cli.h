@@ -54,11 +54,12 @@ char *cli_suggest(const char *given, char *const *ids, size_t n);
 /* A progress bar on stderr when it is a terminal (not with --quiet, TERM=dumb; no
  * colour with NO_COLOR): label, phase, a bar with done/total bytes, the rate and the
  * time left, or for a phase without a total the time so far. Drawn after half a
- * second, at most ten times a second, and erased by cli_progress_end. */
+ * second (SOKO_PROGRESS_AFTER seconds when set), at most ten times a second and at
+ * every change of phase, and erased by cli_progress_end. */
 struct cli_progress {
     int on, color, drawn;
     const char *label, *phase;    /* borrowed */
-    double t0, last;
+    double t0, last, after;       /* after: seconds before the first draw */
 };
 void cli_progress_start(struct cli_progress *p, const struct cli *c, const char *label);
 void cli_progress(struct cli_progress *p, const char *phase, uint64_t done, uint64_t total,
