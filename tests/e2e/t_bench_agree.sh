@@ -12,7 +12,11 @@
 #      as the SQL does) and a work of 3 students (its shares are suppressed, n < 5):
 #      the works and the shares again;
 #   4. when DuckDB is installed (scripts/deps bench), the same for DuckDB's versions of
-#      1 and 2 (bench/sql/duck_*.sql): the figures bench/run puts next to soko's.
+#      1 and 2 (bench/sql/duck_*.sql): the figures bench/run puts next to soko's;
+#   5. bench/keyed (S2 keyed) writes soko's tables with their constraints and without
+#      soko's bookkeeping, and they refuse what soko refuses (a repeated key, a value
+#      out of range) in the sqlite3 shell; with DuckDB, the script loads the data set
+#      into as many rows as soko's store holds, and fails on a repeated key.
 # No network: the data come from soko-gen.
 [ -n "${SOKO_GEN:-}" ] || skip "SOKO_GEN is not set"
 command -v sqlite3 >/dev/null || skip "no sqlite3 shell"
@@ -126,4 +130,44 @@ if [ -d "$TOP/bench/node/node_modules/@duckdb/node-api" ] && command -v node >/d
   echo "DuckDB agrees"
 else
   echo "DuckDB not installed (scripts/deps bench): its check is skipped"
+fi
+
+# --- 5. bench/keyed: soko's tables, with their constraints, for DuckDB
+for f in schools clusters context vpr vpr_students oge ege rdr olympiad admissions; do
+  run 0 --db k.db --quiet import "$f" "data/$f.csv"
+done
+"$TOP/bench/keyed" k.db > keyed.sql || fail "bench/keyed"
+grep -v '^--' keyed.sql > keyed.code
+grep -q 'import_id\|from_students\|DEFERRABLE\|CREATE INDEX' keyed.code &&
+  fail "bench/keyed left soko's bookkeeping in: $(grep -m1 'import_id\|from_students\|DEFERRABLE\|CREATE INDEX' keyed.code)"
+grep -q '^  UNIQUE (year, school_id, grade, subject)$' keyed.sql || fail "keyed.sql: no key for vpr"
+[ "$(grep -c "^INSERT INTO [a-z]* BY NAME SELECT \* FROM read_csv" keyed.sql)" = 9 ] ||
+  fail "keyed.sql: expected an INSERT from read_csv for each of the 9 forms"
+grep -q '^INSERT INTO works BY NAME$' keyed.sql || fail "keyed.sql: the per-student works are not inserted into the keyed table"
+# the forms' tables (works has a DuckDB type) in the sqlite3 shell: the constraints hold
+awk '/^CREATE TABLE works/ { skip = 1 } /^CREATE TABLE/ && !skip { on = 1 } on { print } /^\);$/ { on = 0; skip = 0 }' \
+  keyed.sql > ddl.sql
+[ "$(grep -c '^CREATE TABLE' ddl.sql)" = 9 ] || fail "ddl.sql: expected the 9 forms' tables"
+sqlite3 ddl.db < ddl.sql || fail "the tables of bench/keyed do not load in sqlite3"
+sqlite3 ddl.db "INSERT INTO schools (school_id, name) VALUES ('1', 'a');
+  INSERT INTO context (year, school_id, factor, value) VALUES (2024, '1', 'students', 5)" ||
+  fail "a good row was refused by the keyed tables"
+sqlite3 ddl.db "INSERT INTO context (year, school_id, factor, value) VALUES (2024, '1', 'students', 6)" 2>/dev/null &&
+  fail "the keyed context table took a repeated key"
+sqlite3 ddl.db "INSERT INTO context (year, school_id, factor, value) VALUES (1900, '1', 'staff', 6)" 2>/dev/null &&
+  fail "the keyed context table took the year 1900"
+if [ -d "$TOP/bench/node/node_modules/@duckdb/node-api" ] && command -v node >/dev/null; then
+  duck keyed.duckdb keyed.sql dir="$PWD/data" students="$PWD/data/vpr_students.csv" counts="$PWD/duck_counts.csv"
+  for f in schools clusters context vpr oge ege rdr olympiad admissions; do
+    echo "$f,$(q k.db "SELECT count(*) FROM $f")"
+  done > soko_counts.csv
+  echo "works,$(q k.db "SELECT count(*) FROM vpr WHERE from_students = 1")" >> soko_counts.csv
+  cmp -s soko_counts.csv duck_counts.csv || { diff soko_counts.csv duck_counts.csv; fail "the keyed DuckDB tables hold other rows than soko's store"; }
+  # a repeated row of oge: soko refuses the file, and so does the keyed script
+  mkdir dup; cp data/*.csv dup/; sed -n 2p data/oge.csv >> dup/oge.csv
+  run 1 --db dup.db --quiet import oge dup/oge.csv
+  node "$TOP/bench/node/duck.mjs" dup.duckdb keyed.sql dir="$PWD/dup" students="$PWD/dup/vpr_students.csv" \
+    counts="$PWD/dup_counts.csv" 2> duck.err && fail "the keyed DuckDB script took a repeated oge key"
+  grep -qi 'constraint\|duplicate' duck.err || { cat duck.err; fail "the keyed DuckDB script failed, but not on the key"; }
+  echo "DuckDB's keyed tables hold soko's rows"
 fi
