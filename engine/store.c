@@ -322,7 +322,12 @@ static void create_table(struct sbuf *b, const struct form *f)
             first = 0;
         }
     sbuf_adds(b, ")\n);\n");
-    sbuf_printf(b, "CREATE INDEX %s_import ON %s(import_id);\n", f->name, f->name);
+    /* no index on import_id: the queries by import (undo, the check of a file imported
+       again, status's count of works) are rare and may read the table; every row of
+       every import would pay for the index (a tenth of an import of all forms; schema
+       version 9). A defined form keeps it: its text is its definition's fingerprint */
+    if (formdef_file(f))
+        sbuf_printf(b, "CREATE INDEX %s_import ON %s(import_id);\n", f->name, f->name);
 
     sbuf_printf(b, "CREATE TABLE hist_%s (\n", f->name);
     for (size_t i = 0; i < f->ncols; i++)
@@ -592,6 +597,13 @@ static int migrate(struct store *s, struct soko_diag *d)
         if (!rc && v < 8) {   /* 7 → 8: the journal comparison reports */
             static const char *const jf[] = {"vpr_journal", NULL};
             rc = migrate_new_forms(s, jf, "migrating to schema 8", d);
+        }
+        if (!rc && v < 9) {   /* 8 → 9: the forms' tables without the index on import_id */
+            struct sbuf b = SBUF_INIT;
+            for (int i = 0; soko_forms[i]; i++)
+                sbuf_printf(&b, "DROP INDEX IF EXISTS %s_import;\n", soko_forms[i]->name);
+            rc = exec(s, b.s, d);
+            sbuf_free(&b);
         }
     }
     if (!rc) rc = exec(s, "PRAGMA user_version = " SOKO_STR(STORE_SCHEMA_VERSION), d);
