@@ -629,19 +629,25 @@ void cli_progress_start(struct cli_progress *p, const struct cli *c, const char 
     p->label = label;
     p->t0 = now_s();
     /* SOKO_PROGRESS_AFTER: the seconds before the first draw (default 0.5); 0 draws
-       every phase at once, which lets a test see each phase however fast the machine */
-    p->after = 0.5;
-    const char *v = getenv("SOKO_PROGRESS_AFTER");
-    if (v && *v) {
-        char *end;
-        errno = 0;
-        double a = strtod(v, &end);
-        if (!errno && *end == '\0' && a >= 0 && a <= 3600) p->after = a;
-        else if (p->on)
-            fprintf(stderr, _("soko: SOKO_PROGRESS_AFTER=%s: expected a number of seconds "
-                              "from 0 to 3600; the bar shows after half a second\n"),
-                    cli_term(v));
+       every phase at once, which lets a test see each phase however fast the machine.
+       Read at the first bar of the command (an import of many files says a bad value
+       once) */
+    static double after = -1;
+    if (after < 0) {
+        after = 0.5;
+        const char *v = getenv("SOKO_PROGRESS_AFTER");
+        if (v && *v) {
+            char *end;
+            errno = 0;
+            double a = strtod(v, &end);
+            if (!errno && *end == '\0' && a >= 0 && a <= 3600) after = a;
+            else if (p->on)
+                fprintf(stderr, _("soko: SOKO_PROGRESS_AFTER=%s: expected a number of seconds "
+                                  "from 0 to 3600; the bar shows after half a second\n"),
+                        cli_term(v));
+        }
     }
+    p->after = after;
 }
 
 static void human_bytes(char *buf, size_t n, double b)

@@ -48,6 +48,13 @@ cp base.db t.db
 SOKO_PROGRESS_AFTER=soon tty --db t.db import vpr_students st.csv --keep-students || fail "import with a bad delay failed"
 has tty.out "SOKO_PROGRESS_AFTER=soon: expected a number of seconds from 0 to 3600"
 has tty.out "st.csv: imported"
+# ... once for the command, however many files it imports
+cp base.db t.db
+head -n 3 a/oge.csv > o1.csv
+{ head -n 1 a/oge.csv; sed -n 4,5p a/oge.csv; } > o2.csv
+SOKO_PROGRESS_AFTER=soon tty --db t.db import oge o1.csv o2.csv || { cat tty.out; fail "a two-file import with a bad delay failed"; }
+[ "$(grep -c 'SOKO_PROGRESS_AFTER=soon' tty.out)" = 1 ] || { cat tty.out; fail "the bad delay was not said once"; }
+has tty.out "o2.csv: imported"
 # quiet: no bar on a terminal with --quiet or TERM=dumb, none when stderr is a file
 cp base.db t.db
 tty --db t.db import vpr_students st.csv --keep-students --quiet || fail "quiet import failed"
