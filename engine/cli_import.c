@@ -138,7 +138,9 @@ static int sink_known(void *ctx, const char *column, const char *value)
 {
     struct sink_ctx *s = ctx;
     if (!s->store || strcmp(column, "school_id") != 0) return 0;
-    return store_school_exists(s->store, value);
+    int r = store_school_exists(s->store, value);
+    if (r < 0 && !s->store_rc) s->store_rc = store_error(s->store, _("looking up a school"), &s->store_d);
+    return r;
 }
 
 static int sink_login(void *ctx, const char *login, char *id, size_t n)

@@ -292,29 +292,57 @@ static int budget_tick(void *ctx)
 }
 
 /* The default time limit grows with the data a formula reads: IND_LIMIT_SECONDS, and
- * IND_LIMIT_SECONDS_PER_MROWS more per million rows of its form's table (max(rowid):
- * no scan), so that a country's data (some 1.5 million ВПР rows) is not stopped where
- * a district's would take milliseconds, while a formula whose work grows with the
- * square of the rows still is. A limit given (SOKO_EVAL_SECONDS) is kept exactly. */
-double ind_time_limit(sqlite3 *db, const struct form *f)
+ * IND_LIMIT_SECONDS_PER_MROWS more per million rows of its form's table, so that a
+ * country's data (some 1.5 million ВПР rows) is not stopped where a district's would
+ * take milliseconds, while a formula whose work grows with the square of the rows
+ * still is. A limit given (SOKO_EVAL_SECONDS) is kept exactly. The rows are counted
+ * (a built-in form's table has no rowid whose largest would do): some 30 ms for half
+ * a million ВПР rows, so a set counts each form's once (set_limit). */
+static double table_rows(sqlite3 *db, const struct form *f)
 {
-    if (limit_given || !f) return limit_seconds;
     char sql[160];
-    snprintf(sql, sizeof sql, "SELECT max(rowid) FROM \"%s\"", f->name);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"", f->name);
     sqlite3_stmt *st;
     double rows = 0;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
         if (sqlite3_step(st) == SQLITE_ROW) rows = sqlite3_column_double(st, 0);
         sqlite3_finalize(st);
     }
+    return rows;
+}
+
+static double limit_of_rows(double rows)
+{
     return limit_seconds + rows / 1e6 * IND_LIMIT_SECONDS_PER_MROWS;
 }
 
-static void budget_start(struct budget *b, sqlite3 *db, const struct form *f)
+double ind_time_limit(sqlite3 *db, const struct form *f)
 {
+    if (limit_given || !f) return limit_seconds;
+    return limit_of_rows(table_rows(db, f));
+}
+
+/* ind_time_limit on the set's store, each form's rows counted once: the set reads one
+ * snapshot (store.h), so the count stays true while it lives. */
+static double set_limit(struct ind_set *s, const struct form *f)
+{
+    if (limit_given || !f) return limit_seconds;
+    for (size_t i = 0; i < s->nlimit; i++)
+        if (s->limit[i].form == f) return limit_of_rows(s->limit[i].rows);
+    double rows = table_rows(s->db, f);
+    if (s->nlimit < sizeof s->limit / sizeof s->limit[0]) {
+        s->limit[s->nlimit].form = f;
+        s->limit[s->nlimit++].rows = rows;
+    }
+    return limit_of_rows(rows);
+}
+
+static void budget_start(struct budget *b, struct ind_set *s, const struct form *f)
+{
+    sqlite3 *db = s->db;
     b->db = db;
     b->expired = 0;
-    b->limit = ind_time_limit(db, f);
+    b->limit = set_limit(s, f);
     clock_gettime(CLOCK_MONOTONIC, &b->t0);
     sqlite3_progress_handler(db, 20000, budget_tick, b);
     b->heap_before = sqlite3_hard_heap_limit64(-1);
@@ -499,7 +527,7 @@ static int check_formula(struct loader *L, struct indicator *ind, int slot)
         return 0;
     }
     struct budget bu;
-    budget_start(&bu, L->set->db, ind->form);
+    budget_start(&bu, L->set, ind->form);
     int step = sqlite3_step(st);
     budget_end(&bu);
     int ok = 1;
@@ -1205,7 +1233,7 @@ int ind_evaluate_each(struct ind_set *s, const struct indicator *ind, int y0, in
     if (y1 && y1 < to) to = y1;
     if (from > to) return SOKO_OK;
     struct budget bu;
-    budget_start(&bu, s->db, ind->form);
+    budget_start(&bu, s, ind->form);
     for (int lv = 0; lv < IND_NLEVELS; lv++) {
         sqlite3_stmt *st = ind->stmt[lv];
         SOKO_ASSERT(st);
@@ -1354,7 +1382,7 @@ static int eval_batch(struct ind_set *s, const struct indicator *const *v, size_
         if (failed) break;
         sqlite3_bind_int(st, 1, from);
         sqlite3_bind_int(st, 2, to);
-        budget_start(&bu, s->db, v[0]->form);
+        budget_start(&bu, s, v[0]->form);
         int rc;
         const int c0 = 2 + nd;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

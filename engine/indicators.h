@@ -97,6 +97,11 @@ struct ind_set {
     sqlite3 *db;                  /* borrowed */
     sqlite3_stmt *members;        /* clusters: cluster_id, school_id, role */
     sqlite3_stmt *factor;         /* context values of one factor */
+    struct {                      /* the rows of each form read, counted once */
+        const struct form *form;  /* (for the time limit, ind_time_limit) */
+        double rows;
+    } limit[16];
+    size_t nlimit;
 };
 
 /* The budget of one evaluation (ind_evaluate, and the probe of each formula at load):
@@ -112,7 +117,7 @@ void ind_set_limits(double seconds, long long memory_bytes);
 void ind_get_limits(double *seconds, long long *memory_bytes);
 /* The time limit of a formula reading form f's table on db: the limit given
  * (SOKO_EVAL_SECONDS) exactly, else IND_LIMIT_SECONDS + IND_LIMIT_SECONDS_PER_MROWS per
- * million rows of the table (its largest rowid: no scan). */
+ * million rows of the table (counted: a set counts each form's once, set_limit). */
 double ind_time_limit(sqlite3 *db, const struct form *f);
 
 /* Loads every *.ini of dir in name order, except context.ini (context models; see

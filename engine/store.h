@@ -31,7 +31,7 @@
 
 #include <sqlite3.h>
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 struct store;
 

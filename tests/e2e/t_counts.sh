@@ -61,7 +61,7 @@ q old.db 'ALTER TABLE imports DROP COLUMN works'
 q old.db 'ALTER TABLE imports DROP COLUMN participants'
 q old.db 'PRAGMA user_version = 3'
 run 0 --db old.db migrate
-has out "brought from schema version 3 to 9"
+has out "brought from schema version 3 to 10"
 [ "$(q old.db "SELECT works || ' ' || participants FROM imports WHERE id = 2")" = "3 7" ] || fail "migration: $(q old.db 'SELECT * FROM imports WHERE id = 2')"
 [ "$(q old.db "SELECT works IS NULL FROM imports WHERE id = 1")" = 1 ] || fail "migration gave a registry import works"
 run 0 --db old.db imports
@@ -74,9 +74,9 @@ for f in schools clusters vpr vpr_dist oge; do q v8.db "CREATE INDEX ${f}_import
 q v8.db 'PRAGMA user_version = 8'
 run 0 --db t.db status; cp out status.before
 run 5 --db v8.db status
-has err "has schema version 8, older than this soko's 9"
+has err "has schema version 8, older than this soko's 10"
 run 0 --db v8.db migrate
-has out "brought from schema version 8 to 9"
+has out "brought from schema version 8 to 10"
 # (a form defined in defs/forms keeps its index: its table's text is its fingerprint)
 left=$(q v8.db "SELECT group_concat(name) FROM sqlite_master WHERE type = 'index' AND name IN
   ('schools_import', 'clusters_import', 'vpr_import', 'vpr_dist_import', 'oge_import')")
@@ -94,3 +94,40 @@ run 0 --db v8.db imports
 grep -q "^ *$last  vpr_students  undone" out || { cat out; fail "undo after the migration"; }
 [ "$(q v8.db "SELECT count(*) FROM vpr WHERE import_id = $last")" = 0 ] || fail "undo left the rows of import $last"
 [ "$(q v8.db "SELECT count(*) FROM vpr WHERE import_id = $first")" = 3 ] || fail "undo took rows of import $first"
+
+# a store of schema 9 (every form's table with a rowid and a UNIQUE key beside it):
+# migrated, each built-in form's table is keyed by its key (WITHOUT ROWID), with the
+# very text a new store has, the same rows, its references to the registry, and the
+# key still refusing a repeated row
+cp t.db v9.db
+unkey=""
+for f in $(q v9.db "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%WITHOUT ROWID%' ORDER BY name"); do
+  ddl=$(q v9.db "SELECT sql FROM sqlite_master WHERE name = '$f'" |
+        sed 's/^  PRIMARY KEY (/  UNIQUE (/; s/^) WITHOUT ROWID$/)/')
+  unkey="$unkey ALTER TABLE $f RENAME TO old_$f; $ddl; INSERT INTO $f SELECT * FROM old_$f; DROP TABLE old_$f;"
+done
+[ -n "$unkey" ] || fail "a new store has no table WITHOUT ROWID"
+q v9.db "PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = ON; BEGIN; $unkey COMMIT; PRAGMA user_version = 9"
+[ "$(q v9.db "SELECT count(*) FROM sqlite_master WHERE sql LIKE '%WITHOUT ROWID%'")" = 0 ] || fail "the schema-9 store is still keyed"
+run 0 --db v9.db migrate
+has out "brought from schema version 9 to 10"
+q t.db "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name" > schema.new
+q v9.db "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name" > schema.mig
+cmp -s schema.new schema.mig || { diff schema.new schema.mig; fail "the migrated schema differs from a new store's"; }
+for f in $(q t.db "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"); do
+  sqlite3 t.db ".dump $f" > dump.new; sqlite3 v9.db ".dump $f" > dump.mig
+  cmp -s dump.new dump.mig || { diff dump.new dump.mig | head; fail "table $f changed by the migration"; }
+done
+[ "$(q v9.db 'PRAGMA integrity_check')" = ok ] || fail "integrity_check after migration to 10"
+[ -z "$(q v9.db 'PRAGMA foreign_key_check')" ] || fail "foreign keys broken by the migration: $(q v9.db 'PRAGMA foreign_key_check')"
+[ "$(q v9.db "SELECT \"table\" FROM pragma_foreign_key_list('vpr') WHERE \"from\" = 'school_id'")" = schools ] ||
+  fail "vpr no longer refers to the registry"
+run 0 --db v9.db status
+sed "s/v9\.db/t.db/g" out | cmp -s - status.before || { diff status.before out; fail "status changed by the migration to 10"; }
+# the key refuses a repeated row, and a school the registry lacks is refused
+printf 'year,school_id,grade,subject,participants,m2,m3,m4,m5\n2024,344,4,Математика,10,1,2,3,4\n2024,344,4,Математика,10,1,2,3,4\n' > rep.csv
+run 1 --db v9.db import vpr rep.csv
+has err "rep.csv:3"
+q v9.db "PRAGMA foreign_keys = ON; INSERT INTO vpr (year, school_id, grade, subject, participants, m2, m3, m4, m5, import_id) VALUES (2024, 'nowhere', 4, 'x', 0, 0, 0, 0, 0, 1)" 2>/dev/null &&
+  fail "a row of a school not in the registry was stored after the migration"
+[ "$(q v9.db "SELECT count(*) FROM vpr WHERE school_id = 'nowhere'")" = 0 ] || fail "the row of no school is there"

@@ -180,17 +180,17 @@ has err 'has schema version 1, older than this soko'
 has err "run 'soko --db old.db migrate' once"
 cp old.db old2.db
 run 0 --db old.db import schools crlf.csv
-[ "$(q old.db 'PRAGMA user_version')" = 9 ] || fail "not migrated to schema 9"
+[ "$(q old.db 'PRAGMA user_version')" = 10 ] || fail "not migrated to schema 10"
 q old.db 'SELECT layout, layout_sha256 FROM imports' >/dev/null || fail "imports.profile not renamed to layout"
 [ "$(q old.db "SELECT count(*) FROM sqlite_master WHERE name GLOB 'hist_*_key'")" -ge 10 ] || fail "no history key indexes after migration"
 [ "$(q old.db 'SELECT count(*) FROM schools')" = 5 ] || fail "migration lost rows"
 run 0 --db old.db status
 # the advice given works: soko migrate brings the copy up to date
 run 0 --db old2.db migrate
-has out 'brought from schema version 1 to 9'
+has out 'brought from schema version 1 to 10'
 run 0 --db old2.db status
 run 0 --db old2.db migrate
-has out 'is up to date (schema version 9)'
+has out 'is up to date (schema version 10)'
 
 # --- a layout saved in Windows-1251 is refused with its line (fuzz_layout: its
 # names could never match the UTF-8 header and came back in messages as mojibake)

@@ -21,7 +21,7 @@ title = Прожорливый
 form = vpr
 kind = share
 numerator = sum(m2)
-denominator = sum(participants) + (SELECT count(DISTINCT a.rowid || '-' || b.rowid || '-' || c.rowid) FROM vpr a, vpr b, vpr c)
+denominator = sum(participants) + (SELECT count(DISTINCT a.year || a.school_id || a.subject || a.grade || '-' || b.year || b.school_id || b.subject || b.grade || '-' || c.year || c.school_id || c.subject || c.grade) FROM vpr a, vpr b, vpr c)
 INI
 export SQLITE_TMPDIR="$PWD/tmp" TMPDIR="$PWD/tmp"
 for cmd in indicators flags note; do

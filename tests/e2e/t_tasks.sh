@@ -50,7 +50,7 @@ cp t.db old.db
 for t in vpr_plan vpr_tasks vpr_reference vpr_reference_tasks vpr_journal; do q old.db "DROP TABLE $t; DROP TABLE hist_$t"; done
 q old.db 'PRAGMA user_version = 5'
 run 0 --db old.db migrate
-has out 'brought from schema version 5 to 9'
+has out 'brought from schema version 5 to 10'
 [ "$(q old.db "select count(*) from sqlite_master where name in ('vpr_plan', 'vpr_tasks', 'vpr_reference', 'vpr_reference_tasks', 'vpr_journal', 'hist_vpr_journal')")" = 6 ] ||
   fail "migration did not create the task and journal tables"
 run 0 --db old.db import vpr_plan plan.csv
